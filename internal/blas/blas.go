@@ -1,5 +1,33 @@
 // Package blas holds gograd's matrix-multiply kernels over row-major slices.
+//
+// # Overview
+//
+// Gemm is the one entry point. It packs panels of B (and the ragged edges of A) into
+// cache-sized buffers and runs a register-tiled micro-kernel over them: AVX-512 or
+// AVX2+FMA assembly on amd64 (chosen at start-up from the CPU's features) and a
+// register-tiled Go loop elsewhere or under the purego build tag. Large products are
+// split across parallel.Threads() goroutines by blocks of columns or rows of C.
+//
+// # Invariants
+//
+// Every fast path computes the same product as gemmRef, the plain loop, up to
+// floating-point reassociation, and writes nothing outside the m×n window of C.
+//
+// # Panics
+//
+// Gemm panics with a *ShapeError when a dimension or stride is negative or too small,
+// or when a slice is too short for the matrix it must hold.
 package blas
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// ShapeError is the panic value for Gemm calls whose sizes, strides or slices disagree.
+type ShapeError struct{ Msg string }
+
+func (e *ShapeError) Error() string { return "blas: Gemm: " + e.Msg }
 
 // Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(X)
 // is X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n; lda, ldb and ldc
@@ -8,8 +36,60 @@ package blas
 // The plain loop it computes:
 //
 //	for i < m, j < n: C[i*ldc+j] = alpha*Σ_p opA(i,p)*opB(p,j) + beta*C[i*ldc+j]
+//
+// Special cases: NaN and Inf in A or B propagate as in the plain loop (0*NaN is NaN,
+// even when alpha is 0); with beta == 0, NaN or Inf already in C is overwritten.
+//
+// Gemm panics with a *ShapeError if m, n or k is negative, a stride is smaller than
+// the stored row length, or a slice is too short.
 func Gemm[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		gemm(kernel32, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+	} else {
+		gemm(kernel64, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+	}
+}
+
+// as32 views a slice of a ~float32 type as []float32.
+func as32[T ~float32 | ~float64](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// as64 views a slice of a ~float64 type as []float64.
+func as64[T ~float32 | ~float64](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// checkGemm panics with a *ShapeError unless every element Gemm touches lies
+// inside its slice. The assembly kernels do no bounds checks, so this is what keeps
+// them memory-safe.
+func checkGemm(transA, transB bool, m, n, k, na, lda, nb, ldb, nc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(&ShapeError{fmt.Sprintf("negative size m=%d n=%d k=%d", m, n, k)})
+	}
+	check := func(name string, rows, cols, ld, l int) {
+		if ld < max(cols, 1) {
+			panic(&ShapeError{fmt.Sprintf("ld%s=%d < %d", name, ld, cols)})
+		}
+		if rows > 0 && cols > 0 && l < (rows-1)*ld+cols {
+			panic(&ShapeError{fmt.Sprintf("len(%s)=%d < %d for %d×%d with ld%s=%d", name, l, (rows-1)*ld+cols, rows, cols, name, ld)})
+		}
+	}
+	ra, ca := m, k
+	if transA {
+		ra, ca = k, m
+	}
+	rb, cb := k, n
+	if transB {
+		rb, cb = n, k
+	}
+	check("a", ra, ca, lda, na)
+	check("b", rb, cb, ldb, nb)
+	check("c", m, n, ldc, nc)
 }
 
 // gemmRef is the reference loop that every fast kernel is tested against.
@@ -30,10 +110,7 @@ func gemmRef[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a
 			} else {
 				av = a[i*lda+p]
 			}
-			av *= alpha
-			if av == 0 {
-				continue
-			}
+			av *= alpha // no skip of av == 0: 0*NaN in B must still give NaN
 			if transB {
 				for j := range row {
 					row[j] += av * b[j*ldb+p]

@@ -1,0 +1,218 @@
+package blas
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gograd/gograd/internal/parallel"
+)
+
+// guard is written around and between the rows of C; no kernel may change it.
+const guard = -12345.5
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float64
+	pad            int // extra elements per row of A, B and C beyond the minimum stride
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,alpha=%g,beta=%g,pad=%d", tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad)
+}
+
+// gemmCases returns seeded random shapes (odd sizes and tails in 1..70 plus a few
+// larger than one cache block) over all transpose combinations and alpha/beta.
+func gemmCases(large bool) []gemmCase {
+	r := rand.New(rand.NewPCG(1, 2))
+	betas := []float64{0, 1, 0.5}
+	var cs []gemmCase
+	for i := 0; i < 120; i++ {
+		cs = append(cs, gemmCase{
+			transA: i&1 != 0, transB: i&2 != 0,
+			m: 1 + r.IntN(70), n: 1 + r.IntN(70), k: 1 + r.IntN(70),
+			alpha: []float64{1, -0.75, 2}[i%3], beta: betas[(i/4)%3],
+			pad: []int{0, 0, 3, 17}[r.IntN(4)],
+		})
+	}
+	if large {
+		for i, s := range [][3]int{{129, 257, 300}, {300, 129, 520}, {64, 784, 256}, {7, 1030, 13}, {200, 10, 600}} {
+			for tr := 0; tr < 4; tr++ {
+				cs = append(cs, gemmCase{transA: tr&1 != 0, transB: tr&2 != 0, m: s[0], n: s[1], k: s[2],
+					alpha: 1.5, beta: betas[(i+tr)%3], pad: 5 * (tr & 1)})
+			}
+		}
+	}
+	return cs
+}
+
+// gemmInputs fills A, B and C for tc; C holds NaN where beta is 0 (it must not be
+// read) and guard values outside its m×n window.
+func gemmInputs[T float32 | float64](tc gemmCase, r *rand.Rand) (a []T, lda int, b []T, ldb int, c []T, ldc, off int) {
+	ra, ca := tc.m, tc.k
+	if tc.transA {
+		ra, ca = tc.k, tc.m
+	}
+	rb, cb := tc.k, tc.n
+	if tc.transB {
+		rb, cb = tc.n, tc.k
+	}
+	lda, ldb, ldc = ca+tc.pad, cb+tc.pad, tc.n+tc.pad
+	a = make([]T, (ra-1)*lda+ca)
+	b = make([]T, (rb-1)*ldb+cb)
+	for i := range a {
+		a[i] = T(r.Float64()*2 - 1)
+	}
+	for i := range b {
+		b[i] = T(r.Float64()*2 - 1)
+	}
+	off = 7
+	c = make([]T, off+(tc.m-1)*ldc+tc.n+9)
+	for i := range c {
+		c[i] = guard
+	}
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			if tc.beta == 0 {
+				c[off+i*ldc+j] = T(math.NaN())
+			} else {
+				c[off+i*ldc+j] = T(r.Float64()*2 - 1)
+			}
+		}
+	}
+	return
+}
+
+// checkC compares got with want inside the m×n window and demands the guard values
+// outside it untouched. Tolerance: each element sums k products of values in
+// [-1, 1], so float32 rounding grows like k·eps32 (eps32 ≈ 6e-8); float64 is held to
+// a few ulps of the same scale.
+func checkC[T float32 | float64](t *testing.T, name string, tc gemmCase, got, want []T, ldc, off int) {
+	t.Helper()
+	tol := 1e-12 * float64(tc.k+4)
+	if _, ok := any(T(0)).(float32); ok {
+		tol = 2e-6 * float64(tc.k+4)
+	}
+	bad := 0
+	for idx := range got {
+		i, j := (idx-off)/ldc, (idx-off)%ldc
+		inside := idx >= off && i < tc.m && j < tc.n
+		g, w := float64(got[idx]), float64(want[idx])
+		if !inside {
+			if g != guard {
+				t.Errorf("%s %v: guard at C[%d] (row %d col %d) overwritten with %g", name, tc, idx-off, i, j, g)
+				bad++
+			}
+		} else if math.IsNaN(g) || math.Abs(g-w) > tol*(1+math.Abs(w)) {
+			t.Errorf("%s %v: C[%d,%d] = %g, want %g", name, tc, i, j, g, w)
+			bad++
+		}
+		if bad > 5 {
+			t.FailNow()
+		}
+	}
+}
+
+func testKernels[T float32 | float64](t *testing.T, kernels []*kernel[T], large bool) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, kn := range kernels {
+		for _, threads := range []int{1, 2} {
+			parallel.SetThreads(threads)
+			for _, tc := range gemmCases(large) {
+				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+				want := append([]T(nil), c...)
+				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), want[off:], ldc)
+				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c[off:], ldc)
+				checkC(t, fmt.Sprintf("%s/t%d", kn.name, threads), tc, c, want, ldc, off)
+			}
+		}
+	}
+	parallel.SetThreads(0)
+}
+
+func TestGemmKernels32(t *testing.T) { testKernels(t, kernels32, !testing.Short()) }
+func TestGemmKernels64(t *testing.T) { testKernels(t, kernels64, !testing.Short()) }
+
+// TestGemmKernelsExist makes sure the assembly paths are really exercised on a CPU
+// that has them.
+func TestGemmKernelsList(t *testing.T) {
+	for _, kn := range kernels32 {
+		t.Logf("float32 kernel %s %d×%d", kn.name, kn.mr, kn.nr)
+	}
+	if kernel32 != kernels32[len(kernels32)-1] || kernel64 != kernels64[len(kernels64)-1] {
+		t.Errorf("default kernel is not the widest available")
+	}
+}
+
+// TestGemmNaN checks that NaN in B reaches C through zeros in A (0*NaN = NaN), as
+// in the plain loop, and that k = 0 scales C by beta.
+func TestGemmNaN(t *testing.T) {
+	for _, kn := range kernels32 {
+		m, n, k := 7, 70, 9
+		a := make([]float32, m*k)
+		b := make([]float32, k*n)
+		b[3*n+5] = float32(math.NaN())
+		c := make([]float32, m*n)
+		gemm(kn, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if math.IsNaN(float64(c[i*n+j])) != (j == 5) {
+					t.Fatalf("%s: C[%d,%d] = %g", kn.name, i, j, c[i*n+j])
+				}
+			}
+		}
+	}
+	c := []float32{1, 2, float32(math.NaN()), 4}
+	Gemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 0, c, 2)
+	for _, v := range c {
+		if v != 0 {
+			t.Fatalf("k=0, beta=0: C = %v, want zeros", c)
+		}
+	}
+}
+
+type myFloat float32
+
+// TestGemmNamedType runs Gemm on a named float type and compares with gemmRef.
+func TestGemmNamedType(t *testing.T) {
+	m, n, k := 13, 21, 17
+	r := rand.New(rand.NewPCG(5, 6))
+	a, b := make([]myFloat, m*k), make([]myFloat, k*n)
+	for i := range a {
+		a[i] = myFloat(r.Float64())
+	}
+	for i := range b {
+		b[i] = myFloat(r.Float64())
+	}
+	got, want := make([]myFloat, m*n), make([]myFloat, m*n)
+	Gemm(false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+	gemmRef(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	for i := range got {
+		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+			t.Fatalf("C[%d] = %g, want %g", i, got[i], want[i])
+		}
+	}
+}
+
+func TestGemmPanics(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"short a", func() { Gemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) }},
+		{"small ldb", func() { Gemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 1, 0, make([]float32, 4), 2) }},
+		{"short c", func() { Gemm(false, true, 2, 2, 2, 1, make([]float64, 4), 2, make([]float64, 4), 2, 0, make([]float64, 3), 2) }},
+		{"negative", func() { Gemm(false, false, -1, 2, 2, 1, make([]float64, 4), 2, make([]float64, 4), 2, 0, make([]float64, 4), 2) }},
+	} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*ShapeError); !ok {
+					t.Errorf("%s: no *ShapeError panic", tc.name)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
