@@ -25,11 +25,16 @@ type kernel[T float32 | float64] struct {
 	mr, nr int // register tile
 	kc, nc int // depth of a packed panel, columns of packed B per block
 	fn     microKernel[T]
+	// packBT, when set, replaces packB for transposed B.
+	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
 
 // minParallelFlops is the smallest 2·m·n·k that gemm splits across goroutines;
-// below it the hand-off costs more than the second core gains.
-const minParallelFlops = 2 * 96 * 96 * 96
+// below it the hand-off costs more than the second core gains. Waking a parked
+// goroutine on an idle core took about 100µs on the 2-vCPU VM this was tuned on
+// (BenchmarkGemm n=256: 200 GFLOP/s on one thread, 185 on two), which is about
+// the time one core needs for 2·320³ flops.
+const minParallelFlops = 2 * 320 * 320 * 320
 
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
@@ -118,7 +123,11 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, tra
 		nc := min(kn.nc, j1-jc)
 		for pc := 0; pc < k; pc += kn.kc {
 			kc := min(kn.kc, k-pc)
-			packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
+			if transB && kn.packBT != nil {
+				kn.packBT(ws.b, b, ldb, pc, kc, jc, nc, nr)
+			} else {
+				packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
+			}
 			bt, flags := beta, 0
 			if pc > 0 {
 				bt = 1
@@ -180,16 +189,29 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 			}
 			continue
 		}
-		// op(B)(p, j) = b[j*ldb+p]: read each stored row once, write a column.
-		for j := 0; j < nrr; j++ {
+		// op(B)(p, j) = b[j*ldb+p]: read four stored rows side by side and write
+		// four adjacent values of each packed row.
+		j := 0
+		for ; j+4 <= nrr; j += 4 {
+			o := (jc+jr+j)*ldb + pc
+			r0 := b[o : o+kc]
+			r1 := b[o+ldb : o+ldb+kc]
+			r2 := b[o+2*ldb : o+2*ldb+kc]
+			r3 := b[o+3*ldb : o+3*ldb+kc]
+			for p := range r0 {
+				d := panel[p*nr+j : p*nr+j+4 : p*nr+j+4]
+				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+			}
+		}
+		for ; j < nrr; j++ {
 			src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
 			for p, v := range src {
 				panel[p*nr+j] = v
 			}
 		}
-		for j := nrr; j < nr; j++ {
+		if nrr < nr {
 			for p := 0; p < kc; p++ {
-				panel[p*nr+j] = 0
+				clear(panel[p*nr+nrr : p*nr+nr])
 			}
 		}
 	}

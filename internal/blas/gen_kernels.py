@@ -101,6 +101,50 @@ print('#include "textflag.h"\n')
 print("// Each kernel computes a 6×nr tile of C = alpha*A·B + beta*C from k steps of A")
 print("// (row r, step p at a[r*rs+p*ks]) and a packed panel of B (nr values per step);")
 print("// see microKernel in gemm.go. R8 walks rows 0-2 of A and R10 rows 3-5.\n")
+def transpose16():
+    out = []
+    w = out.append
+    w("// func transpose16x16(src *float32, lds int, dst *float32, ldd int)")
+    w("// dst[j*ldd+i] = src[i*lds+j] for i, j < 16: sixteen rows in Z0-Z15, three")
+    w("// rounds of unpack/shuffle through Z16-Z31, sixteen columns out.")
+    w("TEXT ·transpose16x16(SB), NOSPLIT, $0-32")
+    w("\tMOVQ src+0(FP), SI")
+    w("\tMOVQ lds+8(FP), AX")
+    w("\tSHLQ $2, AX")
+    w("\tMOVQ dst+16(FP), DI")
+    w("\tMOVQ ldd+24(FP), BX")
+    w("\tSHLQ $2, BX")
+    for i in range(16):
+        w(f"\tVMOVUPS (SI), Z{i}")
+        w("\tADDQ AX, SI")
+    r = [f"Z{i}" for i in range(16)]
+    t = [f"Z{16+i}" for i in range(16)]
+    # Intel order dst, a, b is written in Go as b, a, dst.
+    for i in range(8):
+        w(f"\tVUNPCKLPS {r[2*i+1]}, {r[2*i]}, {t[2*i]}")
+        w(f"\tVUNPCKHPS {r[2*i+1]}, {r[2*i]}, {t[2*i+1]}")
+    for g in range(4):
+        b = 4 * g
+        w(f"\tVUNPCKLPD {t[b+2]}, {t[b]}, {r[b]}")
+        w(f"\tVUNPCKHPD {t[b+2]}, {t[b]}, {r[b+1]}")
+        w(f"\tVUNPCKLPD {t[b+3]}, {t[b+1]}, {r[b+2]}")
+        w(f"\tVUNPCKHPD {t[b+3]}, {t[b+1]}, {r[b+3]}")
+    for h in range(2):
+        b = 8 * h
+        for i in range(4):
+            w(f"\tVSHUFF32X4 $0x88, {r[b+4+i]}, {r[b+i]}, {t[b+i]}")
+            w(f"\tVSHUFF32X4 $0xdd, {r[b+4+i]}, {r[b+i]}, {t[b+4+i]}")
+    for i in range(8):
+        w(f"\tVSHUFF32X4 $0x88, {t[8+i]}, {t[i]}, {r[i]}")
+        w(f"\tVSHUFF32X4 $0xdd, {t[8+i]}, {t[i]}, {r[8+i]}")
+    for i in range(16):
+        w(f"\tVMOVUPS {r[i]}, (DI)")
+        w("\tADDQ BX, DI")
+    w("\tVZEROUPPER")
+    w("\tRET")
+    return "\n".join(out) + "\n"
+
 for name, isa, prec in [("sgemmKernelAVX512", "avx512", "s"), ("dgemmKernelAVX512", "avx512", "d"),
                         ("sgemmKernelAVX2", "avx2", "s"), ("dgemmKernelAVX2", "avx2", "d")]:
     print(kernel(name, isa, prec))
+print(transpose16())

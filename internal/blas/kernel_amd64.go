@@ -20,8 +20,57 @@ func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc 
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
 
+// transpose16x16 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 16 (AVX-512F).
+//
+//go:noescape
+func transpose16x16(src *float32, lds int, dst *float32, ldd int)
+
+// packBT32AVX512 is packB for transposed float32 B: full 16×16 blocks go through
+// transpose16x16, the ragged rest through the Go loop.
+func packBT32AVX512(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
+	n16, k16 := nc&^15, kc&^15
+	if n16 == 0 || k16 == 0 {
+		packB(dst, true, b, ldb, pc, kc, jc, nc, nr)
+		return
+	}
+	for j := 0; j < n16; j += 16 {
+		panel := dst[(j/nr)*nr*kc:]
+		jj := j % nr
+		for p := 0; p < k16; p += 16 {
+			src := b[(jc+j)*ldb+pc+p:]
+			_ = src[15*ldb+15] // bounds: the 16×16 block lies inside b
+			d := panel[p*nr+jj:]
+			_ = d[15*nr+15]
+			transpose16x16(&src[0], ldb, &d[0], nr)
+		}
+		if k16 < kc {
+			packBTScalar(dst, b, ldb, pc, kc, jc, j, j+16, k16, nr)
+		}
+	}
+	packBTScalar(dst, b, ldb, pc, kc, jc, n16, nc, 0, nr)
+	if rem := nc % nr; rem != 0 { // zero the padding columns of the last panel
+		panel := dst[(nc/nr)*nr*kc:]
+		for p := 0; p < kc; p++ {
+			clear(panel[p*nr+rem : p*nr+nr])
+		}
+	}
+}
+
+// packBTScalar packs columns [j0, j1) and steps [p0, kc) of a transposed block of
+// B like packB, one element at a time.
+func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr int) {
+	for j := j0; j < j1; j++ {
+		panel := dst[(j/nr)*nr*kc:]
+		jj := j % nr
+		src := b[(jc+j)*ldb+pc : (jc+j)*ldb+pc+kc]
+		for p := p0; p < kc; p++ {
+			panel[p*nr+jj] = src[p]
+		}
+	}
+}
+
 var (
-	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, fn: sgemmKernelAVX512}
+	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
 	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, fn: dgemmKernelAVX512}
 	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, fn: sgemmKernelAVX2}
 	avx2Kernel64   = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, fn: dgemmKernelAVX2}
