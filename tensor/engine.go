@@ -1,0 +1,500 @@
+package tensor
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// Node is a node of the backward graph: it turns the gradient of one op's output
+// into gradients of the op's inputs. A result's GradFn is the node of the op that
+// made it; each input that requires grad is reached through NextFunctions, ending
+// at AccumulateGrad nodes, one per leaf, which add into the leaf's Grad.
+type Node struct {
+	name     string
+	next     []*Node
+	nextBuf  [2]*Node
+	shape    []int // shape of the tensor this node differentiates
+	seq      uint64
+	saves    bool // backward reads saved values, freed after use
+	freed    bool
+	backward func(g *Tensor, gi []*Tensor)
+	variable *Tensor // AccumulateGrad only: the leaf
+	retained *Tensor // non-leaf output whose grad is retained
+	hooks    []func(*Tensor) *Tensor
+	onFree   func() // releases values saved outside the backward closure
+
+	// Scratch owned by the backward pass running through this node. AccumulateGrad
+	// nodes are shared by graphs in other goroutines and never use it.
+	pending *Tensor
+	visit   uint64
+	pos     int
+}
+
+// Name returns the node's PyTorch name, such as "MulBackward0" or "AccumulateGrad".
+func (n *Node) Name() string { return n.name }
+
+// String returns the name in angle brackets, as PyTorch prints grad_fn.
+func (n *Node) String() string { return "<" + n.name + ">" }
+
+// NextFunctions returns the nodes the gradient flows to, one per input of the op,
+// with nil for inputs that do not require grad.
+func (n *Node) NextFunctions() []*Node { return slices.Clone(n.next) }
+
+// Variable returns the leaf an AccumulateGrad node accumulates into, nil for
+// other nodes.
+func (n *Node) Variable() *Tensor { return n.variable }
+
+func (n *Node) needs(i int) bool { return n.next[i] != nil }
+
+var (
+	seqCounter   atomic.Uint64 // creation order of nodes: the order backward runs them in
+	epochCounter atomic.Uint64 // one per backward pass, to mark visited nodes
+)
+
+// record makes out the result of an op named name with the given inputs when any
+// input requires grad and recording is on, and returns its node, whose backward the
+// caller sets; otherwise it returns nil. saves says whether backward reads saved
+// values, which are freed after a backward pass that does not retain the graph.
+func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
+	need := false
+	for _, in := range inputs {
+		if in.requiresGrad {
+			need = true
+			break
+		}
+	}
+	if !need || !IsGradEnabled() {
+		return nil
+	}
+	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1), saves: saves}
+	if len(inputs) <= len(n.nextBuf) {
+		n.next = n.nextBuf[:len(inputs)]
+	} else {
+		n.next = make([]*Node, len(inputs))
+	}
+	for i, in := range inputs {
+		if in.requiresGrad {
+			n.next[i] = in.gradNode()
+		}
+	}
+	out.requiresGrad = true
+	out.gradFn = n
+	return n
+}
+
+// gradNode returns the node a gradient for t flows into: its GradFn, or for a leaf
+// its AccumulateGrad node.
+func (t *Tensor) gradNode() *Node {
+	if t.gradFn != nil {
+		return t.gradFn
+	}
+	t.gradMu.Lock()
+	defer t.gradMu.Unlock()
+	if t.acc == nil {
+		t.acc = &Node{name: "AccumulateGrad", shape: t.shape, variable: t}
+	}
+	return t.acc
+}
+
+// RequiresGrad reports whether operations on t are recorded for autograd.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad sets whether autograd records operations on the leaf t, and
+// returns t (the counterpart of requires_grad_). It panics if t is not a leaf, or
+// if it asks an int64 tensor to require grad.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.gradFn != nil {
+		fail("SetRequiresGrad", "you can only change requires_grad of leaf tensors; use Detach to get a leaf from %v", t.gradFn)
+	}
+	if on && !t.dtype.IsFloat() {
+		fail("SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// IsLeaf reports whether t is a leaf of the graph: a tensor that does not require
+// grad, or one the user created with requires_grad set (rather than an op result).
+func (t *Tensor) IsLeaf() bool { return t.gradFn == nil }
+
+// GradFn returns the node of the op that created t, or nil for a leaf.
+func (t *Tensor) GradFn() *Node { return t.gradFn }
+
+// Grad returns the gradient accumulated into t by backward passes: nil until one
+// reaches t. Only leaves, and results that called RetainGrad, get one.
+func (t *Tensor) Grad() *Tensor {
+	t.gradMu.Lock()
+	defer t.gradMu.Unlock()
+	return t.grad
+}
+
+// SetGrad replaces t's gradient; SetGrad(nil) clears it, as optimizers' ZeroGrad do.
+// It panics if g's shape differs from t's.
+func (t *Tensor) SetGrad(g *Tensor) {
+	if g != nil && !slices.Equal(g.shape, t.shape) {
+		fail("SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
+	}
+	t.gradMu.Lock()
+	t.grad = g
+	t.gradMu.Unlock()
+}
+
+// RetainGrad asks backward to store this non-leaf tensor's gradient in Grad. It has
+// no effect on leaves. It panics if t does not require grad.
+func (t *Tensor) RetainGrad() {
+	if !t.requiresGrad {
+		fail("RetainGrad", "can't retain_grad on a tensor that has requires_grad=False")
+	}
+	if t.gradFn != nil {
+		t.retainsGrad = true
+		t.gradFn.retained = t
+	}
+}
+
+// RetainsGrad reports whether t is a non-leaf that called RetainGrad.
+func (t *Tensor) RetainsGrad() bool { return t.retainsGrad }
+
+// RegisterHook adds a function that backward calls with t's gradient before using
+// it; if the hook returns a non-nil tensor, that replaces the gradient. It panics if
+// t does not require grad.
+func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
+	if !t.requiresGrad {
+		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
+	}
+	if t.gradFn != nil {
+		t.gradFn.hooks = append(t.gradFn.hooks, hook)
+		return
+	}
+	t.gradMu.Lock()
+	t.hooks = append(t.hooks, hook)
+	t.gradMu.Unlock()
+}
+
+// Detach returns a tensor sharing t's storage that is a leaf and does not require
+// grad: what is computed from it is not recorded back to t.
+func (t *Tensor) Detach() *Tensor {
+	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64}
+}
+
+// BackwardOptions adjusts Backward.
+type BackwardOptions struct {
+	// Gradient is the gradient of the tensor Backward is called on; required when it
+	// is not a one-element tensor, and of the same shape.
+	Gradient *Tensor
+	// RetainGraph keeps the values saved by the graph so that it can be walked again.
+	RetainGraph bool
+	// CreateGraph records the backward pass itself, so that the gradients can be
+	// differentiated again (higher-order gradients). It implies RetainGraph.
+	CreateGraph bool
+}
+
+// Backward computes the gradient of t with respect to every leaf of its graph that
+// requires grad, and adds it into the leaves' Grad (gradients accumulate across
+// calls until cleared with SetGrad(nil)). With no options t must have one element,
+// and the gradient starts at 1. After the pass, the values the graph saved are
+// freed unless RetainGraph or CreateGraph is set; walking it again then panics.
+//
+// Backward panics if t does not require grad, if t has several elements and no
+// Gradient is given, or if Gradient's shape differs from t's.
+func (t *Tensor) Backward(opts ...BackwardOptions) {
+	var o BackwardOptions
+	if len(opts) > 1 {
+		fail("Backward", "at most one BackwardOptions, got %d", len(opts))
+	}
+	if len(opts) == 1 {
+		o = opts[0]
+	}
+	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil, false)
+}
+
+// GradOptions adjusts Grad.
+type GradOptions struct {
+	// GradOutputs are the gradients of the outputs, one per output; nil entries (or
+	// a nil slice) mean 1 for one-element outputs.
+	GradOutputs []*Tensor
+	// RetainGraph keeps the graph's saved values for another pass.
+	RetainGraph bool
+	// CreateGraph records the computation of the gradients, for higher-order
+	// derivatives. It implies RetainGraph.
+	CreateGraph bool
+	// AllowUnused returns nil for inputs the outputs do not depend on, instead of
+	// panicking.
+	AllowUnused bool
+}
+
+// Grad returns the gradients of the sum of outputs with respect to each of inputs
+// (the counterpart of torch.autograd.grad), without changing any tensor's Grad.
+// It panics if an output or input does not require grad, or if an input is unused
+// and AllowUnused is false.
+func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
+	var o GradOptions
+	if len(opts) > 1 {
+		fail("Grad", "at most one GradOptions, got %d", len(opts))
+	}
+	if len(opts) == 1 {
+		o = opts[0]
+	}
+	gos := o.GradOutputs
+	if gos == nil {
+		gos = make([]*Tensor, len(outputs))
+	}
+	if len(gos) != len(outputs) {
+		fail("Grad", "got %d GradOutputs for %d outputs", len(gos), len(outputs))
+	}
+	for i, in := range inputs {
+		if !in.requiresGrad {
+			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
+		}
+	}
+	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, o.AllowUnused)
+}
+
+// leafGrads collects, in first-arrival order, the gradients that reach leaves.
+type leafGrads struct {
+	nodes []*Node
+	grads []*Tensor
+	index map[*Node]int
+}
+
+func (l *leafGrads) add(n *Node, g *Tensor) {
+	i, ok := l.index[n]
+	if !ok {
+		if l.index == nil {
+			l.index = make(map[*Node]int)
+		}
+		l.index[n] = len(l.nodes)
+		l.nodes = append(l.nodes, n)
+		l.grads = append(l.grads, g)
+		return
+	}
+	l.grads[i] = l.grads[i].Add(g)
+}
+
+func (l *leafGrads) get(n *Node) *Tensor {
+	if i, ok := l.index[n]; ok {
+		return l.grads[i]
+	}
+	return nil
+}
+
+// run is the engine behind Backward and Grad. Nodes are run in decreasing sequence
+// number, which is a topological order because every op's inputs exist before its
+// output; gradients reaching a node from several consumers are summed before it
+// runs. With inputs set (Grad), it returns their gradients and runs only the nodes
+// that lead to them; otherwise it accumulates into the leaves' Grad.
+func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, allowUnused bool) []*Tensor {
+	seeds := make([]*Tensor, len(roots))
+	for i, r := range roots {
+		if !r.requiresGrad {
+			fail(op, "element %d of tensors does not require grad and does not have a grad_fn", i)
+		}
+		g := rootGrads[i]
+		if g == nil {
+			if r.Numel() != 1 {
+				fail(op, "grad can be implicitly created only for one-element outputs, got shape %v; pass a gradient", r.shape)
+			}
+			g = OnesLike(r)
+		} else if !slices.Equal(g.shape, r.shape) {
+			fail(op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
+		} else if g.dtype != r.dtype {
+			fail(op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
+		}
+		seeds[i] = g
+	}
+
+	// Collect the graph's function nodes (not the shared AccumulateGrad nodes).
+	epoch := epochCounter.Add(1)
+	var order, stack []*Node
+	for _, r := range roots {
+		if n := r.gradFn; n != nil && n.visit != epoch {
+			n.visit = epoch
+			stack = append(stack, n)
+		}
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		order = append(order, n)
+		for _, nx := range n.next {
+			if nx != nil && nx.variable == nil && nx.visit != epoch {
+				nx.visit = epoch
+				stack = append(stack, nx)
+			}
+		}
+	}
+	slices.SortFunc(order, func(a, b *Node) int {
+		if a.seq > b.seq {
+			return -1
+		}
+		return 1
+	})
+	for i, n := range order {
+		n.pos = i
+		n.pending = nil
+	}
+
+	// With inputs, run only nodes from which an input can be reached.
+	var targets []*Node
+	var runs, isTarget []bool
+	if inputs != nil {
+		targets = make([]*Node, len(inputs))
+		for i, in := range inputs {
+			targets[i] = in.gradNode()
+		}
+		runs = make([]bool, len(order))
+		isTarget = make([]bool, len(order))
+		for _, tn := range targets {
+			if tn.variable == nil && tn.visit == epoch {
+				isTarget[tn.pos] = true
+			}
+		}
+		for i := len(order) - 1; i >= 0; i-- {
+			for _, nx := range order[i].next {
+				if nx == nil {
+					continue
+				}
+				if nx.variable != nil && slices.Contains(targets, nx) ||
+					nx.variable == nil && (isTarget[nx.pos] || runs[nx.pos]) {
+					runs[i] = true
+					break
+				}
+			}
+		}
+	}
+
+	var leaves leafGrads
+	captured := make(map[*Node]*Tensor)
+	maxIn := 0
+	for _, n := range order {
+		maxIn = max(maxIn, len(n.next))
+	}
+	gi := make([]*Tensor, maxIn)
+
+	withGradMode(create, func() {
+		for i, r := range roots {
+			if n := r.gradFn; n != nil {
+				n.pending = accumulate(n.pending, seeds[i])
+			} else {
+				leaves.add(r.gradNode(), seeds[i])
+			}
+		}
+		for _, n := range order {
+			g := n.pending
+			n.pending = nil
+			if g == nil {
+				continue
+			}
+			for _, h := range n.hooks {
+				if r := h(g); r != nil {
+					g = r
+				}
+			}
+			if n.retained != nil {
+				n.retained.accumulateGrad(g, create)
+			}
+			if inputs != nil {
+				if isTarget[n.pos] {
+					captured[n] = g
+				}
+				if !runs[n.pos] {
+					continue
+				}
+			}
+			if n.freed {
+				fail(op, "trying to backward through the graph a second time (%s has freed its saved values); "+
+					"pass RetainGraph: true the first time if you need to backward twice", n.name)
+			}
+			clear(gi)
+			n.backward(g, gi[:len(n.next)])
+			for j, nx := range n.next {
+				gj := gi[j]
+				if nx == nil || gj == nil {
+					continue
+				}
+				if !slices.Equal(gj.shape, nx.shape) {
+					gj = gj.sumTo(nx.shape)
+				}
+				if nx.variable != nil {
+					leaves.add(nx, gj)
+				} else {
+					nx.pending = accumulate(nx.pending, gj)
+				}
+			}
+			if !retain && n.saves {
+				n.freed = true
+				n.backward = nil
+				if n.onFree != nil {
+					n.onFree()
+				}
+			}
+		}
+	})
+
+	if inputs == nil {
+		for i, n := range leaves.nodes {
+			n.variable.accumulateLeaf(leaves.grads[i], create)
+		}
+		return nil
+	}
+	out := make([]*Tensor, len(inputs))
+	for i, tn := range targets {
+		if tn.variable != nil {
+			out[i] = leaves.get(tn)
+		} else {
+			out[i] = captured[tn]
+		}
+		if out[i] == nil && !allowUnused {
+			fail(op, "input %d (shape %v) was not used in the graph; set AllowUnused if this is intended", i, inputs[i].shape)
+		}
+	}
+	return out
+}
+
+func accumulate(sum, g *Tensor) *Tensor {
+	if sum == nil {
+		return g
+	}
+	return sum.Add(g)
+}
+
+// accumulateLeaf runs t's hooks on g and adds it into t's grad.
+func (t *Tensor) accumulateLeaf(g *Tensor, create bool) {
+	t.gradMu.Lock()
+	hooks := t.hooks
+	t.gradMu.Unlock()
+	for _, h := range hooks {
+		if r := h(g); r != nil {
+			g = r
+		}
+	}
+	t.accumulateGrad(g, create)
+}
+
+// accumulateGrad adds g into t.grad: a fresh copy the first time (so that no two
+// tensors share a gradient's storage), in place afterwards unless the graph of the
+// gradient itself is being recorded.
+func (t *Tensor) accumulateGrad(g *Tensor, create bool) {
+	t.gradMu.Lock()
+	defer t.gradMu.Unlock()
+	switch {
+	case t.grad == nil && create:
+		t.grad = g
+	case t.grad == nil:
+		c := empty(g.dtype, g.shape)
+		c.Copy_(g)
+		t.grad = c
+	case create || t.grad.requiresGrad || g.requiresGrad:
+		var sum *Tensor
+		withGradMode(create, func() { sum = t.grad.Add(g) })
+		t.grad = sum
+	default:
+		switch t.grad.dtype {
+		case Float32:
+			vec.Add(t.grad.f32, t.grad.f32, g.f32)
+		case Float64:
+			vec.Add(t.grad.f64, t.grad.f64, g.f64)
+		}
+	}
+}

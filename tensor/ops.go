@@ -1,0 +1,325 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// Each op computes its result, then records its backward node next to it, with the
+// derivative of each input as a one-line comment. Backward formulas are written with
+// tensor ops, so that they can themselves be differentiated (CreateGraph). Gradients
+// of broadcast inputs are reduced to the input's shape by the engine (sumTo).
+
+// Add returns t + o, broadcasting.
+func (t *Tensor) Add(o *Tensor) *Tensor {
+	out := binary("Add", opAdd, t, o)
+	if n := record("AddBackward0", out, false, t, o); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = g // dt: grad
+			gi[1] = g // do: grad
+		}
+	}
+	return out
+}
+
+// Sub returns t - o, broadcasting.
+func (t *Tensor) Sub(o *Tensor) *Tensor {
+	out := binary("Sub", opSub, t, o)
+	if n := record("SubBackward0", out, false, t, o); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = g // dt: grad
+			if n.needs(1) {
+				gi[1] = g.Neg() // do: -grad
+			}
+		}
+	}
+	return out
+}
+
+// Mul returns t * o elementwise, broadcasting.
+func (t *Tensor) Mul(o *Tensor) *Tensor {
+	out := binary("Mul", opMul, t, o)
+	if n := record("MulBackward0", out, true, t, o); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				gi[0] = g.Mul(o) // dt: grad * o
+			}
+			if n.needs(1) {
+				gi[1] = g.Mul(t) // do: grad * t
+			}
+		}
+	}
+	return out
+}
+
+// Div returns t / o elementwise, broadcasting.
+func (t *Tensor) Div(o *Tensor) *Tensor {
+	out := binary("Div", opDiv, t, o)
+	if n := record("DivBackward0", out, true, t, o); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				gi[0] = g.Div(o) // dt: grad / o
+			}
+			if n.needs(1) {
+				gi[1] = g.Neg().Mul(t).Div(o.Mul(o)) // do: -grad * t / o²
+			}
+		}
+	}
+	return out
+}
+
+// scalarLike returns a 0-d tensor of t's dtype holding s.
+func scalarLike(t *Tensor, s float64) *Tensor { return t.dtype.Full(s) }
+
+// AddScalar returns t + s.
+func (t *Tensor) AddScalar(s float64) *Tensor {
+	t.wantFloat("AddScalar")
+	out := binary("AddScalar", opAdd, t, scalarLike(t, s))
+	if n := record("AddBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
+	}
+	return out
+}
+
+// SubScalar returns t - s.
+func (t *Tensor) SubScalar(s float64) *Tensor {
+	t.wantFloat("SubScalar")
+	out := binary("SubScalar", opSub, t, scalarLike(t, s))
+	if n := record("SubBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
+	}
+	return out
+}
+
+// RSubScalar returns s - t (PyTorch's rsub, what `2 - t` computes).
+func (t *Tensor) RSubScalar(s float64) *Tensor {
+	t.wantFloat("RSubScalar")
+	out := binary("RSubScalar", opSub, scalarLike(t, s), t)
+	if n := record("RsubBackward1", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg() } // dt: -grad
+	}
+	return out
+}
+
+// MulScalar returns t * s.
+func (t *Tensor) MulScalar(s float64) *Tensor {
+	t.wantFloat("MulScalar")
+	out := binary("MulScalar", opMul, t, scalarLike(t, s))
+	if n := record("MulBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.MulScalar(s) } // dt: grad * s
+	}
+	return out
+}
+
+// DivScalar returns t / s.
+func (t *Tensor) DivScalar(s float64) *Tensor {
+	t.wantFloat("DivScalar")
+	out := binary("DivScalar", opDiv, t, scalarLike(t, s))
+	if n := record("DivBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.DivScalar(s) } // dt: grad / s
+	}
+	return out
+}
+
+// Neg returns -t.
+func (t *Tensor) Neg() *Tensor {
+	out := unary("Neg", t,
+		func(d, a []float32) { vec.MulScalar(d, a, -1) },
+		func(d, a []float64) { vec.MulScalar(d, a, -1) })
+	if n := record("NegBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg() } // dt: -grad
+	}
+	return out
+}
+
+// Reciprocal returns 1 / t.
+func (t *Tensor) Reciprocal() *Tensor {
+	out := unary("Reciprocal", t,
+		func(d, a []float32) { vec.DivScalarBy(d, a, 1) },
+		func(d, a []float64) { vec.DivScalarBy(d, a, 1) })
+	if n := record("ReciprocalBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg().Mul(out).Mul(out) } // dt: -grad / t²
+	}
+	return out
+}
+
+// Pow returns t raised to the scalar power e.
+func (t *Tensor) Pow(e float64) *Tensor {
+	var out *Tensor
+	switch e {
+	case 2:
+		out = unary("Pow", t, func(d, a []float32) { vec.Mul(d, a, a) }, func(d, a []float64) { vec.Mul(d, a, a) })
+	case 1:
+		out = unary("Pow", t, func(d, a []float32) { copy(d, a) }, func(d, a []float64) { copy(d, a) })
+	default:
+		out = mapF("Pow", t, func(v float64) float64 { return math.Pow(v, e) })
+	}
+	if n := record("PowBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			switch e {
+			case 0:
+				gi[0] = ZerosLike(t) // dt: 0
+			case 1:
+				gi[0] = g // dt: grad
+			case 2:
+				gi[0] = g.Mul(t).MulScalar(2) // dt: 2 * grad * t
+			default:
+				gi[0] = g.Mul(t.Pow(e - 1)).MulScalar(e) // dt: e * grad * t^(e-1)
+			}
+		}
+	}
+	return out
+}
+
+// PowTensor returns t raised to the power e elementwise, broadcasting.
+func (t *Tensor) PowTensor(e *Tensor) *Tensor {
+	if t.dtype != e.dtype || !t.dtype.IsFloat() {
+		fail("PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
+	}
+	shape := broadcastShapes("PowTensor", t.shape, e.shape)
+	a, b := t.expandData(shape), e.expandData(shape)
+	out := empty(t.dtype, shape)
+	for i := range numel(shape) {
+		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
+	}
+	if n := record("PowBackward1", out, true, t, e); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				gi[0] = g.Mul(e).Mul(t.PowTensor(e.SubScalar(1))) // dt: grad * e * t^(e-1)
+			}
+			if n.needs(1) {
+				// de: grad * t^e * log(t), taken as 0 where t == 0 and e >= 0.
+				gi[1] = g.Mul(out).Mul(t.Log().maskedZero(t, e))
+			}
+		}
+	}
+	return out
+}
+
+// maskedZero returns t with elements set to 0 where base == 0 and exp >= 0
+// (broadcast), without recording the mask.
+func (t *Tensor) maskedZero(base, exp *Tensor) *Tensor {
+	shape := t.shape
+	b, e := base.expandData(shape), exp.expandData(shape)
+	mask := empty(t.dtype, shape)
+	for i := range numel(shape) {
+		if b.flat(i) == 0 && e.flat(i) >= 0 {
+			continue
+		}
+		mask.setFlat(i, 1)
+	}
+	return t.whereMask(mask)
+}
+
+// whereMask returns t where mask is 1 and 0 where it is 0 (NaN or Inf in t at a
+// masked position become 0 too). Differentiable in t.
+func (t *Tensor) whereMask(mask *Tensor) *Tensor {
+	out := empty(t.dtype, t.shape)
+	for i := range t.Numel() {
+		if mask.flat(i) != 0 {
+			out.setFlat(i, t.flat(i))
+		}
+	}
+	if n := record("MaskedFillBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.whereMask(mask) } // dt: grad where mask
+	}
+	return out
+}
+
+// expandData returns t's values materialised at the broadcast shape (not recorded).
+func (t *Tensor) expandData(shape []int) *Tensor {
+	var out *Tensor
+	NoGrad(func() { out = t.Expand(shape...) })
+	return out
+}
+
+// Exp returns e^t elementwise.
+func (t *Tensor) Exp() *Tensor {
+	out := unary("Exp", t, vec.Exp[float32], vec.Exp[float64])
+	if n := record("ExpBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out) } // dt: grad * exp(t)
+	}
+	return out
+}
+
+// Log returns the natural logarithm of t elementwise.
+func (t *Tensor) Log() *Tensor {
+	out := unary("Log", t, vec.Log[float32], vec.Log[float64])
+	if n := record("LogBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(t) } // dt: grad / t
+	}
+	return out
+}
+
+// Sqrt returns the square root of t elementwise.
+func (t *Tensor) Sqrt() *Tensor {
+	out := mapF("Sqrt", t, math.Sqrt)
+	if n := record("SqrtBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(out.MulScalar(2)) } // dt: grad / (2 sqrt(t))
+	}
+	return out
+}
+
+// Abs returns |t| elementwise.
+func (t *Tensor) Abs() *Tensor {
+	out := mapF("Abs", t, math.Abs)
+	if n := record("AbsBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sign()) } // dt: grad * sign(t)
+	}
+	return out
+}
+
+// Sign returns -1, 0 or 1 by the sign of each element; its gradient is zero.
+func (t *Tensor) Sign() *Tensor {
+	out := mapF("Sign", t, sign)
+	if n := record("SignBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(g) } // dt: 0
+	}
+	return out
+}
+
+// Sin returns the sine of t elementwise.
+func (t *Tensor) Sin() *Tensor {
+	out := mapF("Sin", t, math.Sin)
+	if n := record("SinBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Cos()) } // dt: grad * cos(t)
+	}
+	return out
+}
+
+// Cos returns the cosine of t elementwise.
+func (t *Tensor) Cos() *Tensor {
+	out := mapF("Cos", t, math.Cos)
+	if n := record("CosBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sin()).Neg() } // dt: -grad * sin(t)
+	}
+	return out
+}
+
+// Tanh returns the hyperbolic tangent of t elementwise.
+func (t *Tensor) Tanh() *Tensor {
+	out := unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64])
+	if n := record("TanhBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out.Mul(out).RSubScalar(1)) } // dt: grad * (1 - tanh²)
+	}
+	return out
+}
+
+// Sigmoid returns 1 / (1 + e^-t) elementwise.
+func (t *Tensor) Sigmoid() *Tensor {
+	out := unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64])
+	if n := record("SigmoidBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out).Mul(out.RSubScalar(1)) } // dt: grad * σ * (1 - σ)
+	}
+	return out
+}
+
+// Relu returns max(t, 0) elementwise.
+func (t *Tensor) Relu() *Tensor {
+	out := unary("Relu", t, vec.Relu[float32], vec.Relu[float64])
+	if n := record("ReluBackward0", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(mapF("Relu", out.Detach(), positive)) } // dt: grad * (t > 0)
+	}
+	return out
+}

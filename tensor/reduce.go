@@ -1,0 +1,149 @@
+package tensor
+
+import (
+	"slices"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// dimSet normalises dims (negative counts from the end), sorts them and panics on
+// duplicates or out-of-range dims. No dims means every dim.
+func (t *Tensor) dimSet(op string, dims []int) []int {
+	if len(dims) == 0 {
+		all := make([]int, len(t.shape))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	out := make([]int, len(dims))
+	for i, d := range dims {
+		out[i] = t.normDim(op, d)
+	}
+	slices.Sort(out)
+	for i := 1; i < len(out); i++ {
+		if out[i] == out[i-1] {
+			fail(op, "dim %d appears more than once in %v", out[i], dims)
+		}
+	}
+	return out
+}
+
+// keptShape returns shape with the given sorted dims set to 1 (keepdim) or removed.
+func keptShape(shape, dims []int, keep bool) []int {
+	out := make([]int, 0, len(shape))
+	for i, d := range shape {
+		if slices.Contains(dims, i) {
+			if keep {
+				out = append(out, 1)
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
+func (t *Tensor) sumDims(dims []int) *Tensor {
+	cur := t
+	// Reduce runs of adjacent dims at once, viewing the tensor as [outer, r, inner].
+	for i := 0; i < len(dims); {
+		j := i + 1
+		for j < len(dims) && dims[j] == dims[j-1]+1 {
+			j++
+		}
+		lo, hi := dims[i], dims[j-1]+1
+		outer, r, inner := numel(cur.shape[:lo]), numel(cur.shape[lo:hi]), numel(cur.shape[hi:])
+		shape := slices.Clone(cur.shape)
+		for d := lo; d < hi; d++ {
+			shape[d] = 1
+		}
+		next := empty(cur.dtype, shape)
+		if cur.dtype == Float32 {
+			sumRows(next.f32, cur.f32, outer, r, inner)
+		} else {
+			sumRows(next.f64, cur.f64, outer, r, inner)
+		}
+		cur = next
+		i = j
+	}
+	return cur
+}
+
+// sumRows computes dst[o*inner+i] = Σ_k src[(o*r+k)*inner+i].
+func sumRows[T vec.Float](dst, src []T, outer, r, inner int) {
+	for o := range outer {
+		block := src[o*r*inner : (o+1)*r*inner]
+		if inner == 1 {
+			dst[o] = vec.Sum(block)
+			continue
+		}
+		d := dst[o*inner : (o+1)*inner]
+		copy(d, block[:inner])
+		for k := 1; k < r; k++ {
+			vec.Add(d, d, block[k*inner:(k+1)*inner])
+		}
+	}
+}
+
+// Sum returns the sum of t's elements over dims, which are removed from the shape;
+// with no dims, the sum of every element as a 0-d tensor. It panics on a dim out of
+// range or repeated.
+func (t *Tensor) Sum(dims ...int) *Tensor { return t.sum("Sum", dims, false) }
+
+// SumKeepDim is Sum keeping the reduced dims as size 1 (keepdim=True).
+func (t *Tensor) SumKeepDim(dims ...int) *Tensor { return t.sum("SumKeepDim", dims, true) }
+
+func (t *Tensor) sum(op string, dims []int, keep bool) *Tensor {
+	t.wantFloat(op)
+	name := "SumBackward1"
+	if len(dims) == 0 && !keep {
+		name = "SumBackward0"
+	}
+	ds := t.dimSet(op, dims)
+	out := t.sumDims(ds)
+	out.shape = keptShape(t.shape, ds, keep)
+	if n := record(name, out, false, t); n != nil {
+		kept := keptShape(t.shape, ds, true)
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(kept...).Expand(t.shape...) } // dt: grad broadcast back
+	}
+	return out
+}
+
+// Mean returns the mean of t's elements over dims, which are removed from the shape;
+// with no dims, the mean of every element as a 0-d tensor.
+func (t *Tensor) Mean(dims ...int) *Tensor { return t.mean("Mean", dims, false) }
+
+// MeanKeepDim is Mean keeping the reduced dims as size 1 (keepdim=True).
+func (t *Tensor) MeanKeepDim(dims ...int) *Tensor { return t.mean("MeanKeepDim", dims, true) }
+
+func (t *Tensor) mean(op string, dims []int, keep bool) *Tensor {
+	t.wantFloat(op)
+	name := "MeanBackward1"
+	if len(dims) == 0 && !keep {
+		name = "MeanBackward0"
+	}
+	ds := t.dimSet(op, dims)
+	count := 1
+	for _, d := range ds {
+		count *= t.shape[d]
+	}
+	out := t.sumDims(ds)
+	out.shape = keptShape(t.shape, ds, keep)
+	c := float64(count)
+	if out.dtype == Float32 {
+		for i := range out.f32 {
+			out.f32[i] /= float32(c)
+		}
+	} else {
+		for i := range out.f64 {
+			out.f64[i] /= c
+		}
+	}
+	if n := record(name, out, false, t); n != nil {
+		kept := keptShape(t.shape, ds, true)
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.DivScalar(c).Reshape(kept...).Expand(t.shape...) } // dt: grad / count, broadcast back
+	}
+	return out
+}

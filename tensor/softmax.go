@@ -1,0 +1,85 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// LogSoftmax returns log(softmax(t)) along dim, computed stably as
+// t - max - log(Σ exp(t - max)).
+func (t *Tensor) LogSoftmax(dim int) *Tensor {
+	t.wantFloat("LogSoftmax")
+	d := t.normDimOrScalar("LogSoftmax", dim)
+	out := empty(t.dtype, t.shape)
+	outer, r, inner := t.splitAt(d)
+	if t.dtype == Float32 {
+		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+	} else {
+		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+	}
+	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
+		// dt: grad - exp(out) * Σ_dim grad
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(g.SumKeepDim(d))) }
+	}
+	return out
+}
+
+// Softmax returns exp(t) / Σ exp(t) along dim, computed stably.
+func (t *Tensor) Softmax(dim int) *Tensor {
+	t.wantFloat("Softmax")
+	d := t.normDimOrScalar("Softmax", dim)
+	out := empty(t.dtype, t.shape)
+	outer, r, inner := t.splitAt(d)
+	if t.dtype == Float32 {
+		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+		vec.Exp(out.f32, out.f32)
+	} else {
+		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+		vec.Exp(out.f64, out.f64)
+	}
+	if n := record("SoftmaxBackward0", out, true, t); n != nil {
+		// dt: out * (grad - Σ_dim grad * out)
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(g.Mul(out).SumKeepDim(d))) }
+	}
+	return out
+}
+
+// normDimOrScalar is normDim, also accepting dim 0 or -1 for a 0-d tensor.
+func (t *Tensor) normDimOrScalar(op string, dim int) int {
+	if len(t.shape) == 0 && (dim == 0 || dim == -1) {
+		return 0
+	}
+	return t.normDim(op, dim)
+}
+
+// splitAt views t as [outer, shape[d], inner].
+func (t *Tensor) splitAt(d int) (outer, r, inner int) {
+	if len(t.shape) == 0 {
+		return 1, 1, 1
+	}
+	return numel(t.shape[:d]), t.shape[d], numel(t.shape[d+1:])
+}
+
+func logSoftmaxRows[T vec.Float](dst, src []T, outer, r, inner int) {
+	for o := range outer {
+		for i := range inner {
+			base := o*r*inner + i
+			m := math.Inf(-1)
+			for k := range r {
+				m = max(m, float64(src[base+k*inner]))
+			}
+			if math.IsInf(m, -1) {
+				m = 0
+			}
+			var s float64
+			for k := range r {
+				s += math.Exp(float64(src[base+k*inner]) - m)
+			}
+			ls := m + math.Log(s)
+			for k := range r {
+				dst[base+k*inner] = T(float64(src[base+k*inner]) - ls)
+			}
+		}
+	}
+}

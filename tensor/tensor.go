@@ -1,0 +1,327 @@
+package tensor
+
+import (
+	"math"
+	"slices"
+	"sync"
+)
+
+// Tensor is an n-dimensional array of float32, float64 or int64 values, stored
+// contiguously in row-major order, that can record the operations applied to it.
+//
+// A tensor whose RequiresGrad is true is tracked: every op applied to it builds a
+// node of the computation graph, reachable through the result's GradFn, and Backward
+// applies the chain rule from a result back to the leaves.
+//
+// Tensors are values in the sense of PyTorch: ops return new tensors; the few
+// methods that change a tensor in place say so. A tensor may be read by several
+// goroutines at once; one that is being written must not be shared.
+type Tensor struct {
+	shape []int
+	dtype DType
+	f32   []float32
+	f64   []float64
+	i64   []int64
+
+	requiresGrad bool
+	gradFn       *Node // the node that made this tensor; nil for leaves
+	acc          *Node // a leaf's AccumulateGrad node, made on first use
+	retainsGrad  bool
+
+	gradMu sync.Mutex // guards grad and hooks of a leaf during backward
+	grad   *Tensor
+	hooks  []func(*Tensor) *Tensor
+}
+
+// empty returns a tensor of the given dtype and shape whose elements are zero.
+func empty(dt DType, shape []int) *Tensor {
+	n := numel(shape)
+	t := &Tensor{shape: shape, dtype: dt}
+	switch dt {
+	case Float32:
+		t.f32 = make([]float32, n)
+	case Float64:
+		t.f64 = make([]float64, n)
+	case Int64:
+		t.i64 = make([]int64, n)
+	}
+	return t
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func checkShape(op string, shape []int) []int {
+	for _, d := range shape {
+		if d < 0 {
+			fail(op, "negative dimension in shape %v", shape)
+		}
+	}
+	return slices.Clone(shape)
+}
+
+// New returns a tensor holding a copy of data with the given shape; with no shape it
+// is 1-d. Its dtype follows data's element type. New panics if the shape's element
+// count differs from len(data).
+func New[T Element](data []T, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	shape = checkShape("New", shape)
+	if numel(shape) != len(data) {
+		fail("New", "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
+	}
+	t := &Tensor{shape: shape, dtype: dtypeOf[T]()}
+	switch d := any(slices.Clone(data)).(type) {
+	case []float32:
+		t.f32 = d
+	case []float64:
+		t.f64 = d
+	case []int64:
+		t.i64 = d
+	}
+	return t
+}
+
+// Scalar returns a 0-d float32 tensor holding v.
+func Scalar(v float64) *Tensor { return Float32.Scalar(v) }
+
+// Scalar returns a 0-d tensor of dtype d holding v.
+func (d DType) Scalar(v float64) *Tensor { return d.Full(v) }
+
+// Zeros returns a float32 tensor of the given shape filled with 0.
+func Zeros(shape ...int) *Tensor { return Float32.Zeros(shape...) }
+
+// Ones returns a float32 tensor of the given shape filled with 1.
+func Ones(shape ...int) *Tensor { return Float32.Ones(shape...) }
+
+// Full returns a float32 tensor of the given shape filled with v.
+func Full(v float64, shape ...int) *Tensor { return Float32.Full(v, shape...) }
+
+// Arange returns the 1-d float32 tensor [start, start+step, ...) stopping before end.
+// It panics if step is 0.
+func Arange(start, end, step float64) *Tensor { return Float32.Arange(start, end, step) }
+
+// Eye returns the n×n float32 identity matrix.
+func Eye(n int) *Tensor { return Float32.Eye(n) }
+
+// Zeros returns a tensor of dtype d and the given shape filled with 0.
+func (d DType) Zeros(shape ...int) *Tensor { return empty(d, checkShape("Zeros", shape)) }
+
+// Ones returns a tensor of dtype d and the given shape filled with 1.
+func (d DType) Ones(shape ...int) *Tensor { return d.Full(1, shape...) }
+
+// Full returns a tensor of dtype d and the given shape filled with v.
+func (d DType) Full(v float64, shape ...int) *Tensor {
+	t := empty(d, checkShape("Full", shape))
+	t.fill(v)
+	return t
+}
+
+// Arange returns the 1-d tensor of dtype d holding start, start+step, ... up to but
+// excluding end. It panics if step is 0.
+func (d DType) Arange(start, end, step float64) *Tensor {
+	if step == 0 || math.IsNaN(step) {
+		fail("Arange", "step must be nonzero, got %v", step)
+	}
+	n := int(math.Ceil((end - start) / step))
+	if n < 0 {
+		n = 0
+	}
+	t := empty(d, []int{n})
+	for i := range n {
+		t.setFlat(i, start+float64(i)*step)
+	}
+	return t
+}
+
+// Eye returns the n×n identity matrix of dtype d.
+func (d DType) Eye(n int) *Tensor {
+	t := empty(d, checkShape("Eye", []int{n, n}))
+	for i := range n {
+		t.setFlat(i*n+i, 1)
+	}
+	return t
+}
+
+// ZerosLike returns a tensor of x's shape and dtype filled with 0.
+func ZerosLike(x *Tensor) *Tensor { return x.dtype.Zeros(x.shape...) }
+
+// OnesLike returns a tensor of x's shape and dtype filled with 1.
+func OnesLike(x *Tensor) *Tensor { return x.dtype.Ones(x.shape...) }
+
+// FullLike returns a tensor of x's shape and dtype filled with v.
+func FullLike(x *Tensor, v float64) *Tensor { return x.dtype.Full(v, x.shape...) }
+
+func (t *Tensor) fill(v float64) {
+	switch t.dtype {
+	case Float32:
+		f := float32(v)
+		for i := range t.f32 {
+			t.f32[i] = f
+		}
+	case Float64:
+		for i := range t.f64 {
+			t.f64[i] = v
+		}
+	case Int64:
+		for i := range t.i64 {
+			t.i64[i] = int64(v)
+		}
+	}
+}
+
+func (t *Tensor) setFlat(i int, v float64) {
+	switch t.dtype {
+	case Float32:
+		t.f32[i] = float32(v)
+	case Float64:
+		t.f64[i] = v
+	case Int64:
+		t.i64[i] = int64(v)
+	}
+}
+
+func (t *Tensor) flat(i int) float64 {
+	switch t.dtype {
+	case Float32:
+		return float64(t.f32[i])
+	case Float64:
+		return t.f64[i]
+	}
+	return float64(t.i64[i])
+}
+
+// Shape returns a copy of the tensor's shape; a 0-d tensor has an empty shape.
+func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+
+// Size returns the length of dimension dim; negative dims count from the end.
+// It panics if dim is out of range.
+func (t *Tensor) Size(dim int) int { return t.shape[t.normDim("Size", dim)] }
+
+// Dim returns the number of dimensions.
+func (t *Tensor) Dim() int { return len(t.shape) }
+
+// Numel returns the number of elements.
+func (t *Tensor) Numel() int { return numel(t.shape) }
+
+// DType returns the element type.
+func (t *Tensor) DType() DType { return t.dtype }
+
+// Item returns the value of a one-element tensor as a float64. It panics if the
+// tensor has more than one element.
+func (t *Tensor) Item() float64 {
+	if t.Numel() != 1 {
+		fail("Item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
+	}
+	return t.flat(0)
+}
+
+// Float32s returns the tensor's elements, sharing its storage: writes change the
+// tensor. It panics unless the dtype is Float32.
+func (t *Tensor) Float32s() []float32 {
+	t.wantDType("Float32s", Float32)
+	return t.f32
+}
+
+// Float64s returns the tensor's elements, sharing its storage: writes change the
+// tensor. It panics unless the dtype is Float64.
+func (t *Tensor) Float64s() []float64 {
+	t.wantDType("Float64s", Float64)
+	return t.f64
+}
+
+// Int64s returns the tensor's elements, sharing its storage: writes change the
+// tensor. It panics unless the dtype is Int64.
+func (t *Tensor) Int64s() []int64 {
+	t.wantDType("Int64s", Int64)
+	return t.i64
+}
+
+// Values returns a copy of the tensor's elements converted to float64, whatever
+// its dtype.
+func (t *Tensor) Values() []float64 {
+	out := make([]float64, t.Numel())
+	for i := range out {
+		out[i] = t.flat(i)
+	}
+	return out
+}
+
+func (t *Tensor) wantDType(op string, d DType) {
+	if t.dtype != d {
+		fail(op, "tensor has dtype %v, want %v", t.dtype, d)
+	}
+}
+
+func (t *Tensor) wantFloat(op string) {
+	if !t.dtype.IsFloat() {
+		fail(op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
+	}
+}
+
+// normDim maps a possibly negative dim to [0, Dim()), panicking if out of range.
+func (t *Tensor) normDim(op string, dim int) int {
+	n := len(t.shape)
+	d := dim
+	if d < 0 {
+		d += n
+	}
+	if d < 0 || d >= n {
+		fail(op, "dim %d out of range for shape %v", dim, t.shape)
+	}
+	return d
+}
+
+// Copy_ copies src's values into t in place (the counterpart of PyTorch's copy_),
+// converting dtype if needed, without recording it in the graph. It is meant for
+// loading weights and for optimizers. It panics if the element counts differ.
+func (t *Tensor) Copy_(src *Tensor) *Tensor {
+	if src.Numel() != t.Numel() {
+		fail("Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
+	}
+	switch {
+	case t.dtype == Float32 && src.dtype == Float32:
+		copy(t.f32, src.f32)
+	case t.dtype == Float64 && src.dtype == Float64:
+		copy(t.f64, src.f64)
+	default:
+		for i := range t.Numel() {
+			t.setFlat(i, src.flat(i))
+		}
+	}
+	return t
+}
+
+// Clone returns a copy of t with its own storage. It is recorded in the graph
+// (CloneBackward0) when t requires grad.
+func (t *Tensor) Clone() *Tensor {
+	out := empty(t.dtype, t.shape)
+	out.Copy_(t)
+	if n := record("CloneBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dx: grad
+	}
+	return out
+}
+
+// To returns t converted to dtype d; t itself when it already has that dtype.
+// Converting between float types is recorded (ToCopyBackward0).
+func (t *Tensor) To(d DType) *Tensor {
+	if t.dtype == d {
+		return t
+	}
+	out := empty(d, t.shape)
+	out.Copy_(t)
+	if d.IsFloat() && t.dtype.IsFloat() {
+		src := t.dtype
+		if n := record("ToCopyBackward0", out, false, t); n != nil {
+			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.To(src) } // dx: grad in x's dtype
+		}
+	}
+	return out
+}
