@@ -323,3 +323,62 @@ func (t *Tensor) Relu() *Tensor {
 	}
 	return out
 }
+
+// Maximum returns the elementwise maximum of a and b, broadcasting; NaN wins. At
+// ties the gradient is split evenly between them, as in PyTorch.
+func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward0", a, b, 1) }
+
+// Minimum returns the elementwise minimum of a and b, broadcasting; NaN wins.
+func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
+
+func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
+	if a.dtype != b.dtype || !a.dtype.IsFloat() {
+		fail(op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
+	}
+	shape := broadcastShapes(op, a.shape, b.shape)
+	x, y := a.expandData(shape), b.expandData(shape)
+	out := empty(a.dtype, shape)
+	wa := empty(a.dtype, shape) // share of the gradient going to a: 1, 0 or ½
+	for i := range numel(shape) {
+		u, v := x.flat(i), y.flat(i)
+		switch {
+		case u != u || (u-v)*sgn > 0:
+			out.setFlat(i, u)
+			wa.setFlat(i, 1)
+		case v != v || (v-u)*sgn > 0:
+			out.setFlat(i, v)
+		default:
+			out.setFlat(i, u)
+			wa.setFlat(i, 0.5)
+		}
+	}
+	if n := record(name, out, true, a, b); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				gi[0] = g.Mul(wa) // da: grad where a wins
+			}
+			if n.needs(1) {
+				gi[1] = g.Mul(wa.RSubScalar(1)) // db: grad where b wins
+			}
+		}
+	}
+	return out
+}
+
+// Clamp returns t with each element limited to [lo, hi]; the gradient passes where
+// the element was inside the range.
+func (t *Tensor) Clamp(lo, hi float64) *Tensor {
+	out := mapF("Clamp", t, func(v float64) float64 { return math.Max(lo, math.Min(hi, v)) })
+	if n := record("ClampBackward1", out, true, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {
+				if v >= lo && v <= hi {
+					return 1
+				}
+				return 0
+			})
+			gi[0] = g.Mul(inside) // dt: grad where lo <= t <= hi
+		}
+	}
+	return out
+}
