@@ -9,4 +9,7 @@ var (
 
 	kernels32 = []*kernel[float32]{goKernel32}
 	kernels64 = []*kernel[float64]{goKernel64}
+
+	narrow32 *kernel[float32]
+	narrow64 *kernel[float64]
 )
