@@ -1,0 +1,601 @@
+//go:build ignore
+
+// gen_amd64.go writes kernels_amd64.s and kernels_amd64.go: the AVX-512 and
+// AVX2+FMA kernels and their Go declarations. Run `go generate` after editing.
+//
+// Every kernel has the same shape: a main loop over U vectors at a time, a loop
+// over single vectors, then one masked vector for the tail (AVX-512 opmask, or
+// VMASKMOV with a mask from tailmask<> for AVX2), so no kernel touches memory
+// outside its slices.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+)
+
+type isa struct {
+	name  string // suffix of kernel names: AVX512 or AVX2
+	field string // kernels set name
+	reg   string // vector register prefix
+	width int    // vector bytes
+	nregs int
+	evex  bool
+}
+
+var (
+	avx512 = isa{"AVX512", "avx512", "Z", 64, 32, true}
+	avx2   = isa{"AVX2", "avx2", "Y", 32, 16, false}
+)
+
+type typ struct {
+	name string // F32 or F64
+	bits int
+	size int    // bytes
+	ps   string // PS or PD
+	gt   string // Go type
+}
+
+var (
+	f32 = typ{"F32", 32, 4, "PS", "float32"}
+	f64 = typ{"F64", 64, 8, "PD", "float64"}
+)
+
+// kernel describes one generated function.
+type kernel struct {
+	name   string // Go name stem, e.g. add
+	field  string // kernels struct field stem, e.g. add (32/64 appended)
+	args   string // Go parameter list
+	frame  int    // argument frame size for float32 / float64 differ; computed
+	kind   string // binary, unary, scalar, axpy, sum
+	unroll int
+	temps  int      // vector temporaries per unrolled slot
+	consts []string // constants kept in registers (the rest are memory operands)
+	body   func(g *gen, t func(int) string)
+}
+
+type gen struct {
+	s     bytes.Buffer
+	isa   isa
+	t     typ
+	creg  map[string]string // constant name -> register
+	mask  string            // AVX2 tail mask register
+	tail  bool              // emitting the masked tail
+	off   int               // byte offset of the current slot
+	kslot int
+}
+
+func (g *gen) p(format string, a ...any) { fmt.Fprintf(&g.s, "\t"+format+"\n", a...) }
+func (g *gen) label(l string)            { fmt.Fprintf(&g.s, "%s:\n", l) }
+
+// op returns an instruction with the type suffix: op("VADD") -> VADDPS.
+func (g *gen) op(stem string) string { return stem + g.t.ps }
+
+// k returns the operand for constant name: a register or a memory operand.
+func (g *gen) k(name string) string {
+	if r, ok := g.creg[name]; ok {
+		return r
+	}
+	return constSym(name, g.t) + "(SB)"
+}
+
+func constSym(name string, t typ) string { return fmt.Sprintf("%s%d<>", name, t.bits) }
+
+func (g *gen) mem(base string) string {
+	return fmt.Sprintf("%d(%s)(AX*%d)", g.off, base, g.t.size)
+}
+
+// ld loads from the slice whose base is in register base.
+func (g *gen) ld(base, r string) {
+	switch {
+	case !g.tail:
+		g.p("%s %s, %s", g.op("VMOVU"), g.mem(base), r)
+	case g.isa.evex:
+		g.p("%s.Z %s, K1, %s", g.op("VMOVU"), g.mem(base), r)
+	default:
+		g.p("%s %s, %s, %s", g.op("VMASKMOV"), g.mem(base), g.mask, r)
+	}
+}
+
+// st stores r to dst.
+func (g *gen) st(r string) {
+	switch {
+	case !g.tail:
+		g.p("%s %s, %s", g.op("VMOVU"), r, g.mem("DI"))
+	case g.isa.evex:
+		g.p("%s %s, K1, %s", g.op("VMOVU"), r, g.mem("DI"))
+	default:
+		g.p("%s %s, %s, %s", g.op("VMASKMOV"), r, g.mask, g.mem("DI"))
+	}
+}
+
+// Bitwise operations: AVX-512F has only the integer forms for zmm.
+func (g *gen) bit(op string) string {
+	if g.isa.evex {
+		return map[string]string{"AND": "VPANDD", "OR": "VPORD", "XOR": "VPXORD"}[op]
+	}
+	return "V" + op + g.t.ps
+}
+
+// sel sets dst = (cond(x, c)) ? src : dst, where pred is a VCMP predicate.
+func (g *gen) sel(pred int, c, x, src, dst, tmp string) {
+	if g.isa.evex {
+		k := fmt.Sprintf("K%d", 2+g.kslot)
+		g.p("%s $%d, %s, %s, %s", g.op("VCMP"), pred, c, x, k)
+		g.p("%s %s, %s, %s", g.op("VMOVA"), src, k, dst)
+		return
+	}
+	g.p("%s $%d, %s, %s, %s", g.op("VCMP"), pred, c, x, tmp)
+	g.p("%s %s, %s, %s, %s", g.op("VBLENDV"), tmp, src, dst, dst)
+}
+
+const (
+	cmpLT  = 0x01 // LT_OS
+	cmpNLE = 0x06 // NLE_US: greater, or unordered
+	cmpGE  = 0x0d // GE_OS
+)
+
+// exp sets y = exp(x), clobbering x, n and t.
+//
+// x is clamped to [lo, hi] (NaN kept), then x = n*ln2 + r with n = round(x/ln2)
+// and |r| <= ln2/2 (Cody-Waite, two FMA steps); exp(r) = 1 + r + r^2*P(r);
+// y = exp(r) * 2^n, with VSCALEF on AVX-512 or, on AVX2, two multiplications by
+// 2^floor(n/2) and 2^(n-floor(n/2)) built in the exponent bits, so that
+// subnormal results are rounded once and 2^128 (2^1024) never has to exist.
+func (g *gen) exp(x, y, n, t string) {
+	g.p("%s %s, %s, %s", g.op("VMAX"), x, g.k("lo"), x) // NaN in x wins
+	g.p("%s %s, %s, %s", g.op("VMIN"), x, g.k("hi"), x)
+	g.p("%s %s, %s, %s", g.op("VMUL"), g.k("log2e"), x, n)
+	if g.isa.evex {
+		g.p("%s $0, %s, %s", g.op("VRNDSCALE"), n, n)
+	} else {
+		g.p("%s $0, %s, %s", g.op("VROUND"), n, n)
+	}
+	g.p("%s %s, %s, %s", g.op("VFMADD231"), g.k("nln2hi"), n, x)
+	g.p("%s %s, %s, %s", g.op("VFMADD231"), g.k("nln2lo"), n, x)
+	nc := len(expPoly[g.t.bits])
+	g.p("%s %s, %s", g.op("VMOVU"), g.k("e0"), y)
+	for i := 1; i < nc; i++ {
+		g.p("%s %s, %s, %s", g.op("VFMADD213"), g.k(fmt.Sprintf("e%d", i)), x, y)
+	}
+	g.p("%s %s, %s, %s", g.op("VMUL"), x, x, t)
+	g.p("%s %s, %s, %s", g.op("VFMADD213"), x, t, y)
+	g.p("%s %s, %s, %s", g.op("VADD"), g.k("one"), y, y)
+	if g.isa.evex {
+		g.p("%s %s, %s, %s", g.op("VSCALEF"), n, y, y)
+		return
+	}
+	shift, sh := 23, "VPSLLD"
+	if g.t.bits == 64 {
+		shift, sh = 52, "VPSLLQ"
+	}
+	g.p("%s %s, %s, %s", g.op("VMUL"), g.k("half"), n, t)
+	g.p("%s $1, %s, %s", g.op("VROUND"), t, t) // floor
+	g.p("%s %s, %s, %s", g.op("VSUB"), t, n, n)
+	g.p("%s %s, %s, %s", g.op("VADD"), g.k("magic"), t, t)
+	g.p("%s $%d, %s, %s", sh, shift, t, t)
+	g.p("%s %s, %s, %s", g.op("VADD"), g.k("magic"), n, n)
+	g.p("%s $%d, %s, %s", sh, shift, n, n)
+	g.p("%s %s, %s, %s", g.op("VMUL"), t, y, y)
+	g.p("%s %s, %s, %s", g.op("VMUL"), n, y, y)
+}
+
+// expPoly holds P's coefficients, highest degree first: Cephes expf for
+// float32 (|r| <= ln2/2, ~1 ulp); for float64 the Taylor terms 1/13! .. 1/2!
+// (truncation error below 4e-18 for |r| <= ln2/2).
+var expPoly = map[int][]float64{
+	32: {1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1},
+	64: taylor(13),
+}
+
+func taylor(deg int) []float64 {
+	var c []float64
+	for k := deg; k >= 2; k-- {
+		f := 1.0
+		for i := 2; i <= k; i++ {
+			f *= float64(i)
+		}
+		c = append(c, 1/f)
+	}
+	return c
+}
+
+// tanhPoly is Cephes tanhf's odd polynomial for |x| < 0.625:
+// tanh(x) = x + x*z*P(z), z = x^2 (relative error ~1.4e-7).
+var tanhPoly = []float64{-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1}
+
+// constants returns the value of each named constant for t.
+func constants(t typ) map[string]float64 {
+	m := map[string]float64{
+		"one":    1,
+		"half":   0.5,
+		"zero":   0,
+		"mtwo":   -2,
+		"log2e":  math.Log2E,
+		"thresh": 0.625,
+	}
+	if t.bits == 32 {
+		m["lo"], m["hi"] = -104, 88.8 // exp(-104) < 2^-150 rounds to 0; exp(88.8) > MaxFloat32
+		m["nln2hi"], m["nln2lo"] = -0.693359375, 2.12194440e-4
+		m["magic"] = 1<<23 + 127
+	} else {
+		m["lo"], m["hi"] = -746, 710 // exp(-746) < 2^-1075; exp(710) > MaxFloat64
+		m["nln2hi"], m["nln2lo"] = -6.93147180369123816490e-01, -1.90821492927058770002e-10
+		m["magic"] = 1<<52 + 1023
+	}
+	for i, c := range expPoly[t.bits] {
+		m[fmt.Sprintf("e%d", i)] = c
+	}
+	for i, c := range tanhPoly {
+		m[fmt.Sprintf("t%d", i)] = c
+	}
+	return m
+}
+
+// bit-pattern constants
+var bitConsts = map[string][2]uint64{
+	"sign": {0x80000000, 0x8000000000000000},
+	"abs":  {0x7fffffff, 0x7fffffffffffffff},
+}
+
+var binops = []struct{ name, op string }{{"add", "VADD"}, {"sub", "VSUB"}, {"mul", "VMUL"}, {"div", "VDIV"}}
+
+func kernelsFor(t typ) []kernel {
+	var ks []kernel
+	for _, b := range binops {
+		b := b
+		ks = append(ks, kernel{name: b.name, kind: "binary", unroll: 4, temps: 2,
+			body: func(g *gen, r func(int) string) {
+				g.ld("SI", r(0))
+				g.ld("DX", r(1))
+				g.p("%s %s, %s, %s", g.op(b.op), r(1), r(0), r(0))
+				g.st(r(0))
+			}})
+	}
+	for _, b := range []struct {
+		name, op string
+		rev      bool
+	}{{"addScalar", "VADD", false}, {"mulScalar", "VMUL", false}, {"subScalarFrom", "VSUB", true}, {"divScalarBy", "VDIV", true}} {
+		b := b
+		ks = append(ks, kernel{name: b.name, kind: "scalar", unroll: 4, temps: 1,
+			body: func(g *gen, r func(int) string) {
+				g.ld("SI", r(0))
+				if b.rev {
+					g.p("%s %s, %s, %s", g.op(b.op), r(0), g.k("s"), r(0)) // s op x
+				} else {
+					g.p("%s %s, %s, %s", g.op(b.op), g.k("s"), r(0), r(0)) // x op s
+				}
+				g.st(r(0))
+			}})
+	}
+	ks = append(ks, kernel{name: "axpy", kind: "axpy", unroll: 4, temps: 2,
+		body: func(g *gen, r func(int) string) {
+			g.ld("SI", r(0))
+			g.ld("DI", r(1))
+			g.p("%s %s, %s, %s", g.op("VMUL"), g.k("s"), r(0), r(0))
+			g.p("%s %s, %s, %s", g.op("VADD"), r(0), r(1), r(1)) // dst + alpha*a, like the plain loop
+			g.st(r(1))
+		}})
+	ks = append(ks, kernel{name: "relu", kind: "unary", unroll: 4, temps: 2, consts: []string{"zero"},
+		body: func(g *gen, r func(int) string) {
+			g.ld("SI", r(0))
+			if g.isa.evex {
+				k := fmt.Sprintf("K%d", 2+g.kslot)
+				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLE, g.k("zero"), r(0), k)
+				g.p("%s.Z %s, %s, %s", g.op("VMOVA"), r(0), k, r(1))
+			} else {
+				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLE, g.k("zero"), r(0), r(1))
+				g.p("%s %s, %s, %s", g.bit("AND"), r(0), r(1), r(1))
+			}
+			g.st(r(1))
+		}})
+	ks = append(ks, kernel{name: "exp", kind: "unary", unroll: 2, temps: 4, consts: []string{"lo", "hi", "one"},
+		body: func(g *gen, r func(int) string) {
+			g.ld("SI", r(0))
+			g.exp(r(0), r(1), r(2), r(3))
+			g.st(r(1))
+		}})
+	ks = append(ks, kernel{name: "sigmoid", kind: "unary", unroll: 2, temps: 5, consts: []string{"lo", "hi", "one"},
+		body: func(g *gen, r func(int) string) {
+			x, e, n, t, xo := r(0), r(1), r(2), r(3), r(4)
+			g.ld("SI", xo)
+			g.p("%s %s, %s, %s", g.bit("OR"), g.k("sign"), xo, x) // -|x|
+			g.exp(x, e, n, t)
+			g.p("%s %s, %s, %s", g.op("VADD"), g.k("one"), e, n) // 1 + e
+			g.sel(cmpGE, g.k("zero"), xo, g.k("one"), e, t)      // x >= 0 ? 1 : e
+			g.p("%s %s, %s, %s", g.op("VDIV"), n, e, e)
+			g.st(e)
+		}})
+	if t.bits == 32 {
+		ks = append(ks, kernel{name: "tanh", kind: "unary", unroll: 2, temps: 6, consts: []string{"lo", "hi", "one"},
+			body: func(g *gen, r func(int) string) {
+				x, e, n, t, xo, a := r(0), r(1), r(2), r(3), r(4), r(5)
+				g.ld("SI", xo)
+				g.p("%s %s, %s, %s", g.bit("AND"), g.k("abs"), xo, a)
+				g.p("%s %s, %s, %s", g.op("VMUL"), g.k("mtwo"), a, x)
+				g.exp(x, e, n, t)
+				g.p("%s %s, %s, %s", g.op("VSUB"), e, g.k("one"), n) // 1 - e
+				g.p("%s %s, %s, %s", g.op("VADD"), g.k("one"), e, e) // 1 + e
+				g.p("%s %s, %s, %s", g.op("VDIV"), e, n, n)
+				// Small |x|: a + a*z*P(z).
+				g.p("%s %s, %s, %s", g.op("VMUL"), a, a, t)
+				g.p("%s %s, %s", g.op("VMOVU"), g.k("t0"), e)
+				for i := 1; i < len(tanhPoly); i++ {
+					g.p("%s %s, %s, %s", g.op("VFMADD213"), g.k(fmt.Sprintf("t%d", i)), t, e)
+				}
+				g.p("%s %s, %s, %s", g.op("VMUL"), t, e, e)
+				g.p("%s %s, %s, %s", g.op("VFMADD213"), a, a, e)
+				g.sel(cmpLT, g.k("thresh"), a, e, n, t)
+				g.p("%s %s, %s, %s", g.bit("AND"), g.k("sign"), xo, t)
+				g.p("%s %s, %s, %s", g.bit("OR"), t, n, n)
+				g.st(n)
+			}})
+	}
+	ks = append(ks, kernel{name: "sum", kind: "sum", unroll: 4, temps: 2})
+	return ks
+}
+
+func (g *gen) kernel(k kernel) {
+	t, is := g.t, g.isa
+	lanes := is.width / t.size
+	name := fmt.Sprintf("%s%s%s", k.name, t.name, is.name)
+	var frame int
+	switch k.kind {
+	case "binary":
+		frame = 72
+	case "unary":
+		frame = 48
+	case "scalar":
+		frame = 48 + t.size
+	case "axpy":
+		frame = 56
+	case "sum":
+		frame = 24 + t.size
+	}
+	fmt.Fprintf(&g.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, goSig(k.kind, t), name, frame)
+	if k.kind == "axpy" {
+		g.p("MOVQ dst_base+0(FP), DI")
+		g.p("MOVQ dst_len+8(FP), CX")
+		g.p("MOVQ a_base+32(FP), SI")
+	} else if k.kind == "sum" {
+		g.p("MOVQ a_base+0(FP), SI")
+		g.p("MOVQ a_len+8(FP), CX")
+	} else {
+		g.p("MOVQ dst_base+0(FP), DI")
+		g.p("MOVQ dst_len+8(FP), CX")
+		g.p("MOVQ a_base+24(FP), SI")
+	}
+	if k.kind == "binary" {
+		g.p("MOVQ b_base+48(FP), DX")
+	}
+	// Register plan: slot temporaries, the AVX2 tail mask, then constants.
+	next := k.unroll * k.temps
+	g.mask = fmt.Sprintf("%s%d", is.reg, next)
+	if !is.evex {
+		next++
+	}
+	g.creg = map[string]string{}
+	cs := k.consts
+	if k.kind == "scalar" || k.kind == "axpy" {
+		r := fmt.Sprintf("%s%d", is.reg, next)
+		next++
+		g.creg["s"] = r
+		bc := "VBROADCASTSS"
+		if t.bits == 64 {
+			bc = "VBROADCASTSD"
+		}
+		arg := "s+48(FP)"
+		if k.kind == "axpy" {
+			arg = "alpha+24(FP)"
+		}
+		g.p("%s %s, %s", bc, arg, r)
+	}
+	if is.evex {
+		// 32 registers: keep the kernel's constants in registers while they
+		// last; the required ones (k.consts) come first in constOrder.
+		cs = nil
+		for _, c := range constOrder {
+			if k.kind == "unary" && len(cs) < is.nregs-next && usesConst(k, c, g) {
+				cs = append(cs, c)
+			}
+		}
+	}
+	for _, c := range cs {
+		r := fmt.Sprintf("%s%d", is.reg, next)
+		next++
+		if next > is.nregs {
+			panic(name + ": out of registers")
+		}
+		g.p("%s %s(SB), %s", g.op("VMOVU"), constSym(c, t), r)
+		g.creg[c] = r
+	}
+	if next > is.nregs {
+		panic(name + ": out of registers")
+	}
+	reg := func(slot int) func(int) string {
+		return func(i int) string {
+			if i >= k.temps {
+				panic(name + ": temp out of range")
+			}
+			return fmt.Sprintf("%s%d", is.reg, slot*k.temps+i)
+		}
+	}
+	if k.kind == "sum" {
+		for s := 0; s < k.unroll; s++ {
+			r := reg(s)(0)
+			g.p("VXORPS %s, %s, %s", r, r, r)
+		}
+	}
+	body := func(slot int) {
+		g.off = slot * is.width
+		g.kslot = slot
+		if k.kind == "sum" {
+			if g.tail {
+				g.ld("SI", reg(0)(1))
+				g.p("%s %s, %s, %s", g.op("VADD"), reg(0)(1), reg(0)(0), reg(0)(0))
+			} else {
+				g.p("%s %s, %s, %s", g.op("VADD"), g.mem("SI"), reg(slot)(0), reg(slot)(0))
+			}
+			return
+		}
+		k.body(g, reg(slot))
+	}
+	g.p("XORQ AX, AX")
+	g.p("MOVQ CX, BX")
+	g.p("ANDQ $-%d, BX", k.unroll*lanes)
+	g.label("loop")
+	g.p("CMPQ AX, BX")
+	g.p("JAE single")
+	for s := 0; s < k.unroll; s++ {
+		body(s)
+	}
+	g.p("ADDQ $%d, AX", k.unroll*lanes)
+	g.p("JMP loop")
+	g.label("single")
+	g.p("MOVQ CX, BX")
+	g.p("ANDQ $-%d, BX", lanes)
+	g.label("loop1")
+	g.p("CMPQ AX, BX")
+	g.p("JAE tail")
+	body(0)
+	g.p("ADDQ $%d, AX", lanes)
+	g.p("JMP loop1")
+	g.label("tail")
+	g.p("CMPQ AX, CX")
+	g.p("JAE done")
+	g.p("SUBQ AX, CX") // remaining lanes, 1..lanes-1
+	if is.evex {
+		g.p("MOVL $1, BX")
+		g.p("SHLL CX, BX")
+		g.p("DECL BX")
+		g.p("KMOVW BX, K1")
+	} else {
+		g.p("SHLQ $%d, CX", map[int]int{4: 2, 8: 3}[t.size])
+		g.p("LEAQ tailmask<>+32(SB), BX")
+		g.p("SUBQ CX, BX")
+		g.p("VMOVDQU (BX), %s", g.mask)
+	}
+	g.tail = true
+	body(0)
+	g.tail = false
+	g.label("done")
+	if k.kind == "sum" {
+		r := func(s int) string { return reg(s)(0) }
+		g.p("%s %s, %s, %s", g.op("VADD"), r(1), r(0), r(0))
+		g.p("%s %s, %s, %s", g.op("VADD"), r(3), r(2), r(2))
+		g.p("%s %s, %s, %s", g.op("VADD"), r(2), r(0), r(0))
+		if is.evex {
+			g.p("VEXTRACTF64X4 $1, Z0, Y1")
+			g.p("%s Y1, Y0, Y0", g.op("VADD"))
+		}
+		g.p("VEXTRACTF128 $1, Y0, X1")
+		g.p("%s X1, X0, X0", g.op("VADD"))
+		g.p("VMOVHLPS X0, X0, X1")
+		if t.bits == 32 {
+			g.p("VADDPS X1, X0, X0")
+			g.p("VMOVSHDUP X0, X1")
+			g.p("VADDSS X1, X0, X0")
+			g.p("VMOVSS X0, ret+24(FP)")
+		} else {
+			g.p("VADDSD X1, X0, X0")
+			g.p("VMOVSD X0, ret+24(FP)")
+		}
+	}
+	g.p("VZEROUPPER")
+	g.p("RET")
+}
+
+var constOrder = []string{"lo", "hi", "one", "zero", "log2e", "nln2hi", "nln2lo", "half", "magic",
+	"e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "e10", "e11",
+	"sign", "abs", "mtwo", "thresh", "t0", "t1", "t2", "t3", "t4"}
+
+// usesConst reports whether k's body mentions constant c, by emitting it into a
+// scratch generator.
+func usesConst(k kernel, c string, g *gen) bool {
+	s := &gen{isa: g.isa, t: g.t, creg: map[string]string{}, mask: "Y15"}
+	k.body(s, func(i int) string { return fmt.Sprintf("%s%d", g.isa.reg, i) })
+	return strings.Contains(s.s.String(), constSym(c, g.t)+"(SB)")
+}
+
+func goSig(kind string, t typ) string {
+	switch kind {
+	case "binary":
+		return fmt.Sprintf("(dst, a, b []%s)", t.gt)
+	case "unary":
+		return fmt.Sprintf("(dst, a []%s)", t.gt)
+	case "scalar":
+		return fmt.Sprintf("(dst, a []%s, s %s)", t.gt, t.gt)
+	case "axpy":
+		return fmt.Sprintf("(dst []%s, alpha %s, a []%s)", t.gt, t.gt, t.gt)
+	}
+	return fmt.Sprintf("(a []%s) %s", t.gt, t.gt)
+}
+
+func main() {
+	var asm, goFile bytes.Buffer
+	asm.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build !purego\n\n#include \"textflag.h\"\n")
+	goFile.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build !purego\n\npackage vec\n")
+	// tailmask<>: 8 all-ones dwords then 8 zero dwords; loading a vector at
+	// tailmask<>+32-rem*size gives a mask of rem leading lanes.
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&asm, "DATA tailmask<>+%d(SB)/4, $0xffffffff\n", 4*i)
+	}
+	for i := 8; i < 16; i++ {
+		fmt.Fprintf(&asm, "DATA tailmask<>+%d(SB)/4, $0\n", 4*i)
+	}
+	asm.WriteString("GLOBL tailmask<>(SB), RODATA|NOPTR, $64\n")
+	for _, t := range []typ{f32, f64} {
+		cs := constants(t)
+		for _, name := range constOrder {
+			var bits uint64
+			if v, ok := cs[name]; ok {
+				bits = math.Float64bits(v)
+				if t.bits == 32 {
+					bits = uint64(math.Float32bits(float32(v)))
+				}
+			} else if b, ok := bitConsts[name]; ok {
+				bits = b[t.bits/64]
+			} else {
+				continue
+			}
+			sym := constSym(name, t)
+			for off := 0; off < 64; off += t.size {
+				fmt.Fprintf(&asm, "DATA %s+%d(SB)/%d, $0x%x\n", sym, off, t.size, bits)
+			}
+			fmt.Fprintf(&asm, "GLOBL %s(SB), RODATA|NOPTR, $64\n", sym)
+		}
+	}
+	sets := map[string][]string{}
+	for _, is := range []isa{avx2, avx512} {
+		for _, t := range []typ{f32, f64} {
+			for _, k := range kernelsFor(t) {
+				g := &gen{isa: is, t: t}
+				g.kernel(k)
+				asm.Write(g.s.Bytes())
+				name := fmt.Sprintf("%s%s%s", k.name, t.name, is.name)
+				fmt.Fprintf(&goFile, "\n//go:noescape\nfunc %s%s\n", name, goSig(kernelKind(k), t))
+				sets[is.field] = append(sets[is.field], fmt.Sprintf("k.%s%d = %s", k.name, t.bits, name))
+			}
+		}
+	}
+	for _, is := range []isa{avx2, avx512} {
+		fmt.Fprintf(&goFile, "\nfunc %sKernels() *kernels {\n\tk := goKernels\n\tk.name = %q\n", is.field, is.field)
+		for _, l := range sets[is.field] {
+			fmt.Fprintf(&goFile, "\t%s\n", l)
+		}
+		goFile.WriteString("\treturn &k\n}\n")
+	}
+	must(os.WriteFile("kernels_amd64.s", asm.Bytes(), 0o644))
+	must(os.WriteFile("kernels_amd64.go", goFile.Bytes(), 0o644))
+}
+
+func kernelKind(k kernel) string { return k.kind }
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

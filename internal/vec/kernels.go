@@ -1,0 +1,54 @@
+package vec
+
+// kernels is one implementation of every per-type kernel. The exported functions
+// call through impl, so tests can point impl at each implementation in turn.
+// A kernel may assume its slices have equal length (the exported functions
+// check); dst may alias an input.
+type kernels struct {
+	name string
+
+	add32, sub32, mul32, div32 func(dst, a, b []float32)
+	add64, sub64, mul64, div64 func(dst, a, b []float64)
+
+	addScalar32, mulScalar32, subScalarFrom32, divScalarBy32 func(dst, a []float32, s float32)
+	addScalar64, mulScalar64, subScalarFrom64, divScalarBy64 func(dst, a []float64, s float64)
+
+	axpy32 func(dst []float32, alpha float32, a []float32)
+	axpy64 func(dst []float64, alpha float64, a []float64)
+
+	exp32, log32, sigmoid32, tanh32, relu32 func(dst, a []float32)
+	exp64, log64, sigmoid64, tanh64, relu64 func(dst, a []float64)
+
+	// sum32 and sum64 are called on blocks of at most sumBlock elements.
+	sum32 func(a []float32) float32
+	sum64 func(a []float64) float64
+}
+
+// goKernels is the pure-Go implementation: the plain loops themselves.
+var goKernels = kernels{
+	name: "go",
+
+	add32: addPlain[float32], sub32: subPlain[float32], mul32: mulPlain[float32], div32: divPlain[float32],
+	add64: addPlain[float64], sub64: subPlain[float64], mul64: mulPlain[float64], div64: divPlain[float64],
+
+	addScalar32: addScalarPlain[float32], mulScalar32: mulScalarPlain[float32],
+	subScalarFrom32: subScalarFromPlain[float32], divScalarBy32: divScalarByPlain[float32],
+	addScalar64: addScalarPlain[float64], mulScalar64: mulScalarPlain[float64],
+	subScalarFrom64: subScalarFromPlain[float64], divScalarBy64: divScalarByPlain[float64],
+
+	axpy32: axpyPlain[float32], axpy64: axpyPlain[float64],
+
+	exp32: expPlain[float32], log32: logPlain[float32], sigmoid32: sigmoidPlain[float32],
+	tanh32: tanhPlain[float32], relu32: reluPlain[float32],
+	exp64: expPlain[float64], log64: logPlain[float64], sigmoid64: sigmoidPlain[float64],
+	tanh64: tanhPlain[float64], relu64: reluPlain[float64],
+
+	sum32: sumPlain[float32], sum64: sumPlain[float64],
+}
+
+// impl is the implementation in use: the last (fastest) entry of impls.
+var impl = impls[len(impls)-1]
+
+// Implementation reports which kernel set the package uses ("go", "avx2" or
+// "avx512").
+func Implementation() string { return impl.name }
