@@ -1,0 +1,60 @@
+package nn_test
+
+import (
+	"fmt"
+
+	"github.com/gograd/gograd/nn"
+	"github.com/gograd/gograd/tensor"
+)
+
+func ExampleLinear() {
+	l := nn.NewLinear(3, 2) // weight (2, 3), bias (2), drawn from U(-1/√3, 1/√3)
+	l.Weight.Copy_(tensor.New([]float32{1, 0, -1, 0.5, 0.5, 0.5}, 2, 3))
+	l.Bias.Copy_(tensor.New([]float32{0, 1}))
+
+	x := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
+	y := l.Forward(x) // x·Wᵀ + b
+	fmt.Println(y)
+
+	y.Sum().Backward()
+	fmt.Println(l.Weight.Grad())
+	fmt.Println(l.Bias.Grad())
+	// Output:
+	// tensor([[-2.0000,  4.0000],
+	//         [-2.0000,  8.5000]], grad_fn=<AddmmBackward0>)
+	// tensor([[5., 7., 9.],
+	//         [5., 7., 9.]])
+	// tensor([2., 2.])
+}
+
+func ExampleSequential() {
+	model := nn.Sequential{nn.NewLinear(2, 3), nn.ReLU{}, nn.NewLinear(3, 1)}
+	fmt.Println(model)
+	for _, p := range nn.NamedParameters(model) {
+		fmt.Println(p.Name, p.Tensor.Shape())
+	}
+
+	// Load known weights by name, as from a PyTorch state_dict.
+	weights := map[string][]float32{
+		"0.weight": {1, -1, 0.5, 0.5, -1, 1},
+		"0.bias":   {0, 0, 0.5},
+		"2.weight": {1, 2, 3},
+		"2.bias":   {-1},
+	}
+	for _, p := range nn.NamedParameters(model) {
+		p.Tensor.Copy_(tensor.New(weights[p.Name]))
+	}
+	x := tensor.New([]float32{2, 1}, 1, 2)
+	fmt.Println(model.Forward(x))
+	// Output:
+	// Sequential(
+	//   (0): Linear(in_features=2, out_features=3, bias=True)
+	//   (1): ReLU()
+	//   (2): Linear(in_features=3, out_features=1, bias=True)
+	// )
+	// 0.weight [3 2]
+	// 0.bias [3]
+	// 2.weight [1 3]
+	// 2.bias [1]
+	// tensor([[3.]], grad_fn=<AddmmBackward0>)
+}

@@ -1,0 +1,190 @@
+// Package nn holds gograd's neural-network layers, the counterpart of torch.nn:
+// modules that own parameters (Linear), containers (Sequential), activations as
+// modules (ReLU, Sigmoid, Tanh, Flatten) and losses as modules (MSELoss, BCELoss,
+// BCEWithLogitsLoss, CrossEntropyLoss). The stateless functions they call live in
+// nn/functional; the optimizers that update their parameters live in optim.
+//
+// # Overview
+//
+// A Module maps an input tensor to an output tensor with Forward and lists the
+// tensors it trains with Parameters. A training step reads as it does in PyTorch:
+//
+//	model := nn.Sequential{nn.NewLinear(4, 8), nn.ReLU{}, nn.NewLinear(8, 3)}
+//	opt := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: 0.01})
+//	for range steps {
+//		opt.ZeroGrad()
+//		loss := nn.MSELoss{}.Forward(model.Forward(x), y)
+//		loss.Backward()
+//		opt.Step()
+//	}
+//
+// NamedParameters gives the parameters with the names PyTorch's state_dict uses
+// ("0.weight", "2.bias"), so that weights can be moved between the two by name.
+//
+// # Invariants
+//
+// Parameters are leaves that require grad, created float32 unless WithDType says
+// otherwise. Layers draw their initial values from tensor.DefaultGenerator unless
+// WithGenerator gives another; the distributions are PyTorch's, the random streams
+// are gograd's own.
+//
+// # Panics
+//
+// Misuse (an input whose last dim is not a Linear's in_features, a dtype mismatch,
+// a negative size) panics with a *tensor.Error whose Pkg is "nn"; tensor.Maybe turns
+// such panics into an error.
+package nn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gograd/gograd/tensor"
+)
+
+// Module is a layer or a network: Forward computes its output from x, recording
+// the computation for autograd when x or a parameter requires grad, and Parameters
+// returns the tensors an optimizer trains, in a fixed order.
+type Module interface {
+	Forward(x *tensor.Tensor) *tensor.Tensor
+	Parameters() []*tensor.Tensor
+}
+
+// NamedParameter is a parameter with the name PyTorch gives it in state_dict, such
+// as "weight" for a Linear or "2.bias" inside a Sequential.
+type NamedParameter struct {
+	Name   string
+	Tensor *tensor.Tensor
+}
+
+// NamedParameters returns m's parameters with their names: those of m's own
+// NamedParameters method when it has one (Linear and Sequential do), otherwise
+// "0", "1", ... in the order of m.Parameters().
+func NamedParameters(m Module) []NamedParameter {
+	if n, ok := m.(interface{ NamedParameters() []NamedParameter }); ok {
+		return n.NamedParameters()
+	}
+	ps := m.Parameters()
+	out := make([]NamedParameter, len(ps))
+	for i, p := range ps {
+		out[i] = NamedParameter{strconv.Itoa(i), p}
+	}
+	return out
+}
+
+func fail(op, format string, args ...any) {
+	panic(tensor.Errorf("nn", op, format, args...))
+}
+
+// Sequential is a module that applies its modules in order, each to the output of
+// the one before (the counterpart of torch.nn.Sequential):
+//
+//	model := nn.Sequential{nn.NewLinear(4, 8), nn.ReLU{}, nn.NewLinear(8, 3)}
+type Sequential []Module
+
+// Forward returns x passed through each module in turn; x itself for an empty
+// Sequential.
+func (s Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, m := range s {
+		x = m.Forward(x)
+	}
+	return x
+}
+
+// Parameters returns the parameters of every module in order, each tensor once
+// even if several modules share it (as PyTorch's parameters() does).
+func (s Sequential) Parameters() []*tensor.Tensor {
+	named := s.NamedParameters()
+	out := make([]*tensor.Tensor, len(named))
+	for i, p := range named {
+		out[i] = p.Tensor
+	}
+	return out
+}
+
+// NamedParameters returns the parameters of every module in order, named by the
+// module's index and the parameter's name within it ("0.weight", "0.bias",
+// "2.weight", ...), as PyTorch's named_parameters(). A tensor shared by several
+// modules appears once, under its first name.
+func (s Sequential) NamedParameters() []NamedParameter {
+	var out []NamedParameter
+	seen := make(map[*tensor.Tensor]bool)
+	for i, m := range s {
+		for _, p := range NamedParameters(m) {
+			if seen[p.Tensor] {
+				continue
+			}
+			seen[p.Tensor] = true
+			out = append(out, NamedParameter{strconv.Itoa(i) + "." + p.Name, p.Tensor})
+		}
+	}
+	return out
+}
+
+// String returns the modules one per line, as PyTorch prints a Sequential.
+func (s Sequential) String() string {
+	var b strings.Builder
+	b.WriteString("Sequential(\n")
+	for i, m := range s {
+		fmt.Fprintf(&b, "  (%d): %v\n", i, m)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// ReLU is the module form of Tensor.Relu: max(x, 0) elementwise. It has no
+// parameters; use it as a value, nn.ReLU{}.
+type ReLU struct{}
+
+// Forward returns max(x, 0) elementwise.
+func (ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Relu() }
+
+// Parameters returns nil: ReLU has none.
+func (ReLU) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "ReLU()".
+func (ReLU) String() string { return "ReLU()" }
+
+// Sigmoid is the module form of Tensor.Sigmoid: 1 / (1 + e^-x) elementwise.
+type Sigmoid struct{}
+
+// Forward returns 1 / (1 + e^-x) elementwise.
+func (Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
+
+// Parameters returns nil: Sigmoid has none.
+func (Sigmoid) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "Sigmoid()".
+func (Sigmoid) String() string { return "Sigmoid()" }
+
+// Tanh is the module form of Tensor.Tanh: tanh(x) elementwise.
+type Tanh struct{}
+
+// Forward returns tanh(x) elementwise.
+func (Tanh) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
+
+// Parameters returns nil: Tanh has none.
+func (Tanh) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "Tanh()".
+func (Tanh) String() string { return "Tanh()" }
+
+// Flatten flattens every dim but the first, turning a batch of shape (N, d1, d2, ...)
+// into (N, d1*d2*...): torch.nn.Flatten with its defaults (start_dim=1, end_dim=-1).
+type Flatten struct{}
+
+// Forward returns x reshaped to (x.Size(0), -1), sharing its storage. It panics if
+// x has fewer than 2 dims, as PyTorch does.
+func (Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() < 2 {
+		fail("Flatten", "start_dim 1 is out of range for an input of shape %v", x.Shape())
+	}
+	return x.Reshape(x.Size(0), -1)
+}
+
+// Parameters returns nil: Flatten has none.
+func (Flatten) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "Flatten(start_dim=1, end_dim=-1)".
+func (Flatten) String() string { return "Flatten(start_dim=1, end_dim=-1)" }
