@@ -1,8 +1,6 @@
 package blas
 
 import (
-	"sync"
-
 	"github.com/gograd/gograd/internal/parallel"
 )
 
@@ -43,14 +41,29 @@ type workspace[T float32 | float64] struct {
 	t []T // scratch tile for edge tiles of C: mr×nr
 }
 
-var pool32, pool64 sync.Pool
+// free32 and free64 keep workspaces between calls. Unlike a sync.Pool they survive
+// garbage collections, so a training loop that allocates elsewhere does not
+// re-allocate (and zero) ~600 KiB of packing buffer per Gemm; the channel bound
+// caps what is kept.
+var (
+	free32 = make(chan *workspace[float32], 8)
+	free64 = make(chan *workspace[float64], 8)
+)
+
+func freeList[T float32 | float64]() chan *workspace[T] {
+	var l any = free64
+	if _, ok := any(T(0)).(float32); ok {
+		l = free32
+	}
+	return l.(chan *workspace[T])
+}
 
 func getWorkspace[T float32 | float64](kn *kernel[T]) *workspace[T] {
-	p := &pool64
-	if _, ok := any(T(0)).(float32); ok {
-		p = &pool32
+	var ws *workspace[T]
+	select {
+	case ws = <-freeList[T]():
+	default:
 	}
-	ws, _ := p.Get().(*workspace[T])
 	nb := kn.kc * (kn.nc + kn.nr)
 	if ws == nil || len(ws.b) < nb || len(ws.a) < kn.kc*kn.mr || len(ws.t) < kn.mr*kn.nr {
 		ws = &workspace[T]{b: make([]T, nb), a: make([]T, kn.kc*kn.mr), t: make([]T, kn.mr*kn.nr)}
@@ -59,10 +72,9 @@ func getWorkspace[T float32 | float64](kn *kernel[T]) *workspace[T] {
 }
 
 func putWorkspace[T float32 | float64](ws *workspace[T]) {
-	if _, ok := any(T(0)).(float32); ok {
-		pool32.Put(ws)
-	} else {
-		pool64.Put(ws)
+	select {
+	case freeList[T]() <- ws:
+	default:
 	}
 }
 
