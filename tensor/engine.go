@@ -28,6 +28,7 @@ type Node struct {
 	// Scratch owned by the backward pass running through this node. AccumulateGrad
 	// nodes are shared by graphs in other goroutines and never use it.
 	pending *Tensor
+	owned   bool // pending was made by the engine
 	visit   uint64
 	pos     int
 }
@@ -90,12 +91,13 @@ func (t *Tensor) gradNode() *Node {
 	if t.gradFn != nil {
 		return t.gradFn
 	}
-	t.gradMu.Lock()
-	defer t.gradMu.Unlock()
-	if t.acc == nil {
-		t.acc = &Node{name: "AccumulateGrad", shape: t.shape, variable: t}
+	st := t.ag // set by SetRequiresGrad, the only way a leaf comes to require grad
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.acc == nil {
+		st.acc = &Node{name: "AccumulateGrad", shape: t.shape, variable: t}
 	}
-	return t.acc
+	return st.acc
 }
 
 // RequiresGrad reports whether operations on t are recorded for autograd.
@@ -112,6 +114,9 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 		fail("SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
 	}
 	t.requiresGrad = on
+	if on {
+		t.state()
+	}
 	return t
 }
 
@@ -125,9 +130,13 @@ func (t *Tensor) GradFn() *Node { return t.gradFn }
 // Grad returns the gradient accumulated into t by backward passes: nil until one
 // reaches t. Only leaves, and results that called RetainGrad, get one.
 func (t *Tensor) Grad() *Tensor {
-	t.gradMu.Lock()
-	defer t.gradMu.Unlock()
-	return t.grad
+	st := t.ag
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.grad
 }
 
 // SetGrad replaces t's gradient; SetGrad(nil) clears it, as optimizers' ZeroGrad do.
@@ -136,9 +145,13 @@ func (t *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !slices.Equal(g.shape, t.shape) {
 		fail("SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
 	}
-	t.gradMu.Lock()
-	t.grad = g
-	t.gradMu.Unlock()
+	if g == nil && t.ag == nil {
+		return
+	}
+	st := t.state()
+	st.mu.Lock()
+	st.grad = g
+	st.mu.Unlock()
 }
 
 // RetainGrad asks backward to store this non-leaf tensor's gradient in Grad. It has
@@ -148,6 +161,7 @@ func (t *Tensor) RetainGrad() {
 		fail("RetainGrad", "can't retain_grad on a tensor that has requires_grad=False")
 	}
 	if t.gradFn != nil {
+		t.state()
 		t.retainsGrad = true
 		t.gradFn.retained = t
 	}
@@ -167,9 +181,10 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 		t.gradFn.hooks = append(t.gradFn.hooks, hook)
 		return
 	}
-	t.gradMu.Lock()
-	t.hooks = append(t.hooks, hook)
-	t.gradMu.Unlock()
+	st := t.state()
+	st.mu.Lock()
+	st.hooks = append(st.hooks, hook)
+	st.mu.Unlock()
 }
 
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
@@ -253,9 +268,11 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 
 // leafGrads collects, in first-arrival order, the gradients that reach leaves.
 type leafGrads struct {
-	nodes []*Node
-	grads []*Tensor
-	index map[*Node]int
+	nodes  []*Node
+	grads  []*Tensor
+	owned  []bool // grads[i] was made by the engine, so it may be added to in place
+	index  map[*Node]int
+	create bool
 }
 
 func (l *leafGrads) add(n *Node, g *Tensor) {
@@ -267,9 +284,10 @@ func (l *leafGrads) add(n *Node, g *Tensor) {
 		l.index[n] = len(l.nodes)
 		l.nodes = append(l.nodes, n)
 		l.grads = append(l.grads, g)
+		l.owned = append(l.owned, false)
 		return
 	}
-	l.grads[i] = l.grads[i].Add(g)
+	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, l.create)
 }
 
 func (l *leafGrads) get(n *Node) *Tensor {
@@ -332,7 +350,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	})
 	for i, n := range order {
 		n.pos = i
-		n.pending = nil
+		n.pending, n.owned = nil, false
 	}
 
 	// With inputs, run only nodes from which an input can be reached.
@@ -364,7 +382,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 		}
 	}
 
-	var leaves leafGrads
+	leaves := leafGrads{create: create}
 	captured := make(map[*Node]*Tensor)
 	maxIn := 0
 	for _, n := range order {
@@ -375,14 +393,14 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	withGradMode(create, func() {
 		for i, r := range roots {
 			if n := r.gradFn; n != nil {
-				n.pending = accumulate(n.pending, seeds[i])
+				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], create)
 			} else {
 				leaves.add(r.gradNode(), seeds[i])
 			}
 		}
 		for _, n := range order {
 			g := n.pending
-			n.pending = nil
+			n.pending, n.owned = nil, false
 			if g == nil {
 				continue
 			}
@@ -419,7 +437,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				if nx.variable != nil {
 					leaves.add(nx, gj)
 				} else {
-					nx.pending = accumulate(nx.pending, gj)
+					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, create)
 				}
 			}
 			if !retain && n.saves {
@@ -452,18 +470,27 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	return out
 }
 
-func accumulate(sum, g *Tensor) *Tensor {
-	if sum == nil {
-		return g
+// accumulate returns sum + g and whether the result belongs to the engine. A sum
+// the engine made is added to in place (unless the backward pass is itself being
+// recorded); one that may be shared (a gradient some node returned, which can be an
+// upstream gradient passed through) is never written.
+func accumulate(sum *Tensor, owned bool, g *Tensor, create bool) (*Tensor, bool) {
+	switch {
+	case sum == nil:
+		return g, false
+	case owned && !create && !sum.requiresGrad && !g.requiresGrad && slices.Equal(sum.shape, g.shape):
+		sum.addInPlace(g)
+		return sum, true
 	}
-	return sum.Add(g)
+	return sum.Add(g), !create
 }
 
 // accumulateLeaf runs t's hooks on g and adds it into t's grad.
 func (t *Tensor) accumulateLeaf(g *Tensor, create bool) {
-	t.gradMu.Lock()
-	hooks := t.hooks
-	t.gradMu.Unlock()
+	st := t.ag
+	st.mu.Lock()
+	hooks := st.hooks
+	st.mu.Unlock()
 	for _, h := range hooks {
 		if r := h(g); r != nil {
 			g = r
@@ -476,25 +503,31 @@ func (t *Tensor) accumulateLeaf(g *Tensor, create bool) {
 // tensors share a gradient's storage), in place afterwards unless the graph of the
 // gradient itself is being recorded.
 func (t *Tensor) accumulateGrad(g *Tensor, create bool) {
-	t.gradMu.Lock()
-	defer t.gradMu.Unlock()
+	st := t.ag
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	switch {
-	case t.grad == nil && create:
-		t.grad = g
-	case t.grad == nil:
+	case st.grad == nil && create:
+		st.grad = g
+	case st.grad == nil:
 		c := empty(g.dtype, g.shape)
 		c.Copy_(g)
-		t.grad = c
-	case create || t.grad.requiresGrad || g.requiresGrad:
+		st.grad = c
+	case create || st.grad.requiresGrad || g.requiresGrad:
 		var sum *Tensor
-		withGradMode(create, func() { sum = t.grad.Add(g) })
-		t.grad = sum
+		withGradMode(create, func() { sum = st.grad.Add(g) })
+		st.grad = sum
 	default:
-		switch t.grad.dtype {
-		case Float32:
-			vec.Add(t.grad.f32, t.grad.f32, g.f32)
-		case Float64:
-			vec.Add(t.grad.f64, t.grad.f64, g.f64)
-		}
+		st.grad.addInPlace(g)
+	}
+}
+
+// addInPlace adds g into t's storage (same shape and dtype), unrecorded.
+func (t *Tensor) addInPlace(g *Tensor) {
+	switch t.dtype {
+	case Float32:
+		vec.Add(t.f32, t.f32, g.f32)
+	case Float64:
+		vec.Add(t.f64, t.f64, g.f64)
 	}
 }

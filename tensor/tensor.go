@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Tensor is an n-dimensional array of float32, float64 or int64 values, stored
@@ -18,25 +19,54 @@ import (
 // goroutines at once; one that is being written must not be shared.
 type Tensor struct {
 	shape []int
-	dtype DType
 	f32   []float32
 	f64   []float64
 	i64   []int64
+	dtype DType
 
 	requiresGrad bool
-	gradFn       *Node // the node that made this tensor; nil for leaves
-	acc          *Node // a leaf's AccumulateGrad node, made on first use
 	retainsGrad  bool
+	gradFn       *Node      // the node that made this tensor; nil for leaves
+	ag           *gradState // gradient, hooks and AccumulateGrad node; nil until needed
 
-	gradMu sync.Mutex // guards grad and hooks of a leaf during backward
-	grad   *Tensor
-	hooks  []func(*Tensor) *Tensor
+	inline [1]float64 // storage of one-element tensors, saving an allocation per scalar op
+}
+
+// gradState is what a tensor holds once it requires grad as a leaf, retains its
+// grad, or has a gradient set. Its mutex lets graphs in several goroutines share a
+// leaf.
+type gradState struct {
+	mu    sync.Mutex
+	acc   *Node // a leaf's AccumulateGrad node, made on first use
+	grad  *Tensor
+	hooks []func(*Tensor) *Tensor
+}
+
+// state returns t's gradState, making it if needed. Only calls made while t is not
+// shared with other goroutines (setting it up) may make it.
+func (t *Tensor) state() *gradState {
+	if t.ag == nil {
+		t.ag = &gradState{}
+	}
+	return t.ag
 }
 
 // empty returns a tensor of the given dtype and shape whose elements are zero.
 func empty(dt DType, shape []int) *Tensor {
 	n := numel(shape)
 	t := &Tensor{shape: shape, dtype: dt}
+	if n == 1 {
+		p := unsafe.Pointer(&t.inline)
+		switch dt {
+		case Float32:
+			t.f32 = unsafe.Slice((*float32)(p), 1)
+		case Float64:
+			t.f64 = t.inline[:]
+		case Int64:
+			t.i64 = unsafe.Slice((*int64)(p), 1)
+		}
+		return t
+	}
 	switch dt {
 	case Float32:
 		t.f32 = make([]float32, n)
