@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/gograd/gograd/internal/parallel"
 )
 
 // Tensor is an n-dimensional array of float32, float64 or int64 values, stored
@@ -355,3 +357,11 @@ func (t *Tensor) To(d DType) *Tensor {
 	}
 	return out
 }
+
+// SetNumThreads sets how many goroutines gograd's kernels (matrix multiply,
+// large elementwise ops and reductions) may use, as torch.set_num_threads does; the
+// default is the number of CPUs. n < 1 means 1.
+func SetNumThreads(n int) { parallel.SetThreads(n) }
+
+// NumThreads returns the thread count set by SetNumThreads.
+func NumThreads() int { return parallel.Threads() }

@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gograd/gograd/internal/vec"
+	"github.com/gograd/gograd/nn"
+	"github.com/gograd/gograd/nn/functional"
+	"github.com/gograd/gograd/optim"
+	"github.com/gograd/gograd/tensor"
+)
+
+func TestMain(m *testing.M) {
+	if s := os.Getenv("BENCH_THREADS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: BENCH_THREADS:", err)
+			os.Exit(2)
+		}
+		tensor.SetNumThreads(n)
+	}
+	os.Exit(m.Run())
+}
+
+// BenchmarkMatMul is matmul.py: C = A·B for square float32 n×n matrices.
+func BenchmarkMatMul(b *testing.B) {
+	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			g := tensor.NewGenerator(0)
+			x := g.Normal(tensor.Zeros(n, n), 0, 1)
+			y := g.Normal(tensor.Zeros(n, n), 0, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				tensor.MatMul(x, y)
+			}
+			b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// mlp builds mlp_step.py's model: Linear(784,256), ReLU, Linear(256,256), ReLU,
+// Linear(256,10), with PyTorch's default init.
+func mlp() nn.Sequential {
+	g := tensor.NewGenerator(0)
+	return nn.Sequential{
+		nn.NewLinear(784, 256, nn.WithGenerator(g)), nn.ReLU{},
+		nn.NewLinear(256, 256, nn.WithGenerator(g)), nn.ReLU{},
+		nn.NewLinear(256, 10, nn.WithGenerator(g)),
+	}
+}
+
+// BenchmarkMLPStep is mlp_step.py: one training step (forward, cross-entropy,
+// backward, optimizer step, zero grad) on a fixed batch. ms/step is the median.
+func BenchmarkMLPStep(b *testing.B) {
+	for _, opt := range []string{"sgd", "adam"} {
+		for _, batch := range []int{64, 512} {
+			b.Run(fmt.Sprintf("%s/b=%d", opt, batch), func(b *testing.B) {
+				model := mlp()
+				g := tensor.NewGenerator(1)
+				x := g.Normal(tensor.Zeros(batch, 784), 0, 1)
+				labels := make([]int64, batch)
+				for i := range labels {
+					labels[i] = int64(g.Intn(10))
+				}
+				y := tensor.New(labels)
+				var o optim.Optimizer
+				if opt == "sgd" {
+					o = optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: 0.01, Momentum: 0.9})
+				} else {
+					o = optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
+				}
+				step := func() {
+					loss := functional.CrossEntropy(model.Forward(x), y)
+					loss.Backward()
+					o.Step()
+					o.ZeroGrad()
+				}
+				for range 10 {
+					step()
+				}
+				var times []time.Duration
+				b.ReportAllocs()
+				for b.Loop() {
+					t0 := time.Now()
+					step()
+					times = append(times, time.Since(t0))
+				}
+				sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/step")
+			})
+		}
+	}
+}
+
+// chain is op_overhead.py's chain: 1000 ops alternating y+w and y*w.
+func chain(x, w *tensor.Tensor) *tensor.Tensor {
+	y := x
+	for i := range 1000 {
+		if i%2 == 0 {
+			y = y.Add(w)
+		} else {
+			y = y.Mul(w)
+		}
+	}
+	return y
+}
+
+// BenchmarkOpOverhead is op_overhead.py's "total": record the chain and run
+// backward through it; µs/op is per op of the chain.
+func BenchmarkOpOverhead(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		shape []int
+	}{{"scalar", nil}, {"vec1000", []int{1000}}} {
+		b.Run(c.name, func(b *testing.B) {
+			x := tensor.Full(1, c.shape...).SetRequiresGrad(true)
+			w := tensor.Full(0.5, c.shape...).SetRequiresGrad(true)
+			b.ReportAllocs()
+			for b.Loop() {
+				x.SetGrad(nil)
+				w.SetGrad(nil)
+				chain(x, w).Sum().Backward()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000/1000, "µs/op")
+		})
+	}
+}
+
+const ewN = 1 << 22
+
+// BenchmarkElementwise is elementwise.py on 4M float32: the kernels writing into a
+// preallocated output (PyTorch's out= form) and the tensor ops, which allocate
+// their result (the _alloc form). GB/s counts bytes read and written as the script
+// does.
+func BenchmarkElementwise(b *testing.B) {
+	g := tensor.NewGenerator(0)
+	at := g.Normal(tensor.Zeros(ewN), 0, 1)
+	bt := g.Normal(tensor.Zeros(ewN), 0, 1)
+	a, bb, c := at.Float32s(), bt.Float32s(), make([]float32, ewN)
+	var sink float32
+	ops := []struct {
+		name  string
+		bytes int
+		out   func()
+		alloc func()
+	}{
+		{"add", 12, func() { vec.Add(c, a, bb) }, func() { at.Add(bt) }},
+		{"mul", 12, func() { vec.Mul(c, a, bb) }, func() { at.Mul(bt) }},
+		{"exp", 8, func() { vec.Exp(c, a) }, func() { at.Exp() }},
+		{"sigmoid", 8, func() { vec.Sigmoid(c, a) }, func() { at.Sigmoid() }},
+		{"sum", 4, func() { sink += vec.Sum(a) }, nil},
+	}
+	for _, op := range ops {
+		b.Run(op.name, func(b *testing.B) {
+			b.SetBytes(int64(op.bytes * ewN))
+			b.ReportAllocs()
+			for b.Loop() {
+				op.out()
+			}
+		})
+		if op.alloc != nil {
+			b.Run(op.name+"_alloc", func(b *testing.B) {
+				b.SetBytes(int64(op.bytes * ewN))
+				b.ReportAllocs()
+				for b.Loop() {
+					op.alloc()
+				}
+			})
+		}
+	}
+	_ = sink
+}

@@ -1,0 +1,8 @@
+// Package bench holds Go versions of the reference workloads in
+// shared/bench/pytorch (matmul.py, mlp_step.py, op_overhead.py, elementwise.py),
+// as benchmarks with the same shapes, so that gograd and PyTorch can be compared
+// side by side; compare.py runs both alternately and prints ratios.
+//
+// BENCH_THREADS sets the thread count, as for the PyTorch scripts (default: all
+// CPUs).
+package bench
