@@ -69,6 +69,25 @@ def seed001():
     print(f'\ngrad dz/dx = {x.grad}')
 
 
+def seed002():
+    import math
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    with torch.no_grad():
+        for k, p in enumerate(model.parameters()):
+            p.copy_(torch.tensor([0.5 * math.sin(10 * k + i + 1) for i in range(p.numel())]).reshape(p.shape))
+    some_input = torch.tensor([math.cos(i) for i in range(15)]).reshape(5, 3)
+    ideal_output = torch.tensor([float(i % 3) - 1 for i in range(10)]).reshape(5, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+    for step in range(5):
+        prediction = model(some_input)
+        loss = (ideal_output - prediction).pow(2).sum()
+        print(f"step {step} loss {loss!r}")
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    print("final prediction:", model(some_input))
+
+
 def seed003():
     torch.manual_seed(0)
     x = torch.ones(5)
@@ -86,7 +105,8 @@ def seed003():
 
 
 def main():
-    for name, fn in [("seed000", seed000), ("seed001", seed001), ("seed003", seed003)]:
+    for name, fn in [("seed000", seed000), ("seed001", seed001), ("seed002", seed002),
+                     ("seed003", seed003)]:
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             fn()
