@@ -142,11 +142,16 @@ func GradGradCheck(f func(inputs ...*Tensor) *Tensor, inputs []*Tensor, opts ...
 			for _, i := range wrt {
 				xs = append(xs, ins[i])
 			}
-			out := f(ins...)
-			g := Grad([]*Tensor{out}, xs, GradOptions{GradOutputs: []*Tensor{args[len(args)-1]}, CreateGraph: true, AllowUnused: true})[k]
-			if g == nil {
-				return ZerosLike(xs[k]).Mul(args[len(args)-1].Sum())
-			}
+			var g *Tensor
+			// GradCheck evaluates this under NoGrad for its finite differences; the
+			// gradient needs its graph all the same.
+			EnableGrad(func() {
+				out := f(ins...)
+				g = Grad([]*Tensor{out}, xs, GradOptions{GradOutputs: []*Tensor{args[len(args)-1]}, CreateGraph: true, AllowUnused: true})[k]
+				if g == nil {
+					g = ZerosLike(xs[k]).Mul(args[len(args)-1].Sum())
+				}
+			})
 			return g
 		}
 		if err := GradCheck(gradK, all, opts...); err != nil {

@@ -190,7 +190,7 @@ func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 			}
 			if n.needs(1) {
 				// de: grad * t^e * log(t), taken as 0 where t == 0 and e >= 0.
-				gi[1] = g.Mul(out).Mul(t.Log().maskedZero(t, e))
+				gi[1] = g.Mul(out).Mul(t.Log()).maskedZero(t, e)
 			}
 		}
 	}

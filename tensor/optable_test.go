@@ -391,28 +391,15 @@ func TestOpsGradCheck(t *testing.T) {
 				fails.Errorf("GradCheck: %v", err)
 			}
 			if row.gradgrad {
-				if p := tensor.Maybe(func() { err = tensor.GradGradCheck(withGrad(row.f), c.inputs(tensor.Float64), opts...) }); p != nil {
+				if p := tensor.Maybe(func() { err = tensor.GradGradCheck(row.f, c.inputs(tensor.Float64), opts...) }); p != nil {
 					err = p
 				}
 				if err != nil {
 					fails.Errorf("GradGradCheck: %v", err)
 				}
 			}
-			fails.report(t, knownBugs[row.name].gradcheck)
+			fails.report(t)
 		})
-	}
-}
-
-// withGrad returns f evaluated with recording on. GradGradCheck needs it: it
-// differentiates f inside the NoGrad of GradCheck's finite differences, where f's
-// result would otherwise have no graph (reported against gradcheck.go; nn's
-// Linear test works around it the same way); drop it once GradGradCheck
-// enables recording itself.
-func withGrad(f func(x ...*Tensor) *Tensor) func(x ...*Tensor) *Tensor {
-	return func(x ...*Tensor) *Tensor {
-		var y *Tensor
-		tensor.EnableGrad(func() { y = f(x...) })
-		return y
 	}
 }
 
@@ -424,54 +411,20 @@ func TestOpsGolden(t *testing.T) {
 			var fails failures
 			checkGolden(&fails, row, c, tensor.Float32, &c.Float32, tolFloat32)
 			checkGolden(&fails, row, c, tensor.Float64, &c.Float64, tolFloat64)
-			fails.report(t, knownBugs[row.name].golden)
+			fails.report(t)
 		})
 	}
 }
 
-// knownBugs are rows that fail against PyTorch or GradCheck because of a bug in
-// the op, reported to its owner. They are skipped while they fail, and fail once
-// they pass, so that the entry is removed with the fix.
-var knownBugs = map[string]struct{ golden, gradcheck string }{
-	// Backward of a broadcast base: the log of the base, at the base's shape,
-	// is masked with the exponent expanded to that shape (ops.go, PowTensor).
-	"PowTensor/()_(3,4)":    {golden: powTensorBug, gradcheck: powTensorBug},
-	"PowTensor/(4)_(3,4)":   {golden: powTensorBug, gradcheck: powTensorBug},
-	"PowTensor/(3,1)_(1,4)": {golden: powTensorBug, gradcheck: powTensorBug},
-	// Backward calls SumKeepDim(0) on a 0-d gradient; forward accepts dim 0.
-	"Softmax/0-d":    {golden: softmax0dBug, gradcheck: softmax0dBug},
-	"LogSoftmax/0-d": {golden: softmax0dBug, gradcheck: softmax0dBug},
-	// No-op views: PyTorch records them (or, for flatten of a 1-d tensor, returns
-	// the input itself); gograd does the opposite. Values and gradients agree.
-	"Expand/same": {golden: "Expand to the same shape returns t, PyTorch records ExpandBackward0"},
-	"T/1d":        {golden: "T of a 1-d tensor returns t, PyTorch records TBackward0"},
-	"Flatten/1d":  {golden: "Flatten of a 1-d tensor records ReshapeAliasBackward0, PyTorch returns the input"},
-	// PyTorch's floor for p(1-p) is the float32 constant 1e-12 even in float64.
-	"BinaryCrossEntropy/at_kinks": {golden: "float64 gradient at p = 0 or 1 uses 1e-12, PyTorch float32(1e-12)"},
-}
-
-const (
-	powTensorBug = "PowTensor backward panics when the base is broadcast"
-	softmax0dBug = "Softmax/LogSoftmax backward panics on a 0-d tensor"
-)
-
-// failures collects a row's mismatches, to report them or, for a known bug,
-// skip on them.
+// failures collects a row's mismatches, to report them together.
 type failures []string
 
 func (f *failures) Errorf(format string, args ...any) { *f = append(*f, fmt.Sprintf(format, args...)) }
 
-func (f failures) report(t *testing.T, knownBug string) {
+func (f failures) report(t *testing.T) {
 	t.Helper()
-	switch {
-	case knownBug == "":
-		for _, m := range f {
-			t.Error(m)
-		}
-	case len(f) == 0:
-		t.Errorf("known bug %q no longer shows: remove the row from knownBugs", knownBug)
-	default:
-		t.Skipf("known bug: %s\n%s", knownBug, strings.Join(f, "\n"))
+	for _, m := range f {
+		t.Error(m)
 	}
 }
 
@@ -640,16 +593,6 @@ func TestOpTableCoverage(t *testing.T) {
 		}
 	}
 
-	for name := range knownBugs {
-		if !rowNames[name] {
-			t.Errorf("knownBugs lists %q, which is not a row", name)
-		}
-	}
-	for name := range knownBugs {
-		if !rowNames[name] {
-			t.Errorf("knownBugs lists %q, which is not a row", name)
-		}
-	}
 	cases, err := opsGolden()
 	if err != nil {
 		t.Fatal(err)

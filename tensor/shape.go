@@ -54,8 +54,13 @@ func (t *Tensor) View(shape ...int) *Tensor {
 	return t.view("View", "ViewBackward0", inferShape("View", t.shape, shape))
 }
 
-// Flatten returns t as a 1-d tensor sharing its storage.
-func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
+// Flatten returns t as a 1-d tensor sharing its storage (t itself if it is 1-d).
+func (t *Tensor) Flatten() *Tensor {
+	if len(t.shape) == 1 {
+		return t
+	}
+	return t.Reshape(-1)
+}
 
 // Unsqueeze returns t with a dim of size 1 inserted at dim (which may be Dim()).
 func (t *Tensor) Unsqueeze(dim int) *Tensor {
@@ -110,11 +115,13 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 			fail("Expand", "cannot expand shape %v to %v", t.shape, shape)
 		}
 	}
-	if slices.Equal(shape, t.shape) {
+	if slices.Equal(shape, t.shape) && !t.requiresGrad {
 		return t
 	}
 	out := empty(t.dtype, shape)
-	if numel(shape) > 0 {
+	if slices.Equal(shape, t.shape) {
+		out.Copy_(t)
+	} else if numel(shape) > 0 {
 		zero := scalarLike(t, 0)
 		cs, st := coalesce(shape, broadcastStrides(t.shape, shape), broadcastStrides(nil, shape))
 		if t.dtype == Float32 {
@@ -213,7 +220,10 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 func (t *Tensor) T() *Tensor {
 	switch len(t.shape) {
 	case 0, 1:
-		return t
+		if !t.requiresGrad {
+			return t
+		}
+		return t.view("T", "TBackward0", t.shape)
 	case 2:
 		out := t.permute([]int{1, 0})
 		if n := record("TBackward0", out, false, t); n != nil {

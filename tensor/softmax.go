@@ -20,7 +20,7 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	}
 	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
 		// dt: grad - exp(out) * Σ_dim grad
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(g.SumKeepDim(d))) }
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
 	}
 	return out
 }
@@ -40,9 +40,17 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 	}
 	if n := record("SoftmaxBackward0", out, true, t); n != nil {
 		// dt: out * (grad - Σ_dim grad * out)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(g.Mul(out).SumKeepDim(d))) }
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
 	}
 	return out
+}
+
+// sumAlong sums g along dim d keeping it; a 0-d g is its own sum.
+func sumAlong(g *Tensor, d int) *Tensor {
+	if len(g.shape) == 0 {
+		return g
+	}
+	return g.SumKeepDim(d)
 }
 
 // normDimOrScalar is normDim, also accepting dim 0 or -1 for a 0-d tensor.

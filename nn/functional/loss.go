@@ -72,7 +72,7 @@ func (f *bceLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tens
 	var gp, gy *tensor.Tensor
 	if ctx.NeedsInputGrad(0) {
 		denom := p.Mul(p.RSubScalar(1))
-		floor := tensor.FullLike(p, 1e-12)
+		floor := tensor.FullLike(p, float64(float32(1e-12))) // PyTorch's EPSILON, a float even for double
 		gp = g.Mul(p.Sub(y)).Div(tensor.Maximum(denom, floor))
 	}
 	if ctx.NeedsInputGrad(1) {

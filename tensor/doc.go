@@ -1,0 +1,53 @@
+// Package tensor holds gograd's Tensor, the autograd engine and the
+// differentiable operations: the counterpart of torch.Tensor and torch.autograd.
+//
+// # Overview
+//
+// A Tensor is an n-dimensional array (any rank, including 0-d scalars) of float32
+// (the default, as in PyTorch), float64 or int64 values, stored contiguously in
+// row-major order. Creation functions make float32 tensors; the same functions as
+// methods of a DType make other types:
+//
+//	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)
+//	w := tensor.Randn(5, 3).SetRequiresGrad(true)
+//	d := tensor.Float64.Zeros(2, 3)
+//
+// Operations are methods returning new tensors (x.Add(y), x.MatMul(y), x.Sum(1))
+// and follow PyTorch's names, broadcasting rules and numbers.
+//
+// # Autograd
+//
+// When any input of an op requires grad, the op records a Node in the graph: the
+// result's GradFn, named as in PyTorch (MulBackward0, AddBackward0, ...), whose
+// NextFunctions lead back to AccumulateGrad nodes, one per leaf. Backward walks the
+// graph from a result to every leaf and adds the gradients into the leaves' Grad.
+// The graph is built as the code runs, so Go loops and branches need nothing
+// special. Grad returns gradients without touching Grad fields; with CreateGraph
+// the backward pass is itself recorded, for higher-order derivatives. Function and
+// Apply let other packages define ops with their own backward; GradCheck and
+// GradGradCheck test such definitions against finite differences.
+//
+// # Invariants
+//
+//   - Backward runs nodes in decreasing creation order, iteratively (graphs of any
+//     depth), and is deterministic: the same program gives bit-identical gradients.
+//   - Gradients of broadcast inputs are summed down to the input's shape.
+//   - After a backward pass the values a graph saved are released, unless
+//     RetainGraph or CreateGraph was set.
+//   - Grad mode belongs to the goroutine: NoGrad in one goroutine never stops
+//     another from recording. Separate goroutines may build and run separate graphs
+//     at the same time, even when the graphs share leaves.
+//
+// # Panics
+//
+// Misuse panics with a *Error whose message names the package, the op and the
+// shapes, for example "tensor: Mul: shapes [2 3] and [3 2] do not broadcast":
+// shapes that do not broadcast, dims out of range, mismatched dtypes, Backward on a
+// tensor that does not require grad or on a many-element tensor without a gradient,
+// a second backward through a freed graph. Maybe turns such panics into an error.
+//
+// # Special cases
+//
+// NaN and ±Inf flow through ops as IEEE 754 arithmetic makes them; Relu and Maximum
+// propagate NaN as PyTorch does.
+package tensor
