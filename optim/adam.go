@@ -199,9 +199,9 @@ type adamCoef struct {
 // denom = v.sqrt() / √bc2 + eps; p.addcdiv_(m, denom, value=-step_size) is
 // p + (-step_size·m) / denom.
 func adamUpdate[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
-	b1, oneMinusB1 := T(c.beta1), T(1-c.beta1)
+	b1, oneMinusB1 := T(c.beta1), coef[T](1-c.beta1)
 	b2, oneMinusB2 := T(c.beta2), T(1-c.beta2)
-	wd, decay := T(c.weightDecay), T(c.decay)
+	wd, decay := coef[T](c.weightDecay), T(c.decay)
 	negStep, bc2Sqrt, eps := T(-c.stepSize), T(c.bc2Sqrt), T(c.eps)
 	coupled, decoupled := c.weightDecay != 0, c.decoupled
 	n := len(p)
@@ -215,12 +215,12 @@ func adamUpdate[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
 			gi = -gi
 		}
 		if coupled {
-			gi = fma(p[i], wd, gi)
+			gi = fmaC(p[i], wd, gi)
 		}
 		if decoupled {
 			p[i] = T(p[i] * decay)
 		}
-		m[i] = fma(gi, oneMinusB1, T(m[i]*b1))
+		m[i] = fmaC(gi, oneMinusB1, T(m[i]*b1))
 		v[i] = fma(T(gi*oneMinusB2), gi, T(v[i]*b2))
 		vi := v[i]
 		if vmax != nil {

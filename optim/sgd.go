@@ -92,8 +92,8 @@ func (s *SGD) ZeroGrad() { zeroGrad(s.params) }
 // buf.mul_(m).add_(d_p, alpha=1-dampening), d_p.add(buf, alpha=m) and
 // p.add_(d_p, alpha=-lr) each a fused multiply-add, the mul_ rounded on its own.
 func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
-	negLR, wd := T(-o.LR), T(o.WeightDecay)
-	mom, damp := T(o.Momentum), T(1-o.Dampening)
+	negLR, wd := coef[T](-o.LR), coef[T](o.WeightDecay)
+	mom, mom64, damp := T(o.Momentum), coef[T](o.Momentum), coef[T](1-o.Dampening)
 	decay := o.WeightDecay != 0
 	g = g[:len(p)]
 	if buf != nil {
@@ -105,20 +105,20 @@ func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
 			d = -d
 		}
 		if decay {
-			d = fma(p[i], wd, d)
+			d = fmaC(p[i], wd, d)
 		}
 		if buf != nil {
 			if first {
 				buf[i] = d
 			} else {
-				buf[i] = fma(d, damp, T(buf[i]*mom))
+				buf[i] = fmaC(d, damp, T(buf[i]*mom))
 			}
 			if o.Nesterov {
-				d = fma(buf[i], mom, d)
+				d = fmaC(buf[i], mom64, d)
 			} else {
 				d = buf[i]
 			}
 		}
-		p[i] = fma(d, negLR, p[i])
+		p[i] = fmaC(d, negLR, p[i])
 	}
 }
