@@ -345,3 +345,16 @@ func TestNoGradIsPerGoroutine(t *testing.T) {
 	default:
 	}
 }
+
+func TestMatMulEmptyInnerDim(t *testing.T) {
+	a := Zeros(2, 0).SetRequiresGrad(true)
+	b := Zeros(0, 3).SetRequiresGrad(true)
+	c := MatMul(a, b)
+	if got := c.Shape(); got[0] != 2 || got[1] != 3 || c.Sum().Item() != 0 {
+		t.Fatalf("shape %v sum %v", got, c.Sum().Item())
+	}
+	c.Sum().Backward()
+	if a.Grad().Numel() != 0 || b.Grad().Numel() != 0 {
+		t.Fatalf("grads %v %v", a.Grad().Shape(), b.Grad().Shape())
+	}
+}

@@ -132,11 +132,14 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 			blas.Gemm(ta, tb, am, bn, ak, 1, a.f64[i*sa:], lda, b.f64[i*sb:], ldb, 0, out.f64[i*sc:], bn)
 		}
 	}
-	if nb == 1 || sc >= 64*64 {
+	switch {
+	case am == 0 || bn == 0 || ak == 0:
+		// Nothing to multiply: the result is empty or all zeros.
+	case nb == 1 || sc >= 64*64:
 		for i := range nb {
 			gemm(i)
 		}
-	} else {
+	default:
 		parallel.For(nb, max(1, 64*64/max(sc, 1)), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				gemm(i)
