@@ -94,14 +94,29 @@ func (s *SGD) ZeroGrad() { zeroGrad(s.params) }
 func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
 	negLR, wd := coef[T](-o.LR), coef[T](o.WeightDecay)
 	mom, mom64, damp := T(o.Momentum), coef[T](o.Momentum), coef[T](1-o.Dampening)
-	decay := o.WeightDecay != 0
+	decay, maximize, nesterov := o.WeightDecay != 0, o.Maximize, o.Nesterov
 	g = g[:len(p)]
 	if buf != nil {
 		buf = buf[:len(p)]
 	}
+	// The common cases get loops without per-element branches.
+	switch {
+	case buf == nil && !decay && !maximize:
+		for i, d := range g {
+			p[i] = fmaC(d, negLR, p[i])
+		}
+		return
+	case buf != nil && !first && !decay && !maximize && !nesterov:
+		for i, d := range g {
+			b := fmaC(d, damp, buf[i]*mom)
+			buf[i] = b
+			p[i] = fmaC(b, negLR, p[i])
+		}
+		return
+	}
 	for i := range p {
 		d := g[i]
-		if o.Maximize {
+		if maximize {
 			d = -d
 		}
 		if decay {
@@ -111,9 +126,9 @@ func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
 			if first {
 				buf[i] = d
 			} else {
-				buf[i] = fmaC(d, damp, T(buf[i]*mom))
+				buf[i] = fmaC(d, damp, buf[i]*mom)
 			}
-			if o.Nesterov {
+			if nesterov {
 				d = fmaC(buf[i], mom64, d)
 			} else {
 				d = buf[i]
