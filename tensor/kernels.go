@@ -148,10 +148,3 @@ func sign(v float64) float64 {
 	}
 	return v // 0, -0 and NaN map to themselves
 }
-
-func positive(v float64) float64 {
-	if v > 0 {
-		return 1
-	}
-	return 0
-}

@@ -319,9 +319,38 @@ func (t *Tensor) Sigmoid() *Tensor {
 func (t *Tensor) Relu() *Tensor {
 	out := unary("Relu", t, vec.Relu[float32], vec.Relu[float64])
 	if n := record("ReluBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(mapF("Relu", out.Detach(), positive)) } // dt: grad * (t > 0)
+		ref := out.Detach()
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskPositive(ref) } // dt: grad * (t > 0)
 	}
 	return out
+}
+
+// maskPositive returns g where ref > 0 and 0 elsewhere: ReLU's gradient in one
+// pass (rather than a mask and a product). It is differentiable in g, so ReLU has
+// second derivatives.
+func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
+	out := empty(g.dtype, g.shape)
+	if g.dtype == Float32 {
+		maskPositive(out.f32, g.f32, ref.f32)
+	} else {
+		maskPositive(out.f64, g.f64, ref.f64)
+	}
+	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
+		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
+	}
+	return out
+}
+
+func maskPositive[T Float](dst, g, ref []T) {
+	ref = ref[:len(dst)]
+	g = g[:len(dst)]
+	for i, r := range ref {
+		v := g[i]
+		if !(r > 0) {
+			v = 0
+		}
+		dst[i] = v
+	}
 }
 
 // Maximum returns the elementwise maximum of a and b, broadcasting; NaN wins. At
