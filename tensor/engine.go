@@ -190,7 +190,7 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
 // grad: what is computed from it is not recorded back to t.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64}
+	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
 }
 
 // BackwardOptions adjusts Backward.
@@ -275,7 +275,7 @@ type leafGrads struct {
 	create bool
 }
 
-func (l *leafGrads) add(n *Node, g *Tensor) {
+func (l *leafGrads) add(n *Node, g *Tensor, owned bool) {
 	i, ok := l.index[n]
 	if !ok {
 		if l.index == nil {
@@ -284,7 +284,7 @@ func (l *leafGrads) add(n *Node, g *Tensor) {
 		l.index[n] = len(l.nodes)
 		l.nodes = append(l.nodes, n)
 		l.grads = append(l.grads, g)
-		l.owned = append(l.owned, false)
+		l.owned = append(l.owned, owned)
 		return
 	}
 	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, l.create)
@@ -318,12 +318,15 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			fail(op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
 		} else if g.dtype != r.dtype {
 			fail(op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
+		} else {
+			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
 		seeds[i] = g
 	}
 
 	// Collect the graph's function nodes (not the shared AccumulateGrad nodes).
 	epoch := epochCounter.Add(1)
+	ep := uint32(epoch)
 	var order, stack []*Node
 	for _, r := range roots {
 		if n := r.gradFn; n != nil && n.visit != epoch {
@@ -395,7 +398,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			if n := r.gradFn; n != nil {
 				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], create)
 			} else {
-				leaves.add(r.gradNode(), seeds[i])
+				leaves.add(r.gradNode(), seeds[i], false)
 			}
 		}
 		for _, n := range order {
@@ -405,12 +408,13 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				continue
 			}
 			for _, h := range n.hooks {
-				if r := h(g); r != nil {
-					g = r
+				if r := h(g); r != nil && r != g {
+					g = r.Clone() // the hook may keep r: the engine must own what it passes on
 				}
 			}
+			g.published = ep
 			if n.retained != nil {
-				n.retained.accumulateGrad(g, create)
+				n.retained.accumulateGrad(g, false, create)
 			}
 			if inputs != nil {
 				if isTarget[n.pos] {
@@ -434,9 +438,16 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				if !slices.Equal(gj.shape, nx.shape) {
 					gj = gj.sumTo(nx.shape)
 				}
-				if nx.variable != nil {
-					leaves.add(nx, gj)
-				} else {
+				// A gradient no one has seen yet (a node's fresh result) may be
+				// kept and added to in place; one passed through may not.
+				owned := gj.published != ep
+				gj.published = ep
+				switch {
+				case nx.variable != nil:
+					leaves.add(nx, gj, owned)
+				case nx.pending == nil:
+					nx.pending, nx.owned = gj, owned
+				default:
 					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, create)
 				}
 			}
@@ -452,7 +463,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 
 	if inputs == nil {
 		for i, n := range leaves.nodes {
-			n.variable.accumulateLeaf(leaves.grads[i], create)
+			n.variable.accumulateLeaf(leaves.grads[i], leaves.owned[i], create)
 		}
 		return nil
 	}
@@ -485,29 +496,30 @@ func accumulate(sum *Tensor, owned bool, g *Tensor, create bool) (*Tensor, bool)
 	return sum.Add(g), !create
 }
 
-// accumulateLeaf runs t's hooks on g and adds it into t's grad.
-func (t *Tensor) accumulateLeaf(g *Tensor, create bool) {
+// accumulateLeaf runs t's hooks on g and adds it into t's grad; owned says that
+// no one else holds g.
+func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	st := t.ag
 	st.mu.Lock()
 	hooks := st.hooks
 	st.mu.Unlock()
 	for _, h := range hooks {
-		if r := h(g); r != nil {
-			g = r
+		if r := h(g); r != nil && r != g {
+			g, owned = r, false
 		}
 	}
-	t.accumulateGrad(g, create)
+	t.accumulateGrad(g, owned, create)
 }
 
-// accumulateGrad adds g into t.grad: a fresh copy the first time (so that no two
-// tensors share a gradient's storage), in place afterwards unless the graph of the
-// gradient itself is being recorded.
-func (t *Tensor) accumulateGrad(g *Tensor, create bool) {
+// accumulateGrad adds g into t.grad. The first time it keeps g itself if the engine
+// owns it, else a copy (so that no two tensors share a gradient's storage); then it
+// adds in place, unless the graph of the gradient itself is being recorded.
+func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	st := t.ag
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch {
-	case st.grad == nil && create:
+	case st.grad == nil && (create || owned && !g.requiresGrad):
 		st.grad = g
 	case st.grad == nil:
 		c := empty(g.dtype, g.shape)

@@ -358,3 +358,47 @@ func TestMatMulEmptyInnerDim(t *testing.T) {
 		t.Fatalf("grads %v %v", a.Grad().Shape(), b.Grad().Shape())
 	}
 }
+
+// The engine keeps fresh gradients as leaves' Grad instead of copying them; these
+// are the ways a gradient can be shared, each of which must still give separate
+// storage, checked by accumulating a second time.
+func TestLeafGradsNeverAlias(t *testing.T) {
+	a := Ones(2, 3).SetRequiresGrad(true)
+	b := Ones(2, 3).SetRequiresGrad(true)
+	v := Full(2, 6)
+	for range 2 {
+		// One gradient passed through Add to two views.
+		a.Reshape(6).Add(b.Reshape(6)).Backward(BackwardOptions{Gradient: v})
+	}
+	a.MulScalar(10).Sum().Backward()
+	if got := a.Grad().Values()[0]; got != 14 {
+		t.Fatalf("a.grad = %v, want 14", got)
+	}
+	if got := b.Grad().Values()[0]; got != 4 {
+		t.Fatalf("b.grad = %v, want 4 (shares storage with a.grad?)", got)
+	}
+	if got := v.Values()[0]; got != 2 {
+		t.Fatalf("the caller's gradient changed to %v", got)
+	}
+
+	// A custom Function returning one new tensor for two inputs.
+	c := Ones(3).SetRequiresGrad(true)
+	d := Ones(3).SetRequiresGrad(true)
+	Apply(sameGrad{}, c, d).Sum().Backward()
+	c.MulScalar(5).Sum().Backward()
+	if c.Grad().Values()[0] != 7 || d.Grad().Values()[0] != 2 {
+		t.Fatalf("c.grad %v (want 7), d.grad %v (want 2)", c.Grad().Values(), d.Grad().Values())
+	}
+}
+
+// sameGrad is c + d with a backward that returns one tensor for both inputs.
+type sameGrad struct{}
+
+func (sameGrad) Name() string { return "SameGradBackward" }
+func (sameGrad) Forward(_ *Context, in ...*Tensor) *Tensor {
+	return in[0].Add(in[1])
+}
+func (sameGrad) Backward(_ *Context, g *Tensor) []*Tensor {
+	two := g.MulScalar(2)
+	return []*Tensor{two, two}
+}

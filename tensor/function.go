@@ -15,7 +15,10 @@ type Function interface {
 	// Backward returns one gradient per input, given the gradient of the result;
 	// nil where ctx.NeedsInputGrad is false or the input has no gradient. Written
 	// with tensor ops, it can itself be differentiated (CreateGraph). A gradient may
-	// have a shape that broadcasts to its input's: it is summed down to it.
+	// have a shape that broadcasts to its input's: it is summed down to it. Each
+	// gradient must be a new tensor, grad itself, or a view of grad (Reshape): the
+	// engine may keep a new tensor as a leaf's Grad and add into it later, so return
+	// a Clone of anything else you hold.
 	Backward(ctx *Context, grad *Tensor) []*Tensor
 }
 
@@ -64,6 +67,9 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 			}
 			for i, gr := range grads {
 				if gr != nil && n.needs(i) {
+					if slices.Contains(ctx.saved, gr) || slices.Contains(inputs, gr) {
+						gr = gr.Clone() // not the engine's to keep
+					}
 					gi[i] = gr
 				}
 			}

@@ -31,7 +31,7 @@ func inferShape(op string, from []int, shape []int) []int {
 
 // view returns a tensor sharing t's storage with another shape, recorded as name.
 func (t *Tensor) view(op, name string, shape []int) *Tensor {
-	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64}
+	out := &Tensor{shape: shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
 	if n := record(name, out, false, t); n != nil {
 		in := t.shape
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(in...) } // dt: grad reshaped back

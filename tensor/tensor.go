@@ -26,6 +26,11 @@ type Tensor struct {
 	i64   []int64
 	dtype DType
 
+	// published is the backward pass (epoch, truncated) in which this tensor was
+	// handed to a node or routed to a consumer; the engine steals only gradients
+	// that no one else has seen. Views inherit it from the tensor they share.
+	published uint32
+
 	requiresGrad bool
 	retainsGrad  bool
 	gradFn       *Node      // the node that made this tensor; nil for leaves
