@@ -5,53 +5,6 @@ import (
 	"testing"
 )
 
-// chain applies 1000 ops alternating y+w and y*w, the workload of
-// shared/bench/pytorch/op_overhead.py.
-func chain(x, w *Tensor) *Tensor {
-	y := x
-	for i := range 1000 {
-		if i%2 == 0 {
-			y = y.Add(w)
-		} else {
-			y = y.Mul(w)
-		}
-	}
-	return y
-}
-
-// BenchmarkOpOverhead measures the cost per op of recording a chain of 1000 ops and
-// running backward through it (the "total" of op_overhead.py), and of the same
-// chain under NoGrad. The reported metric is µs per op.
-func BenchmarkOpOverhead(b *testing.B) {
-	for _, c := range []struct {
-		name  string
-		shape []int
-	}{{"scalar", nil}, {"vec1000", []int{1000}}} {
-		b.Run(c.name+"/total", func(b *testing.B) {
-			x := Full(1, c.shape...).SetRequiresGrad(true)
-			w := Full(0.5, c.shape...).SetRequiresGrad(true)
-			b.ReportAllocs()
-			for b.Loop() {
-				x.SetGrad(nil)
-				w.SetGrad(nil)
-				chain(x, w).Sum().Backward()
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/op")
-		})
-		b.Run(c.name+"/fwd_nograd", func(b *testing.B) {
-			x := Full(1, c.shape...).SetRequiresGrad(true)
-			w := Full(0.5, c.shape...).SetRequiresGrad(true)
-			b.ReportAllocs()
-			NoGrad(func() {
-				for b.Loop() {
-					chain(x, w)
-				}
-			})
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/op")
-		})
-	}
-}
-
 // BenchmarkMatMul measures float32 square matrix products, forward only and forward
 // plus backward (both inputs require grad).
 func BenchmarkMatMul(b *testing.B) {
