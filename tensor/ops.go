@@ -331,9 +331,9 @@ func (t *Tensor) Relu() *Tensor {
 func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	out := empty(g.dtype, g.shape)
 	if g.dtype == Float32 {
-		maskPositive(out.f32, g.f32, ref.f32)
+		maskPositive32(out.f32, g.f32, ref.f32)
 	} else {
-		maskPositive(out.f64, g.f64, ref.f64)
+		maskPositive64(out.f64, g.f64, ref.f64)
 	}
 	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
@@ -341,15 +341,25 @@ func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	return out
 }
 
-func maskPositive[T Float](dst, g, ref []T) {
+// maskPositive32 and maskPositive64 compute dst[i] = g[i] if ref[i] > 0 else 0
+// without branches (ReLU's input signs are unpredictable): a positive float's bits
+// read as a signed integer are positive, and the sign of their negation makes an
+// all-ones or all-zeros mask.
+func maskPositive32(dst, g, ref []float32) {
 	ref = ref[:len(dst)]
 	g = g[:len(dst)]
 	for i, r := range ref {
-		v := g[i]
-		if !(r > 0) {
-			v = 0
-		}
-		dst[i] = v
+		m := uint32(-int32(math.Float32bits(r)) >> 31)
+		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & m)
+	}
+}
+
+func maskPositive64(dst, g, ref []float64) {
+	ref = ref[:len(dst)]
+	g = g[:len(dst)]
+	for i, r := range ref {
+		m := uint64(-int64(math.Float64bits(r)) >> 63)
+		dst[i] = math.Float64frombits(math.Float64bits(g[i]) & m)
 	}
 }
 
