@@ -49,6 +49,10 @@ func (n *Node) Variable() *Tensor { return n.variable }
 
 func (n *Node) needs(i int) bool { return n.next[i] != nil }
 
+// sharedMark, set in a tensor's published field with the pass's epoch, says that
+// the gradient reached more than one consumer, so none of them may reuse it.
+const sharedMark = 1 << 31
+
 var (
 	seqCounter   atomic.Uint64 // creation order of nodes: the order backward runs them in
 	epochCounter atomic.Uint64 // one per backward pass, to mark visited nodes
@@ -326,7 +330,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 
 	// Collect the graph's function nodes (not the shared AccumulateGrad nodes).
 	epoch := epochCounter.Add(1)
-	ep := uint32(epoch)
+	ep := uint32(epoch) &^ sharedMark
 	var order, stack []*Node
 	for _, r := range roots {
 		if n := r.gradFn; n != nil && n.visit != epoch {
@@ -402,7 +406,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			}
 		}
 		for _, n := range order {
-			g := n.pending
+			g, owned := n.pending, n.owned
 			n.pending, n.owned = nil, false
 			if g == nil {
 				continue
@@ -412,7 +416,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 					g = r.Clone() // the hook may keep r: the engine must own what it passes on
 				}
 			}
-			g.published = ep
+			if g.published&^sharedMark != ep {
+				g.published = ep // seen by this node; keeps sharedMark if it has it
+			}
 			if n.retained != nil {
 				n.retained.accumulateGrad(g, false, create)
 			}
@@ -430,18 +436,40 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			}
 			clear(gi)
 			n.backward(g, gi[:len(n.next)])
+			outs := gi[:len(n.next)]
 			for j, nx := range n.next {
-				gj := gi[j]
-				if nx == nil || gj == nil {
+				if nx == nil || outs[j] == nil {
+					outs[j] = nil
+				} else if !slices.Equal(outs[j].shape, nx.shape) {
+					outs[j] = outs[j].sumTo(nx.shape)
+				}
+			}
+			// Outputs sharing storage (a gradient and a view of it) are shared.
+			for j := range outs {
+				for k := j + 1; k < len(outs); k++ {
+					if outs[j] != nil && outs[k] != nil && sharesStorage(outs[j], outs[k]) {
+						outs[j].published, outs[k].published = ep|sharedMark, ep|sharedMark
+					}
+				}
+			}
+			release := owned && !create && len(n.hooks) == 0 && n.retained == nil &&
+				(inputs == nil || !isTarget[n.pos]) && g.published == ep
+			for j, nx := range n.next {
+				gj := outs[j]
+				if gj == nil {
 					continue
 				}
-				if !slices.Equal(gj.shape, nx.shape) {
-					gj = gj.sumTo(nx.shape)
+				if sharesStorage(gj, g) {
+					release = false
 				}
 				// A gradient no one has seen yet (a node's fresh result) may be
-				// kept and added to in place; one passed through may not.
-				owned := gj.published != ep
-				gj.published = ep
+				// kept and added to in place; one seen before is shared.
+				owned := gj.published&^sharedMark != ep
+				if owned {
+					gj.published = ep
+				} else {
+					gj.published = ep | sharedMark
+				}
 				switch {
 				case nx.variable != nil:
 					leaves.add(nx, gj, owned)
@@ -450,6 +478,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				default:
 					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, create)
 				}
+			}
+			if release {
+				pool.put(g) // consumed: nothing holds it any more
 			}
 			if !retain && n.saves {
 				n.freed = true

@@ -76,9 +76,9 @@ func empty(dt DType, shape []int) *Tensor {
 	}
 	switch dt {
 	case Float32:
-		t.f32 = make([]float32, n)
+		t.f32 = pool.get32(n)
 	case Float64:
-		t.f64 = make([]float64, n)
+		t.f64 = pool.get64(n)
 	case Int64:
 		t.i64 = make([]int64, n)
 	}
@@ -263,14 +263,14 @@ func (t *Tensor) Item() float64 {
 // tensor. It panics unless the dtype is Float32.
 func (t *Tensor) Float32s() []float32 {
 	t.wantDType("Float32s", Float32)
-	return t.f32
+	return t.f32[:len(t.f32):len(t.f32)]
 }
 
 // Float64s returns the tensor's elements, sharing its storage: writes change the
 // tensor. It panics unless the dtype is Float64.
 func (t *Tensor) Float64s() []float64 {
 	t.wantDType("Float64s", Float64)
-	return t.f64
+	return t.f64[:len(t.f64):len(t.f64)]
 }
 
 // Int64s returns the tensor's elements, sharing its storage: writes change the

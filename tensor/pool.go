@@ -1,0 +1,149 @@
+package tensor
+
+import (
+	"math"
+	"math/bits"
+	"os"
+	"sync"
+	"unsafe"
+)
+
+// The storage pool keeps float buffers that the engine knows are dead (gradients
+// a backward pass consumed) for the next tensors of the same size class, so that a
+// training step reuses memory instead of asking the garbage collector, and the
+// operating system, for fresh pages each time. Buffers are only ever put back by
+// the engine (see releaseGrad); anything a caller may hold is left to the GC.
+//
+// Size classes are powers of two from 2^minPoolShift elements; each class keeps
+// at most classBytes of buffers, and at least minPerClass.
+const (
+	minPoolShift = 8 // 256 elements
+	maxPoolShift = 27
+	classBytes   = 16 << 20
+	minPerClass  = 4
+)
+
+// classCap returns how many buffers of class c with elements of size bytes the
+// pool keeps.
+func classCap(c, size int) int { return max(minPerClass, classBytes/(size<<c)) }
+
+type storagePool struct {
+	mu  sync.Mutex
+	f32 [maxPoolShift + 1][][]float32
+	f64 [maxPoolShift + 1][][]float64
+}
+
+var pool storagePool
+
+// poisonReleased fills released buffers with NaN, so that a use after release
+// shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).
+var poisonReleased = os.Getenv("GOGRAD_DEBUG_POOL") == "poison"
+
+// poolClass returns the size class for n elements, or -1 if n is not pooled.
+func poolClass(n int) int {
+	if n < 1<<minPoolShift {
+		return -1
+	}
+	c := bits.Len(uint(n - 1))
+	if c > maxPoolShift {
+		return -1
+	}
+	return c
+}
+
+// get32 returns a zeroed slice of n float32s, from the pool when it can.
+func (p *storagePool) get32(n int) []float32 {
+	c := poolClass(n)
+	if c < 0 {
+		return make([]float32, n)
+	}
+	p.mu.Lock()
+	if k := len(p.f32[c]); k > 0 {
+		b := p.f32[c][k-1]
+		p.f32[c] = p.f32[c][:k-1]
+		p.mu.Unlock()
+		b = b[:n]
+		clear(b)
+		return b
+	}
+	p.mu.Unlock()
+	return make([]float32, n, 1<<c)
+}
+
+// get64 is get32 for float64.
+func (p *storagePool) get64(n int) []float64 {
+	c := poolClass(n)
+	if c < 0 {
+		return make([]float64, n)
+	}
+	p.mu.Lock()
+	if k := len(p.f64[c]); k > 0 {
+		b := p.f64[c][k-1]
+		p.f64[c] = p.f64[c][:k-1]
+		p.mu.Unlock()
+		b = b[:n]
+		clear(b)
+		return b
+	}
+	p.mu.Unlock()
+	return make([]float64, n, 1<<c)
+}
+
+// put returns t's storage to the pool if it has a pooled capacity. The caller
+// guarantees that nothing references the storage any more.
+func (p *storagePool) put(t *Tensor) {
+	switch t.dtype {
+	case Float32:
+		b := t.f32
+		c := poolClass(cap(b))
+		if c < 0 || cap(b) != 1<<c {
+			return
+		}
+		if poisonReleased {
+			nan := float32(math.NaN())
+			for i := range b[:cap(b)] {
+				b[:cap(b)][i] = nan
+			}
+		}
+		p.mu.Lock()
+		if len(p.f32[c]) < classCap(c, 4) {
+			p.f32[c] = append(p.f32[c], b)
+		}
+		p.mu.Unlock()
+	case Float64:
+		b := t.f64
+		c := poolClass(cap(b))
+		if c < 0 || cap(b) != 1<<c {
+			return
+		}
+		if poisonReleased {
+			for i := range b[:cap(b)] {
+				b[:cap(b)][i] = math.NaN()
+			}
+		}
+		p.mu.Lock()
+		if len(p.f64[c]) < classCap(c, 8) {
+			p.f64[c] = append(p.f64[c], b)
+		}
+		p.mu.Unlock()
+	}
+	t.f32, t.f64 = nil, nil
+}
+
+// storageBase returns the address of t's storage (shared by t and its views), or
+// nil for a tensor without float storage.
+func (t *Tensor) storageBase() unsafe.Pointer {
+	switch {
+	case t.f32 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f32))
+	case t.f64 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f64))
+	}
+	return nil
+}
+
+// sharesStorage reports whether a and b use the same storage.
+func sharesStorage(a, b *Tensor) bool {
+	pa := a.storageBase()
+	return pa != nil && pa == b.storageBase()
+}
