@@ -209,6 +209,16 @@ func adamUpdate[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
 	if vmax != nil {
 		vmax = vmax[:n]
 	}
+	if !c.maximize && !coupled && !decoupled && vmax == nil {
+		// The default configuration, without per-element branches.
+		for i, gi := range g {
+			mi := fmaC(gi, oneMinusB1, T(m[i]*b1))
+			vi := fma(T(gi*oneMinusB2), gi, T(v[i]*b2))
+			m[i], v[i] = mi, vi
+			p[i] += T(negStep*mi) / (T(sqrt(vi)/bc2Sqrt) + eps)
+		}
+		return
+	}
 	for i := range p {
 		gi := g[i]
 		if c.maximize {
