@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -199,6 +200,23 @@ type adamCoef struct {
 // denom = v.sqrt() / √bc2 + eps; p.addcdiv_(m, denom, value=-step_size) is
 // p + (-step_size·m) / denom.
 func adamUpdate[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
+	if !c.maximize && c.weightDecay == 0 && vmax == nil {
+		// Adam's default configuration and AdamW without AMSGrad go to vec's
+		// fused kernel, which computes adamLoop's operations in the same order
+		// and rounding (fast_test.go checks the bits).
+		vec.AdamStep(p, g, m, v, &vec.AdamCoef[T]{
+			Beta1: T(c.beta1), OneMinusBeta1: T(1 - c.beta1),
+			Beta2: T(c.beta2), OneMinusBeta2: T(1 - c.beta2),
+			NegStep: T(-c.stepSize), BC2Sqrt: T(c.bc2Sqrt), Eps: T(c.eps),
+			Decoupled: c.decoupled, Decay: T(c.decay),
+		})
+		return
+	}
+	adamLoop(p, g, m, v, vmax, c)
+}
+
+// adamLoop is adamUpdate for every configuration, one element at a time.
+func adamLoop[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
 	b1, oneMinusB1 := T(c.beta1), coef[T](1-c.beta1)
 	b2, oneMinusB2 := T(c.beta2), T(1-c.beta2)
 	wd, decay := coef[T](c.weightDecay), T(c.decay)
@@ -208,16 +226,6 @@ func adamUpdate[T float32 | float64](p, g, m, v, vmax []T, c *adamCoef) {
 	g, m, v = g[:n], m[:n], v[:n]
 	if vmax != nil {
 		vmax = vmax[:n]
-	}
-	if !c.maximize && !coupled && !decoupled && vmax == nil {
-		// The default configuration, without per-element branches.
-		for i, gi := range g {
-			mi := fmaC(gi, oneMinusB1, T(m[i]*b1))
-			vi := fma(T(gi*oneMinusB2), gi, T(v[i]*b2))
-			m[i], v[i] = mi, vi
-			p[i] += T(negStep*mi) / (T(sqrt(vi)/bc2Sqrt) + eps)
-		}
-		return
 	}
 	for i := range p {
 		gi := g[i]

@@ -126,10 +126,12 @@ func zeroGrad(params []*tensor.Tensor) {
 func fma[T float32 | float64](x, y, z T) T { return fmaC(x, float64(y), z) }
 
 // fmaC is fma with a coefficient y already in float64, holding a value of T's
-// precision (see coef).
+// precision (see coef). The conversion of the float32 product keeps the compiler
+// from fusing it where it may (arm64, GOAMD64=v3), so that every platform, and
+// internal/vec's kernels, round alike.
 func fmaC[T float32 | float64](x T, y float64, z T) T {
 	if unsafe.Sizeof(x) == 4 {
-		return x*T(y) + z
+		return T(x*T(y)) + z
 	}
 	return T(math.FMA(float64(x), y, float64(z)))
 }

@@ -1,6 +1,9 @@
 package optim
 
-import "github.com/gograd/gograd/tensor"
+import (
+	"github.com/gograd/gograd/internal/vec"
+	"github.com/gograd/gograd/tensor"
+)
 
 // SGDOptions configures SGD. The zero value of each field but LR is PyTorch's
 // default.
@@ -93,26 +96,32 @@ func (s *SGD) ZeroGrad() { zeroGrad(s.params) }
 // p.add_(d_p, alpha=-lr) each a fused multiply-add, the mul_ rounded on its own.
 func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
 	negLR, wd := coef[T](-o.LR), coef[T](o.WeightDecay)
+	mom, damp := T(o.Momentum), coef[T](1-o.Dampening)
+	decay, maximize, nesterov := o.WeightDecay != 0, o.Maximize, o.Nesterov
+	// The common cases go to vec's fused kernels, which compute sgdLoop's
+	// operations in the same order and rounding (fast_test.go checks the bits).
+	switch {
+	case buf == nil && !decay && !maximize:
+		vec.SGDStep(p, g, T(negLR))
+		return
+	case buf != nil && !first && !maximize && !nesterov && !decay:
+		vec.SGDMomentum(p, g, buf, T(damp), mom, T(negLR))
+		return
+	case buf != nil && !first && !maximize && !nesterov:
+		vec.SGDMomentumDecay(p, g, buf, T(wd), T(damp), mom, T(negLR))
+		return
+	}
+	sgdLoop(p, g, buf, first, o)
+}
+
+// sgdLoop is sgd's update for every configuration, one element at a time.
+func sgdLoop[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
+	negLR, wd := coef[T](-o.LR), coef[T](o.WeightDecay)
 	mom, mom64, damp := T(o.Momentum), coef[T](o.Momentum), coef[T](1-o.Dampening)
 	decay, maximize, nesterov := o.WeightDecay != 0, o.Maximize, o.Nesterov
 	g = g[:len(p)]
 	if buf != nil {
 		buf = buf[:len(p)]
-	}
-	// The common cases get loops without per-element branches.
-	switch {
-	case buf == nil && !decay && !maximize:
-		for i, d := range g {
-			p[i] = fmaC(d, negLR, p[i])
-		}
-		return
-	case buf != nil && !first && !decay && !maximize && !nesterov:
-		for i, d := range g {
-			b := fmaC(d, damp, buf[i]*mom)
-			buf[i] = b
-			p[i] = fmaC(b, negLR, p[i])
-		}
-		return
 	}
 	for i := range p {
 		d := g[i]
@@ -126,7 +135,7 @@ func sgd[T float32 | float64](p, g, buf []T, first bool, o *SGDOptions) {
 			if first {
 				buf[i] = d
 			} else {
-				buf[i] = fmaC(d, damp, buf[i]*mom)
+				buf[i] = fmaC(d, damp, T(buf[i]*mom))
 			}
 			if nesterov {
 				d = fmaC(buf[i], mom64, d)

@@ -79,3 +79,42 @@ func BenchmarkRelu(b *testing.B) {
 func BenchmarkSum(b *testing.B) {
 	benchOp(b, 1, func(_, x, _ []float32) { sink32 = Sum(x) }, func(_, x, _ []float64) { sink64 = Sum(x) })
 }
+
+// BenchmarkSteps times the fused optimizer steps per size and implementation; bytes per call count every stream read or written (Adam:
+// p, g, m, v read, p, m, v written; SGD momentum: p, g, buf read, p, buf
+// written).
+func BenchmarkSteps(b *testing.B) {
+	saved := impl
+	defer func() { impl = saved }()
+	for _, n := range benchSizes {
+		s := make([][]float32, 4)
+		for i := range s {
+			s[i] = make([]float32, n)
+			for j := range s[i] {
+				s[i][j] = 0.5
+			}
+		}
+		c := AdamCoef[float32]{Beta1: 0.9, OneMinusBeta1: 0.1, Beta2: 0.999, OneMinusBeta2: 0.001,
+			NegStep: -1e-3, BC2Sqrt: 0.03, Eps: 1e-8}
+		steps := []struct {
+			name    string
+			streams int
+			f       func()
+		}{
+			{"Adam", 7, func() { AdamStep(s[0], s[1], s[2], s[3], &c) }},
+			{"SGDMomentum", 5, func() { SGDMomentum(s[0], s[1], s[2], 0.9, 0.9, -1e-3) }},
+		}
+		for _, st := range steps {
+			for _, k := range impls {
+				b.Run(fmt.Sprintf("%s/f32/n=%d/%s", st.name, n, k.name), func(b *testing.B) {
+					impl = k
+					b.ReportAllocs()
+					b.SetBytes(int64(st.streams * 4 * n))
+					for b.Loop() {
+						st.f()
+					}
+				})
+			}
+		}
+	}
+}

@@ -50,11 +50,15 @@ type kernel struct {
 	field  string // kernels struct field stem, e.g. add (32/64 appended)
 	args   string // Go parameter list
 	frame  int    // argument frame size for float32 / float64 differ; computed
-	kind   string // binary, unary, scalar, axpy, sum
+	kind   string // binary, unary, scalar, axpy, sum, fused
 	unroll int
 	temps  int      // vector temporaries per unrolled slot
 	consts []string // constants kept in registers (the rest are memory operands)
 	body   func(g *gen, t func(int) string)
+
+	// fused kernels: the Go names of the slice parameters (the first gives the
+	// length) and of the scalar parameters, each broadcast to a register.
+	slices, scalars []string
 }
 
 type gen struct {
@@ -64,6 +68,7 @@ type gen struct {
 	creg  map[string]string // constant name -> register
 	mask  string            // AVX2 tail mask register
 	tail  bool              // emitting the masked tail
+	base  map[string]string // fused kernels: slice name -> base register
 	off   int               // byte offset of the current slot
 	kslot int
 }
@@ -101,15 +106,33 @@ func (g *gen) ld(base, r string) {
 }
 
 // st stores r to dst.
-func (g *gen) st(r string) {
+func (g *gen) st(r string) { g.stTo("DI", r) }
+
+// stTo stores r to the slice whose base is in register base.
+func (g *gen) stTo(base, r string) {
 	switch {
 	case !g.tail:
-		g.p("%s %s, %s", g.op("VMOVU"), r, g.mem("DI"))
+		g.p("%s %s, %s", g.op("VMOVU"), r, g.mem(base))
 	case g.isa.evex:
-		g.p("%s %s, K1, %s", g.op("VMOVU"), r, g.mem("DI"))
+		g.p("%s %s, K1, %s", g.op("VMOVU"), r, g.mem(base))
 	default:
-		g.p("%s %s, %s, %s", g.op("VMASKMOV"), r, g.mask, g.mem("DI"))
+		g.p("%s %s, %s, %s", g.op("VMASKMOV"), r, g.mask, g.mem(base))
 	}
+}
+
+// o3 emits the three-operand instruction stem+PS/PD: dst = b op a (Go operand
+// order: sources first, destination last).
+func (g *gen) o3(stem, a, b, dst string) { g.p("%s %s, %s, %s", g.op(stem), a, b, dst) }
+
+// fmaOrMulAdd sets dst = x*y + dst: one VFMADD231 for float64, and for float32 a
+// product then a sum (tmp holds the product), as optim's fmaC rounds.
+func (g *gen) fmaOrMulAdd(x, y, dst, tmp string) {
+	if g.t.bits == 64 {
+		g.o3("VFMADD231", y, x, dst)
+		return
+	}
+	g.o3("VMUL", y, x, tmp)
+	g.o3("VADD", tmp, dst, dst)
 }
 
 // Bitwise operations: AVX-512F has only the integer forms for zmm.
@@ -351,7 +374,101 @@ func kernelsFor(t typ) []kernel {
 			}})
 	}
 	ks = append(ks, kernel{name: "sum", kind: "sum", unroll: 4, temps: 2})
-	return ks
+	return append(ks, optimKernels()...)
+}
+
+// optimKernels are the fused optimizer steps: each follows, operation for
+// operation, the plain loop of the same name in plain.go (and so optim's loop).
+// Their products and sums are rounded as optim's fmaC rounds: one VFMADD231 for
+// float64, a product then a sum for float32 (see fmaOrMulAdd).
+func optimKernels() []kernel {
+	adam := func(name string, decoupled bool) kernel {
+		scalars := []string{"b1", "omb1", "b2", "omb2", "negStep", "bc2Sqrt", "eps"}
+		if decoupled {
+			scalars = append(scalars, "decay")
+		}
+		return kernel{name: name, kind: "fused", unroll: 4, temps: 4,
+			slices: []string{"p", "g", "m", "v"}, scalars: scalars,
+			body: func(g *gen, r func(int) string) {
+				G, M, V, T := r(0), r(1), r(2), r(3)
+				g.ld(g.base["g"], G)
+				g.ld(g.base["m"], M)
+				g.o3("VMUL", g.k("b1"), M, M)
+				g.fmaOrMulAdd(G, g.k("omb1"), M, T) // m = g*(1-β1) + m*β1
+				g.stTo(g.base["m"], M)
+				g.ld(g.base["v"], V)
+				g.o3("VMUL", g.k("b2"), V, V)
+				g.o3("VMUL", g.k("omb2"), G, T)
+				g.fmaOrMulAdd(T, G, V, T) // v = (g*(1-β2))*g + v*β2
+				g.stTo(g.base["v"], V)
+				g.p("%s %s, %s", g.op("VSQRT"), V, V)
+				g.o3("VDIV", g.k("bc2Sqrt"), V, V)
+				g.o3("VADD", g.k("eps"), V, V) // denom = sqrt(v)/bc2Sqrt + eps
+				g.o3("VMUL", g.k("negStep"), M, M)
+				g.o3("VDIV", V, M, M)
+				g.ld(g.base["p"], T)
+				if decoupled {
+					g.o3("VMUL", g.k("decay"), T, T)
+				}
+				g.o3("VADD", M, T, T)
+				g.stTo(g.base["p"], T)
+			}}
+	}
+	momentum := func(name string, decay bool) kernel {
+		scalars := []string{"damp", "mom", "negLR"}
+		if decay {
+			scalars = append([]string{"wd"}, scalars...)
+		}
+		return kernel{name: name, kind: "fused", unroll: 4, temps: 3,
+			slices: []string{"p", "g", "buf"}, scalars: scalars,
+			body: func(g *gen, r func(int) string) {
+				G, B, P := r(0), r(1), r(2)
+				g.ld(g.base["g"], G)
+				if decay {
+					g.ld(g.base["p"], P)
+					g.fmaOrMulAdd(P, g.k("wd"), G, B) // d = p*wd + g
+				}
+				g.ld(g.base["buf"], B)
+				g.o3("VMUL", g.k("mom"), B, B)
+				g.fmaOrMulAdd(G, g.k("damp"), B, G) // b = d*damp + buf*mom
+				g.stTo(g.base["buf"], B)
+				if !decay {
+					g.ld(g.base["p"], P)
+				}
+				g.fmaOrMulAdd(B, g.k("negLR"), P, B) // p = b*negLR + p
+				g.stTo(g.base["p"], P)
+			}}
+	}
+	return []kernel{
+		adam("adam", false),
+		adam("adamW", true),
+		{name: "sgd", kind: "fused", unroll: 4, temps: 2,
+			slices: []string{"p", "g"}, scalars: []string{"negLR"},
+			body: func(g *gen, r func(int) string) {
+				G, P := r(0), r(1)
+				g.ld(g.base["g"], G)
+				g.ld(g.base["p"], P)
+				g.fmaOrMulAdd(G, g.k("negLR"), P, G) // p = g*negLR + p
+				g.stTo(g.base["p"], P)
+			}},
+		momentum("sgdMomentum", false),
+		momentum("sgdMomentumDecay", true),
+	}
+}
+
+// fusedUnroll returns the largest unroll up to k.unroll whose temporaries fit
+// in is's registers beside the tail mask and k's scalars. It halves k.unroll:
+// the loop bound is rounded down with an AND, so the unroll must be a power of 2.
+func fusedUnroll(k kernel, is isa) int {
+	fixed := len(k.scalars)
+	if !is.evex {
+		fixed++
+	}
+	u := k.unroll
+	for u > 1 && u*k.temps+fixed > is.nregs {
+		u /= 2
+	}
+	return u
 }
 
 func (g *gen) kernel(k kernel) {
@@ -370,9 +487,20 @@ func (g *gen) kernel(k kernel) {
 		frame = 56
 	case "sum":
 		frame = 24 + t.size
+	case "fused":
+		frame = 24*len(k.slices) + t.size*len(k.scalars)
+		k.unroll = fusedUnroll(k, is)
 	}
-	fmt.Fprintf(&g.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, goSig(k.kind, t), name, frame)
-	if k.kind == "axpy" {
+	fmt.Fprintf(&g.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, goSig(k, t), name, frame)
+	if k.kind == "fused" {
+		g.base = map[string]string{}
+		for i, s := range k.slices {
+			r := []string{"DI", "SI", "DX", "R8", "R9", "R10"}[i]
+			g.p("MOVQ %s_base+%d(FP), %s", s, 24*i, r)
+			g.base[s] = r
+		}
+		g.p("MOVQ %s_len+8(FP), CX", k.slices[0])
+	} else if k.kind == "axpy" {
 		g.p("MOVQ dst_base+0(FP), DI")
 		g.p("MOVQ dst_len+8(FP), CX")
 		g.p("MOVQ a_base+32(FP), SI")
@@ -408,6 +536,16 @@ func (g *gen) kernel(k kernel) {
 			arg = "alpha+24(FP)"
 		}
 		g.p("%s %s, %s", bc, arg, r)
+	}
+	for i, s := range k.scalars {
+		r := fmt.Sprintf("%s%d", is.reg, next)
+		next++
+		g.creg[s] = r
+		bc := "VBROADCASTSS"
+		if t.bits == 64 {
+			bc = "VBROADCASTSD"
+		}
+		g.p("%s %s+%d(FP), %s", bc, s, 24*len(k.slices)+t.size*i, r)
 	}
 	if is.evex {
 		// 32 registers: keep the kernel's constants in registers while they
@@ -536,8 +674,10 @@ func usesConst(k kernel, c string, g *gen) bool {
 	return strings.Contains(s.s.String(), constSym(c, g.t)+"(SB)")
 }
 
-func goSig(kind string, t typ) string {
-	switch kind {
+func goSig(k kernel, t typ) string {
+	switch k.kind {
+	case "fused":
+		return fmt.Sprintf("(%s []%s, %s %s)", strings.Join(k.slices, ", "), t.gt, strings.Join(k.scalars, ", "), t.gt)
 	case "binary":
 		return fmt.Sprintf("(dst, a, b []%s)", t.gt)
 	case "unary":
@@ -592,7 +732,7 @@ func main() {
 				g.kernel(k)
 				asm.Write(g.s.Bytes())
 				name := fmt.Sprintf("%s%s%s", k.name, t.name, is.name)
-				fmt.Fprintf(&goFile, "\n//go:noescape\nfunc %s%s\n", name, goSig(kernelKind(k), t))
+				fmt.Fprintf(&goFile, "\n//go:noescape\nfunc %s%s\n", name, goSig(k, t))
 				sets[is.field] = append(sets[is.field], fmt.Sprintf("k.%s%d = %s", k.name, t.bits, name))
 			}
 		}
@@ -607,8 +747,6 @@ func main() {
 	must(os.WriteFile("kernels_amd64.s", asm.Bytes(), 0o644))
 	must(os.WriteFile("kernels_amd64.go", goFile.Bytes(), 0o644))
 }
-
-func kernelKind(k kernel) string { return k.kind }
 
 func must(err error) {
 	if err != nil {

@@ -22,6 +22,20 @@ type kernels struct {
 	// sum32 and sum64 are called on blocks of at most sumBlock elements.
 	sum32 func(a []float32) float32
 	sum64 func(a []float64) float64
+
+	// Fused optimizer steps (step.go); their plain loops say what the scalars are.
+	adam32  func(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float32)
+	adam64  func(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float64)
+	adamW32 func(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float32)
+	adamW64 func(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float64)
+
+	sgd32 func(p, g []float32, negLR float32)
+	sgd64 func(p, g []float64, negLR float64)
+
+	sgdMomentum32      func(p, g, buf []float32, damp, mom, negLR float32)
+	sgdMomentum64      func(p, g, buf []float64, damp, mom, negLR float64)
+	sgdMomentumDecay32 func(p, g, buf []float32, wd, damp, mom, negLR float32)
+	sgdMomentumDecay64 func(p, g, buf []float64, wd, damp, mom, negLR float64)
 }
 
 // goKernels is the pure-Go implementation: the plain loops themselves.
@@ -44,6 +58,12 @@ var goKernels = kernels{
 	tanh64: tanhPlain[float64], relu64: reluPlain[float64],
 
 	sum32: sumPlain[float32], sum64: sumPlain[float64],
+
+	adam32: adamPlain[float32], adam64: adamPlain[float64],
+	adamW32: adamWPlain[float32], adamW64: adamWPlain[float64],
+	sgd32: sgdPlain[float32], sgd64: sgdPlain[float64],
+	sgdMomentum32: sgdMomentumPlain[float32], sgdMomentum64: sgdMomentumPlain[float64],
+	sgdMomentumDecay32: sgdMomentumDecayPlain[float32], sgdMomentumDecay64: sgdMomentumDecayPlain[float64],
 }
 
 // impl is the implementation in use: the last (fastest) entry of impls.

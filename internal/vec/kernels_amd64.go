@@ -47,6 +47,21 @@ func tanhF32AVX2(dst, a []float32)
 func sumF32AVX2(a []float32) float32
 
 //go:noescape
+func adamF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float32)
+
+//go:noescape
+func adamWF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float32)
+
+//go:noescape
+func sgdF32AVX2(p, g []float32, negLR float32)
+
+//go:noescape
+func sgdMomentumF32AVX2(p, g, buf []float32, damp, mom, negLR float32)
+
+//go:noescape
+func sgdMomentumDecayF32AVX2(p, g, buf []float32, wd, damp, mom, negLR float32)
+
+//go:noescape
 func addF64AVX2(dst, a, b []float64)
 
 //go:noescape
@@ -84,6 +99,21 @@ func sigmoidF64AVX2(dst, a []float64)
 
 //go:noescape
 func sumF64AVX2(a []float64) float64
+
+//go:noescape
+func adamF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float64)
+
+//go:noescape
+func adamWF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float64)
+
+//go:noescape
+func sgdF64AVX2(p, g []float64, negLR float64)
+
+//go:noescape
+func sgdMomentumF64AVX2(p, g, buf []float64, damp, mom, negLR float64)
+
+//go:noescape
+func sgdMomentumDecayF64AVX2(p, g, buf []float64, wd, damp, mom, negLR float64)
 
 //go:noescape
 func addF32AVX512(dst, a, b []float32)
@@ -128,6 +158,21 @@ func tanhF32AVX512(dst, a []float32)
 func sumF32AVX512(a []float32) float32
 
 //go:noescape
+func adamF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float32)
+
+//go:noescape
+func adamWF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float32)
+
+//go:noescape
+func sgdF32AVX512(p, g []float32, negLR float32)
+
+//go:noescape
+func sgdMomentumF32AVX512(p, g, buf []float32, damp, mom, negLR float32)
+
+//go:noescape
+func sgdMomentumDecayF32AVX512(p, g, buf []float32, wd, damp, mom, negLR float32)
+
+//go:noescape
 func addF64AVX512(dst, a, b []float64)
 
 //go:noescape
@@ -166,6 +211,21 @@ func sigmoidF64AVX512(dst, a []float64)
 //go:noescape
 func sumF64AVX512(a []float64) float64
 
+//go:noescape
+func adamF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps float64)
+
+//go:noescape
+func adamWF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, negStep, bc2Sqrt, eps, decay float64)
+
+//go:noescape
+func sgdF64AVX512(p, g []float64, negLR float64)
+
+//go:noescape
+func sgdMomentumF64AVX512(p, g, buf []float64, damp, mom, negLR float64)
+
+//go:noescape
+func sgdMomentumDecayF64AVX512(p, g, buf []float64, wd, damp, mom, negLR float64)
+
 func avx2Kernels() *kernels {
 	k := goKernels
 	k.name = "avx2"
@@ -183,6 +243,11 @@ func avx2Kernels() *kernels {
 	k.sigmoid32 = sigmoidF32AVX2
 	k.tanh32 = tanhF32AVX2
 	k.sum32 = sumF32AVX2
+	k.adam32 = adamF32AVX2
+	k.adamW32 = adamWF32AVX2
+	k.sgd32 = sgdF32AVX2
+	k.sgdMomentum32 = sgdMomentumF32AVX2
+	k.sgdMomentumDecay32 = sgdMomentumDecayF32AVX2
 	k.add64 = addF64AVX2
 	k.sub64 = subF64AVX2
 	k.mul64 = mulF64AVX2
@@ -196,6 +261,11 @@ func avx2Kernels() *kernels {
 	k.exp64 = expF64AVX2
 	k.sigmoid64 = sigmoidF64AVX2
 	k.sum64 = sumF64AVX2
+	k.adam64 = adamF64AVX2
+	k.adamW64 = adamWF64AVX2
+	k.sgd64 = sgdF64AVX2
+	k.sgdMomentum64 = sgdMomentumF64AVX2
+	k.sgdMomentumDecay64 = sgdMomentumDecayF64AVX2
 	return &k
 }
 
@@ -216,6 +286,11 @@ func avx512Kernels() *kernels {
 	k.sigmoid32 = sigmoidF32AVX512
 	k.tanh32 = tanhF32AVX512
 	k.sum32 = sumF32AVX512
+	k.adam32 = adamF32AVX512
+	k.adamW32 = adamWF32AVX512
+	k.sgd32 = sgdF32AVX512
+	k.sgdMomentum32 = sgdMomentumF32AVX512
+	k.sgdMomentumDecay32 = sgdMomentumDecayF32AVX512
 	k.add64 = addF64AVX512
 	k.sub64 = subF64AVX512
 	k.mul64 = mulF64AVX512
@@ -229,5 +304,10 @@ func avx512Kernels() *kernels {
 	k.exp64 = expF64AVX512
 	k.sigmoid64 = sigmoidF64AVX512
 	k.sum64 = sumF64AVX512
+	k.adam64 = adamF64AVX512
+	k.adamW64 = adamWF64AVX512
+	k.sgd64 = sgdF64AVX512
+	k.sgdMomentum64 = sgdMomentumF64AVX512
+	k.sgdMomentumDecay64 = sgdMomentumDecayF64AVX512
 	return &k
 }
