@@ -1,6 +1,8 @@
 package parallel
 
 import (
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,5 +52,41 @@ func BenchmarkForAfterIdle(b *testing.B) {
 		}
 		b.StartTimer()
 		For(2, 1, func(lo, hi int) { sink.Add(int64(hi - lo)) })
+	}
+}
+
+// Nested and concurrent calls must complete and cover every index once, also
+// when the workers cannot run (one P): the caller takes unclaimed chunks back.
+func TestForNestedAndConcurrent(t *testing.T) {
+	SetThreads(4)
+	defer SetThreads(2)
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				const n = 64
+				var hits [n * n]atomic.Int32
+				For(n, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						For(n, 1, func(lo2, hi2 int) {
+							for k := lo2; k < hi2; k++ {
+								hits[i*n+k].Add(1)
+							}
+						})
+					}
+				})
+				for i := range hits {
+					if hits[i].Load() != 1 {
+						t.Errorf("procs=%d goroutine %d: index %d ran %d times", procs, g, i, hits[i].Load())
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		runtime.GOMAXPROCS(prev)
 	}
 }
