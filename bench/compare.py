@@ -21,7 +21,9 @@ PT = os.environ.get("PYTORCH_BENCH", os.path.join(ROOT, "..", "shared", "bench",
 WORKLOADS = {
     "matmul": ("BenchmarkMatMul", "2s", "matmul.py",
                [(f"matmul n={n}", rf"BenchmarkMatMul/n={n}(-\d+)?", f"matmul_n{n}_t{{t}}", "GFLOP/s", True)
-                for n in (64, 128, 256, 512, 1024, 2048)]),
+                for n in (64, 128, 256, 512, 1024, 2048)] +
+               [(f"matmul n={n} alloc", rf"BenchmarkMatMul/n={n}/alloc(-\d+)?", f"matmul_n{n}_t{{t}}", "GFLOP/s", True)
+                for n in (64, 256, 1024)]),
     "mlp": ("BenchmarkMLPStep", "300x", "mlp_step.py",
             [(f"mlp {o} b={b}", rf"BenchmarkMLPStep/{o}/b={b}(-\d+)?", f"mlp_{o}_b{b}_t{{t}}", "ms/step", False)
              for o in ("sgd", "adam") for b in (64, 512)]),
