@@ -28,11 +28,12 @@ type kernel[T float32 | float64] struct {
 }
 
 // minParallelFlops is the smallest 2·m·n·k that gemm splits across goroutines;
-// below it the hand-off costs more than the second core gains. Waking a parked
-// goroutine on an idle core took about 100µs on the 2-vCPU VM this was tuned on
-// (BenchmarkGemm n=256: 200 GFLOP/s on one thread, 185 on two), which is about
-// the time one core needs for 2·320³ flops.
-const minParallelFlops = 2 * 320 * 320 * 320
+// below it the hand-off costs more than the second core gains. With
+// internal/parallel's polling workers a hand-off costs a few µs (it was ~100 µs
+// with goroutines started per call); measured on this 2-vCPU VM, 2 threads,
+// BenchmarkGemm/f32: n=128 188 -> 260 GFLOP/s and n=256 198 -> 372 GFLOP/s when
+// the threshold went from 2·320³ to 2·100³.
+const minParallelFlops = 2 * 100 * 100 * 100
 
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
