@@ -52,41 +52,50 @@ func poolClass(n int) int {
 }
 
 // get32 returns a zeroed slice of n float32s, from the pool when it can.
-func (p *storagePool) get32(n int) []float32 {
-	c := poolClass(n)
-	if c < 0 {
-		return make([]float32, n)
-	}
-	p.mu.Lock()
-	if k := len(p.f32[c]); k > 0 {
-		b := p.f32[c][k-1]
-		p.f32[c] = p.f32[c][:k-1]
-		p.mu.Unlock()
-		b = b[:n]
-		clear(b)
-		return b
-	}
-	p.mu.Unlock()
-	return make([]float32, n, 1<<c)
-}
+func (p *storagePool) get32(n int) []float32 { return poolGet(&p.mu, &p.f32, n) }
 
 // get64 is get32 for float64.
-func (p *storagePool) get64(n int) []float64 {
+func (p *storagePool) get64(n int) []float64 { return poolGet(&p.mu, &p.f64, n) }
+
+// poolGet takes a buffer for n elements from the class lists, or makes one with
+// the class's capacity.
+func poolGet[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][]T, n int) []T {
 	c := poolClass(n)
 	if c < 0 {
-		return make([]float64, n)
+		return make([]T, n)
 	}
-	p.mu.Lock()
-	if k := len(p.f64[c]); k > 0 {
-		b := p.f64[c][k-1]
-		p.f64[c] = p.f64[c][:k-1]
-		p.mu.Unlock()
+	mu.Lock()
+	if k := len(classes[c]); k > 0 {
+		b := classes[c][k-1]
+		classes[c] = classes[c][:k-1]
+		mu.Unlock()
 		b = b[:n]
 		clear(b)
 		return b
 	}
-	p.mu.Unlock()
-	return make([]float64, n, 1<<c)
+	mu.Unlock()
+	return make([]T, n, 1<<c)
+}
+
+// poolPut puts b back in its class list, poisoned in debug mode, unless the list
+// is full or b's capacity is not a class size.
+func poolPut[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][]T, b []T, size int) {
+	c := poolClass(cap(b))
+	if c < 0 || cap(b) != 1<<c {
+		return
+	}
+	b = b[:cap(b)]
+	if poisonReleased {
+		nan := T(math.NaN())
+		for i := range b {
+			b[i] = nan
+		}
+	}
+	mu.Lock()
+	if len(classes[c]) < classCap(c, size) {
+		classes[c] = append(classes[c], b)
+	}
+	mu.Unlock()
 }
 
 // put returns t's storage to the pool if it has a pooled capacity. The caller
@@ -94,38 +103,9 @@ func (p *storagePool) get64(n int) []float64 {
 func (p *storagePool) put(t *Tensor) {
 	switch t.dtype {
 	case Float32:
-		b := t.f32
-		c := poolClass(cap(b))
-		if c < 0 || cap(b) != 1<<c {
-			return
-		}
-		if poisonReleased {
-			nan := float32(math.NaN())
-			for i := range b[:cap(b)] {
-				b[:cap(b)][i] = nan
-			}
-		}
-		p.mu.Lock()
-		if len(p.f32[c]) < classCap(c, 4) {
-			p.f32[c] = append(p.f32[c], b)
-		}
-		p.mu.Unlock()
+		poolPut(&p.mu, &p.f32, t.f32, 4)
 	case Float64:
-		b := t.f64
-		c := poolClass(cap(b))
-		if c < 0 || cap(b) != 1<<c {
-			return
-		}
-		if poisonReleased {
-			for i := range b[:cap(b)] {
-				b[:cap(b)][i] = math.NaN()
-			}
-		}
-		p.mu.Lock()
-		if len(p.f64[c]) < classCap(c, 8) {
-			p.f64[c] = append(p.f64[c], b)
-		}
-		p.mu.Unlock()
+		poolPut(&p.mu, &p.f64, t.f64, 8)
 	}
 	t.f32, t.f64 = nil, nil
 }
