@@ -390,7 +390,10 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	}
 
 	leaves := leafGrads{create: create}
-	captured := make(map[*Node]*Tensor)
+	var captured map[*Node]*Tensor // Grad's non-leaf inputs: their gradients
+	if inputs != nil {
+		captured = make(map[*Node]*Tensor)
+	}
 	maxIn := 0
 	for _, n := range order {
 		maxIn = max(maxIn, len(n.next))

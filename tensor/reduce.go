@@ -90,60 +90,58 @@ func sumRows[T vec.Float](dst, src []T, outer, r, inner int) {
 // Sum returns the sum of t's elements over dims, which are removed from the shape;
 // with no dims, the sum of every element as a 0-d tensor. It panics on a dim out of
 // range or repeated.
-func (t *Tensor) Sum(dims ...int) *Tensor { return t.sum("Sum", dims, false) }
+func (t *Tensor) Sum(dims ...int) *Tensor { return t.reduce("Sum", dims, false, false) }
 
 // SumKeepDim is Sum keeping the reduced dims as size 1 (keepdim=True).
-func (t *Tensor) SumKeepDim(dims ...int) *Tensor { return t.sum("SumKeepDim", dims, true) }
-
-func (t *Tensor) sum(op string, dims []int, keep bool) *Tensor {
-	t.wantFloat(op)
-	name := "SumBackward1"
-	if len(dims) == 0 && !keep {
-		name = "SumBackward0"
-	}
-	ds := t.dimSet(op, dims)
-	out := t.sumDims(ds)
-	out.shape = keptShape(t.shape, ds, keep)
-	if n := record(name, out, false, t); n != nil {
-		kept := keptShape(t.shape, ds, true)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(kept...).Expand(t.shape...) } // dt: grad broadcast back
-	}
-	return out
-}
+func (t *Tensor) SumKeepDim(dims ...int) *Tensor { return t.reduce("SumKeepDim", dims, true, false) }
 
 // Mean returns the mean of t's elements over dims, which are removed from the shape;
 // with no dims, the mean of every element as a 0-d tensor.
-func (t *Tensor) Mean(dims ...int) *Tensor { return t.mean("Mean", dims, false) }
+func (t *Tensor) Mean(dims ...int) *Tensor { return t.reduce("Mean", dims, false, true) }
 
 // MeanKeepDim is Mean keeping the reduced dims as size 1 (keepdim=True).
-func (t *Tensor) MeanKeepDim(dims ...int) *Tensor { return t.mean("MeanKeepDim", dims, true) }
+func (t *Tensor) MeanKeepDim(dims ...int) *Tensor { return t.reduce("MeanKeepDim", dims, true, true) }
 
-func (t *Tensor) mean(op string, dims []int, keep bool) *Tensor {
+// reduce sums t over dims (every dim when none are given), dividing by the count
+// of summed elements for a mean. PyTorch names the all-elements form
+// SumBackward0/MeanBackward0 and the form with dims SumBackward1/MeanBackward1.
+func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 	t.wantFloat(op)
-	name := "MeanBackward1"
+	name := "Sum"
+	if mean {
+		name = "Mean"
+	}
 	if len(dims) == 0 && !keep {
-		name = "MeanBackward0"
+		name += "Backward0"
+	} else {
+		name += "Backward1"
 	}
 	ds := t.dimSet(op, dims)
-	count := 1
-	for _, d := range ds {
-		count *= t.shape[d]
-	}
 	out := t.sumDims(ds)
 	out.shape = keptShape(t.shape, ds, keep)
-	c := float64(count)
-	if out.dtype == Float32 {
-		for i := range out.f32 {
-			out.f32[i] /= float32(c)
+	count := 1.0
+	if mean {
+		for _, d := range ds {
+			count *= float64(t.shape[d])
 		}
-	} else {
-		for i := range out.f64 {
-			out.f64[i] /= c
+		if out.dtype == Float32 {
+			for i := range out.f32 {
+				out.f32[i] /= float32(count)
+			}
+		} else {
+			for i := range out.f64 {
+				out.f64[i] /= count
+			}
 		}
 	}
 	if n := record(name, out, false, t); n != nil {
 		kept := keptShape(t.shape, ds, true)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.DivScalar(c).Reshape(kept...).Expand(t.shape...) } // dt: grad / count, broadcast back
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if mean {
+				g = g.DivScalar(count) // dt: grad / count, broadcast back
+			}
+			gi[0] = g.Reshape(kept...).Expand(t.shape...) // dt: grad broadcast back
+		}
 	}
 	return out
 }
