@@ -149,6 +149,8 @@ func GradGradCheck(f func(inputs ...*Tensor) *Tensor, inputs []*Tensor, opts ...
 				out := f(ins...)
 				g = Grad([]*Tensor{out}, xs, GradOptions{GradOutputs: []*Tensor{args[len(args)-1]}, CreateGraph: true, AllowUnused: true})[k]
 				if g == nil {
+					// Unused input: a zero gradient that still depends on v, so that
+					// GradCheck has a graph to differentiate.
 					g = ZerosLike(xs[k]).Mul(args[len(args)-1].Sum())
 				}
 			})
