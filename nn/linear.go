@@ -217,7 +217,11 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		grads[0] = g2.MatMul(w).Reshape(x.Shape()...)
 	}
 	if ctx.NeedsInputGrad(1) {
-		grads[1] = g2.T().MatMul(x.Reshape(rows, f.in))
+		if tensor.IsGradEnabled() && (g.RequiresGrad() || x.RequiresGrad()) {
+			grads[1] = g2.T().MatMul(x.Reshape(rows, f.in)) // recorded, for higher-order gradients
+		} else {
+			grads[1] = f.gradWeight(g2, x)
+		}
 	}
 	if f.bias {
 		grads = append(grads, nil)
@@ -226,4 +230,17 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		}
 	}
 	return grads
+}
+
+// gradWeight returns gᵀ·x, (out, in), for g (rows, out) and x viewed as (rows, in),
+// handing the transpose to the kernel as a flag rather than copying gᵀ.
+func (f *linear) gradWeight(g, x *tensor.Tensor) *tensor.Tensor {
+	rows := f.rows()
+	dw := g.DType().Zeros(f.out, f.in)
+	if g.DType() == tensor.Float32 {
+		blas.Gemm(true, false, f.out, f.in, rows, 1, g.Float32s(), max(f.out, 1), x.Float32s(), max(f.in, 1), 0, dw.Float32s(), max(f.in, 1))
+	} else {
+		blas.Gemm(true, false, f.out, f.in, rows, 1, g.Float64s(), max(f.out, 1), x.Float64s(), max(f.in, 1), 0, dw.Float64s(), max(f.in, 1))
+	}
+	return dw
 }

@@ -49,6 +49,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -103,7 +104,7 @@ func checkWeightDecay(op string, wd float64) {
 // grad returns p's gradient, nil if it has none, panicking if its dtype differs
 // from p's.
 func grad(op string, p *tensor.Tensor) *tensor.Tensor {
-	g := p.Grad()
+	g, _ := access.PeekGrad(p).(*tensor.Tensor) // read during Step only: ZeroGrad may recycle it
 	if g != nil && g.DType() != p.DType() {
 		fail(op, "gradient dtype %v differs from parameter dtype %v (shape %v)", g.DType(), p.DType(), p.Shape())
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/gograd/gograd/nn"
@@ -330,4 +331,43 @@ func ExampleAdam() {
 	}
 	fmt.Println(loss.Item() < 0.01)
 	// Output: true
+}
+
+// TestZeroGradRecycles checks that a training loop reuses its gradients' memory:
+// Step reads the gradients without taking them, so ZeroGrad hands them back to
+// the pool and the next backward pass takes them from there. A step then
+// allocates far less than the 1 MiB gradient; a gradient the caller holds from
+// Grad keeps its values.
+func TestZeroGradRecycles(t *testing.T) {
+	for _, name := range []string{"SGD", "Adam"} {
+		o := options{LR: 0.01, Momentum: 0.9}
+		w := tensor.Full(0.5, 512, 512).SetRequiresGrad(true)
+		x := tensor.Full(1, 512)
+		opt := o.build(name, []*tensor.Tensor{w})
+		step := func() {
+			w.MatMul(x).Sum().Backward()
+			opt.Step()
+			opt.ZeroGrad()
+		}
+		step()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 10 {
+			step()
+		}
+		runtime.ReadMemStats(&after)
+		if perStep := (after.TotalAlloc - before.TotalAlloc) / 10; perStep > 256<<10 {
+			t.Errorf("%s: a step allocates %d bytes; its 1 MiB gradient is not reused", name, perStep)
+		}
+
+		w.MatMul(x).Sum().Backward()
+		held := w.Grad()
+		vals := held.Float32s()
+		opt.Step()
+		opt.ZeroGrad()
+		step()
+		if len(held.Float32s()) != 512*512 || vals[0] != 1 || vals[len(vals)-1] != 1 {
+			t.Errorf("%s: a gradient held from Grad changed after ZeroGrad: %d elements, first %v", name, len(held.Float32s()), vals[0])
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/vec"
 )
 
@@ -140,11 +141,28 @@ func (t *Tensor) Grad() *Tensor {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.owned = false // the caller may keep it
 	return st.grad
+}
+
+func init() {
+	access.PeekGrad = func(t any) any {
+		st := t.(*Tensor).ag
+		if st == nil {
+			return (*Tensor)(nil)
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.grad
+	}
 }
 
 // SetGrad replaces t's gradient; SetGrad(nil) clears it, as optimizers' ZeroGrad do.
 // It panics if g's shape differs from t's.
+//
+// A gradient the engine made and no one has been handed (by Grad or a hook) goes
+// back to the memory pool when it is replaced, so that a training loop that clears
+// its gradients reuses their memory in the next backward pass.
 func (t *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !slices.Equal(g.shape, t.shape) {
 		fail("SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
@@ -154,8 +172,12 @@ func (t *Tensor) SetGrad(g *Tensor) {
 	}
 	st := t.state()
 	st.mu.Lock()
-	st.grad = g
+	old, owned := st.grad, st.owned
+	st.grad, st.owned = g, false
 	st.mu.Unlock()
+	if owned && old != g {
+		pool.put(old)
+	}
 }
 
 // RetainGrad asks backward to store this non-leaf tensor's gradient in Grad. It has
@@ -291,7 +313,7 @@ func (l *leafGrads) add(n *Node, g *Tensor, owned bool) {
 		l.owned = append(l.owned, owned)
 		return
 	}
-	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, l.create)
+	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, owned, l.create)
 }
 
 func (l *leafGrads) get(n *Node) *Tensor {
@@ -403,7 +425,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	withGradMode(create, func() {
 		for i, r := range roots {
 			if n := r.gradFn; n != nil {
-				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], create)
+				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], false, create)
 			} else {
 				leaves.add(r.gradNode(), seeds[i], false)
 			}
@@ -479,7 +501,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				case nx.pending == nil:
 					nx.pending, nx.owned = gj, owned
 				default:
-					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, create)
+					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, owned, create)
 				}
 			}
 			if release {
@@ -518,13 +540,17 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 // accumulate returns sum + g and whether the result belongs to the engine. A sum
 // the engine made is added to in place (unless the backward pass is itself being
 // recorded); one that may be shared (a gradient some node returned, which can be an
-// upstream gradient passed through) is never written.
-func accumulate(sum *Tensor, owned bool, g *Tensor, create bool) (*Tensor, bool) {
+// upstream gradient passed through) is never written. gOwned says that no one else
+// holds g, which then goes back to the pool once added in.
+func accumulate(sum *Tensor, owned bool, g *Tensor, gOwned, create bool) (*Tensor, bool) {
 	switch {
 	case sum == nil:
 		return g, false
 	case owned && !create && !sum.requiresGrad && !g.requiresGrad && slices.Equal(sum.shape, g.shape):
 		sum.addInPlace(g)
+		if gOwned {
+			pool.put(g)
+		}
 		return sum, true
 	}
 	return sum.Add(g), !create
@@ -538,8 +564,9 @@ func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	hooks := st.hooks
 	st.mu.Unlock()
 	for _, h := range hooks {
-		if r := h(g); r != nil && r != g {
-			g, owned = r, false
+		owned = false // the hook may keep g, or return something it keeps
+		if r := h(g); r != nil {
+			g = r
 		}
 	}
 	t.accumulateGrad(g, owned, create)
@@ -554,15 +581,15 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	defer st.mu.Unlock()
 	switch {
 	case st.grad == nil && (create || owned && !g.requiresGrad):
-		st.grad = g
+		st.grad, st.owned = g, owned && !create
 	case st.grad == nil:
 		c := empty(g.dtype, g.shape)
 		c.Copy_(g)
-		st.grad = c
+		st.grad, st.owned = c, true
 	case create || st.grad.requiresGrad || g.requiresGrad:
 		var sum *Tensor
 		withGradMode(create, func() { sum = st.grad.Add(g) })
-		st.grad = sum
+		st.grad, st.owned = sum, false
 	default:
 		st.grad.addInPlace(g)
 	}

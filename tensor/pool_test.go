@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"unsafe"
 )
 
 // TestPoolUnderGCPressure trains a small model while forcing collections between
@@ -47,5 +48,96 @@ func TestPoolUnderGCPressure(t *testing.T) {
 		if math.IsNaN(got[i]) || got[i] != want[i] {
 			t.Fatalf("step %d: loss %v with collections, %v without", i, got[i], want[i])
 		}
+	}
+}
+
+// pooled reports whether the pool holds float32 storage starting at p.
+func pooled(p unsafe.Pointer) bool {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	for _, class := range pool.f32 {
+		for _, b := range class {
+			if unsafe.Pointer(unsafe.SliceData(b)) == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// twoGrads is x+y as a Function that remembers the storage of the gradients its
+// Backward returns.
+type twoGrads struct{ made []unsafe.Pointer }
+
+func (f *twoGrads) Name() string { return "TwoGradsBackward" }
+
+func (f *twoGrads) Forward(_ *Context, in ...*Tensor) *Tensor { return in[0].Add(in[1]) }
+
+func (f *twoGrads) Backward(_ *Context, g *Tensor) []*Tensor {
+	a, b := g.MulScalar(1), g.MulScalar(2)
+	f.made = append(f.made, a.storageBase(), b.storageBase())
+	return []*Tensor{a, b}
+}
+
+// TestClearedGradReused checks that a gradient the engine added into another one
+// goes back to the pool, and so does the gradient it kept when SetGrad(nil) clears
+// it, as long as no one was handed it.
+func TestClearedGradReused(t *testing.T) {
+	x := Full(1, 1024).SetRequiresGrad(true)
+	f := &twoGrads{}
+	Apply(f, x, x).Sum().Backward()
+	if grad := x.ag.grad.storageBase(); grad != f.made[0] { // read without handing it out
+		t.Fatalf("x's gradient %p is not the first one Backward made (%p)", grad, f.made[0])
+	}
+	if !pooled(f.made[1]) {
+		t.Errorf("the gradient added into x's (%p) is not in the pool", f.made[1])
+	}
+	x.SetGrad(nil)
+	if !pooled(f.made[0]) {
+		t.Errorf("the cleared gradient's storage %p is not in the pool", f.made[0])
+	}
+	if got := x.Grad(); got != nil {
+		t.Errorf("Grad after SetGrad(nil) = %v, want nil", got)
+	}
+}
+
+// TestHandedOutGradKept checks that clearing a gradient that was handed out, by
+// Grad or to a hook, leaves its storage alone: the holder still reads its values
+// after later passes.
+func TestHandedOutGradKept(t *testing.T) {
+	for _, how := range []string{"Grad", "hook"} {
+		t.Run(how, func(t *testing.T) {
+			prev := poisonReleased
+			poisonReleased = true
+			defer func() { poisonReleased = prev }()
+			x := Full(1, 1024).SetRequiresGrad(true)
+			var kept *Tensor
+			if how == "hook" {
+				x.RegisterHook(func(g *Tensor) *Tensor {
+					if kept == nil {
+						kept = g
+					}
+					return nil
+				})
+			}
+			x.Mul(x).Sum().Backward()
+			if how == "Grad" {
+				kept = x.Grad()
+			}
+			vals := kept.Float32s()
+			x.SetGrad(nil)
+			for range 3 {
+				x.MulScalar(3).Sum().Backward()
+				x.SetGrad(nil)
+			}
+			if n := len(kept.Float32s()); n != 1024 {
+				t.Fatalf("kept gradient has %d elements after it was cleared, want 1024", n)
+			}
+			for i, v := range vals {
+				if v != 2 {
+					t.Fatalf("kept gradient element %d = %v after it was cleared, want 2", i, v)
+				}
+			}
+		})
 	}
 }

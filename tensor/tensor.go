@@ -47,6 +47,10 @@ type gradState struct {
 	acc   *Node // a leaf's AccumulateGrad node, made on first use
 	grad  *Tensor
 	hooks []func(*Tensor) *Tensor
+
+	// owned says that grad was made by the engine and never handed out (by Grad,
+	// or to a hook), so that clearing it may recycle its storage.
+	owned bool
 }
 
 // state returns t's gradState, making it if needed. Only calls made while t is not
