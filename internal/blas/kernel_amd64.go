@@ -4,7 +4,7 @@ package blas
 
 import "golang.org/x/sys/cpu"
 
-//go:generate sh -c "python3 gen_kernels.py > kernel_amd64.s"
+//go:generate go run gen_amd64.go
 
 // The assembly micro-kernels of kernel_amd64.s; each follows microKernel.
 
