@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -85,11 +86,51 @@ type Sequential []Module
 
 // Forward returns x passed through each module in turn; x itself for an empty
 // Sequential.
+//
+// A tensor passed from one of nn's own layers (Linear, ReLU, Sigmoid, Tanh) to
+// another is seen by no one else, so its memory is recycled as soon as nothing
+// needs it: at once if no graph node saved it, otherwise when a backward pass
+// frees the graph. A training loop then reuses its activations' memory from one
+// step to the next instead of leaving it to the garbage collector.
 func (s Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, m := range s {
-		x = m.Forward(x)
+	var held []*tensor.Tensor // inner tensors that the graph holds
+	for i, m := range s {
+		y := m.Forward(x)
+		if i > 0 {
+			prev, next := ownLayer(s[i-1]), ownLayer(m)
+			switch {
+			case prev == 0 || next == 0:
+			case x.GradFn() == nil && y.GradFn() == nil, prev&savesOutput == 0 && next&savesInput == 0:
+				access.Free(x) // no node saved x
+			default:
+				held = append(held, x)
+			}
+		}
+		x = y
+	}
+	for _, t := range held {
+		access.FreeWithGraph(x, t)
 	}
 	return x
+}
+
+// What one of nn's own layers keeps of the tensors it sees.
+const (
+	ownResult   = 1 << iota // the layer returns new storage and keeps no reference
+	savesInput              // its graph node saves its input (Linear)
+	savesOutput             // its graph node saves its result (the activations)
+)
+
+// ownLayer describes m if it is one of nn's layers whose result and input
+// Sequential may recycle, and returns 0 otherwise.
+func ownLayer(m Module) int {
+	switch m.(type) {
+	case *Linear:
+		return ownResult | savesInput
+	case ReLU, Sigmoid, Tanh:
+		return ownResult | savesOutput
+	}
+	return 0
 }
 
 // Parameters returns the parameters of every module in order, each tensor once

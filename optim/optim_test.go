@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"testing"
 
+	"github.com/gograd/gograd/internal/memtest"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/optim"
 	"github.com/gograd/gograd/tensor"
@@ -349,14 +349,7 @@ func TestZeroGradRecycles(t *testing.T) {
 			opt.Step()
 			opt.ZeroGrad()
 		}
-		step()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for range 10 {
-			step()
-		}
-		runtime.ReadMemStats(&after)
-		if perStep := (after.TotalAlloc - before.TotalAlloc) / 10; perStep > 256<<10 {
+		if perStep := memtest.BytesPerRun(10, step); perStep > 256<<10 {
 			t.Errorf("%s: a step allocates %d bytes; its 1 MiB gradient is not reused", name, perStep)
 		}
 

@@ -24,7 +24,8 @@ type Node struct {
 	variable *Tensor // AccumulateGrad only: the leaf
 	retained *Tensor // non-leaf output whose grad is retained
 	hooks    []func(*Tensor) *Tensor
-	onFree   func() // releases values saved outside the backward closure
+	onFree   func()    // releases values saved outside the backward closure
+	frees    []*Tensor // tensors only this graph holds, pooled once a pass frees it
 
 	// Scratch owned by the backward pass running through this node. AccumulateGrad
 	// nodes are shared by graphs in other goroutines and never use it.
@@ -145,7 +146,53 @@ func (t *Tensor) Grad() *Tensor {
 	return st.grad
 }
 
+// free drops the values n saved for backward, after a pass that did not retain
+// the graph.
+func (n *Node) free() {
+	n.freed = true
+	n.backward = nil
+	if n.onFree != nil {
+		n.onFree()
+	}
+}
+
+// freeHeld returns to the pool the tensors that nodes of a graph a pass has just
+// freed were the only holders of (see access.FreeWithGraph). The graph's other
+// saving nodes, ones the pass did not reach because no gradient flowed into
+// them, are freed too, since what they saved may be among those tensors.
+func freeHeld(order []*Node) {
+	held := false
+	for _, n := range order {
+		if len(n.frees) > 0 {
+			held = true
+			break
+		}
+	}
+	if !held {
+		return
+	}
+	for _, n := range order {
+		if n.saves && !n.freed {
+			n.free()
+		}
+	}
+	for _, n := range order {
+		for _, t := range n.frees {
+			pool.put(t)
+		}
+		n.frees = nil
+	}
+}
+
 func init() {
+	access.Free = func(t any) { pool.put(t.(*Tensor)) }
+	access.FreeWithGraph = func(out, t any) {
+		if n := out.(*Tensor).gradFn; n != nil {
+			n.frees = append(n.frees, t.(*Tensor))
+		} else {
+			pool.put(t.(*Tensor)) // no graph: nothing holds t
+		}
+	}
 	access.PeekGrad = func(t any) any {
 		st := t.(*Tensor).ag
 		if st == nil {
@@ -508,14 +555,13 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				pool.put(g) // consumed: nothing holds it any more
 			}
 			if !retain && n.saves {
-				n.freed = true
-				n.backward = nil
-				if n.onFree != nil {
-					n.onFree()
-				}
+				n.free()
 			}
 		}
 	})
+	if !retain && inputs == nil {
+		freeHeld(order)
+	}
 
 	if inputs == nil {
 		for i, n := range leaves.nodes {

@@ -301,7 +301,10 @@ func (t *Tensor) Cos() *Tensor {
 func (t *Tensor) Tanh() *Tensor {
 	out := unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64])
 	if n := record("TanhBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out.Mul(out).RSubScalar(1)) } // dt: grad * (1 - tanh²)
+		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * (1 - tanh²)
+			composed := func() *Tensor { return g.Mul(out.Mul(out).RSubScalar(1)) }
+			gi[0] = g.activationGrad(out, composed, tanhGrad[float32], tanhGrad[float64])
+		}
 	}
 	return out
 }
@@ -310,7 +313,10 @@ func (t *Tensor) Tanh() *Tensor {
 func (t *Tensor) Sigmoid() *Tensor {
 	out := unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64])
 	if n := record("SigmoidBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out).Mul(out.RSubScalar(1)) } // dt: grad * σ * (1 - σ)
+		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * σ * (1 - σ)
+			composed := func() *Tensor { return g.Mul(out).Mul(out.RSubScalar(1)) }
+			gi[0] = g.activationGrad(out, composed, sigmoidGrad[float32], sigmoidGrad[float64])
+		}
 	}
 	return out
 }
@@ -323,6 +329,41 @@ func (t *Tensor) Relu() *Tensor {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskPositive(ref) } // dt: grad * (t > 0)
 	}
 	return out
+}
+
+// activationGrad returns the gradient of Tanh or Sigmoid, given the gradient g of
+// their result y: in one pass of k32 or k64, with no temporaries, unless the
+// backward pass is being recorded; then it returns composed(), built of ops that
+// can be differentiated again. Both round alike.
+func (g *Tensor) activationGrad(y *Tensor, composed func() *Tensor, k32 func(dst, g, y []float32), k64 func(dst, g, y []float64)) *Tensor {
+	if IsGradEnabled() && (g.requiresGrad || y.requiresGrad) {
+		return composed()
+	}
+	out := empty(g.dtype, g.shape)
+	if g.dtype == Float32 {
+		k32(out.f32, g.f32, y.f32)
+	} else {
+		k64(out.f64, g.f64, y.f64)
+	}
+	return out
+}
+
+// tanhGrad sets dst to g·(1 - y²), rounded as g.Mul(y.Mul(y).RSubScalar(1)).
+func tanhGrad[T float32 | float64](dst, g, y []T) {
+	g, y = g[:len(dst)], y[:len(dst)]
+	for i, v := range y {
+		sq := T(v * v) // T() keeps the compiler from fusing a multiply-add
+		dst[i] = g[i] * (1 - sq)
+	}
+}
+
+// sigmoidGrad sets dst to g·y·(1 - y), rounded as g.Mul(y).Mul(y.RSubScalar(1)).
+func sigmoidGrad[T float32 | float64](dst, g, y []T) {
+	g, y = g[:len(dst)], y[:len(dst)]
+	for i, v := range y {
+		gy := T(g[i] * v)
+		dst[i] = gy * (1 - v)
+	}
 }
 
 // maskPositive returns g where ref > 0 and 0 elsewhere: ReLU's gradient in one

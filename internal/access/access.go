@@ -9,3 +9,14 @@ package access
 // memory when it is cleared. Optimizers read gradients this way; Tensor.Grad hands
 // them over.
 var PeekGrad func(t any) any
+
+// Free returns the storage of a *tensor.Tensor to the tensor package's pool at
+// once. The caller guarantees that nothing references the tensor or its storage
+// any more: no variable, view, or node of a graph.
+var Free func(t any)
+
+// FreeWithGraph returns the storage of the *tensor.Tensor t to the pool once a
+// backward pass that does not retain the graph has gone through out's graph
+// (Backward, not Grad), or at once if out has no graph. The caller guarantees
+// that only nodes of out's graph hold t, directly or through views.
+var FreeWithGraph func(out, t any)
