@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gograd/gograd/tensor"
+)
+
+// StateDict returns m's parameters by the names NamedParameters gives them, which
+// are the keys of PyTorch's state_dict ("0.weight", "0.bias", ...). The values
+// are the parameters themselves, not copies. With safetensors.Save it is the
+// counterpart of torch.save(model.state_dict(), path).
+func StateDict(m Module) map[string]*tensor.Tensor {
+	named := NamedParameters(m)
+	sd := make(map[string]*tensor.Tensor, len(named))
+	for _, p := range named {
+		sd[p.Name] = p.Tensor
+	}
+	return sd
+}
+
+// LoadStateDict copies the tensors of sd into m's parameters of the same names,
+// converting dtype if needed, as model.load_state_dict(sd) does in PyTorch
+// (strict). It returns an error, and leaves m unchanged, if a parameter has no
+// tensor in sd, a tensor in sd names no parameter, or shapes differ.
+func LoadStateDict(m Module, sd map[string]*tensor.Tensor) error {
+	named := NamedParameters(m)
+	var missing, problems []string
+	seen := make(map[string]bool, len(named))
+	for _, p := range named {
+		seen[p.Name] = true
+		src, ok := sd[p.Name]
+		switch {
+		case !ok:
+			missing = append(missing, fmt.Sprintf("%q", p.Name))
+		case src == nil:
+			problems = append(problems, fmt.Sprintf("%s is nil", p.Name))
+		case !slices.Equal(src.Shape(), p.Tensor.Shape()):
+			problems = append(problems, fmt.Sprintf("size mismatch for %s: copying a param with shape %v from checkpoint, the shape in current model is %v",
+				p.Name, src.Shape(), p.Tensor.Shape()))
+		}
+	}
+	var unexpected []string
+	for name := range sd {
+		if !seen[name] {
+			unexpected = append(unexpected, fmt.Sprintf("%q", name))
+		}
+	}
+	sort.Strings(unexpected)
+	if len(missing) > 0 {
+		problems = append(problems, "Missing key(s) in state_dict: "+strings.Join(missing, ", ")+".")
+	}
+	if len(unexpected) > 0 {
+		problems = append(problems, "Unexpected key(s) in state_dict: "+strings.Join(unexpected, ", ")+".")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("nn: LoadStateDict: error(s) in loading state_dict: %s", strings.Join(problems, "; "))
+	}
+	tensor.NoGrad(func() {
+		for _, p := range named {
+			p.Tensor.Copy_(sd[p.Name])
+		}
+	})
+	return nil
+}
