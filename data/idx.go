@@ -20,6 +20,10 @@ var idxTypes = map[byte]int{0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8
 // corrupt header cannot ask for an absurd allocation.
 const maxIDXElements = 1 << 31
 
+// maxReserve is how many elements ReadIDX allocates before it has read them
+// (64M: MNIST's 47M training pixels fit).
+const maxReserve = 1 << 26
+
 // ReadIDX reads an IDX file (the format of MNIST and Fashion-MNIST), gzipped or
 // not, and returns its values as a tensor of dtype dt with the file's shape: for
 // MNIST's training images (60000, 28, 28) with pixels 0..255, for its labels
@@ -76,18 +80,23 @@ func ReadIDX(r io.Reader, dt tensor.DType) (*tensor.Tensor, error) {
 }
 
 // readValues reads count elements of size bytes, decoded by conv, into a tensor
-// of element type T and the given shape. Memory grows with what was read, so a
-// header claiming more than the file holds fails at its end.
+// of element type T and the given shape. It reserves memory for at most
+// maxReserve elements up front and grows beyond that only with what it has read,
+// so that a header claiming more than the file holds fails at its end rather
+// than on an absurd allocation.
 func readValues[T tensor.Element](r io.Reader, count, size int, conv func([]byte) float64, shape []int) (*tensor.Tensor, error) {
-	vals := make([]T, 0, min(count, 1<<20))
-	buf := make([]byte, size)
-	for range count {
-		if _, err := io.ReadFull(r, buf); err != nil {
+	vals := make([]T, 0, min(count, maxReserve))
+	buf := make([]byte, 1<<16)
+	for len(vals) < count {
+		n := min(len(buf)/size, count-len(vals)) * size
+		if _, err := io.ReadFull(r, buf[:n]); err != nil {
 			return nil, fmt.Errorf("data: ReadIDX: %d values for shape %v: %w", len(vals), shape, eofIsUnexpected(err))
 		}
-		vals = append(vals, T(conv(buf)))
+		for off := 0; off < n; off += size {
+			vals = append(vals, T(conv(buf[off:off+size])))
+		}
 	}
-	return tensor.New(vals).Reshape(shape...), nil
+	return tensor.FromSlice(vals).Reshape(shape...), nil
 }
 
 // idxConverter returns the function that decodes one element of IDX type code.

@@ -237,19 +237,19 @@ func (e entry) read(r io.Reader) (*tensor.Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		return tensor.New(vals).Reshape(shape...), nil
+		return tensor.FromSlice(vals).Reshape(shape...), nil
 	case tensor.Float64:
 		vals, err := readValues(r, count, 8, math.Float64frombits)
 		if err != nil {
 			return nil, err
 		}
-		return tensor.New(vals).Reshape(shape...), nil
+		return tensor.FromSlice(vals).Reshape(shape...), nil
 	default:
 		vals, err := readValues(r, count, 8, func(u uint64) int64 { return int64(u) })
 		if err != nil {
 			return nil, err
 		}
-		return tensor.New(vals).Reshape(shape...), nil
+		return tensor.FromSlice(vals).Reshape(shape...), nil
 	}
 }
 

@@ -69,3 +69,13 @@ func ExampleApply() {
 	// CubeBackward 8 12
 	// gradcheck: <nil>
 }
+
+// FromSlice hands a slice to a tensor without copying it, as torch.from_numpy
+// does: the two share their values.
+func ExampleFromSlice() {
+	pixels := []float32{0, 51, 255, 102}
+	t := tensor.FromSlice(pixels, 2, 2)
+	pixels[0] = 255
+	fmt.Println(t.Shape(), t.Values())
+	// Output: [2 2] [255 51 255 102]
+}

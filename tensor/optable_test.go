@@ -482,7 +482,7 @@ func checkGolden(t *failures, row opCase, c *goldenCase, dt tensor.DType, want *
 // or give access to the graph rather than computing on it.
 var notDifferentiable = map[string]string{
 	// Creation: new leaves from data, constants or random numbers.
-	"New": "creation", "Scalar": "creation", "Zeros": "creation", "Ones": "creation",
+	"New": "creation", "FromSlice": "creation", "Scalar": "creation", "Zeros": "creation", "Ones": "creation",
 	"Full": "creation", "Arange": "creation", "Eye": "creation",
 	"ZerosLike": "creation", "OnesLike": "creation", "FullLike": "creation",
 	"Rand": "creation", "Randn": "creation", "RandLike": "creation", "RandnLike": "creation",
@@ -499,6 +499,9 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+
+	// Indices: integer results, no gradient (TestArgmax checks the values).
+	"Tensor.Argmax": "returns int64 indices",
 }
 
 // exportedTensorFuncs parses the non-test Go files of dir and returns the exported

@@ -145,3 +145,30 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 	}
 	return out
 }
+
+// Argmax returns the indices of the largest values along dim, as an int64 tensor
+// of t's shape without dim (torch.argmax(t, dim)). Where several values are
+// largest it gives the first, and a NaN counts as largest, as in PyTorch. It is
+// not differentiable. It panics if dim is out of range or t is not a float
+// tensor, or if dim has size 0.
+func (t *Tensor) Argmax(dim int) *Tensor {
+	t.wantFloat("Argmax")
+	d := t.normDim("Argmax", dim)
+	outer, n, inner := numel(t.shape[:d]), t.shape[d], numel(t.shape[d+1:])
+	if n == 0 && outer*inner > 0 {
+		fail("Argmax", "cannot take the argmax of an empty dim %d of shape %v", d, t.shape)
+	}
+	out := make([]int64, outer*inner)
+	for o := range outer {
+		for i := range inner {
+			best, bestV := 0, t.flat(o*n*inner+i)
+			for k := 1; k < n && bestV == bestV; k++ { // stop at the first NaN
+				if v := t.flat((o*n+k)*inner + i); v > bestV || v != v {
+					best, bestV = k, v
+				}
+			}
+			out[o*inner+i] = int64(best)
+		}
+	}
+	return &Tensor{shape: keptShape(t.shape, []int{d}, false), dtype: Int64, i64: out}
+}

@@ -109,16 +109,30 @@ func checkShape(op string, shape []int) []int {
 // New returns a tensor holding a copy of data with the given shape; with no shape it
 // is 1-d. Its dtype follows data's element type. New panics if the shape's element
 // count differs from len(data).
-func New[T Element](data []T, shape ...int) *Tensor {
+func New[T Element](data []T, shape ...int) *Tensor { return wrap("New", slices.Clone(data), shape) }
+
+// FromSlice returns a tensor that uses data itself as its storage, with the given
+// shape (1-d if none): the counterpart of torch.from_numpy, for handing over
+// large arrays, such as a dataset just read, without copying them. Writes to
+// data show in the tensor and the other way round, so the caller should not use
+// data afterwards except through the tensor. It panics if the shape's element
+// count differs from len(data).
+func FromSlice[T Element](data []T, shape ...int) *Tensor {
+	return wrap("FromSlice", data[:len(data):len(data)], shape)
+}
+
+// wrap returns a tensor with storage data and the given shape (1-d if none),
+// panicking in op's name if they do not fit.
+func wrap[T Element](op string, data []T, shape []int) *Tensor {
 	if len(shape) == 0 {
 		shape = []int{len(data)}
 	}
-	shape = checkShape("New", shape)
+	shape = checkShape(op, shape)
 	if numel(shape) != len(data) {
-		fail("New", "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
+		fail(op, "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
 	}
 	t := &Tensor{shape: shape, dtype: dtypeOf[T]()}
-	switch d := any(slices.Clone(data)).(type) {
+	switch d := any(data).(type) {
 	case []float32:
 		t.f32 = d
 	case []float64:

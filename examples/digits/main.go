@@ -17,6 +17,7 @@ import (
 	"strconv"
 
 	"github.com/gograd/gograd/data"
+	"github.com/gograd/gograd/examples/internal/eval"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/optim"
@@ -71,7 +72,7 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 			fmt.Fprintf(out, "epoch %2d: training loss %.4f\n", epoch, total/float64(train.Len()))
 		}
 	}
-	trained = accuracy(model, test)
+	trained = eval.Accuracy(model, test)
 	fmt.Fprintf(out, "test accuracy: %.1f %%\n", 100*trained)
 
 	// Save the weights, load them into a model initialised differently, and check
@@ -93,7 +94,7 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 	if err := nn.LoadStateDict(restored, sd); err != nil {
 		return 0, 0, err
 	}
-	reloaded = accuracy(restored, test)
+	reloaded = eval.Accuracy(restored, test)
 	fmt.Fprintf(out, "reloaded from %s: test accuracy %.1f %%\n", filepath.Base(path), 100*reloaded)
 	return trained, reloaded, nil
 }
@@ -145,27 +146,4 @@ func subset(images [][]float32, labels []int64, idx []int) (data.TensorDataset, 
 		x, y = append(x, images[i]...), append(y, labels[i])
 	}
 	return data.NewTensorDataset(tensor.New(x, len(idx), 64), tensor.New(y))
-}
-
-// accuracy returns the fraction of ds that model classifies correctly: the
-// class with the largest logit.
-func accuracy(model nn.Module, ds data.TensorDataset) float64 {
-	var logits *tensor.Tensor
-	tensor.NoGrad(func() { logits = model.Forward(ds.Inputs) })
-	classes := logits.Size(1)
-	vals := logits.Float32s()
-	correct := 0
-	for i, label := range ds.Targets.Int64s() {
-		row := vals[i*classes : (i+1)*classes]
-		best := 0
-		for c, v := range row {
-			if v > row[best] {
-				best = c
-			}
-		}
-		if int64(best) == label {
-			correct++
-		}
-	}
-	return float64(correct) / float64(ds.Len())
 }
