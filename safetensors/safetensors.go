@@ -264,9 +264,11 @@ func readValues[T tensor.Element](r io.Reader, count, size int, conv func(uint64
 		if _, err := io.ReadFull(r, buf[:size]); err != nil {
 			return nil, unexpectedEOF(err)
 		}
-		u := binary.LittleEndian.Uint64(buf[:])
+		var u uint64
 		if size == 4 {
 			u = uint64(binary.LittleEndian.Uint32(buf[:4]))
+		} else {
+			u = binary.LittleEndian.Uint64(buf[:])
 		}
 		vals = append(vals, conv(u))
 	}

@@ -65,14 +65,7 @@ var (
 // caller sets; otherwise it returns nil. saves says whether backward reads saved
 // values, which are freed after a backward pass that does not retain the graph.
 func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
-	need := false
-	for _, in := range inputs {
-		if in.requiresGrad {
-			need = true
-			break
-		}
-	}
-	if !need || !IsGradEnabled() {
+	if !recording(inputs...) {
 		return nil
 	}
 	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1), saves: saves}
@@ -89,6 +82,18 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	out.requiresGrad = true
 	out.gradFn = n
 	return n
+}
+
+// recording reports whether an op on these tensors is recorded: one of them
+// requires grad and recording is on. A backward formula that is recorded must be
+// built of ops, so that it can be differentiated again.
+func recording(ts ...*Tensor) bool {
+	for _, t := range ts {
+		if t.requiresGrad {
+			return IsGradEnabled() // looked up only when it matters
+		}
+	}
+	return false
 }
 
 // gradNode returns the node a gradient for t flows into: its GradFn, or for a leaf

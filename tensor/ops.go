@@ -302,8 +302,11 @@ func (t *Tensor) Tanh() *Tensor {
 	out := unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64])
 	if n := record("TanhBackward0", out, true, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * (1 - tanh²)
-			composed := func() *Tensor { return g.Mul(out.Mul(out).RSubScalar(1)) }
-			gi[0] = g.activationGrad(out, composed, tanhGrad[float32], tanhGrad[float64])
+			if recording(g, out) {
+				gi[0] = g.Mul(out.Mul(out).RSubScalar(1))
+				return
+			}
+			gi[0] = g.fusedGrad(out, tanhGrad[float32], tanhGrad[float64])
 		}
 	}
 	return out
@@ -314,8 +317,11 @@ func (t *Tensor) Sigmoid() *Tensor {
 	out := unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64])
 	if n := record("SigmoidBackward0", out, true, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * σ * (1 - σ)
-			composed := func() *Tensor { return g.Mul(out).Mul(out.RSubScalar(1)) }
-			gi[0] = g.activationGrad(out, composed, sigmoidGrad[float32], sigmoidGrad[float64])
+			if recording(g, out) {
+				gi[0] = g.Mul(out).Mul(out.RSubScalar(1))
+				return
+			}
+			gi[0] = g.fusedGrad(out, sigmoidGrad[float32], sigmoidGrad[float64])
 		}
 	}
 	return out
@@ -331,14 +337,10 @@ func (t *Tensor) Relu() *Tensor {
 	return out
 }
 
-// activationGrad returns the gradient of Tanh or Sigmoid, given the gradient g of
-// their result y: in one pass of k32 or k64, with no temporaries, unless the
-// backward pass is being recorded; then it returns composed(), built of ops that
-// can be differentiated again. Both round alike.
-func (g *Tensor) activationGrad(y *Tensor, composed func() *Tensor, k32 func(dst, g, y []float32), k64 func(dst, g, y []float64)) *Tensor {
-	if IsGradEnabled() && (g.requiresGrad || y.requiresGrad) {
-		return composed()
-	}
+// fusedGrad returns the gradient of Tanh or Sigmoid from the gradient g of their
+// result y in one pass of k32 or k64, with no temporaries and unrecorded; the
+// kernels round as the ops of the recorded formula do.
+func (g *Tensor) fusedGrad(y *Tensor, k32 func(dst, g, y []float32), k64 func(dst, g, y []float64)) *Tensor {
 	out := empty(g.dtype, g.shape)
 	if g.dtype == Float32 {
 		k32(out.f32, g.f32, y.f32)
