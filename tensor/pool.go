@@ -8,11 +8,14 @@ import (
 	"unsafe"
 )
 
-// The storage pool keeps float buffers that the engine knows are dead (gradients
-// a backward pass consumed) for the next tensors of the same size class, so that a
-// training step reuses memory instead of asking the garbage collector, and the
-// operating system, for fresh pages each time. Buffers are only ever put back by
-// the engine (see releaseGrad); anything a caller may hold is left to the GC.
+// The storage pool keeps float buffers known to be dead for the next tensors of the
+// same size class, so that a training step reuses memory instead of asking the
+// garbage collector, and the operating system, for fresh pages each time. Buffers
+// are put back only where nothing else can hold them: by the engine, for
+// gradients a backward pass consumed or added into another (run, accumulate); by
+// SetGrad, for a gradient the engine made and never handed out; and through
+// internal/access, for the tensors nn.Sequential passes between its own layers.
+// Anything a caller may hold is left to the GC.
 //
 // Size classes are powers of two from 2^minPoolShift elements; each class keeps
 // at most classBytes of buffers, and at least minPerClass.
