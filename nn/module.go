@@ -97,10 +97,10 @@ func (s Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i, m := range s {
 		y := m.Forward(x)
 		if i > 0 {
-			prev, next := ownLayer(s[i-1]), ownLayer(m)
+			prev, next := saves(s[i-1]), saves(m)
 			switch {
-			case prev == 0 || next == 0:
-			case x.GradFn() == nil && y.GradFn() == nil, prev&savesOutput == 0 && next&savesInput == 0:
+			case prev == foreign || next == foreign:
+			case x.GradFn() == nil && y.GradFn() == nil, prev == savesInput && next == savesOutput:
 				access.Free(x) // no node saved x
 			default:
 				held = append(held, x)
@@ -114,23 +114,25 @@ func (s Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return x
 }
 
-// What one of nn's own layers keeps of the tensors it sees.
+// layerSaves says what a layer's graph node keeps of the tensors it sees.
+type layerSaves int
+
 const (
-	ownResult   = 1 << iota // the layer returns new storage and keeps no reference
-	savesInput              // its graph node saves its input (Linear)
-	savesOutput             // its graph node saves its result (the activations)
+	foreign     layerSaves = iota // not one of nn's own layers: it may keep anything
+	savesInput                    // an own layer whose node saves its input (Linear)
+	savesOutput                   // an own layer whose node saves its result (the activations)
 )
 
-// ownLayer describes m if it is one of nn's layers whose result and input
-// Sequential may recycle, and returns 0 otherwise.
-func ownLayer(m Module) int {
+// saves describes m. nn's own layers return new storage and keep no reference to
+// their input or result beyond what their graph node saves.
+func saves(m Module) layerSaves {
 	switch m.(type) {
 	case *Linear:
-		return ownResult | savesInput
+		return savesInput
 	case ReLU, Sigmoid, Tanh:
-		return ownResult | savesOutput
+		return savesOutput
 	}
-	return 0
+	return foreign
 }
 
 // Parameters returns the parameters of every module in order, each tensor once
