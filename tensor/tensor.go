@@ -388,3 +388,20 @@ func SetNumThreads(n int) { parallel.SetThreads(n) }
 
 // NumThreads returns the thread count set by SetNumThreads.
 func NumThreads() int { return parallel.Threads() }
+
+// IsContiguous reports whether t's elements lie in its storage in row-major order
+// with no gaps, as PyTorch's is_contiguous. Every tensor is contiguous until views
+// with strides exist; code that reads Float32s, Float64s or Int64s should still ask,
+// or call Contiguous.
+func (t *Tensor) IsContiguous() bool { return true }
+
+// Contiguous returns t if it is contiguous, else a contiguous copy of it, as
+// PyTorch's contiguous. Code that hands a tensor's raw elements (Float32s,
+// Float64s, Int64s) to a kernel calls it first.
+func (t *Tensor) Contiguous() *Tensor { return t }
+
+// dense returns a tensor with t's values whose f32, f64 or i64 slice holds exactly
+// its elements in row-major order, without recording anything in the graph. Every
+// kernel that reads a tensor's raw slices calls it first, so that strided views
+// reach kernels as dense data.
+func (t *Tensor) dense() *Tensor { return t }
