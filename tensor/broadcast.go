@@ -25,7 +25,7 @@ func broadcastShapes(op string, a, b []int) []int {
 		case da == 1:
 			out[i] = db
 		default:
-			fail(op, "shapes %v and %v do not broadcast", a, b)
+			failKind(ErrShape, op, "shapes %v and %v do not broadcast", a, b)
 		}
 	}
 	return out

@@ -122,7 +122,7 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 		fail("SetRequiresGrad", "you can only change requires_grad of leaf tensors; use Detach to get a leaf from %v", t.gradFn)
 	}
 	if on && !t.dtype.IsFloat() {
-		fail("SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
+		failKind(ErrDType, "SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
 	}
 	t.requiresGrad = on
 	if on {
@@ -217,7 +217,7 @@ func init() {
 // its gradients reuses their memory in the next backward pass.
 func (t *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !slices.Equal(g.shape, t.shape) {
-		fail("SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
+		failKind(ErrShape, "SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
 	}
 	if g == nil && t.ag == nil {
 		return
@@ -393,9 +393,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			}
 			g = OnesLike(r)
 		} else if !slices.Equal(g.shape, r.shape) {
-			fail(op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
+			failKind(ErrShape, op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
 		} else if g.dtype != r.dtype {
-			fail(op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
+			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
@@ -508,7 +508,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				}
 			}
 			if n.freed {
-				fail(op, "trying to backward through the graph a second time (%s has freed its saved values); "+
+				failKind(ErrFreedGraph, op, "trying to backward through the graph a second time (%s has freed its saved values); "+
 					"pass RetainGraph: true the first time if you need to backward twice", n.name)
 			}
 			clear(gi)

@@ -38,7 +38,7 @@ func (c *Context) SaveForBackward(ts ...*Tensor) { c.saved = append(c.saved, ts.
 // were freed by an earlier backward pass.
 func (c *Context) Saved() []*Tensor {
 	if c.freed {
-		fail("Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
+		failKind(ErrFreedGraph, "Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
 	}
 	return c.saved
 }

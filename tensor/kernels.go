@@ -87,7 +87,7 @@ func binBroadcast[T vec.Float](op binOp, dst, a, b []T, shape []int, sa, sb []in
 // binary computes a op b with broadcasting into a new tensor.
 func binary(name string, op binOp, a, b *Tensor) *Tensor {
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+		failKind(ErrDType, name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
 	shape := broadcastShapes(name, a.shape, b.shape)
 	out := empty(a.dtype, shape)

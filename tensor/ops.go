@@ -175,7 +175,7 @@ func (t *Tensor) Pow(e float64) *Tensor {
 // PowTensor returns t raised to the power e elementwise, broadcasting.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 	if t.dtype != e.dtype || !t.dtype.IsFloat() {
-		fail("PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
+		failKind(ErrDType, "PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
 	}
 	shape := broadcastShapes("PowTensor", t.shape, e.shape)
 	a, b := t.expandData(shape), e.expandData(shape)
@@ -415,7 +415,7 @@ func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward
 
 func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
 	}
 	shape := broadcastShapes(op, a.shape, b.shape)
 	x, y := a.expandData(shape), b.expandData(shape)

@@ -100,7 +100,7 @@ func numel(shape []int) int {
 func checkShape(op string, shape []int) []int {
 	for _, d := range shape {
 		if d < 0 {
-			fail(op, "negative dimension in shape %v", shape)
+			failKind(ErrShape, op, "negative dimension in shape %v", shape)
 		}
 	}
 	return slices.Clone(shape)
@@ -129,7 +129,7 @@ func wrap[T Element](op string, data []T, shape []int) *Tensor {
 	}
 	shape = checkShape(op, shape)
 	if numel(shape) != len(data) {
-		fail(op, "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
+		failKind(ErrShape, op, "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
 	}
 	t := &Tensor{shape: shape, dtype: dtypeOf[T]()}
 	switch d := any(data).(type) {
@@ -272,7 +272,7 @@ func (t *Tensor) DType() DType { return t.dtype }
 // tensor has more than one element.
 func (t *Tensor) Item() float64 {
 	if t.Numel() != 1 {
-		fail("Item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
+		failKind(ErrShape, "Item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
 	}
 	return t.flat(0)
 }
@@ -310,13 +310,13 @@ func (t *Tensor) Values() []float64 {
 
 func (t *Tensor) wantDType(op string, d DType) {
 	if t.dtype != d {
-		fail(op, "tensor has dtype %v, want %v", t.dtype, d)
+		failKind(ErrDType, op, "tensor has dtype %v, want %v", t.dtype, d)
 	}
 }
 
 func (t *Tensor) wantFloat(op string) {
 	if !t.dtype.IsFloat() {
-		fail(op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
+		failKind(ErrDType, op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
 	}
 }
 
@@ -328,7 +328,7 @@ func (t *Tensor) normDim(op string, dim int) int {
 		d += n
 	}
 	if d < 0 || d >= n {
-		fail(op, "dim %d out of range for shape %v", dim, t.shape)
+		failKind(ErrDim, op, "dim %d out of range for shape %v", dim, t.shape)
 	}
 	return d
 }
@@ -338,7 +338,7 @@ func (t *Tensor) normDim(op string, dim int) int {
 // loading weights and for optimizers. It panics if the element counts differ.
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	if src.Numel() != t.Numel() {
-		fail("Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
+		failKind(ErrShape, "Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
 	}
 	switch {
 	case t.dtype == Float32 && src.dtype == Float32:

@@ -1,0 +1,79 @@
+package tensor_test
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/gograd/gograd/nn/functional"
+	"github.com/gograd/gograd/tensor"
+)
+
+// kindCases are misuses with the kind, op and shapes their *tensor.Error carries.
+var kindCases = []struct {
+	name   string
+	f      func()
+	kind   error
+	op     string
+	shapes [][]int
+}{
+	{"broadcast", func() { tensor.Ones(2, 3).Mul(tensor.Ones(3, 2)) }, tensor.ErrShape, "Mul", [][]int{{2, 3}, {3, 2}}},
+	{"matmul", func() { tensor.MatMul(tensor.Ones(2, 3), tensor.Ones(2, 3)) }, tensor.ErrShape, "MatMul", [][]int{{2, 3}, {2, 3}}},
+	{"reshape", func() { tensor.Ones(2, 3).Reshape(4, 2) }, tensor.ErrShape, "Reshape", [][]int{{4, 2}, {2, 3}}},
+	{"expand", func() { tensor.Ones(3, 2).Expand(3, 4) }, tensor.ErrShape, "Expand", [][]int{{3, 2}, {3, 4}}},
+	{"negative", func() { tensor.Zeros(2, -1) }, tensor.ErrShape, "Zeros", [][]int{{2, -1}}},
+	{"dim", func() { tensor.Ones(2, 3).Sum(5) }, tensor.ErrDim, "Sum", [][]int{{2, 3}}},
+	{"dim repeated", func() { tensor.Ones(2, 3).Sum(1, -1) }, tensor.ErrDim, "Sum", [][]int{{1, -1}}},
+	{"dtype", func() { tensor.Ones(2).Add(tensor.Float64.Ones(2)) }, tensor.ErrDType, "Add", [][]int{{2}, {2}}},
+	{"int64 exp", func() { tensor.New([]int64{1, 2}).Exp() }, tensor.ErrDType, "Exp", [][]int{{2}}},
+	{"index", func() { functional.NLLLoss(tensor.Ones(2, 5), tensor.New([]int64{1, 5})) }, tensor.ErrIndex, "NLLLoss", nil},
+	{"freed", func() {
+		x := tensor.Ones(2).SetRequiresGrad(true)
+		y := x.Mul(x).Sum()
+		y.Backward()
+		y.Backward()
+	}, tensor.ErrFreedGraph, "Backward", nil},
+	{"step", func() { tensor.Arange(0, 1, 0) }, tensor.ErrInvalid, "Arange", nil},
+}
+
+func TestErrorKinds(t *testing.T) {
+	for _, c := range kindCases {
+		t.Run(c.name, func(t *testing.T) {
+			err := tensor.Maybe(c.f)
+			if !errors.Is(err, c.kind) {
+				t.Fatalf("got %v, want kind %v", err, c.kind)
+			}
+			for _, other := range []error{tensor.ErrShape, tensor.ErrDim, tensor.ErrIndex, tensor.ErrDType, tensor.ErrFreedGraph, tensor.ErrNil, tensor.ErrInvalid} {
+				if other != c.kind && errors.Is(err, other) {
+					t.Errorf("%v is also of kind %v", err, other)
+				}
+			}
+			var e *tensor.Error
+			errors.As(err, &e)
+			if e.Op != c.op || !slices.EqualFunc(e.Shapes, c.shapes, slices.Equal) {
+				t.Errorf("Op %q Shapes %v, want %q %v", e.Op, e.Shapes, c.op, c.shapes)
+			}
+		})
+	}
+}
+
+// misuseDeepInside is a named frame that must show in the stack Maybe keeps.
+func misuseDeepInside() { tensor.Ones(2, 3).Add(tensor.Ones(3, 2)) }
+
+func TestMaybeKeepsTheStackOfThePanic(t *testing.T) {
+	err := tensor.Maybe(misuseDeepInside)
+	var e *tensor.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v", err)
+	}
+	for _, frame := range []string{"tensor_test.misuseDeepInside", "tensor.broadcastShapes"} {
+		if !bytes.Contains(e.Stack, []byte(frame)) {
+			t.Errorf("stack lacks %s:\n%s", frame, e.Stack)
+		}
+	}
+	// The error is still the *Error callers type-assert to, with its message.
+	if _, ok := err.(*tensor.Error); !ok || err.Error() != "tensor: Add: shapes [2 3] and [3 2] do not broadcast" {
+		t.Errorf("got %T %q", err, err)
+	}
+}
