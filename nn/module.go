@@ -37,6 +37,7 @@ package nn
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -63,6 +64,7 @@ type NamedParameter struct {
 // NamedParameters method when it has one (Linear and Sequential do), otherwise
 // "0", "1", ... in the order of m.Parameters().
 func NamedParameters(m Module) []NamedParameter {
+	nonNilModule("NamedParameters", m)
 	if n, ok := m.(interface{ NamedParameters() []NamedParameter }); ok {
 		return n.NamedParameters()
 	}
@@ -76,6 +78,17 @@ func NamedParameters(m Module) []NamedParameter {
 
 func fail(op, format string, args ...any) {
 	panic(tensor.Errorf("nn", op, format, args...))
+}
+
+// nonNilModule panics with an ErrNil *tensor.Error naming op if m is nil or a nil
+// pointer (an empty Sequential, even a nil one, is a valid module).
+func nonNilModule(op string, m Module) {
+	if m == nil {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil Module"))
+	}
+	if v := reflect.ValueOf(m); v.Kind() == reflect.Pointer && v.IsNil() {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil %T", m))
+	}
 }
 
 // Sequential is a module that applies its modules in order, each to the output of

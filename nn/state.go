@@ -14,6 +14,7 @@ import (
 // are the parameters themselves, not copies. With safetensors.Save it is the
 // counterpart of torch.save(model.state_dict(), path).
 func StateDict(m Module) map[string]*tensor.Tensor {
+	nonNilModule("StateDict", m)
 	named := NamedParameters(m)
 	sd := make(map[string]*tensor.Tensor, len(named))
 	for _, p := range named {
@@ -25,8 +26,11 @@ func StateDict(m Module) map[string]*tensor.Tensor {
 // LoadStateDict copies the tensors of sd into m's parameters of the same names,
 // converting dtype if needed, as model.load_state_dict(sd) does in PyTorch
 // (strict). It returns an error, and leaves m unchanged, if a parameter has no
-// tensor in sd, a tensor in sd names no parameter, or shapes differ.
+// tensor in sd, a tensor in sd names no parameter, or shapes differ. It panics
+// with a *tensor.Error of kind tensor.ErrNil if m is nil: that is a caller's
+// mistake, not a bad file.
 func LoadStateDict(m Module, sd map[string]*tensor.Tensor) error {
+	nonNilModule("LoadStateDict", m)
 	named := NamedParameters(m)
 	var missing, problems []string
 	seen := make(map[string]bool, len(named))

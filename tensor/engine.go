@@ -118,6 +118,7 @@ func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 // returns t (the counterpart of requires_grad_). It panics if t is not a leaf, or
 // if it asks an int64 tensor to require grad.
 func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	nonNil("SetRequiresGrad", t)
 	if t.gradFn != nil {
 		fail("SetRequiresGrad", "you can only change requires_grad of leaf tensors; use Detach to get a leaf from %v", t.gradFn)
 	}
@@ -216,6 +217,7 @@ func init() {
 // back to the memory pool when it is replaced, so that a training loop that clears
 // its gradients reuses their memory in the next backward pass.
 func (t *Tensor) SetGrad(g *Tensor) {
+	nonNil("SetGrad", t)
 	if g != nil && !slices.Equal(g.shape, t.shape) {
 		failKind(ErrShape, "SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
 	}
@@ -249,9 +251,14 @@ func (t *Tensor) RetainGrad() {
 func (t *Tensor) RetainsGrad() bool { return t.retainsGrad }
 
 // RegisterHook adds a function that backward calls with t's gradient before using
-// it; if the hook returns a non-nil tensor, that replaces the gradient. It panics if
-// t does not require grad.
+// it; if the hook returns a non-nil tensor, that replaces the gradient, and must
+// have the gradient's shape and dtype. It panics if hook is nil or t does not
+// require grad.
 func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
+	nonNil("RegisterHook", t)
+	if hook == nil {
+		failKind(ErrNil, "RegisterHook", "got a nil hook for a tensor of shape %v", t.shape)
+	}
 	if !t.requiresGrad {
 		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
 	}
@@ -336,6 +343,8 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 	if len(gos) != len(outputs) {
 		fail("Grad", "got %d GradOutputs for %d outputs", len(gos), len(outputs))
 	}
+	nonNil("Grad", outputs...)
+	nonNil("Grad", inputs...)
 	for i, in := range inputs {
 		if !in.requiresGrad {
 			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
@@ -381,6 +390,8 @@ func (l *leafGrads) get(n *Node) *Tensor {
 // runs. With inputs set (Grad), it returns their gradients and runs only the nodes
 // that lead to them; otherwise it accumulates into the leaves' Grad.
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, allowUnused bool) []*Tensor {
+	nonNil(op, roots...)
+	nonNil(op, inputs...)
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
 		if !r.requiresGrad {

@@ -77,3 +77,62 @@ func TestMaybeKeepsTheStackOfThePanic(t *testing.T) {
 		t.Errorf("got %T %q", err, err)
 	}
 }
+
+// nilFunction is a Function for the nil-input case of Apply.
+type nilFunction struct{}
+
+func (nilFunction) Name() string { return "NilBackward" }
+func (nilFunction) Forward(_ *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	return in[0]
+}
+func (nilFunction) Backward(_ *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	return []*tensor.Tensor{g}
+}
+
+// TestNilTensorsAreErrors passes nil tensors (as argument and as receiver) and a
+// nil hook to ops: each is an ErrNil *tensor.Error naming the op, not a nil
+// dereference that Maybe cannot catch.
+func TestNilTensorsAreErrors(t *testing.T) {
+	var null *tensor.Tensor
+	x := tensor.Ones(2)
+	cases := []struct {
+		op string
+		f  func()
+	}{
+		{"Add", func() { x.Add(nil) }},
+		{"Add", func() { null.Add(x) }},
+		{"Mul", func() { x.Mul(nil) }},
+		{"Div", func() { null.Div(nil) }},
+		{"MulScalar", func() { null.MulScalar(2) }},
+		{"Exp", func() { null.Exp() }},
+		{"Relu", func() { null.Relu() }},
+		{"Clamp", func() { null.Clamp(0, 1) }},
+		{"Sum", func() { null.Sum() }},
+		{"LogSoftmax", func() { null.LogSoftmax(0) }},
+		{"Transpose", func() { null.Transpose(0, 1) }},
+		{"MatMul", func() { tensor.MatMul(x, nil) }},
+		{"MatMul", func() { tensor.MatMul(nil, x) }},
+		{"Maximum", func() { tensor.Maximum(x, nil) }},
+		{"PowTensor", func() { x.PowTensor(nil) }},
+		{"Copy_", func() { x.Copy_(nil) }},
+		{"Float32s", func() { null.Float32s() }},
+		{"Shape", func() { null.Shape() }},
+		{"Backward", func() { null.Backward() }},
+		{"Grad", func() {
+			w := tensor.Ones(2).SetRequiresGrad(true)
+			tensor.Grad([]*tensor.Tensor{w.Sum()}, []*tensor.Tensor{nil})
+		}},
+		{"Apply", func() { tensor.Apply(nilFunction{}, nil) }},
+		{"SetGrad", func() { null.SetGrad(x) }},
+		{"RegisterHook", func() { tensor.Ones(2).SetRequiresGrad(true).RegisterHook(nil) }},
+		{"RegisterHook", func() { tensor.Ones(2).SetRequiresGrad(true).Mul(x).RegisterHook(nil) }},
+		{"DType", func() { functional.CrossEntropy(tensor.Ones(2, 3), nil) }},
+	}
+	for _, c := range cases {
+		err := tensor.Maybe(c.f)
+		var e *tensor.Error
+		if !errors.As(err, &e) || !errors.Is(err, tensor.ErrNil) || e.Op != c.op {
+			t.Errorf("%s: got %v, want an ErrNil *tensor.Error for %s", c.op, err, c.op)
+		}
+	}
+}

@@ -17,6 +17,7 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 
 // MatMul returns the matrix product t·o; see the package function MatMul.
 func (t *Tensor) MatMul(o *Tensor) *Tensor {
+	nonNil("MatMul", t, o)
 	if t.dtype != o.dtype || !t.dtype.IsFloat() {
 		failKind(ErrDType, "MatMul", "dtypes %v and %v: both must be the same float type", t.dtype, o.dtype)
 	}

@@ -174,6 +174,7 @@ func (t *Tensor) Pow(e float64) *Tensor {
 
 // PowTensor returns t raised to the power e elementwise, broadcasting.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
+	nonNil("PowTensor", t, e)
 	if t.dtype != e.dtype || !t.dtype.IsFloat() {
 		failKind(ErrDType, "PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
 	}
@@ -414,6 +415,7 @@ func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward
 func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
 
 func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
+	nonNil(op, a, b)
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
 		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
 	}

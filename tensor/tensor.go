@@ -253,20 +253,32 @@ func (t *Tensor) flat(i int) float64 {
 }
 
 // Shape returns a copy of the tensor's shape; a 0-d tensor has an empty shape.
-func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+func (t *Tensor) Shape() []int {
+	nonNil("Shape", t)
+	return slices.Clone(t.shape)
+}
 
 // Size returns the length of dimension dim; negative dims count from the end.
 // It panics if dim is out of range.
 func (t *Tensor) Size(dim int) int { return t.shape[t.normDim("Size", dim)] }
 
 // Dim returns the number of dimensions.
-func (t *Tensor) Dim() int { return len(t.shape) }
+func (t *Tensor) Dim() int {
+	nonNil("Dim", t)
+	return len(t.shape)
+}
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return numel(t.shape) }
+func (t *Tensor) Numel() int {
+	nonNil("Numel", t)
+	return numel(t.shape)
+}
 
 // DType returns the element type.
-func (t *Tensor) DType() DType { return t.dtype }
+func (t *Tensor) DType() DType {
+	nonNil("DType", t)
+	return t.dtype
+}
 
 // Item returns the value of a one-element tensor as a float64. It panics if the
 // tensor has more than one element.
@@ -309,12 +321,14 @@ func (t *Tensor) Values() []float64 {
 }
 
 func (t *Tensor) wantDType(op string, d DType) {
+	nonNil(op, t)
 	if t.dtype != d {
 		failKind(ErrDType, op, "tensor has dtype %v, want %v", t.dtype, d)
 	}
 }
 
 func (t *Tensor) wantFloat(op string) {
+	nonNil(op, t)
 	if !t.dtype.IsFloat() {
 		failKind(ErrDType, op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
 	}
@@ -322,6 +336,7 @@ func (t *Tensor) wantFloat(op string) {
 
 // normDim maps a possibly negative dim to [0, Dim()), panicking if out of range.
 func (t *Tensor) normDim(op string, dim int) int {
+	nonNil(op, t)
 	n := len(t.shape)
 	d := dim
 	if d < 0 {
@@ -337,6 +352,7 @@ func (t *Tensor) normDim(op string, dim int) int {
 // converting dtype if needed, without recording it in the graph. It is meant for
 // loading weights and for optimizers. It panics if the element counts differ.
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
+	nonNil("Copy_", t, src)
 	if src.Numel() != t.Numel() {
 		failKind(ErrShape, "Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
 	}
