@@ -167,6 +167,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{"bad type", []byte{0, 0, 7, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"short dims", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "dimension 1"},
 		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "too large"},
+		{"overflow", idx(0x08, []uint32{0, 1<<32 - 1, 1<<32 - 1}, nil), "overflowed"},
 		{"short data", idx(0x08, []uint32{4}, []byte{1, 2}), "unexpected EOF"},
 		{"trailing", idx(0x08, []uint32{1}, []byte{1, 2}), "continues past"},
 		{"bad gzip", []byte{0x1f, 0x8b, 0, 0}, "data: ReadIDX"},

@@ -59,6 +59,9 @@ func ReadIDX(r io.Reader, dt tensor.DType) (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("data: ReadIDX: shape %v is too large", shape[:i+1])
 		}
 	}
+	if err := tensor.CheckShape(shape...); err != nil {
+		return nil, fmt.Errorf("data: ReadIDX: %w", err)
+	}
 	conv := idxConverter(head[2])
 	var t *tensor.Tensor
 	var err error

@@ -207,11 +207,11 @@ func (e entry) check() error {
 	if !ok {
 		return fmt.Errorf("dtype %q is not supported (F32, F64 and I64 are)", e.DType)
 	}
+	if err := tensor.CheckShape(e.Shape...); err != nil {
+		return err
+	}
 	count := int64(1)
 	for _, s := range e.Shape {
-		if s < 0 || s > math.MaxInt32 {
-			return fmt.Errorf("bad dimension %d in shape %v", s, e.Shape)
-		}
 		count *= int64(s)
 		if count > 1<<40 {
 			return fmt.Errorf("shape %v is too large", e.Shape)

@@ -92,7 +92,8 @@ func TestReadErrors(t *testing.T) {
 		{"not json", file("{nope", eight...), "header"},
 		{"bad dtype", file(`{"x":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, eight...), `dtype "F16"`},
 		{"shape and offsets", file(f32("[0,4]"), eight[:4]...), "needs 8 bytes"},
-		{"negative dim", file(`{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight...), "bad dimension"},
+		{"negative dim", file(`{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight...), "negative dimension"},
+		{"overflowing shape", file(`{"x":{"dtype":"F32","shape":[0,2147483647,2147483647,2147483647],"data_offsets":[0,0]}}`), "overflowed"},
 		{"gap", file(f32("[4,12]"), make([]byte, 12)...), "gap or overlap"},
 		{"overlap", file(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},`+
 			`"y":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)...), "gap or overlap"},

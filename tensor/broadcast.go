@@ -28,6 +28,7 @@ func broadcastShapes(op string, a, b []int) []int {
 			failKind(ErrShape, op, "shapes %v and %v do not broadcast", a, b)
 		}
 	}
+	validShape(op, out)
 	return out
 }
 

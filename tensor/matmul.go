@@ -123,6 +123,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		nb = a.shape[0]
 		shape = []int{nb, am, bn}
 	}
+	validShape("MatMul", shape) // [m, 0]·[0, n] may still overflow
 	out := empty(a.dtype, shape)
 	lda, ldb := a.shape[r+1], b.shape[r+1]
 	sa, sb, sc := am*ak, ak*bn, am*bn

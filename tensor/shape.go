@@ -26,6 +26,7 @@ func inferShape(op string, from []int, shape []int) []int {
 	} else if known != n {
 		failKind(ErrShape, op, "shape %v is invalid for input of shape %v", shape, from)
 	}
+	validShape(op, out)
 	return out
 }
 
@@ -102,6 +103,7 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 // Expand returns t broadcast to shape, as a new tensor (-1 keeps a dim). Its
 // gradient sums over the broadcast dims. It panics if t does not broadcast to shape.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	nonNil("Expand", t)
 	shape = slices.Clone(shape)
 	lead := len(shape) - len(t.shape)
 	if lead < 0 {
@@ -115,6 +117,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 			failKind(ErrShape, "Expand", "cannot expand shape %v to %v", t.shape, shape)
 		}
 	}
+	validShape("Expand", shape)
 	if slices.Equal(shape, t.shape) && !t.requiresGrad {
 		return t
 	}

@@ -97,13 +97,48 @@ func numel(shape []int) int {
 	return n
 }
 
-func checkShape(op string, shape []int) []int {
+// MaxNumel is the most elements a tensor may have: 2^45 on 64-bit platforms (256
+// TiB of float64), MaxInt/8 on 32-bit ones, so that a tensor's size in bytes, and
+// every stride, fits in an int.
+const MaxNumel = min(math.MaxInt/8, 1<<45)
+
+// CheckShape returns nil if a tensor of the given shape can exist: no dim is
+// negative and the product of its nonzero dims is at most MaxNumel (zero dims are
+// left out so that the strides of an empty tensor fit too). Otherwise it returns
+// an *Error of kind ErrShape, as PyTorch's "Storage size calculation overflowed".
+// Every op that makes a shape checks it; loaders call it to reject a file's shape
+// with an error instead of a panic.
+func CheckShape(shape ...int) error {
+	n := 1
 	for _, d := range shape {
-		if d < 0 {
-			failKind(ErrShape, op, "negative dimension in shape %v", shape)
+		switch {
+		case d < 0:
+			return NewError(ErrShape, "tensor", "CheckShape", "negative dimension in shape %v", shape)
+		case d == 0:
+			continue
+		case n > MaxNumel/d:
+			return NewError(ErrShape, "tensor", "CheckShape",
+				"storage size calculation overflowed with sizes %v (a tensor holds at most %d elements)", shape, MaxNumel)
 		}
+		n *= d
 	}
+	return nil
+}
+
+// checkShape returns a copy of shape, panicking in op's name unless CheckShape
+// accepts it.
+func checkShape(op string, shape []int) []int {
+	validShape(op, shape)
 	return slices.Clone(shape)
+}
+
+// validShape panics in op's name unless CheckShape accepts shape.
+func validShape(op string, shape []int) {
+	if err := CheckShape(shape...); err != nil {
+		e := err.(*Error)
+		e.Op = op
+		panic(e)
+	}
 }
 
 // New returns a tensor holding a copy of data with the given shape; with no shape it
