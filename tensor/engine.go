@@ -499,8 +499,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			if g == nil {
 				continue
 			}
-			for _, h := range n.hooks {
+			for i, h := range n.hooks {
 				if r := h(g); r != nil && r != g {
+					checkHookResult(op, i, "the tensor made by "+n.name, g, r)
 					g = r.Clone() // the hook may keep r: the engine must own what it passes on
 				}
 			}
@@ -618,6 +619,21 @@ func accumulate(sum *Tensor, owned bool, g *Tensor, gOwned, create bool) (*Tenso
 	return sum.Add(g), !create
 }
 
+// checkHookResult panics unless r, what hook i of a tensor (described by whose)
+// returned for gradient g, has g's shape and dtype: PyTorch's "hook has changed
+// the size of value". A gradient of another shape or dtype would otherwise reach
+// Grad and the optimizers.
+func checkHookResult(op string, i int, whose string, g, r *Tensor) {
+	if !slices.Equal(r.shape, g.shape) {
+		failKind(ErrShape, op, "hook %d of %s (shape %v) returned a gradient of shape %v; a hook must not change the gradient's shape",
+			i, whose, g.shape, r.shape)
+	}
+	if r.dtype != g.dtype {
+		failKind(ErrDType, op, "hook %d of %s (shape %v) returned a gradient of dtype %v for one of dtype %v",
+			i, whose, g.shape, r.dtype, g.dtype)
+	}
+}
+
 // accumulateLeaf runs t's hooks on g and adds it into t's grad; owned says that
 // no one else holds g.
 func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
@@ -625,9 +641,10 @@ func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	st.mu.Lock()
 	hooks := st.hooks
 	st.mu.Unlock()
-	for _, h := range hooks {
+	for i, h := range hooks {
 		owned = false // the hook may keep g, or return something it keeps
 		if r := h(g); r != nil {
+			checkHookResult("Backward", i, "the leaf tensor", g, r)
 			g = r
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gograd/gograd/nn/functional"
@@ -133,6 +134,42 @@ func TestNilTensorsAreErrors(t *testing.T) {
 		var e *tensor.Error
 		if !errors.As(err, &e) || !errors.Is(err, tensor.ErrNil) || e.Op != c.op {
 			t.Errorf("%s: got %v, want an ErrNil *tensor.Error for %s", c.op, err, c.op)
+		}
+	}
+}
+
+// TestHookResultIsChecked: a hook that returns a gradient of another shape or dtype
+// is an error naming the hook's tensor, as PyTorch's "hook has changed the size of
+// value", and the leaf's Grad is left untouched instead of taking the bad shape.
+func TestHookResultIsChecked(t *testing.T) {
+	cases := []struct {
+		name  string
+		hook  func(*tensor.Tensor) *tensor.Tensor
+		leaf  bool
+		kind  error
+		whose string
+	}{
+		{"leaf shape", func(*tensor.Tensor) *tensor.Tensor { return tensor.Ones(3) }, true, tensor.ErrShape, "leaf tensor (shape [2])"},
+		{"leaf dtype", func(g *tensor.Tensor) *tensor.Tensor { return g.To(tensor.Float64) }, true, tensor.ErrDType, "leaf tensor (shape [2])"},
+		{"node shape", func(*tensor.Tensor) *tensor.Tensor { return tensor.Ones(2, 1) }, false, tensor.ErrShape, "made by MulBackward0 (shape [2])"},
+		{"node dtype", func(g *tensor.Tensor) *tensor.Tensor { return g.To(tensor.Float64) }, false, tensor.ErrDType, "made by MulBackward0 (shape [2])"},
+	}
+	for _, c := range cases {
+		w := tensor.New([]float32{1, 2}).SetRequiresGrad(true)
+		y := w.MulScalar(3)
+		if c.leaf {
+			w.RegisterHook(c.hook)
+		} else {
+			y = w.Mul(w)
+			y.RegisterHook(c.hook)
+		}
+		err := tensor.Maybe(func() { y.Sum().Backward() })
+		var e *tensor.Error
+		if !errors.As(err, &e) || !errors.Is(err, c.kind) || e.Op != "Backward" || !strings.Contains(e.Msg, c.whose) {
+			t.Errorf("%s: got %v, want a %v error naming %q", c.name, err, c.kind, c.whose)
+		}
+		if g := w.Grad(); g != nil {
+			t.Errorf("%s: Grad became %v", c.name, g)
 		}
 	}
 }
