@@ -449,10 +449,11 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 	return out
 }
 
-// Clamp returns t with each element limited to [lo, hi]; the gradient passes where
-// the element was inside the range.
+// Clamp returns t with each element limited to [lo, hi]: min(max(t, lo), hi), so
+// that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
+// where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
-	out := mapF("Clamp", t, func(v float64) float64 { return math.Max(lo, math.Min(hi, v)) })
+	out := mapF("Clamp", t, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) })
 	if n := record("ClampBackward1", out, true, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {

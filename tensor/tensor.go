@@ -194,7 +194,7 @@ func Ones(shape ...int) *Tensor { return Float32.Ones(shape...) }
 func Full(v float64, shape ...int) *Tensor { return Float32.Full(v, shape...) }
 
 // Arange returns the 1-d float32 tensor [start, start+step, ...) stopping before end.
-// It panics if step is 0.
+// It panics as DType.Arange does.
 func Arange(start, end, step float64) *Tensor { return Float32.Arange(start, end, step) }
 
 // Eye returns the n×n float32 identity matrix.
@@ -214,15 +214,24 @@ func (d DType) Full(v float64, shape ...int) *Tensor {
 }
 
 // Arange returns the 1-d tensor of dtype d holding start, start+step, ... up to but
-// excluding end. It panics if step is 0.
+// excluding end. As torch.arange, it panics (ErrInvalid) if step is 0 or NaN, if
+// start or end is not finite, if end lies on the other side of start than step
+// points to, or if the element count is more than MaxNumel.
 func (d DType) Arange(start, end, step float64) *Tensor {
 	if step == 0 || math.IsNaN(step) {
 		fail("Arange", "step must be nonzero, got %v", step)
 	}
-	n := int(math.Ceil((end - start) / step))
-	if n < 0 {
-		n = 0
+	if math.IsNaN(start) || math.IsInf(start, 0) || math.IsNaN(end) || math.IsInf(end, 0) {
+		fail("Arange", "unsupported range: %v -> %v", start, end)
 	}
+	if step > 0 && end < start || step < 0 && end > start {
+		fail("Arange", "upper bound and larger bound inconsistent with step sign (start %v, end %v, step %v)", start, end, step)
+	}
+	size := math.Ceil((end - start) / step) // +Inf if end - start overflows
+	if !(size <= MaxNumel) {
+		fail("Arange", "invalid size, possible overflow? (%v elements from %v to %v by %v)", size, start, end, step)
+	}
+	n := int(size)
 	t := empty(d, []int{n})
 	for i := range n {
 		t.setFlat(i, start+float64(i)*step)
