@@ -499,6 +499,7 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+	"Tensor.Contiguous":      "returns the tensor itself while every tensor is contiguous; gets a row with strided views",
 
 	// Indices: integer results, no gradient (TestArgmax checks the values).
 	"Tensor.Argmax": "returns int64 indices",
