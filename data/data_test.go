@@ -166,7 +166,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{"bad magic", []byte{1, 0, 8, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"bad type", []byte{0, 0, 7, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"short dims", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "dimension 1"},
-		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "too large"},
+		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "more than the limit"},
 		{"overflow", idx(0x08, []uint32{0, 1<<32 - 1, 1<<32 - 1}, nil), "overflowed"},
 		{"short data", idx(0x08, []uint32{4}, []byte{1, 2}), "unexpected EOF"},
 		{"trailing", idx(0x08, []uint32{1}, []byte{1, 2}), "continues past"},
