@@ -41,8 +41,9 @@ type IDXOptions struct {
 // a header whose shape holds more than the element limit (see IDXOptions) or
 // overflows is rejected before reading on, and memory grows with the values that
 // arrive, never from the count the header claims, so that a header claiming more
-// than the file holds fails at its end. Peak memory is at most about 1.5 times
-// the returned tensor's.
+// than the file holds fails at its end. Peak memory is about twice the returned
+// tensor's (measured: 2.1 GB resident for a 1 GiB float32 tensor from a 261 KB
+// gzipped file).
 func ReadIDX(r io.Reader, dt tensor.DType, opts ...IDXOptions) (*tensor.Tensor, error) {
 	limit := DefaultMaxIDXElements
 	if len(opts) > 1 {

@@ -22,7 +22,9 @@ const minGrow = 1 << 16
 // With presized false it trusts nothing about count: the slice grows with the
 // data that arrives, doubling up to count, so that a stream holding less than
 // count elements fails at its end having allocated at most about twice what it
-// held, and the peak while growing is at most 1.5 times the final slice. With
+// held, and the peak of live memory while growing is 1.5 times the final slice
+// (resident memory up to twice it, until the collector reclaims the smaller
+// slices). With
 // presized true the caller has checked that r holds count elements (against a
 // file's length) and the slice is allocated once, at its final size.
 //
