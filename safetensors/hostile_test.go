@@ -47,7 +47,7 @@ func writeFile(t *testing.T, data []byte) string {
 // rejected before its data is read or any of it allocated.
 func TestLoadChecksSizesFirst(t *testing.T) {
 	header := `{"x":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}` // 1 GiB
-	path := writeFile(t, file(header, make([]byte, 4<<20)...))                       // 4 MiB
+	path := writeFile(t, file(header, make([]byte, 4<<20)...))                          // 4 MiB
 	var err error
 	b := memtest.BytesPerRun(2, func() { _, _, err = Load(path) })
 	if err == nil || !strings.Contains(err.Error(), "the header describes 1073741824 bytes of data, the file holds 4194304") {
