@@ -17,9 +17,16 @@
 //
 // Bad files return an error, never a panic: a header that is not JSON, a dtype
 // gograd does not hold (F32, F64 and I64 are read), a shape that does not match
-// its byte count, offsets that overlap, leave gaps or run past the end. Save writes
-// to a temporary file in the same directory and renames it, so a failed or
-// interrupted Save leaves no half-written file under the name.
+// its byte count, offsets that overlap, leave gaps or run past the end, sizes
+// that the file's length does not hold, a key given twice.
+//
+// # Saving
+//
+// Save writes to a temporary file in the same directory, fsyncs it, renames it
+// over the name and fsyncs the directory, so a failed or interrupted Save leaves
+// no half-written file under the name, and a completed one survives a crash. See
+// Save for file modes, symbolic links and the temporary files a killed process
+// leaves behind.
 package safetensors
 
 import (
@@ -33,7 +40,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 
@@ -334,35 +340,6 @@ func unexpectedEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// Save writes tensors to the file path in the safetensors format (see Write). It
-// writes a temporary file beside path and renames it into place, so path is
-// either left as it was or holds the whole new file.
-func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := Write(f, tensors, metadata); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	return nil
 }
 
 // Load reads the safetensors file path and returns its tensors by name, and its
