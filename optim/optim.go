@@ -143,3 +143,19 @@ func coef[T float32 | float64](c float64) float64 { return float64(T(c)) }
 
 // sqrt returns the square root of v, correctly rounded to T.
 func sqrt[T float32 | float64](v T) T { return T(math.Sqrt(float64(v))) }
+
+// f32s returns t's float32 values, nil for a nil t.
+func f32s(t *tensor.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Float32s()
+}
+
+// f64s returns t's float64 values, nil for a nil t.
+func f64s(t *tensor.Tensor) []float64 {
+	if t == nil {
+		return nil
+	}
+	return t.Float64s()
+}
