@@ -543,3 +543,24 @@ func (r *dictReader) pair(key string, dst *[2]float64) {
 	}
 	*dst = [2]float64{xs[0], xs[1]}
 }
+
+// each calls f with every parameter that has a gradient, that gradient, the
+// options of the parameter's group and the parameter's state, group by group;
+// op names the Step for gradient dtype errors.
+func (b *base[O]) each(op string, f func(o *O, p, g *tensor.Tensor, st *paramState)) {
+	for gi := range b.groups {
+		gr := &b.groups[gi]
+		for i, p := range gr.params {
+			if g := grad(op, p); g != nil {
+				f(&gr.opts, p, g, &gr.state[i])
+			}
+		}
+	}
+}
+
+// zeros sets st's first n buffers to zero tensors like p.
+func (st *paramState) zeros(p *tensor.Tensor, n int) {
+	for i := range n {
+		st.buf[i] = tensor.ZerosLike(p)
+	}
+}
