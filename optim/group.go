@@ -72,6 +72,7 @@ type group[O any] struct {
 	params []*tensor.Tensor
 	opts   O
 	state  []paramState
+	extra  map[string]float64 // entries schedulers keep in the group, such as "initial_lr"
 }
 
 // base holds the parameter groups that every optimizer but LBFGS manages the
@@ -183,6 +184,31 @@ func (b *base[O]) SetMomentum(i int, m float64) {
 	*b.kind.momentum(&b.groups[i].opts) = m
 }
 
+// GroupExtra returns the value a scheduler stored under key in group i (such
+// as "initial_lr", PyTorch's param_groups[i]["initial_lr"]), and whether there
+// is one.
+func (b *base[O]) GroupExtra(i int, key string) (float64, bool) {
+	b.checkGroup(b.kind.name+".GroupExtra", i)
+	v, ok := b.groups[i].extra[key]
+	return v, ok
+}
+
+// SetGroupExtra stores v under key in group i; StateDict writes it into the
+// group's entry, as PyTorch keeps a scheduler's "initial_lr" there. It panics
+// if i is out of range or key is one of the optimizer's hyperparameters.
+func (b *base[O]) SetGroupExtra(i int, key string, v float64) {
+	op := b.kind.name + ".SetGroupExtra"
+	b.checkGroup(op, i)
+	if _, clash := b.kind.dict(b.groups[i].opts)[key]; clash || key == "params" {
+		fail(op, "%q is a hyperparameter of %s, not an extra entry", key, b.kind.name)
+	}
+	g := &b.groups[i]
+	if g.extra == nil {
+		g.extra = map[string]float64{}
+	}
+	g.extra[key] = v
+}
+
 func (b *base[O]) checkGroup(op string, i int) {
 	if i < 0 || i >= len(b.groups) {
 		fail(op, "parameter group %d out of range (%d groups)", i, len(b.groups))
@@ -214,6 +240,9 @@ func (b *base[O]) StateDict() map[string]any {
 			k++
 		}
 		d := b.kind.dict(g.opts)
+		for k, v := range g.extra {
+			d[k] = v
+		}
 		d["params"] = ids
 		groups[gi] = d
 	}
@@ -232,7 +261,9 @@ func (b *base[O]) LoadStateDict(sd map[string]any) error {
 		return fmt.Errorf("optim: %s.LoadStateDict: %w", name, err)
 	}
 	opts := make([]O, len(b.groups))
+	extras := make([]map[string]float64, len(b.groups))
 	for gi, d := range saved {
+		extras[gi] = extraEntries(d, b.kind.dict(b.groups[gi].opts))
 		r := &dictReader{d: d}
 		opts[gi] = b.groups[gi].opts
 		b.kind.undict(r, &opts[gi])
@@ -263,11 +294,32 @@ func (b *base[O]) LoadStateDict(sd map[string]any) error {
 	k := 0
 	for gi := range b.groups {
 		g := &b.groups[gi]
-		g.opts = opts[gi]
+		g.opts, g.extra = opts[gi], extras[gi]
 		copy(g.state, states[k:k+len(g.params)])
 		k += len(g.params)
 	}
 	return nil
+}
+
+// extraEntries returns the numbers in a saved group d under keys that are
+// neither "params" nor in known (the optimizer's hyperparameters): what
+// schedulers keep there, such as "initial_lr". Other unknown entries are
+// dropped.
+func extraEntries(d, known map[string]any) map[string]float64 {
+	var extra map[string]float64
+	for k, v := range d {
+		if _, ok := known[k]; ok || k == "params" {
+			continue
+		}
+		switch v.(type) {
+		case float64, int:
+			if extra == nil {
+				extra = map[string]float64{}
+			}
+			extra[k], _ = number(v)
+		}
+	}
+	return extra
 }
 
 func (b *base[O]) groups2sizes() []int {

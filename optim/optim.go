@@ -84,6 +84,12 @@ type Groups interface {
 	LR(i int) float64
 	// SetLR sets the learning rate of group i.
 	SetLR(i int, lr float64)
+	// GroupExtra returns a value a scheduler keeps in group i under key
+	// (PyTorch's param_groups[i][key], such as "initial_lr"), and whether
+	// there is one.
+	GroupExtra(i int, key string) (float64, bool)
+	// SetGroupExtra stores such a value.
+	SetGroupExtra(i int, key string, v float64)
 }
 
 // MomentumGroups is a Groups whose groups have a momentum (β1 for the Adam
