@@ -103,7 +103,7 @@ func targets(d Dataset[[]*tensor.Tensor]) []int64 {
 
 func TestRandomSplit(t *testing.T) {
 	ds := dataset(10)
-	parts := RandomSplit[[]*tensor.Tensor](ds, []int{3, 0, 7}, tensor.NewGenerator(1))
+	parts := RandomSplit(ds, []int{3, 0, 7}, tensor.NewGenerator(1))
 	var all []int64
 	for k, n := range []int{3, 0, 7} {
 		if parts[k].Len() != n {
@@ -114,7 +114,7 @@ func TestRandomSplit(t *testing.T) {
 	if slices.Sort(all); !slices.Equal(all, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
 		t.Errorf("the parts hold %v", all)
 	}
-	again := RandomSplit[[]*tensor.Tensor](ds, []int{3, 0, 7}, tensor.NewGenerator(1))
+	again := RandomSplit(ds, []int{3, 0, 7}, tensor.NewGenerator(1))
 	if !slices.Equal(targets(parts[0]), targets(again[0])) {
 		t.Error("the same seed split differently")
 	}
@@ -125,7 +125,7 @@ func TestRandomSplit(t *testing.T) {
 		want      []int
 	}{{[]float64{0.5, 0.3, 0.2}, []int{5, 3, 2}}, {[]float64{0.33, 0.33, 0.34}, []int{4, 3, 3}}} {
 		var got []int
-		for _, p := range RandomSplitFractions[[]*tensor.Tensor](ds, c.fractions, nil) {
+		for _, p := range RandomSplitFractions(ds, c.fractions, nil) {
 			got = append(got, p.Len())
 		}
 		if !slices.Equal(got, c.want) {
@@ -136,10 +136,10 @@ func TestRandomSplit(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{func() { RandomSplit[[]*tensor.Tensor](ds, []int{3, 3}, nil) }, "does not equal the length"},
-		{func() { RandomSplit[[]*tensor.Tensor](ds, []int{11, -1}, nil) }, "negative"},
-		{func() { RandomSplitFractions[[]*tensor.Tensor](ds, []float64{0.5, 0.6}, nil) }, "add up to"},
-		{func() { RandomSplitFractions[[]*tensor.Tensor](ds, []float64{1.5, -0.5}, nil) }, "between 0 and 1"},
+		{func() { RandomSplit(ds, []int{3, 3}, nil) }, "does not equal the length"},
+		{func() { RandomSplit(ds, []int{11, -1}, nil) }, "negative"},
+		{func() { RandomSplitFractions(ds, []float64{0.5, 0.6}, nil) }, "add up to"},
+		{func() { RandomSplitFractions(ds, []float64{1.5, -0.5}, nil) }, "between 0 and 1"},
 	} {
 		if err := tensor.Maybe(c.f); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one mentioning %q", err, c.want)

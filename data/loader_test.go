@@ -90,7 +90,7 @@ func waitGoroutines(t *testing.T, n int) {
 func TestLoaderWorkersStopEarly(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ds := newSlow(1000, 100*time.Microsecond)
-	l := NewLoader(Dataset[[]*tensor.Tensor](ds), LoaderOptions{BatchSize: 10, Workers: 4})
+	l := NewLoader(ds, LoaderOptions{BatchSize: 10, Workers: 4})
 	n := 0
 	for b := range l.All() {
 		if b[1].Int64s()[0] != int64(10*n) {
@@ -123,7 +123,7 @@ func TestLoaderWorkerPanic(t *testing.T) {
 	for _, workers := range []int{0, 3} {
 		n := 0
 		err := tensor.Maybe(func() {
-			for range NewLoader(Dataset[[]*tensor.Tensor](panicky{dataset(40)}), LoaderOptions{BatchSize: 10, Workers: workers}).All() {
+			for range NewLoader(panicky{dataset(40)}, LoaderOptions{BatchSize: 10, Workers: workers}).All() {
 				n++
 			}
 		})
@@ -204,7 +204,7 @@ func BenchmarkLoader(b *testing.B) {
 		for _, workers := range []int{0, 1, 2, 4} {
 			b.Run(fmt.Sprintf("step=%v/workers=%d", step, workers), func(b *testing.B) {
 				ds := newSlow(n, 50*time.Microsecond)
-				l := NewLoader(Dataset[[]*tensor.Tensor](ds), LoaderOptions{BatchSize: batch, Shuffle: true, Workers: workers})
+				l := NewLoader(ds, LoaderOptions{BatchSize: batch, Shuffle: true, Workers: workers})
 				for b.Loop() {
 					for range l.All() {
 						busy(step)
