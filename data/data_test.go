@@ -29,9 +29,10 @@ func dataset(n int) TensorDataset {
 
 // pass runs one pass of l and returns the batch sizes and the targets in order,
 // checking that each input row matches its target.
-func pass(t *testing.T, l *Loader) (sizes []int, targets []int64) {
+func pass(t *testing.T, l *Loader[[]*tensor.Tensor, []*tensor.Tensor]) (sizes []int, targets []int64) {
 	t.Helper()
-	for x, y := range l.All() {
+	for b := range l.All() {
+		x, y := b[0], b[1]
 		if x.Size(0) != y.Size(0) || x.Size(1) != 2 {
 			t.Fatalf("batch shapes %v and %v", x.Shape(), y.Shape())
 		}

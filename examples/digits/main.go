@@ -61,7 +61,8 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 	loader := data.NewLoader(train, data.LoaderOptions{BatchSize: 32, Shuffle: true, Generator: g})
 	for epoch := 1; epoch <= 20; epoch++ {
 		total := 0.0
-		for x, y := range loader.All() {
+		for b := range loader.All() {
+			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()
