@@ -218,6 +218,11 @@ func AllReduceAsync(t *tensor.Tensor, op ReduceOp) *Work {
 	w := current("AllReduce")
 	checkOp(w, "AllReduce", t, op)
 	w.agree("AllReduce", t, 0, op)
+	return w.allReduce(t, op)
+}
+
+// allReduce submits the all-reduce of t without checking that the ranks agree.
+func (w snapshot) allReduce(t *tensor.Tensor, op ReduceOp) *Work {
 	return submit(w, "AllReduce", func() error {
 		return inPlace(t, func(c *tensor.Tensor) error { return reduceInPlace(w, c, op) })
 	})
