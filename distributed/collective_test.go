@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gograd/gograd/data"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -296,5 +297,37 @@ func TestMismatch(t *testing.T) {
 	}
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// TestSamplerPartition checks across the ranks of the job that
+// data.DistributedSampler gives each epoch's samples out exactly: every sample
+// once, plus the fewest repeats that even out the ranks' shares.
+func TestSamplerPartition(t *testing.T) {
+	size := WorldSize()
+	for _, n := range []int{1797, 1438, 10, 3} {
+		s := data.NewDistributedSampler(n, size, Rank(), data.DistributedSamplerOptions{Shuffle: true, Seed: 5})
+		for epoch := range 3 {
+			mine := s.Indices(epoch)
+			all := tensor.Int64.Zeros(size * len(mine))
+			local := make([]int64, len(mine))
+			for i, v := range mine {
+				local[i] = int64(v)
+			}
+			AllGather(all, tensor.New(local))
+			count := make([]int, n)
+			for _, i := range all.Int64s() {
+				count[i]++
+			}
+			repeats := len(all.Int64s()) - n
+			for i, c := range count {
+				if c < 1 || c > 2 || c == 2 && repeats <= 0 {
+					t.Fatalf("n=%d epoch %d: sample %d visited %d times by %d ranks", n, epoch, i, c, size)
+				}
+			}
+			if repeats < 0 || repeats >= size {
+				t.Errorf("n=%d epoch %d: %d repeats on %d ranks", n, epoch, repeats, size)
+			}
+		}
 	}
 }
