@@ -331,3 +331,11 @@ func TestSamplerPartition(t *testing.T) {
 		}
 	}
 }
+
+func ExampleAllReduce() {
+	// Each rank contributes its rank + 1; every rank gets the sum.
+	x := tensor.Float64.Full(float64(Rank()+1), 3)
+	AllReduce(x, Sum)
+	fmt.Println(x.Values(), WorldSize())
+	// Output: [1 1 1] 1
+}
