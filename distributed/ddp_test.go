@@ -233,3 +233,26 @@ func ExampleNewDDP() {
 	fmt.Println(WorldSize(), len(model.Parameters()))
 	// Output: 1 4
 }
+
+// withBuffer is a Linear with a buffer (such as BatchNorm's running mean).
+type withBuffer struct {
+	*nn.Linear
+	running *tensor.Tensor
+}
+
+func (m withBuffer) NamedBuffers() []nn.NamedParameter {
+	return []nn.NamedParameter{{Name: "running", Tensor: m.running}}
+}
+
+func TestDDPBroadcastsBuffers(t *testing.T) {
+	m := withBuffer{nn.NewLinear(2, 2), tensor.Full(float64(Rank()), 3)}
+	model := NewDDP(m)
+	if got := m.running.Values(); got[0] != 0 || got[2] != 0 {
+		t.Errorf("after NewDDP the buffer is %v, want rank 0's zeros", got)
+	}
+	m.running.Copy_(tensor.Full(float64(10+Rank()), 3))
+	model.Forward(tensor.Ones(1, 2))
+	if got := m.running.Values(); got[0] != 10 {
+		t.Errorf("after Forward the buffer is %v, want rank 0's tens", got)
+	}
+}

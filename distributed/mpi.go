@@ -70,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"unsafe"
 
 	"github.com/gograd/gograd/tensor"
@@ -95,13 +94,6 @@ func mpiError(rc C.int) error {
 }
 
 func backendInit() (rank, size int, err error) {
-	// Open MPI installs handlers for SIGSEGV, SIGBUS, SIGFPE and SIGABRT that
-	// print its own backtrace; they would take over the signals the Go runtime
-	// turns into panics (a nil dereference). Leave them to Go unless the user
-	// chose otherwise.
-	if _, ok := os.LookupEnv("OMPI_MCA_opal_signal"); !ok {
-		os.Setenv("OMPI_MCA_opal_signal", "")
-	}
 	var r, s, provided C.int
 	rc := C.gg_init(&r, &s, &provided)
 	if rc == -1 {
