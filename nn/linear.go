@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gograd/gograd/internal/blas"
+	nninit "github.com/gograd/gograd/nn/init"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -36,6 +37,23 @@ func WithDType(d tensor.DType) Option { return func(c *config) { c.dtype = d } }
 // tensor.DefaultGenerator() unless given.
 func WithGenerator(g *tensor.Generator) Option { return func(c *config) { c.gen = g } }
 
+// weightAndBias returns a weight of the given shape (out, in, kernel...) and, if
+// c asks for one, a bias (out), drawn as PyTorch's Linear and ConvNd
+// reset_parameters draw them: the weight kaiming_uniform with a = √5, which is
+// U(-1/√fan_in, 1/√fan_in), then the bias from the same range (zero when fan_in is
+// 0). Both are leaves that require grad.
+func (c config) weightAndBias(shape ...int) (w, b *tensor.Tensor) {
+	w = nninit.KaimingUniform_(c.dtype.Zeros(shape...), math.Sqrt(5), nninit.FanIn, "leaky_relu", c.gen)
+	if c.bias {
+		bound := 0.0
+		if fanIn, _ := nninit.CalculateFanInAndFanOut(w); fanIn > 0 {
+			bound = 1 / math.Sqrt(float64(fanIn))
+		}
+		b = c.gen.Uniform(c.dtype.Zeros(shape[0]), -bound, bound).SetRequiresGrad(true)
+	}
+	return w.SetRequiresGrad(true), b
+}
+
 // Linear is a fully connected layer, y = x·Wᵀ + b (the counterpart of
 // torch.nn.Linear). Weight has shape (OutFeatures, InFeatures) and Bias, nil when
 // the layer has none, shape (OutFeatures).
@@ -60,15 +78,8 @@ func NewLinear(in, out int, opts ...Option) *Linear {
 	if !c.dtype.IsFloat() {
 		fail("NewLinear", "parameters need a float dtype, got %v", c.dtype)
 	}
-	bound := 0.0
-	if in > 0 {
-		bound = 1 / math.Sqrt(float64(in))
-	}
 	l := &Linear{InFeatures: in, OutFeatures: out}
-	l.Weight = c.gen.Uniform(c.dtype.Zeros(out, in), -bound, bound).SetRequiresGrad(true)
-	if c.bias {
-		l.Bias = c.gen.Uniform(c.dtype.Zeros(out), -bound, bound).SetRequiresGrad(true)
-	}
+	l.Weight, l.Bias = c.weightAndBias(out, in)
 	return l
 }
 

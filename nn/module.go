@@ -36,9 +36,7 @@
 package nn
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/tensor"
@@ -57,21 +55,6 @@ type Module interface {
 type NamedParameter struct {
 	Name   string
 	Tensor *tensor.Tensor
-}
-
-// NamedParameters returns m's parameters with their names: those of m's own
-// NamedParameters method when it has one (Linear and Sequential do), otherwise
-// "0", "1", ... in the order of m.Parameters().
-func NamedParameters(m Module) []NamedParameter {
-	if n, ok := m.(interface{ NamedParameters() []NamedParameter }); ok {
-		return n.NamedParameters()
-	}
-	ps := m.Parameters()
-	out := make([]NamedParameter, len(ps))
-	for i, p := range ps {
-		out[i] = NamedParameter{strconv.Itoa(i), p}
-	}
-	return out
 }
 
 func fail(op, format string, args ...any) {
@@ -137,44 +120,25 @@ func saves(m Module) layerSaves {
 
 // Parameters returns the parameters of every module in order, each tensor once
 // even if several modules share it (as PyTorch's parameters() does).
-func (s Sequential) Parameters() []*tensor.Tensor {
-	named := s.NamedParameters()
-	out := make([]*tensor.Tensor, len(named))
-	for i, p := range named {
-		out[i] = p.Tensor
-	}
-	return out
-}
+func (s Sequential) Parameters() []*tensor.Tensor { return Parameters(s) }
 
 // NamedParameters returns the parameters of every module in order, named by the
 // module's index and the parameter's name within it ("0.weight", "0.bias",
 // "2.weight", ...), as PyTorch's named_parameters(). A tensor shared by several
 // modules appears once, under its first name.
-func (s Sequential) NamedParameters() []NamedParameter {
-	var out []NamedParameter
-	seen := make(map[*tensor.Tensor]bool)
+func (s Sequential) NamedParameters() []NamedParameter { return NamedParameters(s) }
+
+// NamedChildren returns the modules named by their index, "0", "1", ...
+func (s Sequential) NamedChildren() []NamedModule {
+	out := make([]NamedModule, len(s))
 	for i, m := range s {
-		for _, p := range NamedParameters(m) {
-			if seen[p.Tensor] {
-				continue
-			}
-			seen[p.Tensor] = true
-			out = append(out, NamedParameter{strconv.Itoa(i) + "." + p.Name, p.Tensor})
-		}
+		out[i] = NamedModule{strconv.Itoa(i), m}
 	}
 	return out
 }
 
 // String returns the modules one per line, as PyTorch prints a Sequential.
-func (s Sequential) String() string {
-	var b strings.Builder
-	b.WriteString("Sequential(\n")
-	for i, m := range s {
-		fmt.Fprintf(&b, "  (%d): %v\n", i, m)
-	}
-	b.WriteString(")")
-	return b.String()
-}
+func (s Sequential) String() string { return Format(s) }
 
 // ReLU is the module form of Tensor.Relu: max(x, 0) elementwise. It has no
 // parameters; use it as a value, nn.ReLU{}.
