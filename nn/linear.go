@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/nn/functional"
 	nninit "github.com/gograd/gograd/nn/init"
 	"github.com/gograd/gograd/tensor"
 )
@@ -13,13 +14,16 @@ import (
 type Option func(*config)
 
 type config struct {
-	bias  bool
-	dtype tensor.DType
-	gen   *tensor.Generator
+	bias   bool
+	dtype  tensor.DType
+	gen    *tensor.Generator
+	conv   functional.ConvOptions
+	kernel [2]int
+	norm   normConfig
 }
 
 func newConfig(opts []Option) config {
-	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator()}
+	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -111,21 +115,10 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // Parameters returns the weight, then the bias if there is one.
-func (l *Linear) Parameters() []*tensor.Tensor {
-	if l.Bias == nil {
-		return []*tensor.Tensor{l.Weight}
-	}
-	return []*tensor.Tensor{l.Weight, l.Bias}
-}
+func (l *Linear) Parameters() []*tensor.Tensor { return weightBias(l.Weight, l.Bias) }
 
 // NamedParameters returns "weight", then "bias" if there is one.
-func (l *Linear) NamedParameters() []NamedParameter {
-	out := []NamedParameter{{"weight", l.Weight}}
-	if l.Bias != nil {
-		out = append(out, NamedParameter{"bias", l.Bias})
-	}
-	return out
-}
+func (l *Linear) NamedParameters() []NamedParameter { return namedWeightBias(l.Weight, l.Bias) }
 
 // String returns the layer as PyTorch prints it, such as
 // "Linear(in_features=4, out_features=3, bias=True)".

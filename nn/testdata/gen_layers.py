@@ -168,6 +168,7 @@ def cnn_state():
     torch.manual_seed(0)
     m = CNN().double()
     opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    m.train()
     for _ in range(3):
         x = torch.randn(8, 1, 10, 10, dtype=torch.float64)
         loss = m(x).square().mean()
@@ -176,13 +177,22 @@ def cnn_state():
         opt.step()
     m.eval()
     x = torch.randn(3, 1, 10, 10, dtype=torch.float64)
+    opt.zero_grad()
     with torch.no_grad():
         y = m(x)
-    sd = {k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch."), "data": flat(v)}
-          for k, v in m.state_dict().items()}
+    enc = lambda sd: {k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch."), "data": flat(v)}
+                      for k, v in sd.items()}
+    sd = enc(m.state_dict())
+    # Training mode with dropout off: batch statistics, and the running ones move.
+    m.train()
+    m.dropout.eval()
+    y_train = m(x)
+    y_train.sum().backward()
+    grads = {k: flat(p.grad) for k, p in m.named_parameters()}
     with open(os.path.join(HERE, "cnn_state.json"), "w") as f:
         json.dump({"torch": torch.__version__, "state_dict": sd, "print": str(m),
-                   "x": {"shape": list(x.shape), "data": flat(x)}, "y": {"shape": list(y.shape), "data": flat(y)}}, f)
+                   "x": {"shape": list(x.shape), "data": flat(x)}, "y": {"shape": list(y.shape), "data": flat(y)},
+                   "y_train": flat(y_train), "state_after_train": enc(m.state_dict()), "grads_train": grads}, f)
 
 
 if __name__ == "__main__":
