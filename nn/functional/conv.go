@@ -147,18 +147,25 @@ func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 	x, w := in[0].Contiguous(), in[1].Contiguous()
 	ctx.SaveForBackward(x, w)
 	y := x.DType().Zeros(f.outShape()...)
+	// The weight's gradient reads every image's columns again: keep them rather
+	// than unfold twice (im2col was half of BenchmarkCNNStep).
+	var cols *tensor.Tensor
+	if ctx.NeedsInputGrad(1) && !f.g.pointwise() {
+		cols = x.DType().Zeros(f.g.n * f.g.c * f.g.kh * f.g.kw * f.g.oh * f.g.ow)
+		ctx.SaveForBackward(cols)
+	}
 	if x.DType() == tensor.Float32 {
 		var b []float32
 		if len(in) == 3 {
 			b = in[2].Contiguous().Float32s()
 		}
-		convForward(&f.g, y.Float32s(), x.Float32s(), w.Float32s(), b)
+		convForward(&f.g, y.Float32s(), x.Float32s(), w.Float32s(), b, f32s(cols))
 	} else {
 		var b []float64
 		if len(in) == 3 {
 			b = in[2].Contiguous().Float64s()
 		}
-		convForward(&f.g, y.Float64s(), x.Float64s(), w.Float64s(), b)
+		convForward(&f.g, y.Float64s(), x.Float64s(), w.Float64s(), b, f64s(cols))
 	}
 	return y
 }
@@ -168,6 +175,10 @@ func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
 	x, w := s[0], s[1]
+	var cols *tensor.Tensor
+	if len(s) > 2 {
+		cols = s[2]
+	}
 	g = g.Contiguous()
 	grads := make([]*tensor.Tensor, 2, 3)
 	var dx, dw *tensor.Tensor
@@ -180,9 +191,9 @@ func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		grads[1] = dw
 	}
 	if x.DType() == tensor.Float32 {
-		convBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw))
+		convBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw), f32s(cols))
 	} else {
-		convBackward(&f.g, g.Float64s(), x.Float64s(), w.Float64s(), f64s(dx), f64s(dw))
+		convBackward(&f.g, g.Float64s(), x.Float64s(), w.Float64s(), f64s(dx), f64s(dw), f64s(cols))
 	}
 	if f.bias {
 		grads = append(grads, nil)
@@ -207,12 +218,13 @@ func f64s(t *tensor.Tensor) []float64 {
 	return t.Float64s()
 }
 
-// colRows calls fn for each output row of the columns of image x (C, H, W) for
-// group channels [c0, c0+cg): the columns have (cg·kh·kw) rows of oh·ow, and row
-// (c, i, j) holds x[c, oy·sh-ph+i·dh, ox·sw-pw+j·dw], zero in the padding. fn gets
-// the oy-th ow-long piece of the row, the input row it reads at ox·sw + off for ox
-// in [lo, hi) (nil when it lies in the padding), and off.
-func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, fn func(dst, src []T, lo, hi, off int)) {
+// colRows moves data between image x (C, H, W), channels [c0, c0+cg), and its
+// column matrix col: (cg·kh·kw) rows of oh·ow, where row (c, i, j) holds
+// x[c, oy·sh-ph+i·dh, ox·sw-pw+j·dw], zero in the padding. It writes col from x
+// (im2col), or with add adds col into x (col2im, the adjoint). One function
+// without a callback: the rows' pieces are short (LeNet's are 8 and 24 values),
+// so a call per piece cost more than the copying (BenchmarkCNNStep).
+func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, add bool) {
 	l := g.oh * g.ow
 	r := 0
 	for c := c0; c < c0+cg; c++ {
@@ -225,11 +237,38 @@ func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, fn func(d
 				lo, hi := validRange(g.ow, g.w, g.sw, off)
 				for oy := range g.oh {
 					iy := oy*g.sh - g.ph + i*g.dh
-					var src []T
-					if iy >= 0 && iy < g.h {
-						src = plane[iy*g.w:]
+					piece := row[oy*g.ow : (oy+1)*g.ow]
+					if iy < 0 || iy >= g.h {
+						if !add {
+							clear(piece)
+						}
+						continue
 					}
-					fn(row[oy*g.ow:(oy+1)*g.ow], src, lo, hi, off)
+					src := plane[iy*g.w : (iy+1)*g.w]
+					switch {
+					case add && g.sw == 1:
+						d, s := src[lo+off:hi+off], piece[lo:hi]
+						for k := range d {
+							d[k] += s[k]
+						}
+					case add:
+						for ox := lo; ox < hi; ox++ {
+							src[ox*g.sw+off] += piece[ox]
+						}
+					default:
+						if lo > 0 || hi < g.ow {
+							clear(piece[:lo])
+							clear(piece[hi:])
+						}
+						d := piece[lo:hi]
+						if g.sw == 1 {
+							copy(d, src[lo+off:hi+off])
+						} else {
+							for k := range d {
+								d[k] = src[(lo+k)*g.sw+off]
+							}
+						}
+					}
 				}
 			}
 		}
@@ -238,35 +277,10 @@ func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, fn func(d
 
 // im2col writes the columns of image x for group channels [c0, c0+cg) into col
 // (see colRows).
-func im2col[T float32 | float64](g *convGeom, col, x []T, c0, cg int) {
-	colRows(g, col, x, c0, cg, func(dst, src []T, lo, hi, off int) {
-		if src == nil {
-			clear(dst)
-			return
-		}
-		clear(dst[:lo])
-		clear(dst[hi:])
-		if g.sw == 1 {
-			copy(dst[lo:hi], src[lo+off:hi+off])
-			return
-		}
-		for ox := lo; ox < hi; ox++ {
-			dst[ox] = src[ox*g.sw+off]
-		}
-	})
-}
+func im2col[T float32 | float64](g *convGeom, col, x []T, c0, cg int) { colRows(g, col, x, c0, cg, false) }
 
 // col2im adds the columns col back into image dx, the adjoint of im2col.
-func col2im[T float32 | float64](g *convGeom, dx, col []T, c0, cg int) {
-	colRows(g, col, dx, c0, cg, func(cols, img []T, lo, hi, off int) {
-		if img == nil {
-			return
-		}
-		for ox := lo; ox < hi; ox++ {
-			img[ox*g.sw+off] += cols[ox]
-		}
-	})
-}
+func col2im[T float32 | float64](g *convGeom, dx, col []T, c0, cg int) { colRows(g, col, dx, c0, cg, true) }
 
 // validRange returns the outputs [lo, hi) of n whose input ox·s + off lies in [0, w).
 func validRange(n, w, s, off int) (lo, hi int) {
@@ -287,42 +301,68 @@ func newCols[T float32 | float64](g *convGeom) []T {
 	return make([]T, g.c/g.groups*g.kh*g.kw*g.oh*g.ow)
 }
 
-func convForward[T float32 | float64](g *convGeom, y, x, w, b []T) {
+// pointwise reports whether the convolution reads each input pixel once, at the
+// output's own position (1×1 kernel, stride 1, no padding): the image itself is
+// then its column matrix.
+func (g *convGeom) pointwise() bool {
+	return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.padAfterH == 0 && g.pAW == 0
+}
+
+// The products below put the large matrix (the columns, K×L) on GEMM's A side,
+// which the kernel reads in place, and the small one (the weight, or the output
+// gradient) on the B side, which it packs: the forward pass computes yᵀ (L×O) =
+// colᵀ·Wᵀ and transposes the small result, the weight gradient dWᵀ (K×O) =
+// col·dyᵀ. With the columns as B, packing them cost more than the product for
+// LeNet's shapes (BenchmarkCNNStep: packB was 22% of the step).
+
+// convForward sets y to the convolution of x with w plus b (nil: none), keeping
+// each image's columns in saved (one K×L block per image and group) unless it is
+// nil.
+func convForward[T float32 | float64](g *convGeom, y, x, w, b, saved []T) {
 	cg, og := g.c/g.groups, g.o/g.groups
 	k, l := cg*g.kh*g.kw, g.oh*g.ow
 	parallel.For(g.n, 1, func(lo, hi int) {
-		col := newCols[T](g)
+		var col []T
+		if !g.pointwise() && saved == nil {
+			col = newCols[T](g)
+		}
+		yt := make([]T, l*og)
 		for n := lo; n < hi; n++ {
 			xn := x[n*g.c*g.h*g.w : (n+1)*g.c*g.h*g.w]
 			for gr := range g.groups {
+				cols := xn[gr*cg*l:]
+				switch {
+				case saved != nil:
+					cols = saved[(n*g.groups+gr)*k*l : (n*g.groups+gr+1)*k*l]
+					im2col(g, cols, xn, gr*cg, cg)
+				case col != nil:
+					im2col(g, col, xn, gr*cg, cg)
+					cols = col
+				}
+				blas.Gemm(true, true, l, og, k, 1, cols, l, w[gr*og*k:], k, 0, yt, og)
 				yg := y[(n*g.o+gr*og)*l : (n*g.o+(gr+1)*og)*l]
-				var beta T
-				if b != nil {
-					for o := range og {
-						v := b[gr*og+o]
-						row := yg[o*l : (o+1)*l]
-						for i := range row {
-							row[i] = v
-						}
+				for o := range og {
+					var bias T
+					if b != nil {
+						bias = b[gr*og+o]
 					}
-					beta = 1
+					row := yg[o*l : (o+1)*l]
+					for i := range row {
+						row[i] = yt[i*og+o] + bias
+					}
 				}
-				if g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.padAfterH == 0 && g.pAW == 0 {
-					blas.Gemm(false, false, og, l, k, 1, w[gr*og*k:], k, xn[gr*cg*l:], l, beta, yg, l)
-					continue
-				}
-				im2col(g, col, xn, gr*cg, cg)
-				blas.Gemm(false, false, og, l, k, 1, w[gr*og*k:], k, col, l, beta, yg, l)
 			}
 		}
 	})
 }
 
-func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw []T) {
+// convBackward sets dx and dw (each nil when not wanted) from the output gradient
+// dy, reading the forward pass's columns from saved when it kept them.
+func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw, saved []T) {
 	cg, og := g.c/g.groups, g.o/g.groups
 	k, l := cg*g.kh*g.kw, g.oh*g.ow
 	chunks := min(g.n, parallel.Threads())
-	partial := make([][]T, chunks) // per-chunk weight gradients, summed at the end
+	partial := make([][]T, chunks) // per-chunk weight gradients, transposed per group (K×O/groups), summed at the end
 	slots := make(chan int, chunks)
 	for i := range chunks {
 		slots <- i
@@ -343,8 +383,15 @@ func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw []T) {
 			for gr := range g.groups {
 				dyg := dy[(n*g.o+gr*og)*l : (n*g.o+(gr+1)*og)*l]
 				if pw != nil {
-					im2col(g, col, xn, gr*cg, cg)
-					blas.Gemm(false, true, og, k, l, 1, dyg, l, col, l, 1, pw[gr*og*k:], k)
+					cols := xn[gr*cg*l:]
+					switch {
+					case saved != nil:
+						cols = saved[(n*g.groups+gr)*k*l : (n*g.groups+gr+1)*k*l]
+					case !g.pointwise():
+						im2col(g, col, xn, gr*cg, cg)
+						cols = col
+					}
+					blas.Gemm(false, true, k, og, l, 1, cols, l, dyg, l, 1, pw[gr*og*k:], og)
 				}
 				if dx != nil {
 					blas.Gemm(true, false, k, l, og, 1, w[gr*og*k:], k, dyg, l, 0, col, l)
@@ -353,10 +400,19 @@ func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw []T) {
 			}
 		}
 	})
-	if dw != nil {
-		for _, p := range partial {
-			for i, v := range p {
-				dw[i] += v
+	if dw == nil {
+		return
+	}
+	for _, p := range partial {
+		if p == nil {
+			continue
+		}
+		for gr := range g.groups {
+			pg, dg := p[gr*og*k:(gr+1)*og*k], dw[gr*og*k:(gr+1)*og*k]
+			for i := range k {
+				for o := range og {
+					dg[o*k+i] += pg[i*og+o]
+				}
 			}
 		}
 	}

@@ -127,8 +127,13 @@ func planes(g *convGeom, f func(p int)) {
 
 func maxPoolForward[T float32 | float64](g *convGeom, y, x []T, idx []int32) {
 	hw, ol := g.h*g.w, g.oh*g.ow
+	inside := g.ph == 0 && g.pw == 0 && (g.oh-1)*g.sh+(g.kh-1)*g.dh < g.h && (g.ow-1)*g.sw+(g.kw-1)*g.dw < g.w
 	planes(g, func(p int) {
 		src := x[p*hw : (p+1)*hw]
+		if inside {
+			maxPoolInside(g, y[p*ol:(p+1)*ol], idx[p*ol:(p+1)*ol], src)
+			return
+		}
 		for oy := range g.oh {
 			for ox := range g.ow {
 				best, at := T(math.Inf(-1)), int32(-1)
@@ -157,6 +162,57 @@ func maxPoolForward[T float32 | float64](g *convGeom, y, x []T, idx []int32) {
 			}
 		}
 	})
+}
+
+// maxPoolInside is maxPoolForward's loop over one plane whose windows all lie
+// inside it (no padding, no ceil-mode overhang): no bounds tests per element.
+// It takes the first maximum, and the first NaN over any number.
+func maxPoolInside[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
+	if g.kh == 2 && g.kw == 2 && g.dh == 1 && g.dw == 1 {
+		maxPool2x2(g, y, idx, src)
+		return
+	}
+	for oy := range g.oh {
+		for ox := range g.ow {
+			start := oy*g.sh*g.w + ox*g.sw
+			at, best := start, src[start]
+			for i := range g.kh {
+				base := start + i*g.dh*g.w
+				for j := range g.kw {
+					q := base + j*g.dw
+					if v := src[q]; v > best || v != v && best == best {
+						best, at = v, q
+					}
+				}
+			}
+			y[oy*g.ow+ox] = best
+			idx[oy*g.ow+ox] = int32(at)
+		}
+	}
+}
+
+// maxPool2x2 is maxPoolInside for 2×2 windows without dilation, unrolled: the
+// most common pooling, 20% of BenchmarkCNNStep with the general loop.
+func maxPool2x2[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
+	for oy := range g.oh {
+		r0 := oy * g.sh * g.w
+		r1 := r0 + g.w
+		yr, ir := y[oy*g.ow:(oy+1)*g.ow], idx[oy*g.ow:(oy+1)*g.ow]
+		for ox := range yr {
+			q := ox * g.sw
+			best, at := src[r0+q], r0+q
+			if v := src[r0+q+1]; v > best || v != v && best == best {
+				best, at = v, r0+q+1
+			}
+			if v := src[r1+q]; v > best || v != v && best == best {
+				best, at = v, r1+q
+			}
+			if v := src[r1+q+1]; v > best || v != v && best == best {
+				best, at = v, r1+q+1
+			}
+			yr[ox], ir[ox] = best, int32(at)
+		}
+	}
 }
 
 func scatterPlanes[T float32 | float64](g *convGeom, dx, dy []T, idx []int32) {
