@@ -277,10 +277,14 @@ func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, add bool)
 
 // im2col writes the columns of image x for group channels [c0, c0+cg) into col
 // (see colRows).
-func im2col[T float32 | float64](g *convGeom, col, x []T, c0, cg int) { colRows(g, col, x, c0, cg, false) }
+func im2col[T float32 | float64](g *convGeom, col, x []T, c0, cg int) {
+	colRows(g, col, x, c0, cg, false)
+}
 
 // col2im adds the columns col back into image dx, the adjoint of im2col.
-func col2im[T float32 | float64](g *convGeom, dx, col []T, c0, cg int) { colRows(g, col, dx, c0, cg, true) }
+func col2im[T float32 | float64](g *convGeom, dx, col []T, c0, cg int) {
+	colRows(g, col, dx, c0, cg, true)
+}
 
 // validRange returns the outputs [lo, hi) of n whose input ox·s + off lies in [0, w).
 func validRange(n, w, s, off int) (lo, hi int) {
