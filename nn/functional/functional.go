@@ -1,5 +1,7 @@
 // Package functional holds gograd's stateless neural-network functions, the
-// counterpart of torch.nn.functional: losses and activations on tensors.
+// counterpart of torch.nn.functional: losses, activations, convolutions (Conv1d,
+// Conv2d), pooling (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d), BatchNorm and
+// Dropout on tensors.
 //
 // The losses are defined with tensor.Apply, each with its own backward, so they
 // are numerically stable, fast, and report PyTorch's grad_fn names
