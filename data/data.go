@@ -17,9 +17,6 @@
 //
 // Files and data that are malformed return an error; calls that are malformed
 // (a non-positive batch size) panic with a *tensor.Error, as in package tensor.
-// ReadIDX trusts no header with memory: it rejects files holding more elements
-// than its limit (IDXOptions.MaxElements, 2^28 by default) and grows its arrays
-// with the data that arrives.
 package data
 
 import (
