@@ -135,6 +135,8 @@ func TestReadIDX(t *testing.T) {
 		{"int32", idx(0x0C, []uint32{1}, []byte{0, 1, 0, 0}), tensor.Int64, []int{1}, []float64{65536}},
 		{"float32", idx(0x0D, []uint32{2}, f32), tensor.Float32, []int{2}, []float64{-1.5, 2}},
 		{"float64", idx(0x0E, []uint32{1}, binary.BigEndian.AppendUint64(nil, math.Float64bits(0.1))), tensor.Float64, []int{1}, []float64{0.1}},
+		{"0-d", idx(0x08, nil, []byte{7}), tensor.Float32, []int{}, []float64{7}},
+		{"empty", idx(0x08, []uint32{0, 1 << 20}, nil), tensor.Float32, []int{0, 1 << 20}, []float64{}},
 	} {
 		for _, zipped := range []bool{false, true} {
 			file := c.file

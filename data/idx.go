@@ -115,7 +115,7 @@ func readValues[T tensor.Element](r io.Reader, count, size int, conv func([]byte
 	if err != nil {
 		return nil, fmt.Errorf("data: ReadIDX: shape %v: %w", shape, err)
 	}
-	return tensor.FromSlice(vals, shape...), nil
+	return tensor.FromSlice(vals).Reshape(shape...), nil // FromSlice makes a 0-d shape 1-d
 }
 
 // idxConverter returns the function that decodes one element of IDX type code.

@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -172,4 +173,17 @@ func TestHookResultIsChecked(t *testing.T) {
 			t.Errorf("%s: Grad became %v", c.name, g)
 		}
 	}
+}
+
+// ExampleError branches on the kind of a misuse, and reads its op and shapes.
+func ExampleError() {
+	err := tensor.Maybe(func() { tensor.Ones(2, 3).MatMul(tensor.Ones(2, 3)) })
+	var e *tensor.Error
+	if errors.Is(err, tensor.ErrShape) && errors.As(err, &e) {
+		fmt.Println(e.Op, e.Shapes)
+	}
+	fmt.Println(err)
+	// Output:
+	// MatMul [[2 3] [2 3]]
+	// tensor: MatMul: shapes [2 3] and [2 3] cannot be multiplied (3 != 2)
 }
