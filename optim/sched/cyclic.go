@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gograd/gograd/optim"
@@ -157,6 +158,21 @@ func (s *CyclicLR) lr() []float64 {
 		}
 	}
 	return lrs
+}
+
+func (s *CyclicLR) validate() error {
+	n := len(s.baseLRs)
+	if len(s.maxLRs) != n || s.cycleMomentum && (s.mom == nil || len(s.baseMomentums) != n || len(s.maxMomentum) != n) {
+		return fmt.Errorf("max_lrs, base_momentums or max_momentums do not fit %d groups, or cycle_momentum is set for an optimizer without momentum", n)
+	}
+	switch s.mode {
+	case "triangular", "triangular2", "exp_range":
+	default:
+		if s.scaleFn == nil {
+			return fmt.Errorf("mode %q is invalid and there is no ScaleFn", s.mode)
+		}
+	}
+	return nil
 }
 
 func (s *CyclicLR) fields() []field {
@@ -320,6 +336,13 @@ func (s *OneCycleLR) lr() []float64 {
 		}
 	}
 	return lrs
+}
+
+func (s *OneCycleLR) validate() error {
+	if s.cycleMomentum && s.mom == nil {
+		return fmt.Errorf("cycle_momentum is set for an optimizer without momentum")
+	}
+	return positive("total_steps", s.totalSteps)
 }
 
 func (s *OneCycleLR) fields() []field {
