@@ -266,3 +266,16 @@ func TestLoadStateDictErrors(t *testing.T) {
 		t.Errorf("exp_avg loaded as %v, want the parameter's float64", got.DType())
 	}
 }
+
+// TestStepAllocsAll checks that no optimizer but LBFGS (whose Step calls the
+// closure) allocates in Step once its state exists.
+func TestStepAllocsAll(t *testing.T) {
+	for name, opt := range steppedOptimizers(t) {
+		if name == "LBFGS" {
+			continue
+		}
+		if n := testing.AllocsPerRun(10, opt.Step); n != 0 {
+			t.Errorf("%s: Step allocates %v times", name, n)
+		}
+	}
+}
