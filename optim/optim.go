@@ -113,6 +113,8 @@ type MomentumGroups interface {
 	Momentum(i int) (float64, bool)
 	// SetMomentum sets group i's momentum.
 	SetMomentum(i int, m float64)
+	// HasBetas reports whether the momentum is β1 of betas (the Adam family).
+	HasBetas() bool
 }
 
 func fail(op, format string, args ...any) {

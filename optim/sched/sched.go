@@ -245,9 +245,17 @@ func dictOf(fs []field) map[string]any {
 			d[f.key] = list
 		case constant:
 			d[f.key] = p.v
+		case custom:
+			d[f.key] = p.dict()
 		}
 	}
 	return d
+}
+
+// custom is a field that writes and reads itself.
+type custom interface {
+	dict() any
+	load(v any) error
 }
 
 // statefuls is a field holding nested schedulers' state dicts, as a list.
@@ -324,6 +332,10 @@ func setFields(sd map[string]any, fs []field, n int) error {
 				return bad
 			}
 			*p = slices.Clone(x)
+		case custom:
+			if err := p.load(v); err != nil {
+				return fmt.Errorf("%q: %w", f.key, err)
+			}
 		case statefuls:
 			x, ok := v.([]any)
 			if !ok || len(x) != len(p) {

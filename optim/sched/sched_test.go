@@ -32,6 +32,7 @@ type golden struct {
 		Epochs  []float64
 		LRs     [][]float64 `json:"lrs"`
 		Momenta [][]float64
+		State   map[string]any
 	}
 }
 
@@ -245,6 +246,11 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("no Go scheduler for run %s", r.Name)
 			}
 			opt, s := setup(r.Name)
+			defer func() {
+				if !t.Failed() {
+					checkState(t, s.(optim.Stateful).StateDict(), r.State)
+				}
+			}()
 			var opt2 optimizer
 			var s2 any
 			n := len(r.LRs) - 1
@@ -405,4 +411,101 @@ func TestLoadStateDictHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkState compares a scheduler's StateDict with PyTorch's state_dict() at
+// the end of a run: the same keys, except those PyTorch holds a function in
+// ("<other>" in the golden file), and the same values.
+func checkState(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		g, ok := got[k]
+		if w == "<other>" {
+			if ok && g != nil {
+				t.Errorf("state %q: gograd writes %v where PyTorch keeps a function", k, g)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("state: no %q (PyTorch: %v)", k, w)
+			continue
+		}
+		if err := sameJSON(g, w); err != nil {
+			t.Errorf("state %q: %v", k, err)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("state: %q, which PyTorch does not have", k)
+		}
+	}
+}
+
+// sameJSON compares a state dict value with one decoded from JSON: numbers
+// within the golden tolerance, lists and maps element by element.
+func sameJSON(got, want any) error {
+	switch w := want.(type) {
+	case float64:
+		var g float64
+		switch x := got.(type) {
+		case float64:
+			g = x
+		case int:
+			g = float64(x)
+		default:
+			return fmt.Errorf("got %v (%T), want %v", got, got, want)
+		}
+		if !closeTo([]float64{g}, []float64{w}) && !(math.IsInf(g, 0) && g == w) {
+			return fmt.Errorf("got %v, want %v", g, w)
+		}
+	case []any:
+		var gs []any
+		switch x := got.(type) {
+		case []float64:
+			for _, v := range x {
+				gs = append(gs, v)
+			}
+		case []int:
+			for _, v := range x {
+				gs = append(gs, v)
+			}
+		case []any:
+			gs = x
+		default:
+			return fmt.Errorf("got %v (%T), want the list %v", got, got, want)
+		}
+		if len(gs) != len(w) {
+			return fmt.Errorf("got %v, want %v", got, want)
+		}
+		for i := range w {
+			if err := sameJSON(gs[i], w[i]); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Errorf("got %v (%T), want a map", got, got)
+		}
+		for k := range w {
+			if err := sameJSON(g[k], w[k]); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		if len(g) != len(w) {
+			return fmt.Errorf("keys of %v, want those of %v", g, w)
+		}
+	case string:
+		if g, ok := got.(float64); ok && (w == "inf" && math.IsInf(g, 1) || w == "-inf" && math.IsInf(g, -1)) {
+			return nil
+		}
+		if got != want {
+			return fmt.Errorf("got %v (%T), want %v (%T)", got, got, want, want)
+		}
+	default:
+		if got != want {
+			return fmt.Errorf("got %v (%T), want %v (%T)", got, got, want, want)
+		}
+	}
+	return nil
 }
