@@ -234,3 +234,20 @@ func signed[T float32 | float64](g T, maximize bool) T {
 	}
 	return g
 }
+
+// Every optimizer is an Optimizer (but LBFGS, whose Step takes a closure), is
+// Stateful and has Groups; those with a momentum or betas have MomentumGroups.
+var (
+	_ = []interface {
+		Optimizer
+		Stateful
+		Groups
+	}{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil), (*RAdam)(nil),
+		(*RMSprop)(nil), (*Adagrad)(nil), (*Adadelta)(nil), (*ASGD)(nil), (*Rprop)(nil)}
+	_ = []MomentumGroups{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil),
+		(*RAdam)(nil), (*RMSprop)(nil)}
+	_ = []interface {
+		Stateful
+		Groups
+	}{(*LBFGS)(nil)}
+)

@@ -394,3 +394,12 @@ func perGroup(op, name string, opt optim.Groups, vs []float64) []float64 {
 	fail(op, "expected %d values for %s, got %d", n, name, len(vs))
 	return nil
 }
+
+// Every scheduler is optim.Stateful.
+var (
+	_ = []Scheduler{(*StepLR)(nil), (*MultiStepLR)(nil), (*ExponentialLR)(nil), (*CosineAnnealingLR)(nil),
+		(*CosineAnnealingWarmRestarts)(nil), (*CyclicLR)(nil), (*OneCycleLR)(nil), (*LinearLR)(nil),
+		(*ConstantLR)(nil), (*PolynomialLR)(nil), (*LambdaLR)(nil), (*MultiplicativeLR)(nil),
+		(*SequentialLR)(nil), (*ChainedScheduler)(nil)}
+	_ optim.Stateful = (*ReduceLROnPlateau)(nil)
+)
