@@ -87,13 +87,14 @@ func (a *Adadelta) Step() {
 }
 
 func adadelta[T float32 | float64](p, g, v, u []T, o *AdadeltaOptions) {
-	rho, omr := T(o.Rho), 1-o.Rho
+	rho, omr := T(o.Rho), T(1-o.Rho)
 	eps, wd, negLR := T(o.Eps), coef[T](o.WeightDecay), coef[T](-o.LR)
+	maximize, decay := o.Maximize, o.WeightDecay != 0
 	n := len(p)
 	g, v, u = g[:n], v[:n], u[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
-		if o.WeightDecay != 0 {
+		gi := signed(g[i], maximize)
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		v[i] = addcmul(T(v[i]*rho), omr, gi, gi)

@@ -93,14 +93,15 @@ func (a *Adagrad) Step() {
 
 func adagrad[T float32 | float64](p, g, sum []T, clr float64, o *AdagradOptions) {
 	eps, wd := T(o.Eps), coef[T](o.WeightDecay)
+	negCLR, maximize, decay := T(-clr), o.Maximize, o.WeightDecay != 0
 	n := len(p)
 	g, sum = g[:n], sum[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
-		if o.WeightDecay != 0 {
+		gi := signed(g[i], maximize)
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		sum[i] = addcmul(sum[i], 1, gi, gi)
-		p[i] = addcdiv(p[i], -clr, gi, sqrt(sum[i])+eps)
+		p[i] = addcdiv(p[i], negCLR, gi, sqrt(sum[i])+eps)
 	}
 }

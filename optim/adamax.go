@@ -90,16 +90,17 @@ func (a *Adamax) Step() {
 func adamax[T float32 | float64](p, g, m, u []T, clr float64, o *AdamaxOptions) {
 	b1, omb1 := T(o.Betas[0]), coef[T](1-o.Betas[0])
 	b2, eps, wd := T(o.Betas[1]), T(o.Eps), coef[T](o.WeightDecay)
+	negCLR, maximize, decay := T(-clr), o.Maximize, o.WeightDecay != 0
 	n := len(p)
 	g, m, u = g[:n], m[:n], u[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
-		if o.WeightDecay != 0 {
+		gi := signed(g[i], maximize)
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		m[i] = fmaC(gi, omb1, T(m[i]*b1))
 		u[i] = max(T(u[i]*b2), T(abs(gi)+eps))
-		p[i] = addcdiv(p[i], -clr, m[i], u[i])
+		p[i] = addcdiv(p[i], negCLR, m[i], u[i])
 	}
 }
 

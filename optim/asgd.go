@@ -108,16 +108,17 @@ func (a *ASGD) Step() {
 
 func asgd[T float32 | float64](p, g, ax []T, eta, mu float64, o *ASGDOptions) {
 	decay, negEta, wd := T(1-o.Lambd*eta), coef[T](-eta), coef[T](o.WeightDecay)
+	maximize, weightDecay, average, muT := o.Maximize, o.WeightDecay != 0, mu != 1, T(mu)
 	n := len(p)
 	g, ax = g[:n], ax[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
-		if o.WeightDecay != 0 {
+		gi := signed(g[i], maximize)
+		if weightDecay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		p[i] = fmaC(gi, negEta, T(p[i]*decay))
-		if mu != 1 {
-			ax[i] += T((p[i] - ax[i]) * T(mu))
+		if average {
+			ax[i] += T((p[i] - ax[i]) * muT)
 		} else {
 			ax[i] = p[i]
 		}

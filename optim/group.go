@@ -172,6 +172,13 @@ func (b *base[O]) Momentum(i int) (float64, bool) {
 	return *b.kind.momentum(&b.groups[i].opts), true
 }
 
+// HasBetas reports whether the optimizer's momentum is β1 of its betas (the
+// Adam family), as PyTorch's schedulers check "betas" in optimizer.defaults.
+func (b *base[O]) HasBetas() bool {
+	_, ok := b.kind.dict(b.defaults)["betas"]
+	return ok
+}
+
 // SetMomentum sets the momentum of group i (β1 for the Adam family), as a
 // cyclic scheduler does. It panics if i is out of range or the optimizer has
 // no momentum.

@@ -119,19 +119,20 @@ type nadamCoef struct {
 
 func nadam[T float32 | float64](p, g, m, v []T, c *nadamCoef, o *NAdamOptions) {
 	b1, omb1 := T(o.Betas[0]), coef[T](1-o.Betas[0])
-	b2, omb2 := T(o.Betas[1]), 1-o.Betas[1]
+	b2, omb2 := T(o.Betas[1]), T(1-o.Betas[1])
 	eps, wd, bc2 := T(o.Eps), coef[T](o.WeightDecay), T(c.bc2)
+	gradC, avgC, decay := T(c.gradC), T(c.avgC), o.WeightDecay != 0
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
 	for i := range p {
 		gi := g[i]
-		if o.WeightDecay != 0 {
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		m[i] = fmaC(gi, omb1, T(m[i]*b1))
 		v[i] = addcmul(T(v[i]*b2), omb2, gi, gi)
 		d := sqrt(T(v[i]/bc2)) + eps
-		p[i] = addcdiv(p[i], c.gradC, gi, d)
-		p[i] = addcdiv(p[i], c.avgC, m[i], d)
+		p[i] = addcdiv(p[i], gradC, gi, d)
+		p[i] = addcdiv(p[i], avgC, m[i], d)
 	}
 }

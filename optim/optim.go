@@ -1,12 +1,14 @@
-// Package optim holds gograd's optimizers, the counterpart of torch.optim: SGD
-// (with momentum, dampening, Nesterov momentum and weight decay), Adam (with
-// AMSGrad and L2 weight decay) and AdamW (with decoupled weight decay).
+// Package optim holds gograd's optimizers, the counterpart of torch.optim: SGD,
+// Adam, AdamW, Adamax, NAdam, RAdam, RMSprop, Adagrad, Adadelta, ASGD, Rprop
+// and LBFGS, each with every option torch.optim 1.13 has. Learning-rate
+// schedulers are in optim/sched.
 //
 // # Overview
 //
-// An optimizer holds a list of parameters. Step updates each parameter from the
-// gradient that Backward left in its Grad; ZeroGrad clears the gradients before
-// the next backward pass:
+// An optimizer holds parameter groups: lists of parameters, each with its own
+// options. The constructor makes the first group; AddParamGroup adds more.
+// Step updates each parameter from the gradient that Backward left in its
+// Grad; ZeroGrad clears the gradients before the next backward pass:
 //
 //	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
 //	for range steps {
@@ -16,32 +18,43 @@
 //		opt.Step()
 //	}
 //
+// LBFGS's Step takes a closure that re-evaluates the loss, as PyTorch's does.
+//
+// StateDict returns an optimizer's state in PyTorch's layout (per-parameter
+// state by index, then param_groups) and LoadStateDict restores it, so a run
+// can be checkpointed and resumed exactly (see Stateful).
+//
 // # Matching PyTorch
 //
 // Each Step follows torch.optim 1.13's single-tensor (for-loop) implementation
 // formula for formula, in the parameter's own precision and in PyTorch's order of
 // rounding, including which operations PyTorch fuses into one multiply-add: a
-// float64 model trained here agrees with PyTorch's to about 1e-15 relative, a
-// float32 model to a few float32 ulps (the gradients themselves differ that much,
-// since matrix products sum in a different order). The golden tests in this
-// package check every parameter after every step against PyTorch.
+// float64 model trained here agrees with PyTorch's to about 1e-14 relative, a
+// float32 model to a few float32 ulps (float32 add-with-alpha is a multiply
+// then an add here, within an ulp of PyTorch's fused result). State that PyTorch keeps in float32 tensors whatever the
+// parameter's dtype (NAdam's μ product, ASGD's η and μ) is rounded to float32
+// here too. The golden tests in this package check every parameter and every
+// state entry against PyTorch, step after step.
 //
 // # Invariants
 //
 // Step changes parameters in place without recording anything for autograd, and
-// allocates nothing after a parameter's first step: state (momentum buffers,
-// moment estimates) is allocated at the first step that parameter has a gradient,
-// as in PyTorch, and kept. Parameters whose Grad is nil are skipped, and their
-// state does not advance. Float32 and float64 parameters may be mixed.
+// allocates nothing after a parameter's first step (LBFGS excepted): state
+// (momentum buffers, moment estimates) is allocated at the first step that
+// parameter has a gradient, as in PyTorch, and kept (Adagrad's at
+// construction, as in PyTorch). Parameters whose Grad is nil are skipped, and
+// their state does not advance. Float32 and float64 parameters may be mixed.
 //
 // # Panics
 //
 // Invalid options (a negative learning rate, Nesterov momentum without momentum,
 // a beta outside [0, 1)) and invalid parameter lists (empty, a non-leaf, an int64
-// tensor, the same tensor twice) panic in the constructor with a *tensor.Error
-// whose Pkg is "optim", with PyTorch's message where it has one; tensor.Maybe turns
-// such panics into an error. Step panics the same way if a gradient's dtype
-// differs from its parameter's.
+// tensor, the same tensor twice or in two groups) panic in the constructor and
+// AddParamGroup with a *tensor.Error whose Pkg is "optim", with PyTorch's
+// message where it has one; tensor.Maybe turns such panics into an error. Step
+// panics the same way if a gradient's dtype differs from its parameter's.
+// LoadStateDict returns an error for a state dict that does not fit, and
+// changes nothing then.
 package optim
 
 import (
@@ -100,6 +113,8 @@ type MomentumGroups interface {
 	Momentum(i int) (float64, bool)
 	// SetMomentum sets group i's momentum.
 	SetMomentum(i int, m float64)
+	// HasBetas reports whether the momentum is β1 of betas (the Adam family).
+	HasBetas() bool
 }
 
 func fail(op, format string, args ...any) {
@@ -202,14 +217,14 @@ func f64s(t *tensor.Tensor) []float64 {
 
 // addcmul returns self + value·a·b as torch's addcmul rounds it: value·a
 // rounded, then a multiply-add (see fma).
-func addcmul[T float32 | float64](self T, value float64, a, b T) T {
-	return fma(T(T(value)*a), b, self)
+func addcmul[T float32 | float64](self, value, a, b T) T {
+	return fma(T(value*a), b, self)
 }
 
 // addcdiv returns self + value·a/b as torch's addcdiv rounds it:
 // self + (value·a)/b, each step rounded.
-func addcdiv[T float32 | float64](self T, value float64, a, b T) T {
-	return self + T(T(value)*a)/b
+func addcdiv[T float32 | float64](self, value, a, b T) T {
+	return self + T(value*a)/b
 }
 
 // signed returns -g when maximize is set, else g.
@@ -219,3 +234,20 @@ func signed[T float32 | float64](g T, maximize bool) T {
 	}
 	return g
 }
+
+// Every optimizer is an Optimizer (but LBFGS, whose Step takes a closure), is
+// Stateful and has Groups; those with a momentum or betas have MomentumGroups.
+var (
+	_ = []interface {
+		Optimizer
+		Stateful
+		Groups
+	}{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil), (*RAdam)(nil),
+		(*RMSprop)(nil), (*Adagrad)(nil), (*Adadelta)(nil), (*ASGD)(nil), (*Rprop)(nil)}
+	_ = []MomentumGroups{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil),
+		(*RAdam)(nil), (*RMSprop)(nil)}
+	_ = []interface {
+		Stateful
+		Groups
+	}{(*LBFGS)(nil)}
+)

@@ -93,20 +93,21 @@ type radamCoef struct{ bc1, bc2, rect float64 }
 
 func radam[T float32 | float64](p, g, m, v []T, c *radamCoef, o *RAdamOptions) {
 	b1, omb1 := T(o.Betas[0]), coef[T](1-o.Betas[0])
-	b2, omb2 := T(o.Betas[1]), 1-o.Betas[1]
+	b2, omb2 := T(o.Betas[1]), T(1-o.Betas[1])
 	eps, wd, bc1, lr := T(o.Eps), coef[T](o.WeightDecay), T(c.bc1), T(o.LR)
 	bc2Sqrt, rect := T(math.Sqrt(c.bc2)), T(c.rect)
+	decay, rectify := o.WeightDecay != 0, c.rect != 0
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
 	for i := range p {
 		gi := g[i]
-		if o.WeightDecay != 0 {
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		m[i] = fmaC(gi, omb1, T(m[i]*b1))
 		v[i] = addcmul(T(v[i]*b2), omb2, gi, gi)
 		u := T(T(m[i]/bc1) * lr)
-		if c.rect != 0 {
+		if rectify {
 			// Python's float / tensor is tensor.reciprocal() * float.
 			adaptive := T(T(1/(sqrt(v[i])+eps)) * bc2Sqrt)
 			u = T(T(u*adaptive) * rect)

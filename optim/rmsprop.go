@@ -119,29 +119,31 @@ func (r *RMSprop) Step() {
 }
 
 func rmsprop[T float32 | float64](p, g, v, buf, gavg []T, o *RMSpropOptions) {
-	alpha, oma := T(o.Alpha), 1-o.Alpha
+	alpha, oma := T(o.Alpha), T(1-o.Alpha)
 	eps, wd, mom, negLR := T(o.Eps), coef[T](o.WeightDecay), T(o.Momentum), coef[T](-o.LR)
+	negLRT, maximize, decay := T(-o.LR), o.Maximize, o.WeightDecay != 0
+	centered, momentum := o.Centered, o.Momentum > 0
 	n := len(p)
 	g, v = g[:n], v[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
-		if o.WeightDecay != 0 {
+		gi := signed(g[i], maximize)
+		if decay {
 			gi = fmaC(p[i], wd, gi)
 		}
 		v[i] = addcmul(T(v[i]*alpha), oma, gi, gi)
 		var d T
-		if o.Centered {
-			gavg[i] = fmaC(gi, coef[T](oma), T(gavg[i]*alpha))
+		if centered {
+			gavg[i] = fmaC(gi, float64(oma), T(gavg[i]*alpha))
 			d = sqrt(addcmul(v[i], -1, gavg[i], gavg[i]))
 		} else {
 			d = sqrt(v[i])
 		}
 		d += eps
-		if o.Momentum > 0 {
+		if momentum {
 			buf[i] = addcdiv(T(buf[i]*mom), 1, gi, d)
 			p[i] = fmaC(buf[i], negLR, p[i])
 		} else {
-			p[i] = addcdiv(p[i], -o.LR, gi, d)
+			p[i] = addcdiv(p[i], negLRT, gi, d)
 		}
 	}
 }

@@ -90,10 +90,11 @@ func (r *Rprop) Step() {
 func rprop[T float32 | float64](p, g, prev, size []T, o *RpropOptions) {
 	etaMinus, etaPlus := T(o.Etas[0]), T(o.Etas[1])
 	lo, hi := T(o.StepSizes[0]), T(o.StepSizes[1])
+	maximize := o.Maximize
 	n := len(p)
 	g, prev, size = g[:n], prev[:n], size[:n]
 	for i := range p {
-		gi := signed(g[i], o.Maximize)
+		gi := signed(g[i], maximize)
 		var factor T = 1
 		switch s := gi * prev[i]; {
 		case s > 0:

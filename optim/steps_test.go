@@ -251,6 +251,10 @@ func TestDefaultsMatchTorch(t *testing.T) {
 // writes some hyperparameters as ints), everything else exactly.
 func sameValue(got, want any, rtol, atol float64) error {
 	switch w := want.(type) {
+	case []float64:
+		return sameValue(got, toAny(w), rtol, atol)
+	case []int:
+		return sameValue(got, toAny(w), rtol, atol)
 	case *tensor.Tensor:
 		g, ok := got.(*tensor.Tensor)
 		if !ok {
@@ -278,13 +282,9 @@ func sameValue(got, want any, rtol, atol float64) error {
 		var gs []any
 		switch g := got.(type) {
 		case []float64:
-			for _, x := range g {
-				gs = append(gs, x)
-			}
+			gs = toAny(g)
 		case []int:
-			for _, x := range g {
-				gs = append(gs, x)
-			}
+			gs = toAny(g)
 		case []any:
 			gs = g
 		default:
@@ -317,6 +317,14 @@ func sameValue(got, want any, rtol, atol float64) error {
 		}
 	}
 	return nil
+}
+
+func toAny[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 func sameKeys(got, want map[string]any) error {

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 
@@ -84,7 +85,12 @@ func (s *SequentialLR) StateDict() map[string]any { return dictOf(s.fields()) }
 
 // LoadStateDict replaces the state, the schedulers' included, with sd's.
 func (s *SequentialLR) LoadStateDict(sd map[string]any) error {
-	return loadFields(sd, s.fields(), s.opt.NumParamGroups())
+	return loadFields(sd, s.fields(), s.opt.NumParamGroups(), func() error {
+		if len(s.milestones) != len(s.scheds)-1 {
+			return fmt.Errorf("%d milestones for %d schedulers", len(s.milestones), len(s.scheds))
+		}
+		return nil
+	})
 }
 
 func (s *SequentialLR) fields() []field {
@@ -151,7 +157,7 @@ func (s *ChainedScheduler) StateDict() map[string]any { return dictOf(s.fields()
 
 // LoadStateDict replaces the state, the schedulers' included, with sd's.
 func (s *ChainedScheduler) LoadStateDict(sd map[string]any) error {
-	return loadFields(sd, s.fields(), s.opt.NumParamGroups())
+	return loadFields(sd, s.fields(), s.opt.NumParamGroups(), nil)
 }
 
 func (s *ChainedScheduler) fields() []field {

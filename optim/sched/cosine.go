@@ -60,6 +60,8 @@ func (s *CosineAnnealingLR) closedForm() ([]float64, bool) {
 	return s.fromBase(func(b float64) float64 { return m + (b-m)*(1+math.Cos(math.Pi*e/t))/2 }), true
 }
 
+func (s *CosineAnnealingLR) validate() error { return positive("T_max", s.tMax) }
+
 func (s *CosineAnnealingLR) fields() []field {
 	return []field{{"T_max", &s.tMax}, {"eta_min", &s.etaMin}}
 }
@@ -177,6 +179,16 @@ func intPow(x, n int) int {
 		r *= x
 	}
 	return r
+}
+
+func (s *CosineAnnealingWarmRestarts) validate() error {
+	if err := positive("T_0", s.t0); err != nil {
+		return err
+	}
+	if err := positive("T_i", s.tI); err != nil {
+		return err
+	}
+	return positive("T_mult", s.tMult)
 }
 
 func (s *CosineAnnealingWarmRestarts) fields() []field {

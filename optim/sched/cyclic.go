@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gograd/gograd/optim"
@@ -159,11 +160,31 @@ func (s *CyclicLR) lr() []float64 {
 	return lrs
 }
 
+func (s *CyclicLR) validate() error {
+	n := len(s.baseLRs)
+	if len(s.maxLRs) != n || s.cycleMomentum && (s.mom == nil || len(s.baseMomentums) != n || len(s.maxMomentum) != n) {
+		return fmt.Errorf("max_lrs, base_momentums or max_momentums do not fit %d groups, or cycle_momentum is set for an optimizer without momentum", n)
+	}
+	switch s.mode {
+	case "triangular", "triangular2", "exp_range":
+	default:
+		if s.scaleFn == nil {
+			return fmt.Errorf("mode %q is invalid and there is no ScaleFn", s.mode)
+		}
+	}
+	return nil
+}
+
+// fields lists CyclicLR's entries; "_scale_fn_ref" and "_scale_fn_custom",
+// which hold functions in PyTorch, are written as nil.
 func (s *CyclicLR) fields() []field {
-	return []field{{"max_lrs", &s.maxLRs}, {"total_size", &s.totalSize}, {"step_ratio", &s.stepRatio},
+	fs := []field{{"max_lrs", &s.maxLRs}, {"total_size", &s.totalSize}, {"step_ratio", &s.stepRatio},
 		{"mode", &s.mode}, {"gamma", &s.gamma}, {"scale_mode", &s.scaleMode},
-		{"cycle_momentum", &s.cycleMomentum}, {"base_momentums", &s.baseMomentums},
-		{"max_momentums", &s.maxMomentum}}
+		{"cycle_momentum", &s.cycleMomentum}, {"_scale_fn_ref", constant{nil}}, {"_scale_fn_custom", constant{nil}}}
+	if s.cycleMomentum {
+		fs = append(fs, field{"base_momentums", &s.baseMomentums}, field{"max_momentums", &s.maxMomentum})
+	}
+	return fs
 }
 
 // OneCycleLROptions configures OneCycleLR.
@@ -322,6 +343,62 @@ func (s *OneCycleLR) lr() []float64 {
 	return lrs
 }
 
+func (s *OneCycleLR) validate() error {
+	if s.cycleMomentum && s.mom == nil {
+		return fmt.Errorf("cycle_momentum is set for an optimizer without momentum")
+	}
+	return positive("total_steps", s.totalSteps)
+}
+
+// fields lists OneCycleLR's entries; "anneal_func", a function in PyTorch,
+// is left out: the annealing strategy stays the one the scheduler was made
+// with, as LambdaLR's functions do.
 func (s *OneCycleLR) fields() []field {
-	return []field{{"total_steps", &s.totalSteps}, {"cycle_momentum", &s.cycleMomentum}}
+	fs := []field{{"total_steps", &s.totalSteps}, {"cycle_momentum", &s.cycleMomentum},
+		{"_schedule_phases", (*phases)(&s.phases)}}
+	if s.cycleMomentum {
+		fs = append(fs, field{"use_beta1", constant{s.mom.HasBetas()}})
+	}
+	return fs
+}
+
+// phases is the field of OneCycleLR's phases, written as PyTorch's list of
+// dicts.
+type phases []phase
+
+func (ps *phases) dict() any {
+	out := make([]any, len(*ps))
+	for i, p := range *ps {
+		out[i] = map[string]any{"end_step": p.end, "start_lr": p.startLR, "end_lr": p.endLR,
+			"start_momentum": p.startMomentum, "end_momentum": p.endMo}
+	}
+	return out
+}
+
+func (ps *phases) load(v any) error {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return fmt.Errorf("a %T, not a list of phases", v)
+	}
+	out := make([]phase, len(list))
+	for i, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return fmt.Errorf("phase %d is a %T", i, x)
+		}
+		fs := []field{{"end_step", &out[i].end}, {"start_lr", &out[i].startLR}, {"end_lr", &out[i].endLR},
+			{"start_momentum", &out[i].startMomentum}, {"end_momentum", &out[i].endMo}}
+		if err := setFields(m, fs, 0); err != nil {
+			return fmt.Errorf("phase %d: %w", i, err)
+		}
+		for _, key := range []string{out[i].startLR, out[i].endLR, out[i].startMomentum, out[i].endMo} {
+			switch key {
+			case "initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum":
+			default:
+				return fmt.Errorf("phase %d names %q", i, key)
+			}
+		}
+	}
+	*ps = out
+	return nil
 }

@@ -1,6 +1,8 @@
 package sched
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 
@@ -152,14 +154,13 @@ func (s *ReduceLROnPlateau) StateDict() map[string]any { return dictOf(s.fields(
 // LoadStateDict replaces the state with sd's. It returns an error, and
 // changes nothing, if an entry is missing, mistyped, or a mode is unknown.
 func (s *ReduceLROnPlateau) LoadStateDict(sd map[string]any) error {
-	fs := s.fields()
-	saved := dictOf(fs)
-	if err := loadFields(sd, fs, s.opt.NumParamGroups()); err != nil {
-		return err
-	}
-	if msg := s.checkModes(); msg != "" {
-		_ = setFields(saved, fs, s.opt.NumParamGroups())
-		return errorf("sched: ReduceLROnPlateau.LoadStateDict: %s", msg)
-	}
-	return nil
+	return loadFields(sd, s.fields(), s.opt.NumParamGroups(), func() error {
+		if msg := s.checkModes(); msg != "" {
+			return errors.New(msg)
+		}
+		if len(s.minLRs) != s.opt.NumParamGroups() {
+			return fmt.Errorf("%d min_lrs for %d parameter groups", len(s.minLRs), s.opt.NumParamGroups())
+		}
+		return nil
+	})
 }

@@ -204,7 +204,11 @@ func (b *base) StateDict() map[string]any { return dictOf(b.allFields()) }
 // optimizer's state dict for them). It returns an error, and changes nothing,
 // if an entry is missing or has the wrong type or length.
 func (b *base) LoadStateDict(sd map[string]any) error {
-	return loadFields(sd, b.allFields(), b.opt.NumParamGroups())
+	var check func() error
+	if v, ok := b.self.(interface{ validate() error }); ok {
+		check = v.validate
+	}
+	return loadFields(sd, b.allFields(), b.opt.NumParamGroups(), check)
 }
 
 // field is one entry of a state dict and the variable it comes from: a
@@ -241,19 +245,32 @@ func dictOf(fs []field) map[string]any {
 			d[f.key] = list
 		case constant:
 			d[f.key] = p.v
+		case custom:
+			d[f.key] = p.dict()
 		}
 	}
 	return d
 }
 
+// custom is a field that writes and reads itself.
+type custom interface {
+	dict() any
+	load(v any) error
+}
+
 // statefuls is a field holding nested schedulers' state dicts, as a list.
 type statefuls []optim.Stateful
 
-// loadFields sets each field from sd, checking types and that per-group lists
-// have n entries; on error it restores every field.
-func loadFields(sd map[string]any, fs []field, n int) error {
+// loadFields sets each field from sd, checking types, that per-group lists
+// have n entries and, if check is not nil, what check checks; on error it
+// restores every field.
+func loadFields(sd map[string]any, fs []field, n int, check func() error) error {
 	saved := dictOf(fs)
-	if err := setFields(sd, fs, n); err != nil {
+	err := setFields(sd, fs, n)
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
 		if rerr := setFields(saved, fs, n); rerr != nil {
 			panic(rerr) // restoring what dictOf wrote cannot fail
 		}
@@ -315,6 +332,10 @@ func setFields(sd map[string]any, fs []field, n int) error {
 				return bad
 			}
 			*p = slices.Clone(x)
+		case custom:
+			if err := p.load(v); err != nil {
+				return fmt.Errorf("%q: %w", f.key, err)
+			}
 		case statefuls:
 			x, ok := v.([]any)
 			if !ok || len(x) != len(p) {
@@ -374,4 +395,11 @@ func perGroup(op, name string, opt optim.Groups, vs []float64) []float64 {
 	return nil
 }
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+// Every scheduler is optim.Stateful.
+var (
+	_ = []Scheduler{(*StepLR)(nil), (*MultiStepLR)(nil), (*ExponentialLR)(nil), (*CosineAnnealingLR)(nil),
+		(*CosineAnnealingWarmRestarts)(nil), (*CyclicLR)(nil), (*OneCycleLR)(nil), (*LinearLR)(nil),
+		(*ConstantLR)(nil), (*PolynomialLR)(nil), (*LambdaLR)(nil), (*MultiplicativeLR)(nil),
+		(*SequentialLR)(nil), (*ChainedScheduler)(nil)}
+	_ optim.Stateful = (*ReduceLROnPlateau)(nil)
+)

@@ -2,8 +2,14 @@ package sched
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gograd/gograd/optim"
@@ -26,6 +32,7 @@ type golden struct {
 		Epochs  []float64
 		LRs     [][]float64 `json:"lrs"`
 		Momenta [][]float64
+		State   map[string]any
 	}
 }
 
@@ -239,6 +246,11 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("no Go scheduler for run %s", r.Name)
 			}
 			opt, s := setup(r.Name)
+			defer func() {
+				if !t.Failed() {
+					checkState(t, s.(optim.Stateful).StateDict(), r.State)
+				}
+			}()
 			var opt2 optimizer
 			var s2 any
 			n := len(r.LRs) - 1
@@ -285,4 +297,215 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostile returns values to put where they do not belong.
+func hostile(r *rand.Rand) any {
+	vals := []any{nil, "x", -1, 0, 7, 1 << 40, -3.5, math.NaN(), math.Inf(1), true, "max", "exp_range",
+		[]int{0, 0}, []int{}, []int{5, 1}, []float64{1}, []float64{}, []any{}, []any{nil, "y"}, []any{map[string]any{}},
+		map[string]any{}}
+	return vals[r.IntN(len(vals))]
+}
+
+// mutate deletes or replaces one entry of sd, or of a nested scheduler's.
+func mutate(r *rand.Rand, sd map[string]any) string {
+	if list, ok := sd["_schedulers"].([]any); ok && r.IntN(2) == 0 {
+		i := r.IntN(len(list))
+		return fmt.Sprintf("_schedulers[%d]/", i) + mutate(r, list[i].(map[string]any))
+	}
+	keys := slices.Sorted(maps.Keys(sd))
+	k := keys[r.IntN(len(keys))]
+	if r.IntN(3) == 0 {
+		delete(sd, k)
+		return "delete " + k
+	}
+	sd[k] = hostile(r)
+	return fmt.Sprintf("%s = %v", k, sd[k])
+}
+
+// copyDict returns a deep copy of a scheduler's state dict.
+func copyDict(sd map[string]any) map[string]any {
+	out := make(map[string]any, len(sd))
+	for k, v := range sd {
+		switch v := v.(type) {
+		case []float64:
+			out[k] = slices.Clone(v)
+		case []int:
+			out[k] = slices.Clone(v)
+		case []any:
+			list := make([]any, len(v))
+			for i, x := range v {
+				if m, ok := x.(map[string]any); ok {
+					list[i] = copyDict(m)
+				} else {
+					list[i] = x
+				}
+			}
+			out[k] = list
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TestLoadStateDictHostile loads hundreds of corrupted state dicts into each
+// scheduler: LoadStateDict must never panic, and must leave the scheduler as
+// it was when it returns an error; after a load it accepts, Step may panic
+// only with a *tensor.Error (OneCycleLR stepped past its end), never with a
+// runtime error.
+func TestLoadStateDictHostile(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, name := range slices.Sorted(maps.Keys(schedulers)) {
+		if strings.HasSuffix(name, "_epochs") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			opt, s := setup(name)
+			st := s.(interface {
+				optim.Stateful
+				LastLR() []float64
+			})
+			g := &golden{Metrics: make([]float64, 10)}
+			for i := range 5 {
+				stepRun(g, name, opt, s, i, nil)
+			}
+			good := st.StateDict()
+			refused := 0
+			for range 300 {
+				sd := copyDict(good)
+				what := mutate(r, sd)
+				before := st.StateDict()
+				var err error
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							t.Fatalf("LoadStateDict panicked after %s: %v", what, p)
+						}
+					}()
+					err = st.LoadStateDict(sd)
+				}()
+				if err != nil {
+					refused++
+					if after := st.StateDict(); !reflect.DeepEqual(after, before) {
+						t.Fatalf("a failed LoadStateDict (%s: %v) changed the state:\n%v\n%v", what, err, after, before)
+					}
+					continue
+				}
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							if _, ok := p.(*tensor.Error); !ok {
+								t.Fatalf("Step after loading (%s) panicked: %v", what, p)
+							}
+						}
+					}()
+					stepRun(g, name, opt, s, 0, nil)
+				}()
+				if err := st.LoadStateDict(good); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if refused < 50 {
+				t.Errorf("only %d of 300 corrupted state dicts refused", refused)
+			}
+		})
+	}
+}
+
+// checkState compares a scheduler's StateDict with PyTorch's state_dict() at
+// the end of a run: the same keys, except those PyTorch holds a function in
+// ("<other>" in the golden file), and the same values.
+func checkState(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		g, ok := got[k]
+		if w == "<other>" {
+			if ok && g != nil {
+				t.Errorf("state %q: gograd writes %v where PyTorch keeps a function", k, g)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("state: no %q (PyTorch: %v)", k, w)
+			continue
+		}
+		if err := sameJSON(g, w); err != nil {
+			t.Errorf("state %q: %v", k, err)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("state: %q, which PyTorch does not have", k)
+		}
+	}
+}
+
+// sameJSON compares a state dict value with one decoded from JSON: numbers
+// within the golden tolerance, lists and maps element by element.
+func sameJSON(got, want any) error {
+	switch w := want.(type) {
+	case float64:
+		var g float64
+		switch x := got.(type) {
+		case float64:
+			g = x
+		case int:
+			g = float64(x)
+		default:
+			return fmt.Errorf("got %v (%T), want %v", got, got, want)
+		}
+		if !closeTo([]float64{g}, []float64{w}) && !(math.IsInf(g, 0) && g == w) {
+			return fmt.Errorf("got %v, want %v", g, w)
+		}
+	case []any:
+		var gs []any
+		switch x := got.(type) {
+		case []float64:
+			for _, v := range x {
+				gs = append(gs, v)
+			}
+		case []int:
+			for _, v := range x {
+				gs = append(gs, v)
+			}
+		case []any:
+			gs = x
+		default:
+			return fmt.Errorf("got %v (%T), want the list %v", got, got, want)
+		}
+		if len(gs) != len(w) {
+			return fmt.Errorf("got %v, want %v", got, want)
+		}
+		for i := range w {
+			if err := sameJSON(gs[i], w[i]); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Errorf("got %v (%T), want a map", got, got)
+		}
+		for k := range w {
+			if err := sameJSON(g[k], w[k]); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		if len(g) != len(w) {
+			return fmt.Errorf("keys of %v, want those of %v", g, w)
+		}
+	case string:
+		if g, ok := got.(float64); ok && (w == "inf" && math.IsInf(g, 1) || w == "-inf" && math.IsInf(g, -1)) {
+			return nil
+		}
+		if got != want {
+			return fmt.Errorf("got %v (%T), want %v (%T)", got, got, want, want)
+		}
+	default:
+		if got != want {
+			return fmt.Errorf("got %v (%T), want %v (%T)", got, got, want, want)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -44,6 +45,16 @@ func (s *StepLR) lr() []float64 {
 
 func (s *StepLR) closedForm() ([]float64, bool) {
 	return s.fromBase(func(b float64) float64 { return b * pow(s.gamma, floorDiv(s.lastEpoch, s.stepSize)) }), true
+}
+
+func (s *StepLR) validate() error { return positive("step_size", s.stepSize) }
+
+// positive returns an error unless v > 0.
+func positive(name string, v int) error {
+	if v <= 0 {
+		return fmt.Errorf("%s is %d, not positive", name, v)
+	}
+	return nil
 }
 
 func (s *StepLR) fields() []field {
@@ -93,6 +104,13 @@ func (s *MultiStepLR) lr() []float64 {
 func (s *MultiStepLR) closedForm() ([]float64, bool) {
 	n := sort.Search(len(s.milestones), func(i int) bool { return s.milestones[i] > s.lastEpoch }) // bisect_right
 	return s.fromBase(func(b float64) float64 { return b * pow(s.gamma, n) }), true
+}
+
+func (s *MultiStepLR) validate() error {
+	if !sort.IntsAreSorted(s.milestones) {
+		return fmt.Errorf("milestones %v are not sorted", s.milestones)
+	}
+	return nil
 }
 
 func (s *MultiStepLR) fields() []field {
@@ -311,6 +329,16 @@ func lambdas(op string, opt optim.Groups, fns []func(int) float64) []func(int) f
 	return nil
 }
 
+func (s *LambdaLR) validate() error { return sameLen(len(s.baseLRs), len(s.fns)) }
+
+// sameLen returns an error unless the loaded base rates fit the functions.
+func sameLen(lrs, fns int) error {
+	if lrs != fns {
+		return fmt.Errorf("%d base_lrs for %d functions", lrs, fns)
+	}
+	return nil
+}
+
 func (s *LambdaLR) lr() []float64 {
 	lrs := make([]float64, len(s.baseLRs))
 	for i, b := range s.baseLRs {
@@ -338,6 +366,8 @@ func NewMultiplicativeLR(opt optim.Groups, fns ...func(epoch int) float64) *Mult
 	s.init(s, opt)
 	return s
 }
+
+func (s *MultiplicativeLR) validate() error { return sameLen(len(s.baseLRs), len(s.fns)) }
 
 func (s *MultiplicativeLR) lr() []float64 {
 	lrs := currentLRs(s.opt)

@@ -10,12 +10,15 @@ the groups' learning rates and momenta after construction and after each of
 STEPS optimizer.step(); scheduler.step() pairs. Runs named *_manual halve
 every group's rate by hand before step MANUAL, which the chainable forms carry
 on from. Runs named *_epochs call scheduler.step(epoch) with EPOCHS (PyTorch's
-deprecated closed-form path). Plateau runs pass METRICS[t] to step.
+deprecated closed-form path). Plateau runs pass METRICS[t] to step. "state" is
+the scheduler's state_dict() at the end, with values that are not plain data
+written as "<other>".
 """
 import json
 import math
 import os
 import warnings
+from collections import Counter
 
 import torch
 from torch.optim import lr_scheduler as S
@@ -105,6 +108,27 @@ def momenta(opt):
     return [g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups]
 
 
+def plain(v):
+    """v if it is a number, string, bool, None or a list of them (tuples as
+    lists, Counters as sorted lists with repeats, infinities as "inf" and
+    "-inf"), else the string "<other>"."""
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return v
+    if isinstance(v, Counter):
+        return sorted(v.elements())
+    if isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str, bool)) or x is None for x in v):
+        return list(v)
+    if isinstance(v, list) and all(isinstance(x, dict) for x in v):
+        return [{k: plain(y) for k, y in x.items()} for x in v]
+    return "<other>"
+
+
+def state(sched):
+    return {k: plain(v) for k, v in sched.state_dict().items()}
+
+
 def run(name, make_opt, make_sched):
     params = [torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(3))]
     opt = make_opt(params)
@@ -118,7 +142,7 @@ def run(name, make_opt, make_sched):
             sched.step(e)
             lrs.append(sched.get_last_lr())
             moms.append(momenta(opt))
-        return {"name": name, "epochs": epochs, "lrs": lrs, "momenta": moms}
+        return {"name": name, "epochs": epochs, "lrs": lrs, "momenta": moms, "state": state(sched)}
     for t in range(STEPS):
         opt.step()
         if name.endswith("_manual") and t + 1 == MANUAL:
@@ -131,7 +155,7 @@ def run(name, make_opt, make_sched):
             sched.step()
             lrs.append(sched.get_last_lr())
         moms.append(momenta(opt))
-    return {"name": name, "lrs": lrs, "momenta": moms}
+    return {"name": name, "lrs": lrs, "momenta": moms, "state": state(sched)}
 
 
 def main():
