@@ -47,9 +47,11 @@
 //	                            as an optimizer's "state"); map[int]any
 //	bytes                       []byte (loaded only)
 //
-// SaveObject writes []any as a tuple, so that it loads back as []any whatever
-// its items, and map[string]*tensor.Tensor as an OrderedDict, as PyTorch's
-// state dicts are. An empty dict loads as map[string]any.
+// SaveObject writes []int, []float64 and []any as lists, except a non-empty
+// []any of only ints or only floats, which it writes as a tuple (as PyTorch's
+// Adam betas are) so that every value loads back with its Go type; and
+// map[string]*tensor.Tensor as an OrderedDict, as PyTorch's state dicts are.
+// An empty dict loads as map[string]any, an empty list as []any.
 //
 // Tensors are gograd's dtypes: float32 and float64 storages load as such;
 // float16 and bfloat16 are widened to float32 (exactly); int64, int32, int16,

@@ -143,7 +143,7 @@ func storageBytes(t *tensor.Tensor) []byte {
 // the same Python values, with each tensor's storage as a persistent id.
 type pickler struct {
 	buf      bytes.Buffer
-	keys     map[*tensor.Tensor]int // storage key of each tensor written
+	keys     map[*tensor.Tensor]int // storage (and memo) key of each tensor written
 	storages []*tensor.Tensor
 }
 
@@ -205,15 +205,18 @@ func (p *pickler) emptyOrderedDict() {
 }
 
 // tensor writes torch._utils._rebuild_tensor_v2(storage, 0, size, stride,
-// False, OrderedDict()) with a storage of t's own (shared by the same tensor
-// written twice).
+// False, OrderedDict()) with a storage of t's own; the same tensor written
+// again is a reference to the first (through the pickle's memo), as pickle
+// writes one Python object met twice.
 func (p *pickler) tensor(t *tensor.Tensor) {
-	key, ok := p.keys[t]
-	if !ok {
-		key = len(p.storages)
-		p.keys[t] = key
-		p.storages = append(p.storages, t)
+	if key, ok := p.keys[t]; ok {
+		p.buf.WriteByte('j') // LONG_BINGET
+		p.buf.Write(binary.LittleEndian.AppendUint32(nil, uint32(key)))
+		return
 	}
+	key := len(p.storages)
+	p.keys[t] = key
+	p.storages = append(p.storages, t)
 	shape := t.Shape()
 	stride := make([]int, len(shape))
 	s := 1
@@ -235,6 +238,8 @@ func (p *pickler) tensor(t *tensor.Tensor) {
 	p.buf.WriteByte(0x89) // requires_grad=False
 	p.emptyOrderedDict()
 	p.buf.WriteString("tR")
+	p.buf.WriteByte('r') // LONG_BINPUT: memo key = storage key
+	p.buf.Write(binary.LittleEndian.AppendUint32(nil, uint32(key)))
 }
 
 // value writes v, one of the types the package documentation lists.
@@ -272,9 +277,13 @@ func (p *pickler) value(v any, depth int) error {
 		p.buf.WriteByte(']')
 		return list(p, v, depth)
 	case []any:
-		// A tuple, so that it loads back as []any even when its items are
-		// all ints or all floats (a list of those loads as []int or
-		// []float64).
+		// A list, except that a non-empty one of only ints or only floats
+		// is a tuple (as PyTorch's betas are), so that it loads back as []any
+		// rather than as []int or []float64.
+		if !numbers(v) {
+			p.buf.WriteByte(']')
+			return list(p, v, depth)
+		}
 		p.buf.WriteByte('(')
 		for _, x := range v {
 			if err := p.value(x, depth+1); err != nil {
@@ -298,6 +307,22 @@ func (p *pickler) value(v any, depth int) error {
 		return fmt.Errorf("a value of type %T cannot be saved", v)
 	}
 	return nil
+}
+
+// numbers reports whether v is non-empty and holds only ints or only float64s.
+func numbers(v []any) bool {
+	if len(v) == 0 {
+		return false
+	}
+	_, isInt := v[0].(int)
+	return all(v, func(x any) bool {
+		if isInt {
+			_, ok := x.(int)
+			return ok
+		}
+		_, ok := x.(float64)
+		return ok
+	})
 }
 
 // list appends the items of vs to the list just written.
