@@ -30,7 +30,7 @@
 // are checked against the records that hold them before anything is allocated,
 // a tensor's view must lie inside its storage, nesting is bounded, and the
 // tensors built may hold at most twice as many elements as the file has bytes
-// (or 16M elements for a small file).
+// (or 4M elements for a small file).
 //
 // # Values
 //

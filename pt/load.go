@@ -23,9 +23,10 @@ const (
 	maxDims   = 64        // dimensions of one tensor
 	maxDepth  = 200       // nesting of the loaded object
 	// minBudget is the element count a file may always build tensors of; above
-	// it, the tensors built may hold at most twice as many elements as the file
-	// has bytes (views that share a storage count each time).
-	minBudget = 1 << 24
+	// it (4M elements), the tensors built may hold at most twice as many
+	// elements as the file has bytes (views that share a storage count each
+	// time).
+	minBudget = 1 << 22
 )
 
 // storageKind describes a torch.*Storage class: its element size and the dtype
@@ -380,8 +381,8 @@ func readZip(r io.ReaderAt, size int64) (any, error) {
 		// A stored record must lie in the file; a compressed one is read
 		// into a buffer that grows with what it yields, so a record that
 		// claims more than its data fails without allocating the claim.
-		if f.Method == zip.Store && f.CompressedSize64 > uint64(size) {
-			return nil, fmt.Errorf("record %s claims %d bytes, more than the file's %d", name, f.CompressedSize64, size)
+		if f.Method == zip.Store && (f.CompressedSize64 != f.UncompressedSize64 || f.CompressedSize64 > uint64(size)) {
+			return nil, fmt.Errorf("record %s claims %d bytes (%d stored), more than the file's %d", name, f.UncompressedSize64, f.CompressedSize64, size)
 		}
 		rc, err := f.Open()
 		if err != nil {
