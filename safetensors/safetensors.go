@@ -13,13 +13,23 @@
 // model's weights, as torch.save(model.state_dict()) and
 // model.load_state_dict(torch.load(...)) do.
 //
+// # Dtypes
+//
+// F32, F64 and I64 load as tensors of those types; F16 and BF16 as float32
+// (exactly; ReadHalfAs(tensor.Float64) for float64); I32, I16, I8, U8 and BOOL
+// as int64. Write stores each tensor as its own dtype; WithDType stores float
+// tensors as F16 or BF16 (rounded to nearest even, as PyTorch's .half() and
+// .bfloat16()) and int64 tensors as a narrower integer type or BOOL.
+//
 // # Errors
 //
 // Bad files return an error, never a panic: a header that is not JSON, a dtype
-// gograd does not hold (F32, F64 and I64 are read), a shape that does not match
+// gograd does not read (complex, float8), a shape that does not match
 // its byte count, offsets that overlap, leave gaps or run past the end. Save writes
 // to a temporary file in the same directory and renames it, so a failed or
-// interrupted Save leaves no half-written file under the name.
+// interrupted Save leaves no half-written file under the name. A file that
+// torch.save wrote (.pt, .pth) is named as such, with the function that reads
+// it (pt.Load), instead of failing on a meaningless header length.
 package safetensors
 
 import (
@@ -35,6 +45,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gograd/gograd/tensor"
 )
@@ -53,29 +64,11 @@ type entry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// dtypes maps gograd's dtypes to their safetensors names and element sizes.
-var dtypes = map[tensor.DType]string{tensor.Float32: "F32", tensor.Float64: "F64", tensor.Int64: "I64"}
-
-func dtypeOf(name string) (tensor.DType, bool) {
-	for d, n := range dtypes {
-		if n == name {
-			return d, true
-		}
-	}
-	return 0, false
-}
-
-// elemSize returns the bytes per element of d.
-func elemSize(d tensor.DType) int64 {
-	if d == tensor.Float32 {
-		return 4
-	}
-	return 8
-}
-
 // Write writes tensors, and metadata if it is not empty, to w in the safetensors
-// format, in the order of their names.
-func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+// format, in the order of their names, each as its own dtype (F32, F64, I64)
+// unless WithDType says otherwise.
+func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string, opts ...Option) error {
+	o := collect(opts)
 	names := make([]string, 0, len(tensors))
 	for name := range tensors {
 		if name == metadataKey {
@@ -89,10 +82,16 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		header[metadataKey] = metadata
 	}
 	var offset int64
-	for _, name := range names {
+	as := make([]string, len(names))
+	for i, name := range names {
 		t := tensors[name]
-		n := int64(t.Numel()) * elemSize(t.DType())
-		header[name] = entry{DType: dtypes[t.DType()], Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
+		f, err := o.formatOf(name, t)
+		if err != nil {
+			return err
+		}
+		as[i] = f
+		n := int64(t.Numel()) * int64(formats[f].size)
+		header[name] = entry{DType: f, Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
 		offset += n
 	}
 	js, err := json.Marshal(header)
@@ -108,25 +107,9 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	bw.Write(js)
-	var buf [8]byte
-	for _, name := range names {
-		t := tensors[name]
-		switch t.DType() {
-		case tensor.Float32:
-			for _, v := range t.Float32s() {
-				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
-				bw.Write(buf[:4])
-			}
-		case tensor.Float64:
-			for _, v := range t.Float64s() {
-				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-				bw.Write(buf[:])
-			}
-		case tensor.Int64:
-			for _, v := range t.Int64s() {
-				binary.LittleEndian.PutUint64(buf[:], uint64(v))
-				bw.Write(buf[:])
-			}
+	for i, name := range names {
+		if err := encode(bw, tensors[name], as[i]); err != nil {
+			return fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -136,12 +119,18 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 }
 
 // Read reads a safetensors stream and returns its tensors by name, and its
-// metadata (nil if it has none).
-func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
-	var n uint64
-	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+// metadata (nil if it has none). F16 and BF16 tensors load as float32 (see
+// ReadHalfAs), integer and BOOL tensors as int64.
+func Read(r io.Reader, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
+	o := collect(opts)
+	var head [8]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: reading the header length: %w", unexpectedEOF(err))
 	}
+	if err := notSafetensors(head[:]); err != nil {
+		return nil, nil, err
+	}
+	n := binary.LittleEndian.Uint64(head[:])
 	if n > maxHeader {
 		return nil, nil, fmt.Errorf("safetensors: header length %d exceeds %d bytes", n, maxHeader)
 	}
@@ -189,7 +178,7 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 	tensors := make(map[string]*tensor.Tensor, len(names))
 	br := bufio.NewReader(r)
 	for _, name := range names {
-		t, err := entries[name].read(br)
+		t, err := entries[name].read(br, o.halfAs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
@@ -203,9 +192,9 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 
 // check validates e's dtype and that its offsets hold exactly its shape's bytes.
 func (e entry) check() error {
-	d, ok := dtypeOf(e.DType)
+	f, ok := formats[e.DType]
 	if !ok {
-		return fmt.Errorf("dtype %q is not supported (F32, F64 and I64 are)", e.DType)
+		return fmt.Errorf("dtype %q is not supported (%s are)", e.DType, strings.Join(formatNames, ", "))
 	}
 	count := int64(1)
 	for _, s := range e.Shape {
@@ -220,40 +209,19 @@ func (e entry) check() error {
 	if e.Offsets[0] < 0 || e.Offsets[1] < e.Offsets[0] {
 		return fmt.Errorf("bad data offsets %v", e.Offsets)
 	}
-	if n := e.Offsets[1] - e.Offsets[0]; n != count*elemSize(d) {
-		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*elemSize(d), e.Offsets, n)
+	if n := e.Offsets[1] - e.Offsets[0]; n != count*int64(f.size) {
+		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*int64(f.size), e.Offsets, n)
 	}
 	return nil
 }
 
-// read reads e's bytes from r into a new tensor.
-func (e entry) read(r io.Reader) (*tensor.Tensor, error) {
-	d, _ := dtypeOf(e.DType)
-	count := int((e.Offsets[1] - e.Offsets[0]) / elemSize(d))
-	shape := slices.Clone(e.Shape)
-	switch d {
-	case tensor.Float32:
-		vals, err := readValues(r, count, 4, func(u uint64) float32 { return math.Float32frombits(uint32(u)) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	case tensor.Float64:
-		vals, err := readValues(r, count, 8, math.Float64frombits)
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	default:
-		vals, err := readValues(r, count, 8, func(u uint64) int64 { return int64(u) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	}
+// read reads e's bytes from r into a new tensor, F16 and BF16 as halfAs.
+func (e entry) read(r io.Reader, halfAs tensor.DType) (*tensor.Tensor, error) {
+	count := int((e.Offsets[1] - e.Offsets[0]) / int64(formats[e.DType].size))
+	return decode(r, e.DType, count, slices.Clone(e.Shape), halfAs)
 }
 
-// readValues reads count little-endian values of size bytes, converting each
+// readValues reads count little-endian values of size bytes (1, 2, 4 or 8), converting each
 // with conv. Memory grows with what was read, so a header claiming more data
 // than the file holds fails at the end of the file instead of allocating it all
 // up front.
@@ -264,12 +232,7 @@ func readValues[T tensor.Element](r io.Reader, count, size int, conv func(uint64
 		if _, err := io.ReadFull(r, buf[:size]); err != nil {
 			return nil, unexpectedEOF(err)
 		}
-		var u uint64
-		if size == 4 {
-			u = uint64(binary.LittleEndian.Uint32(buf[:4]))
-		} else {
-			u = binary.LittleEndian.Uint64(buf[:])
-		}
+		u := binary.LittleEndian.Uint64(buf[:]) // bytes past size stay zero
 		vals = append(vals, conv(u))
 	}
 	return vals, nil
@@ -287,7 +250,7 @@ func unexpectedEOF(err error) error {
 // Save writes tensors to the file path in the safetensors format (see Write). It
 // writes a temporary file beside path and renames it into place, so path is
 // either left as it was or holds the whole new file.
-func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) (err error) {
+func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string, opts ...Option) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
@@ -298,7 +261,7 @@ func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]st
 			os.Remove(f.Name())
 		}
 	}()
-	if err := Write(f, tensors, metadata); err != nil {
+	if err := Write(f, tensors, metadata, opts...); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -314,12 +277,12 @@ func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]st
 }
 
 // Load reads the safetensors file path and returns its tensors by name, and its
-// metadata (nil if it has none).
-func Load(path string) (map[string]*tensor.Tensor, map[string]string, error) {
+// metadata (nil if it has none), as Read does.
+func Load(path string, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("safetensors: %w", err)
 	}
 	defer f.Close()
-	return Read(f)
+	return Read(f, opts...)
 }
