@@ -90,6 +90,8 @@ func TestHostile(t *testing.T) {
 			"data.pkl": tensorPickle("FloatStorage", 4, 9, []int{0}, []int{1}), "data/0": f32(4)}), "storage offset 9"},
 		{"absurd shape", zipOf(t, map[string][]byte{
 			"data.pkl": tensorPickle("FloatStorage", 1, 0, []int{1 << 30, 1 << 30, 1 << 30}, []int{0, 0, 0}), "data/0": f32(1)}), "larger than the file allows"},
+		{"empty but overflowing", zipOf(t, map[string][]byte{
+			"data.pkl": tensorPickle("FloatStorage", 1, 0, []int{0, 1 << 30, 1 << 30, 1 << 30}, []int{1, 1, 1, 1}), "data/0": f32(1)}), "overflowed"},
 		{"negative size", zipOf(t, map[string][]byte{
 			"data.pkl": tensorPickle("FloatStorage", 4, 0, []int{-4}, []int{1}), "data/0": f32(4)}), "bad item -4"},
 		{"size and stride", zipOf(t, map[string][]byte{
