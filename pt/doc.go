@@ -54,7 +54,8 @@
 // An empty dict loads as map[string]any, an empty list as []any.
 //
 // Tensors are gograd's dtypes: float32 and float64 storages load as such;
-// float16 and bfloat16 are widened to float32 (exactly); int64, int32, int16,
+// float16 and bfloat16 are widened to float32 (exactly; HalfAs(tensor.Float64)
+// asks for float64); int64, int32, int16,
 // int8, uint8 and bool load as int64 (bool as 0 and 1). A view (a transposed
 // tensor, a slice with an offset) loads as the values it shows; tensors that
 // share a storage load as separate tensors, and one tensor saved under two names

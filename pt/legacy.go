@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gograd/gograd/tensor"
 )
 
 // legacyMagic is the pickle of torch's legacy MAGIC_NUMBER,
@@ -18,7 +20,7 @@ const legacyVersion = 1001
 // with _use_new_zipfile_serialization=False): five pickles in a row (magic
 // number, protocol version, system info, the object, the sorted storage keys),
 // then each storage as its element count (8 bytes) and its bytes.
-func readLegacy(r io.Reader, size int64) (any, error) {
+func readLegacy(r io.Reader, size int64, halfAs tensor.DType) (any, error) {
 	data, err := io.ReadAll(io.LimitReader(r, size))
 	if err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func readLegacy(r io.Reader, size int64) (any, error) {
 	if pos != len(data) {
 		return nil, fmt.Errorf("legacy format: %d bytes after the last storage", len(data)-pos)
 	}
-	l := &loader{storages: map[string]*storage{}, big: big, budget: max(minBudget, 2*size),
+	l := &loader{storages: map[string]*storage{}, big: big, budget: max(minBudget, 2*size), halfAs: halfAs,
 		record: func(key string, n int64) ([]byte, error) {
 			b, ok := records[key]
 			if !ok {

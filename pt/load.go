@@ -65,6 +65,7 @@ type loader struct {
 	storages map[string]*storage
 	big      bool
 	budget   int64 // elements the tensors still built may hold
+	halfAs   tensor.DType
 	// dry checks the calls without building tensors (the legacy format's
 	// first pass, before its storages are read).
 	dry bool
@@ -215,12 +216,17 @@ func (l *loader) rebuild(args pyTuple) (*tensor.Tensor, error) {
 		shape[i] = int(n)
 	}
 	kind := storageKinds[s.kind]
-	switch kind.out {
-	case tensor.Float32:
+	switch {
+	case kind.out == tensor.Float32 && kind.size == 2 && l.halfAs == tensor.Float64:
+		out := make([]float64, numel)
+		at := s.float32At()
+		gather(out, shape, stride, offset, func(i int64) float64 { return float64(at(i)) })
+		return tensor.FromSlice(out).Reshape(shape...), nil
+	case kind.out == tensor.Float32:
 		out := make([]float32, numel)
 		gather(out, shape, stride, offset, s.float32At())
 		return tensor.FromSlice(out).Reshape(shape...), nil
-	case tensor.Float64:
+	case kind.out == tensor.Float64:
 		out := make([]float64, numel)
 		order := s.order()
 		gather(out, shape, stride, offset, func(i int64) float64 { return math.Float64frombits(order.Uint64(s.data[8*i:])) })
@@ -290,13 +296,21 @@ func gather[T any](out []T, shape []int, stride []int64, offset int64, at func(i
 	}
 }
 
+// Option configures Load, LoadObject, Read and ReadObject.
+type Option func(halfAs *tensor.DType)
+
+// HalfAs makes float16 and bfloat16 storages load as tensors of dtype d:
+// tensor.Float32 (the default) or tensor.Float64. Both hold every half value
+// exactly.
+func HalfAs(d tensor.DType) Option { return func(h *tensor.DType) { *h = d } }
+
 // Load reads a file written by torch.save(model.state_dict(), path) (a .pt or
 // .pth file) and returns its tensors by name, ready for nn.LoadStateDict. If
 // the file holds something else, such as a training checkpoint (a dict of a
 // state dict, an optimizer state and more), the error says so: read it with
 // LoadObject and pick the state dict out with StateDict.
-func Load(path string) (map[string]*tensor.Tensor, error) {
-	obj, err := LoadObject(path)
+func Load(path string, opts ...Option) (map[string]*tensor.Tensor, error) {
+	obj, err := LoadObject(path, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +319,7 @@ func Load(path string) (map[string]*tensor.Tensor, error) {
 
 // LoadObject reads a file written by torch.save and returns the object it
 // holds, in Go types (see the package documentation for the mapping).
-func LoadObject(path string) (any, error) {
+func LoadObject(path string, opts ...Option) (any, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("pt: %w", err)
@@ -315,12 +329,12 @@ func LoadObject(path string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pt: %w", err)
 	}
-	return ReadObject(f, fi.Size())
+	return ReadObject(f, fi.Size(), opts...)
 }
 
 // Read is Load for a file of size bytes read through r.
-func Read(r io.ReaderAt, size int64) (map[string]*tensor.Tensor, error) {
-	obj, err := ReadObject(r, size)
+func Read(r io.ReaderAt, size int64, opts ...Option) (map[string]*tensor.Tensor, error) {
+	obj, err := ReadObject(r, size, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +342,11 @@ func Read(r io.ReaderAt, size int64) (map[string]*tensor.Tensor, error) {
 }
 
 // ReadObject is LoadObject for a file of size bytes read through r.
-func ReadObject(r io.ReaderAt, size int64) (any, error) {
+func ReadObject(r io.ReaderAt, size int64, opts ...Option) (any, error) {
+	halfAs := tensor.Float32
+	for _, o := range opts {
+		o(&halfAs)
+	}
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nil, fmt.Errorf("pt: reading the first bytes: %w", unexpectedEOF(err))
@@ -339,9 +357,9 @@ func ReadObject(r io.ReaderAt, size int64) (any, error) {
 	)
 	switch {
 	case string(magic[:]) == "PK\x03\x04":
-		v, err = readZip(r, size)
+		v, err = readZip(r, size, halfAs)
 	case magic[0] == 0x80:
-		v, err = readLegacy(io.NewSectionReader(r, 0, size), size)
+		v, err = readLegacy(io.NewSectionReader(r, 0, size), size, halfAs)
 	default:
 		err = fmt.Errorf("not a torch.save file (it starts with %q; torch.save writes a zip archive, or a pickle in its legacy format)", magic[:])
 	}
@@ -360,7 +378,7 @@ func unexpectedEOF(err error) error {
 
 // readZip reads torch.save's zip format: <dir>/data.pkl, the pickled object;
 // <dir>/data/<key>, one record per storage; optionally <dir>/byteorder.
-func readZip(r io.ReaderAt, size int64) (any, error) {
+func readZip(r io.ReaderAt, size int64, halfAs tensor.DType) (any, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("zip: %w", err)
@@ -433,6 +451,7 @@ func readZip(r io.ReaderAt, size int64) (any, error) {
 		storages: make(map[string]*storage),
 		big:      big,
 		budget:   max(minBudget, 2*size),
+		halfAs:   halfAs,
 	}
 	return unpickle(pkl, l)
 }

@@ -190,3 +190,25 @@ func TestUnknownGlobal(t *testing.T) {
 		t.Errorf("error %v, want one naming posix.system", err)
 	}
 }
+
+// TestHalfAs checks that half storages load as float64 on request, with the
+// values they have as float32.
+func TestHalfAs(t *testing.T) {
+	path := filepath.Join("testdata", "dtypes.pt")
+	f32, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f64, err := Load(path, HalfAs(tensor.Float64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"f16", "bf16", "shared_f16_tail"} {
+		if g := f64[name]; g.DType() != tensor.Float64 || !slices.Equal(g.Values(), f32[name].Values()) {
+			t.Errorf("%s as float64: %v, want the values of %v", name, g, f32[name])
+		}
+	}
+	if f64["f32"].DType() != tensor.Float32 {
+		t.Errorf("HalfAs changed a float32 storage's dtype")
+	}
+}
