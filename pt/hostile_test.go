@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,6 +107,39 @@ func TestHostile(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestZipRecords checks a compressed record (which torch.save never writes,
+// but a tool that rewrites the archive may) and a corrupted one.
+func TestZipRecords(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("archive/data.pkl") // Deflate
+	w.Write(tensorPickle("FloatStorage", 2, 0, []int{2}, []int{1}))
+	w, _ = zw.Create("archive/data/0")
+	w.Write([]byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}) // 1, 2
+	zw.Close()
+	sd, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || !slices.Equal(sd["t"].Values(), []float64{1, 2}) {
+		t.Errorf("compressed records: %v, %v", sd, err)
+	}
+
+	b, err := os.ReadFile(filepath.Join("testdata", "dtypes.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := zr.File[1].DataOffset() // the first storage
+	if err != nil || zr.File[1].UncompressedSize64 == 0 {
+		t.Fatal(zr.File[1].Name, err)
+	}
+	b[off] ^= 1
+	if _, err := readBytes(b); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("a flipped bit in a storage: error %v, want a checksum error", err)
 	}
 }
 

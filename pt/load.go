@@ -2,7 +2,6 @@ package pt
 
 import (
 	"archive/zip"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -405,28 +404,42 @@ func readZip(r io.ReaderAt, size int64, halfAs tensor.DType) (any, error) {
 		if f.UncompressedSize64 > maxPickle && n < 0 {
 			return nil, fmt.Errorf("record %s of %d bytes is too large", name, f.UncompressedSize64)
 		}
-		// A stored record must lie in the file; a compressed one is read
-		// into a buffer that grows with what it yields, so a record that
-		// claims more than its data fails without allocating the claim.
+		// A stored record must lie in the file.
 		if f.Method == zip.Store && (f.CompressedSize64 != f.UncompressedSize64 || f.CompressedSize64 > uint64(size)) {
 			return nil, fmt.Errorf("record %s claims %d bytes (%d stored), more than the file's %d", name, f.UncompressedSize64, f.CompressedSize64, size)
+		}
+		// torch.save stores records uncompressed; a compressed one (an archive
+		// rewritten by another tool) may expand to 16 times the file's size
+		// plus 64 MiB, so that a zip bomb cannot claim the memory.
+		if f.Method != zip.Store && f.UncompressedSize64 > 64<<20+16*uint64(size) {
+			return nil, fmt.Errorf("record %s would expand %d bytes to %d", name, f.CompressedSize64, f.UncompressedSize64)
 		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("record %s: %w", name, err)
 		}
 		defer rc.Close()
-		var buf bytes.Buffer
+		var buf []byte
 		if f.Method == zip.Store {
-			buf.Grow(int(f.UncompressedSize64))
+			buf = make([]byte, f.UncompressedSize64)
+			_, err = io.ReadFull(rc, buf)
+		} else {
+			buf, err = io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)))
 		}
-		if _, err := io.Copy(&buf, io.LimitReader(rc, int64(f.UncompressedSize64)+1)); err != nil {
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", name, unexpectedEOF(err))
+		}
+		// Read on to the end, where the zip reader checks the CRC.
+		switch extra, err := rc.Read(make([]byte, 1)); {
+		case extra != 0:
+			return nil, fmt.Errorf("record %s holds more data than its header says", name)
+		case err != io.EOF:
 			return nil, fmt.Errorf("record %s: %w", name, err)
 		}
-		if uint64(buf.Len()) != f.UncompressedSize64 {
-			return nil, fmt.Errorf("record %s holds %d bytes, its header says %d", name, buf.Len(), f.UncompressedSize64)
+		if uint64(len(buf)) != f.UncompressedSize64 {
+			return nil, fmt.Errorf("record %s holds %d bytes, its header says %d", name, len(buf), f.UncompressedSize64)
 		}
-		return buf.Bytes(), nil
+		return buf, nil
 	}
 	big := false
 	if _, ok := files[prefix+"byteorder"]; ok {
