@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -483,7 +484,11 @@ func (u *unpickler) setItems(op byte) error {
 func (u *unpickler) global(module, name string) error {
 	g := pyGlobal{module, name}
 	if !allowed[g] {
-		return fmt.Errorf("global %s is not allowed (a state dict needs only tensors, storages and OrderedDict; loading never runs code a file names)", g)
+		hint := ""
+		if strings.HasPrefix(module, "torch.nn.modules") || module == "__main__" {
+			hint = "; the file holds a whole pickled model: save model.state_dict() instead"
+		}
+		return fmt.Errorf("global %s is not allowed (a state dict needs only tensors, storages and OrderedDict; loading never runs code a file names)%s", g, hint)
 	}
 	u.push(g)
 	return nil

@@ -183,11 +183,17 @@ func TestCheckpointObject(t *testing.T) {
 	}
 }
 
-// TestUnknownGlobal checks that a pickle naming os.system is refused, naming it.
+// TestUnknownGlobal checks that a pickle naming os.system is refused, naming
+// it, and that a whole pickled model (torch.save(model), written by
+// gen_testdata.py) is refused with advice.
 func TestUnknownGlobal(t *testing.T) {
 	_, err := LoadObject(filepath.Join("testdata", "evil.pt"))
 	if err == nil || !strings.Contains(err.Error(), "global posix.system is not allowed") {
 		t.Errorf("error %v, want one naming posix.system", err)
+	}
+	_, err = LoadObject(filepath.Join("testdata", "whole_model.pt"))
+	if err == nil || !strings.Contains(err.Error(), "torch.nn.modules.container.Sequential") || !strings.Contains(err.Error(), "state_dict()") {
+		t.Errorf("error %v, want one naming the model's class and state_dict()", err)
 	}
 }
 

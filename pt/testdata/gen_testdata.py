@@ -17,6 +17,7 @@ It writes, in pt/testdata/:
                                 opt.state_dict(), "epoch": 10}
   digits.json                   the held-out images' logits under that model
   evil.pt                       a pickle that names os.system (never run)
+  whole_model.pt                torch.save(model): a pickled module, not a state dict
 """
 import collections
 import csv
@@ -105,6 +106,8 @@ class Evil:
 
 def evil():
     torch.save({"w": torch.zeros(1), "x": Evil()}, out("evil.pt"))
+    torch.manual_seed(0)
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)), out("whole_model.pt"))
 
 
 if __name__ == "__main__":
