@@ -125,6 +125,13 @@ func TestZipRecords(t *testing.T) {
 		t.Errorf("compressed records: %v, %v", sd, err)
 	}
 
+	// A file from a big-endian machine says so in its byteorder record.
+	big := zipOf(t, map[string][]byte{"data.pkl": tensorPickle("FloatStorage", 2, 0, []int{2}, []int{1}),
+		"data/0": {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0}, "byteorder": []byte("big")})
+	if sd, err := Read(bytes.NewReader(big), int64(len(big))); err != nil || !slices.Equal(sd["t"].Values(), []float64{1, 2}) {
+		t.Errorf("big-endian storage: %v, %v", sd, err)
+	}
+
 	b, err := os.ReadFile(filepath.Join("testdata", "dtypes.pt"))
 	if err != nil {
 		t.Fatal(err)
