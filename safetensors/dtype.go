@@ -174,40 +174,38 @@ func intRange(f string) (lo, hi int64) {
 	return math.MinInt64, math.MaxInt64
 }
 
-// decode reads count values of dtype f from r into a new tensor of the given
-// shape, holding F16 and BF16 as halfAs.
-func decode(r io.Reader, f string, count int, shape []int, halfAs tensor.DType) (*tensor.Tensor, error) {
+// decodeTensor reads count values of dtype f from r into a new tensor of the
+// given shape, holding F16 and BF16 as halfAs; presized is as for decode.Values.
+func decodeTensor(r io.Reader, f string, count int, presized bool, shape []int, halfAs tensor.DType) (*tensor.Tensor, error) {
 	size := formats[f].size
+	le := binary.LittleEndian
 	switch f {
 	case "F32":
-		return readTensor(r, count, size, shape, func(u uint64) float32 { return math.Float32frombits(uint32(u)) })
+		return values(r, count, size, presized, shape, func(b []byte) float32 { return math.Float32frombits(le.Uint32(b)) })
 	case "F64":
-		return readTensor(r, count, size, shape, math.Float64frombits)
+		return values(r, count, size, presized, shape, func(b []byte) float64 { return math.Float64frombits(le.Uint64(b)) })
 	case "F16", "BF16":
 		conv := half.ToFloat32
 		if f == "BF16" {
 			conv = half.BFloat16ToFloat32
 		}
 		if halfAs == tensor.Float64 {
-			return readTensor(r, count, size, shape, func(u uint64) float64 { return float64(conv(uint16(u))) })
+			return values(r, count, size, presized, shape, func(b []byte) float64 { return float64(conv(le.Uint16(b))) })
 		}
-		return readTensor(r, count, size, shape, func(u uint64) float32 { return conv(uint16(u)) })
-	case "BOOL":
-		return readTensor(r, count, size, shape, func(u uint64) int64 { return int64(min(u, 1)) })
+		return values(r, count, size, presized, shape, func(b []byte) float32 { return conv(le.Uint16(b)) })
+	case "I64":
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(le.Uint64(b)) })
+	case "I32":
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(int32(le.Uint32(b))) })
+	case "I16":
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(int16(le.Uint16(b))) })
+	case "I8":
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(int8(b[0])) })
 	case "U8":
-		return readTensor(r, count, size, shape, func(u uint64) int64 { return int64(u) })
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(b[0]) })
+	default: // BOOL
+		return values(r, count, size, presized, shape, func(b []byte) int64 { return int64(min(b[0], 1)) })
 	}
-	// Signed integers: sign-extend from size bytes.
-	shift := 64 - 8*size
-	return readTensor(r, count, size, shape, func(u uint64) int64 { return int64(u<<shift) >> shift })
-}
-
-func readTensor[T tensor.Element](r io.Reader, count, size int, shape []int, conv func(uint64) T) (*tensor.Tensor, error) {
-	vals, err := readValues(r, count, size, conv)
-	if err != nil {
-		return nil, err
-	}
-	return tensor.FromSlice(vals).Reshape(shape...), nil
 }
 
 // notSafetensors returns an error naming the format of a file that starts with
