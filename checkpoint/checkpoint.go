@@ -26,8 +26,8 @@
 //
 // Save writes a temporary file beside the checkpoint, fsyncs it, renames it over
 // the checkpoint and fsyncs the directory. A crash or kill at any moment leaves
-// the previous checkpoint or the new one, whole; at worst an orphaned temporary
-// file (".<name>.tmp*") stays in the directory.
+// the previous checkpoint or the new one, whole; a killed Save's temporary file
+// (".<name>.tmp-<pid>-<random>") is removed by the next Save to the same path.
 package checkpoint
 
 import (

@@ -31,10 +31,12 @@ func Save(path string, sd map[string]*tensor.Tensor) error {
 // map[string]*tensor.Tensor is written as an OrderedDict, as PyTorch's state
 // dicts are.
 func SaveObject(path string, obj any) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return WriteObject(w, obj) }); err != nil {
+	var werr error // WriteObject's own error, already naming the package
+	err := atomicfile.Write(path, func(w io.Writer) error { werr = WriteObject(w, obj); return werr })
+	if err != nil && err != werr {
 		return fmt.Errorf("pt: %w", err)
 	}
-	return nil
+	return err
 }
 
 // Write writes the state dict sd to w in torch.save's format (see Save).

@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// TestWrite checks that a write replaces the file whole with mode 0644, and
-// that a failed write leaves the old file and no temporary file behind.
+// TestWrite checks that a failed write leaves the old file and no temporary
+// file behind. (safetensors' Save tests check modes, links and stale files
+// through Write.)
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f")
@@ -28,10 +29,29 @@ func TestWrite(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("the directory holds %d entries, want 1 (no temporary file left)", len(entries))
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v (%v), want 0644", fi.Mode(), err)
-	}
 	if err := Write(filepath.Join(dir, "missing", "f"), func(io.Writer) error { return nil }); err == nil {
 		t.Error("Write into a missing directory succeeded")
+	}
+}
+
+// TestSyncsTheDirectory: after the rename, Write fsyncs the directory that
+// holds the file, so that the rename survives a crash.
+func TestSyncsTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m")
+	var synced []string
+	syncDirHook = func(d string) error {
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("directory synced before the rename: %v", err)
+		}
+		synced = append(synced, d)
+		return syncDir(d)
+	}
+	defer func() { syncDirHook = syncDir }()
+	if err := Write(path, func(io.Writer) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || filepath.Clean(synced[0]) != dir {
+		t.Errorf("synced %v, want [%s]", synced, dir)
 	}
 }
