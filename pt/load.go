@@ -18,10 +18,9 @@ import (
 
 // Limits that keep a hostile file from asking for absurd work or memory.
 const (
-	maxPickle = 256 << 20                 // bytes of data.pkl
-	maxDims   = 64                        // dimensions of one tensor
-	maxDepth  = 200                       // nesting of the loaded object
-	maxNumel  = min(math.MaxInt/8, 1<<40) // product of an empty tensor's nonzero dims
+	maxPickle = 256 << 20 // bytes of data.pkl
+	maxDims   = 64        // dimensions of one tensor
+	maxDepth  = 200       // nesting of the loaded object
 	// minBudget is the element count a file may always build tensors of; above
 	// it (4M elements), the tensors built may hold at most twice as many
 	// elements as the file has bytes (views that share a storage count each
@@ -196,24 +195,20 @@ func (l *loader) rebuild(args pyTuple) (*tensor.Tensor, error) {
 			}
 		}
 	} else {
-		// An empty tensor: its other dims must still give a storage size
-		// that fits, as PyTorch and tensor's shape checks require.
-		for _, n := range size {
-			if n > 0 && numel > maxNumel/n {
-				return nil, fmt.Errorf("storage size calculation overflowed with sizes %v", size)
-			}
-			numel *= max(n, 1)
-		}
 		numel = 0
 	}
 	if l.dry {
 		return nil, nil
 	}
-	l.budget -= numel
 	shape := make([]int, len(size))
 	for i, n := range size {
 		shape[i] = int(n)
 	}
+	// An empty tensor's other dims must still give a storage size that fits.
+	if err := tensor.CheckShape(shape...); err != nil {
+		return nil, err
+	}
+	l.budget -= numel
 	kind := storageKinds[s.kind]
 	switch {
 	case kind.out == tensor.Float32 && kind.size == 2 && l.halfAs == tensor.Float64:
