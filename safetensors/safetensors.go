@@ -13,12 +13,22 @@
 // model's weights, as torch.save(model.state_dict()) and
 // model.load_state_dict(torch.load(...)) do.
 //
+// # Dtypes
+//
+// F32, F64 and I64 load as tensors of those types; F16 and BF16 as float32
+// (exactly; ReadHalfAs(tensor.Float64) for float64); I32, I16, I8, U8 and BOOL
+// as int64. Write stores each tensor as its own dtype; WithDType stores float
+// tensors as F16 or BF16 (rounded to nearest even, as PyTorch's .half() and
+// .bfloat16()) and int64 tensors as a narrower integer type or BOOL.
+//
 // # Errors
 //
 // Bad files return an error, never a panic: a header that is not JSON, a dtype
-// gograd does not hold (F32, F64 and I64 are read), a shape that does not match
+// gograd does not read (complex, float8), a shape that does not match
 // its byte count, offsets that overlap, leave gaps or run past the end, sizes
-// that the file's length does not hold, a key given twice.
+// that the file's length does not hold, a key given twice. A file that
+// torch.save wrote (.pt, .pth) is named as such, with the function that reads
+// it (pt.Load), instead of failing on a meaningless header length.
 //
 // # Saving
 //
@@ -38,10 +48,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gograd/gograd/internal/decode"
 	"github.com/gograd/gograd/tensor"
@@ -61,29 +71,11 @@ type entry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// dtypes maps gograd's dtypes to their safetensors names and element sizes.
-var dtypes = map[tensor.DType]string{tensor.Float32: "F32", tensor.Float64: "F64", tensor.Int64: "I64"}
-
-func dtypeOf(name string) (tensor.DType, bool) {
-	for d, n := range dtypes {
-		if n == name {
-			return d, true
-		}
-	}
-	return 0, false
-}
-
-// elemSize returns the bytes per element of d.
-func elemSize(d tensor.DType) int64 {
-	if d == tensor.Float32 {
-		return 4
-	}
-	return 8
-}
-
 // Write writes tensors, and metadata if it is not empty, to w in the safetensors
-// format, in the order of their names.
-func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+// format, in the order of their names, each as its own dtype (F32, F64, I64)
+// unless WithDType says otherwise.
+func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string, opts ...Option) error {
+	o := collect(opts)
 	names := make([]string, 0, len(tensors))
 	for name := range tensors {
 		if name == metadataKey {
@@ -97,10 +89,16 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		header[metadataKey] = metadata
 	}
 	var offset int64
-	for _, name := range names {
+	as := make([]string, len(names))
+	for i, name := range names {
 		t := tensors[name]
-		n := int64(t.Numel()) * elemSize(t.DType())
-		header[name] = entry{DType: dtypes[t.DType()], Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
+		f, err := o.formatOf(name, t)
+		if err != nil {
+			return err
+		}
+		as[i] = f
+		n := int64(t.Numel()) * int64(formats[f].size)
+		header[name] = entry{DType: f, Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
 		offset += n
 	}
 	js, err := json.Marshal(header)
@@ -116,25 +114,9 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	bw.Write(js)
-	var buf [8]byte
-	for _, name := range names {
-		t := tensors[name]
-		switch t.DType() {
-		case tensor.Float32:
-			for _, v := range t.Float32s() {
-				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
-				bw.Write(buf[:4])
-			}
-		case tensor.Float64:
-			for _, v := range t.Float64s() {
-				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-				bw.Write(buf[:])
-			}
-		case tensor.Int64:
-			for _, v := range t.Int64s() {
-				binary.LittleEndian.PutUint64(buf[:], uint64(v))
-				bw.Write(buf[:])
-			}
+	for i, name := range names {
+		if err := encode(bw, tensors[name], as[i]); err != nil {
+			return fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -144,7 +126,8 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 }
 
 // Read reads a safetensors stream and returns its tensors by name, and its
-// metadata (nil if it has none).
+// metadata (nil if it has none). F16 and BF16 tensors load as float32 (see
+// ReadHalfAs), integer and BOOL tensors as int64.
 //
 // When r is an *os.File, the sizes the header claims are checked against the
 // file's length before any data is read, and each tensor is allocated once, at
@@ -152,7 +135,8 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 // so each tensor's memory grows with the data that arrives (up to 1.5 times the
 // tensor while growing), and a header claiming more than the stream holds fails
 // at its end having allocated about what the stream held.
-func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
+func Read(r io.Reader, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
+	o := collect(opts)
 	remaining := int64(-1) // bytes left in r, when r can tell
 	if f, ok := r.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
@@ -161,10 +145,14 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 			}
 		}
 	}
-	var n uint64
-	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+	var head [8]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: reading the header length: %w", unexpectedEOF(err))
 	}
+	if err := notSafetensors(head[:]); err != nil {
+		return nil, nil, err
+	}
+	n := binary.LittleEndian.Uint64(head[:])
 	if n > maxHeader {
 		return nil, nil, fmt.Errorf("safetensors: header length %d exceeds %d bytes", n, maxHeader)
 	}
@@ -219,7 +207,7 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 	}
 	tensors := make(map[string]*tensor.Tensor, len(names))
 	for _, name := range names {
-		t, err := entries[name].read(r, remaining >= 0)
+		t, err := entries[name].read(r, remaining >= 0, o.halfAs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
@@ -285,9 +273,9 @@ func checkDuplicateKeys(js []byte) error {
 
 // check validates e's dtype and that its offsets hold exactly its shape's bytes.
 func (e entry) check() error {
-	d, ok := dtypeOf(e.DType)
+	f, ok := formats[e.DType]
 	if !ok {
-		return fmt.Errorf("dtype %q is not supported (F32, F64 and I64 are)", e.DType)
+		return fmt.Errorf("dtype %q is not supported (%s are)", e.DType, strings.Join(formatNames, ", "))
 	}
 	if err := tensor.CheckShape(e.Shape...); err != nil {
 		return err
@@ -302,25 +290,17 @@ func (e entry) check() error {
 	if e.Offsets[0] < 0 || e.Offsets[1] < e.Offsets[0] {
 		return fmt.Errorf("bad data offsets %v", e.Offsets)
 	}
-	if n := e.Offsets[1] - e.Offsets[0]; n != count*elemSize(d) {
-		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*elemSize(d), e.Offsets, n)
+	if n := e.Offsets[1] - e.Offsets[0]; n != count*int64(f.size) {
+		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*int64(f.size), e.Offsets, n)
 	}
 	return nil
 }
 
-// read reads e's bytes from r into a new tensor; presized says that r is known
-// to hold them (see decode.Values).
-func (e entry) read(r io.Reader, presized bool) (*tensor.Tensor, error) {
-	d, _ := dtypeOf(e.DType)
-	count := int((e.Offsets[1] - e.Offsets[0]) / elemSize(d))
-	switch d {
-	case tensor.Float32:
-		return values(r, count, 4, presized, e.Shape, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
-	case tensor.Float64:
-		return values(r, count, 8, presized, e.Shape, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
-	default:
-		return values(r, count, 8, presized, e.Shape, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
-	}
+// read reads e's bytes from r into a new tensor, F16 and BF16 as halfAs;
+// presized says that r is known to hold them (see decode.Values).
+func (e entry) read(r io.Reader, presized bool, halfAs tensor.DType) (*tensor.Tensor, error) {
+	count := int((e.Offsets[1] - e.Offsets[0]) / int64(formats[e.DType].size))
+	return decodeTensor(r, e.DType, count, presized, e.Shape, halfAs)
 }
 
 // values reads count little-endian elements of size bytes, decoded by conv,
@@ -343,12 +323,12 @@ func unexpectedEOF(err error) error {
 }
 
 // Load reads the safetensors file path and returns its tensors by name, and its
-// metadata (nil if it has none).
-func Load(path string) (map[string]*tensor.Tensor, map[string]string, error) {
+// metadata (nil if it has none), as Read does.
+func Load(path string, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("safetensors: %w", err)
 	}
 	defer f.Close()
-	return Read(f)
+	return Read(f, opts...)
 }

@@ -90,7 +90,7 @@ func TestReadErrors(t *testing.T) {
 		{"short header", file(f32("[0,8]"))[:12], "header"},
 		{"huge header", binary.LittleEndian.AppendUint64(nil, 1<<40), "exceeds"},
 		{"not json", file("{nope", eight...), "header"},
-		{"bad dtype", file(`{"x":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, eight...), `dtype "F16"`},
+		{"bad dtype", file(`{"x":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}`, eight...), `dtype "C64"`},
 		{"shape and offsets", file(f32("[0,4]"), eight[:4]...), "needs 8 bytes"},
 		{"negative dim", file(`{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight...), "negative dimension"},
 		{"overflowing shape", file(`{"x":{"dtype":"F32","shape":[0,2147483647,2147483647,2147483647],"data_offsets":[0,0]}}`), "overflowed"},

@@ -85,28 +85,6 @@ func TestSaveThroughSymlink(t *testing.T) {
 	}
 }
 
-// TestSaveSyncsTheDirectory: after the rename, Save fsyncs the directory that
-// holds the file, so that the rename survives a crash.
-func TestSaveSyncsTheDirectory(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.safetensors")
-	var synced []string
-	syncDirHook = func(d string) error {
-		if _, err := os.Stat(path); err != nil {
-			t.Errorf("directory synced before the rename: %v", err)
-		}
-		synced = append(synced, d)
-		return syncDir(d)
-	}
-	defer func() { syncDirHook = syncDir }()
-	if err := Save(path, small(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(synced) != 1 || filepath.Clean(synced[0]) != dir {
-		t.Errorf("synced %v, want [%s]", synced, dir)
-	}
-}
-
 // deadPID returns the id of a process that has exited.
 func deadPID(t *testing.T) int {
 	cmd := exec.Command("true")
