@@ -245,13 +245,13 @@ func busy(d time.Duration) {
 // at 3 GHz (4 cycles per dependent multiply-add).
 const spinPerMicrosecond = 750
 
-var spinSink float64
-
 // spin runs n dependent floating-point multiply-adds.
 func spin(n int) {
 	x := 1.0
 	for range n {
 		x = x*1.0000001 + 1e-9
 	}
-	spinSink = x
+	if x < 1 { // never: uses x so that the loop is not dropped
+		panic(x)
+	}
 }
