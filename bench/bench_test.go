@@ -66,6 +66,61 @@ func mlp() nn.Sequential {
 	}
 }
 
+// lenet builds cnn_step.py's LeNet-5-like model with PyTorch's default init.
+func lenet() nn.Sequential {
+	g := nn.WithGenerator(tensor.NewGenerator(0))
+	return nn.Sequential{
+		nn.NewConv2d(1, 6, 5, g), nn.ReLU{}, nn.NewMaxPool2d(2),
+		nn.NewConv2d(6, 16, 5, g), nn.ReLU{}, nn.NewMaxPool2d(2), nn.Flatten{},
+		nn.NewLinear(256, 120, g), nn.ReLU{}, nn.NewLinear(120, 84, g), nn.ReLU{},
+		nn.NewLinear(84, 10, g),
+	}
+}
+
+// BenchmarkCNNStep is cnn_step.py: one LeNet-5 training step (forward,
+// cross-entropy, backward, SGD with momentum 0.9, zero grad) on a fixed batch of
+// 64 float32 28×28 images. ms/step is the median; GFLOP/s counts the
+// convolutions' and linear layers' multiply-adds (forward 1×, backward 2×).
+func BenchmarkCNNStep(b *testing.B) {
+	const batch = 64
+	model := lenet()
+	g := tensor.NewGenerator(1)
+	x := g.Normal(tensor.Zeros(batch, 1, 28, 28), 0, 1)
+	labels := make([]int64, batch)
+	for i := range labels {
+		labels[i] = int64(g.Intn(10))
+	}
+	y := tensor.New(labels)
+	o := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: 0.01, Momentum: 0.9})
+	stepBench(b, func() {
+		loss := functional.CrossEntropy(model.Forward(x), y)
+		loss.Backward()
+		o.Step()
+		o.ZeroGrad()
+	}, 3*2*batch*float64(6*25*24*24+16*150*8*8+256*120+120*84+84*10))
+}
+
+// stepBench times step after 10 warm-up calls, reporting the median ms/step and,
+// when flops > 0, the GFLOP/s of the median step.
+func stepBench(b *testing.B, step func(), flops float64) {
+	for range 10 {
+		step()
+	}
+	var times []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		step()
+		times = append(times, time.Since(t0))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	med := times[len(times)/2]
+	b.ReportMetric(float64(med.Microseconds())/1000, "ms/step")
+	if flops > 0 {
+		b.ReportMetric(flops/med.Seconds()/1e9, "GFLOP/s")
+	}
+}
+
 // BenchmarkMLPStep is mlp_step.py: one training step (forward, cross-entropy,
 // backward, optimizer step, zero grad) on a fixed batch. ms/step is the median.
 func BenchmarkMLPStep(b *testing.B) {
@@ -86,24 +141,12 @@ func BenchmarkMLPStep(b *testing.B) {
 				} else {
 					o = optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
 				}
-				step := func() {
+				stepBench(b, func() {
 					loss := functional.CrossEntropy(model.Forward(x), y)
 					loss.Backward()
 					o.Step()
 					o.ZeroGrad()
-				}
-				for range 10 {
-					step()
-				}
-				var times []time.Duration
-				b.ReportAllocs()
-				for b.Loop() {
-					t0 := time.Now()
-					step()
-					times = append(times, time.Since(t0))
-				}
-				sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/step")
+				}, 0)
 			})
 		}
 	}

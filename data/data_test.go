@@ -167,7 +167,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"bad magic", []byte{1, 0, 8, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"bad type", []byte{0, 0, 7, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"short dims", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "dimension 1"},
-		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "too large"},
+		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "more than the limit"},
+		{"overflow", idx(0x08, []uint32{0, 1<<32 - 1, 1<<32 - 1}, nil), "overflowed"},
 		{"short data", idx(0x08, []uint32{4}, []byte{1, 2}), "unexpected EOF"},
 		{"trailing", idx(0x08, []uint32{1}, []byte{1, 2}), "continues past"},
 		{"bad gzip", []byte{0x1f, 0x8b, 0, 0}, "data: ReadIDX"},
@@ -179,10 +180,18 @@ func TestReadIDXErrors(t *testing.T) {
 	}
 }
 
+// FuzzReadIDX reads any bytes, plain or gzipped, as an IDX file: errors, never
+// panics; a small element limit is never exceeded; and a plain file that reads
+// is exactly its header and its values.
 func FuzzReadIDX(f *testing.F) {
 	f.Add(idx(0x08, []uint32{2, 2}, []byte{1, 2, 3, 4}))
 	f.Add(idx(0x0D, []uint32{1}, []byte{0x3f, 0x80, 0, 0}))
+	f.Add(gzipped(idx(0x0B, []uint32{3}, []byte{0, 1, 0, 2, 0x80, 0})))
+	f.Add(idx(0x0E, []uint32{1 << 28}, []byte{1, 2, 3}))
 	f.Fuzz(func(t *testing.T, file []byte) {
+		if x, err := ReadIDX(bytes.NewReader(file), tensor.Float32, IDXOptions{MaxElements: 64}); err == nil && x.Numel() > 64 {
+			t.Fatalf("read %d elements past a limit of 64", x.Numel())
+		}
 		got, err := ReadIDX(bytes.NewReader(file), tensor.Float64)
 		if err != nil || file[0] == 0x1f {
 			return

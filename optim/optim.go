@@ -62,6 +62,46 @@ type Optimizer interface {
 	ZeroGrad()
 }
 
+// Stateful is implemented by optimizers and learning-rate schedulers: their
+// state as a tree of plain values in PyTorch's layout (state_dict) and back
+// (load_state_dict). The values in the tree are only *tensor.Tensor, float64,
+// int, bool, string, nil, []int, []float64, []any, map[string]any and
+// map[int]map[string]any, so that a checkpoint writer can store it.
+type Stateful interface {
+	// StateDict returns the state; tensors in it are copies.
+	StateDict() map[string]any
+	// LoadStateDict replaces the state with sd's. It returns an error, and
+	// changes nothing, if sd does not fit.
+	LoadStateDict(sd map[string]any) error
+}
+
+// Groups is what a learning-rate scheduler needs of an optimizer: its
+// parameter groups' learning rates. Every optimizer in this package has it.
+type Groups interface {
+	// NumParamGroups returns the number of parameter groups.
+	NumParamGroups() int
+	// LR returns the learning rate of group i.
+	LR(i int) float64
+	// SetLR sets the learning rate of group i.
+	SetLR(i int, lr float64)
+	// GroupExtra returns a value a scheduler keeps in group i under key
+	// (PyTorch's param_groups[i][key], such as "initial_lr"), and whether
+	// there is one.
+	GroupExtra(i int, key string) (float64, bool)
+	// SetGroupExtra stores such a value.
+	SetGroupExtra(i int, key string, v float64)
+}
+
+// MomentumGroups is a Groups whose groups have a momentum (β1 for the Adam
+// family), which cyclic schedulers vary.
+type MomentumGroups interface {
+	Groups
+	// Momentum returns group i's momentum, and false if the optimizer has none.
+	Momentum(i int) (float64, bool)
+	// SetMomentum sets group i's momentum.
+	SetMomentum(i int, m float64)
+}
+
 func fail(op, format string, args ...any) {
 	panic(tensor.Errorf("optim", op, format, args...))
 }
@@ -143,3 +183,39 @@ func coef[T float32 | float64](c float64) float64 { return float64(T(c)) }
 
 // sqrt returns the square root of v, correctly rounded to T.
 func sqrt[T float32 | float64](v T) T { return T(math.Sqrt(float64(v))) }
+
+// f32s returns t's float32 values, nil for a nil t.
+func f32s(t *tensor.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Float32s()
+}
+
+// f64s returns t's float64 values, nil for a nil t.
+func f64s(t *tensor.Tensor) []float64 {
+	if t == nil {
+		return nil
+	}
+	return t.Float64s()
+}
+
+// addcmul returns self + value·a·b as torch's addcmul rounds it: value·a
+// rounded, then a multiply-add (see fma).
+func addcmul[T float32 | float64](self T, value float64, a, b T) T {
+	return fma(T(T(value)*a), b, self)
+}
+
+// addcdiv returns self + value·a/b as torch's addcdiv rounds it:
+// self + (value·a)/b, each step rounded.
+func addcdiv[T float32 | float64](self T, value float64, a, b T) T {
+	return self + T(T(value)*a)/b
+}
+
+// signed returns -g when maximize is set, else g.
+func signed[T float32 | float64](g T, maximize bool) T {
+	if maximize {
+		return -g
+	}
+	return g
+}

@@ -17,13 +17,21 @@
 //
 // Bad files return an error, never a panic: a header that is not JSON, a dtype
 // gograd does not hold (F32, F64 and I64 are read), a shape that does not match
-// its byte count, offsets that overlap, leave gaps or run past the end. Save writes
-// to a temporary file in the same directory and renames it, so a failed or
-// interrupted Save leaves no half-written file under the name.
+// its byte count, offsets that overlap, leave gaps or run past the end, sizes
+// that the file's length does not hold, a key given twice.
+//
+// # Saving
+//
+// Save writes to a temporary file in the same directory, fsyncs it, renames it
+// over the name and fsyncs the directory, so a failed or interrupted Save leaves
+// no half-written file under the name, and a completed one survives a crash. See
+// Save for file modes, symbolic links and the temporary files a killed process
+// leaves behind.
 package safetensors
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -32,10 +40,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 
+	"github.com/gograd/gograd/internal/decode"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -137,7 +145,22 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 
 // Read reads a safetensors stream and returns its tensors by name, and its
 // metadata (nil if it has none).
+//
+// When r is an *os.File, the sizes the header claims are checked against the
+// file's length before any data is read, and each tensor is allocated once, at
+// its size: peak memory is the tensors' own. Other readers' lengths are unknown,
+// so each tensor's memory grows with the data that arrives (up to 1.5 times the
+// tensor while growing), and a header claiming more than the stream holds fails
+// at its end having allocated about what the stream held.
 func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
+	remaining := int64(-1) // bytes left in r, when r can tell
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+				remaining = fi.Size() - pos
+			}
+		}
+	}
 	var n uint64
 	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: reading the header length: %w", unexpectedEOF(err))
@@ -151,6 +174,9 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(js, &raw); err != nil {
+		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
+	}
+	if err := checkDuplicateKeys(js); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
 	}
 	var metadata map[string]string
@@ -186,19 +212,75 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 		}
 		end = entries[name].Offsets[1]
 	}
+	if remaining >= 0 {
+		if data := remaining - 8 - int64(n); data != end {
+			return nil, nil, fmt.Errorf("safetensors: the header describes %d bytes of data, the file holds %d", end, data)
+		}
+	}
 	tensors := make(map[string]*tensor.Tensor, len(names))
-	br := bufio.NewReader(r)
 	for _, name := range names {
-		t, err := entries[name].read(br)
+		t, err := entries[name].read(r, remaining >= 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 		tensors[name] = t
 	}
-	if _, err := br.ReadByte(); err != io.EOF {
+	var one [1]byte
+	if k, _ := io.ReadFull(r, one[:]); k != 0 {
 		return nil, nil, errors.New("safetensors: data continues past the last tensor")
 	}
 	return tensors, metadata, nil
+}
+
+// checkDuplicateKeys returns an error if an object in the JSON document js,
+// which must be valid, has a key twice. encoding/json keeps the last value of a
+// repeated key silently; the format's reference reader rejects the file.
+func checkDuplicateKeys(js []byte) error {
+	type object struct {
+		keys     map[string]bool
+		awaitKey bool
+	}
+	var stack []*object // the objects, and arrays (nil), around the next token
+	dec := json.NewDecoder(bytes.NewReader(js))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(stack) > 0 && stack[len(stack)-1] != nil && stack[len(stack)-1].awaitKey {
+			top := stack[len(stack)-1]
+			if tok == json.Delim('}') {
+				stack = stack[:len(stack)-1]
+			} else {
+				key := tok.(string)
+				if top.keys[key] {
+					return fmt.Errorf("key %q appears more than once", key)
+				}
+				top.keys[key] = true
+				top.awaitKey = false
+				continue
+			}
+		} else {
+			switch tok {
+			case json.Delim('{'):
+				stack = append(stack, &object{keys: map[string]bool{}, awaitKey: true})
+				continue
+			case json.Delim('['):
+				stack = append(stack, nil)
+				continue
+			case json.Delim(']'):
+				stack = stack[:len(stack)-1]
+			}
+		}
+		// A value ended (a scalar, or an object or array just closed): the
+		// object around it, if any, awaits its next key.
+		if len(stack) > 0 && stack[len(stack)-1] != nil {
+			stack[len(stack)-1].awaitKey = true
+		}
+	}
 }
 
 // check validates e's dtype and that its offsets hold exactly its shape's bytes.
@@ -207,11 +289,11 @@ func (e entry) check() error {
 	if !ok {
 		return fmt.Errorf("dtype %q is not supported (F32, F64 and I64 are)", e.DType)
 	}
+	if err := tensor.CheckShape(e.Shape...); err != nil {
+		return err
+	}
 	count := int64(1)
 	for _, s := range e.Shape {
-		if s < 0 || s > math.MaxInt32 {
-			return fmt.Errorf("bad dimension %d in shape %v", s, e.Shape)
-		}
 		count *= int64(s)
 		if count > 1<<40 {
 			return fmt.Errorf("shape %v is too large", e.Shape)
@@ -226,53 +308,29 @@ func (e entry) check() error {
 	return nil
 }
 
-// read reads e's bytes from r into a new tensor.
-func (e entry) read(r io.Reader) (*tensor.Tensor, error) {
+// read reads e's bytes from r into a new tensor; presized says that r is known
+// to hold them (see decode.Values).
+func (e entry) read(r io.Reader, presized bool) (*tensor.Tensor, error) {
 	d, _ := dtypeOf(e.DType)
 	count := int((e.Offsets[1] - e.Offsets[0]) / elemSize(d))
-	shape := slices.Clone(e.Shape)
 	switch d {
 	case tensor.Float32:
-		vals, err := readValues(r, count, 4, func(u uint64) float32 { return math.Float32frombits(uint32(u)) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
+		return values(r, count, 4, presized, e.Shape, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
 	case tensor.Float64:
-		vals, err := readValues(r, count, 8, math.Float64frombits)
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
+		return values(r, count, 8, presized, e.Shape, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
 	default:
-		vals, err := readValues(r, count, 8, func(u uint64) int64 { return int64(u) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
+		return values(r, count, 8, presized, e.Shape, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
 	}
 }
 
-// readValues reads count little-endian values of size bytes, converting each
-// with conv. Memory grows with what was read, so a header claiming more data
-// than the file holds fails at the end of the file instead of allocating it all
-// up front.
-func readValues[T tensor.Element](r io.Reader, count, size int, conv func(uint64) T) ([]T, error) {
-	vals := make([]T, 0, min(count, 1<<16))
-	var buf [8]byte
-	for range count {
-		if _, err := io.ReadFull(r, buf[:size]); err != nil {
-			return nil, unexpectedEOF(err)
-		}
-		var u uint64
-		if size == 4 {
-			u = uint64(binary.LittleEndian.Uint32(buf[:4]))
-		} else {
-			u = binary.LittleEndian.Uint64(buf[:])
-		}
-		vals = append(vals, conv(u))
+// values reads count little-endian elements of size bytes, decoded by conv,
+// into a tensor of the given shape.
+func values[T tensor.Element](r io.Reader, count, size int, presized bool, shape []int, conv func([]byte) T) (*tensor.Tensor, error) {
+	vals, err := decode.Values(r, count, size, presized, conv)
+	if err != nil {
+		return nil, err
 	}
-	return vals, nil
+	return tensor.FromSlice(vals).Reshape(slices.Clone(shape)...), nil
 }
 
 // unexpectedEOF turns a clean end of file in the middle of the format into
@@ -282,35 +340,6 @@ func unexpectedEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// Save writes tensors to the file path in the safetensors format (see Write). It
-// writes a temporary file beside path and renames it into place, so path is
-// either left as it was or holds the whole new file.
-func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := Write(f, tensors, metadata); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	return nil
 }
 
 // Load reads the safetensors file path and returns its tensors by name, and its
