@@ -2,7 +2,8 @@
 // data, as functions on tensors: the counterparts of torchvision.transforms
 // (ToTensor, Normalize, RandomCrop, RandomHorizontalFlip, Compose) and of the
 // functions in torchvision.transforms.functional they are built from (Pad,
-// Crop, HFlip), with torchvision 0.14's semantics.
+// Crop, HFlip), with torchvision 0.14's semantics. FromImage converts a Go
+// image.Image, as image/png and image/jpeg decode it.
 //
 // # Overview
 //
