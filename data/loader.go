@@ -31,7 +31,9 @@ type LoaderOptions struct {
 	// Workers is the number of goroutines that load batches ahead of the
 	// consumer (DataLoader's num_workers); 0 loads each batch on the consumer's
 	// goroutine when it is needed. The batches and their order do not depend
-	// on Workers.
+	// on Workers. Workers that wait (reading files) help at any count; workers
+	// that compute (decoding, augmenting) share the CPUs with the training
+	// step, so more than runtime.NumCPU()-1 of them gains nothing.
 	Workers int
 	// PrefetchFactor is the number of batches each worker loads ahead, 2 if 0.
 	PrefetchFactor int

@@ -84,8 +84,7 @@ func gradNorm(g *tensor.Tensor, normType float64) float64 {
 // Parameters without a gradient are skipped; with none the norm is 0.
 //
 // The norm is computed in float64 and, for float32 gradients, rounded to
-// float32, as is the coefficient, which matches PyTorch's float32 arithmetic
-// to within an ulp of the norm. If the norm is NaN or infinite,
+// float32; the coefficient is computed in the gradients' dtype, as in PyTorch. If the norm is NaN or infinite,
 // ClipGradNorm_ returns an error and leaves the gradients alone when
 // errorIfNonfinite is set, and otherwise scales them by the non-finite
 // coefficient as PyTorch does (error_if_nonfinite=False).
@@ -112,9 +111,11 @@ func ClipGradNorm_(params []*tensor.Tensor, maxNorm, normType float64, errorIfNo
 		return total, fmt.Errorf("nn: ClipGradNorm_: the total norm of order %v for gradients from parameters is non-finite, so it cannot be clipped. "+
 			"To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false", normType)
 	}
-	coef := maxNorm / (total + 1e-6)
+	// torch computes max_norm / (total + 1e-6) as (total + 1e-6).reciprocal()
+	// * max_norm (Tensor.__rtruediv__), in the gradients' dtype.
+	coef := 1 / (total + 1e-6) * maxNorm
 	if f32 {
-		coef = float64(float32(maxNorm) / (float32(total) + 1e-6))
+		coef = float64(1 / (float32(total) + 1e-6) * float32(maxNorm))
 	}
 	if coef < 1 || math.IsNaN(coef) { // torch.clamp(coef, max=1) keeps NaN
 		for _, g := range grads {

@@ -37,6 +37,7 @@ type utilsGolden struct {
 		V            []float64 `json:"v"`
 		Y            []float64 `json:"y"`
 		Names        []string  `json:"names"`
+		StateKeys    []string  `json:"state_keys"`
 		GradG        []float64 `json:"grad_g"`
 		GradV        []float64 `json:"grad_v"`
 		GradBias     []float64 `json:"grad_bias"`
@@ -54,6 +55,7 @@ type utilsGolden struct {
 		UInit            []float64 `json:"u_init"`
 		VInit            []float64 `json:"v_init"`
 		Names            []string  `json:"names"`
+		StateKeys        []string  `json:"state_keys"`
 		Steps            []struct {
 			Y            []float64 `json:"y"`
 			U            []float64 `json:"u"`

@@ -149,8 +149,8 @@ type SpectralNormOptions struct {
 // torch.nn.utils.parametrizations.spectral_norm(linear) makes of a Linear.
 // Original (PyTorch's parametrizations.weight.original) is the parameter in
 // place of the weight; U and V are the power iteration's vectors (the buffers
-// _u and _v), which each Forward in training mode updates. Make one with
-// SpectralNorm. A SpectralNormLinear in training mode must not run Forward
+// _u and _v), which each Forward in training mode updates (nn.Eval stops
+// that). Make one with SpectralNorm. A SpectralNormLinear in training mode must not run Forward
 // from several goroutines at once.
 type SpectralNormLinear struct {
 	InFeatures, OutFeatures int
@@ -255,13 +255,20 @@ func mv(dst, w, x []float64, rows, cols int, transpose bool) []float64 {
 	return dst
 }
 
-// Train sets training mode (on) or evaluation mode (off), as Module.train(mode)
-// does; in evaluation mode Forward does not update U and V. Layers start in
-// training mode.
-func (s *SpectralNormLinear) Train(on bool) { s.eval = !on }
+// SetTraining sets training mode (on) or evaluation mode (off), in which
+// Forward does not update U and V; nn.Train and nn.Eval set it for a whole
+// model. Layers start in training mode.
+func (s *SpectralNormLinear) SetTraining(on bool) { s.eval = !on }
 
-// Eval sets evaluation mode: Train(false).
-func (s *SpectralNormLinear) Eval() { s.Train(false) }
+// Training reports whether the layer is in training mode.
+func (s *SpectralNormLinear) Training() bool { return !s.eval }
+
+// NamedBuffers returns U and V under PyTorch's state_dict names,
+// "parametrizations.weight.0._u" and "parametrizations.weight.0._v", so that
+// nn.StateDict and nn.LoadStateDict carry them as PyTorch does.
+func (s *SpectralNormLinear) NamedBuffers() []NamedParameter {
+	return []NamedParameter{{"parametrizations.weight.0._u", s.U}, {"parametrizations.weight.0._v", s.V}}
+}
 
 // Weight returns Original/σ with σ = uᵀ·Original·v, recorded in the graph
 // (DivBackward0) with u and v as constants. In training mode it first runs

@@ -28,6 +28,15 @@ func utilsLoss(y *tensor.Tensor) *tensor.Tensor {
 	return y.Mul(c).Sum()
 }
 
+// stateKeys returns the keys of StateDict(m), in the order torch lists them.
+func stateKeys(m Module) []string {
+	var out []string
+	for _, p := range state(m) {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
 func names(m Module) []string {
 	var out []string
 	for _, p := range NamedParameters(m) {
@@ -43,8 +52,8 @@ func TestWeightNormMatchesTorch(t *testing.T) {
 		l, x := utilsLinear(dtypeOf(t, c.DType), 4, 3)
 		w := WeightNorm(l, c.Dim)
 		rtol := tolerance(c.DType)
-		if !slices.Equal(w.G.Shape(), c.GShape) || !slices.Equal(names(w), c.Names) {
-			t.Errorf("%s: g of shape %v, names %v; torch %v, %v", name, w.G.Shape(), names(w), c.GShape, c.Names)
+		if !slices.Equal(w.G.Shape(), c.GShape) || !slices.Equal(names(w), c.Names) || !slices.Equal(stateKeys(w), c.StateKeys) {
+			t.Errorf("%s: g of shape %v, names %v, state %v; torch %v, %v, %v", name, w.G.Shape(), names(w), stateKeys(w), c.GShape, c.Names, c.StateKeys)
 		}
 		checkClose(t, name+" g", w.G.Values(), c.G, rtol, 0)
 		checkClose(t, name+" v", w.V.Values(), c.V, ulps, 0)
@@ -92,8 +101,8 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 		// Power iteration converges to the singular vectors, so the float32
 		// rounding of each step does not build up.
 		rtol := tolerance(c.DType)
-		if !slices.Equal(names(s), c.Names) {
-			t.Errorf("%s: names %v, torch %v", name, names(s), c.Names)
+		if !slices.Equal(names(s), c.Names) || !slices.Equal(stateKeys(s), c.StateKeys) {
+			t.Errorf("%s: names %v, state %v; torch %v, %v", name, names(s), stateKeys(s), c.Names, c.StateKeys)
 		}
 		checkClose(t, name+" u after 15 iterations", s.U.Values(), c.UInit, rtol, rtol)
 		checkClose(t, name+" v after 15 iterations", s.V.Values(), c.VInit, rtol, rtol)
@@ -109,19 +118,33 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 			checkClose(t, what+" grad original", s.Original.Grad().Values(), step.GradOriginal, rtol, rtol)
 			checkClose(t, what+" grad bias", s.Bias.Grad().Values(), step.GradBias, rtol, rtol)
 		}
-		s.Eval()
+		evalMode := Eval(s)
 		if fn := s.Weight().GradFn().Name(); fn != c.WeightGradFn {
 			t.Errorf("%s: weight grad_fn %s, torch %s", name, fn, c.WeightGradFn)
 		}
-		checkClose(t, name+" eval y", s.Forward(x).Values(), c.EvalY, rtol, rtol)
+		checkClose(t, name+" eval y", evalMode.Forward(x).Values(), c.EvalY, rtol, rtol)
 		checkClose(t, name+" eval u (unchanged)", s.U.Values(), c.EvalU, rtol, rtol)
+
+		// The state as torch's state_dict holds it, loaded into a layer that
+		// started elsewhere, gives torch's output in eval mode.
+		last := c.Steps[len(c.Steps)-1]
+		fresh := SpectralNorm(NewLinear(c.In, c.Out, WithDType(d)), SpectralNormOptions{NPowerIterations: c.NPowerIterations, Eps: c.Eps})
+		err := LoadStateDict(fresh, map[string]*tensor.Tensor{
+			"bias": s.Bias, "parametrizations.weight.original": s.Original,
+			"parametrizations.weight.0._u": fromValues(d, last.U, c.Out), "parametrizations.weight.0._v": fromValues(d, last.V, c.In),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh.SetTraining(false)
+		checkClose(t, name+" eval y after LoadStateDict", fresh.Forward(x).Values(), c.EvalY, rtol, rtol)
 	}
 }
 
 func TestSpectralNormGradCheck(t *testing.T) {
 	l, _ := utilsLinear(tensor.Float64, 4, 3)
 	s := SpectralNorm(l, SpectralNormOptions{Generator: tensor.NewGenerator(1)})
-	s.Eval() // u and v fixed: the weight is a function of Original alone
+	s.SetTraining(false) // u and v fixed: the weight is a function of Original alone
 	f := func(in ...*tensor.Tensor) *tensor.Tensor {
 		c := *s
 		c.Original = in[0]
@@ -134,7 +157,10 @@ func TestSpectralNormGradCheck(t *testing.T) {
 		t.Error(err)
 	}
 	// Trained long enough, σ is the largest singular value: 1 after division.
-	s.Train(true)
+	Train(s)
+	if !s.Training() {
+		t.Error("Train did not set training mode")
+	}
 	for range 50 {
 		s.Weight()
 	}

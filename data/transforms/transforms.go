@@ -2,7 +2,8 @@
 // data, as functions on tensors: the counterparts of torchvision.transforms
 // (ToTensor, Normalize, RandomCrop, RandomHorizontalFlip, Compose) and of the
 // functions in torchvision.transforms.functional they are built from (Pad,
-// Crop, HFlip), with torchvision 0.14's semantics.
+// Crop, HFlip), with torchvision 0.14's semantics. FromImage converts a Go
+// image.Image, as image/png and image/jpeg decode it.
 //
 // # Overview
 //
@@ -33,6 +34,8 @@
 package transforms
 
 import (
+	"image"
+	"image/color"
 	"math"
 
 	"github.com/gograd/gograd/tensor"
@@ -74,6 +77,31 @@ func ToTensor(pix []uint8, h, w, c int) *tensor.Tensor {
 		}
 	}
 	return tensor.FromSlice(out, c, h, w)
+}
+
+// FromImage converts a Go image to a float32 tensor of values in [0, 1], as
+// ToTensor converts its bytes: a *image.Gray gives (1, H, W), any other image
+// (3, H, W), its red, green and blue without alpha (non-premultiplied, as
+// PIL's convert("RGB") keeps them). 16-bit images are rounded to 8 bits first,
+// as torchvision reads 8-bit pixels.
+func FromImage(img image.Image) *tensor.Tensor {
+	b := img.Bounds()
+	h, w := b.Dy(), b.Dx()
+	if g, ok := img.(*image.Gray); ok {
+		pix := make([]uint8, 0, h*w)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			pix = append(pix, g.Pix[g.PixOffset(b.Min.X, y):g.PixOffset(b.Max.X, y)]...)
+		}
+		return ToTensor(pix, h, w, 1)
+	}
+	pix := make([]uint8, 0, h*w*3)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			pix = append(pix, c.R, c.G, c.B)
+		}
+	}
+	return ToTensor(pix, h, w, 3)
 }
 
 // Normalize returns the transform that sets each channel c of an image

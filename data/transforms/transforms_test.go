@@ -3,6 +3,8 @@ package transforms
 import (
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"slices"
 	"strings"
@@ -37,8 +39,8 @@ type golden struct {
 	} `json:"hflip"`
 }
 
-// image returns gen_golden.py's image: bytes (37 i + 11) mod 256, (5, 6, 3).
-func image() []uint8 {
+// testImage returns gen_golden.py's image: bytes (37 i + 11) mod 256, (5, 6, 3).
+func testImage() []uint8 {
 	pix := make([]uint8, 5*6*3)
 	for i := range pix {
 		pix[i] = uint8((37*i + 11) % 256)
@@ -75,7 +77,7 @@ var modes = map[string]PaddingMode{"constant": Constant, "edge": Edge, "reflect"
 
 func TestMatchesTorchvision(t *testing.T) {
 	g := load(t)
-	img := ToTensor(image(), 5, 6, 3)
+	img := ToTensor(testImage(), 5, 6, 3)
 	same(t, "ToTensor", img, g.ToTensor.Shape, g.ToTensor.Values)
 	same(t, "Normalize", Normalize(g.Normalize.Mean, g.Normalize.Std)(img, nil), g.ToTensor.Shape, g.Normalize.Values)
 	for _, c := range g.Pad {
@@ -95,8 +97,24 @@ func TestMatchesTorchvision(t *testing.T) {
 	}
 }
 
+func TestFromImage(t *testing.T) {
+	pix := testImage()
+	want := ToTensor(pix, 5, 6, 3)
+	rgba := image.NewNRGBA(image.Rect(10, 20, 16, 25)) // a sub-rectangle origin
+	gray := image.NewGray(image.Rect(0, 0, 6, 5))
+	for y := range 5 {
+		for x := range 6 {
+			k := (y*6 + x) * 3
+			rgba.SetNRGBA(10+x, 20+y, color.NRGBA{pix[k], pix[k+1], pix[k+2], 128})
+			gray.SetGray(x, y, color.Gray{pix[k]})
+		}
+	}
+	same(t, "FromImage(NRGBA)", FromImage(rgba), []int{3, 5, 6}, want.Values())
+	same(t, "FromImage(Gray)", FromImage(gray), []int{1, 5, 6}, want.Values()[:30])
+}
+
 func TestRandomCrop(t *testing.T) {
-	img := ToTensor(image(), 5, 6, 3)
+	img := ToTensor(testImage(), 5, 6, 3)
 	crop := RandomCrop(4, 4, RandomCropOptions{Padding: PadAll(1), Mode: Reflect})
 	padded := Pad(img, PadAll(1), 0, Reflect) // 7×8: tops 0..3, lefts 0..4
 	seen := map[[2]int]int{}
@@ -141,7 +159,7 @@ func TestRandomCrop(t *testing.T) {
 }
 
 func TestRandomHorizontalFlip(t *testing.T) {
-	img := ToTensor(image(), 5, 6, 3)
+	img := ToTensor(testImage(), 5, 6, 3)
 	flipped := HFlip(img).Values()
 	g := tensor.NewGenerator(2)
 	n := 0
@@ -159,7 +177,7 @@ func TestRandomHorizontalFlip(t *testing.T) {
 }
 
 func TestCompose(t *testing.T) {
-	img := ToTensor(image(), 5, 6, 3)
+	img := ToTensor(testImage(), 5, 6, 3)
 	f := Compose(RandomHorizontalFlip(1), Normalize([]float64{0.5, 0.5, 0.5}, []float64{0.5, 0.5, 0.5}))
 	want := Normalize([]float64{0.5, 0.5, 0.5}, []float64{0.5, 0.5, 0.5})(HFlip(img), nil)
 	if !slices.Equal(f(img, nil).Values(), want.Values()) {
@@ -168,7 +186,7 @@ func TestCompose(t *testing.T) {
 }
 
 func TestPanics(t *testing.T) {
-	img := ToTensor(image(), 5, 6, 3)
+	img := ToTensor(testImage(), 5, 6, 3)
 	for _, c := range []struct {
 		name string
 		f    func()

@@ -97,7 +97,8 @@ def weight_norm_cases():
             g, v = lin.weight_g, lin.weight_v
             out_g = {"dtype": str(dtype)[6:], "dim": -1 if dim is None else dim,
                      "g_shape": list(g.shape), "g": flat(g), "v": flat(v),
-                     "names": [n for n, _ in lin.named_parameters()]}
+                     "names": [n for n, _ in lin.named_parameters()],
+                     "state_keys": list(lin.state_dict().keys())}
             y = lin(x)
             loss(y).backward()
             out_g.update({"y": flat(y), "grad_g": flat(g.grad), "grad_v": flat(v.grad),
@@ -120,7 +121,8 @@ def spectral_norm_cases():
             p = lin.parametrizations.weight[0]
             case = {"dtype": str(dtype)[6:], "in": in_f, "out": out_f, "n_power_iterations": n_iter, "eps": eps,
                     "u0": flat(u0), "v0": flat(v0), "u_init": flat(p._u), "v_init": flat(p._v),
-                    "names": [n for n, _ in lin.named_parameters()], "steps": []}
+                    "names": [n for n, _ in lin.named_parameters()],
+                    "state_keys": list(lin.state_dict().keys()), "steps": []}
             # register_parametrization read the weight once to check it: 15 + n_iter
             # iterations so far.
             for step in range(3):  # training mode: each forward runs the power iteration
