@@ -28,9 +28,9 @@ import (
 // Config sizes the model and its training.
 type Config struct {
 	Context, Dim, Heads, Layers int
-	Batch, Steps               int
-	LR, Clip                   float64
-	EvalEvery, EvalBatches     int
+	Batch, Steps                int
+	LR, Clip                    float64
+	EvalEvery, EvalBatches      int
 }
 
 var defaultConfig = Config{Context: 64, Dim: 64, Heads: 4, Layers: 2, Batch: 32, Steps: 600,
