@@ -20,6 +20,8 @@ type config struct {
 	conv   functional.ConvOptions
 	kernel [2]int
 	norm   normConfig
+	// paddingIdx is an Embedding's padding index, nil for none.
+	paddingIdx *int
 }
 
 func newConfig(opts []Option) config {

@@ -143,13 +143,7 @@ func (f *batchNorm) update(rm, rv *tensor.Tensor, m int) {
 }
 
 func (f *batchNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x := in[0].Contiguous()
-	ctx.SaveForBackward(x)
-	var w, b *tensor.Tensor
-	if f.affine {
-		w, b = in[1].Contiguous(), in[2].Contiguous()
-		ctx.SaveForBackward(w)
-	}
+	x, w, b := saveAffine(ctx, in, f.affine)
 	y := tensor.ZerosLike(x)
 	if x.DType() == tensor.Float32 {
 		bnForward(f, y.Float32s(), x.Float32s(), f32s(w), f32s(b))
@@ -157,6 +151,18 @@ func (f *batchNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.T
 		bnForward(f, y.Float64s(), x.Float64s(), f64s(w), f64s(b))
 	}
 	return y
+}
+
+// saveAffine returns a normalisation's input x and, when affine, its weight and
+// bias (the inputs after x), saving x and the weight for Backward.
+func saveAffine(ctx *tensor.Context, in []*tensor.Tensor, affine bool) (x, w, b *tensor.Tensor) {
+	x = in[0].Contiguous()
+	ctx.SaveForBackward(x)
+	if affine {
+		w, b = in[1].Contiguous(), in[2].Contiguous()
+		ctx.SaveForBackward(w)
+	}
+	return x, w, b
 }
 
 func bnForward[T float32 | float64](f *batchNorm, y, x, w, b []T) {
