@@ -509,3 +509,54 @@ func sameJSON(got, want any) error {
 	}
 	return nil
 }
+
+// TestInvalidArguments checks that constructors panic with a sched
+// *tensor.Error on PyTorch's invalid arguments.
+func TestInvalidArguments(t *testing.T) {
+	sgd := func() optim.Groups { return newSGD() }
+	adagrad := optim.NewAdagrad([]*tensor.Tensor{tensor.Zeros(1).SetRequiresGrad(true)}, optim.AdagradOptions{})
+	other := newSGD()
+	cases := map[string]func(){
+		"StepLR step size":       func() { NewStepLR(sgd(), StepLROptions{}) },
+		"ConstantLR factor":      func() { NewConstantLR(sgd(), ConstantLROptions{Factor: 2}) },
+		"LinearLR start":         func() { NewLinearLR(sgd(), LinearLROptions{StartFactor: 1.5}) },
+		"LinearLR end":           func() { NewLinearLR(sgd(), LinearLROptions{EndFactor: -1}) },
+		"CosineAnnealingLR TMax": func() { NewCosineAnnealingLR(sgd(), CosineAnnealingLROptions{}) },
+		"WarmRestarts T0":        func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{}) },
+		"WarmRestarts TMult":     func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{T0: 2, TMult: -1}) },
+		"WarmRestarts epoch":     func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{T0: 2}).StepFrac(-1) },
+		"CyclicLR mode":          func() { NewCyclicLR(sgd(), CyclicLROptions{BaseLR: []float64{0.1}, MaxLR: []float64{1}, Mode: "sine"}) },
+		"CyclicLR groups":        func() { NewCyclicLR(sgd(), CyclicLROptions{BaseLR: []float64{0.1, 0.2, 0.3}, MaxLR: []float64{1}}) },
+		"CyclicLR momentum":      func() { NewCyclicLR(adagrad, CyclicLROptions{BaseLR: []float64{0.1}, MaxLR: []float64{1}}) },
+		"OneCycleLR steps":       func() { NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}}) },
+		"OneCycleLR pct":         func() { NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 5, PctStart: 2}) },
+		"OneCycleLR anneal": func() {
+			NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 5, AnnealStrategy: "exp"})
+		},
+		"OneCycleLR past the end": func() {
+			s := NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 2})
+			for range 3 {
+				s.Step()
+			}
+		},
+		"LambdaLR count":           func() { NewLambdaLR(sgd(), nil, nil, nil) },
+		"ReduceLROnPlateau factor": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Factor: 1}) },
+		"ReduceLROnPlateau mode":   func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Mode: "mean"}) },
+		"ReduceLROnPlateau min_lr": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{MinLR: []float64{1, 2, 3}}) },
+		"SequentialLR milestones": func() {
+			o := sgd()
+			NewSequentialLR(o, []int{1, 2}, NewExponentialLR(o, 0.9), NewExponentialLR(o, 0.8))
+		},
+		"SequentialLR optimizer": func() {
+			NewSequentialLR(sgd(), []int{1}, NewExponentialLR(other, 0.9), NewExponentialLR(other, 0.8))
+		},
+		"ChainedScheduler optimizers": func() { NewChainedScheduler(NewExponentialLR(other, 0.9), NewExponentialLR(sgd(), 0.9)) },
+		"ChainedScheduler empty":      func() { NewChainedScheduler() },
+	}
+	for name, f := range cases {
+		err := tensor.Maybe(f)
+		if e, ok := err.(*tensor.Error); !ok || e.Pkg != "sched" {
+			t.Errorf("%s: got %v, want a sched *tensor.Error", name, err)
+		}
+	}
+}
