@@ -285,7 +285,7 @@ func (b *base[O]) LoadStateDict(sd map[string]any) error {
 	for _, g := range b.groups {
 		params = append(params, g.params...)
 	}
-	entries, err := stateOf(sd, saved, b.groups2sizes(), params)
+	entries, err := stateOf(sd, saved, b.groupSizes(), params)
 	if err != nil {
 		return fmt.Errorf("optim: %s.LoadStateDict: %w", name, err)
 	}
@@ -329,7 +329,7 @@ func extraEntries(d, known map[string]any) map[string]float64 {
 	return extra
 }
 
-func (b *base[O]) groups2sizes() []int {
+func (b *base[O]) groupSizes() []int {
 	n := make([]int, len(b.groups))
 	for i, g := range b.groups {
 		n[i] = len(g.params)

@@ -287,26 +287,28 @@ func TestInvalidOptionsAll(t *testing.T) {
 	p := func() []*tensor.Tensor { return []*tensor.Tensor{tensor.Ones(2).SetRequiresGrad(true)} }
 	shared := tensor.Ones(2).SetRequiresGrad(true)
 	cases := map[string]func(){
-		"Adamax lr":                 func() { NewAdamax(p(), AdamaxOptions{LR: -1}) },
-		"Adamax beta":               func() { NewAdamax(p(), AdamaxOptions{Betas: [2]float64{0.9, 1}}) },
-		"NAdam momentum_decay":      func() { NewNAdam(p(), NAdamOptions{MomentumDecay: -1}) },
-		"NAdam eps":                 func() { NewNAdam(p(), NAdamOptions{Eps: -1}) },
-		"RAdam weight_decay":        func() { NewRAdam(p(), RAdamOptions{WeightDecay: -1}) },
-		"RMSprop alpha":             func() { NewRMSprop(p(), RMSpropOptions{Alpha: -0.5}) },
-		"RMSprop momentum":          func() { NewRMSprop(p(), RMSpropOptions{Momentum: -0.5}) },
-		"Adagrad lr_decay":          func() { NewAdagrad(p(), AdagradOptions{LRDecay: -1}) },
-		"Adagrad initial":           func() { NewAdagrad(p(), AdagradOptions{InitialAccumulatorValue: -1}) },
-		"Adadelta rho":              func() { NewAdadelta(p(), AdadeltaOptions{Rho: 1.5}) },
-		"ASGD weight_decay":         func() { NewASGD(p(), ASGDOptions{WeightDecay: -1}) },
-		"Rprop etas":                func() { NewRprop(p(), RpropOptions{Etas: [2]float64{1.5, 2}}) },
-		"LBFGS line search":         func() { NewLBFGS(p(), LBFGSOptions{LineSearchFn: "backtracking"}) },
-		"LBFGS history":             func() { NewLBFGS(p(), LBFGSOptions{HistorySize: -1}) },
-		"group with a shared param": func() { NewAdam([]*tensor.Tensor{shared}, AdamOptions{}).AddParamGroup([]*tensor.Tensor{shared}, AdamOptions{}) },
-		"group with a bad option":   func() { NewSGD(p(), SGDOptions{LR: 1}).AddParamGroup(p(), SGDOptions{LR: 1, Momentum: -1}) },
-		"empty group":               func() { NewRprop(p(), RpropOptions{}).AddParamGroup(nil, RpropOptions{}) },
-		"group out of range":        func() { NewAdam(p(), AdamOptions{}).SetLR(1, 0.1) },
-		"momentum of Adagrad":       func() { NewAdagrad(p(), AdagradOptions{}).SetMomentum(0, 0.9) },
-		"extra entry named lr":      func() { NewAdam(p(), AdamOptions{}).SetGroupExtra(0, "lr", 1) },
+		"Adamax lr":            func() { NewAdamax(p(), AdamaxOptions{LR: -1}) },
+		"Adamax beta":          func() { NewAdamax(p(), AdamaxOptions{Betas: [2]float64{0.9, 1}}) },
+		"NAdam momentum_decay": func() { NewNAdam(p(), NAdamOptions{MomentumDecay: -1}) },
+		"NAdam eps":            func() { NewNAdam(p(), NAdamOptions{Eps: -1}) },
+		"RAdam weight_decay":   func() { NewRAdam(p(), RAdamOptions{WeightDecay: -1}) },
+		"RMSprop alpha":        func() { NewRMSprop(p(), RMSpropOptions{Alpha: -0.5}) },
+		"RMSprop momentum":     func() { NewRMSprop(p(), RMSpropOptions{Momentum: -0.5}) },
+		"Adagrad lr_decay":     func() { NewAdagrad(p(), AdagradOptions{LRDecay: -1}) },
+		"Adagrad initial":      func() { NewAdagrad(p(), AdagradOptions{InitialAccumulatorValue: -1}) },
+		"Adadelta rho":         func() { NewAdadelta(p(), AdadeltaOptions{Rho: 1.5}) },
+		"ASGD weight_decay":    func() { NewASGD(p(), ASGDOptions{WeightDecay: -1}) },
+		"Rprop etas":           func() { NewRprop(p(), RpropOptions{Etas: [2]float64{1.5, 2}}) },
+		"LBFGS line search":    func() { NewLBFGS(p(), LBFGSOptions{LineSearchFn: "backtracking"}) },
+		"LBFGS history":        func() { NewLBFGS(p(), LBFGSOptions{HistorySize: -1}) },
+		"group with a shared param": func() {
+			NewAdam([]*tensor.Tensor{shared}, AdamOptions{}).AddParamGroup([]*tensor.Tensor{shared}, AdamOptions{})
+		},
+		"group with a bad option": func() { NewSGD(p(), SGDOptions{LR: 1}).AddParamGroup(p(), SGDOptions{LR: 1, Momentum: -1}) },
+		"empty group":             func() { NewRprop(p(), RpropOptions{}).AddParamGroup(nil, RpropOptions{}) },
+		"group out of range":      func() { NewAdam(p(), AdamOptions{}).SetLR(1, 0.1) },
+		"momentum of Adagrad":     func() { NewAdagrad(p(), AdagradOptions{}).SetMomentum(0, 0.9) },
+		"extra entry named lr":    func() { NewAdam(p(), AdamOptions{}).SetGroupExtra(0, "lr", 1) },
 	}
 	for name, f := range cases {
 		err := tensor.Maybe(f)
