@@ -317,3 +317,30 @@ func TestInvalidOptionsAll(t *testing.T) {
 		}
 	}
 }
+
+// TestASGDAveraged checks that Averaged returns the average the state dict
+// holds ("ax", compared with PyTorch's in TestStepsGolden), counting
+// parameters across groups.
+func TestASGDAveraged(t *testing.T) {
+	a, b := tensor.Ones(2).SetRequiresGrad(true), tensor.Ones(3).SetRequiresGrad(true)
+	opt := NewASGD([]*tensor.Tensor{a}, ASGDOptions{T0: 1})
+	opt.AddParamGroup([]*tensor.Tensor{b}, ASGDOptions{T0: 1, LR: 0.5})
+	if opt.Averaged(1) != nil {
+		t.Fatal("an average before the first step")
+	}
+	for range 4 {
+		a.SetGrad(tensor.Full(0.5, 2))
+		b.SetGrad(tensor.Full(-0.25, 3))
+		opt.Step()
+	}
+	for i := range 2 {
+		want := opt.StateDict()["state"].(map[int]map[string]any)[i]["ax"].(*tensor.Tensor).Values()
+		got := opt.Averaged(i).Values()
+		if err := closeValues(got, want, 0, 0); err != nil {
+			t.Errorf("Averaged(%d): %v", i, err)
+		}
+	}
+	if err := tensor.Maybe(func() { opt.Averaged(2) }); err == nil {
+		t.Error("Averaged(2) of two parameters did not panic")
+	}
+}
