@@ -61,7 +61,7 @@ var asgdKind = &kind[ASGDOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"ax"}, scalars: []string{"eta", "mu"}},
+	layout: layout{required: 1, step: tensorStep, bufs: []string{"ax"}, scalars: []string{"eta", "mu"}},
 }
 
 // NewASGD returns an ASGD optimizer for params, as one parameter group, with

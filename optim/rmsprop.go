@@ -72,7 +72,7 @@ var rmspropKind = &kind[RMSpropOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
+	layout: layout{required: 1, step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
 }
 
 // or returns v, or def when v is zero.
