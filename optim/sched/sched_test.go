@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -32,7 +33,7 @@ type golden struct {
 		Epochs  []float64
 		LRs     [][]float64 `json:"lrs"`
 		Momenta [][]float64
-		State   map[string]any
+		State   json.RawMessage
 	}
 }
 
@@ -237,7 +238,8 @@ func closeTo(got, want []float64) bool {
 // learning rates it sets, and the momenta, after construction and every step
 // with PyTorch's. Halfway it saves the optimizer's and the scheduler's state
 // dicts, loads them into a fresh pair, and checks that the fresh pair then
-// sets the same rates and momenta, bit for bit, as the original.
+// sets the same rates and momenta, bit for bit, as the original. At the end
+// its StateDict must match PyTorch's state_dict(), and PyTorch's must load.
 func TestGolden(t *testing.T) {
 	g := loadGolden(t)
 	for _, r := range g.Runs {
@@ -248,7 +250,7 @@ func TestGolden(t *testing.T) {
 			opt, s := setup(r.Name)
 			defer func() {
 				if !t.Failed() {
-					checkState(t, s.(optim.Stateful).StateDict(), r.State)
+					checkTorchState(t, r.Name, s.(optim.Stateful).StateDict(), r.State)
 				}
 			}()
 			var opt2 optimizer
@@ -411,6 +413,69 @@ func TestLoadStateDictHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkTorchState checks a scheduler's final StateDict against PyTorch's
+// state_dict(), then loads PyTorch's into a fresh scheduler of the run, whose
+// StateDict must then match it too.
+func checkTorchState(t *testing.T, name string, got map[string]any, raw json.RawMessage) {
+	t.Helper()
+	var want map[string]any
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	checkState(t, got, want)
+	_, fresh := setup(name)
+	if err := fresh.(optim.Stateful).LoadStateDict(torchState(t, raw)); err != nil {
+		t.Fatalf("loading PyTorch's state_dict: %v", err)
+	}
+	checkState(t, fresh.(optim.Stateful).StateDict(), want)
+}
+
+// torchState decodes a golden state_dict as a checkpoint reader would give it:
+// ints as int, floats as float64, "inf" as an infinity, lists as []any, and
+// without the entries that hold functions in PyTorch.
+func torchState(t *testing.T, raw json.RawMessage) map[string]any {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v map[string]any
+	if err := d.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	var conv func(any) any
+	conv = func(x any) any {
+		switch x := x.(type) {
+		case json.Number:
+			if strings.ContainsAny(string(x), ".eE") {
+				f, _ := x.Float64()
+				return f
+			}
+			n, _ := x.Int64()
+			return int(n)
+		case string:
+			switch x {
+			case "inf":
+				return math.Inf(1)
+			case "-inf":
+				return math.Inf(-1)
+			}
+		case []any:
+			for i := range x {
+				x[i] = conv(x[i])
+			}
+		case map[string]any:
+			for k, y := range x {
+				if y == "<other>" {
+					delete(x, k)
+				} else {
+					x[k] = conv(y)
+				}
+			}
+		}
+		return x
+	}
+	return conv(v).(map[string]any)
 }
 
 // checkState compares a scheduler's StateDict with PyTorch's state_dict() at
