@@ -346,7 +346,7 @@ func (d *DDP) ready(i int, g *tensor.Tensor) {
 	p.inBucket[s.bucket]++
 	w := current("DDP.Backward")
 	for p.launched < len(d.buckets) && p.inBucket[p.launched] == len(d.buckets[p.launched].params) {
-		p.works = append(p.works, w.allReduce(d.buckets[p.launched].flat, Avg))
+		p.works = append(p.works, submit(w, "DDP.Backward", w.allReduce(d.buckets[p.launched].flat, Avg)))
 		p.launched++
 	}
 	if p.nReady == len(d.params) && d.findUnused {
@@ -357,7 +357,7 @@ func (d *DDP) ready(i int, g *tensor.Tensor) {
 			}
 		}
 		d.usedAll = used
-		p.usedWork = w.allReduce(used, Max)
+		p.usedWork = submit(w, "DDP.Backward", w.allReduce(used, Max))
 	}
 }
 
