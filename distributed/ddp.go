@@ -46,7 +46,10 @@ type DDPOptions struct {
 // complete (PyTorch's post-accumulate hooks), it will overlap the backward pass.
 //
 // A DDP is used by one goroutine at a time, and every rank must run the same
-// sequence of Forward and Backward calls.
+// sequence of Forward and Backward calls, one Backward per Forward: a second
+// Backward through the same graph (RetainGraph) adds local gradients that are
+// not averaged, and tensor.Grad, which calls no parameter hooks, returns local
+// gradients.
 type DDP struct {
 	module     nn.Module
 	params     []*tensor.Tensor
