@@ -153,15 +153,32 @@ func (d *DDP) checkSameParameters(w snapshot) {
 
 // broadcastBuffers copies rank 0's buffers to the other ranks.
 func (d *DDP) broadcastBuffers() {
-	b, ok := d.module.(interface{ NamedBuffers() []nn.NamedParameter })
-	if !ok {
+	bufs := buffers(d.module)
+	if len(bufs) == 0 {
 		return
 	}
 	tensor.NoGrad(func() {
-		for _, p := range b.NamedBuffers() {
-			Broadcast(p.Tensor, 0)
+		for _, b := range bufs {
+			Broadcast(b, 0)
 		}
 	})
+}
+
+// buffers returns the buffers of m (its NamedBuffers, when it has that method)
+// and of the modules of a Sequential, recursively.
+func buffers(m nn.Module) []*tensor.Tensor {
+	var out []*tensor.Tensor
+	if b, ok := m.(interface{ NamedBuffers() []nn.NamedParameter }); ok {
+		for _, p := range b.NamedBuffers() {
+			out = append(out, p.Tensor)
+		}
+	}
+	if s, ok := m.(nn.Sequential); ok {
+		for _, c := range s {
+			out = append(out, buffers(c)...)
+		}
+	}
+	return out
 }
 
 // assignBuckets groups the parameters, last first, into buckets of one dtype
