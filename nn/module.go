@@ -37,6 +37,7 @@ package nn
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/gograd/gograd/internal/access"
@@ -60,6 +61,17 @@ type NamedParameter struct {
 
 func fail(op, format string, args ...any) {
 	panic(tensor.Errorf("nn", op, format, args...))
+}
+
+// nonNilModule panics with an ErrNil *tensor.Error naming op if m is nil or a nil
+// pointer (an empty Sequential, even a nil one, is a valid module).
+func nonNilModule(op string, m Module) {
+	if m == nil {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil Module"))
+	}
+	if v := reflect.ValueOf(m); v.Kind() == reflect.Pointer && v.IsNil() {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil %T", m))
+	}
 }
 
 // Sequential is a module that applies its modules in order, each to the output of

@@ -36,6 +36,7 @@ func state(m Module) []NamedParameter {
 // With safetensors.Save it is the counterpart of torch.save(model.state_dict(),
 // path).
 func StateDict(m Module) map[string]*tensor.Tensor {
+	nonNilModule("StateDict", m)
 	named := state(m)
 	sd := make(map[string]*tensor.Tensor, len(named))
 	for _, p := range named {
@@ -47,8 +48,11 @@ func StateDict(m Module) map[string]*tensor.Tensor {
 // LoadStateDict copies the tensors of sd into m's parameters and buffers of the
 // same names, converting dtype if needed, as model.load_state_dict(sd) does in
 // PyTorch (strict). It returns an error, and leaves m unchanged, if a parameter or
-// buffer has no tensor in sd, a tensor in sd names none, or shapes differ.
+// buffer has no tensor in sd, a tensor in sd names none, or shapes differ. It
+// panics with a *tensor.Error of kind tensor.ErrNil if m is nil: that is a
+// caller's mistake, not a bad file.
 func LoadStateDict(m Module, sd map[string]*tensor.Tensor) error {
+	nonNilModule("LoadStateDict", m)
 	named := state(m)
 	var missing, problems []string
 	seen := make(map[string]bool, len(named))

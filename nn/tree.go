@@ -101,6 +101,7 @@ func localParameters(m Module) []NamedParameter {
 // tensor shared by several modules appears once, under its first name, as in
 // PyTorch's named_parameters().
 func NamedParameters(m Module) []NamedParameter {
+	nonNilModule("NamedParameters", m)
 	var out []NamedParameter
 	seen := make(map[*tensor.Tensor]bool)
 	for _, nm := range NamedModules(m) {

@@ -86,8 +86,9 @@ func binBroadcast[T vec.Float](op binOp, dst, a, b []T, shape []int, sa, sb []in
 
 // binary computes a op b with broadcasting into a new tensor.
 func binary(name string, op binOp, a, b *Tensor) *Tensor {
+	nonNil(name, a, b)
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+		failKind(ErrDType, name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
 	shape := broadcastShapes(name, a.shape, b.shape)
 	out := empty(a.dtype, shape)
@@ -113,6 +114,7 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 
 // unary applies a kernel elementwise into a new tensor.
 func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a []float64)) *Tensor {
+	nonNil(name, x)
 	x.wantFloat(name)
 	out := empty(x.dtype, x.shape)
 	if x.dtype == Float32 {

@@ -13,19 +13,20 @@ func inferShape(op string, from []int, shape []int) []int {
 		case d == -1 && neg < 0:
 			neg = i
 		case d < 0:
-			fail(op, "invalid shape %v", shape)
+			failKind(ErrShape, op, "invalid shape %v", shape)
 		default:
 			known *= d
 		}
 	}
 	if neg >= 0 {
 		if known == 0 || n%known != 0 {
-			fail(op, "shape %v is invalid for input of shape %v", shape, from)
+			failKind(ErrShape, op, "shape %v is invalid for input of shape %v", shape, from)
 		}
 		out[neg] = n / known
 	} else if known != n {
-		fail(op, "shape %v is invalid for input of shape %v", shape, from)
+		failKind(ErrShape, op, "shape %v is invalid for input of shape %v", shape, from)
 	}
+	validShape(op, out)
 	return out
 }
 
@@ -69,7 +70,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 		d += len(t.shape) + 1
 	}
 	if d < 0 || d > len(t.shape) {
-		fail("Unsqueeze", "dim %d out of range for shape %v", dim, t.shape)
+		failKind(ErrDim, "Unsqueeze", "dim %d out of range for shape %v", dim, t.shape)
 	}
 	shape := slices.Insert(slices.Clone(t.shape), d, 1)
 	return t.view("Unsqueeze", "UnsqueezeBackward0", shape)
@@ -102,19 +103,21 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 // Expand returns t broadcast to shape, as a new tensor (-1 keeps a dim). Its
 // gradient sums over the broadcast dims. It panics if t does not broadcast to shape.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	nonNil("Expand", t)
 	shape = slices.Clone(shape)
 	lead := len(shape) - len(t.shape)
 	if lead < 0 {
-		fail("Expand", "cannot expand shape %v to %v", t.shape, shape)
+		failKind(ErrShape, "Expand", "cannot expand shape %v to %v", t.shape, shape)
 	}
 	for i := range t.shape {
 		if shape[lead+i] == -1 {
 			shape[lead+i] = t.shape[i]
 		}
 		if t.shape[i] != 1 && t.shape[i] != shape[lead+i] {
-			fail("Expand", "cannot expand shape %v to %v", t.shape, shape)
+			failKind(ErrShape, "Expand", "cannot expand shape %v to %v", t.shape, shape)
 		}
 	}
+	validShape("Expand", shape)
 	if slices.Equal(shape, t.shape) && !t.requiresGrad {
 		return t
 	}
@@ -141,7 +144,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 // dims[i] of t. It panics unless dims is a permutation of t's dims.
 func (t *Tensor) Permute(dims ...int) *Tensor {
 	if len(dims) != len(t.shape) {
-		fail("Permute", "dims %v do not match shape %v", dims, t.shape)
+		failKind(ErrDim, "Permute", "dims %v do not match shape %v", dims, t.shape)
 	}
 	t.dimSet("Permute", dims) // panics on a dim out of range or repeated
 	p := make([]int, len(dims))
@@ -231,6 +234,6 @@ func (t *Tensor) T() *Tensor {
 		}
 		return out
 	}
-	fail("T", "expects a tensor with <= 2 dims, got shape %v", t.shape)
+	failKind(ErrShape, "T", "expects a tensor with <= 2 dims, got shape %v", t.shape)
 	return nil
 }

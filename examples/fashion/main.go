@@ -99,7 +99,8 @@ func fit(out io.Writer, model *Net, train, test data.TensorDataset, epochs int, 
 		nn.Train(model)
 		var sum float64
 		var steps int
-		for x, y := range loader.All() {
+		for b := range loader.All() {
+			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			sum += loss.Item()
 			steps++
@@ -123,7 +124,8 @@ func accuracy(model *Net, ds data.TensorDataset) float64 {
 	correct := 0
 	loader := data.NewLoader(ds, data.LoaderOptions{BatchSize: 500})
 	tensor.NoGrad(func() {
-		for x, y := range loader.All() {
+		for b := range loader.All() {
+			x, y := b[0], b[1]
 			pred := model.Forward(x).Argmax(1).Int64s()
 			for i, label := range y.Int64s() {
 				if pred[i] == label {

@@ -40,7 +40,8 @@ func TestTrainSteps(t *testing.T) {
 	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
 	loader := data.NewLoader(small, data.LoaderOptions{BatchSize: 32, Shuffle: true, Generator: tensor.NewGenerator(1)})
 	var losses []float64
-	for x, y := range loader.All() {
+	for b := range loader.All() {
+		x, y := b[0], b[1]
 		loss := functional.CrossEntropy(model.Forward(x), y)
 		losses = append(losses, loss.Item())
 		loss.Backward()

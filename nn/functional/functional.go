@@ -63,10 +63,10 @@ func scaleGrad(g *tensor.Tensor, r Reduction, n int) *tensor.Tensor {
 
 func sameShape(op string, input, target *tensor.Tensor) {
 	if !slices.Equal(input.Shape(), target.Shape()) {
-		panic(tensor.Errorf("functional", op, "input shape %v and target shape %v differ", input.Shape(), target.Shape()))
+		panic(tensor.NewError(tensor.ErrShape, "functional", op, "input shape %v and target shape %v differ", input.Shape(), target.Shape()))
 	}
 	if input.DType() != target.DType() {
-		panic(tensor.Errorf("functional", op, "input dtype %v and target dtype %v differ", input.DType(), target.DType()))
+		panic(tensor.NewError(tensor.ErrDType, "functional", op, "input dtype %v and target dtype %v differ", input.DType(), target.DType()))
 	}
 }
 
