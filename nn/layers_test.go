@@ -86,3 +86,34 @@ func TestFlattenUnflatten(t *testing.T) {
 		t.Error("start_dim > end_dim did not panic")
 	}
 }
+
+func TestSmallModules(t *testing.T) {
+	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)
+	if (Identity{}).Forward(x) != x {
+		t.Error("Identity did not return its input")
+	}
+	if got, want := (Softmax{Dim: 1}).Forward(x).Values(), x.Softmax(1).Values(); !slices.Equal(got, want) {
+		t.Errorf("Softmax %v, want %v", got, want)
+	}
+	if got, want := (LogSoftmax{Dim: 0}).Forward(x).Values(), x.LogSoftmax(0).Values(); !slices.Equal(got, want) {
+		t.Errorf("LogSoftmax %v, want %v", got, want)
+	}
+	l := ModuleList{NewLinear(2, 2), &Dropout{P: 0.1}}
+	var names []string
+	for _, p := range NamedParameters(l) {
+		names = append(names, p.Name)
+	}
+	if !slices.Equal(names, []string{"0.weight", "0.bias"}) || len(l.Parameters()) != 2 {
+		t.Errorf("ModuleList parameters %v", names)
+	}
+	Eval(l)
+	if l[1].(*Dropout).Training() {
+		t.Error("Eval did not reach a ModuleList's module")
+	}
+	if tensor.Maybe(func() { l.Forward(x) }) == nil {
+		t.Error("ModuleList.Forward did not panic")
+	}
+	if Format(Softmax{Dim: -1}) != "Softmax(dim=-1)" || Format(Identity{}) != "Identity()" {
+		t.Error("String")
+	}
+}

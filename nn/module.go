@@ -38,7 +38,6 @@ package nn
 import (
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/gograd/gograd/internal/access"
@@ -143,13 +142,7 @@ func (s Sequential) Parameters() []*tensor.Tensor { return Parameters(s) }
 func (s Sequential) NamedParameters() []NamedParameter { return NamedParameters(s) }
 
 // NamedChildren returns the modules named by their index, "0", "1", ...
-func (s Sequential) NamedChildren() []NamedModule {
-	out := make([]NamedModule, len(s))
-	for i, m := range s {
-		out[i] = NamedModule{strconv.Itoa(i), m}
-	}
-	return out
-}
+func (s Sequential) NamedChildren() []NamedModule { return ModuleList(s).NamedChildren() }
 
 // String returns the modules one per line, as PyTorch prints a Sequential.
 func (s Sequential) String() string { return Format(s) }

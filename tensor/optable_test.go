@@ -505,6 +505,8 @@ var notDifferentiable = map[string]string{
 	"functional.Dropout":              "random: TestDropout checks the kept share, the scaling and the gradient",
 	"functional.Dropout2d":            "random: TestDropout2d checks whole channels are kept or dropped",
 	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
+	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
+	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
 
 	// Indices: integer results, no gradient (TestArgmax checks the values).
 	"Tensor.Argmax": "returns int64 indices",

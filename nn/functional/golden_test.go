@@ -143,7 +143,7 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			return Embedding(tensor.New(idx, shape...), in["weight"], pad)
 		}
-	case "sdpa":
+	case "scaled_dot_product_attention":
 		var keep []bool
 		rows := 0
 		if k, ok := p["keep"].([]any); ok {

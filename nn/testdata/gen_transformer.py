@@ -47,14 +47,14 @@ case("embedding_padding", "embedding", {"indices": IDX, "padding_idx": 3}, {"wei
      lambda i: F.embedding(torch.tensor(IDX), i["weight"], padding_idx=3))
 case("embedding", "embedding", {"indices": IDX, "padding_idx": -1}, {"weight": (5, 4)},
      lambda i: F.embedding(torch.tensor(IDX), i["weight"]))
-case("sdpa", "sdpa", {}, {"q": (2, 3, 4, 8), "k": (2, 3, 5, 8), "v": (2, 3, 5, 6)},
+case("sdpa", "scaled_dot_product_attention", {}, {"q": (2, 3, 4, 8), "k": (2, 3, 5, 8), "v": (2, 3, 5, 6)},
      lambda i: sdpa(i["q"], i["k"], i["v"]))
-case("sdpa_causal", "sdpa", {"causal": True}, {"q": (2, 4, 8), "k": (2, 4, 8), "v": (2, 4, 8)},
+case("sdpa_causal", "scaled_dot_product_attention", {"causal": True}, {"q": (2, 4, 8), "k": (2, 4, 8), "v": (2, 4, 8)},
      lambda i: sdpa(i["q"], i["k"], i["v"], causal=True))
 KEEP = [[True, False, True, True, False], [True, True, True, False, False], [False, True, True, True, True], [True, True, False, True, True]]
-case("sdpa_bool_mask", "sdpa", {"keep": KEEP}, {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3)},
+case("sdpa_bool_mask", "scaled_dot_product_attention", {"keep": KEEP}, {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3)},
      lambda i: sdpa(i["q"], i["k"], i["v"], mask=torch.zeros(4, 5, dtype=torch.float64).masked_fill(~torch.tensor(KEEP), float("-inf"))))
-case("sdpa_additive_mask", "sdpa", {}, {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3), "mask": (4, 5)},
+case("sdpa_additive_mask", "scaled_dot_product_attention", {}, {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3), "mask": (4, 5)},
      lambda i: sdpa(i["q"], i["k"], i["v"], mask=i["mask"]), grads=["q", "k", "v"])
 
 
