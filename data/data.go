@@ -125,11 +125,11 @@ func rows(t *tensor.Tensor, lo, hi int, idx []int) *tensor.Tensor {
 	shape[0] = hi - lo
 	switch t.DType() {
 	case tensor.Float32:
-		return tensor.FromSlice(gather(t.Float32s(), t.Size(0), lo, hi, idx), shape...)
+		return tensor.FromSlice(gather(t.Contiguous().Float32s(), t.Size(0), lo, hi, idx), shape...)
 	case tensor.Float64:
-		return tensor.FromSlice(gather(t.Float64s(), t.Size(0), lo, hi, idx), shape...)
+		return tensor.FromSlice(gather(t.Contiguous().Float64s(), t.Size(0), lo, hi, idx), shape...)
 	default:
-		return tensor.FromSlice(gather(t.Int64s(), t.Size(0), lo, hi, idx), shape...)
+		return tensor.FromSlice(gather(t.Contiguous().Int64s(), t.Size(0), lo, hi, idx), shape...)
 	}
 }
 

@@ -113,17 +113,17 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		t := tensors[name]
 		switch t.DType() {
 		case tensor.Float32:
-			for _, v := range t.Float32s() {
+			for _, v := range t.Contiguous().Float32s() {
 				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
 				bw.Write(buf[:4])
 			}
 		case tensor.Float64:
-			for _, v := range t.Float64s() {
+			for _, v := range t.Contiguous().Float64s() {
 				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
 				bw.Write(buf[:])
 			}
 		case tensor.Int64:
-			for _, v := range t.Int64s() {
+			for _, v := range t.Contiguous().Int64s() {
 				binary.LittleEndian.PutUint64(buf[:], uint64(v))
 				bw.Write(buf[:])
 			}

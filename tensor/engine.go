@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"github.com/gograd/gograd/internal/access"
-	"github.com/gograd/gograd/internal/vec"
 )
 
 // Node is a node of the backward graph: it turns the gradient of one op's output
@@ -268,7 +267,8 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
 // grad: what is computed from it is not recorded back to t.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
+	return &Tensor{shape: t.shape, strides: t.strides, offset: t.offset, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64,
+		stor: t.storage(), published: t.published}
 }
 
 // BackwardOptions adjusts Backward.
@@ -540,8 +540,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 					release = false
 				}
 				// A gradient no one has seen yet (a node's fresh result) may be
-				// kept and added to in place; one seen before is shared.
-				owned := gj.published&^sharedMark != ep
+				// kept and added to in place; one seen before is shared, and so is
+				// a strided view (an expansion may name one element many times).
+				owned := gj.published&^sharedMark != ep && gj.strides == nil
 				if owned {
 					gj.published = ep
 				} else {
@@ -631,11 +632,16 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch {
-	case st.grad == nil && (create || owned && !g.requiresGrad):
-		st.grad, st.owned = g, owned && !create
+	case st.grad == nil && create:
+		if g.strides != nil {
+			withGradMode(true, func() { g = g.Contiguous() }) // a gradient's layout is contiguous
+		}
+		st.grad, st.owned = g, false
+	case st.grad == nil && owned && !g.requiresGrad && g.stor == nil:
+		st.grad, st.owned = g, true
 	case st.grad == nil:
 		c := empty(g.dtype, g.shape)
-		c.Copy_(g)
+		copyValues(c, g)
 		st.grad, st.owned = c, true
 	case create || st.grad.requiresGrad || g.requiresGrad:
 		var sum *Tensor
@@ -647,11 +653,4 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 }
 
 // addInPlace adds g into t's storage (same shape and dtype), unrecorded.
-func (t *Tensor) addInPlace(g *Tensor) {
-	switch t.dtype {
-	case Float32:
-		vec.Add(t.f32, t.f32, g.f32)
-	case Float64:
-		vec.Add(t.f64, t.f64, g.f64)
-	}
-}
+func (t *Tensor) addInPlace(g *Tensor) { addValues(t, g) }

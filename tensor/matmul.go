@@ -73,16 +73,17 @@ func (t *Tensor) renamed(name string, shape []int) *Tensor { return t.view("MatM
 // dot returns the 0-d dot product of two vectors.
 func dot(a, b *Tensor) *Tensor {
 	out := empty(a.dtype, nil)
+	x, y := a.dense(), b.dense()
 	if a.dtype == Float32 {
 		var s float32
-		for i, v := range a.f32 {
-			s += v * b.f32[i]
+		for i, v := range x.f32 {
+			s += v * y.f32[i]
 		}
 		out.f32[0] = s
 	} else {
 		var s float64
-		for i, v := range a.f64 {
-			s += v * b.f64[i]
+		for i, v := range x.f64 {
+			s += v * y.f64[i]
 		}
 		out.f64[0] = s
 	}
@@ -123,13 +124,17 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		shape = []int{nb, am, bn}
 	}
 	out := empty(a.dtype, shape)
-	lda, ldb := a.shape[r+1], b.shape[r+1]
-	sa, sb, sc := am*ak, ak*bn, am*bn
+	// Strided operands reach the kernel through its transpose flags and leading
+	// dims (a transposed view is a transposed GEMM); others are copied.
+	da, sta, lda, bsa := gemmLayout(a)
+	db, stb, ldb, bsb := gemmLayout(b)
+	ka, kb := ta != sta, tb != stb
+	sc := am * bn
 	gemm := func(i int) {
 		if a.dtype == Float32 {
-			blas.Gemm(ta, tb, am, bn, ak, 1, a.f32[i*sa:], lda, b.f32[i*sb:], ldb, 0, out.f32[i*sc:], bn)
+			blas.Gemm(ka, kb, am, bn, ak, 1, da.f32[i*bsa:], lda, db.f32[i*bsb:], ldb, 0, out.f32[i*sc:], bn)
 		} else {
-			blas.Gemm(ta, tb, am, bn, ak, 1, a.f64[i*sa:], lda, b.f64[i*sb:], ldb, 0, out.f64[i*sc:], bn)
+			blas.Gemm(ka, kb, am, bn, ak, 1, da.f64[i*bsa:], lda, db.f64[i*bsb:], ldb, 0, out.f64[i*sc:], bn)
 		}
 	}
 	switch {
@@ -169,4 +174,37 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		}
 	}
 	return out
+}
+
+// gemmLayout returns how a GEMM kernel reads the matrices (last two dims) of t: a
+// tensor holding them (t, or a dense copy when its strides fit no GEMM layout),
+// whether they are stored transposed, their leading dim, and the element stride
+// between batch entries (3-d t; 0 otherwise).
+func gemmLayout(t *Tensor) (d *Tensor, trans bool, ld, bs int) {
+	r := len(t.shape) - 2
+	rows, cols := t.shape[r], t.shape[r+1]
+	st := t.layout()
+	rs, cs := st[r], st[r+1]
+	if r == 1 {
+		bs = st[0]
+	}
+	switch {
+	case t.strides == nil:
+		return t, false, max(cols, 1), bs
+	case (cols <= 1 || cs == 1) && (rows <= 1 || rs >= max(cols, 1)):
+		if rows <= 1 {
+			rs = max(cols, 1)
+		}
+		return t, false, rs, bs
+	case (rows <= 1 || rs == 1) && (cols <= 1 || cs >= max(rows, 1)):
+		if cols <= 1 {
+			cs = max(rows, 1)
+		}
+		return t, true, cs, bs
+	}
+	d = t.dense()
+	if r == 1 {
+		bs = rows * cols
+	}
+	return d, false, max(cols, 1), bs
 }

@@ -227,12 +227,9 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 	return out
 }
 
-// expandData returns t's values materialised at the broadcast shape (not recorded).
-func (t *Tensor) expandData(shape []int) *Tensor {
-	var out *Tensor
-	NoGrad(func() { out = t.Expand(shape...) })
-	return out
-}
+// expandData returns t viewed at the broadcast shape (not recorded), for kernels
+// that read it with flat.
+func (t *Tensor) expandData(shape []int) *Tensor { return t.expandView(shape) }
 
 // Exp returns e^t elementwise.
 func (t *Tensor) Exp() *Tensor {
@@ -342,6 +339,7 @@ func (t *Tensor) Relu() *Tensor {
 // kernels round as the ops of the recorded formula do.
 func (g *Tensor) fusedGrad(y *Tensor, k32 func(dst, g, y []float32), k64 func(dst, g, y []float64)) *Tensor {
 	out := empty(g.dtype, g.shape)
+	g, y = g.dense(), y.dense()
 	if g.dtype == Float32 {
 		k32(out.f32, g.f32, y.f32)
 	} else {
@@ -373,10 +371,11 @@ func sigmoidGrad[T float32 | float64](dst, g, y []T) {
 // second derivatives.
 func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	out := empty(g.dtype, g.shape)
+	dg, dr := g.dense(), ref.dense()
 	if g.dtype == Float32 {
-		maskPositive32(out.f32, g.f32, ref.f32)
+		maskPositive32(out.f32, dg.f32, dr.f32)
 	} else {
-		maskPositive64(out.f64, g.f64, ref.f64)
+		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
 	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)

@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"os"
 	"sync"
-	"unsafe"
 )
 
 // The storage pool keeps float buffers known to be dead for the next tensors of the
@@ -102,8 +101,12 @@ func poolPut[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][
 }
 
 // put returns t's storage to the pool if it has a pooled capacity. The caller
-// guarantees that nothing references the storage any more.
+// guarantees that nothing references the storage any more. Views never give their
+// base's storage back.
 func (p *storagePool) put(t *Tensor) {
+	if t.stor != nil {
+		return
+	}
 	switch t.dtype {
 	case Float32:
 		poolPut(&p.mu, &p.f32, t.f32, 4)
@@ -111,22 +114,4 @@ func (p *storagePool) put(t *Tensor) {
 		poolPut(&p.mu, &p.f64, t.f64, 8)
 	}
 	t.f32, t.f64 = nil, nil
-}
-
-// storageBase returns the address of t's storage (shared by t and its views), or
-// nil for a tensor without float storage.
-func (t *Tensor) storageBase() unsafe.Pointer {
-	switch {
-	case t.f32 != nil:
-		return unsafe.Pointer(unsafe.SliceData(t.f32))
-	case t.f64 != nil:
-		return unsafe.Pointer(unsafe.SliceData(t.f64))
-	}
-	return nil
-}
-
-// sharesStorage reports whether a and b use the same storage.
-func sharesStorage(a, b *Tensor) bool {
-	pa := a.storageBase()
-	return pa != nil && pa == b.storageBase()
 }

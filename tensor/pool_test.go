@@ -141,3 +141,15 @@ func TestHandedOutGradKept(t *testing.T) {
 		})
 	}
 }
+
+// storageBase returns the address of t's float data, to follow a buffer through
+// the pool.
+func (t *Tensor) storageBase() unsafe.Pointer {
+	switch {
+	case t.f32 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f32))
+	case t.f64 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f64))
+	}
+	return nil
+}

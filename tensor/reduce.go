@@ -46,7 +46,7 @@ func keptShape(shape, dims []int, keep bool) []int {
 
 // sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
 func (t *Tensor) sumDims(dims []int) *Tensor {
-	cur := t
+	cur := t.dense()
 	// Reduce runs of adjacent dims at once, viewing the tensor as [outer, r, inner].
 	for i := 0; i < len(dims); {
 		j := i + 1
