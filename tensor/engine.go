@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gograd/gograd/internal/access"
@@ -17,7 +19,9 @@ type Node struct {
 	nextBuf  [2]*Node
 	shape    []int // shape of the tensor this node differentiates
 	seq      uint64
-	saves    bool // backward reads saved values, freed after use
+	saves    bool       // backward reads saved values, freed after use
+	saved    []savedVar // what backward reads, with the versions it was saved at
+	savedBuf [2]savedVar
 	freed    bool
 	backward func(g *Tensor, gi []*Tensor)
 	variable *Tensor // AccumulateGrad only: the leaf
@@ -49,6 +53,83 @@ func (n *Node) NextFunctions() []*Node { return slices.Clone(n.next) }
 func (n *Node) Variable() *Tensor { return n.variable }
 
 func (n *Node) needs(i int) bool { return n.next[i] != nil }
+
+// savedVar is a tensor a node keeps for its backward (PyTorch's SavedVariable): the
+// version of its storage when it was saved, and the node that made it then, to
+// name it if an in-place op modifies it before backward reads it.
+type savedVar struct {
+	t       *Tensor
+	gradFn  *Node
+	version uint32
+}
+
+// save declares that n's backward reads ts: the only way a node keeps a tensor,
+// so that what backward holds is visible and checked. Backward panics, with
+// PyTorch's facts, if one of them was modified in place in between.
+func (n *Node) save(ts ...*Tensor) {
+	if len(ts) == 0 {
+		return
+	}
+	if n.saved == nil {
+		n.saved = n.savedBuf[:0]
+	}
+	for _, t := range ts {
+		n.saved = append(n.saved, savedVar{t: t, gradFn: t.gradFn, version: t.version()})
+	}
+	n.saves = true
+}
+
+// saveFor saves t when input i needs a gradient: the value input i's derivative
+// reads (as PyTorch saves mat2 of mm only for self's gradient).
+func (n *Node) saveFor(i int, t *Tensor) {
+	if n.needs(i) {
+		n.save(t)
+	}
+}
+
+// checkSaved panics if a value n saved was modified in place since.
+func (n *Node) checkSaved(op string) {
+	for _, s := range n.saved {
+		v := s.t.version()
+		if v == s.version {
+			continue
+		}
+		// As PyTorch, name the node that made a saved output when it was saved, and
+		// a saved input's current one.
+		fn := s.gradFn
+		if fn != n {
+			fn = s.t.gradFn
+		}
+		var of string
+		if fn != nil {
+			name := fn.name
+			if name == "CopySlices" {
+				name = "torch::autograd::CopySlices" // what its name() says
+			}
+			of = fmt.Sprintf(", which is output 0 of %s,", name)
+		}
+		fail(op, "one of the variables needed for gradient computation has been modified by an inplace operation: "+
+			"[%s %s]%s is at version %d; expected version %d instead (needed by %s)", s.t.torchType(), torchSizes(s.t.shape), of, v, s.version, n.name)
+	}
+}
+
+// torchType returns the legacy type name PyTorch prints for t, such as
+// "torch.FloatTensor".
+func (t *Tensor) torchType() string {
+	switch t.dtype {
+	case Float32:
+		return "torch.FloatTensor"
+	case Float64:
+		return "torch.DoubleTensor"
+	}
+	return "torch.LongTensor"
+}
+
+// torchSizes formats a shape as PyTorch prints sizes: "[2, 3]".
+func torchSizes(shape []int) string {
+	s := strings.Trim(fmt.Sprint(shape), "[]")
+	return "[" + strings.ReplaceAll(s, " ", ", ") + "]"
+}
 
 // sharedMark, set in a tensor's published field with the pass's epoch, says that
 // the gradient reached more than one consumer, so none of them may reuse it.
@@ -155,6 +236,8 @@ func (t *Tensor) Grad() *Tensor {
 func (n *Node) free() {
 	n.freed = true
 	n.backward = nil
+	clear(n.savedBuf[:])
+	n.saved = nil
 	if n.onFree != nil {
 		n.onFree()
 	}
@@ -511,6 +594,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				fail(op, "trying to backward through the graph a second time (%s has freed its saved values); "+
 					"pass RetainGraph: true the first time if you need to backward twice", n.name)
 			}
+			n.checkSaved(op)
 			clear(gi)
 			n.backward(g, gi[:len(n.next)])
 			outs := gi[:len(n.next)]

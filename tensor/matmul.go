@@ -88,6 +88,8 @@ func dot(a, b *Tensor) *Tensor {
 		out.f64[0] = s
 	}
 	if n := record("DotBackward0", out, true, a, b); n != nil {
+		n.saveFor(1, a)
+		n.saveFor(0, b)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = b.Mul(g) // da: grad * b
@@ -156,6 +158,8 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		name = "BmmBackward0"
 	}
 	if n := record(name, out, true, a, b); n != nil {
+		n.saveFor(1, a)
+		n.saveFor(0, b)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				if ta {

@@ -41,6 +41,8 @@ func (t *Tensor) Sub(o *Tensor) *Tensor {
 func (t *Tensor) Mul(o *Tensor) *Tensor {
 	out := binary("Mul", opMul, t, o)
 	if n := record("MulBackward0", out, true, t, o); n != nil {
+		n.saveFor(1, t)
+		n.saveFor(0, o)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Mul(o) // dt: grad * o
@@ -57,6 +59,8 @@ func (t *Tensor) Mul(o *Tensor) *Tensor {
 func (t *Tensor) Div(o *Tensor) *Tensor {
 	out := binary("Div", opDiv, t, o)
 	if n := record("DivBackward0", out, true, t, o); n != nil {
+		n.saveFor(1, t)
+		n.save(o)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Div(o) // dt: grad / o
@@ -139,6 +143,7 @@ func (t *Tensor) Reciprocal() *Tensor {
 		func(d, a []float32) { vec.DivScalarBy(d, a, 1) },
 		func(d, a []float64) { vec.DivScalarBy(d, a, 1) })
 	if n := record("ReciprocalBackward0", out, true, t); n != nil {
+		n.save(out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg().Mul(out).Mul(out) } // dt: -grad / t²
 	}
 	return out
@@ -156,6 +161,7 @@ func (t *Tensor) Pow(e float64) *Tensor {
 		out = mapF("Pow", t, func(v float64) float64 { return math.Pow(v, e) })
 	}
 	if n := record("PowBackward0", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			switch e {
 			case 0:
@@ -184,6 +190,7 @@ func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
 	}
 	if n := record("PowBackward1", out, true, t, e); n != nil {
+		n.save(t, e, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Mul(e).Mul(t.PowTensor(e.SubScalar(1))) // dt: grad * e * t^(e-1)
@@ -222,6 +229,7 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 		}
 	}
 	if n := record("MaskedFillBackward0", out, true, t); n != nil {
+		n.save(mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.whereMask(mask) } // dt: grad where mask
 	}
 	return out
@@ -235,6 +243,7 @@ func (t *Tensor) expandData(shape []int) *Tensor { return t.expandView(shape) }
 func (t *Tensor) Exp() *Tensor {
 	out := unary("Exp", t, vec.Exp[float32], vec.Exp[float64])
 	if n := record("ExpBackward0", out, true, t); n != nil {
+		n.save(out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out) } // dt: grad * exp(t)
 	}
 	return out
@@ -244,6 +253,7 @@ func (t *Tensor) Exp() *Tensor {
 func (t *Tensor) Log() *Tensor {
 	out := unary("Log", t, vec.Log[float32], vec.Log[float64])
 	if n := record("LogBackward0", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(t) } // dt: grad / t
 	}
 	return out
@@ -253,6 +263,7 @@ func (t *Tensor) Log() *Tensor {
 func (t *Tensor) Sqrt() *Tensor {
 	out := mapF("Sqrt", t, math.Sqrt)
 	if n := record("SqrtBackward0", out, true, t); n != nil {
+		n.save(out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(out.MulScalar(2)) } // dt: grad / (2 sqrt(t))
 	}
 	return out
@@ -262,6 +273,7 @@ func (t *Tensor) Sqrt() *Tensor {
 func (t *Tensor) Abs() *Tensor {
 	out := mapF("Abs", t, math.Abs)
 	if n := record("AbsBackward0", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sign()) } // dt: grad * sign(t)
 	}
 	return out
@@ -280,6 +292,7 @@ func (t *Tensor) Sign() *Tensor {
 func (t *Tensor) Sin() *Tensor {
 	out := mapF("Sin", t, math.Sin)
 	if n := record("SinBackward0", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Cos()) } // dt: grad * cos(t)
 	}
 	return out
@@ -289,6 +302,7 @@ func (t *Tensor) Sin() *Tensor {
 func (t *Tensor) Cos() *Tensor {
 	out := mapF("Cos", t, math.Cos)
 	if n := record("CosBackward0", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sin()).Neg() } // dt: -grad * sin(t)
 	}
 	return out
@@ -298,6 +312,7 @@ func (t *Tensor) Cos() *Tensor {
 func (t *Tensor) Tanh() *Tensor {
 	out := unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64])
 	if n := record("TanhBackward0", out, true, t); n != nil {
+		n.save(out)
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * (1 - tanh²)
 			if recording(g, out) {
 				gi[0] = g.Mul(out.Mul(out).RSubScalar(1))
@@ -313,6 +328,7 @@ func (t *Tensor) Tanh() *Tensor {
 func (t *Tensor) Sigmoid() *Tensor {
 	out := unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64])
 	if n := record("SigmoidBackward0", out, true, t); n != nil {
+		n.save(out)
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * σ * (1 - σ)
 			if recording(g, out) {
 				gi[0] = g.Mul(out).Mul(out.RSubScalar(1))
@@ -328,6 +344,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 func (t *Tensor) Relu() *Tensor {
 	out := unary("Relu", t, vec.Relu[float32], vec.Relu[float64])
 	if n := record("ReluBackward0", out, true, t); n != nil {
+		n.save(out)
 		ref := out.Detach()
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskPositive(ref) } // dt: grad * (t > 0)
 	}
@@ -434,6 +451,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 		}
 	}
 	if n := record(name, out, true, a, b); n != nil {
+		n.save(wa)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Mul(wa) // da: grad where a wins
@@ -451,6 +469,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 	out := mapF("Clamp", t, func(v float64) float64 { return math.Max(lo, math.Min(hi, v)) })
 	if n := record("ClampBackward1", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {
 				if v >= lo && v <= hi {

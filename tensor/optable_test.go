@@ -185,6 +185,38 @@ var opTable = func() []opCase {
 		opCase{name: "Expand/same", op: "Tensor.Expand", f: func(x ...*Tensor) *Tensor { return x[0].Expand(3, 4) }},
 		opCase{name: "Clone", op: "Tensor.Clone", f: func(x ...*Tensor) *Tensor { return x[0].Clone() }},
 
+		// In-place ops on y = x·1 (a leaf that requires grad is refused), and through
+		// views of y (CopySlices).
+		opCase{name: "Add_", op: "Tensor.Add_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Add_(x[0]) }), gradgrad: true},
+		opCase{name: "Sub_", op: "Tensor.Sub_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Sub_(x[0]) })},
+		opCase{name: "Mul_", op: "Tensor.Mul_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Mul_(x[0]) }), gradgrad: true},
+		opCase{name: "Div_", op: "Tensor.Div_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Div_(x[0]) }), gradgrad: true},
+		opCase{name: "AddScalar_", op: "Tensor.AddScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.AddScalar_(2.5) })},
+		opCase{name: "SubScalar_", op: "Tensor.SubScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.SubScalar_(1.5) })},
+		opCase{name: "MulScalar_", op: "Tensor.MulScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.MulScalar_(-3) })},
+		opCase{name: "DivScalar_", op: "Tensor.DivScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.DivScalar_(0.3) })},
+		opCase{name: "Exp_", op: "Tensor.Exp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Exp_() }), gradgrad: true},
+		opCase{name: "Log_", op: "Tensor.Log_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Log_() }), gradgrad: true},
+		opCase{name: "Sqrt_", op: "Tensor.Sqrt_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Sqrt_() })},
+		opCase{name: "Abs_", op: "Tensor.Abs_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Abs_() })},
+		opCase{name: "Reciprocal_", op: "Tensor.Reciprocal_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Reciprocal_() })},
+		opCase{name: "Neg_", op: "Tensor.Neg_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Neg_() })},
+		opCase{name: "Relu_", op: "Tensor.Relu_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Relu_() })},
+		opCase{name: "Sigmoid_", op: "Tensor.Sigmoid_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Sigmoid_() }), gradgrad: true},
+		opCase{name: "Tanh_", op: "Tensor.Tanh_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Tanh_() }), gradgrad: true},
+		opCase{name: "Clamp_", op: "Tensor.Clamp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Clamp_(-0.5, 0.75) })},
+		opCase{name: "Fill_", op: "Tensor.Fill_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Fill_(2) })},
+		opCase{name: "Zero_", op: "Tensor.Zero_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Zero_() })},
+		opCase{name: "Copy_", op: "Tensor.Copy_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Copy_(x[0]) })},
+		opCase{name: "MaskedFill_", op: "Tensor.MaskedFill_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.MaskedFill_(x[0], 0.5) })},
+		opCase{name: "Mul_/select", op: "Tensor.Mul_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Select(0, 1).Mul_(x[0]) }), gradgrad: true},
+		opCase{name: "Copy_/slice", op: "Tensor.Copy_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Slice(1, 1, 3, 1).Copy_(x[0]) }), gradgrad: true},
+		opCase{name: "Exp_/transposed_row", op: "Tensor.Exp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.T().Select(0, 1).Exp_() }), gradgrad: true},
+		opCase{name: "Add_/then_view", op: "Tensor.Add_", f: func(x ...*Tensor) *Tensor {
+			v := x[0].MulScalar(1).Select(0, 1)
+			return v.Add_(x[1]).MulScalar(2)
+		}, gradgrad: true},
+
 		// Views, and ops on non-contiguous (view) inputs.
 		opCase{name: "Narrow/0,1,2", op: "Tensor.Narrow", f: func(x ...*Tensor) *Tensor { return x[0].Narrow(0, 1, 2) }, gradgrad: true},
 		opCase{name: "Narrow/-1,-2,2", op: "Tensor.Narrow", f: func(x ...*Tensor) *Tensor { return x[0].Narrow(-1, -2, 2) }},
@@ -278,6 +310,16 @@ var opTable = func() []opCase {
 	)
 	return rows
 }()
+
+// onCopy returns a row's f for an in-place op: op applied to y = x[0]·1, given the
+// other inputs; the result is y.
+func onCopy(op func(y *Tensor, x ...*Tensor)) func(x ...*Tensor) *Tensor {
+	return func(x ...*Tensor) *Tensor {
+		y := x[0].MulScalar(1)
+		op(y, x[1:]...)
+		return y
+	}
+}
 
 func otherFloat(d tensor.DType) tensor.DType {
 	if d == tensor.Float32 {
@@ -533,7 +575,6 @@ var notDifferentiable = map[string]string{
 	"Generator.Normal":  "fills in place, not recorded",
 
 	// Graph and storage plumbing.
-	"Tensor.Copy_":           "copies in place, not recorded",
 	"Tensor.Detach":          "cuts the graph",
 	"Tensor.SetRequiresGrad": "marks a leaf",
 	"Tensor.Grad":            "accessor of the accumulated gradient",

@@ -375,27 +375,47 @@ func (t *Tensor) normDim(op string, dim int) int {
 }
 
 // Copy_ copies src's values into t in place (the counterpart of PyTorch's copy_),
-// converting dtype if needed, without recording it in the graph: src broadcasts to
-// t's shape, or has as many elements, which are then copied in row-major order. It
-// is meant for loading weights and for optimizers, and so, as in PyTorch, is
-// refused on a leaf that requires grad (or a view of one) outside NoGrad. It
-// bumps t's version. It panics if the shapes do not fit, or t's elements overlap
-// (an expanded view).
+// converting dtype if needed: src broadcasts to t's shape, or has as many
+// elements, which are then copied in row-major order. It bumps t's version. As
+// every in-place op, it is refused on a leaf that requires grad (or a view of one)
+// outside NoGrad, so that loading weights and optimizer updates happen inside
+// NoGrad; recorded, its gradient flows to src (CopyBackwards). It panics if the
+// shapes do not fit, or t's elements alias (an expanded view).
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
-	t.checkInPlace("Copy_")
+	s := src
 	if !slices.Equal(src.shape, t.shape) {
 		switch {
 		case broadcastsTo(src.shape, t.shape):
-			src = src.expandView(t.shape)
+			s = src.expandView(t.shape)
 		case src.Numel() == t.Numel():
-			src = src.dense().makeView(t.shape, nil, 0)
+			s = src.dense().makeView(t.shape, nil, 0)
 		default:
 			fail("Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
 		}
 	}
-	copyValues(t, src)
-	t.bumpVersion()
-	return t
+	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {
+		out := empty(self.dtype, self.shape)
+		copyValues(out, s)
+		if n := record("CopyBackwards", out, false, self, src); n != nil {
+			from, dt := src.shape, src.dtype
+			n.backward = func(g *Tensor, gi []*Tensor) {
+				if n.needs(0) {
+					gi[0] = ZerosLike(g) // dt: 0
+				}
+				if n.needs(1) && broadcastsTo(from, g.shape) {
+					gi[1] = g.To(dt) // dsrc: grad, summed over broadcast dims
+				} else if n.needs(1) {
+					gi[1] = g.To(dt).Reshape(from...) // dsrc: grad in src's shape
+				}
+			}
+		}
+		return out
+	}, func() {
+		if sharesStorage(t, s) && (s.offset != t.offset || !slices.Equal(s.layout(), t.layout())) {
+			s = s.Clone() // src aliases other elements of t: read it all first
+		}
+		copyValues(t, s)
+	})
 }
 
 // Clone returns a copy of t with its own storage. It is recorded in the graph

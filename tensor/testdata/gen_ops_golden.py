@@ -275,6 +275,49 @@ case("Flatten/transposed", lambda x: x.t().flatten(), ((3, 4), U()))
 case("Reshape/transposed", lambda x: x.t().reshape(-1), ((3, 4), U()))
 case("View/transposed_split", lambda x: x.transpose(0, 1).view(3, 2, 2, 2), ((2, 3, 4), U()))
 case("Contiguous/transposed", lambda x: x.t().contiguous(), ((3, 4), U()))
+# In-place ops, on a non-leaf y = x * 1 (in-place on a leaf that requires grad is
+# refused); "/view" cases write through a view of y, which PyTorch records as
+# CopySlices on y.
+def on_copy(op):
+    return lambda x, *rest: op(x * 1, *rest)
+
+
+def through_view(view, op):
+    def fn(x, *rest):
+        y = x * 1
+        op(view(y), *rest)
+        return y
+
+    return fn
+
+
+case("Add_", on_copy(lambda y, o: y.add_(o)), ((3, 4), U()), ((4,), U()))
+case("Sub_", on_copy(lambda y, o: y.sub_(o)), ((3, 4), U()), ((3, 1), U()))
+case("Mul_", on_copy(lambda y, o: y.mul_(o)), ((3, 4), U()), ((3, 4), U()))
+case("Div_", on_copy(lambda y, o: y.div_(o)), ((3, 4), U()), ((4,), away(0.5)))
+case("AddScalar_", on_copy(lambda y: y.add_(2.5)), ((3, 4), U()))
+case("SubScalar_", on_copy(lambda y: y.sub_(1.5)), ((3, 4), U()))
+case("MulScalar_", on_copy(lambda y: y.mul_(-3)), ((3, 4), U()))
+case("DivScalar_", on_copy(lambda y: y.div_(0.3)), ((3, 4), U()))
+case("Exp_", on_copy(lambda y: y.exp_()), ((3, 4), U()))
+case("Log_", on_copy(lambda y: y.log_()), ((3, 4), P()))
+case("Sqrt_", on_copy(lambda y: y.sqrt_()), ((3, 4), P()))
+case("Abs_", on_copy(lambda y: y.abs_()), ((3, 4), away()))
+case("Reciprocal_", on_copy(lambda y: y.reciprocal_()), ((3, 4), away()))
+case("Neg_", on_copy(lambda y: y.neg_()), ((3, 4), U()))
+case("Relu_", on_copy(lambda y: y.relu_()), ((3, 4), away()))
+case("Sigmoid_", on_copy(lambda y: y.sigmoid_()), ((3, 4), U()))
+case("Tanh_", on_copy(lambda y: y.tanh_()), ((3, 4), U()))
+case("Clamp_", on_copy(lambda y: y.clamp_(-0.5, 0.75)), ((3, 4), U()))
+case("Fill_", on_copy(lambda y: y.fill_(2)), ((3, 4), U()))
+case("Zero_", on_copy(lambda y: y.zero_()), ((3, 4), U()))
+case("Copy_", on_copy(lambda y, s: y.copy_(s)), ((3, 4), U()), ((4,), U()))
+case("MaskedFill_", on_copy(lambda y, m: y.masked_fill_(m != 0, 0.5)), ((3, 4), U()), ((4,), V([0, 1, 1, 0], grad=False)))
+case("Mul_/select", through_view(lambda y: y.select(0, 1), lambda v, w: v.mul_(w)), ((3, 4), U()), ((4,), U()))
+case("Copy_/slice", through_view(lambda y: y[:, 1:3], lambda v, s: v.copy_(s)), ((3, 4), U()), ((3, 2), U()))
+case("Exp_/transposed_row", through_view(lambda y: y.t()[1], lambda v: v.exp_()), ((3, 4), U()))
+case("Add_/then_view", lambda x, w: (lambda y: (lambda v: (v.add_(w), v * 2)[1])(y[1]))(x * 1), ((3, 4), U()), ((4,), U()))
+
 # Ops on non-contiguous (view) inputs.
 case("Mul/transposed", lambda a, b: a.t() * b, ((4, 3), U()), ((3, 4), U()))
 case("Add/expanded", lambda a, b: a.expand(3, 4) + b.t(), ((3, 1), U()), ((4, 3), U()))
