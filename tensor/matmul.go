@@ -126,33 +126,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		shape = []int{nb, am, bn}
 	}
 	out := empty(a.dtype, shape)
-	// Strided operands reach the kernel through its transpose flags and leading
-	// dims (a transposed view is a transposed GEMM); others are copied.
-	da, sta, lda, bsa := gemmLayout(a)
-	db, stb, ldb, bsb := gemmLayout(b)
-	ka, kb := ta != sta, tb != stb
-	sc := am * bn
-	gemm := func(i int) {
-		if a.dtype == Float32 {
-			blas.Gemm(ka, kb, am, bn, ak, 1, da.f32[i*bsa:], lda, db.f32[i*bsb:], ldb, 0, out.f32[i*sc:], bn)
-		} else {
-			blas.Gemm(ka, kb, am, bn, ak, 1, da.f64[i*bsa:], lda, db.f64[i*bsb:], ldb, 0, out.f64[i*sc:], bn)
-		}
-	}
-	switch {
-	case am == 0 || bn == 0 || ak == 0:
-		// Nothing to multiply: the result is empty or all zeros.
-	case nb == 1 || sc >= 64*64:
-		for i := range nb {
-			gemm(i)
-		}
-	default:
-		parallel.For(nb, max(1, 64*64/max(sc, 1)), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gemm(i)
-			}
-		})
-	}
+	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
 	name := "MmBackward0"
 	if batched {
 		name = "BmmBackward0"
@@ -187,14 +161,15 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 func gemmLayout(t *Tensor) (d *Tensor, trans bool, ld, bs int) {
 	r := len(t.shape) - 2
 	rows, cols := t.shape[r], t.shape[r+1]
-	st := t.layout()
+	if t.strides == nil {
+		return t, false, max(cols, 1), rows * cols
+	}
+	st := t.strides
 	rs, cs := st[r], st[r+1]
 	if r == 1 {
 		bs = st[0]
 	}
 	switch {
-	case t.strides == nil:
-		return t, false, max(cols, 1), bs
 	case (cols <= 1 || cs == 1) && (rows <= 1 || rs >= max(cols, 1)):
 		if rows <= 1 {
 			rs = max(cols, 1)
@@ -211,4 +186,51 @@ func gemmLayout(t *Tensor) (d *Tensor, trans bool, ld, bs int) {
 		bs = rows * cols
 	}
 	return d, false, max(cols, 1), bs
+}
+
+// mmInto writes op(a)·op(b) into out (dense, nb×am×bn), unrecorded. Strided
+// operands reach the kernel through its transpose flags and leading dims (a
+// transposed view is a transposed GEMM); others are copied.
+func mmInto(out, a, b *Tensor, ta, tb bool, am, bn, ak, nb int) {
+	if am == 0 || bn == 0 || nb == 0 {
+		return
+	}
+	if ak == 0 {
+		out.fill(0) // an empty sum
+		return
+	}
+	g := gemmCall{m: am, n: bn, k: ak, out: out}
+	g.a, g.ta, g.lda, g.bsa = gemmLayout(a)
+	g.b, g.tb, g.ldb, g.bsb = gemmLayout(b)
+	g.ta, g.tb = ta != g.ta, tb != g.tb
+	if nb == 1 || am*bn >= 64*64 {
+		for i := range nb {
+			g.run(i)
+		}
+		return
+	}
+	shared := g // only this copy escapes to the workers; the loop above allocates nothing
+	parallel.For(nb, max(1, 64*64/(am*bn)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			shared.run(i)
+		}
+	})
+}
+
+// gemmCall is one batched GEMM: out[i] = op(a[i])·op(b[i]).
+type gemmCall struct {
+	m, n, k   int
+	a, b, out *Tensor
+	ta, tb    bool
+	lda, ldb  int
+	bsa, bsb  int // element strides between batch entries
+}
+
+func (g *gemmCall) run(i int) {
+	sc := g.m * g.n
+	if g.out.dtype == Float32 {
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f32[i*g.bsa:], g.lda, g.b.f32[i*g.bsb:], g.ldb, 0, g.out.f32[i*sc:], g.n)
+	} else {
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f64[i*g.bsa:], g.lda, g.b.f64[i*g.bsb:], g.ldb, 0, g.out.f64[i*sc:], g.n)
+	}
 }

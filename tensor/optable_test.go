@@ -581,6 +581,10 @@ var notDifferentiable = map[string]string{
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
 
+	// out= variants: never recorded (TestOutVariants checks them against the ops).
+	"AddOut": "out=", "SubOut": "out=", "MulOut": "out=", "DivOut": "out=", "MatMulOut": "out=",
+	"SumOut": "out=", "MeanOut": "out=", "ExpOut": "out=", "SigmoidOut": "out=", "TanhOut": "out=", "ReluOut": "out=",
+
 	// Indices: integer results, no gradient (TestArgmax checks the values).
 	"Tensor.Argmax": "returns int64 indices",
 }

@@ -44,6 +44,7 @@ func (g *Generator) Uniform(t *Tensor, lo, hi float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, lo+(hi-lo)*g.rng.Float64())
 	}
+	t.bumpVersion()
 	return t
 }
 
@@ -55,6 +56,7 @@ func (g *Generator) Normal(t *Tensor, mean, std float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, mean+std*g.rng.NormFloat64())
 	}
+	t.bumpVersion()
 	return t
 }
 
