@@ -24,6 +24,8 @@ type Node struct {
 	savedBuf [2]savedVar
 	freed    bool
 	backward func(g *Tensor, gi []*Tensor)
+	def      *opDef  // the op table entry whose derivative runs instead of backward
+	arg      float64 // the number the entry's derivative reads
 	variable *Tensor // AccumulateGrad only: the leaf
 	retained *Tensor // non-leaf output whose grad is retained
 	hooks    []func(*Tensor) *Tensor
@@ -55,12 +57,13 @@ func (n *Node) Variable() *Tensor { return n.variable }
 func (n *Node) needs(i int) bool { return n.next[i] != nil }
 
 // savedVar is a tensor a node keeps for its backward (PyTorch's SavedVariable): the
-// version of its storage when it was saved, and the node that made it then, to
-// name it if an in-place op modifies it before backward reads it.
+// version of its storage when it was saved, and whether it is the node's own
+// output, to name it if an in-place op modifies it before backward reads it.
 type savedVar struct {
 	t       *Tensor
-	gradFn  *Node
 	version uint32
+	tag     int8 // which value of an op table entry (opDef) it is
+	output  bool // t was made by the node that saved it
 }
 
 // save declares that n's backward reads ts: the only way a node keeps a tensor,
@@ -74,7 +77,7 @@ func (n *Node) save(ts ...*Tensor) {
 		n.saved = n.savedBuf[:0]
 	}
 	for _, t := range ts {
-		n.saved = append(n.saved, savedVar{t: t, gradFn: t.gradFn, version: t.version()})
+		n.saved = append(n.saved, savedVar{t: t, version: t.version(), output: t.gradFn == n})
 	}
 	n.saves = true
 }
@@ -96,9 +99,9 @@ func (n *Node) checkSaved(op string) {
 		}
 		// As PyTorch, name the node that made a saved output when it was saved, and
 		// a saved input's current one.
-		fn := s.gradFn
-		if fn != n {
-			fn = s.t.gradFn
+		fn := s.t.gradFn
+		if s.output {
+			fn = n
 		}
 		var of string
 		if fn != nil {
@@ -235,7 +238,7 @@ func (t *Tensor) Grad() *Tensor {
 // the graph.
 func (n *Node) free() {
 	n.freed = true
-	n.backward = nil
+	n.backward, n.def = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
 	if n.onFree != nil {
@@ -596,7 +599,11 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			}
 			n.checkSaved(op)
 			clear(gi)
-			n.backward(g, gi[:len(n.next)])
+			if n.def != nil {
+				n.def.grad(bwd{n: n, g: g, gi: gi[:len(n.next)]})
+			} else {
+				n.backward(g, gi[:len(n.next)])
+			}
 			outs := gi[:len(n.next)]
 			for j, nx := range n.next {
 				if nx == nil || outs[j] == nil {

@@ -71,7 +71,7 @@ func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(sel
 	// in-place write to t is caught.
 	for i := range fn.saved {
 		if fn.saved[i].t == r {
-			fn.saved[i] = savedVar{t: t, gradFn: fn, version: t.version()}
+			fn.saved[i] = savedVar{t: t, version: t.version(), tag: fn.saved[i].tag, output: true}
 		}
 	}
 	if t.viewBase != nil {

@@ -87,19 +87,20 @@ func dot(a, b *Tensor) *Tensor {
 		}
 		out.f64[0] = s
 	}
-	if n := record("DotBackward0", out, true, a, b); n != nil {
-		n.saveFor(1, a)
-		n.saveFor(0, b)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = b.Mul(g) // da: grad * b
-			}
-			if n.needs(1) {
-				gi[1] = a.Mul(g) // db: grad * a
-			}
+	return dotDef.record(out, 0, a, b)
+}
+
+var dotDef = &opDef{name: "DotBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+
+func init() {
+	dotDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = b.in(1).Mul(b.g) // da: grad * b
+		}
+		if b.needs(1) {
+			b.gi[1] = b.in(0).Mul(b.g) // db: grad * a
 		}
 	}
-	return out
 }
 
 // mm returns op(a)·op(b) for matrices (2-d) or equal-size batches of them (3-d),
@@ -127,31 +128,47 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 	}
 	out := empty(a.dtype, shape)
 	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
-	name := "MmBackward0"
+	def := mmDef
 	if batched {
-		name = "BmmBackward0"
+		def = bmmDef
 	}
-	if n := record(name, out, true, a, b); n != nil {
-		n.saveFor(1, a)
-		n.saveFor(0, b)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				if ta {
-					gi[0] = mm(b, g, tb, true) // da: (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ
-				} else {
-					gi[0] = mm(g, b, false, !tb) // da: grad·op(b)ᵀ
-				}
-			}
-			if n.needs(1) {
-				if tb {
-					gi[1] = mm(g, a, true, ta) // db: (op(a)ᵀ·grad)ᵀ = gradᵀ·op(a)
-				} else {
-					gi[1] = mm(a, g, !ta, false) // db: op(a)ᵀ·grad
-				}
-			}
+	var flags float64 // the transposes, for the derivative: 1 for a, 2 for b
+	if ta {
+		flags++
+	}
+	if tb {
+		flags += 2
+	}
+	return def.record(out, flags, a, b)
+}
+
+var (
+	mmDef  = &opDef{name: "MmBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+	bmmDef = &opDef{name: "BmmBackward0", save: mmDef.save}
+)
+
+func init() { mmDef.grad, bmmDef.grad = mmGrad, mmGrad }
+
+// mmGrad is the derivative of op(a)·op(b), the transposes op read from the flags.
+func mmGrad(bw bwd) {
+	g, flags := bw.g, int(bw.arg())
+	ta, tb := flags&1 != 0, flags&2 != 0
+	if bw.needs(0) {
+		b := bw.in(1)
+		if ta {
+			bw.gi[0] = mm(b, g, tb, true) // da: (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ
+		} else {
+			bw.gi[0] = mm(g, b, false, !tb) // da: grad·op(b)ᵀ
 		}
 	}
-	return out
+	if bw.needs(1) {
+		a := bw.in(0)
+		if tb {
+			bw.gi[1] = mm(g, a, true, ta) // db: (op(a)ᵀ·grad)ᵀ = gradᵀ·op(a)
+		} else {
+			bw.gi[1] = mm(a, g, !ta, false) // db: op(a)ᵀ·grad
+		}
+	}
 }
 
 // gemmLayout returns how a GEMM kernel reads the matrices (last two dims) of t: a

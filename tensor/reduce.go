@@ -135,12 +135,12 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		}
 	}
 	if n := record(name, out, false, t); n != nil {
-		kept := keptShape(t.shape, ds, true)
+		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if mean {
 				g = g.DivScalar(count) // dt: grad / count, broadcast back
 			}
-			gi[0] = g.Reshape(kept...).Expand(t.shape...) // dt: grad broadcast back
+			gi[0] = g.Reshape(kept...).Expand(in...) // dt: grad broadcast back
 		}
 	}
 	return out

@@ -61,11 +61,7 @@ func (t *Tensor) Contiguous() *Tensor {
 	if t.strides == nil {
 		return t
 	}
-	out := t.dense()
-	if n := record("CloneBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
-	}
-	return out
+	return cloneDef.record(t.dense(), 0, t)
 }
 
 // dense returns a tensor with t's values whose f32, f64 or i64 slice holds exactly

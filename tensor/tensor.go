@@ -423,11 +423,11 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 func (t *Tensor) Clone() *Tensor {
 	out := empty(t.dtype, t.shape)
 	copyValues(out, t)
-	if n := record("CloneBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dx: grad
-	}
-	return out
+	return cloneDef.record(out, 0, t)
 }
+
+// cloneDef is Clone's and Contiguous's entry. dt: grad
+var cloneDef = &opDef{name: "CloneBackward0", grad: passGrad}
 
 // To returns t converted to dtype d; t itself when it already has that dtype.
 // Converting between float types is recorded (ToCopyBackward0).
