@@ -353,8 +353,9 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
 // grad: what is computed from it is not recorded back to t.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, strides: t.strides, offset: t.offset, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64,
-		stor: t.storage(), published: t.published}
+	d := t.alias()
+	d.lay.base = nil // not a view of t for autograd: in-place writes to it are not t's history
+	return d
 }
 
 // BackwardOptions adjusts Backward.
@@ -633,7 +634,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				// A gradient no one has seen yet (a node's fresh result) may be
 				// kept and added to in place; one seen before is shared, and so is
 				// a strided view (an expansion may name one element many times).
-				owned := gj.published&^sharedMark != ep && gj.strides == nil
+				owned := gj.published&^sharedMark != ep && gj.strides() == nil
 				if owned {
 					gj.published = ep
 				} else {
@@ -724,11 +725,11 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	defer st.mu.Unlock()
 	switch {
 	case st.grad == nil && create:
-		if g.strides != nil {
+		if g.strides() != nil {
 			withGradMode(true, func() { g = g.Contiguous() }) // a gradient's layout is contiguous
 		}
 		st.grad, st.owned = g, false
-	case st.grad == nil && owned && !g.requiresGrad && g.stor == nil:
+	case st.grad == nil && owned && !g.requiresGrad && g.lay == nil:
 		st.grad, st.owned = g, true
 	case st.grad == nil:
 		c := empty(g.dtype, g.shape)

@@ -11,14 +11,14 @@ import (
 // write would bypass autograd); or two of t's indices name one element (an
 // expanded view).
 func (t *Tensor) checkInPlace(op string) {
-	if t.requiresGrad && t.gradFn == nil && t.viewBase == nil && IsGradEnabled() {
+	if t.requiresGrad && t.gradFn == nil && t.viewBase() == nil && IsGradEnabled() {
 		fail(op, "a leaf Variable that requires grad is being used in an in-place operation (shape %v); wrap it in NoGrad", t.shape)
 	}
-	if b := t.viewBase; b != nil && b.requiresGrad && b.gradFn == nil && IsGradEnabled() {
+	if b := t.viewBase(); b != nil && b.requiresGrad && b.gradFn == nil && IsGradEnabled() {
 		fail(op, "a view of a leaf Variable that requires grad is being used in an in-place operation (shape %v, base shape %v); wrap it in NoGrad", t.shape, b.shape)
 	}
 	if t.overlaps() {
-		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v); Clone the tensor first", t.shape, t.strides)
+		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v); Clone the tensor first", t.shape, t.strides())
 	}
 }
 
@@ -53,8 +53,8 @@ func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(sel
 		t.bumpVersion()
 		return t
 	}
-	old := &Tensor{shape: t.shape, strides: t.strides, offset: t.offset, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64,
-		stor: t.storage(), viewBase: t.viewBase, requiresGrad: t.requiresGrad, gradFn: t.gradFn}
+	old := t.alias()
+	old.requiresGrad, old.gradFn = t.requiresGrad, t.gradFn
 	if readsSelf {
 		old = t.dense()
 		if old == t {
@@ -74,7 +74,7 @@ func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(sel
 			fn.saved[i] = savedVar{t: t, version: t.version(), tag: fn.saved[i].tag, output: true}
 		}
 	}
-	if t.viewBase != nil {
+	if t.viewBase() != nil {
 		t.rebaseView(fn)
 	} else {
 		t.gradFn, t.requiresGrad = fn, true
@@ -88,14 +88,14 @@ func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(sel
 // becomes a view of the new b again (AsStridedBackward0), as in PyTorch. Other
 // views of b made before keep their old history.
 func (t *Tensor) rebaseView(fn *Node) {
-	b := t.viewBase
-	if b.strides != nil {
+	b := t.viewBase()
+	if b.strides() != nil {
 		fail("inplace", "in-place op on a view of a non-contiguous base of shape %v", b.shape)
 	}
-	shape, strides, delta := t.shape, t.layout(), t.offset-b.offset
+	shape, strides, delta := t.shape, t.layout(), t.offset()-b.offset()
 	region := func(x *Tensor) *Tensor { // the part of a tensor of b's shape that t covers
 		x = x.Contiguous()
-		return x.AsStrided(shape, strides, x.offset+delta)
+		return x.AsStrided(shape, strides, x.offset()+delta)
 	}
 	cs := &Node{name: "CopySlices", shape: b.shape, seq: seqCounter.Add(1)}
 	cs.next = cs.nextBuf[:2]
@@ -148,7 +148,7 @@ func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
 func (t *Tensor) binaryInPlace(name string, op binOp, o *Tensor, readsSelf bool, out func(a, b *Tensor) *Tensor) *Tensor {
 	t.wantInPlaceOperand(name, o)
 	return t.inPlace(name, readsSelf, []*Tensor{o}, func(self *Tensor) *Tensor { return out(self, o) }, func() {
-		if sharesStorage(t, o) && (o.offset != t.offset || !slices.Equal(o.layout(), t.layout())) {
+		if sharesStorage(t, o) && (o.offset() != t.offset() || !slices.Equal(o.layout(), t.layout())) {
 			r := binary(name, op, t, o) // o aliases other elements of t: read it all first
 			copyValues(t, r)
 			pool.put(r)
@@ -183,9 +183,9 @@ func (t *Tensor) scalarInPlace(name string, op binOp, s float64, out func(*Tenso
 	t.wantFloat(name)
 	return t.inPlace(name, false, nil, func(self *Tensor) *Tensor { return out(self, s) }, func() {
 		switch {
-		case t.strides == nil && t.dtype == Float32:
+		case t.strides() == nil && t.dtype == Float32:
 			binVS(op, t.f32, t.f32, float32(s))
-		case t.strides == nil:
+		case t.strides() == nil:
 			binVS(op, t.f64, t.f64, s)
 		default:
 			binaryInto(op, t, t, scalarLike(t, s))
@@ -218,7 +218,7 @@ func (t *Tensor) DivScalar_(s float64) *Tensor {
 func (t *Tensor) unaryInPlace(name string, readsSelf bool, out func(*Tensor) *Tensor, k32 func(d, a []float32), k64 func(d, a []float64)) *Tensor {
 	t.wantFloat(name)
 	var kernel func()
-	if t.strides == nil && k32 != nil {
+	if t.strides() == nil && k32 != nil {
 		kernel = func() {
 			if t.dtype == Float32 {
 				k32(t.f32, t.f32)

@@ -119,7 +119,7 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 // binaryInto computes dst = a op b, with a and b broadcast to dst's shape, in any
 // layouts (dst must not overlap itself), unrecorded.
 func binaryInto(op binOp, dst, a, b *Tensor) {
-	if dst.strides == nil && a.strides == nil && b.strides == nil && slices.Equal(a.shape, b.shape) && slices.Equal(dst.shape, a.shape) {
+	if dst.strides() == nil && a.strides() == nil && b.strides() == nil && slices.Equal(a.shape, b.shape) && slices.Equal(dst.shape, a.shape) {
 		if a.dtype == Float32 {
 			binVV(op, dst.f32, a.f32, b.f32)
 		} else {

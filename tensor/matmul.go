@@ -178,10 +178,10 @@ func mmGrad(bw bwd) {
 func gemmLayout(t *Tensor) (d *Tensor, trans bool, ld, bs int) {
 	r := len(t.shape) - 2
 	rows, cols := t.shape[r], t.shape[r+1]
-	if t.strides == nil {
+	if t.strides() == nil {
 		return t, false, max(cols, 1), rows * cols
 	}
-	st := t.strides
+	st := t.strides()
 	rs, cs := st[r], st[r+1]
 	if r == 1 {
 		bs = st[0]

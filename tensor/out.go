@@ -30,7 +30,7 @@ func checkOut(op string, dst *Tensor, inputs ...*Tensor) {
 		}
 	}
 	if dst.overlaps() {
-		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v)", dst.shape, dst.strides)
+		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v)", dst.shape, dst.strides())
 	}
 }
 
@@ -67,7 +67,7 @@ func binaryOut(op string, k binOp, dst, a, b *Tensor) *Tensor {
 // sameLayout reports whether a and b name the same elements of one storage in the
 // same order.
 func sameLayout(a, b *Tensor) bool {
-	return a.offset == b.offset && slices.Equal(a.shape, b.shape) && slices.Equal(a.strides, b.strides)
+	return a.offset() == b.offset() && slices.Equal(a.shape, b.shape) && slices.Equal(a.strides(), b.strides())
 }
 
 // AddOut writes a + b (broadcast) into dst and returns dst (torch.add(a, b, out=dst)).
@@ -87,7 +87,7 @@ func unaryOut(op string, dst, x *Tensor, k32 func(d, a []float32), k64 func(d, a
 	checkOut(op, dst, x)
 	wantOutShape(op, dst, x.shape)
 	d, src := dst, x.dense()
-	if dst.strides != nil {
+	if dst.strides() != nil {
 		d = empty(dst.dtype, dst.shape)
 	}
 	if d.dtype == Float32 {
@@ -146,7 +146,7 @@ func MatMulOut(dst, a, b *Tensor) *Tensor {
 		fail("MatMulOut", "out has shape %v, the product of %v and %v does not", dst.shape, a.shape, b.shape)
 	}
 	d := dst
-	if dst.strides != nil {
+	if dst.strides() != nil {
 		d = empty(dst.dtype, dst.shape)
 	}
 	mmInto(d, a, b, false, false, am, bn, ak, nb)
@@ -182,7 +182,7 @@ func reduceOut(op string, dst, t *Tensor, dims []int, mean bool) *Tensor {
 		copyValues(dst, s.makeView(dst.shape, nil, 0))
 	} else {
 		d, src := dst, t.dense()
-		if dst.strides != nil {
+		if dst.strides() != nil {
 			d = empty(dst.dtype, dst.shape)
 		}
 		outer, inner := numel(t.shape[:lo]), numel(t.shape[hi:])
@@ -197,9 +197,9 @@ func reduceOut(op string, dst, t *Tensor, dims []int, mean bool) *Tensor {
 	}
 	switch {
 	case !mean:
-	case dst.strides == nil && dst.dtype == Float32:
+	case dst.strides() == nil && dst.dtype == Float32:
 		binVS(opDiv, dst.f32, dst.f32, float32(count))
-	case dst.strides == nil:
+	case dst.strides() == nil:
 		binVS(opDiv, dst.f64, dst.f64, float64(count))
 	default:
 		binaryInto(opDiv, dst, dst, scalarLike(dst, float64(count)))

@@ -181,7 +181,7 @@ func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size 
 // guarantees that nothing references the storage any more. Views never give their
 // base's storage back.
 func (p *storagePool) put(t *Tensor) {
-	if t.stor != nil {
+	if t.lay != nil {
 		return
 	}
 	switch t.dtype {

@@ -43,10 +43,10 @@ func inferShape(op string, from []int, shape []int) []int {
 // (same element count), or ok false when t's layout does not allow it without a
 // copy (PyTorch's computeStride). A nil result means contiguous.
 func (t *Tensor) viewStrides(shape []int) (strides []int, ok bool) {
-	if t.strides == nil {
+	if t.strides() == nil {
 		return nil, true
 	}
-	old, ost := t.shape, t.strides
+	old, ost := t.shape, t.strides()
 	st := make([]int, len(shape))
 	viewD := len(shape) - 1
 	chunk := ost[len(ost)-1]
@@ -88,7 +88,7 @@ func (t *Tensor) view(op, name string, shape []int) *Tensor {
 	st, ok := t.viewStrides(shape)
 	if !ok {
 		fail(op, "view size %v is not compatible with input tensor's size %v and stride %v "+
-			"(at least one dimension spans across two contiguous subspaces); use Reshape instead", shape, t.shape, t.strides)
+			"(at least one dimension spans across two contiguous subspaces); use Reshape instead", shape, t.shape, t.strides())
 	}
 	in := t.shape
 	return t.recordView(name, t.makeView(shape, st, 0), func(g *Tensor) *Tensor { return g.Reshape(in...) }) // dt: grad reshaped back
@@ -345,9 +345,9 @@ func (t *Tensor) selectView(name string, sel func(*Tensor) *Tensor) *Tensor {
 // withBase returns d, a detached alias of t, remembering t's base so that views
 // made of d count as views of t's base.
 func (d *Tensor) withBase(t *Tensor) *Tensor {
-	d.viewBase = t.viewBase
-	if d.viewBase == nil {
-		d.viewBase = t
+	d.lay.base = t.viewBase()
+	if d.lay.base == nil {
+		d.lay.base = t
 	}
 	return d
 }
@@ -492,22 +492,22 @@ func (t *Tensor) AsStrided(shape, strides []int, offset int) *Tensor {
 		}
 	}
 	root := t
-	if t.viewBase != nil {
-		root = t.viewBase
+	if t.viewBase() != nil {
+		root = t.viewBase()
 	}
-	if offset < root.offset || offset-root.offset+extent(shape, strides) > root.storageLen() {
+	if offset < root.offset() || offset-root.offset()+extent(shape, strides) > root.storageLen() {
 		fail("AsStrided", "shape %v, strides %v and offset %d reach outside the storage of %d elements", shape, strides, offset, root.storageLen())
 	}
 	if !t.requiresGrad {
-		out := root.makeView(shape, strides, offset-root.offset)
+		out := root.makeView(shape, strides, offset-root.offset())
 		out.published = t.published
 		return out
 	}
-	if t.strides != nil || offset < t.offset || offset-t.offset+extent(shape, strides) > t.Numel() {
+	if t.strides() != nil || offset < t.offset() || offset-t.offset()+extent(shape, strides) > t.Numel() {
 		fail("AsStrided", "with gradients, the view (shape %v, strides %v, offset %d) must lie in a contiguous input's own elements (shape %v, offset %d)",
-			shape, strides, offset, t.shape, t.offset)
+			shape, strides, offset, t.shape, t.offset())
 	}
-	delta := offset - t.offset
+	delta := offset - t.offset()
 	return t.selectView("AsStridedBackward0", func(x *Tensor) *Tensor { return x.makeView(shape, strides, delta) })
 }
 

@@ -18,10 +18,42 @@ type storage struct {
 
 // storage returns t's storage identity.
 func (t *Tensor) storage() *storage {
-	if t.stor != nil {
-		return t.stor
+	if t.lay != nil {
+		return t.lay.stor
 	}
 	return &t.own
+}
+
+// strides returns t's element strides, nil when it is contiguous.
+func (t *Tensor) strides() []int {
+	if t.lay == nil {
+		return nil
+	}
+	return t.lay.strides
+}
+
+// offset returns the position of t's first element in its storage.
+func (t *Tensor) offset() int {
+	if t.lay == nil {
+		return 0
+	}
+	return t.lay.offset
+}
+
+// viewBase returns the tensor owning the storage of a view made by a view op,
+// nil for others.
+func (t *Tensor) viewBase() *Tensor {
+	if t.lay == nil {
+		return nil
+	}
+	return t.lay.base
+}
+
+// alias returns a tensor header sharing t's storage and layout, recording nothing.
+func (t *Tensor) alias() *Tensor {
+	a := &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
+	a.lay = &viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase()}
+	return a
 }
 
 // sharesStorage reports whether a and b are views of the same storage.
@@ -39,26 +71,26 @@ func (t *Tensor) bumpVersion() { atomic.AddUint32(&t.storage().version, 1) }
 // Strides returns the element strides of t (PyTorch's stride()): how many
 // elements apart in storage consecutive indices along each dim are.
 func (t *Tensor) Strides() []int {
-	if t.strides != nil {
-		return slices.Clone(t.strides)
+	if t.strides() != nil {
+		return slices.Clone(t.strides())
 	}
 	return contiguousStrides(t.shape)
 }
 
 // StorageOffset returns the position of t's first element in its storage
 // (PyTorch's storage_offset()).
-func (t *Tensor) StorageOffset() int { return t.offset }
+func (t *Tensor) StorageOffset() int { return t.offset() }
 
 // IsContiguous reports whether t's elements lie in its storage in row-major order
 // with no gaps, as PyTorch's is_contiguous: true for every tensor an op makes, and
 // for views such as a Narrow along dim 0; false for a transpose or an expansion.
-func (t *Tensor) IsContiguous() bool { return t.strides == nil }
+func (t *Tensor) IsContiguous() bool { return t.strides() == nil }
 
 // Contiguous returns t if it is contiguous, else a contiguous copy of it, as
 // PyTorch's contiguous (the copy is recorded as CloneBackward0). Code that hands a
 // tensor's raw elements (Float32s, Float64s, Int64s) to a kernel calls it first.
 func (t *Tensor) Contiguous() *Tensor {
-	if t.strides == nil {
+	if t.strides() == nil {
 		return t
 	}
 	return cloneDef.record(t.dense(), 0, t)
@@ -69,7 +101,7 @@ func (t *Tensor) Contiguous() *Tensor {
 // not recorded in the graph. Every kernel that reads a tensor's raw slices calls
 // it first (or walks the strides itself).
 func (t *Tensor) dense() *Tensor {
-	if t.strides == nil {
+	if t.strides() == nil {
 		return t
 	}
 	out := empty(t.dtype, t.shape)
@@ -79,8 +111,8 @@ func (t *Tensor) dense() *Tensor {
 
 // layout returns t's strides, computing the contiguous ones if t has none stored.
 func (t *Tensor) layout() []int {
-	if t.strides != nil {
-		return t.strides
+	if t.strides() != nil {
+		return t.strides()
 	}
 	return contiguousStrides(t.shape)
 }
@@ -128,7 +160,7 @@ func extent(shape, strides []int) int {
 // dim of size > 1 with stride 0, as Expand makes): what in-place ops refuse, as
 // PyTorch's has_internal_overlap.
 func (t *Tensor) overlaps() bool {
-	for i, s := range t.strides {
+	for i, s := range t.strides() {
 		if s == 0 && t.shape[i] > 1 {
 			return true
 		}
@@ -140,19 +172,22 @@ func (t *Tensor) overlaps() bool {
 // starting delta elements after t's first element (nil strides: contiguous). It
 // records nothing.
 func (t *Tensor) makeView(shape, strides []int, delta int) *Tensor {
-	out := &Tensor{shape: shape, dtype: t.dtype, stor: t.storage(), published: t.published, viewBase: t.viewBase}
-	if out.viewBase == nil {
-		out.viewBase = t
+	base := t.viewBase()
+	if base == nil {
+		base = t
 	}
+	out := &Tensor{shape: shape, dtype: t.dtype, published: t.published}
+	lay := &viewInfo{stor: t.storage(), base: base}
 	n := numel(shape)
 	if strides != nil && !isContiguousLayout(shape, strides) {
-		out.strides = strides
+		lay.strides = strides
 		n = extent(shape, strides)
 	}
 	if n == 0 {
 		delta = 0
 	}
-	out.offset = t.offset + delta
+	lay.offset = t.offset() + delta
+	out.lay = lay
 	switch t.dtype {
 	case Float32:
 		out.f32 = t.f32[delta : delta+n : delta+n]
@@ -166,13 +201,13 @@ func (t *Tensor) makeView(shape, strides []int, delta int) *Tensor {
 
 // pos returns the position in t's slice of the element at row-major index i.
 func (t *Tensor) pos(i int) int {
-	if t.strides == nil {
+	if t.strides() == nil {
 		return i
 	}
 	p := 0
 	for d := len(t.shape) - 1; d >= 0; d-- {
 		sz := t.shape[d]
-		p += (i % sz) * t.strides[d]
+		p += (i % sz) * t.strides()[d]
 		i /= sz
 	}
 	return p
@@ -199,7 +234,7 @@ func copyValues(dst, src *Tensor) {
 	if numel(dst.shape) == 0 {
 		return
 	}
-	if dst.strides == nil && src.strides == nil && dst.dtype == src.dtype {
+	if dst.strides() == nil && src.strides() == nil && dst.dtype == src.dtype {
 		copy(dst.f32, src.f32)
 		copy(dst.f64, src.f64)
 		copy(dst.i64, src.i64)
@@ -247,7 +282,7 @@ func addValues(dst, src *Tensor) {
 	if numel(dst.shape) == 0 {
 		return
 	}
-	if dst.strides == nil && src.strides == nil {
+	if dst.strides() == nil && src.strides() == nil {
 		if dst.dtype == Float32 {
 			vec.Add(dst.f32, dst.f32, src.f32)
 		} else {

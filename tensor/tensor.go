@@ -27,20 +27,21 @@ import (
 // methods that change a tensor in place say so. A tensor may be read by several
 // goroutines at once; one that is being written must not be shared.
 type Tensor struct {
-	shape   []int
-	strides []int // element strides; nil when the layout is contiguous row-major
+	shape []int
 
 	// The storage's elements from this tensor's first one on, in the slice of its
-	// dtype: exactly the Numel elements when strides is nil, else as far as the
-	// strides reach. Code that reads them as a row-major array calls dense first.
-	f32   []float32
-	f64   []float64
-	i64   []int64
-	dtype DType
+	// dtype: exactly the Numel elements when the tensor is contiguous, else as far
+	// as its strides reach. Code that reads them as a row-major array calls dense
+	// first.
+	f32 []float32
+	f64 []float64
+	i64 []int64
 
-	offset   int      // position of the first element in the storage
-	stor     *storage // shared storage identity; nil for the tensor that owns own
-	viewBase *Tensor  // for a view made by a view op: the tensor owning the storage
+	// lay is the layout of a tensor that shares another's storage; nil for one
+	// that owns its storage (own), which is contiguous from its first element.
+	lay *viewInfo
+
+	dtype DType
 
 	// published is the backward pass (epoch, truncated) in which this tensor was
 	// handed to a node or routed to a consumer; the engine steals only gradients
@@ -49,11 +50,20 @@ type Tensor struct {
 
 	requiresGrad bool
 	retainsGrad  bool
+	own          storage    // identity and version of the storage this tensor made
 	gradFn       *Node      // the node that made this tensor; nil for leaves
 	ag           *gradState // gradient, hooks and AccumulateGrad node; nil until needed
 
-	own    storage    // identity and version of the storage this tensor made
 	inline [1]float64 // storage of one-element tensors, saving an allocation per scalar op
+}
+
+// viewInfo is the layout of a tensor sharing another's storage, kept out of line
+// so that tensors that own their storage, most of them, stay small.
+type viewInfo struct {
+	strides []int    // element strides; nil when the layout is contiguous row-major
+	offset  int      // position of the first element in the storage
+	stor    *storage // the storage's identity
+	base    *Tensor  // for a view made by a view op: the tensor owning the storage
 }
 
 // gradState is what a tensor holds once it requires grad as a leaf, retains its
@@ -233,7 +243,7 @@ func FullLike(x *Tensor, v float64) *Tensor { return x.dtype.Full(v, x.shape...)
 // fill sets every element of t to v, whatever its layout (unrecorded, no version
 // bump).
 func (t *Tensor) fill(v float64) {
-	if t.strides != nil {
+	if t.strides() != nil {
 		t.forEachPos(func(p int) { t.setPos(p, v) })
 		return
 	}
@@ -333,8 +343,8 @@ func (t *Tensor) Int64s() []int64 {
 // wantRaw panics unless t has dtype d and is contiguous.
 func (t *Tensor) wantRaw(op string, d DType) {
 	t.wantDType(op, d)
-	if t.strides != nil {
-		panic(&Error{Pkg: "tensor", Op: op, Msg: fmt.Sprintf("tensor of shape %v with strides %v is not contiguous; call Contiguous first", t.shape, t.strides)})
+	if t.strides() != nil {
+		panic(&Error{Pkg: "tensor", Op: op, Msg: fmt.Sprintf("tensor of shape %v with strides %v is not contiguous; call Contiguous first", t.shape, t.strides())})
 	}
 }
 
@@ -411,7 +421,7 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 		}
 		return out
 	}, func() {
-		if sharesStorage(t, s) && (s.offset != t.offset || !slices.Equal(s.layout(), t.layout())) {
+		if sharesStorage(t, s) && (s.offset() != t.offset() || !slices.Equal(s.layout(), t.layout())) {
 			s = s.Clone() // src aliases other elements of t: read it all first
 		}
 		copyValues(t, s)
