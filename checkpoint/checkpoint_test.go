@@ -140,20 +140,26 @@ func newRun(seed uint64) *run {
 // train runs n steps on random mini-batches of 16.
 func (r *run) train(n int) {
 	for range n {
-		idx := r.gen.Perm(64)[:16]
-		xb := make([]float32, 0, 16*8)
-		yb := make([]int64, 0, 16)
-		for _, i := range idx {
-			xb = append(xb, r.x.Float32s()[8*i:8*i+8]...)
-			yb = append(yb, r.y.Int64s()[i])
-		}
-		loss := functional.CrossEntropy(r.model.Forward(tensor.New(xb, 16, 8)), tensor.New(yb))
+		xb, yb := r.batch()
+		loss := functional.CrossEntropy(r.model.Forward(xb), yb)
 		r.opt.ZeroGrad()
 		loss.Backward()
 		r.opt.Step()
 		r.sched.Step()
 		r.step++
 	}
+}
+
+// batch draws a random mini-batch of 16 with the run's generator.
+func (r *run) batch() (x, y *tensor.Tensor) {
+	idx := r.gen.Perm(64)[:16]
+	xb := make([]float32, 0, 16*8)
+	yb := make([]int64, 0, 16)
+	for _, i := range idx {
+		xb = append(xb, r.x.Float32s()[8*i:8*i+8]...)
+		yb = append(yb, r.y.Int64s()[i])
+	}
+	return tensor.New(xb, 16, 8), tensor.New(yb)
 }
 
 func (r *run) state() *State {
@@ -192,6 +198,12 @@ func TestMain(t *testing.M) {
 		r.step = st.Step
 		r.train(m)
 		if err := pt.Save(os.Getenv("OUT"), nn.StateDict(r.model)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	case "resume-real":
+		if err := resumeRealChild(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}

@@ -397,6 +397,22 @@ func stateOf(sd map[string]any, saved []map[string]any, sizes []int, params []*t
 	switch v := sd["state"].(type) {
 	case map[int]map[string]any:
 		state = v
+	case map[int]any:
+		// As a loader that cannot tell a dict of dicts from another dict
+		// gives it.
+		state = make(map[int]map[string]any, len(v))
+		for id, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok && e != nil {
+				return nil, fmt.Errorf("state[%d] is a %T, not a map", id, e)
+			}
+			state[id] = m
+		}
+	case map[string]any:
+		// An empty dict, as a loader that cannot tell its key type gives it.
+		if len(v) != 0 {
+			return nil, fmt.Errorf("state has string keys, not parameter indices")
+		}
 	case nil:
 		return nil, fmt.Errorf("state dict has no state")
 	default:

@@ -51,7 +51,9 @@
 // []any of only ints or only floats, which it writes as a tuple (as PyTorch's
 // Adam betas are) so that every value loads back with its Go type; and
 // map[string]*tensor.Tensor as an OrderedDict, as PyTorch's state dicts are.
-// An empty dict loads as map[string]any, an empty list as []any.
+// It also takes []map[string]any (an optimizer's "param_groups"), written as
+// a list that loads back as []any. An empty dict loads as map[string]any, an
+// empty list as []any. Floats are written bit for bit (±Inf, NaN, -0 too).
 //
 // Tensors are gograd's dtypes: float32 and float64 storages load as such;
 // float16 and bfloat16 are widened to float32 (exactly; HalfAs(tensor.Float64)

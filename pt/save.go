@@ -278,6 +278,9 @@ func (p *pickler) value(v any, depth int) error {
 	case []float64:
 		p.buf.WriteByte(']')
 		return list(p, v, depth)
+	case []map[string]any:
+		p.buf.WriteByte(']')
+		return list(p, v, depth)
 	case []any:
 		// A list, except that a non-empty one of only ints or only floats
 		// is a tuple (as PyTorch's betas are), so that it loads back as []any
