@@ -12,21 +12,23 @@ import (
 	"github.com/gograd/gograd/tensor"
 )
 
-// slow is a dataset whose Get keeps a core busy for delay, or with sleep
-// waits for it, and counts its calls: sample i is {[i, -i], i} from
+// slow is a dataset whose Get keeps a core busy for delay, or blocks for it
+// (mode "wait"), and counts its calls: sample i is {[i, -i], i} from
 // dataset(n).
 type slow struct {
 	TensorDataset
 	delay time.Duration
-	sleep bool
+	mode  string // "cpu" (for ""): busy; "wait": blockFor; "none"
 	calls *atomic.Int64
 }
 
 func (s slow) Get(i int) []*tensor.Tensor {
 	s.calls.Add(1)
-	if s.sleep {
-		time.Sleep(s.delay)
-	} else {
+	switch s.mode {
+	case "wait":
+		blockFor(s.delay)
+	case "none":
+	default:
 		busy(s.delay)
 	}
 	return s.TensorDataset.Get(i)
@@ -200,36 +202,75 @@ func TestLoaderFunc(t *testing.T) {
 	}
 }
 
-// BenchmarkLoader measures passes over 512 samples in batches of 32, whose Get
-// takes 50 µs: keeping a core busy (get=cpu, as decoding or augmenting would;
-// spin=50µs reports what that work takes on this machine),
-// or waiting (get=wait, as reading a file would; time.Sleep, which waits about
-// 1 ms on VMs with a coarse timer). The consumer either takes the batches as
-// they come (step=0) or spends 1.6 ms of CPU on each, as a training step would;
-// workers load the next batches during the step.
+// BenchmarkLoader measures passes over 512 samples in batches of 32, the
+// consumer spending 32·50 µs = 1.6 ms of CPU on each batch (as a training
+// step would), while Get keeps a core busy 50 µs (get=cpu, as decoding would:
+// workers help only as far as there are idle cores) or blocks 50 µs in the
+// kernel (get=wait, as a read from a slow disk does; see BenchmarkPrefetch).
+// get=alone reports what one blocking Get takes on this machine.
 func BenchmarkLoader(b *testing.B) {
-	const n, batch = 512, 32
-	b.Run("spin=50µs", func(b *testing.B) { // what busy(50 µs) takes here
+	b.Run("get=alone", func(b *testing.B) {
 		for b.Loop() {
-			busy(50 * time.Microsecond)
+			blockFor(benchGet)
 		}
 	})
-	for _, get := range []string{"cpu", "wait"} {
-		for _, step := range []time.Duration{0, batch * 50 * time.Microsecond} {
-			for _, workers := range []int{0, 1, 2, 4} {
-				b.Run(fmt.Sprintf("get=%s/step=%v/workers=%d", get, step, workers), func(b *testing.B) {
-					ds := newSlow(n, 50*time.Microsecond)
-					ds.sleep = get == "wait"
-					l := NewLoader(ds, LoaderOptions{BatchSize: batch, Shuffle: true, Workers: workers})
-					for b.Loop() {
-						for range l.All() {
-							busy(step)
-						}
-					}
-					b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "samples/s")
-				})
-			}
+	for _, kind := range []string{"wait", "cpu"} {
+		for _, workers := range []int{0, 1, 2, 4} {
+			b.Run(fmt.Sprintf("get=%s/workers=%d", kind, workers), func(b *testing.B) {
+				for b.Loop() {
+					benchPass(kind, workers)
+				}
+				b.ReportMetric(float64(b.N*benchN)/b.Elapsed().Seconds(), "samples/s")
+			})
 		}
+	}
+}
+
+// BenchmarkPrefetch shows prefetching hide a slow Get. Each iteration runs, in
+// turn, one pass of BenchmarkLoader's get=wait at 0, 1, 2 and 4 workers and one
+// with a Get that returns at once (get=none: the step alone, the most a loader
+// can give), so that the machine's load falls on all alike; it reports each
+// one's samples/s and, per worker count, the fraction of the Get's time hidden:
+// (t(0 workers) - t(w)) / (t(0 workers) - t(get=none)), 1 when the loader
+// keeps up with the step.
+func BenchmarkPrefetch(b *testing.B) {
+	workers := []int{0, 1, 2, 4}
+	times := make([]time.Duration, len(workers))
+	var none time.Duration
+	for b.Loop() {
+		for i, w := range workers {
+			t0 := time.Now()
+			benchPass("wait", w)
+			times[i] += time.Since(t0)
+		}
+		t0 := time.Now()
+		benchPass("none", 0)
+		none += time.Since(t0)
+	}
+	rate := func(d time.Duration) float64 { return float64(b.N*benchN) / d.Seconds() }
+	b.ReportMetric(rate(none), "samples/s(get=none)")
+	for i, w := range workers {
+		b.ReportMetric(rate(times[i]), fmt.Sprintf("samples/s(w=%d)", w))
+		if w > 0 {
+			b.ReportMetric(float64(times[0]-times[i])/float64(times[0]-none), fmt.Sprintf("hidden(w=%d)", w))
+		}
+	}
+}
+
+// The benchmarks' dataset size, batch size, Get time and step time.
+const (
+	benchN, benchBatch = 512, 32
+	benchGet           = 50 * time.Microsecond
+	benchStep          = benchBatch * benchGet
+)
+
+// benchPass runs one shuffled pass over a slow dataset of the given mode with
+// the given number of workers, keeping a core busy benchStep per batch.
+func benchPass(mode string, workers int) {
+	ds := newSlow(benchN, benchGet)
+	ds.mode = mode
+	for range NewLoader(ds, LoaderOptions{BatchSize: benchBatch, Shuffle: true, Workers: workers}).All() {
+		busy(benchStep)
 	}
 }
 
