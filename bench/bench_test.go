@@ -274,3 +274,51 @@ func BenchmarkElementwise(b *testing.B) {
 	}
 	_ = sink
 }
+
+// optimStepNames are optim_step.py's optimizers, with PyTorch's defaults
+// (lr as listed there).
+var optimStepNames = []string{"sgd", "adam", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta", "asgd", "rprop"}
+
+// newOptimStep returns optim_step.py's optimizer name over params.
+func newOptimStep(name string, params []*tensor.Tensor) optim.Optimizer {
+	switch name {
+	case "sgd":
+		return optim.NewSGD(params, optim.SGDOptions{LR: 0.01, Momentum: 0.9})
+	case "adam":
+		return optim.NewAdam(params, optim.AdamOptions{})
+	case "adamax":
+		return optim.NewAdamax(params, optim.AdamaxOptions{})
+	case "nadam":
+		return optim.NewNAdam(params, optim.NAdamOptions{})
+	case "radam":
+		return optim.NewRAdam(params, optim.RAdamOptions{})
+	case "rmsprop":
+		return optim.NewRMSprop(params, optim.RMSpropOptions{})
+	case "adagrad":
+		return optim.NewAdagrad(params, optim.AdagradOptions{})
+	case "adadelta":
+		return optim.NewAdadelta(params, optim.AdadeltaOptions{})
+	case "asgd":
+		return optim.NewASGD(params, optim.ASGDOptions{})
+	case "rprop":
+		return optim.NewRprop(params, optim.RpropOptions{})
+	}
+	panic("bench: unknown optimizer " + name)
+}
+
+// BenchmarkOptimStep is optim_step.py: one optimizer step (PyTorch: foreach=True)
+// over the parameters of mlp_step.py's MLP (784-256-256-10, 269,322 float32
+// values) with fixed gradients. ms/step is the median.
+func BenchmarkOptimStep(b *testing.B) {
+	for _, name := range optimStepNames {
+		b.Run(name, func(b *testing.B) {
+			params := mlp().Parameters()
+			g := tensor.NewGenerator(1)
+			for _, p := range params {
+				p.SetGrad(g.Normal(tensor.Zeros(p.Shape()...), 0, 1e-2))
+			}
+			o := newOptimStep(name, params)
+			stepBench(b, o.Step, 0)
+		})
+	}
+}

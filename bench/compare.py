@@ -7,7 +7,7 @@ times, so that both see the same machine load; prints the median of each side an
 the ratio gograd/PyTorch as speed (higher is better for gograd).
 
     apt-get install -y python3-torch libopenblas0-pthread   # once
-    /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1,2] [--only mlp,cnn,transformer,op,ew,matmul]
+    /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1,2] [--only mlp,cnn,transformer,op,ew,matmul,optim]
 
 Run from the repository root. PYTORCH_BENCH overrides the scripts' folder
 (default ../shared/bench/pytorch). PyTorch runs with OMP_WAIT_POLICY=PASSIVE.
@@ -37,6 +37,10 @@ WORKLOADS = {
     "ew": ("BenchmarkElementwise", "1s", "elementwise.py",
            [(f"{op}", rf"BenchmarkElementwise/{op}(-\d+)?", f"ew_{op}_t{{t}}", "GB/s", True)
             for op in ("add", "mul", "exp", "sigmoid", "sum", "add_alloc", "mul_alloc", "exp_alloc", "sigmoid_alloc")]),
+    # optim_step.py is in this folder (bench/), not in PYTORCH_BENCH.
+    "optim": ("BenchmarkOptimStep", "300x", os.path.join(ROOT, "bench", "optim_step.py"),
+              [(f"optim {o}", rf"BenchmarkOptimStep/{o}(-\d+)?", f"optim_{o}_t{{t}}", "ms/step", False)
+               for o in ("sgd", "adam", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta", "asgd", "rprop")]),
 }
 
 
