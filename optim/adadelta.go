@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -90,6 +91,10 @@ func adadelta[T float32 | float64](p, g, v, u []T, o *AdadeltaOptions) {
 	rho, omr := T(o.Rho), T(1-o.Rho)
 	eps, wd, negLR := T(o.Eps), coef[T](o.WeightDecay), coef[T](-o.LR)
 	maximize, decay := o.Maximize, o.WeightDecay != 0
+	if !forceLoop && !maximize && !decay {
+		vec.AdadeltaStep(p, g, v, u, rho, omr, eps, T(negLR)) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, v, u = g[:n], v[:n], u[:n]
 	for i := range p {

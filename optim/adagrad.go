@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -94,6 +95,10 @@ func (a *Adagrad) Step() {
 func adagrad[T float32 | float64](p, g, sum []T, clr float64, o *AdagradOptions) {
 	eps, wd := T(o.Eps), coef[T](o.WeightDecay)
 	negCLR, maximize, decay := T(-clr), o.Maximize, o.WeightDecay != 0
+	if !forceLoop && !maximize && !decay {
+		vec.AdagradStep(p, g, sum, negCLR, eps) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, sum = g[:n], sum[:n]
 	for i := range p {

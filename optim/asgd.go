@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/gograd/gograd/internal/vec"
 	"math"
 
 	"github.com/gograd/gograd/tensor"
@@ -110,6 +111,10 @@ func (a *ASGD) Step() {
 func asgd[T float32 | float64](p, g, ax []T, eta, mu float64, o *ASGDOptions) {
 	decay, negEta, wd := T(1-o.Lambd*eta), coef[T](-eta), coef[T](o.WeightDecay)
 	maximize, weightDecay, average, muT := o.Maximize, o.WeightDecay != 0, mu != 1, T(mu)
+	if !forceLoop && !maximize && !weightDecay {
+		vec.ASGDStep(p, g, ax, decay, T(negEta), muT, average) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, ax = g[:n], ax[:n]
 	for i := range p {

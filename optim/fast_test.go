@@ -100,4 +100,51 @@ func TestFastPathsMatchLoops(t *testing.T) {
 	t.Run("SGD/float64", testSGDFast[float64])
 	t.Run("Adam/float32", testAdamFast[float32])
 	t.Run("Adam/float64", testAdamFast[float64])
+	t.Run("Others/float32", testOthersFast[float32])
+	t.Run("Others/float64", testOthersFast[float64])
+}
+
+// testOthersFast runs Adagrad, RMSprop, Adadelta, ASGD, NAdam and RAdam's
+// default configurations through vec's kernels and through their general
+// loops (forceLoop) on the same data.
+func testOthersFast[T float32 | float64](t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	clone := func(s []T) []T { return append([]T(nil), s...) }
+	for _, n := range fastLengths {
+		g := randomSlice[T](r, n, 1, false)
+		p := randomSlice[T](r, n, 1, false)
+		a := randomSlice[T](r, n, 0.1, true)
+		b := randomSlice[T](r, n, 0.01, true)
+		for _, c := range []struct {
+			name string
+			step func(p, a, b []T)
+		}{
+			{"Adagrad", func(p, a, _ []T) { adagrad(p, g, a, 0.01/1.5, &AdagradOptions{LR: 0.01, Eps: 1e-10}) }},
+			{"RMSprop", func(p, a, _ []T) { rmsprop(p, g, a, nil, nil, &RMSpropOptions{LR: 0.01, Alpha: 0.99, Eps: 1e-8}) }},
+			{"Adadelta", func(p, a, b []T) { adadelta(p, g, a, b, &AdadeltaOptions{LR: 1, Rho: 0.9, Eps: 1e-6}) }},
+			{"ASGD", func(p, a, _ []T) { asgd(p, g, a, 0.01, 1, &ASGDOptions{LR: 0.01, Lambd: 1e-4}) }},
+			{"ASGD/averaging", func(p, a, _ []T) { asgd(p, g, a, 0.009, 0.25, &ASGDOptions{LR: 0.01, Lambd: 1e-4}) }},
+			{"NAdam", func(p, a, b []T) {
+				nadam(p, g, a, b, &nadamCoef{bc2: 0.003, gradC: -2e-4, avgC: -0.05}, &NAdamOptions{LR: 2e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8})
+			}},
+			{"RAdam", func(p, a, b []T) {
+				radam(p, g, a, b, &radamCoef{bc1: 0.19, bc2: 0.002}, &RAdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8})
+			}},
+			{"RAdam/rectified", func(p, a, b []T) {
+				radam(p, g, a, b, &radamCoef{bc1: 0.5, bc2: 0.006, rect: 0.7}, &RAdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8})
+			}},
+		} {
+			t.Run(fmt.Sprintf("%s/%d", c.name, n), func(t *testing.T) {
+				fp, fa, fb := clone(p), clone(a), clone(b)
+				c.step(fp, fa, fb)
+				wp, wa, wb := clone(p), clone(a), clone(b)
+				forceLoop = true
+				defer func() { forceLoop = false }()
+				c.step(wp, wa, wb)
+				sameBits(t, "p", fp, wp)
+				sameBits(t, "state", fa, wa)
+				sameBits(t, "state2", fb, wb)
+			})
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/gograd/gograd/internal/vec"
 	"math"
 
 	"github.com/gograd/gograd/tensor"
@@ -122,6 +123,11 @@ func nadam[T float32 | float64](p, g, m, v []T, c *nadamCoef, o *NAdamOptions) {
 	b2, omb2 := T(o.Betas[1]), T(1-o.Betas[1])
 	eps, wd, bc2 := T(o.Eps), coef[T](o.WeightDecay), T(c.bc2)
 	gradC, avgC, decay := T(c.gradC), T(c.avgC), o.WeightDecay != 0
+	if !forceLoop && !decay {
+		mc := vec.MomentsCoef[T]{Beta1: b1, OneMinusBeta1: T(omb1), Beta2: b2, OneMinusBeta2: omb2}
+		vec.NAdamStep(p, g, m, v, &mc, bc2, eps, gradC, avgC) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
 	for i := range p {

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/gograd/gograd/internal/vec"
 	"math"
 
 	"github.com/gograd/gograd/tensor"
@@ -97,6 +98,14 @@ func radam[T float32 | float64](p, g, m, v []T, c *radamCoef, o *RAdamOptions) {
 	eps, wd, bc1, lr := T(o.Eps), coef[T](o.WeightDecay), T(c.bc1), T(o.LR)
 	bc2Sqrt, rect := T(math.Sqrt(c.bc2)), T(c.rect)
 	decay, rectify := o.WeightDecay != 0, c.rect != 0
+	if !forceLoop && !decay {
+		mc := vec.MomentsCoef[T]{Beta1: b1, OneMinusBeta1: T(omb1), Beta2: b2, OneMinusBeta2: omb2}
+		if !rectify {
+			rect = 0
+		}
+		vec.RAdamStep(p, g, m, v, &mc, bc1, lr, eps, bc2Sqrt, rect) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
 	for i := range p {

@@ -439,6 +439,149 @@ func optimKernels() []kernel {
 				g.stTo(g.base["p"], P)
 			}}
 	}
+	// The other optimizers' default configurations (optim's loops with no
+	// weight decay, maximize, momentum or centering).
+	adagrad := kernel{name: "adagrad", kind: "fused", unroll: 4, temps: 3,
+		slices: []string{"p", "g", "sum"}, scalars: []string{"negCLR", "eps"},
+		body: func(g *gen, r func(int) string) {
+			G, S, T := r(0), r(1), r(2)
+			g.ld(g.base["g"], G)
+			g.ld(g.base["sum"], S)
+			g.fmaOrMulAdd(G, G, S, T) // sum = g*g + sum
+			g.stTo(g.base["sum"], S)
+			g.p("%s %s, %s", g.op("VSQRT"), S, S)
+			g.o3("VADD", g.k("eps"), S, S)
+			g.o3("VMUL", g.k("negCLR"), G, G)
+			g.o3("VDIV", S, G, G) // (negCLR*g) / (sqrt(sum)+eps)
+			g.ld(g.base["p"], T)
+			g.o3("VADD", G, T, T)
+			g.stTo(g.base["p"], T)
+		}}
+	rmsprop := kernel{name: "rmsprop", kind: "fused", unroll: 4, temps: 3,
+		slices: []string{"p", "g", "v"}, scalars: []string{"alpha", "oma", "negLR", "eps"},
+		body: func(g *gen, r func(int) string) {
+			G, V, T := r(0), r(1), r(2)
+			g.ld(g.base["g"], G)
+			g.ld(g.base["v"], V)
+			g.o3("VMUL", g.k("alpha"), V, V)
+			g.o3("VMUL", g.k("oma"), G, T)
+			g.fmaOrMulAdd(T, G, V, T) // v = (g*oma)*g + v*alpha
+			g.stTo(g.base["v"], V)
+			g.p("%s %s, %s", g.op("VSQRT"), V, V)
+			g.o3("VADD", g.k("eps"), V, V)
+			g.o3("VMUL", g.k("negLR"), G, G)
+			g.o3("VDIV", V, G, G)
+			g.ld(g.base["p"], T)
+			g.o3("VADD", G, T, T)
+			g.stTo(g.base["p"], T)
+		}}
+	adadelta := kernel{name: "adadelta", kind: "fused", unroll: 4, temps: 4,
+		slices: []string{"p", "g", "v", "u"}, scalars: []string{"rho", "omr", "eps", "negLR"},
+		body: func(g *gen, r func(int) string) {
+			G, V, U, T := r(0), r(1), r(2), r(3)
+			g.ld(g.base["g"], G)
+			g.ld(g.base["v"], V)
+			g.o3("VMUL", g.k("rho"), V, V)
+			g.o3("VMUL", g.k("omr"), G, T)
+			g.fmaOrMulAdd(T, G, V, T) // v = (g*omr)*g + v*rho
+			g.stTo(g.base["v"], V)
+			g.o3("VADD", g.k("eps"), V, V)
+			g.p("%s %s, %s", g.op("VSQRT"), V, V) // std = sqrt(v+eps)
+			g.ld(g.base["u"], U)
+			g.o3("VADD", g.k("eps"), U, T)
+			g.p("%s %s, %s", g.op("VSQRT"), T, T)
+			g.o3("VDIV", V, T, T)
+			g.o3("VMUL", T, G, G) // delta = sqrt(u+eps)/std * g
+			g.o3("VMUL", g.k("rho"), U, U)
+			g.o3("VMUL", g.k("omr"), G, T)
+			g.fmaOrMulAdd(T, G, U, T) // u = (delta*omr)*delta + u*rho
+			g.stTo(g.base["u"], U)
+			g.ld(g.base["p"], T)
+			g.fmaOrMulAdd(G, g.k("negLR"), T, V) // p = delta*negLR + p
+			g.stTo(g.base["p"], T)
+		}}
+	asgd := func(name string, average bool) kernel {
+		scalars := []string{"decay", "negEta"}
+		if average {
+			scalars = append(scalars, "mu")
+		}
+		return kernel{name: name, kind: "fused", unroll: 4, temps: 3,
+			slices: []string{"p", "g", "ax"}, scalars: scalars,
+			body: func(g *gen, r func(int) string) {
+				G, P, A := r(0), r(1), r(2)
+				g.ld(g.base["p"], P)
+				g.o3("VMUL", g.k("decay"), P, P)
+				g.ld(g.base["g"], G)
+				g.fmaOrMulAdd(G, g.k("negEta"), P, A) // p = g*negEta + p*decay
+				g.stTo(g.base["p"], P)
+				if !average {
+					g.stTo(g.base["ax"], P)
+					return
+				}
+				g.ld(g.base["ax"], A)
+				g.o3("VSUB", A, P, G)
+				g.o3("VMUL", g.k("mu"), G, G)
+				g.o3("VADD", G, A, A) // ax += (p-ax)*mu
+				g.stTo(g.base["ax"], A)
+			}}
+	}
+	// moments loads g, updates m and v as Adam does (β2's product is
+	// (g*omb2)*g), stores them, and leaves g, m and v in G, M and V.
+	moments := func(g *gen, G, M, V, T string) {
+		g.ld(g.base["g"], G)
+		g.ld(g.base["m"], M)
+		g.o3("VMUL", g.k("b1"), M, M)
+		g.fmaOrMulAdd(G, g.k("omb1"), M, T) // m = g*omb1 + m*b1
+		g.stTo(g.base["m"], M)
+		g.ld(g.base["v"], V)
+		g.o3("VMUL", g.k("b2"), V, V)
+		g.o3("VMUL", g.k("omb2"), G, T)
+		g.fmaOrMulAdd(T, G, V, T) // v = (g*omb2)*g + v*b2
+		g.stTo(g.base["v"], V)
+	}
+	nadam := kernel{name: "nadam", kind: "fused", unroll: 4, temps: 4,
+		slices:  []string{"p", "g", "m", "v"},
+		scalars: []string{"b1", "omb1", "b2", "omb2", "bc2", "eps", "gradC", "avgC"},
+		body: func(g *gen, r func(int) string) {
+			G, M, V, T := r(0), r(1), r(2), r(3)
+			moments(g, G, M, V, T)
+			g.o3("VDIV", g.k("bc2"), V, V)
+			g.p("%s %s, %s", g.op("VSQRT"), V, V)
+			g.o3("VADD", g.k("eps"), V, V) // d = sqrt(v/bc2) + eps
+			g.o3("VMUL", g.k("gradC"), G, G)
+			g.o3("VDIV", V, G, G)
+			g.ld(g.base["p"], T)
+			g.o3("VADD", G, T, T) // p += (gradC*g)/d
+			g.o3("VMUL", g.k("avgC"), M, M)
+			g.o3("VDIV", V, M, M)
+			g.o3("VADD", M, T, T) // p += (avgC*m)/d
+			g.stTo(g.base["p"], T)
+		}}
+	radam := func(name string, rect bool) kernel {
+		scalars := []string{"b1", "omb1", "b2", "omb2", "bc1", "lr"}
+		if rect {
+			scalars = append(scalars, "one", "eps", "bc2Sqrt", "rect")
+		}
+		return kernel{name: name, kind: "fused", unroll: 4, temps: 4,
+			slices: []string{"p", "g", "m", "v"}, scalars: scalars,
+			body: func(g *gen, r func(int) string) {
+				G, M, V, T := r(0), r(1), r(2), r(3)
+				moments(g, G, M, V, T)
+				g.o3("VDIV", g.k("bc1"), M, M)
+				g.o3("VMUL", g.k("lr"), M, M) // u = m/bc1*lr
+				if rect {
+					g.p("%s %s, %s", g.op("VSQRT"), V, V)
+					g.o3("VADD", g.k("eps"), V, V)
+					g.o3("VDIV", V, g.k("one"), G)
+					g.o3("VMUL", g.k("bc2Sqrt"), G, G) // adaptive = 1/(sqrt(v)+eps)*bc2Sqrt
+					g.o3("VMUL", G, M, M)
+					g.o3("VMUL", g.k("rect"), M, M) // u = u*adaptive*rect
+				}
+				g.ld(g.base["p"], T)
+				g.o3("VSUB", M, T, T)
+				g.stTo(g.base["p"], T)
+			}}
+	}
 	return []kernel{
 		adam("adam", false),
 		adam("adamW", true),
@@ -453,6 +596,8 @@ func optimKernels() []kernel {
 			}},
 		momentum("sgdMomentum", false),
 		momentum("sgdMomentumDecay", true),
+		adagrad, rmsprop, adadelta, asgd("asgd", false), asgd("asgdAvg", true),
+		nadam, radam("radam", false), radam("radamRect", true),
 	}
 }
 

@@ -36,6 +36,23 @@ type kernels struct {
 	sgdMomentum64      func(p, g, buf []float64, damp, mom, negLR float64)
 	sgdMomentumDecay32 func(p, g, buf []float32, wd, damp, mom, negLR float32)
 	sgdMomentumDecay64 func(p, g, buf []float64, wd, damp, mom, negLR float64)
+
+	adagrad32   func(p, g, sum []float32, negCLR, eps float32)
+	adagrad64   func(p, g, sum []float64, negCLR, eps float64)
+	rmsprop32   func(p, g, v []float32, alpha, oma, negLR, eps float32)
+	rmsprop64   func(p, g, v []float64, alpha, oma, negLR, eps float64)
+	adadelta32  func(p, g, v, u []float32, rho, omr, eps, negLR float32)
+	adadelta64  func(p, g, v, u []float64, rho, omr, eps, negLR float64)
+	asgd32      func(p, g, ax []float32, decay, negEta float32)
+	asgd64      func(p, g, ax []float64, decay, negEta float64)
+	asgdAvg32   func(p, g, ax []float32, decay, negEta, mu float32)
+	asgdAvg64   func(p, g, ax []float64, decay, negEta, mu float64)
+	nadam32     func(p, g, m, v []float32, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float32)
+	nadam64     func(p, g, m, v []float64, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float64)
+	radam32     func(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr float32)
+	radam64     func(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
+	radamRect32 func(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
+	radamRect64 func(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
 }
 
 // goKernels is the pure-Go implementation: the plain loops themselves.
@@ -64,6 +81,15 @@ var goKernels = kernels{
 	sgd32: sgdPlain[float32], sgd64: sgdPlain[float64],
 	sgdMomentum32: sgdMomentumPlain[float32], sgdMomentum64: sgdMomentumPlain[float64],
 	sgdMomentumDecay32: sgdMomentumDecayPlain[float32], sgdMomentumDecay64: sgdMomentumDecayPlain[float64],
+
+	adagrad32: adagradPlain[float32], adagrad64: adagradPlain[float64],
+	rmsprop32: rmspropPlain[float32], rmsprop64: rmspropPlain[float64],
+	adadelta32: adadeltaPlain[float32], adadelta64: adadeltaPlain[float64],
+	asgd32: asgdPlain[float32], asgd64: asgdPlain[float64],
+	asgdAvg32: asgdAvgPlain[float32], asgdAvg64: asgdAvgPlain[float64],
+	nadam32: nadamPlain[float32], nadam64: nadamPlain[float64],
+	radam32: radamPlain[float32], radam64: radamPlain[float64],
+	radamRect32: radamRectPlain[float32], radamRect64: radamRectPlain[float64],
 }
 
 // impl is the implementation in use: the last (fastest) entry of impls.

@@ -62,6 +62,30 @@ func sgdMomentumF32AVX2(p, g, buf []float32, damp, mom, negLR float32)
 func sgdMomentumDecayF32AVX2(p, g, buf []float32, wd, damp, mom, negLR float32)
 
 //go:noescape
+func adagradF32AVX2(p, g, sum []float32, negCLR, eps float32)
+
+//go:noescape
+func rmspropF32AVX2(p, g, v []float32, alpha, oma, negLR, eps float32)
+
+//go:noescape
+func adadeltaF32AVX2(p, g, v, u []float32, rho, omr, eps, negLR float32)
+
+//go:noescape
+func asgdF32AVX2(p, g, ax []float32, decay, negEta float32)
+
+//go:noescape
+func asgdAvgF32AVX2(p, g, ax []float32, decay, negEta, mu float32)
+
+//go:noescape
+func nadamF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float32)
+
+//go:noescape
+func radamF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr float32)
+
+//go:noescape
+func radamRectF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
+
+//go:noescape
 func addF64AVX2(dst, a, b []float64)
 
 //go:noescape
@@ -114,6 +138,30 @@ func sgdMomentumF64AVX2(p, g, buf []float64, damp, mom, negLR float64)
 
 //go:noescape
 func sgdMomentumDecayF64AVX2(p, g, buf []float64, wd, damp, mom, negLR float64)
+
+//go:noescape
+func adagradF64AVX2(p, g, sum []float64, negCLR, eps float64)
+
+//go:noescape
+func rmspropF64AVX2(p, g, v []float64, alpha, oma, negLR, eps float64)
+
+//go:noescape
+func adadeltaF64AVX2(p, g, v, u []float64, rho, omr, eps, negLR float64)
+
+//go:noescape
+func asgdF64AVX2(p, g, ax []float64, decay, negEta float64)
+
+//go:noescape
+func asgdAvgF64AVX2(p, g, ax []float64, decay, negEta, mu float64)
+
+//go:noescape
+func nadamF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float64)
+
+//go:noescape
+func radamF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
+
+//go:noescape
+func radamRectF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
 
 //go:noescape
 func addF32AVX512(dst, a, b []float32)
@@ -173,6 +221,30 @@ func sgdMomentumF32AVX512(p, g, buf []float32, damp, mom, negLR float32)
 func sgdMomentumDecayF32AVX512(p, g, buf []float32, wd, damp, mom, negLR float32)
 
 //go:noescape
+func adagradF32AVX512(p, g, sum []float32, negCLR, eps float32)
+
+//go:noescape
+func rmspropF32AVX512(p, g, v []float32, alpha, oma, negLR, eps float32)
+
+//go:noescape
+func adadeltaF32AVX512(p, g, v, u []float32, rho, omr, eps, negLR float32)
+
+//go:noescape
+func asgdF32AVX512(p, g, ax []float32, decay, negEta float32)
+
+//go:noescape
+func asgdAvgF32AVX512(p, g, ax []float32, decay, negEta, mu float32)
+
+//go:noescape
+func nadamF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float32)
+
+//go:noescape
+func radamF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr float32)
+
+//go:noescape
+func radamRectF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
+
+//go:noescape
 func addF64AVX512(dst, a, b []float64)
 
 //go:noescape
@@ -226,6 +298,30 @@ func sgdMomentumF64AVX512(p, g, buf []float64, damp, mom, negLR float64)
 //go:noescape
 func sgdMomentumDecayF64AVX512(p, g, buf []float64, wd, damp, mom, negLR float64)
 
+//go:noescape
+func adagradF64AVX512(p, g, sum []float64, negCLR, eps float64)
+
+//go:noescape
+func rmspropF64AVX512(p, g, v []float64, alpha, oma, negLR, eps float64)
+
+//go:noescape
+func adadeltaF64AVX512(p, g, v, u []float64, rho, omr, eps, negLR float64)
+
+//go:noescape
+func asgdF64AVX512(p, g, ax []float64, decay, negEta float64)
+
+//go:noescape
+func asgdAvgF64AVX512(p, g, ax []float64, decay, negEta, mu float64)
+
+//go:noescape
+func nadamF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, bc2, eps, gradC, avgC float64)
+
+//go:noescape
+func radamF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
+
+//go:noescape
+func radamRectF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
+
 func avx2Kernels() *kernels {
 	k := goKernels
 	k.name = "avx2"
@@ -248,6 +344,14 @@ func avx2Kernels() *kernels {
 	k.sgd32 = sgdF32AVX2
 	k.sgdMomentum32 = sgdMomentumF32AVX2
 	k.sgdMomentumDecay32 = sgdMomentumDecayF32AVX2
+	k.adagrad32 = adagradF32AVX2
+	k.rmsprop32 = rmspropF32AVX2
+	k.adadelta32 = adadeltaF32AVX2
+	k.asgd32 = asgdF32AVX2
+	k.asgdAvg32 = asgdAvgF32AVX2
+	k.nadam32 = nadamF32AVX2
+	k.radam32 = radamF32AVX2
+	k.radamRect32 = radamRectF32AVX2
 	k.add64 = addF64AVX2
 	k.sub64 = subF64AVX2
 	k.mul64 = mulF64AVX2
@@ -266,6 +370,14 @@ func avx2Kernels() *kernels {
 	k.sgd64 = sgdF64AVX2
 	k.sgdMomentum64 = sgdMomentumF64AVX2
 	k.sgdMomentumDecay64 = sgdMomentumDecayF64AVX2
+	k.adagrad64 = adagradF64AVX2
+	k.rmsprop64 = rmspropF64AVX2
+	k.adadelta64 = adadeltaF64AVX2
+	k.asgd64 = asgdF64AVX2
+	k.asgdAvg64 = asgdAvgF64AVX2
+	k.nadam64 = nadamF64AVX2
+	k.radam64 = radamF64AVX2
+	k.radamRect64 = radamRectF64AVX2
 	return &k
 }
 
@@ -291,6 +403,14 @@ func avx512Kernels() *kernels {
 	k.sgd32 = sgdF32AVX512
 	k.sgdMomentum32 = sgdMomentumF32AVX512
 	k.sgdMomentumDecay32 = sgdMomentumDecayF32AVX512
+	k.adagrad32 = adagradF32AVX512
+	k.rmsprop32 = rmspropF32AVX512
+	k.adadelta32 = adadeltaF32AVX512
+	k.asgd32 = asgdF32AVX512
+	k.asgdAvg32 = asgdAvgF32AVX512
+	k.nadam32 = nadamF32AVX512
+	k.radam32 = radamF32AVX512
+	k.radamRect32 = radamRectF32AVX512
 	k.add64 = addF64AVX512
 	k.sub64 = subF64AVX512
 	k.mul64 = mulF64AVX512
@@ -309,5 +429,13 @@ func avx512Kernels() *kernels {
 	k.sgd64 = sgdF64AVX512
 	k.sgdMomentum64 = sgdMomentumF64AVX512
 	k.sgdMomentumDecay64 = sgdMomentumDecayF64AVX512
+	k.adagrad64 = adagradF64AVX512
+	k.rmsprop64 = rmspropF64AVX512
+	k.adadelta64 = adadeltaF64AVX512
+	k.asgd64 = asgdF64AVX512
+	k.asgdAvg64 = asgdAvgF64AVX512
+	k.nadam64 = nadamF64AVX512
+	k.radam64 = radamF64AVX512
+	k.radamRect64 = radamRectF64AVX512
 	return &k
 }

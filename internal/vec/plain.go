@@ -193,3 +193,126 @@ func sgdMomentumDecayPlain[T Float](p, g, buf []T, wd, damp, mom, negLR T) {
 		p[i] = mulAdd(b, negLR, p[i])
 	}
 }
+
+// sqrtT returns the square root of x rounded to T.
+func sqrtT[T Float](x T) T { return T(math.Sqrt(float64(x))) }
+
+// adagradPlain computes one Adagrad step (optim's default configuration):
+//
+//	sum[i] = mulAdd(g[i], g[i], sum[i])
+//	p[i] += (negCLR*g[i]) / (sqrt(sum[i]) + eps)
+func adagradPlain[T Float](p, g, sum []T, negCLR, eps T) {
+	g, sum = g[:len(p)], sum[:len(p)]
+	for i, gi := range g {
+		s := mulAdd(gi, gi, sum[i])
+		sum[i] = s
+		p[i] += T(negCLR*gi) / (sqrtT(s) + eps)
+	}
+}
+
+// rmspropPlain computes one RMSprop step (not centered, no momentum):
+//
+//	v[i] = mulAdd(oma*g[i], g[i], v[i]*alpha)
+//	p[i] += (negLR*g[i]) / (sqrt(v[i]) + eps)
+func rmspropPlain[T Float](p, g, v []T, alpha, oma, negLR, eps T) {
+	g, v = g[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		vi := mulAdd(T(oma*gi), gi, T(v[i]*alpha))
+		v[i] = vi
+		p[i] += T(negLR*gi) / (sqrtT(vi) + eps)
+	}
+}
+
+// adadeltaPlain computes one Adadelta step:
+//
+//	v[i] = mulAdd(omr*g[i], g[i], v[i]*rho)
+//	delta = sqrt(u[i]+eps) / sqrt(v[i]+eps) * g[i]
+//	u[i] = mulAdd(omr*delta, delta, u[i]*rho)
+//	p[i] = mulAdd(delta, negLR, p[i])
+func adadeltaPlain[T Float](p, g, v, u []T, rho, omr, eps, negLR T) {
+	g, v, u = g[:len(p)], v[:len(p)], u[:len(p)]
+	for i, gi := range g {
+		vi := mulAdd(T(omr*gi), gi, T(v[i]*rho))
+		v[i] = vi
+		delta := T(T(sqrtT(u[i]+eps)/sqrtT(vi+eps)) * gi)
+		u[i] = mulAdd(T(omr*delta), delta, T(u[i]*rho))
+		p[i] = mulAdd(delta, negLR, p[i])
+	}
+}
+
+// asgdPlain computes one ASGD step before averaging starts (μ = 1):
+//
+//	p[i] = mulAdd(g[i], negEta, p[i]*decay)
+//	ax[i] = p[i]
+func asgdPlain[T Float](p, g, ax []T, decay, negEta T) {
+	g, ax = g[:len(p)], ax[:len(p)]
+	for i, gi := range g {
+		p[i] = mulAdd(gi, negEta, T(p[i]*decay))
+		ax[i] = p[i]
+	}
+}
+
+// asgdAvgPlain computes one ASGD step while averaging (μ != 1):
+//
+//	p[i] = mulAdd(g[i], negEta, p[i]*decay)
+//	ax[i] += (p[i] - ax[i]) * mu
+func asgdAvgPlain[T Float](p, g, ax []T, decay, negEta, mu T) {
+	g, ax = g[:len(p)], ax[:len(p)]
+	for i, gi := range g {
+		pi := mulAdd(gi, negEta, T(p[i]*decay))
+		p[i] = pi
+		ax[i] += T((pi - ax[i]) * mu)
+	}
+}
+
+// moments updates Adam's moment estimates m and v with gradient g and
+// returns them: m = mulAdd(g, omb1, m*b1), v = mulAdd(g*omb2, g, v*b2).
+func moments[T Float](g, m, v, b1, omb1, b2, omb2 T) (T, T) {
+	return mulAdd(g, omb1, T(m*b1)), mulAdd(T(omb2*g), g, T(v*b2))
+}
+
+// nadamPlain computes one NAdam step (no weight decay):
+//
+//	m[i], v[i] = moments(...)
+//	d = sqrt(v[i]/bc2) + eps
+//	p[i] = p[i] + (gradC*g[i])/d + (avgC*m[i])/d   (added in that order)
+func nadamPlain[T Float](p, g, m, v []T, b1, omb1, b2, omb2, bc2, eps, gradC, avgC T) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi, vi := moments(gi, m[i], v[i], b1, omb1, b2, omb2)
+		m[i], v[i] = mi, vi
+		d := sqrtT(T(vi/bc2)) + eps
+		pi := p[i] + T(gradC*gi)/d
+		p[i] = pi + T(avgC*mi)/d
+	}
+}
+
+// radamPlain computes one RAdam step while the variance is not tractable
+// (no rectification):
+//
+//	m[i], v[i] = moments(...)
+//	p[i] -= m[i]/bc1*lr
+func radamPlain[T Float](p, g, m, v []T, b1, omb1, b2, omb2, bc1, lr T) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi, vi := moments(gi, m[i], v[i], b1, omb1, b2, omb2)
+		m[i], v[i] = mi, vi
+		p[i] -= T(T(mi/bc1) * lr)
+	}
+}
+
+// radamRectPlain computes one rectified RAdam step:
+//
+//	m[i], v[i] = moments(...)
+//	adaptive = one/(sqrt(v[i])+eps) * bc2Sqrt
+//	p[i] -= m[i]/bc1*lr * adaptive * rect
+func radamRectPlain[T Float](p, g, m, v []T, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect T) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi, vi := moments(gi, m[i], v[i], b1, omb1, b2, omb2)
+		m[i], v[i] = mi, vi
+		u := T(T(mi/bc1) * lr)
+		adaptive := T(T(one/(sqrtT(vi)+eps)) * bc2Sqrt)
+		p[i] -= T(T(u*adaptive) * rect)
+	}
+}

@@ -120,7 +120,50 @@ func TestSteps(t *testing.T) {
 		t.Run("Adam/f64", testAdamStep[float64])
 		t.Run("SGD/f32", testSGDSteps[float32])
 		t.Run("SGD/f64", testSGDSteps[float64])
+		t.Run("Others/f32", testOtherSteps[float32])
+		t.Run("Others/f64", testOtherSteps[float64])
 	})
+}
+
+// testOtherSteps checks Adagrad, RMSprop, Adadelta, ASGD, NAdam and RAdam
+// against their plain loops, with coefficients of optim's default options.
+func testOtherSteps[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	mc := &MomentsCoef[T]{Beta1: 0.9, OneMinusBeta1: T(1 - 0.9), Beta2: 0.999, OneMinusBeta2: T(1 - 0.999)}
+	for _, n := range stepLengths() {
+		g := random[T](r, n, 1)
+		pb, p := state[T](r, n, 1, false)
+		ab, a := state[T](r, n, 0.1, true)
+		bb, b := state[T](r, n, 0.01, true)
+		check := func(what string, plain, fast func(p, a, b []T)) {
+			t.Helper()
+			wp, wa, wb := clone(p), clone(a), clone(b)
+			plain(wp, wa, wb)
+			fast(p, a, b)
+			checkSame(t, what+" p", n, pb, p, wp)
+			checkSame(t, what+" state", n, ab, a, wa)
+			checkSame(t, what+" state2", n, bb, b, wb)
+		}
+		check("adagrad", func(p, a, _ []T) { adagradPlain(p, g, a, -0.01, 1e-10) },
+			func(p, a, _ []T) { AdagradStep(p, g, a, -0.01, 1e-10) })
+		check("rmsprop", func(p, a, _ []T) { rmspropPlain(p, g, a, 0.99, T(1-0.99), -0.01, 1e-8) },
+			func(p, a, _ []T) { RMSpropStep(p, g, a, 0.99, T(1-0.99), -0.01, 1e-8) })
+		check("adadelta", func(p, a, b []T) { adadeltaPlain(p, g, a, b, 0.9, T(1-0.9), 1e-6, -1) },
+			func(p, a, b []T) { AdadeltaStep(p, g, a, b, 0.9, T(1-0.9), 1e-6, -1) })
+		check("asgd", func(p, a, _ []T) { asgdPlain(p, g, a, T(1-1e-4*0.01), -0.01) },
+			func(p, a, _ []T) { ASGDStep(p, g, a, T(1-1e-4*0.01), -0.01, 1, false) })
+		check("asgdAvg", func(p, a, _ []T) { asgdAvgPlain(p, g, a, T(1-1e-4*0.01), -0.01, 0.3) },
+			func(p, a, _ []T) { ASGDStep(p, g, a, T(1-1e-4*0.01), -0.01, 0.3, true) })
+		check("nadam", func(p, a, b []T) {
+			nadamPlain(p, g, a, b, mc.Beta1, mc.OneMinusBeta1, mc.Beta2, mc.OneMinusBeta2, 0.003, 1e-8, -0.0002, -0.05)
+		}, func(p, a, b []T) { NAdamStep(p, g, a, b, mc, 0.003, 1e-8, -0.0002, -0.05) })
+		check("radam", func(p, a, b []T) {
+			radamPlain(p, g, a, b, mc.Beta1, mc.OneMinusBeta1, mc.Beta2, mc.OneMinusBeta2, 0.19, 1e-3)
+		}, func(p, a, b []T) { RAdamStep(p, g, a, b, mc, 0.19, 1e-3, 1e-8, 0.1, 0) })
+		check("radamRect", func(p, a, b []T) {
+			radamRectPlain(p, g, a, b, mc.Beta1, mc.OneMinusBeta1, mc.Beta2, mc.OneMinusBeta2, 0.5, 1e-3, 1, 1e-8, 0.08, 0.7)
+		}, func(p, a, b []T) { RAdamStep(p, g, a, b, mc, 0.5, 1e-3, 1e-8, 0.08, 0.7) })
+	}
 }
 
 // TestMulAddRounding pins down mulAdd's rounding with values where fusing
