@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gograd/gograd/internal/atomicfile"
+	"github.com/gograd/gograd/internal/half"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -21,9 +22,33 @@ import (
 // OrderedDict of tensors in torch.save's zip format), so that torch.load reads
 // it back with the same names, shapes, dtypes and values. It writes a temporary
 // file, fsyncs it and renames it into place, so path holds either its old
-// content or the whole new file.
-func Save(path string, sd map[string]*tensor.Tensor) error {
-	return SaveObject(path, sd)
+// content or the whole new file. WithDType stores chosen tensors as float16,
+// bfloat16 or int32.
+func Save(path string, sd map[string]*tensor.Tensor, opts ...SaveOption) error {
+	var werr error // Write's own error, already naming the package
+	err := atomicfile.Write(path, func(w io.Writer) error { werr = Write(w, sd, opts...); return werr })
+	if err != nil && err != werr {
+		return fmt.Errorf("pt: %w", err)
+	}
+	return err
+}
+
+// SaveOption configures Save and Write.
+type SaveOption func(map[string]string)
+
+// WithDType makes Save and Write store the named tensors of the state dict as
+// dtype, PyTorch's name for it: "float16" or "bfloat16" for a float tensor
+// (rounded to nearest, ties to even, from its float32 value: a float64 is
+// first rounded to float32), "int32" for an int64 tensor (whose values must
+// fit, or Write returns an error). torch.load gives them that dtype; Load
+// widens them back (halves to float32, exactly, so a half loaded and saved
+// again keeps its bits).
+func WithDType(dtype string, names ...string) SaveOption {
+	return func(as map[string]string) {
+		for _, n := range names {
+			as[n] = dtype
+		}
+	}
 }
 
 // SaveObject writes obj to path in torch.save's format, as Save does. obj is a
@@ -40,11 +65,50 @@ func SaveObject(path string, obj any) error {
 }
 
 // Write writes the state dict sd to w in torch.save's format (see Save).
-func Write(w io.Writer, sd map[string]*tensor.Tensor) error { return WriteObject(w, sd) }
+func Write(w io.Writer, sd map[string]*tensor.Tensor, opts ...SaveOption) error {
+	if len(opts) == 0 {
+		return WriteObject(w, sd)
+	}
+	names := map[string]string{}
+	for _, o := range opts {
+		o(names)
+	}
+	as := map[*tensor.Tensor]string{}
+	for name, dt := range names {
+		t, ok := sd[name]
+		if !ok {
+			return fmt.Errorf("pt: WithDType(%q): the state dict has no tensor %q", dt, name)
+		}
+		if err := checkAs(t, dt); err != nil {
+			return fmt.Errorf("pt: %s: %w", name, err)
+		}
+		as[t] = dt
+	}
+	return writeObject(w, sd, as)
+}
+
+// checkAs returns an error unless t can be stored as dtype dt.
+func checkAs(t *tensor.Tensor, dt string) error {
+	switch {
+	case (dt == "float16" || dt == "bfloat16") && t.DType().IsFloat():
+		return nil
+	case dt == "int32" && t.DType() == tensor.Int64:
+		for _, v := range t.Contiguous().Int64s() {
+			if v != int64(int32(v)) {
+				return fmt.Errorf("value %d does not fit in int32", v)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("a %v tensor cannot be stored as %q (float16, bfloat16 for floats; int32 for int64)", t.DType(), dt)
+}
 
 // WriteObject writes obj to w in torch.save's format (see SaveObject).
-func WriteObject(w io.Writer, obj any) error {
-	p := &pickler{keys: map[*tensor.Tensor]int{}}
+func WriteObject(w io.Writer, obj any) error { return writeObject(w, obj, nil) }
+
+// writeObject is WriteObject, storing the tensors in as with the dtype given.
+func writeObject(w io.Writer, obj any, as map[*tensor.Tensor]string) error {
+	p := &pickler{keys: map[*tensor.Tensor]int{}, as: as}
 	p.buf.WriteString("\x80\x02") // PROTO 2, as torch.save writes
 	if err := p.value(obj, 0); err != nil {
 		return fmt.Errorf("pt: %w", err)
@@ -59,7 +123,7 @@ func WriteObject(w io.Writer, obj any) error {
 		return fmt.Errorf("pt: %w", err)
 	}
 	for i, t := range p.storages {
-		if err := writeRecord(zw, cw, "archive/data/"+strconv.Itoa(i), storageBytes(t)); err != nil {
+		if err := writeRecord(zw, cw, "archive/data/"+strconv.Itoa(i), storageBytes(t, as[t])); err != nil {
 			return fmt.Errorf("pt: %w", err)
 		}
 	}
@@ -116,9 +180,28 @@ func writeRecord(zw *zip.Writer, cw *countWriter, name string, data []byte) erro
 	return err
 }
 
-// storageBytes returns t's elements, little-endian, in row-major order.
-func storageBytes(t *tensor.Tensor) []byte {
+// storageBytes returns t's elements, little-endian, in row-major order, as
+// dtype as ("" for t's own).
+func storageBytes(t *tensor.Tensor, as string) []byte {
 	t = t.Contiguous()
+	switch as {
+	case "float16", "bfloat16":
+		conv := half.FromFloat32
+		if as == "bfloat16" {
+			conv = half.BFloat16FromFloat32
+		}
+		out := make([]byte, 0, 2*t.Numel())
+		for _, v := range t.Values() {
+			out = binary.LittleEndian.AppendUint16(out, conv(float32(v)))
+		}
+		return out
+	case "int32":
+		out := make([]byte, 0, 4*t.Numel())
+		for _, v := range t.Int64s() {
+			out = binary.LittleEndian.AppendUint32(out, uint32(int32(v)))
+		}
+		return out
+	}
 	switch t.DType() {
 	case tensor.Float32:
 		out := make([]byte, 0, 4*t.Numel())
@@ -147,9 +230,13 @@ type pickler struct {
 	buf      bytes.Buffer
 	keys     map[*tensor.Tensor]int // storage (and memo) key of each tensor written
 	storages []*tensor.Tensor
+	as       map[*tensor.Tensor]string // tensors stored as another dtype (WithDType)
 }
 
 var storageClass = map[tensor.DType]string{tensor.Float32: "FloatStorage", tensor.Float64: "DoubleStorage", tensor.Int64: "LongStorage"}
+
+// storageClassAs names the storages of WithDType's dtypes.
+var storageClassAs = map[string]string{"float16": "HalfStorage", "bfloat16": "BFloat16Storage", "int32": "IntStorage"}
 
 func (p *pickler) global(module, name string) {
 	p.buf.WriteString("c" + module + "\n" + name + "\n")
@@ -229,7 +316,11 @@ func (p *pickler) tensor(t *tensor.Tensor) {
 	p.global("torch._utils", "_rebuild_tensor_v2")
 	p.buf.WriteString("((")
 	p.str("storage")
-	p.global("torch", storageClass[t.DType()])
+	class := storageClass[t.DType()]
+	if as, ok := p.as[t]; ok {
+		class = storageClassAs[as]
+	}
+	p.global("torch", class)
 	p.str(strconv.Itoa(key))
 	p.str("cpu")
 	p.int(int64(t.Numel()))

@@ -3,12 +3,15 @@ package pt
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/gograd/gograd/internal/half"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -178,5 +181,65 @@ func TestSaveErrors(t *testing.T) {
 		if err := WriteObject(new(bytes.Buffer), v); err == nil {
 			t.Errorf("WriteObject(%#v) succeeded", v)
 		}
+	}
+}
+
+// TestSaveWithDType checks WithDType: float16, bfloat16 and int32 storages
+// load back as the values rounded to those dtypes, and values that do not fit
+// are errors.
+func TestSaveWithDType(t *testing.T) {
+	// 1+2^-10 is a float16 (not a bfloat16: it rounds to 1); 1+2^-11 is a tie
+	// that rounds to even (1) in float16; 65520 overflows float16 to +Inf.
+	vals := []float32{1 + 0x1p-10, 1 + 0x1p-11, -2.5, 65520, 3.140625}
+	sd := map[string]*tensor.Tensor{
+		"h": tensor.New(vals), "b": tensor.New(vals), "d": tensor.New([]float64{0.1, -7}),
+		"i": tensor.New([]int64{-1 << 31, 1<<31 - 1, 5}), "keep": tensor.New(vals),
+	}
+	path := filepath.Join(t.TempDir(), "half.pt")
+	if err := Save(path, sd, WithDType("float16", "h", "d"), WithDType("bfloat16", "b"), WithDType("int32", "i")); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float64{
+		"h":    {1 + 0x1p-10, 1, -2.5, math.Inf(1), 3.140625},
+		"b":    {1, 1, -2.5, 65536, 3.140625},
+		"d":    {float64(float32(half.ToFloat32(half.FromFloat32(0.1)))), -7},
+		"i":    {-1 << 31, 1<<31 - 1, 5},
+		"keep": {1 + 0x1p-10, 1 + 0x1p-11, -2.5, 65520, 3.140625},
+	}
+	for name, w := range want {
+		if got := back[name].Values(); !slices.Equal(got, w) {
+			t.Errorf("%s: %v, want %v", name, got, w)
+		}
+	}
+	// Saving what was loaded, as the same dtypes, gives the same bytes.
+	var a, b bytes.Buffer
+	opts := []SaveOption{WithDType("float16", "h", "d"), WithDType("bfloat16", "b"), WithDType("int32", "i")}
+	if err := Write(&a, back, opts...); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Read(bytes.NewReader(a.Bytes()), int64(a.Len()))
+	if err := Write(&b, again, opts...); err != nil || !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("saving a loaded half file again changes it (%v)", err)
+	}
+	for _, c := range []struct {
+		opt  SaveOption
+		want string
+	}{
+		{WithDType("int32", "h"), "cannot be stored"},
+		{WithDType("float16", "i"), "cannot be stored"},
+		{WithDType("int8", "i"), "cannot be stored"},
+		{WithDType("float16", "nope"), "no tensor"},
+	} {
+		if err := Write(new(bytes.Buffer), sd, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+	big := map[string]*tensor.Tensor{"i": tensor.New([]int64{1 << 31})}
+	if err := Write(new(bytes.Buffer), big, WithDType("int32", "i")); err == nil || !strings.Contains(err.Error(), "does not fit") {
+		t.Errorf("int32 overflow: %v", err)
 	}
 }
