@@ -45,7 +45,8 @@ const formatName = "gograd.checkpoint/1"
 // Stateful is what optimizers and learning-rate schedulers implement to be
 // checkpointed, as their PyTorch counterparts' state_dict and
 // load_state_dict. A state dict is a tree whose values are *tensor.Tensor,
-// float64, int, bool, string, nil, []int, []float64, []any, map[string]any and
+// float64, int, bool, string, nil, []int, []float64, []any, []map[string]any
+// (param_groups), map[string]any and
 // map[int]map[string]any (an optimizer's per-parameter state, as in PyTorch).
 // LoadStateDict gets back the same types, except that an empty map or slice may
 // come back as another type's empty value when the Stateful given to Load has
