@@ -46,11 +46,11 @@ const formatName = "gograd.checkpoint/1"
 // checkpointed, as their PyTorch counterparts' state_dict and
 // load_state_dict. A state dict is a tree whose values are *tensor.Tensor,
 // float64, int, bool, string, nil, []int, []float64, []any, []map[string]any
-// (param_groups), map[string]any and
-// map[int]map[string]any (an optimizer's per-parameter state, as in PyTorch).
-// LoadStateDict gets back the same types, except that an empty map or slice may
-// come back as another type's empty value when the Stateful given to Load has
-// none of its own to compare with (see Load).
+// (an optimizer's param_groups), map[string]any and map[int]map[string]any
+// (an optimizer's per-parameter state, as in PyTorch). LoadStateDict gets back
+// the same types, except that a []map[string]any comes back as []any, and an
+// empty map or slice may come back as another type's empty value when the
+// Stateful given to Load has none of its own to compare with (see Load).
 type Stateful interface {
 	StateDict() map[string]any
 	LoadStateDict(map[string]any) error
