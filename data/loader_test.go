@@ -232,7 +232,8 @@ func BenchmarkLoader(b *testing.B) {
 // can give), so that the machine's load falls on all alike; it reports each
 // one's samples/s and, per worker count, the fraction of the Get's time hidden:
 // (t(0 workers) - t(w)) / (t(0 workers) - t(get=none)), 1 when the loader
-// keeps up with the step.
+// keeps up with the step (and above 1 when the workers also take the
+// collation, which get=none's pass does on the loop's goroutine, off it).
 func BenchmarkPrefetch(b *testing.B) {
 	workers := []int{0, 1, 2, 4}
 	times := make([]time.Duration, len(workers))
