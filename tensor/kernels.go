@@ -86,9 +86,16 @@ func binBroadcast[T vec.Float](op binOp, dst, a, b []T, shape []int, sa, sb []in
 
 // binary computes a op b with broadcasting into a new tensor.
 func binary(name string, op binOp, a, b *Tensor) *Tensor {
-	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+	if a.dtype != b.dtype {
+		fail(name, "dtypes %v and %v: both must be the same type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
+	if !a.dtype.IsFloat() {
+		if a.dtype == Bool && op == opSub {
+			fail(name, "subtraction of two bool tensors is not supported (shapes %v and %v); use LogicalXor", a.shape, b.shape)
+		}
+		return binaryInt(name, op, a, b)
+	}
+	a, b = a.dense(), b.dense()
 	shape := broadcastShapes(name, a.shape, b.shape)
 	out := empty(a.dtype, shape)
 	if slices.Equal(a.shape, b.shape) {

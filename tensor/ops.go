@@ -11,8 +11,10 @@ import (
 // tensor ops, so that they can themselves be differentiated (CreateGraph). Gradients
 // of broadcast inputs are reduced to the input's shape by the engine (sumTo).
 
-// Add returns t + o, broadcasting.
+// Add returns t + o, broadcasting. Mixed dtypes promote as ResultType says, for
+// this op and Sub, Mul and Div; Div of integers is a float32 true division.
 func (t *Tensor) Add(o *Tensor) *Tensor {
+	t, o = promote(t, o)
 	out := binary("Add", opAdd, t, o)
 	if n := record("AddBackward0", out, false, t, o); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -25,6 +27,7 @@ func (t *Tensor) Add(o *Tensor) *Tensor {
 
 // Sub returns t - o, broadcasting.
 func (t *Tensor) Sub(o *Tensor) *Tensor {
+	t, o = promote(t, o)
 	out := binary("Sub", opSub, t, o)
 	if n := record("SubBackward0", out, false, t, o); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -39,6 +42,7 @@ func (t *Tensor) Sub(o *Tensor) *Tensor {
 
 // Mul returns t * o elementwise, broadcasting.
 func (t *Tensor) Mul(o *Tensor) *Tensor {
+	t, o = promote(t, o)
 	out := binary("Mul", opMul, t, o)
 	if n := record("MulBackward0", out, true, t, o); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -55,6 +59,7 @@ func (t *Tensor) Mul(o *Tensor) *Tensor {
 
 // Div returns t / o elementwise, broadcasting.
 func (t *Tensor) Div(o *Tensor) *Tensor {
+	t, o = promoteFloat(t, o)
 	out := binary("Div", opDiv, t, o)
 	if n := record("DivBackward0", out, true, t, o); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -74,7 +79,9 @@ func scalarLike(t *Tensor, s float64) *Tensor { return t.dtype.Full(s) }
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
-	t.wantFloat("AddScalar")
+	if !t.dtype.IsFloat() {
+		return t.Add(scalarOperand(t, s))
+	}
 	out := binary("AddScalar", opAdd, t, scalarLike(t, s))
 	if n := record("AddBackward0", out, false, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
@@ -84,7 +91,9 @@ func (t *Tensor) AddScalar(s float64) *Tensor {
 
 // SubScalar returns t - s.
 func (t *Tensor) SubScalar(s float64) *Tensor {
-	t.wantFloat("SubScalar")
+	if !t.dtype.IsFloat() {
+		return t.Sub(scalarOperand(t, s))
+	}
 	out := binary("SubScalar", opSub, t, scalarLike(t, s))
 	if n := record("SubBackward0", out, false, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
@@ -94,7 +103,9 @@ func (t *Tensor) SubScalar(s float64) *Tensor {
 
 // RSubScalar returns s - t (PyTorch's rsub, what `2 - t` computes).
 func (t *Tensor) RSubScalar(s float64) *Tensor {
-	t.wantFloat("RSubScalar")
+	if !t.dtype.IsFloat() {
+		return scalarOperand(t, s).Sub(t)
+	}
 	out := binary("RSubScalar", opSub, scalarLike(t, s), t)
 	if n := record("RsubBackward1", out, false, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg() } // dt: -grad
@@ -104,7 +115,9 @@ func (t *Tensor) RSubScalar(s float64) *Tensor {
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	t.wantFloat("MulScalar")
+	if !t.dtype.IsFloat() {
+		return t.Mul(scalarOperand(t, s))
+	}
 	out := binary("MulScalar", opMul, t, scalarLike(t, s))
 	if n := record("MulBackward0", out, false, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.MulScalar(s) } // dt: grad * s
@@ -114,7 +127,9 @@ func (t *Tensor) MulScalar(s float64) *Tensor {
 
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float64) *Tensor {
-	t.wantFloat("DivScalar")
+	if !t.dtype.IsFloat() {
+		return t.Div(scalarOperand(t, s))
+	}
 	out := binary("DivScalar", opDiv, t, scalarLike(t, s))
 	if n := record("DivBackward0", out, false, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.DivScalar(s) } // dt: grad / s

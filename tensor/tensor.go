@@ -73,7 +73,7 @@ func empty(dt DType, shape []int) *Tensor {
 			t.f32 = unsafe.Slice((*float32)(p), 1)
 		case Float64:
 			t.f64 = t.inline[:]
-		case Int64:
+		case Int64, Bool:
 			t.i64 = unsafe.Slice((*int64)(p), 1)
 		}
 		return t
@@ -83,7 +83,7 @@ func empty(dt DType, shape []int) *Tensor {
 		t.f32 = pool.get32(n)
 	case Float64:
 		t.f64 = pool.get64(n)
-	case Int64:
+	case Int64, Bool: // a Bool tensor keeps 0 or 1 in int64 storage
 		t.i64 = make([]int64, n)
 	}
 	return t
@@ -228,6 +228,11 @@ func (t *Tensor) fill(v float64) {
 		for i := range t.i64 {
 			t.i64[i] = int64(v)
 		}
+	case Bool:
+		b := boolBit(v)
+		for i := range t.i64 {
+			t.i64[i] = b
+		}
 	}
 }
 
@@ -239,6 +244,8 @@ func (t *Tensor) setFlat(i int, v float64) {
 		t.f64[i] = v
 	case Int64:
 		t.i64[i] = int64(v)
+	case Bool:
+		t.i64[i] = boolBit(v)
 	}
 }
 

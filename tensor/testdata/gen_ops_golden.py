@@ -11,9 +11,14 @@ drawn from a numpy generator seeded with the CRC-32 of the case name (so adding 
 case does not change the others) and rounded to float32, so that the float32 and
 float64 runs, and Go, all start from the very same values, which the JSON stores:
 
-    inputs    [{shape, dtype ("float" or "int64"), grad (requires_grad), data}]
+    inputs    [{shape, dtype ("float", "float32", "float64", "int64" or "bool"),
+               grad (requires_grad), data}]; "float" is the run's dtype
     upstream  the gradient given to out.backward, of the output's shape (float32
-              values, also drawn from the case's generator)
+              values, also drawn from the case's generator); null when the
+              output is not a float tensor that requires grad (comparisons,
+              indices), whose cases check the forward only
+NaN and infinities, which JSON has no numbers for, are written as the strings
+"nan", "inf" and "-inf".
     float32, float64
               the run with float inputs of that dtype: out_dtype, shape and data
               of the output, grad_fn (type(out.grad_fn).__name__), and grads, one
@@ -80,6 +85,58 @@ def Idx(classes):
     return lambda rng, shape: In([int(v) for v in rng.integers(0, classes, size=shape).ravel()], shape, "int64", False)
 
 
+def B(p=0.5):
+    """Random bools, true with probability p (never requires grad)."""
+    return lambda rng, shape: In([bool(v) for v in (rng.uniform(size=shape) < p).ravel()], shape, "bool", False)
+
+
+def I(lo, hi):
+    """int64 values uniform in [lo, hi)."""
+    return lambda rng, shape: In([int(v) for v in rng.integers(lo, hi, size=shape).ravel()], shape, "int64", False)
+
+
+def IV(values):
+    """Explicit int64 values."""
+    return lambda rng, shape: In([int(v) for v in np.asarray(values).ravel()], shape, "int64", False)
+
+
+def BV(values):
+    """Explicit bools."""
+    return lambda rng, shape: In([bool(v) for v in np.asarray(values).ravel()], shape, "bool", False)
+
+
+def Fixed(dtype, gen):
+    """An input of a fixed float dtype ("float32" or "float64") whatever the run's."""
+
+    def g(rng, shape):
+        i = gen(rng, shape)
+        i.dtype = dtype
+        return i
+
+    return g
+
+
+def enc(values):
+    """A flat list of numbers for JSON, non-finite ones as strings."""
+    out = []
+    for v in values:
+        if isinstance(v, (bool, int)):
+            out.append(int(v))
+            continue
+        v = float(v)
+        if math.isnan(v):
+            out.append("nan")
+        elif math.isinf(v):
+            out.append("inf" if v > 0 else "-inf")
+        else:
+            out.append(v)
+    return out
+
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64, "bool": torch.bool}
+DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
+
+
 def case(name, fn, *specs):
     """Adds a case: specs are (shape, generator) pairs, fn maps torch tensors to the output."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
@@ -89,25 +146,28 @@ def case(name, fn, *specs):
     for key, dt in (("float32", torch.float32), ("float64", torch.float64)):
         ts = []
         for i in inputs:
-            if i.dtype == "int64":
-                ts.append(torch.tensor(i.data, dtype=torch.int64).reshape(i.shape))
+            if i.dtype in ("int64", "bool"):
+                ts.append(torch.tensor(i.data, dtype=DTYPES[i.dtype]).reshape(i.shape))
             else:
-                ts.append(torch.tensor(i.data, dtype=dt).reshape(i.shape).requires_grad_(i.grad))
+                d = DTYPES.get(i.dtype, dt)
+                ts.append(torch.tensor(i.data, dtype=d).reshape(i.shape).requires_grad_(i.grad))
         out = fn(*ts)
-        if upstream is None:
-            upstream = f32(rng.standard_normal(size=tuple(out.shape))).ravel().tolist()
-        out.backward(torch.tensor(upstream, dtype=out.dtype).reshape(out.shape))
+        differentiable = out.dtype.is_floating_point and out.requires_grad
+        if differentiable:
+            if upstream is None:
+                upstream = f32(rng.standard_normal(size=tuple(out.shape))).ravel().tolist()
+            out.backward(torch.tensor(upstream, dtype=out.dtype).reshape(out.shape))
         res[key] = {
-            "out_dtype": {torch.float32: "float32", torch.float64: "float64"}[out.dtype],
+            "out_dtype": DTYPE_NAMES[out.dtype],
             "shape": list(out.shape),
-            "data": out.detach().double().ravel().tolist(),
+            "data": enc(out.detach().double().ravel().tolist()),
             "grad_fn": type(out.grad_fn).__name__ if out.grad_fn is not None else "",
-            "grads": [t.grad.double().ravel().tolist() if t.grad is not None else None for t in ts],
+            "grads": [enc(t.grad.double().ravel().tolist()) if t.grad is not None else None for t in ts],
         }
     cases.append(
         {
             "name": name,
-            "inputs": [{"shape": i.shape, "dtype": i.dtype, "grad": i.grad, "data": i.data} for i in inputs],
+            "inputs": [{"shape": i.shape, "dtype": i.dtype, "grad": i.grad, "data": enc(i.data)} for i in inputs],
             "upstream": upstream,
             **res,
         }
@@ -297,12 +357,60 @@ case(
 case("CrossEntropy/unbatched", lambda x, t: F.cross_entropy(x, t), ((5,), U(-3, 3)), ((), Idx(5)))
 case("NLLLoss/unbatched", lambda x, t: F.nll_loss(x, t), ((5,), U(-4, 0)), ((), Idx(5)))
 
+# ---- The op library (issue 7 section 2); rows in ../optable_lib_test.go. ----
+
+# Dtypes: int64 arithmetic, bool, promotion of mixed dtypes.
+case("Add/int64", lambda a, b: a + b, ((3, 4), I(-50, 50)), ((4,), I(-50, 50)))
+case("Sub/int64", lambda a, b: a - b, ((3, 4), I(-50, 50)), ((3, 1), I(-50, 50)))
+case("Mul/int64", lambda a, b: a * b, ((3, 4), I(-50, 50)), ((), I(-50, 50)))
+case("Div/int64", lambda a, b: a / b, ((3, 4), I(-50, 50)), ((4,), IV([3, -7, 2, 5])))
+case("Add/bool", lambda a, b: a + b, ((2, 3), B()), ((2, 3), B()))
+case("Mul/bool_int64", lambda a, b: a * b, ((2, 3), B()), ((2, 3), I(-9, 9)))
+case("Add/int64_float", lambda a, b: a + b, ((3, 4), I(-5, 5)), ((3, 4), U()))
+case("Mul/float_float64", lambda a, b: a * b, ((3, 4), U()), ((4,), Fixed("float64", U())))
+case("Add/float32_float64_0-d", lambda a, b: a + b, ((3, 4), Fixed("float32", U())), ((), Fixed("float64", U())))
+case("Sub/int64_float64_0-d", lambda a, b: a - b, ((3, 4), I(-5, 5)), ((), Fixed("float64", U())))
+case("AddScalar/int64", lambda a: a + 3, ((3, 4), I(-5, 5)))
+case("MulScalar/int64_by_fraction", lambda a: a * 2.5, ((3, 4), I(-5, 5)))
+case("To/bool", lambda x: x.to(torch.bool), ((2, 3), V([0.0, 1.5, -2.0, 0.0, float("nan"), 0.25])))
+case("To/int64", lambda x: x.to(torch.int64), ((2, 3), V([0.0, 1.5, -2.7, 3.9, -0.5, 7.0])))
+
+# Comparisons and logical ops: bool results.
+CMP_A = [1.0, -2.0, 0.5, float("nan"), 3.0, 0.0]
+CMP_B = [1.0, 2.0, 0.25, 1.0, 3.0, -0.0]
+for op, fn in (("Eq", torch.eq), ("Ne", torch.ne), ("Lt", torch.lt), ("Le", torch.le), ("Gt", torch.gt), ("Ge", torch.ge)):
+    case(f"{op}", fn, ((2, 3), V(CMP_A)), ((2, 3), V(CMP_B)))
+    case(f"{op}/broadcast", fn, ((3, 1), U()), ((4,), U()))
+    case(f"{op}/int64_float", fn, ((2, 3), IV([1, -2, 0, 4, 3, 0])), ((2, 3), V(CMP_B)))
+    case(f"{op}Scalar", lambda x, fn=fn: fn(x, 0.5), ((2, 3), V(CMP_A)))
+SPECIAL = [1.0, float("nan"), float("inf"), float("-inf"), -0.0, 3.5]
+case("IsNaN", torch.isnan, ((2, 3), V(SPECIAL)))
+case("IsInf", torch.isinf, ((2, 3), V(SPECIAL)))
+case("IsFinite", torch.isfinite, ((2, 3), V(SPECIAL)))
+case("IsNaN/int64", torch.isnan, ((3,), IV([1, 0, -4])))
+case("LogicalAnd", torch.logical_and, ((2, 3), B()), ((3,), B()))
+case("LogicalOr", torch.logical_or, ((2, 3), B()), ((2, 3), B()))
+case("LogicalXor", torch.logical_xor, ((2, 3), B()), ((2, 1), B()))
+case("LogicalAnd/float_int64", torch.logical_and, ((2, 3), V([0.0, 1.0, float("nan"), -0.0, 2.0, 0.5])), ((2, 3), IV([1, 0, 1, 1, 1, 0])))
+case("LogicalNot", torch.logical_not, ((2, 3), V([0.0, 1.0, float("nan"), -0.0, 2.0, 0.5])))
+case("LogicalNot/bool", torch.logical_not, ((4,), BV([True, False, False, True])))
+
+# Where, MaskedFill, Clamp with tensor bounds.
+case("Where", torch.where, ((3, 4), B()), ((3, 4), U()), ((3, 4), U()))
+case("Where/broadcast", torch.where, ((3, 1), B()), ((4,), U()), ((2, 1, 1), U()))
+case("Where/mixed_dtypes", torch.where, ((3, 4), B()), ((3, 4), U()), ((4,), Fixed("float64", U())))
+case("Where/int64", torch.where, ((2, 3), B()), ((2, 3), I(0, 9)), ((2, 3), I(-9, 0)))
+case("MaskedFill", lambda x, m: x.masked_fill(m, -1.5), ((3, 4), U()), ((3, 4), B()))
+case("MaskedFill/broadcast_mask", lambda x, m: x.masked_fill(m, 2.0), ((2, 3, 4), U()), ((4,), B()))
+case("MaskedFill/inf", lambda x, m: x.masked_fill(m, float("-inf")), ((3, 4), U()), ((3, 1), B()))
+CLAMP_X = [-1.5, -0.9, -0.3, 0.1, 0.4, 0.6, 1.2, 2.0, -0.45, 0.7, 0.05, -2.2]
+case("ClampTensor", lambda x, lo, hi: x.clamp(lo, hi), ((3, 4), V(CLAMP_X)), ((4,), V([-1.0, -0.5, 0.0, -0.2])), ((3, 1), V([0.3, 0.9, 1.5])))
+case("ClampTensor/min_only", lambda x, lo: x.clamp(min=lo), ((3, 4), V(CLAMP_X)), ((3, 4), V([-1.0, -0.5, 0.0, -0.2, 0.3, 0.9, 1.5, 1.0, 0.0, 0.0, 0.1, -2.0])))
+case("ClampTensor/max_only", lambda x, hi: x.clamp(max=hi), ((3, 4), V(CLAMP_X)), ((), V(0.35)))
+case("ClampTensor/lo_above_hi", lambda x, lo, hi: x.clamp(lo, hi), ((2, 3), V([-1.0, 0.5, 2.0, 0.25, 0.75, 1.5])), ((2, 3), V([1.0, 1.0, 1.0, 0.1, 0.2, 0.3])), ((2, 3), V([0.0, 0.0, 0.0, 0.5, 0.5, 0.5])))
+
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
-for c in cases:
-    for key in ("float32", "float64"):
-        for v in c[key]["data"]:
-            assert math.isfinite(v), c["name"]
 
 # One case per line, so that a regenerated file diffs case by case.
 with open("ops_golden.json", "w") as f:
