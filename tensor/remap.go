@@ -127,31 +127,42 @@ func remapData(t *Tensor, shape []int, maps [][]int, fill float64) *Tensor {
 	return out
 }
 
-// remap returns the remap of t to shape by maps, recorded as name. Its gradient
-// is the adjoint remap of the output's gradient.
+// remap returns the remap of t by maps (one per dim of t), recorded as name, with
+// the given shape: the map lengths, or any shape of as many elements (Unbind
+// drops a dim). Its gradient is the adjoint remap of the output's gradient.
 func (t *Tensor) remap(name string, shape []int, maps [][]int, fill float64) *Tensor {
-	out := remapData(t, shape, maps, fill)
+	ms := mapShape(maps)
+	out := remapData(t, ms, maps, fill)
+	out.shape = shape
 	if n := record(name, out, false, t); n != nil {
 		in := t.shape
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.remapAdd(name, in, maps) } // dt: grad added back where read
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(ms...).remapAdd(name, in, maps) } // dt: grad added back where read
 	}
 	return out
 }
 
-// remapAdd is the adjoint of remap: a tensor of shape (t's input shape) to which
-// every element of g is added at the place remap read it from. Recorded; its
-// gradient is the remap again.
+func mapShape(maps [][]int) []int {
+	s := make([]int, len(maps))
+	for d, m := range maps {
+		s[d] = len(m)
+	}
+	return s
+}
+
+// remapAdd is the adjoint of remap: a tensor of shape (the input shape of remap)
+// to which every element of g is added at the place remap read it from. Recorded;
+// its gradient is the remap again.
 func (g *Tensor) remapAdd(name string, shape []int, maps [][]int) *Tensor {
-	g = g.dense()
+	gd := g.dense()
 	out := empty(g.dtype, shape)
 	offs := remapOffsets(shape, maps)
 	switch g.dtype {
 	case Float32:
-		remapAddKernel(out.f32, g.f32, g.shape, offs)
+		remapAddKernel(out.f32, gd.f32, g.shape, offs)
 	case Float64:
-		remapAddKernel(out.f64, g.f64, g.shape, offs)
+		remapAddKernel(out.f64, gd.f64, g.shape, offs)
 	default:
-		remapAddKernel(out.i64, g.i64, g.shape, offs)
+		remapAddKernel(out.i64, gd.i64, g.shape, offs)
 	}
 	if n := record(name, out, false, g); n != nil {
 		gs := g.shape
