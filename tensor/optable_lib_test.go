@@ -152,6 +152,110 @@ func libraryRows() []opCase {
 		opCase{name: "Meshgrid/ij", op: "Meshgrid", f: func(x ...*Tensor) *Tensor { return tensor.Meshgrid("ij", x...)[1] }, gradgrad: true},
 		opCase{name: "Meshgrid/xy", op: "Meshgrid", f: func(x ...*Tensor) *Tensor { return tensor.Meshgrid("xy", x...)[0] }},
 	)
+
+	// Reductions over dims.
+	first := func(f func(x *Tensor) (*Tensor, *Tensor)) func(x ...*Tensor) *Tensor {
+		return func(x ...*Tensor) *Tensor { v, _ := f(x[0]); return v }
+	}
+	second := func(f func(x *Tensor) (*Tensor, *Tensor)) func(x ...*Tensor) *Tensor {
+		return func(x ...*Tensor) *Tensor { _, i := f(x[0]); return i }
+	}
+	inf := math.Inf(1)
+	add(
+		opCase{name: "Max/all", op: "Tensor.Max", f: fn1((*Tensor).Max)},
+		opCase{name: "Max/ties", op: "Tensor.Max", f: fn1((*Tensor).Max), kink: true},
+		opCase{name: "Max/nan", op: "Tensor.Max", f: fn1((*Tensor).Max), nocheck: "NaN result"},
+		opCase{name: "Min/all", op: "Tensor.Min", f: fn1((*Tensor).Min)},
+		opCase{name: "Min/ties", op: "Tensor.Min", f: fn1((*Tensor).Min), kink: true},
+		opCase{name: "MaxDim/dim=1", op: "Tensor.MaxDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(1, false) }), gradgrad: true},
+		opCase{name: "MaxDim/ties", op: "Tensor.MaxDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(1, false) }), kink: true},
+		opCase{name: "MaxDim/ties_indices", op: "Tensor.MaxDim", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(1, false) })},
+		opCase{name: "MaxDim/keepdim_-1", op: "Tensor.MaxDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(-1, true) })},
+		opCase{name: "MaxDim/nan_indices", op: "Tensor.MaxDim", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(0, false) })},
+		opCase{name: "MinDim/dim=0", op: "Tensor.MinDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MinDim(0, false) })},
+		opCase{name: "MinDim/ties_indices", op: "Tensor.MinDim", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.MinDim(1, false) })},
+		opCase{name: "MinDim/keepdim", op: "Tensor.MinDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MinDim(1, true) }), kink: true},
+		opCase{name: "Argmin", op: "Tensor.Argmin", f: fn1(func(x *Tensor) *Tensor { return x.Argmin(1) })},
+		opCase{name: "Argmin/dim=0", op: "Tensor.Argmin", f: fn1(func(x *Tensor) *Tensor { return x.Argmin(0) })},
+		opCase{name: "Amax/dim=1", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(1) }), gradgrad: true},
+		opCase{name: "Amax/ties", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(1) }), kink: true},
+		opCase{name: "Amax/dims=0,2", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(0, 2) })},
+		opCase{name: "Amax/all", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax() }), kink: true},
+		opCase{name: "AmaxKeepDim/dim=-1", op: "Tensor.AmaxKeepDim", f: fn1(func(x *Tensor) *Tensor { return x.AmaxKeepDim(-1) }), kink: true},
+		opCase{name: "Amin/ties", op: "Tensor.Amin", f: fn1(func(x *Tensor) *Tensor { return x.Amin(0) }), kink: true},
+		opCase{name: "AminKeepDim/dims=0,1", op: "Tensor.AminKeepDim", f: fn1(func(x *Tensor) *Tensor { return x.AminKeepDim(0, 1) }), kink: true},
+		opCase{name: "Prod/all", op: "Tensor.Prod", f: fn1((*Tensor).Prod), gradgrad: true},
+		opCase{name: "Prod/one_zero", op: "Tensor.Prod", f: fn1((*Tensor).Prod)},
+		opCase{name: "Prod/two_zeros", op: "Tensor.Prod", f: fn1((*Tensor).Prod)},
+		opCase{name: "ProdDim/dim=1", op: "Tensor.ProdDim", f: fn1(func(x *Tensor) *Tensor { return x.ProdDim(1, false) }), gradgrad: true},
+		opCase{name: "ProdDim/zeros", op: "Tensor.ProdDim", f: fn1(func(x *Tensor) *Tensor { return x.ProdDim(1, false) })},
+		opCase{name: "ProdDim/keepdim_0", op: "Tensor.ProdDim", f: fn1(func(x *Tensor) *Tensor { return x.ProdDim(0, true) })},
+		opCase{name: "Var/all", op: "Tensor.Var", f: fn1(func(x *Tensor) *Tensor { return x.Var(1, false) }), gradgrad: true},
+		opCase{name: "Var/dim=1", op: "Tensor.Var", f: fn1(func(x *Tensor) *Tensor { return x.Var(1, false, 1) }), gradgrad: true},
+		opCase{name: "Var/correction=0_keepdim", op: "Tensor.Var", f: fn1(func(x *Tensor) *Tensor { return x.Var(0, true, 0, 2) })},
+		opCase{name: "Var/correction=2", op: "Tensor.Var", f: fn1(func(x *Tensor) *Tensor { return x.Var(2, false, -1) })},
+		opCase{name: "Std/all", op: "Tensor.Std", f: fn1(func(x *Tensor) *Tensor { return x.Std(1, false) }), gradgrad: true},
+		opCase{name: "Std/dim=0", op: "Tensor.Std", f: fn1(func(x *Tensor) *Tensor { return x.Std(1, false, 0) })},
+		opCase{name: "Std/correction=0_keepdim", op: "Tensor.Std", f: fn1(func(x *Tensor) *Tensor { return x.Std(0, true, 1) })},
+		opCase{name: "VarMean/var", op: "Tensor.VarMean", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.VarMean(1, false, 1) }), gradgrad: true},
+		opCase{name: "VarMean/mean", op: "Tensor.VarMean", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.VarMean(1, false, 1) })},
+		opCase{name: "VarMean/mean_keepdim", op: "Tensor.VarMean", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.VarMean(0, true, 0, 1) })},
+		opCase{name: "LogSumExp/dim=1", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(false, 1) }), gradgrad: true},
+		opCase{name: "LogSumExp/all", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(false) })},
+		opCase{name: "LogSumExp/keepdim", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(true, -1) })},
+		opCase{name: "LogSumExp/±1e4", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(false, 1) }), gradgrad: true},
+		opCase{name: "LogSumExp/-inf", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(false, 1) }), nocheck: "-inf inputs"},
+	)
+	for _, n := range []struct {
+		tag string
+		p   float64
+	}{{"2", 2}, {"1", 1}, {"inf", inf}, {"-inf", -inf}, {"3", 3}, {"0.5", 0.5}, {"0", 0}} {
+		p := n.p
+		add(opCase{name: "VectorNorm/p=" + n.tag, op: "Tensor.VectorNorm", f: fn1(func(x *Tensor) *Tensor { return x.VectorNorm(p, false) }), gradgrad: !math.IsInf(p, 0) && p != 0})
+	}
+	add(
+		opCase{name: "VectorNorm/p=2_dim=1", op: "Tensor.VectorNorm", f: fn1(func(x *Tensor) *Tensor { return x.VectorNorm(2, false, 1) })},
+		opCase{name: "VectorNorm/p=2_zero", op: "Tensor.VectorNorm", f: fn1(func(x *Tensor) *Tensor { return x.VectorNorm(2, true, -1) }), kink: true},
+		opCase{name: "VectorNorm/p=3_zero", op: "Tensor.VectorNorm", f: fn1(func(x *Tensor) *Tensor { return x.VectorNorm(3, false, 1) }), kink: true},
+		opCase{name: "VectorNorm/p=inf_ties", op: "Tensor.VectorNorm", f: fn1(func(x *Tensor) *Tensor { return x.VectorNorm(inf, false, 1) }), kink: true},
+		opCase{name: "Norm/p=2", op: "Tensor.Norm", f: fn1(func(x *Tensor) *Tensor { return x.Norm(2, false) }), gradgrad: true},
+		opCase{name: "Norm/p=1_dim=0", op: "Tensor.Norm", f: fn1(func(x *Tensor) *Tensor { return x.Norm(1, false, 0) })},
+		opCase{name: "Norm/p=2_keepdim", op: "Tensor.Norm", f: fn1(func(x *Tensor) *Tensor { return x.Norm(2, true, 0, 1) })},
+		opCase{name: "Cumsum/dim=1", op: "Tensor.Cumsum", f: fn1(func(x *Tensor) *Tensor { return x.Cumsum(1) }), gradgrad: true},
+		opCase{name: "Cumsum/dim=-3", op: "Tensor.Cumsum", f: fn1(func(x *Tensor) *Tensor { return x.Cumsum(-3) })},
+		opCase{name: "Cumsum/0-d", op: "Tensor.Cumsum", f: fn1(func(x *Tensor) *Tensor { return x.Cumsum(0) })},
+		opCase{name: "Cumprod/dim=1", op: "Tensor.Cumprod", f: fn1(func(x *Tensor) *Tensor { return x.Cumprod(1) }), gradgrad: true},
+		opCase{name: "Cumprod/zeros", op: "Tensor.Cumprod", f: fn1(func(x *Tensor) *Tensor { return x.Cumprod(1) })},
+		opCase{name: "Cummax/values", op: "Tensor.Cummax", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummax(1) }), gradgrad: true},
+		opCase{name: "Cummax/ties", op: "Tensor.Cummax", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummax(1) }), kink: true},
+		opCase{name: "Cummax/ties_indices", op: "Tensor.Cummax", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummax(1) })},
+		opCase{name: "Cummin/values", op: "Tensor.Cummin", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummin(0) })},
+		opCase{name: "Cummin/ties_indices", op: "Tensor.Cummin", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummin(1) })},
+		opCase{name: "All", op: "Tensor.All", f: fn1(func(x *Tensor) *Tensor { return x.All() })},
+		opCase{name: "All/dim=1", op: "Tensor.All", f: fn1(func(x *Tensor) *Tensor { return x.All(1) })},
+		opCase{name: "All/bool", op: "Tensor.All", f: fn1(func(x *Tensor) *Tensor { return x.All(0) })},
+		opCase{name: "Any", op: "Tensor.Any", f: fn1(func(x *Tensor) *Tensor { return x.Any() })},
+		opCase{name: "Any/dim=0", op: "Tensor.Any", f: fn1(func(x *Tensor) *Tensor { return x.Any(0) })},
+		opCase{name: "CountNonzero", op: "Tensor.CountNonzero", f: fn1(func(x *Tensor) *Tensor { return x.CountNonzero() })},
+		opCase{name: "CountNonzero/dims=0,1", op: "Tensor.CountNonzero", f: fn1(func(x *Tensor) *Tensor { return x.CountNonzero(0, 1) })},
+		opCase{name: "Median/all", op: "Tensor.Median", f: fn1((*Tensor).Median)},
+		opCase{name: "Median/ties", op: "Tensor.Median", f: fn1((*Tensor).Median), kink: true},
+		opCase{name: "MedianDim/dim=1", op: "Tensor.MedianDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MedianDim(1, false) })},
+		opCase{name: "MedianDim/indices", op: "Tensor.MedianDim", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.MedianDim(1, false) })},
+		opCase{name: "MedianDim/keepdim_0", op: "Tensor.MedianDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MedianDim(0, true) })},
+		opCase{name: "Kthvalue/2_dim=1", op: "Tensor.Kthvalue", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Kthvalue(2, 1, false) })},
+		opCase{name: "Kthvalue/indices", op: "Tensor.Kthvalue", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Kthvalue(3, 0, false) })},
+		opCase{name: "Topk/2", op: "Tensor.Topk", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Topk(2, -1, true) })},
+		opCase{name: "Topk/smallest_dim=0", op: "Tensor.Topk", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Topk(2, 0, false) })},
+		opCase{name: "Topk/indices", op: "Tensor.Topk", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Topk(2, -1, true) })},
+		opCase{name: "Sort/dim=1", op: "Tensor.Sort", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(1, false) }), gradgrad: true},
+		opCase{name: "Sort/descending_dim=0", op: "Tensor.Sort", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(0, true) })},
+		opCase{name: "Sort/ties", op: "Tensor.Sort", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(1, false) }), kink: true},
+		opCase{name: "Sort/ties_indices", op: "Tensor.Sort", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(1, false) })},
+		opCase{name: "Sort/nan_indices", op: "Tensor.Sort", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(0, false) })},
+		opCase{name: "Argsort", op: "Tensor.Argsort", f: fn1(func(x *Tensor) *Tensor { return x.Argsort(1, false) })},
+		opCase{name: "Argsort/descending", op: "Tensor.Argsort", f: fn1(func(x *Tensor) *Tensor { return x.Argsort(1, true) })},
+	)
 	return rows
 }
 
@@ -207,6 +311,20 @@ var libraryErrors = []errorCase{
 		"tensor: MaskedSelect: mask must be a bool tensor, got dtype float32 (shape [2])"},
 	{"Tril/1d", func() { tensor.Ones(3).Tril(0) },
 		"tensor: Tril: input must have at least 2 dims, got shape [3]"},
+	{"MaxDim/dim", func() { tensor.Ones(2, 3).MaxDim(2, false) },
+		"tensor: MaxDim: dim 2 out of range for shape [2 3]"},
+	{"MaxDim/empty", func() { tensor.Ones(2, 0).MaxDim(1, false) },
+		"tensor: MaxDim: cannot reduce the empty dim 1 of shape [2 0]"},
+	{"Max/empty", func() { tensor.Ones(0, 3).Max() },
+		"tensor: Max: cannot reduce an empty tensor of shape [0 3]"},
+	{"Amax/repeated", func() { tensor.Ones(2, 3).Amax(1, -1) },
+		"tensor: Amax: dim 1 appears more than once in [1 -1]"},
+	{"Kthvalue/k", func() { tensor.Ones(2, 3).Kthvalue(4, 1, false) },
+		"tensor: Kthvalue: k 4 out of range for dim 1 of shape [2 3]"},
+	{"Topk/k", func() { tensor.Ones(2, 3).Topk(4, 1, true) },
+		"tensor: Topk: k 4 out of range for dim 1 of shape [2 3]"},
+	{"Var/int64", func() { tensor.New([]int64{1, 2}).Var(1, false) },
+		"tensor: Var: op needs a float tensor, got dtype int64 (shape [2])"},
 }
 
 func init() {
