@@ -322,6 +322,37 @@ func libraryRows() []opCase {
 		opCase{name: "Hardtanh", op: "Tensor.Hardtanh", f: fn1(func(x *Tensor) *Tensor { return x.Hardtanh(-0.5, 1) })},
 		opCase{name: "LogSigmoid/±1e4", op: "Tensor.LogSigmoid", f: fn1((*Tensor).LogSigmoid)},
 	)
+
+	// Linear algebra and creation.
+	add(
+		opCase{name: "Mm", op: "Mm", f: fn2(tensor.Mm), gradgrad: true},
+		opCase{name: "Mm/size_0", op: "Mm", f: fn2(tensor.Mm)},
+		opCase{name: "Bmm", op: "Bmm", f: fn2(tensor.Bmm), gradgrad: true},
+		opCase{name: "Mv", op: "Mv", f: fn2(tensor.Mv), gradgrad: true},
+		opCase{name: "Dot", op: "Dot", f: fn2(tensor.Dot), gradgrad: true},
+		opCase{name: "Outer", op: "Outer", f: fn2(tensor.Outer), gradgrad: true},
+		opCase{name: "Addmm", op: "Addmm", f: func(x ...*Tensor) *Tensor { return tensor.Addmm(x[0], x[1], x[2], 0.5, -2) }, gradgrad: true},
+		opCase{name: "Addmm/broadcast_input", op: "Addmm", f: func(x ...*Tensor) *Tensor { return tensor.Addmm(x[0], x[1], x[2], 1, 1) }},
+		opCase{name: "Addmm/beta=0", op: "Addmm", f: func(x ...*Tensor) *Tensor { return tensor.Addmm(x[0], x[1], x[2], 0, 1) }},
+		opCase{name: "Baddbmm", op: "Baddbmm", f: func(x ...*Tensor) *Tensor { return tensor.Baddbmm(x[0], x[1], x[2], 2, 0.5) }, gradgrad: true},
+		opCase{name: "Trace", op: "Tensor.Trace", f: fn1((*Tensor).Trace), gradgrad: true},
+		opCase{name: "Trace/square", op: "Tensor.Trace", f: fn1((*Tensor).Trace)},
+		opCase{name: "Kron", op: "Kron", f: fn2(tensor.Kron), gradgrad: true},
+		opCase{name: "Kron/ranks", op: "Kron", f: fn2(tensor.Kron)},
+		opCase{name: "Einsum/mm", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("ij,jk->ik", x...) }, gradgrad: true},
+		opCase{name: "Einsum/attention", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("bhqd,bhkd->bhqk", x...) }, gradgrad: true},
+		opCase{name: "Einsum/attention_values", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("bhqk,bhkd->bhqd", x...) }},
+		opCase{name: "Einsum/bilinear", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("bi,oij,bj->bo", x...) }, gradgrad: true},
+		opCase{name: "Einsum/transpose", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("ij->ji", x...) }},
+		opCase{name: "Einsum/sum", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("ijk->j", x...) }},
+		opCase{name: "Einsum/implicit", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("kj,ik", x...) }},
+		opCase{name: "Einsum/outer", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("i,j->ij", x...) }},
+		opCase{name: "Linspace", op: "Linspace", f: func(...*Tensor) *Tensor { return tensor.Linspace(-1, 2, 7) }},
+		opCase{name: "Linspace/float64", op: "DType.Linspace", f: func(...*Tensor) *Tensor { return tensor.Float64.Linspace(0.1, 1, 10) }},
+		opCase{name: "Linspace/one", op: "Linspace", f: func(...*Tensor) *Tensor { return tensor.Linspace(3, 5, 1) }},
+		opCase{name: "Logspace", op: "Logspace", f: func(...*Tensor) *Tensor { return tensor.Logspace(-2, 1, 5, 10) }},
+		opCase{name: "Logspace/base2_float64", op: "DType.Logspace", f: func(...*Tensor) *Tensor { return tensor.Float64.Logspace(0, 4.5, 6, 2) }},
+	)
 	return rows
 }
 
@@ -331,6 +362,13 @@ var libraryNotDifferentiable = map[string]string{
 	"Grad":              "the autograd API, returning gradients (engine tests cover it)",
 	"Context.Saved":     "accessor of a custom Function's saved tensors",
 	"Tensor.Contiguous": "returns t itself until strided views exist",
+	"Empty":             "creation", "DType.Empty": "creation",
+	"RandInt": "random creation (TestRandom)", "Generator.RandInt": "random creation (TestRandom)",
+	"RandPerm": "random creation (TestRandom)", "Generator.RandPerm": "random creation (TestRandom)",
+	"Normal":    "random creation (TestRandom)",
+	"Bernoulli": "random sampling, not differentiable (TestRandom)", "Generator.Bernoulli": "random sampling (TestRandom)",
+	"Multinomial": "random sampling, int64 result (TestRandom)", "Generator.Multinomial": "random sampling (TestRandom)",
+	"Tensor.Uniform_": "fills in place, not recorded (TestRandom)", "Tensor.Normal_": "fills in place, not recorded (TestRandom)",
 }
 
 // libraryErrors extends errorCases.
@@ -391,6 +429,22 @@ var libraryErrors = []errorCase{
 		"tensor: Topk: k 4 out of range for dim 1 of shape [2 3]"},
 	{"Var/int64", func() { tensor.New([]int64{1, 2}).Var(1, false) },
 		"tensor: Var: op needs a float tensor, got dtype int64 (shape [2])"},
+	{"MatMul/batch-full-shapes", func() { tensor.MatMul(tensor.Ones(4, 2, 3), tensor.Ones(5, 3, 2)) },
+		"tensor: MatMul: shapes [4 2 3] and [5 3 2] do not broadcast (batch dims [4] and [5])"},
+	{"Mm/inner", func() { tensor.Mm(tensor.Ones(2, 3), tensor.Ones(2, 3)) },
+		"tensor: Mm: shapes [2 3] and [2 3] cannot be multiplied (3 != 2)"},
+	{"Mm/rank", func() { tensor.Mm(tensor.Ones(2, 3, 4), tensor.Ones(4, 3)) },
+		"tensor: Mm: both arguments must be matrices, got shapes [2 3 4] and [4 3]"},
+	{"Bmm/batch", func() { tensor.Bmm(tensor.Ones(2, 3, 4), tensor.Ones(3, 4, 5)) },
+		"tensor: Bmm: shapes [2 3 4] and [3 4 5] cannot be multiplied"},
+	{"Dot/dtypes", func() { tensor.Dot(tensor.Ones(3), tensor.Float64.Ones(3)) },
+		"tensor: Dot: dtypes float32 and float64: both must be the same float type (shapes [3] and [3])"},
+	{"Einsum/sizes", func() { tensor.Einsum("ij,jk->ik", tensor.Ones(2, 3), tensor.Ones(4, 5)) },
+		"tensor: Einsum: equation \"ij,jk->ik\": label 'j' has sizes 3 and 4 (shapes [[2 3] [4 5]])"},
+	{"Einsum/diagonal", func() { tensor.Einsum("ii->i", tensor.Ones(3, 3)) },
+		"tensor: Einsum: equation \"ii->i\": repeated label 'i' in one operand (a diagonal) is not supported"},
+	{"Multinomial/zero-row", func() { tensor.Multinomial(tensor.Zeros(3), 1, true) },
+		"tensor: Multinomial: the weights of row 0 sum to 0"},
 }
 
 func init() {

@@ -707,7 +707,7 @@ var errorCases = []errorCase{
 	{"MatMul/0-d", func() { tensor.Scalar(1).MatMul(tensor.Ones(3)) },
 		"tensor: MatMul: both arguments need at least 1 dim, got shapes [] and [3]"},
 	{"MatMul/batch", func() { tensor.MatMul(tensor.Ones(2, 3, 4), tensor.Ones(3, 4, 5)) },
-		"tensor: MatMul: shapes [2] and [3] do not broadcast"},
+		"tensor: MatMul: shapes [2 3 4] and [3 4 5] do not broadcast (batch dims [2] and [3])"},
 	{"Sum/dim", func() { tensor.Ones(2, 3).Sum(5) },
 		"tensor: Sum: dim 5 out of range for shape [2 3]"},
 	{"Sum/repeated", func() { tensor.Ones(2, 3).Sum(1, -1) },

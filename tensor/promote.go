@@ -156,3 +156,14 @@ func binaryInt(name string, op binOp, a, b *Tensor) *Tensor {
 	}
 	return out
 }
+
+// broadcastable reports whether shapes a and b broadcast together.
+func broadcastable(a, b []int) bool {
+	for i := 1; i <= min(len(a), len(b)); i++ {
+		x, y := a[len(a)-i], b[len(b)-i]
+		if x != y && x != 1 && y != 1 {
+			return false
+		}
+	}
+	return true
+}

@@ -628,6 +628,37 @@ case("LogSigmoid/±1e4", F.logsigmoid, ((4,), V([1e4, -1e4, 30.0, -30.0])))
 case("Softsign", F.softsign, ((3, 4), away()))
 case("Tanhshrink", F.tanhshrink, ((3, 4), U(-3, 3)))
 
+# Linear algebra.
+case("Mm", torch.mm, ((3, 4), U()), ((4, 5), U()))
+case("Mm/size_0", torch.mm, ((3, 0), U()), ((0, 5), U()))
+case("Bmm", torch.bmm, ((2, 3, 4), U()), ((2, 4, 5), U()))
+case("Mv", torch.mv, ((3, 4), U()), ((4,), U()))
+case("Dot", torch.dot, ((5,), U()), ((5,), U()))
+case("Outer", torch.outer, ((3,), U()), ((4,), U()))
+case("Addmm", lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=-2.0), ((3, 5), U()), ((3, 4), U()), ((4, 5), U()))
+case("Addmm/broadcast_input", lambda i, a, b: torch.addmm(i, a, b), ((5,), U()), ((3, 4), U()), ((4, 5), U()))
+case("Addmm/beta=0", lambda i, a, b: torch.addmm(i, a, b, beta=0.0), ((3, 5), V([float("nan")] * 15, grad=False)), ((3, 4), U()), ((4, 5), U()))
+case("Baddbmm", lambda i, a, b: torch.baddbmm(i, a, b, beta=2.0, alpha=0.5), ((2, 3, 5), U()), ((2, 3, 4), U()), ((2, 4, 5), U()))
+case("Trace", torch.trace, ((3, 4), U()))
+case("Trace/square", torch.trace, ((3, 3), U()))
+case("Kron", torch.kron, ((2, 3), U()), ((3, 2), U()))
+case("Kron/ranks", torch.kron, ((2,), U()), ((2, 3), U()))
+case("Einsum/mm", lambda a, b: torch.einsum("ij,jk->ik", a, b), ((3, 4), U()), ((4, 5), U()))
+case("Einsum/attention", lambda q, k: torch.einsum("bhqd,bhkd->bhqk", q, k), ((2, 2, 3, 4), U()), ((2, 2, 5, 4), U()))
+case("Einsum/attention_values", lambda p, v: torch.einsum("bhqk,bhkd->bhqd", p, v), ((2, 2, 3, 5), U()), ((2, 2, 5, 4), U()))
+case("Einsum/bilinear", lambda x, w, y: torch.einsum("bi,oij,bj->bo", x, w, y), ((3, 4), U()), ((2, 4, 5), U()), ((3, 5), U()))
+case("Einsum/transpose", lambda a: torch.einsum("ij->ji", a), ((3, 4), U()))
+case("Einsum/sum", lambda a: torch.einsum("ijk->j", a), ((2, 3, 4), U()))
+case("Einsum/implicit", lambda a, b: torch.einsum("kj,ik", a, b), ((4, 5), U()), ((3, 4), U()))
+case("Einsum/outer", lambda a, b: torch.einsum("i,j->ij", a, b), ((3,), U()), ((4,), U()))
+
+# Creation (forward only).
+case("Linspace", lambda: torch.linspace(-1.0, 2.0, 7))
+case("Linspace/float64", lambda: torch.linspace(0.1, 1.0, 10, dtype=torch.float64))
+case("Linspace/one", lambda: torch.linspace(3.0, 5.0, 1))
+case("Logspace", lambda: torch.logspace(-2.0, 1.0, 5))
+case("Logspace/base2_float64", lambda: torch.logspace(0.0, 4.5, 6, base=2.0, dtype=torch.float64))
+
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
