@@ -353,6 +353,30 @@ func libraryRows() []opCase {
 		opCase{name: "Logspace", op: "Logspace", f: func(...*Tensor) *Tensor { return tensor.Logspace(-2, 1, 5, 10) }},
 		opCase{name: "Logspace/base2_float64", op: "DType.Logspace", f: func(...*Tensor) *Tensor { return tensor.Float64.Logspace(0, 4.5, 6, 2) }},
 	)
+
+	// Edge cases: size-0 and size-1 dims, 0-d tensors.
+	add(
+		opCase{name: "Where/size_0", op: "Where", f: where},
+		opCase{name: "Flip/size_0", op: "Tensor.Flip", f: fn1(func(x *Tensor) *Tensor { return x.Flip(1) })},
+		opCase{name: "Cumsum/size_0", op: "Tensor.Cumsum", f: fn1(func(x *Tensor) *Tensor { return x.Cumsum(0) })},
+		opCase{name: "Sort/size_1", op: "Tensor.Sort", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(1, false) })},
+		opCase{name: "Amax/size_1", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(0) })},
+		opCase{name: "MaxDim/size_1", op: "Tensor.MaxDim", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(0, false) })},
+		opCase{name: "Gather/empty_index", op: "Tensor.Gather", f: func(x ...*Tensor) *Tensor { return x[0].Gather(1, x[1]) }},
+		opCase{name: "IndexSelect/empty_index", op: "Tensor.IndexSelect", f: func(x ...*Tensor) *Tensor { return x[0].IndexSelect(0, x[1]) }},
+		opCase{name: "Stack/0-d", op: "Stack", f: func(x ...*Tensor) *Tensor { return tensor.Stack(x, 0) }},
+		opCase{name: "Repeat/zero", op: "Tensor.Repeat", f: fn1(func(x *Tensor) *Tensor { return x.Repeat(0, 2) })},
+		opCase{name: "Pad/replicate_size_1", op: "Tensor.Pad", f: fn1(func(x *Tensor) *Tensor { return x.Pad([]int{2, 1}, tensor.PadReplicate, 0) })},
+		opCase{name: "Meshgrid/0-d", op: "Meshgrid", f: func(x ...*Tensor) *Tensor { return tensor.Meshgrid("ij", x...)[0] }},
+		opCase{name: "LogSumExp/size_0", op: "Tensor.LogSumExp", f: fn1(func(x *Tensor) *Tensor { return x.LogSumExp(false, 1) })},
+		opCase{name: "Var/size_1_correction=0", op: "Tensor.Var", f: fn1(func(x *Tensor) *Tensor { return x.Var(0, false, 1) })},
+		opCase{name: "Cat/0-d_inputs_of_size_1", op: "Cat", f: func(x ...*Tensor) *Tensor { return tensor.Cat(x, -1) }},
+		opCase{name: "Gelu/0-d", op: "Tensor.Gelu", f: fn1(func(x *Tensor) *Tensor { return x.Gelu("none") }), gradgrad: true},
+		opCase{name: "Atan2/0-d_broadcast", op: "Tensor.Atan2", f: fn2((*Tensor).Atan2)},
+		opCase{name: "Eq/size_0", op: "Tensor.Eq", f: fn2((*Tensor).Eq)},
+		opCase{name: "Einsum/size_0_contraction", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("ij,jk->ik", x...) }},
+		opCase{name: "MaskedFill/0-d", op: "Tensor.MaskedFill", f: func(x ...*Tensor) *Tensor { return x[0].MaskedFill(x[1], 3) }},
+	)
 	return rows
 }
 

@@ -73,6 +73,9 @@ func (t *Tensor) sumDims(dims []int) *Tensor {
 
 // sumRows computes dst[o*inner+i] = Σ_k src[(o*r+k)*inner+i].
 func sumRows[T vec.Float](dst, src []T, outer, r, inner int) {
+	if r == 0 {
+		return // the sums of empty dims are the zeros dst holds
+	}
 	for o := range outer {
 		block := src[o*r*inner : (o+1)*r*inner]
 		if inner == 1 {

@@ -659,6 +659,28 @@ case("Linspace/one", lambda: torch.linspace(3.0, 5.0, 1))
 case("Logspace", lambda: torch.logspace(-2.0, 1.0, 5))
 case("Logspace/base2_float64", lambda: torch.logspace(0.0, 4.5, 6, base=2.0, dtype=torch.float64))
 
+# Edge cases of the op library: size-0 and size-1 dims, 0-d tensors.
+case("Where/size_0", torch.where, ((0, 3), B()), ((0, 3), U()), ((3,), U()))
+case("Flip/size_0", lambda x: x.flip(1), ((2, 0), U()))
+case("Cumsum/size_0", lambda x: x.cumsum(0), ((0, 3), U()))
+case("Sort/size_1", lambda x: x.sort(dim=1, stable=True)[0], ((3, 1), U()))
+case("Amax/size_1", lambda x: x.amax(0), ((1, 4), U()))
+case("MaxDim/size_1", lambda x: x.max(0)[0], ((1, 4), U()))
+case("Gather/empty_index", lambda x, i: x.gather(1, i), ((3, 4), U()), ((3, 0), IV(np.zeros((3, 0), dtype=np.int64))))
+case("IndexSelect/empty_index", lambda x, i: x.index_select(0, i), ((3, 4), U()), ((0,), IV(np.zeros((0,), dtype=np.int64))))
+case("Stack/0-d", lambda a, b: torch.stack([a, b]), ((), U()), ((), U()))
+case("Repeat/zero", lambda x: x.repeat(0, 2), ((2, 3), U()))
+case("Pad/replicate_size_1", lambda x: F.pad(x, (2, 1), mode="replicate"), ((2, 3, 1), U()))
+case("Meshgrid/0-d", lambda a, b: torch.meshgrid(a, b, indexing="ij")[0], ((), U()), ((3,), U()))
+case("LogSumExp/size_0", lambda x: x.logsumexp(1), ((2, 0), U()))
+case("Var/size_1_correction=0", lambda x: torch.var(x, 1, correction=0), ((3, 1), U()))
+case("Cat/0-d_inputs_of_size_1", lambda a, b: torch.cat([a, b], -1), ((1,), U()), ((1,), U()))
+case("Gelu/0-d", lambda x: F.gelu(x), ((), U()))
+case("Atan2/0-d_broadcast", torch.atan2, ((), U()), ((2, 3), away()))
+case("Eq/size_0", torch.eq, ((0, 3), U()), ((3,), U()))
+case("Einsum/size_0_contraction", lambda a, b: torch.einsum("ij,jk->ik", a, b), ((2, 0), U()), ((0, 3), U()))
+case("MaskedFill/0-d", lambda x, m: x.masked_fill(m, 3.0), ((), U()), ((), BV(True)))
+
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
