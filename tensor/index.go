@@ -339,3 +339,98 @@ func OneHot(t *Tensor, numClasses int) *Tensor {
 	}
 	return out
 }
+
+// advanced resolves int64 index tensors for t's leading dims, as PyTorch's
+// advanced indexing does: they broadcast together to shape bshape, negative
+// values count from the end, and each position p names the block of t at element
+// offset offs[p] spanning the rest dims (rest elements). It panics, naming op, on
+// float or out-of-range indices or more indices than dims.
+func (t *Tensor) advanced(op string, indices []*Tensor) (bshape, offs, restShape []int) {
+	if len(indices) == 0 || len(indices) > len(t.shape) {
+		fail(op, "needs 1 to %d index tensors for shape %v, got %d", len(t.shape), t.shape, len(indices))
+	}
+	bshape = []int{}
+	for i, ix := range indices {
+		ix.wantIndex(op)
+		if i == 0 {
+			bshape = ix.shape
+		} else {
+			bshape = broadcastShapes(op, bshape, ix.shape)
+		}
+	}
+	st := rowStrides(t.shape)
+	offs = make([]int, numel(bshape))
+	for d, ix := range indices {
+		v := broadcastData(ix, bshape).i64
+		for p, x := range v {
+			w := x
+			if w < 0 {
+				w += int64(t.shape[d])
+			}
+			if w < 0 || w >= int64(t.shape[d]) {
+				checkIndexValue(op, x, t.shape[d], d, t.shape) // fails, naming the index as given
+			}
+			offs[p] += int(w) * st[d]
+		}
+	}
+	return slices.Clone(bshape), offs, t.shape[len(indices):]
+}
+
+// Index returns t indexed by int64 tensors along its leading dims, as PyTorch's
+// t[i0, i1, ...] with index tensors: the result has the indices' broadcast shape
+// followed by the remaining dims of t (IndexBackward0).
+func (t *Tensor) Index(indices ...*Tensor) *Tensor {
+	bshape, offs, rest := t.advanced("Index", indices)
+	rn := numel(rest)
+	td := t.dense()
+	out := empty(t.dtype, append(bshape, rest...))
+	for p, off := range offs {
+		copyInto(out, td, p*rn, off, rn)
+	}
+	if n := record("IndexBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).IndexPut(indices, g, true) } // dt: grad added at the indices
+	}
+	return out
+}
+
+// IndexPut returns a copy of t with values (broadcast to the indexed shape)
+// written at the given int64 indices of its leading dims, or added there when
+// accumulate is set, as torch.index_put (IndexPutBackward0). Without accumulate,
+// which of repeated indices wins is unspecified, as in PyTorch.
+func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	bshape, offs, rest := t.advanced("IndexPut", indices)
+	if values.dtype != t.dtype {
+		fail("IndexPut", "values dtype %v must match the input's %v", values.dtype, t.dtype)
+	}
+	want := append(slices.Clone(bshape), rest...)
+	if s := broadcastShapes("IndexPut", values.shape, want); !slices.Equal(s, want) {
+		fail("IndexPut", "values of shape %v do not broadcast to the indexed shape %v", values.shape, want)
+	}
+	rn := numel(rest)
+	v := broadcastData(values, want)
+	out := t.dense().Detach().Clone()
+	for p, off := range offs {
+		for r := range rn {
+			if accumulate {
+				out.setFlat(off+r, out.flat(off+r)+v.flat(p*rn+r))
+			} else {
+				copyInto(out, v, off+r, p*rn+r, 1)
+			}
+		}
+	}
+	if n := record("IndexPutBackward0", out, false, t, values); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				if accumulate {
+					gi[0] = g // dt: grad
+				} else {
+					gi[0] = g.IndexPut(indices, g.dtype.Scalar(0), false) // dt: grad, zero where written
+				}
+			}
+			if n.needs(1) {
+				gi[1] = g.Index(indices...) // dvalues: grad at the indices, summed over broadcast dims
+			}
+		}
+	}
+	return out
+}

@@ -377,6 +377,15 @@ func libraryRows() []opCase {
 		opCase{name: "Einsum/size_0_contraction", op: "Einsum", f: func(x ...*Tensor) *Tensor { return tensor.Einsum("ij,jk->ik", x...) }},
 		opCase{name: "MaskedFill/0-d", op: "Tensor.MaskedFill", f: func(x ...*Tensor) *Tensor { return x[0].MaskedFill(x[1], 3) }},
 	)
+
+	// Advanced indexing.
+	add(
+		opCase{name: "Index/one", op: "Tensor.Index", f: func(x ...*Tensor) *Tensor { return x[0].Index(x[1]) }, gradgrad: true},
+		opCase{name: "Index/two_broadcast", op: "Tensor.Index", f: func(x ...*Tensor) *Tensor { return x[0].Index(x[1], x[2]) }},
+		opCase{name: "IndexPut", op: "Tensor.IndexPut", f: func(x ...*Tensor) *Tensor { return x[0].IndexPut(x[1:2], x[2], false) }, gradgrad: true},
+		opCase{name: "IndexPut/accumulate", op: "Tensor.IndexPut", f: func(x ...*Tensor) *Tensor { return x[0].IndexPut(x[1:2], x[2], true) }, gradgrad: true},
+		opCase{name: "IndexPut/two_broadcast_values", op: "Tensor.IndexPut", f: func(x ...*Tensor) *Tensor { return x[0].IndexPut(x[1:3], x[3], true) }},
+	)
 	return rows
 }
 
@@ -469,6 +478,10 @@ var libraryErrors = []errorCase{
 		"tensor: Einsum: equation \"ii->i\": repeated label 'i' in one operand (a diagonal) is not supported"},
 	{"Multinomial/zero-row", func() { tensor.Multinomial(tensor.Zeros(3), 1, true) },
 		"tensor: Multinomial: the weights of row 0 sum to 0"},
+	{"Index/range", func() { tensor.Ones(3, 4).Index(tensor.New([]int64{0, -4})) },
+		"tensor: Index: index -4 is out of bounds for dim 0 with size 3 (shape [3 4])"},
+	{"IndexPut/values", func() { tensor.Ones(3, 4).IndexPut([]*Tensor{tensor.New([]int64{0, 1})}, tensor.Ones(3), false) },
+		"tensor: IndexPut: shapes [3] and [2 4] do not broadcast"},
 }
 
 func init() {

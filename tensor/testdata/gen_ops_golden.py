@@ -681,6 +681,13 @@ case("Eq/size_0", torch.eq, ((0, 3), U()), ((3,), U()))
 case("Einsum/size_0_contraction", lambda a, b: torch.einsum("ij,jk->ik", a, b), ((2, 0), U()), ((0, 3), U()))
 case("MaskedFill/0-d", lambda x, m: x.masked_fill(m, 3.0), ((), U()), ((), BV(True)))
 
+# Advanced indexing.
+case("Index/one", lambda x, i: x[i], ((4, 3), U()), ((2, 2), IV([[0, 3], [3, -1]])))
+case("Index/two_broadcast", lambda x, i, j: x[i, j], ((3, 4, 2), U()), ((2, 1), IV([[0], [2]])), ((3,), IV([1, -1, 0])))
+case("IndexPut", lambda x, i, v: x.index_put((i,), v), ((4, 3), U()), ((2,), IV([2, 0])), ((2, 3), U()))
+case("IndexPut/accumulate", lambda x, i, v: x.index_put((i,), v, accumulate=True), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
+case("IndexPut/two_broadcast_values", lambda x, i, j, v: x.index_put((i, j), v, accumulate=True), ((3, 4), U()), ((2,), IV([0, 2])), ((2,), IV([-1, 1])), ((1,), U()))
+
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
