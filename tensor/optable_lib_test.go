@@ -386,6 +386,24 @@ func libraryRows() []opCase {
 		opCase{name: "IndexPut/accumulate", op: "Tensor.IndexPut", f: func(x ...*Tensor) *Tensor { return x[0].IndexPut(x[1:2], x[2], true) }, gradgrad: true},
 		opCase{name: "IndexPut/two_broadcast_values", op: "Tensor.IndexPut", f: func(x ...*Tensor) *Tensor { return x[0].IndexPut(x[1:3], x[3], true) }},
 	)
+
+	// Factorisations.
+	chol := func(x ...*Tensor) *Tensor {
+		n := x[0].Size(-1)
+		return tensor.Cholesky(x[0].MatMul(x[0].Transpose(-2, -1)).Add(tensor.Eye(n).To(x[0].DType())))
+	}
+	add(
+		opCase{name: "Inv", op: "Inv", f: fn1(tensor.Inv), gradgrad: true},
+		opCase{name: "Inv/batched", op: "Inv", f: fn1(tensor.Inv)},
+		opCase{name: "Det", op: "Det", f: fn1(tensor.Det), gradgrad: true},
+		opCase{name: "Det/batched", op: "Det", f: fn1(tensor.Det)},
+		opCase{name: "Slogdet", op: "Slogdet", f: second(tensor.Slogdet), gradgrad: true},
+		opCase{name: "Slogdet/sign", op: "Slogdet", f: first(tensor.Slogdet)},
+		opCase{name: "Solve", op: "Solve", f: fn2(tensor.Solve), gradgrad: true},
+		opCase{name: "Solve/vector", op: "Solve", f: fn2(tensor.Solve)},
+		opCase{name: "Cholesky", op: "Cholesky", f: chol, gradgrad: true},
+		opCase{name: "Cholesky/batched", op: "Cholesky", f: chol},
+	)
 	return rows
 }
 
@@ -482,6 +500,14 @@ var libraryErrors = []errorCase{
 		"tensor: Index: index -4 is out of bounds for dim 0 with size 3 (shape [3 4])"},
 	{"IndexPut/values", func() { tensor.Ones(3, 4).IndexPut([]*Tensor{tensor.New([]int64{0, 1})}, tensor.Ones(3), false) },
 		"tensor: IndexPut: shapes [3] and [2 4] do not broadcast"},
+	{"Inv/singular", func() { tensor.Inv(tensor.Ones(2, 2)) },
+		"tensor: Inv: matrix 0 of shape [2 2] is singular"},
+	{"Det/square", func() { tensor.Det(tensor.Ones(2, 3)) },
+		"tensor: Det: expects square matrices [..., n, n], got shape [2 3]"},
+	{"Cholesky/not-pd", func() { tensor.Cholesky(tensor.New([]float32{1, 2, 2, 1}, 2, 2)) },
+		"tensor: Cholesky: matrix 0 of shape [2 2] is not positive-definite (leading minor of order 2)"},
+	{"Solve/shapes", func() { tensor.Solve(tensor.Eye(3), tensor.Ones(2, 1)) },
+		"tensor: Solve: shapes [3 3] and [2 1] do not match: want [..., n, n] and [..., n, k] or [..., n]"},
 }
 
 func init() {

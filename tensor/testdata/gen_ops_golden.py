@@ -688,6 +688,26 @@ case("IndexPut", lambda x, i, v: x.index_put((i,), v), ((4, 3), U()), ((2,), IV(
 case("IndexPut/accumulate", lambda x, i, v: x.index_put((i,), v, accumulate=True), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
 case("IndexPut/two_broadcast_values", lambda x, i, j, v: x.index_put((i, j), v, accumulate=True), ((3, 4), U()), ((2,), IV([0, 2])), ((2,), IV([-1, 1])), ((1,), U()))
 
+# Factorisations: well-conditioned matrices (uniform entries plus a diagonal).
+def WellConditioned(n):
+    def gen(rng, shape):
+        a = rng.uniform(-1, 1, size=shape) + 3 * np.eye(n) * rng.choice([-1.0, 1.0], size=shape[:-1])[..., None]
+        return In(f32(a).ravel().tolist(), shape)
+
+    return gen
+
+
+case("Inv", torch.linalg.inv, ((3, 3), WellConditioned(3)))
+case("Inv/batched", torch.linalg.inv, ((2, 4, 4), WellConditioned(4)))
+case("Det", torch.linalg.det, ((3, 3), WellConditioned(3)))
+case("Det/batched", torch.linalg.det, ((2, 2, 2), WellConditioned(2)))
+case("Slogdet", lambda a: torch.linalg.slogdet(a)[1], ((3, 3), WellConditioned(3)))
+case("Slogdet/sign", lambda a: torch.linalg.slogdet(a)[0], ((2, 3, 3), WellConditioned(3)))
+case("Solve", torch.linalg.solve, ((3, 3), WellConditioned(3)), ((3, 2), U()))
+case("Solve/vector", torch.linalg.solve, ((2, 3, 3), WellConditioned(3)), ((2, 3), U()))
+case("Cholesky", lambda x: torch.linalg.cholesky(x @ x.mT + torch.eye(3, dtype=x.dtype)), ((3, 3), U()))
+case("Cholesky/batched", lambda x: torch.linalg.cholesky(x @ x.mT + torch.eye(4, dtype=x.dtype)), ((2, 4, 4), U()))
+
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
 
