@@ -266,3 +266,227 @@ func Cholesky(a *Tensor) *Tensor {
 	}
 	return out
 }
+
+// jacobiEigen diagonalises the symmetric n×n row-major a (destroyed) by cyclic
+// Jacobi rotations, returning the eigenvalues ascending and the eigenvectors as
+// the columns of v (row-major n×n).
+func jacobiEigen(a []float64, n int) (w, v []float64) {
+	v = Float64.Eye(n).f64
+	if n == 0 {
+		return nil, v
+	}
+	for sweep := 0; sweep < 100; sweep++ {
+		off, norm := 0.0, 0.0
+		for i := range n {
+			for j := range n {
+				if i != j {
+					off += a[i*n+j] * a[i*n+j]
+				}
+				norm += a[i*n+j] * a[i*n+j]
+			}
+		}
+		if off <= 1e-30*norm || off == 0 {
+			break
+		}
+		for p := range n {
+			for q := p + 1; q < n; q++ {
+				apq := a[p*n+q]
+				if apq == 0 {
+					continue
+				}
+				theta := (a[q*n+q] - a[p*n+p]) / (2 * apq)
+				t := math.Copysign(1, theta) / (math.Abs(theta) + math.Sqrt(theta*theta+1))
+				c := 1 / math.Sqrt(t*t+1)
+				s := t * c
+				for k := range n { // columns p and q
+					akp, akq := a[k*n+p], a[k*n+q]
+					a[k*n+p], a[k*n+q] = c*akp-s*akq, s*akp+c*akq
+				}
+				for k := range n { // rows p and q
+					apk, aqk := a[p*n+k], a[q*n+k]
+					a[p*n+k], a[q*n+k] = c*apk-s*aqk, s*apk+c*aqk
+				}
+				for k := range n {
+					vkp, vkq := v[k*n+p], v[k*n+q]
+					v[k*n+p], v[k*n+q] = c*vkp-s*vkq, s*vkp+c*vkq
+				}
+			}
+		}
+	}
+	order := identityMap(n)
+	slices.SortStableFunc(order, func(i, j int) int {
+		switch {
+		case a[i*n+i] < a[j*n+j]:
+			return -1
+		case a[i*n+i] > a[j*n+j]:
+			return 1
+		}
+		return 0
+	})
+	w = make([]float64, n)
+	sv := make([]float64, n*n)
+	for c, o := range order {
+		w[c] = a[o*n+o]
+		for r := range n {
+			sv[r*n+c] = v[r*n+o]
+		}
+	}
+	return w, sv
+}
+
+// Eigh returns the eigenvalues (ascending) and eigenvectors (the columns of
+// vectors) of each symmetric matrix of a, reading only its lower triangle, as
+// torch.linalg.eigh (LinalgEighBackward0 for both). Each eigenvector's sign is
+// arbitrary, as in LAPACK (it may differ from PyTorch's); gradients assume
+// distinct eigenvalues.
+func Eigh(a *Tensor) (values, vectors *Tensor) {
+	_, n := a.squareBatch("Eigh")
+	values = empty(a.dtype, slices.Clone(a.shape[:len(a.shape)-1]))
+	vectors = empty(a.dtype, slices.Clone(a.shape))
+	for b, m := range a.matrices() {
+		for i := range n { // the lower triangle, mirrored
+			for j := i + 1; j < n; j++ {
+				m[i*n+j] = m[j*n+i]
+			}
+		}
+		w, v := jacobiEigen(m, n)
+		for i, x := range w {
+			values.setFlat(b*n+i, x)
+		}
+		for i, x := range v {
+			vectors.setFlat(b*n*n+i, x)
+		}
+	}
+	if nd := record("LinalgEighBackward0", values, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { // da: V·diag(grad)·Vᵀ
+			gi[0] = vectors.Mul(g.Unsqueeze(-2)).MatMul(mT(vectors))
+		}
+	}
+	if nd := record("LinalgEighBackward0", vectors, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: V·(skew(Vᵀ·grad) / E)·Vᵀ with E_ij = λ_j - λ_i off the diagonal and
+			// a zero diagonal, skew(X) = (X - Xᵀ)/2, as PyTorch's hermitian case.
+			x := mT(vectors).MatMul(g)
+			x = x.Sub(mT(x)).MulScalar(0.5)
+			e := values.Unsqueeze(-2).Sub(values.Unsqueeze(-1))
+			diag := Float64.Eye(n).To(g.dtype).To(Bool)
+			x = Where(diag, g.dtype.Scalar(0), x.Div(e.MaskedFill(diag, 1)))
+			gi[0] = vectors.MatMul(x).MatMul(mT(vectors))
+		}
+	}
+	return values, vectors
+}
+
+// Svdvals returns the singular values of each matrix of a ([..., m, n]), in
+// descending order, as torch.linalg.svdvals (LinalgSvdBackward0), computed by
+// one-sided Jacobi rotations in float64. Their gradient is U·diag(grad)·Vᵀ.
+func Svdvals(a *Tensor) *Tensor {
+	a.wantFloat("Svdvals")
+	if len(a.shape) < 2 {
+		fail("Svdvals", "expects matrices [..., m, n], got shape %v", a.shape)
+	}
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	bs := slices.Clone(a.shape[:len(a.shape)-2])
+	out := empty(a.dtype, append(slices.Clone(bs), k))
+	u := empty(a.dtype, append(slices.Clone(bs), m, k))
+	vt := empty(a.dtype, append(slices.Clone(bs), k, n))
+	for b, mat := range a.matrices() {
+		s, um, vm := jacobiSVD(mat, m, n)
+		for i := range k {
+			out.setFlat(b*k+i, s[i])
+			for r := range m {
+				u.setFlat(b*m*k+r*k+i, um[r*k+i])
+			}
+			for c := range n {
+				vt.setFlat(b*k*n+i*n+c, vm[c*k+i])
+			}
+		}
+	}
+	if nd := record("LinalgSvdBackward0", out, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vt) } // da: U·diag(grad)·Vᵀ
+	}
+	return out
+}
+
+// jacobiSVD returns the k = min(m, n) largest singular values of the m×n a
+// (descending), the left vectors as the columns of u (m×k) and the right ones as
+// the columns of v (n×k), by one-sided Jacobi rotations (Hestenes) on a's columns
+// (on aᵀ's when m < n).
+func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
+	if m < n {
+		at := make([]float64, m*n)
+		for i := range m {
+			for j := range n {
+				at[j*m+i] = a[i*n+j]
+			}
+		}
+		s, v, u = jacobiSVD(at, n, m)
+		return s, u, v
+	}
+	w := slices.Clone(a) // m×n; its columns become U·S
+	vv := Float64.Eye(n).f64
+	for sweep := 0; sweep < 100; sweep++ {
+		rotated := false
+		for p := range n {
+			for q := p + 1; q < n; q++ {
+				alpha, beta, gamma := 0.0, 0.0, 0.0
+				for i := range m {
+					alpha += w[i*n+p] * w[i*n+p]
+					beta += w[i*n+q] * w[i*n+q]
+					gamma += w[i*n+p] * w[i*n+q]
+				}
+				if gamma == 0 || math.Abs(gamma) <= 1e-15*math.Sqrt(alpha*beta) {
+					continue
+				}
+				rotated = true
+				zeta := (beta - alpha) / (2 * gamma)
+				t := math.Copysign(1, zeta) / (math.Abs(zeta) + math.Sqrt(1+zeta*zeta))
+				c := 1 / math.Sqrt(1+t*t)
+				sn := c * t
+				for i := range m {
+					wp, wq := w[i*n+p], w[i*n+q]
+					w[i*n+p], w[i*n+q] = c*wp-sn*wq, sn*wp+c*wq
+				}
+				for i := range n {
+					vp, vq := vv[i*n+p], vv[i*n+q]
+					vv[i*n+p], vv[i*n+q] = c*vp-sn*vq, sn*vp+c*vq
+				}
+			}
+		}
+		if !rotated {
+			break
+		}
+	}
+	norms := make([]float64, n)
+	for j := range n {
+		for i := range m {
+			norms[j] += w[i*n+j] * w[i*n+j]
+		}
+		norms[j] = math.Sqrt(norms[j])
+	}
+	order := identityMap(n)
+	slices.SortStableFunc(order, func(i, j int) int {
+		switch {
+		case norms[i] > norms[j]:
+			return -1
+		case norms[i] < norms[j]:
+			return 1
+		}
+		return 0
+	})
+	k := n
+	s, u, v = make([]float64, k), make([]float64, m*k), make([]float64, n*k)
+	for c, o := range order {
+		s[c] = norms[o]
+		for i := range m {
+			if norms[o] > 0 {
+				u[i*k+c] = w[i*n+o] / norms[o]
+			}
+		}
+		for i := range n {
+			v[i*k+c] = vv[i*n+o]
+		}
+	}
+	return s, u, v
+}

@@ -707,6 +707,12 @@ case("Solve", torch.linalg.solve, ((3, 3), WellConditioned(3)), ((3, 2), U()))
 case("Solve/vector", torch.linalg.solve, ((2, 3, 3), WellConditioned(3)), ((2, 3), U()))
 case("Cholesky", lambda x: torch.linalg.cholesky(x @ x.mT + torch.eye(3, dtype=x.dtype)), ((3, 3), U()))
 case("Cholesky/batched", lambda x: torch.linalg.cholesky(x @ x.mT + torch.eye(4, dtype=x.dtype)), ((2, 4, 4), U()))
+case("Eigh/values", lambda x: torch.linalg.eigh(x + x.mT)[0], ((3, 3), U()))
+case("Eigh/values_batched", lambda x: torch.linalg.eigh(x + x.mT)[0], ((2, 4, 4), U()))
+# Eigenvectors have arbitrary signs; their squares do not.
+case("Eigh/vectors_squared", lambda x: torch.linalg.eigh(x + x.mT)[1] ** 2, ((3, 3), U()))
+case("Svdvals", torch.linalg.svdvals, ((4, 3), U()))
+case("Svdvals/wide_batched", torch.linalg.svdvals, ((2, 2, 4), U()))
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
