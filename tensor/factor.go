@@ -377,36 +377,181 @@ func Eigh(a *Tensor) (values, vectors *Tensor) {
 	return values, vectors
 }
 
-// Svdvals returns the singular values of each matrix of a ([..., m, n]), in
-// descending order, as torch.linalg.svdvals (LinalgSvdBackward0), computed by
-// one-sided Jacobi rotations in float64. Their gradient is U·diag(grad)·Vᵀ.
-func Svdvals(a *Tensor) *Tensor {
-	a.wantFloat("Svdvals")
+// svdFactors returns the reduced SVD of each matrix of a ([..., m, n]) as
+// tensors of a's dtype: U [..., m, k], S [..., k] descending, Vh [..., k, n],
+// k = min(m, n), by one-sided Jacobi rotations in float64 (not recorded).
+func svdFactors(op string, a *Tensor) (u, s, vh *Tensor) {
+	a.wantFloat(op)
 	if len(a.shape) < 2 {
-		fail("Svdvals", "expects matrices [..., m, n], got shape %v", a.shape)
+		fail(op, "expects matrices [..., m, n], got shape %v", a.shape)
 	}
 	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
 	k := min(m, n)
 	bs := slices.Clone(a.shape[:len(a.shape)-2])
-	out := empty(a.dtype, append(slices.Clone(bs), k))
-	u := empty(a.dtype, append(slices.Clone(bs), m, k))
-	vt := empty(a.dtype, append(slices.Clone(bs), k, n))
+	s = empty(a.dtype, append(slices.Clone(bs), k))
+	u = empty(a.dtype, append(slices.Clone(bs), m, k))
+	vh = empty(a.dtype, append(slices.Clone(bs), k, n))
 	for b, mat := range a.matrices() {
-		s, um, vm := jacobiSVD(mat, m, n)
+		sv, um, vm := jacobiSVD(mat, m, n)
 		for i := range k {
-			out.setFlat(b*k+i, s[i])
+			s.setFlat(b*k+i, sv[i])
 			for r := range m {
 				u.setFlat(b*m*k+r*k+i, um[r*k+i])
 			}
 			for c := range n {
-				vt.setFlat(b*k*n+i*n+c, vm[c*k+i])
+				vh.setFlat(b*k*n+i*n+c, vm[c*k+i])
 			}
 		}
 	}
-	if nd := record("LinalgSvdBackward0", out, true, a); nd != nil {
-		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vt) } // da: U·diag(grad)·Vᵀ
+	return u, s, vh
+}
+
+// Svdvals returns the singular values of each matrix of a ([..., m, n]), in
+// descending order, as torch.linalg.svdvals (LinalgSvdBackward0). Their gradient
+// is U·diag(grad)·Vh.
+func Svdvals(a *Tensor) *Tensor {
+	u, s, vh := svdFactors("Svdvals", a)
+	s.recordSingular(a, u, vh)
+	return s
+}
+
+// recordSingular records s as a's singular values: da = U·diag(grad)·Vh.
+func (s *Tensor) recordSingular(a, u, vh *Tensor) {
+	if nd := record("LinalgSvdBackward0", s, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vh) }
 	}
-	return out
+}
+
+// Svd returns the reduced singular value decomposition a = U·diag(S)·Vh of each
+// matrix of a, as torch.linalg.svd(full_matrices=False): U [..., m, k], S [..., k]
+// descending, Vh [..., k, n], k = min(m, n); all three are recorded
+// (LinalgSvdBackward0). The signs of a singular vector pair are arbitrary (they
+// may differ from PyTorch's); gradients assume distinct nonzero singular values.
+func Svd(a *Tensor) (u, s, vh *Tensor) {
+	u, s, vh = svdFactors("Svd", a)
+	s.recordSingular(a, u, vh)
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	// E_jl = S_l² - S_j² off the diagonal, 1 on it; skew(X) = X - Xᵀ.
+	e := func() (*Tensor, *Tensor) {
+		s2 := s.Mul(s)
+		diag := Float64.Eye(k).To(Bool)
+		return s2.Unsqueeze(-2).Sub(s2.Unsqueeze(-1)).MaskedFill(diag, 1), diag
+	}
+	skewDiv := func(x *Tensor) *Tensor {
+		ev, diag := e()
+		return Where(diag, x.dtype.Scalar(0), x.Sub(mT(x)).Div(ev))
+	}
+	if nd := record("LinalgSvdBackward0", u, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: U·(skew(Uᵀ·grad)/E·S)·Vh, plus (I - U·Uᵀ)·grad·S⁻¹·Vh when m > k.
+			inner := skewDiv(mT(u).MatMul(g)).Mul(s.Unsqueeze(-2))
+			ga := u.MatMul(inner)
+			if m > k {
+				gs := g.Div(s.Unsqueeze(-2))
+				ga = ga.Add(gs).Sub(u.MatMul(mT(u).MatMul(gs)))
+			}
+			gi[0] = ga.MatMul(vh)
+		}
+	}
+	if nd := record("LinalgSvdBackward0", vh, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: U·(S·skew(Vh·gradᵀ)/E)·Vh, plus U·S⁻¹·grad·(I - Vhᵀ·Vh) when n > k.
+			inner := s.Unsqueeze(-1).Mul(skewDiv(vh.MatMul(mT(g))))
+			ga := inner.MatMul(vh)
+			if n > k {
+				sg := g.Div(s.Unsqueeze(-1))
+				ga = ga.Add(sg).Sub(sg.MatMul(mT(vh)).MatMul(vh))
+			}
+			gi[0] = u.MatMul(ga)
+		}
+	}
+	return u, s, vh
+}
+
+// Qr returns the reduced QR decomposition a = Q·R of each matrix of a ([..., m,
+// n], m >= n), as torch.linalg.qr: Q [..., m, n] with orthonormal columns, R
+// [..., n, n] upper triangular, by Householder reflections in float64; both are
+// recorded (LinalgQrBackward0). The signs of R's rows (and Q's columns) may
+// differ from PyTorch's. It panics if m < n.
+func Qr(a *Tensor) (q, r *Tensor) {
+	a.wantFloat("Qr")
+	if len(a.shape) < 2 || a.shape[len(a.shape)-2] < a.shape[len(a.shape)-1] {
+		fail("Qr", "expects matrices [..., m, n] with m >= n, got shape %v", a.shape)
+	}
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	bs := slices.Clone(a.shape[:len(a.shape)-2])
+	q = empty(a.dtype, append(slices.Clone(bs), m, n))
+	r = empty(a.dtype, append(slices.Clone(bs), n, n))
+	for b, w := range a.matrices() {
+		qf := Float64.Eye(m).f64
+		v := make([]float64, m)
+		for k := range n {
+			norm := 0.0
+			for i := k; i < m; i++ {
+				norm += w[i*n+k] * w[i*n+k]
+			}
+			norm = math.Sqrt(norm)
+			alpha := -math.Copysign(norm, w[k*n+k])
+			vn := 0.0
+			for i := k; i < m; i++ {
+				v[i] = w[i*n+k]
+				if i == k {
+					v[i] -= alpha
+				}
+				vn += v[i] * v[i]
+			}
+			if vn == 0 {
+				continue
+			}
+			vn = math.Sqrt(vn)
+			for i := k; i < m; i++ {
+				v[i] /= vn
+			}
+			for j := range n { // w = (I - 2vvᵀ)·w
+				d := 0.0
+				for i := k; i < m; i++ {
+					d += v[i] * w[i*n+j]
+				}
+				for i := k; i < m; i++ {
+					w[i*n+j] -= 2 * v[i] * d
+				}
+			}
+			for i := range m { // qf = qf·(I - 2vvᵀ)
+				d := 0.0
+				for j := k; j < m; j++ {
+					d += qf[i*m+j] * v[j]
+				}
+				for j := k; j < m; j++ {
+					qf[i*m+j] -= 2 * d * v[j]
+				}
+			}
+		}
+		for i := range m {
+			for j := range n {
+				q.setFlat(b*m*n+i*n+j, qf[i*m+j])
+			}
+		}
+		for i := range n {
+			for j := i; j < n; j++ {
+				r.setFlat(b*n*n+i*n+j, w[i*n+j])
+			}
+		}
+	}
+	// da = (gQ + Q·copyltu(M))·R⁻ᵀ with M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) +
+	// tril(M, -1)ᵀ (Walter and Lehmann 2018); each output contributes its part of M.
+	copyltu := func(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
+	if nd := record("LinalgQrBackward0", q, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = g.Add(q.MatMul(copyltu(mT(g).MatMul(q).Neg()))).MatMul(mT(Inv(r)))
+		}
+	}
+	if nd := record("LinalgQrBackward0", r, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = q.MatMul(copyltu(r.MatMul(mT(g)))).MatMul(mT(Inv(r)))
+		}
+	}
+	return q, r
 }
 
 // jacobiSVD returns the k = min(m, n) largest singular values of the m×n a

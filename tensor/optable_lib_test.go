@@ -414,6 +414,14 @@ func libraryRows() []opCase {
 		}, gradgrad: true, tol32: lapack32},
 		opCase{name: "Svdvals", op: "Svdvals", f: fn1(tensor.Svdvals), tol32: lapack32},
 		opCase{name: "Svdvals/wide_batched", op: "Svdvals", f: fn1(tensor.Svdvals), tol32: lapack32},
+		opCase{name: "Svd/S", op: "Svd", f: fn1(func(x *Tensor) *Tensor { _, s, _ := tensor.Svd(x); return s }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Svd/U_squared", op: "Svd", f: fn1(func(x *Tensor) *Tensor { u, _, _ := tensor.Svd(x); return u.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Svd/Vh_squared", op: "Svd", f: fn1(func(x *Tensor) *Tensor { _, _, vh := tensor.Svd(x); return vh.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Svd/wide_U_squared", op: "Svd", f: fn1(func(x *Tensor) *Tensor { u, _, _ := tensor.Svd(x); return u.Pow(2) }), tol32: lapack32},
+		opCase{name: "Svd/wide_Vh_squared", op: "Svd", f: fn1(func(x *Tensor) *Tensor { _, _, vh := tensor.Svd(x); return vh.Pow(2) }), tol32: lapack32},
+		opCase{name: "Qr/Q_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { q, _ := tensor.Qr(x); return q.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Qr/R_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.Qr(x); return r.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Qr/square_batched_R_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.Qr(x); return r.Pow(2) }), tol32: lapack32},
 	)
 	return rows
 }
@@ -519,6 +527,10 @@ var libraryErrors = []errorCase{
 		"tensor: Cholesky: matrix 0 of shape [2 2] is not positive-definite (leading minor of order 2)"},
 	{"Solve/shapes", func() { tensor.Solve(tensor.Eye(3), tensor.Ones(2, 1)) },
 		"tensor: Solve: shapes [3 3] and [2 1] do not match: want [..., n, n] and [..., n, k] or [..., n]"},
+	{"Qr/wide", func() { tensor.Qr(tensor.Ones(2, 3)) },
+		"tensor: Qr: expects matrices [..., m, n] with m >= n, got shape [2 3]"},
+	{"Svd/vector", func() { tensor.Svd(tensor.Ones(3)) },
+		"tensor: Svd: expects matrices [..., m, n], got shape [3]"},
 }
 
 func init() {

@@ -713,6 +713,15 @@ case("Eigh/values_batched", lambda x: torch.linalg.eigh(x + x.mT)[0], ((2, 4, 4)
 case("Eigh/vectors_squared", lambda x: torch.linalg.eigh(x + x.mT)[1] ** 2, ((3, 3), U()))
 case("Svdvals", torch.linalg.svdvals, ((4, 3), U()))
 case("Svdvals/wide_batched", torch.linalg.svdvals, ((2, 2, 4), U()))
+# Singular vectors and Q have arbitrary signs; their squares and U·diag(S)·Vh do not.
+case("Svd/S", lambda x: torch.linalg.svd(x, full_matrices=False)[1], ((4, 3), U()))
+case("Svd/U_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[0] ** 2, ((4, 3), U()))
+case("Svd/Vh_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[2] ** 2, ((4, 3), U()))
+case("Svd/wide_U_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[0] ** 2, ((2, 4), U()))
+case("Svd/wide_Vh_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[2] ** 2, ((2, 2, 4), U()))
+case("Qr/Q_squared", lambda x: torch.linalg.qr(x)[0] ** 2, ((4, 3), U()))
+case("Qr/R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((4, 3), U()))
+case("Qr/square_batched_R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((2, 3, 3), U()))
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
