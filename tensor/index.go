@@ -247,7 +247,7 @@ func (t *Tensor) TakeAlongDim(indices *Tensor, dim int) *Tensor {
 	tb[d], ib[d] = t.shape[d], indices.shape[d]
 	x := t
 	if !slices.Equal(tb, t.shape) {
-		x = t.Expand(tb...)
+		x = expandAny(t, tb)
 	}
 	return x.Gather(d, broadcastData(indices, ib))
 }

@@ -443,7 +443,16 @@ func Meshgrid(indexing string, ts ...*Tensor) []*Tensor {
 	for i, t := range ts {
 		v := slices.Repeat([]int{1}, len(ts))
 		v[pos(i)] = t.Numel()
-		out[i] = t.Reshape(v...).Expand(shape...)
+		out[i] = expandAny(t.Reshape(v...), shape)
 	}
 	return out
+}
+
+// expandAny is Expand for float tensors (recorded) and a broadcast copy for int64
+// and bool ones, which Expand's kernel does not take.
+func expandAny(t *Tensor, shape []int) *Tensor {
+	if t.dtype.IsFloat() {
+		return t.Expand(shape...)
+	}
+	return broadcastData(t, slices.Clone(shape))
 }

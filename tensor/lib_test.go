@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -55,5 +56,32 @@ func TestBoolString(t *testing.T) {
 	got := tensor.New([]float32{1, -2, 3}).GtScalar(0).String()
 	if want := "tensor([ True, False,  True])"; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// Int64 and bool tensors go through the ops that move data: permutations,
+// broadcasts, gathers, sorting masks.
+func TestNonFloatMovement(t *testing.T) {
+	b := tensor.NewBool([]bool{true, false, false, true, true, false}, 2, 3)
+	if got := b.Transpose(0, 1).Bools(); !slices.Equal(got, []bool{true, true, false, true, false, false}) {
+		t.Errorf("bool Transpose: %v", got)
+	}
+	if got := b.All(0).Bools(); !slices.Equal(got, []bool{true, false, false}) {
+		t.Errorf("bool All(0): %v", got)
+	}
+	i := tensor.New([]int64{1, 2, 3})
+	g := tensor.Meshgrid("ij", i, tensor.New([]int64{7, 8}))
+	if got := g[0].Int64s(); !slices.Equal(got, []int64{1, 1, 2, 2, 3, 3}) {
+		t.Errorf("int64 Meshgrid: %v", got)
+	}
+	x := tensor.New([]int64{10, 20, 30, 40}, 2, 2)
+	if got := x.TakeAlongDim(tensor.New([]int64{1, 0}, 1, 2), 1).Int64s(); !slices.Equal(got, []int64{20, 10, 40, 30}) {
+		t.Errorf("int64 TakeAlongDim: %v", got)
+	}
+	if got := tensor.Cat([]*tensor.Tensor{b, b}, 0).Shape(); !slices.Equal(got, []int{4, 3}) {
+		t.Errorf("bool Cat shape %v", got)
+	}
+	if got := x.Flip(1).Int64s(); !slices.Equal(got, []int64{20, 10, 40, 30}) {
+		t.Errorf("int64 Flip: %v", got)
 	}
 }

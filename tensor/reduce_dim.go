@@ -19,10 +19,6 @@ func (t *Tensor) lanes(dims []int) (vals []float64, rows, r int) {
 		}
 	}
 	x := t.dense()
-	if x.dtype == Bool { // permute copies int64 storage; bools are 0 and 1 there
-		x = x.withShape(x.shape)
-		x.dtype = Int64
-	}
 	if len(t.shape) > 0 {
 		x = x.permute(append(rest, dims...))
 	}

@@ -185,7 +185,7 @@ func (t *Tensor) permute(p []int) *Tensor {
 		gather(out.f32, t.f32, cs, cst, inner, is)
 	case Float64:
 		gather(out.f64, t.f64, cs, cst, inner, is)
-	case Int64:
+	case Int64, Bool:
 		gather(out.i64, t.i64, cs, cst, inner, is)
 	}
 	return out
