@@ -410,8 +410,7 @@ func svdFactors(op string, a *Tensor) (u, s, vh *Tensor) {
 // descending order, as torch.linalg.svdvals (LinalgSvdBackward0). Their gradient
 // is U·diag(grad)·Vh.
 func Svdvals(a *Tensor) *Tensor {
-	u, s, vh := svdFactors("Svdvals", a)
-	s.recordSingular(a, u, vh)
+	_, s, _ := a.svd("Svdvals")
 	return s
 }
 
@@ -427,8 +426,12 @@ func (s *Tensor) recordSingular(a, u, vh *Tensor) {
 // descending, Vh [..., k, n], k = min(m, n); all three are recorded
 // (LinalgSvdBackward0). The signs of a singular vector pair are arbitrary (they
 // may differ from PyTorch's); gradients assume distinct nonzero singular values.
-func Svd(a *Tensor) (u, s, vh *Tensor) {
-	u, s, vh = svdFactors("Svd", a)
+func Svd(a *Tensor) (u, s, vh *Tensor) { return a.svd("Svd") }
+
+// svd is Svd under op's name. Every factor is recorded, so the gradient of S,
+// written with U and Vh, has second derivatives through them.
+func (a *Tensor) svd(op string) (u, s, vh *Tensor) {
+	u, s, vh = svdFactors(op, a)
 	s.recordSingular(a, u, vh)
 	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
 	k := min(m, n)

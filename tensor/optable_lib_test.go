@@ -281,7 +281,7 @@ func libraryRows() []opCase {
 		opCase{name: "LogSigmoid", op: "Tensor.LogSigmoid", f: fn1((*Tensor).LogSigmoid), gradgrad: true},
 		opCase{name: "Softsign", op: "Tensor.Softsign", f: fn1((*Tensor).Softsign), gradgrad: true},
 		opCase{name: "Tanhshrink", op: "Tensor.Tanhshrink", f: fn1((*Tensor).Tanhshrink), gradgrad: true},
-		opCase{name: "Hardswish", op: "Tensor.Hardswish", f: fn1((*Tensor).Hardswish)},
+		opCase{name: "Hardswish", op: "Tensor.Hardswish", f: fn1((*Tensor).Hardswish), gradgrad: true},
 		opCase{name: "Relu6", op: "Tensor.Relu6", f: fn1((*Tensor).Relu6)},
 		opCase{name: "Hardsigmoid", op: "Tensor.Hardsigmoid", f: fn1((*Tensor).Hardsigmoid)},
 		opCase{name: "Erfinv/edges", op: "Tensor.Erfinv", f: fn1((*Tensor).Erfinv), nocheck: "±1 map to ±Inf"},
@@ -412,7 +412,7 @@ func libraryRows() []opCase {
 			_, v := tensor.Eigh(x[0].Add(x[0].Transpose(-2, -1)))
 			return v.Pow(2)
 		}, gradgrad: true, tol32: lapack32},
-		opCase{name: "Svdvals", op: "Svdvals", f: fn1(tensor.Svdvals), tol32: lapack32},
+		opCase{name: "Svdvals", op: "Svdvals", f: fn1(tensor.Svdvals), gradgrad: true, tol32: lapack32},
 		opCase{name: "Svdvals/wide_batched", op: "Svdvals", f: fn1(tensor.Svdvals), tol32: lapack32},
 		opCase{name: "Svd/S", op: "Svd", f: fn1(func(x *Tensor) *Tensor { _, s, _ := tensor.Svd(x); return s }), gradgrad: true, tol32: lapack32},
 		opCase{name: "Svd/U_squared", op: "Svd", f: fn1(func(x *Tensor) *Tensor { u, _, _ := tensor.Svd(x); return u.Pow(2) }), gradgrad: true, tol32: lapack32},
