@@ -187,11 +187,10 @@ func (t *Tensor) Pow(e float64) *Tensor {
 	return out
 }
 
-// PowTensor returns t raised to the power e elementwise, broadcasting.
+// PowTensor returns t raised to the power e elementwise, broadcasting; mixed
+// dtypes promote as ResultType says.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
-	if t.dtype != e.dtype || !t.dtype.IsFloat() {
-		fail("PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
-	}
+	t, e = promote(t, e)
 	shape := broadcastShapes("PowTensor", t.shape, e.shape)
 	a, b := t.expandData(shape), e.expandData(shape)
 	out := empty(t.dtype, shape)
@@ -243,11 +242,7 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 }
 
 // expandData returns t's values materialised at the broadcast shape (not recorded).
-func (t *Tensor) expandData(shape []int) *Tensor {
-	var out *Tensor
-	NoGrad(func() { out = t.Expand(shape...) })
-	return out
-}
+func (t *Tensor) expandData(shape []int) *Tensor { return broadcastData(t, shape) }
 
 // Exp returns e^t elementwise.
 func (t *Tensor) Exp() *Tensor {
@@ -421,7 +416,8 @@ func maskPositive64(dst, g, ref []float64) {
 	}
 }
 
-// Maximum returns the elementwise maximum of a and b, broadcasting; NaN wins. At
+// Maximum returns the elementwise maximum of a and b, broadcasting (mixed dtypes
+// promote); NaN wins. At
 // ties the gradient is split evenly between them, as in PyTorch.
 func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward0", a, b, 1) }
 
@@ -429,9 +425,7 @@ func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward
 func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
 
 func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
-	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
-	}
+	a, b = promote(a, b)
 	shape := broadcastShapes(op, a.shape, b.shape)
 	x, y := a.expandData(shape), b.expandData(shape)
 	out := empty(a.dtype, shape)

@@ -36,6 +36,10 @@ func libraryRows() []opCase {
 		opCase{name: "MulScalar/int64_by_fraction", op: "Tensor.MulScalar", f: fn1(func(x *Tensor) *Tensor { return x.MulScalar(2.5) })},
 		opCase{name: "To/bool", op: "Tensor.To", f: fn1(func(x *Tensor) *Tensor { return x.To(tensor.Bool) })},
 		opCase{name: "To/int64", op: "Tensor.To", f: fn1(func(x *Tensor) *Tensor { return x.To(tensor.Int64) })},
+		opCase{name: "Maximum/int64", op: "Maximum", f: fn2(tensor.Maximum)},
+		opCase{name: "Minimum/float_float64", op: "Minimum", f: fn2(tensor.Minimum), gradgrad: true},
+		opCase{name: "PowTensor/int64", op: "Tensor.PowTensor", f: fn2((*Tensor).PowTensor)},
+		opCase{name: "PowTensor/float_int64", op: "Tensor.PowTensor", f: fn2((*Tensor).PowTensor), gradgrad: true},
 	)
 
 	// Comparisons and logical ops.

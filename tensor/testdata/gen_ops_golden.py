@@ -375,6 +375,11 @@ case("MulScalar/int64_by_fraction", lambda a: a * 2.5, ((3, 4), I(-5, 5)))
 case("To/bool", lambda x: x.to(torch.bool), ((2, 3), V([0.0, 1.5, -2.0, 0.0, float("nan"), 0.25])))
 case("To/int64", lambda x: x.to(torch.int64), ((2, 3), V([0.0, 1.5, -2.7, 3.9, -0.5, 7.0])))
 
+case("Maximum/int64", torch.maximum, ((2, 3), I(-9, 9)), ((3,), I(-9, 9)))
+case("Minimum/float_float64", torch.minimum, ((3, 4), U()), ((4,), Fixed("float64", U())))
+case("PowTensor/int64", torch.pow, ((2, 3), I(0, 5)), ((3,), IV([0, 1, 3])))
+case("PowTensor/float_int64", torch.pow, ((3, 4), P()), ((4,), IV([0, 1, 2, 3])))
+
 # Comparisons and logical ops: bool results.
 CMP_A = [1.0, -2.0, 0.5, float("nan"), 3.0, 0.0]
 CMP_B = [1.0, 2.0, 0.25, 1.0, 3.0, -0.0]
