@@ -6,6 +6,27 @@ import "math"
 // Each has its own node under PyTorch's grad_fn name and a derivative written
 // with tensor ops, except Softsign and Tanhshrink, which PyTorch composes too.
 
+// fastGrad returns g·d(t) elementwise in one pass when the backward pass is not
+// itself being recorded, and the composed formula (differentiable again) when it
+// is (CreateGraph), as Tanh's and Sigmoid's gradients do.
+func (g *Tensor) fastGrad(t *Tensor, d func(float64) float64, composed func() *Tensor) *Tensor {
+	if recording(g, t) {
+		return composed()
+	}
+	gd, td := g.dense(), t.dense()
+	out := empty(g.dtype, g.shape)
+	if g.dtype == Float32 {
+		for i, x := range td.f32 {
+			out.f32[i] = float32(float64(gd.f32[i]) * d(float64(x)))
+		}
+	} else {
+		for i, x := range td.f64 {
+			out.f64[i] = gd.f64[i] * d(x)
+		}
+	}
+	return out
+}
+
 // where01 returns the bool mask of pred over t's values (not recorded).
 func (t *Tensor) where01(pred func(float64) bool) *Tensor { return predicate(t.Detach(), pred) }
 
@@ -19,17 +40,26 @@ func (t *Tensor) Gelu(approximate string) *Tensor {
 	case "none":
 		return t.unaryOp("Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) },
 			func(g, _ *Tensor) *Tensor { // dt: grad (Φ(t) + t φ(t))
-				cdf := t.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1).MulScalar(0.5)
-				pdf := t.Mul(t).MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
-				return g.Mul(cdf.Add(t.Mul(pdf)))
+				return g.fastGrad(t, func(x float64) float64 {
+					return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
+				}, func() *Tensor {
+					cdf := t.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1).MulScalar(0.5)
+					pdf := t.Mul(t).MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
+					return g.Mul(cdf.Add(t.Mul(pdf)))
+				})
 			})
 	case "tanh":
 		return t.unaryOp("Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Tanh(k*(x+c*x*x*x))) },
 			func(g, _ *Tensor) *Tensor { // dt: grad (½(1 + th) + ½t(1 - th²)k(1 + 3c t²)), th = tanh(k(t + c t³))
-				th := t.Add(t.Pow(3).MulScalar(c)).MulScalar(k).Tanh()
-				inner := t.Mul(t).MulScalar(3 * c).AddScalar(1).MulScalar(k)
-				d := th.AddScalar(1).MulScalar(0.5).Add(t.Mul(th.Mul(th).RSubScalar(1)).Mul(inner).MulScalar(0.5))
-				return g.Mul(d)
+				return g.fastGrad(t, func(x float64) float64 {
+					th := math.Tanh(k * (x + c*x*x*x))
+					return 0.5*(1+th) + 0.5*x*(1-th*th)*k*(1+3*c*x*x)
+				}, func() *Tensor {
+					th := t.Add(t.Pow(3).MulScalar(c)).MulScalar(k).Tanh()
+					inner := t.Mul(t).MulScalar(3 * c).AddScalar(1).MulScalar(k)
+					d := th.AddScalar(1).MulScalar(0.5).Add(t.Mul(th.Mul(th).RSubScalar(1)).Mul(inner).MulScalar(0.5))
+					return g.Mul(d)
+				})
 			})
 	}
 	fail("Gelu", `approximate must be "none" or "tanh", got %q`, approximate)
@@ -39,8 +69,13 @@ func (t *Tensor) Gelu(approximate string) *Tensor {
 // Silu returns x·σ(x) (SiluBackward0).
 func (t *Tensor) Silu() *Tensor {
 	return t.unaryOp("Silu", "SiluBackward0", func(x float64) float64 { return x / (1 + math.Exp(-x)) }, func(g, _ *Tensor) *Tensor {
-		s := t.Sigmoid() // dt: grad σ(t)(1 + t(1 - σ(t)))
-		return g.Mul(s.Mul(t.Mul(s.RSubScalar(1)).AddScalar(1)))
+		return g.fastGrad(t, func(x float64) float64 { // dt: grad σ(t)(1 + t(1 - σ(t)))
+			s := 1 / (1 + math.Exp(-x))
+			return s * (1 + x*(1-s))
+		}, func() *Tensor {
+			s := t.Sigmoid()
+			return g.Mul(s.Mul(t.Mul(s.RSubScalar(1)).AddScalar(1)))
+		})
 	})
 }
 
