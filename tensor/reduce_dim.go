@@ -776,3 +776,34 @@ func (t *Tensor) cumExtreme(op, name string, dim int, sgn float64) (values, indi
 	values.recordPicked(name, t, d, idx, false)
 	return values, idx
 }
+
+// sumInt is Sum of an int64 or bool tensor: exact int64 sums, not recorded.
+func (t *Tensor) sumInt(op string, dims []int, keep bool) *Tensor {
+	ds := t.dimSet(op, dims)
+	if len(t.shape) == 0 {
+		ds = nil
+	}
+	rest := make([]int, 0, len(t.shape))
+	for d := range t.shape {
+		if !slices.Contains(ds, d) {
+			rest = append(rest, d)
+		}
+	}
+	x := t.dense()
+	if len(t.shape) > 0 {
+		x = x.permute(append(rest, ds...))
+	}
+	out := empty(Int64, keptShape(t.shape, ds, keep))
+	r := 1
+	for _, d := range ds {
+		r *= t.shape[d]
+	}
+	for j := range out.i64 {
+		var s int64
+		for _, v := range x.i64[j*r : (j+1)*r] {
+			s += v
+		}
+		out.i64[j] = s
+	}
+	return out
+}

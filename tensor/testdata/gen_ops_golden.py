@@ -380,6 +380,10 @@ case("Minimum/float_float64", torch.minimum, ((3, 4), U()), ((4,), Fixed("float6
 case("PowTensor/int64", torch.pow, ((2, 3), I(0, 5)), ((3,), IV([0, 1, 3])))
 case("PowTensor/float_int64", torch.pow, ((3, 4), P()), ((4,), IV([0, 1, 2, 3])))
 
+case("Sum/int64", lambda x: x.sum(), ((3, 4), I(-50, 50)))
+case("Sum/bool_dim=1", lambda x: x.sum(1), ((3, 4), B()))
+case("SumKeepDim/int64_dims=0,2", lambda x: x.sum((0, 2), keepdim=True), ((2, 3, 4), I(-5, 5)))
+
 # Comparisons and logical ops: bool results.
 CMP_A = [1.0, -2.0, 0.5, float("nan"), 3.0, 0.0]
 CMP_B = [1.0, 2.0, 0.25, 1.0, 3.0, -0.0]
