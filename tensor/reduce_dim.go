@@ -12,6 +12,19 @@ import (
 // lanes returns t's values with the (sorted, normalised) dims moved last, as
 // rows·r float64 values: row j holds the r values reduced into output element j.
 func (t *Tensor) lanes(dims []int) (vals []float64, rows, r int) {
+	x, r := t.dimsLast(dims)
+	rows = 1
+	for d, n := range t.shape {
+		if !slices.Contains(dims, d) {
+			rows *= n
+		}
+	}
+	return x.Values(), rows, r
+}
+
+// dimsLast returns a dense copy of t (any dtype) with the sorted dims moved
+// after the others, and the number of elements those dims span.
+func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
 	rest := make([]int, 0, len(t.shape))
 	for d := range t.shape {
 		if !slices.Contains(dims, d) {
@@ -22,16 +35,11 @@ func (t *Tensor) lanes(dims []int) (vals []float64, rows, r int) {
 	if len(t.shape) > 0 {
 		x = x.permute(append(rest, dims...))
 	}
-	r = 1
+	r := 1
 	for _, d := range dims {
 		r *= t.shape[d]
 	}
-	vals = x.Values()
-	rows = 1
-	for _, d := range rest {
-		rows *= t.shape[d]
-	}
-	return vals, rows, r
+	return x, r
 }
 
 // reduceF computes f over each lane of t along dims into a tensor of dtype dt
@@ -783,21 +791,8 @@ func (t *Tensor) sumInt(op string, dims []int, keep bool) *Tensor {
 	if len(t.shape) == 0 {
 		ds = nil
 	}
-	rest := make([]int, 0, len(t.shape))
-	for d := range t.shape {
-		if !slices.Contains(ds, d) {
-			rest = append(rest, d)
-		}
-	}
-	x := t.dense()
-	if len(t.shape) > 0 {
-		x = x.permute(append(rest, ds...))
-	}
+	x, r := t.dimsLast(ds)
 	out := empty(Int64, keptShape(t.shape, ds, keep))
-	r := 1
-	for _, d := range ds {
-		r *= t.shape[d]
-	}
 	for j := range out.i64 {
 		var s int64
 		for _, v := range x.i64[j*r : (j+1)*r] {
