@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // cmpOp names a comparison.
 type cmpOp uint8
@@ -14,7 +17,7 @@ const (
 	cmpGe
 )
 
-func cmpValues[T int64 | float64](op cmpOp, x, y T) bool {
+func cmpValues[T int64 | float32 | float64](op cmpOp, x, y T) bool {
 	switch op {
 	case cmpEq:
 		return x == y
@@ -35,6 +38,18 @@ func cmpValues[T int64 | float64](op cmpOp, x, y T) bool {
 func compare(name string, op cmpOp, a, b *Tensor) *Tensor {
 	a, b = promoteData(a, b)
 	shape := broadcastShapes(name, a.shape, b.shape)
+	if slices.Equal(shape, a.shape) && (slices.Equal(a.shape, b.shape) || b.Numel() == 1) {
+		out := empty(Bool, shape)
+		switch a.dtype { // the common cases, same shapes or a scalar, without copies
+		case Float32:
+			cmpInto(op, out.i64, a.dense().f32, b.dense().f32)
+		case Float64:
+			cmpInto(op, out.i64, a.dense().f64, b.dense().f64)
+		default:
+			cmpInto(op, out.i64, a.dense().i64, b.dense().i64)
+		}
+		return out
+	}
 	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(Bool, shape)
 	if !x.dtype.IsFloat() {
@@ -47,6 +62,20 @@ func compare(name string, op cmpOp, a, b *Tensor) *Tensor {
 		out.i64[i] = bit(cmpValues(op, x.flat(i), y.flat(i)))
 	}
 	return out
+}
+
+// cmpInto sets dst[i] to x[i] op y[i], or x[i] op y[0] when y has one element.
+func cmpInto[T int64 | float32 | float64](op cmpOp, dst []int64, x, y []T) {
+	if len(y) == 1 && len(x) != 1 {
+		s := y[0]
+		for i, v := range x {
+			dst[i] = bit(cmpValues(op, v, s))
+		}
+		return
+	}
+	for i, v := range x {
+		dst[i] = bit(cmpValues(op, v, y[i]))
+	}
 }
 
 func bit(b bool) int64 {
@@ -181,21 +210,22 @@ func Where(cond, a, b *Tensor) *Tensor {
 	a, b = promote(a, b)
 	shape := broadcastShapes("Where", broadcastShapes("Where", cond.shape, a.shape), b.shape)
 	c := broadcastData(cond, shape)
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
+	// Operands of the result's shape or of one element are read in place.
+	in := func(t *Tensor) *Tensor {
+		if t.Numel() == 1 || slices.Equal(t.shape, shape) {
+			return t.dense()
+		}
+		return broadcastData(t, shape)
+	}
+	x, y := in(a), in(b)
 	out := empty(a.dtype, shape)
 	switch a.dtype {
 	case Float32:
-		for i, m := range c.i64 {
-			out.f32[i] = pick(m, x.f32[i], y.f32[i])
-		}
+		pickInto(out.f32, c.i64, x.f32, y.f32)
 	case Float64:
-		for i, m := range c.i64 {
-			out.f64[i] = pick(m, x.f64[i], y.f64[i])
-		}
+		pickInto(out.f64, c.i64, x.f64, y.f64)
 	default:
-		for i, m := range c.i64 {
-			out.i64[i] = pick(m, x.i64[i], y.i64[i])
-		}
+		pickInto(out.i64, c.i64, x.i64, y.i64)
 	}
 	if n := record("WhereBackward0", out, false, a, b); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -211,11 +241,23 @@ func Where(cond, a, b *Tensor) *Tensor {
 	return out
 }
 
-func pick[T Element](m int64, x, y T) T {
-	if m != 0 {
-		return x
+// pickInto sets dst[i] to x[i] where c[i] is true and y[i] elsewhere; an x or y
+// of one element stands for all.
+func pickInto[T Element](dst []T, c []int64, x, y []T) {
+	xs, ys := 1, 1
+	if len(x) == 1 {
+		xs = 0
 	}
-	return y
+	if len(y) == 1 {
+		ys = 0
+	}
+	for i, m := range c {
+		if m != 0 {
+			dst[i] = x[i*xs]
+		} else {
+			dst[i] = y[i*ys]
+		}
+	}
 }
 
 // MaskedFill returns a copy of t with value wherever mask (broadcast to t's
