@@ -28,8 +28,11 @@ import (
 //     input under the JSON's upstream gradient, and the grad_fn name, against
 //     PyTorch;
 //   - TestOpTableCoverage: every exported function or method of tensor and
-//     nn/functional that returns a tensor has a row or is listed in
-//     notDifferentiable.
+//     nn/functional that returns a tensor (or a slice of them) has a row or is
+//     listed in notDifferentiable.
+//
+// Rows whose result is a bool or int64 tensor (comparisons, indices) check the
+// forward values only; the op library's rows are in optable_lib_test.go.
 //
 // A row's f receives the case's inputs in order and calls the op. Non-tensor
 // arguments (exponents, dims, reductions) are written in both f and the Python
