@@ -549,56 +549,39 @@ func (t *Tensor) prod(op, name string, dims []int, keep bool) *Tensor {
 				gi[0] = gk.Mul(keepDims(out, t.shape, ds, keep)).Div(t) // dt: grad prod / t
 				return
 			}
-			// dt: grad times the product of the other elements (no division by a
-			// zero); constant in t, so second derivatives at zeros are not exact.
-			gi[0] = gk.Mul(t.Detach().prodOthers(ds))
+			gi[0] = gk.Mul(t.prodOthers(ds)) // dt: grad times the product of the others
+
 		}
 	}
 	return out
 }
 
 // prodOthers returns, for each element, the product of the other elements of its
-// lane along ds (not recorded).
+// lane along ds (every dim of t for Prod, one for ProdDim), without division:
+// the exclusive products from the left times those from the right, each a
+// Cumprod of t shifted by one (recorded, so Prod has second derivatives at zeros).
 func (t *Tensor) prodOthers(ds []int) *Tensor {
-	out := empty(t.dtype, t.shape)
 	if len(t.shape) == 0 {
-		out.setFlat(0, 1)
-		return out
+		return OnesLike(t)
 	}
-	vals, rows, r := t.lanes(ds)
-	res := make([]float64, len(vals))
-	for j := range rows {
-		lane := vals[j*r : (j+1)*r]
-		o := res[j*r : (j+1)*r]
-		acc := 1.0
-		for k := range lane { // prefix products
-			o[k] = acc
-			acc *= lane[k]
-		}
-		acc = 1
-		for k := r - 1; k >= 0; k-- { // times suffix products
-			o[k] *= acc
-			acc *= lane[k]
-		}
+	x, d := t, ds[0]
+	if len(ds) > 1 { // every dim (Prod): one lane
+		x, d = t.Reshape(-1), 0
 	}
-	// Undo the permutation that lanes applied: res is laid out as t.permute(rest, ds).
-	rest := make([]int, 0, len(t.shape))
-	for d := range t.shape {
-		if !slices.Contains(ds, d) {
-			rest = append(rest, d)
-		}
+	if x.shape[d] == 0 {
+		return ZerosLike(t)
 	}
-	perm := append(rest, ds...)
-	pshape := make([]int, len(perm))
-	for i, d := range perm {
-		pshape[i] = t.shape[d]
+	return x.exclusiveCumprod(d).Mul(x.Flip(d).exclusiveCumprod(d).Flip(d)).Reshape(t.shape...)
+}
+
+// exclusiveCumprod returns Π_{j<k} v_j along d for each k (1 at k = 0): v shifted
+// by one, padded with 1, then Cumprod (recorded).
+func (v *Tensor) exclusiveCumprod(d int) *Tensor {
+	pads := make([]int, 0, 2*(len(v.shape)-d))
+	for k := len(v.shape) - 1; k > d; k-- {
+		pads = append(pads, 0, 0)
 	}
-	inv := make([]int, len(perm))
-	for i, d := range perm {
-		inv[d] = i
-	}
-	pt := wrap("prodOthers", res, pshape).To(t.dtype)
-	return pt.permute(inv)
+	return v.Pad(append(pads, 1, -1), PadConstant, 1).Cumprod(d)
 }
 
 // All reports, as a bool tensor, whether every element over dims (all if none)
@@ -712,39 +695,33 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 				gi[0] = g.Mul(out).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
 				return
 			}
-			gi[0] = g.cumprodGrad(t.Detach(), d) // the same sum, without division (constant in t)
+			gi[0] = g.cumprodGrad(t, d) // the same sum, without division
 		}
 	}
 	return out
 }
 
-// cumprodGrad returns Σ_{i>=k} g_i Π_{j<=i, j!=k} t_j along d for each k, in
-// O(r²) per lane. It is not recorded: with a zero in t, Cumprod has no second
-// derivatives.
+// cumprodGrad returns Σ_{i>=k} g_i Π_{j<=i, j!=k} t_j along d for each k without
+// dividing by t: Π_{j<k} t_j times Σ_{i>=k} g_i C_ki, where C_ki = Π_{k<j<=i} t_j
+// is a Cumprod of an n×n arrangement of t per lane (O(n²), used only when t has
+// a zero). Recorded, so Cumprod has second derivatives at zeros too.
 func (g *Tensor) cumprodGrad(t *Tensor, d int) *Tensor {
-	tv := t.dense()
-	outer, r, inner := t.splitAt(d)
-	gd := g.Detach().dense()
-	res := empty(g.dtype, t.shape)
-	for o := range outer {
-		for i := range inner {
-			at := func(k int) int { return (o*r+k)*inner + i }
-			for k := range r {
-				s, p := 0.0, 1.0
-				for j := range k {
-					p *= tv.flat(at(j))
-				}
-				for m := k; m < r; m++ {
-					if m > k {
-						p *= tv.flat(at(m))
-					}
-					s += gd.flat(at(m)) * p
-				}
-				res.setFlat(at(k), s)
-			}
+	if len(t.shape) == 0 {
+		return g
+	}
+	n := t.shape[d]
+	x, gl := t.Transpose(d, -1), g.Transpose(d, -1)
+	above, from := make([]bool, n*n), make([]bool, n*n) // i > k, i >= k
+	for k := range n {
+		for i := k; i < n; i++ {
+			above[k*n+i] = i > k
+			from[k*n+i] = true
 		}
 	}
-	return res
+	one, zero := t.dtype.Scalar(1), t.dtype.Scalar(0)
+	c := Where(NewBool(above, n, n), x.Unsqueeze(-2), one).Cumprod(-1)
+	sum := Where(NewBool(from, n, n), gl.Unsqueeze(-2).Mul(c), zero).Sum(-1)
+	return x.exclusiveCumprod(len(x.shape)-1).Mul(sum).Transpose(d, -1)
 }
 
 // Cummax returns the running maxima along dim and the index of each (the last
