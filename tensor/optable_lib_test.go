@@ -262,6 +262,13 @@ func libraryRows() []opCase {
 		opCase{name: "Sort/nan_indices", op: "Tensor.Sort", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(0, false) })},
 		opCase{name: "Argsort", op: "Tensor.Argsort", f: fn1(func(x *Tensor) *Tensor { return x.Argsort(1, false) })},
 		opCase{name: "Argsort/descending", op: "Tensor.Argsort", f: fn1(func(x *Tensor) *Tensor { return x.Argsort(1, true) })},
+		opCase{name: "Sort/int64", op: "Tensor.Sort", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Sort(1, false) })},
+		opCase{name: "Argsort/int64_descending", op: "Tensor.Argsort", f: fn1(func(x *Tensor) *Tensor { return x.Argsort(0, true) })},
+		opCase{name: "MaxDim/int64_indices", op: "Tensor.MaxDim", f: second(func(x *Tensor) (*Tensor, *Tensor) { return x.MaxDim(1, false) })},
+		opCase{name: "Amax/int64", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(0) })},
+		opCase{name: "Max/bool", op: "Tensor.Max", f: fn1((*Tensor).Max)},
+		opCase{name: "Topk/int64", op: "Tensor.Topk", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Topk(2, -1, true) })},
+		opCase{name: "Cummax/int64", op: "Tensor.Cummax", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummax(1) })},
 	)
 
 	// Elementwise math and activations.

@@ -7,7 +7,10 @@ import (
 )
 
 // Reductions over dims. Each computes its result from float64 lanes (the values
-// along the reduced dims), then records a backward written with tensor ops.
+// along the reduced dims), then records a backward written with tensor ops. The
+// ones that select values (Max, Amax, Median, Kthvalue, Topk, Sort, Cummax and
+// their kin) also take int64 and bool tensors, exactly for int64 values below
+// 2^53 in magnitude.
 
 // lanes returns t's values with the (sorted, normalised) dims moved last, as
 // rows·r float64 values: row j holds the r values reduced into output element j.
@@ -93,7 +96,6 @@ func laneMin(v []float64) float64 {
 // elements equal to the result (NaN matching NaN), as PyTorch's
 // evenly_distribute_backward and scale_grad_by_count.
 func (t *Tensor) extremeAll(op, name string, dims []int, keep bool, f func([]float64) float64) *Tensor {
-	t.wantFloat(op)
 	if t.Numel() == 0 {
 		fail(op, "cannot reduce an empty tensor of shape %v", t.shape)
 	}
@@ -147,7 +149,6 @@ func (t *Tensor) AminKeepDim(dims ...int) *Tensor {
 // values at those indices and the indices (int64) are returned with dim kept or
 // removed. The values' gradient goes to the selected elements only (name).
 func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane []float64) int) (values, indices *Tensor) {
-	t.wantFloat(op)
 	d := t.normDimOrScalar(op, dim)
 	outer, r, inner := t.splitAt(d)
 	if r == 0 && outer*inner > 0 {
@@ -295,7 +296,6 @@ func (t *Tensor) size0(d int) int {
 // sortAlong returns the first k values of each lane along dim in the order given
 // by order, and their indices; the values' gradient is scattered back (name).
 func (t *Tensor) sortAlong(op, name string, dim, k int, order func([]float64) []int) (values, indices *Tensor) {
-	t.wantFloat(op)
 	d := t.normDimOrScalar(op, dim)
 	_, _, inner := t.splitAt(d)
 	shape := slices.Clone(t.shape)
@@ -736,7 +736,6 @@ func (t *Tensor) Cummin(dim int) (values, indices *Tensor) {
 }
 
 func (t *Tensor) cumExtreme(op, name string, dim int, sgn float64) (values, indices *Tensor) {
-	t.wantFloat(op)
 	idx := empty(Int64, slices.Clone(t.shape))
 	var pos []int64
 	values, d := t.scanAlong(op, dim, func(l []float64) {

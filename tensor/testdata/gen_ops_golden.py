@@ -568,6 +568,14 @@ case("Sort/nan_indices", lambda x: x.sort(dim=0, stable=True)[1], ((4,), V([2.0,
 case("Argsort", lambda x: torch.argsort(x, dim=1, stable=True), ((3, 4), V(TIE)))
 case("Argsort/descending", lambda x: torch.argsort(x, dim=1, descending=True, stable=True), ((3, 4), V(TIE)))
 
+case("Sort/int64", lambda x: x.sort(dim=1, stable=True)[0], ((3, 4), I(-9, 9)))
+case("Argsort/int64_descending", lambda x: torch.argsort(x, dim=0, descending=True, stable=True), ((3, 4), I(-3, 3)))
+case("MaxDim/int64_indices", lambda x: x.max(1)[1], ((3, 4), I(-3, 3)))
+case("Amax/int64", lambda x: x.amax(0), ((3, 4), I(-9, 9)))
+case("Max/bool", lambda x: x.max(), ((2, 3), B()))
+case("Topk/int64", lambda x: x.topk(2)[0], ((3, 4), I(-9, 9)))
+case("Cummax/int64", lambda x: x.cummax(1)[0], ((3, 4), I(-9, 9)))
+
 # Elementwise math.
 case("Expm1", torch.expm1, ((3, 4), U()))
 case("Log1p", torch.log1p, ((3, 4), U(-0.9, 3)))
