@@ -268,6 +268,8 @@ func libraryRows() []opCase {
 		opCase{name: "Amax/int64", op: "Tensor.Amax", f: fn1(func(x *Tensor) *Tensor { return x.Amax(0) })},
 		opCase{name: "Max/bool", op: "Tensor.Max", f: fn1((*Tensor).Max)},
 		opCase{name: "Topk/int64", op: "Tensor.Topk", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Topk(2, -1, true) })},
+		opCase{name: "Cumsum/bool", op: "Tensor.Cumsum", f: fn1(func(x *Tensor) *Tensor { return x.Cumsum(-1) })},
+		opCase{name: "Cumprod/int64", op: "Tensor.Cumprod", f: fn1(func(x *Tensor) *Tensor { return x.Cumprod(0) })},
 		opCase{name: "Cummax/int64", op: "Tensor.Cummax", f: first(func(x *Tensor) (*Tensor, *Tensor) { return x.Cummax(1) })},
 	)
 

@@ -658,9 +658,10 @@ func (t *Tensor) eachLane(d int, f func(lane []float64, o, i int)) {
 	}
 }
 
-// Cumsum returns the cumulative sums along dim (torch.cumsum; CumsumBackward0).
+// Cumsum returns the cumulative sums along dim (torch.cumsum; CumsumBackward0);
+// those of int64 and bool tensors are int64 (positions from a mask).
 func (t *Tensor) Cumsum(dim int) *Tensor {
-	t.wantFloat("Cumsum")
+	t = t.boolAsInt()
 	out, d := t.scanAlong("Cumsum", dim, func(l []float64) {
 		for k := 1; k < len(l); k++ {
 			l[k] += l[k-1]
@@ -681,9 +682,9 @@ func (g *Tensor) reverseCumsum(d int) *Tensor {
 }
 
 // Cumprod returns the cumulative products along dim (torch.cumprod;
-// CumprodBackward0). Zeros are handled without dividing by them.
+// CumprodBackward0); those of int64 and bool tensors are int64. Zeros are handled without dividing by them.
 func (t *Tensor) Cumprod(dim int) *Tensor {
-	t.wantFloat("Cumprod")
+	t = t.boolAsInt()
 	out, d := t.scanAlong("Cumprod", dim, func(l []float64) {
 		for k := 1; k < len(l); k++ {
 			l[k] *= l[k-1]
@@ -777,4 +778,13 @@ func (t *Tensor) sumInt(op string, dims []int, keep bool) *Tensor {
 		out.i64[j] = s
 	}
 	return out
+}
+
+// boolAsInt returns a bool tensor converted to int64, other tensors as they are,
+// for the ops whose results on bools are integers (as PyTorch's).
+func (t *Tensor) boolAsInt() *Tensor {
+	if t.dtype == Bool {
+		return t.To(Int64)
+	}
+	return t
 }

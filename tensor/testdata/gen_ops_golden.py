@@ -576,6 +576,9 @@ case("Max/bool", lambda x: x.max(), ((2, 3), B()))
 case("Topk/int64", lambda x: x.topk(2)[0], ((3, 4), I(-9, 9)))
 case("Cummax/int64", lambda x: x.cummax(1)[0], ((3, 4), I(-9, 9)))
 
+case("Cumsum/bool", lambda x: x.cumsum(-1), ((2, 5), B()))
+case("Cumprod/int64", lambda x: x.cumprod(0), ((3, 4), I(-3, 4)))
+
 # Elementwise math.
 case("Expm1", torch.expm1, ((3, 4), U()))
 case("Log1p", torch.log1p, ((3, 4), U(-0.9, 3)))
