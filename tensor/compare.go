@@ -36,7 +36,7 @@ func cmpValues[T int64 | float32 | float64](op cmpOp, x, y T) bool {
 // compare returns the bool tensor of a op b, broadcasting, after promoting both to
 // their ResultType; int64 and bool compare exactly as integers.
 func compare(name string, op cmpOp, a, b *Tensor) *Tensor {
-	a, b = promoteData(a, b)
+	a, b = promoteData(name, a, b)
 	shape := broadcastShapes(name, a.shape, b.shape)
 	if slices.Equal(shape, a.shape) && (slices.Equal(a.shape, b.shape) || b.Numel() == 1) {
 		out := empty(Bool, shape)
@@ -86,7 +86,8 @@ func bit(b bool) int64 {
 }
 
 // promoteData is promote without recording: for ops whose result has no gradient.
-func promoteData(a, b *Tensor) (*Tensor, *Tensor) {
+func promoteData(op string, a, b *Tensor) (*Tensor, *Tensor) {
+	nonNil(op, a, b)
 	if a.dtype == b.dtype {
 		return a, b
 	}
@@ -198,7 +199,7 @@ func (t *Tensor) LogicalNot() *Tensor { return predicate(t, func(v float64) bool
 // wantBool panics unless t is a bool tensor, naming op and what t is.
 func (t *Tensor) wantBool(op, what string) {
 	if t.dtype != Bool {
-		fail(op, "%s must be a bool tensor, got dtype %v (shape %v)", what, t.dtype, t.shape)
+		failKind(ErrDType, op, "%s must be a bool tensor, got dtype %v (shape %v)", what, t.dtype, t.shape)
 	}
 }
 
@@ -207,7 +208,7 @@ func (t *Tensor) wantBool(op, what string) {
 // (WhereBackward0). It panics unless cond is a bool tensor.
 func Where(cond, a, b *Tensor) *Tensor {
 	cond.wantBool("Where", "condition")
-	a, b = promote(a, b)
+	a, b = promote("Where", a, b)
 	shape := broadcastShapes("Where", broadcastShapes("Where", cond.shape, a.shape), b.shape)
 	c := broadcastData(cond, shape)
 	// Operands of the result's shape or of one element are read in place.
@@ -267,7 +268,7 @@ func pickInto[T Element](dst []T, c []int64, x, y []T) {
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	mask.wantBool("MaskedFill", "mask")
 	if s := broadcastShapes("MaskedFill", t.shape, mask.shape); !sameShape(s, t.shape) {
-		fail("MaskedFill", "mask of shape %v does not broadcast to the shape %v of the tensor", mask.shape, t.shape)
+		failKind(ErrShape, "MaskedFill", "mask of shape %v does not broadcast to the shape %v of the tensor", mask.shape, t.shape)
 	}
 	m := broadcastData(mask, t.shape)
 	out := t.dense().Detach().Clone()
@@ -328,7 +329,7 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 		out = Where(out.Gt(h), h.Detach(), out)
 	}
 	ins := []*Tensor{x, l, h}
-	n := record("ClampBackward0", out, false, nonNil(ins)...)
+	n := record("ClampBackward0", out, false, presentOnly(ins)...)
 	if n == nil {
 		return out
 	}
@@ -369,7 +370,7 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 	return out
 }
 
-func nonNil(ts []*Tensor) []*Tensor {
+func presentOnly(ts []*Tensor) []*Tensor {
 	var out []*Tensor
 	for _, t := range ts {
 		if t != nil {

@@ -10,6 +10,7 @@ import (
 
 // unaryOp applies f elementwise and records name with the gradient grad(g, out).
 func (t *Tensor) unaryOp(op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
+	nonNil(op, t)
 	out := mapF(op, t.dense(), f)
 	if n := record(name, out, true, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = grad(g, out) }
@@ -186,6 +187,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 // each position's values, returning the result and the promoted inputs (recorded
 // conversions, so gradients return in each input's dtype).
 func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, []*Tensor) {
+	nonNil(op, xs...)
 	dt := ResultType(xs...)
 	if !dt.IsFloat() {
 		dt = Float32

@@ -14,7 +14,7 @@ import (
 func (t *Tensor) squareBatch(op string) (batch, n int) {
 	t.wantFloat(op)
 	if len(t.shape) < 2 || t.shape[len(t.shape)-1] != t.shape[len(t.shape)-2] {
-		fail(op, "expects square matrices [..., n, n], got shape %v", t.shape)
+		failKind(ErrShape, op, "expects square matrices [..., n, n], got shape %v", t.shape)
 	}
 	n = t.shape[len(t.shape)-1]
 	return numel(t.shape[:len(t.shape)-2]), n
@@ -186,7 +186,7 @@ func Solve(a, b *Tensor) *Tensor {
 		bb = b.Unsqueeze(-1)
 	}
 	if len(bb.shape) != len(a.shape) || !slices.Equal(bb.shape[:len(bb.shape)-1], a.shape[:len(a.shape)-1]) {
-		fail("Solve", "shapes %v and %v do not match: want [..., n, n] and [..., n, k] or [..., n]", a.shape, b.shape)
+		failKind(ErrShape, "Solve", "shapes %v and %v do not match: want [..., n, n] and [..., n, k] or [..., n]", a.shape, b.shape)
 	}
 	k := bb.shape[len(bb.shape)-1]
 	out := empty(a.dtype, slices.Clone(bb.shape))

@@ -197,13 +197,14 @@ func (f formatter) format(t *Tensor, i int) string {
 // intString formats element i of an int64 or bool tensor as Python does: 3,
 // True, False.
 func (formatter) intString(t *Tensor, i int) string {
+	v := t.i64[t.pos(i)]
 	if t.dtype == Bool {
-		if t.i64[i] != 0 {
+		if v != 0 {
 			return "True"
 		}
 		return "False"
 	}
-	return strconv.FormatInt(t.i64[i], 10)
+	return strconv.FormatInt(v, 10)
 }
 
 // stride returns the number of elements one step along dim skips.

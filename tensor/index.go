@@ -5,14 +5,14 @@ import "slices"
 // wantIndex panics unless index is an int64 tensor, naming op.
 func (index *Tensor) wantIndex(op string) {
 	if index.dtype != Int64 {
-		fail(op, "index must be an int64 tensor, got dtype %v (shape %v)", index.dtype, index.shape)
+		failKind(ErrDType, op, "index must be an int64 tensor, got dtype %v (shape %v)", index.dtype, index.shape)
 	}
 }
 
 // checkIndexValue panics unless 0 <= v < size, naming op, the dim and the shape.
 func checkIndexValue(op string, v int64, size, d int, shape []int) int {
 	if v < 0 || v >= int64(size) {
-		fail(op, "index %d is out of bounds for dim %d with size %d (shape %v)", v, d, size, shape)
+		failKind(ErrIndex, op, "index %d is out of bounds for dim %d with size %d (shape %v)", v, d, size, shape)
 	}
 	return int(v)
 }
@@ -85,7 +85,7 @@ func rowStrides(shape []int) []int {
 func alongDim(op string, t *Tensor, d int, index *Tensor, srcShape []int, f func(k, off, srcOff int)) {
 	index.wantIndex(op)
 	if len(index.shape) != len(t.shape) && !(len(t.shape) == 0 && len(index.shape) <= 1) {
-		fail(op, "index of shape %v must have as many dims as the input of shape %v", index.shape, t.shape)
+		failKind(ErrShape, op, "index of shape %v must have as many dims as the input of shape %v", index.shape, t.shape)
 	}
 	shape := t.shape
 	if len(shape) == 0 {
@@ -97,10 +97,10 @@ func alongDim(op string, t *Tensor, d int, index *Tensor, srcShape []int, f func
 	}
 	for i := range ishape {
 		if i != d && ishape[i] > shape[i] {
-			fail(op, "index of shape %v is larger than the input of shape %v outside dim %d", index.shape, t.shape, d)
+			failKind(ErrShape, op, "index of shape %v is larger than the input of shape %v outside dim %d", index.shape, t.shape, d)
 		}
 		if srcShape != nil && ishape[i] > withRank(srcShape, len(ishape))[i] {
-			fail(op, "index of shape %v is larger than the source of shape %v", index.shape, srcShape)
+			failKind(ErrShape, op, "index of shape %v is larger than the source of shape %v", index.shape, srcShape)
 		}
 	}
 	st := rowStrides(shape)
@@ -159,7 +159,7 @@ func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
 func (t *Tensor) scatter(op, name string, dim int, index, src *Tensor, add bool) *Tensor {
 	d := t.normDimOrScalar(op, dim)
 	if src.dtype != t.dtype {
-		fail(op, "src dtype %v must match the input's %v", src.dtype, t.dtype)
+		failKind(ErrDType, op, "src dtype %v must match the input's %v", src.dtype, t.dtype)
 	}
 	out := t.dense().Detach().Clone()
 	sd := src.dense()
@@ -215,7 +215,7 @@ func (t *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 	want := slices.Clone(t.shape)
 	want[d] = index.Numel()
 	if !slices.Equal(source.shape, want) {
-		fail("IndexAdd", "source of shape %v must have shape %v for input %v and %d indices along dim %d", source.shape, want, t.shape, index.Numel(), d)
+		failKind(ErrShape, "IndexAdd", "source of shape %v must have shape %v for input %v and %d indices along dim %d", source.shape, want, t.shape, index.Numel(), d)
 	}
 	maps := identityMaps(source.shape)
 	maps[d] = t.indexMap("IndexAdd", index, t.shape, d)
@@ -333,7 +333,7 @@ func OneHot(t *Tensor, numClasses int) *Tensor {
 	out := empty(Int64, append(slices.Clone(t.shape), numClasses))
 	for i, v := range td.i64 {
 		if v < 0 || v >= int64(numClasses) {
-			fail("OneHot", "class index %d is out of range for %d classes", v, numClasses)
+			failKind(ErrIndex, "OneHot", "class index %d is out of range for %d classes", v, numClasses)
 		}
 		out.i64[i*numClasses+int(v)] = 1
 	}

@@ -64,11 +64,11 @@ func cat(op, name string, ts []*Tensor, dim int) *Tensor {
 	shape[d] = 0
 	for k, t := range parts {
 		if len(t.shape) != len(ref.shape) {
-			fail(op, "tensors must have the same number of dims: shapes %v and %v (tensor %d)", ref.shape, t.shape, idx[k])
+			failKind(ErrShape, op, "tensors must have the same number of dims: shapes %v and %v (tensor %d)", ref.shape, t.shape, idx[k])
 		}
 		for j := range t.shape {
 			if j != d && t.shape[j] != ref.shape[j] {
-				fail(op, "shapes %v and %v differ outside dim %d (tensor %d)", ref.shape, t.shape, d, idx[k])
+				failKind(ErrShape, op, "shapes %v and %v differ outside dim %d (tensor %d)", ref.shape, t.shape, d, idx[k])
 			}
 		}
 		parts[k] = t.To(dt)
@@ -125,7 +125,7 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
 		if !slices.Equal(t.shape, ts[0].shape) {
-			fail("Stack", "stack expects each tensor to be equal size, but got %v at entry 0 and %v at entry %d", ts[0].shape, t.shape, i)
+			failKind(ErrShape, "Stack", "stack expects each tensor to be equal size, but got %v at entry 0 and %v at entry %d", ts[0].shape, t.shape, i)
 		}
 		us[i] = t.Unsqueeze(d)
 	}

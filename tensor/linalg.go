@@ -12,7 +12,7 @@ import (
 // PyTorch's matrix products require (they do not promote).
 func wantSameFloat(op string, a, b *Tensor) {
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
 }
 
@@ -23,7 +23,7 @@ func Mm(a, b *Tensor) *Tensor {
 		fail("Mm", "both arguments must be matrices, got shapes %v and %v", a.shape, b.shape)
 	}
 	if a.shape[1] != b.shape[0] {
-		fail("Mm", "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[1], b.shape[0])
+		failKind(ErrShape, "Mm", "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[1], b.shape[0])
 	}
 	return mm(a, b, false, false)
 }
@@ -36,7 +36,7 @@ func Bmm(a, b *Tensor) *Tensor {
 		fail("Bmm", "both arguments must be 3-d, got shapes %v and %v", a.shape, b.shape)
 	}
 	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
-		fail("Bmm", "shapes %v and %v cannot be multiplied", a.shape, b.shape)
+		failKind(ErrShape, "Bmm", "shapes %v and %v cannot be multiplied", a.shape, b.shape)
 	}
 	return mm(a, b, false, false)
 }
@@ -93,7 +93,7 @@ func Baddbmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tensor {
 	r := len(a.shape) - 2
 	if a.shape[r+1] != b.shape[r] {
-		fail(op, "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[r+1], b.shape[r])
+		failKind(ErrShape, op, "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[r+1], b.shape[r])
 	}
 	if input.dtype != a.dtype {
 		fail(op, "input dtype %v must match the matrices' %v", input.dtype, a.dtype)
@@ -187,7 +187,7 @@ func Einsum(eq string, operands ...*Tensor) *Tensor {
 				fail("Einsum", "equation %q: repeated label %q in one operand (a diagonal) is not supported", eq, c)
 			}
 			if n, ok := sizes[c]; ok && n != operands[k].shape[d] {
-				fail("Einsum", "equation %q: label %q has sizes %d and %d (shapes %v)", eq, c, n, operands[k].shape[d], shapesOf(operands))
+				failKind(ErrShape, "Einsum", "equation %q: label %q has sizes %d and %d (shapes %v)", eq, c, n, operands[k].shape[d], shapesOf(operands))
 			}
 			sizes[c] = operands[k].shape[d]
 			count[c]++

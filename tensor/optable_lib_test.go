@@ -444,11 +444,10 @@ func libraryRows() []opCase {
 
 // libraryNotDifferentiable extends notDifferentiable for the op library.
 var libraryNotDifferentiable = map[string]string{
-	"NewBool":           "creation",
-	"Grad":              "the autograd API, returning gradients (engine tests cover it)",
-	"Context.Saved":     "accessor of a custom Function's saved tensors",
-	"Tensor.Contiguous": "returns t itself until strided views exist",
-	"Empty":             "creation", "DType.Empty": "creation",
+	"NewBool":       "creation",
+	"Grad":          "the autograd API, returning gradients (engine tests cover it)",
+	"Context.Saved": "accessor of a custom Function's saved tensors",
+	"Empty":         "creation", "DType.Empty": "creation",
 	"RandInt": "random creation (TestRandom)", "Generator.RandInt": "random creation (TestRandom)",
 	"RandPerm": "random creation (TestRandom)", "Generator.RandPerm": "random creation (TestRandom)",
 	"Normal":    "random creation (TestRandom)",

@@ -95,7 +95,8 @@ func rankDType(r int) DType { return [...]DType{Bool, Int64, Float32, Float64}[r
 
 // promote returns a and b converted to their ResultType (recorded when both are
 // float, so gradients return in each input's dtype).
-func promote(a, b *Tensor) (*Tensor, *Tensor) {
+func promote(op string, a, b *Tensor) (*Tensor, *Tensor) {
+	nonNil(op, a, b)
 	if a.dtype == b.dtype {
 		return a, b
 	}
@@ -105,8 +106,8 @@ func promote(a, b *Tensor) (*Tensor, *Tensor) {
 
 // promoteFloat is promote, then int64 and bool results converted to float32 (the
 // default dtype), for ops whose result is always a float (true division).
-func promoteFloat(a, b *Tensor) (*Tensor, *Tensor) {
-	a, b = promote(a, b)
+func promoteFloat(op string, a, b *Tensor) (*Tensor, *Tensor) {
+	a, b = promote(op, a, b)
 	if !a.dtype.IsFloat() {
 		return a.To(Float32), b.To(Float32)
 	}

@@ -36,7 +36,7 @@ func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
 	}
 	x := t.dense()
 	if len(t.shape) > 0 {
-		x = x.permute(append(rest, dims...))
+		x = x.permuted(append(rest, dims...)).dense()
 	}
 	r := 1
 	for _, d := range dims {
@@ -49,6 +49,7 @@ func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
 // with the reduced dims kept (size 1) or removed, not recorded. An empty lane is
 // passed as an empty slice.
 func (t *Tensor) reduceF(op string, dims []int, keep bool, dt DType, f func(lane []float64) float64) (*Tensor, []int) {
+	nonNil(op, t)
 	ds := t.dimSet(op, dims)
 	if len(t.shape) == 0 {
 		ds = nil
@@ -149,6 +150,7 @@ func (t *Tensor) AminKeepDim(dims ...int) *Tensor {
 // values at those indices and the indices (int64) are returned with dim kept or
 // removed. The values' gradient goes to the selected elements only (name).
 func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane []float64) int) (values, indices *Tensor) {
+	nonNil(op, t)
 	d := t.normDimOrScalar(op, dim)
 	outer, r, inner := t.splitAt(d)
 	if r == 0 && outer*inner > 0 {
@@ -296,6 +298,7 @@ func (t *Tensor) size0(d int) int {
 // sortAlong returns the first k values of each lane along dim in the order given
 // by order, and their indices; the values' gradient is scattered back (name).
 func (t *Tensor) sortAlong(op, name string, dim, k int, order func([]float64) []int) (values, indices *Tensor) {
+	nonNil(op, t)
 	d := t.normDimOrScalar(op, dim)
 	_, _, inner := t.splitAt(d)
 	shape := slices.Clone(t.shape)
@@ -630,6 +633,7 @@ func (t *Tensor) CountNonzero(dims ...int) *Tensor {
 // scanAlong applies f to each lane along dim d (a copy of the lane, which f
 // overwrites with its result), into a tensor of t's shape, not recorded.
 func (t *Tensor) scanAlong(op string, dim int, f func(lane []float64)) (*Tensor, int) {
+	nonNil(op, t)
 	d := t.normDimOrScalar(op, dim)
 	_, r, inner := t.splitAt(d)
 	out := empty(t.dtype, t.shape)

@@ -131,6 +131,7 @@ func remapData(t *Tensor, shape []int, maps [][]int, fill float64) *Tensor {
 // the given shape: the map lengths, or any shape of as many elements (Unbind
 // drops a dim). Its gradient is the adjoint remap of the output's gradient.
 func (t *Tensor) remap(name string, shape []int, maps [][]int, fill float64) *Tensor {
+	nonNil(name, t)
 	ms := mapShape(maps)
 	out := remapData(t, ms, maps, fill)
 	out.shape = shape
