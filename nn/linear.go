@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/nn/functional"
+	nninit "github.com/gograd/gograd/nn/init"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -12,13 +14,18 @@ import (
 type Option func(*config)
 
 type config struct {
-	bias  bool
-	dtype tensor.DType
-	gen   *tensor.Generator
+	bias   bool
+	dtype  tensor.DType
+	gen    *tensor.Generator
+	conv   functional.ConvOptions
+	kernel [2]int
+	norm   normConfig
+	// paddingIdx is an Embedding's padding index, nil for none.
+	paddingIdx *int
 }
 
 func newConfig(opts []Option) config {
-	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator()}
+	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -35,6 +42,23 @@ func WithDType(d tensor.DType) Option { return func(c *config) { c.dtype = d } }
 // WithGenerator sets the generator the layer's initial values are drawn from,
 // tensor.DefaultGenerator() unless given.
 func WithGenerator(g *tensor.Generator) Option { return func(c *config) { c.gen = g } }
+
+// weightAndBias returns a weight of the given shape (out, in, kernel...) and, if
+// c asks for one, a bias (out), drawn as PyTorch's Linear and ConvNd
+// reset_parameters draw them: the weight kaiming_uniform with a = √5, which is
+// U(-1/√fan_in, 1/√fan_in), then the bias from the same range (zero when fan_in is
+// 0). Both are leaves that require grad.
+func (c config) weightAndBias(shape ...int) (w, b *tensor.Tensor) {
+	w = nninit.KaimingUniform_(c.dtype.Zeros(shape...), math.Sqrt(5), nninit.FanIn, "leaky_relu", c.gen)
+	if c.bias {
+		bound := 0.0
+		if fanIn, _ := nninit.CalculateFanInAndFanOut(w); fanIn > 0 {
+			bound = 1 / math.Sqrt(float64(fanIn))
+		}
+		b = c.gen.Uniform(c.dtype.Zeros(shape[0]), -bound, bound).SetRequiresGrad(true)
+	}
+	return w.SetRequiresGrad(true), b
+}
 
 // Linear is a fully connected layer, y = x·Wᵀ + b (the counterpart of
 // torch.nn.Linear). Weight has shape (OutFeatures, InFeatures) and Bias, nil when
@@ -60,15 +84,8 @@ func NewLinear(in, out int, opts ...Option) *Linear {
 	if !c.dtype.IsFloat() {
 		fail("NewLinear", "parameters need a float dtype, got %v", c.dtype)
 	}
-	bound := 0.0
-	if in > 0 {
-		bound = 1 / math.Sqrt(float64(in))
-	}
 	l := &Linear{InFeatures: in, OutFeatures: out}
-	l.Weight = c.gen.Uniform(c.dtype.Zeros(out, in), -bound, bound).SetRequiresGrad(true)
-	if c.bias {
-		l.Bias = c.gen.Uniform(c.dtype.Zeros(out), -bound, bound).SetRequiresGrad(true)
-	}
+	l.Weight, l.Bias = c.weightAndBias(out, in)
 	return l
 }
 
@@ -100,21 +117,10 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // Parameters returns the weight, then the bias if there is one.
-func (l *Linear) Parameters() []*tensor.Tensor {
-	if l.Bias == nil {
-		return []*tensor.Tensor{l.Weight}
-	}
-	return []*tensor.Tensor{l.Weight, l.Bias}
-}
+func (l *Linear) Parameters() []*tensor.Tensor { return weightBias(l.Weight, l.Bias) }
 
 // NamedParameters returns "weight", then "bias" if there is one.
-func (l *Linear) NamedParameters() []NamedParameter {
-	out := []NamedParameter{{"weight", l.Weight}}
-	if l.Bias != nil {
-		out = append(out, NamedParameter{"bias", l.Bias})
-	}
-	return out
-}
+func (l *Linear) NamedParameters() []NamedParameter { return namedWeightBias(l.Weight, l.Bias) }
 
 // String returns the layer as PyTorch prints it, such as
 // "Linear(in_features=4, out_features=3, bias=True)".

@@ -25,9 +25,10 @@ func broadcastShapes(op string, a, b []int) []int {
 		case da == 1:
 			out[i] = db
 		default:
-			fail(op, "shapes %v and %v do not broadcast", a, b)
+			failKind(ErrShape, op, "shapes %v and %v do not broadcast", a, b)
 		}
 	}
+	validShape(op, out)
 	return out
 }
 

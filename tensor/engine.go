@@ -206,11 +206,12 @@ func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 // returns t (the counterpart of requires_grad_). It panics if t is not a leaf, or
 // if it asks an int64 tensor to require grad.
 func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	nonNil("SetRequiresGrad", t)
 	if t.gradFn != nil {
 		fail("SetRequiresGrad", "you can only change requires_grad of leaf tensors; use Detach to get a leaf from %v", t.gradFn)
 	}
 	if on && !t.dtype.IsFloat() {
-		fail("SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
+		failKind(ErrDType, "SetRequiresGrad", "only float tensors can require gradients, got dtype %v", t.dtype)
 	}
 	t.requiresGrad = on
 	if on {
@@ -313,8 +314,9 @@ func init() {
 // back to the memory pool when it is replaced, so that a training loop that clears
 // its gradients reuses their memory in the next backward pass.
 func (t *Tensor) SetGrad(g *Tensor) {
+	nonNil("SetGrad", t)
 	if g != nil && !slices.Equal(g.shape, t.shape) {
-		fail("SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
+		failKind(ErrShape, "SetGrad", "gradient shape %v does not match tensor shape %v", g.shape, t.shape)
 	}
 	if g == nil && t.ag == nil {
 		return
@@ -346,9 +348,14 @@ func (t *Tensor) RetainGrad() {
 func (t *Tensor) RetainsGrad() bool { return t.retainsGrad }
 
 // RegisterHook adds a function that backward calls with t's gradient before using
-// it; if the hook returns a non-nil tensor, that replaces the gradient. It panics if
-// t does not require grad.
+// it; if the hook returns a non-nil tensor, that replaces the gradient, and must
+// have the gradient's shape and dtype. It panics if hook is nil or t does not
+// require grad.
 func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
+	nonNil("RegisterHook", t)
+	if hook == nil {
+		failKind(ErrNil, "RegisterHook", "got a nil hook for a tensor of shape %v", t.shape)
+	}
 	if !t.requiresGrad {
 		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
 	}
@@ -435,6 +442,8 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 	if len(gos) != len(outputs) {
 		fail("Grad", "got %d GradOutputs for %d outputs", len(gos), len(outputs))
 	}
+	nonNil("Grad", outputs...)
+	nonNil("Grad", inputs...)
 	for i, in := range inputs {
 		if !in.requiresGrad {
 			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
@@ -480,6 +489,8 @@ func (l *leafGrads) get(n *Node) *Tensor {
 // runs. With inputs set (Grad), it returns their gradients and runs only the nodes
 // that lead to them; otherwise it accumulates into the leaves' Grad.
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, allowUnused bool) []*Tensor {
+	nonNil(op, roots...)
+	nonNil(op, inputs...)
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
 		r.GradFn() // a stale view's history is regenerated first
@@ -493,9 +504,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			}
 			g = OnesLike(r)
 		} else if !slices.Equal(g.shape, r.shape) {
-			fail(op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
+			failKind(ErrShape, op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
 		} else if g.dtype != r.dtype {
-			fail(op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
+			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
@@ -588,8 +599,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			if g == nil {
 				continue
 			}
-			for _, h := range n.hooks {
+			for i, h := range n.hooks {
 				if r := h(g); r != nil && r != g {
+					checkHookResult(op, i, "the tensor made by "+n.name, g, r)
 					g = r.Clone() // the hook may keep r: the engine must own what it passes on
 				}
 			}
@@ -608,7 +620,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				}
 			}
 			if n.freed {
-				fail(op, "trying to backward through the graph a second time (%s has freed its saved values); "+
+				failKind(ErrFreedGraph, op, "trying to backward through the graph a second time (%s has freed its saved values); "+
 					"pass RetainGraph: true the first time if you need to backward twice", n.name)
 			}
 			n.checkSaved(op)
@@ -713,6 +725,21 @@ func accumulate(sum *Tensor, owned bool, g *Tensor, gOwned, create bool) (*Tenso
 	return sum.Add(g), !create
 }
 
+// checkHookResult panics unless r, what hook i of a tensor (described by whose)
+// returned for gradient g, has g's shape and dtype: PyTorch's "hook has changed
+// the size of value". A gradient of another shape or dtype would otherwise reach
+// Grad and the optimizers.
+func checkHookResult(op string, i int, whose string, g, r *Tensor) {
+	if !slices.Equal(r.shape, g.shape) {
+		failKind(ErrShape, op, "hook %d of %s (shape %v) returned a gradient of shape %v; a hook must not change the gradient's shape",
+			i, whose, g.shape, r.shape)
+	}
+	if r.dtype != g.dtype {
+		failKind(ErrDType, op, "hook %d of %s (shape %v) returned a gradient of dtype %v for one of dtype %v",
+			i, whose, g.shape, r.dtype, g.dtype)
+	}
+}
+
 // accumulateLeaf runs t's hooks on g and adds it into t's grad; owned says that
 // no one else holds g.
 func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
@@ -720,9 +747,10 @@ func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	st.mu.Lock()
 	hooks := st.hooks
 	st.mu.Unlock()
-	for _, h := range hooks {
+	for i, h := range hooks {
 		owned = false // the hook may keep g, or return something it keeps
 		if r := h(g); r != nil {
+			checkHookResult("Backward", i, "the leaf tensor", g, r)
 			g = r
 		}
 	}

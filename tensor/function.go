@@ -38,7 +38,7 @@ func (c *Context) SaveForBackward(ts ...*Tensor) { c.saved = append(c.saved, ts.
 // were freed by an earlier backward pass.
 func (c *Context) Saved() []*Tensor {
 	if c.freed {
-		fail("Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
+		failKind(ErrFreedGraph, "Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
 	}
 	return c.saved
 }
@@ -49,6 +49,7 @@ func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
 // Apply runs f on inputs and returns its result, recorded in the graph with
 // f's Backward when any input requires grad and recording is on.
 func Apply(f Function, inputs ...*Tensor) *Tensor {
+	nonNil("Apply", inputs...)
 	ctx := &Context{name: f.Name(), needs: make([]bool, len(inputs))}
 	on := IsGradEnabled()
 	for i, in := range inputs {

@@ -108,8 +108,9 @@ func binStrided[T vec.Float](op binOp, dst, a, b []T, shape []int, sd, sa, sb []
 
 // binary computes a op b with broadcasting into a new tensor.
 func binary(name string, op binOp, a, b *Tensor) *Tensor {
+	nonNil(name, a, b)
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+		failKind(ErrDType, name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
 	out := empty(a.dtype, broadcastShapes(name, a.shape, b.shape))
 	binaryInto(op, out, a, b)
@@ -153,6 +154,7 @@ func expandedStrides(t *Tensor, out []int) []int {
 
 // unary applies a kernel elementwise into a new tensor.
 func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a []float64)) *Tensor {
+	nonNil(name, x)
 	x.wantFloat(name)
 	x = x.dense()
 	out := empty(x.dtype, x.shape)

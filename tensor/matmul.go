@@ -17,17 +17,18 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 
 // MatMul returns the matrix product t·o; see the package function MatMul.
 func (t *Tensor) MatMul(o *Tensor) *Tensor {
+	nonNil("MatMul", t, o)
 	if t.dtype != o.dtype || !t.dtype.IsFloat() {
-		fail("MatMul", "dtypes %v and %v: both must be the same float type", t.dtype, o.dtype)
+		failKind(ErrDType, "MatMul", "dtypes %v and %v: both must be the same float type", t.dtype, o.dtype)
 	}
 	da, db := len(t.shape), len(o.shape)
 	if da == 0 || db == 0 {
-		fail("MatMul", "both arguments need at least 1 dim, got shapes %v and %v", t.shape, o.shape)
+		failKind(ErrShape, "MatMul", "both arguments need at least 1 dim, got shapes %v and %v", t.shape, o.shape)
 	}
 	k1 := t.shape[da-1]
 	k2 := o.shape[max(db-2, 0)]
 	if k1 != k2 {
-		fail("MatMul", "shapes %v and %v cannot be multiplied (%d != %d)", t.shape, o.shape, k1, k2)
+		failKind(ErrShape, "MatMul", "shapes %v and %v cannot be multiplied (%d != %d)", t.shape, o.shape, k1, k2)
 	}
 	switch {
 	case da == 1 && db == 1:
@@ -118,7 +119,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		bk, bn = bn, bk
 	}
 	if ak != bk {
-		fail("MatMul", "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, ak, bk)
+		failKind(ErrShape, "MatMul", "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, ak, bk)
 	}
 	nb := 1
 	shape := []int{am, bn}
@@ -126,6 +127,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		nb = a.shape[0]
 		shape = []int{nb, am, bn}
 	}
+	validShape("MatMul", shape) // [m, 0]·[0, n] may still overflow
 	out := empty(a.dtype, shape)
 	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
 	def := mmDef

@@ -184,8 +184,9 @@ func (t *Tensor) Pow(e float64) *Tensor {
 
 // PowTensor returns t raised to the power e elementwise, broadcasting.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
+	nonNil("PowTensor", t, e)
 	if t.dtype != e.dtype || !t.dtype.IsFloat() {
-		fail("PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
+		failKind(ErrDType, "PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
 	}
 	shape := broadcastShapes("PowTensor", t.shape, e.shape)
 	a, b := t.expandData(shape), e.expandData(shape)
@@ -420,8 +421,9 @@ func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward
 func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
 
 func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
+	nonNil(op, a, b)
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		fail(op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
 	}
 	shape := broadcastShapes(op, a.shape, b.shape)
 	x, y := a.expandData(shape), b.expandData(shape)
@@ -454,10 +456,11 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 	return out
 }
 
-// Clamp returns t with each element limited to [lo, hi]; the gradient passes where
-// the element was inside the range.
+// Clamp returns t with each element limited to [lo, hi]: min(max(t, lo), hi), so
+// that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
+// where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
-	out := mapF("Clamp", t, func(v float64) float64 { return math.Max(lo, math.Min(hi, v)) })
+	out := mapF("Clamp", t, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) })
 	if n := record("ClampBackward1", out, true, t); n != nil {
 		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) {

@@ -581,6 +581,13 @@ var notDifferentiable = map[string]string{
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
 
+	// Layers tested outside the golden files.
+	"functional.Dropout":              "random: TestDropout checks the kept share, the scaling and the gradient",
+	"functional.Dropout2d":            "random: TestDropout2d checks whole channels are kept or dropped",
+	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
+	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
+	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
+
 	// out= variants: never recorded (TestOutVariants checks them against the ops).
 	"AddOut": "out=", "SubOut": "out=", "MulOut": "out=", "DivOut": "out=", "MatMulOut": "out=",
 	"SumOut": "out=", "MeanOut": "out=", "ExpOut": "out=", "SigmoidOut": "out=", "TanhOut": "out=", "ReluOut": "out=",
@@ -649,11 +656,51 @@ func exportedTensorFuncs(t *testing.T, dir, qual, prefix string) []string {
 	return names
 }
 
+// layerGoldenOps returns the nn/functional ops that have cases in the layer golden
+// files nn/testdata/*.json ({"cases": [{"op": "max_pool2d", ...}]}), whose tests in
+// nn/functional compare each case with PyTorch in float32 and float64 and
+// gradcheck it in float64: the op table's successor for layers. A case's op is
+// PyTorch's snake_case name; the Go name is its CamelCase ("max_pool2d" is
+// functional.MaxPool2d).
+func layerGoldenOps(t *testing.T) map[string]bool {
+	files, err := filepath.Glob("../nn/testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var golden struct {
+			Cases []struct {
+				Op string `json:"op"`
+			} `json:"cases"`
+		}
+		if json.Unmarshal(b, &golden) != nil {
+			continue // not a layer golden file
+		}
+		for _, c := range golden.Cases {
+			var name strings.Builder
+			for part := range strings.SplitSeq(c.Op, "_") {
+				if part != "" {
+					name.WriteString(strings.ToUpper(part[:1]) + part[1:])
+				}
+			}
+			if name.Len() > 0 {
+				ops["functional."+name.String()] = true
+			}
+		}
+	}
+	return ops
+}
+
 func TestOpTableCoverage(t *testing.T) {
 	exported := exportedTensorFuncs(t, ".", "", "")
 	exported = append(exported, exportedTensorFuncs(t, "../nn/functional", "tensor", "functional.")...)
 
-	covered := map[string]bool{}
+	covered := layerGoldenOps(t)
 	rowNames := map[string]bool{}
 	for _, row := range opTable {
 		covered[row.op] = true

@@ -23,7 +23,7 @@ func (t *Tensor) dimSet(op string, dims []int) []int {
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
-			fail(op, "dim %d appears more than once in %v", out[i], dims)
+			failKind(ErrDim, op, "dim %d appears more than once in %v", out[i], dims)
 		}
 	}
 	return out
@@ -156,7 +156,7 @@ func (t *Tensor) Argmax(dim int) *Tensor {
 	d := t.normDim("Argmax", dim)
 	outer, n, inner := numel(t.shape[:d]), t.shape[d], numel(t.shape[d+1:])
 	if n == 0 && outer*inner > 0 {
-		fail("Argmax", "cannot take the argmax of an empty dim %d of shape %v", d, t.shape)
+		failKind(ErrIndex, "Argmax", "cannot take the argmax of an empty dim %d of shape %v", d, t.shape)
 	}
 	out := make([]int64, outer*inner)
 	for o := range outer {

@@ -23,19 +23,20 @@ func inferShape(op string, from []int, shape []int) []int {
 		case d == -1 && neg < 0:
 			neg = i
 		case d < 0:
-			fail(op, "invalid shape %v", shape)
+			failKind(ErrShape, op, "invalid shape %v", shape)
 		default:
 			known *= d
 		}
 	}
 	if neg >= 0 {
 		if known == 0 || n%known != 0 {
-			fail(op, "shape %v is invalid for input of shape %v", shape, from)
+			failKind(ErrShape, op, "shape %v is invalid for input of shape %v", shape, from)
 		}
 		out[neg] = n / known
 	} else if known != n {
-		fail(op, "shape %v is invalid for input of shape %v", shape, from)
+		failKind(ErrShape, op, "shape %v is invalid for input of shape %v", shape, from)
 	}
+	validShape(op, out)
 	return out
 }
 
@@ -162,7 +163,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 		d += len(t.shape) + 1
 	}
 	if d < 0 || d > len(t.shape) {
-		fail("Unsqueeze", "dim %d out of range for shape %v", dim, t.shape)
+		failKind(ErrDim, "Unsqueeze", "dim %d out of range for shape %v", dim, t.shape)
 	}
 	st := t.layout()
 	s := 1
@@ -203,7 +204,7 @@ func (t *Tensor) expandShape(op string, shape []int) ([]int, []int) {
 	shape = slices.Clone(shape)
 	lead := len(shape) - len(t.shape)
 	if lead < 0 {
-		fail(op, "cannot expand shape %v to %v", t.shape, shape)
+		failKind(ErrShape, op, "cannot expand shape %v to %v", t.shape, shape)
 	}
 	st := make([]int, len(shape))
 	ts := t.layout()
@@ -212,12 +213,12 @@ func (t *Tensor) expandShape(op string, shape []int) ([]int, []int) {
 		switch {
 		case j < 0 && d >= 0:
 		case j < 0:
-			fail(op, "cannot expand shape %v to %v: -1 is not allowed in a leading, new dim", t.shape, shape)
+			failKind(ErrShape, op, "cannot expand shape %v to %v: -1 is not allowed in a leading, new dim", t.shape, shape)
 		case d == -1 || d == t.shape[j]:
 			shape[i], st[i] = t.shape[j], ts[j]
 		case t.shape[j] == 1 && d >= 0:
 		default:
-			fail(op, "cannot expand shape %v to %v", t.shape, shape)
+			failKind(ErrShape, op, "cannot expand shape %v to %v", t.shape, shape)
 		}
 	}
 	return shape, st
@@ -228,7 +229,9 @@ func (t *Tensor) expandShape(op string, shape []int) ([]int, []int) {
 // sums over the broadcast dims. Write to it only after Contiguous or Clone: its
 // elements alias. It panics if t does not broadcast to shape.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	nonNil("Expand", t)
 	shape, st := t.expandShape("Expand", shape)
+	validShape("Expand", shape)
 	if slices.Equal(shape, t.shape) && !t.requiresGrad {
 		return t
 	}
@@ -250,7 +253,7 @@ func (t *Tensor) expandView(shape []int) *Tensor {
 // the result is dim dims[i] of t. It panics unless dims is a permutation of t's dims.
 func (t *Tensor) Permute(dims ...int) *Tensor {
 	if len(dims) != len(t.shape) {
-		fail("Permute", "dims %v do not match shape %v", dims, t.shape)
+		failKind(ErrDim, "Permute", "dims %v do not match shape %v", dims, t.shape)
 	}
 	t.dimSet("Permute", dims) // panics on a dim out of range or repeated
 	p := make([]int, len(dims))
@@ -317,7 +320,7 @@ func (t *Tensor) T() *Tensor {
 	case 2:
 		return t.recordView("TBackward0", t.permuted([]int{1, 0}), func(g *Tensor) *Tensor { return g.T() }) // dt: grad transposed
 	}
-	fail("T", "expects a tensor with <= 2 dims, got shape %v", t.shape)
+	failKind(ErrShape, "T", "expects a tensor with <= 2 dims, got shape %v", t.shape)
 	return nil
 }
 

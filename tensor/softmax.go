@@ -7,7 +7,7 @@ import (
 )
 
 // LogSoftmax returns log(softmax(t)) along dim, computed stably as
-// t - max - log(Σ exp(t - max)).
+// (t - max) - log(Σ exp(t - max)).
 func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	t.wantFloat("LogSoftmax")
 	d := t.normDimOrScalar("LogSoftmax", dim)
@@ -88,9 +88,11 @@ func logSoftmaxRows[T vec.Float](dst, src []T, outer, r, inner int) {
 			for k := range r {
 				s += math.Exp(float64(src[base+k*inner]) - m)
 			}
-			ls := m + math.Log(s)
+			// (x - m) - log s, not x - (m + log s): for |m| ≥ 1e16, m + log s
+			// rounds back to m and the log s term is lost.
+			ls := math.Log(s)
 			for k := range r {
-				dst[base+k*inner] = T(float64(src[base+k*inner]) - ls)
+				dst[base+k*inner] = T((float64(src[base+k*inner]) - m) - ls)
 			}
 		}
 	}

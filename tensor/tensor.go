@@ -125,13 +125,48 @@ func numel(shape []int) int {
 	return n
 }
 
-func checkShape(op string, shape []int) []int {
+// MaxNumel is the most elements a tensor may have: 2^45 on 64-bit platforms (256
+// TiB of float64), MaxInt/8 on 32-bit ones, so that a tensor's size in bytes, and
+// every stride, fits in an int.
+const MaxNumel = min(math.MaxInt/8, 1<<45)
+
+// CheckShape returns nil if a tensor of the given shape can exist: no dim is
+// negative and the product of its nonzero dims is at most MaxNumel (zero dims are
+// left out so that the strides of an empty tensor fit too). Otherwise it returns
+// an *Error of kind ErrShape, as PyTorch's "Storage size calculation overflowed".
+// Every op that makes a shape checks it; loaders call it to reject a file's shape
+// with an error instead of a panic.
+func CheckShape(shape ...int) error {
+	n := 1
 	for _, d := range shape {
-		if d < 0 {
-			fail(op, "negative dimension in shape %v", shape)
+		switch {
+		case d < 0:
+			return NewError(ErrShape, "tensor", "CheckShape", "negative dimension in shape %v", shape)
+		case d == 0:
+			continue
+		case n > MaxNumel/d:
+			return NewError(ErrShape, "tensor", "CheckShape",
+				"storage size calculation overflowed with sizes %v (a tensor holds at most %d elements)", shape, MaxNumel)
 		}
+		n *= d
 	}
+	return nil
+}
+
+// checkShape returns a copy of shape, panicking in op's name unless CheckShape
+// accepts it.
+func checkShape(op string, shape []int) []int {
+	validShape(op, shape)
 	return slices.Clone(shape)
+}
+
+// validShape panics in op's name unless CheckShape accepts shape.
+func validShape(op string, shape []int) {
+	if err := CheckShape(shape...); err != nil {
+		e := err.(*Error)
+		e.Op = op
+		panic(e)
+	}
 }
 
 // New returns a tensor holding a copy of data with the given shape; with no shape it
@@ -157,7 +192,7 @@ func wrap[T Element](op string, data []T, shape []int) *Tensor {
 	}
 	shape = checkShape(op, shape)
 	if numel(shape) != len(data) {
-		fail(op, "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
+		failKind(ErrShape, op, "shape %v needs %d elements, got %d", shape, numel(shape), len(data))
 	}
 	t := &Tensor{shape: shape, dtype: dtypeOf[T]()}
 	switch d := any(data).(type) {
@@ -187,7 +222,7 @@ func Ones(shape ...int) *Tensor { return Float32.Ones(shape...) }
 func Full(v float64, shape ...int) *Tensor { return Float32.Full(v, shape...) }
 
 // Arange returns the 1-d float32 tensor [start, start+step, ...) stopping before end.
-// It panics if step is 0.
+// It panics as DType.Arange does.
 func Arange(start, end, step float64) *Tensor { return Float32.Arange(start, end, step) }
 
 // Eye returns the n×n float32 identity matrix.
@@ -207,15 +242,24 @@ func (d DType) Full(v float64, shape ...int) *Tensor {
 }
 
 // Arange returns the 1-d tensor of dtype d holding start, start+step, ... up to but
-// excluding end. It panics if step is 0.
+// excluding end. As torch.arange, it panics (ErrInvalid) if step is 0 or NaN, if
+// start or end is not finite, if end lies on the other side of start than step
+// points to, or if the element count is more than MaxNumel.
 func (d DType) Arange(start, end, step float64) *Tensor {
 	if step == 0 || math.IsNaN(step) {
 		fail("Arange", "step must be nonzero, got %v", step)
 	}
-	n := int(math.Ceil((end - start) / step))
-	if n < 0 {
-		n = 0
+	if math.IsNaN(start) || math.IsInf(start, 0) || math.IsNaN(end) || math.IsInf(end, 0) {
+		fail("Arange", "unsupported range: %v -> %v", start, end)
 	}
+	if step > 0 && end < start || step < 0 && end > start {
+		fail("Arange", "upper bound and larger bound inconsistent with step sign (start %v, end %v, step %v)", start, end, step)
+	}
+	size := math.Ceil((end - start) / step) // +Inf if end - start overflows
+	if !(size <= MaxNumel) {
+		fail("Arange", "invalid size, possible overflow? (%v elements from %v to %v by %v)", size, start, end, step)
+	}
+	n := int(size)
 	t := empty(d, []int{n})
 	for i := range n {
 		t.setFlat(i, start+float64(i)*step)
@@ -295,26 +339,38 @@ func (t *Tensor) atPos(p int) float64 {
 }
 
 // Shape returns a copy of the tensor's shape; a 0-d tensor has an empty shape.
-func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+func (t *Tensor) Shape() []int {
+	nonNil("Shape", t)
+	return slices.Clone(t.shape)
+}
 
 // Size returns the length of dimension dim; negative dims count from the end.
 // It panics if dim is out of range.
 func (t *Tensor) Size(dim int) int { return t.shape[t.normDim("Size", dim)] }
 
 // Dim returns the number of dimensions.
-func (t *Tensor) Dim() int { return len(t.shape) }
+func (t *Tensor) Dim() int {
+	nonNil("Dim", t)
+	return len(t.shape)
+}
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return numel(t.shape) }
+func (t *Tensor) Numel() int {
+	nonNil("Numel", t)
+	return numel(t.shape)
+}
 
 // DType returns the element type.
-func (t *Tensor) DType() DType { return t.dtype }
+func (t *Tensor) DType() DType {
+	nonNil("DType", t)
+	return t.dtype
+}
 
 // Item returns the value of a one-element tensor as a float64. It panics if the
 // tensor has more than one element.
 func (t *Tensor) Item() float64 {
 	if t.Numel() != 1 {
-		fail("Item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
+		failKind(ErrShape, "Item", "a tensor with %d elements (shape %v) cannot be converted to a scalar", t.Numel(), t.shape)
 	}
 	return t.flat(0)
 }
@@ -361,26 +417,29 @@ func (t *Tensor) Values() []float64 {
 }
 
 func (t *Tensor) wantDType(op string, d DType) {
+	nonNil(op, t)
 	if t.dtype != d {
-		fail(op, "tensor has dtype %v, want %v", t.dtype, d)
+		failKind(ErrDType, op, "tensor has dtype %v, want %v", t.dtype, d)
 	}
 }
 
 func (t *Tensor) wantFloat(op string) {
+	nonNil(op, t)
 	if !t.dtype.IsFloat() {
-		fail(op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
+		failKind(ErrDType, op, "op needs a float tensor, got dtype %v (shape %v)", t.dtype, t.shape)
 	}
 }
 
 // normDim maps a possibly negative dim to [0, Dim()), panicking if out of range.
 func (t *Tensor) normDim(op string, dim int) int {
+	nonNil(op, t)
 	n := len(t.shape)
 	d := dim
 	if d < 0 {
 		d += n
 	}
 	if d < 0 || d >= n {
-		fail(op, "dim %d out of range for shape %v", dim, t.shape)
+		failKind(ErrDim, op, "dim %d out of range for shape %v", dim, t.shape)
 	}
 	return d
 }
@@ -393,6 +452,7 @@ func (t *Tensor) normDim(op string, dim int) int {
 // NoGrad; recorded, its gradient flows to src (CopyBackwards). It panics if the
 // shapes do not fit, or t's elements alias (an expanded view).
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
+	nonNil("Copy_", t, src)
 	s := src
 	if !slices.Equal(src.shape, t.shape) {
 		switch {
@@ -401,7 +461,7 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 		case src.Numel() == t.Numel():
 			s = src.dense().makeView(t.shape, nil, 0)
 		default:
-			fail("Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
+			failKind(ErrShape, "Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
 		}
 	}
 	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {

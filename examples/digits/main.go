@@ -1,8 +1,12 @@
 // Digits trains a small network on real data: scikit-learn's 8×8 handwritten
 // digits (1,797 images, embedded in the program), a 64-32-10 MLP with Adam, fed
-// by a shuffling data.Loader; then it saves the weights to a safetensors file,
-// loads them into a fresh model and checks that it classifies the held-out
-// images the same way.
+// by a data.Loader over a shuffling data.DistributedSampler; then it saves the
+// weights to a safetensors file, loads them into a fresh model and checks that
+// it classifies the held-out images the same way.
+//
+// It runs as one process (go run ./examples/digits) or as several that share
+// each batch (mpirun -np 2 go run -tags mpi ./examples/digits), with the same
+// result.
 package main
 
 import (
@@ -17,6 +21,7 @@ import (
 	"strconv"
 
 	"github.com/gograd/gograd/data"
+	"github.com/gograd/gograd/distributed"
 	"github.com/gograd/gograd/examples/internal/eval"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
@@ -29,14 +34,32 @@ import (
 var digitsCSV []byte
 
 func main() {
-	if _, _, err := run(os.Stdout); err != nil {
+	if err := distributed.Init(); err != nil {
+		fmt.Fprintln(os.Stderr, "digits:", err)
+		os.Exit(1)
+	}
+	out := io.Writer(os.Stdout)
+	if distributed.Rank() != 0 {
+		out = io.Discard // one report, from rank 0
+	}
+	_, _, err := run(out)
+	if ferr := distributed.Finalize(); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "digits:", err)
 		os.Exit(1)
 	}
 }
 
+// batchSize is the number of images per optimizer step, over all processes.
+const batchSize = 32
+
 // run trains, evaluates, saves and reloads the model, printing its progress, and
-// returns the held-out accuracy of the trained and of the reloaded model.
+// returns the held-out accuracy of the trained and of the reloaded model. It
+// runs in the world distributed.Init made: with several processes, each trains
+// on its share of every batch and DDP averages their gradients, so that every
+// step sees the same 32 images, and computes the same update, as with one.
 func run(out io.Writer) (trained, reloaded float64, err error) {
 	images, labels, err := readDigits(digitsCSV)
 	if err != nil {
@@ -46,22 +69,34 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 	g := tensor.NewGenerator(0)
 	perm := g.Perm(len(labels))
 	nTest := len(labels) / 5
-	train, err := subset(images, labels, perm[nTest:])
-	if err != nil {
-		return 0, 0, err
-	}
+	trainIdx := perm[nTest:]
 	test, err := subset(images, labels, perm[:nTest])
 	if err != nil {
 		return 0, 0, err
 	}
-	fmt.Fprintf(out, "%d training and %d test images\n", train.Len(), test.Len())
+	world, rank := distributed.WorldSize(), distributed.Rank()
+	if batchSize%world != 0 {
+		return 0, 0, fmt.Errorf("a batch of %d images does not split evenly over %d processes", batchSize, world)
+	}
+	fmt.Fprintf(out, "%d training and %d test images; %d process(es), %d images each per step\n",
+		len(trainIdx), test.Len(), world, batchSize/world)
 
-	model := newModel(g)
+	// Every rank starts from rank 0's weights and sees its share of each epoch.
+	model := distributed.NewDDP(newModel(g))
 	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-2})
-	loader := data.NewLoader(train, data.LoaderOptions{BatchSize: 32, Shuffle: true, Generator: g})
+	sampler := data.NewDistributedSampler(len(trainIdx), world, rank, data.DistributedSamplerOptions{Shuffle: true})
 	for epoch := 1; epoch <= 20; epoch++ {
+		var shard []int
+		for _, i := range sampler.Indices(epoch) {
+			shard = append(shard, trainIdx[i])
+		}
+		train, err := subset(images, labels, shard)
+		if err != nil {
+			return 0, 0, err
+		}
 		total := 0.0
-		for x, y := range loader.All() {
+		for b := range data.NewLoader(train, data.LoaderOptions{BatchSize: batchSize / world}).All() {
+			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()
@@ -69,24 +104,32 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 			total += loss.Item() * float64(y.Size(0))
 		}
 		if epoch%5 == 0 {
-			fmt.Fprintf(out, "epoch %2d: training loss %.4f\n", epoch, total/float64(train.Len()))
+			sum := tensor.Float64.Full(total, 1)
+			distributed.AllReduce(sum, distributed.Sum)
+			fmt.Fprintf(out, "epoch %2d: training loss %.4f\n", epoch, sum.Item()/float64(world*sampler.Len()))
 		}
 	}
-	trained = eval.Accuracy(model, test)
+	trained = eval.Accuracy(model.Module(), test)
 	fmt.Fprintf(out, "test accuracy: %.1f %%\n", 100*trained)
 
-	// Save the weights, load them into a model initialised differently, and check
-	// that it gives the same accuracy.
-	dir, err := os.MkdirTemp("", "digits")
+	// Rank 0 saves the weights; every rank loads them into a model initialised
+	// differently and checks that it gives the same accuracy.
+	var dir string
+	if rank == 0 {
+		if dir, err = os.MkdirTemp("", "digits"); err != nil {
+			return 0, 0, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	path := filepath.Join(distributed.BroadcastString(dir, 0), "digits.safetensors")
+	err = distributed.SaveOnRank0(func() error {
+		return safetensors.Save(path, nn.StateDict(model.Module()), map[string]string{"format": "pt"})
+	})
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "digits.safetensors")
-	if err := safetensors.Save(path, nn.StateDict(model), map[string]string{"format": "pt"}); err != nil {
-		return 0, 0, err
-	}
 	sd, _, err := safetensors.Load(path)
+	distributed.Barrier() // every rank has read the file before rank 0 removes it
 	if err != nil {
 		return 0, 0, err
 	}
