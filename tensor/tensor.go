@@ -64,6 +64,7 @@ type viewInfo struct {
 	offset  int      // position of the first element in the storage
 	stor    *storage // the storage's identity
 	base    *Tensor  // for a view made by a view op: the tensor owning the storage
+	version uint32   // the storage's version when the view's history was recorded
 }
 
 // gradState is what a tensor holds once it requires grad as a leaf, retains its
