@@ -29,9 +29,10 @@ func dataset(n int) TensorDataset {
 
 // pass runs one pass of l and returns the batch sizes and the targets in order,
 // checking that each input row matches its target.
-func pass(t *testing.T, l *Loader) (sizes []int, targets []int64) {
+func pass(t *testing.T, l *Loader[[]*tensor.Tensor, []*tensor.Tensor]) (sizes []int, targets []int64) {
 	t.Helper()
-	for x, y := range l.All() {
+	for b := range l.All() {
+		x, y := b[0], b[1]
 		if x.Size(0) != y.Size(0) || x.Size(1) != 2 {
 			t.Fatalf("batch shapes %v and %v", x.Shape(), y.Shape())
 		}
@@ -134,6 +135,8 @@ func TestReadIDX(t *testing.T) {
 		{"int32", idx(0x0C, []uint32{1}, []byte{0, 1, 0, 0}), tensor.Int64, []int{1}, []float64{65536}},
 		{"float32", idx(0x0D, []uint32{2}, f32), tensor.Float32, []int{2}, []float64{-1.5, 2}},
 		{"float64", idx(0x0E, []uint32{1}, binary.BigEndian.AppendUint64(nil, math.Float64bits(0.1))), tensor.Float64, []int{1}, []float64{0.1}},
+		{"0-d", idx(0x08, nil, []byte{7}), tensor.Float32, []int{}, []float64{7}},
+		{"empty", idx(0x08, []uint32{0, 1 << 20}, nil), tensor.Float32, []int{0, 1 << 20}, []float64{}},
 	} {
 		for _, zipped := range []bool{false, true} {
 			file := c.file
@@ -166,7 +169,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"bad magic", []byte{1, 0, 8, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"bad type", []byte{0, 0, 7, 1, 0, 0, 0, 0}, "bad magic number"},
 		{"short dims", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "dimension 1"},
-		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "too large"},
+		{"huge", idx(0x08, []uint32{1 << 20, 1 << 20}, nil), "more than the limit"},
+		{"overflow", idx(0x08, []uint32{0, 1<<32 - 1, 1<<32 - 1}, nil), "overflowed"},
 		{"short data", idx(0x08, []uint32{4}, []byte{1, 2}), "unexpected EOF"},
 		{"trailing", idx(0x08, []uint32{1}, []byte{1, 2}), "continues past"},
 		{"bad gzip", []byte{0x1f, 0x8b, 0, 0}, "data: ReadIDX"},
@@ -178,10 +182,18 @@ func TestReadIDXErrors(t *testing.T) {
 	}
 }
 
+// FuzzReadIDX reads any bytes, plain or gzipped, as an IDX file: errors, never
+// panics; a small element limit is never exceeded; and a plain file that reads
+// is exactly its header and its values.
 func FuzzReadIDX(f *testing.F) {
 	f.Add(idx(0x08, []uint32{2, 2}, []byte{1, 2, 3, 4}))
 	f.Add(idx(0x0D, []uint32{1}, []byte{0x3f, 0x80, 0, 0}))
+	f.Add(gzipped(idx(0x0B, []uint32{3}, []byte{0, 1, 0, 2, 0x80, 0})))
+	f.Add(idx(0x0E, []uint32{1 << 28}, []byte{1, 2, 3}))
 	f.Fuzz(func(t *testing.T, file []byte) {
+		if x, err := ReadIDX(bytes.NewReader(file), tensor.Float32, IDXOptions{MaxElements: 64}); err == nil && x.Numel() > 64 {
+			t.Fatalf("read %d elements past a limit of 64", x.Numel())
+		}
 		got, err := ReadIDX(bytes.NewReader(file), tensor.Float64)
 		if err != nil || file[0] == 0x1f {
 			return

@@ -9,8 +9,10 @@ import (
 
 func ExampleLinear() {
 	l := nn.NewLinear(3, 2) // weight (2, 3), bias (2), drawn from U(-1/√3, 1/√3)
-	l.Weight.Copy_(tensor.New([]float32{1, 0, -1, 0.5, 0.5, 0.5}, 2, 3))
-	l.Bias.Copy_(tensor.New([]float32{0, 1}))
+	tensor.NoGrad(func() {  // parameters require grad: set them outside autograd
+		l.Weight.Copy_(tensor.New([]float32{1, 0, -1, 0.5, 0.5, 0.5}, 2, 3))
+		l.Bias.Copy_(tensor.New([]float32{0, 1}))
+	})
 
 	x := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
 	y := l.Forward(x) // x·Wᵀ + b
@@ -41,9 +43,11 @@ func ExampleSequential() {
 		"2.weight": {1, 2, 3},
 		"2.bias":   {-1},
 	}
-	for _, p := range nn.NamedParameters(model) {
-		p.Tensor.Copy_(tensor.New(weights[p.Name]))
-	}
+	tensor.NoGrad(func() {
+		for _, p := range nn.NamedParameters(model) {
+			p.Tensor.Copy_(tensor.New(weights[p.Name]))
+		}
+	})
 	x := tensor.New([]float32{2, 1}, 1, 2)
 	fmt.Println(model.Forward(x))
 	// Output:
@@ -57,4 +61,35 @@ func ExampleSequential() {
 	// 2.weight [1 3]
 	// 2.bias [1]
 	// tensor([[3.]], grad_fn=<AddmmBackward0>)
+}
+
+// A model built as a struct: NamedChildren gives Train, Eval, NamedParameters,
+// StateDict and Format the tree.
+type net struct {
+	Conv *nn.Conv2d
+	BN   *nn.BatchNorm
+	Head *nn.Linear
+}
+
+func (n *net) Forward(x *tensor.Tensor) *tensor.Tensor {
+	h := nn.ReLU{}.Forward(n.BN.Forward(n.Conv.Forward(x)))
+	return n.Head.Forward(nn.Flatten{}.Forward(h))
+}
+func (n *net) Parameters() []*tensor.Tensor { return nn.Parameters(n) }
+func (n *net) NamedChildren() []nn.NamedModule {
+	return []nn.NamedModule{{Name: "conv", Module: n.Conv}, {Name: "bn", Module: n.BN}, {Name: "head", Module: n.Head}}
+}
+
+func ExampleParent() {
+	m := &net{nn.NewConv2d(1, 2, 3), nn.NewBatchNorm2d(2), nn.NewLinear(8, 3)}
+	fmt.Println(nn.Format(m))
+	nn.Eval(m)
+	fmt.Println(m.BN.Training(), len(nn.StateDict(m)))
+	// Output:
+	// net(
+	//   (conv): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))
+	//   (bn): BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+	//   (head): Linear(in_features=8, out_features=3, bias=True)
+	// )
+	// false 9
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/nn/functional"
+	nninit "github.com/gograd/gograd/nn/init"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -12,13 +14,18 @@ import (
 type Option func(*config)
 
 type config struct {
-	bias  bool
-	dtype tensor.DType
-	gen   *tensor.Generator
+	bias   bool
+	dtype  tensor.DType
+	gen    *tensor.Generator
+	conv   functional.ConvOptions
+	kernel [2]int
+	norm   normConfig
+	// paddingIdx is an Embedding's padding index, nil for none.
+	paddingIdx *int
 }
 
 func newConfig(opts []Option) config {
-	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator()}
+	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -35,6 +42,23 @@ func WithDType(d tensor.DType) Option { return func(c *config) { c.dtype = d } }
 // WithGenerator sets the generator the layer's initial values are drawn from,
 // tensor.DefaultGenerator() unless given.
 func WithGenerator(g *tensor.Generator) Option { return func(c *config) { c.gen = g } }
+
+// weightAndBias returns a weight of the given shape (out, in, kernel...) and, if
+// c asks for one, a bias (out), drawn as PyTorch's Linear and ConvNd
+// reset_parameters draw them: the weight kaiming_uniform with a = √5, which is
+// U(-1/√fan_in, 1/√fan_in), then the bias from the same range (zero when fan_in is
+// 0). Both are leaves that require grad.
+func (c config) weightAndBias(shape ...int) (w, b *tensor.Tensor) {
+	w = nninit.KaimingUniform_(c.dtype.Zeros(shape...), math.Sqrt(5), nninit.FanIn, "leaky_relu", c.gen)
+	if c.bias {
+		bound := 0.0
+		if fanIn, _ := nninit.CalculateFanInAndFanOut(w); fanIn > 0 {
+			bound = 1 / math.Sqrt(float64(fanIn))
+		}
+		b = c.gen.Uniform(c.dtype.Zeros(shape[0]), -bound, bound).SetRequiresGrad(true)
+	}
+	return w.SetRequiresGrad(true), b
+}
 
 // Linear is a fully connected layer, y = x·Wᵀ + b (the counterpart of
 // torch.nn.Linear). Weight has shape (OutFeatures, InFeatures) and Bias, nil when
@@ -60,15 +84,8 @@ func NewLinear(in, out int, opts ...Option) *Linear {
 	if !c.dtype.IsFloat() {
 		fail("NewLinear", "parameters need a float dtype, got %v", c.dtype)
 	}
-	bound := 0.0
-	if in > 0 {
-		bound = 1 / math.Sqrt(float64(in))
-	}
 	l := &Linear{InFeatures: in, OutFeatures: out}
-	l.Weight = c.gen.Uniform(c.dtype.Zeros(out, in), -bound, bound).SetRequiresGrad(true)
-	if c.bias {
-		l.Bias = c.gen.Uniform(c.dtype.Zeros(out), -bound, bound).SetRequiresGrad(true)
-	}
+	l.Weight, l.Bias = c.weightAndBias(out, in)
 	return l
 }
 
@@ -100,21 +117,10 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // Parameters returns the weight, then the bias if there is one.
-func (l *Linear) Parameters() []*tensor.Tensor {
-	if l.Bias == nil {
-		return []*tensor.Tensor{l.Weight}
-	}
-	return []*tensor.Tensor{l.Weight, l.Bias}
-}
+func (l *Linear) Parameters() []*tensor.Tensor { return weightBias(l.Weight, l.Bias) }
 
 // NamedParameters returns "weight", then "bias" if there is one.
-func (l *Linear) NamedParameters() []NamedParameter {
-	out := []NamedParameter{{"weight", l.Weight}}
-	if l.Bias != nil {
-		out = append(out, NamedParameter{"bias", l.Bias})
-	}
-	return out
-}
+func (l *Linear) NamedParameters() []NamedParameter { return namedWeightBias(l.Weight, l.Bias) }
 
 // String returns the layer as PyTorch prints it, such as
 // "Linear(in_features=4, out_features=3, bias=True)".
@@ -171,20 +177,20 @@ func (f *linear) rows() int {
 }
 
 func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x, w := in[0], in[1]
+	x, w := in[0].Contiguous(), in[1].Contiguous() // the kernel reads raw row-major elements
 	ctx.SaveForBackward(x, w)
 	rows := f.rows()
 	y := x.DType().Zeros(f.shape...)
 	if x.DType() == tensor.Float32 {
 		var b []float32
 		if len(in) == 3 {
-			b = in[2].Float32s()
+			b = in[2].Contiguous().Float32s()
 		}
 		addmm(y.Float32s(), x.Float32s(), w.Float32s(), b, rows, f.in, f.out)
 	} else {
 		var b []float64
 		if len(in) == 3 {
-			b = in[2].Float64s()
+			b = in[2].Contiguous().Float64s()
 		}
 		addmm(y.Float64s(), x.Float64s(), w.Float64s(), b, rows, f.in, f.out)
 	}
@@ -236,6 +242,7 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 // handing the transpose to the kernel as a flag rather than copying gᵀ.
 func (f *linear) gradWeight(g, x *tensor.Tensor) *tensor.Tensor {
 	rows := f.rows()
+	g, x = g.Contiguous(), x.Contiguous()
 	dw := g.DType().Zeros(f.out, f.in)
 	if g.DType() == tensor.Float32 {
 		blas.Gemm(true, false, f.out, f.in, rows, 1, g.Float32s(), max(f.out, 1), x.Float32s(), max(f.in, 1), 0, dw.Float32s(), max(f.in, 1))

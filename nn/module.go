@@ -37,7 +37,7 @@ package nn
 
 import (
 	"fmt"
-	"strconv"
+	"reflect"
 	"strings"
 
 	"github.com/gograd/gograd/internal/access"
@@ -59,23 +59,19 @@ type NamedParameter struct {
 	Tensor *tensor.Tensor
 }
 
-// NamedParameters returns m's parameters with their names: those of m's own
-// NamedParameters method when it has one (Linear and Sequential do), otherwise
-// "0", "1", ... in the order of m.Parameters().
-func NamedParameters(m Module) []NamedParameter {
-	if n, ok := m.(interface{ NamedParameters() []NamedParameter }); ok {
-		return n.NamedParameters()
-	}
-	ps := m.Parameters()
-	out := make([]NamedParameter, len(ps))
-	for i, p := range ps {
-		out[i] = NamedParameter{strconv.Itoa(i), p}
-	}
-	return out
-}
-
 func fail(op, format string, args ...any) {
 	panic(tensor.Errorf("nn", op, format, args...))
+}
+
+// nonNilModule panics with an ErrNil *tensor.Error naming op if m is nil or a nil
+// pointer (an empty Sequential, even a nil one, is a valid module).
+func nonNilModule(op string, m Module) {
+	if m == nil {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil Module"))
+	}
+	if v := reflect.ValueOf(m); v.Kind() == reflect.Pointer && v.IsNil() {
+		panic(tensor.NewError(tensor.ErrNil, "nn", op, "got a nil %T", m))
+	}
 }
 
 // Sequential is a module that applies its modules in order, each to the output of
@@ -127,7 +123,7 @@ const (
 // their input or result beyond what their graph node saves.
 func saves(m Module) layerSaves {
 	switch m.(type) {
-	case *Linear:
+	case *Linear, *Conv2d, *Conv1d, *BatchNorm, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d:
 		return savesInput
 	case ReLU, Sigmoid, Tanh:
 		return savesOutput
@@ -137,44 +133,19 @@ func saves(m Module) layerSaves {
 
 // Parameters returns the parameters of every module in order, each tensor once
 // even if several modules share it (as PyTorch's parameters() does).
-func (s Sequential) Parameters() []*tensor.Tensor {
-	named := s.NamedParameters()
-	out := make([]*tensor.Tensor, len(named))
-	for i, p := range named {
-		out[i] = p.Tensor
-	}
-	return out
-}
+func (s Sequential) Parameters() []*tensor.Tensor { return Parameters(s) }
 
 // NamedParameters returns the parameters of every module in order, named by the
 // module's index and the parameter's name within it ("0.weight", "0.bias",
 // "2.weight", ...), as PyTorch's named_parameters(). A tensor shared by several
 // modules appears once, under its first name.
-func (s Sequential) NamedParameters() []NamedParameter {
-	var out []NamedParameter
-	seen := make(map[*tensor.Tensor]bool)
-	for i, m := range s {
-		for _, p := range NamedParameters(m) {
-			if seen[p.Tensor] {
-				continue
-			}
-			seen[p.Tensor] = true
-			out = append(out, NamedParameter{strconv.Itoa(i) + "." + p.Name, p.Tensor})
-		}
-	}
-	return out
-}
+func (s Sequential) NamedParameters() []NamedParameter { return NamedParameters(s) }
+
+// NamedChildren returns the modules named by their index, "0", "1", ...
+func (s Sequential) NamedChildren() []NamedModule { return ModuleList(s).NamedChildren() }
 
 // String returns the modules one per line, as PyTorch prints a Sequential.
-func (s Sequential) String() string {
-	var b strings.Builder
-	b.WriteString("Sequential(\n")
-	for i, m := range s {
-		fmt.Fprintf(&b, "  (%d): %v\n", i, m)
-	}
-	b.WriteString(")")
-	return b.String()
-}
+func (s Sequential) String() string { return Format(s) }
 
 // ReLU is the module form of Tensor.Relu: max(x, 0) elementwise. It has no
 // parameters; use it as a value, nn.ReLU{}.
@@ -213,21 +184,87 @@ func (Tanh) Parameters() []*tensor.Tensor { return nil }
 // String returns "Tanh()".
 func (Tanh) String() string { return "Tanh()" }
 
-// Flatten flattens every dim but the first, turning a batch of shape (N, d1, d2, ...)
-// into (N, d1*d2*...): torch.nn.Flatten with its defaults (start_dim=1, end_dim=-1).
-type Flatten struct{}
+// Flatten flattens dims StartDim to EndDim of its input into one
+// (torch.nn.Flatten). Its zero value is PyTorch's default, start_dim=1 and
+// end_dim=-1, which turns a batch (N, d1, d2, ...) into (N, d1·d2·...); NewFlatten
+// gives other dims.
+type Flatten struct {
+	StartDim, EndDim int
+	set              bool // StartDim and EndDim were given; otherwise 1 and -1
+}
 
-// Forward returns x reshaped to (x.Size(0), -1), sharing its storage. It panics if
-// x has fewer than 2 dims, as PyTorch does.
-func (Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if x.Dim() < 2 {
-		fail("Flatten", "start_dim 1 is out of range for an input of shape %v", x.Shape())
+// NewFlatten returns a Flatten of dims start to end (negative counts from the end).
+func NewFlatten(start, end int) Flatten { return Flatten{start, end, true} }
+
+func (f Flatten) dims() (int, int) {
+	if !f.set {
+		return 1, -1
 	}
-	return x.Reshape(x.Size(0), -1)
+	return f.StartDim, f.EndDim
+}
+
+// Forward returns x with dims StartDim to EndDim merged, sharing its storage. It
+// panics if a dim is out of range for x, as PyTorch does.
+func (f Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	s, e := f.dims()
+	n := x.Dim()
+	if s < 0 {
+		s += n
+	}
+	if e < 0 {
+		e += n
+	}
+	if s < 0 || e >= n || s > e {
+		fail("Flatten", "start_dim %d and end_dim %d are out of range for an input of shape %v", f.StartDim, f.EndDim, x.Shape())
+	}
+	sh := x.Shape()
+	out := append(append(sh[:s:s], -1), sh[e+1:]...)
+	if x.Numel() == 0 {
+		m := 1
+		for _, d := range sh[s : e+1] {
+			m *= d
+		}
+		out[s] = m
+	}
+	return x.Reshape(out...)
 }
 
 // Parameters returns nil: Flatten has none.
 func (Flatten) Parameters() []*tensor.Tensor { return nil }
 
-// String returns "Flatten(start_dim=1, end_dim=-1)".
-func (Flatten) String() string { return "Flatten(start_dim=1, end_dim=-1)" }
+// String returns the layer as PyTorch prints it: "Flatten(start_dim=1, end_dim=-1)".
+func (f Flatten) String() string {
+	s, e := f.dims()
+	return fmt.Sprintf("Flatten(start_dim=%d, end_dim=%d)", s, e)
+}
+
+// Unflatten expands dim Dim of its input into Sizes (torch.nn.Unflatten), such as
+// (N, 784) into (N, 1, 28, 28) with Dim 1 and Sizes [1 28 28]; one size may be -1.
+type Unflatten struct {
+	Dim   int
+	Sizes []int
+}
+
+// Forward returns x with dim Dim reshaped to Sizes, sharing its storage. It panics
+// if Sizes does not multiply to that dim's size.
+func (u Unflatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	d := u.Dim
+	if d < 0 {
+		d += x.Dim()
+	}
+	if d < 0 || d >= x.Dim() {
+		fail("Unflatten", "dim %d is out of range for an input of shape %v", u.Dim, x.Shape())
+	}
+	sh := x.Shape()
+	out := append(append(append([]int{}, sh[:d]...), u.Sizes...), sh[d+1:]...)
+	return x.Reshape(out...)
+}
+
+// Parameters returns nil: Unflatten has none.
+func (Unflatten) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "Unflatten(dim=1, unflattened_size=(1, 28, 28))".
+func (u Unflatten) String() string {
+	s := fmt.Sprint(u.Sizes)
+	return fmt.Sprintf("Unflatten(dim=%d, unflattened_size=(%s))", u.Dim, strings.ReplaceAll(s[1:len(s)-1], " ", ", "))
+}

@@ -9,12 +9,35 @@ import (
 	"github.com/gograd/gograd/tensor"
 )
 
-// StateDict returns m's parameters by the names NamedParameters gives them, which
-// are the keys of PyTorch's state_dict ("0.weight", "0.bias", ...). The values
-// are the parameters themselves, not copies. With safetensors.Save it is the
-// counterpart of torch.save(model.state_dict(), path).
+// state returns m's parameters and buffers by their dotted names, in the order
+// PyTorch's state_dict lists them.
+func state(m Module) []NamedParameter {
+	var out []NamedParameter
+	seen := make(map[*tensor.Tensor]bool)
+	for _, nm := range NamedModules(m) {
+		for _, p := range localParameters(nm.Module) {
+			if !seen[p.Tensor] {
+				seen[p.Tensor] = true
+				out = append(out, NamedParameter{join(nm.Name, p.Name), p.Tensor})
+			}
+		}
+		if b, ok := nm.Module.(Bufferer); ok {
+			for _, p := range b.NamedBuffers() {
+				out = append(out, NamedParameter{join(nm.Name, p.Name), p.Tensor})
+			}
+		}
+	}
+	return out
+}
+
+// StateDict returns m's parameters and buffers by their dotted names, which are
+// the keys of PyTorch's state_dict ("0.weight", "features.1.running_mean",
+// "bn1.num_batches_tracked"). The values are the tensors themselves, not copies.
+// With safetensors.Save it is the counterpart of torch.save(model.state_dict(),
+// path).
 func StateDict(m Module) map[string]*tensor.Tensor {
-	named := NamedParameters(m)
+	nonNilModule("StateDict", m)
+	named := state(m)
 	sd := make(map[string]*tensor.Tensor, len(named))
 	for _, p := range named {
 		sd[p.Name] = p.Tensor
@@ -22,12 +45,15 @@ func StateDict(m Module) map[string]*tensor.Tensor {
 	return sd
 }
 
-// LoadStateDict copies the tensors of sd into m's parameters of the same names,
-// converting dtype if needed, as model.load_state_dict(sd) does in PyTorch
-// (strict). It returns an error, and leaves m unchanged, if a parameter has no
-// tensor in sd, a tensor in sd names no parameter, or shapes differ.
+// LoadStateDict copies the tensors of sd into m's parameters and buffers of the
+// same names, converting dtype if needed, as model.load_state_dict(sd) does in
+// PyTorch (strict). It returns an error, and leaves m unchanged, if a parameter or
+// buffer has no tensor in sd, a tensor in sd names none, or shapes differ. It
+// panics with a *tensor.Error of kind tensor.ErrNil if m is nil: that is a
+// caller's mistake, not a bad file.
 func LoadStateDict(m Module, sd map[string]*tensor.Tensor) error {
-	named := NamedParameters(m)
+	nonNilModule("LoadStateDict", m)
+	named := state(m)
 	var missing, problems []string
 	seen := make(map[string]bool, len(named))
 	for _, p := range named {
@@ -61,7 +87,7 @@ func LoadStateDict(m Module, sd map[string]*tensor.Tensor) error {
 	}
 	tensor.NoGrad(func() {
 		for _, p := range named {
-			p.Tensor.Copy_(sd[p.Name])
+			p.Tensor.Copy_(sd[p.Name].Contiguous())
 		}
 	})
 	return nil

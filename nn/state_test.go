@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,5 +77,22 @@ func TestLoadStateDictErrors(t *testing.T) {
 		if !slices.Equal(m[0].Parameters()[0].Values(), before) {
 			t.Errorf("%s: a failed load changed the model", c.name)
 		}
+	}
+}
+
+// TestLoadStateDictNilModule: a nil module is the caller's mistake, reported as a
+// *tensor.Error of kind ErrNil at LoadStateDict, not a nil dereference.
+func TestLoadStateDictNilModule(t *testing.T) {
+	var lin *Linear
+	for _, m := range []Module{nil, lin} {
+		err := tensor.Maybe(func() { LoadStateDict(m, map[string]*tensor.Tensor{}) })
+		var e *tensor.Error
+		if !errors.As(err, &e) || !errors.Is(err, tensor.ErrNil) || e.Op != "LoadStateDict" {
+			t.Errorf("LoadStateDict(%#v): got %v", m, err)
+		}
+	}
+	// An empty Sequential, even a nil one, is a module without parameters.
+	if err := LoadStateDict(Sequential(nil), nil); err != nil {
+		t.Errorf("nil Sequential: %v", err)
 	}
 }

@@ -48,135 +48,171 @@ type AdamWOptions struct {
 
 // Adam is the Adam optimizer (torch.optim.Adam), with optional AMSGrad. For each
 // parameter p with gradient g, at the parameter's t-th step with a gradient, Step
-// computes, as PyTorch 1.13 does:
+// computes, as PyTorch 1.13 does, with its group's options:
 //
 //	g = g (-g with Maximize) + WeightDecay·p
 //	m = β1·m + (1-β1)·g
 //	v = β2·v + (1-β2)·g²
 //	vmax = max(vmax, v); v̂ = vmax with AMSGrad, else v
 //	p = p - (LR / (1-β1^t))·m / (√v̂ / √(1-β2^t) + Eps)
-type Adam struct{ adam }
+//
+// Its state dict holds each parameter's "step", "exp_avg", "exp_avg_sq" and,
+// with AMSGrad, "max_exp_avg_sq".
+type Adam struct{ base[AdamOptions] }
 
 // AdamW is Adam with decoupled weight decay (torch.optim.AdamW): each Step first
 // multiplies p by 1 - LR·WeightDecay, then applies Adam's update without weight
 // decay in the gradient.
-type AdamW struct{ adam }
+type AdamW struct{ base[AdamWOptions] }
 
-// NewAdam returns an Adam optimizer for params, with PyTorch's defaults for the
-// options left zero. It panics if params is empty or holds a non-leaf, an int64
-// tensor or one tensor twice, or if LR, Eps or WeightDecay is negative or a beta
-// is outside [0, 1).
-func NewAdam(params []*tensor.Tensor, opts AdamOptions) *Adam {
-	a := newAdam("NewAdam", params, opts.LR, opts.Betas, opts.Eps, opts.AMSGrad, opts.Maximize)
-	checkWeightDecay("NewAdam", opts.WeightDecay)
-	a.weightDecay = opts.WeightDecay
-	return &Adam{a}
+var adamLayout = layout{required: 2, step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}}
+
+// adamDefaults fills in Adam's defaults; AdamW's WeightDecay default is wd.
+func adamDefaults(o AdamOptions, wd float64) AdamOptions {
+	if o.LR == 0 {
+		o.LR = 1e-3
+	}
+	if o.Betas == [2]float64{} {
+		o.Betas = [2]float64{0.9, 0.999}
+	}
+	if o.Eps == 0 {
+		o.Eps = 1e-8
+	}
+	if o.WeightDecay == 0 {
+		o.WeightDecay = wd
+	}
+	return o
 }
 
-// NewAdamW returns an AdamW optimizer for params, with PyTorch's defaults for the
-// options left zero (WeightDecay 0.01). It panics as NewAdam does.
-func NewAdamW(params []*tensor.Tensor, opts AdamWOptions) *AdamW {
-	a := newAdam("NewAdamW", params, opts.LR, opts.Betas, opts.Eps, opts.AMSGrad, opts.Maximize)
-	wd := opts.WeightDecay
-	if wd == 0 {
-		wd = 0.01
-	}
-	checkWeightDecay("NewAdamW", wd)
-	a.weightDecay, a.decoupled = wd, true
-	return &AdamW{a}
-}
-
-// adam is the implementation shared by Adam and AdamW.
-type adam struct {
-	params      []*tensor.Tensor
-	lr, eps     float64
-	beta1       float64
-	beta2       float64
-	weightDecay float64
-	decoupled   bool // AdamW: decay the parameter, not the gradient
-	amsgrad     bool
-	maximize    bool
-	state       []adamState // one per parameter
-}
-
-// adamState is one parameter's state: the number of steps it has taken and its
-// moment estimates, allocated at its first step.
-type adamState struct {
-	step          int
-	expAvg, expSq *tensor.Tensor
-	maxExpSq      *tensor.Tensor // AMSGrad only
-}
-
-func newAdam(op string, params []*tensor.Tensor, lr float64, betas [2]float64, eps float64, amsgrad, maximize bool) adam {
-	if lr == 0 {
-		lr = 1e-3
-	}
-	if betas == [2]float64{} {
-		betas = [2]float64{0.9, 0.999}
-	}
-	if eps == 0 {
-		eps = 1e-8
-	}
-	checkLR(op, lr)
-	if !(eps >= 0) {
-		fail(op, "Invalid epsilon value: %v", eps)
-	}
+// checkBetas panics unless each beta is in [0, 1).
+func checkBetas(op string, betas [2]float64) {
 	for i, b := range betas {
 		if !(b >= 0 && b < 1) {
 			fail(op, "Invalid beta parameter at index %d: %v", i, b)
 		}
 	}
-	params = checkParams(op, params)
-	return adam{
-		params: params, lr: lr, eps: eps, beta1: betas[0], beta2: betas[1],
-		amsgrad: amsgrad, maximize: maximize, state: make([]adamState, len(params)),
+}
+
+// checkEps panics unless eps >= 0.
+func checkEps(op string, eps float64) {
+	if !(eps >= 0) {
+		fail(op, "Invalid epsilon value: %v", eps)
 	}
 }
 
-// ZeroGrad sets every parameter's gradient to nil.
-func (a *adam) ZeroGrad() { zeroGrad(a.params) }
+func validateAdam(op string, o AdamOptions) {
+	checkLR(op, o.LR)
+	checkEps(op, o.Eps)
+	checkBetas(op, o.Betas)
+	checkWeightDecay(op, o.WeightDecay)
+}
+
+func undictAdam(r *dictReader, o *AdamOptions) {
+	r.float("lr", &o.LR)
+	r.pair("betas", &o.Betas)
+	r.float("eps", &o.Eps)
+	r.float("weight_decay", &o.WeightDecay)
+	r.bool("amsgrad", &o.AMSGrad)
+	r.bool("maximize", &o.Maximize)
+}
+
+var adamKind = &kind[AdamOptions]{
+	name:     "Adam",
+	defaults: func(o AdamOptions) AdamOptions { return adamDefaults(o, 0) },
+	validate: validateAdam,
+	lr:       func(o *AdamOptions) *float64 { return &o.LR },
+	momentum: func(o *AdamOptions) *float64 { return &o.Betas[0] },
+	dict: func(o AdamOptions) map[string]any {
+		return map[string]any{"lr": o.LR, "betas": o.Betas[:], "eps": o.Eps,
+			"weight_decay": o.WeightDecay, "amsgrad": o.AMSGrad, "maximize": o.Maximize,
+			"foreach": nil, "capturable": false, "differentiable": false, "fused": false}
+	},
+	undict: undictAdam,
+	layout: adamLayout,
+}
+
+var adamWKind = &kind[AdamWOptions]{
+	name:     "AdamW",
+	defaults: func(o AdamWOptions) AdamWOptions { return AdamWOptions(adamDefaults(AdamOptions(o), 0.01)) },
+	validate: func(op string, o AdamWOptions) { validateAdam(op, AdamOptions(o)) },
+	lr:       func(o *AdamWOptions) *float64 { return &o.LR },
+	momentum: func(o *AdamWOptions) *float64 { return &o.Betas[0] },
+	dict: func(o AdamWOptions) map[string]any {
+		return map[string]any{"lr": o.LR, "betas": o.Betas[:], "eps": o.Eps,
+			"weight_decay": o.WeightDecay, "amsgrad": o.AMSGrad, "foreach": nil,
+			"maximize": o.Maximize, "capturable": false}
+	},
+	undict: func(r *dictReader, o *AdamWOptions) { undictAdam(r, (*AdamOptions)(o)) },
+	layout: adamLayout,
+}
+
+// NewAdam returns an Adam optimizer for params, as one parameter group, with
+// PyTorch's defaults for the options left zero. It panics if params is empty or
+// holds a non-leaf, an int64 tensor or one tensor twice, or if LR, Eps or
+// WeightDecay is negative or a beta is outside [0, 1).
+func NewAdam(params []*tensor.Tensor, opts AdamOptions) *Adam {
+	return &Adam{newBase(adamKind, "NewAdam", params, opts)}
+}
+
+// NewAdamW returns an AdamW optimizer for params, as one parameter group, with
+// PyTorch's defaults for the options left zero (WeightDecay 0.01). It panics as
+// NewAdam does.
+func NewAdamW(params []*tensor.Tensor, opts AdamWOptions) *AdamW {
+	return &AdamW{newBase(adamWKind, "NewAdamW", params, opts)}
+}
 
 // Step updates each parameter that has a gradient, in place and without recording.
 // It panics if a gradient's dtype differs from its parameter's.
-func (a *adam) Step() {
-	for i, p := range a.params {
-		g := grad("Adam.Step", p)
-		if g == nil {
-			continue
-		}
-		st := &a.state[i]
-		if st.expAvg == nil {
-			st.expAvg, st.expSq = tensor.ZerosLike(p), tensor.ZerosLike(p)
-			if a.amsgrad {
-				st.maxExpSq = tensor.ZerosLike(p)
+func (a *Adam) Step() {
+	adamStep(&a.base, "Adam.Step", func(o *AdamOptions) *AdamOptions { return o }, false)
+}
+
+// Step updates each parameter that has a gradient, in place and without recording.
+// It panics if a gradient's dtype differs from its parameter's.
+func (a *AdamW) Step() {
+	adamStep(&a.base, "AdamW.Step", func(o *AdamWOptions) *AdamOptions { return (*AdamOptions)(o) }, true)
+}
+
+// adamStep is Step for Adam (decoupled false) and AdamW.
+func adamStep[O any](b *base[O], op string, opts func(*O) *AdamOptions, decoupled bool) {
+	for gi := range b.groups {
+		gr := &b.groups[gi]
+		o := opts(&gr.opts)
+		for i, p := range gr.params {
+			g := grad(op, p)
+			if g == nil {
+				continue
 			}
-		}
-		st.step++
-		t := float64(st.step)
-		bc1 := 1 - math.Pow(a.beta1, t)
-		bc2 := 1 - math.Pow(a.beta2, t)
-		c := adamCoef{
-			beta1: a.beta1, beta2: a.beta2, eps: a.eps,
-			stepSize: a.lr / bc1, bc2Sqrt: math.Sqrt(bc2),
-			maximize: a.maximize,
-		}
-		if a.decoupled {
-			c.decoupled, c.decay = true, 1-a.lr*a.weightDecay
-		} else {
-			c.weightDecay = a.weightDecay
-		}
-		if p.DType() == tensor.Float32 {
-			var vmax []float32
-			if st.maxExpSq != nil {
-				vmax = st.maxExpSq.Float32s()
+			st := &gr.state[i]
+			if !st.init {
+				st.init = true
+				st.buf[0], st.buf[1] = tensor.ZerosLike(p), tensor.ZerosLike(p)
 			}
-			adamUpdate(p.Float32s(), g.Float32s(), st.expAvg.Float32s(), st.expSq.Float32s(), vmax, &c)
-		} else {
-			var vmax []float64
-			if st.maxExpSq != nil {
-				vmax = st.maxExpSq.Float64s()
+			if o.AMSGrad && st.buf[2] == nil {
+				st.buf[2] = tensor.ZerosLike(p)
 			}
-			adamUpdate(p.Float64s(), g.Float64s(), st.expAvg.Float64s(), st.expSq.Float64s(), vmax, &c)
+			st.step++
+			bc1 := 1 - math.Pow(o.Betas[0], st.step)
+			bc2 := 1 - math.Pow(o.Betas[1], st.step)
+			c := adamCoef{
+				beta1: o.Betas[0], beta2: o.Betas[1], eps: o.Eps,
+				stepSize: o.LR / bc1, bc2Sqrt: math.Sqrt(bc2),
+				maximize: o.Maximize,
+			}
+			if decoupled {
+				c.decoupled, c.decay = true, 1-o.LR*o.WeightDecay
+			} else {
+				c.weightDecay = o.WeightDecay
+			}
+			vmax := st.buf[2]
+			if !o.AMSGrad {
+				vmax = nil
+			}
+			if p.DType() == tensor.Float32 {
+				adamUpdate(p.Float32s(), g.Float32s(), st.buf[0].Float32s(), st.buf[1].Float32s(), f32s(vmax), &c)
+			} else {
+				adamUpdate(p.Float64s(), g.Float64s(), st.buf[0].Float64s(), st.buf[1].Float64s(), f64s(vmax), &c)
+			}
 		}
 	}
 }

@@ -1,12 +1,14 @@
-// Package optim holds gograd's optimizers, the counterpart of torch.optim: SGD
-// (with momentum, dampening, Nesterov momentum and weight decay), Adam (with
-// AMSGrad and L2 weight decay) and AdamW (with decoupled weight decay).
+// Package optim holds gograd's optimizers, the counterpart of torch.optim: SGD,
+// Adam, AdamW, Adamax, NAdam, RAdam, RMSprop, Adagrad, Adadelta, ASGD, Rprop
+// and LBFGS, each with every option torch.optim 1.13 has. Learning-rate
+// schedulers are in optim/sched.
 //
 // # Overview
 //
-// An optimizer holds a list of parameters. Step updates each parameter from the
-// gradient that Backward left in its Grad; ZeroGrad clears the gradients before
-// the next backward pass:
+// An optimizer holds parameter groups: lists of parameters, each with its own
+// options. The constructor makes the first group; AddParamGroup adds more.
+// Step updates each parameter from the gradient that Backward left in its
+// Grad; ZeroGrad clears the gradients before the next backward pass:
 //
 //	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
 //	for range steps {
@@ -16,32 +18,43 @@
 //		opt.Step()
 //	}
 //
+// LBFGS's Step takes a closure that re-evaluates the loss, as PyTorch's does.
+//
+// StateDict returns an optimizer's state in PyTorch's layout (per-parameter
+// state by index, then param_groups) and LoadStateDict restores it, so a run
+// can be checkpointed and resumed exactly (see Stateful).
+//
 // # Matching PyTorch
 //
 // Each Step follows torch.optim 1.13's single-tensor (for-loop) implementation
 // formula for formula, in the parameter's own precision and in PyTorch's order of
 // rounding, including which operations PyTorch fuses into one multiply-add: a
-// float64 model trained here agrees with PyTorch's to about 1e-15 relative, a
-// float32 model to a few float32 ulps (the gradients themselves differ that much,
-// since matrix products sum in a different order). The golden tests in this
-// package check every parameter after every step against PyTorch.
+// float64 model trained here agrees with PyTorch's to about 1e-14 relative, a
+// float32 model to a few float32 ulps (float32 add-with-alpha is a multiply
+// then an add here, within an ulp of PyTorch's fused result). State that PyTorch keeps in float32 tensors whatever the
+// parameter's dtype (NAdam's μ product, ASGD's η and μ) is rounded to float32
+// here too. The golden tests in this package check every parameter and every
+// state entry against PyTorch, step after step.
 //
 // # Invariants
 //
 // Step changes parameters in place without recording anything for autograd, and
-// allocates nothing after a parameter's first step: state (momentum buffers,
-// moment estimates) is allocated at the first step that parameter has a gradient,
-// as in PyTorch, and kept. Parameters whose Grad is nil are skipped, and their
-// state does not advance. Float32 and float64 parameters may be mixed.
+// allocates nothing after a parameter's first step (LBFGS excepted): state
+// (momentum buffers, moment estimates) is allocated at the first step that
+// parameter has a gradient, as in PyTorch, and kept (Adagrad's at
+// construction, as in PyTorch). Parameters whose Grad is nil are skipped, and
+// their state does not advance. Float32 and float64 parameters may be mixed.
 //
 // # Panics
 //
 // Invalid options (a negative learning rate, Nesterov momentum without momentum,
 // a beta outside [0, 1)) and invalid parameter lists (empty, a non-leaf, an int64
-// tensor, the same tensor twice) panic in the constructor with a *tensor.Error
-// whose Pkg is "optim", with PyTorch's message where it has one; tensor.Maybe turns
-// such panics into an error. Step panics the same way if a gradient's dtype
-// differs from its parameter's.
+// tensor, the same tensor twice or in two groups) panic in the constructor and
+// AddParamGroup with a *tensor.Error whose Pkg is "optim", with PyTorch's
+// message where it has one; tensor.Maybe turns such panics into an error. Step
+// panics the same way if a gradient's dtype differs from its parameter's.
+// LoadStateDict returns an error for a state dict that does not fit, and
+// changes nothing then.
 package optim
 
 import (
@@ -60,6 +73,48 @@ type Optimizer interface {
 	// ZeroGrad sets every parameter's gradient to nil (PyTorch's
 	// zero_grad(set_to_none=True)).
 	ZeroGrad()
+}
+
+// Stateful is implemented by optimizers and learning-rate schedulers: their
+// state as a tree of plain values in PyTorch's layout (state_dict) and back
+// (load_state_dict). The values in the tree are only *tensor.Tensor, float64,
+// int, bool, string, nil, []int, []float64, []any, map[string]any and
+// map[int]map[string]any, so that a checkpoint writer can store it.
+type Stateful interface {
+	// StateDict returns the state; tensors in it are copies.
+	StateDict() map[string]any
+	// LoadStateDict replaces the state with sd's. It returns an error, and
+	// changes nothing, if sd does not fit.
+	LoadStateDict(sd map[string]any) error
+}
+
+// Groups is what a learning-rate scheduler needs of an optimizer: its
+// parameter groups' learning rates. Every optimizer in this package has it.
+type Groups interface {
+	// NumParamGroups returns the number of parameter groups.
+	NumParamGroups() int
+	// LR returns the learning rate of group i.
+	LR(i int) float64
+	// SetLR sets the learning rate of group i.
+	SetLR(i int, lr float64)
+	// GroupExtra returns a value a scheduler keeps in group i under key
+	// (PyTorch's param_groups[i][key], such as "initial_lr"), and whether
+	// there is one.
+	GroupExtra(i int, key string) (float64, bool)
+	// SetGroupExtra stores such a value.
+	SetGroupExtra(i int, key string, v float64)
+}
+
+// MomentumGroups is a Groups whose groups have a momentum (β1 for the Adam
+// family), which cyclic schedulers vary.
+type MomentumGroups interface {
+	Groups
+	// Momentum returns group i's momentum, and false if the optimizer has none.
+	Momentum(i int) (float64, bool)
+	// SetMomentum sets group i's momentum.
+	SetMomentum(i int, m float64)
+	// HasBetas reports whether the momentum is β1 of betas (the Adam family).
+	HasBetas() bool
 }
 
 func fail(op, format string, args ...any) {
@@ -108,6 +163,9 @@ func grad(op string, p *tensor.Tensor) *tensor.Tensor {
 	if g != nil && g.DType() != p.DType() {
 		fail(op, "gradient dtype %v differs from parameter dtype %v (shape %v)", g.DType(), p.DType(), p.Shape())
 	}
+	if g != nil {
+		g = g.Contiguous() // a gradient set by SetGrad may be a strided view
+	}
 	return g
 }
 
@@ -143,3 +201,56 @@ func coef[T float32 | float64](c float64) float64 { return float64(T(c)) }
 
 // sqrt returns the square root of v, correctly rounded to T.
 func sqrt[T float32 | float64](v T) T { return T(math.Sqrt(float64(v))) }
+
+// f32s returns t's float32 values, nil for a nil t.
+func f32s(t *tensor.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Float32s()
+}
+
+// f64s returns t's float64 values, nil for a nil t.
+func f64s(t *tensor.Tensor) []float64 {
+	if t == nil {
+		return nil
+	}
+	return t.Float64s()
+}
+
+// addcmul returns self + value·a·b as torch's addcmul rounds it: value·a
+// rounded, then a multiply-add (see fma).
+func addcmul[T float32 | float64](self, value, a, b T) T {
+	return fma(T(value*a), b, self)
+}
+
+// addcdiv returns self + value·a/b as torch's addcdiv rounds it:
+// self + (value·a)/b, each step rounded.
+func addcdiv[T float32 | float64](self, value, a, b T) T {
+	return self + T(value*a)/b
+}
+
+// signed returns -g when maximize is set, else g.
+func signed[T float32 | float64](g T, maximize bool) T {
+	if maximize {
+		return -g
+	}
+	return g
+}
+
+// Every optimizer is an Optimizer (but LBFGS, whose Step takes a closure), is
+// Stateful and has Groups; those with a momentum or betas have MomentumGroups.
+var (
+	_ = []interface {
+		Optimizer
+		Stateful
+		Groups
+	}{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil), (*RAdam)(nil),
+		(*RMSprop)(nil), (*Adagrad)(nil), (*Adadelta)(nil), (*ASGD)(nil), (*Rprop)(nil)}
+	_ = []MomentumGroups{(*SGD)(nil), (*Adam)(nil), (*AdamW)(nil), (*Adamax)(nil), (*NAdam)(nil),
+		(*RAdam)(nil), (*RMSprop)(nil)}
+	_ = []interface {
+		Stateful
+		Groups
+	}{(*LBFGS)(nil)}
+)

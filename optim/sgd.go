@@ -25,70 +25,89 @@ type SGDOptions struct {
 
 // SGD is stochastic gradient descent with optional momentum, dampening, Nesterov
 // momentum and weight decay (torch.optim.SGD). For each parameter p with gradient
-// g, Step computes, as PyTorch 1.13 does:
+// g, Step computes, as PyTorch 1.13 does, with its group's options:
 //
 //	d = g (-g with Maximize) + WeightDecay·p
 //	buf = d at the parameter's first step, else Momentum·buf + (1-Dampening)·d
 //	d = d + Momentum·buf with Nesterov, else buf      (when Momentum != 0)
 //	p = p - LR·d
-type SGD struct {
-	params []*tensor.Tensor
-	opts   SGDOptions
-	bufs   []*tensor.Tensor // momentum buffers, nil until a parameter's first step
+//
+// Its state dict holds each parameter's "momentum_buffer" (nil without momentum).
+type SGD struct{ base[SGDOptions] }
+
+var sgdKind = &kind[SGDOptions]{
+	name:     "SGD",
+	defaults: func(o SGDOptions) SGDOptions { return o },
+	validate: func(op string, o SGDOptions) {
+		checkLR(op, o.LR)
+		if !(o.Momentum >= 0) {
+			fail(op, "Invalid momentum value: %v", o.Momentum)
+		}
+		checkWeightDecay(op, o.WeightDecay)
+		if o.Nesterov && (o.Momentum <= 0 || o.Dampening != 0) {
+			fail(op, "Nesterov momentum requires a momentum and zero dampening")
+		}
+	},
+	lr:       func(o *SGDOptions) *float64 { return &o.LR },
+	momentum: func(o *SGDOptions) *float64 { return &o.Momentum },
+	dict: func(o SGDOptions) map[string]any {
+		return map[string]any{"lr": o.LR, "momentum": o.Momentum, "dampening": o.Dampening,
+			"weight_decay": o.WeightDecay, "nesterov": o.Nesterov, "maximize": o.Maximize,
+			"foreach": nil, "differentiable": false}
+	},
+	undict: func(r *dictReader, o *SGDOptions) {
+		r.float("lr", &o.LR)
+		r.float("momentum", &o.Momentum)
+		r.float("dampening", &o.Dampening)
+		r.float("weight_decay", &o.WeightDecay)
+		r.bool("nesterov", &o.Nesterov)
+		r.bool("maximize", &o.Maximize)
+	},
+	layout: layout{bufs: []string{"momentum_buffer"}, keepNil: true},
 }
 
-// NewSGD returns an SGD optimizer for params. It panics if params is empty or holds
-// a non-leaf, an int64 tensor or one tensor twice, if LR is not positive, Momentum
-// or WeightDecay is negative, or Nesterov is set without Momentum or with
-// Dampening.
+// NewSGD returns an SGD optimizer for params, as one parameter group. It panics
+// if params is empty or holds a non-leaf, an int64 tensor or one tensor twice,
+// if LR is not positive, Momentum or WeightDecay is negative, or Nesterov is set
+// without Momentum or with Dampening. A group added with AddParamGroup may have
+// LR 0.
 func NewSGD(params []*tensor.Tensor, opts SGDOptions) *SGD {
-	const op = "NewSGD"
 	if opts.LR == 0 {
-		fail(op, "LR is required: SGD has no default learning rate")
+		fail("NewSGD", "LR is required: SGD has no default learning rate")
 	}
-	checkLR(op, opts.LR)
-	if !(opts.Momentum >= 0) {
-		fail(op, "Invalid momentum value: %v", opts.Momentum)
-	}
-	checkWeightDecay(op, opts.WeightDecay)
-	if opts.Nesterov && (opts.Momentum <= 0 || opts.Dampening != 0) {
-		fail(op, "Nesterov momentum requires a momentum and zero dampening")
-	}
-	params = checkParams(op, params)
-	return &SGD{params: params, opts: opts, bufs: make([]*tensor.Tensor, len(params))}
+	return &SGD{newBase(sgdKind, "NewSGD", params, opts)}
 }
 
 // Step updates each parameter that has a gradient, in place and without recording.
 // It panics if a gradient's dtype differs from its parameter's.
 func (s *SGD) Step() {
-	for i, p := range s.params {
-		g := grad("SGD.Step", p)
-		if g == nil {
-			continue
-		}
-		first := false
-		if s.opts.Momentum != 0 && s.bufs[i] == nil {
-			s.bufs[i] = tensor.ZerosLike(p)
-			first = true
-		}
-		if p.DType() == tensor.Float32 {
-			var buf []float32
-			if s.bufs[i] != nil {
-				buf = s.bufs[i].Float32s()
+	for gi := range s.groups {
+		gr := &s.groups[gi]
+		o := &gr.opts
+		for i, p := range gr.params {
+			g := grad("SGD.Step", p)
+			if g == nil {
+				continue
 			}
-			sgd(p.Float32s(), g.Float32s(), buf, first, &s.opts)
-		} else {
-			var buf []float64
-			if s.bufs[i] != nil {
-				buf = s.bufs[i].Float64s()
+			st := &gr.state[i]
+			st.init = true
+			first := false
+			var buf *tensor.Tensor // PyTorch keeps but ignores a buffer while Momentum is 0
+			if o.Momentum != 0 {
+				if st.buf[0] == nil {
+					st.buf[0] = tensor.ZerosLike(p)
+					first = true
+				}
+				buf = st.buf[0]
 			}
-			sgd(p.Float64s(), g.Float64s(), buf, first, &s.opts)
+			if p.DType() == tensor.Float32 {
+				sgd(p.Float32s(), g.Float32s(), f32s(buf), first, o)
+			} else {
+				sgd(p.Float64s(), g.Float64s(), f64s(buf), first, o)
+			}
 		}
 	}
 }
-
-// ZeroGrad sets every parameter's gradient to nil.
-func (s *SGD) ZeroGrad() { zeroGrad(s.params) }
 
 // sgd updates p from its gradient g and momentum buffer buf (nil without momentum;
 // first says it is uninitialised), rounding as torch's ops do: d_p.add(p, alpha=wd),

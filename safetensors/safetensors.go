@@ -13,29 +13,47 @@
 // model's weights, as torch.save(model.state_dict()) and
 // model.load_state_dict(torch.load(...)) do.
 //
+// # Dtypes
+//
+// F32, F64 and I64 load as tensors of those types; F16 and BF16 as float32
+// (exactly; ReadHalfAs(tensor.Float64) for float64); I32, I16, I8, U8 and BOOL
+// as int64. Write stores each tensor as its own dtype; WithDType stores float
+// tensors as F16 or BF16 (rounded to nearest even, as PyTorch's .half() and
+// .bfloat16()) and int64 tensors as a narrower integer type or BOOL.
+//
 // # Errors
 //
 // Bad files return an error, never a panic: a header that is not JSON, a dtype
-// gograd does not hold (F32, F64 and I64 are read), a shape that does not match
-// its byte count, offsets that overlap, leave gaps or run past the end. Save writes
-// to a temporary file in the same directory and renames it, so a failed or
-// interrupted Save leaves no half-written file under the name.
+// gograd does not read (complex, float8), a shape that does not match
+// its byte count, offsets that overlap, leave gaps or run past the end, sizes
+// that the file's length does not hold, a key given twice. A file that
+// torch.save wrote (.pt, .pth) is named as such, with the function that reads
+// it (pt.Load), instead of failing on a meaningless header length.
+//
+// # Saving
+//
+// Save writes to a temporary file in the same directory, fsyncs it, renames it
+// over the name and fsyncs the directory, so a failed or interrupted Save leaves
+// no half-written file under the name, and a completed one survives a crash. See
+// Save for file modes, symbolic links and the temporary files a killed process
+// leaves behind.
 package safetensors
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
+	"github.com/gograd/gograd/internal/decode"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -53,29 +71,11 @@ type entry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// dtypes maps gograd's dtypes to their safetensors names and element sizes.
-var dtypes = map[tensor.DType]string{tensor.Float32: "F32", tensor.Float64: "F64", tensor.Int64: "I64"}
-
-func dtypeOf(name string) (tensor.DType, bool) {
-	for d, n := range dtypes {
-		if n == name {
-			return d, true
-		}
-	}
-	return 0, false
-}
-
-// elemSize returns the bytes per element of d.
-func elemSize(d tensor.DType) int64 {
-	if d == tensor.Float32 {
-		return 4
-	}
-	return 8
-}
-
 // Write writes tensors, and metadata if it is not empty, to w in the safetensors
-// format, in the order of their names.
-func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+// format, in the order of their names, each as its own dtype (F32, F64, I64)
+// unless WithDType says otherwise.
+func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string, opts ...Option) error {
+	o := collect(opts)
 	names := make([]string, 0, len(tensors))
 	for name := range tensors {
 		if name == metadataKey {
@@ -89,10 +89,16 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		header[metadataKey] = metadata
 	}
 	var offset int64
-	for _, name := range names {
+	as := make([]string, len(names))
+	for i, name := range names {
 		t := tensors[name]
-		n := int64(t.Numel()) * elemSize(t.DType())
-		header[name] = entry{DType: dtypes[t.DType()], Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
+		f, err := o.formatOf(name, t)
+		if err != nil {
+			return err
+		}
+		as[i] = f
+		n := int64(t.Numel()) * int64(formats[f].size)
+		header[name] = entry{DType: f, Shape: t.Shape(), Offsets: [2]int64{offset, offset + n}}
 		offset += n
 	}
 	js, err := json.Marshal(header)
@@ -108,25 +114,9 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	bw.Write(js)
-	var buf [8]byte
-	for _, name := range names {
-		t := tensors[name]
-		switch t.DType() {
-		case tensor.Float32:
-			for _, v := range t.Float32s() {
-				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
-				bw.Write(buf[:4])
-			}
-		case tensor.Float64:
-			for _, v := range t.Float64s() {
-				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-				bw.Write(buf[:])
-			}
-		case tensor.Int64:
-			for _, v := range t.Int64s() {
-				binary.LittleEndian.PutUint64(buf[:], uint64(v))
-				bw.Write(buf[:])
-			}
+	for i, name := range names {
+		if err := encode(bw, tensors[name], as[i]); err != nil {
+			return fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -136,12 +126,33 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 }
 
 // Read reads a safetensors stream and returns its tensors by name, and its
-// metadata (nil if it has none).
-func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
-	var n uint64
-	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+// metadata (nil if it has none). F16 and BF16 tensors load as float32 (see
+// ReadHalfAs), integer and BOOL tensors as int64.
+//
+// When r is an *os.File, the sizes the header claims are checked against the
+// file's length before any data is read, and each tensor is allocated once, at
+// its size: peak memory is the tensors' own. Other readers' lengths are unknown,
+// so each tensor's memory grows with the data that arrives (up to 1.5 times the
+// tensor while growing), and a header claiming more than the stream holds fails
+// at its end having allocated about what the stream held.
+func Read(r io.Reader, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
+	o := collect(opts)
+	remaining := int64(-1) // bytes left in r, when r can tell
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+				remaining = fi.Size() - pos
+			}
+		}
+	}
+	var head [8]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: reading the header length: %w", unexpectedEOF(err))
 	}
+	if err := notSafetensors(head[:]); err != nil {
+		return nil, nil, err
+	}
+	n := binary.LittleEndian.Uint64(head[:])
 	if n > maxHeader {
 		return nil, nil, fmt.Errorf("safetensors: header length %d exceeds %d bytes", n, maxHeader)
 	}
@@ -151,6 +162,9 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(js, &raw); err != nil {
+		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
+	}
+	if err := checkDuplicateKeys(js); err != nil {
 		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
 	}
 	var metadata map[string]string
@@ -186,32 +200,88 @@ func Read(r io.Reader) (map[string]*tensor.Tensor, map[string]string, error) {
 		}
 		end = entries[name].Offsets[1]
 	}
+	if remaining >= 0 {
+		if data := remaining - 8 - int64(n); data != end {
+			return nil, nil, fmt.Errorf("safetensors: the header describes %d bytes of data, the file holds %d", end, data)
+		}
+	}
 	tensors := make(map[string]*tensor.Tensor, len(names))
-	br := bufio.NewReader(r)
 	for _, name := range names {
-		t, err := entries[name].read(br)
+		t, err := entries[name].read(r, remaining >= 0, o.halfAs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 		tensors[name] = t
 	}
-	if _, err := br.ReadByte(); err != io.EOF {
+	var one [1]byte
+	if k, _ := io.ReadFull(r, one[:]); k != 0 {
 		return nil, nil, errors.New("safetensors: data continues past the last tensor")
 	}
 	return tensors, metadata, nil
 }
 
+// checkDuplicateKeys returns an error if an object in the JSON document js,
+// which must be valid, has a key twice. encoding/json keeps the last value of a
+// repeated key silently; the format's reference reader rejects the file.
+func checkDuplicateKeys(js []byte) error {
+	type object struct {
+		keys     map[string]bool
+		awaitKey bool
+	}
+	var stack []*object // the objects, and arrays (nil), around the next token
+	dec := json.NewDecoder(bytes.NewReader(js))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(stack) > 0 && stack[len(stack)-1] != nil && stack[len(stack)-1].awaitKey {
+			top := stack[len(stack)-1]
+			if tok == json.Delim('}') {
+				stack = stack[:len(stack)-1]
+			} else {
+				key := tok.(string)
+				if top.keys[key] {
+					return fmt.Errorf("key %q appears more than once", key)
+				}
+				top.keys[key] = true
+				top.awaitKey = false
+				continue
+			}
+		} else {
+			switch tok {
+			case json.Delim('{'):
+				stack = append(stack, &object{keys: map[string]bool{}, awaitKey: true})
+				continue
+			case json.Delim('['):
+				stack = append(stack, nil)
+				continue
+			case json.Delim(']'):
+				stack = stack[:len(stack)-1]
+			}
+		}
+		// A value ended (a scalar, or an object or array just closed): the
+		// object around it, if any, awaits its next key.
+		if len(stack) > 0 && stack[len(stack)-1] != nil {
+			stack[len(stack)-1].awaitKey = true
+		}
+	}
+}
+
 // check validates e's dtype and that its offsets hold exactly its shape's bytes.
 func (e entry) check() error {
-	d, ok := dtypeOf(e.DType)
+	f, ok := formats[e.DType]
 	if !ok {
-		return fmt.Errorf("dtype %q is not supported (F32, F64 and I64 are)", e.DType)
+		return fmt.Errorf("dtype %q is not supported (%s are)", e.DType, strings.Join(formatNames, ", "))
+	}
+	if err := tensor.CheckShape(e.Shape...); err != nil {
+		return err
 	}
 	count := int64(1)
 	for _, s := range e.Shape {
-		if s < 0 || s > math.MaxInt32 {
-			return fmt.Errorf("bad dimension %d in shape %v", s, e.Shape)
-		}
 		count *= int64(s)
 		if count > 1<<40 {
 			return fmt.Errorf("shape %v is too large", e.Shape)
@@ -220,59 +290,27 @@ func (e entry) check() error {
 	if e.Offsets[0] < 0 || e.Offsets[1] < e.Offsets[0] {
 		return fmt.Errorf("bad data offsets %v", e.Offsets)
 	}
-	if n := e.Offsets[1] - e.Offsets[0]; n != count*elemSize(d) {
-		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*elemSize(d), e.Offsets, n)
+	if n := e.Offsets[1] - e.Offsets[0]; n != count*int64(f.size) {
+		return fmt.Errorf("shape %v of %s needs %d bytes, offsets %v hold %d", e.Shape, e.DType, count*int64(f.size), e.Offsets, n)
 	}
 	return nil
 }
 
-// read reads e's bytes from r into a new tensor.
-func (e entry) read(r io.Reader) (*tensor.Tensor, error) {
-	d, _ := dtypeOf(e.DType)
-	count := int((e.Offsets[1] - e.Offsets[0]) / elemSize(d))
-	shape := slices.Clone(e.Shape)
-	switch d {
-	case tensor.Float32:
-		vals, err := readValues(r, count, 4, func(u uint64) float32 { return math.Float32frombits(uint32(u)) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	case tensor.Float64:
-		vals, err := readValues(r, count, 8, math.Float64frombits)
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	default:
-		vals, err := readValues(r, count, 8, func(u uint64) int64 { return int64(u) })
-		if err != nil {
-			return nil, err
-		}
-		return tensor.FromSlice(vals).Reshape(shape...), nil
-	}
+// read reads e's bytes from r into a new tensor, F16 and BF16 as halfAs;
+// presized says that r is known to hold them (see decode.Values).
+func (e entry) read(r io.Reader, presized bool, halfAs tensor.DType) (*tensor.Tensor, error) {
+	count := int((e.Offsets[1] - e.Offsets[0]) / int64(formats[e.DType].size))
+	return decodeTensor(r, e.DType, count, presized, e.Shape, halfAs)
 }
 
-// readValues reads count little-endian values of size bytes, converting each
-// with conv. Memory grows with what was read, so a header claiming more data
-// than the file holds fails at the end of the file instead of allocating it all
-// up front.
-func readValues[T tensor.Element](r io.Reader, count, size int, conv func(uint64) T) ([]T, error) {
-	vals := make([]T, 0, min(count, 1<<16))
-	var buf [8]byte
-	for range count {
-		if _, err := io.ReadFull(r, buf[:size]); err != nil {
-			return nil, unexpectedEOF(err)
-		}
-		var u uint64
-		if size == 4 {
-			u = uint64(binary.LittleEndian.Uint32(buf[:4]))
-		} else {
-			u = binary.LittleEndian.Uint64(buf[:])
-		}
-		vals = append(vals, conv(u))
+// values reads count little-endian elements of size bytes, decoded by conv,
+// into a tensor of the given shape.
+func values[T tensor.Element](r io.Reader, count, size int, presized bool, shape []int, conv func([]byte) T) (*tensor.Tensor, error) {
+	vals, err := decode.Values(r, count, size, presized, conv)
+	if err != nil {
+		return nil, err
 	}
-	return vals, nil
+	return tensor.FromSlice(vals).Reshape(slices.Clone(shape)...), nil
 }
 
 // unexpectedEOF turns a clean end of file in the middle of the format into
@@ -284,42 +322,13 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// Save writes tensors to the file path in the safetensors format (see Write). It
-// writes a temporary file beside path and renames it into place, so path is
-// either left as it was or holds the whole new file.
-func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := Write(f, tensors, metadata); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	return nil
-}
-
 // Load reads the safetensors file path and returns its tensors by name, and its
-// metadata (nil if it has none).
-func Load(path string) (map[string]*tensor.Tensor, map[string]string, error) {
+// metadata (nil if it has none), as Read does.
+func Load(path string, opts ...Option) (map[string]*tensor.Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("safetensors: %w", err)
 	}
 	defer f.Close()
-	return Read(f)
+	return Read(f, opts...)
 }

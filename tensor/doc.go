@@ -44,7 +44,10 @@
 // shapes, for example "tensor: Mul: shapes [2 3] and [3 2] do not broadcast":
 // shapes that do not broadcast, dims out of range, mismatched dtypes, Backward on a
 // tensor that does not require grad or on a many-element tensor without a gradient,
-// a second backward through a freed graph. Maybe turns such panics into an error.
+// a second backward through a freed graph. Maybe turns such panics into an error
+// that keeps the stack of the panic. The *Error carries its Op and Shapes as fields
+// and unwraps to its kind (ErrShape, ErrDim, ErrIndex, ErrDType, ErrFreedGraph,
+// ErrNil, ErrInvalid), for errors.Is.
 //
 // # Special cases
 //

@@ -38,7 +38,7 @@ func (c *Context) SaveForBackward(ts ...*Tensor) { c.saved = append(c.saved, ts.
 // were freed by an earlier backward pass.
 func (c *Context) Saved() []*Tensor {
 	if c.freed {
-		fail("Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
+		failKind(ErrFreedGraph, "Saved", "%s: saved tensors were freed by an earlier backward pass; pass RetainGraph: true the first time", c.name)
 	}
 	return c.saved
 }
@@ -49,6 +49,7 @@ func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
 // Apply runs f on inputs and returns its result, recorded in the graph with
 // f's Backward when any input requires grad and recording is on.
 func Apply(f Function, inputs ...*Tensor) *Tensor {
+	nonNil("Apply", inputs...)
 	ctx := &Context{name: f.Name(), needs: make([]bool, len(inputs))}
 	on := IsGradEnabled()
 	for i, in := range inputs {
@@ -60,6 +61,7 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 		out = out.Detach() // a result that is an input, or was built with grad, gets its own node
 	}
 	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
+		n.save(ctx.saved...)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			grads := f.Backward(ctx, g)
 			if len(grads) != len(gi) {

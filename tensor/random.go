@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 )
@@ -11,19 +12,46 @@ import (
 // same tensors in gograd, not the same values as torch.manual_seed.
 type Generator struct {
 	mu  sync.Mutex
-	rng *rand.Rand
+	pcg *rand.PCG  // the whole state: rng keeps none of its own
+	rng *rand.Rand // draws from pcg
 }
 
 // NewGenerator returns a Generator seeded with seed.
 func NewGenerator(seed uint64) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g := &Generator{}
+	g.Seed(seed)
+	return g
 }
 
 // Seed resets g to the sequence of NewGenerator(seed).
 func (g *Generator) Seed(seed uint64) {
 	g.mu.Lock()
-	g.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	g.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	g.rng = rand.New(g.pcg)
 	g.mu.Unlock()
+}
+
+// State returns g's state, an opaque byte string (the counterpart of
+// torch.Generator.get_state): SetState with it makes g, or another Generator,
+// continue with the numbers g would draw next.
+func (g *Generator) State() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b, _ := g.pcg.MarshalBinary() // never fails
+	return b
+}
+
+// SetState restores a state State returned (torch.Generator.set_state). It
+// returns an error, and leaves g unchanged, if state is not one.
+func (g *Generator) SetState(state []byte) error {
+	pcg := new(rand.PCG)
+	if err := pcg.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("tensor: Generator.SetState: %w", err)
+	}
+	g.mu.Lock()
+	g.pcg, g.rng = pcg, rand.New(pcg)
+	g.mu.Unlock()
+	return nil
 }
 
 // defaultGen is the generator behind Rand, Randn and ManualSeed.
@@ -44,6 +72,7 @@ func (g *Generator) Uniform(t *Tensor, lo, hi float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, lo+(hi-lo)*g.rng.Float64())
 	}
+	t.bumpVersion()
 	return t
 }
 
@@ -55,6 +84,7 @@ func (g *Generator) Normal(t *Tensor, mean, std float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, mean+std*g.rng.NormFloat64())
 	}
+	t.bumpVersion()
 	return t
 }
 

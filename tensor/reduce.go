@@ -23,7 +23,7 @@ func (t *Tensor) dimSet(op string, dims []int) []int {
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
-			fail(op, "dim %d appears more than once in %v", out[i], dims)
+			failKind(ErrDim, op, "dim %d appears more than once in %v", out[i], dims)
 		}
 	}
 	return out
@@ -46,7 +46,7 @@ func keptShape(shape, dims []int, keep bool) []int {
 
 // sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
 func (t *Tensor) sumDims(dims []int) *Tensor {
-	cur := t
+	cur := t.dense()
 	// Reduce runs of adjacent dims at once, viewing the tensor as [outer, r, inner].
 	for i := 0; i < len(dims); {
 		j := i + 1
@@ -135,12 +135,12 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		}
 	}
 	if n := record(name, out, false, t); n != nil {
-		kept := keptShape(t.shape, ds, true)
+		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if mean {
 				g = g.DivScalar(count) // dt: grad / count, broadcast back
 			}
-			gi[0] = g.Reshape(kept...).Expand(t.shape...) // dt: grad broadcast back
+			gi[0] = g.Reshape(kept...).Expand(in...) // dt: grad broadcast back
 		}
 	}
 	return out
@@ -156,7 +156,7 @@ func (t *Tensor) Argmax(dim int) *Tensor {
 	d := t.normDim("Argmax", dim)
 	outer, n, inner := numel(t.shape[:d]), t.shape[d], numel(t.shape[d+1:])
 	if n == 0 && outer*inner > 0 {
-		fail("Argmax", "cannot take the argmax of an empty dim %d of shape %v", d, t.shape)
+		failKind(ErrIndex, "Argmax", "cannot take the argmax of an empty dim %d of shape %v", d, t.shape)
 	}
 	out := make([]int64, outer*inner)
 	for o := range outer {

@@ -7,18 +7,20 @@ import (
 )
 
 // LogSoftmax returns log(softmax(t)) along dim, computed stably as
-// t - max - log(Σ exp(t - max)).
+// (t - max) - log(Σ exp(t - max)).
 func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	t.wantFloat("LogSoftmax")
 	d := t.normDimOrScalar("LogSoftmax", dim)
 	out := empty(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
+	x := t.dense()
 	if t.dtype == Float32 {
-		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 	} else {
-		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 	}
 	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
+		n.save(out)
 		// dt: grad - exp(out) * Σ_dim grad
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
 	}
@@ -31,14 +33,16 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 	d := t.normDimOrScalar("Softmax", dim)
 	out := empty(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
+	x := t.dense()
 	if t.dtype == Float32 {
-		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 		vec.Exp(out.f32, out.f32)
 	} else {
-		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 		vec.Exp(out.f64, out.f64)
 	}
 	if n := record("SoftmaxBackward0", out, true, t); n != nil {
+		n.save(out)
 		// dt: out * (grad - Σ_dim grad * out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
 	}
@@ -84,9 +88,11 @@ func logSoftmaxRows[T vec.Float](dst, src []T, outer, r, inner int) {
 			for k := range r {
 				s += math.Exp(float64(src[base+k*inner]) - m)
 			}
-			ls := m + math.Log(s)
+			// (x - m) - log s, not x - (m + log s): for |m| ≥ 1e16, m + log s
+			// rounds back to m and the log s term is lost.
+			ls := math.Log(s)
 			for k := range r {
-				dst[base+k*inner] = T(float64(src[base+k*inner]) - ls)
+				dst[base+k*inner] = T((float64(src[base+k*inner]) - m) - ls)
 			}
 		}
 	}

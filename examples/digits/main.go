@@ -95,7 +95,8 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 			return 0, 0, err
 		}
 		total := 0.0
-		for x, y := range data.NewLoader(train, data.LoaderOptions{BatchSize: batchSize / world}).All() {
+		for b := range data.NewLoader(train, data.LoaderOptions{BatchSize: batchSize / world}).All() {
+			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()

@@ -57,7 +57,8 @@ func run(out io.Writer, dir string, epochs int) (float64, error) {
 	fmt.Fprintf(out, "read %d training and %d test images in %.2f s\n", train.Len(), test.Len(), time.Since(start).Seconds())
 	start = time.Now()
 	for epoch := 1; epoch <= epochs; epoch++ {
-		for x, y := range loader.All() {
+		for b := range loader.All() {
+			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()

@@ -1,5 +1,7 @@
 // Package functional holds gograd's stateless neural-network functions, the
-// counterpart of torch.nn.functional: losses and activations on tensors.
+// counterpart of torch.nn.functional: losses, activations, convolutions (Conv1d,
+// Conv2d), pooling (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d), BatchNorm and
+// Dropout on tensors.
 //
 // The losses are defined with tensor.Apply, each with its own backward, so they
 // are numerically stable, fast, and report PyTorch's grad_fn names
@@ -61,10 +63,10 @@ func scaleGrad(g *tensor.Tensor, r Reduction, n int) *tensor.Tensor {
 
 func sameShape(op string, input, target *tensor.Tensor) {
 	if !slices.Equal(input.Shape(), target.Shape()) {
-		panic(tensor.Errorf("functional", op, "input shape %v and target shape %v differ", input.Shape(), target.Shape()))
+		panic(tensor.NewError(tensor.ErrShape, "functional", op, "input shape %v and target shape %v differ", input.Shape(), target.Shape()))
 	}
 	if input.DType() != target.DType() {
-		panic(tensor.Errorf("functional", op, "input dtype %v and target dtype %v differ", input.DType(), target.DType()))
+		panic(tensor.NewError(tensor.ErrDType, "functional", op, "input dtype %v and target dtype %v differ", input.DType(), target.DType()))
 	}
 }
 

@@ -138,17 +138,17 @@ func CrossEntropy(input, target *tensor.Tensor, reduction ...Reduction) *tensor.
 func NLLLoss(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tensor {
 	r := reductionOf("NLLLoss", reduction)
 	if target.DType() != tensor.Int64 {
-		panic(tensor.Errorf("functional", "NLLLoss", "target must hold int64 class indices, got dtype %v", target.DType()))
+		panic(tensor.NewError(tensor.ErrDType, "functional", "NLLLoss", "target must hold int64 class indices, got dtype %v", target.DType()))
 	}
 	ok := input.Dim() == 2 && target.Dim() == 1 && target.Size(0) == input.Size(0) ||
 		input.Dim() == 1 && target.Dim() == 0
 	if !ok {
-		panic(tensor.Errorf("functional", "NLLLoss", "input shape %v and target shape %v do not match: want (N, C) and (N), or (C) and ()", input.Shape(), target.Shape()))
+		panic(tensor.NewError(tensor.ErrShape, "functional", "NLLLoss", "input shape %v and target shape %v do not match: want (N, C) and (N), or (C) and ()", input.Shape(), target.Shape()))
 	}
 	c := input.Size(-1)
-	for _, t := range target.Int64s() {
+	for _, t := range target.Contiguous().Int64s() {
 		if t < 0 || t >= int64(c) {
-			panic(tensor.Errorf("functional", "NLLLoss", "target %d is out of bounds for %d classes", t, c))
+			panic(tensor.NewError(tensor.ErrIndex, "functional", "NLLLoss", "target %d is out of bounds for %d classes", t, c))
 		}
 	}
 	return tensor.Apply(&nllLoss{r: r}, input, target)
@@ -159,7 +159,7 @@ type nllLoss struct{ r Reduction }
 func (*nllLoss) Name() string { return "NllLossBackward0" }
 
 func (f *nllLoss) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x, t := in[0], in[1]
+	x, t := in[0].Contiguous(), in[1].Contiguous() // read through raw slices
 	c := x.Size(-1)
 	rows := x.Numel() / c
 	// mask holds -1 at each row's target class: the loss is Σ mask·x, reduced.

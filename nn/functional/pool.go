@@ -1,0 +1,354 @@
+package functional
+
+import (
+	"math"
+
+	"github.com/gograd/gograd/internal/parallel"
+	"github.com/gograd/gograd/tensor"
+)
+
+// PoolOptions are the arguments of MaxPool2d and AvgPool2d besides the input, as
+// torch.nn.functional.max_pool2d takes them: each field holds (height, width).
+// Kernel is required; a zero Stride means Kernel (PyTorch's default), a zero
+// Dilation means 1.
+type PoolOptions struct {
+	Kernel, Stride, Padding, Dilation [2]int
+	// CeilMode rounds the output size up instead of down, as ceil_mode=True: a last
+	// window that starts inside the input (or its left padding) is kept.
+	CeilMode bool
+	// ExcludePad divides each average by the number of input elements in its
+	// window rather than by the window's size: count_include_pad=False (AvgPool2d
+	// only; PyTorch's default count_include_pad=True is the zero value).
+	ExcludePad bool
+}
+
+// poolGeom checks x and o and returns the pooling geometry.
+func poolGeom(op string, x *tensor.Tensor, o PoolOptions, dilation bool) convGeom {
+	if x.Dim() != 4 && x.Dim() != 3 {
+		panic(tensor.Errorf("functional", op, "want an input (N, C, H, W) or (C, H, W), got shape %v", x.Shape()))
+	}
+	if !x.DType().IsFloat() {
+		panic(tensor.Errorf("functional", op, "want a float input, got %v", x.DType()))
+	}
+	s := o.Stride
+	if s == [2]int{} {
+		s = o.Kernel
+	}
+	d := [2]int{orOne(o.Dilation[0]), orOne(o.Dilation[1])}
+	if !dilation && d != [2]int{1, 1} {
+		panic(tensor.Errorf("functional", op, "dilation is not an argument of this op, got %v", o.Dilation))
+	}
+	if min(o.Kernel[0], o.Kernel[1], s[0], s[1], d[0], d[1]) < 1 || min(o.Padding[0], o.Padding[1]) < 0 ||
+		2*o.Padding[0] > o.Kernel[0] || 2*o.Padding[1] > o.Kernel[1] {
+		panic(tensor.Errorf("functional", op, "kernel %v and stride %v must be positive and padding %v at most half the kernel", o.Kernel, s, o.Padding))
+	}
+	sh := x.Shape()
+	g := convGeom{c: sh[len(sh)-3], h: sh[len(sh)-2], w: sh[len(sh)-1], kh: o.Kernel[0], kw: o.Kernel[1],
+		sh: s[0], sw: s[1], ph: o.Padding[0], pw: o.Padding[1], padAfterH: o.Padding[0], pAW: o.Padding[1], dh: d[0], dw: d[1], groups: 1}
+	g.n = x.Numel() / max(g.c*g.h*g.w, 1)
+	g.oh = outSize(g.h, g.ph, g.ph, g.kh, g.sh, g.dh, o.CeilMode)
+	g.ow = outSize(g.w, g.pw, g.pw, g.kw, g.sw, g.dw, o.CeilMode)
+	if g.oh < 1 || g.ow < 1 {
+		panic(tensor.Errorf("functional", op, "input shape %v is too small for kernel %v with padding %v", x.Shape(), o.Kernel, o.Padding))
+	}
+	return g
+}
+
+func (g *convGeom) poolShape(x *tensor.Tensor) []int {
+	sh := x.Shape()
+	sh[len(sh)-2], sh[len(sh)-1] = g.oh, g.ow
+	return sh
+}
+
+// MaxPool2d returns the maximum of each window of input (N, C, H, W) or (C, H, W),
+// as torch.nn.functional.max_pool2d. Padding counts as -Inf. A NaN in a window is
+// its maximum. Its gradient goes to the position of each window's maximum (the
+// first one on ties), as MaxPool2DWithIndicesBackward0 does. It panics on a bad
+// shape or options.
+func MaxPool2d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
+	out, _ := MaxPool2dWithIndices(input, o)
+	return out
+}
+
+// MaxPool2dWithIndices returns MaxPool2d's result and, as int64 of the same shape,
+// the flat index within its (H, W) plane of each maximum, as max_pool2d with
+// return_indices=True.
+func MaxPool2dWithIndices(input *tensor.Tensor, o PoolOptions) (out, indices *tensor.Tensor) {
+	g := poolGeom("MaxPool2d", input, o, true)
+	f := &maxPool{g: g, idx: make([]int32, g.n*g.c*g.oh*g.ow)}
+	out = tensor.Apply(f, input)
+	ix := make([]int64, len(f.idx))
+	for i, v := range f.idx {
+		ix[i] = int64(v)
+	}
+	return out, tensor.FromSlice(ix, g.poolShape(input)...)
+}
+
+type maxPool struct {
+	g   convGeom
+	idx []int32 // the argmax of each output within its plane
+}
+
+func (*maxPool) Name() string { return "MaxPool2DWithIndicesBackward0" }
+
+func (f *maxPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	x := in[0].Contiguous()
+	y := x.DType().Zeros(f.g.poolShape(x)...)
+	if x.DType() == tensor.Float32 {
+		maxPoolForward(&f.g, y.Float32s(), x.Float32s(), f.idx)
+	} else {
+		maxPoolForward(&f.g, y.Float64s(), x.Float64s(), f.idx)
+	}
+	ctx.SaveForBackward(x) // for its shape and dtype only; no copy
+	return y
+}
+
+// Backward: dx[argmax] += grad, window by window. A raw kernel: not differentiable again.
+func (f *maxPool) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	x := ctx.Saved()[0]
+	g = g.Contiguous()
+	dx := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		scatterPlanes(&f.g, dx.Float32s(), g.Float32s(), f.idx)
+	} else {
+		scatterPlanes(&f.g, dx.Float64s(), g.Float64s(), f.idx)
+	}
+	return []*tensor.Tensor{dx}
+}
+
+// planes runs f over the n·c planes of g, split across threads.
+func planes(g *convGeom, f func(p int)) {
+	parallel.For(g.n*g.c, max(1, 4096/max(g.h*g.w, 1)), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			f(p)
+		}
+	})
+}
+
+func maxPoolForward[T float32 | float64](g *convGeom, y, x []T, idx []int32) {
+	hw, ol := g.h*g.w, g.oh*g.ow
+	inside := g.ph == 0 && g.pw == 0 && (g.oh-1)*g.sh+(g.kh-1)*g.dh < g.h && (g.ow-1)*g.sw+(g.kw-1)*g.dw < g.w
+	planes(g, func(p int) {
+		src := x[p*hw : (p+1)*hw]
+		if inside {
+			maxPoolInside(g, y[p*ol:(p+1)*ol], idx[p*ol:(p+1)*ol], src)
+			return
+		}
+		for oy := range g.oh {
+			for ox := range g.ow {
+				best, at := T(math.Inf(-1)), int32(-1)
+				for i := range g.kh {
+					iy := oy*g.sh - g.ph + i*g.dh
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					for j := range g.kw {
+						ix := ox*g.sw - g.pw + j*g.dw
+						if ix < 0 || ix >= g.w {
+							continue
+						}
+						v := src[iy*g.w+ix]
+						if v > best || v != v || at < 0 {
+							best, at = v, int32(iy*g.w+ix)
+							if v != v {
+								goto done
+							}
+						}
+					}
+				}
+			done:
+				y[p*ol+oy*g.ow+ox] = best
+				idx[p*ol+oy*g.ow+ox] = at
+			}
+		}
+	})
+}
+
+// maxPoolInside is maxPoolForward's loop over one plane whose windows all lie
+// inside it (no padding, no ceil-mode overhang): no bounds tests per element.
+// It takes the first maximum, and the first NaN over any number.
+func maxPoolInside[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
+	if g.kh == 2 && g.kw == 2 && g.dh == 1 && g.dw == 1 {
+		maxPool2x2(g, y, idx, src)
+		return
+	}
+	for oy := range g.oh {
+		for ox := range g.ow {
+			start := oy*g.sh*g.w + ox*g.sw
+			at, best := start, src[start]
+			for i := range g.kh {
+				base := start + i*g.dh*g.w
+				for j := range g.kw {
+					q := base + j*g.dw
+					if v := src[q]; v > best || v != v && best == best {
+						best, at = v, q
+					}
+				}
+			}
+			y[oy*g.ow+ox] = best
+			idx[oy*g.ow+ox] = int32(at)
+		}
+	}
+}
+
+// maxPool2x2 is maxPoolInside for 2×2 windows without dilation, unrolled: the
+// most common pooling, 20% of BenchmarkCNNStep with the general loop.
+func maxPool2x2[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
+	for oy := range g.oh {
+		r0 := oy * g.sh * g.w
+		r1 := r0 + g.w
+		yr, ir := y[oy*g.ow:(oy+1)*g.ow], idx[oy*g.ow:(oy+1)*g.ow]
+		for ox := range yr {
+			q := ox * g.sw
+			best, at := src[r0+q], r0+q
+			if v := src[r0+q+1]; v > best || v != v && best == best {
+				best, at = v, r0+q+1
+			}
+			if v := src[r1+q]; v > best || v != v && best == best {
+				best, at = v, r1+q
+			}
+			if v := src[r1+q+1]; v > best || v != v && best == best {
+				best, at = v, r1+q+1
+			}
+			yr[ox], ir[ox] = best, int32(at)
+		}
+	}
+}
+
+func scatterPlanes[T float32 | float64](g *convGeom, dx, dy []T, idx []int32) {
+	hw, ol := g.h*g.w, g.oh*g.ow
+	planes(g, func(p int) {
+		dst := dx[p*hw : (p+1)*hw]
+		for i, v := range dy[p*ol : (p+1)*ol] {
+			dst[idx[p*ol+i]] += v
+		}
+	})
+}
+
+// AvgPool2d returns the mean of each window of input (N, C, H, W) or (C, H, W), as
+// torch.nn.functional.avg_pool2d: divided by the window's size including padding,
+// or by the number of input elements in it with ExcludePad. Options.Dilation must
+// be zero. It panics on a bad shape or options.
+func AvgPool2d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
+	g := poolGeom("AvgPool2d", input, o, false)
+	return tensor.Apply(&avgPool{g: g, windows: avgWindows(&g, o.ExcludePad), name: "AvgPool2DBackward0"}, input)
+}
+
+// AdaptiveAvgPool2d returns the mean of input (N, C, H, W) or (C, H, W) over
+// oh×ow windows that tile it, as torch.nn.functional.adaptive_avg_pool2d: output
+// cell (i, j) averages rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and likewise columns. It panics
+// if an output size is not positive.
+func AdaptiveAvgPool2d(input *tensor.Tensor, oh, ow int) *tensor.Tensor {
+	if input.Dim() != 4 && input.Dim() != 3 || oh < 1 || ow < 1 {
+		panic(tensor.Errorf("functional", "AdaptiveAvgPool2d", "want an input (N, C, H, W) or (C, H, W) and a positive output size, got shape %v and (%d, %d)", input.Shape(), oh, ow))
+	}
+	sh := input.Shape()
+	g := convGeom{c: sh[len(sh)-3], h: sh[len(sh)-2], w: sh[len(sh)-1], oh: oh, ow: ow}
+	g.n = input.Numel() / max(g.c*g.h*g.w, 1)
+	win := make([]window, oh*ow)
+	for i := range oh {
+		y0, y1 := i*g.h/oh, ((i+1)*g.h+oh-1)/oh
+		for j := range ow {
+			x0, x1 := j*g.w/ow, ((j+1)*g.w+ow-1)/ow
+			win[i*ow+j] = window{y0, y1, x0, x1, 1 / float64((y1-y0)*(x1-x0))}
+		}
+	}
+	return tensor.Apply(&avgPool{g: g, windows: win, name: "AdaptiveAvgPool2DBackward0"}, input)
+}
+
+// window is the input rectangle [y0, y1)×[x0, x1) of one output and its weight.
+type window struct {
+	y0, y1, x0, x1 int
+	scale          float64
+}
+
+// avgWindows returns the windows of avg_pool2d, clipped to the input, with the
+// divisor PyTorch uses: the window clipped to the padded input, or to the input
+// itself with excludePad.
+func avgWindows(g *convGeom, excludePad bool) []window {
+	win := make([]window, g.oh*g.ow)
+	for oy := range g.oh {
+		y0 := oy*g.sh - g.ph
+		y1 := min(y0+g.kh, g.h+g.ph)
+		for ox := range g.ow {
+			x0 := ox*g.sw - g.pw
+			x1 := min(x0+g.kw, g.w+g.pw)
+			size := (y1 - y0) * (x1 - x0)
+			w := window{max(y0, 0), min(y1, g.h), max(x0, 0), min(x1, g.w), 0}
+			if excludePad {
+				size = (w.y1 - w.y0) * (w.x1 - w.x0)
+			}
+			w.scale = 1 / float64(size)
+			win[oy*g.ow+ox] = w
+		}
+	}
+	return win
+}
+
+// avgPool is avg_pool2d or adaptive_avg_pool2d: a weighted sum over one window per
+// output.
+type avgPool struct {
+	g       convGeom
+	windows []window
+	name    string
+}
+
+func (f *avgPool) Name() string { return f.name }
+
+func (f *avgPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	x := in[0].Contiguous()
+	ctx.SaveForBackward(x) // for its shape and dtype only
+	y := x.DType().Zeros(f.g.poolShape(x)...)
+	if x.DType() == tensor.Float32 {
+		avgForward(&f.g, f.windows, y.Float32s(), x.Float32s())
+	} else {
+		avgForward(&f.g, f.windows, y.Float64s(), x.Float64s())
+	}
+	return y
+}
+
+// Backward: each grad is spread evenly (by its window's scale) over its window.
+// A raw kernel: not differentiable again.
+func (f *avgPool) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	x := ctx.Saved()[0]
+	g = g.Contiguous()
+	dx := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		avgBackward(&f.g, f.windows, dx.Float32s(), g.Float32s())
+	} else {
+		avgBackward(&f.g, f.windows, dx.Float64s(), g.Float64s())
+	}
+	return []*tensor.Tensor{dx}
+}
+
+func avgForward[T float32 | float64](g *convGeom, win []window, y, x []T) {
+	hw, ol := g.h*g.w, g.oh*g.ow
+	planes(g, func(p int) {
+		src := x[p*hw : (p+1)*hw]
+		for o, w := range win {
+			var s T
+			for iy := w.y0; iy < w.y1; iy++ {
+				for _, v := range src[iy*g.w+w.x0 : iy*g.w+w.x1] {
+					s += v
+				}
+			}
+			y[p*ol+o] = s * T(w.scale)
+		}
+	})
+}
+
+func avgBackward[T float32 | float64](g *convGeom, win []window, dx, dy []T) {
+	hw, ol := g.h*g.w, g.oh*g.ow
+	planes(g, func(p int) {
+		dst := dx[p*hw : (p+1)*hw]
+		for o, w := range win {
+			v := dy[p*ol+o] * T(w.scale)
+			for iy := w.y0; iy < w.y1; iy++ {
+				row := dst[iy*g.w+w.x0 : iy*g.w+w.x1]
+				for i := range row {
+					row[i] += v
+				}
+			}
+		}
+	})
+}

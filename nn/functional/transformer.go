@@ -1,0 +1,440 @@
+package functional
+
+import (
+	"math"
+	"slices"
+
+	"github.com/gograd/gograd/internal/parallel"
+	"github.com/gograd/gograd/internal/vec"
+	"github.com/gograd/gograd/tensor"
+)
+
+// LayerNorm normalises input over its last len(normalizedShape) dims, which must
+// equal normalizedShape, as torch.nn.functional.layer_norm: y = (x - mean) /
+// √(var + eps) · weight + bias, with the biased variance. weight and bias (of
+// shape normalizedShape) may be nil. Its node is NativeLayerNormBackward0; its
+// backward is a fused raw kernel, not differentiable again. It panics on shapes
+// that do not fit.
+func LayerNorm(input *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
+	x := input
+	k := len(normalizedShape)
+	if !x.DType().IsFloat() || k == 0 || x.Dim() < k || !slices.Equal(x.Shape()[x.Dim()-k:], normalizedShape) {
+		panic(tensor.Errorf("functional", "LayerNorm", "input shape %v does not end in normalized_shape %v", x.Shape(), normalizedShape))
+	}
+	for _, t := range []*tensor.Tensor{weight, bias} {
+		if t != nil && (!slices.Equal(t.Shape(), normalizedShape) || t.DType() != x.DType()) {
+			panic(tensor.Errorf("functional", "LayerNorm", "weight and bias must have shape %v and dtype %v, got %v %v", normalizedShape, x.DType(), t.Shape(), t.DType()))
+		}
+	}
+	d := 1
+	for _, s := range normalizedShape {
+		d *= s
+	}
+	f := &layerNorm{d: d, eps: eps}
+	inputs := []*tensor.Tensor{x}
+	if weight != nil || bias != nil {
+		if weight == nil {
+			weight = tensor.OnesLike(bias)
+		}
+		if bias == nil {
+			bias = tensor.ZerosLike(weight)
+		}
+		f.affine = true
+		inputs = append(inputs, weight, bias)
+	}
+	return tensor.Apply(f, inputs...)
+}
+
+type layerNorm struct {
+	d            int
+	eps          float64
+	affine       bool
+	mean, invstd []float64 // per row
+}
+
+func (*layerNorm) Name() string { return "NativeLayerNormBackward0" }
+
+func (f *layerNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	x, w, b := saveAffine(ctx, in, f.affine)
+	rows := x.Numel() / max(f.d, 1)
+	f.mean, f.invstd = make([]float64, rows), make([]float64, rows)
+	y := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		lnForward(f, y.Float32s(), x.Float32s(), f32s(w), f32s(b))
+	} else {
+		lnForward(f, y.Float64s(), x.Float64s(), f64s(w), f64s(b))
+	}
+	return y
+}
+
+// eachRow runs fn over the rows, split across threads.
+func (f *layerNorm) eachRow(fn func(r int)) {
+	parallel.For(len(f.mean), max(1, 8192/max(f.d, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			fn(r)
+		}
+	})
+}
+
+func lnForward[T float32 | float64](f *layerNorm, y, x, w, b []T) {
+	f.eachRow(func(r int) {
+		xs, ys := x[r*f.d:(r+1)*f.d], y[r*f.d:(r+1)*f.d]
+		var s float64
+		for _, v := range xs {
+			s += float64(v)
+		}
+		mean := s / float64(f.d)
+		var ss float64
+		for _, v := range xs {
+			dv := float64(v) - mean
+			ss += dv * dv
+		}
+		invstd := 1 / math.Sqrt(ss/float64(f.d)+f.eps)
+		f.mean[r], f.invstd[r] = mean, invstd
+		m, is := T(mean), T(invstd)
+		if w == nil {
+			for i, v := range xs {
+				ys[i] = (v - m) * is
+			}
+			return
+		}
+		for i, v := range xs {
+			ys[i] = (v-m)*is*w[i] + b[i]
+		}
+	})
+}
+
+// Backward, with x̂ = (x - mean)·invstd and ĝ = grad·weight per row of D values:
+// dx = invstd·(ĝ - mean(ĝ) - x̂·mean(ĝ·x̂)); dweight = Σ_rows grad·x̂; dbias =
+// Σ_rows grad. A fused raw kernel, not differentiable again.
+func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	s := ctx.Saved()
+	x := s[0]
+	g = g.Contiguous()
+	var w *tensor.Tensor
+	if f.affine {
+		w = s[1]
+	}
+	dx := tensor.ZerosLike(x)
+	var dw, db *tensor.Tensor
+	if f.affine {
+		dw, db = tensor.ZerosLike(w), tensor.ZerosLike(w)
+	}
+	if x.DType() == tensor.Float32 {
+		lnBackward(f, f32s(dx), g.Float32s(), x.Float32s(), f32s(w), f32s(dw), f32s(db))
+	} else {
+		lnBackward(f, f64s(dx), g.Float64s(), x.Float64s(), f64s(w), f64s(dw), f64s(db))
+	}
+	if !f.affine {
+		return []*tensor.Tensor{dx}
+	}
+	return []*tensor.Tensor{dx, dw, db}
+}
+
+func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
+	f.eachRow(func(r int) {
+		xs, gs, ds := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d], dx[r*f.d:(r+1)*f.d]
+		mean, invstd := f.mean[r], f.invstd[r]
+		var sg, sgx float64
+		for i, g := range gs {
+			gh := float64(g)
+			if w != nil {
+				gh *= float64(w[i])
+			}
+			sg += gh
+			sgx += gh * (float64(xs[i]) - mean) * invstd
+		}
+		n := float64(f.d)
+		a, c := sg/n, sgx/n
+		for i, g := range gs {
+			gh := float64(g)
+			if w != nil {
+				gh *= float64(w[i])
+			}
+			xh := (float64(xs[i]) - mean) * invstd
+			ds[i] = T(invstd * (gh - a - xh*c))
+		}
+	})
+	if dw == nil {
+		return
+	}
+	// The parameter gradients sum over rows: one pass, row by row, in order.
+	acc := make([]float64, 2*f.d)
+	for r := range f.mean {
+		xs, gs := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d]
+		mean, invstd := f.mean[r], f.invstd[r]
+		for i, g := range gs {
+			acc[i] += float64(g) * (float64(xs[i]) - mean) * invstd
+			acc[f.d+i] += float64(g)
+		}
+	}
+	for i := range f.d {
+		dw[i], db[i] = T(acc[i]), T(acc[f.d+i])
+	}
+}
+
+// Gelu returns the Gaussian error linear unit of input elementwise, as
+// torch.nn.functional.gelu: x·Φ(x), with Φ the standard normal CDF, or with tanh
+// true its approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+// (approximate="tanh"). Its node is GeluBackward0; its backward is a raw kernel,
+// not differentiable again.
+func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
+	if !input.DType().IsFloat() {
+		panic(tensor.Errorf("functional", "Gelu", "want a float input, got %v", input.DType()))
+	}
+	return tensor.Apply(&gelu{tanh: tanh}, input)
+}
+
+type gelu struct{ tanh bool }
+
+func (*gelu) Name() string { return "GeluBackward0" }
+
+const sqrt2OverPi = 0.7978845608028654 // √(2/π)
+
+// geluAt returns gelu(x) and its derivative.
+func (f *gelu) at(x float64) (y, dy float64) {
+	if f.tanh {
+		u := sqrt2OverPi * (x + 0.044715*x*x*x)
+		t := math.Tanh(u)
+		du := sqrt2OverPi * (1 + 3*0.044715*x*x)
+		return 0.5 * x * (1 + t), 0.5*(1+t) + 0.5*x*(1-t*t)*du
+	}
+	cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+	pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+	return x * cdf, cdf + x*pdf
+}
+
+func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	x := in[0].Contiguous()
+	ctx.SaveForBackward(x)
+	y := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		mapGelu(f, y.Float32s(), x.Float32s(), nil, false)
+	} else {
+		mapGelu(f, y.Float64s(), x.Float64s(), nil, false)
+	}
+	return y
+}
+
+// Backward: dx = grad·gelu'(x). A raw kernel, not differentiable again.
+func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	x := ctx.Saved()[0]
+	g = g.Contiguous()
+	dx := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		mapGelu(f, dx.Float32s(), x.Float32s(), g.Float32s(), true)
+	} else {
+		mapGelu(f, dx.Float64s(), x.Float64s(), g.Float64s(), true)
+	}
+	return []*tensor.Tensor{dx}
+}
+
+// mapGelu sets dst to gelu(x), or with grad to g·gelu'(x). Exact float32 GELU
+// goes through erfc32, the rest through math.Erf and math.Exp.
+func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
+	parallel.For(len(x), 16384, func(lo, hi int) {
+		if d32, ok := any(dst[lo:hi]).([]float32); ok && !f.tanh {
+			var g32 []float32
+			if grad {
+				g32 = any(g[lo:hi]).([]float32)
+			}
+			gelu32(d32, any(x[lo:hi]).([]float32), g32)
+			return
+		}
+		for i := lo; i < hi; i++ {
+			if grad {
+				_, dy := f.at(float64(x[i]))
+				dst[i] = g[i] * T(dy)
+				continue
+			}
+			if f.tanh {
+				y, _ := f.at(float64(x[i]))
+				dst[i] = T(y)
+				continue
+			}
+			v := float64(x[i])
+			dst[i] = T(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+		}
+	})
+}
+
+// gelu32 sets dst to gelu(x) (g nil) or g·gelu'(x), for float32, a block at a
+// time with internal/vec's vectorised exp: Φ(x) = erfc(-x/√2)/2 with erfc from
+// Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7 everywhere, so
+// within 2 float32 ulps of the exact GELU even in the tails), and
+// φ(x) = e^(-x²/2)/√(2π). The per-element math.Erf and math.Exp of float64 made
+// GELU half of BenchmarkTransformerStep.
+func gelu32(dst, x, g []float32) {
+	const block = 256
+	var t, e, q [block]float32
+	for lo := 0; lo < len(x); lo += block {
+		xs := x[lo:min(lo+block, len(x))]
+		n := len(xs)
+		for i, v := range xs {
+			z := v / math.Sqrt2
+			if z < 0 {
+				z = -z
+			}
+			tt := 1 / (1 + 0.5*z)
+			t[i] = tt
+			e[i] = -z*z - 1.26551223 + tt*(1.00002368+tt*(0.37409196+tt*(0.09678418+tt*(-0.18628806+
+				tt*(0.27886807+tt*(-1.13520398+tt*(1.48851587+tt*(-0.82215223+tt*0.17087277))))))))
+			q[i] = -0.5 * v * v
+		}
+		vec.Exp(e[:n], e[:n])
+		if g != nil {
+			vec.Exp(q[:n], q[:n])
+		}
+		for i, v := range xs {
+			half := 0.5 * t[i] * e[i] // erfc(|x|/√2)/2
+			cdf := half
+			if v > 0 {
+				cdf = 1 - half
+			}
+			if g == nil {
+				dst[lo+i] = v * cdf
+				continue
+			}
+			dst[lo+i] = g[lo+i] * (cdf + v*q[i]*0.3989422804014327) // 1/√(2π)
+		}
+	}
+}
+
+// Embedding returns the rows of weight (num_embeddings, D) at the int64 indices
+// of input, shape input's + (D), as torch.nn.functional.embedding. The row at
+// paddingIdx (when it is not negative) gets no gradient. Its node is
+// EmbeddingBackward0; the weight's gradient is a dense scatter-add, a raw kernel
+// not differentiable again. It panics on an index out of range.
+func Embedding(input, weight *tensor.Tensor, paddingIdx int) *tensor.Tensor {
+	if input.DType() != tensor.Int64 || weight.Dim() != 2 || !weight.DType().IsFloat() {
+		panic(tensor.Errorf("functional", "Embedding", "want int64 indices and a float weight (num_embeddings, D), got %v indices and weight shape %v", input.DType(), weight.Shape()))
+	}
+	n := weight.Size(0)
+	idx := input.Contiguous().Int64s()
+	for _, i := range idx {
+		if i < 0 || i >= int64(n) {
+			panic(tensor.Errorf("functional", "Embedding", "index %d is out of range for %d embeddings", i, n))
+		}
+	}
+	return tensor.Apply(&embedding{idx: idx, shape: input.Shape(), pad: paddingIdx}, weight)
+}
+
+type embedding struct {
+	idx   []int64
+	shape []int
+	pad   int
+}
+
+func (*embedding) Name() string { return "EmbeddingBackward0" }
+
+func (f *embedding) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	w := in[0].Contiguous()
+	d := w.Size(1)
+	ctx.SaveForBackward(w) // for its shape
+	y := w.DType().Zeros(append(slices.Clone(f.shape), d)...)
+	if w.DType() == tensor.Float32 {
+		gatherRows(y.Float32s(), w.Float32s(), f.idx, d)
+	} else {
+		gatherRows(y.Float64s(), w.Float64s(), f.idx, d)
+	}
+	return y
+}
+
+// Backward: dweight[idx[i]] += grad[i], except at the padding index.
+func (f *embedding) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	w := ctx.Saved()[0]
+	g = g.Contiguous()
+	dw := tensor.ZerosLike(w)
+	if w.DType() == tensor.Float32 {
+		scatterRows(dw.Float32s(), g.Float32s(), f.idx, w.Size(1), f.pad)
+	} else {
+		scatterRows(dw.Float64s(), g.Float64s(), f.idx, w.Size(1), f.pad)
+	}
+	return []*tensor.Tensor{dw}
+}
+
+func gatherRows[T float32 | float64](y, w []T, idx []int64, d int) {
+	for i, r := range idx {
+		copy(y[i*d:(i+1)*d], w[int(r)*d:int(r+1)*d])
+	}
+}
+
+func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int) {
+	for i, r := range idx {
+		if int(r) == pad {
+			continue
+		}
+		dst, src := dw[int(r)*d:int(r+1)*d], g[i*d:(i+1)*d]
+		for j := range dst {
+			dst[j] += src[j]
+		}
+	}
+}
+
+// AttentionOptions are the arguments of ScaledDotProductAttention besides query,
+// key and value.
+type AttentionOptions struct {
+	// Mask is added to the attention scores before the softmax: a float tensor
+	// broadcastable to (..., L, S) holding 0 where a query may attend to a key and
+	// -Inf (or a large negative value) where not. BoolMask builds one from
+	// booleans.
+	Mask *tensor.Tensor
+	// Causal lets query i attend to keys 0..i only (is_causal=True).
+	Causal bool
+	// DropoutP drops attention weights with this probability when Training, with
+	// masks from Generator (nil: tensor.DefaultGenerator()).
+	DropoutP  float64
+	Training  bool
+	Generator *tensor.Generator
+}
+
+// ScaledDotProductAttention returns softmax(q·kᵀ/√E + mask)·v for query (..., L,
+// E), key (..., S, E) and value (..., S, Ev), shape (..., L, Ev), as PyTorch 2's
+// torch.nn.functional.scaled_dot_product_attention (PyTorch 1.13 has it only
+// inside MultiheadAttention). It is composed of tensor ops, so it is
+// differentiable twice. A query whose every key is masked gets NaN, as in
+// PyTorch.
+func ScaledDotProductAttention(q, k, v *tensor.Tensor, o AttentionOptions) *tensor.Tensor {
+	if q.Dim() < 2 || k.Dim() != q.Dim() || v.Dim() != q.Dim() || q.Size(-1) != k.Size(-1) || k.Size(-2) != v.Size(-2) {
+		panic(tensor.Errorf("functional", "ScaledDotProductAttention", "query %v, key %v and value %v do not fit: want (..., L, E), (..., S, E), (..., S, Ev)", q.Shape(), k.Shape(), v.Shape()))
+	}
+	scores := q.MatMul(k.Transpose(-2, -1)).MulScalar(1 / math.Sqrt(float64(q.Size(-1))))
+	if o.Causal {
+		scores = scores.Add(CausalMask(q.Size(-2), k.Size(-2), q.DType()))
+	}
+	if o.Mask != nil {
+		scores = scores.Add(o.Mask)
+	}
+	attn := scores.Softmax(-1)
+	if o.DropoutP > 0 {
+		attn = Dropout(attn, o.DropoutP, o.Training, o.Generator)
+	}
+	return attn.MatMul(v)
+}
+
+// CausalMask returns the additive mask (l, s) that lets query i attend to keys
+// 0..i: 0 on and below the diagonal, -Inf above it.
+func CausalMask(l, s int, dt tensor.DType) *tensor.Tensor {
+	keep := make([]bool, l*s)
+	for i := range l {
+		for j := 0; j <= i && j < s; j++ {
+			keep[i*s+j] = true
+		}
+	}
+	return BoolMask(keep, dt, l, s)
+}
+
+// BoolMask returns an additive attention mask of the given shape from booleans:
+// 0 where keep is true (the query may attend to the key, as True in
+// scaled_dot_product_attention's boolean mask), -Inf where it is false (as True
+// in MultiheadAttention's attn_mask and key_padding_mask, which mark what is
+// masked out: pass their negation).
+func BoolMask(keep []bool, dt tensor.DType, shape ...int) *tensor.Tensor {
+	v := make([]float64, len(keep))
+	for i, k := range keep {
+		if !k {
+			v[i] = math.Inf(-1)
+		}
+	}
+	return tensor.FromSlice(v, shape...).To(dt)
+}
