@@ -30,7 +30,8 @@ type DistributedSamplerOptions struct {
 // positions r, r+numReplicas, r+2·numReplicas, ...: over the ranks, each epoch
 // visits every position once.
 //
-// Its method set is that of a Sampler (Len, All) plus Indices and SetEpoch.
+// Len and All are the methods of a sampler a loader iterates (Len() int,
+// All() iter.Seq[int]); Indices and SetEpoch are PyTorch's epoch handling.
 // Call SetEpoch at the start of each epoch, as in PyTorch, so that All gives a
 // new order; or call Indices(epoch) directly.
 type DistributedSampler struct {

@@ -46,7 +46,10 @@ type DDPOptions struct {
 // complete (PyTorch's post-accumulate hooks), it will overlap the backward pass.
 //
 // A DDP is used by one goroutine at a time, and every rank must run the same
-// sequence of Forward and Backward calls.
+// sequence of Forward and Backward calls, one Backward per Forward: a second
+// Backward through the same graph (RetainGraph) adds local gradients that are
+// not averaged, and tensor.Grad, which calls no parameter hooks, returns local
+// gradients.
 type DDP struct {
 	module     nn.Module
 	params     []*tensor.Tensor
@@ -150,15 +153,32 @@ func (d *DDP) checkSameParameters(w snapshot) {
 
 // broadcastBuffers copies rank 0's buffers to the other ranks.
 func (d *DDP) broadcastBuffers() {
-	b, ok := d.module.(interface{ NamedBuffers() []nn.NamedParameter })
-	if !ok {
+	bufs := buffers(d.module)
+	if len(bufs) == 0 {
 		return
 	}
 	tensor.NoGrad(func() {
-		for _, p := range b.NamedBuffers() {
-			Broadcast(p.Tensor, 0)
+		for _, b := range bufs {
+			Broadcast(b, 0)
 		}
 	})
+}
+
+// buffers returns the buffers of m (its NamedBuffers, when it has that method)
+// and of the modules of a Sequential, recursively.
+func buffers(m nn.Module) []*tensor.Tensor {
+	var out []*tensor.Tensor
+	if b, ok := m.(interface{ NamedBuffers() []nn.NamedParameter }); ok {
+		for _, p := range b.NamedBuffers() {
+			out = append(out, p.Tensor)
+		}
+	}
+	if s, ok := m.(nn.Sequential); ok {
+		for _, c := range s {
+			out = append(out, buffers(c)...)
+		}
+	}
+	return out
 }
 
 // assignBuckets groups the parameters, last first, into buckets of one dtype
@@ -346,7 +366,7 @@ func (d *DDP) ready(i int, g *tensor.Tensor) {
 	p.inBucket[s.bucket]++
 	w := current("DDP.Backward")
 	for p.launched < len(d.buckets) && p.inBucket[p.launched] == len(d.buckets[p.launched].params) {
-		p.works = append(p.works, w.allReduce(d.buckets[p.launched].flat, Avg))
+		p.works = append(p.works, submit(w, "DDP.Backward", w.allReduce(d.buckets[p.launched].flat, Avg)))
 		p.launched++
 	}
 	if p.nReady == len(d.params) && d.findUnused {
@@ -357,7 +377,7 @@ func (d *DDP) ready(i int, g *tensor.Tensor) {
 			}
 		}
 		d.usedAll = used
-		p.usedWork = w.allReduce(used, Max)
+		p.usedWork = submit(w, "DDP.Backward", w.allReduce(used, Max))
 	}
 }
 

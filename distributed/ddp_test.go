@@ -246,7 +246,7 @@ func (m withBuffer) NamedBuffers() []nn.NamedParameter {
 
 func TestDDPBroadcastsBuffers(t *testing.T) {
 	m := withBuffer{nn.NewLinear(2, 2), tensor.Full(float64(Rank()), 3)}
-	model := NewDDP(m)
+	model := NewDDP(nn.Sequential{m, nn.ReLU{}})
 	if got := m.running.Values(); got[0] != 0 || got[2] != 0 {
 		t.Errorf("after NewDDP the buffer is %v, want rank 0's zeros", got)
 	}

@@ -217,15 +217,14 @@ func AllReduce(t *tensor.Tensor, op ReduceOp) { AllReduceAsync(t, op).Wait() }
 func AllReduceAsync(t *tensor.Tensor, op ReduceOp) *Work {
 	w := current("AllReduce")
 	checkOp(w, "AllReduce", t, op)
-	w.agree("AllReduce", t, 0, op)
-	return w.allReduce(t, op)
+	return submit(w, "AllReduce", w.guard("AllReduce", t, 0, op, w.allReduce(t, op)))
 }
 
-// allReduce submits the all-reduce of t without checking that the ranks agree.
-func (w snapshot) allReduce(t *tensor.Tensor, op ReduceOp) *Work {
-	return submit(w, "AllReduce", func() error {
+// allReduce returns the all-reduce of t, to run on the communication goroutine.
+func (w snapshot) allReduce(t *tensor.Tensor, op ReduceOp) func() error {
+	return func() error {
 		return inPlace(t, func(c *tensor.Tensor) error { return reduceInPlace(w, c, op) })
-	})
+	}
 }
 
 // reduceInPlace all-reduces the contiguous tensor c with op, dividing by the
@@ -246,10 +245,9 @@ func Broadcast(t *tensor.Tensor, src int) {
 	w := current("Broadcast")
 	w.checkRoot("Broadcast", src)
 	checkTensor("Broadcast", "tensor", t)
-	w.agree("Broadcast", t, src, Sum)
-	run(w, "Broadcast", func() error {
+	run(w, "Broadcast", w.guard("Broadcast", t, src, Sum, func() error {
 		return inPlace(t, func(c *tensor.Tensor) error { return backendBroadcast(c, src) })
-	})
+	}))
 }
 
 // AllGather puts every rank's src, in rank order, into dst on every rank
@@ -258,11 +256,10 @@ func Broadcast(t *tensor.Tensor, src int) {
 func AllGather(dst, src *tensor.Tensor) {
 	w := current("AllGather")
 	checkStacked(w, "AllGather", dst, src)
-	w.agree("AllGather", src, 0, Sum)
-	run(w, "AllGather", func() error {
+	run(w, "AllGather", w.guard("AllGather", src, 0, Sum, func() error {
 		s := src.Contiguous()
 		return inPlace(dst, func(d *tensor.Tensor) error { return backendAllGather(d, s) })
-	})
+	}))
 }
 
 // ReduceScatter combines src across ranks with op and leaves in dst the rank's
@@ -273,8 +270,7 @@ func ReduceScatter(dst, src *tensor.Tensor, op ReduceOp) {
 	w := current("ReduceScatter")
 	checkStacked(w, "ReduceScatter", src, dst)
 	checkOp(w, "ReduceScatter", dst, op)
-	w.agree("ReduceScatter", dst, 0, op)
-	run(w, "ReduceScatter", func() error {
+	run(w, "ReduceScatter", w.guard("ReduceScatter", dst, 0, op, func() error {
 		s := src.Contiguous()
 		return inPlace(dst, func(d *tensor.Tensor) error {
 			if err := backendReduceScatter(d, s, op); err != nil {
@@ -285,7 +281,7 @@ func ReduceScatter(dst, src *tensor.Tensor, op ReduceOp) {
 			}
 			return nil
 		})
-	})
+	}))
 }
 
 // Gather puts every rank's src, in rank order, into dst on rank root (gather).
@@ -299,14 +295,13 @@ func Gather(dst, src *tensor.Tensor, root int) {
 	} else {
 		checkTensor("Gather", "src", src)
 	}
-	w.agree("Gather", src, root, Sum)
-	run(w, "Gather", func() error {
+	run(w, "Gather", w.guard("Gather", src, root, Sum, func() error {
 		s := src.Contiguous()
 		if w.rank != root {
 			return backendGather(nil, s, root)
 		}
 		return inPlace(dst, func(d *tensor.Tensor) error { return backendGather(d, s, root) })
-	})
+	}))
 }
 
 // Scatter sends chunk r of src on rank root into dst on rank r (scatter). src
@@ -320,14 +315,13 @@ func Scatter(dst, src *tensor.Tensor, root int) {
 	} else {
 		checkTensor("Scatter", "dst", dst)
 	}
-	w.agree("Scatter", dst, root, Sum)
-	run(w, "Scatter", func() error {
+	run(w, "Scatter", w.guard("Scatter", dst, root, Sum, func() error {
 		var s *tensor.Tensor
 		if w.rank == root {
 			s = src.Contiguous()
 		}
 		return inPlace(dst, func(d *tensor.Tensor) error { return backendScatter(d, s, root) })
-	})
+	}))
 }
 
 // inPlace calls f with a contiguous tensor of t's values and leaves the values f
@@ -437,28 +431,36 @@ const callDescLen = 10
 
 var opCodes = []string{"AllReduce", "Broadcast", "AllGather", "ReduceScatter", "Gather", "Scatter"}
 
-// agree checks, when the world is checked and has several ranks, that every
-// rank called op with a tensor of t's dtype and shape, the same root and the
-// same reduction; it panics on every rank with the same message if not.
-func (w snapshot) agree(op string, t *tensor.Tensor, root int, rop ReduceOp) {
+// guard returns f preceded, in a checked world of several ranks, by the
+// exchange that checks that every rank called op with a tensor of t's dtype and
+// shape, the same root and the same reduction; if not, it returns on every rank
+// the same error, and f does not run. Both run on the communication goroutine,
+// so that no other collective can come between them.
+func (w snapshot) guard(op string, t *tensor.Tensor, root int, rop ReduceOp, f func() error) func() error {
 	if !w.checked || w.size == 1 {
-		return
+		return f
 	}
 	desc := describe(op, t, root, rop)
-	all := tensor.Int64.Zeros(w.size, callDescLen)
-	run(w, op, func() error { return backendAllGather(all, desc) })
-	rows := all.Int64s()
-	for r := range w.size {
-		if !slices.Equal(rows[r*callDescLen:(r+1)*callDescLen], rows[:callDescLen]) {
-			var b strings.Builder
-			for q := range w.size {
-				if q > 0 {
-					b.WriteString("; ")
-				}
-				fmt.Fprintf(&b, "rank %d: %s", q, descString(rows[q*callDescLen:(q+1)*callDescLen]))
-			}
-			fail(op, "ranks called collectives that do not match: %s", b.String())
+	return func() error {
+		all := tensor.Int64.Zeros(w.size, callDescLen)
+		if err := backendAllGather(all, desc); err != nil {
+			return err
 		}
+		rows := all.Int64s()
+		for r := range w.size {
+			if !slices.Equal(rows[r*callDescLen:(r+1)*callDescLen], rows[:callDescLen]) {
+				var b strings.Builder
+				b.WriteString("ranks called collectives that do not match: ")
+				for q := range w.size {
+					if q > 0 {
+						b.WriteString("; ")
+					}
+					fmt.Fprintf(&b, "rank %d: %s", q, descString(rows[q*callDescLen:(q+1)*callDescLen]))
+				}
+				return errors.New(b.String())
+			}
+		}
+		return f()
 	}
 }
 

@@ -50,9 +50,12 @@
 // locks. The same goroutine gives the asynchronous collectives (AllReduceAsync)
 // their overlap: it runs a blocking MPI_Allreduce while the caller goes on
 // computing, and Open MPI's non-blocking collectives would make progress only
-// inside later MPI calls anyway. The cost is a channel hand-off, about a
-// microsecond, per collective. Collectives run in the order they are submitted,
-// from whatever goroutine; as in MPI, every rank must submit the same sequence.
+// inside later MPI calls anyway. The cost is a hand-off to that goroutine and
+// back per collective, two thread wake-ups: BenchmarkHandOff measured 33 to
+// 61 µs on a heavily loaded 2-core machine, small against the all-reduce of a
+// gradient bucket, but a reason not to all-reduce scalars in a hot loop.
+// Collectives run in the order they are submitted, from whatever goroutine; as
+// in MPI, every rank must submit the same sequence.
 //
 // # Checked collectives
 //

@@ -29,18 +29,25 @@ func TestMain(m *testing.M) {
 }
 
 // TestMPI runs this package's tests, built with -tags mpi, under mpirun on 2
-// and 4 ranks (oversubscribed: this machine may have fewer cores). It skips only
-// when mpirun is missing outside CI; CI (CI set) installs Open MPI and must run it.
+// and 4 ranks (oversubscribed: this machine may have fewer cores), and on 2
+// ranks built with the race detector too, which watches the communication
+// goroutine and DDP's hooks against real MPI. It skips only when mpirun is
+// missing outside CI; CI (CI set) installs Open MPI and must run it.
 func TestMPI(t *testing.T) {
 	if mpitest.UnderMPIRun() {
 		t.Skip("this is a rank of the mpirun job")
 	}
 	bin := mpitest.Build(t, ".", "test", "-c")
-	for _, np := range []int{2, 4} {
-		t.Run(fmt.Sprintf("np=%d", np), func(t *testing.T) {
-			out := mpitest.Run(t, np, bin, "-test.run=^Test", "-test.count=1", "-test.timeout=5m", fmt.Sprintf("-test.v=%v", testing.Verbose()))
-			if n := countLines(out, "PASS"); n != np {
-				t.Fatalf("expected a PASS from each of %d ranks:\n%s", np, out)
+	raceBin := mpitest.Build(t, ".", "test", "-c", "-race")
+	for _, c := range []struct {
+		name string
+		np   int
+		bin  string
+	}{{"np=2", 2, bin}, {"np=4", 4, bin}, {"np=2/race", 2, raceBin}} {
+		t.Run(c.name, func(t *testing.T) {
+			out := mpitest.Run(t, c.np, c.bin, "-test.run=^Test", "-test.count=1", "-test.timeout=5m", fmt.Sprintf("-test.v=%v", testing.Verbose()))
+			if n := countLines(out, "PASS"); n != c.np {
+				t.Fatalf("expected a PASS from each of %d ranks:\n%s", c.np, out)
 			}
 			if testing.Verbose() {
 				t.Log("\n" + out)

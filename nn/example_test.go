@@ -9,8 +9,10 @@ import (
 
 func ExampleLinear() {
 	l := nn.NewLinear(3, 2) // weight (2, 3), bias (2), drawn from U(-1/√3, 1/√3)
-	l.Weight.Copy_(tensor.New([]float32{1, 0, -1, 0.5, 0.5, 0.5}, 2, 3))
-	l.Bias.Copy_(tensor.New([]float32{0, 1}))
+	tensor.NoGrad(func() {  // parameters require grad: set them outside autograd
+		l.Weight.Copy_(tensor.New([]float32{1, 0, -1, 0.5, 0.5, 0.5}, 2, 3))
+		l.Bias.Copy_(tensor.New([]float32{0, 1}))
+	})
 
 	x := tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
 	y := l.Forward(x) // x·Wᵀ + b
@@ -41,9 +43,11 @@ func ExampleSequential() {
 		"2.weight": {1, 2, 3},
 		"2.bias":   {-1},
 	}
-	for _, p := range nn.NamedParameters(model) {
-		p.Tensor.Copy_(tensor.New(weights[p.Name]))
-	}
+	tensor.NoGrad(func() {
+		for _, p := range nn.NamedParameters(model) {
+			p.Tensor.Copy_(tensor.New(weights[p.Name]))
+		}
+	})
 	x := tensor.New([]float32{2, 1}, 1, 2)
 	fmt.Println(model.Forward(x))
 	// Output:

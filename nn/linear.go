@@ -177,20 +177,20 @@ func (f *linear) rows() int {
 }
 
 func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x, w := in[0], in[1]
+	x, w := in[0].Contiguous(), in[1].Contiguous() // the kernel reads raw row-major elements
 	ctx.SaveForBackward(x, w)
 	rows := f.rows()
 	y := x.DType().Zeros(f.shape...)
 	if x.DType() == tensor.Float32 {
 		var b []float32
 		if len(in) == 3 {
-			b = in[2].Float32s()
+			b = in[2].Contiguous().Float32s()
 		}
 		addmm(y.Float32s(), x.Float32s(), w.Float32s(), b, rows, f.in, f.out)
 	} else {
 		var b []float64
 		if len(in) == 3 {
-			b = in[2].Float64s()
+			b = in[2].Contiguous().Float64s()
 		}
 		addmm(y.Float64s(), x.Float64s(), w.Float64s(), b, rows, f.in, f.out)
 	}
@@ -242,6 +242,7 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 // handing the transpose to the kernel as a flag rather than copying gᵀ.
 func (f *linear) gradWeight(g, x *tensor.Tensor) *tensor.Tensor {
 	rows := f.rows()
+	g, x = g.Contiguous(), x.Contiguous()
 	dw := g.DType().Zeros(f.out, f.in)
 	if g.DType() == tensor.Float32 {
 		blas.Gemm(true, false, f.out, f.in, rows, 1, g.Float32s(), max(f.out, 1), x.Float32s(), max(f.in, 1), 0, dw.Float32s(), max(f.in, 1))

@@ -58,7 +58,7 @@ var adadeltaKind = &kind[AdadeltaOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: intStep, bufs: []string{"square_avg", "acc_delta"}},
+	layout: layout{required: 2, step: intStep, bufs: []string{"square_avg", "acc_delta"}},
 }
 
 // NewAdadelta returns an Adadelta optimizer for params, as one parameter

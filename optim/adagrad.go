@@ -63,7 +63,7 @@ var adagradKind = &kind[AdagradOptions]{
 		r.float("initial_accumulator_value", &o.InitialAccumulatorValue)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"sum"}},
+	layout: layout{required: 1, step: tensorStep, bufs: []string{"sum"}},
 	eager: func(o *AdagradOptions, p *tensor.Tensor, st *paramState) {
 		st.init = true
 		st.buf[0] = tensor.FullLike(p, o.InitialAccumulatorValue)

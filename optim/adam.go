@@ -65,7 +65,7 @@ type Adam struct{ base[AdamOptions] }
 // decay in the gradient.
 type AdamW struct{ base[AdamWOptions] }
 
-var adamLayout = layout{step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}}
+var adamLayout = layout{required: 2, step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}}
 
 // adamDefaults fills in Adam's defaults; AdamW's WeightDecay default is wd.
 func adamDefaults(o AdamOptions, wd float64) AdamOptions {

@@ -58,7 +58,7 @@ var adamaxKind = &kind[AdamaxOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"exp_avg", "exp_inf"}},
+	layout: layout{required: 2, step: tensorStep, bufs: []string{"exp_avg", "exp_inf"}},
 }
 
 // NewAdamax returns an Adamax optimizer for params, as one parameter group,

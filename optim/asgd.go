@@ -61,7 +61,7 @@ var asgdKind = &kind[ASGDOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"ax"}, scalars: []string{"eta", "mu"}},
+	layout: layout{required: 1, step: tensorStep, bufs: []string{"ax"}, scalars: []string{"eta", "mu"}},
 }
 
 // NewASGD returns an ASGD optimizer for params, as one parameter group, with
@@ -74,11 +74,12 @@ func NewASGD(params []*tensor.Tensor, opts ASGDOptions) *ASGD {
 // Averaged returns the running average of parameter i (counted across groups),
 // nil before its first step. The tensor is the optimizer's own: Step changes it.
 func (a *ASGD) Averaged(i int) *tensor.Tensor {
+	k := i
 	for _, g := range a.groups {
-		if i < len(g.params) {
-			return g.state[i].buf[0]
+		if k >= 0 && k < len(g.params) {
+			return g.state[k].buf[0]
 		}
-		i -= len(g.params)
+		k -= len(g.params)
 	}
 	fail("ASGD.Averaged", "parameter %d out of range", i)
 	return nil

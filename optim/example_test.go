@@ -44,7 +44,7 @@ func ExampleAdam_StateDict() {
 	fmt.Println(sd["state"].(map[int]map[string]any)[0]["step"])
 
 	// A fresh process: the same model and optimizer, then the saved state.
-	w2 := tensor.ZerosLike(w).Copy_(w).SetRequiresGrad(true)
+	w2 := w.Detach().Clone().SetRequiresGrad(true)
 	opt2 := optim.NewAdam([]*tensor.Tensor{w2}, optim.AdamOptions{LR: 0.1})
 	if err := opt2.LoadStateDict(sd); err != nil {
 		fmt.Println(err)

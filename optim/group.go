@@ -52,8 +52,10 @@ type layout struct {
 	step stepKind
 	// bufs name paramState.buf's slots, which hold tensors shaped like the
 	// parameter; a nil slot is left out of the state dict, unless keepNil.
-	bufs    []string
-	keepNil bool
+	// The first required of them must be in a loaded state.
+	bufs     []string
+	keepNil  bool
+	required int
 	// scalars name paramState.scalar's slots, kept by PyTorch as 0-d float32
 	// tensors (so they hold float32 values here too).
 	scalars []string
@@ -285,20 +287,26 @@ func (b *base[O]) LoadStateDict(sd map[string]any) error {
 	for _, g := range b.groups {
 		params = append(params, g.params...)
 	}
-	entries, err := stateOf(sd, saved, b.groups2sizes(), params)
+	entries, err := stateOf(sd, saved, b.groupSizes(), params)
 	if err != nil {
 		return fmt.Errorf("optim: %s.LoadStateDict: %w", name, err)
 	}
 	states := make([]paramState, len(params))
-	for k, e := range entries {
-		if e == nil {
-			continue
-		}
-		if err := b.kind.layout.undict(e, params[k], &states[k]); err != nil {
-			return fmt.Errorf("optim: %s.LoadStateDict: state[%d]: %w", name, k, err)
+	k := 0
+	for gi, g := range b.groups {
+		for _, p := range g.params {
+			switch e := entries[k]; {
+			case e != nil:
+				if err := b.kind.layout.undict(e, p, &states[k]); err != nil {
+					return fmt.Errorf("optim: %s.LoadStateDict: state[%d]: %w", name, k, err)
+				}
+			case b.kind.eager != nil:
+				b.kind.eager(&opts[gi], p, &states[k])
+			}
+			k++
 		}
 	}
-	k := 0
+	k = 0
 	for gi := range b.groups {
 		g := &b.groups[gi]
 		g.opts, g.extra = opts[gi], extras[gi]
@@ -329,7 +337,7 @@ func extraEntries(d, known map[string]any) map[string]float64 {
 	return extra
 }
 
-func (b *base[O]) groups2sizes() []int {
+func (b *base[O]) groupSizes() []int {
 	n := make([]int, len(b.groups))
 	for i, g := range b.groups {
 		n[i] = len(g.params)
@@ -470,6 +478,9 @@ func (l *layout) undict(e map[string]any, p *tensor.Tensor, st *paramState) erro
 	for i, name := range l.bufs {
 		v, ok := e[name]
 		if !ok || v == nil {
+			if i < l.required {
+				return fmt.Errorf("no %s", name)
+			}
 			continue
 		}
 		t, ok := v.(*tensor.Tensor)

@@ -251,9 +251,11 @@ func (l *LBFGS) directionalEvaluate(closure func() *tensor.Tensor, x []*tensor.T
 	l.addGrad(t, d)
 	loss := closure().Item()
 	g := l.gatherFlatGrad(nil)
-	for i, p := range l.params {
-		p.Copy_(x[i])
-	}
+	tensor.NoGrad(func() {
+		for i, p := range l.params {
+			p.Copy_(x[i])
+		}
+	})
 	return loss, g
 }
 
@@ -261,7 +263,7 @@ func (l *LBFGS) directionalEvaluate(closure func() *tensor.Tensor, x []*tensor.T
 func (l *LBFGS) cloneParams() []*tensor.Tensor {
 	x := make([]*tensor.Tensor, len(l.params))
 	for i, p := range l.params {
-		x[i] = tensor.ZerosLike(p).Copy_(p)
+		x[i] = p.Detach().Clone()
 	}
 	return x
 }

@@ -70,7 +70,7 @@ var nadamKind = &kind[NAdamOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.float("momentum_decay", &o.MomentumDecay)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq"}, scalars: []string{"mu_product"}},
+	layout: layout{required: 2, step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq"}, scalars: []string{"mu_product"}},
 }
 
 // NewNAdam returns an NAdam optimizer for params, as one parameter group, with

@@ -163,6 +163,9 @@ func grad(op string, p *tensor.Tensor) *tensor.Tensor {
 	if g != nil && g.DType() != p.DType() {
 		fail(op, "gradient dtype %v differs from parameter dtype %v (shape %v)", g.DType(), p.DType(), p.Shape())
 	}
+	if g != nil {
+		g = g.Contiguous() // a gradient set by SetGrad may be a strided view
+	}
 	return g
 }
 

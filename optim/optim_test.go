@@ -116,7 +116,7 @@ func TestGolden(t *testing.T) {
 				if !ok {
 					t.Fatalf("no initial value for %s", p.Name)
 				}
-				p.Tensor.Copy_(tensor.New(vs))
+				tensor.NoGrad(func() { p.Tensor.Copy_(tensor.New(vs)) })
 			}
 			batch := len(r.X) / r.Sizes[0]
 			x := dt.Zeros(batch, r.Sizes[0]).Copy_(tensor.New(r.X))

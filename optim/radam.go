@@ -55,7 +55,7 @@ var radamKind = &kind[RAdamOptions]{
 		r.float("eps", &o.Eps)
 		r.float("weight_decay", &o.WeightDecay)
 	},
-	layout: layout{step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq"}},
+	layout: layout{required: 2, step: tensorStep, bufs: []string{"exp_avg", "exp_avg_sq"}},
 }
 
 // NewRAdam returns an RAdam optimizer for params, as one parameter group, with

@@ -72,7 +72,7 @@ var rmspropKind = &kind[RMSpropOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
+	layout: layout{required: 1, step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
 }
 
 // or returns v, or def when v is zero.
@@ -91,23 +91,20 @@ func NewRMSprop(params []*tensor.Tensor, opts RMSpropOptions) *RMSprop {
 }
 
 // Step updates each parameter that has a gradient, in place and without
-// recording. It panics if a gradient's dtype differs from its parameter's, or
-// if Momentum or Centered was turned on after the parameter's first step (as
-// PyTorch fails then).
+// recording. It panics if a gradient's dtype differs from its parameter's.
 func (r *RMSprop) Step() {
 	r.each("RMSprop.Step", func(o *RMSpropOptions, p, g *tensor.Tensor, st *paramState) {
 		if !st.init {
 			st.init = true
 			st.buf[0] = tensor.ZerosLike(p)
-			if o.Momentum > 0 {
-				st.buf[1] = tensor.ZerosLike(p)
-			}
-			if o.Centered {
-				st.buf[2] = tensor.ZerosLike(p)
-			}
 		}
-		if o.Momentum > 0 && st.buf[1] == nil || o.Centered && st.buf[2] == nil {
-			fail("RMSprop.Step", "momentum or centered was set after the parameter's (shape %v) state was created", p.Shape())
+		// Buffers are made when first needed: at the first step, or when
+		// Momentum or Centered is turned on later (where PyTorch fails).
+		if o.Momentum > 0 && st.buf[1] == nil {
+			st.buf[1] = tensor.ZerosLike(p)
+		}
+		if o.Centered && st.buf[2] == nil {
+			st.buf[2] = tensor.ZerosLike(p)
 		}
 		st.step++
 		if p.DType() == tensor.Float32 {

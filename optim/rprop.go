@@ -59,7 +59,7 @@ var rpropKind = &kind[RpropOptions]{
 		r.pair("step_sizes", &o.StepSizes)
 		r.bool("maximize", &o.Maximize)
 	},
-	layout: layout{step: intStep, bufs: []string{"prev", "step_size"}},
+	layout: layout{required: 2, step: intStep, bufs: []string{"prev", "step_size"}},
 }
 
 // NewRprop returns an Rprop optimizer for params, as one parameter group, with

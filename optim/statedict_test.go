@@ -159,8 +159,8 @@ func hostile(r *rand.Rand) any {
 // TestLoadStateDictHostile feeds every optimizer thousands of state dicts
 // with one entry deleted or replaced by a value of another type or shape:
 // LoadStateDict must return an error or succeed, never panic, and leave the
-// optimizer unchanged when it fails. Then it checks the named mismatches
-// PyTorch reports (group count, parameter count, shapes).
+// optimizer unchanged when it fails; after a load it accepts, Step may panic
+// only with a *tensor.Error, never with a runtime error.
 func TestLoadStateDictHostile(t *testing.T) {
 	r := rand.New(rand.NewPCG(10, 10))
 	for name, opt := range steppedOptimizers(t) {
@@ -187,6 +187,16 @@ func TestLoadStateDictHostile(t *testing.T) {
 					err = opt.LoadStateDict(sd)
 				}()
 				if err == nil {
+					func() {
+						defer func() {
+							if p := recover(); p != nil {
+								if _, ok := p.(*tensor.Error); !ok {
+									t.Fatalf("Step after loading a state dict with %s changed panicked: %v", s.path, p)
+								}
+							}
+						}()
+						opt.Step()
+					}()
 					if lerr := opt.LoadStateDict(good); lerr != nil {
 						t.Fatalf("reloading the good state dict: %v", lerr)
 					}
@@ -277,5 +287,70 @@ func TestStepAllocsAll(t *testing.T) {
 		if n := testing.AllocsPerRun(10, opt.Step); n != 0 {
 			t.Errorf("%s: Step allocates %v times", name, n)
 		}
+	}
+}
+
+// TestInvalidOptionsAll checks that each new optimizer's constructor panics
+// with an optim *tensor.Error on PyTorch's invalid values, and that groups are
+// checked as the constructor is.
+func TestInvalidOptionsAll(t *testing.T) {
+	p := func() []*tensor.Tensor { return []*tensor.Tensor{tensor.Ones(2).SetRequiresGrad(true)} }
+	shared := tensor.Ones(2).SetRequiresGrad(true)
+	cases := map[string]func(){
+		"Adamax lr":            func() { NewAdamax(p(), AdamaxOptions{LR: -1}) },
+		"Adamax beta":          func() { NewAdamax(p(), AdamaxOptions{Betas: [2]float64{0.9, 1}}) },
+		"NAdam momentum_decay": func() { NewNAdam(p(), NAdamOptions{MomentumDecay: -1}) },
+		"NAdam eps":            func() { NewNAdam(p(), NAdamOptions{Eps: -1}) },
+		"RAdam weight_decay":   func() { NewRAdam(p(), RAdamOptions{WeightDecay: -1}) },
+		"RMSprop alpha":        func() { NewRMSprop(p(), RMSpropOptions{Alpha: -0.5}) },
+		"RMSprop momentum":     func() { NewRMSprop(p(), RMSpropOptions{Momentum: -0.5}) },
+		"Adagrad lr_decay":     func() { NewAdagrad(p(), AdagradOptions{LRDecay: -1}) },
+		"Adagrad initial":      func() { NewAdagrad(p(), AdagradOptions{InitialAccumulatorValue: -1}) },
+		"Adadelta rho":         func() { NewAdadelta(p(), AdadeltaOptions{Rho: 1.5}) },
+		"ASGD weight_decay":    func() { NewASGD(p(), ASGDOptions{WeightDecay: -1}) },
+		"Rprop etas":           func() { NewRprop(p(), RpropOptions{Etas: [2]float64{1.5, 2}}) },
+		"LBFGS line search":    func() { NewLBFGS(p(), LBFGSOptions{LineSearchFn: "backtracking"}) },
+		"LBFGS history":        func() { NewLBFGS(p(), LBFGSOptions{HistorySize: -1}) },
+		"group with a shared param": func() {
+			NewAdam([]*tensor.Tensor{shared}, AdamOptions{}).AddParamGroup([]*tensor.Tensor{shared}, AdamOptions{})
+		},
+		"group with a bad option": func() { NewSGD(p(), SGDOptions{LR: 1}).AddParamGroup(p(), SGDOptions{LR: 1, Momentum: -1}) },
+		"empty group":             func() { NewRprop(p(), RpropOptions{}).AddParamGroup(nil, RpropOptions{}) },
+		"group out of range":      func() { NewAdam(p(), AdamOptions{}).SetLR(1, 0.1) },
+		"momentum of Adagrad":     func() { NewAdagrad(p(), AdagradOptions{}).SetMomentum(0, 0.9) },
+		"extra entry named lr":    func() { NewAdam(p(), AdamOptions{}).SetGroupExtra(0, "lr", 1) },
+	}
+	for name, f := range cases {
+		err := tensor.Maybe(f)
+		if e, ok := err.(*tensor.Error); !ok || e.Pkg != "optim" {
+			t.Errorf("%s: got %v, want an optim *tensor.Error", name, err)
+		}
+	}
+}
+
+// TestASGDAveraged checks that Averaged returns the average the state dict
+// holds ("ax", compared with PyTorch's in TestStepsGolden), counting
+// parameters across groups.
+func TestASGDAveraged(t *testing.T) {
+	a, b := tensor.Ones(2).SetRequiresGrad(true), tensor.Ones(3).SetRequiresGrad(true)
+	opt := NewASGD([]*tensor.Tensor{a}, ASGDOptions{T0: 1})
+	opt.AddParamGroup([]*tensor.Tensor{b}, ASGDOptions{T0: 1, LR: 0.5})
+	if opt.Averaged(1) != nil {
+		t.Fatal("an average before the first step")
+	}
+	for range 4 {
+		a.SetGrad(tensor.Full(0.5, 2))
+		b.SetGrad(tensor.Full(-0.25, 3))
+		opt.Step()
+	}
+	for i := range 2 {
+		want := opt.StateDict()["state"].(map[int]map[string]any)[i]["ax"].(*tensor.Tensor).Values()
+		got := opt.Averaged(i).Values()
+		if err := closeValues(got, want, 0, 0); err != nil {
+			t.Errorf("Averaged(%d): %v", i, err)
+		}
+	}
+	if err := tensor.Maybe(func() { opt.Averaged(2) }); err == nil {
+		t.Error("Averaged(2) of two parameters did not panic")
 	}
 }

@@ -32,23 +32,6 @@ func broadcastShapes(op string, a, b []int) []int {
 	return out
 }
 
-// broadcastStrides returns the element strides of a tensor of shape in, viewed as
-// the broadcast shape out: 0 along the dims it is broadcast over.
-func broadcastStrides(in, out []int) []int {
-	st := make([]int, len(out))
-	s := 1
-	for i := len(out) - 1; i >= 0; i-- {
-		j := len(in) - len(out) + i
-		if j >= 0 && in[j] != 1 {
-			st[i] = s
-		}
-		if j >= 0 {
-			s *= in[j]
-		}
-	}
-	return st
-}
-
 // coalesce merges adjacent dims that every operand walks contiguously (or not at
 // all), so that the inner loop of a broadcast runs over as long a row as possible.
 func coalesce(shape []int, strides ...[]int) ([]int, [][]int) {
@@ -137,4 +120,17 @@ func (t *Tensor) sumTo(shape []int) *Tensor {
 		s = t.SumKeepDim(dims...)
 	}
 	return s.Reshape(shape...)
+}
+
+// broadcastsTo reports whether shape in broadcasts to shape out.
+func broadcastsTo(in, out []int) bool {
+	if len(in) > len(out) {
+		return false
+	}
+	for i, d := range in {
+		if o := out[len(out)-len(in)+i]; d != o && d != 1 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,11 +1,12 @@
 package tensor
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gograd/gograd/internal/access"
-	"github.com/gograd/gograd/internal/vec"
 )
 
 // Node is a node of the backward graph: it turns the gradient of one op's output
@@ -18,9 +19,13 @@ type Node struct {
 	nextBuf  [2]*Node
 	shape    []int // shape of the tensor this node differentiates
 	seq      uint64
-	saves    bool // backward reads saved values, freed after use
+	saves    bool       // backward reads saved values, freed after use
+	saved    []savedVar // what backward reads, with the versions it was saved at
+	savedBuf [2]savedVar
 	freed    bool
 	backward func(g *Tensor, gi []*Tensor)
+	def      *opDef  // the op table entry whose derivative runs instead of backward
+	arg      float64 // the number the entry's derivative reads
 	variable *Tensor // AccumulateGrad only: the leaf
 	retained *Tensor // non-leaf output whose grad is retained
 	hooks    []func(*Tensor) *Tensor
@@ -50,6 +55,84 @@ func (n *Node) NextFunctions() []*Node { return slices.Clone(n.next) }
 func (n *Node) Variable() *Tensor { return n.variable }
 
 func (n *Node) needs(i int) bool { return n.next[i] != nil }
+
+// savedVar is a tensor a node keeps for its backward (PyTorch's SavedVariable): the
+// version of its storage when it was saved, and whether it is the node's own
+// output, to name it if an in-place op modifies it before backward reads it.
+type savedVar struct {
+	t       *Tensor
+	version uint32
+	tag     int8 // which value of an op table entry (opDef) it is
+	output  bool // t was made by the node that saved it
+}
+
+// save declares that n's backward reads ts: the only way a node keeps a tensor,
+// so that what backward holds is visible and checked. Backward panics, with
+// PyTorch's facts, if one of them was modified in place in between.
+func (n *Node) save(ts ...*Tensor) {
+	if len(ts) == 0 {
+		return
+	}
+	if n.saved == nil {
+		n.saved = n.savedBuf[:0]
+	}
+	for _, t := range ts {
+		n.saved = append(n.saved, savedVar{t: t, version: t.version(), output: t.gradFn == n})
+	}
+	n.saves = true
+}
+
+// saveFor saves t when input i needs a gradient: the value input i's derivative
+// reads (as PyTorch saves mat2 of mm only for self's gradient).
+func (n *Node) saveFor(i int, t *Tensor) {
+	if n.needs(i) {
+		n.save(t)
+	}
+}
+
+// checkSaved panics if a value n saved was modified in place since.
+func (n *Node) checkSaved(op string) {
+	for _, s := range n.saved {
+		v := s.t.version()
+		if v == s.version {
+			continue
+		}
+		// As PyTorch, name the node that made a saved output when it was saved, and
+		// a saved input's current one.
+		fn := s.t.gradFn
+		if s.output {
+			fn = n
+		}
+		var of string
+		if fn != nil {
+			name := fn.name
+			if name == "CopySlices" {
+				name = "torch::autograd::CopySlices" // what its name() says
+			}
+			of = fmt.Sprintf(", which is output 0 of %s,", name)
+		}
+		fail(op, "one of the variables needed for gradient computation has been modified by an inplace operation: "+
+			"[%s %s]%s is at version %d; expected version %d instead (needed by %s)", s.t.torchType(), torchSizes(s.t.shape), of, v, s.version, n.name)
+	}
+}
+
+// torchType returns the legacy type name PyTorch prints for t, such as
+// "torch.FloatTensor".
+func (t *Tensor) torchType() string {
+	switch t.dtype {
+	case Float32:
+		return "torch.FloatTensor"
+	case Float64:
+		return "torch.DoubleTensor"
+	}
+	return "torch.LongTensor"
+}
+
+// torchSizes formats a shape as PyTorch prints sizes: "[2, 3]".
+func torchSizes(shape []int) string {
+	s := strings.Trim(fmt.Sprint(shape), "[]")
+	return "[" + strings.ReplaceAll(s, " ", ", ") + "]"
+}
 
 // sharedMark, set in a tensor's published field with the pass's epoch, says that
 // the gradient reached more than one consumer, so none of them may reuse it.
@@ -156,7 +239,9 @@ func (t *Tensor) Grad() *Tensor {
 // the graph.
 func (n *Node) free() {
 	n.freed = true
-	n.backward = nil
+	n.backward, n.def = nil, nil
+	clear(n.savedBuf[:])
+	n.saved = nil
 	if n.onFree != nil {
 		n.onFree()
 	}
@@ -275,7 +360,9 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
 // grad: what is computed from it is not recorded back to t.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
+	d := t.alias()
+	d.lay.base = nil // not a view of t for autograd: in-place writes to it are not t's history
+	return d
 }
 
 // BackwardOptions adjusts Backward.
@@ -523,8 +610,13 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 				failKind(ErrFreedGraph, op, "trying to backward through the graph a second time (%s has freed its saved values); "+
 					"pass RetainGraph: true the first time if you need to backward twice", n.name)
 			}
+			n.checkSaved(op)
 			clear(gi)
-			n.backward(g, gi[:len(n.next)])
+			if n.def != nil {
+				n.def.grad(bwd{n: n, g: g, gi: gi[:len(n.next)]})
+			} else {
+				n.backward(g, gi[:len(n.next)])
+			}
 			outs := gi[:len(n.next)]
 			for j, nx := range n.next {
 				if nx == nil || outs[j] == nil {
@@ -552,8 +644,9 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 					release = false
 				}
 				// A gradient no one has seen yet (a node's fresh result) may be
-				// kept and added to in place; one seen before is shared.
-				owned := gj.published&^sharedMark != ep
+				// kept and added to in place; one seen before is shared, and so is
+				// a strided view (an expansion may name one element many times).
+				owned := gj.published&^sharedMark != ep && gj.strides() == nil
 				if owned {
 					gj.published = ep
 				} else {
@@ -659,11 +752,16 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch {
-	case st.grad == nil && (create || owned && !g.requiresGrad):
-		st.grad, st.owned = g, owned && !create
+	case st.grad == nil && create:
+		if g.strides() != nil {
+			withGradMode(true, func() { g = g.Contiguous() }) // a gradient's layout is contiguous
+		}
+		st.grad, st.owned = g, false
+	case st.grad == nil && owned && !g.requiresGrad && g.lay == nil:
+		st.grad, st.owned = g, true
 	case st.grad == nil:
 		c := empty(g.dtype, g.shape)
-		c.Copy_(g)
+		copyValues(c, g)
 		st.grad, st.owned = c, true
 	case create || st.grad.requiresGrad || g.requiresGrad:
 		var sum *Tensor
@@ -675,11 +773,4 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 }
 
 // addInPlace adds g into t's storage (same shape and dtype), unrecorded.
-func (t *Tensor) addInPlace(g *Tensor) {
-	switch t.dtype {
-	case Float32:
-		vec.Add(t.f32, t.f32, g.f32)
-	case Float64:
-		vec.Add(t.f64, t.f64, g.f64)
-	}
-}
+func (t *Tensor) addInPlace(g *Tensor) { addValues(t, g) }

@@ -125,7 +125,7 @@ func (p *printer) newFormatter() formatter {
 	}
 	if !f.float {
 		for _, i := range idx {
-			f.width = max(f.width, len(strconv.FormatInt(p.t.i64[i], 10)))
+			f.width = max(f.width, len(strconv.FormatInt(p.t.i64[p.t.pos(i)], 10)))
 		}
 		return f
 	}
@@ -179,7 +179,7 @@ func (f formatter) plain(v float64) string {
 func (f formatter) format(t *Tensor, i int) string {
 	var s string
 	if !f.float {
-		s = strconv.FormatInt(t.i64[i], 10)
+		s = strconv.FormatInt(t.i64[t.pos(i)], 10)
 	} else {
 		v := t.flat(i)
 		s = f.plain(v)

@@ -61,6 +61,7 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 		out = out.Detach() // a result that is an input, or was built with grad, gets its own node
 	}
 	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
+		n.save(ctx.saved...)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			grads := f.Backward(ctx, g)
 			if len(grads) != len(gi) {

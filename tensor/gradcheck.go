@@ -80,7 +80,8 @@ func GradCheck(f func(inputs ...*Tensor) *Tensor, inputs []*Tensor, opts ...Grad
 	worstExcess := 0.0
 	for k, in := range wrt {
 		n := in.Numel()
-		for i := range n {
+		for e := range n {
+			i := in.pos(e) // the element's position in in's (possibly strided) storage
 			orig := in.f64[i]
 			var plus, minus []float64
 			NoGrad(func() {
@@ -92,12 +93,12 @@ func GradCheck(f func(inputs ...*Tensor) *Tensor, inputs []*Tensor, opts ...Grad
 			in.f64[i] = orig
 			for j := range m {
 				num := (plus[j] - minus[j]) / (2 * o.Eps)
-				ana := analytical[k][j*n+i]
+				ana := analytical[k][j*n+e]
 				diff := math.Abs(ana - num)
 				tol := o.Atol + o.Rtol*math.Abs(num)
 				if excess := diff - tol; excess > worstExcess || math.IsNaN(diff) && !(math.IsNaN(ana) && math.IsNaN(num)) {
 					worstExcess = excess
-					worst = fmt.Sprintf("input %d (shape %v) element %d, output element %d: analytical %g, numerical %g", k, in.shape, i, j, ana, num)
+					worst = fmt.Sprintf("input %d (shape %v) element %d, output element %d: analytical %g, numerical %g", k, in.shape, e, j, ana, num)
 				}
 			}
 		}

@@ -60,25 +60,47 @@ func binSV[T vec.Float](op binOp, dst []T, s T, b []T) {
 	}
 }
 
-// binBroadcast computes dst = a op b where a and b are walked with the given
-// (coalesced) strides over shape.
-func binBroadcast[T vec.Float](op binOp, dst, a, b []T, shape []int, sa, sb []int) {
-	inner := shape[len(shape)-1]
-	ia, ib := sa[len(sa)-1], sb[len(sb)-1]
-	forEachRow(shape, [][]int{sa, sb}, func(o int, offs []int) {
+// binScalarOp returns x op y for one pair of elements.
+func binScalarOp[T vec.Float](op binOp, x, y T) T {
+	switch op {
+	case opAdd:
+		return x + y
+	case opSub:
+		return x - y
+	case opMul:
+		return x * y
+	}
+	return x / y
+}
+
+// binStrided computes dst = a op b where dst, a and b are walked with the given
+// (coalesced) strides over shape: the one strided iterator behind broadcasting,
+// views and out= results. Rows that are contiguous in dst and contiguous or
+// constant in a and b run the vector kernels.
+func binStrided[T vec.Float](op binOp, dst, a, b []T, shape []int, sd, sa, sb []int) {
+	last := len(shape) - 1
+	inner := shape[last]
+	id, ia, ib := sd[last], sa[last], sb[last]
+	forEachRow(shape, [][]int{sd, sa, sb}, func(_ int, offs []int) {
+		o, x, y := offs[0], offs[1], offs[2]
+		if id != 1 || ia > 1 || ib > 1 {
+			for i := range inner {
+				dst[o+i*id] = binScalarOp(op, a[x+i*ia], b[y+i*ib])
+			}
+			return
+		}
 		d := dst[o : o+inner]
 		switch {
-		case ia != 0 && ib != 0:
-			binVV(op, d, a[offs[0]:offs[0]+inner], b[offs[1]:offs[1]+inner])
-		case ia != 0:
-			binVS(op, d, a[offs[0]:offs[0]+inner], b[offs[1]])
-		case ib != 0:
-			binSV(op, d, a[offs[0]], b[offs[1]:offs[1]+inner])
+		case ia == 1 && ib == 1:
+			binVV(op, d, a[x:x+inner], b[y:y+inner])
+		case ia == 1:
+			binVS(op, d, a[x:x+inner], b[y])
+		case ib == 1:
+			binSV(op, d, a[x], b[y:y+inner])
 		default:
-			var one [1]T
-			binVV(op, one[:], a[offs[0]:offs[0]+1], b[offs[1]:offs[1]+1])
+			v := binScalarOp(op, a[x], b[y])
 			for i := range d {
-				d[i] = one[0]
+				d[i] = v
 			}
 		}
 	})
@@ -90,32 +112,51 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 	if a.dtype != b.dtype || !a.dtype.IsFloat() {
 		failKind(ErrDType, name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
-	shape := broadcastShapes(name, a.shape, b.shape)
-	out := empty(a.dtype, shape)
-	if slices.Equal(a.shape, b.shape) {
-		if a.dtype == Float32 {
-			binVV(op, out.f32, a.f32, b.f32)
-		} else {
-			binVV(op, out.f64, a.f64, b.f64)
-		}
-		return out
-	}
-	if numel(shape) == 0 {
-		return out
-	}
-	cs, st := coalesce(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape))
-	if a.dtype == Float32 {
-		binBroadcast(op, out.f32, a.f32, b.f32, cs, st[0], st[1])
-	} else {
-		binBroadcast(op, out.f64, a.f64, b.f64, cs, st[0], st[1])
-	}
+	out := empty(a.dtype, broadcastShapes(name, a.shape, b.shape))
+	binaryInto(op, out, a, b)
 	return out
+}
+
+// binaryInto computes dst = a op b, with a and b broadcast to dst's shape, in any
+// layouts (dst must not overlap itself), unrecorded.
+func binaryInto(op binOp, dst, a, b *Tensor) {
+	if dst.strides() == nil && a.strides() == nil && b.strides() == nil && slices.Equal(a.shape, b.shape) && slices.Equal(dst.shape, a.shape) {
+		if a.dtype == Float32 {
+			binVV(op, dst.f32, a.f32, b.f32)
+		} else {
+			binVV(op, dst.f64, a.f64, b.f64)
+		}
+		return
+	}
+	if numel(dst.shape) == 0 {
+		return
+	}
+	cs, st := coalesce(dst.shape, dst.layout(), expandedStrides(a, dst.shape), expandedStrides(b, dst.shape))
+	if a.dtype == Float32 {
+		binStrided(op, dst.f32, a.f32, b.f32, cs, st[0], st[1], st[2])
+	} else {
+		binStrided(op, dst.f64, a.f64, b.f64, cs, st[0], st[1], st[2])
+	}
+}
+
+// expandedStrides returns t's strides as seen from the broadcast shape out: 0
+// along the dims it is broadcast over.
+func expandedStrides(t *Tensor, out []int) []int {
+	ts := t.layout()
+	st := make([]int, len(out))
+	for i := range out {
+		if j := len(t.shape) - len(out) + i; j >= 0 && t.shape[j] != 1 {
+			st[i] = ts[j]
+		}
+	}
+	return st
 }
 
 // unary applies a kernel elementwise into a new tensor.
 func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a []float64)) *Tensor {
 	nonNil(name, x)
 	x.wantFloat(name)
+	x = x.dense()
 	out := empty(x.dtype, x.shape)
 	if x.dtype == Float32 {
 		k32(out.f32, x.f32)

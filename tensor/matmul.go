@@ -74,30 +74,34 @@ func (t *Tensor) renamed(name string, shape []int) *Tensor { return t.view("MatM
 // dot returns the 0-d dot product of two vectors.
 func dot(a, b *Tensor) *Tensor {
 	out := empty(a.dtype, nil)
+	x, y := a.dense(), b.dense()
 	if a.dtype == Float32 {
 		var s float32
-		for i, v := range a.f32 {
-			s += v * b.f32[i]
+		for i, v := range x.f32 {
+			s += v * y.f32[i]
 		}
 		out.f32[0] = s
 	} else {
 		var s float64
-		for i, v := range a.f64 {
-			s += v * b.f64[i]
+		for i, v := range x.f64 {
+			s += v * y.f64[i]
 		}
 		out.f64[0] = s
 	}
-	if n := record("DotBackward0", out, true, a, b); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = b.Mul(g) // da: grad * b
-			}
-			if n.needs(1) {
-				gi[1] = a.Mul(g) // db: grad * a
-			}
+	return dotDef.record(out, 0, a, b)
+}
+
+var dotDef = &opDef{name: "DotBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+
+func init() {
+	dotDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = b.in(1).Mul(b.g) // da: grad * b
+		}
+		if b.needs(1) {
+			b.gi[1] = b.in(0).Mul(b.g) // db: grad * a
 		}
 	}
-	return out
 }
 
 // mm returns op(a)·op(b) for matrices (2-d) or equal-size batches of them (3-d),
@@ -125,50 +129,127 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 	}
 	validShape("MatMul", shape) // [m, 0]·[0, n] may still overflow
 	out := empty(a.dtype, shape)
-	lda, ldb := a.shape[r+1], b.shape[r+1]
-	sa, sb, sc := am*ak, ak*bn, am*bn
-	gemm := func(i int) {
-		if a.dtype == Float32 {
-			blas.Gemm(ta, tb, am, bn, ak, 1, a.f32[i*sa:], lda, b.f32[i*sb:], ldb, 0, out.f32[i*sc:], bn)
+	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
+	def := mmDef
+	if batched {
+		def = bmmDef
+	}
+	var flags float64 // the transposes, for the derivative: 1 for a, 2 for b
+	if ta {
+		flags++
+	}
+	if tb {
+		flags += 2
+	}
+	return def.record(out, flags, a, b)
+}
+
+var (
+	mmDef  = &opDef{name: "MmBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+	bmmDef = &opDef{name: "BmmBackward0", save: mmDef.save}
+)
+
+func init() { mmDef.grad, bmmDef.grad = mmGrad, mmGrad }
+
+// mmGrad is the derivative of op(a)·op(b), the transposes op read from the flags.
+func mmGrad(bw bwd) {
+	g, flags := bw.g, int(bw.arg())
+	ta, tb := flags&1 != 0, flags&2 != 0
+	if bw.needs(0) {
+		b := bw.in(1)
+		if ta {
+			bw.gi[0] = mm(b, g, tb, true) // da: (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ
 		} else {
-			blas.Gemm(ta, tb, am, bn, ak, 1, a.f64[i*sa:], lda, b.f64[i*sb:], ldb, 0, out.f64[i*sc:], bn)
+			bw.gi[0] = mm(g, b, false, !tb) // da: grad·op(b)ᵀ
 		}
+	}
+	if bw.needs(1) {
+		a := bw.in(0)
+		if tb {
+			bw.gi[1] = mm(g, a, true, ta) // db: (op(a)ᵀ·grad)ᵀ = gradᵀ·op(a)
+		} else {
+			bw.gi[1] = mm(a, g, !ta, false) // db: op(a)ᵀ·grad
+		}
+	}
+}
+
+// gemmLayout returns how a GEMM kernel reads the matrices (last two dims) of t: a
+// tensor holding them (t, or a dense copy when its strides fit no GEMM layout),
+// whether they are stored transposed, their leading dim, and the element stride
+// between batch entries (3-d t; 0 otherwise).
+func gemmLayout(t *Tensor) (d *Tensor, trans bool, ld, bs int) {
+	r := len(t.shape) - 2
+	rows, cols := t.shape[r], t.shape[r+1]
+	if t.strides() == nil {
+		return t, false, max(cols, 1), rows * cols
+	}
+	st := t.strides()
+	rs, cs := st[r], st[r+1]
+	if r == 1 {
+		bs = st[0]
 	}
 	switch {
-	case am == 0 || bn == 0 || ak == 0:
-		// Nothing to multiply: the result is empty or all zeros.
-	case nb == 1 || sc >= 64*64:
+	case (cols <= 1 || cs == 1) && (rows <= 1 || rs >= max(cols, 1)):
+		if rows <= 1 {
+			rs = max(cols, 1)
+		}
+		return t, false, rs, bs
+	case (rows <= 1 || rs == 1) && (cols <= 1 || cs >= max(rows, 1)):
+		if cols <= 1 {
+			cs = max(rows, 1)
+		}
+		return t, true, cs, bs
+	}
+	d = t.dense()
+	if r == 1 {
+		bs = rows * cols
+	}
+	return d, false, max(cols, 1), bs
+}
+
+// mmInto writes op(a)·op(b) into out (dense, nb×am×bn), unrecorded. Strided
+// operands reach the kernel through its transpose flags and leading dims (a
+// transposed view is a transposed GEMM); others are copied.
+func mmInto(out, a, b *Tensor, ta, tb bool, am, bn, ak, nb int) {
+	if am == 0 || bn == 0 || nb == 0 {
+		return
+	}
+	if ak == 0 {
+		out.fill(0) // an empty sum
+		return
+	}
+	g := gemmCall{m: am, n: bn, k: ak, out: out}
+	g.a, g.ta, g.lda, g.bsa = gemmLayout(a)
+	g.b, g.tb, g.ldb, g.bsb = gemmLayout(b)
+	g.ta, g.tb = ta != g.ta, tb != g.tb
+	if nb == 1 || am*bn >= 64*64 {
 		for i := range nb {
-			gemm(i)
+			g.run(i)
 		}
-	default:
-		parallel.For(nb, max(1, 64*64/max(sc, 1)), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gemm(i)
-			}
-		})
+		return
 	}
-	name := "MmBackward0"
-	if batched {
-		name = "BmmBackward0"
-	}
-	if n := record(name, out, true, a, b); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				if ta {
-					gi[0] = mm(b, g, tb, true) // da: (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ
-				} else {
-					gi[0] = mm(g, b, false, !tb) // da: grad·op(b)ᵀ
-				}
-			}
-			if n.needs(1) {
-				if tb {
-					gi[1] = mm(g, a, true, ta) // db: (op(a)ᵀ·grad)ᵀ = gradᵀ·op(a)
-				} else {
-					gi[1] = mm(a, g, !ta, false) // db: op(a)ᵀ·grad
-				}
-			}
+	shared := g // only this copy escapes to the workers; the loop above allocates nothing
+	parallel.For(nb, max(1, 64*64/(am*bn)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			shared.run(i)
 		}
+	})
+}
+
+// gemmCall is one batched GEMM: out[i] = op(a[i])·op(b[i]).
+type gemmCall struct {
+	m, n, k   int
+	a, b, out *Tensor
+	ta, tb    bool
+	lda, ldb  int
+	bsa, bsb  int // element strides between batch entries
+}
+
+func (g *gemmCall) run(i int) {
+	sc := g.m * g.n
+	if g.out.dtype == Float32 {
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f32[i*g.bsa:], g.lda, g.b.f32[i*g.bsb:], g.ldb, 0, g.out.f32[i*sc:], g.n)
+	} else {
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f64[i*g.bsa:], g.lda, g.b.f64[i*g.bsb:], g.ldb, 0, g.out.f64[i*sc:], g.n)
 	}
-	return out
 }

@@ -6,142 +6,166 @@ import (
 	"github.com/gograd/gograd/internal/vec"
 )
 
-// Each op computes its result, then records its backward node next to it, with the
-// derivative of each input as a one-line comment. Backward formulas are written with
-// tensor ops, so that they can themselves be differentiated (CreateGraph). Gradients
-// of broadcast inputs are reduced to the input's shape by the engine (sumTo).
+// Each op computes its result with its kernel and records it through its op table
+// entry (opDef) right beside it: grad_fn name, saved values and derivative, with
+// the derivative of each input as a one-line comment. Derivatives are written with
+// tensor ops, so that they can themselves be differentiated (CreateGraph).
+// Gradients of broadcast inputs are reduced to the input's shape by the engine
+// (sumTo).
+
+var addDef = &opDef{name: "AddBackward0"}
+
+func init() {
+	addDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		b.gi[1] = b.g // do: grad
+	}
+}
 
 // Add returns t + o, broadcasting.
-func (t *Tensor) Add(o *Tensor) *Tensor {
-	out := binary("Add", opAdd, t, o)
-	if n := record("AddBackward0", out, false, t, o); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = g // dt: grad
-			gi[1] = g // do: grad
+func (t *Tensor) Add(o *Tensor) *Tensor { return addDef.record(binary("Add", opAdd, t, o), 0, t, o) }
+
+var subDef = &opDef{name: "SubBackward0"}
+
+func init() {
+	subDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			b.gi[1] = b.g.Neg() // do: -grad
 		}
 	}
-	return out
 }
 
 // Sub returns t - o, broadcasting.
-func (t *Tensor) Sub(o *Tensor) *Tensor {
-	out := binary("Sub", opSub, t, o)
-	if n := record("SubBackward0", out, false, t, o); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = g // dt: grad
-			if n.needs(1) {
-				gi[1] = g.Neg() // do: -grad
-			}
+func (t *Tensor) Sub(o *Tensor) *Tensor { return subDef.record(binary("Sub", opSub, t, o), 0, t, o) }
+
+var mulDef = &opDef{name: "MulBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+
+func init() {
+	mulDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(b.in(1)) // dt: grad * o
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(b.in(0)) // do: grad * t
 		}
 	}
-	return out
 }
 
 // Mul returns t * o elementwise, broadcasting.
-func (t *Tensor) Mul(o *Tensor) *Tensor {
-	out := binary("Mul", opMul, t, o)
-	if n := record("MulBackward0", out, true, t, o); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.Mul(o) // dt: grad * o
-			}
-			if n.needs(1) {
-				gi[1] = g.Mul(t) // do: grad * t
-			}
+func (t *Tensor) Mul(o *Tensor) *Tensor { return mulDef.record(binary("Mul", opMul, t, o), 0, t, o) }
+
+var divDef = &opDef{name: "DivBackward0", save: []saveRule{{1, always}, {0, 1}}}
+
+func init() {
+	divDef.grad = func(b bwd) {
+		o := b.in(1)
+		if b.needs(0) {
+			b.gi[0] = b.g.Div(o) // dt: grad / o
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Neg().Mul(b.in(0)).Div(o.Mul(o)) // do: -grad * t / o²
 		}
 	}
-	return out
 }
 
 // Div returns t / o elementwise, broadcasting.
-func (t *Tensor) Div(o *Tensor) *Tensor {
-	out := binary("Div", opDiv, t, o)
-	if n := record("DivBackward0", out, true, t, o); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.Div(o) // dt: grad / o
-			}
-			if n.needs(1) {
-				gi[1] = g.Neg().Mul(t).Div(o.Mul(o)) // do: -grad * t / o²
-			}
-		}
-	}
-	return out
-}
+func (t *Tensor) Div(o *Tensor) *Tensor { return divDef.record(binary("Div", opDiv, t, o), 0, t, o) }
 
 // scalarLike returns a 0-d tensor of t's dtype holding s.
 func scalarLike(t *Tensor, s float64) *Tensor { return t.dtype.Full(s) }
 
+var (
+	addScalarDef  = &opDef{name: "AddBackward0"}
+	subScalarDef  = &opDef{name: "SubBackward0"}
+	rsubScalarDef = &opDef{name: "RsubBackward1"}
+	mulScalarDef  = &opDef{name: "MulBackward0"}
+	divScalarDef  = &opDef{name: "DivBackward0"}
+)
+
+func init() {
+	addScalarDef.grad = passGrad
+	subScalarDef.grad = passGrad
+	rsubScalarDef.grad = func(b bwd) { b.gi[0] = b.g.Neg() }             // dt: -grad
+	mulScalarDef.grad = func(b bwd) { b.gi[0] = b.g.MulScalar(b.arg()) } // dt: grad * s
+	divScalarDef.grad = func(b bwd) { b.gi[0] = b.g.DivScalar(b.arg()) } // dt: grad / s
+}
+
+// passGrad is the derivative of ops whose gradient is the upstream one.
+func passGrad(b bwd) { b.gi[0] = b.g } // dt: grad
+
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
 	t.wantFloat("AddScalar")
-	out := binary("AddScalar", opAdd, t, scalarLike(t, s))
-	if n := record("AddBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
-	}
-	return out
+	return addScalarDef.record(binary("AddScalar", opAdd, t, scalarLike(t, s)), s, t)
 }
 
 // SubScalar returns t - s.
 func (t *Tensor) SubScalar(s float64) *Tensor {
 	t.wantFloat("SubScalar")
-	out := binary("SubScalar", opSub, t, scalarLike(t, s))
-	if n := record("SubBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dt: grad
-	}
-	return out
+	return subScalarDef.record(binary("SubScalar", opSub, t, scalarLike(t, s)), s, t)
 }
 
 // RSubScalar returns s - t (PyTorch's rsub, what `2 - t` computes).
 func (t *Tensor) RSubScalar(s float64) *Tensor {
 	t.wantFloat("RSubScalar")
-	out := binary("RSubScalar", opSub, scalarLike(t, s), t)
-	if n := record("RsubBackward1", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg() } // dt: -grad
-	}
-	return out
+	return rsubScalarDef.record(binary("RSubScalar", opSub, scalarLike(t, s), t), s, t)
 }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
 	t.wantFloat("MulScalar")
-	out := binary("MulScalar", opMul, t, scalarLike(t, s))
-	if n := record("MulBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.MulScalar(s) } // dt: grad * s
-	}
-	return out
+	return mulScalarDef.record(binary("MulScalar", opMul, t, scalarLike(t, s)), s, t)
 }
 
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float64) *Tensor {
 	t.wantFloat("DivScalar")
-	out := binary("DivScalar", opDiv, t, scalarLike(t, s))
-	if n := record("DivBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.DivScalar(s) } // dt: grad / s
-	}
-	return out
+	return divScalarDef.record(binary("DivScalar", opDiv, t, scalarLike(t, s)), s, t)
 }
+
+var negDef = &opDef{name: "NegBackward0"}
+
+func init() { negDef.grad = func(b bwd) { b.gi[0] = b.g.Neg() } }
 
 // Neg returns -t.
 func (t *Tensor) Neg() *Tensor {
-	out := unary("Neg", t,
+	return negDef.record(unary("Neg", t,
 		func(d, a []float32) { vec.MulScalar(d, a, -1) },
-		func(d, a []float64) { vec.MulScalar(d, a, -1) })
-	if n := record("NegBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg() } // dt: -grad
+		func(d, a []float64) { vec.MulScalar(d, a, -1) }), 0, t)
+}
+
+var reciprocalDef = &opDef{name: "ReciprocalBackward0", save: []saveRule{{output, always}}}
+
+func init() {
+	reciprocalDef.grad = func(b bwd) {
+		b.gi[0] = b.g.Neg().Mul(b.out()).Mul(b.out()) // dt: -grad / t²
 	}
-	return out
 }
 
 // Reciprocal returns 1 / t.
 func (t *Tensor) Reciprocal() *Tensor {
-	out := unary("Reciprocal", t,
+	return reciprocalDef.record(unary("Reciprocal", t,
 		func(d, a []float32) { vec.DivScalarBy(d, a, 1) },
-		func(d, a []float64) { vec.DivScalarBy(d, a, 1) })
-	if n := record("ReciprocalBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Neg().Mul(out).Mul(out) } // dt: -grad / t²
+		func(d, a []float64) { vec.DivScalarBy(d, a, 1) }), 0, t)
+}
+
+var powDef = &opDef{name: "PowBackward0", save: []saveRule{{0, always}}}
+
+func init() {
+	powDef.grad = func(b bwd) {
+		t, e := b.in(0), b.arg()
+		switch e {
+		case 0:
+			b.gi[0] = ZerosLike(t) // dt: 0
+		case 1:
+			b.gi[0] = b.g // dt: grad
+		case 2:
+			b.gi[0] = b.g.Mul(t).MulScalar(2) // dt: 2 * grad * t
+		default:
+			b.gi[0] = b.g.Mul(t.Pow(e - 1)).MulScalar(e) // dt: e * grad * t^(e-1)
+		}
 	}
-	return out
 }
 
 // Pow returns t raised to the scalar power e.
@@ -155,21 +179,7 @@ func (t *Tensor) Pow(e float64) *Tensor {
 	default:
 		out = mapF("Pow", t, func(v float64) float64 { return math.Pow(v, e) })
 	}
-	if n := record("PowBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			switch e {
-			case 0:
-				gi[0] = ZerosLike(t) // dt: 0
-			case 1:
-				gi[0] = g // dt: grad
-			case 2:
-				gi[0] = g.Mul(t).MulScalar(2) // dt: 2 * grad * t
-			default:
-				gi[0] = g.Mul(t.Pow(e - 1)).MulScalar(e) // dt: e * grad * t^(e-1)
-			}
-		}
-	}
-	return out
+	return powDef.record(out, e, t)
 }
 
 // PowTensor returns t raised to the power e elementwise, broadcasting.
@@ -185,6 +195,7 @@ func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
 	}
 	if n := record("PowBackward1", out, true, t, e); n != nil {
+		n.save(t, e, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Mul(e).Mul(t.PowTensor(e.SubScalar(1))) // dt: grad * e * t^(e-1)
@@ -223,119 +234,112 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 		}
 	}
 	if n := record("MaskedFillBackward0", out, true, t); n != nil {
+		n.save(mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.whereMask(mask) } // dt: grad where mask
 	}
 	return out
 }
 
-// expandData returns t's values materialised at the broadcast shape (not recorded).
-func (t *Tensor) expandData(shape []int) *Tensor {
-	var out *Tensor
-	NoGrad(func() { out = t.Expand(shape...) })
-	return out
-}
+// expandData returns t viewed at the broadcast shape (not recorded), for kernels
+// that read it with flat.
+func (t *Tensor) expandData(shape []int) *Tensor { return t.expandView(shape) }
+
+var expDef = &opDef{name: "ExpBackward0", save: []saveRule{{output, always}}}
+
+func init() { expDef.grad = func(b bwd) { b.gi[0] = b.g.Mul(b.out()) } } // dt: grad * exp(t)
 
 // Exp returns e^t elementwise.
 func (t *Tensor) Exp() *Tensor {
-	out := unary("Exp", t, vec.Exp[float32], vec.Exp[float64])
-	if n := record("ExpBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(out) } // dt: grad * exp(t)
-	}
-	return out
+	return expDef.record(unary("Exp", t, vec.Exp[float32], vec.Exp[float64]), 0, t)
 }
+
+var logDef = &opDef{name: "LogBackward0", save: []saveRule{{0, always}}}
+
+func init() { logDef.grad = func(b bwd) { b.gi[0] = b.g.Div(b.in(0)) } } // dt: grad / t
 
 // Log returns the natural logarithm of t elementwise.
 func (t *Tensor) Log() *Tensor {
-	out := unary("Log", t, vec.Log[float32], vec.Log[float64])
-	if n := record("LogBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(t) } // dt: grad / t
-	}
-	return out
+	return logDef.record(unary("Log", t, vec.Log[float32], vec.Log[float64]), 0, t)
 }
+
+var sqrtDef = &opDef{name: "SqrtBackward0", save: []saveRule{{output, always}}}
+
+func init() { sqrtDef.grad = func(b bwd) { b.gi[0] = b.g.Div(b.out().MulScalar(2)) } } // dt: grad / (2 sqrt(t))
 
 // Sqrt returns the square root of t elementwise.
-func (t *Tensor) Sqrt() *Tensor {
-	out := mapF("Sqrt", t, math.Sqrt)
-	if n := record("SqrtBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Div(out.MulScalar(2)) } // dt: grad / (2 sqrt(t))
-	}
-	return out
-}
+func (t *Tensor) Sqrt() *Tensor { return sqrtDef.record(mapF("Sqrt", t, math.Sqrt), 0, t) }
+
+var absDef = &opDef{name: "AbsBackward0", save: []saveRule{{0, always}}}
+
+func init() { absDef.grad = func(b bwd) { b.gi[0] = b.g.Mul(b.in(0).Sign()) } } // dt: grad * sign(t)
 
 // Abs returns |t| elementwise.
-func (t *Tensor) Abs() *Tensor {
-	out := mapF("Abs", t, math.Abs)
-	if n := record("AbsBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sign()) } // dt: grad * sign(t)
-	}
-	return out
-}
+func (t *Tensor) Abs() *Tensor { return absDef.record(mapF("Abs", t, math.Abs), 0, t) }
+
+var signDef = &opDef{name: "SignBackward0"}
+
+func init() { signDef.grad = func(b bwd) { b.gi[0] = ZerosLike(b.g) } } // dt: 0
 
 // Sign returns -1, 0 or 1 by the sign of each element; its gradient is zero.
-func (t *Tensor) Sign() *Tensor {
-	out := mapF("Sign", t, sign)
-	if n := record("SignBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(g) } // dt: 0
-	}
-	return out
-}
+func (t *Tensor) Sign() *Tensor { return signDef.record(mapF("Sign", t, sign), 0, t) }
+
+var sinDef = &opDef{name: "SinBackward0", save: []saveRule{{0, always}}}
+
+func init() { sinDef.grad = func(b bwd) { b.gi[0] = b.g.Mul(b.in(0).Cos()) } } // dt: grad * cos(t)
 
 // Sin returns the sine of t elementwise.
-func (t *Tensor) Sin() *Tensor {
-	out := mapF("Sin", t, math.Sin)
-	if n := record("SinBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Cos()) } // dt: grad * cos(t)
-	}
-	return out
-}
+func (t *Tensor) Sin() *Tensor { return sinDef.record(mapF("Sin", t, math.Sin), 0, t) }
+
+var cosDef = &opDef{name: "CosBackward0", save: []saveRule{{0, always}}}
+
+func init() { cosDef.grad = func(b bwd) { b.gi[0] = b.g.Mul(b.in(0).Sin()).Neg() } } // dt: -grad * sin(t)
 
 // Cos returns the cosine of t elementwise.
-func (t *Tensor) Cos() *Tensor {
-	out := mapF("Cos", t, math.Cos)
-	if n := record("CosBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(t.Sin()).Neg() } // dt: -grad * sin(t)
+func (t *Tensor) Cos() *Tensor { return cosDef.record(mapF("Cos", t, math.Cos), 0, t) }
+
+var tanhDef = &opDef{name: "TanhBackward0", save: []saveRule{{output, always}}}
+
+func init() {
+	tanhDef.grad = func(b bwd) { // dt: grad * (1 - tanh²)
+		g, out := b.g, b.out()
+		if recording(g, out) {
+			b.gi[0] = g.Mul(out.Mul(out).RSubScalar(1))
+			return
+		}
+		b.gi[0] = g.fusedGrad(out, tanhGrad[float32], tanhGrad[float64])
 	}
-	return out
 }
 
 // Tanh returns the hyperbolic tangent of t elementwise.
 func (t *Tensor) Tanh() *Tensor {
-	out := unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64])
-	if n := record("TanhBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * (1 - tanh²)
-			if recording(g, out) {
-				gi[0] = g.Mul(out.Mul(out).RSubScalar(1))
-				return
-			}
-			gi[0] = g.fusedGrad(out, tanhGrad[float32], tanhGrad[float64])
+	return tanhDef.record(unary("Tanh", t, vec.Tanh[float32], vec.Tanh[float64]), 0, t)
+}
+
+var sigmoidDef = &opDef{name: "SigmoidBackward0", save: []saveRule{{output, always}}}
+
+func init() {
+	sigmoidDef.grad = func(b bwd) { // dt: grad * σ * (1 - σ)
+		g, out := b.g, b.out()
+		if recording(g, out) {
+			b.gi[0] = g.Mul(out).Mul(out.RSubScalar(1))
+			return
 		}
+		b.gi[0] = g.fusedGrad(out, sigmoidGrad[float32], sigmoidGrad[float64])
 	}
-	return out
 }
 
 // Sigmoid returns 1 / (1 + e^-t) elementwise.
 func (t *Tensor) Sigmoid() *Tensor {
-	out := unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64])
-	if n := record("SigmoidBackward0", out, true, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad * σ * (1 - σ)
-			if recording(g, out) {
-				gi[0] = g.Mul(out).Mul(out.RSubScalar(1))
-				return
-			}
-			gi[0] = g.fusedGrad(out, sigmoidGrad[float32], sigmoidGrad[float64])
-		}
-	}
-	return out
+	return sigmoidDef.record(unary("Sigmoid", t, vec.Sigmoid[float32], vec.Sigmoid[float64]), 0, t)
 }
+
+var reluDef = &opDef{name: "ReluBackward0", save: []saveRule{{output, always}}}
+
+func init() { reluDef.grad = func(b bwd) { b.gi[0] = b.g.maskPositive(b.out()) } } // dt: grad * (t > 0)
 
 // Relu returns max(t, 0) elementwise.
 func (t *Tensor) Relu() *Tensor {
-	out := unary("Relu", t, vec.Relu[float32], vec.Relu[float64])
-	if n := record("ReluBackward0", out, true, t); n != nil {
-		ref := out.Detach()
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskPositive(ref) } // dt: grad * (t > 0)
-	}
-	return out
+	return reluDef.record(unary("Relu", t, vec.Relu[float32], vec.Relu[float64]), 0, t)
 }
 
 // fusedGrad returns the gradient of Tanh or Sigmoid from the gradient g of their
@@ -343,6 +347,7 @@ func (t *Tensor) Relu() *Tensor {
 // kernels round as the ops of the recorded formula do.
 func (g *Tensor) fusedGrad(y *Tensor, k32 func(dst, g, y []float32), k64 func(dst, g, y []float64)) *Tensor {
 	out := empty(g.dtype, g.shape)
+	g, y = g.dense(), y.dense()
 	if g.dtype == Float32 {
 		k32(out.f32, g.f32, y.f32)
 	} else {
@@ -374,10 +379,11 @@ func sigmoidGrad[T float32 | float64](dst, g, y []T) {
 // second derivatives.
 func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	out := empty(g.dtype, g.shape)
+	dg, dr := g.dense(), ref.dense()
 	if g.dtype == Float32 {
-		maskPositive32(out.f32, g.f32, ref.f32)
+		maskPositive32(out.f32, dg.f32, dr.f32)
 	} else {
-		maskPositive64(out.f64, g.f64, ref.f64)
+		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
 	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
@@ -437,6 +443,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 		}
 	}
 	if n := record(name, out, true, a, b); n != nil {
+		n.save(wa)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.Mul(wa) // da: grad where a wins
@@ -455,6 +462,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 	out := mapF("Clamp", t, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) })
 	if n := record("ClampBackward1", out, true, t); n != nil {
+		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {
 				if v >= lo && v <= hi {

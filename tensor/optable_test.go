@@ -184,6 +184,78 @@ var opTable = func() []opCase {
 		opCase{name: "Expand/()->(2,3)", op: "Tensor.Expand", f: func(x ...*Tensor) *Tensor { return x[0].Expand(2, 3) }},
 		opCase{name: "Expand/same", op: "Tensor.Expand", f: func(x ...*Tensor) *Tensor { return x[0].Expand(3, 4) }},
 		opCase{name: "Clone", op: "Tensor.Clone", f: func(x ...*Tensor) *Tensor { return x[0].Clone() }},
+
+		// In-place ops on y = x·1 (a leaf that requires grad is refused), and through
+		// views of y (CopySlices).
+		opCase{name: "Add_", op: "Tensor.Add_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Add_(x[0]) }), gradgrad: true},
+		opCase{name: "Sub_", op: "Tensor.Sub_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Sub_(x[0]) })},
+		opCase{name: "Mul_", op: "Tensor.Mul_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Mul_(x[0]) }), gradgrad: true},
+		opCase{name: "Div_", op: "Tensor.Div_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Div_(x[0]) }), gradgrad: true},
+		opCase{name: "AddScalar_", op: "Tensor.AddScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.AddScalar_(2.5) })},
+		opCase{name: "SubScalar_", op: "Tensor.SubScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.SubScalar_(1.5) })},
+		opCase{name: "MulScalar_", op: "Tensor.MulScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.MulScalar_(-3) })},
+		opCase{name: "DivScalar_", op: "Tensor.DivScalar_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.DivScalar_(0.3) })},
+		opCase{name: "Exp_", op: "Tensor.Exp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Exp_() }), gradgrad: true},
+		opCase{name: "Log_", op: "Tensor.Log_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Log_() }), gradgrad: true},
+		opCase{name: "Sqrt_", op: "Tensor.Sqrt_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Sqrt_() })},
+		opCase{name: "Abs_", op: "Tensor.Abs_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Abs_() })},
+		opCase{name: "Reciprocal_", op: "Tensor.Reciprocal_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Reciprocal_() })},
+		opCase{name: "Neg_", op: "Tensor.Neg_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Neg_() })},
+		opCase{name: "Relu_", op: "Tensor.Relu_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Relu_() })},
+		opCase{name: "Sigmoid_", op: "Tensor.Sigmoid_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Sigmoid_() }), gradgrad: true},
+		opCase{name: "Tanh_", op: "Tensor.Tanh_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Tanh_() }), gradgrad: true},
+		opCase{name: "Clamp_", op: "Tensor.Clamp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Clamp_(-0.5, 0.75) })},
+		opCase{name: "Fill_", op: "Tensor.Fill_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Fill_(2) })},
+		opCase{name: "Zero_", op: "Tensor.Zero_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.Zero_() })},
+		opCase{name: "Copy_", op: "Tensor.Copy_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Copy_(x[0]) })},
+		opCase{name: "MaskedFill_", op: "Tensor.MaskedFill_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.MaskedFill_(x[0], 0.5) })},
+		opCase{name: "Mul_/select", op: "Tensor.Mul_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Select(0, 1).Mul_(x[0]) }), gradgrad: true},
+		opCase{name: "Copy_/slice", op: "Tensor.Copy_", f: onCopy(func(y *Tensor, x ...*Tensor) { y.Slice(1, 1, 3, 1).Copy_(x[0]) }), gradgrad: true},
+		opCase{name: "Exp_/transposed_row", op: "Tensor.Exp_", f: onCopy(func(y *Tensor, _ ...*Tensor) { y.T().Select(0, 1).Exp_() }), gradgrad: true},
+		opCase{name: "Add_/then_view", op: "Tensor.Add_", f: func(x ...*Tensor) *Tensor {
+			v := x[0].MulScalar(1).Select(0, 1)
+			return v.Add_(x[1]).MulScalar(2)
+		}, gradgrad: true},
+
+		// Views, and ops on non-contiguous (view) inputs.
+		opCase{name: "Narrow/0,1,2", op: "Tensor.Narrow", f: func(x ...*Tensor) *Tensor { return x[0].Narrow(0, 1, 2) }, gradgrad: true},
+		opCase{name: "Narrow/-1,-2,2", op: "Tensor.Narrow", f: func(x ...*Tensor) *Tensor { return x[0].Narrow(-1, -2, 2) }},
+		opCase{name: "Slice/0,1:5:2", op: "Tensor.Slice", f: func(x ...*Tensor) *Tensor { return x[0].Slice(0, 1, 5, 2) }, gradgrad: true},
+		opCase{name: "Slice/1,-3:-1", op: "Tensor.Slice", f: func(x ...*Tensor) *Tensor { return x[0].Slice(1, -3, -1, 1) }},
+		opCase{name: "Slice/0,clamped:3", op: "Tensor.Slice", f: func(x ...*Tensor) *Tensor { return x[0].Slice(0, -10, 10, 3) }},
+		opCase{name: "Select/0,1", op: "Tensor.Select", f: func(x ...*Tensor) *Tensor { return x[0].Select(0, 1) }, gradgrad: true},
+		opCase{name: "Select/-1,-1", op: "Tensor.Select", f: func(x ...*Tensor) *Tensor { return x[0].Select(-1, -1) }},
+		opCase{name: "Diagonal/0", op: "Tensor.Diagonal", f: func(x ...*Tensor) *Tensor { return x[0].Diagonal(0, 0, 1) }, gradgrad: true},
+		opCase{name: "Diagonal/1", op: "Tensor.Diagonal", f: func(x ...*Tensor) *Tensor { return x[0].Diagonal(1, 0, 1) }},
+		opCase{name: "Diagonal/-1", op: "Tensor.Diagonal", f: func(x ...*Tensor) *Tensor { return x[0].Diagonal(-1, 0, 1) }},
+		opCase{name: "Diagonal/3d,0,1,2", op: "Tensor.Diagonal", f: func(x ...*Tensor) *Tensor { return x[0].Diagonal(0, 1, 2) }},
+		opCase{name: "Diagonal/3d,1,-1,0", op: "Tensor.Diagonal", f: func(x ...*Tensor) *Tensor { return x[0].Diagonal(1, -1, 0) }},
+		opCase{name: "Unfold/overlapping", op: "Tensor.Unfold", f: func(x ...*Tensor) *Tensor { return x[0].Unfold(1, 3, 1) }, gradgrad: true},
+		opCase{name: "Unfold/step2", op: "Tensor.Unfold", f: func(x ...*Tensor) *Tensor { return x[0].Unfold(-1, 2, 2) }},
+		opCase{name: "Unfold/dim0", op: "Tensor.Unfold", f: func(x ...*Tensor) *Tensor { return x[0].Unfold(0, 2, 1) }},
+		opCase{name: "AsStrided/window", op: "Tensor.AsStrided", f: func(x ...*Tensor) *Tensor { return x[0].AsStrided([]int{2, 2}, []int{1, 4}, 1) }, gradgrad: true},
+		opCase{name: "AsStrided/overlap", op: "Tensor.AsStrided", f: func(x ...*Tensor) *Tensor { return x[0].AsStrided([]int{3, 2}, []int{1, 1}, 0) }},
+		opCase{name: "Movedim/0,2", op: "Tensor.Movedim", f: func(x ...*Tensor) *Tensor { return x[0].Movedim(0, 2) }},
+		opCase{name: "Movedim/-1,0", op: "Tensor.Movedim", f: func(x ...*Tensor) *Tensor { return x[0].Movedim(-1, 0) }},
+		opCase{name: "Unflatten/1,(2,2)", op: "Tensor.Unflatten", f: func(x ...*Tensor) *Tensor { return x[0].Unflatten(1, 2, 2) }},
+		opCase{name: "Unflatten/-1,(2,-1)", op: "Tensor.Unflatten", f: func(x ...*Tensor) *Tensor { return x[0].Unflatten(-1, 2, -1) }},
+		opCase{name: "BroadcastTo", op: "Tensor.BroadcastTo", f: func(x ...*Tensor) *Tensor { return x[0].BroadcastTo(2, 3, 4) }},
+		opCase{name: "Flatten/start=1", op: "Tensor.Flatten", f: func(x ...*Tensor) *Tensor { return x[0].Flatten(1) }},
+		opCase{name: "Flatten/0,1", op: "Tensor.Flatten", f: func(x ...*Tensor) *Tensor { return x[0].Flatten(0, 1) }},
+		opCase{name: "Flatten/transposed", op: "Tensor.Flatten", f: func(x ...*Tensor) *Tensor { return x[0].T().Flatten() }},
+		opCase{name: "Reshape/transposed", op: "Tensor.Reshape", f: func(x ...*Tensor) *Tensor { return x[0].T().Reshape(-1) }},
+		opCase{name: "View/transposed_split", op: "Tensor.View", f: func(x ...*Tensor) *Tensor { return x[0].Transpose(0, 1).View(3, 2, 2, 2) }},
+		opCase{name: "Contiguous/transposed", op: "Tensor.Contiguous", f: func(x ...*Tensor) *Tensor { return x[0].T().Contiguous() }, gradgrad: true},
+		opCase{name: "Mul/transposed", op: "Tensor.Mul", f: func(x ...*Tensor) *Tensor { return x[0].T().Mul(x[1]) }, gradgrad: true},
+		opCase{name: "Add/expanded", op: "Tensor.Add", f: func(x ...*Tensor) *Tensor { return x[0].Expand(3, 4).Add(x[1].T()) }, gradgrad: true},
+		opCase{name: "Exp/transposed", op: "Tensor.Exp", f: func(x ...*Tensor) *Tensor { return x[0].T().Exp() }, gradgrad: true},
+		opCase{name: "Relu/sliced", op: "Tensor.Relu", f: func(x ...*Tensor) *Tensor { return x[0].Slice(1, 0, 4, 2).Relu() }, gradgrad: true},
+		opCase{name: "Tanh/narrowed", op: "Tensor.Tanh", f: func(x ...*Tensor) *Tensor { return x[0].Narrow(1, 1, 2).Tanh() }, gradgrad: true},
+		opCase{name: "Sum/dim=0_transposed", op: "Tensor.Sum", f: func(x ...*Tensor) *Tensor { return x[0].T().Sum(0) }, gradgrad: true},
+		opCase{name: "Softmax/transposed", op: "Tensor.Softmax", f: func(x ...*Tensor) *Tensor { return x[0].T().Softmax(1) }, gradgrad: true},
+		opCase{name: "MatMul/2d·2d_transposed", op: "MatMul", f: func(x ...*Tensor) *Tensor { return tensor.MatMul(x[0].T(), x[1].T()) }, gradgrad: true},
+		opCase{name: "MatMul/3d·3d_transposed", op: "MatMul", f: func(x ...*Tensor) *Tensor { return tensor.MatMul(x[0].Transpose(1, 2), x[1]) }, gradgrad: true},
+		opCase{name: "MatMul/2d·2d_sliced", op: "MatMul", f: func(x ...*Tensor) *Tensor { return tensor.MatMul(x[0].Slice(1, 1, 5, 1), x[1].Slice(0, 0, 8, 2)) }, gradgrad: true},
 		// From float64 the result is float32, whose resolution (6e-8) swamps a central
 		// difference with step 1e-6; step 1e-3 keeps the rounding error near 1e-4,
 		// and To is linear, so the larger step costs nothing.
@@ -238,6 +310,16 @@ var opTable = func() []opCase {
 	)
 	return rows
 }()
+
+// onCopy returns a row's f for an in-place op: op applied to y = x[0]·1, given the
+// other inputs; the result is y.
+func onCopy(op func(y *Tensor, x ...*Tensor)) func(x ...*Tensor) *Tensor {
+	return func(x ...*Tensor) *Tensor {
+		y := x[0].MulScalar(1)
+		op(y, x[1:]...)
+		return y
+	}
+}
 
 func otherFloat(d tensor.DType) tensor.DType {
 	if d == tensor.Float32 {
@@ -493,13 +575,11 @@ var notDifferentiable = map[string]string{
 	"Generator.Normal":  "fills in place, not recorded",
 
 	// Graph and storage plumbing.
-	"Tensor.Copy_":           "copies in place, not recorded",
 	"Tensor.Detach":          "cuts the graph",
 	"Tensor.SetRequiresGrad": "marks a leaf",
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
-	"Tensor.Contiguous":      "returns the tensor itself while every tensor is contiguous; gets a row with strided views",
 
 	// Layers tested outside the golden files.
 	"functional.Dropout":              "random: TestDropout checks the kept share, the scaling and the gradient",
@@ -507,6 +587,10 @@ var notDifferentiable = map[string]string{
 	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
 	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
 	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
+
+	// out= variants: never recorded (TestOutVariants checks them against the ops).
+	"AddOut": "out=", "SubOut": "out=", "MulOut": "out=", "DivOut": "out=", "MatMulOut": "out=",
+	"SumOut": "out=", "MeanOut": "out=", "ExpOut": "out=", "SigmoidOut": "out=", "TanhOut": "out=", "ReluOut": "out=",
 
 	// Indices: integer results, no gradient (TestArgmax checks the values).
 	"Tensor.Argmax": "returns int64 indices",

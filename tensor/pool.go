@@ -4,8 +4,8 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"runtime"
 	"sync"
-	"unsafe"
 )
 
 // The storage pool keeps float buffers known to be dead for the next tensors of the
@@ -18,25 +18,96 @@ import (
 // Anything a caller may hold is left to the GC.
 //
 // Size classes are powers of two from 2^minPoolShift elements; each class keeps
-// at most classBytes of buffers, and at least minPerClass.
+// at most classBytes of buffers, and at least minPerClass, and all classes
+// together at most the pool's limit (SetPoolLimit; DefaultPoolLimit at start).
+// Memory is given back when idle: a buffer not taken again within two garbage
+// collections is dropped, as sync.Pool's victim cache does, so a program that
+// stops training returns the pool's memory to the collector.
 const (
 	minPoolShift = 8 // 256 elements
 	maxPoolShift = 27
 	classBytes   = 16 << 20
 	minPerClass  = 4
+
+	// DefaultPoolLimit is the bound, in bytes, on the float buffers the storage
+	// pool keeps for reuse, until SetPoolLimit changes it.
+	DefaultPoolLimit = 256 << 20
 )
 
 // classCap returns how many buffers of class c with elements of size bytes the
 // pool keeps.
 func classCap(c, size int) int { return max(minPerClass, classBytes/(size<<c)) }
 
-type storagePool struct {
-	mu  sync.Mutex
-	f32 [maxPoolShift + 1][][]float32
-	f64 [maxPoolShift + 1][][]float64
+// classLists holds a dtype's pooled buffers by size class: cur since the last
+// garbage collection, old from the cycle before (dropped at the next one).
+type classLists[T float32 | float64] struct {
+	cur, old [maxPoolShift + 1][][]T
 }
 
-var pool storagePool
+type storagePool struct {
+	mu    sync.Mutex
+	f32   classLists[float32]
+	f64   classLists[float64]
+	held  int // bytes of all pooled buffers
+	limit int
+}
+
+var pool = storagePool{limit: DefaultPoolLimit}
+
+// SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps for
+// reuse (gradients and activations it knows to be dead) and returns the previous
+// bound; 0 turns pooling off. Buffers over a new, lower bound are dropped at once.
+// The pool also gives its memory back on its own when idle (two garbage
+// collections without reuse).
+func SetPoolLimit(bytes int) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	prev := pool.limit
+	pool.limit = max(bytes, 0)
+	for c := maxPoolShift; c >= 0 && pool.held > pool.limit; c-- {
+		pool.held -= dropClass(&pool.f32.old[c], 4<<c) + dropClass(&pool.f32.cur[c], 4<<c)
+		pool.held -= dropClass(&pool.f64.old[c], 8<<c) + dropClass(&pool.f64.cur[c], 8<<c)
+	}
+	return prev
+}
+
+// dropClass empties a class list of buffers of the given bytes each and returns
+// the bytes dropped.
+func dropClass[T float32 | float64](l *[][]T, bytes int) int {
+	n := len(*l) * bytes
+	clear(*l)
+	*l = (*l)[:0]
+	return n
+}
+
+// age runs after each garbage collection: buffers pooled before the previous one
+// and not taken since are dropped; the current ones become old.
+func (p *storagePool) age() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range maxPoolShift + 1 {
+		p.held -= ageClass(&p.f32, c, 4<<c) + ageClass(&p.f64, c, 8<<c)
+	}
+}
+
+func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
+	n := dropClass(&l.old[c], bytes)
+	l.old[c], l.cur[c] = l.cur[c], l.old[c]
+	return n
+}
+
+// gcTick's finalizer runs once per garbage collection cycle, ages the pool and
+// sets up the next tick.
+type gcTick struct{ _ [16]byte }
+
+func armGCTick() {
+	runtime.SetFinalizer(&gcTick{}, func(*gcTick) {
+		pool.age()
+		armGCTick()
+	})
+}
+
+func init() { armGCTick() }
 
 // poisonReleased fills released buffers with NaN, so that a use after release
 // shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).
@@ -55,34 +126,38 @@ func poolClass(n int) int {
 }
 
 // get32 returns a zeroed slice of n float32s, from the pool when it can.
-func (p *storagePool) get32(n int) []float32 { return poolGet(&p.mu, &p.f32, n) }
+func (p *storagePool) get32(n int) []float32 { return poolGet(p, &p.f32, n, 4) }
 
 // get64 is get32 for float64.
-func (p *storagePool) get64(n int) []float64 { return poolGet(&p.mu, &p.f64, n) }
+func (p *storagePool) get64(n int) []float64 { return poolGet(p, &p.f64, n, 8) }
 
-// poolGet takes a buffer for n elements from the class lists, or makes one with
-// the class's capacity.
-func poolGet[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][]T, n int) []T {
+// poolGet takes a buffer for n elements from the class lists (the current ones
+// first), or makes one with the class's capacity.
+func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int) []T {
 	c := poolClass(n)
 	if c < 0 {
 		return make([]T, n)
 	}
-	mu.Lock()
-	if k := len(classes[c]); k > 0 {
-		b := classes[c][k-1]
-		classes[c] = classes[c][:k-1]
-		mu.Unlock()
-		b = b[:n]
-		clear(b)
-		return b
+	p.mu.Lock()
+	for _, list := range [2]*[][]T{&l.cur[c], &l.old[c]} {
+		if k := len(*list); k > 0 {
+			b := (*list)[k-1]
+			(*list)[k-1] = nil
+			*list = (*list)[:k-1]
+			p.held -= size << c
+			p.mu.Unlock()
+			b = b[:n]
+			clear(b)
+			return b
+		}
 	}
-	mu.Unlock()
+	p.mu.Unlock()
 	return make([]T, n, 1<<c)
 }
 
 // poolPut puts b back in its class list, poisoned in debug mode, unless the list
-// is full or b's capacity is not a class size.
-func poolPut[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][]T, b []T, size int) {
+// or the pool is full or b's capacity is not a class size.
+func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size int) {
 	c := poolClass(cap(b))
 	if c < 0 || cap(b) != 1<<c {
 		return
@@ -94,39 +169,26 @@ func poolPut[T float32 | float64](mu *sync.Mutex, classes *[maxPoolShift + 1][][
 			b[i] = nan
 		}
 	}
-	mu.Lock()
-	if len(classes[c]) < classCap(c, size) {
-		classes[c] = append(classes[c], b)
+	p.mu.Lock()
+	if len(l.cur[c]) < classCap(c, size) && p.held+size<<c <= p.limit {
+		l.cur[c] = append(l.cur[c], b)
+		p.held += size << c
 	}
-	mu.Unlock()
+	p.mu.Unlock()
 }
 
 // put returns t's storage to the pool if it has a pooled capacity. The caller
-// guarantees that nothing references the storage any more.
+// guarantees that nothing references the storage any more. Views never give their
+// base's storage back.
 func (p *storagePool) put(t *Tensor) {
+	if t.lay != nil {
+		return
+	}
 	switch t.dtype {
 	case Float32:
-		poolPut(&p.mu, &p.f32, t.f32, 4)
+		poolPut(p, &p.f32, t.f32, 4)
 	case Float64:
-		poolPut(&p.mu, &p.f64, t.f64, 8)
+		poolPut(p, &p.f64, t.f64, 8)
 	}
 	t.f32, t.f64 = nil, nil
-}
-
-// storageBase returns the address of t's storage (shared by t and its views), or
-// nil for a tensor without float storage.
-func (t *Tensor) storageBase() unsafe.Pointer {
-	switch {
-	case t.f32 != nil:
-		return unsafe.Pointer(unsafe.SliceData(t.f32))
-	case t.f64 != nil:
-		return unsafe.Pointer(unsafe.SliceData(t.f64))
-	}
-	return nil
-}
-
-// sharesStorage reports whether a and b use the same storage.
-func sharesStorage(a, b *Tensor) bool {
-	pa := a.storageBase()
-	return pa != nil && pa == b.storageBase()
 }

@@ -3,7 +3,9 @@ package tensor
 import (
 	"math"
 	"runtime"
+	"runtime/debug"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -55,7 +57,7 @@ func TestPoolUnderGCPressure(t *testing.T) {
 func pooled(p unsafe.Pointer) bool {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
-	for _, class := range pool.f32 {
+	for _, class := range append(pool.f32.cur[:], pool.f32.old[:]...) {
 		for _, b := range class {
 			if unsafe.Pointer(unsafe.SliceData(b)) == p {
 				return true
@@ -139,5 +141,80 @@ func TestHandedOutGradKept(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// storageBase returns the address of t's float data, to follow a buffer through
+// the pool.
+func (t *Tensor) storageBase() unsafe.Pointer {
+	switch {
+	case t.f32 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f32))
+	case t.f64 != nil:
+		return unsafe.Pointer(unsafe.SliceData(t.f64))
+	}
+	return nil
+}
+
+// heldBytes returns the bytes the pool keeps, checking the count against the lists.
+func heldBytes(t *testing.T) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	n := 0
+	for c := range maxPoolShift + 1 {
+		n += (len(pool.f32.cur[c]) + len(pool.f32.old[c])) * 4 << c
+		n += (len(pool.f64.cur[c]) + len(pool.f64.old[c])) * 8 << c
+	}
+	if n != pool.held {
+		t.Fatalf("pool counts %d bytes held, its lists hold %d", pool.held, n)
+	}
+	return n
+}
+
+// TestPoolBounded fills the pool with buffers of many sizes and checks that what
+// it keeps stays within its limit, that lowering the limit drops buffers at once,
+// and that idle buffers are given back after garbage collections.
+func TestPoolBounded(t *testing.T) {
+	const limit = 3 << 20
+	prev := SetPoolLimit(limit)
+	defer SetPoolLimit(prev)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no aging while the pool fills
+	var ts []*Tensor
+	for round := range 4 {
+		for n := 1 << minPoolShift; n <= 1<<20; n = n*3/2 + 1 {
+			ts = append(ts, Zeros(n), Float64.Zeros(n+round))
+		}
+	}
+	for _, x := range ts {
+		pool.put(x)
+		if h := heldBytes(t); h > limit {
+			t.Fatalf("pool holds %d bytes, over its limit %d", h, limit)
+		}
+	}
+	if h := heldBytes(t); h < limit/2 {
+		t.Fatalf("pool holds only %d bytes after being offered many buffers; the test does not fill it", h)
+	}
+	SetPoolLimit(1 << 20)
+	if h := heldBytes(t); h > 1<<20 {
+		t.Errorf("pool holds %d bytes after SetPoolLimit(1 MiB)", h)
+	}
+	debug.SetGCPercent(100)
+	// Idle: two collections (the second ages what the first made old) give it all back.
+	for i := 0; heldBytes(t) > 0; i++ {
+		if i == 100 {
+			t.Fatalf("pool still holds %d bytes after %d collections", heldBytes(t), i)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // let the finalizer that ages the pool run
+	}
+}
+
+// TestPoolLimitZeroDisables checks that SetPoolLimit(0) keeps nothing.
+func TestPoolLimitZeroDisables(t *testing.T) {
+	prev := SetPoolLimit(0)
+	defer SetPoolLimit(prev)
+	pool.put(Zeros(4096))
+	if h := heldBytes(t); h != 0 {
+		t.Errorf("pool holds %d bytes with limit 0", h)
 	}
 }

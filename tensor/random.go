@@ -72,6 +72,7 @@ func (g *Generator) Uniform(t *Tensor, lo, hi float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, lo+(hi-lo)*g.rng.Float64())
 	}
+	t.bumpVersion()
 	return t
 }
 
@@ -83,6 +84,7 @@ func (g *Generator) Normal(t *Tensor, mean, std float64) *Tensor {
 	for i := range t.Numel() {
 		t.setFlat(i, mean+std*g.rng.NormFloat64())
 	}
+	t.bumpVersion()
 	return t
 }
 

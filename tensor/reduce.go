@@ -46,7 +46,7 @@ func keptShape(shape, dims []int, keep bool) []int {
 
 // sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
 func (t *Tensor) sumDims(dims []int) *Tensor {
-	cur := t
+	cur := t.dense()
 	// Reduce runs of adjacent dims at once, viewing the tensor as [outer, r, inner].
 	for i := 0; i < len(dims); {
 		j := i + 1
@@ -135,12 +135,12 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		}
 	}
 	if n := record(name, out, false, t); n != nil {
-		kept := keptShape(t.shape, ds, true)
+		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if mean {
 				g = g.DivScalar(count) // dt: grad / count, broadcast back
 			}
-			gi[0] = g.Reshape(kept...).Expand(t.shape...) // dt: grad broadcast back
+			gi[0] = g.Reshape(kept...).Expand(in...) // dt: grad broadcast back
 		}
 	}
 	return out

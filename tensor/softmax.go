@@ -13,12 +13,14 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	d := t.normDimOrScalar("LogSoftmax", dim)
 	out := empty(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
+	x := t.dense()
 	if t.dtype == Float32 {
-		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 	} else {
-		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 	}
 	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
+		n.save(out)
 		// dt: grad - exp(out) * Σ_dim grad
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
 	}
@@ -31,14 +33,16 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 	d := t.normDimOrScalar("Softmax", dim)
 	out := empty(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
+	x := t.dense()
 	if t.dtype == Float32 {
-		logSoftmaxRows(out.f32, t.f32, outer, r, inner)
+		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 		vec.Exp(out.f32, out.f32)
 	} else {
-		logSoftmaxRows(out.f64, t.f64, outer, r, inner)
+		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 		vec.Exp(out.f64, out.f64)
 	}
 	if n := record("SoftmaxBackward0", out, true, t); n != nil {
+		n.save(out)
 		// dt: out * (grad - Σ_dim grad * out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
 	}

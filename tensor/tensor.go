@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -9,8 +10,14 @@ import (
 	"github.com/gograd/gograd/internal/parallel"
 )
 
-// Tensor is an n-dimensional array of float32, float64 or int64 values, stored
-// contiguously in row-major order, that can record the operations applied to it.
+// Tensor is an n-dimensional array of float32, float64 or int64 values that can
+// record the operations applied to it.
+//
+// As in PyTorch, a tensor is a view of a storage: sizes (Shape), Strides and an
+// offset into a block of memory that several tensors may share. Ops that return
+// views (View, Transpose, Narrow, Expand, ...) share their input's storage, so
+// writes through one show in the other; other ops return tensors with storage of
+// their own, contiguous in row-major order.
 //
 // A tensor whose RequiresGrad is true is tracked: every op applied to it builds a
 // node of the computation graph, reachable through the result's GradFn, and Backward
@@ -21,9 +28,19 @@ import (
 // goroutines at once; one that is being written must not be shared.
 type Tensor struct {
 	shape []int
-	f32   []float32
-	f64   []float64
-	i64   []int64
+
+	// The storage's elements from this tensor's first one on, in the slice of its
+	// dtype: exactly the Numel elements when the tensor is contiguous, else as far
+	// as its strides reach. Code that reads them as a row-major array calls dense
+	// first.
+	f32 []float32
+	f64 []float64
+	i64 []int64
+
+	// lay is the layout of a tensor that shares another's storage; nil for one
+	// that owns its storage (own), which is contiguous from its first element.
+	lay *viewInfo
+
 	dtype DType
 
 	// published is the backward pass (epoch, truncated) in which this tensor was
@@ -33,10 +50,20 @@ type Tensor struct {
 
 	requiresGrad bool
 	retainsGrad  bool
+	own          storage    // identity and version of the storage this tensor made
 	gradFn       *Node      // the node that made this tensor; nil for leaves
 	ag           *gradState // gradient, hooks and AccumulateGrad node; nil until needed
 
 	inline [1]float64 // storage of one-element tensors, saving an allocation per scalar op
+}
+
+// viewInfo is the layout of a tensor sharing another's storage, kept out of line
+// so that tensors that own their storage, most of them, stay small.
+type viewInfo struct {
+	strides []int    // element strides; nil when the layout is contiguous row-major
+	offset  int      // position of the first element in the storage
+	stor    *storage // the storage's identity
+	base    *Tensor  // for a view made by a view op: the tensor owning the storage
 }
 
 // gradState is what a tensor holds once it requires grad as a leaf, retains its
@@ -257,7 +284,13 @@ func OnesLike(x *Tensor) *Tensor { return x.dtype.Ones(x.shape...) }
 // FullLike returns a tensor of x's shape and dtype filled with v.
 func FullLike(x *Tensor, v float64) *Tensor { return x.dtype.Full(v, x.shape...) }
 
+// fill sets every element of t to v, whatever its layout (unrecorded, no version
+// bump).
 func (t *Tensor) fill(v float64) {
+	if t.strides() != nil {
+		t.forEachPos(func(p int) { t.setPos(p, v) })
+		return
+	}
 	switch t.dtype {
 	case Float32:
 		f := float32(v)
@@ -275,25 +308,33 @@ func (t *Tensor) fill(v float64) {
 	}
 }
 
-func (t *Tensor) setFlat(i int, v float64) {
+// setFlat sets the element at row-major index i.
+func (t *Tensor) setFlat(i int, v float64) { t.setPos(t.pos(i), v) }
+
+// flat returns the element at row-major index i.
+func (t *Tensor) flat(i int) float64 { return t.atPos(t.pos(i)) }
+
+// setPos sets the element at position p of t's slice.
+func (t *Tensor) setPos(p int, v float64) {
 	switch t.dtype {
 	case Float32:
-		t.f32[i] = float32(v)
+		t.f32[p] = float32(v)
 	case Float64:
-		t.f64[i] = v
+		t.f64[p] = v
 	case Int64:
-		t.i64[i] = int64(v)
+		t.i64[p] = int64(v)
 	}
 }
 
-func (t *Tensor) flat(i int) float64 {
+// atPos returns the element at position p of t's slice.
+func (t *Tensor) atPos(p int) float64 {
 	switch t.dtype {
 	case Float32:
-		return float64(t.f32[i])
+		return float64(t.f32[p])
 	case Float64:
-		return t.f64[i]
+		return t.f64[p]
 	}
-	return float64(t.i64[i])
+	return float64(t.i64[p])
 }
 
 // Shape returns a copy of the tensor's shape; a 0-d tensor has an empty shape.
@@ -333,33 +374,43 @@ func (t *Tensor) Item() float64 {
 	return t.flat(0)
 }
 
-// Float32s returns the tensor's elements, sharing its storage: writes change the
-// tensor. It panics unless the dtype is Float32.
+// Float32s returns the tensor's elements in row-major order, sharing its storage:
+// writes change the tensor (and every view of its storage) without counting as an
+// in-place op. It panics unless the dtype is Float32, and, so that a write can
+// never silently miss, if t is not contiguous (a transposed or expanded view,
+// say): call Contiguous first, which copies only such views.
 func (t *Tensor) Float32s() []float32 {
-	t.wantDType("Float32s", Float32)
+	t.wantRaw("Float32s", Float32)
 	return t.f32[:len(t.f32):len(t.f32)]
 }
 
-// Float64s returns the tensor's elements, sharing its storage: writes change the
-// tensor. It panics unless the dtype is Float64.
+// Float64s is Float32s for float64 tensors.
 func (t *Tensor) Float64s() []float64 {
-	t.wantDType("Float64s", Float64)
+	t.wantRaw("Float64s", Float64)
 	return t.f64[:len(t.f64):len(t.f64)]
 }
 
-// Int64s returns the tensor's elements, sharing its storage: writes change the
-// tensor. It panics unless the dtype is Int64.
+// Int64s is Float32s for int64 tensors.
 func (t *Tensor) Int64s() []int64 {
-	t.wantDType("Int64s", Int64)
-	return t.i64
+	t.wantRaw("Int64s", Int64)
+	return t.i64[:len(t.i64):len(t.i64)]
 }
 
-// Values returns a copy of the tensor's elements converted to float64, whatever
-// its dtype.
+// wantRaw panics unless t has dtype d and is contiguous.
+func (t *Tensor) wantRaw(op string, d DType) {
+	t.wantDType(op, d)
+	if t.strides() != nil {
+		panic(&Error{Pkg: "tensor", Op: op, Msg: fmt.Sprintf("tensor of shape %v with strides %v is not contiguous; call Contiguous first", t.shape, t.strides())})
+	}
+}
+
+// Values returns a copy of the tensor's elements in row-major order, converted to
+// float64, whatever its dtype and layout.
 func (t *Tensor) Values() []float64 {
-	out := make([]float64, t.Numel())
+	d := t.dense()
+	out := make([]float64, d.Numel())
 	for i := range out {
-		out[i] = t.flat(i)
+		out[i] = d.flat(i)
 	}
 	return out
 }
@@ -393,36 +444,60 @@ func (t *Tensor) normDim(op string, dim int) int {
 }
 
 // Copy_ copies src's values into t in place (the counterpart of PyTorch's copy_),
-// converting dtype if needed, without recording it in the graph. It is meant for
-// loading weights and for optimizers. It panics if the element counts differ.
+// converting dtype if needed: src broadcasts to t's shape, or has as many
+// elements, which are then copied in row-major order. It bumps t's version. As
+// every in-place op, it is refused on a leaf that requires grad (or a view of one)
+// outside NoGrad, so that loading weights and optimizer updates happen inside
+// NoGrad; recorded, its gradient flows to src (CopyBackwards). It panics if the
+// shapes do not fit, or t's elements alias (an expanded view).
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	nonNil("Copy_", t, src)
-	if src.Numel() != t.Numel() {
-		failKind(ErrShape, "Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
-	}
-	switch {
-	case t.dtype == Float32 && src.dtype == Float32:
-		copy(t.f32, src.f32)
-	case t.dtype == Float64 && src.dtype == Float64:
-		copy(t.f64, src.f64)
-	default:
-		for i := range t.Numel() {
-			t.setFlat(i, src.flat(i))
+	s := src
+	if !slices.Equal(src.shape, t.shape) {
+		switch {
+		case broadcastsTo(src.shape, t.shape):
+			s = src.expandView(t.shape)
+		case src.Numel() == t.Numel():
+			s = src.dense().makeView(t.shape, nil, 0)
+		default:
+			failKind(ErrShape, "Copy_", "shapes %v and %v have different element counts", t.shape, src.shape)
 		}
 	}
-	return t
+	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {
+		out := empty(self.dtype, self.shape)
+		copyValues(out, s)
+		if n := record("CopyBackwards", out, false, self, src); n != nil {
+			from, dt := src.shape, src.dtype
+			n.backward = func(g *Tensor, gi []*Tensor) {
+				if n.needs(0) {
+					gi[0] = ZerosLike(g) // dt: 0
+				}
+				if n.needs(1) && broadcastsTo(from, g.shape) {
+					gi[1] = g.To(dt) // dsrc: grad, summed over broadcast dims
+				} else if n.needs(1) {
+					gi[1] = g.To(dt).Reshape(from...) // dsrc: grad in src's shape
+				}
+			}
+		}
+		return out
+	}, func() {
+		if sharesStorage(t, s) && (s.offset() != t.offset() || !slices.Equal(s.layout(), t.layout())) {
+			s = s.Clone() // src aliases other elements of t: read it all first
+		}
+		copyValues(t, s)
+	})
 }
 
 // Clone returns a copy of t with its own storage. It is recorded in the graph
 // (CloneBackward0) when t requires grad.
 func (t *Tensor) Clone() *Tensor {
 	out := empty(t.dtype, t.shape)
-	out.Copy_(t)
-	if n := record("CloneBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g } // dx: grad
-	}
-	return out
+	copyValues(out, t)
+	return cloneDef.record(out, 0, t)
 }
+
+// cloneDef is Clone's and Contiguous's entry. dt: grad
+var cloneDef = &opDef{name: "CloneBackward0", grad: passGrad}
 
 // To returns t converted to dtype d; t itself when it already has that dtype.
 // Converting between float types is recorded (ToCopyBackward0).
@@ -431,7 +506,7 @@ func (t *Tensor) To(d DType) *Tensor {
 		return t
 	}
 	out := empty(d, t.shape)
-	out.Copy_(t)
+	copyValues(out, t)
 	if d.IsFloat() && t.dtype.IsFloat() {
 		src := t.dtype
 		if n := record("ToCopyBackward0", out, false, t); n != nil {
@@ -448,20 +523,3 @@ func SetNumThreads(n int) { parallel.SetThreads(n) }
 
 // NumThreads returns the thread count set by SetNumThreads.
 func NumThreads() int { return parallel.Threads() }
-
-// IsContiguous reports whether t's elements lie in its storage in row-major order
-// with no gaps, as PyTorch's is_contiguous. Every tensor is contiguous until views
-// with strides exist; code that reads Float32s, Float64s or Int64s should still ask,
-// or call Contiguous.
-func (t *Tensor) IsContiguous() bool { return true }
-
-// Contiguous returns t if it is contiguous, else a contiguous copy of it, as
-// PyTorch's contiguous. Code that hands a tensor's raw elements (Float32s,
-// Float64s, Int64s) to a kernel calls it first.
-func (t *Tensor) Contiguous() *Tensor { return t }
-
-// dense returns a tensor with t's values whose f32, f64 or i64 slice holds exactly
-// its elements in row-major order, without recording anything in the graph. Every
-// kernel that reads a tensor's raw slices calls it first, so that strided views
-// reach kernels as dense data.
-func (t *Tensor) dense() *Tensor { return t }

@@ -111,7 +111,9 @@ func allReduce(n int) {
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // mlpStep times mlp_step.py's SGD step on a batch of b per rank, without and
-// with DDP, and reports the medians of rank 0 and of the slowest rank.
+// with DDP, alternating blocks of steps of the two so that drift in the
+// machine's load hits both alike, and reports the medians of rank 0 and of
+// the slowest rank.
 func mlpStep(b, steps int) {
 	g := tensor.NewGenerator(uint64(1 + distributed.Rank()))
 	x := g.Normal(tensor.Zeros(b, 784), 0, 1)
@@ -120,32 +122,39 @@ func mlpStep(b, steps int) {
 		labels[i] = int64(g.Intn(10))
 	}
 	y := tensor.New(labels)
-	for _, ddp := range []bool{false, true} {
-		var model nn.Module = mlp()
-		if ddp {
-			model = distributed.NewDDP(model)
-		}
-		opt := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: 0.01, Momentum: 0.9})
-		times := make([]time.Duration, 0, steps)
-		distributed.Barrier()
-		for i := range 50 + steps {
-			t0 := time.Now()
-			loss := functional.CrossEntropy(model.Forward(x), y)
-			loss.Backward()
-			opt.Step()
-			opt.ZeroGrad()
-			if i >= 50 {
-				times = append(times, time.Since(t0))
+	models := []nn.Module{mlp(), distributed.NewDDP(mlp())}
+	opts := make([]optim.Optimizer, len(models))
+	for i, m := range models {
+		opts[i] = optim.NewSGD(m.Parameters(), optim.SGDOptions{LR: 0.01, Momentum: 0.9})
+	}
+	step := func(k int) time.Duration {
+		t0 := time.Now()
+		loss := functional.CrossEntropy(models[k].Forward(x), y)
+		loss.Backward()
+		opts[k].Step()
+		opts[k].ZeroGrad()
+		return time.Since(t0)
+	}
+	for range 50 {
+		step(0)
+		step(1)
+	}
+	const block = 20
+	times := make([][]time.Duration, len(models))
+	for done := 0; done < steps; done += block {
+		for k := range models {
+			distributed.Barrier()
+			for range block {
+				times[k] = append(times[k], step(k))
 			}
 		}
-		slices.Sort(times)
-		med := times[len(times)/2]
-		name := "plain"
-		if ddp {
-			name = "ddp"
-		}
+	}
+	for k, name := range []string{"plain", "ddp"} {
+		t := times[k]
+		slices.Sort(t)
+		med := t[len(t)/2]
 		report("mlp_sgd_%s_b%dx%d %.3f ms/step (slowest rank %.3f) p10=%.3f p90=%.3f", name, b, distributed.WorldSize(),
-			ms(med), ms(slowest(med)), ms(times[len(times)/10]), ms(times[len(times)*9/10]))
+			ms(med), ms(slowest(med)), ms(t[len(t)/10]), ms(t[len(t)*9/10]))
 	}
 	n := 0
 	for _, p := range mlp().Parameters() {

@@ -146,7 +146,7 @@ func NLLLoss(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tenso
 		panic(tensor.NewError(tensor.ErrShape, "functional", "NLLLoss", "input shape %v and target shape %v do not match: want (N, C) and (N), or (C) and ()", input.Shape(), target.Shape()))
 	}
 	c := input.Size(-1)
-	for _, t := range target.Int64s() {
+	for _, t := range target.Contiguous().Int64s() {
 		if t < 0 || t >= int64(c) {
 			panic(tensor.NewError(tensor.ErrIndex, "functional", "NLLLoss", "target %d is out of bounds for %d classes", t, c))
 		}
@@ -159,7 +159,7 @@ type nllLoss struct{ r Reduction }
 func (*nllLoss) Name() string { return "NllLossBackward0" }
 
 func (f *nllLoss) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x, t := in[0], in[1]
+	x, t := in[0].Contiguous(), in[1].Contiguous() // read through raw slices
 	c := x.Size(-1)
 	rows := x.Numel() / c
 	// mask holds -1 at each row's target class: the loss is Σ mask·x, reduced.

@@ -94,13 +94,7 @@ func NewCyclicLR(opt optim.Groups, o CyclicLROptions) *CyclicLR {
 	}
 	s.cycleMomentum = !o.NoCycleMomentum
 	if s.cycleMomentum {
-		mom, ok := opt.(optim.MomentumGroups)
-		if ok {
-			_, ok = mom.Momentum(0)
-		}
-		if !ok {
-			fail(op, "optimizer must support momentum with `cycle_momentum` option enabled")
-		}
+		mom := momentumOf(op, opt)
 		s.mom = mom
 		baseM := perGroup(op, "base_momentum", opt, orList(o.BaseMomentum, 0.8))
 		for i, m := range baseM {
@@ -112,6 +106,18 @@ func NewCyclicLR(opt optim.Groups, o CyclicLROptions) *CyclicLR {
 	s.init(s, opt)
 	s.baseLRs = baseLRs
 	return s
+}
+
+// momentumOf returns opt's momentum, panicking if it has none.
+func momentumOf(op string, opt optim.Groups) optim.MomentumGroups {
+	mom, ok := opt.(optim.MomentumGroups)
+	if ok {
+		_, ok = mom.Momentum(0)
+	}
+	if !ok {
+		fail(op, "optimizer must support momentum with `cycle_momentum` option enabled")
+	}
+	return mom
 }
 
 // orList returns vs, or {def} when vs is empty.
@@ -286,13 +292,7 @@ func NewOneCycleLR(opt optim.Groups, o OneCycleLROptions) *OneCycleLR {
 	}
 	s.cycleMomentum = !o.NoCycleMomentum
 	if s.cycleMomentum {
-		mom, ok := opt.(optim.MomentumGroups)
-		if ok {
-			_, ok = mom.Momentum(0)
-		}
-		if !ok {
-			fail(op, "optimizer must support momentum with `cycle_momentum` option enabled")
-		}
+		mom := momentumOf(op, opt)
 		s.mom = mom
 		maxM := perGroup(op, "max_momentum", opt, orList(o.MaxMomentum, 0.95))
 		baseM := perGroup(op, "base_momentum", opt, orList(o.BaseMomentum, 0.85))

@@ -327,11 +327,11 @@ func setFields(sd map[string]any, fs []field, n int) error {
 			}
 			*p = x
 		case *[]int:
-			x, ok := v.([]int)
-			if !ok {
-				return bad
+			x, err := ints(v)
+			if err != nil {
+				return fmt.Errorf("%q: %w", f.key, err)
 			}
-			*p = slices.Clone(x)
+			*p = x
 		case custom:
 			if err := p.load(v); err != nil {
 				return fmt.Errorf("%q: %w", f.key, err)
@@ -353,6 +353,25 @@ func setFields(sd map[string]any, fs []field, n int) error {
 		}
 	}
 	return nil
+}
+
+// ints reads a list of integers.
+func ints(v any) ([]int, error) {
+	switch v := v.(type) {
+	case []int:
+		return slices.Clone(v), nil
+	case []any:
+		out := make([]int, len(v))
+		for i, x := range v {
+			n, ok := x.(int)
+			if !ok {
+				return nil, fmt.Errorf("element %d is a %T", i, x)
+			}
+			out[i] = n
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("a %T, not a list of ints", v)
 }
 
 // floats reads a list of numbers.

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -32,7 +33,7 @@ type golden struct {
 		Epochs  []float64
 		LRs     [][]float64 `json:"lrs"`
 		Momenta [][]float64
-		State   map[string]any
+		State   json.RawMessage
 	}
 }
 
@@ -237,7 +238,8 @@ func closeTo(got, want []float64) bool {
 // learning rates it sets, and the momenta, after construction and every step
 // with PyTorch's. Halfway it saves the optimizer's and the scheduler's state
 // dicts, loads them into a fresh pair, and checks that the fresh pair then
-// sets the same rates and momenta, bit for bit, as the original.
+// sets the same rates and momenta, bit for bit, as the original. At the end
+// its StateDict must match PyTorch's state_dict(), and PyTorch's must load.
 func TestGolden(t *testing.T) {
 	g := loadGolden(t)
 	for _, r := range g.Runs {
@@ -248,7 +250,7 @@ func TestGolden(t *testing.T) {
 			opt, s := setup(r.Name)
 			defer func() {
 				if !t.Failed() {
-					checkState(t, s.(optim.Stateful).StateDict(), r.State)
+					checkTorchState(t, r.Name, s.(optim.Stateful).StateDict(), r.State)
 				}
 			}()
 			var opt2 optimizer
@@ -413,6 +415,69 @@ func TestLoadStateDictHostile(t *testing.T) {
 	}
 }
 
+// checkTorchState checks a scheduler's final StateDict against PyTorch's
+// state_dict(), then loads PyTorch's into a fresh scheduler of the run, whose
+// StateDict must then match it too.
+func checkTorchState(t *testing.T, name string, got map[string]any, raw json.RawMessage) {
+	t.Helper()
+	var want map[string]any
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	checkState(t, got, want)
+	_, fresh := setup(name)
+	if err := fresh.(optim.Stateful).LoadStateDict(torchState(t, raw)); err != nil {
+		t.Fatalf("loading PyTorch's state_dict: %v", err)
+	}
+	checkState(t, fresh.(optim.Stateful).StateDict(), want)
+}
+
+// torchState decodes a golden state_dict as a checkpoint reader would give it:
+// ints as int, floats as float64, "inf" as an infinity, lists as []any, and
+// without the entries that hold functions in PyTorch.
+func torchState(t *testing.T, raw json.RawMessage) map[string]any {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v map[string]any
+	if err := d.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	var conv func(any) any
+	conv = func(x any) any {
+		switch x := x.(type) {
+		case json.Number:
+			if strings.ContainsAny(string(x), ".eE") {
+				f, _ := x.Float64()
+				return f
+			}
+			n, _ := x.Int64()
+			return int(n)
+		case string:
+			switch x {
+			case "inf":
+				return math.Inf(1)
+			case "-inf":
+				return math.Inf(-1)
+			}
+		case []any:
+			for i := range x {
+				x[i] = conv(x[i])
+			}
+		case map[string]any:
+			for k, y := range x {
+				if y == "<other>" {
+					delete(x, k)
+				} else {
+					x[k] = conv(y)
+				}
+			}
+		}
+		return x
+	}
+	return conv(v).(map[string]any)
+}
+
 // checkState compares a scheduler's StateDict with PyTorch's state_dict() at
 // the end of a run: the same keys, except those PyTorch holds a function in
 // ("<other>" in the golden file), and the same values.
@@ -508,4 +573,55 @@ func sameJSON(got, want any) error {
 		}
 	}
 	return nil
+}
+
+// TestInvalidArguments checks that constructors panic with a sched
+// *tensor.Error on PyTorch's invalid arguments.
+func TestInvalidArguments(t *testing.T) {
+	sgd := func() optim.Groups { return newSGD() }
+	adagrad := optim.NewAdagrad([]*tensor.Tensor{tensor.Zeros(1).SetRequiresGrad(true)}, optim.AdagradOptions{})
+	other := newSGD()
+	cases := map[string]func(){
+		"StepLR step size":       func() { NewStepLR(sgd(), StepLROptions{}) },
+		"ConstantLR factor":      func() { NewConstantLR(sgd(), ConstantLROptions{Factor: 2}) },
+		"LinearLR start":         func() { NewLinearLR(sgd(), LinearLROptions{StartFactor: 1.5}) },
+		"LinearLR end":           func() { NewLinearLR(sgd(), LinearLROptions{EndFactor: -1}) },
+		"CosineAnnealingLR TMax": func() { NewCosineAnnealingLR(sgd(), CosineAnnealingLROptions{}) },
+		"WarmRestarts T0":        func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{}) },
+		"WarmRestarts TMult":     func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{T0: 2, TMult: -1}) },
+		"WarmRestarts epoch":     func() { NewCosineAnnealingWarmRestarts(sgd(), CosineAnnealingWarmRestartsOptions{T0: 2}).StepFrac(-1) },
+		"CyclicLR mode":          func() { NewCyclicLR(sgd(), CyclicLROptions{BaseLR: []float64{0.1}, MaxLR: []float64{1}, Mode: "sine"}) },
+		"CyclicLR groups":        func() { NewCyclicLR(sgd(), CyclicLROptions{BaseLR: []float64{0.1, 0.2, 0.3}, MaxLR: []float64{1}}) },
+		"CyclicLR momentum":      func() { NewCyclicLR(adagrad, CyclicLROptions{BaseLR: []float64{0.1}, MaxLR: []float64{1}}) },
+		"OneCycleLR steps":       func() { NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}}) },
+		"OneCycleLR pct":         func() { NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 5, PctStart: 2}) },
+		"OneCycleLR anneal": func() {
+			NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 5, AnnealStrategy: "exp"})
+		},
+		"OneCycleLR past the end": func() {
+			s := NewOneCycleLR(sgd(), OneCycleLROptions{MaxLR: []float64{1}, TotalSteps: 2})
+			for range 3 {
+				s.Step()
+			}
+		},
+		"LambdaLR count":           func() { NewLambdaLR(sgd(), nil, nil, nil) },
+		"ReduceLROnPlateau factor": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Factor: 1}) },
+		"ReduceLROnPlateau mode":   func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Mode: "mean"}) },
+		"ReduceLROnPlateau min_lr": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{MinLR: []float64{1, 2, 3}}) },
+		"SequentialLR milestones": func() {
+			o := sgd()
+			NewSequentialLR(o, []int{1, 2}, NewExponentialLR(o, 0.9), NewExponentialLR(o, 0.8))
+		},
+		"SequentialLR optimizer": func() {
+			NewSequentialLR(sgd(), []int{1}, NewExponentialLR(other, 0.9), NewExponentialLR(other, 0.8))
+		},
+		"ChainedScheduler optimizers": func() { NewChainedScheduler(NewExponentialLR(other, 0.9), NewExponentialLR(sgd(), 0.9)) },
+		"ChainedScheduler empty":      func() { NewChainedScheduler() },
+	}
+	for name, f := range cases {
+		err := tensor.Maybe(f)
+		if e, ok := err.(*tensor.Error); !ok || e.Pkg != "sched" {
+			t.Errorf("%s: got %v, want a sched *tensor.Error", name, err)
+		}
+	}
 }

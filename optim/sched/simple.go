@@ -299,16 +299,31 @@ func (s *PolynomialLR) fields() []field {
 // of the epoch (torch.optim.lr_scheduler.LambdaLR). The functions are not part
 // of its state dict ("lr_lambdas" holds one nil per group, as PyTorch writes
 // for plain functions).
-type LambdaLR struct {
+type LambdaLR struct{ lambdaBase }
+
+// lambdaBase is what LambdaLR and MultiplicativeLR share: one function of the
+// epoch per group, which is not part of the state dict.
+type lambdaBase struct {
 	base
 	fns []func(epoch int) float64
+}
+
+func (s *lambdaBase) validate() error {
+	if len(s.baseLRs) != len(s.fns) {
+		return fmt.Errorf("%d base_lrs for %d functions", len(s.baseLRs), len(s.fns))
+	}
+	return nil
+}
+
+func (s *lambdaBase) fields() []field {
+	return []field{{"lr_lambdas", constant{make([]any, len(s.fns))}}}
 }
 
 // NewLambdaLR returns a LambdaLR for opt with one function for every group or
 // one per group, and takes its first step. It panics if the number of
 // functions is neither.
 func NewLambdaLR(opt optim.Groups, fns ...func(epoch int) float64) *LambdaLR {
-	s := &LambdaLR{fns: lambdas("NewLambdaLR", opt, fns)}
+	s := &LambdaLR{lambdaBase{fns: lambdas("NewLambdaLR", opt, fns)}}
 	s.init(s, opt)
 	return s
 }
@@ -329,16 +344,6 @@ func lambdas(op string, opt optim.Groups, fns []func(int) float64) []func(int) f
 	return nil
 }
 
-func (s *LambdaLR) validate() error { return sameLen(len(s.baseLRs), len(s.fns)) }
-
-// sameLen returns an error unless the loaded base rates fit the functions.
-func sameLen(lrs, fns int) error {
-	if lrs != fns {
-		return fmt.Errorf("%d base_lrs for %d functions", lrs, fns)
-	}
-	return nil
-}
-
 func (s *LambdaLR) lr() []float64 {
 	lrs := make([]float64, len(s.baseLRs))
 	for i, b := range s.baseLRs {
@@ -347,27 +352,18 @@ func (s *LambdaLR) lr() []float64 {
 	return lrs
 }
 
-func (s *LambdaLR) fields() []field {
-	return []field{{"lr_lambdas", constant{make([]any, len(s.fns))}}}
-}
-
 // MultiplicativeLR multiplies each group's learning rate by a function of the
 // epoch at every epoch after the first (torch.optim.lr_scheduler.MultiplicativeLR).
-type MultiplicativeLR struct {
-	base
-	fns []func(epoch int) float64
-}
+type MultiplicativeLR struct{ lambdaBase }
 
 // NewMultiplicativeLR returns a MultiplicativeLR for opt with one function
 // for every group or one per group, and takes its first step. It panics if
 // the number of functions is neither.
 func NewMultiplicativeLR(opt optim.Groups, fns ...func(epoch int) float64) *MultiplicativeLR {
-	s := &MultiplicativeLR{fns: lambdas("NewMultiplicativeLR", opt, fns)}
+	s := &MultiplicativeLR{lambdaBase{fns: lambdas("NewMultiplicativeLR", opt, fns)}}
 	s.init(s, opt)
 	return s
 }
-
-func (s *MultiplicativeLR) validate() error { return sameLen(len(s.baseLRs), len(s.fns)) }
 
 func (s *MultiplicativeLR) lr() []float64 {
 	lrs := currentLRs(s.opt)
@@ -377,10 +373,6 @@ func (s *MultiplicativeLR) lr() []float64 {
 		}
 	}
 	return lrs
-}
-
-func (s *MultiplicativeLR) fields() []field {
-	return []field{{"lr_lambdas", constant{make([]any, len(s.fns))}}}
 }
 
 // or returns v, or def when v is zero.

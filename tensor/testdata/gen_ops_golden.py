@@ -246,6 +246,89 @@ case("Expand/(3,1)->(2,-1,4)", lambda x: x.expand(2, -1, 4), ((3, 1), U()))
 case("Expand/()->(2,3)", lambda x: x.expand(2, 3), ((), U()))
 case("Expand/same", lambda x: x.expand(3, 4), ((3, 4), U()))
 case("Clone", torch.clone, ((3, 4), U()))
+# Views (sharing storage; tensor/views_test.go checks the sharing itself).
+case("Narrow/0,1,2", lambda x: x.narrow(0, 1, 2), ((4, 3), U()))
+case("Narrow/-1,-2,2", lambda x: x.narrow(-1, -2, 2), ((4, 3), U()))
+case("Slice/0,1:5:2", lambda x: x[1:5:2], ((5, 4), U()))
+case("Slice/1,-3:-1", lambda x: x[:, -3:-1], ((5, 4), U()))
+case("Slice/0,clamped:3", lambda x: x[-10:10:3], ((5, 4), U()))
+case("Select/0,1", lambda x: x.select(0, 1), ((3, 4), U()))
+case("Select/-1,-1", lambda x: x.select(-1, -1), ((2, 3, 4), U()))
+case("Diagonal/0", lambda x: x.diagonal(), ((3, 4), U()))
+case("Diagonal/1", lambda x: x.diagonal(1), ((3, 4), U()))
+case("Diagonal/-1", lambda x: x.diagonal(-1), ((3, 4), U()))
+case("Diagonal/3d,0,1,2", lambda x: x.diagonal(0, 1, 2), ((2, 3, 4), U()))
+case("Diagonal/3d,1,-1,0", lambda x: x.diagonal(1, -1, 0), ((2, 3, 4), U()))
+case("Unfold/overlapping", lambda x: x.unfold(1, 3, 1), ((2, 5), U()))
+case("Unfold/step2", lambda x: x.unfold(-1, 2, 2), ((2, 5), U()))
+case("Unfold/dim0", lambda x: x.unfold(0, 2, 1), ((3, 2), U()))
+case("AsStrided/window", lambda x: x.as_strided((2, 2), (1, 4), 1), ((3, 4), U()))
+case("AsStrided/overlap", lambda x: x.as_strided((3, 2), (1, 1), 0), ((3, 4), U()))
+case("Movedim/0,2", lambda x: x.movedim(0, 2), ((2, 3, 4), U()))
+case("Movedim/-1,0", lambda x: x.movedim(-1, 0), ((2, 3, 4), U()))
+case("Unflatten/1,(2,2)", lambda x: x.unflatten(1, (2, 2)), ((3, 4), U()))
+case("Unflatten/-1,(2,-1)", lambda x: x.unflatten(-1, (2, -1)), ((3, 4), U()))
+case("BroadcastTo", lambda x: torch.broadcast_to(x, (2, 3, 4)), ((3, 1), U()))
+case("Flatten/start=1", lambda x: x.flatten(1), ((2, 3, 4), U()))
+case("Flatten/0,1", lambda x: x.flatten(0, 1), ((2, 3, 4), U()))
+case("Flatten/transposed", lambda x: x.t().flatten(), ((3, 4), U()))
+case("Reshape/transposed", lambda x: x.t().reshape(-1), ((3, 4), U()))
+case("View/transposed_split", lambda x: x.transpose(0, 1).view(3, 2, 2, 2), ((2, 3, 4), U()))
+case("Contiguous/transposed", lambda x: x.t().contiguous(), ((3, 4), U()))
+# In-place ops, on a non-leaf y = x * 1 (in-place on a leaf that requires grad is
+# refused); "/view" cases write through a view of y, which PyTorch records as
+# CopySlices on y.
+def on_copy(op):
+    return lambda x, *rest: op(x * 1, *rest)
+
+
+def through_view(view, op):
+    def fn(x, *rest):
+        y = x * 1
+        op(view(y), *rest)
+        return y
+
+    return fn
+
+
+case("Add_", on_copy(lambda y, o: y.add_(o)), ((3, 4), U()), ((4,), U()))
+case("Sub_", on_copy(lambda y, o: y.sub_(o)), ((3, 4), U()), ((3, 1), U()))
+case("Mul_", on_copy(lambda y, o: y.mul_(o)), ((3, 4), U()), ((3, 4), U()))
+case("Div_", on_copy(lambda y, o: y.div_(o)), ((3, 4), U()), ((4,), away(0.5)))
+case("AddScalar_", on_copy(lambda y: y.add_(2.5)), ((3, 4), U()))
+case("SubScalar_", on_copy(lambda y: y.sub_(1.5)), ((3, 4), U()))
+case("MulScalar_", on_copy(lambda y: y.mul_(-3)), ((3, 4), U()))
+case("DivScalar_", on_copy(lambda y: y.div_(0.3)), ((3, 4), U()))
+case("Exp_", on_copy(lambda y: y.exp_()), ((3, 4), U()))
+case("Log_", on_copy(lambda y: y.log_()), ((3, 4), P()))
+case("Sqrt_", on_copy(lambda y: y.sqrt_()), ((3, 4), P()))
+case("Abs_", on_copy(lambda y: y.abs_()), ((3, 4), away()))
+case("Reciprocal_", on_copy(lambda y: y.reciprocal_()), ((3, 4), away()))
+case("Neg_", on_copy(lambda y: y.neg_()), ((3, 4), U()))
+case("Relu_", on_copy(lambda y: y.relu_()), ((3, 4), away()))
+case("Sigmoid_", on_copy(lambda y: y.sigmoid_()), ((3, 4), U()))
+case("Tanh_", on_copy(lambda y: y.tanh_()), ((3, 4), U()))
+case("Clamp_", on_copy(lambda y: y.clamp_(-0.5, 0.75)), ((3, 4), U()))
+case("Fill_", on_copy(lambda y: y.fill_(2)), ((3, 4), U()))
+case("Zero_", on_copy(lambda y: y.zero_()), ((3, 4), U()))
+case("Copy_", on_copy(lambda y, s: y.copy_(s)), ((3, 4), U()), ((4,), U()))
+case("MaskedFill_", on_copy(lambda y, m: y.masked_fill_(m != 0, 0.5)), ((3, 4), U()), ((4,), V([0, 1, 1, 0], grad=False)))
+case("Mul_/select", through_view(lambda y: y.select(0, 1), lambda v, w: v.mul_(w)), ((3, 4), U()), ((4,), U()))
+case("Copy_/slice", through_view(lambda y: y[:, 1:3], lambda v, s: v.copy_(s)), ((3, 4), U()), ((3, 2), U()))
+case("Exp_/transposed_row", through_view(lambda y: y.t()[1], lambda v: v.exp_()), ((3, 4), U()))
+case("Add_/then_view", lambda x, w: (lambda y: (lambda v: (v.add_(w), v * 2)[1])(y[1]))(x * 1), ((3, 4), U()), ((4,), U()))
+
+# Ops on non-contiguous (view) inputs.
+case("Mul/transposed", lambda a, b: a.t() * b, ((4, 3), U()), ((3, 4), U()))
+case("Add/expanded", lambda a, b: a.expand(3, 4) + b.t(), ((3, 1), U()), ((4, 3), U()))
+case("Exp/transposed", lambda x: x.t().exp(), ((3, 4), U()))
+case("Relu/sliced", lambda x: x[:, ::2].relu(), ((3, 4), away()))
+case("Tanh/narrowed", lambda x: x.narrow(1, 1, 2).tanh(), ((3, 4), U()))
+case("Sum/dim=0_transposed", lambda x: x.t().sum(0), ((3, 4), U()))
+case("Softmax/transposed", lambda x: x.t().softmax(1), ((3, 4), U()))
+case("MatMul/2d·2d_transposed", lambda a, b: a.t() @ b.t(), ((4, 3), U()), ((5, 4), U()))
+case("MatMul/3d·3d_transposed", lambda a, b: a.transpose(1, 2) @ b, ((2, 4, 3), U()), ((2, 4, 5), U()))
+case("MatMul/2d·2d_sliced", lambda a, b: a[:, 1:] @ b[::2], ((3, 5), U()), ((8, 2), U()))
 case("To/other", lambda x: x.to(torch.float64 if x.dtype == torch.float32 else torch.float32), ((3, 4), U()))
 
 # Softmax.

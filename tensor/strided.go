@@ -1,0 +1,314 @@
+package tensor
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// storage is the identity of a block of memory shared by a tensor and its views,
+// and its version counter, which every in-place write bumps. A tensor made by an op
+// owns one (its own field); views and detached tensors point at their base's.
+// Whether two tensors share memory is a question of storage identity, never of
+// base pointers.
+type storage struct {
+	version uint32 // accessed atomically: backward reads it in other goroutines
+}
+
+// storage returns t's storage identity.
+func (t *Tensor) storage() *storage {
+	if t.lay != nil {
+		return t.lay.stor
+	}
+	return &t.own
+}
+
+// strides returns t's element strides, nil when it is contiguous.
+func (t *Tensor) strides() []int {
+	if t.lay == nil {
+		return nil
+	}
+	return t.lay.strides
+}
+
+// offset returns the position of t's first element in its storage.
+func (t *Tensor) offset() int {
+	if t.lay == nil {
+		return 0
+	}
+	return t.lay.offset
+}
+
+// viewBase returns the tensor owning the storage of a view made by a view op,
+// nil for others.
+func (t *Tensor) viewBase() *Tensor {
+	if t.lay == nil {
+		return nil
+	}
+	return t.lay.base
+}
+
+// alias returns a tensor header sharing t's storage and layout, recording nothing.
+func (t *Tensor) alias() *Tensor {
+	a := &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
+	a.lay = &viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase()}
+	return a
+}
+
+// sharesStorage reports whether a and b are views of the same storage.
+func sharesStorage(a, b *Tensor) bool { return a.storage() == b.storage() }
+
+// Version returns the version counter of t's storage (PyTorch's _version): the
+// number of in-place writes to t or any view sharing its storage.
+func (t *Tensor) Version() int { return int(atomic.LoadUint32(&t.storage().version)) }
+
+func (t *Tensor) version() uint32 { return atomic.LoadUint32(&t.storage().version) }
+
+// bumpVersion records an in-place write to t's storage.
+func (t *Tensor) bumpVersion() { atomic.AddUint32(&t.storage().version, 1) }
+
+// Strides returns the element strides of t (PyTorch's stride()): how many
+// elements apart in storage consecutive indices along each dim are.
+func (t *Tensor) Strides() []int {
+	if t.strides() != nil {
+		return slices.Clone(t.strides())
+	}
+	return contiguousStrides(t.shape)
+}
+
+// StorageOffset returns the position of t's first element in its storage
+// (PyTorch's storage_offset()).
+func (t *Tensor) StorageOffset() int { return t.offset() }
+
+// IsContiguous reports whether t's elements lie in its storage in row-major order
+// with no gaps, as PyTorch's is_contiguous: true for every tensor an op makes, and
+// for views such as a Narrow along dim 0; false for a transpose or an expansion.
+func (t *Tensor) IsContiguous() bool { return t.strides() == nil }
+
+// Contiguous returns t if it is contiguous, else a contiguous copy of it, as
+// PyTorch's contiguous (the copy is recorded as CloneBackward0). Code that hands a
+// tensor's raw elements (Float32s, Float64s, Int64s) to a kernel calls it first.
+func (t *Tensor) Contiguous() *Tensor {
+	if t.strides() == nil {
+		return t
+	}
+	return cloneDef.record(t.dense(), 0, t)
+}
+
+// dense returns a tensor with t's values whose f32, f64 or i64 slice holds exactly
+// its elements in row-major order: t itself when it is contiguous, else a copy,
+// not recorded in the graph. Every kernel that reads a tensor's raw slices calls
+// it first (or walks the strides itself).
+func (t *Tensor) dense() *Tensor {
+	if t.strides() == nil {
+		return t
+	}
+	out := empty(t.dtype, t.shape)
+	copyValues(out, t)
+	return out
+}
+
+// layout returns t's strides, computing the contiguous ones if t has none stored.
+func (t *Tensor) layout() []int {
+	if t.strides() != nil {
+		return t.strides()
+	}
+	return contiguousStrides(t.shape)
+}
+
+// contiguousStrides returns the row-major strides of shape.
+func contiguousStrides(shape []int) []int {
+	st := make([]int, len(shape))
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = s
+		s *= max(shape[i], 1)
+	}
+	return st
+}
+
+// isContiguousLayout reports whether strides walk shape in row-major order with no
+// gaps; the strides of size-1 dims do not matter, as in PyTorch.
+func isContiguousLayout(shape, strides []int) bool {
+	if numel(shape) == 0 {
+		return true
+	}
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		if shape[i] != 1 && strides[i] != s {
+			return false
+		}
+		s *= shape[i]
+	}
+	return true
+}
+
+// extent returns how many storage elements from the first one a layout reaches.
+func extent(shape, strides []int) int {
+	if numel(shape) == 0 {
+		return 0
+	}
+	e := 1
+	for i, d := range shape {
+		e += (d - 1) * strides[i]
+	}
+	return e
+}
+
+// overlaps reports whether two indices of t certainly name the same element (a
+// dim of size > 1 with stride 0, as Expand makes): what in-place ops refuse, as
+// PyTorch's has_internal_overlap.
+func (t *Tensor) overlaps() bool {
+	for i, s := range t.strides() {
+		if s == 0 && t.shape[i] > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// makeView returns a tensor viewing t's storage with the given shape and strides,
+// starting delta elements after t's first element (nil strides: contiguous). It
+// records nothing.
+func (t *Tensor) makeView(shape, strides []int, delta int) *Tensor {
+	base := t.viewBase()
+	if base == nil {
+		base = t
+	}
+	out := &Tensor{shape: shape, dtype: t.dtype, published: t.published}
+	lay := &viewInfo{stor: t.storage(), base: base}
+	n := numel(shape)
+	if strides != nil && !isContiguousLayout(shape, strides) {
+		lay.strides = strides
+		n = extent(shape, strides)
+	}
+	if n == 0 {
+		delta = 0
+	}
+	lay.offset = t.offset() + delta
+	out.lay = lay
+	switch t.dtype {
+	case Float32:
+		out.f32 = t.f32[delta : delta+n : delta+n]
+	case Float64:
+		out.f64 = t.f64[delta : delta+n : delta+n]
+	case Int64:
+		out.i64 = t.i64[delta : delta+n : delta+n]
+	}
+	return out
+}
+
+// pos returns the position in t's slice of the element at row-major index i.
+func (t *Tensor) pos(i int) int {
+	if t.strides() == nil {
+		return i
+	}
+	p := 0
+	for d := len(t.shape) - 1; d >= 0; d-- {
+		sz := t.shape[d]
+		p += (i % sz) * t.strides()[d]
+		i /= sz
+	}
+	return p
+}
+
+// forEachPos calls f with the position in t's slice of each element, in
+// row-major order.
+func (t *Tensor) forEachPos(f func(p int)) {
+	if numel(t.shape) == 0 {
+		return
+	}
+	shape, st := coalesce(t.shape, t.layout())
+	inner, is := shape[len(shape)-1], st[0][len(shape)-1]
+	forEachRow(shape, st, func(_ int, offs []int) {
+		for i := range inner {
+			f(offs[0] + i*is)
+		}
+	})
+}
+
+// copyValues copies src's elements into dst's (same shape, any layouts, any
+// dtypes), unrecorded and without a version bump. dst must not overlap itself.
+func copyValues(dst, src *Tensor) {
+	if numel(dst.shape) == 0 {
+		return
+	}
+	if dst.strides() == nil && src.strides() == nil && dst.dtype == src.dtype {
+		copy(dst.f32, src.f32)
+		copy(dst.f64, src.f64)
+		copy(dst.i64, src.i64)
+		return
+	}
+	shape, st := coalesce(dst.shape, dst.layout(), src.layout())
+	switch {
+	case dst.dtype == src.dtype && dst.dtype == Float32:
+		stridedCopy(dst.f32, src.f32, shape, st)
+	case dst.dtype == src.dtype && dst.dtype == Float64:
+		stridedCopy(dst.f64, src.f64, shape, st)
+	case dst.dtype == src.dtype:
+		stridedCopy(dst.i64, src.i64, shape, st)
+	default:
+		inner := shape[len(shape)-1]
+		id, is := st[0][len(shape)-1], st[1][len(shape)-1]
+		forEachRow(shape, st, func(_ int, offs []int) {
+			for i := range inner {
+				dst.setPos(offs[0]+i*id, src.atPos(offs[1]+i*is))
+			}
+		})
+	}
+}
+
+// stridedCopy copies src into dst walking both by their (coalesced) strides.
+func stridedCopy[T Element](dst, src []T, shape []int, st [][]int) {
+	inner := shape[len(shape)-1]
+	id, is := st[0][len(shape)-1], st[1][len(shape)-1]
+	forEachRow(shape, st, func(_ int, offs []int) {
+		d, s := offs[0], offs[1]
+		if id == 1 && is == 1 {
+			copy(dst[d:d+inner], src[s:s+inner])
+			return
+		}
+		for i := range inner {
+			dst[d+i*id] = src[s+i*is]
+		}
+	})
+}
+
+// addValues adds src's elements into dst's (same shape and float dtype, any
+// layouts), unrecorded. dst may overlap itself (an Unfold's windows): elements are
+// added one after another, so each overlapping position gets every contribution.
+func addValues(dst, src *Tensor) {
+	if numel(dst.shape) == 0 {
+		return
+	}
+	if dst.strides() == nil && src.strides() == nil {
+		if dst.dtype == Float32 {
+			vec.Add(dst.f32, dst.f32, src.f32)
+		} else {
+			vec.Add(dst.f64, dst.f64, src.f64)
+		}
+		return
+	}
+	shape, st := coalesce(dst.shape, dst.layout(), src.layout())
+	if dst.dtype == Float32 {
+		stridedAdd(dst.f32, src.f32, shape, st)
+	} else {
+		stridedAdd(dst.f64, src.f64, shape, st)
+	}
+}
+
+func stridedAdd[T vec.Float](dst, src []T, shape []int, st [][]int) {
+	inner := shape[len(shape)-1]
+	id, is := st[0][len(shape)-1], st[1][len(shape)-1]
+	forEachRow(shape, st, func(_ int, offs []int) {
+		d, s := offs[0], offs[1]
+		if id == 1 && is == 1 {
+			vec.Add(dst[d:d+inner], dst[d:d+inner], src[s:s+inner])
+			return
+		}
+		for i := range inner {
+			dst[d+i*id] += src[s+i*is]
+		}
+	})
+}
