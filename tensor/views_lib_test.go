@@ -34,7 +34,9 @@ func TestLibraryViewInputs(t *testing.T) {
 		"VectorNorm":  func(x *tensor.Tensor) *tensor.Tensor { return x.VectorNorm(3, false, 1) },
 		"Einsum":      func(x *tensor.Tensor) *tensor.Tensor { return tensor.Einsum("ij,kj->ik", x, x) },
 		"Tril":        func(x *tensor.Tensor) *tensor.Tensor { return x.Tril(0) },
-		"Inv":         func(x *tensor.Tensor) *tensor.Tensor { return tensor.Inv(x.Narrow(1, 0, 3).Add(tensor.Float64.Eye(3).MulScalar(4))) },
+		"Inv": func(x *tensor.Tensor) *tensor.Tensor {
+			return tensor.Inv(x.Narrow(1, 0, 3).Add(tensor.Float64.Eye(3).MulScalar(4)))
+		},
 	}
 	for name, f := range ops {
 		// base [4 3]; the view is its transpose, [3 4], narrowed to [3 3] from
