@@ -5,23 +5,14 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/tensor"
 )
 
-var graphFlag = graphfile.Flag()
-
-func main() {
-	flag.Parse()
-	draw, done := graphFlag()
-	run(os.Stdout, draw)
-	done()
-}
+func main() { graphfile.Main(run) }
 
 func run(w io.Writer, draw graphfile.Draw) {
 	// x = torch.tensor(30.); W = torch.tensor(40., requires_grad=True); ...

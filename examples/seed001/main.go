@@ -3,23 +3,14 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/tensor"
 )
 
-var graphFlag = graphfile.Flag()
-
-func main() {
-	flag.Parse()
-	draw, done := graphFlag()
-	run(os.Stdout, draw)
-	done()
-}
+func main() { graphfile.Main(run) }
 
 func run(w io.Writer, draw graphfile.Draw) {
 	x := tensor.Scalar(3).SetRequiresGrad(true)

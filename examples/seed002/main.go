@@ -11,11 +11,9 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 
 	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/nn"
@@ -23,14 +21,7 @@ import (
 	"github.com/gograd/gograd/tensor"
 )
 
-var graphFlag = graphfile.Flag()
-
-func main() {
-	flag.Parse()
-	draw, done := graphFlag()
-	run(os.Stdout, draw)
-	done()
-}
+func main() { graphfile.Main(run) }
 
 // fill sets t's i-th element to f(i): deterministic weights and data, so that the
 // PyTorch original (examples/testdata/gen_want.py) starts from the same values.

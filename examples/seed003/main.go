@@ -4,24 +4,15 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
 )
 
-var graphFlag = graphfile.Flag()
-
-func main() {
-	flag.Parse()
-	draw, done := graphFlag()
-	run(os.Stdout, draw)
-	done()
-}
+func main() { graphfile.Main(run) }
 
 // w and b are what torch.manual_seed(0); torch.randn(5, 3); torch.randn(3) draw,
 // copied here so that the output can be compared with PyTorch's line for line.

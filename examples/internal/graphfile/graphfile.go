@@ -5,6 +5,7 @@ package graphfile
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/gograd/gograd/tensor"
@@ -15,12 +16,12 @@ import (
 // nil Draw draws nothing.
 type Draw func(names map[*tensor.Tensor]string, roots ...*tensor.Tensor)
 
-// Flag registers the -graph flag on the default flag set and returns a function
+// graphFlag registers the -graph flag on the default flag set and returns a function
 // that, after flag.Parse, gives the Draw to pass to the example (nil without
 // -graph) and a function to call at the end, which reports a failure to write
 // the file on stderr and exits with status 1. Only the first graph drawn is
 // written.
-func Flag() func() (Draw, func()) {
+func graphFlag() func() (Draw, func()) {
 	path := flag.String("graph", "", "write the backward graph to this file (.dot, .gv; .svg, .png, .pdf with Graphviz installed)")
 	return func() (Draw, func()) {
 		if *path == "" {
@@ -51,4 +52,15 @@ func (d Draw) Call(names map[*tensor.Tensor]string, roots ...*tensor.Tensor) {
 	if d != nil {
 		d(names, roots...)
 	}
+}
+
+// Main is an example's main: it parses the flags (-graph), runs run with
+// standard output and the Draw that -graph asks for, and exits with status 1 if
+// the picture could not be written.
+func Main(run func(w io.Writer, draw Draw)) {
+	get := graphFlag()
+	flag.Parse()
+	draw, done := get()
+	run(os.Stdout, draw)
+	done()
 }
