@@ -80,7 +80,9 @@ func TestPerSampleGradsErrors(t *testing.T) {
 		func() { autograd.PerSampleGrads(nn.Sequential{lin, nn.Softmax{Dim: 0}}, x, sum1) })
 	mustPanic(t, "appears twice", func() { autograd.PerSampleGrads(nn.Sequential{lin, nn.NewLinear(2, 3), lin}, x, sum1) })
 	mustPanic(t, "loss returned shape []; want one value per example, (4)",
-		func() { autograd.PerSampleGrads(nn.Sequential{lin}, x, func(o *tensor.Tensor) *tensor.Tensor { return o.Sum() }) })
+		func() {
+			autograd.PerSampleGrads(nn.Sequential{lin}, x, func(o *tensor.Tensor) *tensor.Tensor { return o.Sum() })
+		})
 	mustPanic(t, "input has shape [3]", func() { autograd.PerSampleGrads(nn.Sequential{lin}, tensor.Ones(3), sum1) })
 }
 
