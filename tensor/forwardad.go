@@ -54,14 +54,22 @@ var fwGoroutines sync.Map // uintptr -> *dualLevel
 // MakeDual may attach tangents. When f returns (or panics) the level ends and
 // the tangents made in it are dropped: UnpackDual then returns nil tangents.
 func DualLevel(f func()) {
-	id := goroutine.ID()
-	prev, had := fwGoroutines.Load(id)
 	lv := &dualLevel{}
-	fwGoroutines.Store(id, lv)
 	dualLevels.Add(1)
 	defer func() {
 		lv.closed.Store(true)
 		dualLevels.Add(-1)
+	}()
+	withLevel(lv, f)
+}
+
+// withLevel calls f with lv as the calling goroutine's dual level (nil: forward
+// mode suspended), restoring the previous one after.
+func withLevel(lv *dualLevel, f func()) {
+	id := goroutine.ID()
+	prev, had := fwGoroutines.Load(id)
+	fwGoroutines.Store(id, lv)
+	defer func() {
 		if had {
 			fwGoroutines.Store(id, prev)
 		} else {
@@ -192,9 +200,10 @@ func (t *Tensor) tangent() *Tensor {
 	if fw.level.closed.Load() {
 		return nil
 	}
-	if fw.node != nil {
-		fw.tangent = fw.node.jvp(t, fw.inputs)
-		fw.node, fw.inputs = nil, nil
+	if n := fw.node; n != nil {
+		inputs := fw.inputs
+		fw.node, fw.inputs = nil, nil // an op may name its result among its inputs
+		fw.tangent = n.jvp(t, inputs)
 	}
 	return fw.tangent
 }
@@ -212,57 +221,52 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 			tans[i] = in.tangent()
 		}
 	}
-	id := goroutine.ID()
-	prev, had := fwGoroutines.Load(id)
-	fwGoroutines.Store(id, (*dualLevel)(nil)) // no tangents for the formula's own ops
-	defer func() {
-		if had {
-			fwGoroutines.Store(id, prev)
-		} else {
-			fwGoroutines.Delete(id)
-		}
-	}()
 	var res *Tensor
-	withGradMode(true, func() {
-		u := ZerosLike(out).SetRequiresGrad(true)
-		gi := make([]*Tensor, len(n.next))
-		if n.def != nil {
-			n.def.grad(bwd{n: n, g: u, gi: gi})
-		} else {
-			n.backward(u, gi)
-		}
-		var s *Tensor
-		for i, g := range gi {
-			if g == nil || tans[i] == nil {
-				continue
+	// The formula's own ops carry no tangents.
+	withLevel(nil, func() {
+		withGradMode(true, func() {
+			u := ZerosLike(out).SetRequiresGrad(true)
+			gi := make([]*Tensor, len(n.next))
+			if n.def != nil {
+				n.def.grad(bwd{n: n, g: u, gi: gi})
+			} else {
+				n.backward(u, gi)
 			}
-			if !g.requiresGrad {
-				if zeroDerivative[n.name] {
+			var s *Tensor
+			for i, g := range gi {
+				if g == nil || tans[i] == nil {
 					continue
 				}
-				failKind(ErrNoForwardGrad, n.name, "trying to use forward AD with %s, whose derivative is not built of recorded ops, "+
-					"so it has no forward-mode derivative (input %d, shape %v)", n.name, i, inputs[i].shape)
+				if !g.requiresGrad {
+					if zeroDerivative(n) {
+						continue
+					}
+					failKind(ErrNoForwardGrad, n.name, "trying to use forward AD with %s, whose derivative is not built of recorded ops, "+
+						"so it has no forward-mode derivative (input %d, shape %v)", n.name, i, inputs[i].shape)
+				}
+				if !slices.Equal(g.shape, inputs[i].shape) {
+					g = g.sumTo(inputs[i].shape)
+				}
+				term := g.Mul(tans[i]).Sum()
+				if s == nil {
+					s = term
+				} else {
+					s = s.Add(term)
+				}
 			}
-			if !slices.Equal(g.shape, inputs[i].shape) {
-				g = g.sumTo(inputs[i].shape)
+			if s != nil && s.requiresGrad {
+				res = Grad([]*Tensor{s}, []*Tensor{u}, GradOptions{AllowUnused: true})[0]
 			}
-			term := g.Mul(tans[i]).Sum()
-			if s == nil {
-				s = term
-			} else {
-				s = s.Add(term)
+			if res == nil {
+				res = ZerosLike(out)
 			}
-		}
-		if s != nil && s.requiresGrad {
-			res = Grad([]*Tensor{s}, []*Tensor{u}, GradOptions{AllowUnused: true})[0]
-		}
-		if res == nil {
-			res = ZerosLike(out)
-		}
+		})
 	})
 	return res
 }
 
-// zeroDerivative names the ops whose derivative is zero, which their backward
-// returns as a constant.
-var zeroDerivative = map[string]bool{"SignBackward0": true}
+// zeroDerivative reports whether n's derivative is identically zero, which its
+// backward returns as a constant: Sign, and Pow with exponent 0.
+func zeroDerivative(n *Node) bool {
+	return n.name == "SignBackward0" || n.def == powDef && n.arg == 0
+}
