@@ -217,3 +217,19 @@ func ExampleMakeDual() {
 	})
 	// Output: 8 12
 }
+
+// BenchmarkOpOverhead measures one recorded scalar op (with grad) and one
+// unrecorded one, the cost forward mode's check in record adds to when no dual
+// level is open.
+func BenchmarkOpOverhead(b *testing.B) {
+	for _, grad := range []bool{false, true} {
+		b.Run(fmt.Sprintf("grad=%v", grad), func(b *testing.B) {
+			x := tensor.Scalar(2).SetRequiresGrad(grad)
+			y := tensor.Scalar(3)
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Mul(y)
+			}
+		})
+	}
+}
