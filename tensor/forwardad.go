@@ -24,7 +24,10 @@ import (
 // ErrNoForwardGrad.
 //
 // The tangent of an op's result is computed when the result is used by the
-// next op or read by UnpackDual, after the op has set up its node.
+// next op or read by UnpackDual, after the op has set up its node. Tangents
+// flow only through ops run by a goroutine inside DualLevel (ops in other
+// goroutines ignore them), and a dual, like a tensor being written, must not be
+// shared with other goroutines while its level is open.
 
 // ErrNoForwardGrad is the Kind of the *Error raised when an op on a tensor with a
 // tangent has no forward-mode derivative.
@@ -135,7 +138,8 @@ func UnpackDual(t *Tensor) (primal, tangent *Tensor) {
 	return primal, tangent
 }
 
-// hasTangent reports whether one of ts has a tangent in an open level, first
+// hasTangent reports, for an op run in a goroutine inside DualLevel, whether one
+// of ts has a tangent in an open level, first
 // computing the tangents still pending (so that the chain of an op's inputs is
 // never walked recursively). It is false while the goroutine computes a
 // tangent.
@@ -149,8 +153,8 @@ func hasTangent(ts []*Tensor) bool {
 	if !found {
 		return false
 	}
-	if v, ok := fwGoroutines.Load(goroutine.ID()); ok && v.(*dualLevel) == nil {
-		return false // computing a tangent: the backward formula's ops carry none
+	if v, ok := fwGoroutines.Load(goroutine.ID()); !ok || v.(*dualLevel) == nil {
+		return false // outside DualLevel, or computing a tangent: these ops carry none
 	}
 	for _, t := range ts {
 		t.tangent()

@@ -233,3 +233,19 @@ func BenchmarkOpOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestForwardADStaysInItsGoroutine checks that ops run by a goroutine outside
+// DualLevel do not carry the tangents of duals another goroutine made.
+func TestForwardADStaysInItsGoroutine(t *testing.T) {
+	tensor.DualLevel(func() {
+		d := tensor.MakeDual(tensor.Float64.Full(2, 3), tensor.Float64.Ones(3))
+		done := make(chan *Tensor)
+		go func() { done <- d.Mul(d) }()
+		if _, tan := tensor.UnpackDual(<-done); tan != nil {
+			t.Errorf("an op in a goroutine outside DualLevel gave its result the tangent %v", tan)
+		}
+		if _, tan := tensor.UnpackDual(d.Mul(d)); tan == nil {
+			t.Error("the level's own goroutine lost the tangent")
+		}
+	})
+}
