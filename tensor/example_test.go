@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/gograd/gograd/tensor"
 )
@@ -78,4 +79,30 @@ func ExampleFromSlice() {
 	pixels[0] = 255
 	fmt.Println(t.Shape(), t.Values())
 	// Output: [2 2] [255 51 255 102]
+}
+
+func ExampleWriteGraph() {
+	w := tensor.Ones(2, 3).SetRequiresGrad(true)
+	x := tensor.Ones(3)
+	y := tensor.MatMul(w, x).Sum()
+	names := map[*tensor.Tensor]string{w: "w", y: "y"}
+	if err := tensor.WriteGraph(os.Stdout, []*tensor.Tensor{y}, tensor.GraphOptions{Names: names, HideSaved: true}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// digraph {
+	// 	graph [size="12,12"]
+	// 	node [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]
+	// 	n0 [label="y\n()" fillcolor=darkolivegreen1]
+	// 	n1 -> n0
+	// 	n1 [label="SumBackward0" fillcolor=lightgrey]
+	// 	n2 -> n1
+	// 	n2 [label="MvBackward0" fillcolor=lightgrey]
+	// 	n3 -> n2
+	// 	n3 [label="MmBackward0" fillcolor=lightgrey]
+	// 	n4 -> n3
+	// 	n4 [label="AccumulateGrad" fillcolor=lightgrey]
+	// 	n5 [label="w\n(2, 3)" fillcolor=lightblue]
+	// 	n5 -> n4
+	// }
 }
