@@ -94,3 +94,30 @@ func ExamplePerSampleGrads() {
 	fmt.Println(g[0].Shape(), g[0].Values())
 	// Output: [2 1 2] [1 2 3 4]
 }
+
+// BenchmarkPerSampleGrads compares PerSampleGrads with the loop of
+// single-example backward passes it replaces, for a 784-128-10 MLP and a batch
+// of 64.
+func BenchmarkPerSampleGrads(b *testing.B) {
+	g := tensor.NewGenerator(1)
+	model := nn.Sequential{nn.NewLinear(784, 128, nn.WithGenerator(g)), nn.ReLU{}, nn.NewLinear(128, 10, nn.WithGenerator(g)), nn.LogSoftmax{Dim: 1}}
+	x := g.Normal(tensor.Zeros(64, 784), 0, 1)
+	y := tensor.Zeros(64, 10)
+	tensor.NoGrad(func() { y.Narrow(1, 3, 1).Fill_(1) })
+	b.Run("batched", func(b *testing.B) {
+		for b.Loop() {
+			autograd.PerSampleGrads(model, x, nll(y))
+		}
+	})
+	b.Run("loop", func(b *testing.B) {
+		for b.Loop() {
+			for i := range 64 {
+				nll(y.Narrow(0, i, 1))(model.Forward(x.Narrow(0, i, 1))).Sum().Backward()
+				for _, p := range model.Parameters() {
+					p.Grad().Clone() // what a per-example gradient costs to keep
+					p.SetGrad(nil)
+				}
+			}
+		}
+	})
+}
