@@ -151,6 +151,9 @@ var (
 // values, which are freed after a backward pass that does not retain the graph.
 func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	if !recording(inputs...) {
+		if dualLevels.Load() != 0 && hasTangent(inputs) {
+			return forwardNode(name, out, saves, inputs) // forward mode only (forwardad.go)
+		}
 		return nil
 	}
 	for _, in := range inputs {
@@ -159,6 +162,9 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 		}
 	}
 	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1), saves: saves}
+	if dualLevels.Load() != 0 && hasTangent(inputs) {
+		attachForward(out, n, inputs)
+	}
 	if len(inputs) <= len(n.nextBuf) {
 		n.next = n.nextBuf[:len(inputs)]
 	} else {

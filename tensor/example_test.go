@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/gograd/gograd/tensor"
 )
@@ -111,4 +112,30 @@ func ExampleAddOut() {
 	tensor.MulOut(dst, dst, b)
 	fmt.Println(dst.Values())
 	// Output: [30 120]
+}
+
+func ExampleWriteGraph() {
+	w := tensor.Ones(2, 3).SetRequiresGrad(true)
+	x := tensor.Ones(3)
+	y := tensor.MatMul(w, x).Sum()
+	names := map[*tensor.Tensor]string{w: "w", y: "y"}
+	if err := tensor.WriteGraph(os.Stdout, []*tensor.Tensor{y}, tensor.GraphOptions{Names: names, HideSaved: true}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// digraph {
+	// 	graph [size="12,12"]
+	// 	node [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]
+	// 	n0 [label="y\n()" fillcolor=darkolivegreen1]
+	// 	n1 -> n0
+	// 	n1 [label="SumBackward0" fillcolor=lightgrey]
+	// 	n2 -> n1
+	// 	n2 [label="MvBackward0" fillcolor=lightgrey]
+	// 	n3 -> n2
+	// 	n3 [label="MmBackward0" fillcolor=lightgrey]
+	// 	n4 -> n3
+	// 	n4 [label="AccumulateGrad" fillcolor=lightgrey]
+	// 	n5 [label="w\n(2, 3)" fillcolor=lightblue]
+	// 	n5 -> n4
+	// }
 }

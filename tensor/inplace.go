@@ -42,6 +42,9 @@ func (t *Tensor) checkInPlace(op string) {
 // alias). kernel, if not nil, writes the unrecorded result into t directly.
 func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(self *Tensor) *Tensor, kernel func()) *Tensor {
 	t.checkInPlace(op)
+	if dualLevels.Load() != 0 && (hasTangent([]*Tensor{t}) || hasTangent(others)) {
+		failKind(ErrNoForwardGrad, op, "in-place op on a tensor with a forward-mode tangent; forward AD supports out-of-place ops only")
+	}
 	if !recording(t) && !recording(others...) {
 		if kernel != nil {
 			kernel()

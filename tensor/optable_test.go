@@ -665,6 +665,8 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+	"MakeDual":               "forward AD: primal's view with a tangent (TestForwardAD*)",
+	"UnpackDual":             "forward AD: reads a tangent (TestForwardAD*)",
 
 	// Layers tested outside the golden files.
 	"functional.Dropout":              "random: TestDropout checks the kept share, the scaling and the gradient",

@@ -79,6 +79,10 @@ type gradState struct {
 	// owned says that grad was made by the engine and never handed out (by Grad,
 	// or to a hook), so that clearing it may recycle its storage.
 	owned bool
+
+	// fw is the tensor's forward-mode tangent, or how to compute it; nil when
+	// it has none (forwardad.go).
+	fw *fwState
 }
 
 // state returns t's gradState, making it if needed. Only calls made while t is not
