@@ -339,3 +339,31 @@ func ExampleAllReduce() {
 	fmt.Println(x.Values(), WorldSize())
 	// Output: [1 1 1] 1
 }
+
+// TestStridedViews runs collectives on views whose elements are not
+// contiguous: the results must land in the viewed storage, and only there.
+func TestStridedViews(t *testing.T) {
+	base := contribution(tensor.Float64, Rank(), Sum, 3, 2)
+	v := base.T()
+	if v.IsContiguous() {
+		t.Fatal("a transposed view is contiguous")
+	}
+	AllReduce(v, Sum)
+	if want := reference(tensor.Float64, WorldSize(), Sum, 3, 2); !slices.Equal(base.Values(), want) {
+		t.Errorf("AllReduce of a transposed view: base %v, want %v", base.Values(), want)
+	}
+
+	base = contribution(tensor.Float32, Rank(), Sum, 4, 3)
+	before := base.Values()
+	Broadcast(base.Narrow(1, 0, 2), 0)
+	root := contribution(tensor.Float32, 0, Sum, 4, 3).Values()
+	for i, got := range base.Values() {
+		want := root[i]
+		if i%3 == 2 {
+			want = before[i] // outside the view
+		}
+		if got != want {
+			t.Fatalf("Broadcast into columns 0-1: element %d is %v, want %v (all %v)", i, got, want, base.Values())
+		}
+	}
+}

@@ -85,10 +85,10 @@ type passState struct {
 }
 
 // NewDDP wraps model, whose parameters that require grad are averaged across
-// ranks, and copies rank 0's parameters and buffers (a model's NamedBuffers,
-// when it has them) to every other rank. It must be called on every rank, and
-// panics with a *tensor.Error if the ranks' models do not have parameters of the
-// same dtypes and shapes in the same order.
+// ranks, and copies rank 0's parameters and buffers (nn.NamedBuffers) to every
+// other rank. It must be called on every rank, and panics with a *tensor.Error
+// if the ranks' models do not have parameters of the same dtypes and shapes in
+// the same order.
 func NewDDP(model nn.Module, opts ...DDPOptions) *DDP {
 	var o DDPOptions
 	if len(opts) > 1 {
@@ -151,34 +151,17 @@ func (d *DDP) checkSameParameters(w snapshot) {
 	}
 }
 
-// broadcastBuffers copies rank 0's buffers to the other ranks.
+// broadcastBuffers copies rank 0's buffers (nn.NamedBuffers) to the other ranks.
 func (d *DDP) broadcastBuffers() {
-	bufs := buffers(d.module)
+	bufs := nn.NamedBuffers(d.module)
 	if len(bufs) == 0 {
 		return
 	}
 	tensor.NoGrad(func() {
 		for _, b := range bufs {
-			Broadcast(b, 0)
+			Broadcast(b.Tensor, 0)
 		}
 	})
-}
-
-// buffers returns the buffers of m (its NamedBuffers, when it has that method)
-// and of the modules of a Sequential, recursively.
-func buffers(m nn.Module) []*tensor.Tensor {
-	var out []*tensor.Tensor
-	if b, ok := m.(interface{ NamedBuffers() []nn.NamedParameter }); ok {
-		for _, p := range b.NamedBuffers() {
-			out = append(out, p.Tensor)
-		}
-	}
-	if s, ok := m.(nn.Sequential); ok {
-		for _, c := range s {
-			out = append(out, buffers(c)...)
-		}
-	}
-	return out
 }
 
 // assignBuckets groups the parameters, last first, into buckets of one dtype
@@ -235,15 +218,13 @@ func (d *DDP) Module() nn.Module { return d.module }
 // Parameters returns the wrapped model's parameters.
 func (d *DDP) Parameters() []*tensor.Tensor { return d.module.Parameters() }
 
-// NamedParameters returns the wrapped model's parameters with the names PyTorch
-// gives them in a DDP's state_dict: the model's own, prefixed "module.". Save
-// d.Module()'s state dict instead to load it into an unwrapped model.
-func (d *DDP) NamedParameters() []nn.NamedParameter {
-	named := nn.NamedParameters(d.module)
-	for i := range named {
-		named[i].Name = "module." + named[i].Name
-	}
-	return named
+// NamedChildren returns the wrapped model under the name "module", where
+// PyTorch's DDP holds it: nn's tree functions (NamedParameters, StateDict,
+// Train, Eval) reach the model through d, and name its parameters "module.0.weight"
+// and so on, as the keys of a DDP's state_dict. Save d.Module()'s state dict to
+// load it into an unwrapped model.
+func (d *DDP) NamedChildren() []nn.NamedModule {
+	return []nn.NamedModule{{Name: "module", Module: d.module}}
 }
 
 // NoSync runs f, in which Forward and Backward accumulate gradients on each

@@ -25,6 +25,8 @@ func TestLayerStrings(t *testing.T) {
 		{NewBatchNorm1d(5, WithMomentum(0.3), WithAffine(false)), "BatchNorm1d(5, eps=1e-05, momentum=0.3, affine=False, track_running_stats=True)"},
 		{&Dropout2d{P: 0.1}, "Dropout2d(p=0.1, inplace=False)"},
 		{NewFlatten(0, 2), "Flatten(start_dim=0, end_dim=2)"},
+		{NewGroupNorm(2, 4), "GroupNorm(2, 4, eps=1e-05, affine=True)"},
+		{NewGroupNorm(3, 6, WithEps(1e-3), WithAffine(false)), "GroupNorm(3, 6, eps=0.001, affine=False)"},
 		{Unflatten{1, []int{1, 28, 28}}, "Unflatten(dim=1, unflattened_size=(1, 28, 28))"},
 	} {
 		if got := Format(c.m); got != c.want {

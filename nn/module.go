@@ -1,8 +1,12 @@
 // Package nn holds gograd's neural-network layers, the counterpart of torch.nn:
-// modules that own parameters (Linear), containers (Sequential), activations as
-// modules (ReLU, Sigmoid, Tanh, Flatten) and losses as modules (MSELoss, BCELoss,
-// BCEWithLogitsLoss, CrossEntropyLoss). The stateless functions they call live in
-// nn/functional; the optimizers that update their parameters live in optim.
+// modules that own parameters (Linear, Conv1d, Conv2d, BatchNorm, LayerNorm,
+// Embedding, MultiheadAttention, TransformerEncoderLayer), layers without them
+// (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Dropout, Dropout2d, Flatten,
+// Unflatten, Identity), containers (Sequential, ModuleList), activations as modules
+// (ReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax) and losses as modules (MSELoss,
+// BCELoss, BCEWithLogitsLoss, CrossEntropyLoss). The stateless functions they call
+// live in nn/functional, the initialisers in nn/init (package nninit); the
+// optimizers that update their parameters live in optim.
 //
 // # Overview
 //
@@ -20,6 +24,11 @@
 //
 // NamedParameters gives the parameters with the names PyTorch's state_dict uses
 // ("0.weight", "2.bias"), so that weights can be moved between the two by name.
+//
+// A model written as a struct implements Parent (NamedChildren names its parts);
+// NamedModules, NamedParameters, NamedBuffers, StateDict, Train, Eval, Apply,
+// ZeroGrad, RequiresGrad_, Format and Summary walk that tree as PyTorch's module
+// methods of the same names do.
 //
 // # Invariants
 //

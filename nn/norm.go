@@ -184,3 +184,43 @@ func (d *Dropout2d) Training() bool { return !d.eval }
 
 // String returns "Dropout2d(p=0.5, inplace=False)".
 func (d *Dropout2d) String() string { return fmt.Sprintf("Dropout2d(p=%v, inplace=False)", d.P) }
+
+// GroupNorm normalises each sample over groups of its channels
+// (torch.nn.GroupNorm): functional.GroupNorm, with a per-channel Weight (ones) and
+// Bias (zeros) unless made WithAffine(false).
+type GroupNorm struct {
+	NumGroups, NumChannels int
+	Eps                    float64
+	Weight, Bias           *tensor.Tensor
+}
+
+// NewGroupNorm returns a GroupNorm of channels split into groups, eps 1e-5 unless
+// WithEps says otherwise. It panics unless groups divides channels.
+func NewGroupNorm(groups, channels int, opts ...Option) *GroupNorm {
+	c := newConfig(opts)
+	if groups < 1 || channels < 1 || channels%groups != 0 {
+		fail("NewGroupNorm", "num_channels %d must be divisible by num_groups %d", channels, groups)
+	}
+	g := &GroupNorm{NumGroups: groups, NumChannels: channels, Eps: c.norm.eps}
+	if c.norm.affine {
+		g.Weight = c.dtype.Ones(channels).SetRequiresGrad(true)
+		g.Bias = c.dtype.Zeros(channels).SetRequiresGrad(true)
+	}
+	return g
+}
+
+// Forward returns functional.GroupNorm(x, NumGroups, Weight, Bias, Eps).
+func (g *GroupNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.GroupNorm(x, g.NumGroups, g.Weight, g.Bias, g.Eps)
+}
+
+// Parameters returns the weight and the bias, or nil without them.
+func (g *GroupNorm) Parameters() []*tensor.Tensor { return weightBias(g.Weight, g.Bias) }
+
+// NamedParameters returns "weight" and "bias", or nil without them.
+func (g *GroupNorm) NamedParameters() []NamedParameter { return namedWeightBias(g.Weight, g.Bias) }
+
+// String returns "GroupNorm(2, 4, eps=1e-05, affine=True)".
+func (g *GroupNorm) String() string {
+	return fmt.Sprintf("GroupNorm(%d, %d, eps=%v, affine=%s)", g.NumGroups, g.NumChannels, g.Eps, pyBool(g.Weight != nil))
+}

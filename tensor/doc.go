@@ -4,8 +4,9 @@
 // # Overview
 //
 // A Tensor is an n-dimensional array (any rank, including 0-d scalars) of float32
-// (the default, as in PyTorch), float64 or int64 values, stored contiguously in
-// row-major order. Creation functions make float32 tensors; the same functions as
+// (the default, as in PyTorch), float64, int64 or bool values, stored contiguously
+// in row-major order. Comparisons return bool tensors; ops on mixed dtypes promote
+// as PyTorch does (ResultType). Creation functions make float32 tensors; the same functions as
 // methods of a DType make other types:
 //
 //	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)

@@ -3,15 +3,18 @@ package tensor
 // DType is a tensor's element type.
 type DType uint8
 
-// The element types. Float32 is the default, as in PyTorch. Int64 holds class
-// indices (targets for CrossEntropy); arithmetic ops accept only float types.
+// The element types. Float32 is the default, as in PyTorch. Int64 holds indices
+// (class targets, gather and scatter indices) and supports integer arithmetic.
+// Bool holds the results of comparisons and masks; mixed dtypes promote as in
+// PyTorch (see ResultType).
 const (
 	Float32 DType = iota
 	Float64
 	Int64
+	Bool
 )
 
-// String returns the dtype's name: "float32", "float64" or "int64".
+// String returns the dtype's name: "float32", "float64", "int64" or "bool".
 func (d DType) String() string {
 	switch d {
 	case Float32:
@@ -20,6 +23,8 @@ func (d DType) String() string {
 		return "float64"
 	case Int64:
 		return "int64"
+	case Bool:
+		return "bool"
 	}
 	return "invalid"
 }

@@ -124,6 +124,8 @@ func (t *Tensor) torchType() string {
 		return "torch.FloatTensor"
 	case Float64:
 		return "torch.DoubleTensor"
+	case Bool:
+		return "torch.BoolTensor"
 	}
 	return "torch.LongTensor"
 }
@@ -149,9 +151,20 @@ var (
 // values, which are freed after a backward pass that does not retain the graph.
 func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	if !recording(inputs...) {
+		if dualLevels.Load() != 0 && hasTangent(inputs) {
+			return forwardNode(name, out, saves, inputs) // forward mode only (forwardad.go)
+		}
 		return nil
 	}
+	for _, in := range inputs {
+		if in.lay != nil && in.requiresGrad {
+			in.refreshView() // before n's sequence number: the view's node must run after n
+		}
+	}
 	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1), saves: saves}
+	if dualLevels.Load() != 0 && hasTangent(inputs) {
+		attachForward(out, n, inputs)
+	}
 	if len(inputs) <= len(n.nextBuf) {
 		n.next = n.nextBuf[:len(inputs)]
 	} else {
@@ -219,8 +232,15 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 // grad, or one the user created with requires_grad set (rather than an op result).
 func (t *Tensor) IsLeaf() bool { return t.gradFn == nil }
 
-// GradFn returns the node of the op that created t, or nil for a leaf.
-func (t *Tensor) GradFn() *Node { return t.gradFn }
+// GradFn returns the node of the op that created t, or nil for a leaf. For a view
+// whose base was since written in place, it is the base's new history
+// (AsStridedBackward0), as in PyTorch.
+func (t *Tensor) GradFn() *Node {
+	if t.lay != nil && t.requiresGrad {
+		t.refreshView()
+	}
+	return t.gradFn
+}
 
 // Grad returns the gradient accumulated into t by backward passes: nil until one
 // reaches t. Only leaves, and results that called RetainGrad, get one.
@@ -481,6 +501,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	nonNil(op, inputs...)
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
+		r.GradFn() // a stale view's history is regenerated first
 		if !r.requiresGrad {
 			fail(op, "element %d of tensors does not require grad and does not have a grad_fn", i)
 		}

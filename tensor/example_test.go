@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/gograd/gograd/tensor"
 )
@@ -78,4 +79,63 @@ func ExampleFromSlice() {
 	pixels[0] = 255
 	fmt.Println(t.Shape(), t.Values())
 	// Output: [2 2] [255 51 255 102]
+}
+
+// Views share their base's storage: a write through a column of a transposed
+// matrix shows in the matrix, and the version counter records it.
+func ExampleTensor_Select() {
+	m := tensor.Arange(0, 6, 1).Reshape(2, 3)
+	col := m.T().Select(0, 1) // m[:, 1], no copy
+	col.Fill_(-1)
+	fmt.Println(m.Values(), col.IsContiguous(), m.Version())
+	// Output: [0 -1 2 3 -1 5] false 1
+}
+
+// Modifying a value that backward needs is caught when backward runs, with
+// PyTorch's facts.
+func ExampleTensor_Version() {
+	x := tensor.New([]float32{1, 2, 3}).SetRequiresGrad(true)
+	y := x.MulScalar(1).Exp() // ExpBackward0 saves y
+	y.AddScalar_(1)
+	fmt.Println(tensor.Maybe(func() { y.Sum().Backward() }))
+	// Output: tensor: Backward: one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]], which is output 0 of ExpBackward0, is at version 1; expected version 0 instead (needed by ExpBackward0)
+}
+
+// The out= variants write into tensors the caller keeps, so a loop can run
+// without allocating.
+func ExampleAddOut() {
+	a, b := tensor.New([]float32{1, 2}), tensor.New([]float32{10, 20})
+	dst := tensor.Zeros(2)
+	for range 3 {
+		tensor.AddOut(dst, dst, a)
+	}
+	tensor.MulOut(dst, dst, b)
+	fmt.Println(dst.Values())
+	// Output: [30 120]
+}
+
+func ExampleWriteGraph() {
+	w := tensor.Ones(2, 3).SetRequiresGrad(true)
+	x := tensor.Ones(3)
+	y := tensor.MatMul(w, x).Sum()
+	names := map[*tensor.Tensor]string{w: "w", y: "y"}
+	if err := tensor.WriteGraph(os.Stdout, []*tensor.Tensor{y}, tensor.GraphOptions{Names: names, HideSaved: true}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// digraph {
+	// 	graph [size="12,12"]
+	// 	node [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]
+	// 	n0 [label="y\n()" fillcolor=darkolivegreen1]
+	// 	n1 -> n0
+	// 	n1 [label="SumBackward0" fillcolor=lightgrey]
+	// 	n2 -> n1
+	// 	n2 [label="MvBackward0" fillcolor=lightgrey]
+	// 	n3 -> n2
+	// 	n3 [label="MmBackward0" fillcolor=lightgrey]
+	// 	n4 -> n3
+	// 	n4 [label="AccumulateGrad" fillcolor=lightgrey]
+	// 	n5 [label="w\n(2, 3)" fillcolor=lightblue]
+	// 	n5 -> n4
+	// }
 }

@@ -28,7 +28,8 @@ const (
 // non-integral values, the smallest is below 1e-4), four decimals otherwise.
 // Rows wrap at 80 characters. A tensor of more than 1000 elements shows only the
 // first and last three entries of each dimension longer than six, with "..."
-// between them. Suffixes name a dtype other than float32 and int64 (and any dtype
+// between them. Bool tensors print True and False. Suffixes name a dtype other
+// than float32, int64 and bool (and any dtype
 // of an empty tensor), the shape of an empty tensor that is not 1-d, and grad_fn
 // or requires_grad=True.
 //
@@ -125,7 +126,7 @@ func (p *printer) newFormatter() formatter {
 	}
 	if !f.float {
 		for _, i := range idx {
-			f.width = max(f.width, len(strconv.FormatInt(p.t.i64[p.t.pos(i)], 10)))
+			f.width = max(f.width, len(f.intString(p.t, i)))
 		}
 		return f
 	}
@@ -179,7 +180,7 @@ func (f formatter) plain(v float64) string {
 func (f formatter) format(t *Tensor, i int) string {
 	var s string
 	if !f.float {
-		s = strconv.FormatInt(t.i64[t.pos(i)], 10)
+		s = f.intString(t, i)
 	} else {
 		v := t.flat(i)
 		s = f.plain(v)
@@ -191,6 +192,19 @@ func (f formatter) format(t *Tensor, i int) string {
 		s = strings.Repeat(" ", pad) + s
 	}
 	return s
+}
+
+// intString formats element i of an int64 or bool tensor as Python does: 3,
+// True, False.
+func (formatter) intString(t *Tensor, i int) string {
+	v := t.i64[t.pos(i)]
+	if t.dtype == Bool {
+		if v != 0 {
+			return "True"
+		}
+		return "False"
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // stride returns the number of elements one step along dim skips.

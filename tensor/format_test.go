@@ -25,7 +25,7 @@ type formatCase struct {
 // PyTorch's name: the golden file checks formatting, not the ops that made it.
 func (c formatCase) tensor(t *testing.T) *Tensor {
 	t.Helper()
-	dt := map[string]DType{"float32": Float32, "float64": Float64, "int64": Int64}[c.DType]
+	dt := map[string]DType{"float32": Float32, "float64": Float64, "int64": Int64, "bool": Bool}[c.DType]
 	x := empty(dt, append([]int{}, c.Shape...))
 	if len(c.Data) != x.Numel() {
 		t.Fatalf("%s: %d values for shape %v", c.Name, len(c.Data), c.Shape)
@@ -35,6 +35,14 @@ func (c formatCase) tensor(t *testing.T) *Tensor {
 		if json.Unmarshal(raw, &s) == nil {
 			v := map[string]float64{"nan": math.NaN(), "inf": math.Inf(1), "-inf": math.Inf(-1)}[s]
 			x.setFlat(i, v)
+			continue
+		}
+		if dt == Bool {
+			var b bool
+			if err := json.Unmarshal(raw, &b); err != nil {
+				t.Fatalf("%s: value %d: %v", c.Name, i, err)
+			}
+			x.i64[i] = bit(b)
 			continue
 		}
 		if dt == Int64 {

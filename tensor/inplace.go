@@ -42,6 +42,9 @@ func (t *Tensor) checkInPlace(op string) {
 // alias). kernel, if not nil, writes the unrecorded result into t directly.
 func (t *Tensor) inPlace(op string, readsSelf bool, others []*Tensor, f func(self *Tensor) *Tensor, kernel func()) *Tensor {
 	t.checkInPlace(op)
+	if dualLevels.Load() != 0 && (hasTangent([]*Tensor{t}) || hasTangent(others)) {
+		failKind(ErrNoForwardGrad, op, "in-place op on a tensor with a forward-mode tangent; forward AD supports out-of-place ops only")
+	}
 	if !recording(t) && !recording(others...) {
 		if kernel != nil {
 			kernel()
@@ -92,11 +95,7 @@ func (t *Tensor) rebaseView(fn *Node) {
 	if b.strides() != nil {
 		fail("inplace", "in-place op on a view of a non-contiguous base of shape %v", b.shape)
 	}
-	shape, strides, delta := t.shape, t.layout(), t.offset()-b.offset()
-	region := func(x *Tensor) *Tensor { // the part of a tensor of b's shape that t covers
-		x = x.Contiguous()
-		return x.AsStrided(shape, strides, x.offset()+delta)
-	}
+	region := t.regionOf(b)
 	cs := &Node{name: "CopySlices", shape: b.shape, seq: seqCounter.Add(1)}
 	cs.next = cs.nextBuf[:2]
 	if b.requiresGrad {
@@ -112,12 +111,42 @@ func (t *Tensor) rebaseView(fn *Node) {
 		}
 	}
 	b.gradFn, b.requiresGrad = cs, true
+	t.gradFn, t.requiresGrad = t.viewNode(b, region), true
+	t.lay.version = t.version()
+}
+
+// regionOf returns the function selecting, from a tensor of the contiguous base
+// b's shape, the elements the view t covers.
+func (t *Tensor) regionOf(b *Tensor) func(*Tensor) *Tensor {
+	shape, strides, delta := t.shape, t.layout(), t.offset()-b.offset()
+	return func(x *Tensor) *Tensor {
+		x = x.Contiguous()
+		return x.AsStrided(shape, strides, x.offset()+delta)
+	}
+}
+
+// viewNode returns a node making t a view of b's current history
+// (AsStridedBackward0).
+func (t *Tensor) viewNode(b *Tensor, region func(*Tensor) *Tensor) *Node {
 	v := &Node{name: "AsStridedBackward0", shape: t.shape, seq: seqCounter.Add(1)}
 	v.next = v.nextBuf[:1]
-	v.next[0] = cs
+	v.next[0] = b.gradNode()
 	bshape := b.shape
 	v.backward = func(g *Tensor, gi []*Tensor) { gi[0] = viewGrad(g, bshape, "AsStridedBackward0", region) }
-	t.gradFn, t.requiresGrad = v, true
+	return v
+}
+
+// refreshView gives t, a view whose storage was written in place since its
+// history was recorded, its base's current history, as PyTorch regenerates a
+// view's grad_fn when the version counter moved: a write through another view,
+// or to the base, may have changed t's values and rebased the base.
+func (t *Tensor) refreshView() {
+	b := t.lay.base
+	if b == nil || t.gradFn == nil || b.gradFn == nil || b.strides() != nil || t.lay.version == t.version() {
+		return
+	}
+	t.gradFn = t.viewNode(b, t.regionOf(b))
+	t.lay.version = t.version()
 }
 
 // zeroRegion returns g with the part region selects set to zero, differentiably.

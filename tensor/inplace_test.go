@@ -34,6 +34,11 @@ type inplaceGolden struct {
 			Grad       []float64 `json:"grad"`
 			Values     []float64 `json:"values"`
 		} `json:"rebase"`
+		StaleView struct {
+			Grad   []float64 `json:"grad"`
+			GradFn string    `json:"grad_fn"`
+			Values []float64 `json:"values"`
+		} `json:"stale_view"`
 	} `json:"results"`
 }
 
@@ -149,6 +154,21 @@ func TestInPlaceResults(t *testing.T) {
 	}
 	if !slices.Equal(x.Grad().Values(), r.Grad) || !slices.Equal(y.Values(), r.Values) {
 		t.Errorf("through a view: grad %v values %v, want %v %v", x.Grad().Values(), y.Values(), r.Grad, r.Values)
+	}
+
+	// A view older than a write through another view gets the base's new history.
+	x = x3(tensor.Float32)
+	y = x.MulScalar(1)
+	old := y.Slice(0, 0, 2, 1)
+	y.Select(0, 0).MulScalar_(3)
+	prod := old.Mul(tensor.New([]float32{1, 10}))
+	sv := g.StaleView
+	if old.GradFn().Name() != sv.GradFn || !slices.Equal(old.Values(), sv.Values) {
+		t.Errorf("stale view: grad_fn %v values %v, want %s %v", old.GradFn(), old.Values(), sv.GradFn, sv.Values)
+	}
+	prod.Sum().Backward()
+	if !slices.Equal(x.Grad().Values(), sv.Grad) {
+		t.Errorf("stale view: grad %v, want %v", x.Grad().Values(), sv.Grad)
 	}
 }
 

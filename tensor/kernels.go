@@ -109,8 +109,14 @@ func binStrided[T vec.Float](op binOp, dst, a, b []T, shape []int, sd, sa, sb []
 // binary computes a op b with broadcasting into a new tensor.
 func binary(name string, op binOp, a, b *Tensor) *Tensor {
 	nonNil(name, a, b)
-	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		failKind(ErrDType, name, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+	if a.dtype != b.dtype {
+		failKind(ErrDType, name, "dtypes %v and %v: both must be the same type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+	}
+	if !a.dtype.IsFloat() {
+		if a.dtype == Bool && op == opSub {
+			fail(name, "subtraction of two bool tensors is not supported (shapes %v and %v); use LogicalXor", a.shape, b.shape)
+		}
+		return binaryInt(name, op, a, b)
 	}
 	out := empty(a.dtype, broadcastShapes(name, a.shape, b.shape))
 	binaryInto(op, out, a, b)

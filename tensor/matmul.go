@@ -49,6 +49,9 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 		b = b.Reshape(k2, 1)
 	}
 	m, n := a.shape[len(a.shape)-2], b.shape[len(b.shape)-1]
+	if !broadcastable(a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2]) {
+		fail("MatMul", "shapes %v and %v do not broadcast (batch dims %v and %v)", t.shape, o.shape, a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2])
+	}
 	batch := broadcastShapes("MatMul", a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2])
 	nb := numel(batch)
 	a = a.Expand(append(slices.Clone(batch), m, k1)...).Reshape(nb, m, k1)

@@ -22,8 +22,12 @@ func init() {
 	}
 }
 
-// Add returns t + o, broadcasting.
-func (t *Tensor) Add(o *Tensor) *Tensor { return addDef.record(binary("Add", opAdd, t, o), 0, t, o) }
+// Add returns t + o, broadcasting. Mixed dtypes promote as ResultType says, for
+// this op and Sub, Mul and Div; Div of integers is a float32 true division.
+func (t *Tensor) Add(o *Tensor) *Tensor {
+	t, o = promote("Add", t, o)
+	return addDef.record(binary("Add", opAdd, t, o), 0, t, o)
+}
 
 var subDef = &opDef{name: "SubBackward0"}
 
@@ -37,7 +41,10 @@ func init() {
 }
 
 // Sub returns t - o, broadcasting.
-func (t *Tensor) Sub(o *Tensor) *Tensor { return subDef.record(binary("Sub", opSub, t, o), 0, t, o) }
+func (t *Tensor) Sub(o *Tensor) *Tensor {
+	t, o = promote("Sub", t, o)
+	return subDef.record(binary("Sub", opSub, t, o), 0, t, o)
+}
 
 var mulDef = &opDef{name: "MulBackward0", save: []saveRule{{1, 0}, {0, 1}}}
 
@@ -53,7 +60,10 @@ func init() {
 }
 
 // Mul returns t * o elementwise, broadcasting.
-func (t *Tensor) Mul(o *Tensor) *Tensor { return mulDef.record(binary("Mul", opMul, t, o), 0, t, o) }
+func (t *Tensor) Mul(o *Tensor) *Tensor {
+	t, o = promote("Mul", t, o)
+	return mulDef.record(binary("Mul", opMul, t, o), 0, t, o)
+}
 
 var divDef = &opDef{name: "DivBackward0", save: []saveRule{{1, always}, {0, 1}}}
 
@@ -70,7 +80,10 @@ func init() {
 }
 
 // Div returns t / o elementwise, broadcasting.
-func (t *Tensor) Div(o *Tensor) *Tensor { return divDef.record(binary("Div", opDiv, t, o), 0, t, o) }
+func (t *Tensor) Div(o *Tensor) *Tensor {
+	t, o = promoteFloat("Div", t, o)
+	return divDef.record(binary("Div", opDiv, t, o), 0, t, o)
+}
 
 // scalarLike returns a 0-d tensor of t's dtype holding s.
 func scalarLike(t *Tensor, s float64) *Tensor { return t.dtype.Full(s) }
@@ -96,31 +109,41 @@ func passGrad(b bwd) { b.gi[0] = b.g } // dt: grad
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
-	t.wantFloat("AddScalar")
+	if nonNil("AddScalar", t); !t.dtype.IsFloat() {
+		return t.Add(scalarOperand(t, s))
+	}
 	return addScalarDef.record(binary("AddScalar", opAdd, t, scalarLike(t, s)), s, t)
 }
 
 // SubScalar returns t - s.
 func (t *Tensor) SubScalar(s float64) *Tensor {
-	t.wantFloat("SubScalar")
+	if nonNil("SubScalar", t); !t.dtype.IsFloat() {
+		return t.Sub(scalarOperand(t, s))
+	}
 	return subScalarDef.record(binary("SubScalar", opSub, t, scalarLike(t, s)), s, t)
 }
 
 // RSubScalar returns s - t (PyTorch's rsub, what `2 - t` computes).
 func (t *Tensor) RSubScalar(s float64) *Tensor {
-	t.wantFloat("RSubScalar")
+	if nonNil("RSubScalar", t); !t.dtype.IsFloat() {
+		return scalarOperand(t, s).Sub(t)
+	}
 	return rsubScalarDef.record(binary("RSubScalar", opSub, scalarLike(t, s), t), s, t)
 }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	t.wantFloat("MulScalar")
+	if nonNil("MulScalar", t); !t.dtype.IsFloat() {
+		return t.Mul(scalarOperand(t, s))
+	}
 	return mulScalarDef.record(binary("MulScalar", opMul, t, scalarLike(t, s)), s, t)
 }
 
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float64) *Tensor {
-	t.wantFloat("DivScalar")
+	if nonNil("DivScalar", t); !t.dtype.IsFloat() {
+		return t.Div(scalarOperand(t, s))
+	}
 	return divScalarDef.record(binary("DivScalar", opDiv, t, scalarLike(t, s)), s, t)
 }
 
@@ -182,12 +205,10 @@ func (t *Tensor) Pow(e float64) *Tensor {
 	return powDef.record(out, e, t)
 }
 
-// PowTensor returns t raised to the power e elementwise, broadcasting.
+// PowTensor returns t raised to the power e elementwise, broadcasting; mixed
+// dtypes promote as ResultType says.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
-	nonNil("PowTensor", t, e)
-	if t.dtype != e.dtype || !t.dtype.IsFloat() {
-		failKind(ErrDType, "PowTensor", "dtypes %v and %v: both must be the same float type", t.dtype, e.dtype)
-	}
+	t, e = promote("PowTensor", t, e)
 	shape := broadcastShapes("PowTensor", t.shape, e.shape)
 	a, b := t.expandData(shape), e.expandData(shape)
 	out := empty(t.dtype, shape)
@@ -413,7 +434,8 @@ func maskPositive64(dst, g, ref []float64) {
 	}
 }
 
-// Maximum returns the elementwise maximum of a and b, broadcasting; NaN wins. At
+// Maximum returns the elementwise maximum of a and b, broadcasting (mixed dtypes
+// promote); NaN wins. At
 // ties the gradient is split evenly between them, as in PyTorch.
 func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward0", a, b, 1) }
 
@@ -421,10 +443,7 @@ func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward
 func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
 
 func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
-	nonNil(op, a, b)
-	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type", a.dtype, b.dtype)
-	}
+	a, b = promote(op, a, b)
 	shape := broadcastShapes(op, a.shape, b.shape)
 	x, y := a.expandData(shape), b.expandData(shape)
 	out := empty(a.dtype, shape)

@@ -73,6 +73,9 @@ func (t *Tensor) sumDims(dims []int) *Tensor {
 
 // sumRows computes dst[o*inner+i] = Σ_k src[(o*r+k)*inner+i].
 func sumRows[T vec.Float](dst, src []T, outer, r, inner int) {
+	if r == 0 {
+		return // the sums of empty dims are the zeros dst holds
+	}
 	for o := range outer {
 		block := src[o*r*inner : (o+1)*r*inner]
 		if inner == 1 {
@@ -88,8 +91,9 @@ func sumRows[T vec.Float](dst, src []T, outer, r, inner int) {
 }
 
 // Sum returns the sum of t's elements over dims, which are removed from the shape;
-// with no dims, the sum of every element as a 0-d tensor. It panics on a dim out of
-// range or repeated.
+// with no dims, the sum of every element as a 0-d tensor. Sums of int64 and bool
+// tensors are int64 (counting a mask's true elements), as in PyTorch. It panics on
+// a dim out of range or repeated.
 func (t *Tensor) Sum(dims ...int) *Tensor { return t.reduce("Sum", dims, false, false) }
 
 // SumKeepDim is Sum keeping the reduced dims as size 1 (keepdim=True).
@@ -106,6 +110,10 @@ func (t *Tensor) MeanKeepDim(dims ...int) *Tensor { return t.reduce("MeanKeepDim
 // of summed elements for a mean. PyTorch names the all-elements form
 // SumBackward0/MeanBackward0 and the form with dims SumBackward1/MeanBackward1.
 func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
+	nonNil(op, t)
+	if !mean && !t.dtype.IsFloat() {
+		return t.sumInt(op, dims, keep)
+	}
 	t.wantFloat(op)
 	name := "Sum"
 	if mean {

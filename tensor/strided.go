@@ -52,7 +52,10 @@ func (t *Tensor) viewBase() *Tensor {
 // alias returns a tensor header sharing t's storage and layout, recording nothing.
 func (t *Tensor) alias() *Tensor {
 	a := &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
-	a.lay = &viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase()}
+	a.lay = &viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase(), version: t.version()}
+	if t.lay != nil {
+		a.lay.version = t.lay.version
+	}
 	return a
 }
 
@@ -177,7 +180,7 @@ func (t *Tensor) makeView(shape, strides []int, delta int) *Tensor {
 		base = t
 	}
 	out := &Tensor{shape: shape, dtype: t.dtype, published: t.published}
-	lay := &viewInfo{stor: t.storage(), base: base}
+	lay := &viewInfo{stor: t.storage(), base: base, version: t.version()}
 	n := numel(shape)
 	if strides != nil && !isContiguousLayout(shape, strides) {
 		lay.strides = strides
@@ -193,7 +196,7 @@ func (t *Tensor) makeView(shape, strides []int, delta int) *Tensor {
 		out.f32 = t.f32[delta : delta+n : delta+n]
 	case Float64:
 		out.f64 = t.f64[delta : delta+n : delta+n]
-	case Int64:
+	case Int64, Bool:
 		out.i64 = t.i64[delta : delta+n : delta+n]
 	}
 	return out

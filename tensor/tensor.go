@@ -64,6 +64,7 @@ type viewInfo struct {
 	offset  int      // position of the first element in the storage
 	stor    *storage // the storage's identity
 	base    *Tensor  // for a view made by a view op: the tensor owning the storage
+	version uint32   // the storage's version when the view's history was recorded
 }
 
 // gradState is what a tensor holds once it requires grad as a leaf, retains its
@@ -78,6 +79,10 @@ type gradState struct {
 	// owned says that grad was made by the engine and never handed out (by Grad,
 	// or to a hook), so that clearing it may recycle its storage.
 	owned bool
+
+	// fw is the tensor's forward-mode tangent, or how to compute it; nil when
+	// it has none (forwardad.go).
+	fw *fwState
 }
 
 // state returns t's gradState, making it if needed. Only calls made while t is not
@@ -100,7 +105,7 @@ func empty(dt DType, shape []int) *Tensor {
 			t.f32 = unsafe.Slice((*float32)(p), 1)
 		case Float64:
 			t.f64 = t.inline[:]
-		case Int64:
+		case Int64, Bool:
 			t.i64 = unsafe.Slice((*int64)(p), 1)
 		}
 		return t
@@ -110,7 +115,7 @@ func empty(dt DType, shape []int) *Tensor {
 		t.f32 = pool.get32(n)
 	case Float64:
 		t.f64 = pool.get64(n)
-	case Int64:
+	case Int64, Bool: // a Bool tensor keeps 0 or 1 in int64 storage
 		t.i64 = make([]int64, n)
 	}
 	return t
@@ -305,6 +310,11 @@ func (t *Tensor) fill(v float64) {
 		for i := range t.i64 {
 			t.i64[i] = int64(v)
 		}
+	case Bool:
+		b := boolBit(v)
+		for i := range t.i64 {
+			t.i64[i] = b
+		}
 	}
 }
 
@@ -323,6 +333,8 @@ func (t *Tensor) setPos(p int, v float64) {
 		t.f64[p] = v
 	case Int64:
 		t.i64[p] = int64(v)
+	case Bool:
+		t.i64[p] = boolBit(v)
 	}
 }
 

@@ -7,14 +7,14 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/tensor"
 )
 
-func main() { run(os.Stdout) }
+func main() { graphfile.Main(run) }
 
-func run(w io.Writer) {
+func run(w io.Writer, draw graphfile.Draw) {
 	// x = torch.tensor(30.); W = torch.tensor(40., requires_grad=True); ...
 	x := tensor.Scalar(30)
 	W := tensor.Scalar(40).SetRequiresGrad(true)
@@ -42,6 +42,7 @@ func run(w io.Writer) {
 	loss := y.Sub(yHat).Pow(2)
 	fmt.Fprintln(w, "y_hat:", yHat)
 	fmt.Fprintln(w, "loss:", loss)
+	draw.Call(map[*tensor.Tensor]string{W: "W", b: "b", loss: "loss"}, loss)
 	loss.Backward()
 	fmt.Fprintln(w, "autograd dL/dW:", W.Grad())
 	fmt.Fprintln(w, "autograd dL/db:", b.Grad())

@@ -5,18 +5,19 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/tensor"
 )
 
-func main() { run(os.Stdout) }
+func main() { graphfile.Main(run) }
 
-func run(w io.Writer) {
+func run(w io.Writer, draw graphfile.Draw) {
 	x := tensor.Scalar(3).SetRequiresGrad(true)
 	y := x.Pow(2)                    // y = x²
 	z := y.MulScalar(2).AddScalar(3) // z = 2x² + 3
-	z.Backward()                     // dz/dx = 4x
+	draw.Call(map[*tensor.Tensor]string{x: "x", z: "z"}, z)
+	z.Backward() // dz/dx = 4x
 	fmt.Fprintf(w, "Gradient of x (dz/dx): %g\n", x.Grad().Item())
 
 	// The tutorial draws x with torch.randn(3); these are the values it printed.

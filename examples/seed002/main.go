@@ -14,14 +14,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 
+	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/optim"
 	"github.com/gograd/gograd/tensor"
 )
 
-func main() { run(os.Stdout) }
+func main() { graphfile.Main(run) }
 
 // fill sets t's i-th element to f(i): deterministic weights and data, so that the
 // PyTorch original (examples/testdata/gen_want.py) starts from the same values.
@@ -33,7 +33,7 @@ func fill(t *tensor.Tensor, f func(i int) float64) *tensor.Tensor {
 	return t
 }
 
-func run(w io.Writer) {
+func run(w io.Writer, draw graphfile.Draw) {
 	model := nn.Sequential{nn.NewLinear(3, 4), nn.ReLU{}, nn.NewLinear(4, 2)}
 	for k, p := range model.Parameters() {
 		fill(p, func(i int) float64 { return 0.5 * math.Sin(float64(10*k+i+1)) })
@@ -46,9 +46,20 @@ func run(w io.Writer) {
 		prediction := model.Forward(someInput)
 		loss := idealOutput.Sub(prediction).Pow(2).Sum()
 		fmt.Fprintf(w, "step %d loss %v\n", step, loss)
+		draw.Call(paramNames(model, loss), loss)
 		loss.Backward()
 		optimizer.Step()
 		optimizer.ZeroGrad()
 	}
 	fmt.Fprintln(w, "final prediction:", model.Forward(someInput))
+}
+
+// paramNames labels the model's parameters with their state_dict names, and the
+// loss, for the picture of the graph.
+func paramNames(model nn.Module, loss *tensor.Tensor) map[*tensor.Tensor]string {
+	names := map[*tensor.Tensor]string{loss: "loss"}
+	for _, p := range nn.NamedParameters(model) {
+		names[p.Tensor] = p.Name
+	}
+	return names
 }

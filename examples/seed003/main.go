@@ -6,13 +6,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/gograd/gograd/examples/internal/graphfile"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
 )
 
-func main() { run(os.Stdout) }
+func main() { graphfile.Main(run) }
 
 // w and b are what torch.manual_seed(0); torch.randn(5, 3); torch.randn(3) draw,
 // copied here so that the output can be compared with PyTorch's line for line.
@@ -27,7 +27,7 @@ var (
 	bInit = []float32{0.12270124, -0.5663175, 0.37311465}
 )
 
-func run(out io.Writer) {
+func run(out io.Writer, draw graphfile.Draw) {
 	x := tensor.Ones(5)  // input tensor
 	y := tensor.Zeros(3) // expected output
 	w := tensor.New(wInit, 5, 3).SetRequiresGrad(true)
@@ -39,6 +39,7 @@ func run(out io.Writer) {
 	fmt.Fprintf(out, "Gradient function for z = %v\n", z.GradFn())
 	fmt.Fprintf(out, "Gradient function for loss = %v\n", loss.GradFn())
 
+	draw.Call(map[*tensor.Tensor]string{w: "w", b: "b", loss: "loss"}, loss)
 	loss.Backward()
 	fmt.Fprintln(out, w.Grad())
 	fmt.Fprintln(out, b.Grad())

@@ -127,6 +127,11 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			return LayerNorm(in["x"], shape, in["weight"], in["bias"], eps)
 		}
+	case "group_norm":
+		groups, eps := int(p["num_groups"].(float64)), p["eps"].(float64)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			return GroupNorm(in["x"], groups, in["weight"], in["bias"], eps)
+		}
 	case "gelu":
 		tanh := p["approximate"] == "tanh"
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Gelu(in["x"], tanh) }

@@ -153,6 +153,22 @@ func (f *batchNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.T
 	return y
 }
 
+// affineInputs returns the inputs of a normalisation node: x, then weight and
+// bias when either is given (the missing one as ones or zeros), and whether there
+// are any.
+func affineInputs(x, weight, bias *tensor.Tensor) ([]*tensor.Tensor, bool) {
+	if weight == nil && bias == nil {
+		return []*tensor.Tensor{x}, false
+	}
+	if weight == nil {
+		weight = tensor.OnesLike(bias)
+	}
+	if bias == nil {
+		bias = tensor.ZerosLike(weight)
+	}
+	return []*tensor.Tensor{x, weight, bias}, true
+}
+
 // saveAffine returns a normalisation's input x and, when affine, its weight and
 // bias (the inputs after x), saving x and the weight for Backward.
 func saveAffine(ctx *tensor.Context, in []*tensor.Tensor, affine bool) (x, w, b *tensor.Tensor) {
@@ -333,4 +349,150 @@ func (dropoutFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 // Backward: dx = grad·mask.
 func (dropoutFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	return []*tensor.Tensor{g.Mul(ctx.Saved()[0]), nil}
+}
+
+// GroupNorm normalises input (N, C, ...) over groups of C/groups channels, as
+// torch.nn.functional.group_norm: each sample's group is normalised by its own
+// mean and (biased) variance, then scaled and shifted per channel by weight and
+// bias (C), which may be nil. Its node is NativeGroupNormBackward0; its backward is
+// a fused raw kernel, not differentiable again. It panics unless groups divides C.
+func GroupNorm(input *tensor.Tensor, groups int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
+	x := input
+	if x.Dim() < 2 || !x.DType().IsFloat() || groups < 1 || x.Size(1)%groups != 0 {
+		panic(tensor.Errorf("functional", "GroupNorm", "want a float input (N, C, ...) with C divisible by %d groups, got shape %v dtype %v", groups, x.Shape(), x.DType()))
+	}
+	c := x.Size(1)
+	for _, t := range []*tensor.Tensor{weight, bias} {
+		if t != nil && (t.Dim() != 1 || t.Size(0) != c || t.DType() != x.DType()) {
+			panic(tensor.Errorf("functional", "GroupNorm", "weight and bias must have shape [%d] and dtype %v, got %v %v", c, x.DType(), t.Shape(), t.DType()))
+		}
+	}
+	f := &groupNorm{groups: groups, c: c, inner: x.Numel() / max(x.Size(0)*c, 1), eps: eps}
+	var inputs []*tensor.Tensor
+	inputs, f.affine = affineInputs(x, weight, bias)
+	return tensor.Apply(f, inputs...)
+}
+
+type groupNorm struct {
+	groups, c, inner int
+	eps              float64
+	affine           bool
+	mean, invstd     []float64 // per (sample, group)
+}
+
+func (*groupNorm) Name() string { return "NativeGroupNormBackward0" }
+
+// span returns the flat range of group r (sample r/groups, group r%groups) and
+// its first channel.
+func (f *groupNorm) span(r int) (lo, hi, c0 int) {
+	cg := f.c / f.groups
+	n, g := r/f.groups, r%f.groups
+	c0 = g * cg
+	lo = (n*f.c + c0) * f.inner
+	return lo, lo + cg*f.inner, c0
+}
+
+func (f *groupNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	x, w, b := saveAffine(ctx, in, f.affine)
+	rows := x.Numel() / max(f.c*f.inner/f.groups, 1)
+	f.mean, f.invstd = make([]float64, rows), make([]float64, rows)
+	y := tensor.ZerosLike(x)
+	if x.DType() == tensor.Float32 {
+		gnForward(f, y.Float32s(), x.Float32s(), f32s(w), f32s(b))
+	} else {
+		gnForward(f, y.Float64s(), x.Float64s(), f64s(w), f64s(b))
+	}
+	return y
+}
+
+func gnForward[T float32 | float64](f *groupNorm, y, x, w, b []T) {
+	parallel.For(len(f.mean), 1, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			s, e, c0 := f.span(r)
+			var sum float64
+			for _, v := range x[s:e] {
+				sum += float64(v)
+			}
+			mean := sum / float64(e-s)
+			var ss float64
+			for _, v := range x[s:e] {
+				d := float64(v) - mean
+				ss += d * d
+			}
+			invstd := 1 / math.Sqrt(ss/float64(e-s)+f.eps)
+			f.mean[r], f.invstd[r] = mean, invstd
+			for i := s; i < e; i++ {
+				v := (float64(x[i]) - mean) * invstd
+				if w != nil {
+					c := c0 + (i-s)/f.inner
+					v = v*float64(w[c]) + float64(b[c])
+				}
+				y[i] = T(v)
+			}
+		}
+	})
+}
+
+// Backward, per group with x̂ = (x - mean)·invstd, ĝ = grad·weight[c] and M values:
+// dx = invstd·(ĝ - Σĝ/M - x̂·Σ(ĝ·x̂)/M); dweight[c] = Σ grad·x̂ and dbias[c] = Σ grad
+// over the samples and positions of channel c. A fused raw kernel, not
+// differentiable again.
+func (f *groupNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	s := ctx.Saved()
+	x := s[0]
+	g = g.Contiguous()
+	var w []float64
+	if f.affine {
+		w = s[1].Values()
+	}
+	dx := tensor.ZerosLike(x)
+	sums := make([]float64, 2*f.c)
+	if x.DType() == tensor.Float32 {
+		gnBackward(f, dx.Float32s(), g.Float32s(), x.Float32s(), w, sums)
+	} else {
+		gnBackward(f, dx.Float64s(), g.Float64s(), x.Float64s(), w, sums)
+	}
+	if !f.affine {
+		return []*tensor.Tensor{dx}
+	}
+	return []*tensor.Tensor{dx, tensor.FromSlice(sums[:f.c]).To(x.DType()), tensor.FromSlice(sums[f.c:]).To(x.DType())}
+}
+
+func gnBackward[T float32 | float64](f *groupNorm, dx, dy, x []T, w, sums []float64) {
+	parallel.For(len(f.mean), 1, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			s, e, c0 := f.span(r)
+			mean, invstd := f.mean[r], f.invstd[r]
+			wt := func(i int) float64 {
+				if w == nil {
+					return 1
+				}
+				return w[c0+(i-s)/f.inner]
+			}
+			var sg, sgx float64
+			for i := s; i < e; i++ {
+				gh := float64(dy[i]) * wt(i)
+				sg += gh
+				sgx += gh * (float64(x[i]) - mean) * invstd
+			}
+			m := float64(e - s)
+			for i := s; i < e; i++ {
+				xh := (float64(x[i]) - mean) * invstd
+				dx[i] = T(invstd * (float64(dy[i])*wt(i) - sg/m - xh*sgx/m))
+			}
+		}
+	})
+	if w == nil {
+		return
+	}
+	// Per-channel sums over samples and positions, in order: dweight then dbias.
+	for r := range f.mean {
+		s, e, c0 := f.span(r)
+		mean, invstd := f.mean[r], f.invstd[r]
+		for i := s; i < e; i++ {
+			c := c0 + (i-s)/f.inner
+			sums[c] += float64(dy[i]) * (float64(x[i]) - mean) * invstd
+			sums[f.c+c] += float64(dy[i])
+		}
+	}
 }

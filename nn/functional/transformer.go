@@ -31,17 +31,8 @@ func LayerNorm(input *tensor.Tensor, normalizedShape []int, weight, bias *tensor
 		d *= s
 	}
 	f := &layerNorm{d: d, eps: eps}
-	inputs := []*tensor.Tensor{x}
-	if weight != nil || bias != nil {
-		if weight == nil {
-			weight = tensor.OnesLike(bias)
-		}
-		if bias == nil {
-			bias = tensor.ZerosLike(weight)
-		}
-		f.affine = true
-		inputs = append(inputs, weight, bias)
-	}
+	var inputs []*tensor.Tensor
+	inputs, f.affine = affineInputs(x, weight, bias)
 	return tensor.Apply(f, inputs...)
 }
 

@@ -113,6 +113,12 @@ bn("batch_norm1d_eval", (6, 4), False, eps=1e-2)
 bn("batch_norm2d_untracked", (4, 3, 3, 3), True, track=False)
 
 
+case("group_norm_affine", "group_norm", {"num_groups": 2, "eps": 1e-5}, {"x": (3, 4, 5, 2), "weight": (4,), "bias": (4,)},
+     lambda i: F.group_norm(i["x"], 2, i["weight"], i["bias"], 1e-5))
+case("group_norm_noaffine", "group_norm", {"num_groups": 3, "eps": 1e-3}, {"x": (2, 6, 7)},
+     lambda i: F.group_norm(i["x"], 3, None, None, 1e-3))
+
+
 def run(c, dtype):
     ins = {}
     for k, t in c["inputs"].items():

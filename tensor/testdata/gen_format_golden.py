@@ -17,7 +17,7 @@ import math
 
 import torch
 
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
+DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}
 
 
 def enc(v):
@@ -154,6 +154,14 @@ add("suffix_newline_wrapped_row", torch.linspace(-1, 1, 15).requires_grad_())
 add("suffix_newline_matrix", torch.linspace(-1, 1, 16).reshape(2, 8).requires_grad_())
 add("suffix_second_wraps", torch.linspace(-1, 1, 6, dtype=torch.float64, requires_grad=True) * 2)
 add("suffix_int64_matrix_sum", torch.arange(3000).reshape(1000, 3))
+
+# bool
+add("bool_mixed", f([True, False, True]))
+add("bool_all_true", f([True, True]))
+add("bool_matrix", torch.zeros(2, 3, dtype=torch.bool))
+add("bool_0-d", f(True))
+add("bool_empty", torch.zeros(0, dtype=torch.bool))
+add("bool_summarised", torch.arange(1200).reshape(3, 400) % 3 == 0)
 
 # float32 values that are not exact decimals
 add("float32_rounding", f([0.1, 0.2, 0.3, 1.00005, 2.00015]))

@@ -132,6 +132,16 @@ results["rebase"] = {
     "values": y.tolist(),
 }
 
+# A view made before another view of the same base was written in place: its
+# grad_fn is regenerated from the base's new history, so its gradient sees the write.
+x = x3()
+y = x * 1
+b = y[0:2]
+a = y[0]
+a.mul_(3)
+(b * torch.tensor([1.0, 10.0])).sum().backward()
+results["stale_view"] = {"grad": x.grad.tolist(), "grad_fn": type(b.grad_fn).__name__, "values": b.tolist()}
+
 with open("inplace_golden.json", "w") as f:
     json.dump({"torch": torch.__version__, "errors": errors, "results": results}, f, indent=1)
     f.write("\n")

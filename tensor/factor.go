@@ -1,0 +1,640 @@
+package tensor
+
+import (
+	"math"
+	"slices"
+)
+
+// Matrix factorisations (torch.linalg): LU with partial pivoting and Cholesky,
+// computed in float64 on each matrix of a batch ([..., n, n]), with gradients
+// written with tensor ops (Inv, MatMul, Tril), so they have second derivatives.
+
+// squareBatch panics unless t is a float tensor of shape [..., n, n] and returns
+// the batch size and n.
+func (t *Tensor) squareBatch(op string) (batch, n int) {
+	t.wantFloat(op)
+	if len(t.shape) < 2 || t.shape[len(t.shape)-1] != t.shape[len(t.shape)-2] {
+		failKind(ErrShape, op, "expects square matrices [..., n, n], got shape %v", t.shape)
+	}
+	n = t.shape[len(t.shape)-1]
+	return numel(t.shape[:len(t.shape)-2]), n
+}
+
+// luFactor factors the n×n row-major a in place as P·a = L·U (unit lower L below
+// the diagonal, U on and above it), returning the row order and the permutation's
+// sign; ok is false when a pivot is exactly zero.
+func luFactor(a []float64, n int) (perm []int, sign float64, ok bool) {
+	perm = identityMap(n)
+	sign = 1
+	for k := range n {
+		p := k
+		for i := k + 1; i < n; i++ {
+			if math.Abs(a[i*n+k]) > math.Abs(a[p*n+k]) {
+				p = i
+			}
+		}
+		if a[p*n+k] == 0 {
+			return perm, sign, false
+		}
+		if p != k {
+			for j := range n {
+				a[k*n+j], a[p*n+j] = a[p*n+j], a[k*n+j]
+			}
+			perm[k], perm[p] = perm[p], perm[k]
+			sign = -sign
+		}
+		for i := k + 1; i < n; i++ {
+			f := a[i*n+k] / a[k*n+k]
+			a[i*n+k] = f
+			for j := k + 1; j < n; j++ {
+				a[i*n+j] -= f * a[k*n+j]
+			}
+		}
+	}
+	return perm, sign, true
+}
+
+// luSolve solves A·x = b for the k columns of the n×k row-major b, given A's LU
+// factors and row order, into x.
+func luSolve(lu []float64, perm []int, n int, b, x []float64, k int) {
+	for c := range k {
+		for i := range n { // forward: L·y = P·b
+			s := b[perm[i]*k+c]
+			for j := range i {
+				s -= lu[i*n+j] * x[j*k+c]
+			}
+			x[i*k+c] = s
+		}
+		for i := n - 1; i >= 0; i-- { // back: U·x = y
+			s := x[i*k+c]
+			for j := i + 1; j < n; j++ {
+				s -= lu[i*n+j] * x[j*k+c]
+			}
+			x[i*k+c] = s / lu[i*n+i]
+		}
+	}
+}
+
+// matrices returns t's values as float64, one n×m slice per matrix of the batch.
+func (t *Tensor) matrices() [][]float64 {
+	v := t.dense().Values()
+	r, c := t.shape[len(t.shape)-2], t.shape[len(t.shape)-1]
+	out := make([][]float64, numel(t.shape[:len(t.shape)-2]))
+	for b := range out {
+		out[b] = v[b*r*c : (b+1)*r*c]
+	}
+	return out
+}
+
+// mT returns t with its last two dims swapped.
+func mT(t *Tensor) *Tensor { return t.Transpose(-2, -1) }
+
+// Inv returns the inverse of each square matrix of a (torch.linalg.inv;
+// LinalgInvExBackward0). It panics if a matrix is singular (a zero pivot).
+func Inv(a *Tensor) *Tensor {
+	_, n := a.squareBatch("Inv")
+	out := empty(a.dtype, slices.Clone(a.shape))
+	eye := Float64.Eye(n).f64
+	for b, m := range a.matrices() {
+		perm, _, ok := luFactor(m, n)
+		if !ok {
+			fail("Inv", "matrix %d of shape %v is singular", b, a.shape)
+		}
+		x := make([]float64, n*n)
+		luSolve(m, perm, n, eye, x, n)
+		for i, v := range x {
+			out.setFlat(b*n*n+i, v)
+		}
+	}
+	if nd := record("LinalgInvExBackward0", out, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = mT(out).MatMul(g).MatMul(mT(out)).Neg() } // da: -A⁻ᵀ·grad·A⁻ᵀ
+	}
+	return out
+}
+
+// Det returns the determinant of each square matrix of a (torch.linalg.det;
+// LinalgDetBackward0). Its gradient, grad·det·A⁻ᵀ, needs invertible matrices: it
+// panics on a singular one.
+func Det(a *Tensor) *Tensor {
+	_, n := a.squareBatch("Det")
+	out := empty(a.dtype, slices.Clone(a.shape[:len(a.shape)-2]))
+	for b, m := range a.matrices() {
+		_, sign, ok := luFactor(m, n)
+		d := 0.0
+		if ok {
+			d = sign
+			for i := range n {
+				d *= m[i*n+i]
+			}
+		}
+		out.setFlat(b, d)
+	}
+	if nd := record("LinalgDetBackward0", out, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { // da: grad det A⁻ᵀ
+			gi[0] = g.Mul(out).Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a)))
+		}
+	}
+	return out
+}
+
+// Slogdet returns the sign and the log of the absolute value of the determinant
+// of each square matrix of a (torch.linalg.slogdet): sign 0 and logabsdet -Inf
+// for a singular matrix. Both are recorded as LinalgSlogdetBackward0; logabsdet's
+// gradient is grad·A⁻ᵀ, sign's is none.
+func Slogdet(a *Tensor) (sign, logabsdet *Tensor) {
+	_, n := a.squareBatch("Slogdet")
+	bs := slices.Clone(a.shape[:len(a.shape)-2])
+	sign, logabsdet = empty(a.dtype, bs), empty(a.dtype, slices.Clone(bs))
+	for b, m := range a.matrices() {
+		_, s, ok := luFactor(m, n)
+		if !ok {
+			logabsdet.setFlat(b, math.Inf(-1))
+			continue
+		}
+		l := 0.0
+		for i := range n {
+			d := m[i*n+i]
+			if d < 0 {
+				s = -s
+			}
+			l += math.Log(math.Abs(d))
+		}
+		sign.setFlat(b, s)
+		logabsdet.setFlat(b, l)
+	}
+	if nd := record("LinalgSlogdetBackward0", sign, false, a); nd != nil {
+		nd.backward = func(*Tensor, []*Tensor) {} // dsign: none (piecewise constant), as PyTorch
+	}
+	if nd := record("LinalgSlogdetBackward0", logabsdet, false, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a))) } // da: grad A⁻ᵀ
+	}
+	return sign, logabsdet
+}
+
+// Solve returns x with a·x = b for square matrices a [..., n, n] and b [..., n, k]
+// with the same batch dims, or b [..., n] for one right-hand side
+// (torch.linalg.solve; LinalgSolveExBackward0). It panics on a singular matrix
+// or mismatched shapes.
+func Solve(a, b *Tensor) *Tensor {
+	_, n := a.squareBatch("Solve")
+	if a.dtype != b.dtype {
+		fail("Solve", "dtypes %v and %v must match", a.dtype, b.dtype)
+	}
+	vec := len(b.shape) == len(a.shape)-1
+	bb := b
+	if vec {
+		bb = b.Unsqueeze(-1)
+	}
+	if len(bb.shape) != len(a.shape) || !slices.Equal(bb.shape[:len(bb.shape)-1], a.shape[:len(a.shape)-1]) {
+		failKind(ErrShape, "Solve", "shapes %v and %v do not match: want [..., n, n] and [..., n, k] or [..., n]", a.shape, b.shape)
+	}
+	k := bb.shape[len(bb.shape)-1]
+	out := empty(a.dtype, slices.Clone(bb.shape))
+	rhs := bb.matrices()
+	for i, m := range a.matrices() {
+		perm, _, ok := luFactor(m, n)
+		if !ok {
+			fail("Solve", "matrix %d of shape %v is singular", i, a.shape)
+		}
+		x := make([]float64, n*k)
+		luSolve(m, perm, n, rhs[i], x, k)
+		for j, v := range x {
+			out.setFlat(i*n*k+j, v)
+		}
+	}
+	if vec {
+		out = out.withShape(slices.Clone(b.shape))
+	}
+	if nd := record("LinalgSolveExBackward0", out, true, a, b); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			gb := Solve(mT(a), g) // db: A⁻ᵀ·grad
+			if nd.needs(1) {
+				gi[1] = gb
+			}
+			if nd.needs(0) {
+				if vec { // da: -db·xᵀ
+					gi[0] = gb.Unsqueeze(-1).MatMul(out.Unsqueeze(-2)).Neg()
+				} else {
+					gi[0] = gb.MatMul(mT(out)).Neg()
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Cholesky returns the lower-triangular L with L·Lᵀ = a for each symmetric
+// positive-definite matrix of a, reading only a's lower triangle
+// (torch.linalg.cholesky; LinalgCholeskyExBackward0). It panics when a matrix is
+// not positive-definite.
+func Cholesky(a *Tensor) *Tensor {
+	_, n := a.squareBatch("Cholesky")
+	out := empty(a.dtype, slices.Clone(a.shape))
+	for b, m := range a.matrices() {
+		l := make([]float64, n*n)
+		for j := range n {
+			s := m[j*n+j]
+			for p := range j {
+				s -= l[j*n+p] * l[j*n+p]
+			}
+			if !(s > 0) {
+				fail("Cholesky", "matrix %d of shape %v is not positive-definite (leading minor of order %d)", b, a.shape, j+1)
+			}
+			l[j*n+j] = math.Sqrt(s)
+			for i := j + 1; i < n; i++ {
+				s := m[i*n+j]
+				for p := range j {
+					s -= l[i*n+p] * l[j*n+p]
+				}
+				l[i*n+j] = s / l[j*n+j]
+			}
+		}
+		for i, v := range l {
+			out.setFlat(b*n*n+i, v)
+		}
+	}
+	if nd := record("LinalgCholeskyExBackward0", out, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: Sym(L⁻ᵀ·Φ(Lᵀ·grad)·L⁻¹), Φ the lower triangle with its diagonal
+			// halved, Sym(X) = (X + Xᵀ)/2 (Murray 2016, as PyTorch).
+			m := mT(out).MatMul(g)
+			phi := m.Tril(0).Sub(m.Tril(0).Triu(0).MulScalar(0.5))
+			li := Inv(out)
+			x := mT(li).MatMul(phi).MatMul(li)
+			gi[0] = x.Add(mT(x)).MulScalar(0.5)
+		}
+	}
+	return out
+}
+
+// jacobiEigen diagonalises the symmetric n×n row-major a (destroyed) by cyclic
+// Jacobi rotations, returning the eigenvalues ascending and the eigenvectors as
+// the columns of v (row-major n×n).
+func jacobiEigen(a []float64, n int) (w, v []float64) {
+	v = Float64.Eye(n).f64
+	if n == 0 {
+		return nil, v
+	}
+	for sweep := 0; sweep < 100; sweep++ {
+		off, norm := 0.0, 0.0
+		for i := range n {
+			for j := range n {
+				if i != j {
+					off += a[i*n+j] * a[i*n+j]
+				}
+				norm += a[i*n+j] * a[i*n+j]
+			}
+		}
+		if off <= 1e-30*norm || off == 0 {
+			break
+		}
+		for p := range n {
+			for q := p + 1; q < n; q++ {
+				apq := a[p*n+q]
+				if apq == 0 {
+					continue
+				}
+				theta := (a[q*n+q] - a[p*n+p]) / (2 * apq)
+				t := math.Copysign(1, theta) / (math.Abs(theta) + math.Sqrt(theta*theta+1))
+				c := 1 / math.Sqrt(t*t+1)
+				s := t * c
+				for k := range n { // columns p and q
+					akp, akq := a[k*n+p], a[k*n+q]
+					a[k*n+p], a[k*n+q] = c*akp-s*akq, s*akp+c*akq
+				}
+				for k := range n { // rows p and q
+					apk, aqk := a[p*n+k], a[q*n+k]
+					a[p*n+k], a[q*n+k] = c*apk-s*aqk, s*apk+c*aqk
+				}
+				for k := range n {
+					vkp, vkq := v[k*n+p], v[k*n+q]
+					v[k*n+p], v[k*n+q] = c*vkp-s*vkq, s*vkp+c*vkq
+				}
+			}
+		}
+	}
+	order := identityMap(n)
+	slices.SortStableFunc(order, func(i, j int) int {
+		switch {
+		case a[i*n+i] < a[j*n+j]:
+			return -1
+		case a[i*n+i] > a[j*n+j]:
+			return 1
+		}
+		return 0
+	})
+	w = make([]float64, n)
+	sv := make([]float64, n*n)
+	for c, o := range order {
+		w[c] = a[o*n+o]
+		for r := range n {
+			sv[r*n+c] = v[r*n+o]
+		}
+	}
+	return w, sv
+}
+
+// Eigh returns the eigenvalues (ascending) and eigenvectors (the columns of
+// vectors) of each symmetric matrix of a, reading only its lower triangle, as
+// torch.linalg.eigh (LinalgEighBackward0 for both). Each eigenvector's sign is
+// arbitrary, as in LAPACK (it may differ from PyTorch's); gradients assume
+// distinct eigenvalues.
+func Eigh(a *Tensor) (values, vectors *Tensor) {
+	_, n := a.squareBatch("Eigh")
+	values = empty(a.dtype, slices.Clone(a.shape[:len(a.shape)-1]))
+	vectors = empty(a.dtype, slices.Clone(a.shape))
+	for b, m := range a.matrices() {
+		for i := range n { // the lower triangle, mirrored
+			for j := i + 1; j < n; j++ {
+				m[i*n+j] = m[j*n+i]
+			}
+		}
+		w, v := jacobiEigen(m, n)
+		for i, x := range w {
+			values.setFlat(b*n+i, x)
+		}
+		for i, x := range v {
+			vectors.setFlat(b*n*n+i, x)
+		}
+	}
+	if nd := record("LinalgEighBackward0", values, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { // da: V·diag(grad)·Vᵀ
+			gi[0] = vectors.Mul(g.Unsqueeze(-2)).MatMul(mT(vectors))
+		}
+	}
+	if nd := record("LinalgEighBackward0", vectors, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: V·(skew(Vᵀ·grad) / E)·Vᵀ with E_ij = λ_j - λ_i off the diagonal and
+			// a zero diagonal, skew(X) = (X - Xᵀ)/2, as PyTorch's hermitian case.
+			x := mT(vectors).MatMul(g)
+			x = x.Sub(mT(x)).MulScalar(0.5)
+			e := values.Unsqueeze(-2).Sub(values.Unsqueeze(-1))
+			diag := Float64.Eye(n).To(g.dtype).To(Bool)
+			x = Where(diag, g.dtype.Scalar(0), x.Div(e.MaskedFill(diag, 1)))
+			gi[0] = vectors.MatMul(x).MatMul(mT(vectors))
+		}
+	}
+	return values, vectors
+}
+
+// svdFactors returns the reduced SVD of each matrix of a ([..., m, n]) as
+// tensors of a's dtype: U [..., m, k], S [..., k] descending, Vh [..., k, n],
+// k = min(m, n), by one-sided Jacobi rotations in float64 (not recorded).
+func svdFactors(op string, a *Tensor) (u, s, vh *Tensor) {
+	a.wantFloat(op)
+	if len(a.shape) < 2 {
+		fail(op, "expects matrices [..., m, n], got shape %v", a.shape)
+	}
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	bs := slices.Clone(a.shape[:len(a.shape)-2])
+	s = empty(a.dtype, append(slices.Clone(bs), k))
+	u = empty(a.dtype, append(slices.Clone(bs), m, k))
+	vh = empty(a.dtype, append(slices.Clone(bs), k, n))
+	for b, mat := range a.matrices() {
+		sv, um, vm := jacobiSVD(mat, m, n)
+		for i := range k {
+			s.setFlat(b*k+i, sv[i])
+			for r := range m {
+				u.setFlat(b*m*k+r*k+i, um[r*k+i])
+			}
+			for c := range n {
+				vh.setFlat(b*k*n+i*n+c, vm[c*k+i])
+			}
+		}
+	}
+	return u, s, vh
+}
+
+// Svdvals returns the singular values of each matrix of a ([..., m, n]), in
+// descending order, as torch.linalg.svdvals (LinalgSvdBackward0). Their gradient
+// is U·diag(grad)·Vh.
+func Svdvals(a *Tensor) *Tensor {
+	_, s, _ := a.svd("Svdvals")
+	return s
+}
+
+// recordSingular records s as a's singular values: da = U·diag(grad)·Vh.
+func (s *Tensor) recordSingular(a, u, vh *Tensor) {
+	if nd := record("LinalgSvdBackward0", s, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vh) }
+	}
+}
+
+// Svd returns the reduced singular value decomposition a = U·diag(S)·Vh of each
+// matrix of a, as torch.linalg.svd(full_matrices=False): U [..., m, k], S [..., k]
+// descending, Vh [..., k, n], k = min(m, n); all three are recorded
+// (LinalgSvdBackward0). The signs of a singular vector pair are arbitrary (they
+// may differ from PyTorch's); gradients assume distinct nonzero singular values.
+func Svd(a *Tensor) (u, s, vh *Tensor) { return a.svd("Svd") }
+
+// svd is Svd under op's name. Every factor is recorded, so the gradient of S,
+// written with U and Vh, has second derivatives through them.
+func (a *Tensor) svd(op string) (u, s, vh *Tensor) {
+	u, s, vh = svdFactors(op, a)
+	s.recordSingular(a, u, vh)
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	// E_jl = S_l² - S_j² off the diagonal, 1 on it; skew(X) = X - Xᵀ.
+	e := func() (*Tensor, *Tensor) {
+		s2 := s.Mul(s)
+		diag := Float64.Eye(k).To(Bool)
+		return s2.Unsqueeze(-2).Sub(s2.Unsqueeze(-1)).MaskedFill(diag, 1), diag
+	}
+	skewDiv := func(x *Tensor) *Tensor {
+		ev, diag := e()
+		return Where(diag, x.dtype.Scalar(0), x.Sub(mT(x)).Div(ev))
+	}
+	if nd := record("LinalgSvdBackward0", u, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: U·(skew(Uᵀ·grad)/E·S)·Vh, plus (I - U·Uᵀ)·grad·S⁻¹·Vh when m > k.
+			inner := skewDiv(mT(u).MatMul(g)).Mul(s.Unsqueeze(-2))
+			ga := u.MatMul(inner)
+			if m > k {
+				gs := g.Div(s.Unsqueeze(-2))
+				ga = ga.Add(gs).Sub(u.MatMul(mT(u).MatMul(gs)))
+			}
+			gi[0] = ga.MatMul(vh)
+		}
+	}
+	if nd := record("LinalgSvdBackward0", vh, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			// da: U·(S·skew(Vh·gradᵀ)/E)·Vh, plus U·S⁻¹·grad·(I - Vhᵀ·Vh) when n > k.
+			inner := s.Unsqueeze(-1).Mul(skewDiv(vh.MatMul(mT(g))))
+			ga := inner.MatMul(vh)
+			if n > k {
+				sg := g.Div(s.Unsqueeze(-1))
+				ga = ga.Add(sg).Sub(sg.MatMul(mT(vh)).MatMul(vh))
+			}
+			gi[0] = u.MatMul(ga)
+		}
+	}
+	return u, s, vh
+}
+
+// Qr returns the reduced QR decomposition a = Q·R of each matrix of a ([..., m,
+// n], m >= n), as torch.linalg.qr: Q [..., m, n] with orthonormal columns, R
+// [..., n, n] upper triangular, by Householder reflections in float64; both are
+// recorded (LinalgQrBackward0). The signs of R's rows (and Q's columns) may
+// differ from PyTorch's. It panics if m < n.
+func Qr(a *Tensor) (q, r *Tensor) {
+	a.wantFloat("Qr")
+	if len(a.shape) < 2 || a.shape[len(a.shape)-2] < a.shape[len(a.shape)-1] {
+		fail("Qr", "expects matrices [..., m, n] with m >= n, got shape %v", a.shape)
+	}
+	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	bs := slices.Clone(a.shape[:len(a.shape)-2])
+	q = empty(a.dtype, append(slices.Clone(bs), m, n))
+	r = empty(a.dtype, append(slices.Clone(bs), n, n))
+	for b, w := range a.matrices() {
+		qf := Float64.Eye(m).f64
+		v := make([]float64, m)
+		for k := range n {
+			norm := 0.0
+			for i := k; i < m; i++ {
+				norm += w[i*n+k] * w[i*n+k]
+			}
+			norm = math.Sqrt(norm)
+			alpha := -math.Copysign(norm, w[k*n+k])
+			vn := 0.0
+			for i := k; i < m; i++ {
+				v[i] = w[i*n+k]
+				if i == k {
+					v[i] -= alpha
+				}
+				vn += v[i] * v[i]
+			}
+			if vn == 0 {
+				continue
+			}
+			vn = math.Sqrt(vn)
+			for i := k; i < m; i++ {
+				v[i] /= vn
+			}
+			for j := range n { // w = (I - 2vvᵀ)·w
+				d := 0.0
+				for i := k; i < m; i++ {
+					d += v[i] * w[i*n+j]
+				}
+				for i := k; i < m; i++ {
+					w[i*n+j] -= 2 * v[i] * d
+				}
+			}
+			for i := range m { // qf = qf·(I - 2vvᵀ)
+				d := 0.0
+				for j := k; j < m; j++ {
+					d += qf[i*m+j] * v[j]
+				}
+				for j := k; j < m; j++ {
+					qf[i*m+j] -= 2 * d * v[j]
+				}
+			}
+		}
+		for i := range m {
+			for j := range n {
+				q.setFlat(b*m*n+i*n+j, qf[i*m+j])
+			}
+		}
+		for i := range n {
+			for j := i; j < n; j++ {
+				r.setFlat(b*n*n+i*n+j, w[i*n+j])
+			}
+		}
+	}
+	// da = (gQ + Q·copyltu(M))·R⁻ᵀ with M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) +
+	// tril(M, -1)ᵀ (Walter and Lehmann 2018); each output contributes its part of M.
+	copyltu := func(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
+	if nd := record("LinalgQrBackward0", q, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = g.Add(q.MatMul(copyltu(mT(g).MatMul(q).Neg()))).MatMul(mT(Inv(r)))
+		}
+	}
+	if nd := record("LinalgQrBackward0", r, true, a); nd != nil {
+		nd.backward = func(g *Tensor, gi []*Tensor) {
+			gi[0] = q.MatMul(copyltu(r.MatMul(mT(g)))).MatMul(mT(Inv(r)))
+		}
+	}
+	return q, r
+}
+
+// jacobiSVD returns the k = min(m, n) largest singular values of the m×n a
+// (descending), the left vectors as the columns of u (m×k) and the right ones as
+// the columns of v (n×k), by one-sided Jacobi rotations (Hestenes) on a's columns
+// (on aᵀ's when m < n).
+func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
+	if m < n {
+		at := make([]float64, m*n)
+		for i := range m {
+			for j := range n {
+				at[j*m+i] = a[i*n+j]
+			}
+		}
+		s, v, u = jacobiSVD(at, n, m)
+		return s, u, v
+	}
+	w := slices.Clone(a) // m×n; its columns become U·S
+	vv := Float64.Eye(n).f64
+	for sweep := 0; sweep < 100; sweep++ {
+		rotated := false
+		for p := range n {
+			for q := p + 1; q < n; q++ {
+				alpha, beta, gamma := 0.0, 0.0, 0.0
+				for i := range m {
+					alpha += w[i*n+p] * w[i*n+p]
+					beta += w[i*n+q] * w[i*n+q]
+					gamma += w[i*n+p] * w[i*n+q]
+				}
+				if gamma == 0 || math.Abs(gamma) <= 1e-15*math.Sqrt(alpha*beta) {
+					continue
+				}
+				rotated = true
+				zeta := (beta - alpha) / (2 * gamma)
+				t := math.Copysign(1, zeta) / (math.Abs(zeta) + math.Sqrt(1+zeta*zeta))
+				c := 1 / math.Sqrt(1+t*t)
+				sn := c * t
+				for i := range m {
+					wp, wq := w[i*n+p], w[i*n+q]
+					w[i*n+p], w[i*n+q] = c*wp-sn*wq, sn*wp+c*wq
+				}
+				for i := range n {
+					vp, vq := vv[i*n+p], vv[i*n+q]
+					vv[i*n+p], vv[i*n+q] = c*vp-sn*vq, sn*vp+c*vq
+				}
+			}
+		}
+		if !rotated {
+			break
+		}
+	}
+	norms := make([]float64, n)
+	for j := range n {
+		for i := range m {
+			norms[j] += w[i*n+j] * w[i*n+j]
+		}
+		norms[j] = math.Sqrt(norms[j])
+	}
+	order := identityMap(n)
+	slices.SortStableFunc(order, func(i, j int) int {
+		switch {
+		case norms[i] > norms[j]:
+			return -1
+		case norms[i] < norms[j]:
+			return 1
+		}
+		return 0
+	})
+	k := n
+	s, u, v = make([]float64, k), make([]float64, m*k), make([]float64, n*k)
+	for c, o := range order {
+		s[c] = norms[o]
+		for i := range m {
+			if norms[o] > 0 {
+				u[i*k+c] = w[i*n+o] / norms[o]
+			}
+		}
+		for i := range n {
+			v[i*k+c] = vv[i*n+o]
+		}
+	}
+	return s, u, v
+}

@@ -1,0 +1,358 @@
+package tensor
+
+import (
+	"slices"
+	"strings"
+)
+
+// Matrix products under PyTorch's names. Each checks the ranks PyTorch's op
+// accepts, then runs on the GEMM kernel (mm) or MatMul.
+
+// wantSameFloat panics unless a and b are float tensors of one dtype, as
+// PyTorch's matrix products require (they do not promote).
+func wantSameFloat(op string, a, b *Tensor) {
+	if a.dtype != b.dtype || !a.dtype.IsFloat() {
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+	}
+}
+
+// Mm returns the matrix product of two 2-d tensors (torch.mm; MmBackward0).
+func Mm(a, b *Tensor) *Tensor {
+	wantSameFloat("Mm", a, b)
+	if len(a.shape) != 2 || len(b.shape) != 2 {
+		fail("Mm", "both arguments must be matrices, got shapes %v and %v", a.shape, b.shape)
+	}
+	if a.shape[1] != b.shape[0] {
+		failKind(ErrShape, "Mm", "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[1], b.shape[0])
+	}
+	return mm(a, b, false, false)
+}
+
+// Bmm returns the batched matrix product of two 3-d tensors with the same batch
+// size (torch.bmm; BmmBackward0).
+func Bmm(a, b *Tensor) *Tensor {
+	wantSameFloat("Bmm", a, b)
+	if len(a.shape) != 3 || len(b.shape) != 3 {
+		fail("Bmm", "both arguments must be 3-d, got shapes %v and %v", a.shape, b.shape)
+	}
+	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
+		failKind(ErrShape, "Bmm", "shapes %v and %v cannot be multiplied", a.shape, b.shape)
+	}
+	return mm(a, b, false, false)
+}
+
+// Mv returns the product of a matrix and a vector (torch.mv; MvBackward0).
+func Mv(a, v *Tensor) *Tensor {
+	wantSameFloat("Mv", a, v)
+	if len(a.shape) != 2 || len(v.shape) != 1 || a.shape[1] != v.shape[0] {
+		fail("Mv", "needs a matrix and a vector of matching size, got shapes %v and %v", a.shape, v.shape)
+	}
+	return a.MatMul(v)
+}
+
+// Dot returns the dot product of two 1-d tensors of equal length as a 0-d tensor
+// (torch.dot; DotBackward0).
+func Dot(a, b *Tensor) *Tensor {
+	wantSameFloat("Dot", a, b)
+	if len(a.shape) != 1 || len(b.shape) != 1 || a.shape[0] != b.shape[0] {
+		fail("Dot", "needs two 1-d tensors of equal length, got shapes %v and %v", a.shape, b.shape)
+	}
+	return dot(a.dense(), b.dense())
+}
+
+// Outer returns the outer product a_i·b_j of two 1-d tensors (torch.outer,
+// which PyTorch computes as a broadcast product: MulBackward0).
+func Outer(a, b *Tensor) *Tensor {
+	if len(a.shape) != 1 || len(b.shape) != 1 {
+		fail("Outer", "needs two 1-d tensors, got shapes %v and %v", a.shape, b.shape)
+	}
+	return a.Reshape(a.shape[0], 1).Mul(b)
+}
+
+// Addmm returns beta·input + alpha·(a·b) for matrices a and b, input broadcasting
+// to the product's shape (torch.addmm; AddmmBackward0). With beta 0, input is
+// ignored (NaN in it does not propagate), as in PyTorch.
+func Addmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
+	wantSameFloat("Addmm", a, b)
+	if len(a.shape) != 2 || len(b.shape) != 2 {
+		fail("Addmm", "a and b must be matrices, got shapes %v and %v", a.shape, b.shape)
+	}
+	return addProduct("Addmm", "AddmmBackward0", input, a, b, beta, alpha)
+}
+
+// Baddbmm returns beta·input + alpha·(a·b) for batches of matrices (torch.baddbmm;
+// BaddbmmBackward0).
+func Baddbmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
+	wantSameFloat("Baddbmm", a, b)
+	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] {
+		fail("Baddbmm", "a and b must be 3-d with the same batch size, got shapes %v and %v", a.shape, b.shape)
+	}
+	return addProduct("Baddbmm", "BaddbmmBackward0", input, a, b, beta, alpha)
+}
+
+func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tensor {
+	r := len(a.shape) - 2
+	if a.shape[r+1] != b.shape[r] {
+		failKind(ErrShape, op, "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[r+1], b.shape[r])
+	}
+	if input.dtype != a.dtype {
+		fail(op, "input dtype %v must match the matrices' %v", input.dtype, a.dtype)
+	}
+	p := mm(a.Detach().dense(), b.Detach().dense(), false, false)
+	if s := broadcastShapes(op, input.shape, p.shape); !slices.Equal(s, p.shape) {
+		fail(op, "input of shape %v does not broadcast to the product's shape %v", input.shape, p.shape)
+	}
+	out := p.MulScalar(alpha)
+	if beta != 0 {
+		out = out.Add(input.Detach().MulScalar(beta))
+	}
+	if n := record(name, out, true, input, a, b); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			if n.needs(0) {
+				gi[0] = g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims
+			}
+			if n.needs(1) {
+				gi[1] = mm(g, b, false, true).MulScalar(alpha) // da: alpha grad·bᵀ
+			}
+			if n.needs(2) {
+				gi[2] = mm(a, g, true, false).MulScalar(alpha) // db: alpha aᵀ·grad
+			}
+		}
+	}
+	return out
+}
+
+// Trace returns the sum of the main diagonal of a 2-d tensor (torch.trace;
+// TraceBackward0).
+func (t *Tensor) Trace() *Tensor {
+	t.wantFloat("Trace")
+	if len(t.shape) != 2 {
+		fail("Trace", "expects a matrix, got shape %v", t.shape)
+	}
+	rows, cols := t.shape[0], t.shape[1]
+	eye := empty(t.dtype, slices.Clone(t.shape))
+	for i := range min(rows, cols) {
+		eye.setFlat(i*cols+i, 1)
+	}
+	var out *Tensor
+	NoGrad(func() { out = t.dense().Mul(eye).Sum() })
+	if n := record("TraceBackward0", out, false, t); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(eye) } // dt: grad on the diagonal
+	}
+	return out
+}
+
+// Kron returns the Kronecker product of a and b (torch.kron): for matrices,
+// the block matrix [a_ij·b]; tensors of fewer dims get leading 1s.
+// Differentiable as a broadcast product (UnsafeViewBackward0, as PyTorch).
+func Kron(a, b *Tensor) *Tensor {
+	nd := max(len(a.shape), len(b.shape))
+	as, bs := withRank(a.shape, nd), withRank(b.shape, nd)
+	ai, bi := make([]int, 0, 2*nd), make([]int, 0, 2*nd)
+	shape := make([]int, nd)
+	for d := range nd {
+		ai = append(ai, as[d], 1)
+		bi = append(bi, 1, bs[d])
+		shape[d] = as[d] * bs[d]
+	}
+	p := a.Reshape(ai...).Mul(b.Reshape(bi...))
+	return p.view("Kron", "UnsafeViewBackward0", shape)
+}
+
+// Einsum evaluates the Einstein summation eq over the operands, as torch.einsum:
+// "ij,jk->ik" is a matrix product, "bhqd,bhkd->bhqk" attention scores,
+// "bi,ij,bj->b" a bilinear form. Without "->" the output holds the labels that
+// appear once, in alphabetical order. Pairs of operands are contracted with the
+// batched GEMM (MatMul); labels in one operand only are summed first. Repeated
+// labels within one operand (diagonals) and "..." are not supported: they panic,
+// as do labels whose sizes differ.
+func Einsum(eq string, operands ...*Tensor) *Tensor {
+	eq = strings.ReplaceAll(eq, " ", "")
+	lhs, out, explicit := strings.Cut(eq, "->")
+	ins := strings.Split(lhs, ",")
+	if len(ins) != len(operands) {
+		fail("Einsum", "equation %q has %d operands, got %d tensors", eq, len(ins), len(operands))
+	}
+	sizes := map[rune]int{}
+	count := map[rune]int{}
+	for k, s := range ins {
+		if strings.Contains(s, ".") {
+			fail("Einsum", "equation %q: ellipsis is not supported", eq)
+		}
+		if len(s) != len(operands[k].shape) {
+			fail("Einsum", "equation %q: operand %d has %d labels but shape %v", eq, k, len(s), operands[k].shape)
+		}
+		for d, c := range s {
+			if strings.Count(s, string(c)) > 1 {
+				fail("Einsum", "equation %q: repeated label %q in one operand (a diagonal) is not supported", eq, c)
+			}
+			if n, ok := sizes[c]; ok && n != operands[k].shape[d] {
+				failKind(ErrShape, "Einsum", "equation %q: label %q has sizes %d and %d (shapes %v)", eq, c, n, operands[k].shape[d], shapesOf(operands))
+			}
+			sizes[c] = operands[k].shape[d]
+			count[c]++
+		}
+	}
+	if !explicit {
+		var once []rune
+		for c, n := range count {
+			if n == 1 {
+				once = append(once, c)
+			}
+		}
+		slices.Sort(once)
+		out = string(once)
+	}
+	for _, c := range out {
+		if _, ok := sizes[c]; !ok {
+			fail("Einsum", "equation %q: output label %q appears in no operand", eq, c)
+		}
+	}
+	cur, labels := operands[0], []rune(ins[0])
+	for k := 1; k < len(operands); k++ {
+		// Labels still needed: in the output or in a later operand.
+		keep := out + strings.Join(ins[k+1:], "")
+		next, nl := operands[k], []rune(ins[k])
+		// The last product is taken in the order that gives the output's order
+		// when the other order would not, saving a permutation (as PyTorch).
+		if k == len(operands)-1 && string(contractLabels(nl, labels, keep)) == out && string(contractLabels(labels, nl, keep)) != out {
+			cur, labels, next, nl = next, nl, cur, labels
+		}
+		cur, labels = contract(cur, labels, next, nl, keep)
+	}
+	// Sum what the output drops, then order the rest as the output.
+	var drop []int
+	for d, c := range labels {
+		if !strings.ContainsRune(out, c) {
+			drop = append(drop, d)
+		}
+	}
+	if len(drop) > 0 {
+		cur = cur.Sum(drop...)
+		labels = slices.DeleteFunc(labels, func(c rune) bool { return !strings.ContainsRune(out, c) })
+	}
+	perm := make([]int, 0, len(labels))
+	for _, c := range out {
+		perm = append(perm, slices.Index(labels, c))
+	}
+	if !isIdentity(perm) {
+		cur = cur.Permute(perm...)
+	}
+	return cur
+}
+
+func shapesOf(ts []*Tensor) [][]int {
+	s := make([][]int, len(ts))
+	for i, t := range ts {
+		s[i] = t.shape
+	}
+	return s
+}
+
+func isIdentity(p []int) bool {
+	for i, v := range p {
+		if i != v {
+			return false
+		}
+	}
+	return true
+}
+
+// contract multiplies a (labels la) and b (labels lb), summing the labels they
+// share that keep does not name, with one batched matrix product: batch labels
+// (shared and kept), a's own, the contracted ones, b's own.
+func contract(a *Tensor, la []rune, b *Tensor, lb []rune, keep string) (*Tensor, []rune) {
+	a, la = sumOwn(a, la, lb, keep)
+	b, lb = sumOwn(b, lb, la, keep)
+	batch, lo, con, ro := contractGroups(la, lb, keep)
+	size := func(t *Tensor, ls []rune, of []rune) (dims []int, n int) {
+		n = 1
+		for _, c := range of {
+			d := slices.Index(ls, c)
+			dims = append(dims, t.shape[d])
+			n *= t.shape[d]
+		}
+		return dims, n
+	}
+	order := func(ls []rune, groups ...[]rune) []int {
+		var p []int
+		for _, g := range groups {
+			for _, c := range g {
+				p = append(p, slices.Index(ls, c))
+			}
+		}
+		return p
+	}
+	bd, nb := size(a, la, batch)
+	ld, nl := size(a, la, lo)
+	_, nc := size(a, la, con)
+	rd, nr := size(b, lb, ro)
+	if p := order(la, batch, lo, con); !isIdentity(p) {
+		a = a.Permute(p...)
+	}
+	if p := order(lb, batch, con, ro); !isIdentity(p) {
+		b = b.Permute(p...)
+	}
+	shape := append(append(append([]int{}, bd...), ld...), rd...)
+	labels := append(append(append([]rune{}, batch...), lo...), ro...)
+	if len(con) == 0 { // nothing to sum: a broadcast product (MulBackward0, as PyTorch)
+		ones := func(n int) []int { return slices.Repeat([]int{1}, n) }
+		as := append(append(append([]int{}, bd...), ld...), ones(len(rd))...)
+		bs := append(append(append([]int{}, bd...), ones(len(ld))...), rd...)
+		return a.Reshape(as...).Mul(b.Reshape(bs...)), labels
+	}
+	prod := a.Reshape(nb, nl, nc).MatMul(b.Reshape(nb, nc, nr))
+	return prod.View(shape...), labels
+}
+
+// contractGroups splits the labels of a pair of operands into batch labels
+// (shared and kept), a's own, the contracted ones and b's own.
+func contractGroups(la, lb []rune, keep string) (batch, lo, con, ro []rune) {
+	for _, c := range la {
+		switch {
+		case slices.Contains(lb, c) && strings.ContainsRune(keep, c):
+			batch = append(batch, c)
+		case slices.Contains(lb, c):
+			con = append(con, c)
+		default:
+			lo = append(lo, c)
+		}
+	}
+	for _, c := range lb {
+		if !slices.Contains(la, c) {
+			ro = append(ro, c)
+		}
+	}
+	return batch, lo, con, ro
+}
+
+// contractLabels returns the labels contract gives the product of la and lb,
+// after the labels no one keeps are summed.
+func contractLabels(la, lb []rune, keep string) []rune {
+	own := func(ls, other []rune) []rune {
+		return slices.DeleteFunc(slices.Clone(ls), func(c rune) bool {
+			return !slices.Contains(other, c) && !strings.ContainsRune(keep, c)
+		})
+	}
+	la, lb = own(la, lb), own(lb, la)
+	batch, lo, _, ro := contractGroups(la, lb, keep)
+	return append(append(batch, lo...), ro...)
+}
+
+// sumOwn sums t over its labels that neither the other operand nor keep names.
+func sumOwn(t *Tensor, ls, other []rune, keep string) (*Tensor, []rune) {
+	var dims []int
+	for d, c := range ls {
+		if !slices.Contains(other, c) && !strings.ContainsRune(keep, c) {
+			dims = append(dims, d)
+		}
+	}
+	if len(dims) == 0 {
+		return t, ls
+	}
+	out := slices.Clone(ls)
+	out = slices.DeleteFunc(out, func(c rune) bool {
+		return !slices.Contains(other, c) && !strings.ContainsRune(keep, c)
+	})
+	return t.Sum(dims...), out
+}
