@@ -248,7 +248,9 @@ func NewMaxPool1d(kernel int) MaxPool1d {
 }
 
 // Forward returns functional.MaxPool1d(x, p.PoolOptions).
-func (p MaxPool1d) Forward(x *tensor.Tensor) *tensor.Tensor { return functional.MaxPool1d(x, p.PoolOptions) }
+func (p MaxPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.MaxPool1d(x, p.PoolOptions)
+}
 
 // Parameters returns nil: MaxPool1d has none.
 func (MaxPool1d) Parameters() []*tensor.Tensor { return nil }
@@ -271,7 +273,9 @@ func NewAvgPool1d(kernel int) AvgPool1d {
 }
 
 // Forward returns functional.AvgPool1d(x, p.PoolOptions).
-func (p AvgPool1d) Forward(x *tensor.Tensor) *tensor.Tensor { return functional.AvgPool1d(x, p.PoolOptions) }
+func (p AvgPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.AvgPool1d(x, p.PoolOptions)
+}
 
 // Parameters returns nil: AvgPool1d has none.
 func (AvgPool1d) Parameters() []*tensor.Tensor { return nil }
