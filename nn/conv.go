@@ -237,3 +237,70 @@ func (AdaptiveAvgPool2d) Parameters() []*tensor.Tensor { return nil }
 func (p AdaptiveAvgPool2d) String() string {
 	return fmt.Sprintf("AdaptiveAvgPool2d(output_size=(%d, %d))", p.OutputSize[0], p.OutputSize[1])
 }
+
+// MaxPool1d is the module form of functional.MaxPool1d (torch.nn.MaxPool1d); it
+// reads index 0 of its options' fields.
+type MaxPool1d struct{ functional.PoolOptions }
+
+// NewMaxPool1d returns a MaxPool1d with windows of kernel values and stride kernel.
+func NewMaxPool1d(kernel int) MaxPool1d {
+	return MaxPool1d{functional.PoolOptions{Kernel: [2]int{kernel}}}
+}
+
+// Forward returns functional.MaxPool1d(x, p.PoolOptions).
+func (p MaxPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.MaxPool1d(x, p.PoolOptions)
+}
+
+// Parameters returns nil: MaxPool1d has none.
+func (MaxPool1d) Parameters() []*tensor.Tensor { return nil }
+
+// String returns the layer as PyTorch prints it, such as
+// "MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)".
+func (p MaxPool1d) String() string {
+	o := p.PoolOptions
+	return fmt.Sprintf("MaxPool1d(kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=%s)",
+		o.Kernel[0], stride(o)[0], o.Padding[0], orOne(o.Dilation[0]), pyBool(o.CeilMode))
+}
+
+// AvgPool1d is the module form of functional.AvgPool1d (torch.nn.AvgPool1d); it
+// reads index 0 of its options' fields.
+type AvgPool1d struct{ functional.PoolOptions }
+
+// NewAvgPool1d returns an AvgPool1d with windows of kernel values and stride kernel.
+func NewAvgPool1d(kernel int) AvgPool1d {
+	return AvgPool1d{functional.PoolOptions{Kernel: [2]int{kernel}}}
+}
+
+// Forward returns functional.AvgPool1d(x, p.PoolOptions).
+func (p AvgPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.AvgPool1d(x, p.PoolOptions)
+}
+
+// Parameters returns nil: AvgPool1d has none.
+func (AvgPool1d) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))".
+func (p AvgPool1d) String() string {
+	o := p.PoolOptions
+	return fmt.Sprintf("AvgPool1d(kernel_size=(%d,), stride=(%d,), padding=(%d,))", o.Kernel[0], stride(o)[0], o.Padding[0])
+}
+
+// AdaptiveAvgPool1d is the module form of functional.AdaptiveAvgPool1d
+// (torch.nn.AdaptiveAvgPool1d).
+type AdaptiveAvgPool1d struct{ OutputSize int }
+
+// Forward returns functional.AdaptiveAvgPool1d(x, p.OutputSize).
+func (p AdaptiveAvgPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.AdaptiveAvgPool1d(x, p.OutputSize)
+}
+
+// Parameters returns nil: AdaptiveAvgPool1d has none.
+func (AdaptiveAvgPool1d) Parameters() []*tensor.Tensor { return nil }
+
+// String returns "AdaptiveAvgPool1d(output_size=4)".
+func (p AdaptiveAvgPool1d) String() string {
+	return fmt.Sprintf("AdaptiveAvgPool1d(output_size=%d)", p.OutputSize)
+}
+
+func orOne(v int) int { return max(v, 1) }

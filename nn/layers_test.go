@@ -25,6 +25,10 @@ func TestLayerStrings(t *testing.T) {
 		{NewBatchNorm1d(5, WithMomentum(0.3), WithAffine(false)), "BatchNorm1d(5, eps=1e-05, momentum=0.3, affine=False, track_running_stats=True)"},
 		{&Dropout2d{P: 0.1}, "Dropout2d(p=0.1, inplace=False)"},
 		{NewFlatten(0, 2), "Flatten(start_dim=0, end_dim=2)"},
+		{MaxPool1d{functional.PoolOptions{Kernel: [2]int{3}, Stride: [2]int{2}, Padding: [2]int{1}}},
+			"MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)"},
+		{NewAvgPool1d(2), "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"},
+		{AdaptiveAvgPool1d{4}, "AdaptiveAvgPool1d(output_size=4)"},
 		{NewGroupNorm(2, 4), "GroupNorm(2, 4, eps=1e-05, affine=True)"},
 		{NewGroupNorm(3, 6, WithEps(1e-3), WithAffine(false)), "GroupNorm(3, 6, eps=0.001, affine=False)"},
 		{Unflatten{1, []int{1, 28, 28}}, "Unflatten(dim=1, unflattened_size=(1, 28, 28))"},
@@ -68,6 +72,18 @@ func TestModesReachLayers(t *testing.T) {
 	a, b := m.Forward(x).Values(), m.Forward(x).Values()
 	if !slices.Equal(a, b) || !slices.Equal(bn.RunningMean.Values(), before) || bn.NumBatchesTracked.Int64s()[0] != 1 {
 		t.Error("evaluation mode is not deterministic or moved the running statistics")
+	}
+}
+
+func TestPool1dModules(t *testing.T) {
+	x := tensor.Randn(2, 3, 8)
+	for _, c := range []struct {
+		m    Module
+		want []int
+	}{{NewMaxPool1d(2), []int{2, 3, 4}}, {NewAvgPool1d(3), []int{2, 3, 2}}, {AdaptiveAvgPool1d{5}, []int{2, 3, 5}}} {
+		if got := c.m.Forward(x).Shape(); !slices.Equal(got, c.want) {
+			t.Errorf("%v: shape %v, want %v", c.m, got, c.want)
+		}
 	}
 }
 

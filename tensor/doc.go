@@ -4,9 +4,12 @@
 // # Overview
 //
 // A Tensor is an n-dimensional array (any rank, including 0-d scalars) of float32
-// (the default, as in PyTorch), float64, int64 or bool values, stored contiguously
-// in row-major order. Comparisons return bool tensors; ops on mixed dtypes promote
-// as PyTorch does (ResultType). Creation functions make float32 tensors; the same functions as
+// (the default, as in PyTorch), float64, int64 or bool values: a view of a
+// storage with sizes, strides and an offset, as in PyTorch. Ops make contiguous
+// (row-major) tensors; view ops (View, Transpose, Narrow, Expand, Select, Slice,
+// ...) return tensors sharing their input's storage, which writes go through.
+// Comparisons return bool tensors; ops on mixed dtypes promote as PyTorch does
+// (ResultType). Creation functions make float32 tensors; the same functions as
 // methods of a DType make other types:
 //
 //	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)
@@ -35,6 +38,11 @@
 //   - Gradients of broadcast inputs are summed down to the input's shape.
 //   - After a backward pass the values a graph saved are released, unless
 //     RetainGraph or CreateGraph was set.
+//   - A node keeps tensors only as saved values (an op table entry's declaration,
+//     or Node.save), each with its storage's version counter, which every in-place
+//     write bumps; backward panics if a saved value was modified since.
+//   - Float32s, Float64s and Int64s hand out the storage of contiguous tensors
+//     only; they panic on a strided view (call Contiguous first).
 //   - Grad mode belongs to the goroutine: NoGrad in one goroutine never stops
 //     another from recording. Separate goroutines may build and run separate graphs
 //     at the same time, even when the graphs share leaves.

@@ -19,25 +19,47 @@ type Node struct {
 	nextBuf  [2]*Node
 	shape    []int // shape of the tensor this node differentiates
 	seq      uint64
-	saves    bool       // backward reads saved values, freed after use
+	saves    bool // backward reads saved values, freed after use
+	freed    bool
+	owned    bool       // pass scratch (below): pending was made by the engine
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
-	freed    bool
 	backward func(g *Tensor, gi []*Tensor)
 	def      *opDef  // the op table entry whose derivative runs instead of backward
 	arg      float64 // the number the entry's derivative reads
 	variable *Tensor // AccumulateGrad only: the leaf
 	retained *Tensor // non-leaf output whose grad is retained
-	hooks    []func(*Tensor) *Tensor
-	onFree   func()    // releases values saved outside the backward closure
-	frees    []*Tensor // tensors only this graph holds, pooled once a pass frees it
+	x        *nodeExtra
 
 	// Scratch owned by the backward pass running through this node. AccumulateGrad
 	// nodes are shared by graphs in other goroutines and never use it.
 	pending *Tensor
-	owned   bool // pending was made by the engine
 	visit   uint64
 	pos     int
+}
+
+// nodeExtra holds what few nodes have, out of line so that every op's node stays
+// small.
+type nodeExtra struct {
+	hooks  []func(*Tensor) *Tensor
+	onFree func()    // releases values saved outside the backward closure
+	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
+}
+
+// ext returns n's extra fields, making them if needed (while n is being set up).
+func (n *Node) ext() *nodeExtra {
+	if n.x == nil {
+		n.x = &nodeExtra{}
+	}
+	return n.x
+}
+
+// hooks returns the hooks registered on n's output.
+func (n *Node) hooks() []func(*Tensor) *Tensor {
+	if n.x == nil {
+		return nil
+	}
+	return n.x.hooks
 }
 
 // Name returns the node's PyTorch name, such as "MulBackward0" or "AccumulateGrad".
@@ -262,8 +284,8 @@ func (n *Node) free() {
 	n.backward, n.def = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
-	if n.onFree != nil {
-		n.onFree()
+	if n.x != nil && n.x.onFree != nil {
+		n.x.onFree()
 	}
 }
 
@@ -274,7 +296,7 @@ func (n *Node) free() {
 func freeHeld(order []*Node) {
 	held := false
 	for _, n := range order {
-		if len(n.frees) > 0 {
+		if n.x != nil && len(n.x.frees) > 0 {
 			held = true
 			break
 		}
@@ -288,10 +310,13 @@ func freeHeld(order []*Node) {
 		}
 	}
 	for _, n := range order {
-		for _, t := range n.frees {
+		if n.x == nil {
+			continue
+		}
+		for _, t := range n.x.frees {
 			pool.put(t)
 		}
-		n.frees = nil
+		n.x.frees = nil
 	}
 }
 
@@ -299,7 +324,7 @@ func init() {
 	access.Free = func(t any) { pool.put(t.(*Tensor)) }
 	access.FreeWithGraph = func(out, t any) {
 		if n := out.(*Tensor).gradFn; n != nil {
-			n.frees = append(n.frees, t.(*Tensor))
+			n.ext().frees = append(n.ext().frees, t.(*Tensor))
 		} else {
 			pool.put(t.(*Tensor)) // no graph: nothing holds t
 		}
@@ -368,7 +393,7 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
 	}
 	if t.gradFn != nil {
-		t.gradFn.hooks = append(t.gradFn.hooks, hook)
+		t.gradFn.ext().hooks = append(t.gradFn.ext().hooks, hook)
 		return
 	}
 	st := t.state()
@@ -607,7 +632,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 			if g == nil {
 				continue
 			}
-			for i, h := range n.hooks {
+			for i, h := range n.hooks() {
 				if r := h(g); r != nil && r != g {
 					checkHookResult(op, i, "the tensor made by "+n.name, g, r)
 					g = r.Clone() // the hook may keep r: the engine must own what it passes on
@@ -654,7 +679,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 					}
 				}
 			}
-			release := owned && !create && len(n.hooks) == 0 && n.retained == nil &&
+			release := owned && !create && len(n.hooks()) == 0 && n.retained == nil &&
 				(inputs == nil || !isTarget[n.pos]) && g.published == ep
 			for j, nx := range n.next {
 				gj := outs[j]

@@ -402,3 +402,22 @@ func (sameGrad) Backward(_ *Context, g *Tensor) []*Tensor {
 	two := g.MulScalar(2)
 	return []*Tensor{two, two}
 }
+
+// The sum and mean of a 0-d tensor are new results recorded in the graph; the
+// input stays a leaf (they used to return the input itself and give it a grad_fn).
+func TestReduceScalarIsANewTensor(t *testing.T) {
+	for _, op := range []struct {
+		name string
+		f    func(*Tensor) *Tensor
+	}{{"SumBackward0", func(x *Tensor) *Tensor { return x.Sum() }}, {"MeanBackward0", func(x *Tensor) *Tensor { return x.Mean() }}} {
+		x := Scalar(3).SetRequiresGrad(true)
+		y := op.f(x)
+		if y == x || !x.IsLeaf() || y.GradFn() == nil || y.GradFn().Name() != op.name {
+			t.Fatalf("%s: y == x %v, x leaf %v, y.GradFn %v", op.name, y == x, x.IsLeaf(), y.GradFn())
+		}
+		y.MulScalar(2).Backward()
+		if g := x.Grad().Item(); g != 2 || y.Item() != 3 {
+			t.Errorf("%s: value %v, gradient %v, want 3 and 2", op.name, y.Item(), g)
+		}
+	}
+}

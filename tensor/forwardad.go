@@ -238,8 +238,8 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 			}
 			var s *Tensor
 			for i, g := range gi {
-				if g == nil || tans[i] == nil {
-					continue
+				if g == nil || tans[i] == nil || tans[i].Numel() == 0 {
+					continue // an empty input contributes nothing to the tangent
 				}
 				if !g.requiresGrad {
 					if zeroDerivative(n) {

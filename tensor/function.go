@@ -76,7 +76,7 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 				}
 			}
 		}
-		n.onFree = func() { ctx.saved, ctx.freed = nil, true }
+		n.ext().onFree = func() { ctx.saved, ctx.freed = nil, true }
 	}
 	return out
 }

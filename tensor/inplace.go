@@ -166,10 +166,10 @@ func zeroRegion(g *Tensor, region func(*Tensor) *Tensor) *Tensor {
 // float dtype, and a shape that broadcasts to t's.
 func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
 	if t.dtype != o.dtype || !t.dtype.IsFloat() {
-		fail(op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, o.dtype, t.shape, o.shape)
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, o.dtype, t.shape, o.shape)
 	}
 	if !broadcastsTo(o.shape, t.shape) {
-		fail(op, "output with shape %v doesn't match the broadcast shape %v", t.shape, broadcastShapes(op, t.shape, o.shape))
+		failKind(ErrShape, op, "output with shape %v doesn't match the broadcast shape %v", t.shape, broadcastShapes(op, t.shape, o.shape))
 	}
 }
 

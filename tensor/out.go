@@ -26,7 +26,7 @@ func checkOut(op string, dst *Tensor, inputs ...*Tensor) {
 			fail(op, "functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad (shape %v); call it inside NoGrad", t.shape)
 		}
 		if t.dtype != dst.dtype || !t.dtype.IsFloat() {
-			fail(op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, dst.dtype, t.shape, dst.shape)
+			failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, dst.dtype, t.shape, dst.shape)
 		}
 	}
 	if dst.overlaps() {
@@ -46,7 +46,7 @@ func noSharedOut(op string, dst *Tensor, inputs ...*Tensor) {
 
 func wantOutShape(op string, dst *Tensor, shape []int) {
 	if !slices.Equal(dst.shape, shape) {
-		fail(op, "out has shape %v, the result has shape %v", dst.shape, shape)
+		failKind(ErrShape, op, "out has shape %v, the result has shape %v", dst.shape, shape)
 	}
 }
 

@@ -47,6 +47,11 @@ func keptShape(shape, dims []int, keep bool) []int {
 // sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
 func (t *Tensor) sumDims(dims []int) *Tensor {
 	cur := t.dense()
+	if len(dims) == 0 { // a 0-d tensor: the sum is a copy, never t itself
+		out := empty(cur.dtype, cur.shape)
+		copyValues(out, cur)
+		return out
+	}
 	// Reduce runs of adjacent dims at once, viewing the tensor as [outer, r, inner].
 	for i := 0; i < len(dims); {
 		j := i + 1

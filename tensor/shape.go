@@ -366,10 +366,10 @@ func (t *Tensor) Narrow(dim, start, length int) *Tensor {
 		s += size
 	}
 	if s < 0 || s > size {
-		fail("Narrow", "start %d out of range for dim %d of shape %v", start, d, t.shape)
+		failKind(ErrIndex, "Narrow", "start %d out of range for dim %d of shape %v", start, d, t.shape)
 	}
 	if length < 0 || s+length > size {
-		fail("Narrow", "start (%d) + length (%d) exceeds dimension size (%d) of shape %v", s, length, size, t.shape)
+		failKind(ErrIndex, "Narrow", "start (%d) + length (%d) exceeds dimension size (%d) of shape %v", s, length, size, t.shape)
 	}
 	return t.selectView("SliceBackward0", func(x *Tensor) *Tensor { return x.slice(d, s, length, 1) })
 }
@@ -417,7 +417,7 @@ func (t *Tensor) Select(dim, index int) *Tensor {
 		i += t.shape[d]
 	}
 	if i < 0 || i >= t.shape[d] {
-		fail("Select", "index %d is out of bounds for dimension %d with size %d (shape %v)", index, d, t.shape[d], t.shape)
+		failKind(ErrIndex, "Select", "index %d is out of bounds for dimension %d with size %d (shape %v)", index, d, t.shape[d], t.shape)
 	}
 	return t.selectView("SelectBackward0", func(x *Tensor) *Tensor {
 		st := x.layout()

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -412,7 +411,7 @@ func (t *Tensor) Int64s() []int64 {
 func (t *Tensor) wantRaw(op string, d DType) {
 	t.wantDType(op, d)
 	if t.strides() != nil {
-		panic(&Error{Pkg: "tensor", Op: op, Msg: fmt.Sprintf("tensor of shape %v with strides %v is not contiguous; call Contiguous first", t.shape, t.strides())})
+		fail(op, "tensor of shape %v with strides %v is not contiguous; call Contiguous first", t.shape, t.strides())
 	}
 }
 

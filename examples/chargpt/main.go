@@ -146,31 +146,6 @@ func loss(m *GPT, x, y *tensor.Tensor) *tensor.Tensor {
 	return functional.CrossEntropy(logits.Reshape(-1, logits.Size(-1)), y)
 }
 
-// clipGradNorm scales the gradients of params so that their joint L2 norm is at
-// most maxNorm (torch.nn.utils.clip_grad_norm_), and returns the norm before.
-func clipGradNorm(params []*tensor.Tensor, maxNorm float64) float64 {
-	var ss float64
-	var grads []*tensor.Tensor
-	for _, p := range params {
-		if g := p.Grad(); g != nil {
-			grads = append(grads, g)
-			for _, v := range g.Contiguous().Values() {
-				ss += v * v
-			}
-		}
-	}
-	norm := math.Sqrt(ss)
-	if scale := maxNorm / (norm + 1e-6); scale < 1 {
-		for _, g := range grads {
-			s := g.Float32s() // parameters are float32 and contiguous
-			for i := range s {
-				s[i] *= float32(scale)
-			}
-		}
-	}
-	return norm
-}
-
 // result holds the figures of a run, in bits per character.
 type result struct {
 	unigram, firstLoss, heldOut float64
@@ -223,7 +198,9 @@ func train(out io.Writer, text []byte, c Config, g *tensor.Generator) (*GPT, *vo
 		l := loss(model, x, y)
 		sum += l.Item()
 		l.Backward()
-		clipGradNorm(model.Parameters(), c.Clip)
+		if _, err := nn.ClipGradNorm_(model.Parameters(), c.Clip, 2, false); err != nil {
+			panic(err) // not reached: errors only with errorIfNonfinite
+		}
 		opt.Step()
 		opt.ZeroGrad()
 		if step%c.EvalEvery == 0 || step == c.Steps {

@@ -110,6 +110,15 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			return func(in map[string]*tensor.Tensor) *tensor.Tensor { return MaxPool2d(in["x"], o) }
 		}
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AvgPool2d(in["x"], o) }
+	case "max_pool1d":
+		o := poolOptions(p)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return MaxPool1d(in["x"], o) }
+	case "avg_pool1d":
+		o := poolOptions(p)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AvgPool1d(in["x"], o) }
+	case "adaptive_avg_pool1d":
+		s := pair(p, "output_size", 0)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveAvgPool1d(in["x"], s[0]) }
 	case "adaptive_avg_pool2d":
 		s := pair(p, "output_size", 0)
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveAvgPool2d(in["x"], s[0], s[1]) }

@@ -364,3 +364,43 @@ func avgBackward[T float32 | float64](g *convGeom, win []window, dx, dy []T) {
 		}
 	})
 }
+
+// pool1d returns the 2-d options of a 1-d pooling: index 0 of each of o's fields
+// becomes the width's, the height a window of one.
+func pool1d(o PoolOptions) PoolOptions {
+	p := PoolOptions{Kernel: [2]int{1, o.Kernel[0]}, Padding: [2]int{0, o.Padding[0]}, Dilation: [2]int{1, orOne(o.Dilation[0])},
+		CeilMode: o.CeilMode, ExcludePad: o.ExcludePad}
+	if o.Stride[0] != 0 {
+		p.Stride = [2]int{1, o.Stride[0]}
+	}
+	return p
+}
+
+// MaxPool1d returns the maximum of each window of input (N, C, L) or (C, L), as
+// torch.nn.functional.max_pool1d, reading index 0 of o's fields. Like PyTorch it
+// is MaxPool2d on the input with a height of one added, which is then removed
+// (its grad_fn is that squeeze's, SqueezeBackward1).
+func MaxPool1d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
+	return MaxPool2d(unsqueezed("MaxPool1d", input), pool1d(o)).Squeeze(-2)
+}
+
+// AvgPool1d returns the mean of each window of input (N, C, L) or (C, L), as
+// torch.nn.functional.avg_pool1d, reading index 0 of o's fields; see MaxPool1d.
+func AvgPool1d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
+	p := pool1d(o)
+	p.Dilation = [2]int{}
+	return AvgPool2d(unsqueezed("AvgPool1d", input), p).Squeeze(-2)
+}
+
+// AdaptiveAvgPool1d returns the mean of input (N, C, L) or (C, L) over out windows
+// that tile its length, as torch.nn.functional.adaptive_avg_pool1d; see MaxPool1d.
+func AdaptiveAvgPool1d(input *tensor.Tensor, out int) *tensor.Tensor {
+	return AdaptiveAvgPool2d(unsqueezed("AdaptiveAvgPool1d", input), 1, out).Squeeze(-2)
+}
+
+func unsqueezed(op string, x *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() != 2 && x.Dim() != 3 {
+		panic(tensor.Errorf("functional", op, "want an input (N, C, L) or (C, L), got shape %v", x.Shape()))
+	}
+	return x.Unsqueeze(-2)
+}

@@ -117,6 +117,11 @@ case("group_norm_affine", "group_norm", {"num_groups": 2, "eps": 1e-5}, {"x": (3
      lambda i: F.group_norm(i["x"], 2, i["weight"], i["bias"], 1e-5))
 case("group_norm_noaffine", "group_norm", {"num_groups": 3, "eps": 1e-3}, {"x": (2, 6, 7)},
      lambda i: F.group_norm(i["x"], 3, None, None, 1e-3))
+pool("max_pool1d", "max_pool1d", F.max_pool1d, (2, 3, 11), kernel_size=3, stride=2, padding=1, ceil_mode=True)
+pool("max_pool1d_dilation", "max_pool1d", F.max_pool1d, (2, 3, 11), kernel_size=2, dilation=3)
+pool("avg_pool1d_exclude", "avg_pool1d", F.avg_pool1d, (2, 3, 10), kernel_size=3, stride=2, padding=1, count_include_pad=False)
+pool("avg_pool1d", "avg_pool1d", F.avg_pool1d, (3, 9), kernel_size=2)
+pool("adaptive_avg_pool1d", "adaptive_avg_pool1d", F.adaptive_avg_pool1d, (2, 3, 10), output_size=4)
 
 
 def run(c, dtype):
