@@ -403,14 +403,14 @@ func avx512Kernels() *kernels {
 	k.sgd32 = sgdF32AVX512
 	k.sgdMomentum32 = sgdMomentumF32AVX512
 	k.sgdMomentumDecay32 = sgdMomentumDecayF32AVX512
-	k.adagrad32 = adagradF32AVX512
-	k.rmsprop32 = rmspropF32AVX512
-	k.adadelta32 = adadeltaF32AVX512
-	k.asgd32 = asgdF32AVX512
-	k.asgdAvg32 = asgdAvgF32AVX512
-	k.nadam32 = nadamF32AVX512
-	k.radam32 = radamF32AVX512
-	k.radamRect32 = radamRectF32AVX512
+	k.adagrad32 = adagradF32AVX2
+	k.rmsprop32 = rmspropF32AVX2
+	k.adadelta32 = adadeltaF32AVX2
+	k.asgd32 = asgdF32AVX2
+	k.asgdAvg32 = asgdAvgF32AVX2
+	k.nadam32 = nadamF32AVX2
+	k.radam32 = radamF32AVX2
+	k.radamRect32 = radamRectF32AVX2
 	k.add64 = addF64AVX512
 	k.sub64 = subF64AVX512
 	k.mul64 = mulF64AVX512
@@ -429,13 +429,13 @@ func avx512Kernels() *kernels {
 	k.sgd64 = sgdF64AVX512
 	k.sgdMomentum64 = sgdMomentumF64AVX512
 	k.sgdMomentumDecay64 = sgdMomentumDecayF64AVX512
-	k.adagrad64 = adagradF64AVX512
-	k.rmsprop64 = rmspropF64AVX512
-	k.adadelta64 = adadeltaF64AVX512
-	k.asgd64 = asgdF64AVX512
-	k.asgdAvg64 = asgdAvgF64AVX512
-	k.nadam64 = nadamF64AVX512
-	k.radam64 = radamF64AVX512
-	k.radamRect64 = radamRectF64AVX512
+	k.adagrad64 = adagradF64AVX2
+	k.rmsprop64 = rmspropF64AVX2
+	k.adadelta64 = adadeltaF64AVX2
+	k.asgd64 = asgdF64AVX2
+	k.asgdAvg64 = asgdAvgF64AVX2
+	k.nadam64 = nadamF64AVX2
+	k.radam64 = radamF64AVX2
+	k.radamRect64 = radamRectF64AVX2
 	return &k
 }
