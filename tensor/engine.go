@@ -32,12 +32,12 @@ type Node struct {
 	onFree   func()    // releases values saved outside the backward closure
 	frees    []*Tensor // tensors only this graph holds, pooled once a pass frees it
 
-	// Scratch owned by the backward pass running through this node. AccumulateGrad
-	// nodes are shared by graphs in other goroutines and never use it.
-	pending *Tensor
-	owned   bool // pending was made by the engine
-	visit   uint64
-	pos     int
+	// The backward pass (graphTask) that claimed this node, and the node's position
+	// in that pass's plan: an index the pass looks up instead of a map. All other
+	// state of a pass lives in its graphTask; a pass that finds a node claimed by
+	// another (two goroutines walking one retained graph) keeps its index in a map.
+	task atomic.Pointer[graphTask]
+	slot int32
 }
 
 // Name returns the node's PyTorch name, such as "MulBackward0" or "AccumulateGrad".
@@ -140,7 +140,7 @@ const sharedMark = 1 << 31
 
 var (
 	seqCounter   atomic.Uint64 // creation order of nodes: the order backward runs them in
-	epochCounter atomic.Uint64 // one per backward pass, to mark visited nodes
+	epochCounter atomic.Uint64 // one per backward pass, to mark the gradients it has seen
 )
 
 // record makes out the result of an op named name with the given inputs when any
@@ -393,7 +393,7 @@ func (t *Tensor) Backward(opts ...BackwardOptions) {
 	if len(opts) == 1 {
 		o = opts[0]
 	}
-	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil, false)
+	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil, false, false)
 }
 
 // GradOptions adjusts Grad.
@@ -437,260 +437,7 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
 		}
 	}
-	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, o.AllowUnused)
-}
-
-// leafGrads collects, in first-arrival order, the gradients that reach leaves.
-type leafGrads struct {
-	nodes  []*Node
-	grads  []*Tensor
-	owned  []bool // grads[i] was made by the engine, so it may be added to in place
-	index  map[*Node]int
-	create bool
-}
-
-func (l *leafGrads) add(n *Node, g *Tensor, owned bool) {
-	i, ok := l.index[n]
-	if !ok {
-		if l.index == nil {
-			l.index = make(map[*Node]int)
-		}
-		l.index[n] = len(l.nodes)
-		l.nodes = append(l.nodes, n)
-		l.grads = append(l.grads, g)
-		l.owned = append(l.owned, owned)
-		return
-	}
-	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, owned, l.create)
-}
-
-func (l *leafGrads) get(n *Node) *Tensor {
-	if i, ok := l.index[n]; ok {
-		return l.grads[i]
-	}
-	return nil
-}
-
-// run is the engine behind Backward and Grad. Nodes are run in decreasing sequence
-// number, which is a topological order because every op's inputs exist before its
-// output; gradients reaching a node from several consumers are summed before it
-// runs. With inputs set (Grad), it returns their gradients and runs only the nodes
-// that lead to them; otherwise it accumulates into the leaves' Grad.
-func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, allowUnused bool) []*Tensor {
-	nonNil(op, roots...)
-	nonNil(op, inputs...)
-	seeds := make([]*Tensor, len(roots))
-	for i, r := range roots {
-		if !r.requiresGrad {
-			fail(op, "element %d of tensors does not require grad and does not have a grad_fn", i)
-		}
-		g := rootGrads[i]
-		if g == nil {
-			if r.Numel() != 1 {
-				fail(op, "grad can be implicitly created only for one-element outputs, got shape %v; pass a gradient", r.shape)
-			}
-			g = OnesLike(r)
-		} else if !slices.Equal(g.shape, r.shape) {
-			failKind(ErrShape, op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
-		} else if g.dtype != r.dtype {
-			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
-		} else {
-			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
-		}
-		seeds[i] = g
-	}
-
-	// Collect the graph's function nodes (not the shared AccumulateGrad nodes).
-	epoch := epochCounter.Add(1)
-	ep := uint32(epoch) &^ sharedMark
-	var order, stack []*Node
-	for _, r := range roots {
-		if n := r.gradFn; n != nil && n.visit != epoch {
-			n.visit = epoch
-			stack = append(stack, n)
-		}
-	}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		order = append(order, n)
-		for _, nx := range n.next {
-			if nx != nil && nx.variable == nil && nx.visit != epoch {
-				nx.visit = epoch
-				stack = append(stack, nx)
-			}
-		}
-	}
-	slices.SortFunc(order, func(a, b *Node) int {
-		if a.seq > b.seq {
-			return -1
-		}
-		return 1
-	})
-	for i, n := range order {
-		n.pos = i
-		n.pending, n.owned = nil, false
-	}
-
-	// With inputs, run only nodes from which an input can be reached.
-	var targets []*Node
-	var runs, isTarget []bool
-	if inputs != nil {
-		targets = make([]*Node, len(inputs))
-		for i, in := range inputs {
-			targets[i] = in.gradNode()
-		}
-		runs = make([]bool, len(order))
-		isTarget = make([]bool, len(order))
-		for _, tn := range targets {
-			if tn.variable == nil && tn.visit == epoch {
-				isTarget[tn.pos] = true
-			}
-		}
-		for i := len(order) - 1; i >= 0; i-- {
-			for _, nx := range order[i].next {
-				if nx == nil {
-					continue
-				}
-				if nx.variable != nil && slices.Contains(targets, nx) ||
-					nx.variable == nil && (isTarget[nx.pos] || runs[nx.pos]) {
-					runs[i] = true
-					break
-				}
-			}
-		}
-	}
-
-	leaves := leafGrads{create: create}
-	var captured map[*Node]*Tensor // Grad's non-leaf inputs: their gradients
-	if inputs != nil {
-		captured = make(map[*Node]*Tensor)
-	}
-	maxIn := 0
-	for _, n := range order {
-		maxIn = max(maxIn, len(n.next))
-	}
-	gi := make([]*Tensor, maxIn)
-
-	withGradMode(create, func() {
-		for i, r := range roots {
-			if n := r.gradFn; n != nil {
-				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], false, create)
-			} else {
-				leaves.add(r.gradNode(), seeds[i], false)
-			}
-		}
-		for _, n := range order {
-			g, owned := n.pending, n.owned
-			n.pending, n.owned = nil, false
-			if g == nil {
-				continue
-			}
-			for i, h := range n.hooks {
-				if r := h(g); r != nil && r != g {
-					checkHookResult(op, i, "the tensor made by "+n.name, g, r)
-					g = r.Clone() // the hook may keep r: the engine must own what it passes on
-				}
-			}
-			if g.published&^sharedMark != ep {
-				g.published = ep // seen by this node; keeps sharedMark if it has it
-			}
-			if n.retained != nil {
-				n.retained.accumulateGrad(g, false, create)
-			}
-			if inputs != nil {
-				if isTarget[n.pos] {
-					captured[n] = g
-				}
-				if !runs[n.pos] {
-					continue
-				}
-			}
-			if n.freed {
-				failKind(ErrFreedGraph, op, "trying to backward through the graph a second time (%s has freed its saved values); "+
-					"pass RetainGraph: true the first time if you need to backward twice", n.name)
-			}
-			n.checkSaved(op)
-			clear(gi)
-			if n.def != nil {
-				n.def.grad(bwd{n: n, g: g, gi: gi[:len(n.next)]})
-			} else {
-				n.backward(g, gi[:len(n.next)])
-			}
-			outs := gi[:len(n.next)]
-			for j, nx := range n.next {
-				if nx == nil || outs[j] == nil {
-					outs[j] = nil
-				} else if !slices.Equal(outs[j].shape, nx.shape) {
-					outs[j] = outs[j].sumTo(nx.shape)
-				}
-			}
-			// Outputs sharing storage (a gradient and a view of it) are shared.
-			for j := range outs {
-				for k := j + 1; k < len(outs); k++ {
-					if outs[j] != nil && outs[k] != nil && sharesStorage(outs[j], outs[k]) {
-						outs[j].published, outs[k].published = ep|sharedMark, ep|sharedMark
-					}
-				}
-			}
-			release := owned && !create && len(n.hooks) == 0 && n.retained == nil &&
-				(inputs == nil || !isTarget[n.pos]) && g.published == ep
-			for j, nx := range n.next {
-				gj := outs[j]
-				if gj == nil {
-					continue
-				}
-				if sharesStorage(gj, g) {
-					release = false
-				}
-				// A gradient no one has seen yet (a node's fresh result) may be
-				// kept and added to in place; one seen before is shared, and so is
-				// a strided view (an expansion may name one element many times).
-				owned := gj.published&^sharedMark != ep && gj.strides() == nil
-				if owned {
-					gj.published = ep
-				} else {
-					gj.published = ep | sharedMark
-				}
-				switch {
-				case nx.variable != nil:
-					leaves.add(nx, gj, owned)
-				case nx.pending == nil:
-					nx.pending, nx.owned = gj, owned
-				default:
-					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, owned, create)
-				}
-			}
-			if release {
-				pool.put(g) // consumed: nothing holds it any more
-			}
-			if !retain && n.saves {
-				n.free()
-			}
-		}
-	})
-	if !retain && inputs == nil {
-		freeHeld(order)
-	}
-
-	if inputs == nil {
-		for i, n := range leaves.nodes {
-			n.variable.accumulateLeaf(leaves.grads[i], leaves.owned[i], create)
-		}
-		return nil
-	}
-	out := make([]*Tensor, len(inputs))
-	for i, tn := range targets {
-		if tn.variable != nil {
-			out[i] = leaves.get(tn)
-		} else {
-			out[i] = captured[tn]
-		}
-		if out[i] == nil && !allowUnused {
-			fail(op, "input %d (shape %v) was not used in the graph; set AllowUnused if this is intended", i, inputs[i].shape)
-		}
-	}
-	return out
+	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, true, o.AllowUnused)
 }
 
 // accumulate returns sum + g and whether the result belongs to the engine. A sum
