@@ -375,6 +375,10 @@ type BackwardOptions struct {
 	// CreateGraph records the backward pass itself, so that the gradients can be
 	// differentiated again (higher-order gradients). It implies RetainGraph.
 	CreateGraph bool
+	// Inputs, when set, are the only tensors whose Grad the pass accumulates into
+	// (leaves, or non-leaves, which then get a Grad too), as PyTorch's inputs=;
+	// only the part of the graph that leads to them runs.
+	Inputs []*Tensor
 }
 
 // Backward computes the gradient of t with respect to every leaf of its graph that
@@ -393,7 +397,10 @@ func (t *Tensor) Backward(opts ...BackwardOptions) {
 	if len(opts) == 1 {
 		o = opts[0]
 	}
-	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil, false, false)
+	if o.Inputs != nil && len(o.Inputs) == 0 {
+		fail("Backward", "'inputs' argument to backward() cannot be empty")
+	}
+	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, o.Inputs, false, true)
 }
 
 // GradOptions adjusts Grad.
@@ -409,6 +416,12 @@ type GradOptions struct {
 	// AllowUnused returns nil for inputs the outputs do not depend on, instead of
 	// panicking.
 	AllowUnused bool
+	// IsGradsBatched says that each of GradOutputs has a leading batch dimension
+	// of the same size B before its output's shape (PyTorch's is_grads_batched):
+	// Grad then returns, for each input, the B vector-Jacobian products stacked
+	// along a new leading dimension, as the functional API's vectorised Jacobian
+	// needs. They are computed by one pass per batch row over the retained graph.
+	IsGradsBatched bool
 }
 
 // Grad returns the gradients of the sum of outputs with respect to each of inputs
@@ -437,7 +450,70 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
 		}
 	}
+	if o.IsGradsBatched {
+		return batchedGrad(outputs, inputs, gos, o)
+	}
 	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, true, o.AllowUnused)
+}
+
+// batchedGrad is Grad with IsGradsBatched: one pass per row of the batched
+// GradOutputs, the results stacked.
+func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
+	nb := -1
+	for i, g := range gos {
+		if g == nil || len(g.shape) != len(outputs[i].shape)+1 || !slices.Equal(g.shape[1:], outputs[i].shape) {
+			var gs []int
+			if g != nil {
+				gs = g.shape
+			}
+			failKind(ErrShape, "Grad", "IsGradsBatched: grad output %d has shape %v; want a batch dimension before the output's shape %v", i, gs, outputs[i].shape)
+		}
+		if nb >= 0 && g.shape[0] != nb {
+			failKind(ErrShape, "Grad", "IsGradsBatched: grad outputs have batch sizes %d and %d", nb, g.shape[0])
+		}
+		nb = g.shape[0]
+	}
+	rows := make([][]*Tensor, len(inputs)) // rows[i][b]: input i's gradient for batch row b
+	row := make([]*Tensor, len(gos))
+	for b := range nb {
+		for i, g := range gos {
+			row[i] = g.Select(0, b)
+		}
+		retain := o.RetainGraph || o.CreateGraph || b < nb-1
+		r := run("Grad", outputs, row, retain, o.CreateGraph, inputs, true, o.AllowUnused)
+		for i := range inputs {
+			rows[i] = append(rows[i], r[i])
+		}
+	}
+	out := make([]*Tensor, len(inputs))
+	for i, in := range inputs {
+		if nb > 0 && rows[i][0] != nil {
+			out[i] = stackRows(rows[i], in)
+		} else if nb == 0 {
+			out[i] = empty(in.dtype, append([]int{0}, in.shape...))
+		}
+	}
+	return out
+}
+
+// stackRows returns the gradients rows (each of in's shape) stacked along a new
+// leading dimension, recorded (StackBackward0) when one of them requires grad.
+func stackRows(rows []*Tensor, in *Tensor) *Tensor {
+	out := empty(in.dtype, append([]int{len(rows)}, in.shape...))
+	st := out.layout()
+	for b, r := range rows {
+		copyValues(out.makeView(in.shape, st[1:], b*st[0]), r)
+	}
+	if n := record("StackBackward0", out, false, rows...); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			for b := range gi {
+				if n.needs(b) {
+					gi[b] = g.Select(0, b)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // accumulate returns sum + g and whether the result belongs to the engine. A sum

@@ -338,6 +338,20 @@ func (t *graphTask) finish(allowUnused bool) []*Tensor {
 		}
 		return nil
 	}
+	if !t.collect { // Backward with Inputs
+		for i, tn := range t.targets {
+			if tn.variable != nil {
+				if j, ok := t.leaves.index[tn]; ok && !slices.Contains(t.targets[:i], tn) {
+					tn.variable.accumulateLeaf(t.leaves.grads[j], t.leaves.owned[j], t.create)
+				}
+			} else if j := t.slotOf(tn); j >= 0 && t.captured[j] != nil && !slices.Contains(t.targets[:i], tn) {
+				in := t.inputs[i]
+				in.state()
+				in.accumulateGrad(t.captured[j], false, t.create)
+			}
+		}
+		return nil
+	}
 	out := make([]*Tensor, len(t.inputs))
 	for i, tn := range t.targets {
 		if tn.variable != nil {
