@@ -38,6 +38,8 @@ type Node struct {
 	// another (two goroutines walking one retained graph) keeps its index in a map.
 	task atomic.Pointer[graphTask]
 	slot int32
+
+	site string // where the node was made, under DetectAnomaly
 }
 
 // Name returns the node's PyTorch name, such as "MulBackward0" or "AccumulateGrad".
@@ -164,6 +166,9 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	}
 	out.requiresGrad = true
 	out.gradFn = n
+	if anomalyModes.changed.Load() != 0 && anomalyModes.get() {
+		n.site = callerSite()
+	}
 	return n
 }
 

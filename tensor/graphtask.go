@@ -17,6 +17,7 @@ type graphTask struct {
 	ep      uint32
 	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
+	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
 
 	order  []*Node         // the graph's function nodes, latest first
 	buf    []inputBuffer   // the gradient summed so far for order[i]
@@ -49,6 +50,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
 	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
 	t.leaves = leafGrads{create: create}
+	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	t.discover(roots)
 	t.plan()
@@ -283,6 +285,9 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 		} else if !slices.Equal(outs[j].shape, nx.shape) {
 			outs[j] = outs[j].sumTo(nx.shape)
 		}
+	}
+	if t.anomaly {
+		checkFinite(t.op, n, outs)
 	}
 	// Outputs sharing storage (a gradient and a view of it) are shared.
 	for j := range outs {
