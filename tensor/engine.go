@@ -24,13 +24,13 @@ type Node struct {
 	savedBuf [2]savedVar
 	freed    bool
 	backward func(g *Tensor, gi []*Tensor)
-	def      *opDef  // the op table entry whose derivative runs instead of backward
-	arg      float64 // the number the entry's derivative reads
-	variable *Tensor // AccumulateGrad only: the leaf
-	retained *Tensor // non-leaf output whose grad is retained
-	hooks    []func(*Tensor) *Tensor
-	onFree   func()    // releases values saved outside the backward closure
-	frees    []*Tensor // tensors only this graph holds, pooled once a pass frees it
+	def      *opDef                    // the op table entry whose derivative runs instead of backward
+	arg      float64                   // the number the entry's derivative reads
+	variable *Tensor                   // AccumulateGrad only: the leaf
+	retained *Tensor                   // non-leaf output whose grad is retained
+	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
+	onFree   func()                    // releases values saved outside the backward closure
+	frees    []*Tensor                 // tensors only this graph holds, pooled once a pass frees it
 
 	// The backward pass (graphTask) that claimed this node, and the node's position
 	// in that pass's plan: an index the pass looks up instead of a map. All other
@@ -342,9 +342,10 @@ func (t *Tensor) RetainsGrad() bool { return t.retainsGrad }
 
 // RegisterHook adds a function that backward calls with t's gradient before using
 // it; if the hook returns a non-nil tensor, that replaces the gradient, and must
-// have the gradient's shape and dtype. It panics if hook is nil or t does not
+// have the gradient's shape and dtype. Hooks run in registration order; Remove on
+// the returned handle unregisters this one. It panics if hook is nil or t does not
 // require grad.
-func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
+func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) *RemovableHandle {
 	nonNil("RegisterHook", t)
 	if hook == nil {
 		failKind(ErrNil, "RegisterHook", "got a nil hook for a tensor of shape %v", t.shape)
@@ -353,13 +354,9 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
 	}
 	if t.gradFn != nil {
-		t.gradFn.hooks = append(t.gradFn.hooks, hook)
-		return
+		return t.gradFn.hookSet().tensor.add(hook)
 	}
-	st := t.state()
-	st.mu.Lock()
-	st.hooks = append(st.hooks, hook)
-	st.mu.Unlock()
+	return t.state().hooks.add(hook)
 }
 
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
@@ -555,21 +552,43 @@ func checkHookResult(op string, i int, whose string, g, r *Tensor) {
 	}
 }
 
-// accumulateLeaf runs t's hooks on g and adds it into t's grad; owned says that
-// no one else holds g.
+// accumulateLeaf runs t's hooks and its AccumulateGrad node's pre-hooks on g,
+// adds it into t's grad, then runs the post-accumulate-grad hooks and the node's
+// post-hooks; owned says that no one else holds g.
 func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	st := t.ag
-	st.mu.Lock()
-	hooks := st.hooks
-	st.mu.Unlock()
-	for i, h := range hooks {
+	for i, h := range st.hooks.list() {
 		owned = false // the hook may keep g, or return something it keeps
 		if r := h(g); r != nil {
 			checkHookResult("Backward", i, "the leaf tensor", g, r)
 			g = r
 		}
 	}
+	st.mu.Lock()
+	acc := st.acc
+	st.mu.Unlock()
+	var nh *nodeHooks
+	if acc != nil {
+		nh = acc.hooks.Load()
+	}
+	if nh != nil {
+		for i, h := range nh.pre.list() {
+			owned = false
+			if r := h([]*Tensor{g}); len(r) == 1 && r[0] != nil {
+				checkHookResult("Backward", i, "node AccumulateGrad", g, r[0])
+				g = r[0]
+			}
+		}
+	}
 	t.accumulateGrad(g, owned, create)
+	for _, h := range st.post.list() {
+		h(t)
+	}
+	if nh != nil {
+		for _, h := range nh.post.list() {
+			h([]*Tensor{}, []*Tensor{g})
+		}
+	}
 }
 
 // accumulateGrad adds g into t.grad. The first time it keeps g itself if the engine

@@ -31,7 +31,18 @@ type graphTask struct {
 	isTarget []bool
 	captured []*Tensor
 
-	leaves leafGrads
+	// The leaves' AccumulateGrad nodes reached, in discovery order, with the
+	// gradient summed for each and the edges still to deliver to it.
+	leaves []leafBuffer
+}
+
+// leafBuffer is what a pass holds for one leaf: as in PyTorch, a leaf's
+// AccumulateGrad runs (hooks, Grad) as soon as every node that feeds it has run.
+type leafBuffer struct {
+	n *Node
+	inputBuffer
+	deps    int32 // edges from this pass's nodes not yet run
+	flushed bool
 }
 
 // inputBuffer is the gradient a node has received so far in a pass, and whether
@@ -39,6 +50,15 @@ type graphTask struct {
 type inputBuffer struct {
 	g     *Tensor
 	owned bool
+}
+
+// add sums g, which the engine owns if owned, into the buffer.
+func (b *inputBuffer) add(g *Tensor, owned, create bool) {
+	if b.g == nil {
+		b.g, b.owned = g, owned
+	} else {
+		b.g, b.owned = accumulate(b.g, b.owned, g, owned, create)
+	}
 }
 
 // run is the engine behind Backward and Grad: one graphTask, in named steps.
@@ -49,7 +69,6 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	t := tasks.Get().(*graphTask)
 	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
 	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
-	t.leaves = leafGrads{create: create}
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	t.discover(roots)
@@ -95,7 +114,7 @@ func (t *graphTask) claim(n *Node) bool {
 	if n.task.CompareAndSwap(nil, t) {
 		return false
 	}
-	if _, ok := t.shared[n]; ok { // another pass holds n: keep its index here
+	if _, ok := t.shared[n]; ok { // another pass holds n: keep its position here
 		return true
 	}
 	if t.shared == nil {
@@ -123,19 +142,43 @@ var tasks = sync.Pool{New: func() any { return new(graphTask) }}
 
 const maxPooledNodes = 1 << 16
 
+// setSlot records n's position in this pass.
+func (t *graphTask) setSlot(n *Node, i int) {
+	if n.task.Load() == t {
+		n.slot = int32(i)
+	} else {
+		t.shared[n] = int32(i)
+	}
+}
+
+// leaf returns the position in leaves of the AccumulateGrad node n, adding it on
+// first sight.
+func (t *graphTask) leaf(n *Node) int32 {
+	if t.claim(n) {
+		return t.slotOf(n)
+	}
+	t.setSlot(n, len(t.leaves))
+	t.leaves = append(t.leaves, leafBuffer{n: n})
+	return int32(len(t.leaves) - 1)
+}
+
 // release hands the nodes this pass claimed back, for the next pass, and the
 // task to the pool.
 func (t *graphTask) release() {
 	for _, n := range t.order {
 		n.task.CompareAndSwap(t, nil)
 	}
-	if cap(t.order) > maxPooledNodes {
+	for _, l := range t.leaves {
+		l.n.task.CompareAndSwap(t, nil)
+	}
+	if cap(t.order) > maxPooledNodes || cap(t.leaves) > maxPooledNodes {
 		return
 	}
 	clear(t.order[:cap(t.order)])
 	clear(t.buf[:cap(t.buf)])
 	clear(t.gi)
-	*t = graphTask{order: t.order[:0], buf: t.buf[:0], gi: t.gi[:0]}
+	clear(t.leaves[:cap(t.leaves)])
+	*t = graphTask{order: t.order[:0], buf: t.buf[:0], gi: t.gi[:0], leaves: t.leaves[:0]}
 	tasks.Put(t)
 }
 
@@ -154,7 +197,11 @@ func (t *graphTask) discover(roots []*Tensor) {
 		stack = stack[:len(stack)-1]
 		t.order = append(t.order, n)
 		for _, nx := range n.next {
-			if nx != nil && nx.variable == nil && !t.claim(nx) {
+			switch {
+			case nx == nil:
+			case nx.variable != nil:
+				t.leaves[t.leaf(nx)].deps++
+			case !t.claim(nx):
 				stack = append(stack, nx)
 			}
 		}
@@ -167,11 +214,7 @@ func (t *graphTask) discover(roots []*Tensor) {
 	})
 	maxIn := 0
 	for i, n := range t.order {
-		if n.task.Load() == t {
-			n.slot = int32(i)
-		} else {
-			t.shared[n] = int32(i)
-		}
+		t.setSlot(n, i)
 		maxIn = max(maxIn, len(n.next))
 	}
 	t.buf = slices.Grow(t.buf[:0], len(t.order))[:len(t.order)]
@@ -216,52 +259,88 @@ func (t *graphTask) plan() {
 func (t *graphTask) execute(roots, seeds []*Tensor) {
 	for i, r := range roots {
 		if n := r.gradFn; n != nil {
-			b := &t.buf[t.slotOf(n)]
-			b.g, b.owned = accumulate(b.g, b.owned, seeds[i], false, t.create)
+			t.buf[t.slotOf(n)].add(seeds[i], false, t.create)
 		} else {
-			t.leaves.add(r.gradNode(), seeds[i], false)
+			t.leaves[t.leaf(r.gradNode())].add(seeds[i], false, t.create)
 		}
 	}
 	for i, n := range t.order {
-		b := &t.buf[i]
-		g, owned := b.g, b.owned
-		*b = inputBuffer{}
-		if g == nil {
-			continue
+		t.runNode(i, n)
+		t.settle(n)
+	}
+}
+
+// runNode runs order[i], n, if a gradient reached it.
+func (t *graphTask) runNode(i int, n *Node) {
+	b := &t.buf[i]
+	g, owned := b.g, b.owned
+	*b = inputBuffer{}
+	if g == nil {
+		return
+	}
+	hooks := n.hooks.Load()
+	if hooks != nil {
+		g = runPrehooks(t.op, n, hooks, g)
+	}
+	if g.published&^sharedMark != t.ep {
+		g.published = t.ep // seen by this node; keeps sharedMark if it has it
+	}
+	if n.retained != nil {
+		n.retained.accumulateGrad(g, false, t.create)
+	}
+	if t.inputs != nil {
+		if t.isTarget[i] {
+			t.captured[i] = g
 		}
-		for k, h := range n.hooks {
-			if r := h(g); r != nil && r != g {
-				checkHookResult(t.op, k, "the tensor made by "+n.name, g, r)
-				g = r.Clone() // the hook may keep r: the engine must own what it passes on
-			}
-		}
-		if g.published&^sharedMark != t.ep {
-			g.published = t.ep // seen by this node; keeps sharedMark if it has it
-		}
-		if n.retained != nil {
-			n.retained.accumulateGrad(g, false, t.create)
-		}
-		if t.inputs != nil {
-			if t.isTarget[i] {
-				t.captured[i] = g
-			}
-			if !t.runs[i] {
-				continue
-			}
-		}
-		outs := t.call(n, g)
-		release := owned && !t.create && len(n.hooks) == 0 && n.retained == nil &&
-			(t.inputs == nil || !t.isTarget[i]) && g.published == t.ep
-		if t.route(n, g, outs) {
-			release = false
-		}
-		if release {
-			pool.put(g) // consumed: nothing holds it any more
-		}
-		if !t.retain && n.saves {
-			n.free()
+		if !t.runs[i] {
+			return
 		}
 	}
+	outs := t.call(n, g)
+	if hooks != nil {
+		runPosthooks(t.op, n, hooks, g, outs)
+		for _, o := range outs {
+			if o != nil {
+				o.published = t.ep | sharedMark // the hooks may keep them
+			}
+		}
+	}
+	release := owned && !t.create && hooks == nil && n.retained == nil &&
+		(t.inputs == nil || !t.isTarget[i]) && g.published == t.ep
+	if t.route(n, g, outs) {
+		release = false
+	}
+	if release {
+		pool.put(g) // consumed: nothing holds it any more
+	}
+	if !t.retain && n.saves {
+		n.free()
+	}
+}
+
+// settle counts n's edges to leaves as delivered, and runs the AccumulateGrad of
+// each leaf that has got all of its gradient.
+func (t *graphTask) settle(n *Node) {
+	for _, nx := range n.next {
+		if nx == nil || nx.variable == nil {
+			continue
+		}
+		l := &t.leaves[t.slotOf(nx)]
+		if l.deps--; l.deps == 0 {
+			t.flush(l)
+		}
+	}
+}
+
+// flush runs a leaf's AccumulateGrad: its hooks, and the addition into Grad,
+// unless the pass collects gradients (Grad) or the leaf is not among Backward's
+// Inputs.
+func (t *graphTask) flush(l *leafBuffer) {
+	if l.g == nil || l.flushed || t.collect || t.inputs != nil && !slices.Contains(t.targets, l.n) {
+		return
+	}
+	l.flushed = true
+	l.n.variable.accumulateLeaf(l.g, l.owned, t.create)
 }
 
 // call runs n's backward on g and returns its input gradients, summed down to
@@ -321,35 +400,30 @@ func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
 			gj.published = t.ep | sharedMark
 		}
 		if nx.variable != nil {
-			t.leaves.add(nx, gj, owned)
-			continue
-		}
-		b := &t.buf[t.slotOf(nx)]
-		if b.g == nil {
-			b.g, b.owned = gj, owned
+			t.leaves[t.slotOf(nx)].add(gj, owned, t.create)
 		} else {
-			b.g, b.owned = accumulate(b.g, b.owned, gj, owned, t.create)
+			t.buf[t.slotOf(nx)].add(gj, owned, t.create)
 		}
 	}
 	return sharesG
 }
 
-// finish hands the pass's results out: it accumulates into the leaves' Grad, or
-// (collect) returns the inputs' gradients.
+// finish hands the pass's results out: it runs the AccumulateGrad of leaves not
+// run yet (a root that is a leaf), and of non-leaf Inputs; or (collect) it
+// returns the inputs' gradients.
 func (t *graphTask) finish(allowUnused bool) []*Tensor {
+	for i := range t.leaves {
+		t.flush(&t.leaves[i])
+	}
 	if t.inputs == nil {
-		for i, n := range t.leaves.nodes {
-			n.variable.accumulateLeaf(t.leaves.grads[i], t.leaves.owned[i], t.create)
-		}
 		return nil
 	}
-	if !t.collect { // Backward with Inputs
+	if !t.collect { // Backward with Inputs: non-leaves get a Grad too
 		for i, tn := range t.targets {
-			if tn.variable != nil {
-				if j, ok := t.leaves.index[tn]; ok && !slices.Contains(t.targets[:i], tn) {
-					tn.variable.accumulateLeaf(t.leaves.grads[j], t.leaves.owned[j], t.create)
-				}
-			} else if j := t.slotOf(tn); j >= 0 && t.captured[j] != nil && !slices.Contains(t.targets[:i], tn) {
+			if tn.variable != nil || slices.Contains(t.targets[:i], tn) {
+				continue
+			}
+			if j := t.slotOf(tn); j >= 0 && t.captured[j] != nil {
 				in := t.inputs[i]
 				in.state()
 				in.accumulateGrad(t.captured[j], false, t.create)
@@ -359,9 +433,10 @@ func (t *graphTask) finish(allowUnused bool) []*Tensor {
 	}
 	out := make([]*Tensor, len(t.inputs))
 	for i, tn := range t.targets {
-		if tn.variable != nil {
-			out[i] = t.leaves.get(tn)
-		} else if j := t.slotOf(tn); j >= 0 {
+		if j := t.slotOf(tn); j < 0 {
+		} else if tn.variable != nil {
+			out[i] = t.leaves[j].g
+		} else {
 			out[i] = t.captured[j]
 		}
 		if out[i] == nil && !allowUnused {
@@ -370,35 +445,4 @@ func (t *graphTask) finish(allowUnused bool) []*Tensor {
 		}
 	}
 	return out
-}
-
-// leafGrads collects, in first-arrival order, the gradients that reach leaves.
-type leafGrads struct {
-	nodes  []*Node
-	grads  []*Tensor
-	owned  []bool // grads[i] was made by the engine, so it may be added to in place
-	index  map[*Node]int
-	create bool
-}
-
-func (l *leafGrads) add(n *Node, g *Tensor, owned bool) {
-	i, ok := l.index[n]
-	if !ok {
-		if l.index == nil {
-			l.index = make(map[*Node]int)
-		}
-		l.index[n] = len(l.nodes)
-		l.nodes = append(l.nodes, n)
-		l.grads = append(l.grads, g)
-		l.owned = append(l.owned, owned)
-		return
-	}
-	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, owned, l.create)
-}
-
-func (l *leafGrads) get(n *Node) *Tensor {
-	if i, ok := l.index[n]; ok {
-		return l.grads[i]
-	}
-	return nil
 }
