@@ -1,11 +1,10 @@
 package nn
 
 import (
-	"encoding/json"
-	"math"
-	"os"
+	"slices"
 	"testing"
 
+	"github.com/gograd/gograd/internal/hooktest"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -14,26 +13,17 @@ import (
 // (one replacing its input gradient) on a Sequential and two of its Linears,
 // called in PyTorch 1.13's order with the same tensors.
 func TestModuleHooksGolden(t *testing.T) {
-	var golden struct {
-		Events []struct {
-			Event  string
-			Values [][]float64
+	golden := hooktest.Read(t, "testdata/module_hooks_golden.json")
+	var events []hooktest.Event
+	log := func(name string, ts ...*tensor.Tensor) {
+		vals := make([][]float64, len(ts))
+		for i, v := range ts {
+			if v != nil {
+				vals[i] = slices.Clone(v.Contiguous().Float64s())
+			}
 		}
-		XGrad  []float64 `json:"x_grad"`
-		W1Grad []float64 `json:"l1_weight_grad"`
+		events = append(events, hooktest.Event{Name: name, Values: vals})
 	}
-	b, err := os.ReadFile("testdata/module_hooks_golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &golden); err != nil {
-		t.Fatal(err)
-	}
-	type event struct {
-		name   string
-		values []*tensor.Tensor
-	}
-	var events []event
 	var handles []*tensor.RemovableHandle
 	defer func() { // leave no hooks for other tests
 		for _, h := range handles {
@@ -44,7 +34,6 @@ func TestModuleHooksGolden(t *testing.T) {
 		}
 	}()
 	keep := func(h *tensor.RemovableHandle) { handles = append(handles, h) }
-	log := func(name string, ts ...*tensor.Tensor) { events = append(events, event{name, ts}) }
 	cat := func(a []*tensor.Tensor, b ...*tensor.Tensor) []*tensor.Tensor {
 		return append(append([]*tensor.Tensor{}, a...), b...)
 	}
@@ -85,38 +74,9 @@ func TestModuleHooksGolden(t *testing.T) {
 	y := Call(&seq, x)
 	y.Sum().Backward()
 
-	if len(events) != len(golden.Events) {
-		var names []string
-		for _, e := range events {
-			names = append(names, e.name)
-		}
-		t.Fatalf("hooks called: %q; PyTorch calls %d", names, len(golden.Events))
-	}
-	near := func(got *tensor.Tensor, want []float64) bool {
-		v := got.Contiguous().Float64s()
-		if len(v) != len(want) {
-			return false
-		}
-		for i := range v {
-			if math.Abs(v[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
-				return false
-			}
-		}
-		return true
-	}
-	for i, e := range events {
-		want := golden.Events[i]
-		if e.name != want.Event || len(e.values) != len(want.Values) {
-			t.Fatalf("call %d: %s with %d tensors; PyTorch: %s with %d", i, e.name, len(e.values), want.Event, len(want.Values))
-		}
-		for j, v := range e.values {
-			if !near(v, want.Values[j]) {
-				t.Errorf("%s: tensor %d is %v, PyTorch %v", e.name, j, v, want.Values[j])
-			}
-		}
-	}
-	if !near(x.Grad(), golden.XGrad) || !near(l1.Weight.Grad(), golden.W1Grad) {
-		t.Errorf("x.grad %v, l1.weight.grad %v; PyTorch %v, %v", x.Grad(), l1.Weight.Grad(), golden.XGrad, golden.W1Grad)
+	hooktest.Compare(t, events, golden.Events)
+	if !hooktest.Near(x.Grad().Float64s(), golden.Values["x_grad"]) || !hooktest.Near(l1.Weight.Grad().Float64s(), golden.Values["l1_weight_grad"]) {
+		t.Errorf("x.grad %v, l1.weight.grad %v; PyTorch %v, %v", x.Grad(), l1.Weight.Grad(), golden.Values["x_grad"], golden.Values["l1_weight_grad"])
 	}
 
 	// Hooks are kept by module identity: a value module is refused.

@@ -1,39 +1,20 @@
 package tensor
 
 import (
-	"encoding/json"
-	"math"
-	"os"
 	"slices"
 	"testing"
+
+	"github.com/gograd/gograd/internal/hooktest"
 )
 
 // TestHooksGolden replays testdata/gen_hooks_golden.py: the order in which
 // tensor hooks, Node pre- and post-hooks and AccumulateGrad's post-hook are
 // called in one backward pass, and what each sees, against PyTorch 1.13.
 func TestHooksGolden(t *testing.T) {
-	var golden struct {
-		Events []struct {
-			Event  string
-			Values [][]float64
-		}
-		XGrad []float64 `json:"x_grad"`
-		WGrad []float64 `json:"w_grad"`
-	}
-	b, err := os.ReadFile("testdata/hooks_golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &golden); err != nil {
-		t.Fatal(err)
-	}
-	type event struct {
-		name   string
-		values []*Tensor
-	}
-	var events []event
+	golden := hooktest.Read(t, "testdata/hooks_golden.json")
+	var events []hooktest.Event
 	log := func(name string, ts ...*Tensor) {
-		events = append(events, event{name, slices.Clone(ts)})
+		events = append(events, hooktest.Event{Name: name, Values: flat(ts)})
 	}
 	x := New([]float64{1, 2}).SetRequiresGrad(true)
 	w := New([]float64{3, -1}).SetRequiresGrad(true)
@@ -59,41 +40,21 @@ func TestHooksGolden(t *testing.T) {
 	})
 	y.Backward()
 
-	if len(events) != len(golden.Events) {
-		var names []string
-		for _, e := range events {
-			names = append(names, e.name)
-		}
-		t.Fatalf("hooks called: %q; PyTorch calls %d", names, len(golden.Events))
-	}
-	for i, e := range events {
-		want := golden.Events[i]
-		if e.name != want.Event || len(e.values) != len(want.Values) {
-			t.Fatalf("call %d: %s with %d tensors; PyTorch: %s with %d", i, e.name, len(e.values), want.Event, len(want.Values))
-		}
-		for j, v := range e.values {
-			if !near(v.Float64s(), want.Values[j]) {
-				t.Errorf("%s: tensor %d is %v, PyTorch %v", e.name, j, v, want.Values[j])
-			}
-		}
-	}
-	if !near(x.Grad().Float64s(), golden.XGrad) || !near(w.Grad().Float64s(), golden.WGrad) {
-		t.Errorf("x.grad %v w.grad %v; PyTorch %v %v", x.Grad(), w.Grad(), golden.XGrad, golden.WGrad)
+	hooktest.Compare(t, events, golden.Events)
+	if !hooktest.Near(x.Grad().Float64s(), golden.Values["x_grad"]) || !hooktest.Near(w.Grad().Float64s(), golden.Values["w_grad"]) {
+		t.Errorf("x.grad %v w.grad %v; PyTorch %v %v", x.Grad(), w.Grad(), golden.Values["x_grad"], golden.Values["w_grad"])
 	}
 }
 
-// near compares float64 values to 1e-12 relative: Go's Exp and libm's may
-// differ in the last bit.
-func near(got, want []float64) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
-			return false
+// flat returns the values of ts, nil for a nil tensor.
+func flat(ts []*Tensor) [][]float64 {
+	out := make([][]float64, len(ts))
+	for i, t := range ts {
+		if t != nil {
+			out[i] = slices.Clone(t.Contiguous().Float64s())
 		}
 	}
-	return true
+	return out
 }
 
 // TestHookHandles: every kind of hook is unregistered by its handle's Remove,
