@@ -93,3 +93,18 @@ func ExampleParent() {
 	// )
 	// false 9
 }
+
+func ExampleRegisterForwardHook() {
+	l := nn.NewLinear(2, 1)
+	tensor.NoGrad(func() {
+		l.Weight.Copy_(tensor.New([]float32{1, 2}, 1, 2))
+		l.Bias.Fill_(0)
+	})
+	h := nn.RegisterForwardHook(l, func(m nn.Module, in, out *tensor.Tensor) *tensor.Tensor {
+		fmt.Println("Linear output", out.Float32s())
+		return nil
+	})
+	defer h.Remove()
+	nn.Call(l, tensor.New([]float32{3, 4}, 1, 2)) // Sequential calls its modules this way too
+	// Output: Linear output [11]
+}

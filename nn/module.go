@@ -100,11 +100,11 @@ type Sequential []Module
 func (s Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	var held []*tensor.Tensor // inner tensors that the graph holds
 	for i, m := range s {
-		y := m.Forward(x)
+		y := Call(m, x)
 		if i > 0 {
 			prev, next := saves(s[i-1]), saves(m)
 			switch {
-			case prev == foreign || next == foreign:
+			case prev == foreign || next == foreign, hooksOf(s[i-1]) != nil || hooksOf(m) != nil: // hooks may keep x
 			case x.GradFn() == nil && y.GradFn() == nil, prev == savesInput && next == savesOutput:
 				access.Free(x) // no node saved x
 			default:

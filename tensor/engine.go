@@ -25,23 +25,26 @@ type Node struct {
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
 	backward func(g *Tensor, gi []*Tensor)
-	def      *opDef  // the op table entry whose derivative runs instead of backward
-	arg      float64 // the number the entry's derivative reads
-	variable *Tensor // AccumulateGrad only: the leaf
-	retained *Tensor // non-leaf output whose grad is retained
-	x        *nodeExtra
+	def      *opDef                    // the op table entry whose derivative runs instead of backward
+	arg      float64                   // the number the entry's derivative reads
+	variable *Tensor                   // AccumulateGrad only: the leaf
+	retained *Tensor                   // non-leaf output whose grad is retained
+	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
+	x        *nodeExtra                // what few nodes have (onFree, frees)
 
-	// Scratch owned by the backward pass running through this node. AccumulateGrad
-	// nodes are shared by graphs in other goroutines and never use it.
-	pending *Tensor
-	visit   uint64
-	pos     int
+	// The backward pass (graphTask) that claimed this node, and the node's position
+	// in that pass's plan: an index the pass looks up instead of a map. All other
+	// state of a pass lives in its graphTask; a pass that finds a node claimed by
+	// another (two goroutines walking one retained graph) keeps its index in a map.
+	task atomic.Pointer[graphTask]
+	slot int32
+
+	site string // where the node was made, under DetectAnomaly
 }
 
 // nodeExtra holds what few nodes have, out of line so that every op's node stays
 // small.
 type nodeExtra struct {
-	hooks  []func(*Tensor) *Tensor
 	onFree func()    // releases values saved outside the backward closure
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
 }
@@ -52,14 +55,6 @@ func (n *Node) ext() *nodeExtra {
 		n.x = &nodeExtra{}
 	}
 	return n.x
-}
-
-// hooks returns the hooks registered on n's output.
-func (n *Node) hooks() []func(*Tensor) *Tensor {
-	if n.x == nil {
-		return nil
-	}
-	return n.x.hooks
 }
 
 // Name returns the node's PyTorch name, such as "MulBackward0" or "AccumulateGrad".
@@ -164,7 +159,7 @@ const sharedMark = 1 << 31
 
 var (
 	seqCounter   atomic.Uint64 // creation order of nodes: the order backward runs them in
-	epochCounter atomic.Uint64 // one per backward pass, to mark visited nodes
+	epochCounter atomic.Uint64 // one per backward pass, to mark the gradients it has seen
 )
 
 // record makes out the result of an op named name with the given inputs when any
@@ -199,6 +194,9 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	}
 	out.requiresGrad = true
 	out.gradFn = n
+	if anomalyModes.changed.Load() != 0 && anomalyModes.get() {
+		n.site = callerSite()
+	}
 	return n
 }
 
@@ -382,9 +380,10 @@ func (t *Tensor) RetainsGrad() bool { return t.retainsGrad }
 
 // RegisterHook adds a function that backward calls with t's gradient before using
 // it; if the hook returns a non-nil tensor, that replaces the gradient, and must
-// have the gradient's shape and dtype. It panics if hook is nil or t does not
+// have the gradient's shape and dtype. Hooks run in registration order; Remove on
+// the returned handle unregisters this one. It panics if hook is nil or t does not
 // require grad.
-func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
+func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) *RemovableHandle {
 	nonNil("RegisterHook", t)
 	if hook == nil {
 		failKind(ErrNil, "RegisterHook", "got a nil hook for a tensor of shape %v", t.shape)
@@ -393,13 +392,9 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) {
 		fail("RegisterHook", "cannot register a hook on a tensor that doesn't require gradient")
 	}
 	if t.gradFn != nil {
-		t.gradFn.ext().hooks = append(t.gradFn.ext().hooks, hook)
-		return
+		return t.gradFn.hookSet().tensor.add(hook)
 	}
-	st := t.state()
-	st.mu.Lock()
-	st.hooks = append(st.hooks, hook)
-	st.mu.Unlock()
+	return t.state().hooks.add(hook)
 }
 
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
@@ -420,6 +415,10 @@ type BackwardOptions struct {
 	// CreateGraph records the backward pass itself, so that the gradients can be
 	// differentiated again (higher-order gradients). It implies RetainGraph.
 	CreateGraph bool
+	// Inputs, when set, are the only tensors whose Grad the pass accumulates into
+	// (leaves, or non-leaves, which then get a Grad too), as PyTorch's inputs=;
+	// only the part of the graph that leads to them runs.
+	Inputs []*Tensor
 }
 
 // Backward computes the gradient of t with respect to every leaf of its graph that
@@ -438,7 +437,10 @@ func (t *Tensor) Backward(opts ...BackwardOptions) {
 	if len(opts) == 1 {
 		o = opts[0]
 	}
-	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, nil, false)
+	if o.Inputs != nil && len(o.Inputs) == 0 {
+		fail("Backward", "'inputs' argument to backward() cannot be empty")
+	}
+	run("Backward", []*Tensor{t}, []*Tensor{o.Gradient}, o.RetainGraph || o.CreateGraph, o.CreateGraph, o.Inputs, false, true)
 }
 
 // GradOptions adjusts Grad.
@@ -454,6 +456,12 @@ type GradOptions struct {
 	// AllowUnused returns nil for inputs the outputs do not depend on, instead of
 	// panicking.
 	AllowUnused bool
+	// IsGradsBatched says that each of GradOutputs has a leading batch dimension
+	// of the same size B before its output's shape (PyTorch's is_grads_batched):
+	// Grad then returns, for each input, the B vector-Jacobian products stacked
+	// along a new leading dimension, as the functional API's vectorised Jacobian
+	// needs. They are computed by one pass per batch row over the retained graph.
+	IsGradsBatched bool
 }
 
 // Grad returns the gradients of the sum of outputs with respect to each of inputs
@@ -482,258 +490,67 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 			fail("Grad", "input %d (shape %v) does not require grad", i, in.shape)
 		}
 	}
-	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, o.AllowUnused)
+	if o.IsGradsBatched {
+		return batchedGrad(outputs, inputs, gos, o)
+	}
+	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, true, o.AllowUnused)
 }
 
-// leafGrads collects, in first-arrival order, the gradients that reach leaves.
-type leafGrads struct {
-	nodes  []*Node
-	grads  []*Tensor
-	owned  []bool // grads[i] was made by the engine, so it may be added to in place
-	index  map[*Node]int
-	create bool
-}
-
-func (l *leafGrads) add(n *Node, g *Tensor, owned bool) {
-	i, ok := l.index[n]
-	if !ok {
-		if l.index == nil {
-			l.index = make(map[*Node]int)
+// batchedGrad is Grad with IsGradsBatched: one pass per row of the batched
+// GradOutputs, the results stacked.
+func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
+	nb := -1
+	for i, g := range gos {
+		if g == nil || len(g.shape) != len(outputs[i].shape)+1 || !slices.Equal(g.shape[1:], outputs[i].shape) {
+			var gs []int
+			if g != nil {
+				gs = g.shape
+			}
+			failKind(ErrShape, "Grad", "IsGradsBatched: grad output %d has shape %v; want a batch dimension before the output's shape %v", i, gs, outputs[i].shape)
 		}
-		l.index[n] = len(l.nodes)
-		l.nodes = append(l.nodes, n)
-		l.grads = append(l.grads, g)
-		l.owned = append(l.owned, owned)
-		return
+		if nb >= 0 && g.shape[0] != nb {
+			failKind(ErrShape, "Grad", "IsGradsBatched: grad outputs have batch sizes %d and %d", nb, g.shape[0])
+		}
+		nb = g.shape[0]
 	}
-	l.grads[i], l.owned[i] = accumulate(l.grads[i], l.owned[i], g, owned, l.create)
-}
-
-func (l *leafGrads) get(n *Node) *Tensor {
-	if i, ok := l.index[n]; ok {
-		return l.grads[i]
-	}
-	return nil
-}
-
-// run is the engine behind Backward and Grad. Nodes are run in decreasing sequence
-// number, which is a topological order because every op's inputs exist before its
-// output; gradients reaching a node from several consumers are summed before it
-// runs. With inputs set (Grad), it returns their gradients and runs only the nodes
-// that lead to them; otherwise it accumulates into the leaves' Grad.
-func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, allowUnused bool) []*Tensor {
-	nonNil(op, roots...)
-	nonNil(op, inputs...)
-	seeds := make([]*Tensor, len(roots))
-	for i, r := range roots {
-		r.GradFn() // a stale view's history is regenerated first
-		if !r.requiresGrad {
-			fail(op, "element %d of tensors does not require grad and does not have a grad_fn", i)
+	rows := make([][]*Tensor, len(inputs)) // rows[i][b]: input i's gradient for batch row b
+	row := make([]*Tensor, len(gos))
+	for b := range nb {
+		for i, g := range gos {
+			row[i] = g.Select(0, b)
 		}
-		g := rootGrads[i]
-		if g == nil {
-			if r.Numel() != 1 {
-				fail(op, "grad can be implicitly created only for one-element outputs, got shape %v; pass a gradient", r.shape)
-			}
-			g = OnesLike(r)
-		} else if !slices.Equal(g.shape, r.shape) {
-			failKind(ErrShape, op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
-		} else if g.dtype != r.dtype {
-			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
-		} else {
-			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
+		retain := o.RetainGraph || o.CreateGraph || b < nb-1
+		r := run("Grad", outputs, row, retain, o.CreateGraph, inputs, true, o.AllowUnused)
+		for i := range inputs {
+			rows[i] = append(rows[i], r[i])
 		}
-		seeds[i] = g
-	}
-
-	// Collect the graph's function nodes (not the shared AccumulateGrad nodes).
-	epoch := epochCounter.Add(1)
-	ep := uint32(epoch) &^ sharedMark
-	var order, stack []*Node
-	for _, r := range roots {
-		if n := r.gradFn; n != nil && n.visit != epoch {
-			n.visit = epoch
-			stack = append(stack, n)
-		}
-	}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		order = append(order, n)
-		for _, nx := range n.next {
-			if nx != nil && nx.variable == nil && nx.visit != epoch {
-				nx.visit = epoch
-				stack = append(stack, nx)
-			}
-		}
-	}
-	slices.SortFunc(order, func(a, b *Node) int {
-		if a.seq > b.seq {
-			return -1
-		}
-		return 1
-	})
-	for i, n := range order {
-		n.pos = i
-		n.pending, n.owned = nil, false
-	}
-
-	// With inputs, run only nodes from which an input can be reached.
-	var targets []*Node
-	var runs, isTarget []bool
-	if inputs != nil {
-		targets = make([]*Node, len(inputs))
-		for i, in := range inputs {
-			targets[i] = in.gradNode()
-		}
-		runs = make([]bool, len(order))
-		isTarget = make([]bool, len(order))
-		for _, tn := range targets {
-			if tn.variable == nil && tn.visit == epoch {
-				isTarget[tn.pos] = true
-			}
-		}
-		for i := len(order) - 1; i >= 0; i-- {
-			for _, nx := range order[i].next {
-				if nx == nil {
-					continue
-				}
-				if nx.variable != nil && slices.Contains(targets, nx) ||
-					nx.variable == nil && (isTarget[nx.pos] || runs[nx.pos]) {
-					runs[i] = true
-					break
-				}
-			}
-		}
-	}
-
-	leaves := leafGrads{create: create}
-	var captured map[*Node]*Tensor // Grad's non-leaf inputs: their gradients
-	if inputs != nil {
-		captured = make(map[*Node]*Tensor)
-	}
-	maxIn := 0
-	for _, n := range order {
-		maxIn = max(maxIn, len(n.next))
-	}
-	gi := make([]*Tensor, maxIn)
-
-	withGradMode(create, func() {
-		for i, r := range roots {
-			if n := r.gradFn; n != nil {
-				n.pending, n.owned = accumulate(n.pending, n.owned, seeds[i], false, create)
-			} else {
-				leaves.add(r.gradNode(), seeds[i], false)
-			}
-		}
-		for _, n := range order {
-			g, owned := n.pending, n.owned
-			n.pending, n.owned = nil, false
-			if g == nil {
-				continue
-			}
-			for i, h := range n.hooks() {
-				if r := h(g); r != nil && r != g {
-					checkHookResult(op, i, "the tensor made by "+n.name, g, r)
-					g = r.Clone() // the hook may keep r: the engine must own what it passes on
-				}
-			}
-			if g.published&^sharedMark != ep {
-				g.published = ep // seen by this node; keeps sharedMark if it has it
-			}
-			if n.retained != nil {
-				n.retained.accumulateGrad(g, false, create)
-			}
-			if inputs != nil {
-				if isTarget[n.pos] {
-					captured[n] = g
-				}
-				if !runs[n.pos] {
-					continue
-				}
-			}
-			if n.freed {
-				failKind(ErrFreedGraph, op, "trying to backward through the graph a second time (%s has freed its saved values); "+
-					"pass RetainGraph: true the first time if you need to backward twice", n.name)
-			}
-			n.checkSaved(op)
-			clear(gi)
-			if n.def != nil {
-				n.def.grad(bwd{n: n, g: g, gi: gi[:len(n.next)]})
-			} else {
-				n.backward(g, gi[:len(n.next)])
-			}
-			outs := gi[:len(n.next)]
-			for j, nx := range n.next {
-				if nx == nil || outs[j] == nil {
-					outs[j] = nil
-				} else if !slices.Equal(outs[j].shape, nx.shape) {
-					outs[j] = outs[j].sumTo(nx.shape)
-				}
-			}
-			// Outputs sharing storage (a gradient and a view of it) are shared.
-			for j := range outs {
-				for k := j + 1; k < len(outs); k++ {
-					if outs[j] != nil && outs[k] != nil && sharesStorage(outs[j], outs[k]) {
-						outs[j].published, outs[k].published = ep|sharedMark, ep|sharedMark
-					}
-				}
-			}
-			release := owned && !create && len(n.hooks()) == 0 && n.retained == nil &&
-				(inputs == nil || !isTarget[n.pos]) && g.published == ep
-			for j, nx := range n.next {
-				gj := outs[j]
-				if gj == nil {
-					continue
-				}
-				if sharesStorage(gj, g) {
-					release = false
-				}
-				// A gradient no one has seen yet (a node's fresh result) may be
-				// kept and added to in place; one seen before is shared, and so is
-				// a strided view (an expansion may name one element many times).
-				owned := gj.published&^sharedMark != ep && gj.strides() == nil
-				if owned {
-					gj.published = ep
-				} else {
-					gj.published = ep | sharedMark
-				}
-				switch {
-				case nx.variable != nil:
-					leaves.add(nx, gj, owned)
-				case nx.pending == nil:
-					nx.pending, nx.owned = gj, owned
-				default:
-					nx.pending, nx.owned = accumulate(nx.pending, nx.owned, gj, owned, create)
-				}
-			}
-			if release {
-				pool.put(g) // consumed: nothing holds it any more
-			}
-			if !retain && n.saves {
-				n.free()
-			}
-		}
-	})
-	if !retain && inputs == nil {
-		freeHeld(order)
-	}
-
-	if inputs == nil {
-		for i, n := range leaves.nodes {
-			n.variable.accumulateLeaf(leaves.grads[i], leaves.owned[i], create)
-		}
-		return nil
 	}
 	out := make([]*Tensor, len(inputs))
-	for i, tn := range targets {
-		if tn.variable != nil {
-			out[i] = leaves.get(tn)
-		} else {
-			out[i] = captured[tn]
+	for i, in := range inputs {
+		if nb > 0 && rows[i][0] != nil {
+			out[i] = stackRows(rows[i], in)
+		} else if nb == 0 {
+			out[i] = empty(in.dtype, append([]int{0}, in.shape...))
 		}
-		if out[i] == nil && !allowUnused {
-			fail(op, "input %d (shape %v) was not used in the graph; set AllowUnused if this is intended", i, inputs[i].shape)
+	}
+	return out
+}
+
+// stackRows returns the gradients rows (each of in's shape) stacked along a new
+// leading dimension, recorded (StackBackward0) when one of them requires grad.
+func stackRows(rows []*Tensor, in *Tensor) *Tensor {
+	out := empty(in.dtype, append([]int{len(rows)}, in.shape...))
+	st := out.layout()
+	for b, r := range rows {
+		copyValues(out.makeView(in.shape, st[1:], b*st[0]), r)
+	}
+	if n := record("StackBackward0", out, false, rows...); n != nil {
+		n.backward = func(g *Tensor, gi []*Tensor) {
+			for b := range gi {
+				if n.needs(b) {
+					gi[b] = g.Select(0, b)
+				}
+			}
 		}
 	}
 	return out
@@ -773,21 +590,43 @@ func checkHookResult(op string, i int, whose string, g, r *Tensor) {
 	}
 }
 
-// accumulateLeaf runs t's hooks on g and adds it into t's grad; owned says that
-// no one else holds g.
+// accumulateLeaf runs t's hooks and its AccumulateGrad node's pre-hooks on g,
+// adds it into t's grad, then runs the post-accumulate-grad hooks and the node's
+// post-hooks; owned says that no one else holds g.
 func (t *Tensor) accumulateLeaf(g *Tensor, owned, create bool) {
 	st := t.ag
-	st.mu.Lock()
-	hooks := st.hooks
-	st.mu.Unlock()
-	for i, h := range hooks {
+	for i, h := range st.hooks.list() {
 		owned = false // the hook may keep g, or return something it keeps
 		if r := h(g); r != nil {
 			checkHookResult("Backward", i, "the leaf tensor", g, r)
 			g = r
 		}
 	}
+	st.mu.Lock()
+	acc := st.acc
+	st.mu.Unlock()
+	var nh *nodeHooks
+	if acc != nil {
+		nh = acc.hooks.Load()
+	}
+	if nh != nil {
+		for i, h := range nh.pre.list() {
+			owned = false
+			if r := h([]*Tensor{g}); len(r) == 1 && r[0] != nil {
+				checkHookResult("Backward", i, "node AccumulateGrad", g, r[0])
+				g = r[0]
+			}
+		}
+	}
 	t.accumulateGrad(g, owned, create)
+	for _, h := range st.post.list() {
+		h(t)
+	}
+	if nh != nil {
+		for _, h := range nh.post.list() {
+			h([]*Tensor{}, []*Tensor{g})
+		}
+	}
 }
 
 // accumulateGrad adds g into t.grad. The first time it keeps g itself if the engine

@@ -139,3 +139,30 @@ func ExampleWriteGraph() {
 	// 	n5 -> n4
 	// }
 }
+
+func ExampleDetectAnomaly() {
+	x := tensor.Float64.Scalar(0).SetRequiresGrad(true)
+	defer func() {
+		e := recover().(*tensor.Error)
+		fmt.Println(e.Msg[:len("Function 'SqrtBackward0' returned nan values in its 0th output")])
+	}()
+	tensor.DetectAnomaly(func() {
+		y := x.Sqrt().Mul(tensor.Float64.Scalar(0)) // d√x/dx at 0 is Inf; times 0 gives NaN
+		y.Backward()
+	})
+	// Output: Function 'SqrtBackward0' returned nan values in its 0th output
+}
+
+func ExampleTensor_RegisterHook() {
+	x := tensor.New([]float64{1, 2}).SetRequiresGrad(true)
+	h := x.RegisterHook(func(g *tensor.Tensor) *tensor.Tensor { return g.MulScalar(10) })
+	x.MulScalar(3).Sum().Backward()
+	fmt.Println(x.Grad())
+	h.Remove()
+	x.SetGrad(nil)
+	x.MulScalar(3).Sum().Backward()
+	fmt.Println(x.Grad())
+	// Output:
+	// tensor([30., 30.], dtype=torch.float64)
+	// tensor([3., 3.], dtype=torch.float64)
+}

@@ -22,13 +22,36 @@ type Function interface {
 	Backward(ctx *Context, grad *Tensor) []*Tensor
 }
 
+// OnceDifferentiable is implemented by a Function whose Backward is not itself
+// differentiable (PyTorch's @once_differentiable): Backward then runs with
+// recording off, and differentiating its gradients again (CreateGraph) panics
+// with a clear error instead of giving wrong higher-order gradients.
+type OnceDifferentiable interface {
+	Function
+	OnceDifferentiable()
+}
+
 // Context carries values from a Function's Forward to its Backward.
 type Context struct {
-	name  string
-	saved []*Tensor
-	needs []bool
-	freed bool
+	name    string
+	saved   []*Tensor
+	needs   []bool
+	freed   bool
+	dirty   []*Tensor
+	nonDiff []*Tensor
 }
+
+// MarkDirty declares that Forward modified these inputs in place (PyTorch's
+// mark_dirty). Forward must then return the modified input itself: Apply bumps
+// its version and makes it the result, with the Function's node as its history.
+// Apply panics, as PyTorch, if a dirty input is a leaf that requires grad or a
+// view of a tensor that requires grad, while grad mode is on.
+func (c *Context) MarkDirty(ts ...*Tensor) { c.dirty = append(c.dirty, ts...) }
+
+// MarkNonDifferentiable declares that the result is not differentiable (PyTorch's
+// mark_non_differentiable), such as an index or a mask: it does not require grad
+// and no node is recorded.
+func (c *Context) MarkNonDifferentiable(ts ...*Tensor) { c.nonDiff = append(c.nonDiff, ts...) }
 
 // SaveForBackward keeps tensors for Backward; they are released after a backward
 // pass that does not retain the graph.
@@ -57,13 +80,43 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 	}
 	var out *Tensor
 	NoGrad(func() { out = f.Forward(ctx, inputs...) })
-	if slices.Contains(inputs, out) || out.gradFn != nil || out.requiresGrad {
+	dirty := slices.Contains(ctx.dirty, out)
+	switch {
+	case dirty:
+		if !slices.Contains(inputs, out) {
+			fail("Apply", "%s: MarkDirty got a tensor Forward returned that is not one of its inputs", f.Name())
+		}
+		if on && out.requiresGrad && out.gradFn == nil && out.viewBase() == nil {
+			fail("Apply", "%s: a leaf Variable that requires grad has been used in an in-place operation (shape %v)", f.Name(), out.shape)
+		}
+		if b := out.viewBase(); on && b != nil && b.requiresGrad {
+			fail("Apply", "%s: MarkDirty on a view of a tensor that requires grad is not supported (shape %v, base shape %v); pass the base", f.Name(), out.shape, b.shape)
+		}
+		out.bumpVersion()
+	case slices.Contains(ctx.nonDiff, out):
+		if slices.Contains(inputs, out) || out.requiresGrad {
+			out = out.Detach()
+		}
+		return out
+	case slices.Contains(inputs, out) || out.gradFn != nil || out.requiresGrad:
 		out = out.Detach() // a result that is an input, or was built with grad, gets its own node
 	}
+	_, once := f.(OnceDifferentiable)
 	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
 		n.save(ctx.saved...)
 		n.backward = func(g *Tensor, gi []*Tensor) {
-			grads := f.Backward(ctx, g)
+			var grads []*Tensor
+			create := IsGradEnabled() // the engine records backward only with CreateGraph
+			if once && create {
+				NoGrad(func() { grads = f.Backward(ctx, g) })
+				for i, gr := range grads {
+					if gr != nil {
+						grads[i] = delayedError(f.Name(), gr, g)
+					}
+				}
+			} else {
+				grads = f.Backward(ctx, g)
+			}
 			if len(grads) != len(gi) {
 				fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(gi))
 			}
@@ -77,6 +130,20 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 			}
 		}
 		n.ext().onFree = func() { ctx.saved, ctx.freed = nil, true }
+	}
+	return out
+}
+
+// delayedError returns gr, computed by the Backward of the OnceDifferentiable
+// Function named name from the upstream gradient g, recorded (when g requires
+// grad) so that differentiating it panics: PyTorch's DelayedError, whose node it
+// names torch::autograd::Error.
+func delayedError(name string, gr, g *Tensor) *Tensor {
+	out := gr.Detach()
+	if n := record("torch::autograd::Error", out, false, g); n != nil {
+		n.backward = func(*Tensor, []*Tensor) {
+			fail("Backward", "trying to differentiate twice a function that was marked with @once_differentiable (%s implements tensor.OnceDifferentiable)", name)
+		}
 	}
 	return out
 }

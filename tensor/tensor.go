@@ -73,7 +73,8 @@ type gradState struct {
 	mu    sync.Mutex
 	acc   *Node // a leaf's AccumulateGrad node, made on first use
 	grad  *Tensor
-	hooks []func(*Tensor) *Tensor
+	hooks hookList[func(*Tensor) *Tensor] // RegisterHook's
+	post  hookList[func(*Tensor)]         // RegisterPostAccumulateGradHook's
 
 	// owned says that grad was made by the engine and never handed out (by Grad,
 	// or to a hook), so that clearing it may recycle its storage.

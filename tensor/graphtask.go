@@ -1,0 +1,449 @@
+package tensor
+
+import (
+	"slices"
+	"sync"
+)
+
+// graphTask is the state of one backward pass (PyTorch's GraphTask): the nodes
+// it runs, in order, the gradient summed so far for each of them (PyTorch's
+// InputBuffer), the execution plan when only some inputs want gradients, and the
+// gradients that reached leaves. Nothing a pass writes lives in the graph, so
+// passes in several goroutines can walk one retained graph at once.
+type graphTask struct {
+	op      string
+	retain  bool // keep the graph's saved values
+	create  bool // record the pass, for higher-order gradients
+	ep      uint32
+	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
+	collect bool      // return the inputs' gradients (Grad) instead of accumulating
+	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
+
+	order  []*Node         // the graph's function nodes, latest first
+	buf    []inputBuffer   // the gradient summed so far for order[i]
+	shared map[*Node]int32 // positions of nodes another pass has claimed
+	gi     []*Tensor       // scratch for a node's input gradients
+
+	// The execution plan, with inputs: the nodes that lead to an input (runs) and
+	// the non-leaf inputs' own nodes (isTarget), whose gradients are captured.
+	targets  []*Node
+	runs     []bool
+	isTarget []bool
+	captured []*Tensor
+
+	// The leaves' AccumulateGrad nodes reached, in discovery order, with the
+	// gradient summed for each and the edges still to deliver to it.
+	leaves []leafBuffer
+}
+
+// leafBuffer is what a pass holds for one leaf: as in PyTorch, a leaf's
+// AccumulateGrad runs (hooks, Grad) as soon as every node that feeds it has run.
+type leafBuffer struct {
+	n *Node
+	inputBuffer
+	deps    int32 // edges from this pass's nodes not yet run
+	flushed bool
+}
+
+// inputBuffer is the gradient a node has received so far in a pass, and whether
+// the engine made it (so that the next one may be added in place).
+type inputBuffer struct {
+	g     *Tensor
+	owned bool
+}
+
+// add sums g, which the engine owns if owned, into the buffer.
+func (b *inputBuffer) add(g *Tensor, owned, create bool) {
+	if b.g == nil {
+		b.g, b.owned = g, owned
+	} else {
+		b.g, b.owned = accumulate(b.g, b.owned, g, owned, create)
+	}
+}
+
+// run is the engine behind Backward and Grad: one graphTask, in named steps.
+func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool) []*Tensor {
+	nonNil(op, roots...)
+	nonNil(op, inputs...)
+	seeds := seedGrads(op, roots, rootGrads)
+	t := tasks.Get().(*graphTask)
+	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
+	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
+	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
+	defer t.release()
+	t.discover(roots)
+	t.plan()
+	withGradMode(create, func() { t.execute(roots, seeds) })
+	if !retain && inputs == nil {
+		freeHeld(t.order)
+	}
+	return t.finish(allowUnused)
+}
+
+// seedGrads returns the gradients backward starts from, one per root: 1 for a
+// one-element root without one, else a copy of the caller's.
+func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
+	seeds := make([]*Tensor, len(roots))
+	for i, r := range roots {
+		r.GradFn() // a stale view's history is regenerated first
+		if !r.requiresGrad {
+			fail(op, "element %d of tensors does not require grad and does not have a grad_fn", i)
+		}
+		g := rootGrads[i]
+		if g == nil {
+			if r.Numel() != 1 {
+				fail(op, "grad can be implicitly created only for one-element outputs, got shape %v; pass a gradient", r.shape)
+			}
+			g = OnesLike(r)
+		} else if !slices.Equal(g.shape, r.shape) {
+			failKind(ErrShape, op, "gradient shape %v does not match output shape %v", g.shape, r.shape)
+		} else if g.dtype != r.dtype {
+			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
+		} else {
+			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
+		}
+		seeds[i] = g
+	}
+	return seeds
+}
+
+// claim marks n as reached by this pass and reports whether it was already.
+func (t *graphTask) claim(n *Node) bool {
+	if n.task.Load() == t {
+		return true
+	}
+	if n.task.CompareAndSwap(nil, t) {
+		return false
+	}
+	if _, ok := t.shared[n]; ok { // another pass holds n: keep its position here
+		return true
+	}
+	if t.shared == nil {
+		t.shared = make(map[*Node]int32)
+	}
+	t.shared[n] = -1
+	return false
+}
+
+// slotOf returns n's position in order, -1 if the pass does not run n.
+func (t *graphTask) slotOf(n *Node) int32 {
+	if n.task.Load() == t {
+		return n.slot
+	}
+	if i, ok := t.shared[n]; ok {
+		return i
+	}
+	return -1
+}
+
+// tasks recycles graphTasks, so that a training loop's backward passes reuse the
+// order and buffer slices of the last one. Only tasks of graphs up to
+// maxPooledNodes nodes go back: the pool holds at most that much per P.
+var tasks = sync.Pool{New: func() any { return new(graphTask) }}
+
+const maxPooledNodes = 1 << 16
+
+// setSlot records n's position in this pass.
+func (t *graphTask) setSlot(n *Node, i int) {
+	if n.task.Load() == t {
+		n.slot = int32(i)
+	} else {
+		t.shared[n] = int32(i)
+	}
+}
+
+// leaf returns the position in leaves of the AccumulateGrad node n, adding it on
+// first sight.
+func (t *graphTask) leaf(n *Node) int32 {
+	if t.claim(n) {
+		return t.slotOf(n)
+	}
+	t.setSlot(n, len(t.leaves))
+	t.leaves = append(t.leaves, leafBuffer{n: n})
+	return int32(len(t.leaves) - 1)
+}
+
+// release hands the nodes this pass claimed back, for the next pass, and the
+// task to the pool.
+func (t *graphTask) release() {
+	for _, n := range t.order {
+		n.task.CompareAndSwap(t, nil)
+	}
+	for _, l := range t.leaves {
+		l.n.task.CompareAndSwap(t, nil)
+	}
+	if cap(t.order) > maxPooledNodes || cap(t.leaves) > maxPooledNodes {
+		return
+	}
+	clear(t.order[:cap(t.order)])
+	clear(t.buf[:cap(t.buf)])
+	clear(t.gi)
+	clear(t.leaves[:cap(t.leaves)])
+	*t = graphTask{order: t.order[:0], buf: t.buf[:0], gi: t.gi[:0], leaves: t.leaves[:0]}
+	tasks.Put(t)
+}
+
+// discover collects the function nodes reachable from the roots (not the shared
+// AccumulateGrad nodes), iteratively, and orders them by decreasing sequence
+// number: a topological order, since every op's inputs exist before its output.
+func (t *graphTask) discover(roots []*Tensor) {
+	var stack []*Node
+	for _, r := range roots {
+		if n := r.gradFn; n != nil && !t.claim(n) {
+			stack = append(stack, n)
+		}
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		t.order = append(t.order, n)
+		for _, nx := range n.next {
+			switch {
+			case nx == nil:
+			case nx.variable != nil:
+				t.leaves[t.leaf(nx)].deps++
+			case !t.claim(nx):
+				stack = append(stack, nx)
+			}
+		}
+	}
+	slices.SortFunc(t.order, func(a, b *Node) int {
+		if a.seq > b.seq {
+			return -1
+		}
+		return 1
+	})
+	maxIn := 0
+	for i, n := range t.order {
+		t.setSlot(n, i)
+		maxIn = max(maxIn, len(n.next))
+	}
+	t.buf = slices.Grow(t.buf[:0], len(t.order))[:len(t.order)]
+	t.gi = slices.Grow(t.gi[:0], maxIn)[:maxIn]
+}
+
+// plan decides, when only some inputs want gradients, which nodes run: those
+// from which an input can be reached.
+func (t *graphTask) plan() {
+	if t.inputs == nil {
+		return
+	}
+	t.targets = make([]*Node, len(t.inputs))
+	t.runs = make([]bool, len(t.order))
+	t.isTarget = make([]bool, len(t.order))
+	t.captured = make([]*Tensor, len(t.order))
+	for i, in := range t.inputs {
+		tn := in.gradNode()
+		t.targets[i] = tn
+		if tn.variable == nil {
+			if j := t.slotOf(tn); j >= 0 {
+				t.isTarget[j] = true
+			}
+		}
+	}
+	for i := len(t.order) - 1; i >= 0; i-- {
+		for _, nx := range t.order[i].next {
+			if nx == nil {
+				continue
+			}
+			if nx.variable != nil && slices.Contains(t.targets, nx) ||
+				nx.variable == nil && (t.isTarget[t.slotOf(nx)] || t.runs[t.slotOf(nx)]) {
+				t.runs[i] = true
+				break
+			}
+		}
+	}
+}
+
+// execute runs the nodes in order: each sums what reached it, runs its hooks and
+// its backward, and routes its input gradients on (route).
+func (t *graphTask) execute(roots, seeds []*Tensor) {
+	for i, r := range roots {
+		if n := r.gradFn; n != nil {
+			t.buf[t.slotOf(n)].add(seeds[i], false, t.create)
+		} else {
+			t.leaves[t.leaf(r.gradNode())].add(seeds[i], false, t.create)
+		}
+	}
+	for i, n := range t.order {
+		t.runNode(i, n)
+		t.settle(n)
+	}
+}
+
+// runNode runs order[i], n, if a gradient reached it.
+func (t *graphTask) runNode(i int, n *Node) {
+	b := &t.buf[i]
+	g, owned := b.g, b.owned
+	*b = inputBuffer{}
+	if g == nil {
+		return
+	}
+	hooks := n.hooks.Load()
+	if hooks != nil {
+		g = runPrehooks(t.op, n, hooks, g)
+	}
+	if g.published&^sharedMark != t.ep {
+		g.published = t.ep // seen by this node; keeps sharedMark if it has it
+	}
+	if n.retained != nil {
+		n.retained.accumulateGrad(g, false, t.create)
+	}
+	if t.inputs != nil {
+		if t.isTarget[i] {
+			t.captured[i] = g
+		}
+		if !t.runs[i] {
+			return
+		}
+	}
+	outs := t.call(n, g)
+	if hooks != nil {
+		runPosthooks(t.op, n, hooks, g, outs)
+		for _, o := range outs {
+			if o != nil {
+				o.published = t.ep | sharedMark // the hooks may keep them
+			}
+		}
+	}
+	release := owned && !t.create && hooks == nil && n.retained == nil &&
+		(t.inputs == nil || !t.isTarget[i]) && g.published == t.ep
+	if t.route(n, g, outs) {
+		release = false
+	}
+	if release {
+		pool.put(g) // consumed: nothing holds it any more
+	}
+	if !t.retain && n.saves {
+		n.free()
+	}
+}
+
+// settle counts n's edges to leaves as delivered, and runs the AccumulateGrad of
+// each leaf that has got all of its gradient.
+func (t *graphTask) settle(n *Node) {
+	for _, nx := range n.next {
+		if nx == nil || nx.variable == nil {
+			continue
+		}
+		l := &t.leaves[t.slotOf(nx)]
+		if l.deps--; l.deps == 0 {
+			t.flush(l)
+		}
+	}
+}
+
+// flush runs a leaf's AccumulateGrad: its hooks, and the addition into Grad,
+// unless the pass collects gradients (Grad) or the leaf is not among Backward's
+// Inputs.
+func (t *graphTask) flush(l *leafBuffer) {
+	if l.g == nil || l.flushed || t.collect || t.inputs != nil && !slices.Contains(t.targets, l.n) {
+		return
+	}
+	l.flushed = true
+	l.n.variable.accumulateLeaf(l.g, l.owned, t.create)
+}
+
+// call runs n's backward on g and returns its input gradients, summed down to
+// the inputs' shapes, nil where no gradient flows.
+func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
+	if n.freed {
+		failKind(ErrFreedGraph, t.op, "trying to backward through the graph a second time (%s has freed its saved values); "+
+			"pass RetainGraph: true the first time if you need to backward twice", n.name)
+	}
+	n.checkSaved(t.op)
+	outs := t.gi[:len(n.next)]
+	clear(outs)
+	if n.def != nil {
+		n.def.grad(bwd{n: n, g: g, gi: outs})
+	} else {
+		n.backward(g, outs)
+	}
+	for j, nx := range n.next {
+		if nx == nil || outs[j] == nil {
+			outs[j] = nil
+		} else if !slices.Equal(outs[j].shape, nx.shape) {
+			outs[j] = outs[j].sumTo(nx.shape)
+		}
+	}
+	if t.anomaly {
+		checkFinite(t.op, n, outs)
+	}
+	// Outputs sharing storage (a gradient and a view of it) are shared.
+	for j := range outs {
+		for k := j + 1; k < len(outs); k++ {
+			if outs[j] != nil && outs[k] != nil && sharesStorage(outs[j], outs[k]) {
+				outs[j].published, outs[k].published = t.ep|sharedMark, t.ep|sharedMark
+			}
+		}
+	}
+	return outs
+}
+
+// route adds n's input gradients into the buffers of the nodes they flow to, or
+// to the leaves' gradients, and reports whether one of them shares g's storage.
+func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
+	for j, nx := range n.next {
+		gj := outs[j]
+		if gj == nil {
+			continue
+		}
+		if sharesStorage(gj, g) {
+			sharesG = true
+		}
+		// A gradient no one has seen yet (a node's fresh result) may be kept and
+		// added to in place; one seen before is shared, and so is a strided view
+		// (an expansion may name one element many times).
+		owned := gj.published&^sharedMark != t.ep && gj.strides() == nil
+		if owned {
+			gj.published = t.ep
+		} else {
+			gj.published = t.ep | sharedMark
+		}
+		if nx.variable != nil {
+			t.leaves[t.slotOf(nx)].add(gj, owned, t.create)
+		} else {
+			t.buf[t.slotOf(nx)].add(gj, owned, t.create)
+		}
+	}
+	return sharesG
+}
+
+// finish hands the pass's results out: it runs the AccumulateGrad of leaves not
+// run yet (a root that is a leaf), and of non-leaf Inputs; or (collect) it
+// returns the inputs' gradients.
+func (t *graphTask) finish(allowUnused bool) []*Tensor {
+	for i := range t.leaves {
+		t.flush(&t.leaves[i])
+	}
+	if t.inputs == nil {
+		return nil
+	}
+	if !t.collect { // Backward with Inputs: non-leaves get a Grad too
+		for i, tn := range t.targets {
+			if tn.variable != nil || slices.Contains(t.targets[:i], tn) {
+				continue
+			}
+			if j := t.slotOf(tn); j >= 0 && t.captured[j] != nil {
+				in := t.inputs[i]
+				in.state()
+				in.accumulateGrad(t.captured[j], false, t.create)
+			}
+		}
+		return nil
+	}
+	out := make([]*Tensor, len(t.inputs))
+	for i, tn := range t.targets {
+		if j := t.slotOf(tn); j < 0 {
+		} else if tn.variable != nil {
+			out[i] = t.leaves[j].g
+		} else {
+			out[i] = t.captured[j]
+		}
+		if out[i] == nil && !allowUnused {
+			fail(t.op, "One of the differentiated Tensors appears to not have been used in the graph. "+
+				"Set allow_unused=True if this is the desired behavior. (input %d, shape %v; AllowUnused in gograd)", i, t.inputs[i].shape)
+		}
+	}
+	return out
+}
