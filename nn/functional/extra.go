@@ -186,3 +186,39 @@ func shapeOf(t *tensor.Tensor) []int {
 	}
 	return t.Shape()
 }
+
+// Pool1dOptions are the arguments of MaxPool1d and AvgPool1d, as
+// torch.nn.functional.max_pool1d and avg_pool1d take them; zero Stride means the
+// kernel size, zero Dilation 1. CeilMode and ExcludePad are PoolOptions'.
+type Pool1dOptions struct {
+	Kernel, Stride, Padding, Dilation int
+	CeilMode, ExcludePad              bool
+}
+
+// pool1d runs pool2d on input (N, C, L) or (C, L) as (N, C, 1, L), with a 1×k
+// kernel.
+func pool1d(op string, input *tensor.Tensor, o Pool1dOptions, pool2d func(*tensor.Tensor, PoolOptions) *tensor.Tensor) *tensor.Tensor {
+	if input.Dim() != 3 && input.Dim() != 2 {
+		panic(tensor.Errorf("functional", op, "want an input (N, C, L) or (C, L), got shape %v", input.Shape()))
+	}
+	o2 := PoolOptions{Kernel: [2]int{1, o.Kernel}, Padding: [2]int{0, o.Padding}, Dilation: [2]int{1, o.Dilation},
+		CeilMode: o.CeilMode, ExcludePad: o.ExcludePad}
+	if o.Stride != 0 {
+		o2.Stride = [2]int{1, o.Stride}
+	}
+	return pool2d(input.Unsqueeze(-2), o2).Squeeze(-2)
+}
+
+// MaxPool1d returns the maximum of each window of input (N, C, L) or (C, L), as
+// torch.nn.functional.max_pool1d: MaxPool2d over a 1×Kernel window. It panics on a
+// bad shape or options.
+func MaxPool1d(input *tensor.Tensor, o Pool1dOptions) *tensor.Tensor {
+	return pool1d("MaxPool1d", input, o, MaxPool2d)
+}
+
+// AvgPool1d returns the mean of each window of input (N, C, L) or (C, L), as
+// torch.nn.functional.avg_pool1d: AvgPool2d over a 1×Kernel window. Dilation must
+// be zero. It panics on a bad shape or options.
+func AvgPool1d(input *tensor.Tensor, o Pool1dOptions) *tensor.Tensor {
+	return pool1d("AvgPool1d", input, o, AvgPool2d)
+}

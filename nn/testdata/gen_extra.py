@@ -2,7 +2,7 @@
 """Writes extra.json: torch 1.13's forward values, every gradient and grad_fn
 names of the composed nn/functional ops of nn/functional/extra.go (instance norm,
 RMS norm, pixel (un)shuffle, normalize, cosine similarity, pairwise distance,
-bilinear), for nn/functional's TestExtraGolden (extra_test.go).
+bilinear, max/avg pool1d), for nn/functional's TestExtraGolden (extra_test.go).
 
 Run from anywhere with Debian's python3-torch:
     /usr/bin/python3 nn/testdata/gen_extra.py
@@ -80,6 +80,15 @@ case("bilinear", "bilinear", {}, {"x1": (5, 3), "x2": (5, 4), "weight": (2, 3, 4
      lambda i: F.bilinear(i["x1"], i["x2"], i["weight"], i["bias"]))
 case("bilinear_nobias_3d", "bilinear", {}, {"x1": (2, 3, 4), "x2": (2, 3, 2), "weight": (3, 4, 2)},
      lambda i: F.bilinear(i["x1"], i["x2"], i["weight"], None))
+
+case("max_pool1d", "max_pool1d", {"kernel_size": 3, "stride": 2, "padding": 1}, {"x": (2, 3, 9)},
+     lambda i: F.max_pool1d(i["x"], 3, 2, 1))
+case("max_pool1d_ceil_dilation", "max_pool1d", {"kernel_size": 2, "stride": 2, "dilation": 2, "ceil_mode": True},
+     {"x": (3, 10)}, lambda i: F.max_pool1d(i["x"], 2, 2, 0, 2, ceil_mode=True))
+case("avg_pool1d", "avg_pool1d", {"kernel_size": 2}, {"x": (2, 3, 7)}, lambda i: F.avg_pool1d(i["x"], 2))
+case("avg_pool1d_pad_exclude", "avg_pool1d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                              "count_include_pad": False},
+     {"x": (2, 2, 8)}, lambda i: F.avg_pool1d(i["x"], 3, 2, 1, ceil_mode=True, count_include_pad=False))
 
 
 def main():
