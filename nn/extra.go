@@ -219,3 +219,48 @@ func (b *Bilinear) String() string {
 	return fmt.Sprintf("Bilinear(in1_features=%d, in2_features=%d, out_features=%d, bias=%s)",
 		b.In1Features, b.In2Features, b.OutFeatures, pyBool(b.Bias != nil))
 }
+
+// MaxPool1d is the module form of functional.MaxPool1d (torch.nn.MaxPool1d).
+type MaxPool1d struct{ functional.Pool1dOptions }
+
+// Forward returns functional.MaxPool1d(x, p.Pool1dOptions).
+func (p MaxPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.MaxPool1d(x, p.Pool1dOptions)
+}
+
+// Parameters returns nil: MaxPool1d has none.
+func (MaxPool1d) Parameters() []*tensor.Tensor { return nil }
+
+// String returns the layer as PyTorch prints it, such as "MaxPool1d(kernel_size=3,
+// stride=2, padding=1, dilation=1, ceil_mode=False)".
+func (p MaxPool1d) String() string {
+	o := p.Pool1dOptions
+	return fmt.Sprintf("MaxPool1d(kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=%s)",
+		o.Kernel, stride1d(o), o.Padding, max(o.Dilation, 1), pyBool(o.CeilMode))
+}
+
+// stride1d is o's stride, the kernel size when zero.
+func stride1d(o functional.Pool1dOptions) int {
+	if o.Stride == 0 {
+		return o.Kernel
+	}
+	return o.Stride
+}
+
+// AvgPool1d is the module form of functional.AvgPool1d (torch.nn.AvgPool1d).
+type AvgPool1d struct{ functional.Pool1dOptions }
+
+// Forward returns functional.AvgPool1d(x, p.Pool1dOptions).
+func (p AvgPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.AvgPool1d(x, p.Pool1dOptions)
+}
+
+// Parameters returns nil: AvgPool1d has none.
+func (AvgPool1d) Parameters() []*tensor.Tensor { return nil }
+
+// String returns the layer as PyTorch 1.13 prints it, such as
+// "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))".
+func (p AvgPool1d) String() string {
+	o := p.Pool1dOptions
+	return fmt.Sprintf("AvgPool1d(kernel_size=(%d,), stride=(%d,), padding=(%d,))", o.Kernel, stride1d(o), o.Padding)
+}

@@ -18,6 +18,10 @@ func TestExtraLayerStrings(t *testing.T) {
 		Format(PixelShuffle{2}), Format(PixelUnshuffle{3}), Format(NewRMSNorm([]int{5})),
 		NewCosineSimilarity().String(), NewPairwiseDistance().String(),
 		NewBilinear(3, 4, 2).String(), NewBilinear(3, 4, 2, WithBias(false)).String(),
+		Format(MaxPool1d{functional.Pool1dOptions{Kernel: 3, Stride: 2, Padding: 1}}),
+		Format(MaxPool1d{functional.Pool1dOptions{Kernel: 2, Dilation: 2, CeilMode: true}}),
+		Format(AvgPool1d{functional.Pool1dOptions{Kernel: 2}}),
+		Format(AvgPool1d{functional.Pool1dOptions{Kernel: 3, Stride: 2, Padding: 1, CeilMode: true, ExcludePad: true}}),
 	}
 	want := []string{
 		"InstanceNorm1d(4, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)",
@@ -26,6 +30,13 @@ func TestExtraLayerStrings(t *testing.T) {
 		"CosineSimilarity()", "PairwiseDistance()",
 		"Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)",
 		"Bilinear(in1_features=3, in2_features=4, out_features=2, bias=False)",
+		"MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)",
+		"MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=2, ceil_mode=True)",
+		"AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))",
+		"AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d strings, want %d", len(got), len(want))
 	}
 	for i := range want {
 		if got[i] != want[i] {
