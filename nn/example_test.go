@@ -108,3 +108,13 @@ func ExampleRegisterForwardHook() {
 	nn.Call(l, tensor.New([]float32{3, 4}, 1, 2)) // Sequential calls its modules this way too
 	// Output: Linear output [11]
 }
+
+func ExamplePixelShuffle() {
+	x := tensor.Arange(0, 8, 1).Reshape(1, 4, 1, 2) // 4 channels = 1 · 2²
+	y := nn.PixelShuffle{UpscaleFactor: 2}.Forward(x)
+	fmt.Println(y.Shape(), y.Values())
+	fmt.Println(nn.PixelUnshuffle{DownscaleFactor: 2}.Forward(y).Values())
+	// Output:
+	// [1 1 2 4] [0 2 1 3 4 6 5 7]
+	// [0 1 2 3 4 5 6 7]
+}

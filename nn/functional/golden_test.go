@@ -128,10 +128,7 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			return BatchNorm(in["x"], in["running_mean"], in["running_var"], in["weight"], in["bias"], o)
 		}
 	case "layer_norm":
-		var shape []int
-		for _, v := range p["normalized_shape"].([]any) {
-			shape = append(shape, int(v.(float64)))
-		}
+		shape := ints(p, "normalized_shape")
 		eps := p["eps"].(float64)
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			return LayerNorm(in["x"], shape, in["weight"], in["bias"], eps)
@@ -221,49 +218,62 @@ func TestLayersGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
-			want := c.Float32
-			if dt == tensor.Float64 {
-				want = c.Float64
-			}
-			tol := layerTol[dt]
 			t.Run(c.Name+"/"+dt.String(), func(t *testing.T) {
-				in := c.tensors(dt, true)
-				out := layerOp(c)(in)
-				if !slices.Equal(out.Shape(), want.Shape) {
-					t.Fatalf("shape %v, want %v", out.Shape(), want.Shape)
-				}
-				if err := closeTo(out.Values(), want.Out, tol.rtol, tol.atol); err != nil {
-					t.Errorf("output: %v", err)
-				}
-				if out.GradFn() == nil || out.GradFn().Name() != want.GradFn {
-					t.Errorf("grad_fn %v, want %s", out.GradFn(), want.GradFn)
-				}
-				for k, v := range want.Buffers {
-					if err := closeTo(in[k].Values(), v, tol.rtol, tol.atol); err != nil {
-						t.Errorf("%s after the call: %v", k, err)
-					}
-				}
+				in, want := checkGolden(t, c, dt, layerOp(c), nil)
 				if want.Indices != nil {
 					_, ix := MaxPool2dWithIndices(in["x"], poolOptions(c.Params))
 					if !slices.Equal(ix.Values(), want.Indices) {
 						t.Errorf("indices %v, want %v", ix.Values(), want.Indices)
 					}
 				}
-				up := tensor.New(c.Upstream, want.Shape...).To(dt)
-				out.Mul(up).Sum().Backward()
-				for k, v := range want.Grads {
-					g := in[k].Grad()
-					if g == nil {
-						t.Errorf("no gradient for %s", k)
-						continue
-					}
-					if err := closeTo(g.Values(), v, tol.rtol, tol.atol); err != nil {
-						t.Errorf("gradient of %s: %v", k, err)
-					}
-				}
 			})
 		}
 	}
+}
+
+// checkGolden runs op on case c's inputs in dtype dt and compares the output,
+// its grad_fn (PyTorch's, or one of gradFns when given), the buffers after the
+// call and every input's gradient with PyTorch's run. It returns the inputs and
+// that run.
+func checkGolden(t *testing.T, c *layerCase, dt tensor.DType, op func(map[string]*tensor.Tensor) *tensor.Tensor, gradFns []string) (map[string]*tensor.Tensor, layerRun) {
+	t.Helper()
+	want := c.Float32
+	if dt == tensor.Float64 {
+		want = c.Float64
+	}
+	tol := layerTol[dt]
+	in := c.tensors(dt, true)
+	out := op(in)
+	if !slices.Equal(out.Shape(), want.Shape) {
+		t.Fatalf("shape %v, want %v", out.Shape(), want.Shape)
+	}
+	if err := closeTo(out.Values(), want.Out, tol.rtol, tol.atol); err != nil {
+		t.Errorf("output: %v", err)
+	}
+	if gradFns == nil {
+		gradFns = []string{want.GradFn}
+	}
+	if out.GradFn() == nil || !slices.Contains(gradFns, out.GradFn().Name()) {
+		t.Errorf("grad_fn %v, want one of %v (PyTorch's %s)", out.GradFn(), gradFns, want.GradFn)
+	}
+	for k, v := range want.Buffers {
+		if err := closeTo(in[k].Values(), v, tol.rtol, tol.atol); err != nil {
+			t.Errorf("%s after the call: %v", k, err)
+		}
+	}
+	up := tensor.New(c.Upstream, want.Shape...).To(dt)
+	out.Mul(up).Sum().Backward()
+	for k, v := range want.Grads {
+		g := in[k].Grad()
+		if g == nil {
+			t.Errorf("no gradient for %s", k)
+			continue
+		}
+		if err := closeTo(g.Values(), v, tol.rtol, tol.atol); err != nil {
+			t.Errorf("gradient of %s: %v", k, err)
+		}
+	}
+	return in, want
 }
 
 // TestLayersGradCheck checks every case's gradients in float64 against central

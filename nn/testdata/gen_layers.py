@@ -145,9 +145,10 @@ def run(c, dtype):
     }, up
 
 
-def main():
+def encode(cases_in):
+    """Runs each case in float64 and float32 and returns them as the JSON's cases."""
     cases = []
-    for c in CASES:
+    for c in cases_in:
         r64, up = run(c, torch.float64)
         r32, _ = run(c, torch.float32)
         cases.append({
@@ -155,8 +156,12 @@ def main():
             "inputs": {k: {"shape": list(t.shape), "data": flat(t)} for k, t in c["inputs"].items()},
             "grads": c["grads"], "upstream": flat(up), "float64": r64, "float32": r32,
         })
+    return cases
+
+
+def main():
     with open(os.path.join(HERE, "layers.json"), "w") as f:
-        json.dump({"torch": torch.__version__, "cases": cases}, f)
+        json.dump({"torch": torch.__version__, "cases": encode(CASES)}, f)
     cnn_state()
 
 
