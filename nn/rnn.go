@@ -247,7 +247,10 @@ type stateless struct{ recurrent }
 // Forward returns the output of the top layer for every step, (T, B, D·H) (or
 // batch first, or (T, D·H) for an unbatched (T, I) input), from zero initial
 // states.
-func (r *stateless) Forward(x *tensor.Tensor) *tensor.Tensor { out, _ := r.ForwardState(x, nil); return out }
+func (r *stateless) Forward(x *tensor.Tensor) *tensor.Tensor {
+	out, _ := r.ForwardState(x, nil)
+	return out
+}
 
 // ForwardState returns the output and the final hidden states (L·D, B, H) for x
 // and initial hidden states h0 (L·D, B, H), zeros when nil. It panics on shapes or
