@@ -133,6 +133,7 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 		cs = out[f.t*B*H:]
 	}
 	gh := make([]T, B*G) // h_prev W_hhᵀ + b_hh
+	ghT := make([]T, G*B)
 	tmp := make([]T, H)
 	hPrev, cPrev := h0, []T(nil)
 	if f.kind == cellLSTM {
@@ -140,10 +141,14 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 	}
 	for s := range f.t {
 		t := f.order(s)
+		// ghᵀ = W_hh h_prevᵀ: W_hh is the left operand, read in place, so that only
+		// the small h_prev is packed at each step.
+		blas.Gemm(false, true, G, B, H, 1, whh, H, hPrev, H, 0, ghT, B)
 		for r := range B {
-			copy(gh[r*G:(r+1)*G], bhh)
+			for j, b := range bhh {
+				gh[r*G+j] = ghT[j*B+r] + b
+			}
 		}
-		blas.Gemm(false, true, B, G, H, 1, hPrev, H, whh, H, 1, gh, G)
 		h := hs[t*B*H : (t+1)*B*H]
 		for r := range B {
 			g := gates[(t*B+r)*G : (t*B+r+1)*G]
@@ -234,6 +239,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	}
 	hprev := make([]T, TB*H)
 	dh := make([]T, B*H) // gradient reaching h_t from later steps
+	dhT := make([]T, H*B)
 	dc := make([]T, B*H)
 	tanhC := make([]T, H)
 	for s := f.t - 1; s >= 0; s-- {
@@ -247,6 +253,13 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 			}
 		}
 		copy(hprev[t*B*H:(t+1)*B*H], hp)
+		if s < f.t-1 {
+			for r := range B {
+				for j := range H {
+					dh[r*H+j] = dhT[j*B+r]
+				}
+			}
+		}
 		for r := range B {
 			row := (t*B + r)
 			gt := gates[row*G : (row+1)*G]
@@ -295,8 +308,18 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 				}
 			}
 		}
-		// dh_{t-1} += dgh_t W_hh.
-		blas.Gemm(false, false, B, H, G, 1, dgh[t*B*G:(t+1)*B*G], G, whh, H, 1, dh, H)
+		// dh_{t-1}ᵀ = (direct part)ᵀ + W_hhᵀ dgh_tᵀ, W_hh read in place as above.
+		for r := range B {
+			for j := range H {
+				dhT[j*B+r] = dh[r*H+j]
+			}
+		}
+		blas.Gemm(true, true, H, B, G, 1, whh, H, dgh[t*B*G:(t+1)*B*G], G, 1, dhT, B)
+	}
+	for r := range B {
+		for j := range H {
+			dh[r*H+j] = dhT[j*B+r]
+		}
 	}
 	copy(d[5], dh)
 	if f.kind == cellLSTM {
