@@ -810,7 +810,7 @@ var errorCases = []struct {
 	{"functional.NLLLoss/target-dtype", func() { functional.NLLLoss(tensor.Ones(2, 5), tensor.Ones(2)) },
 		"functional: NLLLoss: target must hold int64 class indices, got dtype float32"},
 	{"functional.CrossEntropy/shapes", func() { functional.CrossEntropy(tensor.Ones(2, 5), tensor.New([]int64{1, 2, 3})) },
-		"functional: NLLLoss: input shape [2 5] and target shape [3] do not match: want (N, C) and (N), or (C) and ()"},
+		"functional: CrossEntropy: input shape [2 5] and target shape [3] do not match: want (N, C, d...) and (N, d...), or (C) and ()"},
 }
 
 func TestOpsErrors(t *testing.T) {

@@ -113,7 +113,7 @@ bn("batch_norm1d_eval", (6, 4), False, eps=1e-2)
 bn("batch_norm2d_untracked", (4, 3, 3, 3), True, track=False)
 
 
-def run(c, dtype):
+def run(c, dtype, cases=CASES):
     ins = {}
     for k, t in c["inputs"].items():
         t = t.to(dtype).clone()
@@ -121,7 +121,7 @@ def run(c, dtype):
             t.requires_grad_(True)
         ins[k] = t
     out = c["fn"](ins)
-    g = torch.Generator().manual_seed(1000 + CASES.index(c))
+    g = torch.Generator().manual_seed(1000 + cases.index(c))
     up = torch.randn(out.shape, generator=g, dtype=torch.float64)
     (out * up.to(dtype)).sum().backward()
     return {
@@ -129,23 +129,28 @@ def run(c, dtype):
         "out": flat(out),
         "grad_fn": type(out.grad_fn).__name__,
         "grads": {k: flat(ins[k].grad) for k in c["grads"]},
-        "buffers": {k: flat(ins[k]) for k in c["buffers"]},
+        "buffers": {k: flat(ins[k]) for k in c.get("buffers", ())},
         "indices": flat(F.max_pool2d(ins["x"], **c["params"], return_indices=True)[1]) if c["op"] == "max_pool2d" else None,
     }, up
 
 
-def main():
-    cases = []
-    for c in CASES:
-        r64, up = run(c, torch.float64)
-        r32, _ = run(c, torch.float32)
-        cases.append({
+def write(cases, name):
+    """Runs cases in float64 and float32 and writes them to name in this folder."""
+    out = []
+    for c in cases:
+        r64, up = run(c, torch.float64, cases)
+        r32, _ = run(c, torch.float32, cases)
+        out.append({
             "name": c["name"], "op": c["op"], "params": c["params"],
             "inputs": {k: {"shape": list(t.shape), "data": flat(t)} for k, t in c["inputs"].items()},
             "grads": c["grads"], "upstream": flat(up), "float64": r64, "float32": r32,
         })
-    with open(os.path.join(HERE, "layers.json"), "w") as f:
-        json.dump({"torch": torch.__version__, "cases": cases}, f)
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump({"torch": torch.__version__, "cases": out}, f)
+
+
+def main():
+    write(CASES, "layers.json")
     cnn_state()
 
 
