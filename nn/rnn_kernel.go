@@ -207,10 +207,27 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 	for i := range grads {
 		grads[i] = tensor.ZerosLike(in[i])
 	}
+	// No gradient of x is computed when x needs none (the first layer's input).
+	dx := grads[0]
+	if !ctx.NeedsInputGrad(0) {
+		grads[0] = nil
+	}
 	if g.DType() == tensor.Float32 {
-		recurBackward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s(), g.Float32s(), slices32(grads))
+		d := slices32(grads[1:])
+		if grads[0] != nil {
+			d = append([][]float32{dx.Float32s()}, d...)
+		} else {
+			d = append([][]float32{nil}, d...)
+		}
+		recurBackward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s(), g.Float32s(), d)
 	} else {
-		recurBackward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s(), g.Float64s(), slices64(grads))
+		d := slices64(grads[1:])
+		if grads[0] != nil {
+			d = append([][]float64{dx.Float64s()}, d...)
+		} else {
+			d = append([][]float64{nil}, d...)
+		}
+		recurBackward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s(), g.Float64s(), d)
 	}
 	for i := range grads {
 		if !ctx.NeedsInputGrad(i) {
@@ -325,11 +342,35 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	if f.kind == cellLSTM {
 		copy(d[6], dc)
 	}
-	blas.Gemm(false, false, TB, f.i, G, 1, dgi, G, wih, f.i, 0, d[0], f.i)
-	blas.Gemm(true, false, G, f.i, TB, 1, dgi, G, x, f.i, 0, d[1], f.i)
-	blas.Gemm(true, false, G, H, TB, 1, dgh, G, hprev, H, 0, d[2], H)
+	if d[0] != nil {
+		blas.Gemm(false, false, TB, f.i, G, 1, dgi, G, wih, f.i, 0, d[0], f.i)
+	}
+	// The weight gradients as dWᵀ = xᵀ dg: the transposed left operand (x or
+	// h_prev) has short rows (I or H), which the kernel reads in place far
+	// faster than the long rows of dg (G); then the small dWᵀ is transposed.
+	dwT := make([]T, G*max(f.i, H))
+	blas.Gemm(true, false, f.i, G, TB, 1, x, f.i, dgi, G, 0, dwT, G)
+	transpose(d[1], dwT[:f.i*G], f.i, G)
+	blas.Gemm(true, false, H, G, TB, 1, hprev, H, dgh, G, 0, dwT, G)
+	transpose(d[2], dwT[:H*G], H, G)
 	colSums(d[3], dgi, G)
 	colSums(d[4], dgh, G)
+}
+
+// transpose writes the m×n row-major matrix a transposed into dst (n×m), by
+// tiles that stay in cache.
+func transpose[T float32 | float64](dst, a []T, m, n int) {
+	const tile = 32
+	for i0 := 0; i0 < m; i0 += tile {
+		for j0 := 0; j0 < n; j0 += tile {
+			for j := j0; j < min(j0+tile, n); j++ {
+				row := dst[j*m+i0 : j*m+min(i0+tile, m)]
+				for i := range row {
+					row[i] = a[(i0+i)*n+j]
+				}
+			}
+		}
+	}
 }
 
 // colSums sets dst[j] to the sum of column j of the row-major matrix a with n
