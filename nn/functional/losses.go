@@ -396,7 +396,8 @@ func (f *multiMargin) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.
 // CTCLoss returns torch.nn.functional.ctc_loss, the connectionist temporal
 // classification loss -log p(target | input) summed over all alignments, for
 // logProbs (T, N, C) (log-probabilities, as from LogSoftmax(x, 2)), int64 targets
-// padded to (N, S), and each sequence's input and target length. Reductions:
+// padded to (N, S) or concatenated into one (Σ target lengths) vector, and each
+// sequence's input and target length. Reductions:
 // Mean (the default) divides each loss by its target length (at least 1) and
 // averages over the batch; Sum; None gives the N losses. zeroInfinity turns
 // infinite losses (no alignment fits) and their gradients into 0.
@@ -409,6 +410,9 @@ func (f *multiMargin) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.
 func CTCLoss(logProbs, targets *tensor.Tensor, inputLengths, targetLengths []int, blank int, zeroInfinity bool, reduction ...Reduction) *tensor.Tensor {
 	const op = "CTCLoss"
 	r := reductionOf(op, reduction)
+	if targets != nil && targets.Dim() == 1 && targets.DType() == tensor.Int64 {
+		targets = padTargets(op, targets, targetLengths)
+	}
 	if logProbs.Dim() != 3 || targets.DType() != tensor.Int64 || targets.Dim() != 2 || targets.Size(0) != logProbs.Size(1) ||
 		len(inputLengths) != logProbs.Size(1) || len(targetLengths) != logProbs.Size(1) {
 		panic(tensor.NewError(tensor.ErrShape, "functional", op, "log_probs %v, int64 targets %v (dtype %v) and %d, %d lengths: want (T, N, C), (N, S) and N lengths each",
@@ -444,6 +448,29 @@ func CTCLoss(logProbs, targets *tensor.Tensor, inputLengths, targetLengths []int
 		div[i] = float64(max(l, 1))
 	}
 	return loss.Div(tensor.New(div).To(logProbs.DType())).Mean()
+}
+
+// padTargets returns the concatenated targets t as rows padded with zeros to the
+// longest length.
+func padTargets(op string, t *tensor.Tensor, lengths []int) *tensor.Tensor {
+	s, total := 0, 0
+	for _, l := range lengths {
+		if l < 0 {
+			panic(tensor.NewError(tensor.ErrShape, "functional", op, "negative target length %d", l))
+		}
+		s, total = max(s, l), total+l
+	}
+	if total != t.Size(0) {
+		panic(tensor.NewError(tensor.ErrShape, "functional", op, "concatenated targets hold %d labels, the target lengths sum to %d", t.Size(0), total))
+	}
+	src := t.Contiguous().Int64s()
+	padded := make([]int64, len(lengths)*s)
+	off := 0
+	for n, l := range lengths {
+		copy(padded[n*s:], src[off:off+l])
+		off += l
+	}
+	return tensor.New(padded, len(lengths), s)
 }
 
 // ctc computes the per-sequence CTC losses by the forward-backward algorithm in

@@ -183,6 +183,11 @@ case("ctc_loss_zero_infinity_blank2", "CTC_loss",
      lambda i: F.ctc_loss(torch.log_softmax(i["x"], 2), torch.tensor([[0, 1, 1], [1, 0, 1]]), [3, 5], [3, 3], blank=2,
                           reduction="sum", zero_infinity=True), ["x"])
 
+case("ctc_loss_concatenated_targets", "CTC_loss",
+     dict(reduction="mean", targets=[1, 2, 3, 3, 1], input_lengths=[6, 5], target_lengths=[3, 2], blank=0, zero_infinity=False),
+     {"x": ((6, 2, 4), "n")},
+     lambda i: F.ctc_loss(torch.log_softmax(i["x"], 2), torch.tensor([1, 2, 3, 3, 1]), [6, 5], [3, 2]), ["x"])
+
 
 def main():
     write(CASES, "losses.json")
