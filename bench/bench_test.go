@@ -144,6 +144,38 @@ func BenchmarkTransformerStep(b *testing.B) {
 	}, 2.69e9)
 }
 
+// BenchmarkLSTMStep is lstm_step.py: one training step of a 2-layer LSTM
+// sequence classifier, nn.LSTM(64, 256, num_layers=2, batch_first=True) then
+// Linear(256, 10) on the last step's output, on a fixed batch x (32, 64, 64):
+// forward, mean cross-entropy, backward, ClipGradNorm_(1.0), Adam (lr 1e-3), zero
+// grad. GFLOP/s counts the LSTM's matmuls: 1.05e10 per step, the script's figure
+// (forward 2048 rows × 2 × 1024 × (320 + 512), backward twice that).
+func BenchmarkLSTMStep(b *testing.B) {
+	const batch, seq, in, hidden, classes = 32, 64, 64, 256, 10
+	g := nn.WithGenerator(tensor.NewGenerator(0))
+	lstm := nn.NewLSTM(in, hidden, nn.RNNOptions{NumLayers: 2, BatchFirst: true}, g)
+	head := nn.NewLinear(hidden, classes, g)
+	params := append(lstm.Parameters(), head.Parameters()...)
+	gen := tensor.NewGenerator(1)
+	x := gen.Normal(tensor.Zeros(batch, seq, in), 0, 1)
+	labels := make([]int64, batch)
+	for i := range labels {
+		labels[i] = int64(gen.Intn(classes))
+	}
+	y := tensor.New(labels)
+	o := optim.NewAdam(params, optim.AdamOptions{LR: 1e-3})
+	stepBench(b, func() {
+		out := lstm.Forward(x)
+		loss := functional.CrossEntropy(head.Forward(out.Select(1, seq-1)), y)
+		loss.Backward()
+		if _, err := nn.ClipGradNorm_(params, 1, 2, false); err != nil {
+			b.Fatal(err)
+		}
+		o.Step()
+		o.ZeroGrad()
+	}, 1.05e10)
+}
+
 // stepBench times step after 10 warm-up calls, reporting the median ms/step and,
 // when flops > 0, the GFLOP/s of the median step.
 func stepBench(b *testing.B, step func(), flops float64) {

@@ -7,7 +7,7 @@ times, so that both see the same machine load; prints the median of each side an
 the ratio gograd/PyTorch as speed (higher is better for gograd).
 
     apt-get install -y python3-torch libopenblas0-pthread   # once
-    /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1,2] [--only mlp,cnn,transformer,op,ew,matmul,optim]
+    /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1,2] [--only mlp,cnn,transformer,lstm,op,ew,matmul,optim]
 
 Run from the repository root. PYTORCH_BENCH overrides the scripts' folder
 (default ../shared/bench/pytorch). PyTorch runs with OMP_WAIT_POLICY=PASSIVE.
@@ -31,6 +31,8 @@ WORKLOADS = {
             [("cnn lenet b=64", r"BenchmarkCNNStep(-\d+)?", "cnn_b64_t{t}", "ms/step", False)]),
     "transformer": ("BenchmarkTransformerStep", "100x", "transformer_step.py",
                     [("transformer step", r"BenchmarkTransformerStep(-\d+)?", "transformer_step_t{t}", "ms/step", False)]),
+    "lstm": ("BenchmarkLSTMStep", "10x", "lstm_step.py",
+             [("lstm step", r"BenchmarkLSTMStep(-\d+)?", "lstm_step_t{t}", "ms/step", False)]),
     "op": ("BenchmarkOpOverhead", "200x", "op_overhead.py",
            [("op scalar total", r"BenchmarkOpOverhead/scalar(-\d+)?", "op_scalar_total_t{t}", "µs/op", False),
             ("op vec1000 total", r"BenchmarkOpOverhead/vec1000(-\d+)?", "op_vec1000_total_t{t}", "µs/op", False)]),

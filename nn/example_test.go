@@ -118,3 +118,15 @@ func ExamplePixelShuffle() {
 	// [1 1 2 4] [0 2 1 3 4 6 5 7]
 	// [0 1 2 3 4 5 6 7]
 }
+
+// An LSTM over a batch of sequences, batch first, with its final states.
+func ExampleLSTM() {
+	lstm := nn.NewLSTM(8, 16, nn.RNNOptions{NumLayers: 2, BatchFirst: true})
+	x := tensor.Randn(4, 10, 8) // batch 4, 10 steps, 8 features
+	out, hn, cn := lstm.ForwardState(x, nil, nil)
+	fmt.Println(out.Shape(), hn.Shape(), cn.Shape())
+	fmt.Println(nn.NamedParameters(lstm)[0].Name)
+	// Output:
+	// [4 10 16] [2 4 16] [2 4 16]
+	// weight_ih_l0
+}

@@ -28,3 +28,15 @@ func ExampleScaledDotProductAttention() {
 	fmt.Printf("%.3f\n", y.Values())
 	// Output: [1.000 2.000 2.340 3.340]
 }
+
+// Cross-entropy with PyTorch's keyword arguments as LossOptions: class weights
+// and label smoothing (4.1733 is torch.nn.functional.cross_entropy's value).
+func ExampleCrossEntropy() {
+	logits := tensor.New([]float64{2, 0, -1, 0.5, 1.5, 0}, 2, 3)
+	target := tensor.New([]int64{0, 2})
+	loss := functional.CrossEntropy(logits, target,
+		functional.Weight(tensor.New([]float64{1, 1, 2})), functional.LabelSmoothing(0.1), functional.Sum)
+	fmt.Printf("%.4f\n", loss.Item())
+	// Output:
+	// 4.1733
+}

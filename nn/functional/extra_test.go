@@ -21,8 +21,6 @@ var extraCases = sync.OnceValues(func() ([]*layerCase, error) {
 	return file.Cases, err
 })
 
-func num(p map[string]any, key string) float64 { return p[key].(float64) }
-
 // ints reads a list of ints.
 func ints(p map[string]any, key string) []int {
 	var r []int

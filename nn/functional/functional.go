@@ -27,6 +27,9 @@ const (
 	Mean Reduction = iota // the mean of the elements (the default)
 	Sum                   // their sum
 	None                  // no reduction: one loss per element
+	// BatchMean is KLDiv's sum divided by the batch size (the input's first
+	// dimension), the mathematically correct KL divergence; other losses panic.
+	BatchMean
 )
 
 func reductionOf(op string, r []Reduction) Reduction {

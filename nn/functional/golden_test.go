@@ -39,11 +39,11 @@ type layerCase struct {
 	Float64  layerRun               `json:"float64"`
 }
 
-// layerCases reads layers.json (gen_layers.py) and transformer.json
-// (gen_transformer.py).
+// layerCases reads layers.json (gen_layers.py), transformer.json
+// (gen_transformer.py) and losses.json (gen_losses.py).
 var layerCases = sync.OnceValues(func() ([]*layerCase, error) {
 	var all []*layerCase
-	for _, name := range []string{"layers.json", "transformer.json"} {
+	for _, name := range []string{"layers.json", "transformer.json", "losses.json"} {
 		b, err := os.ReadFile("../testdata/" + name)
 		if err != nil {
 			return nil, err
@@ -172,6 +172,9 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			}
 			return ScaledDotProductAttention(in["q"], in["k"], in["v"], o)
 		}
+	}
+	if f := lossOp(c); f != nil {
+		return f
 	}
 	panic("no op " + c.Op)
 }

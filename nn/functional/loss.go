@@ -37,16 +37,35 @@ func (f *mseLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tens
 }
 
 // BinaryCrossEntropy returns the binary cross-entropy between probabilities input
-// (in [0, 1]) and target, -(y log p + (1-y) log(1-p)), with each log clamped at
-// -100 as PyTorch does, reduced by Mean unless given. It panics if their shapes or
-// dtypes differ.
-func BinaryCrossEntropy(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tensor {
-	r := reductionOf("BinaryCrossEntropy", reduction)
+// (in [0, 1]) and target, -w (y log p + (1-y) log(1-p)), with each log clamped at
+// -100 as PyTorch does, reduced by Mean unless given. Options: a Reduction and
+// Weight (w, broadcast to the input; 1 when absent). It panics if the shapes or
+// dtypes of input and target differ or the weight does not broadcast.
+func BinaryCrossEntropy(input, target *tensor.Tensor, opts ...LossOption) *tensor.Tensor {
+	c := configOf("BinaryCrossEntropy", opts, optWeight)
 	sameShape("BinaryCrossEntropy", input, target)
-	return tensor.Apply(&bceLoss{r: r}, input, target)
+	return tensor.Apply(&bceLoss{r: c.r, w: expandedTo("BinaryCrossEntropy", c.weight, input)}, input, target)
 }
 
-type bceLoss struct{ r Reduction }
+// expandedTo returns w broadcast to x's shape and dtype checked, nil for nil.
+func expandedTo(op string, w, x *tensor.Tensor) *tensor.Tensor {
+	if w == nil {
+		return nil
+	}
+	if w.DType() != x.DType() {
+		panic(tensor.NewError(tensor.ErrDType, "functional", op, "weight dtype %v differs from the input's %v", w.DType(), x.DType()))
+	}
+	var e *tensor.Tensor
+	if err := tensor.Maybe(func() { e = w.Detach().Expand(x.Shape()...) }); err != nil {
+		panic(tensor.NewError(tensor.ErrShape, "functional", op, "weight shape %v does not broadcast to the input's %v", w.Shape(), x.Shape()))
+	}
+	return e
+}
+
+type bceLoss struct {
+	r Reduction
+	w *tensor.Tensor // weight broadcast to the input, or nil
+}
 
 func (*bceLoss) Name() string { return "BinaryCrossEntropyBackward0" }
 
@@ -60,15 +79,22 @@ func (f *bceLoss) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Ten
 	for i := range lv {
 		lv[i] = -(yv[i]*clampedLog(pv[i]) + (1-yv[i])*clampedLog(1-pv[i]))
 	}
-	return reduce(l.To(p.DType()), f.r)
+	out := l.To(p.DType())
+	if f.w != nil {
+		out = out.Mul(f.w)
+	}
+	return reduce(out, f.r)
 }
 
-// Backward: dinput = grad (p - y) / max(p (1-p), 1e-12) / N;
-// dtarget = grad (log(1-p) - log p) / N.
+// Backward: dinput = grad w (p - y) / max(p (1-p), 1e-12) / N;
+// dtarget = grad w (log(1-p) - log p) / N.
 func (f *bceLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
 	p, y := s[0], s[1]
 	g = scaleGrad(g, f.r, p.Numel())
+	if f.w != nil {
+		g = g.Mul(f.w)
+	}
 	var gp, gy *tensor.Tensor
 	if ctx.NeedsInputGrad(0) {
 		denom := p.Mul(p.RSubScalar(1))
@@ -83,104 +109,72 @@ func (f *bceLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tens
 
 // BinaryCrossEntropyWithLogits returns the binary cross-entropy between
 // sigmoid(input) and target, computed stably from the logits as
-// (1-y) x + log(1 + e^-x) (finite even for logits of ±100), reduced by Mean unless
-// given. It panics if their shapes or dtypes differ.
-func BinaryCrossEntropyWithLogits(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tensor {
-	r := reductionOf("BinaryCrossEntropyWithLogits", reduction)
-	sameShape("BinaryCrossEntropyWithLogits", input, target)
-	return tensor.Apply(&bceLogitsLoss{r: r}, input, target)
+// w ((1-y) x + (1 + (pw-1) y) log(1 + e^-x)) (finite even for logits of ±100),
+// reduced by Mean unless given. Options: a Reduction, Weight (w, broadcast to the
+// input) and PosWeight (pw, one per class of the last dimension). It panics if
+// the shapes or dtypes differ or a weight does not broadcast.
+func BinaryCrossEntropyWithLogits(input, target *tensor.Tensor, opts ...LossOption) *tensor.Tensor {
+	const op = "BinaryCrossEntropyWithLogits"
+	c := configOf(op, opts, optWeight|optPosWeight)
+	sameShape(op, input, target)
+	return tensor.Apply(&bceLogitsLoss{r: c.r, w: expandedTo(op, c.weight, input), pw: expandedTo(op, c.posWeight, input)}, input, target)
 }
 
-type bceLogitsLoss struct{ r Reduction }
+type bceLogitsLoss struct {
+	r     Reduction
+	w, pw *tensor.Tensor // weight and pos_weight broadcast to the input, or nil
+}
 
 func (*bceLogitsLoss) Name() string { return "BinaryCrossEntropyWithLogitsBackward0" }
+
+// softplusNeg returns log(1 + e^-x) as m + log(e^-m + e^(-x-m)), m = max(-x, 0),
+// as PyTorch computes it.
+func softplusNeg(x *tensor.Tensor) *tensor.Tensor {
+	m := x.Neg().Relu()
+	return m.Add(m.Neg().Exp().Add(x.Neg().Sub(m).Exp()).Log())
+}
 
 func (f *bceLogitsLoss) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, y := in[0], in[1]
 	ctx.SaveForBackward(x, y)
-	// (1-y) x + m + log(e^-m + e^(-x-m)) with m = max(-x, 0), as PyTorch computes it.
-	m := x.Neg().Relu()
-	l := y.RSubScalar(1).Mul(x).Add(m).Add(m.Neg().Exp().Add(x.Neg().Sub(m).Exp()).Log())
+	sp := softplusNeg(x)
+	if f.pw != nil {
+		sp = sp.Mul(f.pw.SubScalar(1).Mul(y).AddScalar(1))
+	}
+	l := y.RSubScalar(1).Mul(x).Add(sp)
+	if f.w != nil {
+		l = l.Mul(f.w)
+	}
 	return reduce(l, f.r)
 }
 
-// Backward: dinput = grad (sigmoid(x) - y) / N; dtarget = -grad x / N.
+// Backward: dinput = grad w ((1-y) - lw (1 - sigmoid(x))) / N with
+// lw = 1 + (pw-1) y (sigmoid(x) - y without pos_weight);
+// dtarget = grad w (-x + (pw-1) log(1 + e^-x)) / N.
 func (f *bceLogitsLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
 	x, y := s[0], s[1]
 	g = scaleGrad(g, f.r, x.Numel())
+	if f.w != nil {
+		g = g.Mul(f.w)
+	}
 	var gx, gy *tensor.Tensor
 	if ctx.NeedsInputGrad(0) {
-		gx = g.Mul(x.Sigmoid().Sub(y))
-	}
-	if ctx.NeedsInputGrad(1) {
-		gy = g.Mul(x).Neg()
-	}
-	return []*tensor.Tensor{gx, gy}
-}
-
-// CrossEntropy returns the cross-entropy loss between logits input, of shape
-// (N, C) or (C), and target class indices (int64) of shape (N) or (), as
-// torch.nn.functional.cross_entropy: NLLLoss(LogSoftmax(input, 1), target),
-// reduced by Mean unless given. It panics on a class index out of range.
-func CrossEntropy(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tensor {
-	dim := 1
-	if input.Dim() == 1 {
-		dim = 0
-	}
-	return NLLLoss(input.LogSoftmax(dim), target, reduction...)
-}
-
-// NLLLoss returns the negative log-likelihood loss of log-probabilities input,
-// (N, C) or (C), at the target class indices (int64, shape (N) or ()): the mean
-// (unless another reduction is given) of -input[i, target[i]]. It panics on shapes
-// that do not match or a class index out of range.
-func NLLLoss(input, target *tensor.Tensor, reduction ...Reduction) *tensor.Tensor {
-	r := reductionOf("NLLLoss", reduction)
-	if target.DType() != tensor.Int64 {
-		panic(tensor.NewError(tensor.ErrDType, "functional", "NLLLoss", "target must hold int64 class indices, got dtype %v", target.DType()))
-	}
-	ok := input.Dim() == 2 && target.Dim() == 1 && target.Size(0) == input.Size(0) ||
-		input.Dim() == 1 && target.Dim() == 0
-	if !ok {
-		panic(tensor.NewError(tensor.ErrShape, "functional", "NLLLoss", "input shape %v and target shape %v do not match: want (N, C) and (N), or (C) and ()", input.Shape(), target.Shape()))
-	}
-	c := input.Size(-1)
-	for _, t := range target.Contiguous().Int64s() {
-		if t < 0 || t >= int64(c) {
-			panic(tensor.NewError(tensor.ErrIndex, "functional", "NLLLoss", "target %d is out of bounds for %d classes", t, c))
+		if f.pw == nil {
+			gx = g.Mul(x.Sigmoid().Sub(y))
+		} else {
+			lw := f.pw.SubScalar(1).Mul(y).AddScalar(1)
+			gx = g.Mul(y.RSubScalar(1).Sub(lw.Mul(x.Sigmoid().RSubScalar(1))))
 		}
 	}
-	return tensor.Apply(&nllLoss{r: r}, input, target)
-}
-
-type nllLoss struct{ r Reduction }
-
-func (*nllLoss) Name() string { return "NllLossBackward0" }
-
-func (f *nllLoss) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
-	x, t := in[0].Contiguous(), in[1].Contiguous() // read through raw slices
-	c := x.Size(-1)
-	rows := x.Numel() / c
-	// mask holds -1 at each row's target class: the loss is Σ mask·x, reduced.
-	mask := tensor.ZerosLike(x)
-	picked := tensor.ZerosLike(t).To(x.DType()).Reshape(rows)
-	for i, cls := range t.Int64s() {
-		setFlat(mask, i*c+int(cls), -1)
-		setFlat(picked, i, -flat(x, i*c+int(cls)))
+	if ctx.NeedsInputGrad(1) {
+		if f.pw == nil {
+			gy = g.Mul(x).Neg()
+		} else {
+			gy = g.Mul(f.pw.SubScalar(1).Mul(softplusNeg(x)).Sub(x))
+		}
 	}
-	ctx.SaveForBackward(mask)
-	return reduce(picked.Reshape(t.Shape()...), f.r)
-}
-
-// Backward: dinput = -grad at each target class / N; no gradient for the target.
-func (f *nllLoss) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	mask := ctx.Saved()[0]
-	rows := mask.Numel() / mask.Size(-1)
-	if f.r == None && mask.Dim() == 2 {
-		g = g.Unsqueeze(1)
-	}
-	return []*tensor.Tensor{mask.Mul(scaleGrad(g, f.r, rows)), nil}
+	return []*tensor.Tensor{gx, gy}
 }
 
 func setFlat(t *tensor.Tensor, i int, v float64) {

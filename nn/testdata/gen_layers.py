@@ -124,7 +124,7 @@ pool("avg_pool1d", "avg_pool1d", F.avg_pool1d, (3, 9), kernel_size=2)
 pool("adaptive_avg_pool1d", "adaptive_avg_pool1d", F.adaptive_avg_pool1d, (2, 3, 10), output_size=4)
 
 
-def run(c, dtype):
+def run(c, dtype, cases=CASES):
     ins = {}
     for k, t in c["inputs"].items():
         t = t.to(dtype).clone()
@@ -132,7 +132,7 @@ def run(c, dtype):
             t.requires_grad_(True)
         ins[k] = t
     out = c["fn"](ins)
-    g = torch.Generator().manual_seed(1000 + CASES.index(c))
+    g = torch.Generator().manual_seed(1000 + cases.index(c))
     up = torch.randn(out.shape, generator=g, dtype=torch.float64)
     (out * up.to(dtype)).sum().backward()
     return {
@@ -140,7 +140,7 @@ def run(c, dtype):
         "out": flat(out),
         "grad_fn": type(out.grad_fn).__name__,
         "grads": {k: flat(ins[k].grad) for k in c["grads"]},
-        "buffers": {k: flat(ins[k]) for k in c["buffers"]},
+        "buffers": {k: flat(ins[k]) for k in c.get("buffers", ())},
         "indices": flat(F.max_pool2d(ins["x"], **c["params"], return_indices=True)[1]) if c["op"] == "max_pool2d" else None,
     }, up
 
@@ -149,8 +149,8 @@ def encode(cases_in):
     """Runs each case in float64 and float32 and returns them as the JSON's cases."""
     cases = []
     for c in cases_in:
-        r64, up = run(c, torch.float64)
-        r32, _ = run(c, torch.float32)
+        r64, up = run(c, torch.float64, cases_in)
+        r32, _ = run(c, torch.float32, cases_in)
         cases.append({
             "name": c["name"], "op": c["op"], "params": c["params"],
             "inputs": {k: {"shape": list(t.shape), "data": flat(t)} for k, t in c["inputs"].items()},
@@ -159,9 +159,14 @@ def encode(cases_in):
     return cases
 
 
+def write(cases, name):
+    """Runs cases in float64 and float32 and writes them to name in this folder."""
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump({"torch": torch.__version__, "cases": encode(cases)}, f)
+
+
 def main():
-    with open(os.path.join(HERE, "layers.json"), "w") as f:
-        json.dump({"torch": torch.__version__, "cases": encode(CASES)}, f)
+    write(CASES, "layers.json")
     cnn_state()
 
 

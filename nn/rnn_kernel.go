@@ -1,0 +1,383 @@
+package nn
+
+import (
+	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/internal/vec"
+	"github.com/gograd/gograd/tensor"
+)
+
+// cellKind is the recurrence a recurLayer runs.
+type cellKind uint8
+
+const (
+	cellTanh cellKind = iota // RNN with tanh
+	cellRelu                 // RNN with relu
+	cellLSTM
+	cellGRU
+)
+
+// gates returns the number of gate blocks of H rows in the weights: 1, 4 or 3.
+func (k cellKind) gates() int {
+	switch k {
+	case cellLSTM:
+		return 4
+	case cellGRU:
+		return 3
+	}
+	return 1
+}
+
+// recurLayer runs one layer of a recurrent network in one direction over a whole
+// sequence as one graph node. It is its own node for speed (BenchmarkLSTMStep): the
+// input projection of all T steps is one GEMM, each step is one GEMM for all
+// gates plus one fused pointwise pass, and the backward pass (backpropagation
+// through time) is one GEMM per step plus three large GEMMs for dx, dW_ih and
+// dW_hh, with no per-step graph nodes. Its backward is written with raw kernels and
+// so cannot itself be differentiated.
+//
+// Inputs: x (T, B, I), w_ih (G·H, I), w_hh (G·H, H), b_ih (G·H), b_hh (G·H),
+// h0 (B, H) and, for an LSTM, c0 (B, H). Gate blocks are in PyTorch's order: LSTM
+// i, f, g, o; GRU r, z, n. The result holds, for each step t (in the input's time
+// order, also when reverse), the hidden state h_t and, for an LSTM, the cell state
+// c_t: shape (S, T, B, H) with S = 2 for an LSTM ([0] = h, [1] = c) and 1 otherwise.
+type recurLayer struct {
+	kind       cellKind
+	reverse    bool
+	t, b, i, h int
+}
+
+func (f *recurLayer) Name() string {
+	switch f.kind {
+	case cellLSTM:
+		return "LstmBackward0"
+	case cellGRU:
+		return "GruBackward0"
+	}
+	return "RnnBackward0"
+}
+
+// order returns the time index of processing step s.
+func (f *recurLayer) order(s int) int {
+	if f.reverse {
+		return f.t - 1 - s
+	}
+	return s
+}
+
+func (f *recurLayer) states() int {
+	if f.kind == cellLSTM {
+		return 2
+	}
+	return 1
+}
+
+func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	in = contiguous(in)
+	dt := in[0].DType()
+	out := dt.Zeros(f.states(), f.t, f.b, f.h)
+	// Saved: the activated gates (T, B, G·H) and, for a GRU, W_hn h + b_hn (T, B, H).
+	gates := dt.Zeros(f.t, f.b, f.kind.gates()*f.h)
+	var hn *tensor.Tensor
+	if f.kind == cellGRU {
+		hn = dt.Zeros(f.t, f.b, f.h)
+	} else {
+		hn = dt.Zeros(1)
+	}
+	if dt == tensor.Float32 {
+		recurForward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s())
+	} else {
+		recurForward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s())
+	}
+	ctx.SaveForBackward(append(in, out, gates, hn)...)
+	return out
+}
+
+// contiguous returns ts made contiguous, in a new slice (Apply keeps its own).
+func contiguous(ts []*tensor.Tensor) []*tensor.Tensor {
+	c := make([]*tensor.Tensor, len(ts))
+	for i, t := range ts {
+		c[i] = t.Contiguous()
+	}
+	return c
+}
+
+func slices32(ts []*tensor.Tensor) [][]float32 {
+	s := make([][]float32, len(ts))
+	for i, t := range ts {
+		s[i] = t.Float32s()
+	}
+	return s
+}
+
+func slices64(ts []*tensor.Tensor) [][]float64 {
+	s := make([][]float64, len(ts))
+	for i, t := range ts {
+		s[i] = t.Float64s()
+	}
+	return s
+}
+
+// recurForward fills out, gates and hn (see recurLayer) from in = x, w_ih, w_hh,
+// b_ih, b_hh, h0[, c0].
+func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn []T) {
+	x, wih, whh, bih, bhh, h0 := in[0], in[1], in[2], in[3], in[4], in[5]
+	G, H, B := f.kind.gates()*f.h, f.h, f.b
+	// The input projection of every step: gates = x W_ihᵀ + b_ih, one GEMM.
+	for r := range f.t * B {
+		copy(gates[r*G:(r+1)*G], bih)
+	}
+	blas.Gemm(false, true, f.t*B, G, f.i, 1, x, f.i, wih, f.i, 1, gates, G)
+	hs := out[:f.t*B*H]
+	var cs []T
+	if f.kind == cellLSTM {
+		cs = out[f.t*B*H:]
+	}
+	gh := make([]T, B*G) // h_prev W_hhᵀ + b_hh
+	ghT := make([]T, G*B)
+	tmp := make([]T, H)
+	hPrev, cPrev := h0, []T(nil)
+	if f.kind == cellLSTM {
+		cPrev = in[6]
+	}
+	for s := range f.t {
+		t := f.order(s)
+		// ghᵀ = W_hh h_prevᵀ: W_hh is the left operand, read in place, so that only
+		// the small h_prev is packed at each step.
+		blas.Gemm(false, true, G, B, H, 1, whh, H, hPrev, H, 0, ghT, B)
+		for r := range B {
+			for j, b := range bhh {
+				gh[r*G+j] = ghT[j*B+r] + b
+			}
+		}
+		h := hs[t*B*H : (t+1)*B*H]
+		for r := range B {
+			g := gates[(t*B+r)*G : (t*B+r+1)*G]
+			a := gh[r*G : (r+1)*G]
+			hp := hPrev[r*H : (r+1)*H]
+			hr := h[r*H : (r+1)*H]
+			switch f.kind {
+			case cellTanh, cellRelu:
+				vec.Add(g, g, a)
+				if f.kind == cellTanh {
+					vec.Tanh(g, g)
+				} else {
+					vec.Relu(g, g)
+				}
+				copy(hr, g)
+			case cellLSTM:
+				vec.Add(g, g, a)
+				vec.Sigmoid(g[:2*H], g[:2*H])
+				vec.Tanh(g[2*H:3*H], g[2*H:3*H])
+				vec.Sigmoid(g[3*H:], g[3*H:])
+				c := cs[(t*B+r)*H : (t*B+r+1)*H]
+				cp := cPrev[r*H : (r+1)*H]
+				for j := range H {
+					c[j] = g[H+j]*cp[j] + g[j]*g[2*H+j]
+				}
+				vec.Tanh(tmp, c)
+				vec.Mul(hr, tmp, g[3*H:])
+			case cellGRU:
+				vec.Add(g[:2*H], g[:2*H], a[:2*H])
+				vec.Sigmoid(g[:2*H], g[:2*H])
+				n := g[2*H:]
+				copy(hn[(t*B+r)*H:(t*B+r+1)*H], a[2*H:])
+				for j := range H {
+					n[j] += g[j] * a[2*H+j]
+				}
+				vec.Tanh(n, n)
+				for j := range H {
+					z := g[H+j]
+					hr[j] = (1-z)*n[j] + z*hp[j]
+				}
+			}
+		}
+		hPrev = h
+		if f.kind == cellLSTM {
+			cPrev = cs[t*B*H : (t+1)*B*H]
+		}
+	}
+}
+
+func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	s := ctx.Saved()
+	n := len(s) - 3
+	in, out, gates, hn := s[:n], s[n], s[n+1], s[n+2]
+	g = g.Contiguous()
+	grads := make([]*tensor.Tensor, n)
+	for i := range grads {
+		grads[i] = tensor.ZerosLike(in[i])
+	}
+	// No gradient of x is computed when x needs none (the first layer's input).
+	dx := grads[0]
+	if !ctx.NeedsInputGrad(0) {
+		grads[0] = nil
+	}
+	if g.DType() == tensor.Float32 {
+		d := slices32(grads[1:])
+		if grads[0] != nil {
+			d = append([][]float32{dx.Float32s()}, d...)
+		} else {
+			d = append([][]float32{nil}, d...)
+		}
+		recurBackward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s(), g.Float32s(), d)
+	} else {
+		d := slices64(grads[1:])
+		if grads[0] != nil {
+			d = append([][]float64{dx.Float64s()}, d...)
+		} else {
+			d = append([][]float64{nil}, d...)
+		}
+		recurBackward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s(), g.Float64s(), d)
+	}
+	for i := range grads {
+		if !ctx.NeedsInputGrad(i) {
+			grads[i] = nil
+		}
+	}
+	return grads
+}
+
+// recurBackward fills d (the gradients of in) from the gradient dout of the
+// result.
+func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn, dout []T, d [][]T) {
+	x, wih, whh, h0 := in[0], in[1], in[2], in[5]
+	G, H, B, TB := f.kind.gates()*f.h, f.h, f.b, f.t*f.b
+	hs, dhs := out[:TB*H], dout[:TB*H]
+	var cs, dcs, c0 []T
+	if f.kind == cellLSTM {
+		cs, dcs, c0 = out[TB*H:], dout[TB*H:], in[6]
+	}
+	// dgi: gradient of the input-side pre-activations (T, B, G), dgh: of the
+	// hidden side (the same but for a GRU's n block); hprev: h_{t-1} per step.
+	dgi := make([]T, TB*G)
+	dgh := dgi
+	if f.kind == cellGRU {
+		dgh = make([]T, TB*G)
+	}
+	hprev := make([]T, TB*H)
+	dh := make([]T, B*H) // gradient reaching h_t from later steps
+	dhT := make([]T, H*B)
+	dc := make([]T, B*H)
+	tanhC := make([]T, H)
+	for s := f.t - 1; s >= 0; s-- {
+		t := f.order(s)
+		hp, cp := h0, c0
+		if s > 0 {
+			tp := f.order(s - 1)
+			hp = hs[tp*B*H : (tp+1)*B*H]
+			if cs != nil {
+				cp = cs[tp*B*H : (tp+1)*B*H]
+			}
+		}
+		copy(hprev[t*B*H:(t+1)*B*H], hp)
+		if s < f.t-1 {
+			for r := range B {
+				for j := range H {
+					dh[r*H+j] = dhT[j*B+r]
+				}
+			}
+		}
+		for r := range B {
+			row := (t*B + r)
+			gt := gates[row*G : (row+1)*G]
+			di := dgi[row*G : (row+1)*G]
+			dhr := dh[r*H : (r+1)*H]
+			vec.Add(dhr, dhr, dhs[row*H:(row+1)*H])
+			switch f.kind {
+			case cellTanh, cellRelu:
+				for j := range H {
+					y := gt[j]
+					if f.kind == cellTanh {
+						di[j] = dhr[j] * (1 - y*y)
+					} else if y > 0 {
+						di[j] = dhr[j]
+					}
+				}
+				clear(dhr)
+			case cellLSTM:
+				c := cs[row*H : (row+1)*H]
+				dcr := dc[r*H : (r+1)*H]
+				cpr := cp[r*H : (r+1)*H]
+				vec.Tanh(tanhC, c)
+				for j := range H {
+					ig, fg, gg, og := gt[j], gt[H+j], gt[2*H+j], gt[3*H+j]
+					tc := tanhC[j]
+					dcj := dcr[j] + dcs[row*H+j] + dhr[j]*og*(1-tc*tc)
+					di[j] = dcj * gg * ig * (1 - ig)
+					di[H+j] = dcj * cpr[j] * fg * (1 - fg)
+					di[2*H+j] = dcj * ig * (1 - gg*gg)
+					di[3*H+j] = dhr[j] * tc * og * (1 - og)
+					dcr[j] = dcj * fg
+				}
+				clear(dhr)
+			case cellGRU:
+				dhh := dgh[row*G : (row+1)*G]
+				hpr := hp[r*H : (r+1)*H]
+				hnr := hn[row*H : (row+1)*H]
+				for j := range H {
+					rg, zg, ng := gt[j], gt[H+j], gt[2*H+j]
+					dn := dhr[j] * (1 - zg) * (1 - ng*ng)
+					dz := dhr[j] * (hpr[j] - ng) * zg * (1 - zg)
+					dr := dn * hnr[j] * rg * (1 - rg)
+					di[j], di[H+j], di[2*H+j] = dr, dz, dn
+					dhh[j], dhh[H+j], dhh[2*H+j] = dr, dz, dn*rg
+					dhr[j] *= zg // the direct path h' = ... + z h
+				}
+			}
+		}
+		// dh_{t-1}ᵀ = (direct part)ᵀ + W_hhᵀ dgh_tᵀ, W_hh read in place as above.
+		for r := range B {
+			for j := range H {
+				dhT[j*B+r] = dh[r*H+j]
+			}
+		}
+		blas.Gemm(true, true, H, B, G, 1, whh, H, dgh[t*B*G:(t+1)*B*G], G, 1, dhT, B)
+	}
+	for r := range B {
+		for j := range H {
+			dh[r*H+j] = dhT[j*B+r]
+		}
+	}
+	copy(d[5], dh)
+	if f.kind == cellLSTM {
+		copy(d[6], dc)
+	}
+	if d[0] != nil {
+		blas.Gemm(false, false, TB, f.i, G, 1, dgi, G, wih, f.i, 0, d[0], f.i)
+	}
+	// The weight gradients as dWᵀ = xᵀ dg: the transposed left operand (x or
+	// h_prev) has short rows (I or H), which the kernel reads in place far
+	// faster than the long rows of dg (G); then the small dWᵀ is transposed.
+	dwT := make([]T, G*max(f.i, H))
+	blas.Gemm(true, false, f.i, G, TB, 1, x, f.i, dgi, G, 0, dwT, G)
+	transpose(d[1], dwT[:f.i*G], f.i, G)
+	blas.Gemm(true, false, H, G, TB, 1, hprev, H, dgh, G, 0, dwT, G)
+	transpose(d[2], dwT[:H*G], H, G)
+	colSums(d[3], dgi, G)
+	colSums(d[4], dgh, G)
+}
+
+// transpose writes the m×n row-major matrix a transposed into dst (n×m), by
+// tiles that stay in cache.
+func transpose[T float32 | float64](dst, a []T, m, n int) {
+	const tile = 32
+	for i0 := 0; i0 < m; i0 += tile {
+		for j0 := 0; j0 < n; j0 += tile {
+			for j := j0; j < min(j0+tile, n); j++ {
+				row := dst[j*m+i0 : j*m+min(i0+tile, m)]
+				for i := range row {
+					row[i] = a[(i0+i)*n+j]
+				}
+			}
+		}
+	}
+}
+
+// colSums sets dst[j] to the sum of column j of the row-major matrix a with n
+// columns.
+func colSums[T float32 | float64](dst, a []T, n int) {
+	clear(dst)
+	for r := 0; r+n <= len(a); r += n {
+		vec.Add(dst, dst, a[r:r+n])
+	}
+}
