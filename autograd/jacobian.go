@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"slices"
+
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -93,7 +95,7 @@ func vectorJacobian(op string, f Func, in []*tensor.Tensor, create bool) [][]*te
 	off := 0
 	for i, out := range outs {
 		want := append([]int{m}, probe[i].Shape()...)
-		if !equalShape(out.Shape(), want) {
+		if !slices.Equal(out.Shape(), want) {
 			fail(op, "with Vectorize the user-provided function must map a batch of %d inputs row by row: output %d has shape %v on the batch, want %v",
 				m, i, out.Shape(), want)
 		}
@@ -118,18 +120,6 @@ func vectorJacobian(op string, f Func, in []*tensor.Tensor, create bool) [][]*te
 		off += n
 	}
 	return jac
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // identityBlock returns rows off..off+n of the m×m identity as an n-column
