@@ -333,6 +333,7 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 	if n == nil {
 		return out
 	}
+	n.save(presentOnly(ins)...)
 	n.backward = func(g *Tensor, gi []*Tensor) {
 		zero := g.dtype.Scalar(0)
 		k := 0
