@@ -136,7 +136,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	out := empty(t.dtype, slices.Clone(index.shape))
 	alongDim("Gather", td, d, index, nil, func(k, off, _ int) { copyInto(out, td, k, off, 1) })
 	if n := record("GatherBackward0", out, false, t); n != nil {
-		n.save(t, index) // as PyTorch 1.13's gather_backward(grad, self, dim, index)
+		n.save(t, index)                                                                            // as PyTorch 1.13's gather_backward(grad, self, dim, index)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).ScatterAdd(d, index, g) } // dt: grad added at index
 	}
 	return out
@@ -271,7 +271,7 @@ func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
 		copyInto(out, x, k, i, 1)
 	}
 	if n := record("MaskedSelectBackward0", out, false, t); n != nil {
-		n.save(t) // as PyTorch 1.13's masked_select_backward(grad, self, mask)
+		n.save(t)                                                                          // as PyTorch 1.13's masked_select_backward(grad, self, mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskedScatter(shape, pos) } // dt: grad put back where mask
 	}
 	return out
