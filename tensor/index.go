@@ -136,7 +136,8 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	out := empty(t.dtype, slices.Clone(index.shape))
 	alongDim("Gather", td, d, index, nil, func(k, off, _ int) { copyInto(out, td, k, off, 1) })
 	if n := record("GatherBackward0", out, false, t); n != nil {
-		n.save(t, index)                                                                            // as PyTorch 1.13's gather_backward(grad, self, dim, index)
+		// Saved as PyTorch 1.13's gather_backward(grad, self, dim, index) reads them.
+		n.save(t, index)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).ScatterAdd(d, index, g) } // dt: grad added at index
 	}
 	return out

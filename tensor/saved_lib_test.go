@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -103,6 +104,42 @@ func TestSavedValuesChecked(t *testing.T) {
 				t.Fatalf("got %v, want the in-place modification error", err)
 			case !raises && err != nil:
 				t.Fatalf("backward failed (%v); PyTorch's succeeds: its derivative does not read the %s", err, which)
+			}
+		})
+	}
+}
+
+// TestSavedIndexAndMaskChecked modifies in place the int64 index of Gather, or
+// the bool condition of Where or MaskedFill, which their derivatives read:
+// PyTorch 1.13's backward then fails (checked with it: a bool condition
+// changed by logical_not_, an index by add_(0), each raises the in-place error).
+func TestSavedIndexAndMaskChecked(t *testing.T) {
+	cases := map[string]func(x *tensor.Tensor){
+		"Gather": func(x *tensor.Tensor) {
+			idx := tensor.New([]int64{0, 2})
+			y := x.Gather(0, idx)
+			idx.Fill_(1)
+			y.Sum().Backward()
+		},
+		"Where": func(x *tensor.Tensor) {
+			c := tensor.NewBool([]bool{true, false, true}, 3)
+			y := tensor.Where(c, x, tensor.Zeros(3).To(tensor.Float64))
+			c.Fill_(0)
+			y.Sum().Backward()
+		},
+		"MaskedFill": func(x *tensor.Tensor) {
+			m := tensor.NewBool([]bool{true, false, true}, 3)
+			y := x.MaskedFill(m, 0)
+			m.Fill_(0)
+			y.Sum().Backward()
+		},
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			x := tensor.New([]float64{1, 2, 3}).SetRequiresGrad(true).MulScalar(1)
+			err := tensor.Maybe(func() { f(x) })
+			if !errors.Is(err, tensor.ErrInvalid) || !strings.Contains(fmt.Sprint(err), "modified by an inplace operation") {
+				t.Fatalf("got %v, want the in-place modification error", err)
 			}
 		})
 	}
