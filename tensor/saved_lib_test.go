@@ -109,10 +109,11 @@ func TestSavedValuesChecked(t *testing.T) {
 	}
 }
 
-// TestSavedIndexAndMaskChecked modifies in place the int64 index of Gather, or
-// the bool condition of Where or MaskedFill, which their derivatives read:
-// PyTorch 1.13's backward then fails (checked with it: a bool condition
-// changed by logical_not_, an index by add_(0), each raises the in-place error).
+// TestSavedIndexAndMaskChecked modifies in place the int64 index of Gather,
+// Scatter, Index, IndexPut or IndexSelect, or the bool condition of Where or
+// MaskedFill, which their nodes save: PyTorch 1.13's backward then fails
+// (checked with it: a condition changed by logical_not_, an index by fill_(1) or
+// add_(0), each raises the in-place error).
 func TestSavedIndexAndMaskChecked(t *testing.T) {
 	cases := map[string]func(x *tensor.Tensor){
 		"Gather": func(x *tensor.Tensor) {
@@ -131,6 +132,30 @@ func TestSavedIndexAndMaskChecked(t *testing.T) {
 			m := tensor.NewBool([]bool{true, false, true}, 3)
 			y := x.MaskedFill(m, 0)
 			m.Fill_(0)
+			y.Sum().Backward()
+		},
+		"Scatter": func(x *tensor.Tensor) {
+			idx := tensor.New([]int64{0, 2})
+			y := x.Scatter(0, idx, tensor.Zeros(2).To(tensor.Float64))
+			idx.Fill_(1)
+			y.Sum().Backward()
+		},
+		"Index": func(x *tensor.Tensor) {
+			idx := tensor.New([]int64{0, 2})
+			y := x.Index(idx)
+			idx.Fill_(1)
+			y.Sum().Backward()
+		},
+		"IndexPut": func(x *tensor.Tensor) {
+			idx := tensor.New([]int64{0, 2})
+			y := x.IndexPut([]*tensor.Tensor{idx}, tensor.Zeros(2).To(tensor.Float64), false)
+			idx.Fill_(1)
+			y.Sum().Backward()
+		},
+		"IndexSelect": func(x *tensor.Tensor) {
+			idx := tensor.New([]int64{0, 2})
+			y := x.IndexSelect(0, idx)
+			idx.Fill_(1)
 			y.Sum().Backward()
 		},
 	}
