@@ -38,7 +38,7 @@ func (t *Tensor) Gelu(approximate string) *Tensor {
 	k := math.Sqrt(2 / math.Pi)
 	switch approximate {
 	case "none":
-		return t.unaryOp("Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) },
+		return t.unaryOp(usesIn, "Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) },
 			func(g, _ *Tensor) *Tensor { // dt: grad (Φ(t) + t φ(t))
 				return g.fastGrad(t, func(x float64) float64 {
 					return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
@@ -49,7 +49,7 @@ func (t *Tensor) Gelu(approximate string) *Tensor {
 				})
 			})
 	case "tanh":
-		return t.unaryOp("Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Tanh(k*(x+c*x*x*x))) },
+		return t.unaryOp(usesIn, "Gelu", "GeluBackward0", func(x float64) float64 { return 0.5 * x * (1 + math.Tanh(k*(x+c*x*x*x))) },
 			func(g, _ *Tensor) *Tensor { // dt: grad (½(1 + th) + ½t(1 - th²)k(1 + 3c t²)), th = tanh(k(t + c t³))
 				return g.fastGrad(t, func(x float64) float64 {
 					th := math.Tanh(k * (x + c*x*x*x))
@@ -68,7 +68,7 @@ func (t *Tensor) Gelu(approximate string) *Tensor {
 
 // Silu returns x·σ(x) (SiluBackward0).
 func (t *Tensor) Silu() *Tensor {
-	return t.unaryOp("Silu", "SiluBackward0", func(x float64) float64 { return x / (1 + math.Exp(-x)) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Silu", "SiluBackward0", func(x float64) float64 { return x / (1 + math.Exp(-x)) }, func(g, _ *Tensor) *Tensor {
 		return g.fastGrad(t, func(x float64) float64 { // dt: grad σ(t)(1 + t(1 - σ(t)))
 			s := 1 / (1 + math.Exp(-x))
 			return s * (1 + x*(1-s))
@@ -84,7 +84,7 @@ func softplus(x float64) float64 { return max(x, 0) + math.Log1p(math.Exp(-math.
 
 // Mish returns x·tanh(softplus(x)) (MishBackward0).
 func (t *Tensor) Mish() *Tensor {
-	return t.unaryOp("Mish", "MishBackward0", func(x float64) float64 { return x * math.Tanh(softplus(x)) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Mish", "MishBackward0", func(x float64) float64 { return x * math.Tanh(softplus(x)) }, func(g, _ *Tensor) *Tensor {
 		th := t.Softplus(1, 20).Tanh() // dt: grad (th + t(1 - th²)σ(t)), th = tanh(softplus(t))
 		return g.Mul(th.Add(t.Mul(th.Mul(th).RSubScalar(1)).Mul(t.Sigmoid())))
 	})
@@ -94,7 +94,7 @@ func (t *Tensor) Mish() *Tensor {
 // threshold (PyTorch's defaults are 1 and 20); finite for any finite input
 // (SoftplusBackward0).
 func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
-	return t.unaryOp("Softplus", "SoftplusBackward0", func(x float64) float64 {
+	return t.unaryOp(usesIn, "Softplus", "SoftplusBackward0", func(x float64) float64 {
 		if x*beta > threshold {
 			return x
 		}
@@ -107,7 +107,7 @@ func (t *Tensor) Softplus(beta, threshold float64) *Tensor {
 
 // LeakyRelu returns x where x > 0 and slope·x elsewhere (LeakyReluBackward0).
 func (t *Tensor) LeakyRelu(slope float64) *Tensor {
-	return t.unaryOp("LeakyRelu", "LeakyReluBackward0", func(x float64) float64 {
+	return t.unaryOp(usesIn, "LeakyRelu", "LeakyReluBackward0", func(x float64) float64 {
 		if x > 0 {
 			return x
 		}
@@ -125,7 +125,7 @@ func (t *Tensor) expLinear(op, name string, alpha, scale, div float64) *Tensor {
 	if div != 1 {
 		inv = 1 / float64(float32(div))
 	}
-	return t.unaryOp(op, name, func(x float64) float64 {
+	return t.unaryOp(usesIn, op, name, func(x float64) float64 {
 		if x > 0 {
 			return scale * x
 		}
@@ -162,7 +162,7 @@ func (t *Tensor) Celu(alpha float64) *Tensor {
 // Hardtanh returns x limited to [lo, hi]; the gradient passes strictly inside
 // (HardtanhBackward0).
 func (t *Tensor) Hardtanh(lo, hi float64) *Tensor {
-	return t.unaryOp("Hardtanh", "HardtanhBackward0", func(x float64) float64 { return min(max(x, lo), hi) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Hardtanh", "HardtanhBackward0", func(x float64) float64 { return min(max(x, lo), hi) }, func(g, _ *Tensor) *Tensor {
 		return Where(t.where01(func(x float64) bool { return x > lo && x < hi }), g, g.dtype.Scalar(0)) // dt: grad where lo < t < hi
 	})
 }
@@ -173,7 +173,7 @@ func (t *Tensor) Relu6() *Tensor { return t.Hardtanh(0, 6) }
 // Hardsigmoid returns 0 for x <= -3, 1 for x >= 3 and x/6 + 1/2 between
 // (HardsigmoidBackward0).
 func (t *Tensor) Hardsigmoid() *Tensor {
-	return t.unaryOp("Hardsigmoid", "HardsigmoidBackward0", func(x float64) float64 { return min(max(x/6+0.5, 0), 1) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Hardsigmoid", "HardsigmoidBackward0", func(x float64) float64 { return min(max(x/6+0.5, 0), 1) }, func(g, _ *Tensor) *Tensor {
 		// dt: grad/6 inside, with 1/6 rounded to float32 as PyTorch's kernel has it
 		return Where(t.where01(func(x float64) bool { return x > -3 && x < 3 }), g.MulScalar(float64(float32(1.0/6))), g.dtype.Scalar(0))
 	})
@@ -181,7 +181,7 @@ func (t *Tensor) Hardsigmoid() *Tensor {
 
 // Hardswish returns x·Hardsigmoid(x) (HardswishBackward0).
 func (t *Tensor) Hardswish() *Tensor {
-	return t.unaryOp("Hardswish", "HardswishBackward0", func(x float64) float64 { return x * min(max(x+3, 0), 6) / 6 }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Hardswish", "HardswishBackward0", func(x float64) float64 { return x * min(max(x+3, 0), 6) / 6 }, func(g, _ *Tensor) *Tensor {
 		// dt: 0 below -3, grad (t/3 + 1/2) up to 3, grad above
 		mid := Where(t.where01(func(x float64) bool { return x < -3 }), g.dtype.Scalar(0), g.Mul(t.DivScalar(3).AddScalar(0.5)))
 		return Where(t.where01(func(x float64) bool { return x > 3 }), g, mid)
@@ -191,7 +191,7 @@ func (t *Tensor) Hardswish() *Tensor {
 // LogSigmoid returns log σ(x) = -softplus(-x), finite for any finite input
 // (LogSigmoidBackward0).
 func (t *Tensor) LogSigmoid() *Tensor {
-	return t.unaryOp("LogSigmoid", "LogSigmoidBackward0", func(x float64) float64 { return -softplus(-x) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "LogSigmoid", "LogSigmoidBackward0", func(x float64) float64 { return -softplus(-x) }, func(g, _ *Tensor) *Tensor {
 		return g.Mul(t.Neg().Sigmoid()) // dt: grad σ(-t)
 	})
 }

@@ -229,6 +229,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 		pickInto(out.i64, c.i64, x.i64, y.i64)
 	}
 	if n := record("WhereBackward0", out, false, a, b); n != nil {
+		n.save(cond)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			zero := g.dtype.Scalar(0)
 			if n.needs(0) {
@@ -278,6 +279,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 		}
 	}
 	if n := record("MaskedFillBackward0", out, false, t); n != nil {
+		n.save(mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = Where(m, g.dtype.Scalar(0), g) } // dt: grad where not mask
 	}
 	return out
@@ -333,6 +335,7 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 	if n == nil {
 		return out
 	}
+	n.save(presentOnly(ins)...)
 	n.backward = func(g *Tensor, gi []*Tensor) {
 		zero := g.dtype.Scalar(0)
 		k := 0

@@ -8,11 +8,28 @@ import (
 // Elementwise math beyond the core arithmetic of ops.go. Each op computes through
 // float64 (mapF or pointwise) and records a derivative written with tensor ops.
 
-// unaryOp applies f elementwise and records name with the gradient grad(g, out).
-func (t *Tensor) unaryOp(op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
+// uses says which values of an elementwise op its derivative reads: the node
+// saves them, so that backward fails, as PyTorch's, if one was modified in place.
+type uses uint8
+
+const (
+	usesNone uses = 0
+	usesIn   uses = 1 << iota // the input
+	usesOut                   // the output
+)
+
+// unaryOp applies f elementwise and records name with the gradient grad(g, out),
+// which reads the values reads names.
+func (t *Tensor) unaryOp(reads uses, op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
 	nonNil(op, t)
 	out := mapF(op, t.dense(), f)
 	if n := record(name, out, true, t); n != nil {
+		if reads&usesIn != 0 {
+			n.save(t)
+		}
+		if reads&usesOut != 0 {
+			n.save(out)
+		}
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = grad(g, out) }
 	}
 	return out
@@ -20,35 +37,35 @@ func (t *Tensor) unaryOp(op, name string, f func(float64) float64, grad func(g, 
 
 // Expm1 returns e^t - 1, accurate near 0 (Expm1Backward0).
 func (t *Tensor) Expm1() *Tensor {
-	return t.unaryOp("Expm1", "Expm1Backward0", math.Expm1, func(g, out *Tensor) *Tensor {
+	return t.unaryOp(usesOut, "Expm1", "Expm1Backward0", math.Expm1, func(g, out *Tensor) *Tensor {
 		return g.Mul(out.AddScalar(1)) // dt: grad (out + 1)
 	})
 }
 
 // Log1p returns log(1 + t), accurate near 0 (Log1PBackward0, as PyTorch spells it).
 func (t *Tensor) Log1p() *Tensor {
-	return t.unaryOp("Log1p", "Log1PBackward0", math.Log1p, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Log1p", "Log1PBackward0", math.Log1p, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.AddScalar(1)) // dt: grad / (1 + t)
 	})
 }
 
 // Log2 returns the base-2 logarithm (Log2Backward0).
 func (t *Tensor) Log2() *Tensor {
-	return t.unaryOp("Log2", "Log2Backward0", math.Log2, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Log2", "Log2Backward0", math.Log2, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.MulScalar(math.Ln2)) // dt: grad / (t ln 2)
 	})
 }
 
 // Log10 returns the base-10 logarithm (Log10Backward0).
 func (t *Tensor) Log10() *Tensor {
-	return t.unaryOp("Log10", "Log10Backward0", math.Log10, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Log10", "Log10Backward0", math.Log10, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.MulScalar(math.Ln10)) // dt: grad / (t ln 10)
 	})
 }
 
 // Rsqrt returns 1 / sqrt(t) (RsqrtBackward0).
 func (t *Tensor) Rsqrt() *Tensor {
-	return t.unaryOp("Rsqrt", "RsqrtBackward0", func(v float64) float64 { return 1 / math.Sqrt(v) }, func(g, out *Tensor) *Tensor {
+	return t.unaryOp(usesOut, "Rsqrt", "RsqrtBackward0", func(v float64) float64 { return 1 / math.Sqrt(v) }, func(g, out *Tensor) *Tensor {
 		return g.Mul(out.Pow(3)).MulScalar(-0.5) // dt: -grad out³ / 2
 	})
 }
@@ -58,63 +75,63 @@ func (t *Tensor) Square() *Tensor { return t.Pow(2) }
 
 // Tan returns the tangent (TanBackward0).
 func (t *Tensor) Tan() *Tensor {
-	return t.unaryOp("Tan", "TanBackward0", math.Tan, func(g, out *Tensor) *Tensor {
+	return t.unaryOp(usesOut, "Tan", "TanBackward0", math.Tan, func(g, out *Tensor) *Tensor {
 		return g.Mul(out.Mul(out).AddScalar(1)) // dt: grad (1 + tan²)
 	})
 }
 
 // Asin returns the arcsine (AsinBackward0); NaN outside [-1, 1].
 func (t *Tensor) Asin() *Tensor {
-	return t.unaryOp("Asin", "AsinBackward0", math.Asin, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Asin", "AsinBackward0", math.Asin, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.Mul(t).RSubScalar(1).Sqrt()) // dt: grad / sqrt(1 - t²)
 	})
 }
 
 // Acos returns the arccosine (AcosBackward0); NaN outside [-1, 1].
 func (t *Tensor) Acos() *Tensor {
-	return t.unaryOp("Acos", "AcosBackward0", math.Acos, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Acos", "AcosBackward0", math.Acos, func(g, _ *Tensor) *Tensor {
 		return g.Neg().Div(t.Mul(t).RSubScalar(1).Sqrt()) // dt: -grad / sqrt(1 - t²)
 	})
 }
 
 // Atan returns the arctangent (AtanBackward0).
 func (t *Tensor) Atan() *Tensor {
-	return t.unaryOp("Atan", "AtanBackward0", math.Atan, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Atan", "AtanBackward0", math.Atan, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.Mul(t).AddScalar(1)) // dt: grad / (1 + t²)
 	})
 }
 
 // Sinh returns the hyperbolic sine (SinhBackward0).
 func (t *Tensor) Sinh() *Tensor {
-	return t.unaryOp("Sinh", "SinhBackward0", math.Sinh, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Sinh", "SinhBackward0", math.Sinh, func(g, _ *Tensor) *Tensor {
 		return g.Mul(t.Cosh()) // dt: grad cosh(t)
 	})
 }
 
 // Cosh returns the hyperbolic cosine (CoshBackward0).
 func (t *Tensor) Cosh() *Tensor {
-	return t.unaryOp("Cosh", "CoshBackward0", math.Cosh, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Cosh", "CoshBackward0", math.Cosh, func(g, _ *Tensor) *Tensor {
 		return g.Mul(t.Sinh()) // dt: grad sinh(t)
 	})
 }
 
 // Asinh returns the inverse hyperbolic sine (AsinhBackward0).
 func (t *Tensor) Asinh() *Tensor {
-	return t.unaryOp("Asinh", "AsinhBackward0", math.Asinh, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Asinh", "AsinhBackward0", math.Asinh, func(g, _ *Tensor) *Tensor {
 		return g.Div(t.Mul(t).AddScalar(1).Sqrt()) // dt: grad / sqrt(t² + 1)
 	})
 }
 
 // Erf returns the error function (ErfBackward0).
 func (t *Tensor) Erf() *Tensor {
-	return t.unaryOp("Erf", "ErfBackward0", math.Erf, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Erf", "ErfBackward0", math.Erf, func(g, _ *Tensor) *Tensor {
 		return g.Mul(t.Mul(t).Neg().Exp()).MulScalar(2 / math.SqrtPi) // dt: grad 2/√π e^(-t²)
 	})
 }
 
 // Erfc returns the complementary error function 1 - erf(t) (ErfcBackward0).
 func (t *Tensor) Erfc() *Tensor {
-	return t.unaryOp("Erfc", "ErfcBackward0", math.Erfc, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesIn, "Erfc", "ErfcBackward0", math.Erfc, func(g, _ *Tensor) *Tensor {
 		return g.Mul(t.Mul(t).Neg().Exp()).MulScalar(-2 / math.SqrtPi) // dt: -grad 2/√π e^(-t²)
 	})
 }
@@ -122,7 +139,7 @@ func (t *Tensor) Erfc() *Tensor {
 // Erfinv returns the inverse error function (ErfinvBackward0); ±Inf at ±1, NaN
 // outside [-1, 1].
 func (t *Tensor) Erfinv() *Tensor {
-	return t.unaryOp("Erfinv", "ErfinvBackward0", math.Erfinv, func(g, out *Tensor) *Tensor {
+	return t.unaryOp(usesOut, "Erfinv", "ErfinvBackward0", math.Erfinv, func(g, out *Tensor) *Tensor {
 		return g.Mul(out.Mul(out).Exp()).MulScalar(math.SqrtPi / 2) // dt: grad √π/2 e^(out²)
 	})
 }
@@ -131,23 +148,29 @@ func (t *Tensor) Erfinv() *Tensor {
 func zeroGrad(g, _ *Tensor) *Tensor { return ZerosLike(g) }
 
 // Floor rounds down; its gradient is zero (FloorBackward0).
-func (t *Tensor) Floor() *Tensor { return t.unaryOp("Floor", "FloorBackward0", math.Floor, zeroGrad) }
+func (t *Tensor) Floor() *Tensor {
+	return t.unaryOp(usesNone, "Floor", "FloorBackward0", math.Floor, zeroGrad)
+}
 
 // Ceil rounds up; its gradient is zero (CeilBackward0).
-func (t *Tensor) Ceil() *Tensor { return t.unaryOp("Ceil", "CeilBackward0", math.Ceil, zeroGrad) }
+func (t *Tensor) Ceil() *Tensor {
+	return t.unaryOp(usesNone, "Ceil", "CeilBackward0", math.Ceil, zeroGrad)
+}
 
 // Round rounds to the nearest integer, halves to even as PyTorch does; its
 // gradient is zero (RoundBackward0).
 func (t *Tensor) Round() *Tensor {
-	return t.unaryOp("Round", "RoundBackward0", math.RoundToEven, zeroGrad)
+	return t.unaryOp(usesNone, "Round", "RoundBackward0", math.RoundToEven, zeroGrad)
 }
 
 // Trunc rounds toward zero; its gradient is zero (TruncBackward0).
-func (t *Tensor) Trunc() *Tensor { return t.unaryOp("Trunc", "TruncBackward0", math.Trunc, zeroGrad) }
+func (t *Tensor) Trunc() *Tensor {
+	return t.unaryOp(usesNone, "Trunc", "TruncBackward0", math.Trunc, zeroGrad)
+}
 
 // Frac returns the fractional part t - trunc(t), with t's sign (FracBackward0).
 func (t *Tensor) Frac() *Tensor {
-	return t.unaryOp("Frac", "FracBackward0", func(v float64) float64 { return v - math.Trunc(v) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesNone, "Frac", "FracBackward0", func(v float64) float64 { return v - math.Trunc(v) }, func(g, _ *Tensor) *Tensor {
 		return g // dt: grad
 	})
 }
@@ -168,7 +191,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 	if math.IsInf(neginf, -1) {
 		neginf = -big
 	}
-	return t.unaryOp("NanToNum", "NanToNumBackward0", func(v float64) float64 {
+	return t.unaryOp(usesIn, "NanToNum", "NanToNumBackward0", func(v float64) float64 {
 		switch {
 		case v != v:
 			return nan
@@ -219,23 +242,40 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 
 // recordN records out as name with inputs ins, whose gradients grads computes
 // (one per input; it may skip inputs that need none).
-func recordN(name string, out *Tensor, ins []*Tensor, grads func(g *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
+// save, when not nil, declares on the node the values grads reads (see Node.save).
+func recordN(name string, out *Tensor, ins []*Tensor, save func(n *Node), grads func(g *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
 	if n := record(name, out, true, ins...); n != nil {
+		if save != nil {
+			save(n)
+		}
 		n.backward = func(g *Tensor, gi []*Tensor) { grads(g, n.needs, gi) }
 	}
 	return out
 }
 
-// binaryOp is pointwise for two inputs, recorded with grads.
-func binaryOp(op, name string, a, b *Tensor, f func(x, y float64) float64, grads func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
+// binaryOp is pointwise for two inputs, recorded with grads, which reads the values
+// reads names (both inputs for usesIn); forOther saves them only for the second
+// input's gradient, the first's being the upstream gradient itself.
+func binaryOp(reads uses, forOther bool, op, name string, a, b *Tensor, f func(x, y float64) float64, grads func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
 	out, ps := pointwise(op, []*Tensor{a, b}, func(v []float64) float64 { return f(v[0], v[1]) })
-	return recordN(name, out, ps, func(g *Tensor, needs func(int) bool, gi []*Tensor) { grads(g, ps[0], ps[1], out, needs, gi) })
+	save := func(n *Node) {
+		if forOther && !n.needs(1) {
+			return
+		}
+		if reads&usesIn != 0 {
+			n.save(ps[0], ps[1])
+		}
+		if reads&usesOut != 0 {
+			n.save(out)
+		}
+	}
+	return recordN(name, out, ps, save, func(g *Tensor, needs func(int) bool, gi []*Tensor) { grads(g, ps[0], ps[1], out, needs, gi) })
 }
 
 // Atan2 returns the angle of the point (o, t), atan2(t, o), broadcasting
 // (Atan2Backward0).
 func (t *Tensor) Atan2(o *Tensor) *Tensor {
-	return binaryOp("Atan2", "Atan2Backward0", t, o, math.Atan2, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
+	return binaryOp(usesIn, false, "Atan2", "Atan2Backward0", t, o, math.Atan2, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
 		r := a.Mul(a).Add(b.Mul(b))
 		if needs(0) {
 			gi[0] = g.Mul(b).Div(r) // dt: grad o / (t² + o²)
@@ -248,7 +288,7 @@ func (t *Tensor) Atan2(o *Tensor) *Tensor {
 
 // Hypot returns sqrt(t² + o²), broadcasting (HypotBackward0).
 func (t *Tensor) Hypot(o *Tensor) *Tensor {
-	return binaryOp("Hypot", "HypotBackward0", t, o, math.Hypot, func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor) {
+	return binaryOp(usesIn|usesOut, false, "Hypot", "HypotBackward0", t, o, math.Hypot, func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor) {
 		if needs(0) {
 			gi[0] = g.Mul(a).Div(out) // dt: grad t / out
 		}
@@ -261,7 +301,7 @@ func (t *Tensor) Hypot(o *Tensor) *Tensor {
 // Logaddexp returns log(e^t + e^o) computed stably, broadcasting
 // (LogaddexpBackward0).
 func (t *Tensor) Logaddexp(o *Tensor) *Tensor {
-	return binaryOp("Logaddexp", "LogaddexpBackward0", t, o, func(x, y float64) float64 {
+	return binaryOp(usesIn, false, "Logaddexp", "LogaddexpBackward0", t, o, func(x, y float64) float64 {
 		if math.IsInf(x, 0) && x == y {
 			return x
 		}
@@ -279,7 +319,7 @@ func (t *Tensor) Logaddexp(o *Tensor) *Tensor {
 // Xlogy returns t·log(o), taken as 0 where t is 0 unless o is NaN, broadcasting
 // (XlogyBackward0).
 func (t *Tensor) Xlogy(o *Tensor) *Tensor {
-	return binaryOp("Xlogy", "XlogyBackward0", t, o, func(x, y float64) float64 {
+	return binaryOp(usesIn, false, "Xlogy", "XlogyBackward0", t, o, func(x, y float64) float64 {
 		if x == 0 && y == y {
 			return 0
 		}
@@ -300,7 +340,7 @@ func (t *Tensor) Fmod(o *Tensor) *Tensor {
 	if r := intRemainder("Fmod", t, o, false); r != nil {
 		return r
 	}
-	return binaryOp("Fmod", "FmodBackward1", t, o, math.Mod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
+	return binaryOp(usesIn, true, "Fmod", "FmodBackward1", t, o, math.Mod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
 		gi[0] = g // dt: grad
 		if needs(1) {
 			gi[1] = g.Neg().Mul(a.Div(b).Trunc()) // do: -grad trunc(t / o)
@@ -314,7 +354,7 @@ func (t *Tensor) Remainder(o *Tensor) *Tensor {
 	if r := intRemainder("Remainder", t, o, true); r != nil {
 		return r
 	}
-	return binaryOp("Remainder", "RemainderBackward1", t, o, pyMod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
+	return binaryOp(usesIn, true, "Remainder", "RemainderBackward1", t, o, pyMod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
 		gi[0] = g // dt: grad
 		if needs(1) {
 			gi[1] = g.Neg().Mul(a.Div(b).Floor()) // do: -grad floor(t / o)
@@ -359,7 +399,7 @@ func (t *Tensor) FmodScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Fmod(scalarOperand(t, s))
 	}
-	return t.unaryOp("FmodScalar", "FmodBackward0", func(v float64) float64 { return math.Mod(v, s) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesNone, "FmodScalar", "FmodBackward0", func(v float64) float64 { return math.Mod(v, s) }, func(g, _ *Tensor) *Tensor {
 		return g // dt: grad
 	})
 }
@@ -369,7 +409,7 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Remainder(scalarOperand(t, s))
 	}
-	return t.unaryOp("RemainderScalar", "RemainderBackward0", func(v float64) float64 { return pyMod(v, s) }, func(g, _ *Tensor) *Tensor {
+	return t.unaryOp(usesNone, "RemainderScalar", "RemainderBackward0", func(v float64) float64 { return pyMod(v, s) }, func(g, _ *Tensor) *Tensor {
 		return g // dt: grad
 	})
 }
@@ -379,7 +419,13 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor {
 func (t *Tensor) Lerp(end, weight *Tensor) *Tensor {
 	out, ps := pointwise("Lerp", []*Tensor{t, end, weight}, func(v []float64) float64 { return v[0] + v[2]*(v[1]-v[0]) })
 	a, e, w := ps[0], ps[1], ps[2]
-	return recordN("LerpBackward1", out, ps, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
+	return recordN("LerpBackward1", out, ps, func(n *Node) {
+		if n.needs(0) || n.needs(1) {
+			n.save(w)
+		}
+		n.saveFor(2, a)
+		n.saveFor(2, e)
+	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
 		if needs(0) {
 			gi[0] = g.Mul(w.RSubScalar(1)) // dt: grad (1 - w)
 		}
@@ -395,7 +441,7 @@ func (t *Tensor) Lerp(end, weight *Tensor) *Tensor {
 // LerpScalar returns t + weight·(end - t) for a number weight (LerpBackward0).
 func (t *Tensor) LerpScalar(end *Tensor, weight float64) *Tensor {
 	out, ps := pointwise("LerpScalar", []*Tensor{t, end}, func(v []float64) float64 { return v[0] + weight*(v[1]-v[0]) })
-	return recordN("LerpBackward0", out, ps, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
+	return recordN("LerpBackward0", out, ps, nil, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
 		if needs(0) {
 			gi[0] = g.MulScalar(1 - weight) // dt: grad (1 - w)
 		}
@@ -408,7 +454,10 @@ func (t *Tensor) LerpScalar(end *Tensor, weight float64) *Tensor {
 // Addcmul returns t + value·t1·t2, broadcasting (AddcmulBackward0).
 func (t *Tensor) Addcmul(t1, t2 *Tensor, value float64) *Tensor {
 	out, ps := pointwise("Addcmul", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]*v[2] })
-	return recordN("AddcmulBackward0", out, ps, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
+	return recordN("AddcmulBackward0", out, ps, func(n *Node) {
+		n.saveFor(1, ps[2])
+		n.saveFor(2, ps[1])
+	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
 		gi[0] = g // dt: grad
 		if needs(1) {
 			gi[1] = g.Mul(ps[2]).MulScalar(value) // dt1: grad value t2
@@ -422,7 +471,11 @@ func (t *Tensor) Addcmul(t1, t2 *Tensor, value float64) *Tensor {
 // Addcdiv returns t + value·t1/t2, broadcasting (AddcdivBackward0).
 func (t *Tensor) Addcdiv(t1, t2 *Tensor, value float64) *Tensor {
 	out, ps := pointwise("Addcdiv", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]/v[2] })
-	return recordN("AddcdivBackward0", out, ps, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
+	return recordN("AddcdivBackward0", out, ps, func(n *Node) {
+		n.saveFor(1, ps[2])
+		n.saveFor(2, ps[1])
+		n.saveFor(2, ps[2])
+	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
 		gi[0] = g // dt: grad
 		if needs(1) {
 			gi[1] = g.Div(ps[2]).MulScalar(value) // dt1: grad value / t2

@@ -37,7 +37,11 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 	if len(t.shape) == 0 {
 		shape = nil
 	}
-	return x.remap("IndexSelectBackward0", shape, maps, 0)
+	out := x.remap("IndexSelectBackward0", shape, maps, 0)
+	if out.gradFn != nil && out.gradFn.name == "IndexSelectBackward0" {
+		out.gradFn.save(index) // as PyTorch's node, whose backward reads the index
+	}
+	return out
 }
 
 // indexMap returns index's values checked against dim d of shape.
@@ -136,6 +140,8 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	out := empty(t.dtype, slices.Clone(index.shape))
 	alongDim("Gather", td, d, index, nil, func(k, off, _ int) { copyInto(out, td, k, off, 1) })
 	if n := record("GatherBackward0", out, false, t); n != nil {
+		// Saved as PyTorch 1.13's gather_backward(grad, self, dim, index) reads them.
+		n.save(t, index)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).ScatterAdd(d, index, g) } // dt: grad added at index
 	}
 	return out
@@ -171,6 +177,7 @@ func (t *Tensor) scatter(op, name string, dim int, index, src *Tensor, add bool)
 		}
 	})
 	if n := record(name, out, false, t, src); n != nil {
+		n.save(index)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				if add {
@@ -270,6 +277,7 @@ func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
 		copyInto(out, x, k, i, 1)
 	}
 	if n := record("MaskedSelectBackward0", out, false, t); n != nil {
+		n.save(t)                                                                          // as PyTorch 1.13's masked_select_backward(grad, self, mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskedScatter(shape, pos) } // dt: grad put back where mask
 	}
 	return out
@@ -388,6 +396,7 @@ func (t *Tensor) Index(indices ...*Tensor) *Tensor {
 		copyInto(out, td, p*rn, off, rn)
 	}
 	if n := record("IndexBackward0", out, false, t); n != nil {
+		n.save(presentOnly(indices)...)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).IndexPut(indices, g, true) } // dt: grad added at the indices
 	}
 	return out
@@ -419,6 +428,7 @@ func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *T
 		}
 	}
 	if n := record("IndexPutBackward0", out, false, t, values); n != nil {
+		n.save(presentOnly(indices)...)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				if accumulate {

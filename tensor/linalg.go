@@ -107,6 +107,8 @@ func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tens
 		out = out.Add(input.Detach().MulScalar(beta))
 	}
 	if n := record(name, out, true, input, a, b); n != nil {
+		n.saveFor(1, b)
+		n.saveFor(2, a)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
 				gi[0] = g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims

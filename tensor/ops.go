@@ -407,6 +407,7 @@ func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
 	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
+		n.save(ref)
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
 	}
 	return out

@@ -102,6 +102,7 @@ func (t *Tensor) extremeAll(op, name string, dims []int, keep bool, f func([]flo
 	}
 	out, ds := t.reduceF(op, dims, keep, t.dtype, f)
 	if n := record(name, out, false, t); n != nil {
+		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			ok := keepDims(out.Detach(), t.shape, ds, keep)
 			mask := t.Detach().Eq(ok).LogicalOr(t.Detach().IsNaN().LogicalAnd(ok.IsNaN()))
@@ -173,8 +174,9 @@ func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane
 
 // recordPicked records values as elements of t picked along dim d at indices
 // (with d removed when squeezed): its gradient is scattered back there.
-func (values *Tensor) recordPicked(name string, t *Tensor, d int, indices *Tensor, squeezed bool) {
-	if n := record(name, values, false, t); n != nil {
+func (values *Tensor) recordPicked(name string, t *Tensor, d int, indices *Tensor, squeezed bool) *Node {
+	n := record(name, values, false, t)
+	if n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if len(t.shape) == 0 {
 				gi[0] = g // dt: grad (a 0-d input is its own only element)
@@ -187,6 +189,7 @@ func (values *Tensor) recordPicked(name string, t *Tensor, d int, indices *Tenso
 			gi[0] = ZerosLike(t).ScatterAdd(d, idx, g) // dt: grad at the picked indices
 		}
 	}
+	return n
 }
 
 // firstExtreme returns the index of the first largest (sgn 1) or smallest (sgn -1)
@@ -397,6 +400,10 @@ func (t *Tensor) moment(op, name string, correction int, keep bool, dims []int, 
 			count *= t.shape[d]
 		}
 		div := float64(count - correction)
+		n.save(t)
+		if std {
+			n.save(out)
+		}
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			centred := t.Sub(t.MeanKeepDim(ds...))
 			gk := keepDims(g, t.shape, ds, keep)
@@ -427,6 +434,7 @@ func (t *Tensor) LogSumExp(keepdim bool, dims ...int) *Tensor {
 		return m + math.Log(s)
 	})
 	if n := record("LogsumexpBackward0", out, false, t); n != nil {
+		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad exp(t - out)
 			gi[0] = keepDims(g, t.shape, ds, keepdim).Mul(t.Sub(keepDims(out, t.shape, ds, keepdim)).Exp())
 		}
@@ -498,6 +506,7 @@ func (t *Tensor) norm(op, name string, p float64, keep bool, dims []int) *Tensor
 		return math.Pow(s, 1/p)
 	})
 	if n := record(name, out, false, t); n != nil {
+		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			gk := keepDims(g, t.shape, ds, keep)
 			ok := keepDims(out, t.shape, ds, keep)
@@ -546,6 +555,7 @@ func (t *Tensor) prod(op, name string, dims []int, keep bool) *Tensor {
 		return p
 	})
 	if n := record(name, out, false, t); n != nil {
+		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			gk := keepDims(g, t.shape, ds, keep)
 			if t.Detach().EqScalar(0).Any().Item() == 0 {
@@ -695,6 +705,7 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 		}
 	})
 	if n := record("CumprodBackward0", out, false, t); n != nil {
+		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if t.Detach().EqScalar(0).Any().Item() == 0 {
 				gi[0] = g.Mul(out).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
@@ -762,7 +773,9 @@ func (t *Tensor) cumExtreme(op, name string, dim int, sgn float64) (values, indi
 			}
 		}
 	}
-	values.recordPicked(name, t, d, idx, false)
+	if n := values.recordPicked(name, t, d, idx, false); n != nil {
+		n.save(t) // as PyTorch's cummax_backward, which reads t (its gradient does not)
+	}
 	return values, idx
 }
 
