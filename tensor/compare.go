@@ -268,7 +268,7 @@ func pickInto[T Element](dst []T, c []int64, x, y []T) {
 // that broadcasts to t's shape.
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	mask.wantBool("MaskedFill", "mask")
-	if s := broadcastShapes("MaskedFill", t.shape, mask.shape); !sameShape(s, t.shape) {
+	if s := broadcastShapes("MaskedFill", t.shape, mask.shape); !slices.Equal(s, t.shape) {
 		failKind(ErrShape, "MaskedFill", "mask of shape %v does not broadcast to the shape %v of the tensor", mask.shape, t.shape)
 	}
 	m := broadcastData(mask, t.shape)
@@ -285,17 +285,6 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	return out
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // ClampTensor returns t limited elementwise to [lo, hi], which are tensors that
 // broadcast with t; either may be nil for no bound (torch.clamp with tensor min
