@@ -285,7 +285,6 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	return out
 }
 
-
 // ClampTensor returns t limited elementwise to [lo, hi], which are tensors that
 // broadcast with t; either may be nil for no bound (torch.clamp with tensor min
 // and max). The result is min(max(t, lo), hi), so where lo > hi it is hi, as in
