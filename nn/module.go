@@ -1,11 +1,14 @@
 // Package nn holds gograd's neural-network layers, the counterpart of torch.nn:
-// modules that own parameters (Linear, Conv1d, Conv2d, BatchNorm, LayerNorm,
-// Embedding, MultiheadAttention, TransformerEncoderLayer), layers without them
-// (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Dropout, Dropout2d, Flatten,
-// Unflatten, Identity), containers (Sequential, ModuleList), activations as modules
-// (ReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax) and losses as modules (MSELoss,
-// BCELoss, BCEWithLogitsLoss, CrossEntropyLoss). The stateless functions they call
-// live in nn/functional, the initialisers in nn/init (package nninit); the
+// modules that own parameters (Linear, Bilinear, Conv1d, Conv2d, BatchNorm,
+// GroupNorm, InstanceNorm, LayerNorm, RMSNorm, Embedding, RNN, LSTM, GRU and their
+// cells, MultiheadAttention, TransformerEncoderLayer), layers without them
+// (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, Dropout, Dropout2d,
+// PixelShuffle, Flatten, Unflatten, Identity), containers (Sequential,
+// ModuleList), activations as modules (ReLU, Sigmoid, Tanh, GELU, Softmax,
+// LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
+// BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and the others of torch.nn). The
+// stateless functions they call live in nn/functional, the initialisers in nn/init
+// (package nninit); the
 // optimizers that update their parameters live in optim.
 //
 // # Overview

@@ -9,8 +9,8 @@ import (
 	"github.com/gograd/gograd/internal/parallel"
 )
 
-// Tensor is an n-dimensional array of float32, float64 or int64 values that can
-// record the operations applied to it.
+// Tensor is an n-dimensional array of float32, float64, int64 or bool values that
+// can record the operations applied to it.
 //
 // As in PyTorch, a tensor is a view of a storage: sizes (Shape), Strides and an
 // offset into a block of memory that several tensors may share. Ops that return
