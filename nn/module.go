@@ -8,8 +8,7 @@
 // LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
 // BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and the others of torch.nn). The
 // stateless functions they call live in nn/functional, the initialisers in nn/init
-// (package nninit); the
-// optimizers that update their parameters live in optim.
+// (package nninit); the optimizers that update their parameters live in optim.
 //
 // # Overview
 //
