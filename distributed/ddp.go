@@ -40,10 +40,8 @@ type DDPOptions struct {
 // gradients are all in starts its all-reduce on the communication goroutine at
 // once, while the backward pass goes on with the next parameters. The hook of
 // the last parameter waits for every bucket and writes the averages into the
-// Grads. Today's engine calls parameters' hooks once the graph has been walked,
-// so this overlaps communication with the rest of the hooks and the gradient
-// accumulation only; with hooks that run as soon as a parameter's gradient is
-// complete (PyTorch's post-accumulate hooks), it will overlap the backward pass.
+// Grads. The engine calls a parameter's hooks as soon as every node feeding it
+// has run, so the all-reduces overlap the rest of the backward pass.
 //
 // A DDP is used by one goroutine at a time, and every rank must run the same
 // sequence of Forward and Backward calls, one Backward per Forward: a second
