@@ -509,7 +509,7 @@ func (l *layout) undict(e map[string]any, p *tensor.Tensor, st *paramState) erro
 		if !t.DType().IsFloat() {
 			return fmt.Errorf("%s has dtype %v", name, t.DType())
 		}
-		st.buf[i] = tensor.ZerosLike(p).Copy_(t.Contiguous())
+		st.buf[i] = tensor.ZerosLike(p).Copy_(t) // Copy_ reads strided sources itself
 	}
 	for i, name := range l.scalars {
 		v, ok := e[name]
