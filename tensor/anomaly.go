@@ -23,7 +23,12 @@ func IsAnomalyEnabled() bool { return anomalyModes.get() }
 
 // CreatedAt returns where n was made, "file:line" of the user's call, when it was
 // recorded under DetectAnomaly; "" otherwise.
-func (n *Node) CreatedAt() string { return n.site }
+func (n *Node) CreatedAt() string {
+	if n.x == nil {
+		return ""
+	}
+	return n.x.site
+}
 
 // tensorDir is the directory of package tensor's sources, which callerSite skips.
 var tensorDir = func() string {
@@ -63,7 +68,7 @@ func checkFinite(op string, n *Node, outs []*Tensor) {
 			if math.IsInf(v, 0) {
 				what = "inf"
 			}
-			site := n.site
+			site := n.CreatedAt()
 			if site == "" {
 				site = "unknown (the node was made outside DetectAnomaly)"
 			}

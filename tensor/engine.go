@@ -21,7 +21,6 @@ type Node struct {
 	seq      uint64
 	saves    bool // backward reads saved values, freed after use
 	freed    bool
-	owned    bool       // pass scratch (below): pending was made by the engine
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
 	backward func(g *Tensor, gi []*Tensor)
@@ -30,7 +29,7 @@ type Node struct {
 	variable *Tensor                   // AccumulateGrad only: the leaf
 	retained *Tensor                   // non-leaf output whose grad is retained
 	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
-	x        *nodeExtra                // what few nodes have (onFree, frees)
+	x        *nodeExtra                // what few nodes have (onFree, frees, site)
 
 	// The backward pass (graphTask) that claimed this node, and the node's position
 	// in that pass's plan: an index the pass looks up instead of a map. All other
@@ -38,8 +37,6 @@ type Node struct {
 	// another (two goroutines walking one retained graph) keeps its index in a map.
 	task atomic.Pointer[graphTask]
 	slot int32
-
-	site string // where the node was made, under DetectAnomaly
 }
 
 // nodeExtra holds what few nodes have, out of line so that every op's node stays
@@ -47,6 +44,7 @@ type Node struct {
 type nodeExtra struct {
 	onFree func()    // releases values saved outside the backward closure
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
+	site   string    // where the node was made, under DetectAnomaly
 }
 
 // ext returns n's extra fields, making them if needed (while n is being set up).
@@ -195,7 +193,7 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 	out.requiresGrad = true
 	out.gradFn = n
 	if anomalyModes.changed.Load() != 0 && anomalyModes.get() {
-		n.site = callerSite()
+		n.ext().site = callerSite()
 	}
 	return n
 }
