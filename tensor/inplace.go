@@ -323,31 +323,22 @@ func (t *Tensor) fillInPlace(op, name string, v float64) *Tensor {
 	}, func() { t.fill(v) })
 }
 
-// MaskedFill_ sets t's elements to v where mask (a float or int64 tensor that
-// broadcasts to t's shape) is nonzero, in place, and returns t
-// (MaskedFillBackward0: the gradient passes where mask is zero).
+// MaskedFill_ sets t's elements to v where mask (a bool tensor that broadcasts to
+// t's shape; a float or int64 mask counts as true where nonzero) is true, in
+// place, and returns t: MaskedFill done in place (MaskedFillBackward0, the
+// gradient passes where mask is false).
 func (t *Tensor) MaskedFill_(mask *Tensor, v float64) *Tensor {
 	if !broadcastsTo(mask.shape, t.shape) {
 		fail("MaskedFill_", "mask of shape %v does not broadcast to shape %v", mask.shape, t.shape)
 	}
-	m := mask.expandView(t.shape)
-	keep := empty(t.dtype, t.shape) // 1 where the element is kept
-	for i := range keep.Numel() {
-		if m.flat(i) == 0 {
-			keep.setFlat(i, 1)
-		}
+	if mask.dtype != Bool {
+		mask = mask.NeScalar(0)
 	}
 	return t.inPlace("MaskedFill_", false, nil, func(self *Tensor) *Tensor {
-		out := self.whereMask(keep) // keeps self's gradient where mask is zero
-		for i := range out.Numel() {
-			if keep.flat(i) == 0 {
-				out.setFlat(i, v)
-			}
-		}
-		return out
+		return self.MaskedFill(mask, v)
 	}, func() {
-		for i := range t.Numel() {
-			if keep.f64 != nil && keep.f64[i] == 0 || keep.f32 != nil && keep.f32[i] == 0 {
+		for i, b := range broadcastData(mask, t.shape).i64 {
+			if b != 0 {
 				t.setFlat(i, v)
 			}
 		}

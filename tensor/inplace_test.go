@@ -202,3 +202,18 @@ func TestInPlaceAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per chain of in-place ops, want 0", allocs)
 	}
 }
+
+// MaskedFill_ takes PyTorch's bool masks, and fills int64 tensors too (its own
+// float mask used to leave an int64 tensor unchanged).
+func TestMaskedFillInPlaceMasks(t *testing.T) {
+	x := tensor.New([]int64{1, 2, 3})
+	x.MaskedFill_(tensor.New([]int64{0, 1, 0}), 7)
+	y := tensor.New([]float32{1, 2, 3, 4}, 2, 2)
+	y.MaskedFill_(tensor.New([]float32{1, 0}).GtScalar(0), -1) // a bool mask, broadcast over rows
+	if got := x.Values(); got[0] != 1 || got[1] != 7 || got[2] != 3 {
+		t.Errorf("int64 MaskedFill_ gave %v, want [1 7 3]", got)
+	}
+	if got := y.Values(); got[0] != -1 || got[1] != 2 || got[2] != -1 || got[3] != 4 {
+		t.Errorf("bool-mask MaskedFill_ gave %v, want [-1 2 -1 4]", got)
+	}
+}
