@@ -169,3 +169,17 @@ func TestSavedIndexAndMaskChecked(t *testing.T) {
 		})
 	}
 }
+
+// A node that saves nothing keeps nothing to free, so its graph takes a second
+// backward without RetainGraph, as in PyTorch (x.floor().sum() backward twice).
+func TestSavesNothingBackwardTwice(t *testing.T) {
+	x := tensor.New([]float32{0.5, 1.5}).SetRequiresGrad(true)
+	y := x.Floor().Sum()
+	y.Backward()
+	if err := tensor.Maybe(func() { y.Backward() }); err != nil {
+		t.Fatalf("second backward through Floor: %v", err)
+	}
+	if g := x.Grad().Values(); g[0] != 0 || g[1] != 0 {
+		t.Errorf("Floor's gradient %v, want zeros", g)
+	}
+}
