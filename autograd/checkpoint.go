@@ -67,7 +67,10 @@ func (c *checkpointFn) Forward(ctx *tensor.Context, inputs ...*tensor.Tensor) *t
 		c.states[i] = g.State()
 	}
 	ctx.SaveForBackward(inputs...)
-	out := c.fn(inputs...)
+	var out *tensor.Tensor
+	// Forward's inputs do not require grad, but fn's parameters do: recording
+	// is turned off so that the segment keeps no activations.
+	tensor.NoGrad(func() { out = c.fn(inputs...) })
 	if out == nil {
 		panic(tensor.NewError(tensor.ErrNil, "autograd", "Checkpoint", "the checkpointed function returned nil"))
 	}

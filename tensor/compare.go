@@ -228,7 +228,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	default:
 		pickInto(out.i64, c.i64, x.i64, y.i64)
 	}
-	if n := record("WhereBackward0", out, false, a, b); n != nil {
+	if n := record("WhereBackward0", out, a, b); n != nil {
 		n.save(cond)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			zero := g.dtype.Scalar(0)
@@ -278,7 +278,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 			out.setFlat(i, value)
 		}
 	}
-	if n := record("MaskedFillBackward0", out, false, t); n != nil {
+	if n := record("MaskedFillBackward0", out, t); n != nil {
 		n.save(mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = Where(m, g.dtype.Scalar(0), g) } // dt: grad where not mask
 	}
@@ -319,7 +319,7 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 		out = Where(out.Gt(h), h.Detach(), out)
 	}
 	ins := []*Tensor{x, l, h}
-	n := record("ClampBackward0", out, false, presentOnly(ins)...)
+	n := record("ClampBackward0", out, presentOnly(ins)...)
 	if n == nil {
 		return out
 	}

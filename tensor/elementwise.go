@@ -23,7 +23,7 @@ const (
 func (t *Tensor) unaryOp(reads uses, op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
 	nonNil(op, t)
 	out := mapF(op, t.dense(), f)
-	if n := record(name, out, false, t); n != nil { // n.save marks it saving
+	if n := record(name, out, t); n != nil { // n.save marks it saving
 		if reads&usesIn != 0 {
 			n.save(t)
 		}
@@ -244,7 +244,7 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 // (one per input; it may skip inputs that need none).
 // save, when not nil, declares on the node the values grads reads (see Node.save).
 func recordN(name string, out *Tensor, ins []*Tensor, save func(n *Node), grads func(g *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
-	if n := record(name, out, false, ins...); n != nil { // save, through n.save, marks it saving
+	if n := record(name, out, ins...); n != nil { // save, through n.save, marks it saving
 		if save != nil {
 			save(n)
 		}

@@ -106,7 +106,7 @@ func Inv(a *Tensor) *Tensor {
 			out.setFlat(b*n*n+i, v)
 		}
 	}
-	if nd := record("LinalgInvExBackward0", out, true, a); nd != nil {
+	if nd := record("LinalgInvExBackward0", out, a); nd != nil {
 		nd.save(out)
 		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = mT(out).MatMul(g).MatMul(mT(out)).Neg() } // da: -A⁻ᵀ·grad·A⁻ᵀ
 	}
@@ -130,7 +130,7 @@ func Det(a *Tensor) *Tensor {
 		}
 		out.setFlat(b, d)
 	}
-	if nd := record("LinalgDetBackward0", out, true, a); nd != nil {
+	if nd := record("LinalgDetBackward0", out, a); nd != nil {
 		nd.save(a, out)
 		nd.backward = func(g *Tensor, gi []*Tensor) { // da: grad det A⁻ᵀ
 			gi[0] = g.Mul(out).Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a)))
@@ -164,10 +164,10 @@ func Slogdet(a *Tensor) (sign, logabsdet *Tensor) {
 		sign.setFlat(b, s)
 		logabsdet.setFlat(b, l)
 	}
-	if nd := record("LinalgSlogdetBackward0", sign, false, a); nd != nil {
+	if nd := record("LinalgSlogdetBackward0", sign, a); nd != nil {
 		nd.backward = func(*Tensor, []*Tensor) {} // dsign: none (piecewise constant), as PyTorch
 	}
-	if nd := record("LinalgSlogdetBackward0", logabsdet, false, a); nd != nil {
+	if nd := record("LinalgSlogdetBackward0", logabsdet, a); nd != nil {
 		nd.save(a)
 		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a))) } // da: grad A⁻ᵀ
 	}
@@ -208,7 +208,7 @@ func Solve(a, b *Tensor) *Tensor {
 	if vec {
 		out = out.withShape(slices.Clone(b.shape))
 	}
-	if nd := record("LinalgSolveExBackward0", out, true, a, b); nd != nil {
+	if nd := record("LinalgSolveExBackward0", out, a, b); nd != nil {
 		nd.save(a)
 		nd.saveFor(0, out)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
@@ -258,7 +258,7 @@ func Cholesky(a *Tensor) *Tensor {
 			out.setFlat(b*n*n+i, v)
 		}
 	}
-	if nd := record("LinalgCholeskyExBackward0", out, true, a); nd != nil {
+	if nd := record("LinalgCholeskyExBackward0", out, a); nd != nil {
 		nd.save(out)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			// da: Sym(L⁻ᵀ·Φ(Lᵀ·grad)·L⁻¹), Φ the lower triangle with its diagonal
@@ -364,13 +364,13 @@ func Eigh(a *Tensor) (values, vectors *Tensor) {
 		}
 	}
 	// As PyTorch's one node, each of the two saves both factors.
-	if nd := record("LinalgEighBackward0", values, true, a); nd != nil {
+	if nd := record("LinalgEighBackward0", values, a); nd != nil {
 		nd.save(values, vectors)
 		nd.backward = func(g *Tensor, gi []*Tensor) { // da: V·diag(grad)·Vᵀ
 			gi[0] = vectors.Mul(g.Unsqueeze(-2)).MatMul(mT(vectors))
 		}
 	}
-	if nd := record("LinalgEighBackward0", vectors, true, a); nd != nil {
+	if nd := record("LinalgEighBackward0", vectors, a); nd != nil {
 		nd.save(values, vectors)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			// da: V·(skew(Vᵀ·grad) / E)·Vᵀ with E_ij = λ_j - λ_i off the diagonal and
@@ -425,7 +425,7 @@ func Svdvals(a *Tensor) *Tensor {
 
 // recordSingular records s as a's singular values: da = U·diag(grad)·Vh.
 func (s *Tensor) recordSingular(a, u, vh *Tensor) {
-	if nd := record("LinalgSvdBackward0", s, true, a); nd != nil {
+	if nd := record("LinalgSvdBackward0", s, a); nd != nil {
 		nd.save(s, u, vh) // as PyTorch's node, which saves the three factors
 		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vh) }
 	}
@@ -455,7 +455,7 @@ func (a *Tensor) svd(op string) (u, s, vh *Tensor) {
 		ev, diag := e()
 		return Where(diag, x.dtype.Scalar(0), x.Sub(mT(x)).Div(ev))
 	}
-	if nd := record("LinalgSvdBackward0", u, true, a); nd != nil {
+	if nd := record("LinalgSvdBackward0", u, a); nd != nil {
 		nd.save(s, u, vh)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			// da: U·(skew(Uᵀ·grad)/E·S)·Vh, plus (I - U·Uᵀ)·grad·S⁻¹·Vh when m > k.
@@ -468,7 +468,7 @@ func (a *Tensor) svd(op string) (u, s, vh *Tensor) {
 			gi[0] = ga.MatMul(vh)
 		}
 	}
-	if nd := record("LinalgSvdBackward0", vh, true, a); nd != nil {
+	if nd := record("LinalgSvdBackward0", vh, a); nd != nil {
 		nd.save(s, u, vh)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			// da: U·(S·skew(Vh·gradᵀ)/E)·Vh, plus U·S⁻¹·grad·(I - Vhᵀ·Vh) when n > k.
@@ -557,13 +557,13 @@ func Qr(a *Tensor) (q, r *Tensor) {
 	// tril(M, -1)ᵀ (Walter and Lehmann 2018); each output contributes its part of M.
 	copyltu := func(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
 	// As PyTorch's one node, each of the two saves both factors.
-	if nd := record("LinalgQrBackward0", q, true, a); nd != nil {
+	if nd := record("LinalgQrBackward0", q, a); nd != nil {
 		nd.save(q, r)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			gi[0] = g.Add(q.MatMul(copyltu(mT(g).MatMul(q).Neg()))).MatMul(mT(Inv(r)))
 		}
 	}
-	if nd := record("LinalgQrBackward0", r, true, a); nd != nil {
+	if nd := record("LinalgQrBackward0", r, a); nd != nil {
 		nd.save(q, r)
 		nd.backward = func(g *Tensor, gi []*Tensor) {
 			gi[0] = q.MatMul(copyltu(r.MatMul(mT(g)))).MatMul(mT(Inv(r)))

@@ -70,7 +70,10 @@ func (c *Context) Saved() []*Tensor {
 func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
 
 // Apply runs f on inputs and returns its result, recorded in the graph with
-// f's Backward when any input requires grad and recording is on.
+// f's Backward when any input requires grad and recording is on. Forward gets
+// inputs that do not require grad (aliases of the caller's, sharing their
+// storage), so that its ops are not recorded; tensors Forward saves, marks or
+// returns stand for the caller's inputs.
 func Apply(f Function, inputs ...*Tensor) *Tensor {
 	nonNil("Apply", inputs...)
 	ctx := &Context{name: f.Name(), needs: make([]bool, len(inputs))}
@@ -78,8 +81,7 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 	for i, in := range inputs {
 		ctx.needs[i] = on && in.requiresGrad
 	}
-	var out *Tensor
-	NoGrad(func() { out = f.Forward(ctx, inputs...) })
+	out := forwardDetached(f, ctx, inputs)
 	dirty := slices.Contains(ctx.dirty, out)
 	switch {
 	case dirty:
@@ -102,36 +104,91 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 		out = out.Detach() // a result that is an input, or was built with grad, gets its own node
 	}
 	_, once := f.(OnceDifferentiable)
-	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
+	if n := record(f.Name(), out, inputs...); n != nil {
+		n.def = applyDef
+		n.aux = &applied{f: f, ctx: ctx, inputs: inputs, once: once}
 		n.save(ctx.saved...)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			var grads []*Tensor
-			create := IsGradEnabled() // the engine records backward only with CreateGraph
-			if once && create {
-				NoGrad(func() { grads = f.Backward(ctx, g) })
-				for i, gr := range grads {
-					if gr != nil {
-						grads[i] = delayedError(f.Name(), gr, g)
-					}
-				}
-			} else {
-				grads = f.Backward(ctx, g)
-			}
-			if len(grads) != len(gi) {
-				fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(gi))
-			}
-			for i, gr := range grads {
-				if gr != nil && n.needs(i) {
-					if slices.Contains(ctx.saved, gr) || slices.Contains(inputs, gr) {
-						gr = gr.Clone() // not the engine's to keep
-					}
-					gi[i] = gr
-				}
-			}
-		}
 		n.ext().onFree = func() { ctx.saved, ctx.freed = nil, true }
 	}
 	return out
+}
+
+// forwardDetached runs f's Forward on aliases of inputs that do not require
+// grad, and maps the aliases Forward saved, marked or returned back to the
+// inputs they stand for.
+func forwardDetached(f Function, ctx *Context, inputs []*Tensor) *Tensor {
+	det := make([]*Tensor, len(inputs))
+	for i, in := range inputs {
+		det[i] = in
+		if in.requiresGrad {
+			det[i] = in.Detach()
+		}
+	}
+	back := func(t *Tensor) *Tensor {
+		if i := slices.Index(det, t); i >= 0 {
+			return inputs[i]
+		}
+		return t
+	}
+	out := f.Forward(ctx, det...)
+	for _, ts := range [][]*Tensor{ctx.saved, ctx.dirty, ctx.nonDiff} {
+		for i, t := range ts {
+			ts[i] = back(t)
+		}
+	}
+	return back(out)
+}
+
+// applied is what a custom Function's node keeps besides its saved values: the
+// Function, its Context, and its inputs, only to recognise one returned as a
+// gradient.
+type applied struct {
+	f      Function
+	ctx    *Context
+	inputs []*Tensor
+	once   bool
+}
+
+// applyDef is the op table entry of every custom Function's node (named by the
+// Function): its derivative is the Function's Backward, which reads ctx.Saved()
+// unpacked for the pass as an op table entry's saved values are.
+var applyDef = &opDef{}
+
+func init() { applyDef.grad = applyGrad }
+
+func applyGrad(b bwd) {
+	a := b.aux().(*applied)
+	f, n := a.f, b.n
+	record := b.create && !a.once // whether Backward's ops are recorded
+	ctx := *a.ctx                 // this pass's view of the Context: two passes may share the node
+	if !ctx.freed && len(ctx.saved) > 0 {
+		ctx.saved = make([]*Tensor, len(n.saved))
+		for i := range n.saved {
+			ctx.saved[i] = n.saved[i].unpack(record)
+		}
+	}
+	var grads []*Tensor
+	if a.once && b.create {
+		grads = f.Backward(&ctx, b.g.Detach())
+		for i, gr := range grads {
+			if gr != nil {
+				grads[i] = delayedError(f.Name(), gr.Detach(), b.g)
+			}
+		}
+	} else {
+		grads = f.Backward(&ctx, b.g)
+	}
+	if len(grads) != len(b.gi) {
+		fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(b.gi))
+	}
+	for i, gr := range grads {
+		if gr != nil && n.needs(i) {
+			if slices.Contains(ctx.saved, gr) || slices.Contains(a.ctx.saved, gr) || slices.Contains(a.inputs, gr) {
+				gr = gr.Detach().Clone() // not the engine's to keep
+			}
+			b.gi[i] = gr
+		}
+	}
 }
 
 // delayedError returns gr, computed by the Backward of the OnceDifferentiable
@@ -139,11 +196,15 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 // grad) so that differentiating it panics: PyTorch's DelayedError, whose node it
 // names torch::autograd::Error.
 func delayedError(name string, gr, g *Tensor) *Tensor {
-	out := gr.Detach()
-	if n := record("torch::autograd::Error", out, false, g); n != nil {
-		n.backward = func(*Tensor, []*Tensor) {
-			fail("Backward", "trying to differentiate twice a function that was marked with @once_differentiable (%s implements tensor.OnceDifferentiable)", name)
-		}
+	return errorDef.recordWith(gr, name, nil, g)
+}
+
+// errorDef is the entry of PyTorch's DelayedError node; aux is the Function's
+// name.
+var errorDef = &opDef{name: "torch::autograd::Error"}
+
+func init() {
+	errorDef.grad = func(b bwd) {
+		fail("Backward", "trying to differentiate twice a function that was marked with @once_differentiable (%s implements tensor.OnceDifferentiable)", b.aux())
 	}
-	return out
 }

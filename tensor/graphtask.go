@@ -65,7 +65,7 @@ func (b *inputBuffer) add(g *Tensor, owned, create bool) {
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool) []*Tensor {
 	nonNil(op, roots...)
 	nonNil(op, inputs...)
-	seeds := seedGrads(op, roots, rootGrads)
+	seeds := seedGrads(op, roots, rootGrads, create)
 	t := tasks.Get().(*graphTask)
 	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
 	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
@@ -73,16 +73,41 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	defer t.release()
 	t.discover(roots)
 	t.plan()
-	withGradMode(create, func() { t.execute(roots, seeds) })
+	switch {
+	case create && !IsGradEnabled():
+		// CreateGraph inside NoGrad records the pass, as PyTorch's engine sets grad
+		// mode to create_graph: the one case where a pass changes the mode.
+		EnableGrad(func() { t.execute(roots, seeds) })
+	case !create && t.hasClosures():
+		// A node whose derivative is a closure may read tensors it captured,
+		// which require grad: its ops must not be recorded.
+		NoGrad(func() { t.execute(roots, seeds) })
+	default:
+		// The derivatives read saved values through bwd, unpacked detached
+		// unless create: the goroutine's grad mode plays no part.
+		t.execute(roots, seeds)
+	}
 	if !retain && inputs == nil {
 		freeHeld(t.order)
 	}
 	return t.finish(allowUnused)
 }
 
+// hasClosures reports whether a node the pass runs has a closure for its
+// derivative instead of an op table entry.
+func (t *graphTask) hasClosures() bool {
+	for _, n := range t.order {
+		if n.backward != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
-// one-element root without one, else a copy of the caller's.
-func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
+// one-element root without one, else a copy of the caller's, detached unless
+// the pass records itself (create).
+func seedGrads(op string, roots, rootGrads []*Tensor, create bool) []*Tensor {
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
 		r.GradFn() // a stale view's history is regenerated first
@@ -100,6 +125,9 @@ func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
 		} else if g.dtype != r.dtype {
 			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
+			if !create {
+				g = g.Detach() // a plain pass records nothing, even from a gradient that requires grad
+			}
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
 		seeds[i] = g
@@ -281,7 +309,7 @@ func (t *graphTask) runNode(i int, n *Node) {
 	}
 	hooks := n.hooks.Load()
 	if hooks != nil {
-		g = runPrehooks(t.op, n, hooks, g)
+		g = t.detach(runPrehooks(t.op, n, hooks, g))
 	}
 	if g.published&^sharedMark != t.ep {
 		g.published = t.ep // seen by this node; keeps sharedMark if it has it
@@ -300,9 +328,11 @@ func (t *graphTask) runNode(i int, n *Node) {
 	outs := t.call(n, g)
 	if hooks != nil {
 		runPosthooks(t.op, n, hooks, g, outs)
-		for _, o := range outs {
+		for j, o := range outs {
 			if o != nil {
+				o = t.detach(o)
 				o.published = t.ep | sharedMark // the hooks may keep them
+				outs[j] = o
 			}
 		}
 	}
@@ -355,14 +385,17 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	outs := t.gi[:len(n.next)]
 	clear(outs)
 	if n.def != nil {
-		n.def.grad(bwd{n: n, g: g, gi: outs})
+		n.def.grad(bwd{n: n, g: g, gi: outs, create: t.create})
 	} else {
 		n.backward(g, outs)
 	}
 	for j, nx := range n.next {
 		if nx == nil || outs[j] == nil {
 			outs[j] = nil
-		} else if !slices.Equal(outs[j].shape, nx.shape) {
+			continue
+		}
+		outs[j] = t.detach(outs[j])
+		if !slices.Equal(outs[j].shape, nx.shape) {
 			outs[j] = outs[j].sumTo(nx.shape)
 		}
 	}
@@ -378,6 +411,16 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 		}
 	}
 	return outs
+}
+
+// detach returns g detached when the pass does not record itself: a gradient a
+// hook or a custom Function's Backward computed from tensors that require grad
+// (recorded, since the goroutine's grad mode is on) leaves that graph behind.
+func (t *graphTask) detach(g *Tensor) *Tensor {
+	if g.requiresGrad && !t.create {
+		return g.Detach()
+	}
+	return g
 }
 
 // route adds n's input gradients into the buffers of the nodes they flow to, or

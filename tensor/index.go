@@ -139,7 +139,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	td := t.dense()
 	out := empty(t.dtype, slices.Clone(index.shape))
 	alongDim("Gather", td, d, index, nil, func(k, off, _ int) { copyInto(out, td, k, off, 1) })
-	if n := record("GatherBackward0", out, false, t); n != nil {
+	if n := record("GatherBackward0", out, t); n != nil {
 		// Saved as PyTorch 1.13's gather_backward(grad, self, dim, index) reads them.
 		n.save(t, index)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).ScatterAdd(d, index, g) } // dt: grad added at index
@@ -176,7 +176,7 @@ func (t *Tensor) scatter(op, name string, dim int, index, src *Tensor, add bool)
 			copyInto(out, sd, off, so, 1)
 		}
 	})
-	if n := record(name, out, false, t, src); n != nil {
+	if n := record(name, out, t, src); n != nil {
 		n.save(index)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
@@ -228,7 +228,7 @@ func (t *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 	maps[d] = t.indexMap("IndexAdd", index, t.shape, d)
 	var out *Tensor
 	NoGrad(func() { out = t.dense().Add(source.remapAdd("", t.shape, maps)) })
-	if n := record("IndexAddBackward0", out, false, t, source); n != nil {
+	if n := record("IndexAddBackward0", out, t, source); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			gi[0] = g // dt: grad
 			if n.needs(1) {
@@ -276,7 +276,7 @@ func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
 	for k, i := range pos {
 		copyInto(out, x, k, i, 1)
 	}
-	if n := record("MaskedSelectBackward0", out, false, t); n != nil {
+	if n := record("MaskedSelectBackward0", out, t); n != nil {
 		n.save(t)                                                                          // as PyTorch 1.13's masked_select_backward(grad, self, mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskedScatter(shape, pos) } // dt: grad put back where mask
 	}
@@ -291,7 +291,7 @@ func (g *Tensor) maskedScatter(shape []int, pos []int) *Tensor {
 	for k, i := range pos {
 		copyInto(out, gd, i, k, 1)
 	}
-	if n := record("MaskedScatterBackward0", out, false, g); n != nil {
+	if n := record("MaskedScatterBackward0", out, g); n != nil {
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.Reshape(-1).IndexSelect(0, New(toInt64(pos))) } // dg: grad at pos
 	}
 	return out
@@ -395,7 +395,7 @@ func (t *Tensor) Index(indices ...*Tensor) *Tensor {
 	for p, off := range offs {
 		copyInto(out, td, p*rn, off, rn)
 	}
-	if n := record("IndexBackward0", out, false, t); n != nil {
+	if n := record("IndexBackward0", out, t); n != nil {
 		n.save(presentOnly(indices)...)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).IndexPut(indices, g, true) } // dt: grad added at the indices
 	}
@@ -427,7 +427,7 @@ func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *T
 			}
 		}
 	}
-	if n := record("IndexPutBackward0", out, false, t, values); n != nil {
+	if n := record("IndexPutBackward0", out, t, values); n != nil {
 		n.save(presentOnly(indices)...)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {

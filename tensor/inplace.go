@@ -316,7 +316,7 @@ func (t *Tensor) Zero_() *Tensor { return t.fillInPlace("Zero_", "ZeroBackward0"
 func (t *Tensor) fillInPlace(op, name string, v float64) *Tensor {
 	return t.inPlace(op, false, nil, func(self *Tensor) *Tensor {
 		out := self.dtype.Full(v, self.shape...)
-		if n := record(name, out, false, self); n != nil {
+		if n := record(name, out, self); n != nil {
 			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(g) } // dt: 0
 		}
 		return out

@@ -90,7 +90,7 @@ func cat(op, name string, ts []*Tensor, dim int) *Tensor {
 	for k, i := range idx {
 		ins[i] = parts[k]
 	}
-	if n := record(name, out, false, ins...); n != nil {
+	if n := record(name, out, ins...); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			for i := range ins {
 				if n.needs(i) {
@@ -405,7 +405,7 @@ func (t *Tensor) triangle(op, name string, k int, lower bool) *Tensor {
 			}
 		}
 	}
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.triangle(op, name, k, lower) } // dt: the same triangle of grad
 	}
 	return out

@@ -106,7 +106,7 @@ func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tens
 	if beta != 0 {
 		out = out.Add(input.Detach().MulScalar(beta))
 	}
-	if n := record(name, out, true, input, a, b); n != nil {
+	if n := record(name, out, input, a, b); n != nil {
 		n.saveFor(1, b)
 		n.saveFor(2, a)
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -138,7 +138,7 @@ func (t *Tensor) Trace() *Tensor {
 	}
 	var out *Tensor
 	NoGrad(func() { out = t.dense().Mul(eye).Sum() })
-	if n := record("TraceBackward0", out, false, t); n != nil {
+	if n := record("TraceBackward0", out, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(eye) } // dt: grad on the diagonal
 	}
 	return out

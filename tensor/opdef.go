@@ -17,8 +17,8 @@ type opDef struct {
 }
 
 // saveRule declares one saved value: input value (or the output, for value ==
-// output), kept only when input forInput needs a gradient (or always, for
-// forInput == always).
+// output, or extra value k given to recordWith, for value == extra(k)), kept only
+// when input forInput needs a gradient (or always, for forInput == always).
 type saveRule struct{ value, forInput int }
 
 const (
@@ -26,35 +26,76 @@ const (
 	always = -1 // saveRule.forInput: whatever needs a gradient
 )
 
+// extra returns the saveRule.value of the k-th extra value given to recordWith:
+// a tensor the derivative reads that is neither an input nor the result (an
+// index tensor, a mask, a second result).
+func extra(k int) int { return -2 - k }
+
 // record makes out the result of the op on inputs, recording a node when the
 // inputs are tracked. arg is a number the derivative may read (a scalar operand,
 // an exponent, flags).
 func (d *opDef) record(out *Tensor, arg float64, inputs ...*Tensor) *Tensor {
-	n := record(d.name, out, false, inputs...)
-	if n == nil {
-		return out
-	}
-	n.def, n.arg = d, arg
-	for _, r := range d.save {
-		if r.forInput != always && !n.needs(r.forInput) {
-			continue
-		}
-		v := out
-		if r.value != output {
-			v = inputs[r.value]
-		}
-		n.save(v)
-		n.saved[len(n.saved)-1].tag = int8(r.value)
+	if n := d.node(out, inputs); n != nil {
+		n.arg = arg
+		d.saveValues(n, out, nil, inputs)
 	}
 	return out
 }
 
+// recordWith is record for an op whose derivative reads more than a number: aux
+// holds its other parameters (dims, shapes, flags; no tensors), extras the
+// tensors besides the inputs and the result that the entry's save rules may name
+// with extra(k).
+func (d *opDef) recordWith(out *Tensor, aux any, extras []*Tensor, inputs ...*Tensor) *Tensor {
+	if n := d.node(out, inputs); n != nil {
+		n.aux = aux
+		d.saveValues(n, out, extras, inputs)
+	}
+	return out
+}
+
+// node records the node of out, nil when the op is not recorded.
+func (d *opDef) node(out *Tensor, inputs []*Tensor) *Node {
+	n := record(d.name, out, inputs...)
+	if n != nil {
+		n.def = d
+	}
+	return n
+}
+
+// saveValues saves on n what d's rules declare.
+func (d *opDef) saveValues(n *Node, out *Tensor, extras, inputs []*Tensor) {
+	for _, r := range d.save {
+		if r.forInput != always && !n.needs(r.forInput) {
+			continue
+		}
+		var v *Tensor
+		switch {
+		case r.value == output:
+			v = out
+		case r.value < output:
+			v = extras[-2-r.value]
+		default:
+			v = inputs[r.value]
+		}
+		if v == nil {
+			continue // an optional value the op did not have
+		}
+		n.save(v)
+		n.saved[len(n.saved)-1].tag = int8(r.value)
+	}
+}
+
 // bwd is what a derivative reads: the upstream gradient g, the node (its saved
-// values and argument), and gi, the input gradients it sets.
+// values and argument), and gi, the input gradients it sets. create says that
+// the backward pass records itself (CreateGraph): saved values are then unpacked
+// as they were saved, so that the formula's ops record; otherwise detached, so
+// that they record nothing, whatever the goroutine's grad mode.
 type bwd struct {
-	n  *Node
-	g  *Tensor
-	gi []*Tensor
+	n      *Node
+	g      *Tensor
+	gi     []*Tensor
+	create bool
 }
 
 // needs reports whether input i needs a gradient.
@@ -63,15 +104,46 @@ func (b bwd) needs(i int) bool { return b.n.next[i] != nil }
 // arg returns the number the op recorded for its derivative.
 func (b bwd) arg() float64 { return b.n.arg }
 
-// in returns saved input i; out the saved output. They panic if the op's entry did
-// not declare the value, so a formula can read only what its node keeps.
-func (b bwd) in(i int) *Tensor { return b.saved(i) }
-func (b bwd) out() *Tensor     { return b.saved(output) }
+// aux returns the parameters the op recorded with recordWith.
+func (b bwd) aux() any { return b.n.aux }
 
-func (b bwd) saved(v int) *Tensor {
+// in returns saved input i; out the saved output; extra the k-th saved extra
+// value. They panic if the op's entry did not declare the value, so a formula
+// can read only what its node keeps.
+func (b bwd) in(i int) *Tensor    { return b.saved(i) }
+func (b bwd) out() *Tensor        { return b.saved(output) }
+func (b bwd) extra(k int) *Tensor { return b.saved(extra(k)) }
+
+// has reports whether the node saved value v (an optional extra, or one kept only
+// for some inputs).
+func (b bwd) has(v int) bool {
 	for _, s := range b.n.saved {
 		if int(s.tag) == v {
-			return s.t
+			return true
+		}
+	}
+	return false
+}
+
+// mulIn returns x * saved value v. A pass that records itself multiplies with
+// Mul; a plain one runs Mul's kernel on the saved tensor itself, which records
+// nothing whatever the tensor requires, so the hottest derivative needs no
+// detached alias (BenchmarkOpOverhead's chain: 25 % slower with one).
+func (b bwd) mulIn(x *Tensor, v int) *Tensor {
+	if !b.create {
+		for i := range b.n.saved {
+			if s := &b.n.saved[i]; int(s.tag) == v && s.t.dtype == x.dtype {
+				return binary("Mul", opMul, x, s.t)
+			}
+		}
+	}
+	return x.Mul(b.saved(v))
+}
+
+func (b bwd) saved(v int) *Tensor {
+	for i := range b.n.saved {
+		if s := &b.n.saved[i]; int(s.tag) == v {
+			return s.unpack(b.create)
 		}
 	}
 	panic("tensor: " + b.n.name + ": derivative reads a value its op table entry does not save")

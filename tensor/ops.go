@@ -51,10 +51,10 @@ var mulDef = &opDef{name: "MulBackward0", save: []saveRule{{1, 0}, {0, 1}}}
 func init() {
 	mulDef.grad = func(b bwd) {
 		if b.needs(0) {
-			b.gi[0] = b.g.Mul(b.in(1)) // dt: grad * o
+			b.gi[0] = b.mulIn(b.g, 1) // dt: grad * o
 		}
 		if b.needs(1) {
-			b.gi[1] = b.g.Mul(b.in(0)) // do: grad * t
+			b.gi[1] = b.mulIn(b.g, 0) // do: grad * t
 		}
 	}
 }
@@ -215,7 +215,7 @@ func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 	for i := range numel(shape) {
 		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
 	}
-	if n := record("PowBackward1", out, true, t, e); n != nil {
+	if n := record("PowBackward1", out, t, e); n != nil {
 		n.save(t, e, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
@@ -254,7 +254,7 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 			out.setFlat(i, t.flat(i))
 		}
 	}
-	if n := record("MaskedFillBackward0", out, true, t); n != nil {
+	if n := record("MaskedFillBackward0", out, t); n != nil {
 		n.save(mask)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.whereMask(mask) } // dt: grad where mask
 	}
@@ -406,7 +406,7 @@ func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	} else {
 		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
-	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
+	if n := record("ThresholdBackwardBackward0", out, g); n != nil {
 		n.save(ref)
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
 	}
@@ -462,7 +462,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 			wa.setFlat(i, 0.5)
 		}
 	}
-	if n := record(name, out, true, a, b); n != nil {
+	if n := record(name, out, a, b); n != nil {
 		n.save(wa)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if n.needs(0) {
@@ -481,7 +481,7 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 // where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 	out := mapF("Clamp", t, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) })
-	if n := record("ClampBackward1", out, true, t); n != nil {
+	if n := record("ClampBackward1", out, t); n != nil {
 		n.save(t)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {

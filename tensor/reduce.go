@@ -147,7 +147,7 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 			}
 		}
 	}
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if mean {

@@ -101,7 +101,7 @@ func (t *Tensor) extremeAll(op, name string, dims []int, keep bool, f func([]flo
 		fail(op, "cannot reduce an empty tensor of shape %v", t.shape)
 	}
 	out, ds := t.reduceF(op, dims, keep, t.dtype, f)
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			ok := keepDims(out.Detach(), t.shape, ds, keep)
@@ -175,7 +175,7 @@ func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane
 // recordPicked records values as elements of t picked along dim d at indices
 // (with d removed when squeezed): its gradient is scattered back there.
 func (values *Tensor) recordPicked(name string, t *Tensor, d int, indices *Tensor, squeezed bool) *Node {
-	n := record(name, values, false, t)
+	n := record(name, values, t)
 	if n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if len(t.shape) == 0 {
@@ -366,7 +366,7 @@ func (t *Tensor) VarMean(correction int, keepdim bool, dims ...int) (variance, m
 		m = t.Mean(dims...)
 	}
 	m = m.Detach()
-	if n := record("VarMeanBackward0", m, false, t); n != nil {
+	if n := record("VarMeanBackward0", m, t); n != nil {
 		ds := t.dimSet("VarMean", dims)
 		count := float64(numel(t.shape) / max(numel(keptShape(t.shape, ds, false)), 1))
 		n.backward = func(g *Tensor, gi []*Tensor) {
@@ -394,7 +394,7 @@ func (t *Tensor) moment(op, name string, correction int, keep bool, dims []int, 
 		}
 		return r
 	})
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		count := 1
 		for _, d := range ds {
 			count *= t.shape[d]
@@ -433,7 +433,7 @@ func (t *Tensor) LogSumExp(keepdim bool, dims ...int) *Tensor {
 		}
 		return m + math.Log(s)
 	})
-	if n := record("LogsumexpBackward0", out, false, t); n != nil {
+	if n := record("LogsumexpBackward0", out, t); n != nil {
 		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad exp(t - out)
 			gi[0] = keepDims(g, t.shape, ds, keepdim).Mul(t.Sub(keepDims(out, t.shape, ds, keepdim)).Exp())
@@ -505,7 +505,7 @@ func (t *Tensor) norm(op, name string, p float64, keep bool, dims []int) *Tensor
 		}
 		return math.Pow(s, 1/p)
 	})
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			gk := keepDims(g, t.shape, ds, keep)
@@ -554,7 +554,7 @@ func (t *Tensor) prod(op, name string, dims []int, keep bool) *Tensor {
 		}
 		return p
 	})
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			gk := keepDims(g, t.shape, ds, keep)
@@ -681,7 +681,7 @@ func (t *Tensor) Cumsum(dim int) *Tensor {
 			l[k] += l[k-1]
 		}
 	})
-	if n := record("CumsumBackward0", out, false, t); n != nil {
+	if n := record("CumsumBackward0", out, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.reverseCumsum(d) } // dt: sums of grad from each place to the end
 	}
 	return out
@@ -704,7 +704,7 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 			l[k] *= l[k-1]
 		}
 	})
-	if n := record("CumprodBackward0", out, false, t); n != nil {
+	if n := record("CumprodBackward0", out, t); n != nil {
 		n.save(t, out)
 		n.backward = func(g *Tensor, gi []*Tensor) {
 			if t.Detach().EqScalar(0).Any().Item() == 0 {

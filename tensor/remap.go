@@ -135,7 +135,7 @@ func (t *Tensor) remap(name string, shape []int, maps [][]int, fill float64) *Te
 	ms := mapShape(maps)
 	out := remapData(t, ms, maps, fill)
 	out.shape = shape
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		in := t.shape
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(ms...).remapAdd(name, in, maps) } // dt: grad added back where read
 	}
@@ -165,7 +165,7 @@ func (g *Tensor) remapAdd(name string, shape []int, maps [][]int) *Tensor {
 	default:
 		remapAddKernel(out.i64, gd.i64, g.shape, offs)
 	}
-	if n := record(name, out, false, g); n != nil {
+	if n := record(name, out, g); n != nil {
 		gs := g.shape
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.remap(name, gs, maps, 0) } // dg: grad read back
 	}

@@ -77,7 +77,7 @@ func (t *Tensor) viewStrides(shape []int) (strides []int, ok bool) {
 
 // recordView records out, a view of t, under name with the gradient bw(g) for t.
 func (t *Tensor) recordView(name string, out *Tensor, bw func(g *Tensor) *Tensor) *Tensor {
-	if n := record(name, out, false, t); n != nil {
+	if n := record(name, out, t); n != nil {
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = bw(g) }
 	}
 	return out
@@ -332,7 +332,7 @@ func (t *Tensor) T() *Tensor {
 func viewGrad(g *Tensor, in []int, name string, sel func(*Tensor) *Tensor) *Tensor {
 	out := empty(g.dtype, in)
 	addValues(sel(out.Detach()), g)
-	if n := record(strings.TrimSuffix(name, "0")+"Backward0", out, false, g); n != nil {
+	if n := record(strings.TrimSuffix(name, "0")+"Backward0", out, g); n != nil {
 		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = sel(gg) } // dg: the view of grad
 	}
 	return out

@@ -19,7 +19,7 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	} else {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 	}
-	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
+	if n := record("LogSoftmaxBackward0", out, t); n != nil {
 		n.save(out)
 		// dt: grad - exp(out) * Σ_dim grad
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
@@ -41,7 +41,7 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 		vec.Exp(out.f64, out.f64)
 	}
-	if n := record("SoftmaxBackward0", out, true, t); n != nil {
+	if n := record("SoftmaxBackward0", out, t); n != nil {
 		n.save(out)
 		// dt: out * (grad - Σ_dim grad * out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }

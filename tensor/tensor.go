@@ -478,7 +478,7 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {
 		out := empty(self.dtype, self.shape)
 		copyValues(out, s)
-		if n := record("CopyBackwards", out, false, self, src); n != nil {
+		if n := record("CopyBackwards", out, self, src); n != nil {
 			from, dt := src.shape, src.dtype
 			n.backward = func(g *Tensor, gi []*Tensor) {
 				if n.needs(0) {
@@ -521,7 +521,7 @@ func (t *Tensor) To(d DType) *Tensor {
 	copyValues(out, t)
 	if d.IsFloat() && t.dtype.IsFloat() {
 		src := t.dtype
-		if n := record("ToCopyBackward0", out, false, t); n != nil {
+		if n := record("ToCopyBackward0", out, t); n != nil {
 			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.To(src) } // dx: grad in x's dtype
 		}
 	}
