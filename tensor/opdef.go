@@ -54,6 +54,12 @@ func (d *opDef) recordWith(out *Tensor, aux any, extras []*Tensor, inputs ...*Te
 	return out
 }
 
+// tracked reports whether an op on inputs is recorded, for reverse or forward
+// mode: an op that builds its entry's parameters builds them only then.
+func tracked(inputs ...*Tensor) bool {
+	return recording(inputs...) || dualLevels.Load() != 0 && hasTangent(inputs)
+}
+
 // node records the node of out, nil when the op is not recorded.
 func (d *opDef) node(out *Tensor, inputs []*Tensor) *Node {
 	n := record(d.name, out, inputs...)

@@ -120,15 +120,7 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		return t.sumInt(op, dims, keep)
 	}
 	t.wantFloat(op)
-	name := "Sum"
-	if mean {
-		name = "Mean"
-	}
-	if len(dims) == 0 && !keep {
-		name += "Backward0"
-	} else {
-		name += "Backward1"
-	}
+	def := reduceDefs[b2i(mean)][b2i(len(dims) != 0 || keep)]
 	ds := t.dimSet(op, dims)
 	out := t.sumDims(ds)
 	out.shape = keptShape(t.shape, ds, keep)
@@ -147,16 +139,47 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 			}
 		}
 	}
-	if n := record(name, out, t); n != nil {
-		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if mean {
-				g = g.DivScalar(count) // dt: grad / count, broadcast back
-			}
-			gi[0] = g.Reshape(kept...).Expand(in...) // dt: grad broadcast back
-		}
+	if tracked(t) {
+		def.recordWith(out, &reduced{kept: keptShape(t.shape, ds, true), in: t.shape, count: count}, nil, t)
 	}
 	return out
+}
+
+// reduceDefs are the entries of Sum and Mean: [mean][with dims or keepdim].
+// Their nodes keep shapes only.
+var reduceDefs = [2][2]*opDef{
+	{{name: "SumBackward0"}, {name: "SumBackward1"}},
+	{{name: "MeanBackward0"}, {name: "MeanBackward1"}},
+}
+
+// reduced is what a reduction's node keeps: the input's shape with the reduced
+// dims kept as 1 and as it was, and the number of elements each result summed
+// (for a mean; 1 for a sum).
+type reduced struct {
+	kept, in []int
+	count    float64
+}
+
+func init() {
+	for _, ds := range reduceDefs {
+		for _, d := range ds {
+			d.grad = func(b bwd) {
+				r, g := b.aux().(*reduced), b.g
+				if r.count != 1 {
+					g = g.DivScalar(r.count) // dt: grad / count, broadcast back
+				}
+				b.gi[0] = g.Reshape(r.kept...).Expand(r.in...) // dt: grad broadcast back
+			}
+		}
+	}
+}
+
+// b2i returns 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Argmax returns the indices of the largest values along dim, as an int64 tensor
