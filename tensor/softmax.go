@@ -19,12 +19,23 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	} else {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 	}
-	if n := record("LogSoftmaxBackward0", out, t); n != nil {
-		n.save(out)
-		// dt: grad - exp(out) * Σ_dim grad
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
+	return logSoftmaxDef.record(out, float64(d), t)
+}
+
+// The softmax entries save their result; arg is the dim.
+var (
+	logSoftmaxDef = &opDef{name: "LogSoftmaxBackward0", save: []saveRule{{output, always}}}
+	softmaxDef    = &opDef{name: "SoftmaxBackward0", save: []saveRule{{output, always}}}
+)
+
+func init() {
+	logSoftmaxDef.grad = func(b bwd) { // dt: grad - exp(out) * Σ_dim grad
+		b.gi[0] = b.g.Sub(b.out().Exp().Mul(sumAlong(b.g, int(b.arg()))))
 	}
-	return out
+	softmaxDef.grad = func(b bwd) { // dt: out * (grad - Σ_dim grad * out)
+		out := b.out()
+		b.gi[0] = out.Mul(b.g.Sub(sumAlong(b.g.Mul(out), int(b.arg()))))
+	}
 }
 
 // Softmax returns exp(t) / Σ exp(t) along dim, computed stably.
@@ -41,12 +52,7 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 		vec.Exp(out.f64, out.f64)
 	}
-	if n := record("SoftmaxBackward0", out, t); n != nil {
-		n.save(out)
-		// dt: out * (grad - Σ_dim grad * out)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
-	}
-	return out
+	return softmaxDef.record(out, float64(d), t)
 }
 
 // sumAlong sums g along dim d keeping it; a 0-d g is its own sum.
