@@ -84,8 +84,8 @@ func (d *opDef) saveValues(n *Node, out *Tensor, extras, inputs []*Tensor) {
 		default:
 			v = inputs[r.value]
 		}
-		if v == nil {
-			continue // an optional value the op did not have
+		if v == nil || n.hasSaved(r.value) {
+			continue // an optional value the op did not have, or one saved for another input
 		}
 		n.save(v)
 		n.saved[len(n.saved)-1].tag = int8(r.value)
@@ -122,8 +122,11 @@ func (b bwd) extra(k int) *Tensor { return b.saved(extra(k)) }
 
 // has reports whether the node saved value v (an optional extra, or one kept only
 // for some inputs).
-func (b bwd) has(v int) bool {
-	for _, s := range b.n.saved {
+func (b bwd) has(v int) bool { return b.n.hasSaved(v) }
+
+// hasSaved reports whether n saved value v of its op table entry.
+func (n *Node) hasSaved(v int) bool {
+	for _, s := range n.saved {
 		if int(s.tag) == v {
 			return true
 		}
