@@ -102,14 +102,7 @@ func (t *Tensor) rebaseView(fn *Node) {
 		cs.next[0] = b.gradNode()
 	}
 	cs.next[1] = fn
-	cs.backward = func(g *Tensor, gi []*Tensor) {
-		if cs.needs(0) {
-			gi[0] = zeroRegion(g, region) // db: grad outside the view
-		}
-		if cs.needs(1) {
-			gi[1] = region(g) // d(view): grad inside it
-		}
-	}
+	cs.def, cs.aux = copySlicesDef, region
 	b.gradFn, b.requiresGrad = cs, true
 	t.gradFn, t.requiresGrad = t.viewNode(b, region), true
 	t.lay.version = t.version()
@@ -132,8 +125,24 @@ func (t *Tensor) viewNode(b *Tensor, region func(*Tensor) *Tensor) *Node {
 	v.next = v.nextBuf[:1]
 	v.next[0] = b.gradNode()
 	bshape := b.shape
-	v.backward = func(g *Tensor, gi []*Tensor) { gi[0] = viewGrad(g, bshape, "AsStridedBackward0", region) }
+	v.def, v.aux = viewDef, func(g *Tensor) *Tensor { return viewGrad(g, bshape, "AsStridedBackward0", region) }
 	return v
+}
+
+// copySlicesDef is the entry of CopySlices; aux is the region function of the
+// view written in place (geometry only).
+var copySlicesDef = &opDef{name: "CopySlices"}
+
+func init() {
+	copySlicesDef.grad = func(b bwd) {
+		region := b.aux().(func(*Tensor) *Tensor)
+		if b.needs(0) {
+			b.gi[0] = zeroRegion(b.g, region) // db: grad outside the view
+		}
+		if b.needs(1) {
+			b.gi[1] = region(b.g) // d(view): grad inside it
+		}
+	}
 }
 
 // refreshView gives t, a view whose storage was written in place since its
