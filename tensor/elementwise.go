@@ -24,7 +24,7 @@ func (t *Tensor) unaryOp(d *opDef, op string, f func(float64) float64, arg float
 		return d.record(out, arg, t)
 	}
 	if tracked(t) {
-		d.recordWith(out, params, nil, t)
+		d.recordWith(out, arg, params, nil, t)
 	}
 	return out
 }

@@ -196,7 +196,7 @@ func applyGrad(b bwd) {
 // grad) so that differentiating it panics: PyTorch's DelayedError, whose node it
 // names torch::autograd::Error.
 func delayedError(name string, gr, g *Tensor) *Tensor {
-	return errorDef.recordWith(gr, name, nil, g)
+	return errorDef.recordWith(gr, 0, name, nil, g)
 }
 
 // errorDef is the entry of PyTorch's DelayedError node; aux is the Function's

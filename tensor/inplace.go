@@ -317,18 +317,25 @@ func (t *Tensor) Clamp_(lo, hi float64) *Tensor {
 
 // Fill_ sets every element of t to v in place and returns t; in the graph its
 // gradient for t's old value is zero (FillBackward2, as torch 1.13 names fill_ with a number).
-func (t *Tensor) Fill_(v float64) *Tensor { return t.fillInPlace("Fill_", "FillBackward2", v) }
+func (t *Tensor) Fill_(v float64) *Tensor { return t.fillInPlace(fillDef, "Fill_", v) }
 
 // Zero_ sets every element of t to 0 in place and returns t (ZeroBackward0).
-func (t *Tensor) Zero_() *Tensor { return t.fillInPlace("Zero_", "ZeroBackward0", 0) }
+func (t *Tensor) Zero_() *Tensor { return t.fillInPlace(zeroDef, "Zero_", 0) }
 
-func (t *Tensor) fillInPlace(op, name string, v float64) *Tensor {
+// The entries of Fill_ and Zero_: the old value's gradient is zero.
+var (
+	fillDef = &opDef{name: "FillBackward2"}
+	zeroDef = &opDef{name: "ZeroBackward0"}
+)
+
+func init() {
+	fillDef.grad = func(b bwd) { b.gi[0] = ZerosLike(b.g) } // dt: 0
+	zeroDef.grad = fillDef.grad
+}
+
+func (t *Tensor) fillInPlace(d *opDef, op string, v float64) *Tensor {
 	return t.inPlace(op, false, nil, func(self *Tensor) *Tensor {
-		out := self.dtype.Full(v, self.shape...)
-		if n := record(name, out, self); n != nil {
-			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(g) } // dt: 0
-		}
-		return out
+		return d.record(self.dtype.Full(v, self.shape...), 0, self)
 	}, func() { t.fill(v) })
 }
 

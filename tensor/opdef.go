@@ -46,9 +46,9 @@ func (d *opDef) record(out *Tensor, arg float64, inputs ...*Tensor) *Tensor {
 // holds its other parameters (dims, shapes, flags; no tensors), extras the
 // tensors besides the inputs and the result that the entry's save rules may name
 // with extra(k).
-func (d *opDef) recordWith(out *Tensor, aux any, extras []*Tensor, inputs ...*Tensor) *Tensor {
+func (d *opDef) recordWith(out *Tensor, arg float64, aux any, extras []*Tensor, inputs ...*Tensor) *Tensor {
 	if n := d.node(out, inputs); n != nil {
-		n.aux = aux
+		n.arg, n.aux = arg, aux
 		d.saveValues(n, out, extras, inputs)
 	}
 	return out

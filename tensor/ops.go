@@ -257,7 +257,7 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 			out.setFlat(i, t.flat(i))
 		}
 	}
-	return whereMaskDef.recordWith(out, nil, []*Tensor{mask}, t)
+	return whereMaskDef.recordWith(out, 0, nil, []*Tensor{mask}, t)
 }
 
 var whereMaskDef = &opDef{name: "MaskedFillBackward0", save: []saveRule{{extra(0), always}}}
@@ -410,7 +410,7 @@ func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
 	if tracked(g) {
-		thresholdBackwardDef.recordWith(out, nil, []*Tensor{ref}, g)
+		thresholdBackwardDef.recordWith(out, 0, nil, []*Tensor{ref}, g)
 	}
 	return out
 }
@@ -468,7 +468,7 @@ func extremum(d *opDef, op string, a, b *Tensor, sgn float64) *Tensor {
 			wa.setFlat(i, 0.5)
 		}
 	}
-	return d.recordWith(out, nil, []*Tensor{wa}, a, b)
+	return d.recordWith(out, 0, nil, []*Tensor{wa}, a, b)
 }
 
 // The entries of Maximum and Minimum save the share of the gradient going to

@@ -140,7 +140,7 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		}
 	}
 	if tracked(t) {
-		def.recordWith(out, &reduced{kept: keptShape(t.shape, ds, true), in: t.shape, count: count}, nil, t)
+		def.recordWith(out, 0, &reduced{kept: keptShape(t.shape, ds, true), in: t.shape, count: count}, nil, t)
 	}
 	return out
 }

@@ -478,18 +478,8 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {
 		out := empty(self.dtype, self.shape)
 		copyValues(out, s)
-		if n := record("CopyBackwards", out, self, src); n != nil {
-			from, dt := src.shape, src.dtype
-			n.backward = func(g *Tensor, gi []*Tensor) {
-				if n.needs(0) {
-					gi[0] = ZerosLike(g) // dt: 0
-				}
-				if n.needs(1) && broadcastsTo(from, g.shape) {
-					gi[1] = g.To(dt) // dsrc: grad, summed over broadcast dims
-				} else if n.needs(1) {
-					gi[1] = g.To(dt).Reshape(from...) // dsrc: grad in src's shape
-				}
-			}
+		if tracked(self, src) {
+			copyDef.recordWith(out, float64(src.dtype), src.shape, nil, self, src)
 		}
 		return out
 	}, func() {
@@ -498,6 +488,23 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 		}
 		copyValues(t, s)
 	})
+}
+
+// copyDef is Copy_'s entry: aux is src's shape, arg its dtype.
+var copyDef = &opDef{name: "CopyBackwards"}
+
+func init() {
+	copyDef.grad = func(b bwd) {
+		from, dt := b.aux().([]int), DType(b.arg())
+		if b.needs(0) {
+			b.gi[0] = ZerosLike(b.g) // dt: 0
+		}
+		if b.needs(1) && broadcastsTo(from, b.g.shape) {
+			b.gi[1] = b.g.To(dt) // dsrc: grad, summed over broadcast dims
+		} else if b.needs(1) {
+			b.gi[1] = b.g.To(dt).Reshape(from...) // dsrc: grad in src's shape
+		}
+	}
 }
 
 // Clone returns a copy of t with its own storage. It is recorded in the graph
@@ -520,13 +527,15 @@ func (t *Tensor) To(d DType) *Tensor {
 	out := empty(d, t.shape)
 	copyValues(out, t)
 	if d.IsFloat() && t.dtype.IsFloat() {
-		src := t.dtype
-		if n := record("ToCopyBackward0", out, t); n != nil {
-			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.To(src) } // dx: grad in x's dtype
-		}
+		toCopyDef.record(out, float64(t.dtype), t)
 	}
 	return out
 }
+
+// toCopyDef is To's entry; arg is the input's dtype.
+var toCopyDef = &opDef{name: "ToCopyBackward0"}
+
+func init() { toCopyDef.grad = func(b bwd) { b.gi[0] = b.g.To(DType(b.arg())) } } // dx: grad in x's dtype
 
 // SetNumThreads sets how many goroutines gograd's kernels (matrix multiply,
 // large elementwise ops and reductions) may use, as torch.set_num_threads does; the
