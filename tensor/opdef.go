@@ -81,11 +81,11 @@ func (d *opDef) saveValues(n *Node, out *Tensor, extras, inputs []*Tensor) {
 			v = out
 		case r.value < output:
 			v = extras[-2-r.value]
-		default:
+		case r.value < len(inputs):
 			v = inputs[r.value]
 		}
 		if v == nil || n.hasSaved(r.value) {
-			continue // an optional value the op did not have, or one saved for another input
+			continue // an optional value the op did not have (or an input), or one saved for another input
 		}
 		n.save(v)
 		n.saved[len(n.saved)-1].tag = int8(r.value)
