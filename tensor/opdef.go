@@ -35,7 +35,7 @@ func extra(k int) int { return -2 - k }
 // inputs are tracked. arg is a number the derivative may read (a scalar operand,
 // an exponent, flags).
 func (d *opDef) record(out *Tensor, arg float64, inputs ...*Tensor) *Tensor {
-	if n := d.node(out, inputs); n != nil {
+	if n := d.node(d.name, out, inputs); n != nil {
 		n.arg = arg
 		d.saveValues(n, out, nil, inputs)
 	}
@@ -47,7 +47,13 @@ func (d *opDef) record(out *Tensor, arg float64, inputs ...*Tensor) *Tensor {
 // tensors besides the inputs and the result that the entry's save rules may name
 // with extra(k).
 func (d *opDef) recordWith(out *Tensor, arg float64, aux any, extras []*Tensor, inputs ...*Tensor) *Tensor {
-	if n := d.node(out, inputs); n != nil {
+	return d.recordAs(d.name, out, arg, aux, extras, inputs...)
+}
+
+// recordAs is recordWith under another grad_fn name, for an entry that serves
+// several ops (Cat and Stack; the view ops).
+func (d *opDef) recordAs(name string, out *Tensor, arg float64, aux any, extras []*Tensor, inputs ...*Tensor) *Tensor {
+	if n := d.node(name, out, inputs); n != nil {
 		n.arg, n.aux = arg, aux
 		d.saveValues(n, out, extras, inputs)
 	}
@@ -60,9 +66,9 @@ func tracked(inputs ...*Tensor) bool {
 	return recording(inputs...) || dualLevels.Load() != 0 && hasTangent(inputs)
 }
 
-// node records the node of out, nil when the op is not recorded.
-func (d *opDef) node(out *Tensor, inputs []*Tensor) *Node {
-	n := record(d.name, out, inputs...)
+// node records the node of out, named name, nil when the op is not recorded.
+func (d *opDef) node(name string, out *Tensor, inputs []*Tensor) *Node {
+	n := record(name, out, inputs...)
 	if n != nil {
 		n.def = d
 	}

@@ -91,9 +91,7 @@ func init() { viewDef.grad = func(b bwd) { b.gi[0] = b.aux().(func(*Tensor) *Ten
 
 // recordGeometry records out as name, made from in, with viewDef and bw.
 func recordGeometry(name string, out, in *Tensor, bw func(g *Tensor) *Tensor) {
-	if n := record(name, out, in); n != nil {
-		n.def, n.aux = viewDef, bw
-	}
+	viewDef.recordAs(name, out, 0, bw, nil, in)
 }
 
 // view returns t viewed in shape (same element count), recorded as name, whose
