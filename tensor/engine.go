@@ -557,16 +557,20 @@ func stackRows(rows []*Tensor, in *Tensor) *Tensor {
 	for b, r := range rows {
 		copyValues(out.makeView(in.shape, st[1:], b*st[0]), r)
 	}
-	if n := record("StackBackward0", out, rows...); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			for b := range gi {
-				if n.needs(b) {
-					gi[b] = g.Select(0, b)
-				}
+	return stackRowsDef.record(out, 0, rows...)
+}
+
+// stackRowsDef is stackRows' entry: row b's gradient is grad's row b.
+var stackRowsDef = &opDef{name: "StackBackward0"}
+
+func init() {
+	stackRowsDef.grad = func(b bwd) {
+		for i := range b.gi {
+			if b.needs(i) {
+				b.gi[i] = b.g.Select(0, i)
 			}
 		}
 	}
-	return out
 }
 
 // accumulate returns sum + g and whether the result belongs to the engine. A sum

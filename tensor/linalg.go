@@ -77,7 +77,7 @@ func Addmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 	if len(a.shape) != 2 || len(b.shape) != 2 {
 		fail("Addmm", "a and b must be matrices, got shapes %v and %v", a.shape, b.shape)
 	}
-	return addProduct("Addmm", "AddmmBackward0", input, a, b, beta, alpha)
+	return addProduct(addmmDef, "Addmm", input, a, b, beta, alpha)
 }
 
 // Baddbmm returns beta·input + alpha·(a·b) for batches of matrices (torch.baddbmm;
@@ -87,10 +87,10 @@ func Baddbmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] {
 		fail("Baddbmm", "a and b must be 3-d with the same batch size, got shapes %v and %v", a.shape, b.shape)
 	}
-	return addProduct("Baddbmm", "BaddbmmBackward0", input, a, b, beta, alpha)
+	return addProduct(baddbmmDef, "Baddbmm", input, a, b, beta, alpha)
 }
 
-func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tensor {
+func addProduct(d *opDef, op string, input, a, b *Tensor, beta, alpha float64) *Tensor {
 	r := len(a.shape) - 2
 	if a.shape[r+1] != b.shape[r] {
 		failKind(ErrShape, op, "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[r+1], b.shape[r])
@@ -106,22 +106,33 @@ func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tens
 	if beta != 0 {
 		out = out.Add(input.Detach().MulScalar(beta))
 	}
-	if n := record(name, out, input, a, b); n != nil {
-		n.saveFor(1, b)
-		n.saveFor(2, a)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims
-			}
-			if n.needs(1) {
-				gi[1] = mm(g, b, false, true).MulScalar(alpha) // da: alpha grad·bᵀ
-			}
-			if n.needs(2) {
-				gi[2] = mm(a, g, true, false).MulScalar(alpha) // db: alpha aᵀ·grad
-			}
-		}
+	if tracked(input, a, b) {
+		d.recordWith(out, 0, []float64{beta, alpha}, nil, input, a, b)
 	}
 	return out
+}
+
+// The entries of Addmm and Baddbmm; params: beta, alpha.
+var (
+	addmmDef   = &opDef{name: "AddmmBackward0", save: []saveRule{{2, 1}, {1, 2}}}
+	baddbmmDef = &opDef{name: "BaddbmmBackward0", save: addmmDef.save}
+)
+
+func init() {
+	addmmDef.grad = func(b bwd) {
+		p := b.params()
+		beta, alpha := p[0], p[1]
+		if b.needs(0) {
+			b.gi[0] = b.g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims
+		}
+		if b.needs(1) {
+			b.gi[1] = mm(b.g, b.in(2), false, true).MulScalar(alpha) // da: alpha grad·bᵀ
+		}
+		if b.needs(2) {
+			b.gi[2] = mm(b.in(1), b.g, true, false).MulScalar(alpha) // db: alpha aᵀ·grad
+		}
+	}
+	baddbmmDef.grad = addmmDef.grad
 }
 
 // Trace returns the sum of the main diagonal of a 2-d tensor (torch.trace;
@@ -136,12 +147,21 @@ func (t *Tensor) Trace() *Tensor {
 	for i := range min(rows, cols) {
 		eye.setFlat(i*cols+i, 1)
 	}
-	var out *Tensor
-	NoGrad(func() { out = t.dense().Mul(eye).Sum() })
-	if n := record("TraceBackward0", out, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(eye) } // dt: grad on the diagonal
+	return traceDef.recordWith(t.dense().Detach().Mul(eye).Sum(), 0, t.shape, nil, t)
+}
+
+// traceDef is Trace's entry: the node keeps the matrix's shape.
+var traceDef = &opDef{name: "TraceBackward0"}
+
+func init() {
+	traceDef.grad = func(b bwd) { // dt: grad on the diagonal
+		shape := b.aux().([]int)
+		eye := empty(b.g.dtype, slices.Clone(shape))
+		for i := range min(shape[0], shape[1]) {
+			eye.setFlat(i*shape[1]+i, 1)
+		}
+		b.gi[0] = b.g.Mul(eye)
 	}
-	return out
 }
 
 // Kron returns the Kronecker product of a and b (torch.kron): for matrices,
