@@ -26,6 +26,10 @@ const (
 	always = -1 // saveRule.forInput: whatever needs a gradient
 )
 
+// allExtras is the saveRule.value that saves every extra value given to
+// recordWith (a variable number of index tensors); b.extras returns them.
+const allExtras = -64
+
 // extra returns the saveRule.value of the k-th extra value given to recordWith:
 // a tensor the derivative reads that is neither an input nor the result (an
 // index tensor, a mask, a second result).
@@ -79,6 +83,15 @@ func (d *opDef) node(name string, out *Tensor, inputs []*Tensor) *Node {
 func (d *opDef) saveValues(n *Node, out *Tensor, extras, inputs []*Tensor) {
 	for _, r := range d.save {
 		if r.forInput != always && !n.needs(r.forInput) {
+			continue
+		}
+		if r.value == allExtras {
+			for k, v := range extras {
+				if v != nil && !n.hasSaved(extra(k)) {
+					n.save(v)
+					n.saved[len(n.saved)-1].tag = int8(extra(k))
+				}
+			}
 			continue
 		}
 		var v *Tensor
@@ -153,6 +166,17 @@ func (b bwd) mulIn(x *Tensor, v int) *Tensor {
 		}
 	}
 	return x.Mul(b.saved(v))
+}
+
+// extras returns the saved extra values, in order (see allExtras).
+func (b bwd) extras() []*Tensor {
+	var out []*Tensor
+	for i := range b.n.saved {
+		if s := &b.n.saved[i]; s.tag <= int8(extra(0)) {
+			out = append(out, s.unpack(b.create))
+		}
+	}
+	return out
 }
 
 func (b bwd) saved(v int) *Tensor {
