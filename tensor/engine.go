@@ -24,8 +24,7 @@ type Node struct {
 	freed    bool
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
-	backward func(g *Tensor, gi []*Tensor)
-	def      *opDef                    // the op table entry whose derivative runs instead of backward
+	def      *opDef                    // the op table entry: the node's derivative
 	arg      float64                   // the number the entry's derivative reads
 	aux      any                       // the other parameters it reads (dims, shapes; never a tensor)
 	variable *Tensor                   // AccumulateGrad only: the leaf
@@ -292,7 +291,7 @@ func (t *Tensor) Grad() *Tensor {
 // the graph.
 func (n *Node) free() {
 	n.freed = true
-	n.backward, n.def, n.aux = nil, nil, nil
+	n.def, n.aux = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
 	if n.x != nil && n.x.onFree != nil {

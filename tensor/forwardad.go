@@ -231,11 +231,7 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 		withGradMode(true, func() {
 			u := ZerosLike(out).SetRequiresGrad(true)
 			gi := make([]*Tensor, len(n.next))
-			if n.def != nil {
-				n.def.grad(bwd{n: n, g: u, gi: gi, create: true})
-			} else {
-				n.backward(u, gi)
-			}
+			n.def.grad(bwd{n: n, g: u, gi: gi, create: true})
 			var s *Tensor
 			for i, g := range gi {
 				if g == nil || tans[i] == nil || tans[i].Numel() == 0 {

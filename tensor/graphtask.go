@@ -73,16 +73,11 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 	defer t.release()
 	t.discover(roots)
 	t.plan()
-	switch {
-	case create && !IsGradEnabled():
+	if create && !IsGradEnabled() {
 		// CreateGraph inside NoGrad records the pass, as PyTorch's engine sets grad
 		// mode to create_graph: the one case where a pass changes the mode.
 		EnableGrad(func() { t.execute(roots, seeds) })
-	case !create && t.hasClosures():
-		// A node whose derivative is a closure may read tensors it captured,
-		// which require grad: its ops must not be recorded.
-		NoGrad(func() { t.execute(roots, seeds) })
-	default:
+	} else {
 		// The derivatives read saved values through bwd, unpacked detached
 		// unless create: the goroutine's grad mode plays no part.
 		t.execute(roots, seeds)
@@ -91,17 +86,6 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 		freeHeld(t.order)
 	}
 	return t.finish(allowUnused)
-}
-
-// hasClosures reports whether a node the pass runs has a closure for its
-// derivative instead of an op table entry.
-func (t *graphTask) hasClosures() bool {
-	for _, n := range t.order {
-		if n.backward != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
@@ -384,11 +368,7 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	n.checkSaved(t.op)
 	outs := t.gi[:len(n.next)]
 	clear(outs)
-	if n.def != nil {
-		n.def.grad(bwd{n: n, g: g, gi: outs, create: t.create})
-	} else {
-		n.backward(g, outs)
-	}
+	n.def.grad(bwd{n: n, g: g, gi: outs, create: t.create})
 	for j, nx := range n.next {
 		if nx == nil || outs[j] == nil {
 			outs[j] = nil
