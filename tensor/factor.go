@@ -119,8 +119,8 @@ func init() {
 }
 
 // Det returns the determinant of each square matrix of a (torch.linalg.det;
-// LinalgDetBackward0). Its gradient, grad·det·A⁻ᵀ, needs invertible matrices: it
-// panics on a singular one.
+// LinalgDetBackward0). Its gradient is grad·det·A⁻ᵀ, and zero for a singular
+// matrix (det == 0), as PyTorch 1.13 gives it.
 func Det(a *Tensor) *Tensor {
 	_, n := a.squareBatch("Det")
 	out := empty(a.dtype, slices.Clone(a.shape[:len(a.shape)-2]))
@@ -141,8 +141,20 @@ func Det(a *Tensor) *Tensor {
 var detDef = &opDef{name: "LinalgDetBackward0", save: savesInOut}
 
 func init() {
-	detDef.grad = func(b bwd) { // da: grad det A⁻ᵀ
-		b.gi[0] = b.g.Mul(b.out()).Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(b.in(0))))
+	detDef.grad = func(b bwd) {
+		// da: grad det A⁻ᵀ; zero where det == 0, as PyTorch 1.13's formula gives
+		// (det times a solve with A), though the derivative there, the cofactor
+		// matrix, is not zero at rank n-1. Singular matrices are swapped for I
+		// before inverting, so that Inv does not panic.
+		a, det := b.in(0), b.out()
+		g := b.g.Mul(det)
+		if sing := det.Detach().EqScalar(0); sing.Any().Item() != 0 {
+			n := a.shape[len(a.shape)-1]
+			s := sing.Unsqueeze(-1).Unsqueeze(-1)
+			a = Where(s, Eye(n).To(a.dtype), a)
+			g = Where(sing, g.dtype.Scalar(0), g)
+		}
+		b.gi[0] = g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a)))
 	}
 }
 
@@ -682,10 +694,14 @@ func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
 	})
 	k := n
 	s, u, v = make([]float64, k), make([]float64, m*k), make([]float64, n*k)
+	tiny := float64(max(m, n)) * 0x1p-52 * norms[order[0]] // below it a column of W is rounding: no direction
+	var null []int                                         // columns of u without a direction (s ≈ 0)
 	for c, o := range order {
 		s[c] = norms[o]
-		for i := range m {
-			if norms[o] > 0 {
+		if norms[o] <= tiny {
+			null = append(null, c)
+		} else {
+			for i := range m {
 				u[i*k+c] = w[i*n+o] / norms[o]
 			}
 		}
@@ -693,5 +709,53 @@ func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
 			v[i*k+c] = vv[i*n+o]
 		}
 	}
+	completeOrthonormal(u, m, k, null)
 	return s, u, v
+}
+
+// completeOrthonormal fills the columns cols of the m×k row-major u, whose other
+// columns are orthonormal, with unit vectors orthogonal to all the others (unit
+// vectors of the standard basis, Gram-Schmidt twice, the one that keeps the
+// most of its length), so that U is orthonormal for a rank-deficient matrix
+// too, as LAPACK's is.
+func completeOrthonormal(u []float64, m, k int, cols []int) {
+	filled := make([]bool, k)
+	for c := range k {
+		filled[c] = !slices.Contains(cols, c)
+	}
+	x, best := make([]float64, m), make([]float64, m)
+	for _, c := range cols {
+		bestNorm := -1.0
+		for e := range m {
+			clear(x)
+			x[e] = 1
+			for range 2 {
+				for j := range k {
+					if !filled[j] {
+						continue
+					}
+					d := 0.0
+					for i := range m {
+						d += u[i*k+j] * x[i]
+					}
+					for i := range m {
+						x[i] -= d * u[i*k+j]
+					}
+				}
+			}
+			nrm := 0.0
+			for _, v := range x {
+				nrm += v * v
+			}
+			if nrm > bestNorm {
+				bestNorm = nrm
+				copy(best, x)
+			}
+		}
+		nrm := math.Sqrt(bestNorm)
+		for i := range m {
+			u[i*k+c] = best[i] / nrm
+		}
+		filled[c] = true
+	}
 }

@@ -153,3 +153,17 @@ func TestBackwardWhileOtherGoroutinesUseNoGrad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestSvdRankDeficientU checks that Svd's U is orthonormal for a matrix of rank
+// 1 (as LAPACK's is), where one-sided Jacobi leaves a column without a
+// direction, and that U·diag(S)·Vh is still the matrix.
+func TestSvdRankDeficientU(t *testing.T) {
+	a := FromSlice([]float64{1, 2, 3, 2, 4, 6, -1, -2, -3}, 3, 3) // rank 1, by construction
+	u, s, vh := Svd(a)
+	if !allClose(u.T().MatMul(u), Float64.Eye(3), 1e-12) {
+		t.Errorf("UᵀU = %v, want I", u.T().MatMul(u))
+	}
+	if !allClose(u.Mul(s.Unsqueeze(0)).MatMul(vh), a, 1e-12) {
+		t.Errorf("U·diag(S)·Vh = %v, want %v", u.Mul(s.Unsqueeze(0)).MatMul(vh), a)
+	}
+}

@@ -480,14 +480,39 @@ func init() {
 // accumulate is set, as torch.index_put (IndexPutBackward0). Without accumulate,
 // which of repeated indices wins is unspecified, as in PyTorch.
 func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
-	bshape, offs, rest := t.advanced("IndexPut", indices)
+	return t.indexPut("IndexPut", indices, values, accumulate)
+}
+
+// IndexPut_ writes values (broadcast to the indexed shape) into t at the given
+// int64 indices of its leading dims, or adds them there when accumulate is set,
+// in place, and returns t: torch's index_put_, and t[i0, i1, ...] = values with
+// index tensors (IndexPutBackward0). It panics as IndexPut does, and as other
+// in-place ops on a leaf that requires grad.
+func (t *Tensor) IndexPut_(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	nonNil("IndexPut_", t, values)
+	t.indexPutChecks("IndexPut_", indices, values)
+	return t.inPlace("IndexPut_", false, []*Tensor{values}, func(self *Tensor) *Tensor {
+		return self.indexPut("IndexPut_", indices, values, accumulate)
+	}, nil)
+}
+
+// indexPutChecks panics, naming op, unless values fits t indexed by indices;
+// it returns what advanced does.
+func (t *Tensor) indexPutChecks(op string, indices []*Tensor, values *Tensor) (bshape, offs, rest []int) {
+	bshape, offs, rest = t.advanced(op, indices)
 	if values.dtype != t.dtype {
-		fail("IndexPut", "values dtype %v must match the input's %v", values.dtype, t.dtype)
+		fail(op, "values dtype %v must match the input's %v", values.dtype, t.dtype)
 	}
 	want := append(slices.Clone(bshape), rest...)
-	if s := broadcastShapes("IndexPut", values.shape, want); !slices.Equal(s, want) {
-		fail("IndexPut", "values of shape %v do not broadcast to the indexed shape %v", values.shape, want)
+	if s := broadcastShapes(op, values.shape, want); !slices.Equal(s, want) {
+		fail(op, "values of shape %v do not broadcast to the indexed shape %v", values.shape, want)
 	}
+	return bshape, offs, rest
+}
+
+func (t *Tensor) indexPut(op string, indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	bshape, offs, rest := t.indexPutChecks(op, indices, values)
+	want := append(slices.Clone(bshape), rest...)
 	rn := numel(rest)
 	v := broadcastData(values, want)
 	out := t.dense().Detach().Clone()

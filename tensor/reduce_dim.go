@@ -685,29 +685,30 @@ func (v *Tensor) exclusiveCumprod(d int) *Tensor {
 }
 
 // All reports, as a bool tensor, whether every element over dims (all if none)
-// is nonzero (torch.all).
-func (t *Tensor) All(dims ...int) *Tensor {
-	out, _ := t.reduceF("All", dims, false, Bool, func(v []float64) float64 {
-		for _, x := range v {
-			if x == 0 {
-				return 0
-			}
-		}
-		return 1
-	})
-	return out
-}
+// is nonzero (torch.all); the dims are removed. NaN counts as nonzero.
+func (t *Tensor) All(dims ...int) *Tensor { return t.allAny("All", dims, false, 0) }
+
+// AllKeepDim is All keeping the reduced dims as size 1 (torch.all(dim,
+// keepdim=True)).
+func (t *Tensor) AllKeepDim(dims ...int) *Tensor { return t.allAny("AllKeepDim", dims, true, 0) }
 
 // Any reports, as a bool tensor, whether some element over dims (all if none) is
-// nonzero (torch.any).
-func (t *Tensor) Any(dims ...int) *Tensor {
-	out, _ := t.reduceF("Any", dims, false, Bool, func(v []float64) float64 {
+// nonzero (torch.any); the dims are removed.
+func (t *Tensor) Any(dims ...int) *Tensor { return t.allAny("Any", dims, false, 1) }
+
+// AnyKeepDim is Any keeping the reduced dims as size 1 (torch.any(dim,
+// keepdim=True)).
+func (t *Tensor) AnyKeepDim(dims ...int) *Tensor { return t.allAny("AnyKeepDim", dims, true, 1) }
+
+// allAny is All (stop 0: a zero decides) or Any (stop 1: a nonzero decides).
+func (t *Tensor) allAny(op string, dims []int, keep bool, stop float64) *Tensor {
+	out, _ := t.reduceF(op, dims, keep, Bool, func(v []float64) float64 {
 		for _, x := range v {
-			if x != 0 {
-				return 1
+			if (x != 0) == (stop == 1) {
+				return stop
 			}
 		}
-		return 0
+		return 1 - stop
 	})
 	return out
 }

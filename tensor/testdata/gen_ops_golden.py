@@ -630,6 +630,10 @@ case("All/dim=1", lambda x: x.all(1), ((2, 3), V([1.0, 2.0, 0.0, 1.0, float("nan
 case("All/bool", lambda x: x.all(0), ((2, 3), B()))
 case("Any", lambda x: x.any(), ((2, 3), V([0.0, 0.0, 0.0, 0.0, -0.0, 0.0])))
 case("Any/dim=0", lambda x: x.any(0), ((2, 3), V([0.0, 2.0, 0.0, 0.0, float("nan"), 0.0])))
+case("AllKeepDim/dim=1", lambda x: x.all(1, keepdim=True), ((2, 3), V([1.0, 0.0, 2.0, float("nan"), -1.0, 3.0])))
+case("AllKeepDim/dim=-1_3d", lambda x: x.all(-1, keepdim=True), ((2, 2, 2), V([1.0, 1.0, 0.0, 2.0, -0.0, 0.0, 4.0, 5.0])))
+case("AnyKeepDim/dim=0", lambda x: x.any(0, keepdim=True), ((2, 3), V([0.0, 2.0, 0.0, 0.0, float("nan"), -0.0])))
+case("AnyKeepDim/int64", lambda x: x.any(1, keepdim=True), ((2, 3), IV([0, 0, 0, 0, 5, 0])))
 case("CountNonzero", lambda x: torch.count_nonzero(x), ((2, 3), V([0.0, 2.0, 0.0, 1.0, float("nan"), 0.0])))
 case("CountNonzero/dims=0,1", lambda x: torch.count_nonzero(x, (0, 1)), ((2, 3, 2), I(0, 2)))
 MED = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 5.8, 9.7]
@@ -790,6 +794,9 @@ case("Index/two_broadcast", lambda x, i, j: x[i, j], ((3, 4, 2), U()), ((2, 1), 
 case("IndexPut", lambda x, i, v: x.index_put((i,), v), ((4, 3), U()), ((2,), IV([2, 0])), ((2, 3), U()))
 case("IndexPut/accumulate", lambda x, i, v: x.index_put((i,), v, accumulate=True), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
 case("IndexPut/two_broadcast_values", lambda x, i, j, v: x.index_put((i, j), v, accumulate=True), ((3, 4), U()), ((2,), IV([0, 2])), ((2,), IV([-1, 1])), ((1,), U()))
+case("IndexPut_", on_copy(lambda y, i, v: y.index_put_((i,), v)), ((4, 3), U()), ((2,), IV([2, 0])), ((2, 3), U()))
+case("IndexPut_/accumulate", on_copy(lambda y, i, v: y.index_put_((i,), v, accumulate=True)), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
+case("IndexPut_/two_indices_through_view", through_view(lambda y: y[1:], lambda v, i, j, w: v.index_put_((i, j), w, accumulate=True)), ((4, 3), U()), ((3,), IV([0, 2, 0])), ((3,), IV([-1, 1, -1])), ((1,), U()))
 
 # Factorisations: well-conditioned matrices (uniform entries plus a diagonal).
 def WellConditioned(n):
@@ -804,6 +811,10 @@ case("Inv", torch.linalg.inv, ((3, 3), WellConditioned(3)))
 case("Inv/batched", torch.linalg.inv, ((2, 4, 4), WellConditioned(4)))
 case("Det", torch.linalg.det, ((3, 3), WellConditioned(3)))
 case("Det/batched", torch.linalg.det, ((2, 2, 2), WellConditioned(2)))
+case("Det/singular_rank2", torch.linalg.det, ((3, 3), V([1, 2, 3, 2, 4, 6, 0.5, -1, 1.5])))
+case("Det/singular_rank1", torch.linalg.det, ((2, 2), V([1, 2, 2, 4])))
+case("Det/singular_rank1_3x3", torch.linalg.det, ((3, 3), V([1, 2, 3, 2, 4, 6, -1, -2, -3])))
+case("Det/batched_one_singular", torch.linalg.det, ((2, 2, 2), V([1, -2, 0.5, -1, 2, 0.5, 1, 3])))
 case("Slogdet", lambda a: torch.linalg.slogdet(a)[1], ((3, 3), WellConditioned(3)))
 case("Slogdet/sign", lambda a: torch.linalg.slogdet(a)[0], ((2, 3, 3), WellConditioned(3)))
 case("Solve", torch.linalg.solve, ((3, 3), WellConditioned(3)), ((3, 2), U()))
