@@ -146,10 +146,12 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 }
 
 // reduceDefs are the entries of Sum and Mean: [mean][with dims or keepdim].
-// Their nodes keep shapes only.
+// Their nodes keep shapes; MeanBackward1 saves its input too, unread, as
+// PyTorch 1.13's does, so that modifying the input in place before backward
+// fails there as in PyTorch.
 var reduceDefs = [2][2]*opDef{
 	{{name: "SumBackward0"}, {name: "SumBackward1"}},
-	{{name: "MeanBackward0"}, {name: "MeanBackward1"}},
+	{{name: "MeanBackward0"}, {name: "MeanBackward1", save: savesIn}},
 }
 
 // reduced is what a reduction's node keeps: the input's shape with the reduced
