@@ -530,71 +530,45 @@ func init() {
 }
 
 // Qr returns the reduced QR decomposition a = Q·R of each matrix of a ([..., m,
-// n], m >= n), as torch.linalg.qr: Q [..., m, n] with orthonormal columns, R
-// [..., n, n] upper triangular, by Householder reflections in float64; both are
-// recorded (LinalgQrBackward0). The signs of R's rows (and Q's columns) may
-// differ from PyTorch's. It panics if m < n.
-func Qr(a *Tensor) (q, r *Tensor) {
-	a.wantFloat("Qr")
-	if len(a.shape) < 2 || a.shape[len(a.shape)-2] < a.shape[len(a.shape)-1] {
-		fail("Qr", "expects matrices [..., m, n] with m >= n, got shape %v", a.shape)
+// n]), as torch.linalg.qr: Q [..., m, k] with orthonormal columns and R [..., k,
+// n] upper triangular (trapezoidal when m < n), k = min(m, n), by Householder
+// reflections in float64; both are recorded (LinalgQrBackward0). The signs of
+// R's rows (and Q's columns) may differ from PyTorch's.
+func Qr(a *Tensor) (q, r *Tensor) { return qrMode("Qr", a, "reduced") }
+
+// QrMode is Qr with torch.linalg.qr's mode: "reduced" (Qr), or "complete", where
+// Q is [..., m, m] and R [..., m, n]. As in PyTorch, the complete decomposition
+// of a tall matrix (m > n) is not differentiable: backward through it panics.
+// It panics on another mode.
+func QrMode(a *Tensor, mode string) (q, r *Tensor) { return qrMode("QrMode", a, mode) }
+
+func qrMode(op string, a *Tensor, mode string) (q, r *Tensor) {
+	if mode != "reduced" && mode != "complete" {
+		fail(op, `mode must be "reduced" or "complete", got %q`, mode)
+	}
+	a.wantFloat(op)
+	if len(a.shape) < 2 {
+		fail(op, "expects matrices [..., m, n], got shape %v", a.shape)
 	}
 	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	qc, rr := k, k // Q's columns, R's rows
+	if mode == "complete" {
+		qc, rr = m, m
+	}
 	bs := slices.Clone(a.shape[:len(a.shape)-2])
-	q = empty(a.dtype, append(slices.Clone(bs), m, n))
-	r = empty(a.dtype, append(slices.Clone(bs), n, n))
+	q = empty(a.dtype, append(slices.Clone(bs), m, qc))
+	r = empty(a.dtype, append(slices.Clone(bs), rr, n))
 	for b, w := range a.matrices() {
-		qf := Float64.Eye(m).f64
-		v := make([]float64, m)
-		for k := range n {
-			norm := 0.0
-			for i := k; i < m; i++ {
-				norm += w[i*n+k] * w[i*n+k]
-			}
-			norm = math.Sqrt(norm)
-			alpha := -math.Copysign(norm, w[k*n+k])
-			vn := 0.0
-			for i := k; i < m; i++ {
-				v[i] = w[i*n+k]
-				if i == k {
-					v[i] -= alpha
-				}
-				vn += v[i] * v[i]
-			}
-			if vn == 0 {
-				continue
-			}
-			vn = math.Sqrt(vn)
-			for i := k; i < m; i++ {
-				v[i] /= vn
-			}
-			for j := range n { // w = (I - 2vvᵀ)·w
-				d := 0.0
-				for i := k; i < m; i++ {
-					d += v[i] * w[i*n+j]
-				}
-				for i := k; i < m; i++ {
-					w[i*n+j] -= 2 * v[i] * d
-				}
-			}
-			for i := range m { // qf = qf·(I - 2vvᵀ)
-				d := 0.0
-				for j := k; j < m; j++ {
-					d += qf[i*m+j] * v[j]
-				}
-				for j := k; j < m; j++ {
-					qf[i*m+j] -= 2 * d * v[j]
-				}
-			}
-		}
+		qf := householderQR(w, m, n)
 		for i := range m {
-			for j := range n {
-				q.setFlat(b*m*n+i*n+j, qf[i*m+j])
+			for j := range qc {
+				q.setFlat(b*m*qc+i*qc+j, qf[i*m+j])
 			}
 		}
-		for i := range n {
+		for i := range min(rr, m) {
 			for j := i; j < n; j++ {
-				r.setFlat(b*n*n+i*n+j, w[i*n+j])
+				r.setFlat(b*rr*n+i*n+j, w[i*n+j])
 			}
 		}
 	}
@@ -605,9 +579,56 @@ func Qr(a *Tensor) (q, r *Tensor) {
 	return q, r
 }
 
-// The entries of Qr's results; extras: Q, R. da = (gQ + Q·copyltu(M))·R⁻ᵀ with
-// M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) + tril(M, -1)ᵀ (Walter and Lehmann
-// 2018); each output contributes its part of M.
+// householderQR reduces the m×n row-major w to R (in place: its upper
+// trapezoid) by min(m, n) Householder reflections and returns Q, m×m row-major.
+func householderQR(w []float64, m, n int) []float64 {
+	qf := Float64.Eye(m).f64
+	v := make([]float64, m)
+	for k := range min(m, n) {
+		norm := 0.0
+		for i := k; i < m; i++ {
+			norm += w[i*n+k] * w[i*n+k]
+		}
+		norm = math.Sqrt(norm)
+		alpha := -math.Copysign(norm, w[k*n+k])
+		vn := 0.0
+		for i := k; i < m; i++ {
+			v[i] = w[i*n+k]
+			if i == k {
+				v[i] -= alpha
+			}
+			vn += v[i] * v[i]
+		}
+		if vn == 0 {
+			continue
+		}
+		vn = math.Sqrt(vn)
+		for i := k; i < m; i++ {
+			v[i] /= vn
+		}
+		for j := range n { // w = (I - 2vvᵀ)·w
+			d := 0.0
+			for i := k; i < m; i++ {
+				d += v[i] * w[i*n+j]
+			}
+			for i := k; i < m; i++ {
+				w[i*n+j] -= 2 * v[i] * d
+			}
+		}
+		for i := range m { // qf = qf·(I - 2vvᵀ)
+			d := 0.0
+			for j := k; j < m; j++ {
+				d += qf[i*m+j] * v[j]
+			}
+			for j := k; j < m; j++ {
+				qf[i*m+j] -= 2 * d * v[j]
+			}
+		}
+	}
+	return qf
+}
+
+// The entries of Qr's results; extras: Q, R.
 var (
 	qrQDef = &opDef{name: "LinalgQrBackward0", save: savesFactors}
 	qrRDef = &opDef{name: "LinalgQrBackward0", save: savesFactors}
@@ -615,15 +636,62 @@ var (
 
 func copyltu(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
 
+// qrBackward returns a's gradient from gq and gr, the gradients of Q and R (nil
+// for zero), as PyTorch 1.13's linalg_qr_backward. For m >= n (Q [m, n], R [n,
+// n]): (gQ + Q·copyltu(M))·R⁻ᵀ with M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) +
+// tril(M, -1)ᵀ (Walter and Lehmann 2018). For m < n, with a = [X | Y] and R =
+// [U | V], X = Q·U square: dY = Q·gV, and dX is the square case for Q, U with
+// gQ + Y·gVᵀ and gU.
+func qrBackward(q, r, gq, gr *Tensor) *Tensor {
+	m, n := q.shape[len(q.shape)-2], r.shape[len(r.shape)-1]
+	if q.shape[len(q.shape)-1] > n {
+		fail("Backward", "the QR decomposition is not differentiable when mode='complete' and nrows > ncols (Q %v, R %v)", q.shape, r.shape)
+	}
+	if m >= n {
+		return qrSquareBackward(q, r, gq, gr)
+	}
+	u, v := r.Narrow(-1, 0, m), r.Narrow(-1, m, n-m)
+	var gu, gv *Tensor
+	if gr != nil {
+		gu, gv = gr.Narrow(-1, 0, m), gr.Narrow(-1, m, n-m)
+	}
+	gy := ZerosLike(v)
+	if gv != nil {
+		gy = q.MatMul(gv) // dY: Q·gV
+		yg := q.MatMul(v).MatMul(mT(gv))
+		if gq == nil {
+			gq = yg
+		} else {
+			gq = gq.Add(yg)
+		}
+	}
+	return Cat([]*Tensor{qrSquareBackward(q, u, gq, gu), gy}, -1)
+}
+
+// qrSquareBackward is qrBackward for m >= n.
+func qrSquareBackward(q, r, gq, gr *Tensor) *Tensor {
+	var mm, b *Tensor
+	if gr != nil {
+		mm = r.MatMul(mT(gr))
+	}
+	if gq != nil {
+		p := mT(gq).MatMul(q)
+		if mm == nil {
+			mm = p.Neg()
+		} else {
+			mm = mm.Sub(p)
+		}
+	}
+	b = q.MatMul(copyltu(mm))
+	if gq != nil {
+		b = gq.Add(b)
+	}
+	return b.MatMul(mT(Inv(r)))
+}
+
 func init() {
-	qrQDef.grad = func(b bwd) {
-		q, r := b.extra(0), b.extra(1)
-		b.gi[0] = b.g.Add(q.MatMul(copyltu(mT(b.g).MatMul(q).Neg()))).MatMul(mT(Inv(r)))
-	}
-	qrRDef.grad = func(b bwd) {
-		q, r := b.extra(0), b.extra(1)
-		b.gi[0] = q.MatMul(copyltu(r.MatMul(mT(b.g)))).MatMul(mT(Inv(r)))
-	}
+	qrQDef.grad = func(b bwd) { b.gi[0] = qrBackward(b.extra(0), b.extra(1), b.g, nil) }
+	qrRDef.grad = func(b bwd) { b.gi[0] = qrBackward(b.extra(0), b.extra(1), nil, b.g) }
 }
 
 // jacobiSVD returns the k = min(m, n) largest singular values of the m×n a

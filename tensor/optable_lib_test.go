@@ -454,6 +454,13 @@ func libraryRows() []opCase {
 		opCase{name: "Qr/Q_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { q, _ := tensor.Qr(x); return q.Pow(2) }), gradgrad: true, tol32: lapack32},
 		opCase{name: "Qr/R_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.Qr(x); return r.Pow(2) }), gradgrad: true, tol32: lapack32},
 		opCase{name: "Qr/square_batched_R_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.Qr(x); return r.Pow(2) }), tol32: lapack32},
+		opCase{name: "Qr/wide_Q_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { q, _ := tensor.Qr(x); return q.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Qr/wide_R_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.Qr(x); return r.Pow(2) }), gradgrad: true, tol32: lapack32},
+		opCase{name: "Qr/wide_batched_QR_squared", op: "Qr", f: fn1(func(x *Tensor) *Tensor { q, r := tensor.Qr(x); return q.Pow(2).MatMul(r.Pow(2)) }), tol32: lapack32},
+		opCase{name: "QrMode/complete_wide_R_squared", op: "QrMode", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.QrMode(x, "complete"); return r.Pow(2) }), tol32: lapack32},
+		opCase{name: "QrMode/complete_square_Q_squared", op: "QrMode", f: fn1(func(x *Tensor) *Tensor { q, _ := tensor.QrMode(x, "complete"); return q.Pow(2) }), tol32: lapack32},
+		opCase{name: "QrMode/complete_tall_R_squared", op: "QrMode", f: fn1(func(x *Tensor) *Tensor { _, r := tensor.QrMode(x, "complete"); return r.Pow(2) }), tol32: lapack32},
+		opCase{name: "QrMode/complete_tall_Q_squared", op: "QrMode", f: fn1(func(x *Tensor) *Tensor { q, _ := tensor.QrMode(x, "complete"); return q.Pow(2) }), tol32: lapack32},
 	)
 	return rows
 }
@@ -569,8 +576,12 @@ var libraryErrors = []errorCase{
 		"tensor: Cholesky: matrix 0 of shape [2 2] is not positive-definite (leading minor of order 2)"},
 	{"Solve/shapes", func() { tensor.Solve(tensor.Eye(3), tensor.Ones(2, 1)) },
 		"tensor: Solve: shapes [3 3] and [2 1] do not match: want [..., n, n] and [..., n, k] or [..., n]"},
-	{"Qr/wide", func() { tensor.Qr(tensor.Ones(2, 3)) },
-		"tensor: Qr: expects matrices [..., m, n] with m >= n, got shape [2 3]"},
+	{"QrMode/mode", func() { tensor.QrMode(tensor.Ones(2, 3), "r") },
+		"tensor: QrMode: mode must be \"reduced\" or \"complete\", got \"r\""},
+	{"QrMode/complete-tall-backward", func() {
+		_, r := tensor.QrMode(tensor.Float64.Ones(3, 2).SetRequiresGrad(true), "complete")
+		r.Sum().Backward()
+	}, "tensor: Backward: the QR decomposition is not differentiable when mode='complete' and nrows > ncols (Q [3 3], R [3 2])"},
 	{"Svd/vector", func() { tensor.Svd(tensor.Ones(3)) },
 		"tensor: Svd: expects matrices [..., m, n], got shape [3]"},
 	{"Gelu/approximate", func() { tensor.Ones(2).Gelu("erf") },

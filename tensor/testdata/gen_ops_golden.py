@@ -836,6 +836,13 @@ case("Svd/wide_Vh_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[2
 case("Qr/Q_squared", lambda x: torch.linalg.qr(x)[0] ** 2, ((4, 3), U()))
 case("Qr/R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((4, 3), U()))
 case("Qr/square_batched_R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((2, 3, 3), U()))
+case("Qr/wide_Q_squared", lambda x: torch.linalg.qr(x)[0] ** 2, ((3, 5), U()))
+case("Qr/wide_R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((3, 5), U()))
+case("Qr/wide_batched_QR_squared", lambda x: (lambda q, r: (q ** 2) @ (r ** 2))(*torch.linalg.qr(x)), ((2, 2, 4), U()))
+case("QrMode/complete_wide_R_squared", lambda x: torch.linalg.qr(x, mode="complete")[1] ** 2, ((3, 4), U()))
+case("QrMode/complete_square_Q_squared", lambda x: torch.linalg.qr(x, mode="complete")[0] ** 2, ((3, 3), U()))
+case("QrMode/complete_tall_R_squared", lambda x: torch.linalg.qr(x, mode="complete")[1] ** 2, ((4, 2), U(grad=False)))
+case("QrMode/complete_tall_Q_squared", lambda x: torch.linalg.qr(x, mode="complete")[0] ** 2, ((4, 2), U(grad=False)))
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
