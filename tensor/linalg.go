@@ -3,6 +3,8 @@ package tensor
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Matrix products under PyTorch's names. Each checks the ranks PyTorch's op
@@ -183,11 +185,13 @@ func Kron(a, b *Tensor) *Tensor {
 
 // Einsum evaluates the Einstein summation eq over the operands, as torch.einsum:
 // "ij,jk->ik" is a matrix product, "bhqd,bhkd->bhqk" attention scores,
-// "bi,ij,bj->b" a bilinear form. Without "->" the output holds the labels that
-// appear once, in alphabetical order. Pairs of operands are contracted with the
-// batched GEMM (MatMul); labels in one operand only are summed first. Repeated
-// labels within one operand (diagonals) and "..." are not supported: they panic,
-// as do labels whose sizes differ.
+// "bi,ij,bj->b" a bilinear form, "ii->i" a diagonal, "...ij,...jk->...ik" a
+// batched product whose batch dims ("...") broadcast. Without "->" the output
+// holds the "..." dims, then the labels that appear once, in alphabetical
+// order. A label repeated within one operand takes its diagonal; labels in one
+// operand only are summed first; pairs of operands are contracted with the
+// batched GEMM (MatMul). It panics on labels whose sizes differ, "..." dims
+// that do not broadcast, and malformed equations.
 func Einsum(eq string, operands ...*Tensor) *Tensor {
 	eq = strings.ReplaceAll(eq, " ", "")
 	lhs, out, explicit := strings.Cut(eq, "->")
@@ -195,38 +199,49 @@ func Einsum(eq string, operands ...*Tensor) *Tensor {
 	if len(ins) != len(operands) {
 		fail("Einsum", "equation %q has %d operands, got %d tensors", eq, len(ins), len(operands))
 	}
+	operands = slices.Clone(operands)
+	ins, ell := einsumEllipsis(eq, ins, operands)
+	count := map[rune]int{} // occurrences, a diagonal's too: "ii" alone is a trace
+	for _, s := range ins {
+		for _, c := range s {
+			count[c]++
+		}
+	}
+	for k := range operands {
+		operands[k], ins[k] = einsumDiagonals(eq, operands[k], ins[k])
+	}
+	einsumBroadcast(eq, ins, operands, ell)
 	sizes := map[rune]int{}
-	count := map[rune]int{}
 	for k, s := range ins {
-		if strings.Contains(s, ".") {
-			fail("Einsum", "equation %q: ellipsis is not supported", eq)
-		}
-		if len(s) != len(operands[k].shape) {
-			fail("Einsum", "equation %q: operand %d has %d labels but shape %v", eq, k, len(s), operands[k].shape)
-		}
-		for d, c := range s {
-			if strings.Count(s, string(c)) > 1 {
-				fail("Einsum", "equation %q: repeated label %q in one operand (a diagonal) is not supported", eq, c)
-			}
+		for d, c := range []rune(s) {
 			if n, ok := sizes[c]; ok && n != operands[k].shape[d] {
 				failKind(ErrShape, "Einsum", "equation %q: label %q has sizes %d and %d (shapes %v)", eq, c, n, operands[k].shape[d], shapesOf(operands))
 			}
 			sizes[c] = operands[k].shape[d]
-			count[c]++
 		}
 	}
-	if !explicit {
+	if explicit {
+		if strings.Count(out, "...") > 1 || strings.Count(strings.ReplaceAll(out, "...", ""), ".") > 0 {
+			fail("Einsum", "equation %q: the output may hold one \"...\"", eq)
+		}
+		out = strings.Replace(out, "...", ell, 1)
+		for _, c := range out {
+			if strings.Count(out, string(c)) > 1 {
+				fail("Einsum", "equation %q: output label %q appears more than once", eq, c)
+			}
+		}
+	} else {
 		var once []rune
 		for c, n := range count {
-			if n == 1 {
+			if n == 1 && !strings.ContainsRune(ell, c) {
 				once = append(once, c)
 			}
 		}
 		slices.Sort(once)
-		out = string(once)
+		out = ell + string(once)
 	}
 	for _, c := range out {
-		if _, ok := sizes[c]; !ok {
+		if _, ok := sizes[c]; !ok && !strings.ContainsRune(ell, c) {
 			fail("Einsum", "equation %q: output label %q appears in no operand", eq, c)
 		}
 	}
@@ -261,6 +276,114 @@ func Einsum(eq string, operands ...*Tensor) *Tensor {
 		cur = cur.Permute(perm...)
 	}
 	return cur
+}
+
+// ellipsisBase is the first of the labels Einsum gives the dims of "..."
+// (Unicode private use code points, which no equation spells).
+const ellipsisBase = 0xE000
+
+// einsumEllipsis returns the operands' labels with each "..." replaced by labels
+// for the dims it spans, right-aligned across operands as broadcasting aligns
+// them, and those labels in order (what "..." stands for in the output). An
+// operand whose "..." spans fewer dims than another's gets leading dims of size
+// 1 there (in operands, in place), as broadcasting does. It panics if an
+// operand's labels do not fit its shape.
+func einsumEllipsis(eq string, ins []string, operands []*Tensor) ([]string, string) {
+	spans := make([]int, len(ins)) // dims under "..." of each operand, -1 without one
+	most := 0
+	for k, s := range ins {
+		spans[k] = -1
+		n := strings.Count(s, "...")
+		rest := strings.ReplaceAll(s, "...", "")
+		if n > 1 || strings.Contains(rest, ".") {
+			fail("Einsum", "equation %q: operand %d may hold one \"...\"", eq, k)
+		}
+		for _, c := range rest {
+			if !unicode.IsLetter(c) || c >= ellipsisBase && c < ellipsisBase+64 {
+				fail("Einsum", "equation %q: %q is not a label (labels are letters)", eq, c)
+			}
+		}
+		nl := utf8.RuneCountInString(rest)
+		switch {
+		case n == 0 && nl != len(operands[k].shape):
+			fail("Einsum", "equation %q: operand %d has %d labels but shape %v", eq, k, nl, operands[k].shape)
+		case n == 1 && nl > len(operands[k].shape):
+			fail("Einsum", "equation %q: operand %d has %d labels besides \"...\" but shape %v", eq, k, nl, operands[k].shape)
+		case n == 1:
+			spans[k] = len(operands[k].shape) - nl
+			most = max(most, spans[k])
+		}
+	}
+	labels := make([]rune, most)
+	for i := range labels {
+		labels[i] = rune(ellipsisBase + i)
+	}
+	out := slices.Clone(ins)
+	for k, e := range spans {
+		if e < 0 {
+			continue
+		}
+		at := utf8.RuneCountInString(ins[k][:strings.Index(ins[k], "...")])
+		for range most - e {
+			operands[k] = operands[k].Unsqueeze(at)
+		}
+		out[k] = strings.Replace(ins[k], "...", string(labels), 1)
+	}
+	return out, string(labels)
+}
+
+// einsumDiagonals returns t with the diagonal taken for each label repeated in
+// its labels ls, and the labels of the result (the diagonal's dim where the
+// label first was).
+func einsumDiagonals(eq string, t *Tensor, ls string) (*Tensor, string) {
+	rs := []rune(ls)
+	for {
+		d1, d2 := -1, -1
+		for i, c := range rs {
+			if j := slices.Index(rs[i+1:], c); j >= 0 {
+				d1, d2 = i, i+1+j
+				break
+			}
+		}
+		if d1 < 0 {
+			return t, string(rs)
+		}
+		if t.shape[d1] != t.shape[d2] {
+			failKind(ErrShape, "Einsum", "equation %q: label %q repeated in one operand has sizes %d and %d (shape %v)", eq, rs[d1], t.shape[d1], t.shape[d2], t.shape)
+		}
+		t = t.Diagonal(0, d1, d2).Movedim(-1, d1) // the label's first place, as PyTorch
+		rs = slices.Delete(rs, d2, d2+1)
+	}
+}
+
+// einsumBroadcast expands, in place in operands, the "..." dims (labels in ell)
+// of size 1 that another operand has larger, as broadcasting does (views, as
+// PyTorch's); it panics on two different sizes above 1.
+func einsumBroadcast(eq string, ins []string, operands []*Tensor, ell string) {
+	for _, c := range ell {
+		size := 1
+		for k, s := range ins {
+			if d := slices.Index([]rune(s), c); d >= 0 {
+				n := operands[k].shape[d]
+				if n != 1 && size != 1 && n != size {
+					failKind(ErrShape, "Einsum", "equation %q: the dims of \"...\" do not broadcast (shapes %v)", eq, shapesOf(operands))
+				}
+				if n != 1 {
+					size = n
+				}
+			}
+		}
+		if size == 1 {
+			continue
+		}
+		for k, s := range ins {
+			if d := slices.Index([]rune(s), c); d >= 0 && operands[k].shape[d] == 1 {
+				shape := slices.Clone(operands[k].shape)
+				shape[d] = size
+				operands[k] = operands[k].Expand(shape...)
+			}
+		}
+	}
 }
 
 func shapesOf(ts []*Tensor) [][]int {
@@ -345,6 +468,13 @@ func contractGroups(la, lb []rune, keep string) (batch, lo, con, ro []rune) {
 			ro = append(ro, c)
 		}
 	}
+	// Each group in the order the result keeps them (the output's, for the last
+	// product), so that a product needs no permutation after it, as PyTorch's
+	// einsum orders its operands' dims first.
+	byKeep := func(x, y rune) int { return strings.IndexRune(keep, x) - strings.IndexRune(keep, y) }
+	slices.SortStableFunc(batch, byKeep)
+	slices.SortStableFunc(lo, byKeep)
+	slices.SortStableFunc(ro, byKeep)
 	return batch, lo, con, ro
 }
 
