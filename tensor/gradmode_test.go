@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -165,5 +166,29 @@ func TestSvdRankDeficientU(t *testing.T) {
 	}
 	if !allClose(u.Mul(s.Unsqueeze(0)).MatMul(vh), a, 1e-12) {
 		t.Errorf("U·diag(S)·Vh = %v, want %v", u.Mul(s.Unsqueeze(0)).MatMul(vh), a)
+	}
+}
+
+// TestMatMulBroadcastNotMaterialised checks that a batched MatMul whose batch
+// dims broadcast in a way no single batch stride describes ([8,1,64,64] by
+// [1,8,64,64]) reads the operands through their strides: it allocates about
+// its 1 MiB result, where copying the expanded operands would add 2 MiB.
+func TestMatMulBroadcastNotMaterialised(t *testing.T) {
+	a, b := Randn(8, 1, 64, 64), Randn(1, 8, 64, 64)
+	want := MatMul(a.Expand(8, 8, 64, 64).Contiguous(), b.Expand(8, 8, 64, 64).Contiguous())
+	if got := MatMul(a, b); !allClose(got, want, 1e-5) {
+		t.Fatal("MatMul of broadcast batches differs from the product of the materialised operands")
+	}
+	const out = 8 * 8 * 64 * 64 * 4
+	bytes := uint64(math.MaxUint64)
+	for range 3 { // the least: other goroutines' allocations only add
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		MatMul(a, b)
+		runtime.ReadMemStats(&m1)
+		bytes = min(bytes, m1.TotalAlloc-m0.TotalAlloc)
+	}
+	if bytes > out*3/2 {
+		t.Errorf("MatMul allocated %d bytes for a %d-byte result: the broadcast operands were copied", bytes, out)
 	}
 }

@@ -278,6 +278,8 @@ MATMUL = [
 for tag, sa, sb in MATMUL:
     case(f"MatMul/{tag}", torch.matmul, (sa, U()), (sb, U()))
 case("MatMul/2d·2d_const", torch.matmul, ((3, 4), U(grad=False)), ((4, 5), U()))
+case("MatMul/(2,1,3,4)·(1,5,4,2)_both_broadcast", torch.matmul, ((2, 1, 3, 4), U()), ((1, 5, 4, 2), U()))
+case("MatMul/(3,1,4,2)ᵀ·(5,4,2)_broadcast_transposed", lambda a, b: a.transpose(-2, -1) @ b, ((3, 1, 4, 2), U()), ((5, 4, 2), U()))
 
 # Shape ops.
 case("Transpose/0,1", lambda x: x.transpose(0, 1), ((3, 4), U()))
