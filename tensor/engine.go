@@ -45,6 +45,10 @@ type nodeExtra struct {
 	onFree func()    // releases values saved outside the backward closure
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
 	site   string    // where the node was made, under DetectAnomaly
+
+	// withTask, when set, is the node's backward, for one that must know the
+	// pass it runs in (the reentrant checkpoint refuses Grad).
+	withTask func(t *graphTask, g *Tensor, gi []*Tensor)
 }
 
 // ext returns n's extra fields, making them if needed (while n is being set up).
@@ -280,8 +284,11 @@ func (n *Node) free() {
 	n.backward, n.def = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
-	if n.x != nil && n.x.onFree != nil {
-		n.x.onFree()
+	if n.x != nil {
+		n.x.withTask = nil
+		if n.x.onFree != nil {
+			n.x.onFree()
+		}
 	}
 }
 

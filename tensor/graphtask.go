@@ -18,6 +18,7 @@ type graphTask struct {
 	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
 	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
+	bound   uint64    // nodes made up to this sequence number are sinks (runBounded)
 
 	order  []*Node         // the graph's function nodes, latest first
 	buf    []inputBuffer   // the gradient summed so far for order[i]
@@ -106,6 +107,11 @@ func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
 	}
 	return seeds
 }
+
+// sink reports whether the pass gathers n's gradient instead of running n: n is
+// a leaf's AccumulateGrad node, or (runBounded) a node made before the segment
+// the pass goes through.
+func (t *graphTask) sink(n *Node) bool { return n.variable != nil || n.seq <= t.bound }
 
 // claim marks n as reached by this pass and reports whether it was already.
 func (t *graphTask) claim(n *Node) bool {
@@ -200,7 +206,7 @@ func (t *graphTask) discover(roots []*Tensor) {
 		for _, nx := range n.next {
 			switch {
 			case nx == nil:
-			case nx.variable != nil:
+			case t.sink(nx):
 				t.leaves[t.leaf(nx)].deps++
 			case !t.claim(nx):
 				stack = append(stack, nx)
@@ -323,7 +329,7 @@ func (t *graphTask) runNode(i int, n *Node) {
 // each leaf that has got all of its gradient.
 func (t *graphTask) settle(n *Node) {
 	for _, nx := range n.next {
-		if nx == nil || nx.variable == nil {
+		if nx == nil || !t.sink(nx) {
 			continue
 		}
 		l := &t.leaves[t.slotOf(nx)]
@@ -356,6 +362,8 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	clear(outs)
 	if n.def != nil {
 		n.def.grad(bwd{n: n, g: g, gi: outs})
+	} else if n.x != nil && n.x.withTask != nil {
+		n.x.withTask(t, g, outs)
 	} else {
 		n.backward(g, outs)
 	}
@@ -400,7 +408,7 @@ func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
 		} else {
 			gj.published = t.ep | sharedMark
 		}
-		if nx.variable != nil {
+		if t.sink(nx) {
 			t.leaves[t.slotOf(nx)].add(gj, owned, t.create)
 		} else {
 			t.buf[t.slotOf(nx)].add(gj, owned, t.create)
