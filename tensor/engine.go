@@ -49,6 +49,23 @@ type nodeExtra struct {
 	// withTask, when set, is the node's backward, for one that must know the
 	// pass it runs in (the reentrant checkpoint refuses Grad).
 	withTask func(t *graphTask, g *Tensor, gi []*Tensor)
+
+	// A MultiFunction's node has its results' shapes and dtypes; each of those
+	// results has a port of its own as GradFn, which passes the result's
+	// gradient on to slot nr of the node (port).
+	results []resultMeta
+	port    *Node
+	nr      int
+}
+
+// fn returns the node n stands for: the MultiFunction node of a port, else n.
+// The API shows that node, never a port, as PyTorch shows one node for all of
+// a Function's results.
+func (n *Node) fn() *Node {
+	if n != nil && n.x != nil && n.x.port != nil {
+		return n.x.port
+	}
+	return n
 }
 
 // ext returns n's extra fields, making them if needed (while n is being set up).
@@ -67,7 +84,13 @@ func (n *Node) String() string { return "<" + n.name + ">" }
 
 // NextFunctions returns the nodes the gradient flows to, one per input of the op,
 // with nil for inputs that do not require grad.
-func (n *Node) NextFunctions() []*Node { return slices.Clone(n.next) }
+func (n *Node) NextFunctions() []*Node {
+	next := slices.Clone(n.fn().next)
+	for i, nx := range next {
+		next[i] = nx.fn()
+	}
+	return next
+}
 
 // Variable returns the leaf an AccumulateGrad node accumulates into, nil for
 // other nodes.
@@ -261,7 +284,7 @@ func (t *Tensor) GradFn() *Node {
 	if t.lay != nil && t.requiresGrad {
 		t.refreshView()
 	}
-	return t.gradFn
+	return t.gradFn.fn()
 }
 
 // Grad returns the gradient accumulated into t by backward passes: nil until one

@@ -35,6 +35,11 @@ type graphTask struct {
 	// The leaves' AccumulateGrad nodes reached, in discovery order, with the
 	// gradient summed for each and the edges still to deliver to it.
 	leaves []leafBuffer
+
+	// The gradients summed so far for each result of the MultiFunction nodes
+	// reached, by the node's position in order; and those of the one running.
+	results     map[int32][]inputBuffer
+	resultGrads []*Tensor
 }
 
 // leafBuffer is what a pass holds for one leaf: as in PyTorch, a leaf's
@@ -279,6 +284,10 @@ func (t *graphTask) execute(roots, seeds []*Tensor) {
 
 // runNode runs order[i], n, if a gradient reached it.
 func (t *graphTask) runNode(i int, n *Node) {
+	if n.x != nil && n.x.results != nil {
+		t.runMulti(i, n)
+		return
+	}
 	b := &t.buf[i]
 	g, owned := b.g, b.owned
 	*b = inputBuffer{}
@@ -303,9 +312,23 @@ func (t *graphTask) runNode(i int, n *Node) {
 			return
 		}
 	}
+	if n.x != nil && n.x.port != nil { // pass g on to its MultiFunction's slot
+		j := t.slotOf(n.x.port)
+		if t.results == nil {
+			t.results = make(map[int32][]inputBuffer)
+		}
+		rb := t.results[j]
+		if rb == nil {
+			rb = make([]inputBuffer, len(n.x.port.x.results))
+			t.results[j] = rb
+		}
+		g.published = t.ep | sharedMark // not the engine's to add into any more
+		rb[n.x.nr].add(g, false, t.create)
+		return
+	}
 	outs := t.call(n, g)
 	if hooks != nil {
-		runPosthooks(t.op, n, hooks, g, outs)
+		runPosthooks(t.op, n, hooks, []*Tensor{g}, outs)
 		for _, o := range outs {
 			if o != nil {
 				o.published = t.ep | sharedMark // the hooks may keep them
@@ -320,6 +343,56 @@ func (t *graphTask) runNode(i int, n *Node) {
 	if release {
 		pool.put(g) // consumed: nothing holds it any more
 	}
+	if !t.retain && n.saves {
+		n.free()
+	}
+}
+
+// runMulti runs order[i], n, the node of a MultiFunction, if one of its results
+// got a gradient: as runNode, with one gradient per result.
+func (t *graphTask) runMulti(i int, n *Node) {
+	rb := t.results[int32(i)]
+	if rb == nil {
+		return
+	}
+	delete(t.results, int32(i))
+	gs := make([]*Tensor, len(rb))
+	for r := range rb {
+		gs[r] = rb[r].g
+	}
+	hooks := n.hooks.Load()
+	if hooks != nil {
+		for k, f := range hooks.pre.list() {
+			r := f(slices.Clone(gs))
+			if r == nil {
+				continue
+			}
+			if len(r) != len(gs) {
+				fail(t.op, "pre-hook %d of %s returned %d gradients for %d outputs", k, n.name, len(r), len(gs))
+			}
+			for j := range gs {
+				if r[j] != nil && gs[j] != nil && r[j] != gs[j] {
+					checkHookResult(t.op, k, "node "+n.name, gs[j], r[j])
+				}
+				gs[j] = r[j]
+			}
+		}
+	}
+	if t.inputs != nil && !t.runs[i] {
+		return
+	}
+	t.resultGrads = gs
+	outs := t.call(n, nil)
+	t.resultGrads = nil
+	if hooks != nil {
+		runPosthooks(t.op, n, hooks, gs, outs)
+		for _, o := range outs {
+			if o != nil {
+				o.published = t.ep | sharedMark
+			}
+		}
+	}
+	t.route(n, nil, outs)
 	if !t.retain && n.saves {
 		n.free()
 	}
@@ -389,14 +462,15 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 }
 
 // route adds n's input gradients into the buffers of the nodes they flow to, or
-// to the leaves' gradients, and reports whether one of them shares g's storage.
+// to the leaves' gradients, and reports whether one of them shares g's storage
+// (g is nil for a MultiFunction's node).
 func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
 	for j, nx := range n.next {
 		gj := outs[j]
 		if gj == nil {
 			continue
 		}
-		if sharesStorage(gj, g) {
+		if g != nil && sharesStorage(gj, g) {
 			sharesG = true
 		}
 		// A gradient no one has seen yet (a node's fresh result) may be kept and

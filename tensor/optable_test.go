@@ -665,6 +665,7 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+	"ApplyMulti":             "runs a custom MultiFunction; TestApplyMulti (function_test.go) checks it against PyTorch",
 	"MakeDual":               "forward AD: primal's view with a tangent (TestForwardAD*)",
 	"UnpackDual":             "forward AD: reads a tangent (TestForwardAD*)",
 
