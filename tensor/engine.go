@@ -56,6 +56,8 @@ type nodeExtra struct {
 	results []resultMeta
 	port    *Node
 	nr      int
+
+	custom bool // the node of a Function or MultiFunction (Apply)
 }
 
 // fn returns the node n stands for: the MultiFunction node of a port, else n.
@@ -488,7 +490,12 @@ type GradOptions struct {
 	// of the same size B before its output's shape (PyTorch's is_grads_batched):
 	// Grad then returns, for each input, the B vector-Jacobian products stacked
 	// along a new leading dimension, as the functional API's vectorised Jacobian
-	// needs. They are computed by one pass per batch row over the retained graph.
+	// needs. They are computed in one pass whose gradients carry the batch dim:
+	// the nodes of the common ops (elementwise arithmetic and functions,
+	// activations, Mm, Mv, Dot, MatMul's views, reshapes, Expand, T, Sum, Mean)
+	// compute all B rows at once, any other node one row at a time. Where a node
+	// has hooks or a tensor retains its gradient, which expect a gradient of the
+	// tensor's own shape, Grad runs one pass per batch row instead.
 	IsGradsBatched bool
 }
 
@@ -524,8 +531,10 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, true, o.AllowUnused)
 }
 
-// batchedGrad is Grad with IsGradsBatched: one pass per row of the batched
-// GradOutputs, the results stacked.
+// batchedGrad is Grad with IsGradsBatched: one pass whose gradients carry the
+// batch dim (runBatched) or, where hooks or retained gradients need a gradient
+// of a tensor's own shape, one pass per row of the batched GradOutputs, the
+// results stacked.
 func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
 	nb := -1
 	for i, g := range gos {
@@ -540,6 +549,9 @@ func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
 			failKind(ErrShape, "Grad", "IsGradsBatched: grad outputs have batch sizes %d and %d", nb, g.shape[0])
 		}
 		nb = g.shape[0]
+	}
+	if r, ok := runBatched(outputs, inputs, gos, nb, o); ok {
+		return r
 	}
 	rows := make([][]*Tensor, len(inputs)) // rows[i][b]: input i's gradient for batch row b
 	row := make([]*Tensor, len(gos))

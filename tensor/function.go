@@ -226,6 +226,7 @@ func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tens
 	ctx.inputs, ctx.backward = inputs, backward
 	_, ctx.once = f.(interface{ OnceDifferentiable() })
 	n.ext().onFree = func() { ctx.saved, ctx.freed, ctx.inputs, ctx.backward = nil, true, nil, nil }
+	n.x.custom = true
 }
 
 // runBackward runs the Backward of the Function whose node is n on the

@@ -19,6 +19,7 @@ type graphTask struct {
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
 	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
 	bound   uint64    // nodes made up to this sequence number are sinks (runBounded)
+	batch   int       // the gradients' leading batch dim (IsGradsBatched); 0: none
 
 	order  []*Node         // the graph's function nodes, latest first
 	buf    []inputBuffer   // the gradient summed so far for order[i]
@@ -71,19 +72,30 @@ func (b *inputBuffer) add(g *Tensor, owned, create bool) {
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool) []*Tensor {
 	nonNil(op, roots...)
 	nonNil(op, inputs...)
-	seeds := seedGrads(op, roots, rootGrads)
+	r, _ := runTask(op, roots, seedGrads(op, roots, rootGrads), retain, create, inputs, collect, allowUnused, 0)
+	return r
+}
+
+// runTask runs a backward pass from roots, seeded with seeds, which it may keep.
+// With batch > 0 the seeds, and every gradient, have a leading batch dim of that
+// size (batched.go); runTask then reports false, having run nothing, if the
+// graph's nodes do not allow it.
+func runTask(op string, roots, seeds []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool, batch int) ([]*Tensor, bool) {
 	t := tasks.Get().(*graphTask)
-	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
+	t.op, t.retain, t.create, t.inputs, t.collect, t.batch = op, retain, create, inputs, collect, batch
 	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	t.discover(roots)
+	if batch > 0 && !t.batchable() {
+		return nil, false
+	}
 	t.plan()
 	withGradMode(create, func() { t.execute(roots, seeds) })
 	if !retain && inputs == nil {
 		freeHeld(t.order)
 	}
-	return t.finish(allowUnused)
+	return t.finish(allowUnused), true
 }
 
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
@@ -433,17 +445,18 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	n.checkSaved(t.op)
 	outs := t.gi[:len(n.next)]
 	clear(outs)
-	if n.def != nil {
-		n.def.grad(bwd{n: n, g: g, gi: outs})
-	} else if n.x != nil && n.x.withTask != nil {
-		n.x.withTask(t, g, outs)
+	if t.batch > 0 {
+		t.backwardBatched(n, g, outs)
 	} else {
-		n.backward(g, outs)
+		t.backward(n, g, outs)
 	}
 	for j, nx := range n.next {
-		if nx == nil || outs[j] == nil {
+		switch {
+		case nx == nil || outs[j] == nil:
 			outs[j] = nil
-		} else if !slices.Equal(outs[j].shape, nx.shape) {
+		case t.batch > 0:
+			outs[j] = outs[j].sumToBatched(t.batch, nx.shape, n.name)
+		case !slices.Equal(outs[j].shape, nx.shape):
 			outs[j] = outs[j].sumTo(nx.shape)
 		}
 	}
@@ -459,6 +472,18 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 		}
 	}
 	return outs
+}
+
+// backward runs n's derivative on g, setting gi.
+func (t *graphTask) backward(n *Node, g *Tensor, gi []*Tensor) {
+	switch {
+	case n.def != nil:
+		n.def.grad(bwd{n: n, g: g, gi: gi})
+	case n.x != nil && n.x.withTask != nil:
+		n.x.withTask(t, g, gi)
+	default:
+		n.backward(g, gi)
+	}
 }
 
 // route adds n's input gradients into the buffers of the nodes they flow to, or
