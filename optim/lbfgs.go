@@ -71,7 +71,7 @@ func NewLBFGS(params []*tensor.Tensor, opts LBFGSOptions) *LBFGS {
 	const op = "NewLBFGS"
 	opts = lbfgsDefaults(opts)
 	validateLBFGS(op, opts)
-	return &LBFGS{params: checkParams(op, params), opts: opts}
+	return &LBFGS{params: checkParams(op, params, false), opts: opts}
 }
 
 func lbfgsDefaults(o LBFGSOptions) LBFGSOptions {
