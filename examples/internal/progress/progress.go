@@ -89,10 +89,14 @@ func (s Summary) Rate() float64 { return float64(s.Items) / s.Elapsed.Seconds() 
 // String returns the summary as an epoch line shows it: "loss 0.4321, 12.3s
 // (4870 img/s)", the time to the millisecond under a second, to a tenth of a
 // second above.
-func (s Summary) String() string {
+func (s Summary) String() string { return fmt.Sprintf("loss %.4f, %s", s.Loss, s.Timing()) }
+
+// Timing returns the time and throughput part of String: "12.3s (4870
+// img/s)".
+func (s Summary) Timing() string {
 	d := s.Elapsed.Round(100 * time.Millisecond)
 	if s.Elapsed < time.Second {
 		d = s.Elapsed.Round(time.Millisecond)
 	}
-	return fmt.Sprintf("loss %.4f, %v (%.0f %s/s)", s.Loss, d, s.Rate(), s.Unit)
+	return fmt.Sprintf("%v (%.0f %s/s)", d, s.Rate(), s.Unit)
 }
