@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -58,11 +59,22 @@ var differentiableCases = map[string]func(p *tensor.Tensor) Optimizer{
 	"rmsprop_maximize": func(p *tensor.Tensor) Optimizer {
 		return NewRMSprop([]*tensor.Tensor{p}, RMSpropOptions{LR: 0.02, Maximize: true, Eps: 1e-4, Differentiable: true})
 	},
+	"maml_sgd_momentum": func(p *tensor.Tensor) Optimizer {
+		return NewSGD([]*tensor.Tensor{p}, SGDOptions{LR: 0.1, Momentum: 0.9, Differentiable: true})
+	},
+	"maml_adam": func(p *tensor.Tensor) Optimizer {
+		return NewAdam([]*tensor.Tensor{p}, AdamOptions{LR: 0.05, Differentiable: true})
+	},
+	"maml_rmsprop": func(p *tensor.Tensor) Optimizer {
+		return NewRMSprop([]*tensor.Tensor{p}, RMSpropOptions{LR: 0.01, Momentum: 0.3, Differentiable: true})
+	},
 }
 
 // TestDifferentiableGolden runs gen_differentiable.py's meta-learning problem
-// (p = 1.5·w, three steps with p's gradient set to tanh(p)·x + 0.1·w, then
-// the outer loss Σ p·p·y backpropagated to w) with each optimizer's
+// (p = 1.5·w, three steps with p's gradient set to tanh(p)·x + 0.1·w, or for
+// the MAML cases to tensor.Grad of the inner loss Σ (p-y)²·x with
+// CreateGraph, then the outer loss Σ p·p·y backpropagated to w) with each
+// optimizer's
 // Differentiable option and compares p after every step, the loss and w's
 // gradient with PyTorch 1.13's differentiable=True. Tolerances: when set,
 // float64 agreed within 1e-14 relative and float32 within 1.6e-6 (an entry
@@ -92,7 +104,12 @@ func TestDifferentiableGolden(t *testing.T) {
 			p := w.MulScalar(1.5)
 			opt := differentiableCases[c.Name](p)
 			for step := range g.Steps {
-				p.SetGrad(p.Tanh().Mul(x).Add(w.MulScalar(0.1)))
+				if strings.HasPrefix(c.Name, "maml_") {
+					inner := p.Sub(y).Pow(2).Mul(x).Sum()
+					p.SetGrad(tensor.Grad([]*tensor.Tensor{inner}, []*tensor.Tensor{p}, tensor.GradOptions{CreateGraph: true})[0])
+				} else {
+					p.SetGrad(p.Tanh().Mul(x).Add(w.MulScalar(0.1)))
+				}
 				opt.Step()
 				checkClose(t, "p after step", values(p), c.Params[step], rtol)
 			}

@@ -10,7 +10,9 @@ tensor; the optimized parameter is the non-leaf p = 1.5*w. For STEPS steps,
 p's gradient is set to tanh(p)*x + 0.1*w (a function of p and w, recorded)
 and the optimizer steps. Then the outer loss (p*p*y).sum() is backpropagated
 to w. The case records p after each step, the outer loss and w.grad, in
-float64 and float32.
+float64 and float32. The MAML cases (names starting maml_) set p's gradient
+instead to torch.autograd.grad of the inner loss ((p - Y)**2 * x).sum() with
+create_graph=True, as MAML's inner loop does.
 
 PyTorch 1.13 updates Adam's and centered RMSprop's state in place after
 saving it for backward, so its own backward through a second step fails
@@ -28,6 +30,12 @@ STEPS = 3
 W = [[0.5, -1.2, 0.3], [2.0, -0.7, 0.05]]
 X = [[1.0, 0.5, -2.0], [0.25, -1.5, 3.0]]
 Y = [[0.3, -0.2, 1.1], [0.7, 0.4, -0.9]]
+
+MAML = {
+    "maml_sgd_momentum": (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
+    "maml_adam": (torch.optim.Adam, {"lr": 0.05}),
+    "maml_rmsprop": (torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.3}),
+}
 
 CASES = {
     "sgd": (torch.optim.SGD, {"lr": 0.1}),
@@ -59,7 +67,11 @@ def run(name, cls, kw, dtype):
         for k, v in list(state.items()):
             if torch.is_tensor(v) and k != "step":
                 state[k] = v.clone()
-        p.grad = torch.tanh(p) * x + w * 0.1
+        if name.startswith("maml_"):
+            inner = ((p - y) ** 2 * x).sum()
+            p.grad = torch.autograd.grad(inner, p, create_graph=True)[0]
+        else:
+            p.grad = torch.tanh(p) * x + w * 0.1
         opt.step()
         params.append(flat(p))
     loss = (p * p * y).sum()
@@ -69,7 +81,8 @@ def run(name, cls, kw, dtype):
 
 
 def main():
-    cases = [run(n, cls, kw, dt) for dt in (torch.float64, torch.float32) for n, (cls, kw) in CASES.items()]
+    cases = [run(n, cls, kw, dt) for dt in (torch.float64, torch.float32)
+             for n, (cls, kw) in list(CASES.items()) + list(MAML.items())]
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "differentiable.json")
     with open(path, "w") as f:
         json.dump({"steps": STEPS, "w": W, "x": X, "y": Y, "cases": cases}, f, indent=1)
