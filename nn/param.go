@@ -286,6 +286,12 @@ type SpectralNormOptions struct {
 	// U0 (rows) and V0 (columns), if set, are the start vectors instead of
 	// drawn ones, before normalisation: to start where a PyTorch run started.
 	U0, V0 *tensor.Tensor
+	// Legacy follows torch.nn.utils.spectral_norm, the older form, instead of
+	// torch.nn.utils.parametrizations.spectral_norm: the parameter is named
+	// "<name>_orig" and the buffers "<name>_u" and "<name>_v"; no power
+	// iteration runs when it is made; each iteration updates v before u; and a
+	// 1-d parameter is a one-column matrix, not normalised.
+	Legacy bool
 }
 
 // SpectralNormed is a module whose parameter Name is divided by its largest
@@ -307,14 +313,17 @@ type SpectralNormed[M Module] struct {
 	U, V             *tensor.Tensor
 	NPowerIterations int
 	Eps              float64
-	eval             bool
-	slot             **tensor.Tensor
+	// Legacy is SpectralNormOptions.Legacy.
+	Legacy bool
+	eval   bool
+	slot   **tensor.Tensor
 }
 
 // SpectralNorm returns m with its parameter name reparametrized (see
 // SpectralNormed): it draws the start vectors u and v (or takes opts.U0 and
 // opts.V0), normalises them and runs 15 power iterations, as PyTorch does when
-// it registers the parametrization. Original is a new leaf holding the
+// it registers the parametrization (none with Legacy, whose first Forward
+// starts them). Original is a new leaf holding the
 // parameter's value. It panics if m has no parameter name of its own (see
 // WeightNorm), NPowerIterations is negative, Dim is out of range, or U0, V0
 // have the wrong shape.
@@ -341,9 +350,9 @@ func SpectralNorm[M Module](m M, name string, opts SpectralNormOptions) *Spectra
 		dim += nd
 	}
 	s := &SpectralNormed[M]{Module: m, Name: name, Dim: dim, NPowerIterations: opts.NPowerIterations,
-		Eps: opts.Eps, slot: slot}
+		Eps: opts.Eps, Legacy: opts.Legacy, slot: slot}
 	tensor.NoGrad(func() { s.Original = p.Detach().Clone().SetRequiresGrad(true) })
-	if nd > 1 {
+	if nd > 1 || s.Legacy {
 		dt := p.DType()
 		h := p.Size(dim)
 		w := p.Numel() / h
@@ -361,6 +370,12 @@ func SpectralNorm[M Module](m M, name string, opts SpectralNormOptions) *Spectra
 			s.U = normalize(u.Detach().To(dt).Values(), opts.Eps, dt)
 			s.V = normalize(v.Detach().To(dt).Values(), opts.Eps, dt)
 		})
+	}
+	if s.Legacy {
+		*slot = s.Original.Detach() // PyTorch's setattr(module, name, weight.data)
+		return s
+	}
+	if s.U != nil {
 		// PyTorch runs 15 iterations when it makes the parametrization, then
 		// NPowerIterations more when register_parametrization checks the
 		// weight it gives.
@@ -390,12 +405,16 @@ func (s *SpectralNormed[M]) matrix(t *tensor.Tensor) *tensor.Tensor {
 	if s.Dim != 0 {
 		t = t.Permute(append([]int{s.Dim}, otherDims(t, s.Dim)...)...)
 	}
+	if t.Dim() == 1 {
+		return t.Unsqueeze(1)
+	}
 	return t.Reshape(t.Size(0), -1)
 }
 
 // powerMethod runs n power iterations on U and V with the current weight, as
-// torch's _power_method: u = normalize(W v), then v = normalize(Wᵀ u). The sums
-// run in float64; U and V are rounded to the weight's dtype after each step.
+// torch's _power_method: u = normalize(W v), then v = normalize(Wᵀ u) (with
+// Legacy, v first, then u, as torch.nn.utils.spectral_norm). The sums run in
+// float64; U and V are rounded to the weight's dtype after each step.
 func (s *SpectralNormed[M]) powerMethod(n int) {
 	dt := s.Original.DType()
 	m := s.matrix(s.Original.Detach())
@@ -403,8 +422,13 @@ func (s *SpectralNormed[M]) powerMethod(n int) {
 	h, wd := m.Size(0), m.Size(1)
 	u, v := s.U.Contiguous().Values(), s.V.Contiguous().Values()
 	for range n {
+		if s.Legacy {
+			v = normalize(mv(v, w, u, h, wd, true), s.Eps, dt).Values()
+		}
 		u = normalize(mv(u, w, v, h, wd, false), s.Eps, dt).Values()
-		v = normalize(mv(v, w, u, h, wd, true), s.Eps, dt).Values()
+		if !s.Legacy {
+			v = normalize(mv(v, w, u, h, wd, true), s.Eps, dt).Values()
+		}
 	}
 	tensor.NoGrad(func() {
 		s.U.Copy_(tensor.New(u))
@@ -440,11 +464,15 @@ func (s *SpectralNormed[M]) SetTraining(on bool) {
 func (s *SpectralNormed[M]) Training() bool { return !s.eval }
 
 // NamedBuffers returns Module's buffers, then U and V under PyTorch's
-// state_dict names, "parametrizations.<name>.0._u" and "..._v", so that
-// nn.StateDict and nn.LoadStateDict carry them as PyTorch does.
+// state_dict names, "parametrizations.<name>.0._u" and "..._v" ("<name>_u"
+// and "<name>_v" with Legacy), so that nn.StateDict and nn.LoadStateDict
+// carry them as PyTorch does.
 func (s *SpectralNormed[M]) NamedBuffers() []NamedParameter {
 	out := NamedBuffers(s.Module)
-	if s.U != nil {
+	switch {
+	case s.Legacy:
+		out = append(out, NamedParameter{s.Name + "_u", s.U}, NamedParameter{s.Name + "_v", s.V})
+	case s.U != nil:
 		pre := "parametrizations." + s.Name + ".0."
 		out = append(out, NamedParameter{pre + "_u", s.U}, NamedParameter{pre + "_v", s.V})
 	}
@@ -482,9 +510,13 @@ func (s *SpectralNormed[M]) Forward(x *tensor.Tensor) *tensor.Tensor {
 func (s *SpectralNormed[M]) Parameters() []*tensor.Tensor { return tensors(s.NamedParameters()) }
 
 // NamedParameters returns Module's parameters without Name, then
-// "parametrizations.<name>.original": the order of PyTorch's
-// named_parameters() after spectral_norm.
+// "parametrizations.<name>.original" ("<name>_orig" after the module's own
+// parameters with Legacy): the order of PyTorch's named_parameters() after
+// spectral_norm.
 func (s *SpectralNormed[M]) NamedParameters() []NamedParameter {
+	if s.Legacy {
+		return replaceParameter(NamedParameters(s.Module), s.Name, false, NamedParameter{s.Name + "_orig", s.Original})
+	}
 	return replaceParameter(NamedParameters(s.Module), s.Name, true,
 		NamedParameter{"parametrizations." + s.Name + ".original", s.Original})
 }

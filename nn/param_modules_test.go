@@ -22,6 +22,7 @@ type paramGolden struct {
 	SpectralNorm []struct {
 		paramCase
 		NPowerIterations int       `json:"n_power_iterations"`
+		Legacy           bool      `json:"legacy"`
 		U0               []float64 `json:"u0"`
 		V0               []float64 `json:"v0"`
 		Steps            []struct {
@@ -100,11 +101,12 @@ func checkGrads(t *testing.T, what string, m Module, x *tensor.Tensor, want map[
 	}
 }
 
-// TestParametrizedModulesMatchTorch applies WeightNorm and SpectralNorm to
-// parameters of Conv2d (weight with every kind of dim, and its bias), Conv1d,
-// Embedding and (weight norm only: PyTorch 1.13's RNN ignores a spectral_norm
-// parametrization, see gen_param.py) an RNN's input and recurrent weights,
-// and compares the
+// TestParametrizedModulesMatchTorch applies WeightNorm and SpectralNorm (both
+// forms: parametrizations.spectral_norm, and with Legacy the older
+// torch.nn.utils.spectral_norm) to parameters of Conv2d (weight with every
+// kind of dim, and its bias), Conv1d, Embedding and an RNN's input and
+// recurrent weights (not with the parametrization, which PyTorch 1.13's RNN
+// ignores, see gen_param.py), and compares the
 // parameters' names and state dict keys, G, the output, every gradient and
 // (for spectral norm, over two training steps and one in eval mode) u, v
 // with torch's weight_norm and parametrizations.spectral_norm.
@@ -133,10 +135,14 @@ func TestParametrizedModulesMatchTorch(t *testing.T) {
 		})
 	}
 	for _, c := range g.SpectralNorm {
-		t.Run("SpectralNorm/"+c.String(), func(t *testing.T) {
+		kind := "SpectralNorm/"
+		if c.Legacy {
+			kind = "SpectralNorm/legacy/"
+		}
+		t.Run(kind+c.String(), func(t *testing.T) {
 			d, rtol := dtypeOf(t, c.DType), tolerance(c.DType)
 			m, x := paramModule(t, c.Module, d)
-			opts := SpectralNormOptions{NPowerIterations: c.NPowerIterations, Dim: c.Dim}
+			opts := SpectralNormOptions{NPowerIterations: c.NPowerIterations, Dim: c.Dim, Legacy: c.Legacy}
 			if c.U0 != nil {
 				opts.U0, opts.V0 = fromValues(d, c.U0, len(c.U0)), fromValues(d, c.V0, len(c.V0))
 			}

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Writes param.json: torch 1.13's torch.nn.utils.weight_norm and
-torch.nn.utils.parametrizations.spectral_norm on the parameters of modules
+"""Writes param.json: torch 1.13's torch.nn.utils.weight_norm,
+torch.nn.utils.parametrizations.spectral_norm and the older
+torch.nn.utils.spectral_norm ("legacy") on the parameters of modules
 other than Linear (Conv2d, Conv1d, Embedding, an RNN's recurrent weight, a
 bias), for the Go test TestParametrizedModulesMatchTorch in
 nn/param_modules_test.go.
@@ -60,6 +61,11 @@ WEIGHT_NORM = [("conv2d", "weight", 0), ("conv2d", "weight", 1), ("conv2d", "wei
 SPECTRAL_NORM = [("conv2d", "weight", 0, 1), ("conv2d", "weight", 1, 2), ("conv1d", "weight", -1, 1),
                  ("embedding", "weight", 0, 1), ("conv2d", "bias", 0, 1)]
 
+# The same for torch.nn.utils.spectral_norm, whose forward pre-hook sets the
+# attribute, so that it works on an RNN's weights too.
+LEGACY_SPECTRAL_NORM = [("conv2d", "weight", 0, 1), ("conv2d", "weight", 1, 2), ("embedding", "weight", 0, 1),
+                        ("conv2d", "bias", 0, 1), ("rnn", "weight_hh_l0", 0, 1)]
+
 
 def build(kind, dtype):
     make, inp = MODULES[kind]
@@ -111,35 +117,47 @@ def weight_norm_cases():
 def spectral_norm_cases():
     out = []
     for dtype in (torch.float32, torch.float64):
-        for kind, name, dim, n_iter in SPECTRAL_NORM:
-            m, x = build(kind, dtype)
-            w = getattr(m, name)
-            case = {"module": kind, "name": name, "dtype": str(dtype)[6:], "dim": dim, "n_power_iterations": n_iter}
-            if w.ndim > 1:
-                d = dim % w.ndim
-                h = w.shape[d]
-                torch.manual_seed(7)
-                case["u0"] = flat(torch.empty(h, dtype=dtype).normal_(0, 1))
-                case["v0"] = flat(torch.empty(w.numel() // h, dtype=dtype).normal_(0, 1))
-            torch.manual_seed(7)  # the parametrization draws the same start vectors
-            parametrizations.spectral_norm(m, name=name, n_power_iterations=n_iter, dim=dim)
-            p = getattr(m.parametrizations, name)[0]
-            case.update({"names": [n for n, _ in m.named_parameters()],
-                         "state_keys": list(m.state_dict().keys()), "steps": []})
-            for _ in range(2):
-                m.zero_grad()
-                y = forward(m, x)
-                if x.is_floating_point():
-                    x.grad = None
-                loss(y).backward()
-                step = {"y": flat(y), "grads": grads(m, x)}
-                if w.ndim > 1:
-                    step.update({"u": flat(p._u), "v": flat(p._v)})
-                case["steps"].append(step)
-            m.eval()
-            case["eval_y"] = flat(forward(m, x))
-            out.append(case)
+        for legacy, cases in ((False, SPECTRAL_NORM), (True, LEGACY_SPECTRAL_NORM)):
+            for kind, name, dim, n_iter in cases:
+                out.append(spectral_norm_case(kind, name, dim, n_iter, dtype, legacy))
     return out
+
+
+def spectral_norm_case(kind, name, dim, n_iter, dtype, legacy):
+    m, x = build(kind, dtype)
+    w = getattr(m, name)
+    case = {"module": kind, "name": name, "dtype": str(dtype)[6:], "dim": dim, "n_power_iterations": n_iter,
+            "legacy": legacy}
+    if w.ndim > 1 or legacy:
+        d = dim % w.ndim
+        h = w.shape[d]
+        torch.manual_seed(7)
+        case["u0"] = flat(torch.empty(h, dtype=dtype).normal_(0, 1))
+        case["v0"] = flat(torch.empty(w.numel() // h, dtype=dtype).normal_(0, 1))
+    torch.manual_seed(7)  # spectral_norm draws the same start vectors
+    if legacy:
+        U.spectral_norm(m, name=name, n_power_iterations=n_iter, dim=dim)
+        buffers = lambda: (getattr(m, name + "_u"), getattr(m, name + "_v"))
+    else:
+        parametrizations.spectral_norm(m, name=name, n_power_iterations=n_iter, dim=dim)
+        p = getattr(m.parametrizations, name)[0]
+        buffers = lambda: (p._u, p._v)
+    case.update({"names": [n for n, _ in m.named_parameters()],
+                 "state_keys": list(m.state_dict().keys()), "steps": []})
+    for _ in range(2):
+        m.zero_grad()
+        y = forward(m, x)
+        if x.is_floating_point():
+            x.grad = None
+        loss(y).backward()
+        step = {"y": flat(y), "grads": grads(m, x)}
+        if w.ndim > 1 or legacy:
+            u, v = buffers()
+            step.update({"u": flat(u), "v": flat(v)})
+        case["steps"].append(step)
+    m.eval()
+    case["eval_y"] = flat(forward(m, x))
+    return case
 
 
 def main():
