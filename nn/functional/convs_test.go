@@ -1,0 +1,249 @@
+package functional
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gograd/gograd/tensor"
+)
+
+// convCases reads ../testdata/convs.json, written from PyTorch 1.13 by
+// ../testdata/gen_convs.py in layers.json's format.
+var convCases = sync.OnceValues(func() ([]*layerCase, error) { return readCases("convs.json") })
+
+// readCases reads the cases of a golden file of ../testdata in layers.json's format.
+func readCases(name string) ([]*layerCase, error) {
+	b, err := os.ReadFile("../testdata/" + name)
+	if err != nil {
+		return nil, err
+	}
+	var file struct{ Cases []*layerCase }
+	err = json.Unmarshal(b, &file)
+	return file.Cases, err
+}
+
+// triple reads a PyTorch int-or-tuple argument of up to three values, def where
+// absent.
+func triple(p map[string]any, key string, def int) [3]int {
+	switch v := p[key].(type) {
+	case float64:
+		return [3]int{int(v), int(v), int(v)}
+	case []any:
+		var r [3]int
+		for i, x := range v {
+			r[i] = int(x.(float64))
+		}
+		return r
+	}
+	return [3]int{def, def, def}
+}
+
+// padModes are PyTorch's padding_mode names.
+var padModes = map[string]tensor.PadMode{"reflect": tensor.PadReflect, "replicate": tensor.PadReplicate, "circular": tensor.PadCircular}
+
+// convOp returns the gograd function a convs.json case runs.
+func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
+	p := c.Params
+	switch c.Op {
+	case "conv_transpose1d", "conv_transpose2d", "conv_transpose3d":
+		o := ConvTransposeOptions{Stride: triple(p, "stride", 1), Padding: triple(p, "padding", 0), OutputPadding: triple(p, "output_padding", 0),
+			Dilation: triple(p, "dilation", 1), Groups: triple(p, "groups", 1)[0]}
+		f := map[string]func(x, w, b *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor{
+			"conv_transpose1d": ConvTranspose1d, "conv_transpose2d": ConvTranspose2d, "conv_transpose3d": ConvTranspose3d}[c.Op]
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return f(in["x"], in["weight"], in["bias"], o) }
+	case "conv3d":
+		o := Conv3dOptions{Stride: triple(p, "stride", 1), Dilation: triple(p, "dilation", 1), Groups: triple(p, "groups", 1)[0], Same: p["padding"] == "same"}
+		if !o.Same {
+			o.Padding = triple(p, "padding", 0)
+		}
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Conv3d(in["x"], in["weight"], in["bias"], o) }
+	case "unfold", "fold":
+		o := FoldOptions{Kernel: pair(p, "kernel_size", 0), Dilation: pair(p, "dilation", 1), Padding: pair(p, "padding", 0), Stride: pair(p, "stride", 1)}
+		if c.Op == "unfold" {
+			return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Unfold(in["x"], o) }
+		}
+		size := pair(p, "output_size", 0)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Fold(in["x"], size, o) }
+	case "adaptive_max_pool2d":
+		s := pair(p, "output_size", 0)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveMaxPool2d(in["x"], s[0], s[1]) }
+	case "adaptive_max_pool1d":
+		s := pair(p, "output_size", 0)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveMaxPool1d(in["x"], s[0]) }
+	case "conv1d_padded", "conv2d_padded", "conv3d_padded":
+		// What nn's convolutions run for a padding mode: Pad, then no padding.
+		var pads []int
+		pad := ints(p, "padding")
+		for i := len(pad) - 1; i >= 0; i-- {
+			pads = append(pads, pad[i], pad[i])
+		}
+		mode := padModes[p["padding_mode"].(string)]
+		base := strings.TrimSuffix(c.Op, "_padded")
+		q := map[string]any{"stride": p["stride"], "dilation": p["dilation"]}
+		conv := anyOp(&layerCase{Op: base, Params: q})
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			m := maps(in)
+			m["x"] = in["x"].Pad(pads, mode, 0)
+			return conv(m)
+		}
+	}
+	if base, ok := strings.CutPrefix(c.Op, "gg_"); ok {
+		return gradSquares(anyOp(&layerCase{Op: base, Params: c.Params}), strs(c.Params, "wrt"))
+	}
+	panic("no op " + c.Op)
+}
+
+// anyOp returns the function of a case of layers.json or convs.json.
+func anyOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
+	switch c.Op {
+	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm":
+		if c.Op == "batch_norm" && c.Params["momentum"] == nil {
+			c.Params["momentum"] = 0.0
+		}
+		return layerOp(c)
+	}
+	return convOp(c)
+}
+
+// gradSquares returns the double-backward function of gen_convs.py's gg cases:
+// Σ over wrt of the squared gradients of (op(inputs)·up).sum(), with the
+// gradients' graph kept.
+func gradSquares(op func(map[string]*tensor.Tensor) *tensor.Tensor, wrt []string) func(map[string]*tensor.Tensor) *tensor.Tensor {
+	return func(in map[string]*tensor.Tensor) (total *tensor.Tensor) {
+		var xs []*tensor.Tensor
+		for _, k := range wrt {
+			xs = append(xs, in[k])
+		}
+		// GradCheck evaluates under NoGrad; the first gradients need their graph.
+		tensor.EnableGrad(func() {
+			y := op(in)
+			gs := tensor.Grad([]*tensor.Tensor{y.Mul(in["up"]).Sum()}, xs, tensor.GradOptions{CreateGraph: true})
+			total = gs[0].Square().Sum()
+			for _, g := range gs[1:] {
+				total = total.Add(g.Square().Sum())
+			}
+		})
+		return total
+	}
+}
+
+func maps(in map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+	m := make(map[string]*tensor.Tensor, len(in))
+	for k, v := range in {
+		m[k] = v
+	}
+	return m
+}
+
+func strs(p map[string]any, key string) []string {
+	var r []string
+	for _, v := range p[key].([]any) {
+		r = append(r, v.(string))
+	}
+	return r
+}
+
+// TestConvsGolden runs every case of convs.json in float32 and float64 and
+// compares the output, its grad_fn, every input's gradient for the case's
+// upstream gradient (for the gg cases: the gradients of the summed squared
+// first gradients, through the ops' double backward) and adaptive max
+// pooling's indices with PyTorch's.
+func TestConvsGolden(t *testing.T) {
+	cases, err := convCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+			t.Run(c.Name+"/"+dt.String(), func(t *testing.T) {
+				in, want := checkGolden(t, c, dt, convOp(c), nil)
+				if want.Indices != nil {
+					s := pair(c.Params, "output_size", 0)
+					_, ix := AdaptiveMaxPool2dWithIndices(in["x"], s[0], s[1])
+					if !slices.Equal(ix.Values(), want.Indices) {
+						t.Errorf("indices %v, want %v", ix.Values(), want.Indices)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestConvsGradCheck checks every convs.json case's first and second
+// derivatives in float64 against central differences (the gg cases, already
+// second derivatives, their first).
+func TestConvsGradCheck(t *testing.T) {
+	cases, err := convCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			gradChecks(t, c, convOp(c), true, !strings.HasPrefix(c.Op, "gg_"))
+		})
+	}
+}
+
+// gradChecks runs GradCheck (with first) and GradGradCheck (with second) on op
+// over case c's float64 inputs that take gradients; other inputs are fresh
+// copies at each evaluation (running statistics).
+func gradChecks(t *testing.T, c *layerCase, op func(map[string]*tensor.Tensor) *tensor.Tensor, first, second bool) {
+	t.Helper()
+	in := c.tensors(tensor.Float64, true)
+	var xs []*tensor.Tensor
+	for _, k := range c.Grads {
+		xs = append(xs, in[k])
+	}
+	f := func(args ...*tensor.Tensor) *tensor.Tensor {
+		m := make(map[string]*tensor.Tensor, len(in))
+		for k, v := range in {
+			m[k] = v.Clone()
+		}
+		for i, k := range c.Grads {
+			m[k] = args[i]
+		}
+		return op(m)
+	}
+	if first {
+		if err := tensor.GradCheck(f, xs); err != nil {
+			t.Error(err)
+		}
+	}
+	if !second {
+		return
+	}
+	if err := tensor.GradGradCheck(f, xs); err != nil {
+		t.Errorf("second derivatives: %v", err)
+	}
+}
+
+// doubleBackward lists the layers.json ops whose backward is differentiable
+// again (gradgradcheck below); the others' is a raw kernel (Gelu, Embedding)
+// or they are losses, checked elsewhere.
+var doubleBackward = []string{"conv1d", "conv2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d",
+	"adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm"}
+
+// TestLayersGradGradCheck checks the second derivatives of layers.json's
+// convolutions, poolings and normalisations in float64 against central
+// differences of their first.
+func TestLayersGradGradCheck(t *testing.T) {
+	cases, err := layerCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cases {
+		if !slices.Contains(doubleBackward, c.Op) {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) { gradChecks(t, c, layerOp(c), false, true) })
+	}
+	if n < 30 {
+		t.Fatalf("%d cases of layers.json ran, want the 30 or more of its CNN ops", n)
+	}
+}
