@@ -247,3 +247,41 @@ func TestLayersGradGradCheck(t *testing.T) {
 		t.Fatalf("%d cases of layers.json ran, want the 30 or more of its CNN ops", n)
 	}
 }
+
+// TestDoubleBackwardStridedInputs runs gradgradcheck on convolutions and
+// normalisations whose input is a transposed (non-contiguous) view: their nodes
+// must save the input itself, not a contiguous copy, for the second derivative
+// to reach it.
+func TestDoubleBackwardStridedInputs(t *testing.T) {
+	gen := tensor.NewGenerator(3)
+	randn := func(shape ...int) *tensor.Tensor {
+		return gen.Normal(tensor.Float64.Zeros(shape...), 0, 1).SetRequiresGrad(true)
+	}
+	for _, c := range []struct {
+		name string
+		f    func(in ...*tensor.Tensor) *tensor.Tensor
+		in   []*tensor.Tensor
+	}{
+		{"conv2d", func(in ...*tensor.Tensor) *tensor.Tensor {
+			return Conv2d(in[0].Transpose(2, 3), in[1].Transpose(2, 3), nil, ConvOptions{Padding: [2]int{1, 0}})
+		}, []*tensor.Tensor{randn(2, 2, 4, 3), randn(3, 2, 2, 3)}},
+		{"conv_transpose1d", func(in ...*tensor.Tensor) *tensor.Tensor {
+			return ConvTranspose1d(in[0].Transpose(1, 2), in[1], nil, ConvTransposeOptions{Stride: [3]int{2}})
+		}, []*tensor.Tensor{randn(2, 4, 3), randn(3, 2, 2)}},
+		{"batch_norm", func(in ...*tensor.Tensor) *tensor.Tensor {
+			return BatchNorm(in[0].Transpose(0, 2), nil, nil, in[1], nil, BatchNormOptions{Training: true, Eps: 1e-5})
+		}, []*tensor.Tensor{randn(4, 3, 5), randn(3)}},
+		{"layer_norm", func(in ...*tensor.Tensor) *tensor.Tensor {
+			return LayerNorm(in[0].Transpose(0, 1), []int{4}, in[1], nil, 1e-5)
+		}, []*tensor.Tensor{randn(3, 2, 4), randn(4)}},
+		{"group_norm", func(in ...*tensor.Tensor) *tensor.Tensor {
+			return GroupNorm(in[0].Transpose(2, 3), 2, in[1], nil, 1e-5)
+		}, []*tensor.Tensor{randn(2, 4, 3, 2), randn(4)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := tensor.GradGradCheck(c.f, c.in); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
