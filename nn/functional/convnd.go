@@ -67,16 +67,26 @@ func volCols[T float32 | float64](g *volGeom, col, x []T, c0, cg int, add bool) 
 								continue
 							}
 							src := xc[(iz*g.in[1]+iy)*iw : (iz*g.in[1]+iy+1)*iw]
-							if add {
+							switch {
+							case add && sw == 1:
+								d, s := src[lo+off:hi+off], piece[lo:hi]
+								for k := range d {
+									d[k] += s[k]
+								}
+							case add:
 								for ox := lo; ox < hi; ox++ {
 									src[ox*sw+off] += piece[ox]
 								}
-								continue
-							}
-							clear(piece[:lo])
-							clear(piece[hi:])
-							for ox := lo; ox < hi; ox++ {
-								piece[ox] = src[ox*sw+off]
+							default:
+								clear(piece[:lo])
+								clear(piece[hi:])
+								if sw == 1 {
+									copy(piece[lo:hi], src[lo+off:hi+off])
+									continue
+								}
+								for ox := lo; ox < hi; ox++ {
+									piece[ox] = src[ox*sw+off]
+								}
 							}
 						}
 					}
