@@ -147,6 +147,12 @@ func strs(p map[string]any, key string) []string {
 	return r
 }
 
+// ggTol32 is the tolerance of the double-backward cases in float32: their
+// gradients sum products of first gradients that are themselves sums taken in
+// another order than PyTorch's. Worst seen: 1.4e-4 relative (5.7e-6 absolute),
+// gg_conv_transpose2d's x gradient with -tags purego.
+var ggTol32 = struct{ rtol, atol float64 }{5e-4, 1e-5}
+
 // TestConvsGolden runs every case of convs.json in float32 and float64 and
 // compares the output, its grad_fn, every input's gradient for the case's
 // upstream gradient (for the gg cases: the gradients of the summed squared
@@ -160,7 +166,11 @@ func TestConvsGolden(t *testing.T) {
 	for _, c := range cases {
 		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
 			t.Run(c.Name+"/"+dt.String(), func(t *testing.T) {
-				in, want := checkGolden(t, c, dt, convOp(c), nil)
+				tol := layerTol[dt]
+				if strings.HasPrefix(c.Op, "gg_") && dt == tensor.Float32 {
+					tol = ggTol32
+				}
+				in, want := checkGoldenTol(t, c, dt, convOp(c), nil, tol)
 				if want.Indices != nil {
 					s := pair(c.Params, "output_size", 0)
 					_, ix := AdaptiveMaxPool2dWithIndices(in["x"], s[0], s[1])

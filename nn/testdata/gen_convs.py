@@ -55,10 +55,10 @@ conv("conv_transpose2d_groups_dilation", "conv_transpose2d", (2, 4, 3, 4), (4, 1
 conv("conv_transpose2d_nobias", "conv_transpose2d", (1, 3, 5, 5), (3, 2, 4, 4), bias=False, stride=2, padding=2)
 conv("conv_transpose3d", "conv_transpose3d", (2, 2, 3, 3, 2), (2, 3, 2, 2, 3), stride=(2, 1, 2), padding=(0, 1, 1),
      output_padding=(1, 0, 1))
-conv("conv3d_basic", "conv3d", (2, 3, 5, 4, 4), (4, 3, 3, 2, 3))
+conv("conv3d_basic", "conv3d", (2, 2, 4, 3, 4), (3, 2, 3, 2, 3))
 conv("conv3d_stride_pad_dilation", "conv3d", (1, 2, 6, 7, 5), (3, 2, 2, 3, 2), stride=(2, 1, 2), padding=(1, 2, 0),
      dilation=(2, 1, 2))
-conv("conv3d_groups_nobias", "conv3d", (2, 4, 4, 4, 3), (6, 2, 2, 2, 2), bias=False, groups=2, padding=1)
+conv("conv3d_groups_nobias", "conv3d", (1, 4, 3, 3, 2), (4, 2, 2, 2, 2), bias=False, groups=2, padding=1)
 conv("conv3d_same", "conv3d", (1, 2, 4, 5, 3), (2, 2, 2, 3, 2), padding="same")
 
 
