@@ -136,8 +136,8 @@ func TestConvModulesGolden(t *testing.T) {
 			})
 		}
 	}
-	if n < 18 {
-		t.Fatalf("%d convolution cases in convs.json, want its 18", n)
+	if n < 19 {
+		t.Fatalf("%d convolution cases in convs.json, want its 19", n)
 	}
 }
 

@@ -77,9 +77,17 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	case "conv1d_padded", "conv2d_padded", "conv3d_padded":
 		// What nn's convolutions run for a padding mode: Pad, then no padding.
 		var pads []int
-		pad := ints(p, "padding")
-		for i := len(pad) - 1; i >= 0; i-- {
-			pads = append(pads, pad[i], pad[i])
+		if p["padding"] == "same" {
+			k, d := c.Inputs["weight"].Shape[2:], triple(p, "dilation", 1)
+			for i := len(k) - 1; i >= 0; i-- {
+				total := d[i] * (k[i] - 1)
+				pads = append(pads, total/2, total-total/2)
+			}
+		} else {
+			pad := ints(p, "padding")
+			for i := len(pad) - 1; i >= 0; i-- {
+				pads = append(pads, pad[i], pad[i])
+			}
 		}
 		mode := padModes[p["padding_mode"].(string)]
 		base := strings.TrimSuffix(c.Op, "_padded")

@@ -90,12 +90,19 @@ pool("adaptive_max_pool1d", "adaptive_max_pool1d", (2, 3, 10), output_size=4)
 
 def padded(name, dim, mode, x, w, padding, **kw):
     """What nn.Conv{dim}d(padding_mode=mode) runs: F.pad by the padding
-    (reversed, each twice), then the convolution without padding."""
+    (reversed, each twice; for "same" the dilated kernel's extent less one, split
+    with the extra one after), then the convolution without padding."""
     fn = getattr(F, f"conv{dim}d")
     pads = []
-    for p in reversed(padding):
-        pads += [p, p]
-    params = dict(kw, padding_mode=mode, padding=list(padding))
+    if padding == "same":
+        dil = kw.get("dilation", (1,) * dim)
+        for d, k in reversed(list(zip(dil, w[2:]))):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]
+    else:
+        for p in reversed(padding):
+            pads += [p, p]
+    params = dict(kw, padding_mode=mode, padding=padding if padding == "same" else list(padding))
     case(name, f"conv{dim}d_padded", params, {"x": x, "weight": w, "bias": (w[0],)},
          lambda i: fn(F.pad(i["x"], pads, mode=mode), i["weight"], i["bias"], **kw))
 
@@ -106,6 +113,7 @@ padded("conv2d_circular", 2, "circular", (1, 3, 4, 5), (2, 3, 3, 3), (1, 1), dil
 padded("conv1d_reflect", 1, "reflect", (2, 3, 7), (2, 3, 3), (2,), stride=2)
 padded("conv1d_circular", 1, "circular", (2, 2, 6), (3, 2, 4), (3,))
 padded("conv3d_replicate", 3, "replicate", (1, 2, 3, 4, 3), (2, 2, 2, 2, 2), (1, 1, 1))
+padded("conv2d_same_reflect", 2, "reflect", (2, 2, 5, 6), (3, 2, 4, 3), "same", dilation=(1, 2))
 
 
 # Double backward: see the module doc.
