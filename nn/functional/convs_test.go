@@ -98,6 +98,14 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			m["x"] = in["x"].Pad(pads, mode, 0)
 			return conv(m)
 		}
+	case "cnn": // gen_convs.py's cnn: a critic for a gradient penalty
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			h := Conv2d(in["x"], in["w1"], in["b1"], ConvOptions{Padding: [2]int{1, 1}})
+			h = BatchNorm(h, nil, nil, in["bn_w"], in["bn_b"], BatchNormOptions{Training: true, Eps: 1e-5})
+			h = MaxPool2d(h.Relu(), PoolOptions{Kernel: [2]int{2, 2}})
+			h = Conv2d(h, in["w2"], nil, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+			return AdaptiveAvgPool2d(h, 1, 1)
+		}
 	}
 	if base, ok := strings.CutPrefix(c.Op, "gg_"); ok {
 		return gradSquares(anyOp(&layerCase{Op: base, Params: c.Params}), strs(c.Params, "wrt"))

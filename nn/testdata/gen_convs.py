@@ -117,7 +117,7 @@ padded("conv2d_same_reflect", 2, "reflect", (2, 2, 5, 6), (3, 2, 4, 3), "same", 
 
 
 # Double backward: see the module doc.
-def gg(name, op, params, shapes, fn, wrt, positive=()):
+def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None):
     def run(i):
         y = fn(i)
         gs = torch.autograd.grad((y * i["up"]).sum(), [i[k] for k in wrt], create_graph=True)
@@ -127,7 +127,7 @@ def gg(name, op, params, shapes, fn, wrt, positive=()):
         return total
     out = fn({k: torch.zeros(s, dtype=torch.float64) + (1 if k in positive else 0) for k, s in shapes.items()})
     shapes = dict(shapes, up=tuple(out.shape))
-    grads = [k for k in shapes if k in wrt or k == "up" or k == "x"]
+    grads = grads or [k for k in shapes if k in wrt or k == "up" or k == "x"]
     case(name, "gg_" + op, dict(params, wrt=wrt), shapes, run, grads=grads, positive=positive)
 
 
@@ -154,6 +154,23 @@ gg("gg_layer_norm", "layer_norm", {"normalized_shape": [3, 4], "eps": 1e-5},
 gg("gg_group_norm", "group_norm", {"num_groups": 2, "eps": 1e-5},
    {"x": (2, 4, 3, 2), "weight": (4,), "bias": (4,)},
    lambda i: F.group_norm(i["x"], 2, i["weight"], i["bias"], 1e-5), ["x", "weight"])
+
+
+
+def cnn(i):
+    """A critic's layers, for a WGAN-GP-style gradient penalty: conv, batch
+    norm (training), ReLU, max pooling, a strided convolution, average pooling."""
+    h = F.conv2d(i["x"], i["w1"], i["b1"], padding=1)
+    h = F.batch_norm(h, None, None, i["bn_w"], i["bn_b"], training=True)
+    h = F.max_pool2d(F.relu(h), 2)
+    h = F.conv2d(h, i["w2"], None, stride=2, padding=1)
+    return F.adaptive_avg_pool2d(h, 1)
+
+
+# The penalty ||d critic / dx||² differentiated in the critic's parameters.
+gg("gg_cnn_penalty", "cnn", {}, {"x": (3, 2, 6, 6), "w1": (4, 2, 3, 3), "b1": (4,), "bn_w": (4,), "bn_b": (4,),
+                                 "w2": (3, 4, 3, 3)},
+   cnn, ["x"], grads=["x", "w1", "b1", "bn_w", "bn_b", "w2", "up"])
 
 
 def main():
