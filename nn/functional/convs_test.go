@@ -71,6 +71,12 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	case "adaptive_max_pool2d":
 		s := pair(p, "output_size", 0)
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveMaxPool2d(in["x"], s[0], s[1]) }
+	case "adaptive_max_pool2d_with_indices": // the output; TestConvsGolden compares the indices
+		s := pair(p, "output_size", 0)
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			out, _ := AdaptiveMaxPool2dWithIndices(in["x"], s[0], s[1])
+			return out
+		}
 	case "adaptive_max_pool1d":
 		s := pair(p, "output_size", 0)
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return AdaptiveMaxPool1d(in["x"], s[0]) }

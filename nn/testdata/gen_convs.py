@@ -86,6 +86,8 @@ pool("adaptive_max_pool2d", "adaptive_max_pool2d", (2, 3, 7, 5), output_size=(3,
 pool("adaptive_max_pool2d_up", "adaptive_max_pool2d", (1, 2, 3, 4), output_size=(5, 6))
 pool("adaptive_max_pool2d_3d", "adaptive_max_pool2d", (3, 6, 6), output_size=4)
 pool("adaptive_max_pool1d", "adaptive_max_pool1d", (2, 3, 10), output_size=4)
+case("adaptive_max_pool2d_with_indices", "adaptive_max_pool2d_with_indices", {"output_size": [2, 3]}, {"x": (2, 2, 5, 7)},
+     lambda i: F.adaptive_max_pool2d(i["x"], (2, 3), return_indices=True)[0])
 
 
 def padded(name, dim, mode, x, w, padding, **kw):
@@ -176,7 +178,7 @@ gg("gg_cnn_penalty", "cnn", {}, {"x": (3, 2, 6, 6), "w1": (4, 2, 3, 3), "b1": (4
 def main():
     cases = gen_layers.encode(CASES)
     for c in cases:  # adaptive max pooling's indices, as return_indices=True gives them
-        if c["op"] == "adaptive_max_pool2d":
+        if c["op"].startswith("adaptive_max_pool2d"):
             x = torch.tensor(c["inputs"]["x"]["data"], dtype=torch.float64).reshape(c["inputs"]["x"]["shape"])
             for dt in ("float32", "float64"):
                 _, ix = F.adaptive_max_pool2d(x.to(getattr(torch, dt)), c["params"]["output_size"], return_indices=True)
