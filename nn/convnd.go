@@ -262,6 +262,29 @@ func (l *ConvTranspose) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return f(x, l.Weight, l.Bias, l.Options)
 }
 
+// ForwardOutputSize is Forward with the output's spatial size given, as
+// PyTorch's forward(input, output_size): it picks the output padding (each
+// smaller than its stride or dilation) that gives size, one value per spatial
+// dim. It panics if no output padding gives size.
+func (l *ConvTranspose) ForwardOutputSize(x *tensor.Tensor, size ...int) *tensor.Tensor {
+	o := l.Options
+	if len(size) != l.dims || x.Dim() != l.dims+2 {
+		fail("ConvTranspose.ForwardOutputSize", "want %d sizes for an input of %d spatial dims, got %v for shape %v", l.dims, l.dims, size, x.Shape())
+	}
+	for i, want := range size {
+		s, d := max(o.Stride[i], 1), max(o.Dilation[i], 1)
+		least := (x.Size(2+i)-1)*s - 2*o.Padding[i] + d*(l.KernelSize[i]-1) + 1
+		if want < least || want-least >= max(s, d) {
+			fail("ConvTranspose.ForwardOutputSize", "requested an output size of %v, but valid sizes of dim %d range from %d to %d (for an input of shape %v)",
+				size, 2+i, least, least+max(s, d)-1, x.Shape())
+		}
+		o.OutputPadding[i] = want - least
+	}
+	c := *l
+	c.Options = o
+	return c.Forward(x)
+}
+
 // Parameters returns the weight, then the bias if there is one.
 func (l *ConvTranspose) Parameters() []*tensor.Tensor { return weightBias(l.Weight, l.Bias) }
 

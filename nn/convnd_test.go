@@ -189,3 +189,24 @@ func TestConvTransposeInit(t *testing.T) {
 		t.Errorf("fold of unfold: shape %v", y.Shape())
 	}
 }
+
+// TestConvTransposeOutputSize checks that ForwardOutputSize picks the output
+// padding PyTorch's forward(input, output_size) picks: for a 5×5 input, kernel
+// 3, stride 2 and padding 1, the sizes 9 and 10 (output_padding 0 and 1), and
+// rejects 11.
+func TestConvTransposeOutputSize(t *testing.T) {
+	l := NewConvTranspose2d(2, 3, 3, WithStride(2), WithPadding(1), WithGenerator(tensor.NewGenerator(1)))
+	x := tensor.Randn(1, 2, 5, 5)
+	for _, size := range [][]int{{9, 9}, {10, 9}, {10, 10}} {
+		y := l.ForwardOutputSize(x, size...)
+		if !slices.Equal(y.Shape(), []int{1, 3, size[0], size[1]}) {
+			t.Errorf("size %v: shape %v", size, y.Shape())
+		}
+		o := l.Options
+		o.OutputPadding = [3]int{size[0] - 9, size[1] - 9}
+		checkClose(t, "output", y.Values(), functional.ConvTranspose2d(x, l.Weight, l.Bias, o).Values(), 0, 0)
+	}
+	if err := tensor.Maybe(func() { l.ForwardOutputSize(x, 11, 9) }); err == nil || !strings.Contains(err.Error(), "from 9 to 10") {
+		t.Errorf("size 11: err %v, want one naming the valid range", err)
+	}
+}
