@@ -28,8 +28,9 @@ type BatchNormOptions struct {
 // which must then be given. weight and bias (C) may be nil (affine=False).
 //
 // Its node is NativeBatchNormBackward0, PyTorch's; its backward is a fused raw
-// kernel, or differentiable ops when the backward pass creates a graph. It panics on shapes or dtypes that do not fit,
-// or in training on a batch with one value per channel.
+// kernel, or differentiable ops when the backward pass creates a graph. It panics
+// on shapes or dtypes that do not fit, or in training on a batch with one value
+// per channel.
 func BatchNorm(input, runningMean, runningVar, weight, bias *tensor.Tensor, o BatchNormOptions) *tensor.Tensor {
 	x := input
 	if x.Dim() < 2 || !x.DType().IsFloat() {
