@@ -14,12 +14,12 @@ import (
 type Option func(*config)
 
 type config struct {
-	bias   bool
-	dtype  tensor.DType
-	gen    *tensor.Generator
-	conv   functional.ConvOptions
-	kernel [2]int
-	norm   normConfig
+	bias    bool
+	dtype   tensor.DType
+	gen     *tensor.Generator
+	conv    functional.ConvOptions // groups and padding="same"
+	spatial spatialArgs            // per-dim sizes as given
+	norm    normConfig
 	// paddingIdx is an Embedding's padding index, nil for none.
 	paddingIdx *int
 }
@@ -44,7 +44,8 @@ func WithDType(d tensor.DType) Option { return func(c *config) { c.dtype = d } }
 func WithGenerator(g *tensor.Generator) Option { return func(c *config) { c.gen = g } }
 
 // weightAndBias returns a weight of the given shape (out, in, kernel...) and, if
-// c asks for one, a bias (out), drawn as PyTorch's Linear and ConvNd
+// c asks for one, a bias (out; for a transposed convolution, whose weight is
+// (in, out/groups, kernel...), out), drawn as PyTorch's Linear and ConvNd
 // reset_parameters draw them: the weight kaiming_uniform with a = √5, which is
 // U(-1/√fan_in, 1/√fan_in), then the bias from the same range (zero when fan_in is
 // 0). Both are leaves that require grad.
@@ -55,7 +56,7 @@ func (c config) weightAndBias(shape ...int) (w, b *tensor.Tensor) {
 		if fanIn, _ := nninit.CalculateFanInAndFanOut(w); fanIn > 0 {
 			bound = 1 / math.Sqrt(float64(fanIn))
 		}
-		b = c.gen.Uniform(c.dtype.Zeros(shape[0]), -bound, bound).SetRequiresGrad(true)
+		b = c.gen.Uniform(c.dtype.Zeros(c.biasSize(shape)), -bound, bound).SetRequiresGrad(true)
 	}
 	return w.SetRequiresGrad(true), b
 }

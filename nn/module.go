@@ -1,8 +1,10 @@
 // Package nn holds gograd's neural-network layers, the counterpart of torch.nn:
-// modules that own parameters (Linear, Bilinear, Conv1d, Conv2d, BatchNorm,
+// modules that own parameters (Linear, Bilinear, Conv1d, Conv2d, Conv3d,
+// ConvTranspose (1d, 2d, 3d), BatchNorm,
 // GroupNorm, InstanceNorm, LayerNorm, RMSNorm, Embedding, RNN, LSTM, GRU and their
 // cells, MultiheadAttention, TransformerEncoderLayer), layers without them
-// (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, Dropout, Dropout2d,
+// (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d,
+// Unfold, Fold, Dropout, Dropout2d,
 // PixelShuffle, Flatten, Unflatten, Identity), containers (Sequential,
 // ModuleList), activations as modules (ReLU, Sigmoid, Tanh, GELU, Softmax,
 // LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
