@@ -1,9 +1,6 @@
 package functional
 
 import (
-	"encoding/json"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -11,15 +8,7 @@ import (
 
 // extraCases reads ../testdata/extra.json, written from PyTorch 1.13 by
 // ../testdata/gen_extra.py in layers.json's format.
-var extraCases = sync.OnceValues(func() ([]*layerCase, error) {
-	b, err := os.ReadFile("../testdata/extra.json")
-	if err != nil {
-		return nil, err
-	}
-	var file struct{ Cases []*layerCase }
-	err = json.Unmarshal(b, &file)
-	return file.Cases, err
-})
+var extraCases = caseFile("extra.json")
 
 // ints reads a list of ints.
 func ints(p map[string]any, key string) []int {

@@ -1,0 +1,215 @@
+package functional
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/gograd/gograd/tensor"
+)
+
+// caseFile returns a reader, run once, of the cases of ../testdata/name, a file
+// in layers.json's format.
+func caseFile(name string) func() ([]*layerCase, error) {
+	return sync.OnceValues(func() ([]*layerCase, error) {
+		b, err := os.ReadFile("../testdata/" + name)
+		if err != nil {
+			return nil, err
+		}
+		var file struct{ Cases []*layerCase }
+		err = json.Unmarshal(b, &file)
+		return file.Cases, err
+	})
+}
+
+// moreCases reads ../testdata/layers_more.json, written from PyTorch 1.13 by
+// ../testdata/gen_layers_more.py.
+var moreCases = caseFile("layers_more.json")
+
+// indices reads a case's int64 index list (1-d or 2-d) as a tensor.
+func indices(p map[string]any, key string) *tensor.Tensor {
+	var idx []int64
+	shape := []int{len(p[key].([]any))}
+	for _, v := range p[key].([]any) {
+		if row, ok := v.([]any); ok {
+			shape = []int{len(p[key].([]any)), len(row)}
+			for _, x := range row {
+				idx = append(idx, int64(x.(float64)))
+			}
+			continue
+		}
+		idx = append(idx, int64(v.(float64)))
+	}
+	return tensor.New(idx, shape...)
+}
+
+// moreOp returns the gograd function a layers_more.json case runs.
+func moreOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
+	p := c.Params
+	switch c.Op {
+	case "hardshrink":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Hardshrink(in["x"], num(p, "lambda")) }
+	case "softshrink":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Softshrink(in["x"], num(p, "lambda")) }
+	case "threshold":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			return Threshold(in["x"], num(p, "threshold"), num(p, "value"))
+		}
+	case "prelu":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return PRelu(in["x"], in["weight"]) }
+	case "softmin":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Softmin(in["x"], int(num(p, "dim"))) }
+	case "interpolate":
+		o := InterpolateOptions{AlignCorners: flag(p, "align_corners"), RecomputeScaleFactor: flag(p, "recompute_scale_factor")}
+		o.Mode, _ = p["mode"].(string)
+		switch v := p["size"].(type) {
+		case float64:
+			o.Size = []int{int(v)}
+		case []any:
+			o.Size = ints(p, "size")
+		}
+		switch v := p["scale_factor"].(type) {
+		case float64:
+			o.ScaleFactor = []float64{v}
+		case []any:
+			for _, s := range v {
+				o.ScaleFactor = append(o.ScaleFactor, s.(float64))
+			}
+		}
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Interpolate(in["x"], o) }
+	case "embedding_bag":
+		idx := indices(p, "indices")
+		o := EmbeddingBagOptions{IncludeLastOffset: flag(p, "include_last_offset")}
+		o.Mode, _ = p["mode"].(string)
+		o.MaxNorm, _ = p["max_norm"].(float64)
+		if _, ok := p["offsets"]; ok {
+			o.Offsets = indices(p, "offsets")
+		}
+		if v, ok := p["padding_idx"].(float64); ok {
+			pad := int(v)
+			o.PaddingIdx = &pad
+		}
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			o := o
+			o.PerSampleWeights = in["per_sample_weights"]
+			return EmbeddingBag(idx, in["weight"], o)
+		}
+	case "embedding_max_norm":
+		idx := indices(p, "indices")
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			return Embedding(idx, EmbeddingRenorm_(in["weight"], idx, num(p, "max_norm"), num(p, "norm_type")), -1)
+		}
+	}
+	panic("no op " + c.Op)
+}
+
+// TestLayersMoreGolden runs every case of layers_more.json in float32 and
+// float64 and compares the output, its grad_fn, every input's gradient and the
+// weight after max_norm's renormalisation with PyTorch's.
+func TestLayersMoreGolden(t *testing.T) {
+	cases, err := moreCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+			t.Run(c.Name+"/"+dt.String(), func(t *testing.T) { checkGolden(t, c, dt, moreOp(c), nil) })
+		}
+	}
+}
+
+// TestLayersMoreGradCheck checks every layers_more.json case's first and (but
+// for EmbeddingBag's raw kernel) second derivatives in float64 against central
+// differences. The max_norm cases are left out: their renormalisation changes
+// the weight in place outside the graph, as PyTorch's does, so no numerical
+// derivative of the function agrees with the recorded one; the golden test
+// checks them.
+func TestLayersMoreGradCheck(t *testing.T) {
+	cases, err := moreCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if _, ok := c.Params["max_norm"]; ok {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			in := c.tensors(tensor.Float64, true)
+			op := moreOp(c)
+			var xs []*tensor.Tensor
+			for _, k := range c.Grads {
+				xs = append(xs, in[k])
+			}
+			f := func(args ...*tensor.Tensor) *tensor.Tensor {
+				m := make(map[string]*tensor.Tensor, len(in))
+				for i, k := range c.Grads {
+					m[k] = args[i]
+				}
+				return op(m)
+			}
+			if err := tensor.GradCheck(f, xs); err != nil {
+				t.Error(err)
+			}
+			if c.Op == "embedding_bag" {
+				return
+			}
+			if err := tensor.GradGradCheck(f, xs); err != nil {
+				t.Errorf("second derivatives: %v", err)
+			}
+		})
+	}
+}
+
+// TestAlphaDropoutStatistics checks AlphaDropout on a million N(0, 1) values:
+// the share dropped is p within 5 standard deviations of the binomial, every
+// dropped value is -α'·a·(1-p) (α' = SELU's λα) and every kept one a·x + α'·a·p,
+// with a = ((1-p)(1 + p·α'²))^-½ as PyTorch's, so that mean and variance stay 0
+// and 1 (within 0.01), and the gradient is a where kept and 0 where dropped; in
+// evaluation mode and with p = 0 it returns its input. Gradients of a seeded
+// mask pass GradGradCheck.
+func TestAlphaDropoutStatistics(t *testing.T) {
+	const n = 1 << 20
+	p := 0.2 // a variable: a constant expression below would be computed exactly, not in float64
+	g := tensor.NewGenerator(3)
+	x := g.Normal(tensor.Float64.Zeros(n), 0, 1).SetRequiresGrad(true)
+	if AlphaDropout(x, p, false, g) != x || AlphaDropout(x, 0, true, g) != x {
+		t.Fatal("AlphaDropout changed its input in evaluation mode or with p 0")
+	}
+	y := AlphaDropout(x, p, true, g)
+	const alpha = 1.7580993408473766 // -SELU's scale·alpha, from torch's _dropout_impl
+	a := 1 / math.Sqrt((alpha*alpha*p+1)*(1-p))
+	xs, ys := x.Values(), y.Values()
+	dropped := 0
+	var sum, sq float64
+	for i, v := range ys {
+		sum += v
+		sq += v * v
+		switch {
+		case math.Abs(v-a*alpha*(p-1)) < 1e-12:
+			dropped++
+		case math.Abs(v-(a*xs[i]+alpha*a*p)) > 1e-12:
+			t.Fatalf("y[%d] = %v: neither dropped (%v) nor kept (%v)", i, v, a*alpha*(p-1), a*xs[i]+alpha*a*p)
+		}
+	}
+	if want, sd := p*n, math.Sqrt(n*p*(1-p)); math.Abs(float64(dropped)-want) > 5*sd {
+		t.Errorf("dropped %d of %d, want %v ± %v", dropped, n, want, 5*sd)
+	}
+	mean := sum / n
+	if v := sq/n - mean*mean; math.Abs(mean) > 0.01 || math.Abs(v-1) > 0.01 {
+		t.Errorf("mean %v and variance %v, want 0 and 1", mean, v)
+	}
+	y.Sum().Backward()
+	for i, d := range x.Grad().Values() {
+		if kept := math.Abs(ys[i]-a*alpha*(p-1)) >= 1e-12; (kept && d != a) || (!kept && d != 0) {
+			t.Fatalf("gradient [%d] = %v for y %v, want a = %v where kept and 0 where dropped", i, d, ys[i], a)
+		}
+	}
+	f := func(in ...*tensor.Tensor) *tensor.Tensor {
+		return AlphaDropout(in[0], 0.3, true, tensor.NewGenerator(5))
+	}
+	if err := tensor.GradGradCheck(f, []*tensor.Tensor{g.Normal(tensor.Float64.Zeros(4, 5), 0, 1).SetRequiresGrad(true)}); err != nil {
+		t.Error(err)
+	}
+}
