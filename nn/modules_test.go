@@ -300,3 +300,27 @@ func TestModulesGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestAlphaDropoutModes checks that Train and Eval reach an AlphaDropout inside
+// a model: in training mode about p of the elements take AlphaDropout's dropped
+// value, in evaluation mode the input passes unchanged.
+func TestAlphaDropoutModes(t *testing.T) {
+	d := &AlphaDropout{P: 0.5, Generator: tensor.NewGenerator(1)}
+	m := Sequential{Identity{}, d}
+	x := tensor.Float64.Zeros(1000)
+	Eval(m)
+	if y := m.Forward(x); y != x || d.Training() {
+		t.Fatal("evaluation mode changed the input")
+	}
+	Train(m)
+	y := m.Forward(x).Values()
+	low := 0 // dropped values are negative, kept ones (zero inputs) positive
+	for _, v := range y {
+		if v < 0 {
+			low++
+		}
+	}
+	if low < 400 || low > 600 { // 1000 draws at p 0.5: 500 ± 100 is over 6 standard deviations (15.8)
+		t.Errorf("%d of 1000 dropped in training mode, want about 500", low)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -211,5 +212,47 @@ func TestAlphaDropoutStatistics(t *testing.T) {
 	}
 	if err := tensor.GradGradCheck(f, []*tensor.Tensor{g.Normal(tensor.Float64.Zeros(4, 5), 0, 1).SetRequiresGrad(true)}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestLayersMorePanics checks that misuse of the ops of layers_more.json panics
+// with a *tensor.Error naming the op.
+func TestLayersMorePanics(t *testing.T) {
+	x := tensor.Zeros(2, 3, 4)
+	w := tensor.Zeros(5, 2)
+	idx := tensor.New([]int64{0, 1, 4})
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"Softshrink", func() { Softshrink(x, -1) }, "functional: Softshrink: lambda must be greater or equal to 0"},
+		{"Hardshrink/int", func() { Hardshrink(idx, 0.5) }, "functional: Hardshrink: want a float input"},
+		{"PRelu/size", func() { PRelu(x, tensor.Zeros(2)) }, "functional: PRelu: weight of shape [2]"},
+		{"PRelu/1d", func() { PRelu(tensor.Zeros(3), tensor.Zeros(3)) }, "want 1 or 1 parameters"},
+		{"Interpolate/mode", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, Mode: "bicubic"}) }, `unknown mode "bicubic"`},
+		{"Interpolate/bilinear1d", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, Mode: "bilinear"}) }, "mode bilinear does not fit"},
+		{"Interpolate/align", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, AlignCorners: true}) }, "align_corners option"},
+		{"Interpolate/both", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, ScaleFactor: []float64{2}}) }, "exactly one of Size and ScaleFactor"},
+		{"Interpolate/sizes", func() { Interpolate(x, InterpolateOptions{Size: []int{3, 4}}) }, "want 1 or 1 sizes"},
+		{"Interpolate/empty", func() { Interpolate(x, InterpolateOptions{ScaleFactor: []float64{0.1}}) }, "empty output"},
+		{"EmbeddingBag/index", func() {
+			EmbeddingBag(tensor.New([]int64{0, 5}), w, EmbeddingBagOptions{Offsets: tensor.New([]int64{0})})
+		}, "index 5 is out of range"},
+		{"EmbeddingBag/offsets", func() { EmbeddingBag(idx, w, EmbeddingBagOptions{Offsets: tensor.New([]int64{1})}) }, "offsets [1] must start at 0"},
+		{"EmbeddingBag/last", func() {
+			EmbeddingBag(idx, w, EmbeddingBagOptions{Offsets: tensor.New([]int64{0, 2}), IncludeLastOffset: true})
+		}, "must start at 0 and rise to the 3 indices"},
+		{"EmbeddingBag/mode", func() { EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{Mode: "min"}) }, `mode must be "sum", "mean" or "max"`},
+		{"EmbeddingBag/weights", func() {
+			EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{PerSampleWeights: tensor.Zeros(1, 3)})
+		}, "need mode sum"},
+		{"EmbeddingBag/2d offsets", func() { EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{Offsets: idx}) }, "want a 2-d input without offsets"},
+		{"AlphaDropout", func() { AlphaDropout(x, 1.5, true, nil) }, "dropout probability has to be between 0 and 1"},
+	} {
+		err := tensor.Maybe(c.f)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want a panic containing %q", c.name, err, c.want)
+		}
 	}
 }
