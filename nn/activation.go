@@ -298,3 +298,66 @@ func (p *PReLU) NamedParameters() []NamedParameter { return namedWeightBias(p.We
 
 // String returns "PReLU(num_parameters=1)".
 func (p *PReLU) String() string { return fmt.Sprintf("PReLU(num_parameters=%d)", p.NumParameters) }
+
+// GLU is the gated linear unit a·σ(b), a and b the halves of the input along
+// Dim (torch.nn.GLU): functional.GLU.
+type GLU struct {
+	noParams
+	Dim int
+}
+
+// NewGLU returns a GLU over the last dim, PyTorch's default.
+func NewGLU() GLU { return GLU{Dim: -1} }
+
+// Forward returns functional.GLU(x, Dim).
+func (g GLU) Forward(x *tensor.Tensor) *tensor.Tensor { return functional.GLU(x, g.Dim) }
+
+// String returns "GLU(dim=-1)".
+func (g GLU) String() string { return fmt.Sprintf("GLU(dim=%d)", g.Dim) }
+
+// Softmax2d is the softmax over the channels of each spatial position of an
+// input (N, C, H, W) or (C, H, W) (torch.nn.Softmax2d).
+type Softmax2d struct{ noParams }
+
+// Forward returns x.Softmax(-3). It panics unless x has 3 or 4 dims.
+func (Softmax2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() != 3 && x.Dim() != 4 {
+		fail("Softmax2d", "Softmax2d: expected input to be 3D or 4D, got %dD instead", x.Dim())
+	}
+	return x.Softmax(-3)
+}
+
+// String returns "Softmax2d()".
+func (Softmax2d) String() string { return "Softmax2d()" }
+
+// RReLU is the randomized leaky ReLU (torch.nn.RReLU): functional.RRelu, with
+// random slopes from U(Lower, Upper) drawn from Generator (nil:
+// tensor.DefaultGenerator()) in training mode and the slope (Lower+Upper)/2 in
+// evaluation mode.
+type RReLU struct {
+	Lower, Upper float64
+	Generator    *tensor.Generator
+	eval         bool
+}
+
+// NewRReLU returns an RReLU with PyTorch's defaults, lower 1/8 and upper 1/3.
+func NewRReLU() *RReLU { return &RReLU{Lower: 1.0 / 8, Upper: 1.0 / 3} }
+
+// Forward returns functional.RRelu(x, Lower, Upper, training, Generator).
+func (r *RReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.RRelu(x, r.Lower, r.Upper, !r.eval, r.Generator)
+}
+
+// Parameters returns nil: RReLU has none.
+func (*RReLU) Parameters() []*tensor.Tensor { return nil }
+
+// SetTraining sets training (true) or evaluation mode.
+func (r *RReLU) SetTraining(on bool) { r.eval = !on }
+
+// Training reports whether r is in training mode.
+func (r *RReLU) Training() bool { return !r.eval }
+
+// String returns "RReLU(lower=0.125, upper=0.3333333333333333)".
+func (r *RReLU) String() string {
+	return "RReLU(lower=" + pyFloat(r.Lower) + ", upper=" + pyFloat(r.Upper) + ")"
+}

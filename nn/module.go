@@ -9,8 +9,8 @@
 // ModuleList, ModuleDict, ParameterList, ParameterDict), every activation of
 // torch.nn as a module (ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU, GELU, SiLU,
 // Mish, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Softsign,
-// Tanhshrink, Tanh, Sigmoid, Threshold, Hardshrink, Softshrink, Softmin,
-// Softmax, LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
+// Tanhshrink, Tanh, Sigmoid, Threshold, Hardshrink, Softshrink, GLU, RReLU,
+// Softmin, Softmax, Softmax2d, LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
 // BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and the others of torch.nn). The
 // stateless functions they call live in nn/functional, the initialisers in nn/init
 // (package nninit); the optimizers that update their parameters live in optim.

@@ -97,6 +97,12 @@ func goldenModule(t *testing.T, module string, a, masks map[string]any, dt tenso
 		m = Hardshrink{Lambd: arg(a, "lambd", 0.5)}
 	case "Softshrink":
 		m = Softshrink{Lambd: arg(a, "lambd", 0.5)}
+	case "GLU":
+		m = GLU{Dim: int(arg(a, "dim", -1))}
+	case "Softmax2d":
+		m = Softmax2d{}
+	case "RReLU":
+		m = &RReLU{Lower: arg(a, "lower", 1.0/8), Upper: arg(a, "upper", 1.0/3)}
 	case "Softmin":
 		m = Softmin{Dim: int(arg(a, "dim", 0))}
 	case "Softmax":

@@ -143,3 +143,80 @@ func (*prelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 // Softmin returns the softmax of -x along dim, as torch.nn.functional.softmin
 // (SoftmaxBackward0).
 func Softmin(x *tensor.Tensor, dim int) *tensor.Tensor { return x.Neg().Softmax(dim) }
+
+// GLU is the gated linear unit along dim, as torch.nn.functional.glu: input
+// split in halves a and b along dim, a·σ(b). Its node is GluBackward0 (its own,
+// for PyTorch's name), with gradients written with tensor ops. It panics unless
+// input's size along dim is even.
+func GLU(input *tensor.Tensor, dim int) *tensor.Tensor {
+	floatInput("GLU", input)
+	if input.Dim() == 0 {
+		panic(tensor.Errorf("functional", "GLU", "glu does not support scalars because halving size must be even"))
+	}
+	d := dim
+	if d < 0 {
+		d += input.Dim()
+	}
+	if d < 0 || d >= input.Dim() || input.Size(d)%2 != 0 {
+		panic(tensor.Errorf("functional", "GLU", "halving dimension %d of input shape %v must be in range and even", dim, input.Shape()))
+	}
+	return tensor.Apply(&glu{dim: d}, input)
+}
+
+type glu struct{ dim int }
+
+func (*glu) Name() string { return "GluBackward0" }
+
+func (f *glu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	ctx.SaveForBackward(in[0])
+	h := in[0].Chunk(2, f.dim)
+	return h[0].Mul(h[1].Sigmoid())
+}
+
+// Backward: da = grad·σ(b), db = grad·a·σ(b)(1 - σ(b)), joined along dim.
+func (f *glu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	h := ctx.Saved()[0].Chunk(2, f.dim)
+	s := h[1].Sigmoid()
+	return []*tensor.Tensor{tensor.Cat([]*tensor.Tensor{g.Mul(s), g.Mul(h[0]).Mul(s.Mul(s.RSubScalar(1)))}, f.dim)}
+}
+
+// RRelu is the randomized leaky ReLU, as torch.nn.functional.rrelu: when
+// training, x where x ≥ 0 and r·x elsewhere with r drawn from U(lower, upper)
+// per element (from gen; nil: tensor.DefaultGenerator()), so values differ from
+// PyTorch's, whose generator differs; otherwise x where x > 0 and
+// (lower+upper)/2·x elsewhere. PyTorch's defaults are 1/8 and 1/3. Its node is
+// RreluWithNoiseBackward0: the gradient is grad times the slopes used.
+func RRelu(input *tensor.Tensor, lower, upper float64, training bool, gen *tensor.Generator) *tensor.Tensor {
+	floatInput("RRelu", input)
+	if !(lower <= upper) {
+		panic(tensor.Errorf("functional", "RRelu", "lower %v must not exceed upper %v", lower, upper))
+	}
+	var slopes *tensor.Tensor
+	x := input.Detach()
+	one := x.DType().Scalar(1)
+	if training {
+		if gen == nil {
+			gen = tensor.DefaultGenerator()
+		}
+		slopes = tensor.Where(x.GeScalar(0), one, gen.Uniform(tensor.ZerosLike(x), lower, upper))
+	} else {
+		slopes = tensor.Where(x.GtScalar(0), one, x.DType().Scalar((lower+upper)/2))
+	}
+	return tensor.Apply(&rrelu{}, input, slopes)
+}
+
+// rrelu multiplies its input by the slopes, the noise of PyTorch's
+// rrelu_with_noise.
+type rrelu struct{}
+
+func (*rrelu) Name() string { return "RreluWithNoiseBackward0" }
+
+func (*rrelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	ctx.SaveForBackward(in[1])
+	return in[0].Mul(in[1])
+}
+
+// Backward: dx = grad·slopes.
+func (*rrelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	return []*tensor.Tensor{g.Mul(ctx.Saved()[0]), nil}
+}

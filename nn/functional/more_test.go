@@ -60,6 +60,12 @@ func moreOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		}
 	case "prelu":
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return PRelu(in["x"], in["weight"]) }
+	case "glu":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return GLU(in["x"], int(num(p, "dim"))) }
+	case "rrelu":
+		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
+			return RRelu(in["x"], num(p, "lower"), num(p, "upper"), false, nil)
+		}
 	case "softmin":
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Softmin(in["x"], int(num(p, "dim"))) }
 	case "interpolate":
@@ -215,6 +221,41 @@ func TestAlphaDropoutStatistics(t *testing.T) {
 	}
 }
 
+// TestRReluTraining checks RRelu in training mode on 100000 negative and as many
+// positive values: positive ones pass unchanged with gradient 1, each negative
+// one is scaled by its own slope in [lower, upper], which is its gradient too,
+// and the slopes' mean is (lower+upper)/2 within 1e-3, over 5 standard
+// deviations of the mean of 100000 uniform draws (0.2/√12/√100000 = 1.8e-4).
+func TestRReluTraining(t *testing.T) {
+	const n, lo, hi = 100000, 0.1, 0.3
+	g := tensor.NewGenerator(2)
+	x := g.Uniform(tensor.Float64.Zeros(2*n), 0.5, 2)
+	xs := x.Values()
+	for i := range n {
+		xs[i] = -xs[i]
+	}
+	x = tensor.New(xs).SetRequiresGrad(true)
+	y := RRelu(x, lo, hi, true, g)
+	if y.GradFn().Name() != "RreluWithNoiseBackward0" {
+		t.Errorf("grad_fn %v", y.GradFn())
+	}
+	y.Sum().Backward()
+	ys, ds := y.Values(), x.Grad().Values()
+	var sum float64
+	for i, v := range ys {
+		slope := v / xs[i]
+		if math.Abs(ds[i]-slope) > 1e-12 || (i >= n && slope != 1) || (i < n && (slope < lo || slope > hi)) {
+			t.Fatalf("x %v: y %v, gradient %v", xs[i], v, ds[i])
+		}
+		if i < n {
+			sum += slope
+		}
+	}
+	if mean := sum / n; math.Abs(mean-(lo+hi)/2) > 1e-3 {
+		t.Errorf("mean slope %v, want %v", mean, (lo+hi)/2)
+	}
+}
+
 // TestLayersMorePanics checks that misuse of the ops of layers_more.json panics
 // with a *tensor.Error naming the op.
 func TestLayersMorePanics(t *testing.T) {
@@ -248,6 +289,8 @@ func TestLayersMorePanics(t *testing.T) {
 			EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{PerSampleWeights: tensor.Zeros(1, 3)})
 		}, "need mode sum"},
 		{"EmbeddingBag/2d offsets", func() { EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{Offsets: idx}) }, "want a 2-d input without offsets"},
+		{"GLU", func() { GLU(tensor.Zeros(3, 3), 1) }, "halving dimension 1 of input shape [3 3] must be in range and even"},
+		{"RRelu", func() { RRelu(x, 0.5, 0.1, true, nil) }, "lower 0.5 must not exceed upper 0.1"},
 		{"AlphaDropout", func() { AlphaDropout(x, 1.5, true, nil) }, "dropout probability has to be between 0 and 1"},
 	} {
 		err := tensor.Maybe(c.f)

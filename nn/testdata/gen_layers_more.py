@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes layers_more.json: torch 1.13's forward values, every gradient and grad_fn
-names of nn/functional's Hardshrink, Softshrink, Threshold, PRelu, Softmin,
+names of nn/functional's Hardshrink, Softshrink, Threshold, PRelu, GLU, RRelu (evaluation
+mode; training mode draws from gograd's generator), Softmin,
 Interpolate (nearest 1-d/2-d, linear, bilinear; size, scale factors,
 align_corners, recompute_scale_factor), EmbeddingBag (sum/mean/max, offsets,
 include_last_offset, per_sample_weights, padding_idx, max_norm) and Embedding with
@@ -35,6 +36,9 @@ case("threshold", "threshold", {"threshold": 0.1, "value": -2.0}, {"x": (4, 5)},
 case("prelu_one", "prelu", {}, {"x": (2, 3, 4, 2), "weight": (1,)}, lambda i: F.prelu(i["x"], i["weight"]))
 case("prelu_channels", "prelu", {}, {"x": (2, 3, 4), "weight": (3,)}, lambda i: F.prelu(i["x"], i["weight"]))
 case("prelu_1d", "prelu", {}, {"x": (5,), "weight": (1,)}, lambda i: F.prelu(i["x"], i["weight"]))
+case("glu", "glu", {"dim": 1}, {"x": (3, 4, 2)}, lambda i: F.glu(i["x"], 1))
+case("glu_last", "glu", {"dim": -1}, {"x": (2, 6)}, lambda i: F.glu(i["x"]))
+case("rrelu_eval", "rrelu", {"lower": 0.1, "upper": 0.4}, {"x": (3, 5)}, lambda i: F.rrelu(i["x"], 0.1, 0.4, training=False))
 case("softmin", "softmin", {"dim": 1}, {"x": (3, 4, 2)}, lambda i: F.softmin(i["x"], 1))
 
 

@@ -3,7 +3,8 @@
 inputs, outputs, every gradient (inputs and parameters) and grad_fn, in float64
 and float32, for nn's TestModulesGolden (modules_test.go):
 
-- every activation module (ReLU ... LogSoftmax, PReLU with its weight),
+- every activation module (ReLU ... LogSoftmax, GLU, Softmax2d, RReLU in eval
+  mode, PReLU with its weight),
 - Upsample, AlphaDropout in eval mode, EmbeddingBag (2-d and offsets,
   per_sample_weights, max_norm) and Embedding with max_norm (the weight after
   the call is recorded, as max_norm changes it in place),
@@ -95,11 +96,12 @@ ACTS = [
     ("Threshold", {"threshold": 0.1, "value": 20.0}, nn.Threshold(0.1, 20.0)),
     ("Hardshrink", {}, nn.Hardshrink()), ("Hardshrink", {"lambd": 1.0}, nn.Hardshrink(1.0)),
     ("Softshrink", {}, nn.Softshrink()), ("Softshrink", {"lambd": 0.2}, nn.Softshrink(0.2)),
+    ("GLU", {}, nn.GLU()), ("GLU", {"dim": 1}, nn.GLU(1)), ("Softmax2d", {}, nn.Softmax2d()),
     ("Softmin", {"dim": 1}, nn.Softmin(1)), ("Softmax", {"dim": 1}, nn.Softmax(1)), ("LogSoftmax", {"dim": -1}, nn.LogSoftmax(-1)),
 ]
 for i, (go, args, m) in enumerate(ACTS):
     name = go + "".join(f"_{k}={v}" for k, v in args.items())
-    case(name, go, args, m, [randn(2, 3, 4, scale=2.5)])
+    case(name, go, args, m, [randn(2, 4, 2, 2, scale=2.5)])
 
 prelu = nn.PReLU()
 case("PReLU", "PReLU", {"num_parameters": 1, "init": 0.25}, prelu, [randn(2, 3, 4, scale=2)])
@@ -112,6 +114,8 @@ case("Upsample_nearest", "Upsample", {"scale_factor": [2.0]}, nn.Upsample(scale_
 case("Upsample_bilinear", "Upsample", {"size": [5, 3], "mode": "bilinear", "align_corners": True},
      nn.Upsample(size=(5, 3), mode="bilinear", align_corners=True), [randn(2, 1, 3, 4)])
 case("Upsample_linear", "Upsample", {"size": [7], "mode": "linear"}, nn.Upsample(size=7, mode="linear"), [randn(2, 2, 4)])
+case("RReLU_eval", "RReLU", {}, nn.RReLU(), [randn(2, 3, 4, scale=2)], mode="eval")
+case("RReLU_eval_0.1_0.3", "RReLU", {"lower": 0.1, "upper": 0.3}, nn.RReLU(0.1, 0.3), [randn(2, 3, 4, scale=2)], mode="eval")
 case("AlphaDropout_eval", "AlphaDropout", {"p": 0.2}, nn.AlphaDropout(0.2), [randn(3, 4)], mode="eval")
 
 BAGS = torch.tensor([[1, 2, 0, 4], [4, 4, 3, 1], [0, 5, 2, 2]])
