@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -328,5 +329,43 @@ func TestAlphaDropoutModes(t *testing.T) {
 	}
 	if low < 400 || low > 600 { // 1000 draws at p 0.5: 500 ± 100 is over 6 standard deviations (15.8)
 		t.Errorf("%d of 1000 dropped in training mode, want about 500", low)
+	}
+}
+
+// TestTransformerStacksCopyLayers checks that the stacks hold independent
+// copies of the layer they are given, equal to it at first, as PyTorch's
+// deep copies are, and that NewTransformer draws every matrix from
+// xavier_uniform's range, √(6/(fan_in+fan_out)), as PyTorch's _reset_parameters.
+func TestTransformerStacksCopyLayers(t *testing.T) {
+	layer := NewTransformerEncoderLayer(8, 2, 16, 0, ReLU{}, false)
+	enc := NewTransformerEncoder(layer, 2, nil)
+	a, b := enc.Layers[0].(*TransformerEncoderLayer), enc.Layers[1].(*TransformerEncoderLayer)
+	if a == layer || a.Linear1.Weight == b.Linear1.Weight {
+		t.Fatal("the stack shares a layer's tensors")
+	}
+	if !slices.Equal(a.Linear1.Weight.Values(), layer.Linear1.Weight.Values()) || !slices.Equal(b.SelfAttn.InProjWeight.Values(), layer.SelfAttn.InProjWeight.Values()) {
+		t.Error("copies differ from the layer")
+	}
+	tensor.NoGrad(func() { a.Linear1.Weight.Fill_(1) })
+	if slices.Equal(b.Linear1.Weight.Values(), a.Linear1.Weight.Values()) {
+		t.Error("changing one copy changed another")
+	}
+	tr := NewTransformer(8, 2, 1, 1, 16, 0.1, ReLU{}, false, WithGenerator(tensor.NewGenerator(4)))
+	for _, p := range NamedParameters(tr) {
+		if p.Tensor.Dim() < 2 {
+			continue
+		}
+		bound := math.Sqrt(6 / float64(p.Tensor.Size(0)+p.Tensor.Size(1)))
+		for _, v := range p.Tensor.Values() {
+			if math.Abs(v) > bound {
+				t.Fatalf("%s holds %v outside xavier_uniform's ±%v", p.Name, v, bound)
+			}
+		}
+	}
+	if err := tensor.Maybe(func() { tr.Forward(tensor.Zeros(1, 1, 8)) }); err == nil {
+		t.Error("Forward of a Transformer did not panic")
+	}
+	if err := tensor.Maybe(func() { tr.Transform(tensor.Zeros(5, 2, 8), tensor.Zeros(4, 3, 8), nil) }); err == nil {
+		t.Error("batch sizes 2 and 3 did not panic")
 	}
 }
