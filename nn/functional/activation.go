@@ -44,12 +44,12 @@ func floatInput(op string, x *tensor.Tensor) {
 // towards 0 by lambda for Softshrink) where a mask holds and a constant
 // elsewhere, so each has the gradient grad where the mask holds, 0 elsewhere.
 type shrink struct {
-	name       string
-	lambda     float64
-	value      float64 // Threshold's replacement value
-	soft       bool    // Softshrink
-	threshold  bool    // Threshold: the mask is x > lambda, not |x| > lambda
-	mask, fill *tensor.Tensor
+	name      string
+	lambda    float64
+	value     float64 // Threshold's replacement value
+	soft      bool    // Softshrink
+	threshold bool    // Threshold: the mask is x > lambda, not |x| > lambda
+	mask      *tensor.Tensor
 }
 
 func (f *shrink) Name() string { return f.name }
