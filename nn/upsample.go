@@ -10,7 +10,7 @@ import (
 
 // Upsample resamples (N, C, W) or (N, C, H, W) inputs to a size or by a scale
 // factor (torch.nn.Upsample): functional.Interpolate with its options, modes
-// nearest (the default), linear and bilinear.
+// nearest (the default), nearest-exact, linear and bilinear.
 type Upsample struct{ functional.InterpolateOptions }
 
 // Forward returns functional.Interpolate(x, u.InterpolateOptions).

@@ -19,8 +19,9 @@ type InterpolateOptions struct {
 	// ScaleFactor multiplies each spatial size (the output has floor(in·scale)
 	// elements): one value per spatial dim, or one for all.
 	ScaleFactor []float64
-	// Mode is "nearest" (the default, for ""), "linear" (3-d inputs) or
-	// "bilinear" (4-d inputs).
+	// Mode is "nearest" (the default, for ""), "nearest-exact" (nearest with
+	// pixel centres aligned, as PIL and scikit-image resize), "linear" (3-d
+	// inputs) or "bilinear" (4-d inputs).
 	Mode string
 	// AlignCorners aligns the centres of the corner elements of input and
 	// output instead of their outer edges; only for "linear" and "bilinear".
@@ -31,7 +32,8 @@ type InterpolateOptions struct {
 }
 
 // Interpolate resamples input (N, C, W) or (N, C, H, W) to a new spatial size,
-// as torch.nn.functional.interpolate with modes nearest, linear and bilinear:
+// as torch.nn.functional.interpolate with modes nearest, nearest-exact, linear
+// and bilinear:
 // the same source indices and weights, computed in the input's precision as
 // PyTorch 1.13's CPU kernels compute them. Its node is PyTorch's
 // (UpsampleNearest2DBackward1, UpsampleBilinear2DBackward1, ...); its backward
@@ -52,9 +54,9 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 		panic(tensor.Errorf("functional", op, "want an input (N, C, W) or (N, C, H, W), got shape %v", input.Shape()))
 	case mode == "linear" && spatial != 1, mode == "bilinear" && spatial != 2:
 		panic(tensor.Errorf("functional", op, "mode %s does not fit an input of shape %v", mode, input.Shape()))
-	case mode != "nearest" && mode != "linear" && mode != "bilinear":
-		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, linear or bilinear", o.Mode))
-	case o.AlignCorners && mode == "nearest":
+	case mode != "nearest" && mode != "nearest-exact" && mode != "linear" && mode != "bilinear":
+		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, nearest-exact, linear or bilinear", o.Mode))
+	case o.AlignCorners && (mode == "nearest" || mode == "nearest-exact"):
 		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear"))
 	case (o.Size == nil) == (o.ScaleFactor == nil):
 		panic(tensor.Errorf("functional", op, "want exactly one of Size and ScaleFactor, got %v and %v", o.Size, o.ScaleFactor))
@@ -90,7 +92,7 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	}
 	g.inW, g.outW = in[spatial-1], out[spatial-1]
 	g.w = newTaps(mode, g.inW, g.outW, scales[spatial-1], o.AlignCorners, f32)
-	kind := map[string]string{"nearest": "Nearest", "linear": "Linear", "bilinear": "Bilinear"}[mode]
+	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear"}[mode]
 	g.name = fmt.Sprintf("Upsample%s%dDBackward1", kind, spatial)
 	return tensor.Apply(&interp{g: g}, input)
 }
@@ -125,7 +127,7 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 		}
 		return v
 	}
-	if mode == "nearest" {
+	if mode == "nearest" || mode == "nearest-exact" {
 		s := float32(in) / float32(out)
 		if scale > 0 {
 			s = float32(1 / scale)
@@ -133,6 +135,8 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 		for o := range out {
 			i := o
 			switch {
+			case mode == "nearest-exact": // floorf((o + 0.5)·scale), the product in double
+				i = min(int(math.Floor(float64(float32((float64(o)+0.5)*float64(s))))), in-1)
 			case out == 2*in:
 				i = o >> 1
 			case out != in:
