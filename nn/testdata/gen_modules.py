@@ -68,11 +68,13 @@ def case(name, go, args, m, inputs, call=None, kwargs=None, masks=None, mode="tr
         up = torch.randn(y.shape, generator=g, dtype=torch.float64)
         (y * up.to(dt)).sum().backward()
         res["upstream"] = flat(up)
+        # float32 results keep 9 significant digits, enough to give back the float32 value.
+        out = flat if dt == torch.float64 else (lambda t: [float("%.9g" % v) for v in flat(t)])
         res[str(dt).removeprefix("torch.")] = {
-            "shape": list(y.shape), "out": flat(y), "grad_fn": type(y.grad_fn).__name__ if y.grad_fn else None,
-            "input_grads": [flat(x.grad) if x.is_floating_point() else None for x in xx],
-            "param_grads": {k: flat(p.grad) for k, p in mm.named_parameters() if p.grad is not None},
-            "state_after": {k: flat(v) for k, v in mm.state_dict().items()} if state_after else {},
+            "shape": list(y.shape), "out": out(y), "grad_fn": type(y.grad_fn).__name__ if y.grad_fn else None,
+            "input_grads": [out(x.grad) if x.is_floating_point() else None for x in xx],
+            "param_grads": {k: out(p.grad) for k, p in mm.named_parameters() if p.grad is not None},
+            "state_after": {k: out(v) for k, v in mm.state_dict().items()} if state_after else {},
         }
         m.double()
     CASES.append(res)
