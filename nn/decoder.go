@@ -9,7 +9,8 @@ import (
 // stacks TransformerEncoder and TransformerDecoder, and Transformer, built on
 // MultiheadAttention and TransformerEncoderLayer (transformer.go). The layers
 // take batch-first inputs (N, L, E); the stacks and Transformer take PyTorch's
-// default sequence-first inputs (L, N, E) unless BatchFirst is set.
+// default sequence-first inputs (L, N, E) unless BatchFirst is set, or
+// unbatched ones (L, E) (then key padding masks are (S) or (1, S)).
 
 // DecoderOptions are the masks of a decoder's two attentions, as AttendOptions
 // (additive float masks; functional.BoolMask converts PyTorch's boolean ones).
@@ -154,15 +155,30 @@ func (t *TransformerDecoderLayer) clone() *TransformerDecoderLayer {
 	return c
 }
 
-// seqFirst turns a (L, N, E) input into the layers' (N, L, E) unless batchFirst.
-func seqFirst(x *tensor.Tensor, batchFirst bool) *tensor.Tensor {
-	if batchFirst {
+// toBatchFirst turns a (L, N, E) input into the layers' (N, L, E) unless
+// batchFirst, and an unbatched (L, E) one into (1, L, E).
+func toBatchFirst(x *tensor.Tensor, batchFirst bool) *tensor.Tensor {
+	switch {
+	case x.Dim() == 2:
+		return x.Unsqueeze(0)
+	case x.Dim() != 3:
+		fail("Transformer", "want an input (L, N, E), (N, L, E) or (L, E), got shape %v", x.Shape())
+	case batchFirst:
 		return x
 	}
-	if x.Dim() != 3 {
-		fail("Transformer", "want an input (L, N, E), got shape %v", x.Shape())
-	}
 	return x.Transpose(0, 1)
+}
+
+// fromBatchFirst turns the layers' output y back into the layout of the input
+// x that toBatchFirst turned.
+func fromBatchFirst(y, x *tensor.Tensor, batchFirst bool) *tensor.Tensor {
+	switch {
+	case x.Dim() == 2:
+		return y.Squeeze(0)
+	case batchFirst:
+		return y
+	}
+	return y.Transpose(0, 1)
 }
 
 // TransformerEncoder is a stack of encoder layers, each a copy of one layer,
@@ -203,7 +219,7 @@ func (e *TransformerEncoder) Forward(src *tensor.Tensor) *tensor.Tensor { return
 // Encode returns the stack applied to src with the masks of o (PyTorch's mask,
 // src_key_padding_mask, is_causal), which may be nil.
 func (e *TransformerEncoder) Encode(src *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
-	return seqFirst(e.encode(seqFirst(src, e.BatchFirst), o), e.BatchFirst)
+	return fromBatchFirst(e.encode(toBatchFirst(src, e.BatchFirst), o), src, e.BatchFirst)
 }
 
 // encode runs the stack on a batch-first x.
@@ -250,7 +266,7 @@ func NewTransformerDecoder(layer *TransformerDecoderLayer, n int, norm *LayerNor
 // Decode returns the stack applied to tgt attending to memory, with the masks
 // of o, which may be nil.
 func (d *TransformerDecoder) Decode(tgt, memory *tensor.Tensor, o *DecoderOptions) *tensor.Tensor {
-	return seqFirst(d.decode(seqFirst(tgt, d.BatchFirst), seqFirst(memory, d.BatchFirst), o), d.BatchFirst)
+	return fromBatchFirst(d.decode(toBatchFirst(tgt, d.BatchFirst), toBatchFirst(memory, d.BatchFirst), o), tgt, d.BatchFirst)
 }
 
 func (d *TransformerDecoder) decode(x, memory *tensor.Tensor, o *DecoderOptions) *tensor.Tensor {
@@ -315,12 +331,12 @@ func (t *Transformer) Transform(src, tgt *tensor.Tensor, o *TransformerOptions) 
 	if o == nil {
 		o = &TransformerOptions{}
 	}
-	s, g := seqFirst(src, t.BatchFirst), seqFirst(tgt, t.BatchFirst)
-	if s.Dim() != 3 || g.Dim() != 3 || s.Size(0) != g.Size(0) || s.Size(2) != t.DModel || g.Size(2) != t.DModel {
+	s, g := toBatchFirst(src, t.BatchFirst), toBatchFirst(tgt, t.BatchFirst)
+	if src.Dim() != tgt.Dim() || s.Size(0) != g.Size(0) || s.Size(2) != t.DModel || g.Size(2) != t.DModel {
 		fail("Transformer", "the batch size of src %v and tgt %v must be equal and their feature number %d", src.Shape(), tgt.Shape(), t.DModel)
 	}
 	memory := t.Encoder.encode(s, &o.Src)
-	return seqFirst(t.Decoder.decode(g, memory, &DecoderOptions{Tgt: o.Tgt, Memory: o.Memory}), t.BatchFirst)
+	return fromBatchFirst(t.Decoder.decode(g, memory, &DecoderOptions{Tgt: o.Tgt, Memory: o.Memory}), tgt, t.BatchFirst)
 }
 
 // Forward panics: a Transformer needs a source and a target; call Transform.

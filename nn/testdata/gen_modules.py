@@ -10,7 +10,7 @@ and float32, for nn's TestModulesGolden (modules_test.go):
   the call is recorded, as max_norm changes it in place),
 - TransformerDecoderLayer, TransformerDecoder, TransformerEncoder and
   Transformer with their masks (causal target mask, key padding masks, memory
-  masks), norm_first, relu/gelu, batch_first or not, in train mode with dropout
+  masks), norm_first, relu/gelu, batch_first, sequence first or unbatched, in train mode with dropout
   0 and in eval mode with dropout 0.1;
 
 and the state-dict keys and printed form of a model holding a ModuleDict, a
@@ -182,6 +182,11 @@ case("transformer_eval", "Transformer", {"dropout": 0.1, "activation": "relu"}, 
                  tgt_key_padding_mask=TGT_KPM, memory_key_padding_mask=SRC_KPM),
      masks={"src_key_padding_mask": SRC_KPM.tolist(), "tgt_key_padding_mask": TGT_KPM.tolist(),
             "memory_key_padding_mask": SRC_KPM.tolist(), "tgt_causal": True}, mode="eval")
+tr1 = biases(nn.Transformer(E, H, 1, 1, FF, dropout=0.0))
+case("transformer_unbatched_train", "Transformer", {"dropout": 0.0, "activation": "relu", "num_encoder_layers": 1, "num_decoder_layers": 1},
+     tr1, [randn(5, E), randn(4, E)],
+     kwargs=dict(tgt_mask=causal(4), src_key_padding_mask=SRC_KPM[0], memory_key_padding_mask=SRC_KPM[0]),
+     masks={"src_key_padding_mask": SRC_KPM[:1].tolist(), "memory_key_padding_mask": SRC_KPM[:1].tolist(), "tgt_causal": True})
 tr2 = biases(nn.Transformer(E, H, 1, 2, FF, dropout=0.0, activation="gelu", batch_first=True, norm_first=True))
 case("transformer_batchfirst_normfirst_gelu_train", "Transformer", {"dropout": 0.0, "activation": "gelu", "batch_first": True, "norm_first": True,
                                                                     "num_encoder_layers": 1},
