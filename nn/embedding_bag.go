@@ -24,9 +24,9 @@ func embeddingOptions(pad int, maxNorm, normType float64, mode string) string {
 	}
 	if maxNorm > 0 {
 		s += ", max_norm=" + pyFloat(maxNorm)
-		if normType != 2 {
-			s += ", norm_type=" + pyFloat(normType)
-		}
+	}
+	if normType != 2 {
+		s += ", norm_type=" + pyFloat(normType)
 	}
 	if mode != "" {
 		s += ", mode=" + mode
