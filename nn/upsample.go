@@ -8,9 +8,10 @@ import (
 	"github.com/gograd/gograd/tensor"
 )
 
-// Upsample resamples (N, C, W) or (N, C, H, W) inputs to a size or by a scale
-// factor (torch.nn.Upsample): functional.Interpolate with its options, modes
-// nearest (the default), nearest-exact, linear and bilinear.
+// Upsample resamples (N, C, W), (N, C, H, W) or (N, C, D, H, W) inputs to a
+// size or by a scale factor (torch.nn.Upsample): functional.Interpolate with its
+// options, modes nearest (the default), nearest-exact, linear, bilinear and
+// trilinear.
 type Upsample struct{ functional.InterpolateOptions }
 
 // Forward returns functional.Interpolate(x, u.InterpolateOptions).

@@ -21,7 +21,7 @@ type InterpolateOptions struct {
 	ScaleFactor []float64
 	// Mode is "nearest" (the default, for ""), "nearest-exact" (nearest with
 	// pixel centres aligned, as PIL and scikit-image resize), "linear" (3-d
-	// inputs) or "bilinear" (4-d inputs).
+	// inputs), "bilinear" (4-d inputs) or "trilinear" (5-d inputs).
 	Mode string
 	// AlignCorners aligns the centres of the corner elements of input and
 	// output instead of their outer edges; only for "linear" and "bilinear".
@@ -31,12 +31,13 @@ type InterpolateOptions struct {
 	RecomputeScaleFactor bool
 }
 
-// Interpolate resamples input (N, C, W) or (N, C, H, W) to a new spatial size,
-// as torch.nn.functional.interpolate with modes nearest, nearest-exact, linear
-// and bilinear:
+// Interpolate resamples input (N, C, W), (N, C, H, W) or (N, C, D, H, W) to a
+// new spatial size, as torch.nn.functional.interpolate with modes nearest,
+// nearest-exact, linear, bilinear and trilinear:
 // the same source indices and weights, computed in the input's precision as
 // PyTorch 1.13's CPU kernels compute them. Its node is PyTorch's
-// (UpsampleNearest2DBackward1, UpsampleBilinear2DBackward1, ...); its backward
+// (UpsampleNearest2DBackward1, UpsampleBilinear2DBackward1, ...; a 3-d input
+// passes two such nodes, one per resampling pass); its backward
 // is the adjoint resampling, itself a node whose backward is Interpolate again,
 // so gradients of every order exist. It panics on a mode that does not fit the
 // input's dims, on both or neither of Size and ScaleFactor, and on
@@ -50,14 +51,14 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	}
 	spatial := input.Dim() - 2
 	switch {
-	case spatial != 1 && spatial != 2:
-		panic(tensor.Errorf("functional", op, "want an input (N, C, W) or (N, C, H, W), got shape %v", input.Shape()))
-	case mode == "linear" && spatial != 1, mode == "bilinear" && spatial != 2:
+	case spatial < 1 || spatial > 3:
+		panic(tensor.Errorf("functional", op, "want an input (N, C, W), (N, C, H, W) or (N, C, D, H, W), got shape %v", input.Shape()))
+	case mode == "linear" && spatial != 1, mode == "bilinear" && spatial != 2, mode == "trilinear" && spatial != 3:
 		panic(tensor.Errorf("functional", op, "mode %s does not fit an input of shape %v", mode, input.Shape()))
-	case mode != "nearest" && mode != "nearest-exact" && mode != "linear" && mode != "bilinear":
-		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, nearest-exact, linear or bilinear", o.Mode))
+	case mode != "nearest" && mode != "nearest-exact" && mode != "linear" && mode != "bilinear" && mode != "trilinear":
+		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, nearest-exact, linear, bilinear or trilinear", o.Mode))
 	case o.AlignCorners && (mode == "nearest" || mode == "nearest-exact"):
-		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear"))
+		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear | trilinear"))
 	case (o.Size == nil) == (o.ScaleFactor == nil):
 		panic(tensor.Errorf("functional", op, "want exactly one of Size and ScaleFactor, got %v and %v", o.Size, o.ScaleFactor))
 	}
@@ -82,19 +83,35 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 		panic(tensor.Errorf("functional", op, "input of shape %v gives an empty output of spatial size %v", input.Shape(), out))
 	}
 	f32 := input.DType() == tensor.Float32
-	g := &interpGeom{planes: input.Size(0) * input.Size(1), inShape: input.Shape()}
-	g.outShape = append(input.Shape()[:2:2], out...)
-	g.h = taps{i0: []int{0}, i1: []int{0}, l0: []float64{1}, l1: []float64{0}}
-	g.inH, g.outH = 1, 1
-	if spatial == 2 {
-		g.inH, g.outH = in[0], out[0]
-		g.h = newTaps(mode, in[0], out[0], scales[0], o.AlignCorners, f32)
+	tp := make([]taps, spatial)
+	for d := range spatial {
+		tp[d] = newTaps(mode, in[d], out[d], scales[d], o.AlignCorners, f32)
 	}
-	g.inW, g.outW = in[spatial-1], out[spatial-1]
-	g.w = newTaps(mode, g.inW, g.outW, scales[spatial-1], o.AlignCorners, f32)
-	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear"}[mode]
-	g.name = fmt.Sprintf("Upsample%s%dDBackward1", kind, spatial)
-	return tensor.Apply(&interp{g: g}, input)
+	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear", "trilinear": "Trilinear"}[mode]
+	name := fmt.Sprintf("Upsample%s%dDBackward1", kind, spatial)
+	n, c := input.Size(0), input.Size(1)
+	final := append(input.Shape()[:2:2], out...)
+	switch spatial {
+	case 1:
+		return tensor.Apply(&interp{g: &interpGeom{name, n * c, 1, in[0], 1, out[0], identity(1), tp[0], input.Shape(), final}}, input)
+	case 2:
+		return tensor.Apply(&interp{g: &interpGeom{name, n * c, in[0], in[1], out[0], out[1], tp[0], tp[1], input.Shape(), final}}, input)
+	}
+	// 3-d: each depth slice resampled as an image, then each (n, c) volume along
+	// the depth, its slices as rows: PyTorch's order of the weighted sums.
+	mid := []int{n, c, in[0], out[1], out[2]}
+	y := tensor.Apply(&interp{g: &interpGeom{name, n * c * in[0], in[1], in[2], out[1], out[2], tp[1], tp[2], input.Shape(), mid}}, input)
+	hw := out[1] * out[2]
+	return tensor.Apply(&interp{g: &interpGeom{name, n * c, in[0], hw, out[0], hw, tp[0], identity(hw), mid, final}}, y)
+}
+
+// identity returns the taps that copy n elements.
+func identity(n int) taps {
+	t := taps{i0: make([]int, n), i1: make([]int, n), l0: make([]float64, n), l1: make([]float64, n)}
+	for i := range n {
+		t.i0[i], t.i1[i], t.l0[i] = i, i, 1
+	}
+	return t
 }
 
 // perDim returns v's value for spatial dim d of n: v[d], or v[0] for all.
