@@ -10,8 +10,8 @@ import (
 
 // Upsample resamples (N, C, W), (N, C, H, W) or (N, C, D, H, W) inputs to a
 // size or by a scale factor (torch.nn.Upsample): functional.Interpolate with its
-// options, modes nearest (the default), nearest-exact, linear, bilinear and
-// trilinear.
+// options, modes nearest (the default), nearest-exact, linear, bilinear,
+// bicubic, trilinear and area.
 type Upsample struct{ functional.InterpolateOptions }
 
 // Forward returns functional.Interpolate(x, u.InterpolateOptions).

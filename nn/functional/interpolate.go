@@ -21,7 +21,8 @@ type InterpolateOptions struct {
 	ScaleFactor []float64
 	// Mode is "nearest" (the default, for ""), "nearest-exact" (nearest with
 	// pixel centres aligned, as PIL and scikit-image resize), "linear" (3-d
-	// inputs), "bilinear" (4-d inputs) or "trilinear" (5-d inputs).
+	// inputs), "bilinear" and "bicubic" (4-d inputs), "trilinear" (5-d
+	// inputs) or "area" (3-d and 4-d inputs: adaptive average pooling).
 	Mode string
 	// AlignCorners aligns the centres of the corner elements of input and
 	// output instead of their outer edges; only for "linear" and "bilinear".
@@ -33,15 +34,16 @@ type InterpolateOptions struct {
 
 // Interpolate resamples input (N, C, W), (N, C, H, W) or (N, C, D, H, W) to a
 // new spatial size, as torch.nn.functional.interpolate with modes nearest,
-// nearest-exact, linear, bilinear and trilinear:
+// nearest-exact, linear, bilinear, bicubic (Keys' cubic convolution, A = -0.75,
+// edges clamped), trilinear, and area (AdaptiveAvgPool1d/2d, as PyTorch's):
 // the same source indices and weights, computed in the input's precision as
 // PyTorch 1.13's CPU kernels compute them. Its node is PyTorch's
 // (UpsampleNearest2DBackward1, UpsampleBilinear2DBackward1, ...; a 3-d input
 // passes two such nodes, one per resampling pass); its backward
 // is the adjoint resampling, itself a node whose backward is Interpolate again,
-// so gradients of every order exist. It panics on a mode that does not fit the
-// input's dims, on both or neither of Size and ScaleFactor, and on
-// AlignCorners with mode nearest.
+// so gradients of every order exist (mode area's, the pooling's, only once).
+// It panics on a mode that does not fit the input's dims, on both or neither
+// of Size and ScaleFactor, and on AlignCorners with modes nearest and area.
 func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	const op = "Interpolate"
 	floatInput(op, input)
@@ -53,12 +55,14 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	switch {
 	case spatial < 1 || spatial > 3:
 		panic(tensor.Errorf("functional", op, "want an input (N, C, W), (N, C, H, W) or (N, C, D, H, W), got shape %v", input.Shape()))
-	case mode == "linear" && spatial != 1, mode == "bilinear" && spatial != 2, mode == "trilinear" && spatial != 3:
+	case mode == "linear" && spatial != 1, (mode == "bilinear" || mode == "bicubic") && spatial != 2, mode == "trilinear" && spatial != 3:
 		panic(tensor.Errorf("functional", op, "mode %s does not fit an input of shape %v", mode, input.Shape()))
-	case mode != "nearest" && mode != "nearest-exact" && mode != "linear" && mode != "bilinear" && mode != "trilinear":
-		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, nearest-exact, linear, bilinear or trilinear", o.Mode))
-	case o.AlignCorners && (mode == "nearest" || mode == "nearest-exact"):
-		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear | trilinear"))
+	case !slices.Contains([]string{"nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"}, mode):
+		panic(tensor.Errorf("functional", op, "unknown mode %q: want nearest, nearest-exact, linear, bilinear, bicubic, trilinear or area", o.Mode))
+	case mode == "area" && spatial == 3:
+		panic(tensor.Errorf("functional", op, "mode area takes 3-d or 4-d inputs, got shape %v", input.Shape()))
+	case o.AlignCorners && (mode == "nearest" || mode == "nearest-exact" || mode == "area"):
+		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"))
 	case (o.Size == nil) == (o.ScaleFactor == nil):
 		panic(tensor.Errorf("functional", op, "want exactly one of Size and ScaleFactor, got %v and %v", o.Size, o.ScaleFactor))
 	}
@@ -82,12 +86,18 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	if slices.Min(out) < 1 {
 		panic(tensor.Errorf("functional", op, "input of shape %v gives an empty output of spatial size %v", input.Shape(), out))
 	}
+	if mode == "area" {
+		if spatial == 1 {
+			return AdaptiveAvgPool1d(input, out[0])
+		}
+		return AdaptiveAvgPool2d(input, out[0], out[1])
+	}
 	f32 := input.DType() == tensor.Float32
 	tp := make([]taps, spatial)
 	for d := range spatial {
 		tp[d] = newTaps(mode, in[d], out[d], scales[d], o.AlignCorners, f32)
 	}
-	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear", "trilinear": "Trilinear"}[mode]
+	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
 	name := fmt.Sprintf("Upsample%s%dDBackward1", kind, spatial)
 	n, c := input.Size(0), input.Size(1)
 	final := append(input.Shape()[:2:2], out...)
@@ -105,15 +115,6 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	return tensor.Apply(&interp{g: &interpGeom{name, n * c, in[0], hw, out[0], hw, tp[0], identity(hw), mid, final}}, y)
 }
 
-// identity returns the taps that copy n elements.
-func identity(n int) taps {
-	t := taps{i0: make([]int, n), i1: make([]int, n), l0: make([]float64, n), l1: make([]float64, n)}
-	for i := range n {
-		t.i0[i], t.i1[i], t.l0[i] = i, i, 1
-	}
-	return t
-}
-
 // perDim returns v's value for spatial dim d of n: v[d], or v[0] for all.
 func perDim[T int | float64](op string, v []T, d, n int) T {
 	switch len(v) {
@@ -125,19 +126,31 @@ func perDim[T int | float64](op string, v []T, d, n int) T {
 	panic(tensor.Errorf("functional", op, "want 1 or %d sizes or scale factors, got %v", n, v))
 }
 
-// taps holds, per output index along one dim, the two source indices and their
-// weights: out[o] = l0[o]·in[i0[o]] + l1[o]·in[i1[o]].
+// taps holds, per output index o along one dim, k source indices and their
+// weights: out[o] = Σ_j l[o·k+j]·in[i[o·k+j]], summed in order of j.
 type taps struct {
-	i0, i1 []int
-	l0, l1 []float64
+	k int
+	i []int
+	l []float64
+}
+
+func newTapsOf(k, out int) taps { return taps{k: k, i: make([]int, k*out), l: make([]float64, k*out)} }
+
+// identity returns the taps that copy n elements.
+func identity(n int) taps {
+	t := newTapsOf(1, n)
+	for o := range n {
+		t.i[o], t.l[o] = o, 1
+	}
+	return t
 }
 
 // newTaps returns the taps of mode along a dim of in elements resampled to out,
 // with scale the user's scale factor (0: none), computed as PyTorch 1.13's CPU
-// kernels do: nearest_idx in float32, area_pixel_compute_source_index and
-// compute_indices_weights_linear in the input's precision (f32).
+// kernels do: nearest_idx in float32, area_pixel_compute_source_index,
+// compute_indices_weights_linear and get_cubic_upsample_coefficients in the
+// input's precision (f32).
 func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
-	t := taps{i0: make([]int, out), i1: make([]int, out), l0: make([]float64, out), l1: make([]float64, out)}
 	round := func(v float64) float64 {
 		if f32 {
 			return float64(float32(v))
@@ -145,6 +158,7 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 		return v
 	}
 	if mode == "nearest" || mode == "nearest-exact" {
+		t := newTapsOf(1, out)
 		s := float32(in) / float32(out)
 		if scale > 0 {
 			s = float32(1 / scale)
@@ -159,7 +173,7 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 			case out != in:
 				i = min(int(math.Floor(float64(float32(o)*s))), in-1)
 			}
-			t.i0[o], t.i1[o], t.l0[o] = i, i, 1
+			t.i[o], t.l[o] = i, 1
 		}
 		return t
 	}
@@ -174,22 +188,47 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 	default:
 		s = round(round(float64(in)) / round(float64(out)))
 	}
+	cubic := mode == "bicubic"
+	t := newTapsOf(2, out)
+	if cubic {
+		t = newTapsOf(4, out)
+	}
 	for o := range out {
-		var src float64
-		if align {
-			src = round(s * float64(o))
-		} else {
-			src = max(round(round(s*round(float64(o)+0.5))-0.5), 0)
+		src := round(s * float64(o))
+		if !align {
+			src = round(round(s*round(float64(o)+0.5)) - 0.5)
+			if !cubic {
+				src = max(src, 0)
+			}
 		}
-		i := int(src)
-		l1 := min(max(round(src-float64(i)), 0), 1)
-		t.i0[o], t.l1[o], t.l0[o] = i, l1, round(1-l1)
-		t.i1[o] = i
-		if i < in-1 {
-			t.i1[o] = i + 1
+		i := int(math.Floor(src))
+		if !cubic {
+			l1 := min(max(round(src-float64(i)), 0), 1)
+			t.i[2*o], t.i[2*o+1], t.l[2*o], t.l[2*o+1] = i, i, round(1-l1), l1
+			if i < in-1 {
+				t.i[2*o+1] = i + 1
+			}
+			continue
+		}
+		for j, w := range cubicWeights(round(src-float64(i)), round) {
+			t.i[4*o+j], t.l[4*o+j] = min(max(i-1+j, 0), in-1), w
 		}
 	}
 	return t
+}
+
+// cubicWeights returns the weights of the four neighbours i-1..i+2 of a source
+// position i+x, 0 ≤ x < 1, for the cubic convolution with A = -0.75 (Keys),
+// as PyTorch's get_cubic_upsample_coefficients, each step rounded by round.
+func cubicWeights(x float64, round func(float64) float64) [4]float64 {
+	const a = -0.75
+	conv1 := func(x float64) float64 { // |x| ≤ 1: ((A+2)x - (A+3))x² + 1
+		return round(round(round(round(round((a+2)*x)-(a+3))*x)*x) + 1)
+	}
+	conv2 := func(x float64) float64 { // 1 < |x| < 2: ((Ax - 5A)x + 8A)x - 4A
+		return round(round(round(round(round(round(a*x)-5*a)*x)+8*a)*x) - 4*a)
+	}
+	return [4]float64{conv2(round(x + 1)), conv1(x), conv1(round(1 - x)), conv2(round(round(1-x) + 1))}
 }
 
 // interpGeom is one Interpolate call: planes (N·C) of inH×inW resampled to
@@ -236,36 +275,78 @@ func (f *interp) Backward(_ *tensor.Context, grad *tensor.Tensor) []*tensor.Tens
 	return []*tensor.Tensor{tensor.Apply(&interp{f.g, !f.adjoint}, grad)}
 }
 
-// eachRow calls fn for each output row of each plane, in parallel over planes,
-// with r0 and r1 the rows of the input plane x at that row's taps, h0 and h1
-// their weights, and row the output row of y (1-d inputs have one row).
-func eachRow[T float32 | float64](g *interpGeom, x, y []T, fn func(r0, r1, row []T, h0, h1 T)) {
-	parallel.For(g.planes, max(1, 4096/max(1, g.outH*g.outW)), func(lo, hi int) {
+// eachPlane runs fn over the planes, in parallel, with xp and yp the input and
+// output plane and tmp scratch of one output row, one per goroutine.
+func eachPlane[T float32 | float64](g *interpGeom, x, y []T, fn func(xp, yp, tmp []T)) {
+	in, out := g.inH*g.inW, g.outH*g.outW
+	parallel.For(g.planes, max(1, 4096/max(1, out)), func(lo, hi int) {
+		tmp := make([]T, g.outW)
 		for p := lo; p < hi; p++ {
-			xp, yp := x[p*g.inH*g.inW:(p+1)*g.inH*g.inW], y[p*g.outH*g.outW:(p+1)*g.outH*g.outW]
-			for oh := range g.outH {
-				fn(xp[g.h.i0[oh]*g.inW:], xp[g.h.i1[oh]*g.inW:], yp[oh*g.outW:(oh+1)*g.outW], T(g.h.l0[oh]), T(g.h.l1[oh]))
-			}
+			fn(x[p*in:(p+1)*in], y[p*out:(p+1)*out], tmp)
 		}
 	})
 }
 
-// resample sets each output row from the input rows at its taps, each the
-// weighted sum along the row through the taps w, the rows' sums then weighted
-// by h0 and h1, as PyTorch's separable kernel nests them.
+// typed returns the weights of t in the kernel's precision (exact: they were
+// computed in it).
+func typed[T float32 | float64](t taps) []T {
+	out := make([]T, len(t.l))
+	for i, v := range t.l {
+		out[i] = T(v)
+	}
+	return out
+}
+
+// alongRow sets tmp[o] to Σ_j w[o·k+j]·src[idx[o·k+j]], the sum in order of j.
+func alongRow[T float32 | float64](tmp, src []T, idx []int, w []T, k int) {
+	switch k {
+	case 1:
+		for o := range tmp {
+			tmp[o] = w[o] * src[idx[o]]
+		}
+	case 2:
+		for o := range tmp {
+			j := 2 * o
+			tmp[o] = w[j]*src[idx[j]] + w[j+1]*src[idx[j+1]]
+		}
+	default:
+		for o := range tmp {
+			j := k * o
+			s := w[j] * src[idx[j]]
+			for t := 1; t < k; t++ {
+				s += w[j+t] * src[idx[j+t]]
+			}
+			tmp[o] = s
+		}
+	}
+}
+
+// resample sets each output element to Σ_th h·Σ_tw w·x over its row taps th
+// and column taps tw, the weighted sums nested as PyTorch's generic kernel
+// nests them.
 func resample[T float32 | float64](g *interpGeom, y, x []T) {
-	eachRow(g, x, y, func(r0, r1, row []T, h0, h1 T) {
-		for ow := range row {
-			a, b := g.w.i0[ow], g.w.i1[ow]
-			w0, w1 := T(g.w.l0[ow]), T(g.w.l1[ow])
-			v := w0 * r0[a]
-			if w1 != 0 {
-				v += w1 * r0[b]
+	kh := g.h.k
+	hw, ww := typed[T](g.h), typed[T](g.w)
+	eachPlane(g, x, y, func(xp, yp, tmp []T) {
+		for oh := range g.outH {
+			row := yp[oh*g.outW : (oh+1)*g.outW]
+			for th, r := range g.h.i[oh*kh : (oh+1)*kh] {
+				h := hw[oh*kh+th]
+				if kh == 1 && h == 1 {
+					alongRow(row, xp[r*g.inW:(r+1)*g.inW], g.w.i, ww, g.w.k)
+					continue
+				}
+				alongRow(tmp, xp[r*g.inW:(r+1)*g.inW], g.w.i, ww, g.w.k)
+				if th == 0 {
+					for o, v := range tmp {
+						row[o] = h * v
+					}
+				} else {
+					for o, v := range tmp {
+						row[o] += h * v
+					}
+				}
 			}
-			if h1 != 0 {
-				v = h0*v + h1*(w0*r1[a]+w1*r1[b])
-			}
-			row[ow] = v
 		}
 	})
 }
@@ -273,16 +354,37 @@ func resample[T float32 | float64](g *interpGeom, y, x []T) {
 // scatter adds each element of dy into dx at its taps, times their weights: the
 // adjoint of resample.
 func scatter[T float32 | float64](g *interpGeom, dx, dy []T) {
-	eachRow(g, dx, dy, func(r0, r1, row []T, h0, h1 T) {
-		for ow, v := range row {
-			a, b := g.w.i0[ow], g.w.i1[ow]
-			w0, w1 := T(g.w.l0[ow]), T(g.w.l1[ow])
-			r0[a] += h0 * w0 * v
-			r0[b] += h0 * w1 * v
-			if h1 != 0 {
-				r1[a] += h1 * w0 * v
-				r1[b] += h1 * w1 * v
+	kh, kw := g.h.k, g.w.k
+	hw, ww := typed[T](g.h), typed[T](g.w)
+	eachPlane(g, dx, dy, func(xp, yp, _ []T) {
+		for oh := range g.outH {
+			grad := yp[oh*g.outW : (oh+1)*g.outW]
+			for th, r := range g.h.i[oh*kh : (oh+1)*kh] {
+				scatterRow(xp[r*g.inW:(r+1)*g.inW], grad, g.w.i, ww, kw, hw[oh*kh+th])
 			}
 		}
 	})
+}
+
+// scatterRow adds h·w[o·k+j]·grad[o] into dst[idx[o·k+j]]: the adjoint of
+// alongRow, scaled by h.
+func scatterRow[T float32 | float64](dst, grad []T, idx []int, w []T, k int, h T) {
+	switch k {
+	case 1:
+		for o, v := range grad {
+			dst[idx[o]] += h * w[o] * v
+		}
+	case 2:
+		for o, v := range grad {
+			j := 2 * o
+			dst[idx[j]] += h * w[j] * v
+			dst[idx[j+1]] += h * w[j+1] * v
+		}
+	default:
+		for o, v := range grad {
+			for j := k * o; j < k*(o+1); j++ {
+				dst[idx[j]] += h * w[j] * v
+			}
+		}
+	}
 }

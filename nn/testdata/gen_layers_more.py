@@ -2,7 +2,8 @@
 """Writes layers_more.json: torch 1.13's forward values, every gradient and grad_fn
 names of nn/functional's Hardshrink, Softshrink, Threshold, PRelu, GLU, RRelu (evaluation
 mode; training mode draws from gograd's generator), Softmin,
-Interpolate (nearest 1-d/2-d/3-d, nearest-exact, linear, bilinear, trilinear; size, scale factors,
+Interpolate (nearest 1-d/2-d/3-d, nearest-exact, linear, bilinear, bicubic,
+trilinear, area; size, scale factors,
 align_corners, recompute_scale_factor), EmbeddingBag (sum/mean/max, offsets,
 include_last_offset, per_sample_weights, padding_idx, max_norm) and Embedding with
 max_norm (the weight after its renormalisation recorded as a buffer), for
@@ -61,6 +62,11 @@ interp("nearest3d_size", (2, 1, 3, 4, 5), size=(4, 2, 7))
 interp("trilinear_size", (1, 2, 3, 4, 3), size=(5, 3, 6), mode="trilinear")
 interp("trilinear_align", (1, 1, 2, 3, 4), size=(4, 5, 3), mode="trilinear", align_corners=True)
 interp("trilinear_scale", (2, 1, 3, 2, 4), scale_factor=(1.5, 2.0, 0.75), mode="trilinear")
+interp("bicubic_scale2", (1, 2, 3, 4), scale_factor=2.0, mode="bicubic")
+interp("bicubic_align_size", (2, 1, 4, 5), size=(6, 3), mode="bicubic", align_corners=True)
+interp("bicubic_down", (1, 1, 7, 6), size=(3, 4), mode="bicubic")
+interp("area2d", (2, 2, 6, 7), size=(3, 4), mode="area")
+interp("area1d", (2, 3, 9), size=4, mode="area")
 interp("linear_size", (2, 3, 5), size=8, mode="linear")
 interp("linear_align", (2, 2, 5), size=8, mode="linear", align_corners=True)
 interp("linear_scale_down", (1, 2, 9), scale_factor=0.45, mode="linear")
