@@ -103,3 +103,31 @@ func TestModuleDictOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbeddingFromPretrained checks that from_pretrained's counterparts use the
+// given weights (shared, as PyTorch's Parameter(_weight)), frozen or trained,
+// keep the padding row's values, and look rows up.
+func TestEmbeddingFromPretrained(t *testing.T) {
+	w := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 3, 2)
+	e := EmbeddingFromPretrained(w, true, WithPaddingIdx(0))
+	if e.Weight.RequiresGrad() || e.PaddingIdx != 0 || e.Weight.DType() != tensor.Float64 {
+		t.Errorf("frozen %v, padding %d, dtype %v", !e.Weight.RequiresGrad(), e.PaddingIdx, e.Weight.DType())
+	}
+	if got := e.Forward(tensor.New([]int64{2, 0})).Values(); !slices.Equal(got, []float64{5, 6, 1, 2}) {
+		t.Errorf("lookup %v", got)
+	}
+	tensor.NoGrad(func() { w.Fill_(0) })
+	if e.Weight.Values()[0] != 0 {
+		t.Error("the weight does not share the given tensor's storage")
+	}
+	b := EmbeddingBagFromPretrained(tensor.New([]float32{1, 2, 3, 4}, 2, 2), false, "sum")
+	if !b.Weight.RequiresGrad() || b.String() != "EmbeddingBag(2, 2, mode=sum)" {
+		t.Errorf("%v requires grad %v", b, b.Weight.RequiresGrad())
+	}
+	if got := b.Forward(tensor.New([]int64{0, 1}, 1, 2)).Values(); !slices.Equal(got, []float64{4, 6}) {
+		t.Errorf("bag sum %v", got)
+	}
+	if err := tensor.Maybe(func() { EmbeddingFromPretrained(tensor.Zeros(3), true) }); err == nil {
+		t.Error("a 1-d weight did not panic")
+	}
+}

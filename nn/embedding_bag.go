@@ -94,3 +94,31 @@ func (e *EmbeddingBag) NamedParameters() []NamedParameter { return namedWeightBi
 func (e *EmbeddingBag) String() string {
 	return fmt.Sprintf("EmbeddingBag(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, e.Mode))
 }
+
+// EmbeddingFromPretrained returns an Embedding whose weight is weights (n, dim),
+// sharing its storage, trained unless freeze (nn.Embedding.from_pretrained,
+// whose freeze defaults to true). Options (WithPaddingIdx, WithMaxNorm) apply
+// as in NewEmbedding, but the padding row keeps its values. It panics unless
+// weights is a float matrix.
+func EmbeddingFromPretrained(weights *tensor.Tensor, freeze bool, opts ...Option) *Embedding {
+	checkPretrained("EmbeddingFromPretrained", weights)
+	e := NewEmbedding(weights.Size(0), weights.Size(1), append(opts, WithDType(weights.DType()))...)
+	e.Weight = weights.Detach().SetRequiresGrad(!freeze)
+	return e
+}
+
+// EmbeddingBagFromPretrained returns an EmbeddingBag of mode whose weight is
+// weights, sharing its storage, trained unless freeze
+// (nn.EmbeddingBag.from_pretrained).
+func EmbeddingBagFromPretrained(weights *tensor.Tensor, freeze bool, mode string, opts ...Option) *EmbeddingBag {
+	checkPretrained("EmbeddingBagFromPretrained", weights)
+	e := NewEmbeddingBag(weights.Size(0), weights.Size(1), mode, append(opts, WithDType(weights.DType()))...)
+	e.Weight = weights.Detach().SetRequiresGrad(!freeze)
+	return e
+}
+
+func checkPretrained(op string, w *tensor.Tensor) {
+	if w == nil || w.Dim() != 2 || !w.DType().IsFloat() {
+		fail(op, "embeddings parameter is expected to be 2-dimensional and float")
+	}
+}

@@ -4,16 +4,17 @@
 // LSTM, GRU and their cells, MultiheadAttention, TransformerEncoderLayer,
 // TransformerDecoderLayer, the TransformerEncoder and TransformerDecoder stacks,
 // Transformer, PReLU), layers without them (MaxPool1d/2d, AvgPool1d/2d,
-// AdaptiveAvgPool1d/2d, Dropout, Dropout2d, AlphaDropout, Upsample,
-// PixelShuffle, Flatten, Unflatten, Identity), containers (Sequential,
-// ModuleList, ModuleDict, ParameterList, ParameterDict), every activation of
-// torch.nn as a module (ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU, GELU, SiLU,
-// Mish, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Softsign,
-// Tanhshrink, Tanh, Sigmoid, Threshold, Hardshrink, Softshrink, GLU, RReLU,
-// Softmin, Softmax, Softmax2d, LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
-// BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and the others of torch.nn). The
-// stateless functions they call live in nn/functional, the initialisers in nn/init
-// (package nninit); the optimizers that update their parameters live in optim.
+// AdaptiveAvgPool1d/2d, Dropout, Dropout2d, AlphaDropout, FeatureAlphaDropout,
+// Upsample, PixelShuffle, Flatten, Unflatten, Identity), containers
+// (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict), the
+// activations of torch.nn as modules (ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU,
+// GELU, SiLU, Mish, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid,
+// Softsign, Tanhshrink, Tanh, Sigmoid, Threshold, Hardshrink, Softshrink, GLU,
+// RReLU, Softmin, Softmax, Softmax2d, LogSoftmax) and losses as modules
+// (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
+// KLDivLoss, CTCLoss and the others of torch.nn). The stateless functions they
+// call live in nn/functional, the initialisers in nn/init (package nninit); the
+// optimizers that update their parameters live in optim.
 //
 // # Overview
 //

@@ -73,3 +73,27 @@ func (d *AlphaDropout) Training() bool { return !d.eval }
 
 // String returns "AlphaDropout(p=0.2, inplace=False)".
 func (d *AlphaDropout) String() string { return fmt.Sprintf("AlphaDropout(p=%v, inplace=False)", d.P) }
+
+// FeatureAlphaDropout is AlphaDropout of whole channels
+// (torch.nn.FeatureAlphaDropout): functional.FeatureAlphaDropout in training
+// mode, the identity in evaluation mode.
+type FeatureAlphaDropout AlphaDropout
+
+// Forward returns functional.FeatureAlphaDropout(x, P, training, Generator).
+func (d *FeatureAlphaDropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return functional.FeatureAlphaDropout(x, d.P, !d.eval, d.Generator)
+}
+
+// Parameters returns nil: FeatureAlphaDropout has none.
+func (*FeatureAlphaDropout) Parameters() []*tensor.Tensor { return nil }
+
+// SetTraining sets training (true) or evaluation mode.
+func (d *FeatureAlphaDropout) SetTraining(on bool) { d.eval = !on }
+
+// Training reports whether d is in training mode.
+func (d *FeatureAlphaDropout) Training() bool { return !d.eval }
+
+// String returns "FeatureAlphaDropout(p=0.2, inplace=False)".
+func (d *FeatureAlphaDropout) String() string {
+	return fmt.Sprintf("FeatureAlphaDropout(p=%v, inplace=False)", d.P)
+}

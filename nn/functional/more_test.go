@@ -222,6 +222,36 @@ func TestAlphaDropoutStatistics(t *testing.T) {
 	}
 }
 
+// TestFeatureAlphaDropout checks that FeatureAlphaDropout keeps or drops each
+// (n, c) channel whole, with AlphaDropout's values, and refuses 1-d inputs.
+func TestFeatureAlphaDropout(t *testing.T) {
+	g := tensor.NewGenerator(4)
+	x := g.Normal(tensor.Float64.Zeros(8, 6, 3, 4), 0, 1)
+	p := 0.5
+	y := FeatureAlphaDropout(x, p, true, g).Values()
+	a := 1 / math.Sqrt((seluAlphaScale*seluAlphaScale*p+1)*(1-p))
+	xs := x.Values()
+	dropped := 0
+	for c := range 8 * 6 {
+		plane, in := y[c*12:(c+1)*12], xs[c*12:(c+1)*12]
+		drop := math.Abs(plane[0]-a*seluAlphaScale*(p-1)) < 1e-12
+		if drop {
+			dropped++
+		}
+		for i, v := range plane {
+			if want := a*in[i] + seluAlphaScale*a*p; drop && math.Abs(v-a*seluAlphaScale*(p-1)) > 1e-12 || !drop && math.Abs(v-want) > 1e-12 {
+				t.Fatalf("channel %d mixes dropped and kept values: %v", c, plane)
+			}
+		}
+	}
+	if dropped == 0 || dropped == 48 {
+		t.Errorf("%d of 48 channels dropped at p 0.5", dropped)
+	}
+	if err := tensor.Maybe(func() { FeatureAlphaDropout(tensor.Zeros(4), 0.5, true, nil) }); err == nil {
+		t.Error("a 1-d input did not panic")
+	}
+}
+
 // TestRReluTraining checks RRelu in training mode on 100000 negative and as many
 // positive values: positive ones pass unchanged with gradient 1, each negative
 // one is scaled by its own slope in [lower, upper], which is its gradient too,
