@@ -17,7 +17,7 @@ func WithMaxNorm(maxNorm, normType float64) Option {
 // embeddingOptions returns the options PyTorch's Embedding and EmbeddingBag
 // print after their sizes, in its order: ", padding_idx=0, max_norm=1.0" (an
 // EmbeddingBag's mode goes between max_norm's and padding_idx's).
-func embeddingOptions(pad int, maxNorm, normType float64, mode string) string {
+func embeddingOptions(pad int, maxNorm, normType float64, scaleGradByFreq bool, mode string) string {
 	s := ""
 	if pad >= 0 && mode == "" {
 		s += fmt.Sprintf(", padding_idx=%d", pad)
@@ -27,6 +27,9 @@ func embeddingOptions(pad int, maxNorm, normType float64, mode string) string {
 	}
 	if normType != 2 {
 		s += ", norm_type=" + pyFloat(normType)
+	}
+	if scaleGradByFreq {
+		s += ", scale_grad_by_freq=True"
 	}
 	if mode != "" {
 		s += ", mode=" + mode
@@ -51,7 +54,10 @@ type EmbeddingBag struct {
 	MaxNorm, NormType float64
 	// IncludeLastOffset: offsets end with the number of indices.
 	IncludeLastOffset bool
-	Weight            *tensor.Tensor
+	// ScaleGradByFreq divides each row's gradient by the number of times the
+	// input holds its index (not in mode max).
+	ScaleGradByFreq bool
+	Weight          *tensor.Tensor
 }
 
 // NewEmbeddingBag returns an EmbeddingBag of n vectors of dim values, reducing
@@ -76,7 +82,7 @@ func (e *EmbeddingBag) Forward(x *tensor.Tensor) *tensor.Tensor { return e.Forwa
 // perSampleWeights (input's shape, mode sum only) may be nil.
 func (e *EmbeddingBag) ForwardBags(input, offsets, perSampleWeights *tensor.Tensor) *tensor.Tensor {
 	o := functional.EmbeddingBagOptions{Offsets: offsets, Mode: e.Mode, PerSampleWeights: perSampleWeights,
-		IncludeLastOffset: e.IncludeLastOffset, MaxNorm: e.MaxNorm, NormType: e.NormType}
+		IncludeLastOffset: e.IncludeLastOffset, MaxNorm: e.MaxNorm, NormType: e.NormType, ScaleGradByFreq: e.ScaleGradByFreq}
 	if e.PaddingIdx >= 0 {
 		o.PaddingIdx = &e.PaddingIdx
 	}
@@ -92,7 +98,7 @@ func (e *EmbeddingBag) NamedParameters() []NamedParameter { return namedWeightBi
 // String returns "EmbeddingBag(10, 3, mode=mean)", or with options
 // "EmbeddingBag(10, 3, max_norm=1.0, mode=max, padding_idx=0)".
 func (e *EmbeddingBag) String() string {
-	return fmt.Sprintf("EmbeddingBag(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, e.Mode))
+	return fmt.Sprintf("EmbeddingBag(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, e.ScaleGradByFreq, e.Mode))
 }
 
 // EmbeddingFromPretrained returns an Embedding whose weight is weights (n, dim),

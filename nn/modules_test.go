@@ -132,6 +132,7 @@ func goldenModule(t *testing.T, module string, a, masks map[string]any, dt tenso
 			opts = append(opts, WithMaxNorm(v, 2))
 		}
 		e := NewEmbeddingBag(6, 3, a["mode"].(string), opts...)
+		e.ScaleGradByFreq = a["scale_grad_by_freq"] == true
 		if offs := listOf(a["offsets"]); offs != nil {
 			o := tensor.New(offs).To(tensor.Int64)
 			return e, func(xs []*tensor.Tensor) *tensor.Tensor { return e.ForwardBags(xs[0], o, xs[1]) }

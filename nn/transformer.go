@@ -117,7 +117,7 @@ func (e *Embedding) NamedParameters() []NamedParameter { return namedWeightBias(
 // String returns "Embedding(65, 64)", or with options "Embedding(65, 64,
 // padding_idx=0, max_norm=1.0)".
 func (e *Embedding) String() string {
-	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, ""))
+	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, false, ""))
 }
 
 // GELU is the module form of functional.Gelu (torch.nn.GELU); Tanh selects

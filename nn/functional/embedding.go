@@ -68,6 +68,9 @@ type EmbeddingBagOptions struct {
 	// MaxNorm, when positive, rescales the looked-up rows first with
 	// EmbeddingRenorm_ in the NormType-norm (2 when 0).
 	MaxNorm, NormType float64
+	// ScaleGradByFreq divides the gradient of each row by the number of times
+	// input holds its index; not with Mode "max".
+	ScaleGradByFreq bool
 }
 
 // EmbeddingBag returns, for each bag of int64 indices of input, the sum, mean or
@@ -120,6 +123,15 @@ func EmbeddingBag(input, weight *tensor.Tensor, o EmbeddingBagOptions) *tensor.T
 	default:
 		panic(tensor.Errorf("functional", op, "want a 2-d input without offsets or a 1-d input with 1-d int64 offsets, got input shape %v", input.Shape()))
 	}
+	if o.ScaleGradByFreq {
+		if f.mode == bagMax {
+			panic(tensor.Errorf("functional", op, "max mode does not support scaling the gradient by the frequency"))
+		}
+		f.freq = make([]int, weight.Size(0))
+		for _, r := range idx {
+			f.freq[r]++
+		}
+	}
 	if o.MaxNorm > 0 {
 		p := o.NormType
 		if p == 0 {
@@ -151,6 +163,7 @@ type embeddingBag struct {
 	d, pad int
 	mode   bagMode
 	arg    []int // mode max: the row that gave each output element, -1 for none
+	freq   []int // ScaleGradByFreq: the count of each row's index, else nil
 }
 
 func (*embeddingBag) Name() string { return "EmbeddingBagBackward0" }
@@ -229,7 +242,8 @@ func bagForward[T float32 | float64](f *embeddingBag, y, w, psw []T) {
 }
 
 // Backward: dweight[r] += grad[b]·s for each index r of bag b, s its per-sample
-// weight (sum), 1/count (mean); in mode max dweight[r][j] += grad[b][j] for the
+// weight (sum) or 1/count (mean), divided by r's frequency with
+// ScaleGradByFreq; in mode max dweight[r][j] += grad[b][j] for the
 // row r that gave the maximum; dper_sample_weights[i] = weight[r]·grad[b].
 func (f *embeddingBag) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
@@ -273,6 +287,9 @@ func bagBackward[T float32 | float64](f *embeddingBag, dw, g, w, psw, dpsw []T) 
 				continue
 			}
 			s := scale
+			if f.freq != nil {
+				s = scale / T(f.freq[r])
+			}
 			if psw != nil {
 				s = psw[i]
 				var dot T
@@ -280,6 +297,9 @@ func bagBackward[T float32 | float64](f *embeddingBag, dw, g, w, psw, dpsw []T) 
 					dot += v * gb[j]
 				}
 				dpsw[i] = dot
+				if f.freq != nil {
+					s /= T(f.freq[r])
+				}
 			}
 			row := dw[r*f.d : (r+1)*f.d]
 			for j, v := range gb {

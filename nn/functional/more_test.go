@@ -88,7 +88,7 @@ func moreOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Interpolate(in["x"], o) }
 	case "embedding_bag":
 		idx := indices(p, "indices")
-		o := EmbeddingBagOptions{IncludeLastOffset: flag(p, "include_last_offset")}
+		o := EmbeddingBagOptions{IncludeLastOffset: flag(p, "include_last_offset"), ScaleGradByFreq: flag(p, "scale_grad_by_freq")}
 		o.Mode, _ = p["mode"].(string)
 		o.MaxNorm, _ = p["max_norm"].(float64)
 		if _, ok := p["offsets"]; ok {
@@ -132,15 +132,16 @@ func TestLayersMoreGolden(t *testing.T) {
 // second derivatives in float64 against central
 // differences. The max_norm cases are left out: their renormalisation changes
 // the weight in place outside the graph, as PyTorch's does, so no numerical
-// derivative of the function agrees with the recorded one; the golden test
-// checks them.
+// derivative of the function agrees with the recorded one; so are the
+// scale_grad_by_freq cases, whose gradient is scaled on purpose. The golden test
+// checks both.
 func TestLayersMoreGradCheck(t *testing.T) {
 	cases, err := moreCases()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		if _, ok := c.Params["max_norm"]; ok {
+		if _, ok := c.Params["max_norm"]; ok || flag(c.Params, "scale_grad_by_freq") {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
@@ -322,6 +323,9 @@ func TestLayersMorePanics(t *testing.T) {
 		{"EmbeddingBag/2d offsets", func() { EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{Offsets: idx}) }, "want a 2-d input without offsets"},
 		{"GLU", func() { GLU(tensor.Zeros(3, 3), 1) }, "halving dimension 1 of input shape [3 3] must be in range and even"},
 		{"RRelu", func() { RRelu(x, 0.5, 0.1, true, nil) }, "lower 0.5 must not exceed upper 0.1"},
+		{"EmbeddingBag/freq", func() {
+			EmbeddingBag(idx.Reshape(1, 3), w, EmbeddingBagOptions{Mode: "max", ScaleGradByFreq: true})
+		}, "max mode does not support scaling the gradient by the frequency"},
 		{"AlphaDropout", func() { AlphaDropout(x, 1.5, true, nil) }, "dropout probability has to be between 0 and 1"},
 	} {
 		err := tensor.Maybe(c.f)

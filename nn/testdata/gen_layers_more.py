@@ -5,7 +5,7 @@ mode; training mode draws from gograd's generator), Softmin,
 Interpolate (nearest 1-d/2-d/3-d, nearest-exact, linear, bilinear, bicubic,
 trilinear, area; size, scale factors,
 align_corners, recompute_scale_factor), EmbeddingBag (sum/mean/max, offsets,
-include_last_offset, per_sample_weights, padding_idx, max_norm) and Embedding with
+include_last_offset, per_sample_weights, padding_idx, max_norm, scale_grad_by_freq) and Embedding with
 max_norm (the weight after its renormalisation recorded as a buffer), for
 nn/functional's TestLayersMoreGolden (more_test.go).
 
@@ -100,6 +100,8 @@ bag("bag_max_padding", IDX1, offsets=[0, 2, 5], mode="max", padding_idx=4)
 bag("bag_mean_padding", IDX1, offsets=[0, 2, 5, 6], mode="mean", padding_idx=4)
 bag("bag_sum_weights_padding", IDX1, weights=(9,), offsets=[0, 4, 7], mode="sum", padding_idx=2)
 bag("bag_sum_weights_2d", IDX2, weights=(3, 4), mode="sum")
+bag("bag_mean_freq_padding", IDX1, offsets=[0, 4, 7], mode="mean", padding_idx=2, scale_grad_by_freq=True)
+bag("bag_sum_weights_freq", IDX1, weights=(9,), offsets=[0, 4, 7], mode="sum", scale_grad_by_freq=True)
 bag("bag_include_last", IDX1, offsets=[0, 3, 6, 9], mode="sum", include_last_offset=True)
 
 
