@@ -69,7 +69,10 @@ type EmbeddingBagOptions struct {
 	// EmbeddingRenorm_ in the NormType-norm (2 when 0).
 	MaxNorm, NormType float64
 	// ScaleGradByFreq divides the gradient of each row by the number of times
-	// input holds its index; not with Mode "max".
+	// input holds its index; not with Mode "max". (PyTorch 1.13's CPU kernel
+	// divides some rows by another row's count, pytorch/pytorch#190063; gograd
+	// follows the documented definition, as PyTorch's CUDA kernel and its later
+	// CPU fix do.)
 	ScaleGradByFreq bool
 }
 

@@ -81,13 +81,25 @@ IDX1 = [1, 2, 4, 5, 4, 3, 2, 0, 5]
 IDX2 = [[1, 2, 0, 4], [4, 4, 3, 1], [0, 5, 2, 2]]
 
 
+def by_freq(w, indices):
+    """Divides w's gradient row r by the count of r in indices: scale_grad_by_freq
+    as documented. torch 1.13's CPU embedding_bag divides some rows by another
+    row's count (pytorch/pytorch#190063, fixed by #190264), so the cases with it
+    run without the flag and scale the gradient with this hook instead."""
+    counts = torch.bincount(torch.tensor(indices).reshape(-1), minlength=w.shape[0]).clamp(min=1).to(w.dtype)
+    w.register_hook(lambda g: g / counts[:, None])
+    return w
+
+
 def bag(name, indices, weights=None, renorm=False, **kw):
     shapes = {"weight": (6, 3)}
     if weights:
         shapes["per_sample_weights"] = weights
     params = dict(kw, indices=indices)
+    freq = kw.pop("scale_grad_by_freq", False)
     case(name, "embedding_bag", params, shapes,
-         lambda i: F.embedding_bag(torch.tensor(indices), i["weight"], **{k: (torch.tensor(v) if k == "offsets" else v) for k, v in kw.items()},
+         lambda i: F.embedding_bag(torch.tensor(indices), by_freq(i["weight"], indices) if freq else i["weight"],
+                                   **{k: (torch.tensor(v) if k == "offsets" else v) for k, v in kw.items()},
                                    per_sample_weights=i.get("per_sample_weights")),
          grads=list(shapes), buffers=("weight",) if renorm else ())
 

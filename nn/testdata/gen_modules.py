@@ -122,7 +122,10 @@ case("AlphaDropout_eval", "AlphaDropout", {"p": 0.2}, nn.AlphaDropout(0.2), [ran
 
 BAGS = torch.tensor([[1, 2, 0, 4], [4, 4, 3, 1], [0, 5, 2, 2]])
 case("EmbeddingBag_mean", "EmbeddingBag", {"mode": "mean"}, nn.EmbeddingBag(6, 3), [BAGS])
-case("EmbeddingBag_sum_freq", "EmbeddingBag", {"mode": "sum", "scale_grad_by_freq": True}, nn.EmbeddingBag(6, 3, mode="sum", scale_grad_by_freq=True), [BAGS])
+# Every index twice: torch 1.13's CPU scale_grad_by_freq divides some rows by
+# another row's count (pytorch/pytorch#190063), which equal counts hide.
+case("EmbeddingBag_sum_freq", "EmbeddingBag", {"mode": "sum", "scale_grad_by_freq": True}, nn.EmbeddingBag(6, 3, mode="sum", scale_grad_by_freq=True),
+     [torch.tensor([[1, 2, 0, 5], [2, 0, 1, 5]])])
 case("EmbeddingBag_max_padding", "EmbeddingBag", {"mode": "max", "padding_idx": 4, "max_norm": 1.0},
      nn.EmbeddingBag(6, 3, mode="max", padding_idx=4, max_norm=1.0), [BAGS], state_after=True)
 IDX = torch.tensor([1, 2, 4, 5, 4, 3, 2, 0, 5])
