@@ -30,12 +30,17 @@ type InterpolateOptions struct {
 	// RecomputeScaleFactor computes the scale from the output size it gives
 	// (in/out) rather than using 1/ScaleFactor.
 	RecomputeScaleFactor bool
+	// Antialias, with modes bilinear and bicubic, widens the filter by the
+	// downscaling factor, so that each output averages every input it covers
+	// (as PIL's resize); upsampling is as without it.
+	Antialias bool
 }
 
 // Interpolate resamples input (N, C, W), (N, C, H, W) or (N, C, D, H, W) to a
 // new spatial size, as torch.nn.functional.interpolate with modes nearest,
 // nearest-exact, linear, bilinear, bicubic (Keys' cubic convolution, A = -0.75,
-// edges clamped), trilinear, and area (AdaptiveAvgPool1d/2d, as PyTorch's):
+// edges clamped), trilinear, and area (AdaptiveAvgPool1d/2d, as PyTorch's),
+// and antialiased bilinear and bicubic (UpsampleBilinear2DAaBackward1, ...):
 // the same source indices and weights, computed in the input's precision as
 // PyTorch 1.13's CPU kernels compute them. Its node is PyTorch's
 // (UpsampleNearest2DBackward1, UpsampleBilinear2DBackward1, ...; a 3-d input
@@ -63,6 +68,8 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 		panic(tensor.Errorf("functional", op, "mode area takes 3-d or 4-d inputs, got shape %v", input.Shape()))
 	case o.AlignCorners && (mode == "nearest" || mode == "nearest-exact" || mode == "area"):
 		panic(tensor.Errorf("functional", op, "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"))
+	case o.Antialias && mode != "bilinear" && mode != "bicubic":
+		panic(tensor.Errorf("functional", op, "Anti-alias option is only supported for bilinear and bicubic modes"))
 	case (o.Size == nil) == (o.ScaleFactor == nil):
 		panic(tensor.Errorf("functional", op, "want exactly one of Size and ScaleFactor, got %v and %v", o.Size, o.ScaleFactor))
 	}
@@ -95,10 +102,19 @@ func Interpolate(input *tensor.Tensor, o InterpolateOptions) *tensor.Tensor {
 	f32 := input.DType() == tensor.Float32
 	tp := make([]taps, spatial)
 	for d := range spatial {
-		tp[d] = newTaps(mode, in[d], out[d], scales[d], o.AlignCorners, f32)
+		if o.Antialias {
+			tp[d] = antialiasTaps(mode == "bicubic", in[d], out[d], scales[d], o.AlignCorners, f32)
+		} else {
+			tp[d] = newTaps(mode, in[d], out[d], scales[d], o.AlignCorners, f32)
+		}
 	}
 	kind := map[string]string{"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
-	name := fmt.Sprintf("Upsample%s%dDBackward1", kind, spatial)
+	if o.Antialias {
+		kind += "2DAa"
+	} else {
+		kind += fmt.Sprint(spatial, "D")
+	}
+	name := "Upsample" + kind + "Backward1"
 	n, c := input.Size(0), input.Size(1)
 	final := append(input.Shape()[:2:2], out...)
 	switch spatial {
@@ -151,12 +167,7 @@ func identity(n int) taps {
 // compute_indices_weights_linear and get_cubic_upsample_coefficients in the
 // input's precision (f32).
 func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
-	round := func(v float64) float64 {
-		if f32 {
-			return float64(float32(v))
-		}
-		return v
-	}
+	round := rounder(f32)
 	if mode == "nearest" || mode == "nearest-exact" {
 		t := newTapsOf(1, out)
 		s := float32(in) / float32(out)
@@ -177,17 +188,7 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 		}
 		return t
 	}
-	var s float64
-	switch {
-	case align && out > 1:
-		s = round(round(float64(in-1)) / round(float64(out-1)))
-	case align:
-		s = 0
-	case scale > 0:
-		s = round(1 / scale)
-	default:
-		s = round(round(float64(in)) / round(float64(out)))
-	}
+	s := pixelScale(in, out, scale, align, round)
 	cubic := mode == "bicubic"
 	t := newTapsOf(2, out)
 	if cubic {
@@ -215,6 +216,86 @@ func newTaps(mode string, in, out int, scale float64, align, f32 bool) taps {
 		}
 	}
 	return t
+}
+
+// rounder returns the rounding to the kernel's precision: to float32 when f32.
+func rounder(f32 bool) func(float64) float64 {
+	if f32 {
+		return func(v float64) float64 { return float64(float32(v)) }
+	}
+	return func(v float64) float64 { return v }
+}
+
+// pixelScale is PyTorch's area_pixel_compute_scale: the input distance between
+// neighbouring outputs.
+func pixelScale(in, out int, scale float64, align bool, round func(float64) float64) float64 {
+	switch {
+	case align && out > 1:
+		return round(round(float64(in-1)) / round(float64(out-1)))
+	case align:
+		return 0
+	case scale > 0:
+		return round(1 / scale)
+	}
+	return round(round(float64(in)) / round(float64(out)))
+}
+
+// antialiasTaps returns the taps of antialiased bilinear (a triangle filter)
+// or bicubic (cubic convolution with A = -0.5) resampling, as PyTorch 1.13's
+// _compute_indices_weights_aa: the filter's support widened by the scale when
+// downsampling, its weights over the inputs it covers normalised to sum 1;
+// outputs covering fewer inputs than the widest get zero weights.
+func antialiasTaps(cubic bool, in, out int, scale float64, align, f32 bool) taps {
+	round := rounder(f32)
+	s := pixelScale(in, out, scale, align, round)
+	support, invscale := 1.0, 1.0
+	filter := func(x float64) float64 { return max(0, round(1-math.Abs(x))) }
+	if cubic {
+		support = 2
+		filter = func(x float64) float64 {
+			const a = -0.5
+			x = math.Abs(x)
+			switch {
+			case x < 1:
+				return round(round(round(round((a+2)*x)-(a+3))*x*x) + 1)
+			case x < 2:
+				return round(round(round(round(round(x-5)*x)+8)*x)-4) * a
+			}
+			return 0
+		}
+	}
+	if s >= 1 {
+		support, invscale = round(support*s), round(1/s)
+	}
+	lo, size := make([]int, out), make([]int, out)
+	k := 1
+	for o := range out {
+		c := center(s, o, round)
+		lo[o] = max(int(round(c-support+0.5)), 0)
+		size[o] = min(int(round(c+support+0.5)), in) - lo[o]
+		k = max(k, size[o])
+	}
+	t := newTapsOf(k, out)
+	for o := range out {
+		w := t.l[o*k : (o+1)*k]
+		var total float64
+		for j := range size[o] {
+			w[j] = filter(round(round(round(float64(j+lo[o])-center(s, o, round))+0.5) * invscale))
+			total = round(total + w[j])
+		}
+		for j := range k {
+			t.i[o*k+j] = min(lo[o]+j, in-1)
+			if j < size[o] && total != 0 {
+				w[j] = round(w[j] / total)
+			}
+		}
+	}
+	return t
+}
+
+// center returns the input position of output o's centre: scale·(o + ½).
+func center(s float64, o int, round func(float64) float64) float64 {
+	return round(s * round(float64(o)+0.5))
 }
 
 // cubicWeights returns the weights of the four neighbours i-1..i+2 of a source

@@ -69,7 +69,7 @@ func moreOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	case "softmin":
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Softmin(in["x"], int(num(p, "dim"))) }
 	case "interpolate":
-		o := InterpolateOptions{AlignCorners: flag(p, "align_corners"), RecomputeScaleFactor: flag(p, "recompute_scale_factor")}
+		o := InterpolateOptions{AlignCorners: flag(p, "align_corners"), RecomputeScaleFactor: flag(p, "recompute_scale_factor"), Antialias: flag(p, "antialias")}
 		o.Mode, _ = p["mode"].(string)
 		switch v := p["size"].(type) {
 		case float64:
@@ -306,6 +306,7 @@ func TestLayersMorePanics(t *testing.T) {
 		{"Interpolate/mode", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, Mode: "lanczos"}) }, `unknown mode "lanczos"`},
 		{"Interpolate/bilinear1d", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, Mode: "bilinear"}) }, "mode bilinear does not fit"},
 		{"Interpolate/align", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, AlignCorners: true}) }, "align_corners option"},
+		{"Interpolate/antialias", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, Antialias: true}) }, "Anti-alias option is only supported"},
 		{"Interpolate/both", func() { Interpolate(x, InterpolateOptions{Size: []int{3}, ScaleFactor: []float64{2}}) }, "exactly one of Size and ScaleFactor"},
 		{"Interpolate/sizes", func() { Interpolate(x, InterpolateOptions{Size: []int{3, 4}}) }, "want 1 or 1 sizes"},
 		{"Interpolate/empty", func() { Interpolate(x, InterpolateOptions{ScaleFactor: []float64{0.1}}) }, "empty output"},

@@ -3,7 +3,7 @@
 names of nn/functional's Hardshrink, Softshrink, Threshold, PRelu, GLU, RRelu (evaluation
 mode; training mode draws from gograd's generator), Softmin,
 Interpolate (nearest 1-d/2-d/3-d, nearest-exact, linear, bilinear, bicubic,
-trilinear, area; size, scale factors,
+trilinear, area; antialias; size, scale factors,
 align_corners, recompute_scale_factor), EmbeddingBag (sum/mean/max, offsets,
 include_last_offset, per_sample_weights, padding_idx, max_norm, scale_grad_by_freq) and Embedding with
 max_norm (the weight after its renormalisation recorded as a buffer), for
@@ -67,6 +67,11 @@ interp("bicubic_align_size", (2, 1, 4, 5), size=(6, 3), mode="bicubic", align_co
 interp("bicubic_down", (1, 1, 7, 6), size=(3, 4), mode="bicubic")
 interp("area2d", (2, 2, 6, 7), size=(3, 4), mode="area")
 interp("area1d", (2, 3, 9), size=4, mode="area")
+interp("bilinear_aa_down", (1, 2, 9, 11), size=(4, 3), mode="bilinear", antialias=True)
+interp("bilinear_aa_mixed", (2, 1, 5, 12), size=(8, 5), mode="bilinear", antialias=True)
+interp("bilinear_aa_scale_align", (1, 1, 10, 7), scale_factor=0.4, mode="bilinear", antialias=True, align_corners=True)
+interp("bicubic_aa_down", (1, 2, 9, 11), size=(4, 5), mode="bicubic", antialias=True)
+interp("bicubic_aa_up", (1, 1, 3, 4), size=(6, 7), mode="bicubic", antialias=True)
 interp("linear_size", (2, 3, 5), size=8, mode="linear")
 interp("linear_align", (2, 2, 5), size=8, mode="linear", align_corners=True)
 interp("linear_scale_down", (1, 2, 9), scale_factor=0.45, mode="linear")
