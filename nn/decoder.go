@@ -65,23 +65,34 @@ func (t *TransformerEncoderLayer) Encode(src *tensor.Tensor, o *AttendOptions) *
 // PyTorch's TransformerEncoder deep-copies the layer it is given.
 func (t *TransformerEncoderLayer) clone() *TransformerEncoderLayer {
 	c := NewTransformerEncoderLayer(t.SelfAttn.EmbedDim, t.SelfAttn.NumHeads, t.Linear1.OutFeatures, t.Dropout.P, t.Activation, t.NormFirst,
-		layerOptions(t.Linear1, t.Norm1, t.SelfAttn.Generator)...)
+		layerOptions(t.Linear1, t.Norm1)...)
 	c.Mask, c.Causal = t.Mask, t.Causal
-	copyState(c, t)
+	copyState(c, t, t.SelfAttn.Generator)
 	return c
 }
 
 // layerOptions returns the options that rebuild a transformer layer whose
-// first linear layer is l and first norm n.
-func layerOptions(l *Linear, n *LayerNorm, g *tensor.Generator) []Option {
-	return []Option{WithDType(l.Weight.DType()), WithBias(l.Bias != nil), WithEps(n.Eps), WithAffine(n.Weight != nil), WithGenerator(g)}
+// first linear layer is l and first norm n. Its initial values come from a
+// scratch generator, as copyState replaces them: copying a layer leaves the
+// user's generator's stream alone, as PyTorch's deep copy does.
+func layerOptions(l *Linear, n *LayerNorm) []Option {
+	return []Option{WithDType(l.Weight.DType()), WithBias(l.Bias != nil), WithEps(n.Eps), WithAffine(n.Weight != nil), WithGenerator(tensor.NewGenerator(0))}
 }
 
-// copyState copies src's parameters and buffers into dst, of the same structure.
-func copyState(dst, src Module) {
+// copyState copies src's parameters and buffers into dst, of the same
+// structure, and gives dst's dropouts the generator g.
+func copyState(dst, src Module, g *tensor.Generator) {
 	if err := LoadStateDict(dst, StateDict(src)); err != nil {
 		panic(tensor.Errorf("nn", "clone", "%v", err))
 	}
+	Apply(dst, func(m Module) {
+		switch m := m.(type) {
+		case *Dropout:
+			m.Generator = g
+		case *MultiheadAttention:
+			m.Generator = g
+		}
+	})
 }
 
 // TransformerDecoderLayer is self-attention over the target, attention over the
@@ -150,8 +161,8 @@ func (t *TransformerDecoderLayer) NamedChildren() []NamedModule {
 
 func (t *TransformerDecoderLayer) clone() *TransformerDecoderLayer {
 	c := NewTransformerDecoderLayer(t.SelfAttn.EmbedDim, t.SelfAttn.NumHeads, t.Linear1.OutFeatures, t.Dropout.P, t.Activation, t.NormFirst,
-		layerOptions(t.Linear1, t.Norm1, t.SelfAttn.Generator)...)
-	copyState(c, t)
+		layerOptions(t.Linear1, t.Norm1)...)
+	copyState(c, t, t.SelfAttn.Generator)
 	return c
 }
 

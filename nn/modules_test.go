@@ -339,7 +339,8 @@ func TestAlphaDropoutModes(t *testing.T) {
 
 // TestTransformerStacksCopyLayers checks that the stacks hold independent
 // copies of the layer they are given, equal to it at first, as PyTorch's
-// deep copies are, and that NewTransformer draws every matrix from
+// deep copies are, made without drawing from the layer's generator, which
+// their dropouts share, and that NewTransformer draws every matrix from
 // xavier_uniform's range, √(6/(fan_in+fan_out)), as PyTorch's _reset_parameters.
 func TestTransformerStacksCopyLayers(t *testing.T) {
 	layer := NewTransformerEncoderLayer(8, 2, 16, 0, ReLU{}, false)
@@ -350,6 +351,16 @@ func TestTransformerStacksCopyLayers(t *testing.T) {
 	}
 	if !slices.Equal(a.Linear1.Weight.Values(), layer.Linear1.Weight.Values()) || !slices.Equal(b.SelfAttn.InProjWeight.Values(), layer.SelfAttn.InProjWeight.Values()) {
 		t.Error("copies differ from the layer")
+	}
+	g := tensor.NewGenerator(9)
+	gl := NewTransformerDecoderLayer(8, 2, 16, 0.1, ReLU{}, false, WithGenerator(g))
+	before := g.State()
+	dec := NewTransformerDecoder(gl, 2, nil)
+	if !slices.Equal(g.State(), before) {
+		t.Error("copying a layer drew from the user's generator")
+	}
+	if d := dec.Layers[1].(*TransformerDecoderLayer); d.Dropout3.Generator != g || d.MultiheadAttn.Generator != g {
+		t.Error("the copies' dropouts do not draw from the layer's generator")
 	}
 	tensor.NoGrad(func() { a.Linear1.Weight.Fill_(1) })
 	if slices.Equal(b.Linear1.Weight.Values(), a.Linear1.Weight.Values()) {
