@@ -5,7 +5,8 @@
 // TransformerDecoderLayer, the TransformerEncoder and TransformerDecoder stacks,
 // Transformer, PReLU), layers without them (MaxPool1d/2d, AvgPool1d/2d,
 // AdaptiveAvgPool1d/2d, Dropout, Dropout2d, AlphaDropout, FeatureAlphaDropout,
-// Upsample, PixelShuffle, Flatten, Unflatten, Identity), containers
+// Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, Flatten,
+// Unflatten, Identity), containers
 // (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict), the
 // activations of torch.nn as modules (ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU,
 // GELU, SiLU, Mish, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid,

@@ -121,6 +121,16 @@ func goldenModule(t *testing.T, module string, a, masks map[string]any, dt tenso
 		}
 		u.ScaleFactor = listOf(a["scale_factor"])
 		m = u
+	case "UpsamplingNearest2d", "UpsamplingBilinear2d":
+		var size []int
+		for _, v := range listOf(a["size"]) {
+			size = append(size, int(v))
+		}
+		if module == "UpsamplingNearest2d" {
+			m = NewUpsamplingNearest2d(size, listOf(a["scale_factor"]))
+		} else {
+			m = NewUpsamplingBilinear2d(size, listOf(a["scale_factor"]))
+		}
 	case "AlphaDropout":
 		m = &AlphaDropout{P: arg(a, "p", 0.5)}
 	case "EmbeddingBag":

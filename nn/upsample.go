@@ -24,7 +24,9 @@ func (Upsample) Parameters() []*tensor.Tensor { return nil }
 
 // String returns the layer as PyTorch prints it: "Upsample(scale_factor=2.0,
 // mode=nearest)" or "Upsample(size=(3, 4), mode=bilinear)".
-func (u Upsample) String() string {
+func (u Upsample) String() string { return u.format("Upsample") }
+
+func (u Upsample) format(name string) string {
 	mode := u.Mode
 	if mode == "" {
 		mode = "nearest"
@@ -44,8 +46,34 @@ func (u Upsample) String() string {
 	default:
 		arg = "size=" + pyTuple(u.Size)
 	}
-	return fmt.Sprintf("Upsample(%s, mode=%s)", arg, mode)
+	return fmt.Sprintf("%s(%s, mode=%s)", name, arg, mode)
 }
+
+// UpsamplingNearest2d is Upsample with mode nearest for (N, C, H, W) inputs
+// (torch.nn.UpsamplingNearest2d); give size or scaleFactor, the other nil.
+type UpsamplingNearest2d struct{ Upsample }
+
+// NewUpsamplingNearest2d returns an UpsamplingNearest2d to the given size or by
+// the given scale factor.
+func NewUpsamplingNearest2d(size []int, scaleFactor []float64) UpsamplingNearest2d {
+	return UpsamplingNearest2d{Upsample{functional.InterpolateOptions{Size: size, ScaleFactor: scaleFactor, Mode: "nearest"}}}
+}
+
+// String returns "UpsamplingNearest2d(scale_factor=2.0, mode=nearest)".
+func (u UpsamplingNearest2d) String() string { return u.format("UpsamplingNearest2d") }
+
+// UpsamplingBilinear2d is Upsample with mode bilinear and align_corners for
+// (N, C, H, W) inputs (torch.nn.UpsamplingBilinear2d).
+type UpsamplingBilinear2d struct{ Upsample }
+
+// NewUpsamplingBilinear2d returns an UpsamplingBilinear2d to the given size or
+// by the given scale factor.
+func NewUpsamplingBilinear2d(size []int, scaleFactor []float64) UpsamplingBilinear2d {
+	return UpsamplingBilinear2d{Upsample{functional.InterpolateOptions{Size: size, ScaleFactor: scaleFactor, Mode: "bilinear", AlignCorners: true}}}
+}
+
+// String returns "UpsamplingBilinear2d(size=(3, 4), mode=bilinear)".
+func (u UpsamplingBilinear2d) String() string { return u.format("UpsamplingBilinear2d") }
 
 // AlphaDropout is dropout that keeps the mean and variance of SELU networks'
 // activations (torch.nn.AlphaDropout): functional.AlphaDropout in training mode,

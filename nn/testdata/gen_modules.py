@@ -118,6 +118,8 @@ case("Upsample_bilinear", "Upsample", {"size": [5, 3], "mode": "bilinear", "alig
 case("Upsample_linear", "Upsample", {"size": [7], "mode": "linear"}, nn.Upsample(size=7, mode="linear"), [randn(2, 2, 4)])
 case("RReLU_eval", "RReLU", {}, nn.RReLU(), [randn(2, 3, 4, scale=2)], mode="eval")
 case("RReLU_eval_0.1_0.3", "RReLU", {"lower": 0.1, "upper": 0.3}, nn.RReLU(0.1, 0.3), [randn(2, 3, 4, scale=2)], mode="eval")
+case("UpsamplingNearest2d", "UpsamplingNearest2d", {"scale_factor": [2.0]}, nn.UpsamplingNearest2d(scale_factor=2), [randn(1, 2, 3, 2)])
+case("UpsamplingBilinear2d", "UpsamplingBilinear2d", {"size": [3, 4]}, nn.UpsamplingBilinear2d(size=(3, 4)), [randn(2, 1, 2, 3)])
 case("AlphaDropout_eval", "AlphaDropout", {"p": 0.2}, nn.AlphaDropout(0.2), [randn(3, 4)], mode="eval")
 
 BAGS = torch.tensor([[1, 2, 0, 4], [4, 4, 3, 1], [0, 5, 2, 2]])
