@@ -22,10 +22,13 @@ type config struct {
 	norm    normConfig
 	// paddingIdx is an Embedding's padding index, nil for none.
 	paddingIdx *int
+	// maxNorm and normType are an Embedding's max_norm (0: none) and norm_type (2
+	// unless WithMaxNorm gives another).
+	maxNorm, normType float64
 }
 
 func newConfig(opts []Option) config {
-	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
+	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), normType: 2, norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
 	for _, o := range opts {
 		o(&c)
 	}

@@ -1,11 +1,8 @@
 package functional
 
 import (
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -13,18 +10,7 @@ import (
 
 // convCases reads ../testdata/convs.json, written from PyTorch 1.13 by
 // ../testdata/gen_convs.py in layers.json's format.
-var convCases = sync.OnceValues(func() ([]*layerCase, error) { return readCases("convs.json") })
-
-// readCases reads the cases of a golden file of ../testdata in layers.json's format.
-func readCases(name string) ([]*layerCase, error) {
-	b, err := os.ReadFile("../testdata/" + name)
-	if err != nil {
-		return nil, err
-	}
-	var file struct{ Cases []*layerCase }
-	err = json.Unmarshal(b, &file)
-	return file.Cases, err
-}
+var convCases = caseFile("convs.json")
 
 // triple reads a PyTorch int-or-tuple argument of up to three values, def where
 // absent.

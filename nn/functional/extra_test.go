@@ -1,7 +1,6 @@
 package functional
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -9,7 +8,7 @@ import (
 
 // extraCases reads ../testdata/extra.json, written from PyTorch 1.13 by
 // ../testdata/gen_extra.py in layers.json's format.
-var extraCases = sync.OnceValues(func() ([]*layerCase, error) { return readCases("extra.json") })
+var extraCases = caseFile("extra.json")
 
 // ints reads a list of ints.
 func ints(p map[string]any, key string) []int {
