@@ -45,6 +45,29 @@ type nodeExtra struct {
 	onFree func()    // releases values saved outside the backward closure
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
 	site   string    // where the node was made, under DetectAnomaly
+
+	// withTask, when set, is the node's backward, for one that must know the
+	// pass it runs in (the reentrant checkpoint refuses Grad).
+	withTask func(t *graphTask, g *Tensor, gi []*Tensor)
+
+	// A MultiFunction's node has its results' shapes and dtypes; each of those
+	// results has a port of its own as GradFn, which passes the result's
+	// gradient on to slot nr of the node (port).
+	results []resultMeta
+	port    *Node
+	nr      int
+
+	custom bool // the node of a Function or MultiFunction (Apply)
+}
+
+// fn returns the node n stands for: the MultiFunction node of a port, else n.
+// The API shows that node, never a port, as PyTorch shows one node for all of
+// a Function's results.
+func (n *Node) fn() *Node {
+	if n != nil && n.x != nil && n.x.port != nil {
+		return n.x.port
+	}
+	return n
 }
 
 // ext returns n's extra fields, making them if needed (while n is being set up).
@@ -63,7 +86,13 @@ func (n *Node) String() string { return "<" + n.name + ">" }
 
 // NextFunctions returns the nodes the gradient flows to, one per input of the op,
 // with nil for inputs that do not require grad.
-func (n *Node) NextFunctions() []*Node { return slices.Clone(n.next) }
+func (n *Node) NextFunctions() []*Node {
+	next := slices.Clone(n.fn().next)
+	for i, nx := range next {
+		next[i] = nx.fn()
+	}
+	return next
+}
 
 // Variable returns the leaf an AccumulateGrad node accumulates into, nil for
 // other nodes.
@@ -271,7 +300,7 @@ func (t *Tensor) GradFn() *Node {
 	if t.lay != nil && t.requiresGrad {
 		t.refreshView()
 	}
-	return t.gradFn
+	return t.gradFn.fn()
 }
 
 // Grad returns the gradient accumulated into t by backward passes: nil until one
@@ -294,8 +323,11 @@ func (n *Node) free() {
 	n.def, n.aux = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
-	if n.x != nil && n.x.onFree != nil {
-		n.x.onFree()
+	if n.x != nil {
+		n.x.withTask = nil
+		if n.x.onFree != nil {
+			n.x.onFree()
+		}
 	}
 }
 
@@ -472,7 +504,12 @@ type GradOptions struct {
 	// of the same size B before its output's shape (PyTorch's is_grads_batched):
 	// Grad then returns, for each input, the B vector-Jacobian products stacked
 	// along a new leading dimension, as the functional API's vectorised Jacobian
-	// needs. They are computed by one pass per batch row over the retained graph.
+	// needs. They are computed in one pass whose gradients carry the batch dim:
+	// the nodes of the common ops (elementwise arithmetic and functions,
+	// activations, Mm, Mv, Dot, MatMul's views, reshapes, Expand, T, Sum, Mean)
+	// compute all B rows at once, any other node one row at a time. Where a node
+	// has hooks or a tensor retains its gradient, which expect a gradient of the
+	// tensor's own shape, Grad runs one pass per batch row instead.
 	IsGradsBatched bool
 }
 
@@ -508,8 +545,10 @@ func Grad(outputs, inputs []*Tensor, opts ...GradOptions) []*Tensor {
 	return run("Grad", outputs, gos, o.RetainGraph || o.CreateGraph, o.CreateGraph, inputs, true, o.AllowUnused)
 }
 
-// batchedGrad is Grad with IsGradsBatched: one pass per row of the batched
-// GradOutputs, the results stacked.
+// batchedGrad is Grad with IsGradsBatched: one pass whose gradients carry the
+// batch dim (runBatched) or, where hooks or retained gradients need a gradient
+// of a tensor's own shape, one pass per row of the batched GradOutputs, the
+// results stacked.
 func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
 	nb := -1
 	for i, g := range gos {
@@ -524,6 +563,9 @@ func batchedGrad(outputs, inputs, gos []*Tensor, o GradOptions) []*Tensor {
 			failKind(ErrShape, "Grad", "IsGradsBatched: grad outputs have batch sizes %d and %d", nb, g.shape[0])
 		}
 		nb = g.shape[0]
+	}
+	if r, ok := runBatched(outputs, inputs, gos, nb, o); ok {
+		return r
 	}
 	rows := make([][]*Tensor, len(inputs)) // rows[i][b]: input i's gradient for batch row b
 	row := make([]*Tensor, len(gos))

@@ -231,7 +231,7 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 		withGradMode(true, func() {
 			u := ZerosLike(out).SetRequiresGrad(true)
 			gi := make([]*Tensor, len(n.next))
-			n.def.grad(bwd{n: n, g: u, gi: gi, create: true})
+			(&graphTask{op: "UnpackDual", create: true}).backward(n, u, gi) // a custom Function's too
 			var s *Tensor
 			for i, g := range gi {
 				if g == nil || tans[i] == nil || tans[i].Numel() == 0 {

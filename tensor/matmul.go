@@ -34,7 +34,7 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 	case da == 1 && db == 1:
 		return dot(t, o)
 	case da == 2 && db == 1:
-		return mm(t, o.Reshape(k2, 1), false, false).renamed("MvBackward0", []int{t.shape[0]})
+		return mv(t, o)
 	case da == 1 && db == 2:
 		return mm(t.Reshape(1, k1), o, false, false).renamed("SqueezeBackward3", []int{o.shape[1]})
 	case da == 2 && db == 2:
@@ -249,6 +249,37 @@ func mmGrad(bw bwd) {
 			bw.gi[1] = mm(g, a, true, ta) // db: (op(a)ᵀ·grad)ᵀ = gradᵀ·op(a)
 		} else {
 			bw.gi[1] = mm(a, g, !ta, false) // db: op(a)ᵀ·grad
+		}
+	}
+}
+
+// mv returns the matrix-vector product a·v (torch.mv), one node as in PyTorch.
+func mv(a, v *Tensor) *Tensor {
+	m, k := a.shape[0], a.shape[1]
+	validShape("MatMul", []int{m})
+	out := empty(a.dtype, []int{m})
+	col := v.makeView([]int{k, 1}, []int{v.stride0(), 1}, 0) // v as a k×1 matrix, unrecorded
+	mmInto(out, a, col, false, false, m, 1, k, 1)
+	return mvDef.record(out, 0, a, v)
+}
+
+// stride0 returns the element stride of t's first dim.
+func (t *Tensor) stride0() int {
+	if st := t.strides(); st != nil {
+		return st[0]
+	}
+	return numel(t.shape[1:])
+}
+
+var mvDef = &opDef{name: "MvBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+
+func init() {
+	mvDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = Outer(b.g, b.in(1)) // da: grad ⊗ v
+		}
+		if b.needs(1) {
+			b.gi[1] = b.in(0).T().MatMul(b.g) // dv: aᵀ·grad
 		}
 	}
 }

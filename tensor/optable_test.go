@@ -669,6 +669,7 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+	"ApplyMulti":             "runs a custom MultiFunction; TestApplyMulti (function_test.go) checks it against PyTorch",
 	"MakeDual":               "forward AD: primal's view with a tangent (TestForwardAD*)",
 	"UnpackDual":             "forward AD: reads a tangent (TestForwardAD*)",
 
@@ -678,6 +679,9 @@ var notDifferentiable = map[string]string{
 	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
 	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
 	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
+	"functional.AlphaDropout":         "random: TestAlphaDropoutStatistics checks the dropped share, the values, mean, variance and gradient",
+	"functional.FeatureAlphaDropout":  "random: TestFeatureAlphaDropout checks whole channels are kept or dropped",
+	"functional.EmbeddingRenorm_":     "in place, not recorded: the embedding_max_norm cases check the weight it leaves",
 
 	// out= variants: never recorded (TestOutVariants checks them against the ops).
 	"AddOut": "out=", "SubOut": "out=", "MulOut": "out=", "DivOut": "out=", "MatMulOut": "out=",
