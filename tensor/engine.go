@@ -42,12 +42,14 @@ type Node struct {
 // nodeExtra holds what few nodes have, out of line so that every op's node stays
 // small.
 type nodeExtra struct {
-	onFree func()    // releases values saved outside the backward closure
+	onFree func()    // releases what a custom Function's Context holds
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
 	site   string    // where the node was made, under DetectAnomaly
 
-	// withTask, when set, is the node's backward, for one that must know the
-	// pass it runs in (the reentrant checkpoint refuses Grad).
+	// withTask, set where def is not, is the derivative of a node that runs user
+	// code: a custom Function's Backward, a checkpoint's recomputation. It reads
+	// the pass (whether it creates a graph; the reentrant checkpoint refuses
+	// Grad). Every other node's derivative is its op table entry (def).
 	withTask func(t *graphTask, g *Tensor, gi []*Tensor)
 
 	// A MultiFunction's node has its results' shapes and dtypes; each of those
