@@ -24,9 +24,11 @@ func (f *scaleBy) Backward(ctx *Context, g *Tensor) []*Tensor {
 }
 
 // modeGraph is a graph of op table ops of several kinds (elementwise, matmul,
-// views, reductions, softmax, indexing) and a custom Function.
+// views, reductions, softmax, indexing), a MultiFunction and a custom Function.
 func modeGraph(x, w *Tensor, f *scaleBy) *Tensor {
 	y := MatMul(x, w).Mul(x).Exp().Div(w.AddScalar(3)).Sub(x).Gelu("tanh")
+	sc := ApplyMulti(&sinCos{materialize: true}, y.Reshape(-1), w.Reshape(-1))
+	y = sc[0].Add(sc[1]).Reshape(2, 2)
 	y = y.Softmax(1).T().Add(y.LogSumExp(true, 0)).Gather(1, New([]int64{1, 0, 0, 1}).Reshape(2, 2))
 	return Apply(f, y, w).Clone().SumKeepDim(1)
 }
