@@ -118,8 +118,8 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 		}
 		return binaryInt(name, op, a, b)
 	}
-	out := empty(a.dtype, broadcastShapes(name, a.shape, b.shape))
-	binaryInto(op, out, a, b)
+	out := uninit(a.dtype, broadcastShapes(name, a.shape, b.shape))
+	binaryInto(op, out, a, b) // writes every element
 	return out
 }
 
@@ -163,7 +163,7 @@ func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a [
 	nonNil(name, x)
 	x.wantFloat(name)
 	x = x.dense()
-	out := empty(x.dtype, x.shape)
+	out := uninit(x.dtype, x.shape) // the kernels write every element
 	if x.dtype == Float32 {
 		k32(out.f32, x.f32)
 	} else {
