@@ -39,9 +39,11 @@ const (
 	classBytes   = 16 << 20
 	minPerClass  = 4
 
-	// rawMinBytes is the smallest fresh buffer taken unzeroed: the runtime
-	// zeroes smaller ones cheaply within their size class's span.
-	rawMinBytes = 64 << 10
+	// rawMinBytes is the smallest fresh buffer taken unzeroed; below it clearing
+	// costs little beside the allocation itself. At 16 KiB (a 64×64 float32
+	// MatMul's result) it was a fifth of the op's time (pprof of
+	// BenchmarkMatMul/n=64/alloc: memclrNoHeapPointers 50 of 260 ms).
+	rawMinBytes = 4 << 10
 
 	// DefaultPoolLimit is the bound, in bytes, on the float buffers the storage
 	// pool keeps for reuse, until SetPoolLimit changes it.
