@@ -4,10 +4,11 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/gograd/gograd/internal/gctick"
 )
 
 // The storage pool keeps float buffers known to be dead for the next tensors of the
@@ -112,18 +113,7 @@ func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
 	return n
 }
 
-// gcTick's finalizer runs once per garbage collection cycle, ages the pool and
-// sets up the next tick.
-type gcTick struct{ _ [16]byte }
-
-func armGCTick() {
-	runtime.SetFinalizer(&gcTick{}, func(*gcTick) {
-		pool.age()
-		armGCTick()
-	})
-}
-
-func init() { armGCTick() }
+func init() { gctick.Add(pool.age) } // age the pool after each garbage collection
 
 // poisonReleased fills released buffers with NaN, so that a use after release
 // shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).

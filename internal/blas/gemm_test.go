@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/gograd/gograd/internal/parallel"
 )
@@ -222,5 +224,36 @@ func TestGemmPanics(t *testing.T) {
 			}()
 			tc.f()
 		}()
+	}
+}
+
+// TestWorkspacesGivenBackWhenIdle checks that the packing buffers kept between
+// calls stay while Gemm is in use and are dropped after collections without one.
+func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
+	const n = 40
+	a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	a64, b64, c64 := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	gemmBoth := func() {
+		Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n)
+		Gemm(false, false, n, n, n, 1, a64, n, b64, n, 0, c64, n)
+	}
+	gemmBoth()
+	if len(free32) == 0 || len(free64) == 0 {
+		t.Fatalf("after Gemm the free lists hold %d and %d workspaces, want some", len(free32), len(free64))
+	}
+	for range 5 { // in use: one collection after a call keeps them
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+		if len(free32) == 0 || len(free64) == 0 {
+			t.Fatalf("workspaces in use were dropped: %d and %d left", len(free32), len(free64))
+		}
+		gemmBoth()
+	}
+	for i := 0; len(free32)+len(free64) > 0; i++ {
+		if i == 1000 {
+			t.Fatalf("%d and %d workspaces still kept after %d idle collections", len(free32), len(free64), i)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the finalizer goroutine drops them
 	}
 }
