@@ -22,7 +22,7 @@ const (
 // which reads the values reads names.
 func (t *Tensor) unaryOp(reads uses, op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
 	nonNil(op, t)
-	out := mapF(op, t.dense(), f)
+	out := mapF(op, t, f)                           // mapF walks a strided t
 	if n := record(name, out, false, t); n != nil { // n.save marks it saving
 		if reads&usesIn != 0 {
 			n.save(t)
@@ -225,17 +225,11 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 			shape = broadcastShapes(op, shape, x.shape)
 		}
 	}
-	data := make([]*Tensor, len(xs))
-	for i, p := range ps {
-		data[i] = broadcastData(p, shape)
-	}
-	out := empty(dt, slices.Clone(shape))
-	v := make([]float64, len(xs))
-	for k := range numel(shape) {
-		for i, d := range data {
-			v[i] = d.flat(k)
-		}
-		out.setFlat(k, f(v))
+	out := uninit(dt, slices.Clone(shape))
+	if dt == Float32 {
+		pointwiseInto(out.f32, shape, ps, func(p *Tensor) []float32 { return p.f32 }, f)
+	} else {
+		pointwiseInto(out.f64, shape, ps, func(p *Tensor) []float64 { return p.f64 }, f)
 	}
 	return out, ps
 }

@@ -11,9 +11,9 @@ import (
 func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	t.wantFloat("LogSoftmax")
 	d := t.normDimOrScalar("LogSoftmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 	} else {
@@ -31,9 +31,9 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 func (t *Tensor) Softmax(dim int) *Tensor {
 	t.wantFloat("Softmax")
 	d := t.normDimOrScalar("Softmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 		vec.Exp(out.f32, out.f32)
@@ -46,6 +46,18 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		// dt: out * (grad - Σ_dim grad * out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
 	}
+	return out
+}
+
+// softmaxInput returns what logSoftmaxRows reads t's rows from: t itself when it
+// is contiguous, else out holding t's values, copied by walking t's strides, so
+// that the rows are computed in place (logSoftmaxRows reads each element before
+// writing it) and no dense temporary is made.
+func softmaxInput(t, out *Tensor) *Tensor {
+	if t.strides() == nil {
+		return t
+	}
+	copyValues(out, t)
 	return out
 }
 

@@ -428,11 +428,8 @@ func (t *Tensor) wantRaw(op string, d DType) {
 // Values returns a copy of the tensor's elements in row-major order, converted to
 // float64, whatever its dtype and layout.
 func (t *Tensor) Values() []float64 {
-	d := t.dense()
-	out := make([]float64, d.Numel())
-	for i := range out {
-		out[i] = d.flat(i)
-	}
+	out := make([]float64, t.Numel())
+	t.valuesInto(out)
 	return out
 }
 
