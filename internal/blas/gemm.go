@@ -61,15 +61,17 @@ var (
 	used32, used64 atomic.Bool
 )
 
-func init() {
-	gctick.Add(func() {
-		if !used32.Swap(false) {
-			drop(free32)
-		}
-		if !used64.Swap(false) {
-			drop(free64)
-		}
-	})
+func init() { gctick.Add(ageWorkspaces) }
+
+// ageWorkspaces runs after each collection: it drops the workspaces of a type
+// no Gemm has taken since the previous one.
+func ageWorkspaces() {
+	if !used32.Swap(false) {
+		drop(free32)
+	}
+	if !used64.Swap(false) {
+		drop(free64)
+	}
 }
 
 // drop empties a free list.

@@ -5,9 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gograd/gograd/internal/gctick"
 	"github.com/gograd/gograd/internal/parallel"
 )
 
@@ -228,7 +231,8 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestWorkspacesGivenBackWhenIdle checks that the packing buffers kept between
-// calls stay while Gemm is in use and are dropped after collections without one.
+// calls survive a collection that follows a call, are dropped by one that
+// follows another without a call, and that collections alone give them back.
 func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
 	const n = 40
 	a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
@@ -237,18 +241,32 @@ func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
 		Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n)
 		Gemm(false, false, n, n, n, 1, a64, n, b64, n, 0, c64, n)
 	}
-	gemmBoth()
-	if len(free32) == 0 || len(free64) == 0 {
-		t.Fatalf("after Gemm the free lists hold %d and %d workspaces, want some", len(free32), len(free64))
-	}
-	for range 5 { // in use: one collection after a call keeps them
-		runtime.GC()
+	// The aging rule, by calling the tick's function with collections off, once
+	// the tick of the last collection has run (ticks run their functions in the
+	// order they were added, so ageWorkspaces before this counter).
+	var ticks atomic.Int32
+	gctick.Add(func() { ticks.Add(1) })
+	prev := debug.SetGCPercent(-1)
+	runtime.GC()
+	for ticks.Load() == 0 {
 		time.Sleep(time.Millisecond)
+	}
+	for range 3 {
+		gemmBoth()
+		ageWorkspaces()
 		if len(free32) == 0 || len(free64) == 0 {
+			debug.SetGCPercent(prev)
 			t.Fatalf("workspaces in use were dropped: %d and %d left", len(free32), len(free64))
 		}
-		gemmBoth()
 	}
+	ageWorkspaces()
+	if len(free32)+len(free64) > 0 {
+		debug.SetGCPercent(prev)
+		t.Fatalf("%d and %d workspaces kept after two ticks without a Gemm", len(free32), len(free64))
+	}
+	debug.SetGCPercent(prev)
+	// And through real collections.
+	gemmBoth()
 	for i := 0; len(free32)+len(free64) > 0; i++ {
 		if i == 1000 {
 			t.Fatalf("%d and %d workspaces still kept after %d idle collections", len(free32), len(free64), i)
