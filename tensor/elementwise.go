@@ -19,7 +19,7 @@ var (
 // number arg (an op's one parameter) or, for several, params (b.params).
 func (t *Tensor) unaryOp(d *opDef, op string, f func(float64) float64, arg float64, params ...float64) *Tensor {
 	nonNil(op, t)
-	out := mapF(op, t.dense(), f)
+	out := mapF(op, t, f) // mapF walks a strided t
 	if len(params) == 0 {
 		return d.record(out, arg, t)
 	}
@@ -226,17 +226,11 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 			shape = broadcastShapes(op, shape, x.shape)
 		}
 	}
-	data := make([]*Tensor, len(xs))
-	for i, p := range ps {
-		data[i] = broadcastData(p, shape)
-	}
-	out := empty(dt, slices.Clone(shape))
-	v := make([]float64, len(xs))
-	for k := range numel(shape) {
-		for i, d := range data {
-			v[i] = d.flat(k)
-		}
-		out.setFlat(k, f(v))
+	out := uninit(dt, slices.Clone(shape))
+	if dt == Float32 {
+		pointwiseInto(out.f32, shape, ps, func(p *Tensor) []float32 { return p.f32 }, f)
+	} else {
+		pointwiseInto(out.f64, shape, ps, func(p *Tensor) []float64 { return p.f64 }, f)
 	}
 	return out, ps
 }

@@ -208,7 +208,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		shape = []int{nb, am, bn}
 	}
 	validShape("MatMul", shape) // [m, 0]·[0, n] may still overflow
-	out := empty(a.dtype, shape)
+	out := uninit(a.dtype, shape)
 	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
 	def := mmDef
 	if batched {

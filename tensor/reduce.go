@@ -44,9 +44,14 @@ func keptShape(shape, dims []int, keep bool) []int {
 	return out
 }
 
-// sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
+// sumDims sums t over the sorted dims, keeping them as size 1 (not recorded). A
+// contiguous t is summed a run of adjacent dims at a time, as [outer, r, inner]
+// rows; a strided one in one pass over its memory (sumInto), without a dense copy.
 func (t *Tensor) sumDims(dims []int) *Tensor {
-	cur := t.dense()
+	if t.strides() != nil {
+		return t.sumStrided(dims)
+	}
+	cur := t
 	if len(dims) == 0 { // a 0-d tensor: the sum is a copy, never t itself
 		out := empty(cur.dtype, cur.shape)
 		copyValues(out, cur)
@@ -74,6 +79,28 @@ func (t *Tensor) sumDims(dims []int) *Tensor {
 		i = j
 	}
 	return cur
+}
+
+// sumStrided is sumDims for a strided t.
+func (t *Tensor) sumStrided(dims []int) *Tensor {
+	shape := slices.Clone(t.shape)
+	for _, d := range dims {
+		shape[d] = 1
+	}
+	out := empty(t.dtype, shape) // zeros, which the sums accumulate into
+	if numel(t.shape) == 0 {
+		return out // the sums of empty dims
+	}
+	ds := contiguousStrides(shape)
+	for _, d := range dims {
+		ds[d] = 0
+	}
+	if t.dtype == Float32 {
+		sumInto(out.f32, t.f32, t.shape, ds, t.strides())
+	} else {
+		sumInto(out.f64, t.f64, t.shape, ds, t.strides())
+	}
+	return out
 }
 
 // sumRows computes dst[o*inner+i] = Σ_k src[(o*r+k)*inner+i].

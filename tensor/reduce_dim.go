@@ -14,35 +14,26 @@ import (
 
 // lanes returns t's values with the (sorted, normalised) dims moved last, as
 // rows·r float64 values: row j holds the r values reduced into output element j.
+// They are gathered in one strided pass over t (through a permuted view), with
+// no dense copies.
 func (t *Tensor) lanes(dims []int) (vals []float64, rows, r int) {
-	x, r := t.dimsLast(dims)
-	rows = 1
+	rest := make([]int, 0, len(t.shape))
+	rows, r = 1, 1
 	for d, n := range t.shape {
-		if !slices.Contains(dims, d) {
+		if slices.Contains(dims, d) {
+			r *= n
+		} else {
+			rest = append(rest, d)
 			rows *= n
 		}
 	}
-	return x.Values(), rows, r
-}
-
-// dimsLast returns a dense copy of t (any dtype) with the sorted dims moved
-// after the others, and the number of elements those dims span.
-func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
-	rest := make([]int, 0, len(t.shape))
-	for d := range t.shape {
-		if !slices.Contains(dims, d) {
-			rest = append(rest, d)
-		}
-	}
-	x := t.dense()
+	x := t
 	if len(t.shape) > 0 {
-		x = x.permuted(append(rest, dims...)).dense()
+		x = t.permuted(append(rest, dims...))
 	}
-	r := 1
-	for _, d := range dims {
-		r *= t.shape[d]
-	}
-	return x, r
+	vals = make([]float64, rows*r)
+	x.valuesInto(vals)
+	return vals, rows, r
 }
 
 // reduceF computes f over each lane of t along dims into a tensor of dtype dt
@@ -747,16 +738,12 @@ func (t *Tensor) scanAlong(op string, dim int, f func(lane []float64)) (*Tensor,
 // eachLane calls f with the values of each lane of t along dim d (a reused
 // slice) and the lane's outer and inner position, t viewed as [outer, r, inner].
 func (t *Tensor) eachLane(d int, f func(lane []float64, o, i int)) {
-	outer, r, inner := t.splitAt(d)
-	td := t.dense()
+	_, r, inner := t.splitAt(d)
+	vals, rows, _ := t.lanes([]int{d}) // lane j is (o, i) = (j / inner, j % inner)
 	lane := make([]float64, r)
-	for o := range outer {
-		for i := range inner {
-			for k := range r {
-				lane[k] = td.flat((o*r+k)*inner + i)
-			}
-			f(lane, o, i)
-		}
+	for j := range rows {
+		copy(lane, vals[j*r:(j+1)*r]) // f may change its lane
+		f(lane, j/inner, j%inner)
 	}
 }
 
@@ -871,6 +858,26 @@ func (t *Tensor) cumExtreme(op, name string, dim int, sgn float64) (values, indi
 	}
 	values.recordPicked(pickedInDef, name, t, d, idx, false)
 	return values, idx
+}
+
+// dimsLast returns a dense copy of t (any dtype) with the sorted dims moved
+// after the others, and the number of elements those dims span.
+func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
+	rest := make([]int, 0, len(t.shape))
+	for d := range t.shape {
+		if !slices.Contains(dims, d) {
+			rest = append(rest, d)
+		}
+	}
+	x := t
+	if len(t.shape) > 0 {
+		x = x.permuted(append(rest, dims...))
+	}
+	r := 1
+	for _, d := range dims {
+		r *= t.shape[d]
+	}
+	return x.dense(), r
 }
 
 // sumInt is Sum of an int64 or bool tensor: exact int64 sums, not recorded.

@@ -11,9 +11,9 @@ import (
 func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	t.wantFloat("LogSoftmax")
 	d := t.normDimOrScalar("LogSoftmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 	} else {
@@ -42,9 +42,9 @@ func init() {
 func (t *Tensor) Softmax(dim int) *Tensor {
 	t.wantFloat("Softmax")
 	d := t.normDimOrScalar("Softmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 		vec.Exp(out.f32, out.f32)
@@ -53,6 +53,18 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		vec.Exp(out.f64, out.f64)
 	}
 	return softmaxDef.record(out, float64(d), t)
+}
+
+// softmaxInput returns what logSoftmaxRows reads t's rows from: t itself when it
+// is contiguous, else out holding t's values, copied by walking t's strides, so
+// that the rows are computed in place (logSoftmaxRows reads each element before
+// writing it) and no dense temporary is made.
+func softmaxInput(t, out *Tensor) *Tensor {
+	if t.strides() == nil {
+		return t
+	}
+	copyValues(out, t)
+	return out
 }
 
 // sumAlong sums g along dim d keeping it; a 0-d g is its own sum.

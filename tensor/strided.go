@@ -116,7 +116,7 @@ func (t *Tensor) dense() *Tensor {
 	if t.strides() == nil {
 		return t
 	}
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	copyValues(out, t)
 	return out
 }

@@ -95,7 +95,16 @@ func (t *Tensor) state() *gradState {
 }
 
 // empty returns a tensor of the given dtype and shape whose elements are zero.
-func empty(dt DType, shape []int) *Tensor {
+func empty(dt DType, shape []int) *Tensor { return alloc(dt, shape, true) }
+
+// uninit returns a tensor of the given dtype and shape whose float elements are
+// undefined (NaN when pooled buffers are poisoned), for a kernel that writes every
+// element before reading any: it saves clearing storage that is overwritten at
+// once (see the storage pool).
+func uninit(dt DType, shape []int) *Tensor { return alloc(dt, shape, false) }
+
+// alloc is empty when zero is set, else uninit.
+func alloc(dt DType, shape []int, zero bool) *Tensor {
 	n := numel(shape)
 	t := &Tensor{shape: shape, dtype: dt}
 	if n == 1 {
@@ -112,9 +121,9 @@ func empty(dt DType, shape []int) *Tensor {
 	}
 	switch dt {
 	case Float32:
-		t.f32 = pool.get32(n)
+		t.f32 = pool.get32(n, zero)
 	case Float64:
-		t.f64 = pool.get64(n)
+		t.f64 = pool.get64(n, zero)
 	case Int64, Bool: // a Bool tensor keeps 0 or 1 in int64 storage
 		t.i64 = make([]int64, n)
 	}
@@ -419,11 +428,8 @@ func (t *Tensor) wantRaw(op string, d DType) {
 // Values returns a copy of the tensor's elements in row-major order, converted to
 // float64, whatever its dtype and layout.
 func (t *Tensor) Values() []float64 {
-	d := t.dense()
-	out := make([]float64, d.Numel())
-	for i := range out {
-		out[i] = d.flat(i)
-	}
+	out := make([]float64, t.Numel())
+	t.valuesInto(out)
 	return out
 }
 
@@ -510,7 +516,7 @@ func init() {
 // Clone returns a copy of t with its own storage. It is recorded in the graph
 // (CloneBackward0) when t requires grad.
 func (t *Tensor) Clone() *Tensor {
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	copyValues(out, t)
 	return cloneDef.record(out, 0, t)
 }
@@ -524,7 +530,7 @@ func (t *Tensor) To(d DType) *Tensor {
 	if t.dtype == d {
 		return t
 	}
-	out := empty(d, t.shape)
+	out := uninit(d, t.shape)
 	copyValues(out, t)
 	if d.IsFloat() && t.dtype.IsFloat() {
 		toCopyDef.record(out, float64(t.dtype), t)
