@@ -25,6 +25,7 @@ type config struct {
 	// maxNorm and normType are an Embedding's max_norm (0: none) and norm_type (2
 	// unless WithMaxNorm gives another).
 	maxNorm, normType float64
+	mha               mhaConfig // MultiheadAttention's options (mha.go)
 }
 
 func newConfig(opts []Option) config {
