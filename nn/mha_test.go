@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -144,4 +145,137 @@ func TestMultiheadAttentionGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// mhaInputs returns query (L, N, E) = (3, 2, 4) and key and value (4, 2, 4)
+// drawn from g, float64, requiring grad.
+func mhaInputs(g *tensor.Generator) []*tensor.Tensor {
+	return []*tensor.Tensor{
+		randn64(g, 3, 2, 4).SetRequiresGrad(true),
+		randn64(g, 4, 2, 4).SetRequiresGrad(true),
+		randn64(g, 4, 2, 4).SetRequiresGrad(true),
+	}
+}
+
+// TestMultiheadAttentionWeightsGradCheck checks in float64 the gradients of
+// AttendWeights' per-head and averaged weights and of its output, with respect
+// to query, key, value and every parameter, against finite differences: a
+// sequence-first module with add_bias_kv, add_zero_attn, an attention mask and
+// a key padding mask.
+func TestMultiheadAttentionWeightsGradCheck(t *testing.T) {
+	g := tensor.NewGenerator(3)
+	m := NewMultiheadAttention(4, 2, 0, WithDType(tensor.Float64), WithGenerator(g), WithBatchFirst(false), WithAddBiasKV(true), WithAddZeroAttn(true))
+	xs := mhaInputs(g)
+	o := &AttendOptions{
+		AttnMask:       randn64(g, 3, 4),
+		KeyPaddingMask: functional.BoolMask([]bool{true, true, false, true, true, true, true, true}, tensor.Float64, 2, 4),
+	}
+	inputs := append(slices.Clone(xs), m.Parameters()...)
+	for _, tc := range []struct {
+		name string
+		f    func(...*tensor.Tensor) *tensor.Tensor
+	}{
+		{"per-head weights", func(in ...*tensor.Tensor) *tensor.Tensor {
+			_, w := m.AttendWeights(in[0], in[1], in[2], o, false)
+			return w
+		}},
+		{"averaged weights", func(in ...*tensor.Tensor) *tensor.Tensor {
+			_, w := m.AttendWeights(in[0], in[1], in[2], o, true)
+			return w
+		}},
+		{"output", func(in ...*tensor.Tensor) *tensor.Tensor {
+			y, _ := m.AttendWeights(in[0], in[1], in[2], o, true)
+			return y
+		}},
+	} {
+		if err := tensor.GradCheck(tc.f, inputs); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// TestMultiheadAttentionDropoutWeights checks that in training mode the
+// weights AttendWeights returns are those after dropout, the ones the output
+// is computed from (as PyTorch 1.13's multi_head_attention_forward returns
+// them): each is 0 or the evaluation-mode weight / (1 - p), some are 0, and
+// the output equals the output projection of those weights times the projected
+// values.
+func TestMultiheadAttentionDropoutWeights(t *testing.T) {
+	const p = 0.5
+	g := tensor.NewGenerator(5)
+	m := NewMultiheadAttention(4, 2, p, WithDType(tensor.Float64), WithGenerator(g), WithBatchFirst(false))
+	xs := mhaInputs(g)
+	y, w := m.AttendWeights(xs[0], xs[1], xs[2], nil, false)
+	m.SetTraining(false)
+	_, w0 := m.AttendWeights(xs[0], xs[1], xs[2], nil, false)
+	zeros := 0
+	for i, v := range w.Values() {
+		want := w0.Values()[i] / (1 - p)
+		switch {
+		case v == 0:
+			zeros++
+		case math.Abs(v-want) > 1e-12*want:
+			t.Fatalf("weight %d is %v, want 0 or %v", i, v, want)
+		}
+	}
+	if zeros == 0 || zeros == w.Numel() {
+		t.Fatalf("%d of %d weights dropped", zeros, w.Numel())
+	}
+	// The output from w by hand: heads of the projected value (N, h, S, d).
+	v := m.project(xs[2].Transpose(0, 1), 2).Reshape(2, 4, 2, 2).Permute(0, 2, 1, 3)
+	hand := m.OutProj.Forward(w.MatMul(v).Permute(0, 2, 1, 3).Reshape(2, 3, 4)).Transpose(0, 1)
+	if err := within(y.Values(), hand.Values(), 1e-12, 1e-12); err != nil {
+		t.Fatalf("output is not computed from the returned weights: %v", err)
+	}
+}
+
+// TestMultiheadAttentionLayouts checks that a sequence-first module gives the
+// transposed result of a batch-first one with the same weights, and an
+// unbatched input the result of a batch of one; and that bad shapes panic.
+func TestMultiheadAttentionLayouts(t *testing.T) {
+	g := tensor.NewGenerator(9)
+	seq := NewMultiheadAttention(4, 2, 0, WithDType(tensor.Float64), WithGenerator(g), WithBatchFirst(false))
+	bat := NewMultiheadAttention(4, 2, 0, WithDType(tensor.Float64))
+	if err := LoadStateDict(bat, StateDict(seq)); err != nil {
+		t.Fatal(err)
+	}
+	xs := mhaInputs(g)
+	ys := seq.Attend(xs[0], xs[1], xs[2], nil)
+	yb := bat.Attend(xs[0].Transpose(0, 1), xs[1].Transpose(0, 1), xs[2].Transpose(0, 1), nil)
+	if err := within(ys.Contiguous().Values(), yb.Transpose(0, 1).Contiguous().Values(), 1e-12, 1e-12); err != nil {
+		t.Errorf("sequence-first vs batch-first: %v", err)
+	}
+	q, k := xs[0].Select(1, 0), xs[1].Select(1, 0)
+	yu, wu := bat.AttendWeights(q, k, k, nil, true)
+	y1, w1 := bat.AttendWeights(q.Unsqueeze(0), k.Unsqueeze(0), k.Unsqueeze(0), nil, true)
+	if !slices.Equal(yu.Shape(), []int{3, 4}) || !slices.Equal(wu.Shape(), []int{3, 4}) {
+		t.Fatalf("unbatched shapes %v and %v, want [3 4] and [3 4]", yu.Shape(), wu.Shape())
+	}
+	if err := within(yu.Values(), y1.Values(), 0, 0); err != nil {
+		t.Errorf("unbatched output: %v", err)
+	}
+	if err := within(wu.Values(), w1.Values(), 0, 0); err != nil {
+		t.Errorf("unbatched weights: %v", err)
+	}
+	for name, f := range map[string]func(){
+		"key size":    func() { seq.Attend(xs[0], randn64(g, 4, 2, 3), xs[2], nil) },
+		"batch":       func() { seq.Attend(xs[0], randn64(g, 4, 3, 4), randn64(g, 4, 3, 4), nil) },
+		"dims":        func() { seq.Attend(randn64(g, 4), xs[1], xs[2], nil) },
+		"3-d mask":    func() { seq.Attend(xs[0], xs[1], xs[2], &AttendOptions{AttnMask: tensor.Float64.Zeros(3, 3, 4)}) },
+		"bad kv dims": func() { NewMultiheadAttention(4, 2, 0, WithKVDims(-1, 4)) },
+	} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*tensor.Error); !ok {
+					t.Errorf("%s: no *tensor.Error panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// randn64 returns a float64 tensor of the given shape, standard normal from g.
+func randn64(g *tensor.Generator, shape ...int) *tensor.Tensor {
+	return g.Normal(tensor.Float64.Zeros(shape...), 0, 1)
 }
