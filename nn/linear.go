@@ -183,7 +183,10 @@ func (f *linear) rows() int {
 
 func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, w := in[0].Contiguous(), in[1].Contiguous() // the kernel reads raw row-major elements
-	ctx.SaveForBackward(x, w)
+	// Saved are the inputs themselves, not the copies Contiguous makes of
+	// strided ones: the copies are outside the graph, and a backward recorded
+	// for higher-order gradients must reach x and W through them.
+	ctx.SaveForBackward(in[0], in[1])
 	rows := f.rows()
 	y := x.DType().Zeros(f.shape...)
 	if x.DType() == tensor.Float32 {
