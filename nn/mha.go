@@ -189,17 +189,19 @@ func (m *MultiheadAttention) kvDims() (kdim, vdim int) {
 }
 
 // project returns x (N, T, in) projected by the query (part 0), key (1) or
-// value (2) in-projection: shape (N, T, E).
+// value (2) in-projection: shape (N, T, E). The packed weight's rows are taken
+// as Narrow views, differentiable twice (rows, which Attend's batch-first path
+// uses, is not).
 func (m *MultiheadAttention) project(x *tensor.Tensor, part int) *tensor.Tensor {
 	e := m.EmbedDim
 	lin := &Linear{InFeatures: x.Size(-1), OutFeatures: e}
 	if m.InProjWeight != nil {
-		lin.Weight = rows(m.InProjWeight, part*e, e)
+		lin.Weight = m.InProjWeight.Narrow(0, part*e, e)
 	} else {
 		lin.Weight = [...]*tensor.Tensor{m.QProjWeight, m.KProjWeight, m.VProjWeight}[part]
 	}
 	if m.InProjBias != nil {
-		lin.Bias = rows(m.InProjBias, part*e, e)
+		lin.Bias = m.InProjBias.Narrow(0, part*e, e)
 	}
 	return lin.Forward(x)
 }

@@ -161,7 +161,7 @@ func mhaInputs(g *tensor.Generator) []*tensor.Tensor {
 // AttendWeights' per-head and averaged weights and of its output, with respect
 // to query, key, value and every parameter, against finite differences: a
 // sequence-first module with add_bias_kv, add_zero_attn, an attention mask and
-// a key padding mask.
+// a key padding mask; and the second derivatives of the per-head weights.
 func TestMultiheadAttentionWeightsGradCheck(t *testing.T) {
 	g := tensor.NewGenerator(3)
 	m := NewMultiheadAttention(4, 2, 0, WithDType(tensor.Float64), WithGenerator(g), WithBatchFirst(false), WithAddBiasKV(true), WithAddZeroAttn(true))
@@ -191,6 +191,22 @@ func TestMultiheadAttentionWeightsGradCheck(t *testing.T) {
 		if err := tensor.GradCheck(tc.f, inputs); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+	// Second derivatives of the per-head weights, through every input and
+	// parameter (the weights are composed of tensor ops throughout), on a
+	// smaller module (E = 2, two heads, N = 1, L = 2, S = 3) to stay fast under
+	// -race.
+	m = NewMultiheadAttention(2, 2, 0, WithDType(tensor.Float64), WithGenerator(g), WithBatchFirst(false), WithAddBiasKV(true), WithAddZeroAttn(true))
+	o = &AttendOptions{AttnMask: randn64(g, 2, 3), KeyPaddingMask: functional.BoolMask([]bool{true, false, true}, tensor.Float64, 1, 3)}
+	inputs = []*tensor.Tensor{randn64(g, 2, 1, 2).SetRequiresGrad(true), randn64(g, 3, 1, 2).SetRequiresGrad(true), randn64(g, 3, 1, 2).SetRequiresGrad(true)}
+	inputs = append(inputs, m.Parameters()...)
+	perHead := func(in ...*tensor.Tensor) *tensor.Tensor {
+		m.InProjWeight, m.InProjBias, m.BiasK, m.BiasV, m.OutProj.Weight, m.OutProj.Bias = in[3], in[4], in[5], in[6], in[7], in[8]
+		_, w := m.AttendWeights(in[0], in[1], in[2], o, false)
+		return w
+	}
+	if err := tensor.GradGradCheck(perHead, inputs); err != nil {
+		t.Errorf("per-head weights: GradGradCheck: %v", err)
 	}
 }
 
