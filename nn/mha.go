@@ -71,13 +71,6 @@ func (m *MultiheadAttention) setOptions(c config) {
 	}
 }
 
-// packed reports whether Attend's batch-first path computes m on query: the
-// input is (N, L, E) in a batch-first m with one packed in-projection and
-// neither bias_kv nor zero_attn.
-func (m *MultiheadAttention) packed(query *tensor.Tensor) bool {
-	return m.BatchFirst && query.Dim() == 3 && m.InProjWeight != nil && m.BiasK == nil && !m.AddZeroAttn
-}
-
 // AttendWeights returns the attention of query over key and value, as Attend,
 // and the attention weights (need_weights=True): averaged over the heads, shape
 // (N, L, S), when average (average_attn_weights=True), else per head, (N,
@@ -100,18 +93,8 @@ func (m *MultiheadAttention) AttendWeights(query, key, value *tensor.Tensor, o *
 // computes the weights' average or reshaping only when need.
 func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendOptions, need, average bool) (out, weights *tensor.Tensor) {
 	e, h := m.EmbedDim, m.NumHeads
-	kdim, vdim := m.kvDims()
-	batched := query.Dim() == 3
-	if (query.Dim() != 2 && !batched) || key.Dim() != query.Dim() || value.Dim() != query.Dim() ||
-		query.Size(-1) != e || key.Size(-1) != kdim || value.Size(-1) != vdim {
-		fail("MultiheadAttention", "want query (N, L, %d), key (N, S, %d), value (N, S, %d) (or sequence-first, or unbatched), got %v, %v, %v",
-			e, kdim, vdim, query.Shape(), key.Shape(), value.Shape())
-	}
-	q, k, v := toBatchFirst(query, m.BatchFirst), toBatchFirst(key, m.BatchFirst), toBatchFirst(value, m.BatchFirst)
+	q, k, v := m.batchFirst(query, key, value)
 	n, l, s := q.Size(0), q.Size(1), k.Size(1)
-	if k.Size(0) != n || v.Size(0) != n || v.Size(1) != s {
-		fail("MultiheadAttention", "query %v, key %v and value %v differ in batch or key and value in length", query.Shape(), key.Shape(), value.Shape())
-	}
 	q, k, v = m.project(q, 0), m.project(k, 1), m.project(v, 2)
 	var attnMask, padMask *tensor.Tensor
 	if o != nil {
@@ -169,10 +152,35 @@ func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendO
 	if average {
 		weights = weights.Mean(1)
 	}
-	if !batched {
+	if query.Dim() == 2 {
 		weights = weights.Squeeze(0)
 	}
 	return out, weights
+}
+
+// batchFirst checks the shapes of query, key and value and returns them
+// batch-first, (N, L, E), (N, S, KDim) and (N, S, VDim). Inputs that are one
+// tensor stay one (self-attention).
+func (m *MultiheadAttention) batchFirst(query, key, value *tensor.Tensor) (q, k, v *tensor.Tensor) {
+	e := m.EmbedDim
+	kdim, vdim := m.kvDims()
+	if (query.Dim() != 2 && query.Dim() != 3) || key.Dim() != query.Dim() || value.Dim() != query.Dim() ||
+		query.Size(-1) != e || key.Size(-1) != kdim || value.Size(-1) != vdim {
+		fail("MultiheadAttention", "want query (N, L, %d), key (N, S, %d), value (N, S, %d) (or sequence-first, or unbatched), got %v, %v, %v",
+			e, kdim, vdim, query.Shape(), key.Shape(), value.Shape())
+	}
+	q = toBatchFirst(query, m.BatchFirst)
+	k, v = q, q
+	if key != query {
+		k = toBatchFirst(key, m.BatchFirst)
+	}
+	if value != query {
+		v = toBatchFirst(value, m.BatchFirst)
+	}
+	if k.Size(0) != q.Size(0) || v.Size(0) != q.Size(0) || v.Size(1) != k.Size(1) {
+		fail("MultiheadAttention", "query %v, key %v and value %v differ in batch or key and value in length", query.Shape(), key.Shape(), value.Shape())
+	}
+	return q, k, v
 }
 
 // kvDims returns KDim and VDim, embed_dim where they are 0 (a

@@ -205,10 +205,20 @@ type AttendOptions struct {
 // shape (N, L, E), or in the other layouts AttendWeights describes. o may be
 // nil.
 func (m *MultiheadAttention) Attend(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
-	if !m.packed(query) {
+	if m.InProjWeight == nil || m.BiasK != nil || m.AddZeroAttn {
 		y, _ := m.attend(query, key, value, o, false, false)
 		return y
 	}
+	if m.BatchFirst && query.Dim() == 3 {
+		return m.attendPacked(query, key, value, o)
+	}
+	q, k, v := m.batchFirst(query, key, value)
+	return fromBatchFirst(m.attendPacked(q, k, v, o), query, m.BatchFirst)
+}
+
+// attendPacked is Attend for batch-first inputs (N, L, E) and a packed
+// in-projection without bias_kv or zero_attn.
+func (m *MultiheadAttention) attendPacked(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
 	e, h := m.EmbedDim, m.NumHeads
 	if query.Dim() != 3 || key.Dim() != 3 || value.Dim() != 3 || query.Size(2) != e || key.Size(2) != e || value.Size(2) != e {
 		fail("MultiheadAttention", "want inputs (N, L, E) with E = %d, got %v, %v, %v", e, query.Shape(), key.Shape(), value.Shape())
