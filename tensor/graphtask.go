@@ -14,7 +14,7 @@ type graphTask struct {
 	op      string
 	id      uint64 // the pass's number, which marks the nodes it claimed (Node.task)
 	retain  bool   // keep the graph's saved values
-	create  bool // record the pass, for higher-order gradients
+	create  bool   // record the pass, for higher-order gradients
 	ep      uint32
 	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
