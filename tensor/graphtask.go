@@ -222,7 +222,11 @@ func (t *graphTask) release() {
 		return
 	}
 	clear(t.order[:cap(t.order)])
-	clear(t.buf[:cap(t.buf)])
+	for i, b := range t.buf[:cap(t.buf)] {
+		if b.g != nil { // left by a pass that stopped early (a panic); runNode empties the rest
+			t.buf[i] = inputBuffer{}
+		}
+	}
 	clear(t.gi)
 	clear(t.leaves[:cap(t.leaves)])
 	*t = graphTask{order: t.order[:0], buf: t.buf[:0], gi: t.gi[:0], leaves: t.leaves[:0]}
