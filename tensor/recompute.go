@@ -120,7 +120,7 @@ func segmentBoundary(top *Node, bound uint64) []*Node {
 func runBounded(op string, root, g *Tensor, bound uint64, boundary []*Node, create bool) []*Tensor {
 	t := tasks.Get().(*graphTask)
 	t.op, t.retain, t.create, t.collect, t.bound = op, create, create, true, bound
-	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
+	t.number()
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	roots := []*Tensor{root}
