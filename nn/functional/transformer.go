@@ -221,15 +221,18 @@ func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor 
 }
 
 // mapGelu sets dst to gelu(x), or with grad to g·gelu'(x). Exact float32 GELU
-// goes through erfc32, the rest through math.Erf and math.Exp.
+// goes through internal/vec's vectorised kernels (the per-element float32 loop
+// it replaced was a third of BenchmarkTransformerStep), the rest through
+// math.Erf and math.Exp.
 func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
 	parallel.For(len(x), 16384, func(lo, hi int) {
 		if d32, ok := any(dst[lo:hi]).([]float32); ok && !f.tanh {
-			var g32 []float32
+			x32 := any(x[lo:hi]).([]float32)
 			if grad {
-				g32 = any(g[lo:hi]).([]float32)
+				vec.GeluErfGrad32(d32, x32, any(g[lo:hi]).([]float32))
+			} else {
+				vec.GeluErf32(d32, x32)
 			}
-			gelu32(d32, any(x[lo:hi]).([]float32), g32)
 			return
 		}
 		for i := lo; i < hi; i++ {
@@ -247,48 +250,6 @@ func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
 			dst[i] = T(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
 		}
 	})
-}
-
-// gelu32 sets dst to gelu(x) (g nil) or g·gelu'(x), for float32, a block at a
-// time with internal/vec's vectorised exp: Φ(x) = erfc(-x/√2)/2 with erfc from
-// Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7 everywhere, so
-// within 2 float32 ulps of the exact GELU even in the tails), and
-// φ(x) = e^(-x²/2)/√(2π). The per-element math.Erf and math.Exp of float64 made
-// GELU half of BenchmarkTransformerStep.
-func gelu32(dst, x, g []float32) {
-	const block = 256
-	var t, e, q [block]float32
-	for lo := 0; lo < len(x); lo += block {
-		xs := x[lo:min(lo+block, len(x))]
-		n := len(xs)
-		for i, v := range xs {
-			z := v / math.Sqrt2
-			if z < 0 {
-				z = -z
-			}
-			tt := 1 / (1 + 0.5*z)
-			t[i] = tt
-			e[i] = -z*z - 1.26551223 + tt*(1.00002368+tt*(0.37409196+tt*(0.09678418+tt*(-0.18628806+
-				tt*(0.27886807+tt*(-1.13520398+tt*(1.48851587+tt*(-0.82215223+tt*0.17087277))))))))
-			q[i] = -0.5 * v * v
-		}
-		vec.Exp(e[:n], e[:n])
-		if g != nil {
-			vec.Exp(q[:n], q[:n])
-		}
-		for i, v := range xs {
-			half := 0.5 * t[i] * e[i] // erfc(|x|/√2)/2
-			cdf := half
-			if v > 0 {
-				cdf = 1 - half
-			}
-			if g == nil {
-				dst[lo+i] = v * cdf
-				continue
-			}
-			dst[lo+i] = g[lo+i] * (cdf + v*q[i]*0.3989422804014327) // 1/√(2π)
-		}
-	}
 }
 
 // Embedding returns the rows of weight (num_embeddings, D) at the int64 indices
