@@ -32,8 +32,10 @@ func (k cellKind) gates() int {
 // input projection of all T steps is one GEMM, each step is one GEMM for all
 // gates plus one fused pointwise pass, and the backward pass (backpropagation
 // through time) is one GEMM per step plus three large GEMMs for dx, dW_ih and
-// dW_hh, with no per-step graph nodes. Its backward is written with raw kernels and
-// so cannot itself be differentiated.
+// dW_hh, with no per-step graph nodes. That backward is written with raw kernels;
+// when the backward pass is itself recorded (CreateGraph), Backward instead
+// differentiates the layer written with tensor ops (composite), so that
+// higher-order gradients are right.
 //
 // Inputs: x (T, B, I), w_ih (G·H, I), w_hh (G·H, H), b_ih (G·H), b_hh (G·H),
 // h0 (B, H) and, for an LSTM, c0 (B, H). Gate blocks are in PyTorch's order: LSTM
@@ -72,6 +74,7 @@ func (f *recurLayer) states() int {
 }
 
 func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	orig := in
 	in = contiguous(in)
 	dt := in[0].DType()
 	out := dt.Zeros(f.states(), f.t, f.b, f.h)
@@ -88,7 +91,10 @@ func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.
 	} else {
 		recurForward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s())
 	}
+	// Saved: the contiguous inputs, out, gates, hn, then the inputs as given (the
+	// same tensors unless a copy was made), which the composite backward needs.
 	ctx.SaveForBackward(append(in, out, gates, hn)...)
+	ctx.SaveForBackward(orig...)
 	return out
 }
 
@@ -200,8 +206,11 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 
 func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
-	n := len(s) - 3
+	n := (len(s) - 3) / 2
 	in, out, gates, hn := s[:n], s[n], s[n+1], s[n+2]
+	if tensor.IsGradEnabled() { // CreateGraph: the raw kernels below would cut the graph
+		return f.compositeGrads(ctx, s[n+3:], g)
+	}
 	g = g.Contiguous()
 	grads := make([]*tensor.Tensor, n)
 	for i := range grads {
