@@ -2,12 +2,13 @@ package nn
 
 import "github.com/gograd/gograd/tensor"
 
-// compositeGrads returns recurLayer's input gradients for the upstream gradient
-// g as a recorded computation: the gradients of composite(in) by the engine,
-// with CreateGraph, so that they can be differentiated again. Backward takes
-// this path only when the backward pass is recorded; it is a step-by-step graph,
-// far slower than recurBackward.
-func (f *recurLayer) compositeGrads(ctx *tensor.Context, in []*tensor.Tensor, g *tensor.Tensor) []*tensor.Tensor {
+// compositeGrads returns a fused node's input gradients for the upstream
+// gradient g as a recorded computation: the engine's gradients (CreateGraph) of
+// fn(in), the node's forward pass written with tensor ops, so that they can be
+// differentiated again. in are the node's inputs as Apply got them. A fused
+// Backward takes this path only when the backward pass is recorded; it builds a
+// graph of many small ops, far slower than the fused kernels.
+func compositeGrads(ctx *tensor.Context, in []*tensor.Tensor, g *tensor.Tensor, fn func(in []*tensor.Tensor) *tensor.Tensor) []*tensor.Tensor {
 	var wrt []*tensor.Tensor
 	var idx []int
 	for i, t := range in {
@@ -20,8 +21,7 @@ func (f *recurLayer) compositeGrads(ctx *tensor.Context, in []*tensor.Tensor, g 
 	if len(wrt) == 0 {
 		return grads
 	}
-	res := f.composite(in)
-	gs := tensor.Grad([]*tensor.Tensor{res}, wrt, tensor.GradOptions{GradOutputs: []*tensor.Tensor{g}, CreateGraph: true, AllowUnused: true})
+	gs := tensor.Grad([]*tensor.Tensor{fn(in)}, wrt, tensor.GradOptions{GradOutputs: []*tensor.Tensor{g}, CreateGraph: true, AllowUnused: true})
 	for k, i := range idx {
 		grads[i] = gs[k]
 	}

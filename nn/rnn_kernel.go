@@ -209,7 +209,7 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 	n := (len(s) - 3) / 2
 	in, out, gates, hn := s[:n], s[n], s[n+1], s[n+2]
 	if tensor.IsGradEnabled() { // CreateGraph: the raw kernels below would cut the graph
-		return f.compositeGrads(ctx, s[n+3:], g)
+		return compositeGrads(ctx, s[n+3:], g, f.composite)
 	}
 	g = g.Contiguous()
 	grads := make([]*tensor.Tensor, n)
