@@ -139,22 +139,20 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 		cs = out[f.t*B*H:]
 	}
 	gh := make([]T, B*G) // h_prev W_hhᵀ + b_hh
-	ghT := make([]T, G*B)
 	tmp := make([]T, H)
+	// W_hhᵀ is the right operand of every step's product: packed once, so that
+	// each step's GEMM writes h_prev W_hhᵀ in place with nothing left to pack.
+	whhT := blas.PackB(true, H, G, whh, H)
 	hPrev, cPrev := h0, []T(nil)
 	if f.kind == cellLSTM {
 		cPrev = in[6]
 	}
 	for s := range f.t {
 		t := f.order(s)
-		// ghᵀ = W_hh h_prevᵀ: W_hh is the left operand, read in place, so that only
-		// the small h_prev is packed at each step.
-		blas.Gemm(false, true, G, B, H, 1, whh, H, hPrev, H, 0, ghT, B)
 		for r := range B {
-			for j, b := range bhh {
-				gh[r*G+j] = ghT[j*B+r] + b
-			}
+			copy(gh[r*G:(r+1)*G], bhh)
 		}
+		blas.GemmPacked(B, 1, hPrev, H, whhT, 1, gh, G)
 		h := hs[t*B*H : (t+1)*B*H]
 		for r := range B {
 			g := gates[(t*B+r)*G : (t*B+r+1)*G]
@@ -249,7 +247,7 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 // recurBackward fills d (the gradients of in) from the gradient dout of the
 // result.
 func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn, dout []T, d [][]T) {
-	x, wih, whh, h0 := in[0], in[1], in[2], in[5]
+	x, wih, h0 := in[0], in[1], in[5]
 	G, H, B, TB := f.kind.gates()*f.h, f.h, f.b, f.t*f.b
 	hs, dhs := out[:TB*H], dout[:TB*H]
 	var cs, dcs, c0 []T
@@ -265,8 +263,8 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	}
 	hprev := make([]T, TB*H)
 	dh := make([]T, B*H) // gradient reaching h_t from later steps
-	dhT := make([]T, H*B)
 	dc := make([]T, B*H)
+	whh := blas.PackB(false, G, H, in[2], H) // the right operand of every step's dh product
 	tanhC := make([]T, H)
 	for s := f.t - 1; s >= 0; s-- {
 		t := f.order(s)
@@ -279,13 +277,6 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 			}
 		}
 		copy(hprev[t*B*H:(t+1)*B*H], hp)
-		if s < f.t-1 {
-			for r := range B {
-				for j := range H {
-					dh[r*H+j] = dhT[j*B+r]
-				}
-			}
-		}
 		for r := range B {
 			row := (t*B + r)
 			gt := gates[row*G : (row+1)*G]
@@ -334,18 +325,8 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 				}
 			}
 		}
-		// dh_{t-1}ᵀ = (direct part)ᵀ + W_hhᵀ dgh_tᵀ, W_hh read in place as above.
-		for r := range B {
-			for j := range H {
-				dhT[j*B+r] = dh[r*H+j]
-			}
-		}
-		blas.Gemm(true, true, H, B, G, 1, whh, H, dgh[t*B*G:(t+1)*B*G], G, 1, dhT, B)
-	}
-	for r := range B {
-		for j := range H {
-			dh[r*H+j] = dhT[j*B+r]
-		}
+		// dh_{t-1} = (direct part) + dgh_t W_hh.
+		blas.GemmPacked(B, 1, dgh[t*B*G:(t+1)*B*G], G, whh, 1, dh, H)
 	}
 	copy(d[5], dh)
 	if f.kind == cellLSTM {
