@@ -66,7 +66,7 @@ func (g *convGeom) poolShape(x *tensor.Tensor) []int {
 // first one on ties), as MaxPool2DWithIndicesBackward0 does. It panics on a bad
 // shape or options.
 func MaxPool2d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
-	out, _ := MaxPool2dWithIndices(input, o)
+	out, _ := maxPool2d(input, o)
 	return out
 }
 
@@ -74,14 +74,21 @@ func MaxPool2d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
 // the flat index within its (H, W) plane of each maximum, as max_pool2d with
 // return_indices=True.
 func MaxPool2dWithIndices(input *tensor.Tensor, o PoolOptions) (out, indices *tensor.Tensor) {
-	g := poolGeom("MaxPool2d", input, o, true)
-	f := &maxPool{g: g, idx: make([]int32, g.n*g.c*g.oh*g.ow)}
-	out = tensor.Apply(f, input)
+	out, f := maxPool2d(input, o)
+	g := f.g
 	ix := make([]int64, len(f.idx))
 	for i, v := range f.idx {
 		ix[i] = int64(v)
 	}
 	return out, tensor.FromSlice(ix, g.poolShape(input)...)
+}
+
+// maxPool2d returns MaxPool2d's result and its node, which holds the indices
+// (MaxPool2d itself leaves them as they are, not converted to int64).
+func maxPool2d(input *tensor.Tensor, o PoolOptions) (*tensor.Tensor, *maxPool) {
+	g := poolGeom("MaxPool2d", input, o, true)
+	f := &maxPool{g: g, idx: make([]int32, g.n*g.c*g.oh*g.ow)}
+	return tensor.Apply(f, input), f
 }
 
 type maxPool struct {
