@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
@@ -139,7 +140,7 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 		cs = out[f.t*B*H:]
 	}
 	gh := make([]T, B*G) // h_prev W_hhᵀ + b_hh
-	tmp := make([]T, H)
+	tmp := make([]T, B*H)
 	// W_hhᵀ is the right operand of every step's product: packed once, so that
 	// each step's GEMM writes h_prev W_hhᵀ in place with nothing left to pack.
 	whhT := blas.PackB(true, H, G, whh, H)
@@ -154,7 +155,7 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 		}
 		blas.GemmPacked(B, 1, hPrev, H, whhT, 1, gh, G)
 		h := hs[t*B*H : (t+1)*B*H]
-		for r := range B {
+		eachRow(B, func(r int) {
 			g := gates[(t*B+r)*G : (t*B+r+1)*G]
 			a := gh[r*G : (r+1)*G]
 			hp := hPrev[r*H : (r+1)*H]
@@ -178,8 +179,9 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 				for j := range H {
 					c[j] = g[H+j]*cp[j] + g[j]*g[2*H+j]
 				}
-				vec.Tanh(tmp, c)
-				vec.Mul(hr, tmp, g[3*H:])
+				tc := tmp[r*H : (r+1)*H]
+				vec.Tanh(tc, c)
+				vec.Mul(hr, tc, g[3*H:])
 			case cellGRU:
 				vec.Add(g[:2*H], g[:2*H], a[:2*H])
 				vec.Sigmoid(g[:2*H], g[:2*H])
@@ -194,7 +196,7 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 					hr[j] = (1-z)*n[j] + z*hp[j]
 				}
 			}
-		}
+		})
 		hPrev = h
 		if f.kind == cellLSTM {
 			cPrev = cs[t*B*H : (t+1)*B*H]
@@ -265,7 +267,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	dh := make([]T, B*H) // gradient reaching h_t from later steps
 	dc := make([]T, B*H)
 	whh := blas.PackB(false, G, H, in[2], H) // the right operand of every step's dh product
-	tanhC := make([]T, H)
+	tanhCs := make([]T, B*H)
 	for s := f.t - 1; s >= 0; s-- {
 		t := f.order(s)
 		hp, cp := h0, c0
@@ -277,7 +279,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 			}
 		}
 		copy(hprev[t*B*H:(t+1)*B*H], hp)
-		for r := range B {
+		eachRow(B, func(r int) {
 			row := (t*B + r)
 			gt := gates[row*G : (row+1)*G]
 			di := dgi[row*G : (row+1)*G]
@@ -298,6 +300,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 				c := cs[row*H : (row+1)*H]
 				dcr := dc[r*H : (r+1)*H]
 				cpr := cp[r*H : (r+1)*H]
+				tanhC := tanhCs[r*H : (r+1)*H]
 				vec.Tanh(tanhC, c)
 				for j := range H {
 					ig, fg, gg, og := gt[j], gt[H+j], gt[2*H+j], gt[3*H+j]
@@ -324,7 +327,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 					dhr[j] *= zg // the direct path h' = ... + z h
 				}
 			}
-		}
+		})
 		// dh_{t-1} = (direct part) + dgh_t W_hh.
 		blas.GemmPacked(B, 1, dgh[t*B*G:(t+1)*B*G], G, whh, 1, dh, H)
 	}
@@ -345,6 +348,16 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	transpose(d[2], dwT[:H*G], H, G)
 	colSums(d[3], dgi, G)
 	colSums(d[4], dgh, G)
+}
+
+// eachRow runs fn(r) for the batch rows r < b of one time step, split across
+// threads: the pointwise work of a step is serial in time but not in the batch.
+func eachRow(b int, fn func(r int)) {
+	parallel.For(b, 4, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			fn(r)
+		}
+	})
 }
 
 // transpose writes the m×n row-major matrix a transposed into dst (n×m), by
