@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
@@ -47,6 +48,23 @@ type recurLayer struct {
 	kind       cellKind
 	reverse    bool
 	t, b, i, h int
+	// gates and hn are the buffers Forward saved, which apply hands to the pool
+	// once a backward pass has freed the graph.
+	gates, hn *tensor.Tensor
+}
+
+// apply runs the layer on args, recorded, and lets the saved gate buffers go
+// back to the tensor pool with the graph: only this node holds them, and
+// without it BenchmarkLSTMStep allocated 16 MB a step for them.
+func (f *recurLayer) apply(args ...*tensor.Tensor) *tensor.Tensor {
+	res := tensor.Apply(f, args...)
+	for _, t := range []*tensor.Tensor{f.gates, f.hn} {
+		if t != nil {
+			access.FreeWithGraph(res, t)
+		}
+	}
+	f.gates, f.hn = nil, nil
+	return res
 }
 
 func (f *recurLayer) Name() string {
@@ -96,6 +114,7 @@ func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.
 	// same tensors unless a copy was made), which the composite backward needs.
 	ctx.SaveForBackward(append(in, out, gates, hn)...)
 	ctx.SaveForBackward(orig...)
+	f.gates, f.hn = gates, hn
 	return out
 }
 
@@ -258,12 +277,14 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	}
 	// dgi: gradient of the input-side pre-activations (T, B, G), dgh: of the
 	// hidden side (the same but for a GRU's n block); hprev: h_{t-1} per step.
-	dgi := make([]T, TB*G)
+	var pool scratch[T]
+	defer pool.free()
+	dgi := pool.get(TB * G)
 	dgh := dgi
 	if f.kind == cellGRU {
-		dgh = make([]T, TB*G)
+		dgh = pool.get(TB * G)
 	}
-	hprev := make([]T, TB*H)
+	hprev := pool.get(TB * H)
 	dh := make([]T, B*H) // gradient reaching h_t from later steps
 	dc := make([]T, B*H)
 	whh := blas.PackB(false, G, H, in[2], H) // the right operand of every step's dh product
@@ -341,13 +362,38 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	// The weight gradients as dWᵀ = xᵀ dg: the transposed left operand (x or
 	// h_prev) has short rows (I or H), which the kernel reads in place far
 	// faster than the long rows of dg (G); then the small dWᵀ is transposed.
-	dwT := make([]T, G*max(f.i, H))
+	dwT := pool.get(G * max(f.i, H))
 	blas.Gemm(true, false, f.i, G, TB, 1, x, f.i, dgi, G, 0, dwT, G)
 	transpose(d[1], dwT[:f.i*G], f.i, G)
 	blas.Gemm(true, false, H, G, TB, 1, hprev, H, dgh, G, 0, dwT, G)
 	transpose(d[2], dwT[:H*G], H, G)
 	colSums(d[3], dgi, G)
 	colSums(d[4], dgh, G)
+}
+
+// scratch hands out zeroed buffers from the tensor pool and returns them all
+// to it at once (free), for a backward pass's large temporaries (the gate
+// gradients are T·B·G values per layer): no garbage for the collector.
+type scratch[T float32 | float64] struct{ ts []*tensor.Tensor }
+
+func (s *scratch[T]) get(n int) []T {
+	var v []T
+	switch p := any(&v).(type) {
+	case *[]float32:
+		t := tensor.Float32.Zeros(n)
+		s.ts, *p = append(s.ts, t), t.Float32s()
+	case *[]float64:
+		t := tensor.Float64.Zeros(n)
+		s.ts, *p = append(s.ts, t), t.Float64s()
+	}
+	return v
+}
+
+func (s *scratch[T]) free() {
+	for _, t := range s.ts {
+		access.Free(t)
+	}
+	s.ts = nil
 }
 
 // eachRow runs fn(r) for the batch rows r < b of one time step, split across
