@@ -8,16 +8,20 @@ import (
 )
 
 // BenchmarkJacobian256 computes the 256×64 Jacobian of tanh(W·x) (W 256×64),
-// with one backward pass per output row (loop) and with one batched pass
-// (vectorize).
+// with one backward pass per output row (loop) and with one pass carrying all
+// 256 rows (vectorize: tensor.Grad with IsGradsBatched).
 func BenchmarkJacobian256(b *testing.B) {
 	g := tensor.NewGenerator(1)
 	w := g.Normal(tensor.Zeros(256, 64), 0, 0.1)
 	x := g.Normal(tensor.Zeros(64), 0, 1)
 	f := autograd.Single(func(x *tensor.Tensor) *tensor.Tensor {
-		// x (64) or a batch (m, 64): (x·Wᵀ).tanh() row by row.
 		return tensor.MatMul(x, w.T()).Tanh()
 	})
+	loopAndVectorize(b, func(o autograd.Options) { autograd.Jacobian(f, []*tensor.Tensor{x}, o) })
+}
+
+// loopAndVectorize runs f as sub-benchmarks without and with Vectorize.
+func loopAndVectorize(b *testing.B, f func(autograd.Options)) {
 	for _, c := range []struct {
 		name string
 		vec  bool
@@ -25,8 +29,21 @@ func BenchmarkJacobian256(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				autograd.Jacobian(f, []*tensor.Tensor{x}, autograd.Options{Vectorize: c.vec})
+				f(autograd.Options{Vectorize: c.vec})
 			}
 		})
 	}
+}
+
+// BenchmarkHessian64 computes the 64×64 Hessian of sum(tanh(W·x)) + x·x (W
+// 128×64), with one backward pass through the gradient's graph per row (loop)
+// and with one pass carrying all 64 rows (vectorize).
+func BenchmarkHessian64(b *testing.B) {
+	g := tensor.NewGenerator(1)
+	w := g.Normal(tensor.Zeros(128, 64), 0, 0.1)
+	x := g.Normal(tensor.Zeros(64), 0, 1)
+	f := autograd.Single(func(x *tensor.Tensor) *tensor.Tensor {
+		return w.MatMul(x).Tanh().Sum().Add(tensor.Dot(x, x))
+	})
+	loopAndVectorize(b, func(o autograd.Options) { autograd.Hessian(f, []*tensor.Tensor{x}, o) })
 }

@@ -1,6 +1,9 @@
 package autograd
 
 import (
+	"slices"
+
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -11,23 +14,42 @@ type CheckpointOptions struct {
 	// around the recomputation, so that it draws the same numbers (PyTorch's
 	// preserve_rng_state). tensor.DefaultGenerator() is always among them.
 	Generators []*tensor.Generator
+	// Reentrant selects PyTorch's reentrant form (use_reentrant=True, the
+	// default of PyTorch 1.13), whose node runs a whole backward pass of the
+	// segment from inside the enclosing one; the default is the non-reentrant
+	// form (use_reentrant=False, the one PyTorch recommends). See Checkpoint.
+	Reentrant bool
 }
 
 // Checkpoint returns fn(inputs...) without keeping the values fn's ops save for
-// backward (the counterpart of torch.utils.checkpoint.checkpoint, in its default
-// reentrant form): fn runs with recording off, and when the gradient reaches
-// the result, backward runs fn again, recording, on the same inputs and random
-// generator states, and backpropagates through that graph. Activations inside
-// the segment then live only while its gradient is computed, trading one more
-// forward pass of the segment for memory; the gradients are bit for bit those
-// without Checkpoint.
+// backward (the counterpart of torch.utils.checkpoint.checkpoint): when the
+// gradient reaches the result, backward runs fn again on the same inputs and
+// random generator states, recording, and backpropagates through that graph.
+// Activations inside the segment then live only while its gradient is
+// computed, trading one more forward pass of the segment for memory; the
+// gradients are bit for bit those without Checkpoint. fn must compute the same
+// result from the same inputs and generator states each time.
 //
-// As PyTorch's reentrant checkpoint, the parameters fn uses (leaves it closes
-// over) receive their gradients by accumulation into Grad during the pass,
-// so Checkpoint is for Backward, not for tensor.Grad with parameters among its
-// inputs; and fn must be deterministic given its inputs and generators. Checkpoint
-// panics if recording is on and no input requires grad (PyTorch only warns, and
-// then leaves fn's parameters without gradients).
+// In the default, non-reentrant form, the gradients of everything fn reads
+// that requires grad (its inputs and the parameters it closes over) flow
+// through the graph as without Checkpoint, so tensor.Grad, Backward's Inputs
+// and CreateGraph work, and no input needs to require grad. fn runs recording
+// the first time too, to find the tensors it reads; its graph is dropped when
+// fn returns. The result's GradFn is a node named CheckpointBackward whose
+// NextFunctions are the nodes of those tensors (PyTorch, which records the
+// segment and drops only its saved values, shows the segment's last op
+// there). The recomputation must not reach leaves that require grad made
+// inside fn, nor anything the first run did not reach; backward panics if it
+// does.
+//
+// With Reentrant, fn runs with recording off, the result's GradFn is
+// CheckpointFunctionBackward, and its backward calls Backward on the
+// recomputed segment, so that the parameters fn closes over receive their
+// gradients by accumulation into Grad during the pass. As in PyTorch, a pass
+// of tensor.Grad or of Backward with Inputs through it panics, and so does a
+// pass with CreateGraph that differentiates it again. Checkpoint with
+// Reentrant panics if recording is on and no input requires grad (PyTorch
+// only warns, and then leaves fn's parameters without gradients).
 func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tensor.Tensor, opts ...CheckpointOptions) *tensor.Tensor {
 	const op = "Checkpoint"
 	var o CheckpointOptions
@@ -37,79 +59,45 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 	if len(opts) == 1 {
 		o = opts[0]
 	}
-	if tensor.IsGradEnabled() {
-		needs := false
-		for _, in := range inputs {
-			needs = needs || in != nil && in.RequiresGrad()
+	for i, in := range inputs {
+		if in == nil {
+			panic(tensor.NewError(tensor.ErrNil, "autograd", op, "input %d is nil", i))
 		}
-		if !needs {
-			fail(op, "none of the %d inputs requires grad, so the checkpointed segment would be left out of the graph "+
-				"and its parameters without gradients; checkpoint a segment whose input requires grad", len(inputs))
-		}
+	}
+	if o.Reentrant && tensor.IsGradEnabled() && !slices.ContainsFunc(inputs, (*tensor.Tensor).RequiresGrad) {
+		fail(op, "none of the %d inputs requires grad, so the checkpointed segment would be left out of the graph "+
+			"and its parameters without gradients; checkpoint a segment whose input requires grad", len(inputs))
 	}
 	gens := append([]*tensor.Generator{tensor.DefaultGenerator()}, o.Generators...)
-	return tensor.Apply(&checkpointFn{fn: fn, gens: gens}, inputs...)
-}
-
-// checkpointFn is the recorded Checkpoint node: it keeps the inputs and the
-// generators' states, not fn's activations.
-type checkpointFn struct {
-	fn     func(inputs ...*tensor.Tensor) *tensor.Tensor
-	gens   []*tensor.Generator
-	states [][]byte
-}
-
-func (*checkpointFn) Name() string { return "CheckpointFunctionBackward" }
-
-func (c *checkpointFn) Forward(ctx *tensor.Context, inputs ...*tensor.Tensor) *tensor.Tensor {
-	c.states = make([][]byte, len(c.gens))
-	for i, g := range c.gens {
-		c.states[i] = g.State()
-	}
-	ctx.SaveForBackward(inputs...)
-	out := c.fn(inputs...)
-	if out == nil {
-		panic(tensor.NewError(tensor.ErrNil, "autograd", "Checkpoint", "the checkpointed function returned nil"))
-	}
-	return out
-}
-
-// Backward recomputes the segment from detached inputs and backpropagates g
-// through it.
-func (c *checkpointFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	saved := ctx.Saved()
-	in := make([]*tensor.Tensor, len(saved))
-	for i, s := range saved {
-		in[i] = s.Detach()
-		if ctx.NeedsInputGrad(i) {
-			in[i].SetRequiresGrad(true)
+	states := make([][]byte, len(gens))
+	run := func(again bool, args []any) any {
+		in := make([]*tensor.Tensor, len(args))
+		for i, a := range args {
+			in[i] = a.(*tensor.Tensor)
 		}
-	}
-	now := make([][]byte, len(c.gens))
-	for i, gen := range c.gens {
-		now[i] = gen.State()
-		setState(gen, c.states[i])
-	}
-	var out *tensor.Tensor
-	func() {
+		if !again {
+			for i, g := range gens {
+				states[i] = g.State()
+			}
+			return fn(in...)
+		}
+		now := make([][]byte, len(gens))
+		for i, g := range gens {
+			now[i] = g.State()
+			setState(g, states[i])
+		}
 		defer func() {
-			for i, gen := range c.gens {
-				setState(gen, now[i])
+			for i, g := range gens {
+				setState(g, now[i])
 			}
 		}()
-		tensor.EnableGrad(func() { out = c.fn(in...) })
-	}()
-	grads := make([]*tensor.Tensor, len(in))
-	if !out.RequiresGrad() {
-		return grads
+		return fn(in...)
 	}
-	tensor.EnableGrad(func() { out.Backward(tensor.BackwardOptions{Gradient: g}) })
-	for i, x := range in {
-		if ctx.NeedsInputGrad(i) {
-			grads[i] = x.Grad()
-		}
+	args := make([]any, len(inputs))
+	for i, in := range inputs {
+		args[i] = in
 	}
-	return grads
+	return access.Checkpoint(run, args, o.Reentrant).(*tensor.Tensor)
 }
 
 func setState(g *tensor.Generator, state []byte) {

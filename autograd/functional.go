@@ -27,14 +27,12 @@ type Options struct {
 	// returning zeros for it.
 	Strict bool
 	// Vectorize (Jacobian and Hessian only) computes all rows of the Jacobian
-	// with one backward pass instead of one per output element: f is called
-	// once on inputs with an extra leading batch dimension of the number of
-	// output elements, and the seed gradients form an identity matrix over that
-	// dimension. Unlike PyTorch, whose vmap lifts any function, gograd asks f to
-	// take the batch dimension itself: f must treat each row of its inputs on its
-	// own and return outputs with the same leading dimension (as elementwise
-	// ops, matrix products on the last dims, nn layers and reductions over the
-	// last dims do). Vectorize cannot be combined with Strict, as in PyTorch.
+	// with one backward pass instead of one per output element, as PyTorch's
+	// vmap-based vectorize does: f is called once, and tensor.Grad with
+	// IsGradsBatched carries the rows of an identity through the graph as one
+	// batch. Nodes whose derivative has a batched form compute all rows at once;
+	// others, one row at a time within the same pass (see tensor.GradOptions).
+	// Vectorize cannot be combined with Strict, as in PyTorch.
 	Vectorize bool
 }
 

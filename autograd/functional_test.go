@@ -14,7 +14,9 @@ import (
 )
 
 // The functions of testdata/gen_functional.py, which records PyTorch 1.13's
-// torch.autograd.functional results for them in functional.json.
+// torch.autograd.functional results for them in functional.json. plain and
+// plainScalar do not map a leading batch dimension row by row (full sums, a dot
+// product, a softmax over dim 0): Vectorize must not need it.
 var functions = map[string]autograd.Func{
 	"two_in_two_out": func(in ...*tensor.Tensor) []*tensor.Tensor {
 		a, b := in[0], in[1]
@@ -27,6 +29,14 @@ var functions = map[string]autograd.Func{
 	"cube":       func(in ...*tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{in[0].Pow(3).Mul(in[0].Sin())} },
 	"scalar2": func(in ...*tensor.Tensor) []*tensor.Tensor {
 		return []*tensor.Tensor{in[0].Pow(3).Sum(-1).Mul(in[1].Tanh().Sum(-1))}
+	},
+	"plain": func(in ...*tensor.Tensor) []*tensor.Tensor {
+		a, b := in[0], in[1]
+		return []*tensor.Tensor{b.MatMul(a).Softmax(0).Mul(tensor.Dot(a, a)).Add(b.Sum())}
+	},
+	"plain_scalar": func(in ...*tensor.Tensor) []*tensor.Tensor {
+		a, b := in[0], in[1]
+		return []*tensor.Tensor{tensor.Dot(a, a).Mul(b.Sum()).Add(b.MatMul(a).Tanh().Sum())}
 	},
 }
 

@@ -6,19 +6,18 @@ import "github.com/gograd/gograd/tensor"
 // inputs (the counterpart of torch.autograd.functional.hessian): h[i][j] is the
 // second derivative with respect to inputs i and j, of shape input i's shape
 // followed by input j's. It is the Jacobian of f's gradient (recorded), with the
-// same Options; with Vectorize, f must map a batch of inputs row by row to a
-// vector of one value per row.
+// same Options; with Vectorize, one batched backward pass through the graph of
+// the gradient computes every row.
 func Hessian(f Func, inputs []*tensor.Tensor, opts ...Options) [][]*tensor.Tensor {
 	const op = "Hessian"
 	o := options(op, opts)
 	gradient := func(in ...*tensor.Tensor) []*tensor.Tensor {
 		outs := call(op, f, in, o.Strict)
 		out := outs[0]
-		// On a batch (Vectorize), the gradient of the sum is each row's gradient.
-		if len(outs) != 1 || out.Numel() != 1 && !(o.Vectorize && out.Dim() == 1 && out.Size(0) == in[0].Size(0)) {
+		if len(outs) != 1 || out.Numel() != 1 {
 			fail(op, "The function given to hessian should return a single Tensor with a single element, got %d outputs, the first of shape %v", len(outs), out.Shape())
 		}
-		g := fillZeros(op, grad([]*tensor.Tensor{out.Sum()}, []*tensor.Tensor{nil}, in, true, false), in, o.Strict, "back")
+		g := fillZeros(op, grad([]*tensor.Tensor{out}, []*tensor.Tensor{nil}, in, true, false), in, o.Strict, "back")
 		for j, gj := range g {
 			if o.Strict && !gj.RequiresGrad() {
 				fail(op, "The hessian of the user-provided function with respect to input %d is independent of the input. "+

@@ -1,8 +1,6 @@
 package autograd
 
 import (
-	"slices"
-
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -70,47 +68,39 @@ func jacobian(op string, f Func, inputs []*tensor.Tensor, o Options) [][]*tensor
 	return jac
 }
 
-// vectorJacobian computes the Jacobian with one call of f on inputs repeated
-// along a new leading dimension of size m, the number of output elements, and
-// one backward pass whose seed is an m×m identity split among the outputs: row r
-// of the gradient of the batched input j is then row r of the Jacobian.
+// vectorJacobian computes the Jacobian with one call of f and one backward pass
+// (PyTorch's vmap over vjp): the gradients of the outputs are seeded with an
+// m×m identity, m the number of output elements, split among the outputs along
+// a leading batch dim, and tensor.Grad with IsGradsBatched carries all m rows
+// through the graph at once; row r of input j's gradient is then row r of the
+// Jacobian.
 func vectorJacobian(op string, f Func, in []*tensor.Tensor, create bool) [][]*tensor.Tensor {
-	// One unbatched call gives the output shapes (the value of m).
-	var probe []*tensor.Tensor
-	tensor.NoGrad(func() { probe = call(op, f, in, false) })
+	outs := call(op, f, in, false)
 	m := 0
-	for _, p := range probe {
-		m += p.Numel()
+	for _, out := range outs {
+		m += out.Numel()
 	}
-	batched := make([]*tensor.Tensor, len(in))
-	for j, x := range in {
-		shape := append([]int{m}, x.Shape()...)
-		batched[j] = x.Unsqueeze(0).Expand(shape...)
-	}
-	outs := call(op, f, batched, false)
-	if len(outs) != len(probe) {
-		fail(op, "with Vectorize the user-provided function returned %d outputs on the batch, %d without", len(outs), len(probe))
-	}
-	seeds := make([]*tensor.Tensor, len(outs))
+	var gouts, seeds []*tensor.Tensor
 	off := 0
-	for i, out := range outs {
-		want := append([]int{m}, probe[i].Shape()...)
-		if !slices.Equal(out.Shape(), want) {
-			fail(op, "with Vectorize the user-provided function must map a batch of %d inputs row by row: output %d has shape %v on the batch, want %v",
-				m, i, out.Shape(), want)
+	for _, out := range outs {
+		n := out.Numel()
+		if out.RequiresGrad() {
+			gouts = append(gouts, out)
+			seeds = append(seeds, identityBlock(out.DType(), m, off, n).Reshape(append([]int{m}, out.Shape()...)...))
 		}
-		n := probe[i].Numel()
-		seeds[i] = identityBlock(out.DType(), m, off, n).Reshape(want...)
 		off += n
 	}
-	g := grad(outs, seeds, batched, create, false)
+	g := make([]*tensor.Tensor, len(in))
+	if len(gouts) > 0 && m > 0 {
+		g = tensor.Grad(gouts, in, tensor.GradOptions{GradOutputs: seeds, IsGradsBatched: true, CreateGraph: create, AllowUnused: true})
+	}
 	jac := make([][]*tensor.Tensor, len(outs))
 	off = 0
-	for i, p := range probe {
-		n := p.Numel()
+	for i, out := range outs {
+		n := out.Numel()
 		jac[i] = make([]*tensor.Tensor, len(in))
 		for j, x := range in {
-			shape := append(append([]int{}, p.Shape()...), x.Shape()...)
+			shape := append(append([]int{}, out.Shape()...), x.Shape()...)
 			if g[j] == nil {
 				jac[i][j] = x.DType().Zeros(shape...)
 				continue

@@ -88,7 +88,7 @@ func softmaxRow[T float32 | float64](row []T) {
 // dV = Pᵀ dO, written into the matching columns of dqkv.
 func (f *selfAttention) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
-	if tensor.IsGradEnabled() { // CreateGraph: the raw kernels below would cut the graph
+	if ctx.CreatingGraph() { // the raw kernels below would cut the graph
 		return compositeGrads(ctx, s[:1], g, func(in []*tensor.Tensor) *tensor.Tensor { return f.composite(in[0]) })
 	}
 	qkv, p := s[1], s[2]

@@ -227,7 +227,7 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 	s := ctx.Saved()
 	n := (len(s) - 3) / 2
 	in, out, gates, hn := s[:n], s[n], s[n+1], s[n+2]
-	if tensor.IsGradEnabled() { // CreateGraph: the raw kernels below would cut the graph
+	if ctx.CreatingGraph() { // the raw kernels below would cut the graph
 		return compositeGrads(ctx, s[n+3:], g, f.composite)
 	}
 	g = g.Contiguous()

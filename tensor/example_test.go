@@ -132,11 +132,9 @@ func ExampleWriteGraph() {
 	// 	n2 -> n1
 	// 	n2 [label="MvBackward0" fillcolor=lightgrey]
 	// 	n3 -> n2
-	// 	n3 [label="MmBackward0" fillcolor=lightgrey]
+	// 	n3 [label="AccumulateGrad" fillcolor=lightgrey]
+	// 	n4 [label="w\n(2, 3)" fillcolor=lightblue]
 	// 	n4 -> n3
-	// 	n4 [label="AccumulateGrad" fillcolor=lightgrey]
-	// 	n5 [label="w\n(2, 3)" fillcolor=lightblue]
-	// 	n5 -> n4
 	// }
 }
 

@@ -18,6 +18,8 @@ type graphTask struct {
 	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
 	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
+	bound   uint64    // nodes made up to this sequence number are sinks (runBounded)
+	batch   int       // the gradients' leading batch dim (IsGradsBatched); 0: none
 
 	order  []*Node         // the graph's function nodes, latest first
 	buf    []inputBuffer   // the gradient summed so far for order[i]
@@ -34,6 +36,11 @@ type graphTask struct {
 	// The leaves' AccumulateGrad nodes reached, in discovery order, with the
 	// gradient summed for each and the edges still to deliver to it.
 	leaves []leafBuffer
+
+	// The gradients summed so far for each result of the MultiFunction nodes
+	// reached, by the node's position in order; and those of the one running.
+	results     map[int32][]inputBuffer
+	resultGrads []*Tensor
 }
 
 // leafBuffer is what a pass holds for one leaf: as in PyTorch, a leaf's
@@ -65,24 +72,47 @@ func (b *inputBuffer) add(g *Tensor, owned, create bool) {
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool) []*Tensor {
 	nonNil(op, roots...)
 	nonNil(op, inputs...)
-	seeds := seedGrads(op, roots, rootGrads)
+	r, _ := runTask(op, roots, seedGrads(op, roots, rootGrads, create), retain, create, inputs, collect, allowUnused, 0)
+	return r
+}
+
+// runTask runs a backward pass from roots, seeded with seeds, which it may keep.
+// With batch > 0 the seeds, and every gradient, have a leading batch dim of that
+// size (batched.go); runTask then reports false, having run nothing, if the
+// graph's nodes do not allow it.
+func runTask(op string, roots, seeds []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool, batch int) ([]*Tensor, bool) {
 	t := tasks.Get().(*graphTask)
-	t.op, t.retain, t.create, t.inputs, t.collect = op, retain, create, inputs, collect
+	t.op, t.retain, t.create, t.inputs, t.collect, t.batch = op, retain, create, inputs, collect, batch
 	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	t.discover(roots)
+	if batch > 0 && !t.batchable() {
+		return nil, false
+	}
 	t.plan()
-	withGradMode(create, func() { t.execute(roots, seeds) })
+	t.executeFor(roots, seeds)
 	if !retain && inputs == nil {
 		freeHeld(t.order)
 	}
-	return t.finish(allowUnused)
+	return t.finish(allowUnused), true
+}
+
+// executeFor runs the pass. The derivatives read saved values through bwd,
+// unpacked detached unless the pass creates a graph, so the goroutine's grad
+// mode plays no part; only CreateGraph inside NoGrad turns recording on for the
+// pass, as PyTorch's engine sets grad mode to create_graph.
+func (t *graphTask) executeFor(roots, seeds []*Tensor) {
+	if t.create && !IsGradEnabled() {
+		EnableGrad(func() { t.execute(roots, seeds) })
+		return
+	}
+	t.execute(roots, seeds)
 }
 
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
 // one-element root without one, else a copy of the caller's.
-func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
+func seedGrads(op string, roots, rootGrads []*Tensor, create bool) []*Tensor {
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
 		r.GradFn() // a stale view's history is regenerated first
@@ -100,12 +130,20 @@ func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
 		} else if g.dtype != r.dtype {
 			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
+			if !create {
+				g = g.Detach() // a plain pass records nothing, even from a gradient that requires grad
+			}
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
 		seeds[i] = g
 	}
 	return seeds
 }
+
+// sink reports whether the pass gathers n's gradient instead of running n: n is
+// a leaf's AccumulateGrad node, or (runBounded) a node made before the segment
+// the pass goes through.
+func (t *graphTask) sink(n *Node) bool { return n.variable != nil || n.seq <= t.bound }
 
 // claim marks n as reached by this pass and reports whether it was already.
 func (t *graphTask) claim(n *Node) bool {
@@ -200,7 +238,7 @@ func (t *graphTask) discover(roots []*Tensor) {
 		for _, nx := range n.next {
 			switch {
 			case nx == nil:
-			case nx.variable != nil:
+			case t.sink(nx):
 				t.leaves[t.leaf(nx)].deps++
 			case !t.claim(nx):
 				stack = append(stack, nx)
@@ -273,6 +311,10 @@ func (t *graphTask) execute(roots, seeds []*Tensor) {
 
 // runNode runs order[i], n, if a gradient reached it.
 func (t *graphTask) runNode(i int, n *Node) {
+	if n.x != nil && n.x.results != nil {
+		t.runMulti(i, n)
+		return
+	}
 	b := &t.buf[i]
 	g, owned := b.g, b.owned
 	*b = inputBuffer{}
@@ -281,7 +323,7 @@ func (t *graphTask) runNode(i int, n *Node) {
 	}
 	hooks := n.hooks.Load()
 	if hooks != nil {
-		g = runPrehooks(t.op, n, hooks, g)
+		g = t.detach(runPrehooks(t.op, n, hooks, g))
 	}
 	if g.published&^sharedMark != t.ep {
 		g.published = t.ep // seen by this node; keeps sharedMark if it has it
@@ -297,12 +339,28 @@ func (t *graphTask) runNode(i int, n *Node) {
 			return
 		}
 	}
+	if n.x != nil && n.x.port != nil { // pass g on to its MultiFunction's slot
+		j := t.slotOf(n.x.port)
+		if t.results == nil {
+			t.results = make(map[int32][]inputBuffer)
+		}
+		rb := t.results[j]
+		if rb == nil {
+			rb = make([]inputBuffer, len(n.x.port.x.results))
+			t.results[j] = rb
+		}
+		g.published = t.ep | sharedMark // not the engine's to add into any more
+		rb[n.x.nr].add(g, false, t.create)
+		return
+	}
 	outs := t.call(n, g)
 	if hooks != nil {
-		runPosthooks(t.op, n, hooks, g, outs)
-		for _, o := range outs {
+		runPosthooks(t.op, n, hooks, []*Tensor{g}, outs)
+		for j, o := range outs {
 			if o != nil {
+				o = t.detach(o)
 				o.published = t.ep | sharedMark // the hooks may keep them
+				outs[j] = o
 			}
 		}
 	}
@@ -319,11 +377,63 @@ func (t *graphTask) runNode(i int, n *Node) {
 	}
 }
 
+// runMulti runs order[i], n, the node of a MultiFunction, if one of its results
+// got a gradient: as runNode, with one gradient per result.
+func (t *graphTask) runMulti(i int, n *Node) {
+	rb := t.results[int32(i)]
+	if rb == nil {
+		return
+	}
+	delete(t.results, int32(i))
+	gs := make([]*Tensor, len(rb))
+	for r := range rb {
+		gs[r] = rb[r].g
+	}
+	hooks := n.hooks.Load()
+	if hooks != nil {
+		for k, f := range hooks.pre.list() {
+			r := f(slices.Clone(gs))
+			if r == nil {
+				continue
+			}
+			if len(r) != len(gs) {
+				fail(t.op, "pre-hook %d of %s returned %d gradients for %d outputs", k, n.name, len(r), len(gs))
+			}
+			for j := range gs {
+				if r[j] != nil && gs[j] != nil && r[j] != gs[j] {
+					checkHookResult(t.op, k, "node "+n.name, gs[j], r[j])
+				}
+				gs[j] = r[j]
+			}
+		}
+	}
+	if t.inputs != nil && !t.runs[i] {
+		return
+	}
+	t.resultGrads = gs
+	outs := t.call(n, nil)
+	t.resultGrads = nil
+	if hooks != nil {
+		runPosthooks(t.op, n, hooks, gs, outs)
+		for j, o := range outs {
+			if o != nil {
+				o = t.detach(o)
+				o.published = t.ep | sharedMark
+				outs[j] = o
+			}
+		}
+	}
+	t.route(n, nil, outs)
+	if !t.retain && n.saves {
+		n.free()
+	}
+}
+
 // settle counts n's edges to leaves as delivered, and runs the AccumulateGrad of
 // each leaf that has got all of its gradient.
 func (t *graphTask) settle(n *Node) {
 	for _, nx := range n.next {
-		if nx == nil || nx.variable == nil {
+		if nx == nil || !t.sink(nx) {
 			continue
 		}
 		l := &t.leaves[t.slotOf(nx)]
@@ -354,15 +464,21 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	n.checkSaved(t.op)
 	outs := t.gi[:len(n.next)]
 	clear(outs)
-	if n.def != nil {
-		n.def.grad(bwd{n: n, g: g, gi: outs})
+	if t.batch > 0 {
+		t.backwardBatched(n, g, outs)
 	} else {
-		n.backward(g, outs)
+		t.backward(n, g, outs)
 	}
 	for j, nx := range n.next {
-		if nx == nil || outs[j] == nil {
+		if outs[j] != nil {
+			outs[j] = t.detach(outs[j])
+		}
+		switch {
+		case nx == nil || outs[j] == nil:
 			outs[j] = nil
-		} else if !slices.Equal(outs[j].shape, nx.shape) {
+		case t.batch > 0:
+			outs[j] = outs[j].sumToBatched(t.batch, nx.shape, n.name)
+		case !slices.Equal(outs[j].shape, nx.shape):
 			outs[j] = outs[j].sumTo(nx.shape)
 		}
 	}
@@ -380,15 +496,36 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	return outs
 }
 
+// backward runs n's derivative on g, setting gi.
+func (t *graphTask) backward(n *Node, g *Tensor, gi []*Tensor) {
+	switch {
+	case n.def != nil:
+		n.def.grad(bwd{n: n, g: g, gi: gi, create: t.create})
+	default:
+		n.x.withTask(t, g, gi)
+	}
+}
+
+// detach returns g detached when the pass does not record itself: a gradient a
+// hook or a custom Function's Backward computed from tensors that require grad
+// (recorded, since the goroutine's grad mode is on) leaves that graph behind.
+func (t *graphTask) detach(g *Tensor) *Tensor {
+	if g.requiresGrad && !t.create {
+		return g.Detach()
+	}
+	return g
+}
+
 // route adds n's input gradients into the buffers of the nodes they flow to, or
-// to the leaves' gradients, and reports whether one of them shares g's storage.
+// to the leaves' gradients, and reports whether one of them shares g's storage
+// (g is nil for a MultiFunction's node).
 func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
 	for j, nx := range n.next {
 		gj := outs[j]
 		if gj == nil {
 			continue
 		}
-		if sharesStorage(gj, g) {
+		if g != nil && sharesStorage(gj, g) {
 			sharesG = true
 		}
 		// A gradient no one has seen yet (a node's fresh result) may be kept and
@@ -400,7 +537,7 @@ func (t *graphTask) route(n *Node, g *Tensor, outs []*Tensor) (sharesG bool) {
 		} else {
 			gj.published = t.ep | sharedMark
 		}
-		if nx.variable != nil {
+		if t.sink(nx) {
 			t.leaves[t.slotOf(nx)].add(gj, owned, t.create)
 		} else {
 			t.buf[t.slotOf(nx)].add(gj, owned, t.create)

@@ -47,11 +47,11 @@ func WriteGraph(w io.Writer, roots []*Tensor, opts GraphOptions) error {
 		}
 		rid := g.id(r)
 		g.printf("\t%s [label=%q fillcolor=darkolivegreen1]\n", rid, strings.TrimPrefix(name+"\n", "\n")+shapeLabel(r.shape))
-		if r.gradFn != nil {
-			nid, fresh := g.nodeID(r.gradFn)
+		if fn := r.gradFn.fn(); fn != nil {
+			nid, fresh := g.nodeID(fn)
 			g.printf("\t%s -> %s\n", nid, rid)
 			if fresh {
-				stack = append(stack, r.gradFn)
+				stack = append(stack, fn)
 			}
 		} else if r.requiresGrad {
 			g.printf("\t%s [fillcolor=lightblue]\n", rid)
@@ -80,10 +80,16 @@ func WriteGraph(w io.Writer, roots []*Tensor, opts GraphOptions) error {
 				sid := fmt.Sprintf("%s_saved%d", nid, i)
 				what := "saved input"
 				switch {
-				case n.def == nil && s.output, n.def != nil && s.tag == output:
+				case n.x != nil && n.x.custom: // a custom Function's SaveForBackward
+					if s.output {
+						what = "saved result"
+					}
+				case s.tag == output:
 					what = "saved result"
-				case n.def != nil:
+				case s.tag >= 0:
 					what = fmt.Sprintf("saved input %d", s.tag)
+				default:
+					what = "saved value" // an index, a mask, another result
 				}
 				g.printf("\t%s [label=%q fillcolor=orange]\n", sid, what+"\n"+shapeLabel(s.t.shape))
 				g.printf("\t%s -> %s [dir=none style=dashed]\n", sid, nid)
@@ -94,6 +100,7 @@ func WriteGraph(w io.Writer, roots []*Tensor, opts GraphOptions) error {
 			if nx == nil {
 				continue
 			}
+			nx = nx.fn()
 			cid, isNew := g.nodeID(nx)
 			g.printf("\t%s -> %s\n", cid, nid)
 			if isNew {

@@ -91,7 +91,7 @@ func (n *Node) RegisterPrehook(hook func(gradOutputs []*Tensor) []*Tensor) *Remo
 	if hook == nil {
 		failKind(ErrNil, "RegisterPrehook", "got a nil hook for %s", n.name)
 	}
-	return n.hookSet().pre.add(hook)
+	return n.fn().hookSet().pre.add(hook)
 }
 
 // RegisterHook adds a hook that backward calls after the node has run, with the
@@ -103,7 +103,7 @@ func (n *Node) RegisterHook(hook func(gradInputs, gradOutputs []*Tensor) []*Tens
 	if hook == nil {
 		failKind(ErrNil, "RegisterHook", "got a nil hook for %s", n.name)
 	}
-	return n.hookSet().post.add(hook)
+	return n.fn().hookSet().post.add(hook)
 }
 
 // RegisterPostAccumulateGradHook adds a hook that backward calls with the leaf t
@@ -145,11 +145,11 @@ func runPrehooks(op string, n *Node, h *nodeHooks, g *Tensor) *Tensor {
 	return g
 }
 
-// runPosthooks runs n's post-hooks on its input gradients outs, replacing them by
-// what a hook returns.
-func runPosthooks(op string, n *Node, h *nodeHooks, g *Tensor, outs []*Tensor) {
+// runPosthooks runs n's post-hooks on its input gradients outs, given the
+// gradients of its results g, replacing outs by what a hook returns.
+func runPosthooks(op string, n *Node, h *nodeHooks, g []*Tensor, outs []*Tensor) {
 	for k, f := range h.post.list() {
-		r := f(slices.Clone(outs), []*Tensor{g})
+		r := f(slices.Clone(outs), slices.Clone(g))
 		if r == nil {
 			continue
 		}

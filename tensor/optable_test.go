@@ -161,6 +161,10 @@ var opTable = func() []opCase {
 		opCase{name: "MatMul/2d·2d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/3d·3d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/(7,1,3,4)·(2,4,5)", op: "Tensor.MatMul", f: method},
+		opCase{name: "MatMul/(2,1,3,4)·(1,5,4,2)_both_broadcast", op: "Tensor.MatMul", f: method, gradgrad: true},
+		opCase{name: "MatMul/(3,1,4,2)ᵀ·(5,4,2)_broadcast_transposed", op: "Tensor.MatMul", f: func(x ...*Tensor) *Tensor {
+			return x[0].Transpose(-2, -1).MatMul(x[1])
+		}, gradgrad: true},
 		opCase{name: "MatMul/2d·3d", op: "Tensor.MatMul", f: method, gradgrad: true},
 		opCase{name: "MatMul/3d·2d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/3d·1d", op: "Tensor.MatMul", f: method, gradgrad: true},
@@ -665,6 +669,7 @@ var notDifferentiable = map[string]string{
 	"Tensor.Grad":            "accessor of the accumulated gradient",
 	"Node.Variable":          "accessor of an AccumulateGrad node's leaf",
 	"Apply":                  "runs a custom Function; every loss row goes through it",
+	"ApplyMulti":             "runs a custom MultiFunction; TestApplyMulti (function_test.go) checks it against PyTorch",
 	"MakeDual":               "forward AD: primal's view with a tangent (TestForwardAD*)",
 	"UnpackDual":             "forward AD: reads a tangent (TestForwardAD*)",
 
@@ -674,6 +679,9 @@ var notDifferentiable = map[string]string{
 	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
 	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
 	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
+	"functional.AlphaDropout":         "random: TestAlphaDropoutStatistics checks the dropped share, the values, mean, variance and gradient",
+	"functional.FeatureAlphaDropout":  "random: TestFeatureAlphaDropout checks whole channels are kept or dropped",
+	"functional.EmbeddingRenorm_":     "in place, not recorded: the embedding_max_norm cases check the weight it leaves",
 
 	// out= variants: never recorded (TestOutVariants checks them against the ops).
 	"AddOut": "out=", "SubOut": "out=", "MulOut": "out=", "DivOut": "out=", "MatMulOut": "out=",

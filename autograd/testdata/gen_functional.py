@@ -9,8 +9,9 @@ dt = torch.float64
 def t(*shape):
     return torch.randn(shape, dtype=dt)
 
-# Each function is written so that it also maps a leading batch dimension row
-# by row (what gograd's Vectorize asks); functional_test.go has the same code.
+# functional_test.go has the same code. The first four also map a leading batch
+# dimension row by row; the last two do not (full sums, a dot product, a
+# softmax over dim 0), as a function vectorize lifts need not.
 def two_in_two_out(a, b):  # a (2, 3), b (3)
     return ((a * b.unsqueeze(-2)).sum(-1).tanh(), a.pow(2).sum(-1) + b.sigmoid().sum(-1).unsqueeze(-1))
 
@@ -22,6 +23,12 @@ def cube(x):  # x (3)
 
 def scalar2(x, y):  # x (3), y (2) -> one value
     return (x.pow(3).sum(-1) * y.tanh().sum(-1),)
+
+def plain(a, b):  # a (3), b (2, 3)
+    return ((b @ a).softmax(0) * a.dot(a) + b.sum(),)
+
+def plain_scalar(a, b):  # a (3), b (2, 3) -> one value
+    return (a.dot(a) * b.sum() + (b @ a).tanh().sum(),)
 
 def flat(out):
     return [o.detach().reshape(-1).tolist() for o in out]
@@ -35,6 +42,8 @@ cases = {
     "cube": (cube, [t(3)]),
     "scalar2": (scalar2, [t(3), t(2)]),
 }
+cases["plain"] = (plain, [t(3), t(2, 3)])
+cases["plain_scalar"] = (plain_scalar, [t(3), t(2, 3)])
 out = {}
 for name, (f, inputs) in cases.items():
     c = {"inputs": flat(inputs), "input_shapes": shapes(inputs)}

@@ -20,3 +20,10 @@ var Free func(t any)
 // (Backward, not Grad), or at once if out has no graph. The caller guarantees
 // that only nodes of out's graph hold t, directly or through views.
 var FreeWithGraph func(out, t any)
+
+// Checkpoint records a checkpointed segment for autograd.Checkpoint: run(false,
+// inputs) computes it the first time and run(true, in) again in backward (on the
+// same inputs, or on detached copies of them when reentrant), each returning a
+// *tensor.Tensor; inputs are *tensor.Tensor values. It returns the segment's
+// result, a *tensor.Tensor.
+var Checkpoint func(run func(again bool, inputs []any) any, inputs []any, reentrant bool) any
