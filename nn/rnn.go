@@ -158,7 +158,7 @@ func (r *recurrent) run(x, h0, c0 *tensor.Tensor) (out, hn, cn *tensor.Tensor) {
 			if r.kind == cellLSTM {
 				args = append(args, c0.Select(0, i))
 			}
-			res := tensor.Apply(f, args...)
+			res := f.apply(args...)
 			last := T - 1
 			if d == 1 {
 				last = 0
@@ -352,7 +352,7 @@ func (c *cell) step(x, h, cs *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 	if c.kind == cellLSTM {
 		args = append(args, state(cs))
 	}
-	res := tensor.Apply(&recurLayer{kind: c.kind, t: 1, b: B, i: c.InputSize, h: c.HiddenSize}, args...)
+	res := (&recurLayer{kind: c.kind, t: 1, b: B, i: c.InputSize, h: c.HiddenSize}).apply(args...)
 	hn := res.Select(0, 0).Select(0, 0)
 	var cn *tensor.Tensor
 	if c.kind == cellLSTM {

@@ -1,7 +1,9 @@
 package nn
 
 import (
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
+	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
@@ -32,8 +34,10 @@ func (k cellKind) gates() int {
 // input projection of all T steps is one GEMM, each step is one GEMM for all
 // gates plus one fused pointwise pass, and the backward pass (backpropagation
 // through time) is one GEMM per step plus three large GEMMs for dx, dW_ih and
-// dW_hh, with no per-step graph nodes. Its backward is written with raw kernels and
-// so cannot itself be differentiated.
+// dW_hh, with no per-step graph nodes. That backward is written with raw kernels;
+// when the backward pass is itself recorded (CreateGraph), Backward instead
+// differentiates the layer written with tensor ops (composite), so that
+// higher-order gradients are right.
 //
 // Inputs: x (T, B, I), w_ih (G·H, I), w_hh (G·H, H), b_ih (G·H), b_hh (G·H),
 // h0 (B, H) and, for an LSTM, c0 (B, H). Gate blocks are in PyTorch's order: LSTM
@@ -44,6 +48,23 @@ type recurLayer struct {
 	kind       cellKind
 	reverse    bool
 	t, b, i, h int
+	// gates and hn are the buffers Forward saved, which apply hands to the pool
+	// once a backward pass has freed the graph.
+	gates, hn *tensor.Tensor
+}
+
+// apply runs the layer on args, recorded, and lets the saved gate buffers go
+// back to the tensor pool with the graph: only this node holds them, and
+// without it BenchmarkLSTMStep allocated 16 MB a step for them.
+func (f *recurLayer) apply(args ...*tensor.Tensor) *tensor.Tensor {
+	res := tensor.Apply(f, args...)
+	for _, t := range []*tensor.Tensor{f.gates, f.hn} {
+		if t != nil {
+			access.FreeWithGraph(res, t)
+		}
+	}
+	f.gates, f.hn = nil, nil
+	return res
 }
 
 func (f *recurLayer) Name() string {
@@ -72,6 +93,7 @@ func (f *recurLayer) states() int {
 }
 
 func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	orig := in
 	in = contiguous(in)
 	dt := in[0].DType()
 	out := dt.Zeros(f.states(), f.t, f.b, f.h)
@@ -88,7 +110,11 @@ func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.
 	} else {
 		recurForward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s())
 	}
+	// Saved: the contiguous inputs, out, gates, hn, then the inputs as given (the
+	// same tensors unless a copy was made), which the composite backward needs.
 	ctx.SaveForBackward(append(in, out, gates, hn)...)
+	ctx.SaveForBackward(orig...)
+	f.gates, f.hn = gates, hn
 	return out
 }
 
@@ -133,24 +159,22 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 		cs = out[f.t*B*H:]
 	}
 	gh := make([]T, B*G) // h_prev W_hhᵀ + b_hh
-	ghT := make([]T, G*B)
-	tmp := make([]T, H)
+	tmp := make([]T, B*H)
+	// W_hhᵀ is the right operand of every step's product: packed once, so that
+	// each step's GEMM writes h_prev W_hhᵀ in place with nothing left to pack.
+	whhT := blas.PackB(true, H, G, whh, H)
 	hPrev, cPrev := h0, []T(nil)
 	if f.kind == cellLSTM {
 		cPrev = in[6]
 	}
 	for s := range f.t {
 		t := f.order(s)
-		// ghᵀ = W_hh h_prevᵀ: W_hh is the left operand, read in place, so that only
-		// the small h_prev is packed at each step.
-		blas.Gemm(false, true, G, B, H, 1, whh, H, hPrev, H, 0, ghT, B)
 		for r := range B {
-			for j, b := range bhh {
-				gh[r*G+j] = ghT[j*B+r] + b
-			}
+			copy(gh[r*G:(r+1)*G], bhh)
 		}
+		blas.GemmPacked(B, 1, hPrev, H, whhT, 1, gh, G)
 		h := hs[t*B*H : (t+1)*B*H]
-		for r := range B {
+		eachRow(B, func(r int) {
 			g := gates[(t*B+r)*G : (t*B+r+1)*G]
 			a := gh[r*G : (r+1)*G]
 			hp := hPrev[r*H : (r+1)*H]
@@ -174,8 +198,9 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 				for j := range H {
 					c[j] = g[H+j]*cp[j] + g[j]*g[2*H+j]
 				}
-				vec.Tanh(tmp, c)
-				vec.Mul(hr, tmp, g[3*H:])
+				tc := tmp[r*H : (r+1)*H]
+				vec.Tanh(tc, c)
+				vec.Mul(hr, tc, g[3*H:])
 			case cellGRU:
 				vec.Add(g[:2*H], g[:2*H], a[:2*H])
 				vec.Sigmoid(g[:2*H], g[:2*H])
@@ -190,7 +215,7 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 					hr[j] = (1-z)*n[j] + z*hp[j]
 				}
 			}
-		}
+		})
 		hPrev = h
 		if f.kind == cellLSTM {
 			cPrev = cs[t*B*H : (t+1)*B*H]
@@ -200,8 +225,11 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 
 func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
-	n := len(s) - 3
+	n := (len(s) - 3) / 2
 	in, out, gates, hn := s[:n], s[n], s[n+1], s[n+2]
+	if ctx.CreatingGraph() { // the raw kernels below would cut the graph
+		return compositeGrads(ctx, s[n+3:], g, f.composite)
+	}
 	g = g.Contiguous()
 	grads := make([]*tensor.Tensor, n)
 	for i := range grads {
@@ -240,7 +268,7 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 // recurBackward fills d (the gradients of in) from the gradient dout of the
 // result.
 func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn, dout []T, d [][]T) {
-	x, wih, whh, h0 := in[0], in[1], in[2], in[5]
+	x, wih, h0 := in[0], in[1], in[5]
 	G, H, B, TB := f.kind.gates()*f.h, f.h, f.b, f.t*f.b
 	hs, dhs := out[:TB*H], dout[:TB*H]
 	var cs, dcs, c0 []T
@@ -249,16 +277,18 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	}
 	// dgi: gradient of the input-side pre-activations (T, B, G), dgh: of the
 	// hidden side (the same but for a GRU's n block); hprev: h_{t-1} per step.
-	dgi := make([]T, TB*G)
+	var pool scratch[T]
+	defer pool.free()
+	dgi := pool.get(TB * G)
 	dgh := dgi
 	if f.kind == cellGRU {
-		dgh = make([]T, TB*G)
+		dgh = pool.get(TB * G)
 	}
-	hprev := make([]T, TB*H)
+	hprev := pool.get(TB * H)
 	dh := make([]T, B*H) // gradient reaching h_t from later steps
-	dhT := make([]T, H*B)
 	dc := make([]T, B*H)
-	tanhC := make([]T, H)
+	whh := blas.PackB(false, G, H, in[2], H) // the right operand of every step's dh product
+	tanhCs := make([]T, B*H)
 	for s := f.t - 1; s >= 0; s-- {
 		t := f.order(s)
 		hp, cp := h0, c0
@@ -270,14 +300,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 			}
 		}
 		copy(hprev[t*B*H:(t+1)*B*H], hp)
-		if s < f.t-1 {
-			for r := range B {
-				for j := range H {
-					dh[r*H+j] = dhT[j*B+r]
-				}
-			}
-		}
-		for r := range B {
+		eachRow(B, func(r int) {
 			row := (t*B + r)
 			gt := gates[row*G : (row+1)*G]
 			di := dgi[row*G : (row+1)*G]
@@ -298,6 +321,7 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 				c := cs[row*H : (row+1)*H]
 				dcr := dc[r*H : (r+1)*H]
 				cpr := cp[r*H : (r+1)*H]
+				tanhC := tanhCs[r*H : (r+1)*H]
 				vec.Tanh(tanhC, c)
 				for j := range H {
 					ig, fg, gg, og := gt[j], gt[H+j], gt[2*H+j], gt[3*H+j]
@@ -324,19 +348,9 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 					dhr[j] *= zg // the direct path h' = ... + z h
 				}
 			}
-		}
-		// dh_{t-1}ᵀ = (direct part)ᵀ + W_hhᵀ dgh_tᵀ, W_hh read in place as above.
-		for r := range B {
-			for j := range H {
-				dhT[j*B+r] = dh[r*H+j]
-			}
-		}
-		blas.Gemm(true, true, H, B, G, 1, whh, H, dgh[t*B*G:(t+1)*B*G], G, 1, dhT, B)
-	}
-	for r := range B {
-		for j := range H {
-			dh[r*H+j] = dhT[j*B+r]
-		}
+		})
+		// dh_{t-1} = (direct part) + dgh_t W_hh.
+		blas.GemmPacked(B, 1, dgh[t*B*G:(t+1)*B*G], G, whh, 1, dh, H)
 	}
 	copy(d[5], dh)
 	if f.kind == cellLSTM {
@@ -348,13 +362,48 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	// The weight gradients as dWᵀ = xᵀ dg: the transposed left operand (x or
 	// h_prev) has short rows (I or H), which the kernel reads in place far
 	// faster than the long rows of dg (G); then the small dWᵀ is transposed.
-	dwT := make([]T, G*max(f.i, H))
+	dwT := pool.get(G * max(f.i, H))
 	blas.Gemm(true, false, f.i, G, TB, 1, x, f.i, dgi, G, 0, dwT, G)
 	transpose(d[1], dwT[:f.i*G], f.i, G)
 	blas.Gemm(true, false, H, G, TB, 1, hprev, H, dgh, G, 0, dwT, G)
 	transpose(d[2], dwT[:H*G], H, G)
 	colSums(d[3], dgi, G)
 	colSums(d[4], dgh, G)
+}
+
+// scratch hands out zeroed buffers from the tensor pool and returns them all
+// to it at once (free), for a backward pass's large temporaries (the gate
+// gradients are T·B·G values per layer): no garbage for the collector.
+type scratch[T float32 | float64] struct{ ts []*tensor.Tensor }
+
+func (s *scratch[T]) get(n int) []T {
+	var v []T
+	switch p := any(&v).(type) {
+	case *[]float32:
+		t := tensor.Float32.Zeros(n)
+		s.ts, *p = append(s.ts, t), t.Float32s()
+	case *[]float64:
+		t := tensor.Float64.Zeros(n)
+		s.ts, *p = append(s.ts, t), t.Float64s()
+	}
+	return v
+}
+
+func (s *scratch[T]) free() {
+	for _, t := range s.ts {
+		access.Free(t)
+	}
+	s.ts = nil
+}
+
+// eachRow runs fn(r) for the batch rows r < b of one time step, split across
+// threads: the pointwise work of a step is serial in time but not in the batch.
+func eachRow(b int, fn func(r int)) {
+	parallel.For(b, 4, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			fn(r)
+		}
+	})
 }
 
 // transpose writes the m×n row-major matrix a transposed into dst (n×m), by

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -312,4 +313,98 @@ func (c *rnnCase) loss(outs map[string]*tensor.Tensor, dt tensor.DType) *tensor.
 		}
 	}
 	return loss
+}
+
+// TestRNNGradGradCheck checks second derivatives (gradgradcheck in float64)
+// through every recurrent module and cell: two layers, both directions and a
+// batch-first (so strided) input for the networks, with initial states. The
+// fused backward's raw kernels would cut the graph, so a recorded backward pass
+// differentiates the composite formulation instead.
+func TestRNNGradGradCheck(t *testing.T) {
+	// Small sizes: gradgradcheck differentiates every element of every input,
+	// through a step-by-step graph. With -tags purego the two-layer
+	// bidirectional GRU and LSTM took 2 minutes (the default build checks them
+	// in seconds, through the same tensor ops), so that build checks the rest.
+	const in, hidden, steps, batch = 2, 2, 2, 1
+	opt := RNNOptions{NumLayers: 2, Bidirectional: true, BatchFirst: true}
+	mods := []struct {
+		name string
+		m    Module
+		c0   bool
+	}{
+		{"RNN", NewRNN(in, hidden, opt, WithDType(tensor.Float64)), false},
+		{"RNNRelu", NewRNN(in, hidden, RNNOptions{Nonlinearity: "relu"}, WithDType(tensor.Float64)), false},
+		{"GRU", NewGRU(in, hidden, opt, WithDType(tensor.Float64)), false},
+		{"LSTM", NewLSTM(in, hidden, opt, WithDType(tensor.Float64)), true},
+		{"RNNCell", NewRNNCell(in, hidden, "tanh", WithDType(tensor.Float64)), false},
+		{"GRUCell", NewGRUCell(in, hidden, WithDType(tensor.Float64)), false},
+		{"LSTMCell", NewLSTMCell(in, hidden, WithDType(tensor.Float64)), true},
+	}
+	for _, c := range mods {
+		if pureGo && (c.name == "GRU" || c.name == "LSTM") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			g := tensor.NewGenerator(5)
+			cellOnly := strings.HasSuffix(c.name, "Cell")
+			xShape, hShape := []int{batch, steps, in}, []int{4, batch, hidden}
+			switch {
+			case cellOnly:
+				xShape, hShape = []int{batch, in}, []int{batch, hidden}
+			case c.name == "RNNRelu":
+				xShape, hShape = []int{steps, batch, in}, []int{1, batch, hidden}
+			}
+			inputs := []*tensor.Tensor{
+				g.Normal(tensor.Float64.Zeros(xShape...), 0, 1).SetRequiresGrad(true),
+				g.Normal(tensor.Float64.Zeros(hShape...), 0, 1).SetRequiresGrad(true),
+			}
+			if c.c0 {
+				inputs = append(inputs, g.Normal(tensor.Float64.Zeros(hShape...), 0, 1).SetRequiresGrad(true))
+			}
+			slots := paramSlots(c.m)
+			if !cellOnly && len(slots) > 4 {
+				// Two weights stand for the rest, to keep the test fast: the first
+				// layer's w_hh and the last layer's (reverse direction's) w_ih.
+				slots = []**tensor.Tensor{slots[1], slots[len(slots)-4]}
+			}
+			states := len(inputs)
+			for _, p := range slots {
+				inputs = append(inputs, *p)
+			}
+			f := func(args ...*tensor.Tensor) *tensor.Tensor {
+				for i, p := range slots {
+					*p = args[states+i]
+				}
+				x, h := args[0], args[1]
+				var out, hn, cn *tensor.Tensor
+				switch m := c.m.(type) {
+				case *RNN:
+					out, hn = m.ForwardState(x, h)
+				case *GRU:
+					out, hn = m.ForwardState(x, h)
+				case *LSTM:
+					out, hn, cn = m.ForwardState(x, h, args[2])
+				case *RNNCell:
+					out = m.Step(x, h)
+				case *GRUCell:
+					out = m.Step(x, h)
+				case *LSTMCell:
+					out, cn = m.Step(x, h, args[2])
+				}
+				// One output that reads every result, squared so that the second
+				// derivative reaches the outputs too.
+				y := out.Mul(out).Sum()
+				if hn != nil {
+					y = y.Add(hn.Mul(hn).Sum())
+				}
+				if cn != nil {
+					y = y.Add(cn.Mul(cn).Sum())
+				}
+				return y
+			}
+			if err := tensor.GradGradCheck(f, inputs); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }

@@ -224,6 +224,13 @@ func (m *MultiheadAttention) attendPacked(query, key, value *tensor.Tensor, o *A
 		fail("MultiheadAttention", "want inputs (N, L, E) with E = %d, got %v, %v, %v", e, query.Shape(), key.Shape(), value.Shape())
 	}
 	n, l, s := query.Size(0), query.Size(1), key.Size(1)
+	if query == key && key == value && (m.Dropout == 0 || m.eval) && (o == nil || o.AttnMask == nil && o.KeyPaddingMask == nil) {
+		// Self-attention without masks (but causal) or dropout: one product for
+		// the three projections and one fused node for the heads.
+		lin := &Linear{InFeatures: e, OutFeatures: 3 * e, Weight: m.InProjWeight, Bias: m.InProjBias}
+		sa := &selfAttention{n: n, l: l, e: e, heads: h, causal: o != nil && o.Causal}
+		return m.OutProj.Forward(tensor.Apply(sa, lin.Forward(query)))
+	}
 	heads := func(x *tensor.Tensor, part int) *tensor.Tensor {
 		lin := &Linear{InFeatures: e, OutFeatures: e, Weight: rows(m.InProjWeight, part*e, e)}
 		if m.InProjBias != nil {

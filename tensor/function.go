@@ -58,6 +58,7 @@ type Context struct {
 
 	noMaterialize bool
 	once          bool                                    // the Function is OnceDifferentiable
+	creating      bool                                    // this Backward's pass records itself
 	inputs        []*Tensor                               // what Backward's gradients must not be
 	backward      func(c *Context, g []*Tensor) []*Tensor // calls the Function's Backward with c
 }
@@ -96,6 +97,13 @@ func (c *Context) Saved() []*Tensor {
 
 // NeedsInputGrad reports whether input i of the Function needs a gradient.
 func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
+
+// CreatingGraph reports, inside Backward, whether the backward pass records
+// itself (CreateGraph) for this Function, so that a Backward written with raw
+// kernels can switch to differentiable ops (the engine no longer sets the
+// goroutine's grad mode for a pass, so IsGradEnabled does not tell). It is
+// false outside Backward and for a OnceDifferentiable Function.
+func (c *Context) CreatingGraph() bool { return c.creating }
 
 // Apply runs f on inputs and returns its result, recorded in the graph with
 // f's Backward when any input requires grad and recording is on. Forward gets
@@ -274,6 +282,7 @@ func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tens
 func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, g []*Tensor, gi []*Tensor, create bool) {
 	record := create && !ctx.once
 	c := *ctx // this pass's view of the Context: two passes may share the node
+	c.creating = record
 	if !c.freed && len(n.saved) > 0 {
 		c.saved = make([]*Tensor, len(n.saved))
 		for i := range n.saved {

@@ -230,6 +230,50 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
+// TestGemmPacked checks GemmPacked against gemmRef for both orientations of
+// B, shapes with ragged strips and panels, several blocks of depth and width,
+// beta 0 and not, on 1 and 2 threads, with guard values around C.
+func TestGemmPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {32, 1024, 256}, {7, 37, 300}, {13, 600, 5}, {32, 256, 1024}, {6, 16, 0}} {
+		for _, transB := range []bool{false, true} {
+			for _, threads := range []int{1, 2} {
+				parallel.SetThreads(threads)
+				a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
+				for i := range a {
+					a[i] = float32(r.Float64()*2 - 1)
+				}
+				for i := range b {
+					b[i] = float32(r.Float64()*2 - 1)
+				}
+				ldb := s.n
+				if transB {
+					ldb = s.k
+				}
+				c := make([]float32, s.m*s.n+2)
+				want := make([]float32, s.m*s.n)
+				for i := range want {
+					c[i] = float32(i % 5)
+					want[i] = c[i]
+				}
+				c[s.m*s.n], c[s.m*s.n+1] = guard, guard
+				p := PackB(transB, s.k, s.n, b, max(ldb, 1))
+				GemmPacked(s.m, 0.5, a, max(s.k, 1), p, 1, c, max(s.n, 1))
+				gemmRef(false, transB, s.m, s.n, s.k, 0.5, a, max(s.k, 1), b, max(ldb, 1), 1, want, max(s.n, 1))
+				for i, w := range want {
+					if d := math.Abs(float64(c[i] - w)); d > 1e-4*(1+math.Abs(float64(w))) {
+						t.Fatalf("%v transB=%v threads=%d: c[%d] = %g, want %g", s, transB, threads, i, c[i], w)
+					}
+				}
+				if c[s.m*s.n] != guard || c[s.m*s.n+1] != guard {
+					t.Fatalf("%v transB=%v: wrote past C", s, transB)
+				}
+			}
+		}
+	}
+	parallel.SetThreads(0)
+}
+
 // TestWorkspacesGivenBackWhenIdle checks that the packing buffers kept between
 // calls survive a collection that follows a call, are dropped by one that
 // follows another without a call, and that collections alone give them back.

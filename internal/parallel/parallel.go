@@ -35,11 +35,36 @@ func Threads() int { return int(threads.Load()) }
 // pollFor is how long an idle worker polls for the next chunk before parking.
 const pollFor = time.Millisecond
 
-// job is one chunk of a For call.
+// piecesPerThread is how many pieces For cuts a loop into per thread (when the
+// grain allows): whoever is free claims the next piece, so a worker that the
+// OS deschedules (a loaded machine) holds up only the piece it is running,
+// not a whole half of the loop.
+const piecesPerThread = 4
+
+// task is one For call: its pieces, claimed in order by the caller and the
+// workers that joined.
+type task struct {
+	f          func(lo, hi int)
+	n, pieces  int
+	next, done atomic.Int64
+}
+
+// run claims and runs pieces until none is left.
+func (t *task) run() {
+	for {
+		p := int(t.next.Add(1) - 1)
+		if p >= t.pieces {
+			return
+		}
+		t.f(p*t.n/t.pieces, (p+1)*t.n/t.pieces)
+		t.done.Add(1)
+	}
+}
+
+// job hands a task to one worker.
 type job struct {
-	f      func(lo, hi int)
-	lo, hi int
-	state  atomic.Int32 // 0 unclaimed, 1 claimed by a worker, 2 done by the worker, 3 taken back by the caller
+	t     *task
+	state atomic.Int32 // 0 unclaimed, 1 claimed by a worker, 2 done by the worker, 3 taken back by the caller
 }
 
 type worker struct {
@@ -77,7 +102,7 @@ func (w *worker) run() {
 	for {
 		j := w.poll()
 		if j.state.CompareAndSwap(0, 1) {
-			j.f(j.lo, j.hi)
+			j.t.run()
 			j.state.Store(2)
 		}
 		w.slot.CompareAndSwap(j, nil)
@@ -112,8 +137,10 @@ func (w *worker) poll() *job {
 	}
 }
 
-// For calls f over [0, n) split into at most Threads() contiguous chunks of at least
-// grain items each, and returns when all have run. It runs f inline when one chunk
+// For calls f over [0, n) split into contiguous pieces of at least grain items
+// each, run by up to Threads() goroutines, and returns when all have run. The
+// pieces (up to piecesPerThread per thread) depend only on n, grain and
+// Threads(), not on which goroutine runs them. It runs f inline when one chunk
 // suffices. f must be safe to call concurrently on disjoint ranges.
 func For(n, grain int, f func(lo, hi int)) {
 	if n <= 0 {
@@ -127,14 +154,15 @@ func For(n, grain int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
+	t := &task{f: f, n: n, pieces: min(n/grain, piecesPerThread*chunks)}
 	ws := pool(chunks - 1)
 	jobs := make([]job, chunks-1)
 	for c := range jobs {
 		j := &jobs[c]
-		j.f, j.lo, j.hi = f, (c+1)*n/chunks, (c+2)*n/chunks
+		j.t = t
 		w := ws[c]
 		if !w.slot.CompareAndSwap(nil, j) {
-			continue // busy worker: the caller will run this chunk
+			continue // busy worker: the others and the caller share its pieces
 		}
 		if w.parked.Load() {
 			select {
@@ -143,19 +171,17 @@ func For(n, grain int, f func(lo, hi int)) {
 			}
 		}
 	}
-	f(0, n/chunks)
+	t.run()
 	for c := range jobs {
-		j := &jobs[c]
-		if j.state.CompareAndSwap(0, 3) {
-			j.f(j.lo, j.hi) // not claimed yet: do it here rather than wait
-			ws[c].slot.CompareAndSwap(j, nil)
+		if j := &jobs[c]; j.state.CompareAndSwap(0, 3) {
+			ws[c].slot.CompareAndSwap(j, nil) // not claimed: nothing to wait for
 		}
 	}
-	for c := range jobs {
-		for spins := 0; jobs[c].state.Load() != 2 && jobs[c].state.Load() != 3; spins++ {
-			if spins%64 == 63 {
-				runtime.Gosched()
-			}
+	// Wait only for pieces still running; a worker that claimed its job but has
+	// not started finds nothing left to do.
+	for spins := 0; t.done.Load() != int64(t.pieces); spins++ {
+		if spins%64 == 63 {
+			runtime.Gosched()
 		}
 	}
 }

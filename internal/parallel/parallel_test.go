@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,5 +89,34 @@ func TestForNestedAndConcurrent(t *testing.T) {
 		}
 		wg.Wait()
 		runtime.GOMAXPROCS(prev)
+	}
+}
+
+// TestForPieces checks that For cuts a loop into the same pieces every time,
+// whichever goroutines run them (callers such as the convolution's weight
+// gradient keep one partial sum per piece, summed in order), and that a loop
+// is cut finer than one piece per thread when the grain allows.
+func TestForPieces(t *testing.T) {
+	SetThreads(2)
+	for _, c := range []struct{ n, grain, want int }{{64, 1, 8}, {64, 16, 4}, {10, 3, 3}, {3, 2, 1}} {
+		var first []int
+		for range 20 {
+			var mu sync.Mutex
+			var los []int
+			For(c.n, c.grain, func(lo, hi int) {
+				mu.Lock()
+				los = append(los, lo)
+				mu.Unlock()
+			})
+			slices.Sort(los)
+			if len(los) != c.want {
+				t.Fatalf("n=%d grain=%d: %d pieces, want %d", c.n, c.grain, len(los), c.want)
+			}
+			if first == nil {
+				first = los
+			} else if !slices.Equal(first, los) {
+				t.Fatalf("n=%d grain=%d: pieces start at %v, then at %v", c.n, c.grain, first, los)
+			}
+		}
 	}
 }

@@ -112,7 +112,7 @@ func (f *maxPool) indices(x *tensor.Tensor) *tensor.Tensor {
 
 // Backward is max pooling's, its graph's node named for adaptive pooling.
 func (f *adaptiveMax) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	if tensor.IsGradEnabled() {
+	if ctx.CreatingGraph() {
 		return []*tensor.Tensor{f.gradGraph(f.Name(), ctx.Saved()[0], g)}
 	}
 	return f.maxPool.Backward(ctx, g)

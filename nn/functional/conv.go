@@ -189,7 +189,7 @@ func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 // convolution (dx) and a weight-gradient node (dW), differentiable again
 // (convnd.go).
 func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	if tensor.IsGradEnabled() {
+	if ctx.CreatingGraph() {
 		return (&convNd{g: f.g.vol(), kind: kindConv, bias: f.bias}).Backward(ctx, g)
 	}
 	s := ctx.Saved()
@@ -384,22 +384,16 @@ func convForward[T float32 | float64](g *convGeom, y, x, w, b, saved []T) {
 func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw, saved []T) {
 	cg, og := g.c/g.groups, g.o/g.groups
 	k, l := cg*g.kh*g.kw, g.oh*g.ow
-	chunks := min(g.n, parallel.Threads())
-	partial := make([][]T, chunks) // per-chunk weight gradients, transposed per group (K×O/groups), summed at the end
-	slots := make(chan int, chunks)
-	for i := range chunks {
-		slots <- i
-	}
+	// Per-piece weight gradients, transposed per group (K×O/groups), at the
+	// index of the piece's first image, summed at the end in that order: the
+	// result does not depend on which goroutine ran which piece.
+	partial := make([][]T, g.n)
 	parallel.For(g.n, 1, func(lo, hi int) {
-		slot := <-slots
-		defer func() { slots <- slot }()
 		col := newCols[T](g)
 		var pw []T
 		if dw != nil {
-			if partial[slot] == nil {
-				partial[slot] = make([]T, len(dw))
-			}
-			pw = partial[slot]
+			pw = make([]T, len(dw))
+			partial[lo] = pw
 		}
 		for n := lo; n < hi; n++ {
 			xn := x[n*g.c*g.h*g.w : (n+1)*g.c*g.h*g.w]

@@ -206,7 +206,7 @@ func bnForward[T float32 | float64](f *batchNorm, y, x, w, b []T) {
 // dweight = Σ dy·x̂; dbias = Σ dy. A fused raw kernel, or when the backward pass
 // creates a graph the same formulas as differentiable ops (normgrad.go).
 func (f *batchNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	if tensor.IsGradEnabled() {
+	if ctx.CreatingGraph() {
 		return f.gradGraph(ctx, g)
 	}
 	s := ctx.Saved()
@@ -446,7 +446,7 @@ func gnForward[T float32 | float64](f *groupNorm, y, x, w, b []T) {
 // backward pass creates a graph the same formulas as differentiable ops
 // (normgrad.go).
 func (f *groupNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	if tensor.IsGradEnabled() {
+	if ctx.CreatingGraph() {
 		return f.gradGraph(ctx, g)
 	}
 	s := ctx.Saved()

@@ -67,30 +67,24 @@ func (f *layerNorm) eachRow(fn func(r int)) {
 	})
 }
 
+// lnForward normalises each row of x into y with internal/vec's kernels: the
+// sums accumulate in T, as PyTorch's CPU kernel accumulates float32 rows in
+// float32 (the per-element float64 loop this replaced was 3 % of
+// BenchmarkTransformerStep, its backward 6 %).
 func lnForward[T float32 | float64](f *layerNorm, y, x, w, b []T) {
+	n := T(f.d)
 	f.eachRow(func(r int) {
 		xs, ys := x[r*f.d:(r+1)*f.d], y[r*f.d:(r+1)*f.d]
-		var s float64
-		for _, v := range xs {
-			s += float64(v)
-		}
-		mean := s / float64(f.d)
-		var ss float64
-		for _, v := range xs {
-			dv := float64(v) - mean
-			ss += dv * dv
-		}
-		invstd := 1 / math.Sqrt(ss/float64(f.d)+f.eps)
-		f.mean[r], f.invstd[r] = mean, invstd
-		m, is := T(mean), T(invstd)
-		if w == nil {
-			for i, v := range xs {
-				ys[i] = (v - m) * is
-			}
-			return
-		}
-		for i, v := range xs {
-			ys[i] = (v-m)*is*w[i] + b[i]
+		mean := vec.Sum(xs) / n
+		vec.AddScalar(ys, xs, -mean)
+		vec.Mul(ys, ys, ys) // (x - mean)², for the variance
+		invstd := T(1 / math.Sqrt(float64(vec.Sum(ys)/n)+f.eps))
+		f.mean[r], f.invstd[r] = float64(mean), float64(invstd)
+		vec.AddScalar(ys, xs, -mean)
+		vec.MulScalar(ys, ys, invstd)
+		if w != nil {
+			vec.Mul(ys, ys, w)
+			vec.Add(ys, ys, b)
 		}
 	})
 }
@@ -100,7 +94,7 @@ func lnForward[T float32 | float64](f *layerNorm, y, x, w, b []T) {
 // Σ_rows grad. A fused raw kernel, or when the backward pass creates a graph the
 // same formulas as differentiable ops (normgrad.go).
 func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
-	if tensor.IsGradEnabled() {
+	if ctx.CreatingGraph() {
 		return f.gradGraph(ctx, g)
 	}
 	s := ctx.Saved()
@@ -127,45 +121,43 @@ func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Te
 }
 
 func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
-	f.eachRow(func(r int) {
-		xs, gs, ds := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d], dx[r*f.d:(r+1)*f.d]
-		mean, invstd := f.mean[r], f.invstd[r]
-		var sg, sgx float64
-		for i, g := range gs {
-			gh := float64(g)
+	n := T(f.d)
+	parallel.For(len(f.mean), max(1, 8192/max(f.d, 1)), func(lo, hi int) {
+		gh, xh := make([]T, f.d), make([]T, f.d)
+		for r := lo; r < hi; r++ {
+			xs, gs, ds := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d], dx[r*f.d:(r+1)*f.d]
+			g := gs
 			if w != nil {
-				gh *= float64(w[i])
+				vec.Mul(gh, gs, w)
+				g = gh
 			}
-			sg += gh
-			sgx += gh * (float64(xs[i]) - mean) * invstd
-		}
-		n := float64(f.d)
-		a, c := sg/n, sgx/n
-		for i, g := range gs {
-			gh := float64(g)
-			if w != nil {
-				gh *= float64(w[i])
-			}
-			xh := (float64(xs[i]) - mean) * invstd
-			ds[i] = T(invstd * (gh - a - xh*c))
+			normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
+			a := vec.Sum(g) / n
+			vec.Mul(ds, g, xh)
+			c := vec.Sum(ds) / n
+			vec.AddScalar(ds, g, -a)
+			vec.Axpy(ds, -c, xh)
+			vec.MulScalar(ds, ds, T(f.invstd[r]))
 		}
 	})
 	if dw == nil {
 		return
 	}
 	// The parameter gradients sum over rows: one pass, row by row, in order.
-	acc := make([]float64, 2*f.d)
+	xh := make([]T, f.d)
 	for r := range f.mean {
 		xs, gs := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d]
-		mean, invstd := f.mean[r], f.invstd[r]
-		for i, g := range gs {
-			acc[i] += float64(g) * (float64(xs[i]) - mean) * invstd
-			acc[f.d+i] += float64(g)
-		}
+		normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
+		vec.Mul(xh, xh, gs)
+		vec.Add(dw, dw, xh)
+		vec.Add(db, db, gs)
 	}
-	for i := range f.d {
-		dw[i], db[i] = T(acc[i]), T(acc[f.d+i])
-	}
+}
+
+// normRow sets xh to (xs - mean)·invstd.
+func normRow[T float32 | float64](xh, xs []T, mean, invstd T) {
+	vec.AddScalar(xh, xs, -mean)
+	vec.MulScalar(xh, xh, invstd)
 }
 
 // Gelu returns the Gaussian error linear unit of input elementwise, as
@@ -225,15 +217,18 @@ func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor 
 }
 
 // mapGelu sets dst to gelu(x), or with grad to g·gelu'(x). Exact float32 GELU
-// goes through erfc32, the rest through math.Erf and math.Exp.
+// goes through internal/vec's vectorised kernels (the per-element float32 loop
+// it replaced was a third of BenchmarkTransformerStep), the rest through
+// math.Erf and math.Exp.
 func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
 	parallel.For(len(x), 16384, func(lo, hi int) {
 		if d32, ok := any(dst[lo:hi]).([]float32); ok && !f.tanh {
-			var g32 []float32
+			x32 := any(x[lo:hi]).([]float32)
 			if grad {
-				g32 = any(g[lo:hi]).([]float32)
+				vec.GeluErfGrad32(d32, x32, any(g[lo:hi]).([]float32))
+			} else {
+				vec.GeluErf32(d32, x32)
 			}
-			gelu32(d32, any(x[lo:hi]).([]float32), g32)
 			return
 		}
 		for i := lo; i < hi; i++ {
@@ -251,48 +246,6 @@ func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
 			dst[i] = T(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
 		}
 	})
-}
-
-// gelu32 sets dst to gelu(x) (g nil) or g·gelu'(x), for float32, a block at a
-// time with internal/vec's vectorised exp: Φ(x) = erfc(-x/√2)/2 with erfc from
-// Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7 everywhere, so
-// within 2 float32 ulps of the exact GELU even in the tails), and
-// φ(x) = e^(-x²/2)/√(2π). The per-element math.Erf and math.Exp of float64 made
-// GELU half of BenchmarkTransformerStep.
-func gelu32(dst, x, g []float32) {
-	const block = 256
-	var t, e, q [block]float32
-	for lo := 0; lo < len(x); lo += block {
-		xs := x[lo:min(lo+block, len(x))]
-		n := len(xs)
-		for i, v := range xs {
-			z := v / math.Sqrt2
-			if z < 0 {
-				z = -z
-			}
-			tt := 1 / (1 + 0.5*z)
-			t[i] = tt
-			e[i] = -z*z - 1.26551223 + tt*(1.00002368+tt*(0.37409196+tt*(0.09678418+tt*(-0.18628806+
-				tt*(0.27886807+tt*(-1.13520398+tt*(1.48851587+tt*(-0.82215223+tt*0.17087277))))))))
-			q[i] = -0.5 * v * v
-		}
-		vec.Exp(e[:n], e[:n])
-		if g != nil {
-			vec.Exp(q[:n], q[:n])
-		}
-		for i, v := range xs {
-			half := 0.5 * t[i] * e[i] // erfc(|x|/√2)/2
-			cdf := half
-			if v > 0 {
-				cdf = 1 - half
-			}
-			if g == nil {
-				dst[lo+i] = v * cdf
-				continue
-			}
-			dst[lo+i] = g[lo+i] * (cdf + v*q[i]*0.3989422804014327) // 1/√(2π)
-		}
-	}
 }
 
 // Embedding returns the rows of weight (num_embeddings, D) at the int64 indices

@@ -1,0 +1,101 @@
+package blas
+
+import (
+	"unsafe"
+
+	"github.com/gograd/gograd/internal/parallel"
+)
+
+// PackedB is the right operand op(B) (k×n) of a product, packed once into the
+// micro-kernel's panels, for repeated products with the same matrix: a
+// recurrent layer multiplies its hidden-to-hidden weights at every time step,
+// and GemmPacked then skips the packing Gemm does on every call (and the
+// transposed result Gemm's cheap orientation would leave).
+type PackedB[T float32 | float64] struct {
+	kn   *kernel[T]
+	k, n int
+	data []T // per block of nc columns, per block of kc rows: the kc×nc panels
+}
+
+// pick returns the micro-kernel Gemm uses for an n-column product of T.
+func pick[T float32 | float64](n int) *kernel[T] {
+	var kn any
+	if unsafe.Sizeof(T(0)) == 4 {
+		k := kernel32
+		if narrow32 != nil && n <= narrow32.nr {
+			k = narrow32
+		}
+		kn = k
+	} else {
+		k := kernel64
+		if narrow64 != nil && n <= narrow64.nr {
+			k = narrow64
+		}
+		kn = k
+	}
+	return kn.(*kernel[T])
+}
+
+// PackB returns op(B) packed for GemmPacked: B is k×n with row stride ldb, or
+// n×k stored when transB. It panics with a *ShapeError as Gemm does.
+func PackB[T float32 | float64](transB bool, k, n int, b []T, ldb int) *PackedB[T] {
+	checkGemm(false, transB, 0, n, k, 0, max(k, 1), len(b), ldb, 0, max(n, 1))
+	kn := pick[T](n)
+	p := &PackedB[T]{kn: kn, k: k, n: n}
+	size := 0
+	for jc := 0; jc < n; jc += kn.nc {
+		size += k * roundUp(min(kn.nc, n-jc), kn.nr)
+	}
+	p.data = make([]T, size)
+	off := 0
+	for jc := 0; jc < n; jc += kn.nc {
+		nc := min(kn.nc, n-jc)
+		for pc := 0; pc < k; pc += kn.kc {
+			kc := min(kn.kc, k-pc)
+			packB(p.data[off:], transB, b, ldb, pc, kc, jc, nc, kn.nr)
+			off += kc * roundUp(nc, kn.nr)
+		}
+	}
+	return p
+}
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// GemmPacked computes C = alpha·A·op(B) + beta·C with op(B) from PackB: A is m×k
+// (row stride lda), C m×n (row stride ldc), as Gemm(false, transB, ...) does for
+// the B that was packed. It panics with a *ShapeError on slices or strides that
+// do not fit.
+func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[T], beta T, c []T, ldc int) {
+	k, n, kn := p.k, p.n, p.kn
+	checkGemm(false, false, m, n, k, len(a), lda, k*n, n, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	panels := (n + kn.nr - 1) / kn.nr
+	grain := panels
+	if parallel.Threads() > 1 && 2*m*n*k >= minParallelFlops {
+		grain = max(1, panels/(2*parallel.Threads()))
+	}
+	parallel.For(panels, grain, func(lo, hi int) {
+		ws := getWorkspace(kn)
+		j0, j1 := lo*kn.nr, min(hi*kn.nr, n)
+		off := 0
+		for jc := 0; jc < n; jc += kn.nc {
+			nc := min(kn.nc, n-jc)
+			width := roundUp(nc, kn.nr)
+			for pc := 0; pc < k; pc += kn.kc {
+				kc := min(kn.kc, k-pc)
+				// The part of this block's panels in [j0, j1).
+				if s, e := max(j0, jc), min(j1, jc+nc); s < e {
+					macroKernel(kn, ws, false, 0, m, pc, kc, s, e-s, alpha, a, lda, p.data[off+(s-jc)*kc:], beta, c, ldc)
+				}
+				off += kc * width
+			}
+		}
+		putWorkspace(ws)
+	})
+}

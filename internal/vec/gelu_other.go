@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package vec
+
+const geluAsm = false
+
+func geluErfF32AVX2(dst, x []float32)        { panic("unreachable") }
+func geluErfGradF32AVX2(dst, x, g []float32) { panic("unreachable") }

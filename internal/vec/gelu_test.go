@@ -1,0 +1,121 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// geluULP32 is the tolerance of GeluErf32 and GeluErfGrad32 against float64
+// math, in float32 ulps: erfc's fit (fractional error < 1.2e-7, about 1 ulp)
+// plus the float32 roundings of the polynomial, exp and the products. In the
+// left tail the exponent -x²/2 is itself rounded to float32, an absolute error
+// of about x²·2^-25 that becomes a relative error of the result: geluTail32·x²
+// more is allowed there (PyTorch's float32 GELU, 0.5x(1+erf(x/√2)), loses every
+// digit there to cancellation).
+const (
+	geluULP32  = 8
+	geluTail32 = 1.2e-7
+)
+
+// geluInputs covers the polynomial's range and both tails, in a length that
+// leaves a ragged tail for the plain loop.
+func geluInputs() []float32 {
+	r := rand.New(rand.NewPCG(3, 4))
+	x := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1, -1, 5.5, -5.5, 9, -9, 14, -14, 40, -40}
+	for range 1000 {
+		x = append(x, float32(r.NormFloat64()*3))
+	}
+	return append(x, 0.3, -0.7, 2.5) // 1017 values
+}
+
+// geluRef returns the exact GELU and its derivative in float64.
+func geluRef(v float64) (y, dy float64) {
+	cdf := 0.5 * math.Erfc(-v/math.Sqrt2)
+	return v * cdf, cdf + v*math.Exp(-0.5*v*v)/math.Sqrt(2*math.Pi)
+}
+
+// geluClose reports whether got is within geluULP32 float32 ulps of want, plus
+// the tail allowance for input x, or within an absolute 1e-37 (underflow).
+func geluClose(got float32, want float64, x float32) bool {
+	w := float32(math.Abs(want))
+	ulp := float64(math.Nextafter32(w, float32(math.Inf(1))) - w)
+	return math.Abs(float64(got)-want) <= geluULP32*ulp+geluTail32*float64(x*x)*math.Abs(want)+1e-37
+}
+
+func TestGeluErf32(t *testing.T) {
+	x := geluInputs()
+	g := make([]float32, len(x))
+	for i := range g {
+		g[i] = float32(i%7) - 2.5
+	}
+	for _, asm := range []bool{false, true} {
+		if asm && !geluAsm {
+			continue
+		}
+		y, dy := make([]float32, len(x)+2), make([]float32, len(x)+2)
+		guard := float32(12345)
+		y[len(x)], y[len(x)+1], dy[len(x)], dy[len(x)+1] = guard, guard, guard, guard
+		if asm {
+			GeluErf32(y[:len(x)], x)
+			GeluErfGrad32(dy[:len(x)], x, g)
+		} else {
+			geluErfPlain(y[:len(x)], x, nil)
+			geluErfPlain(dy[:len(x)], x, g)
+		}
+		if y[len(x)] != guard || y[len(x)+1] != guard || dy[len(x)] != guard || dy[len(x)+1] != guard {
+			t.Fatalf("asm=%v: wrote past the end", asm)
+		}
+		for i, v := range x {
+			want, dwant := geluRef(float64(v))
+			dwant *= float64(g[i])
+			if !geluClose(y[i], want, v) {
+				t.Errorf("asm=%v: gelu(%g) = %g, want %g", asm, v, y[i], want)
+			}
+			// The derivative cancels near x = -0.75 (Φ + xφ = 0): allow an absolute
+			// error of a few ulps of the larger terms.
+			if !geluClose(dy[i], dwant, v) && math.Abs(float64(dy[i])-dwant) > 4e-7*math.Abs(float64(g[i])) {
+				t.Errorf("asm=%v: gelu'(%g)·%g = %g, want %g", asm, v, g[i], dy[i], dwant)
+			}
+		}
+	}
+}
+
+func TestGeluErf32NaN(t *testing.T) {
+	x := make([]float32, 16)
+	for i := range x {
+		x[i] = float32(math.NaN())
+	}
+	y := make([]float32, 16)
+	GeluErf32(y, x)
+	GeluErfGrad32(x[:8], x[:8], y[:8])
+	for i, v := range append(y, x[:8]...) {
+		if !math.IsNaN(float64(v)) {
+			t.Fatalf("element %d: NaN in gave %g", i, v)
+		}
+	}
+}
+
+func BenchmarkGeluErf32(b *testing.B) {
+	x := make([]float32, 4096)
+	for i := range x {
+		x[i] = float32(i%200)/25 - 4
+	}
+	y := make([]float32, len(x))
+	b.SetBytes(int64(8 * len(x)))
+	b.Run("fwd", func(b *testing.B) {
+		for b.Loop() {
+			GeluErf32(y, x)
+		}
+	})
+	b.Run("grad", func(b *testing.B) {
+		for b.Loop() {
+			GeluErfGrad32(y, x, x)
+		}
+	})
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			geluErfPlain(y, x, nil)
+		}
+	})
+}

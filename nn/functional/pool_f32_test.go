@@ -1,0 +1,42 @@
+package functional
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMaxPool2x2F32 checks the branch-free float32 2×2 max pooling against
+// maxPool2x2, the plain loop, on values and indices: random planes (stride 2
+// and 1), ties, -0 beside +0, infinities of both signs, and NaNs of both signs
+// (the first NaN of a window wins).
+func TestMaxPool2x2F32(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	nan := float32(math.NaN())
+	negNaN := math.Float32frombits(math.Float32bits(nan) | 1<<31)
+	inf := float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, -1, inf, -inf, nan, negNaN, 3.5, -2}
+	for _, stride := range []int{2, 1} {
+		for trial := range 200 {
+			const h, w = 6, 8
+			src := make([]float32, h*w)
+			for i := range src {
+				src[i] = float32(r.IntN(5)) - 2 // ties are common
+				if trial%2 == 1 && r.IntN(4) == 0 {
+					src[i] = special[r.IntN(len(special))]
+				}
+			}
+			g := convGeom{h: h, w: w, kh: 2, kw: 2, sh: stride, sw: stride, dh: 1, dw: 1}
+			g.oh, g.ow = (h-2)/stride+1, (w-2)/stride+1
+			y, idx := make([]float32, g.oh*g.ow), make([]int32, g.oh*g.ow)
+			wy, widx := make([]float32, g.oh*g.ow), make([]int32, g.oh*g.ow)
+			maxPool2x2F32(&g, y, idx, src)
+			maxPool2x2(&g, wy, widx, src)
+			for i := range y {
+				if idx[i] != widx[i] || math.Float32bits(y[i]) != math.Float32bits(wy[i]) {
+					t.Fatalf("stride %d trial %d output %d: got %v at %d, want %v at %d (input %v)", stride, trial, i, y[i], idx[i], wy[i], widx[i], src)
+				}
+			}
+		}
+	}
+}
