@@ -231,7 +231,7 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		grads[0] = g2.MatMul(w).Reshape(x.Shape()...)
 	}
 	if ctx.NeedsInputGrad(1) {
-		if tensor.IsGradEnabled() && (g.RequiresGrad() || x.RequiresGrad()) {
+		if ctx.CreatingGraph() && (g.RequiresGrad() || x.RequiresGrad()) {
 			grads[1] = g2.T().MatMul(x.Reshape(rows, f.in)) // recorded, for higher-order gradients
 		} else {
 			grads[1] = f.gradWeight(g2, x)
