@@ -284,3 +284,28 @@ func TestCheckpointVectorizedJacobian(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointInPlaceInput checks that a segment that writes to its input in
+// place is refused, in both forms: its recomputation would start from the
+// written value.
+func TestCheckpointInPlaceInput(t *testing.T) {
+	for _, reentrant := range []bool{false, true} {
+		x := tensor.Float64.Ones(3).SetRequiresGrad(true)
+		h := x.MulScalar(2)
+		mustPanic(t, "autograd: Checkpoint: the checkpointed function modified input 0 (shape [3]) in place", func() {
+			autograd.Checkpoint(func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].MulScalar_(3) },
+				[]*tensor.Tensor{h}, autograd.CheckpointOptions{Reentrant: reentrant})
+		})
+	}
+}
+
+// TestCheckpointNewLeaf checks that a segment that makes a leaf requiring grad
+// (a different one when recomputed) is refused in backward instead of losing
+// that leaf's gradient.
+func TestCheckpointNewLeaf(t *testing.T) {
+	x := tensor.Float64.Ones(3).SetRequiresGrad(true)
+	y := autograd.Checkpoint(func(in ...*tensor.Tensor) *tensor.Tensor {
+		return in[0].Mul(tensor.Float64.Full(2, 3).SetRequiresGrad(true))
+	}, []*tensor.Tensor{x})
+	mustPanic(t, "autograd: Checkpoint: the recomputed segment reached AccumulateGrad, which its first run did not", func() { y.Sum().Backward() })
+}
