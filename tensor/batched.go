@@ -180,6 +180,19 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
 		} else {
 			gi[0] = g
 		}
+	case "SoftmaxBackward0", "LogSoftmaxBackward0":
+		y := n.saved[0].t                // the result; arg is the dim
+		sum := func(x *Tensor) *Tensor { // Σ over the dim, each row
+			if len(y.shape) == 0 {
+				return x
+			}
+			return x.SumKeepDim(int(n.arg) + 1)
+		}
+		if n.name == "SoftmaxBackward0" {
+			gi[0] = y.Mul(g.Sub(sum(g.Mul(y)))) // dt: out * (grad - Σ_dim grad * out)
+		} else {
+			gi[0] = g.Sub(y.Exp().Mul(sum(g))) // dt: grad - exp(out) * Σ_dim grad
+		}
 	case "ExpandBackward0":
 		gi[0] = g // dt: each row summed over the broadcast dims (sumToBatched)
 	case "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1":

@@ -21,6 +21,7 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	}
 	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
 		n.save(out)
+		n.arg = float64(d) // for the batched derivative (batched.go)
 		// dt: grad - exp(out) * Σ_dim grad
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
 	}
@@ -43,6 +44,7 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 	}
 	if n := record("SoftmaxBackward0", out, true, t); n != nil {
 		n.save(out)
+		n.arg = float64(d) // for the batched derivative (batched.go)
 		// dt: out * (grad - Σ_dim grad * out)
 		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
 	}
