@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/tensor"
@@ -50,6 +51,12 @@ type CheckpointOptions struct {
 // pass with CreateGraph that differentiates it again. Checkpoint with
 // Reentrant panics if recording is on and no input requires grad (PyTorch
 // only warns, and then leaves fn's parameters without gradients).
+//
+// Recomputations run one at a time, in whatever goroutines backward passes
+// run, each with the generators' states restored around it, since every
+// segment draws from tensor.DefaultGenerator. Code in other goroutines that
+// draws from a generator a segment uses while it is recomputed sees its state
+// jump, as threads do around PyTorch's fork_rng.
 func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tensor.Tensor, opts ...CheckpointOptions) *tensor.Tensor {
 	const op = "Checkpoint"
 	var o CheckpointOptions
@@ -81,6 +88,8 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 			}
 			return fn(in...)
 		}
+		recomputing.Lock()
+		defer recomputing.Unlock()
 		now := make([][]byte, len(gens))
 		for i, g := range gens {
 			now[i] = g.State()
@@ -99,6 +108,9 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 	}
 	return access.Checkpoint(run, args, o.Reentrant).(*tensor.Tensor)
 }
+
+// recomputing makes recomputations, which set generators' states, take turns.
+var recomputing sync.Mutex
 
 func setState(g *tensor.Generator, state []byte) {
 	if err := g.SetState(state); err != nil {

@@ -2,9 +2,11 @@ package autograd_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/autograd"
@@ -308,4 +310,45 @@ func TestCheckpointNewLeaf(t *testing.T) {
 		return in[0].Mul(tensor.Float64.Full(2, 3).SetRequiresGrad(true))
 	}, []*tensor.Tensor{x})
 	mustPanic(t, "autograd: Checkpoint: the recomputed segment reached AccumulateGrad, which its first run did not", func() { y.Sum().Backward() })
+}
+
+// TestCheckpointConcurrentPasses runs Grad through one retained checkpointed
+// graph with dropout from four goroutines at once (run it with -race): each
+// gets the gradients of the plain model, and the generators end where they
+// were.
+func TestCheckpointConcurrentPasses(t *testing.T) {
+	g := loadCheckpointGolden(t)
+	want := g.Cases["nonreentrant_grad"].Grads
+	m := newGoldenMLP(t, g)
+	x := tensor.New(g.X, g.XShape...).SetRequiresGrad(true)
+	loss, _ := m.loss(x, false, false)
+	wrt := append(slices.Clone(m.params), x)
+	state, def := m.gen.State(), tensor.DefaultGenerator().State()
+	var wg sync.WaitGroup
+	errs := make([]string, 4)
+	for k := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			grads := tensor.Grad([]*tensor.Tensor{loss}, wrt, tensor.GradOptions{RetainGraph: true})
+			for i, gr := range grads {
+				v := gr.Contiguous().Float64s()
+				for j := range v {
+					if math.Abs(v[j]-want[i][j]) > 1e-12*max(1, math.Abs(want[i][j])) {
+						errs[k] = fmt.Sprintf("goroutine %d: gradient %d[%d] = %v, PyTorch %v", k, i, j, v[j], want[i][j])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Error(e)
+		}
+	}
+	if !slices.Equal(m.gen.State(), state) || !slices.Equal(tensor.DefaultGenerator().State(), def) {
+		t.Error("the generators' states changed")
+	}
 }
