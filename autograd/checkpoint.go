@@ -3,8 +3,10 @@ package autograd
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gograd/gograd/internal/access"
+	"github.com/gograd/gograd/internal/goroutine"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -88,8 +90,7 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 			}
 			return fn(in...)
 		}
-		recomputing.Lock()
-		defer recomputing.Unlock()
+		defer lockRecompute()()
 		now := make([][]byte, len(gens))
 		for i, g := range gens {
 			now[i] = g.State()
@@ -109,8 +110,29 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 	return access.Checkpoint(run, args, o.Reentrant).(*tensor.Tensor)
 }
 
-// recomputing makes recomputations, which set generators' states, take turns.
-var recomputing sync.Mutex
+// recomputing makes recomputations, which set generators' states, take turns:
+// one goroutine at a time, which may recompute a segment while recomputing
+// another (a segment that calls tensor.Grad through a checkpointed part of
+// its own).
+var recomputing struct {
+	sync.Mutex
+	owner atomic.Uintptr // the goroutine holding the lock; 0 when none
+}
+
+// lockRecompute takes recomputing for the calling goroutine and returns what
+// releases it.
+func lockRecompute() (unlock func()) {
+	id := goroutine.ID()
+	if recomputing.owner.Load() == id {
+		return func() {} // already ours: the outer recomputation releases it
+	}
+	recomputing.Lock()
+	recomputing.owner.Store(id)
+	return func() {
+		recomputing.owner.Store(0)
+		recomputing.Unlock()
+	}
+}
 
 func setState(g *tensor.Generator, state []byte) {
 	if err := g.SetState(state); err != nil {

@@ -352,3 +352,34 @@ func TestCheckpointConcurrentPasses(t *testing.T) {
 		t.Error("the generators' states changed")
 	}
 }
+
+// TestCheckpointNestedRecompute checks a segment that differentiates a
+// checkpointed part of its own while it is recomputed (tensor.Grad inside fn,
+// a gradient penalty): the recomputation of the inner segment runs inside the
+// outer one's, and the gradient is that without Checkpoint.
+func TestCheckpointNestedRecompute(t *testing.T) {
+	var res [2]float64
+	for k, ck := range []bool{false, true} {
+		x := tensor.Float64.Full(0.5, 3).SetRequiresGrad(true)
+		inner := func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Tanh().Pow(3) }
+		outer := func(in ...*tensor.Tensor) *tensor.Tensor {
+			y := inner(in[0])
+			if ck {
+				y = autograd.Checkpoint(inner, in)
+			}
+			g := tensor.Grad([]*tensor.Tensor{y.Sum()}, in, tensor.GradOptions{CreateGraph: true})[0]
+			return g.Pow(2).Sum().Add(y.Sum())
+		}
+		var loss *tensor.Tensor
+		if ck {
+			loss = autograd.Checkpoint(outer, []*tensor.Tensor{x})
+		} else {
+			loss = outer(x)
+		}
+		loss.Backward()
+		res[k] = x.Grad().Sum().Item()
+	}
+	if math.Abs(res[0]-res[1]) > 1e-14 {
+		t.Errorf("gradient through nested checkpoints %v, without %v", res[1], res[0])
+	}
+}
