@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
@@ -10,36 +9,30 @@ import (
 
 // WithStride sets a convolution's stride: one value for every spatial dim, or
 // one per dim (PyTorch's stride argument). Unset, it is 1.
-func WithStride(s ...int) Option { return func(c *config) { c.conv.Stride = pairOf(s) } }
+func WithStride(s ...int) Option { return func(c *config) { c.spatial.stride = s } }
 
-// WithPadding sets the zeros a convolution adds on both sides of each spatial dim:
-// one value, or one per dim. Unset, it is 0 (padding="valid").
-func WithPadding(p ...int) Option { return func(c *config) { c.conv.Padding = pairOf(p) } }
+// WithPadding sets the padding a convolution adds on both sides of each spatial
+// dim (zeros, or as WithPaddingMode says): one value, or one per dim. Unset, it
+// is 0 (padding="valid").
+func WithPadding(p ...int) Option { return func(c *config) { c.spatial.padding = p } }
 
 // WithPaddingSame pads a stride-1 convolution so that its output has its input's
 // size (padding="same").
 func WithPaddingSame() Option { return func(c *config) { c.conv.Same = true } }
 
 // WithDilation sets a convolution's dilation: one value, or one per dim.
-func WithDilation(d ...int) Option { return func(c *config) { c.conv.Dilation = pairOf(d) } }
+func WithDilation(d ...int) Option { return func(c *config) { c.spatial.dilation = d } }
 
 // WithGroups splits a convolution's channels into g groups (PyTorch's groups).
 func WithGroups(g int) Option { return func(c *config) { c.conv.Groups = g } }
 
-// WithKernelSize sets a non-square kernel (height, width) for NewConv2d, replacing
-// the square one of its kernel argument.
-func WithKernelSize(kh, kw int) Option { return func(c *config) { c.kernel = [2]int{kh, kw} } }
+// WithKernelSize sets a convolution's kernel size one value per spatial dim, such
+// as (height, width) for NewConv2d, replacing the cubic one of its kernel
+// argument.
+func WithKernelSize(k ...int) Option { return func(c *config) { c.spatial.kernel = k } }
 
-func pairOf(v []int) [2]int {
-	switch len(v) {
-	case 1:
-		return [2]int{v[0], v[0]}
-	case 2:
-		return [2]int{v[0], v[1]}
-	}
-	fail("Option", "want 1 or 2 values, got %v", v)
-	return [2]int{}
-}
+// pairOf returns the first two values of v.
+func pairOf(v [3]int) [2]int { return [2]int{v[0], v[1]} }
 
 // Conv2d is a 2-d convolution layer over inputs (N, C, H, W) (torch.nn.Conv2d).
 // Weight has shape (OutChannels, InChannels/Groups, kH, kW) and Bias, nil when the
@@ -48,8 +41,12 @@ type Conv2d struct {
 	InChannels, OutChannels int
 	KernelSize              [2]int
 	Options                 functional.ConvOptions
-	Weight, Bias            *tensor.Tensor
-	dims                    int // 2, or 1 for a Conv1d
+	// PaddingMode is how the input is padded (PyTorch's padding_mode): zeros
+	// (tensor.PadConstant, the zero value), or reflect, replicate or circular, for
+	// which Forward pads the input with tensor's Pad and convolves it unpadded.
+	PaddingMode  tensor.PadMode
+	Weight, Bias *tensor.Tensor
+	dims         int // 2, or 1 for a Conv1d
 }
 
 // Conv1d is a 1-d convolution layer over inputs (N, C, L) (torch.nn.Conv1d), with
@@ -75,16 +72,15 @@ func NewConv1d(in, out, kernel int, opts ...Option) *Conv1d {
 
 func newConv(dims, in, out, kernel int, opts []Option) *Conv2d {
 	c := newConfig(opts)
-	k := [2]int{kernel, kernel}
-	if c.kernel != [2]int{} {
-		k = c.kernel
-	}
+	s := c.spatial.resolve("NewConv", dims, kernel)
+	k := pairOf(s.kernel)
+	c.conv.Stride, c.conv.Padding, c.conv.Dilation = pairOf(s.stride), pairOf(s.padding), pairOf(s.dilation)
 	g := max(c.conv.Groups, 1)
 	c.conv.Groups = g
-	if in < 1 || out < 1 || min(k[0], k[1]) < 1 || in%g != 0 || out%g != 0 {
+	if in < 1 || out < 1 || !positive(s.kernel, dims) || in%g != 0 || out%g != 0 {
 		fail("NewConv", "in_channels %d, out_channels %d, kernel %v and groups %d do not fit", in, out, k, g)
 	}
-	l := &Conv2d{InChannels: in, OutChannels: out, KernelSize: k, Options: c.conv, dims: dims}
+	l := &Conv2d{InChannels: in, OutChannels: out, KernelSize: k, Options: c.conv, PaddingMode: c.spatial.mode, dims: dims}
 	if dims == 1 {
 		l.Weight, l.Bias = c.weightAndBias(out, in/g, k[0])
 	} else {
@@ -96,10 +92,15 @@ func newConv(dims, in, out, kernel int, opts []Option) *Conv2d {
 // Forward returns the convolution of x with the layer's weight, plus its bias:
 // functional.Conv2d (or Conv1d). It panics if x's shape does not fit.
 func (l *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if l.dims == 1 {
-		return functional.Conv1d(x, l.Weight, l.Bias, l.Options)
+	o := l.Options
+	if l.PaddingMode != tensor.PadConstant {
+		x = padInput(x, l.PaddingMode, l.dims, l.KernelSize[:], o.Padding[:], o.Dilation[:], o.Same)
+		o.Padding, o.Same = [2]int{}, false
 	}
-	return functional.Conv2d(x, l.Weight, l.Bias, l.Options)
+	if l.dims == 1 {
+		return functional.Conv1d(x, l.Weight, l.Bias, o)
+	}
+	return functional.Conv2d(x, l.Weight, l.Bias, o)
 }
 
 // Parameters returns the weight, then the bias if there is one.
@@ -116,34 +117,9 @@ func (l *Conv2d) String() string {
 		name = "Conv1d"
 	}
 	o := l.Options
-	tuple := func(v [2]int, def int) string {
-		if v == [2]int{} {
-			v = [2]int{def, def}
-		}
-		if l.dims == 1 {
-			return fmt.Sprintf("(%d,)", v[0])
-		}
-		return fmt.Sprintf("(%d, %d)", v[0], v[1])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s(%d, %d, kernel_size=%s, stride=%s", name, l.InChannels, l.OutChannels, tuple(l.KernelSize, 1), tuple(o.Stride, 1))
-	switch {
-	case o.Same:
-		b.WriteString(", padding=same")
-	case o.Padding != [2]int{}:
-		b.WriteString(", padding=" + tuple(o.Padding, 0))
-	}
-	if d := tuple(o.Dilation, 1); d != tuple([2]int{}, 1) {
-		b.WriteString(", dilation=" + d)
-	}
-	if o.Groups > 1 {
-		fmt.Fprintf(&b, ", groups=%d", o.Groups)
-	}
-	if l.Bias == nil {
-		b.WriteString(", bias=False")
-	}
-	b.WriteString(")")
-	return b.String()
+	three := func(v [2]int) [3]int { return [3]int{v[0], v[1]} }
+	r := resolved{kernel: three(l.KernelSize), stride: three(o.Stride), padding: three(o.Padding), dilation: three(o.Dilation)}
+	return convRepr(name, l.InChannels, l.OutChannels, l.dims, r, o.Same, o.Groups, l.Bias != nil, l.PaddingMode)
 }
 
 // MaxPool2d is the module form of functional.MaxPool2d (torch.nn.MaxPool2d).

@@ -14,18 +14,21 @@ import (
 type Option func(*config)
 
 type config struct {
-	bias   bool
-	dtype  tensor.DType
-	gen    *tensor.Generator
-	conv   functional.ConvOptions
-	kernel [2]int
-	norm   normConfig
+	bias    bool
+	dtype   tensor.DType
+	gen     *tensor.Generator
+	conv    functional.ConvOptions // groups and padding="same"
+	spatial spatialArgs            // per-dim sizes as given
+	norm    normConfig
 	// paddingIdx is an Embedding's padding index, nil for none.
 	paddingIdx *int
+	// maxNorm and normType are an Embedding's max_norm (0: none) and norm_type (2
+	// unless WithMaxNorm gives another).
+	maxNorm, normType float64
 }
 
 func newConfig(opts []Option) config {
-	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
+	c := config{bias: true, dtype: tensor.Float32, gen: tensor.DefaultGenerator(), normType: 2, norm: normConfig{eps: 1e-5, momentum: 0.1, affine: true, track: true}}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -44,7 +47,8 @@ func WithDType(d tensor.DType) Option { return func(c *config) { c.dtype = d } }
 func WithGenerator(g *tensor.Generator) Option { return func(c *config) { c.gen = g } }
 
 // weightAndBias returns a weight of the given shape (out, in, kernel...) and, if
-// c asks for one, a bias (out), drawn as PyTorch's Linear and ConvNd
+// c asks for one, a bias (out; for a transposed convolution, whose weight is
+// (in, out/groups, kernel...), out), drawn as PyTorch's Linear and ConvNd
 // reset_parameters draw them: the weight kaiming_uniform with a = √5, which is
 // U(-1/√fan_in, 1/√fan_in), then the bias from the same range (zero when fan_in is
 // 0). Both are leaves that require grad.
@@ -55,7 +59,7 @@ func (c config) weightAndBias(shape ...int) (w, b *tensor.Tensor) {
 		if fanIn, _ := nninit.CalculateFanInAndFanOut(w); fanIn > 0 {
 			bound = 1 / math.Sqrt(float64(fanIn))
 		}
-		b = c.gen.Uniform(c.dtype.Zeros(shape[0]), -bound, bound).SetRequiresGrad(true)
+		b = c.gen.Uniform(c.dtype.Zeros(c.biasSize(shape)), -bound, bound).SetRequiresGrad(true)
 	}
 	return w.SetRequiresGrad(true), b
 }

@@ -1,14 +1,22 @@
 // Package nn holds gograd's neural-network layers, the counterpart of torch.nn:
-// modules that own parameters (Linear, Bilinear, Conv1d, Conv2d, BatchNorm,
-// GroupNorm, InstanceNorm, LayerNorm, RMSNorm, Embedding, RNN, LSTM, GRU and their
-// cells, MultiheadAttention, TransformerEncoderLayer), layers without them
-// (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, Dropout, Dropout2d,
+// modules that own parameters (Linear, Bilinear, Conv1d, Conv2d, Conv3d,
+// ConvTranspose (1d, 2d, 3d), BatchNorm, GroupNorm, InstanceNorm, LayerNorm,
+// RMSNorm, Embedding, EmbeddingBag, RNN, LSTM, GRU and their cells,
+// MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer, the
+// TransformerEncoder and TransformerDecoder stacks, Transformer, PReLU), layers
+// without them (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d,
+// AdaptiveMaxPool1d/2d, Unfold, Fold, Dropout, Dropout2d, AlphaDropout,
+// FeatureAlphaDropout, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
 // PixelShuffle, Flatten, Unflatten, Identity), containers (Sequential,
-// ModuleList), activations as modules (ReLU, Sigmoid, Tanh, GELU, Softmax,
-// LogSoftmax) and losses as modules (MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
-// BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and the others of torch.nn). The
-// stateless functions they call live in nn/functional, the initialisers in nn/init
-// (package nninit); the optimizers that update their parameters live in optim.
+// ModuleList, ModuleDict, ParameterList, ParameterDict), the activations of
+// torch.nn as modules (ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU, GELU, SiLU, Mish,
+// Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Softsign, Tanhshrink,
+// Tanh, Sigmoid, Threshold, Hardshrink, Softshrink, GLU, RReLU, Softmin, Softmax,
+// Softmax2d, LogSoftmax) and losses as modules (MSELoss, L1Loss,
+// CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, CTCLoss and
+// the others of torch.nn). The stateless functions they call live in
+// nn/functional, the initialisers in nn/init (package nninit); the optimizers
+// that update their parameters live in optim.
 //
 // # Overview
 //

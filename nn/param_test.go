@@ -50,7 +50,7 @@ func TestWeightNormMatchesTorch(t *testing.T) {
 	for _, c := range golden.WeightNorm {
 		name := fmt.Sprintf("%s/dim=%d", c.DType, c.Dim)
 		l, x := utilsLinear(dtypeOf(t, c.DType), 4, 3)
-		w := WeightNorm(l, c.Dim)
+		w := WeightNorm(l, "weight", c.Dim)
 		rtol := tolerance(c.DType)
 		if !slices.Equal(w.G.Shape(), c.GShape) || !slices.Equal(names(w), c.Names) || !slices.Equal(stateKeys(w), c.StateKeys) {
 			t.Errorf("%s: g of shape %v, names %v, state %v; torch %v, %v, %v", name, w.G.Shape(), names(w), stateKeys(w), c.GShape, c.Names, c.StateKeys)
@@ -65,7 +65,7 @@ func TestWeightNormMatchesTorch(t *testing.T) {
 		checkClose(t, name+" y", y.Values(), c.Y, rtol, rtol)
 		checkClose(t, name+" grad g", w.G.Grad().Values(), c.GradG, rtol, rtol)
 		checkClose(t, name+" grad v", w.V.Grad().Values(), c.GradV, rtol, rtol)
-		checkClose(t, name+" grad bias", w.Bias.Grad().Values(), c.GradBias, rtol, rtol)
+		checkClose(t, name+" grad bias", w.Module.Bias.Grad().Values(), c.GradBias, rtol, rtol)
 		checkClose(t, name+" grad x", x.Grad().Values(), c.GradX, rtol, rtol)
 	}
 }
@@ -73,9 +73,9 @@ func TestWeightNormMatchesTorch(t *testing.T) {
 func TestWeightNormGradCheck(t *testing.T) {
 	for _, dim := range []int{0, 1, -1} {
 		l, _ := utilsLinear(tensor.Float64, 4, 3)
-		w := WeightNorm(l, dim)
+		w := WeightNorm(l, "weight", dim)
 		f := func(in ...*tensor.Tensor) *tensor.Tensor {
-			return (&WeightNormLinear{InFeatures: 4, OutFeatures: 3, Dim: dim, V: in[0], G: in[1]}).Weight()
+			return (&WeightNormed[*Linear]{Dim: dim, V: in[0], G: in[1]}).Weight()
 		}
 		inputs := []*tensor.Tensor{w.V, w.G}
 		if err := tensor.GradCheck(f, inputs); err != nil {
@@ -85,7 +85,7 @@ func TestWeightNormGradCheck(t *testing.T) {
 			t.Errorf("dim %d: double backward: %v", dim, err)
 		}
 	}
-	if err := tensor.Maybe(func() { WeightNorm(NewLinear(2, 2), 2) }); err == nil || !strings.Contains(err.Error(), "dim 2") {
+	if err := tensor.Maybe(func() { WeightNorm(NewLinear(2, 2), "weight", 2) }); err == nil || !strings.Contains(err.Error(), "dim 2") {
 		t.Errorf("dim 2: error %v", err)
 	}
 }
@@ -96,7 +96,7 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 		d := dtypeOf(t, c.DType)
 		name := c.DType + "/" + NewLinear(c.In, c.Out).String()
 		l, x := utilsLinear(d, c.In, c.Out)
-		s := SpectralNorm(l, SpectralNormOptions{NPowerIterations: c.NPowerIterations, Eps: c.Eps,
+		s := SpectralNorm(l, "weight", SpectralNormOptions{NPowerIterations: c.NPowerIterations, Eps: c.Eps,
 			U0: fromValues(d, c.U0, c.Out), V0: fromValues(d, c.V0, c.In)})
 		// Power iteration converges to the singular vectors, so the float32
 		// rounding of each step does not build up.
@@ -108,7 +108,7 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 		checkClose(t, name+" v after 15 iterations", s.V.Values(), c.VInit, rtol, rtol)
 		for k, step := range c.Steps {
 			s.Original.SetGrad(nil)
-			s.Bias.SetGrad(nil)
+			s.Module.Bias.SetGrad(nil)
 			y := s.Forward(x)
 			utilsLoss(y).Backward()
 			what := fmt.Sprintf("%s step %d", name, k)
@@ -116,7 +116,7 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 			checkClose(t, what+" u", s.U.Values(), step.U, rtol, rtol)
 			checkClose(t, what+" v", s.V.Values(), step.V, rtol, rtol)
 			checkClose(t, what+" grad original", s.Original.Grad().Values(), step.GradOriginal, rtol, rtol)
-			checkClose(t, what+" grad bias", s.Bias.Grad().Values(), step.GradBias, rtol, rtol)
+			checkClose(t, what+" grad bias", s.Module.Bias.Grad().Values(), step.GradBias, rtol, rtol)
 		}
 		evalMode := Eval(s)
 		if fn := s.Weight().GradFn().Name(); fn != c.WeightGradFn {
@@ -128,9 +128,9 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 		// The state as torch's state_dict holds it, loaded into a layer that
 		// started elsewhere, gives torch's output in eval mode.
 		last := c.Steps[len(c.Steps)-1]
-		fresh := SpectralNorm(NewLinear(c.In, c.Out, WithDType(d)), SpectralNormOptions{NPowerIterations: c.NPowerIterations, Eps: c.Eps})
+		fresh := SpectralNorm(NewLinear(c.In, c.Out, WithDType(d)), "weight", SpectralNormOptions{NPowerIterations: c.NPowerIterations, Eps: c.Eps})
 		err := LoadStateDict(fresh, map[string]*tensor.Tensor{
-			"bias": s.Bias, "parametrizations.weight.original": s.Original,
+			"bias": s.Module.Bias, "parametrizations.weight.original": s.Original,
 			"parametrizations.weight.0._u": fromValues(d, last.U, c.Out), "parametrizations.weight.0._v": fromValues(d, last.V, c.In),
 		})
 		if err != nil {
@@ -143,7 +143,7 @@ func TestSpectralNormMatchesTorch(t *testing.T) {
 
 func TestSpectralNormGradCheck(t *testing.T) {
 	l, _ := utilsLinear(tensor.Float64, 4, 3)
-	s := SpectralNorm(l, SpectralNormOptions{Generator: tensor.NewGenerator(1)})
+	s := SpectralNorm(l, "weight", SpectralNormOptions{Generator: tensor.NewGenerator(1)})
 	s.SetTraining(false) // u and v fixed: the weight is a function of Original alone
 	f := func(in ...*tensor.Tensor) *tensor.Tensor {
 		c := *s
@@ -170,7 +170,7 @@ func TestSpectralNormGradCheck(t *testing.T) {
 		t.Errorf("σ of the normalised weight is %v, want 1", sigma)
 	}
 	for _, opts := range []SpectralNormOptions{{NPowerIterations: -1}, {U0: tensor.Zeros(4)}} {
-		if err := tensor.Maybe(func() { SpectralNorm(NewLinear(4, 3), opts) }); err == nil {
+		if err := tensor.Maybe(func() { SpectralNorm(NewLinear(4, 3), "weight", opts) }); err == nil {
 			t.Errorf("%+v: no panic", opts)
 		}
 	}

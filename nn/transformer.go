@@ -58,9 +58,13 @@ func pyTuple(v []int) string {
 
 // Embedding is a lookup table of NumEmbeddings vectors of EmbeddingDim values
 // (torch.nn.Embedding): functional.Embedding. Its Weight starts N(0, 1), with the
-// row PaddingIdx (when not negative) zero and receiving no gradient.
+// row PaddingIdx (when not negative) zero and receiving no gradient. With
+// MaxNorm > 0 (WithMaxNorm), Forward first rescales in place the rows it looks
+// up whose NormType-norm exceeds MaxNorm (functional.EmbeddingRenorm_), as
+// PyTorch's max_norm does.
 type Embedding struct {
 	NumEmbeddings, EmbeddingDim, PaddingIdx int
+	MaxNorm, NormType                       float64
 	Weight                                  *tensor.Tensor
 }
 
@@ -71,7 +75,7 @@ func NewEmbedding(n, dim int, opts ...Option) *Embedding {
 	if n < 1 || dim < 1 {
 		fail("NewEmbedding", "num_embeddings %d and embedding_dim %d must be positive", n, dim)
 	}
-	e := &Embedding{NumEmbeddings: n, EmbeddingDim: dim, PaddingIdx: -1}
+	e := &Embedding{NumEmbeddings: n, EmbeddingDim: dim, PaddingIdx: -1, MaxNorm: c.maxNorm, NormType: c.normType}
 	w := nninit.Normal_(c.dtype.Zeros(n, dim), 0, 1, c.gen)
 	if c.paddingIdx != nil {
 		p := *c.paddingIdx
@@ -98,6 +102,9 @@ func WithPaddingIdx(i int) Option { return func(c *config) { c.paddingIdx = &i }
 
 // Forward returns the vectors at the int64 indices x: shape x's + (EmbeddingDim).
 func (e *Embedding) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if e.MaxNorm > 0 {
+		functional.EmbeddingRenorm_(e.Weight, x, e.MaxNorm, e.NormType)
+	}
 	return functional.Embedding(x, e.Weight, e.PaddingIdx)
 }
 
@@ -107,12 +114,10 @@ func (e *Embedding) Parameters() []*tensor.Tensor { return []*tensor.Tensor{e.We
 // NamedParameters returns "weight".
 func (e *Embedding) NamedParameters() []NamedParameter { return namedWeightBias(e.Weight, nil) }
 
-// String returns "Embedding(65, 64)" or "Embedding(65, 64, padding_idx=0)".
+// String returns "Embedding(65, 64)", or with options "Embedding(65, 64,
+// padding_idx=0, max_norm=1.0)".
 func (e *Embedding) String() string {
-	if e.PaddingIdx >= 0 {
-		return fmt.Sprintf("Embedding(%d, %d, padding_idx=%d)", e.NumEmbeddings, e.EmbeddingDim, e.PaddingIdx)
-	}
-	return fmt.Sprintf("Embedding(%d, %d)", e.NumEmbeddings, e.EmbeddingDim)
+	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, false, ""))
 }
 
 // GELU is the module form of functional.Gelu (torch.nn.GELU); Tanh selects

@@ -34,7 +34,7 @@ func ExampleParametersToVector() {
 func ExampleWeightNorm() {
 	l := nn.NewLinear(2, 2)
 	tensor.NoGrad(func() { l.Weight.Copy_(tensor.New([]float32{3, 4, 0, 2}, 2, 2)) })
-	w := nn.WeightNorm(l, 0) // weight = g·v/‖v‖, one norm per output row
+	w := nn.WeightNorm(l, "weight", 0) // weight = g·v/‖v‖, one norm per output row
 	fmt.Println(w.G)
 	for _, p := range nn.NamedParameters(w) {
 		fmt.Println(p.Name, p.Tensor.Shape())
@@ -50,7 +50,7 @@ func ExampleWeightNorm() {
 func ExampleSpectralNorm() {
 	l := nn.NewLinear(2, 2)
 	tensor.NoGrad(func() { l.Weight.Copy_(tensor.New([]float32{3, 0, 0, 1}, 2, 2)) }) // singular values 3 and 1
-	s := nn.SpectralNorm(l, nn.SpectralNormOptions{Generator: tensor.NewGenerator(0)})
+	s := nn.SpectralNorm(l, "weight", nn.SpectralNormOptions{Generator: tensor.NewGenerator(0)})
 	fmt.Println(s.Weight()) // divided by σ = 3
 	// Output:
 	// tensor([[1.0000, 0.0000],

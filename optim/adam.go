@@ -24,6 +24,9 @@ type AdamOptions struct {
 	AMSGrad bool
 	// Maximize ascends the gradient instead of descending it.
 	Maximize bool
+	// Differentiable records the step for autograd (PyTorch's
+	// differentiable): see the package doc, "Differentiable steps".
+	Differentiable bool
 }
 
 // AdamWOptions configures AdamW. A zero field takes PyTorch's default.
@@ -44,6 +47,10 @@ type AdamWOptions struct {
 	AMSGrad bool
 	// Maximize ascends the gradient instead of descending it.
 	Maximize bool
+	// Differentiable must be false: PyTorch 1.13's AdamW has no
+	// differentiable option (the field is here so that AdamWOptions and
+	// AdamOptions convert into each other).
+	Differentiable bool
 }
 
 // Adam is the Adam optimizer (torch.optim.Adam), with optional AMSGrad. For each
@@ -114,6 +121,7 @@ func undictAdam(r *dictReader, o *AdamOptions) {
 	r.float("weight_decay", &o.WeightDecay)
 	r.bool("amsgrad", &o.AMSGrad)
 	r.bool("maximize", &o.Maximize)
+	r.optBool("differentiable", &o.Differentiable)
 }
 
 var adamKind = &kind[AdamOptions]{
@@ -125,16 +133,22 @@ var adamKind = &kind[AdamOptions]{
 	dict: func(o AdamOptions) map[string]any {
 		return map[string]any{"lr": o.LR, "betas": o.Betas[:], "eps": o.Eps,
 			"weight_decay": o.WeightDecay, "amsgrad": o.AMSGrad, "maximize": o.Maximize,
-			"foreach": nil, "capturable": false, "differentiable": false, "fused": false}
+			"foreach": nil, "capturable": false, "differentiable": o.Differentiable, "fused": false}
 	},
-	undict: undictAdam,
-	layout: adamLayout,
+	undict:         undictAdam,
+	layout:         adamLayout,
+	differentiable: func(o AdamOptions) bool { return o.Differentiable },
 }
 
 var adamWKind = &kind[AdamWOptions]{
 	name:     "AdamW",
 	defaults: func(o AdamWOptions) AdamWOptions { return AdamWOptions(adamDefaults(AdamOptions(o), 0.01)) },
-	validate: func(op string, o AdamWOptions) { validateAdam(op, AdamOptions(o)) },
+	validate: func(op string, o AdamWOptions) {
+		validateAdam(op, AdamOptions(o))
+		if o.Differentiable {
+			fail(op, "AdamW has no differentiable option in PyTorch 1.13; use Adam")
+		}
+	},
 	lr:       func(o *AdamWOptions) *float64 { return &o.LR },
 	momentum: func(o *AdamWOptions) *float64 { return &o.Betas[0] },
 	dict: func(o AdamWOptions) map[string]any {
@@ -161,8 +175,9 @@ func NewAdamW(params []*tensor.Tensor, opts AdamWOptions) *AdamW {
 	return &AdamW{newBase(adamWKind, "NewAdamW", params, opts)}
 }
 
-// Step updates each parameter that has a gradient, in place and without recording.
-// It panics if a gradient's dtype differs from its parameter's.
+// Step updates each parameter that has a gradient, in place and without
+// recording (recording, for a group with Differentiable). It panics if a
+// gradient's dtype differs from its parameter's.
 func (a *Adam) Step() {
 	adamStep(&a.base, "Adam.Step", func(o *AdamOptions) *AdamOptions { return o }, false)
 }
@@ -192,6 +207,10 @@ func adamStep[O any](b *base[O], op string, opts func(*O) *AdamOptions, decouple
 				st.buf[2] = tensor.ZerosLike(p)
 			}
 			st.step++
+			if o.Differentiable {
+				tensor.EnableGrad(func() { adamRecorded(p, g, st, o) })
+				continue
+			}
 			bc1 := 1 - math.Pow(o.Betas[0], st.step)
 			bc2 := 1 - math.Pow(o.Betas[1], st.step)
 			c := adamCoef{

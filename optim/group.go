@@ -36,6 +36,9 @@ type kind[O any] struct {
 	// eager, if set, creates a parameter's state when it joins the optimizer
 	// (Adagrad does) rather than at its first step.
 	eager func(o *O, p *tensor.Tensor, st *paramState)
+	// differentiable, if set, reports whether o records its steps; such a
+	// group may hold non-leaf parameters, as in PyTorch.
+	differentiable func(o O) bool
 }
 
 // stepKind is how PyTorch keeps an optimizer's per-parameter step count.
@@ -97,7 +100,7 @@ func newBase[O any](k *kind[O], op string, params []*tensor.Tensor, opts O) base
 func (b *base[O]) add(op string, params []*tensor.Tensor, opts O) O {
 	opts = b.kind.defaults(opts)
 	b.kind.validate(op, opts)
-	params = checkParams(op, params)
+	params = checkParams(op, params, b.kind.differentiable != nil && b.kind.differentiable(opts))
 	for _, g := range b.groups {
 		for _, p := range params {
 			if slices.Contains(g.params, p) {
@@ -600,6 +603,14 @@ func (r *dictReader) bool(key string, dst *bool) {
 			return
 		}
 		*dst = b
+	}
+}
+
+// optBool reads a boolean into dst if sd has key (PyTorch before 1.13 wrote
+// no "differentiable").
+func (r *dictReader) optBool(key string, dst *bool) {
+	if _, ok := r.d[key]; ok {
+		r.bool(key, dst)
 	}
 }
 

@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gograd/gograd/tensor"
 )
@@ -34,21 +33,23 @@ type LBFGSOptions struct {
 // with an optional strong-Wolfe line search. Like PyTorch's, it holds one
 // parameter group and its Step needs a closure that clears the gradients,
 // computes the loss, calls Backward and returns the loss: Step evaluates it up
-// to MaxEval times. It follows PyTorch 1.13's algorithm step for step; its
-// scalars and vectors are float64 whatever the parameters' dtype (PyTorch
-// keeps them in the parameters' dtype), so float32 runs round differently.
+// to MaxEval times. It follows PyTorch 1.13's algorithm step for step, each
+// value computed in the type it has in PyTorch (tensors of the parameters'
+// dtype, 0-d or not, and Python floats; see lbfgsmath.go), so that its
+// iterates are PyTorch's, in float32 as in float64.
 //
 // Its state dict holds PyTorch's entries for parameter 0: "func_evals",
 // "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag",
-// "prev_flat_grad", "prev_loss" and "al" (scalars as float64, vectors as
-// one-dimensional float64 tensors, which PyTorch's load_state_dict casts to
-// the parameters' dtype, so that a gograd run resumes bit for bit).
+// "prev_flat_grad", "prev_loss" and "al". Vectors are one-dimensional
+// tensors, float32 on float32 parameters and float64 otherwise; on float32
+// parameters the scalars that are 0-d tensors in PyTorch (ro and al always,
+// t and H_diag once computed from a tensor) are float32 0-d tensors, other
+// scalars float64, so that a run resumes bit for bit.
 type LBFGS struct {
 	params []*tensor.Tensor
 	opts   LBFGSOptions
 	extra  map[string]float64
 	st     lbfgsState
-	flat   []float64 // scratch for the gathered gradient
 }
 
 // lbfgsState is LBFGS's state, PyTorch's state[params[0]].
@@ -62,6 +63,9 @@ type lbfgsState struct {
 	prevLoss         float64
 	al               []float64
 	alSet            []bool
+	// tTen and hDiagTen say that t and H_diag are float32 0-d tensors in
+	// PyTorch's float32 run (see lbfgs32.go), not Python floats.
+	tTen, hDiagTen bool
 }
 
 // NewLBFGS returns an LBFGS optimizer for params, with PyTorch's defaults for
@@ -71,7 +75,7 @@ func NewLBFGS(params []*tensor.Tensor, opts LBFGSOptions) *LBFGS {
 	const op = "NewLBFGS"
 	opts = lbfgsDefaults(opts)
 	validateLBFGS(op, opts)
-	return &LBFGS{params: checkParams(op, params), opts: opts}
+	return &LBFGS{params: checkParams(op, params, false), opts: opts}
 }
 
 func lbfgsDefaults(o LBFGSOptions) LBFGSOptions {
@@ -147,53 +151,57 @@ func (l *LBFGS) checkGroup(op string, i int) {
 // clear the gradients, compute the loss, call Backward and return the loss)
 // as needed, and returns the loss of its first evaluation. It panics if
 // closure returns a tensor that is not a scalar, or a gradient's dtype differs
-// from its parameter's.
+// from its parameter's. It is lbfgs.py's step line by line (see
+// lbfgsmath.go).
 func (l *LBFGS) Step(closure func() *tensor.Tensor) *tensor.Tensor {
-	o, st := &l.opts, &l.st
+	o, st, k := &l.opts, &l.st, l.kernel()
+	tolGrad, tolChange := pyf(o.ToleranceGrad), pyf(o.ToleranceChange)
 	origLoss := closure()
 	loss := origLoss.Item()
 	currentEvals := 1
 	st.funcEvals++
-	flatGrad := l.gatherFlatGrad(nil)
-	if absMax(flatGrad) <= o.ToleranceGrad {
+	flatGrad := l.gatherFlatGrad()
+	if le(k.absMax(flatGrad), tolGrad) {
 		return origLoss
 	}
+	t := num{st.t, st.tTen, k.f32}
+	hDiag := num{st.hDiag, st.hDiagTen, k.f32}
 	nIter := 0
 	for nIter < o.MaxIter {
 		nIter++
 		st.nIter++
 		if st.nIter == 1 {
-			st.d = scale(nil, flatGrad, -1)
+			st.d = k.scale(flatGrad, pyf(-1))
 			st.oldDirs, st.oldStps, st.ro = nil, nil, nil
-			st.hDiag = 1
+			hDiag = pyf(1)
 		} else {
-			l.direction(flatGrad)
+			hDiag = l.direction(k, flatGrad, t, hDiag)
 		}
 		st.prevFlatGrad = append(st.prevFlatGrad[:0], flatGrad...)
 		st.prevLoss = loss
 		if st.nIter == 1 {
-			st.t = min(1., 1./absSum(flatGrad)) * o.LR
+			t = mul(pyMin(pyf(1), div(pyf(1), k.absSum(flatGrad))), pyf(o.LR))
 		} else {
-			st.t = o.LR
+			t = pyf(o.LR)
 		}
-		gtd := dot(flatGrad, st.d)
-		if gtd > -o.ToleranceChange {
+		gtd := k.dot(flatGrad, st.d)
+		if lt(tolChange.neg(), gtd) {
 			break
 		}
 		lsEvals := 0
-		var optCond bool
+		optCond := false
 		if o.LineSearchFn != "" {
 			x := l.cloneParams()
-			obj := func(t float64) (float64, []float64) { return l.directionalEvaluate(closure, x, t, st.d) }
-			loss, flatGrad, st.t, lsEvals = strongWolfe(obj, st.t, st.d, loss, flatGrad, gtd, o.ToleranceChange)
-			l.addGrad(st.t, st.d)
-			optCond = absMax(flatGrad) <= o.ToleranceGrad
+			obj := func(t num) (float64, []float64) { return l.directionalEvaluate(closure, x, t, st.d) }
+			loss, flatGrad, t, lsEvals = k.strongWolfe(obj, t, st.d, loss, flatGrad, gtd, tolChange)
+			l.addGrad(t, st.d)
+			optCond = le(k.absMax(flatGrad), tolGrad)
 		} else {
-			l.addGrad(st.t, st.d)
+			l.addGrad(t, st.d)
 			if nIter != o.MaxIter {
 				loss = closure().Item()
-				flatGrad = l.gatherFlatGrad(nil)
-				optCond = absMax(flatGrad) <= o.ToleranceGrad
+				flatGrad = l.gatherFlatGrad()
+				optCond = le(k.absMax(flatGrad), tolGrad)
 				lsEvals = 1
 			}
 		}
@@ -202,55 +210,59 @@ func (l *LBFGS) Step(closure func() *tensor.Tensor) *tensor.Tensor {
 		if nIter == o.MaxIter || currentEvals >= o.MaxEval || optCond {
 			break
 		}
-		if maxAbsScaled(st.d, st.t) <= o.ToleranceChange {
+		if le(k.absMax(k.scale(st.d, t)), tolChange) {
 			break
 		}
 		if math.Abs(loss-st.prevLoss) < o.ToleranceChange {
 			break
 		}
 	}
+	st.t, st.tTen = t.v, t.ten
+	st.hDiag, st.hDiagTen = hDiag.v, hDiag.ten
 	return origLoss
 }
 
 // direction computes the new search direction d from the gradient g by the
-// two-loop recursion, after adding the last step to the history.
-func (l *LBFGS) direction(g []float64) {
+// two-loop recursion, after adding the last step (t along the old d) to the
+// history, and returns the new H_diag.
+func (l *LBFGS) direction(k kernel, g []float64, t, hDiag num) num {
 	st, hs := &l.st, l.opts.HistorySize
-	y := sub(nil, g, st.prevFlatGrad)
-	s := scale(nil, st.d, st.t)
-	ys := dot(y, s)
-	if ys > 1e-10 {
+	y := k.sub(g, st.prevFlatGrad)
+	s := k.scale(st.d, t)
+	ys := k.dot(y, s)
+	if lt(pyf(1e-10), ys) {
 		if len(st.oldDirs) == hs {
 			st.oldDirs, st.oldStps, st.ro = st.oldDirs[1:], st.oldStps[1:], st.ro[1:]
 		}
 		st.oldDirs = append(st.oldDirs, y)
 		st.oldStps = append(st.oldStps, s)
-		st.ro = append(st.ro, 1./ys)
-		st.hDiag = ys / dot(y, y)
+		st.ro = append(st.ro, div(pyf(1), ys).v)
+		hDiag = div(ys, k.dot(y, y))
 	}
 	n := len(st.oldDirs)
 	if st.al == nil {
 		st.al, st.alSet = make([]float64, hs), make([]bool, hs)
 	}
-	q := scale(nil, g, -1)
+	q := k.scale(g, pyf(-1))
 	for i := n - 1; i >= 0; i-- {
-		st.al[i], st.alSet[i] = dot(st.oldStps[i], q)*st.ro[i], true
-		axpy(q, -st.al[i], st.oldDirs[i])
+		st.al[i], st.alSet[i] = mul(k.dot(st.oldStps[i], q), k.ten(st.ro[i])).v, true
+		k.axpy(q, k.ten(-st.al[i]), st.oldDirs[i])
 	}
-	r := scale(q, q, st.hDiag)
+	r := k.scale(q, hDiag)
 	for i := range n {
-		be := dot(st.oldDirs[i], r) * st.ro[i]
-		axpy(r, st.al[i]-be, st.oldStps[i])
+		be := mul(k.dot(st.oldDirs[i], r), k.ten(st.ro[i]))
+		k.axpy(r, sub(k.ten(st.al[i]), be), st.oldStps[i])
 	}
 	st.d = r
+	return hDiag
 }
 
 // directionalEvaluate is PyTorch's _directional_evaluate: the loss and
 // gradient at x + t·d, leaving the parameters at x.
-func (l *LBFGS) directionalEvaluate(closure func() *tensor.Tensor, x []*tensor.Tensor, t float64, d []float64) (float64, []float64) {
+func (l *LBFGS) directionalEvaluate(closure func() *tensor.Tensor, x []*tensor.Tensor, t num, d []float64) (float64, []float64) {
 	l.addGrad(t, d)
 	loss := closure().Item()
-	g := l.gatherFlatGrad(nil)
+	g := l.gatherFlatGrad()
 	tensor.NoGrad(func() {
 		for i, p := range l.params {
 			p.Copy_(x[i])
@@ -268,10 +280,10 @@ func (l *LBFGS) cloneParams() []*tensor.Tensor {
 	return x
 }
 
-// gatherFlatGrad returns the parameters' gradients, flattened and joined, in
-// dst (zeros for a parameter without one).
-func (l *LBFGS) gatherFlatGrad(dst []float64) []float64 {
-	dst = dst[:0]
+// gatherFlatGrad returns the parameters' gradients, flattened and joined
+// (zeros for a parameter without one).
+func (l *LBFGS) gatherFlatGrad() []float64 {
+	var dst []float64
 	for _, p := range l.params {
 		g := grad("LBFGS.Step", p)
 		if g == nil {
@@ -281,213 +293,6 @@ func (l *LBFGS) gatherFlatGrad(dst []float64) []float64 {
 		dst = append(dst, g.Contiguous().Values()...)
 	}
 	return dst
-}
-
-// addGrad adds step·update to the parameters (PyTorch's _add_grad), a fused
-// multiply-add per element in the parameter's precision.
-func (l *LBFGS) addGrad(step float64, update []float64) {
-	off := 0
-	for _, p := range l.params {
-		n := p.Numel()
-		u := update[off : off+n]
-		if p.DType() == tensor.Float32 {
-			ps := p.Float32s()
-			for i := range ps {
-				ps[i] = fmaC(float32(u[i]), coef[float32](step), ps[i])
-			}
-		} else {
-			ps := p.Float64s()
-			for i := range ps {
-				ps[i] = math.FMA(u[i], step, ps[i])
-			}
-		}
-		off += n
-	}
-}
-
-// strongWolfe is PyTorch's _strong_wolfe line search (c1 1e-4, c2 0.9, at
-// most 25 evaluations) from the point where the loss is f, the gradient g
-// and the directional derivative gtd, along d with initial step t. It returns
-// the loss, gradient and step it settles on and the evaluations it made.
-func strongWolfe(obj func(t float64) (float64, []float64), t float64, d []float64, f float64, g []float64, gtd, tolChange float64) (float64, []float64, float64, int) {
-	const c1, c2, maxLS = 1e-4, 0.9, 25
-	dNorm := absMax(d)
-	g = slices.Clone(g)
-	fNew, gNew := obj(t)
-	evals := 1
-	gtdNew := dot(gNew, d)
-	tPrev, fPrev, gPrev, gtdPrev := 0.0, f, g, gtd
-	done := false
-	iter := 0
-	var br, brF, brGtd []float64
-	var brG [][]float64
-	for iter < maxLS {
-		if fNew > f+c1*t*gtd || iter > 1 && fNew >= fPrev {
-			br, brF, brG, brGtd = []float64{tPrev, t}, []float64{fPrev, fNew}, [][]float64{gPrev, slices.Clone(gNew)}, []float64{gtdPrev, gtdNew}
-			break
-		}
-		if math.Abs(gtdNew) <= -c2*gtd {
-			br, brF, brG = []float64{t}, []float64{fNew}, [][]float64{gNew}
-			done = true
-			break
-		}
-		if gtdNew >= 0 {
-			br, brF, brG, brGtd = []float64{tPrev, t}, []float64{fPrev, fNew}, [][]float64{gPrev, slices.Clone(gNew)}, []float64{gtdPrev, gtdNew}
-			break
-		}
-		minStep := t + 0.01*(t-tPrev)
-		maxStep := t * 10
-		tmp := t
-		t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, &[2]float64{minStep, maxStep})
-		tPrev, fPrev, gPrev, gtdPrev = tmp, fNew, slices.Clone(gNew), gtdNew
-		fNew, gNew = obj(t)
-		evals++
-		gtdNew = dot(gNew, d)
-		iter++
-	}
-	if iter == maxLS {
-		br, brF, brG = []float64{0, t}, []float64{f, fNew}, [][]float64{g, gNew}
-	}
-	insufProgress := false
-	low, high := 0, 1
-	if brF[0] > brF[len(brF)-1] {
-		low, high = 1, 0
-	}
-	for !done && iter < maxLS {
-		if math.Abs(br[1]-br[0])*dNorm < tolChange {
-			break
-		}
-		t = cubicInterpolate(br[0], brF[0], brGtd[0], br[1], brF[1], brGtd[1], nil)
-		hi, lo := max(br[0], br[1]), min(br[0], br[1])
-		eps := 0.1 * (hi - lo)
-		if min(hi-t, t-lo) < eps {
-			if insufProgress || t >= hi || t <= lo {
-				if math.Abs(t-hi) < math.Abs(t-lo) {
-					t = hi - eps
-				} else {
-					t = lo + eps
-				}
-				insufProgress = false
-			} else {
-				insufProgress = true
-			}
-		} else {
-			insufProgress = false
-		}
-		fNew, gNew = obj(t)
-		evals++
-		gtdNew = dot(gNew, d)
-		iter++
-		if fNew > f+c1*t*gtd || fNew >= brF[low] {
-			br[high], brF[high], brG[high], brGtd[high] = t, fNew, slices.Clone(gNew), gtdNew
-			if brF[0] <= brF[1] {
-				low, high = 0, 1
-			} else {
-				low, high = 1, 0
-			}
-		} else {
-			if math.Abs(gtdNew) <= -c2*gtd {
-				done = true
-			} else if gtdNew*(br[high]-br[low]) >= 0 {
-				br[high], brF[high], brG[high], brGtd[high] = br[low], brF[low], brG[low], brGtd[low]
-			}
-			br[low], brF[low], brG[low], brGtd[low] = t, fNew, slices.Clone(gNew), gtdNew
-		}
-	}
-	return brF[low], brG[low], br[low], evals
-}
-
-// cubicInterpolate is PyTorch's _cubic_interpolate: the minimum of the cubic
-// through (x1, f1) and (x2, f2) with slopes g1 and g2, within bounds (the
-// interval between x1 and x2 when nil).
-func cubicInterpolate(x1, f1, g1, x2, f2, g2 float64, bounds *[2]float64) float64 {
-	var lo, hi float64
-	switch {
-	case bounds != nil:
-		lo, hi = bounds[0], bounds[1]
-	case x1 <= x2:
-		lo, hi = x1, x2
-	default:
-		lo, hi = x2, x1
-	}
-	d1 := g1 + g2 - 3*(f1-f2)/(x1-x2)
-	d2sq := d1*d1 - g1*g2
-	if d2sq >= 0 {
-		d2 := math.Sqrt(d2sq)
-		var minPos float64
-		if x1 <= x2 {
-			minPos = x2 - (x2-x1)*((g2+d2-d1)/(g2-g1+2*d2))
-		} else {
-			minPos = x1 - (x1-x2)*((g1+d2-d1)/(g1-g2+2*d2))
-		}
-		return min(max(minPos, lo), hi)
-	}
-	return (lo + hi) / 2.
-}
-
-// dot returns a·b, summed in order. (A fused multiply-add per element, as
-// OpenBLAS's ddot tail loop might compile, matches PyTorch's iterates less
-// well: TestLBFGSGolden diverges at the first Step's third evaluation.)
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-// scale returns dst = c·a, allocating dst when nil.
-func scale(dst, a []float64, c float64) []float64 {
-	if dst == nil {
-		dst = make([]float64, len(a))
-	}
-	for i := range a {
-		dst[i] = a[i] * c
-	}
-	return dst
-}
-
-// sub returns dst = a - b, allocating dst when nil.
-func sub(dst, a, b []float64) []float64 {
-	if dst == nil {
-		dst = make([]float64, len(a))
-	}
-	for i := range a {
-		dst[i] = a[i] - b[i]
-	}
-	return dst
-}
-
-// axpy sets y = y + alpha·x, fused as torch's add_(x, alpha=alpha).
-func axpy(y []float64, alpha float64, x []float64) {
-	for i := range y {
-		y[i] = math.FMA(x[i], alpha, y[i])
-	}
-}
-
-func absMax(a []float64) float64 {
-	m := 0.0
-	for _, v := range a {
-		m = max(m, math.Abs(v))
-	}
-	return m
-}
-
-// maxAbsScaled returns max |a[i]·c|, rounding each product as d.mul(t) does.
-func maxAbsScaled(a []float64, c float64) float64 {
-	m := 0.0
-	for _, v := range a {
-		m = max(m, math.Abs(v*c))
-	}
-	return m
-}
-
-func absSum(a []float64) float64 {
-	s := 0.0
-	for _, v := range a {
-		s += math.Abs(v)
-	}
-	return s
 }
 
 // StateDict returns the state in PyTorch's layout: {"state": {0: entries}
@@ -503,10 +308,22 @@ func (l *LBFGS) StateDict() map[string]any {
 	}
 	g["params"] = ids
 	state := map[int]map[string]any{}
+	f32 := l.kernel().f32
+	// scalar writes a scalar as PyTorch holds it: a 0-d float32 tensor when
+	// it is one in a float32 run (always for ro and al), else a float.
+	scalar := func(v float64, ten bool) any {
+		if f32 && ten {
+			return tensor.Float32.Scalar(v)
+		}
+		return v
+	}
 	if st := &l.st; st.funcEvals > 0 {
 		vec := func(v []float64) any {
 			if v == nil {
 				return nil
+			}
+			if f32 {
+				return tensor.New(v).To(tensor.Float32)
 			}
 			return tensor.New(v)
 		}
@@ -524,13 +341,17 @@ func (l *LBFGS) StateDict() map[string]any {
 				list := make([]any, len(st.al))
 				for i, v := range st.al {
 					if st.alSet[i] {
-						list[i] = v
+						list[i] = scalar(v, true)
 					}
 				}
 				al = list
 			}
-			e["d"], e["t"], e["old_dirs"], e["old_stps"] = vec(st.d), st.t, vecs(st.oldDirs), vecs(st.oldStps)
-			e["ro"], e["H_diag"], e["prev_flat_grad"], e["prev_loss"] = floatList(st.ro), st.hDiag, vec(st.prevFlatGrad), st.prevLoss
+			ro := make([]any, len(st.ro))
+			for i, v := range st.ro {
+				ro[i] = scalar(v, true)
+			}
+			e["d"], e["t"], e["old_dirs"], e["old_stps"] = vec(st.d), scalar(st.t, st.tTen), vecs(st.oldDirs), vecs(st.oldStps)
+			e["ro"], e["H_diag"], e["prev_flat_grad"], e["prev_loss"] = ro, scalar(st.hDiag, st.hDiagTen), vec(st.prevFlatGrad), st.prevLoss
 			if al != nil {
 				e["al"] = al
 			}
@@ -549,14 +370,6 @@ func lbfgsGroup(o LBFGSOptions) map[string]any {
 	return map[string]any{"lr": o.LR, "max_iter": o.MaxIter, "max_eval": o.MaxEval,
 		"tolerance_grad": o.ToleranceGrad, "tolerance_change": o.ToleranceChange,
 		"history_size": o.HistorySize, "line_search_fn": ls}
-}
-
-func floatList(v []float64) []any {
-	out := make([]any, len(v))
-	for i, x := range v {
-		out[i] = x
-	}
-	return out
 }
 
 // LoadStateDict replaces the options and state with sd's, checking that it
@@ -677,6 +490,8 @@ func (st *lbfgsState) load(e map[string]any, n, historySize int) error {
 	}
 	r.float("t", &st.t)
 	r.float("H_diag", &st.hDiag)
+	_, st.tTen = e["t"].(*tensor.Tensor)
+	_, st.hDiagTen = e["H_diag"].(*tensor.Tensor)
 	r.float("prev_loss", &st.prevLoss)
 	if r.err != nil {
 		return r.err

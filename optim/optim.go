@@ -46,12 +46,28 @@
 // run their loops. Each step was measured faster than PyTorch 1.13's with
 // foreach=True on an MLP's parameters (bench/compare.py --only optim). capturable (Adam, AdamW) and fused (Adam) are CUDA-only in 1.13 (CUDA
 // graph capture and a fused CUDA kernel) and have no meaning on the CPU.
-// differentiable (SGD, Adam, RMSprop in 1.13: the step recorded in the autograd
-// graph, for meta-learning) is not offered: Step updates raw slices in place
-// with fused kernels, and a differentiable step would need a second
-// implementation of each of those optimizers from recorded tensor ops
-// (parameters being non-leaf tensors updated out of place, state tensors kept
-// in the graph), checked against PyTorch's gradients through the step.
+//
+// # Differentiable steps
+//
+// SGD, Adam and RMSprop take Differentiable (PyTorch 1.13's differentiable):
+// Step then writes the update with recorded tensor ops in grad mode, as
+// PyTorch's single-tensor functions do, instead of the fused kernels, so a
+// loss computed after the step can be differentiated through it, back to
+// whatever the parameters, their gradients (set with SetGrad, possibly made
+// with tensor.Grad's CreateGraph) and the state came from. Such a group may
+// hold non-leaf parameters, which is how this is used:
+//
+//	p := w.MulScalar(1) // a non-leaf copy of the meta-parameter w
+//	opt := optim.NewSGD([]*tensor.Tensor{p}, optim.SGDOptions{LR: 0.1, Differentiable: true})
+//	p.SetGrad(innerGrad)  // a function of w
+//	opt.Step()            // p = p - 0.1·innerGrad, recorded
+//	outer(p).Backward()   // w.Grad() holds the gradient through the step
+//
+// The parameter is updated in place (its history continues); the state
+// tensors are replaced by new ones each step. A leaf parameter that requires
+// grad cannot be updated by a recorded in-place op (the tensor package
+// panics, as PyTorch does). Goldens against PyTorch's differentiable=True:
+// TestDifferentiableGolden.
 //
 // # Invariants
 //
@@ -140,7 +156,7 @@ func fail(op, format string, args ...any) {
 
 // checkParams returns a copy of params after checking that the list is a valid
 // set of parameters for the optimizer made by op.
-func checkParams(op string, params []*tensor.Tensor) []*tensor.Tensor {
+func checkParams(op string, params []*tensor.Tensor, nonLeaf bool) []*tensor.Tensor {
 	if len(params) == 0 {
 		fail(op, "optimizer got an empty parameter list")
 	}
@@ -148,7 +164,7 @@ func checkParams(op string, params []*tensor.Tensor) []*tensor.Tensor {
 		switch {
 		case p == nil:
 			fail(op, "parameter %d is nil", i)
-		case !p.IsLeaf():
+		case !p.IsLeaf() && !nonLeaf:
 			fail(op, "can't optimize a non-leaf Tensor (parameter %d, shape %v, made by %v)", i, p.Shape(), p.GradFn())
 		case !p.DType().IsFloat():
 			fail(op, "parameter %d has dtype %v; only float tensors can be optimized", i, p.DType())

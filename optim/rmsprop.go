@@ -22,6 +22,9 @@ type RMSpropOptions struct {
 	Centered bool
 	// Maximize ascends the gradient instead of descending it.
 	Maximize bool
+	// Differentiable records the step for autograd (PyTorch's
+	// differentiable): see the package doc, "Differentiable steps".
+	Differentiable bool
 }
 
 // RMSprop is torch.optim.RMSprop. For each parameter p with gradient g, Step
@@ -62,7 +65,7 @@ var rmspropKind = &kind[RMSpropOptions]{
 	dict: func(o RMSpropOptions) map[string]any {
 		return map[string]any{"lr": o.LR, "momentum": o.Momentum, "alpha": o.Alpha, "eps": o.Eps,
 			"centered": o.Centered, "weight_decay": o.WeightDecay, "foreach": nil,
-			"maximize": o.Maximize, "differentiable": false}
+			"maximize": o.Maximize, "differentiable": o.Differentiable}
 	},
 	undict: func(r *dictReader, o *RMSpropOptions) {
 		r.float("lr", &o.LR)
@@ -72,8 +75,10 @@ var rmspropKind = &kind[RMSpropOptions]{
 		r.bool("centered", &o.Centered)
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("maximize", &o.Maximize)
+		r.optBool("differentiable", &o.Differentiable)
 	},
-	layout: layout{required: 1, step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
+	layout:         layout{required: 1, step: intStep, bufs: []string{"square_avg", "momentum_buffer", "grad_avg"}},
+	differentiable: func(o RMSpropOptions) bool { return o.Differentiable },
 }
 
 // or returns v, or def when v is zero.
@@ -92,7 +97,8 @@ func NewRMSprop(params []*tensor.Tensor, opts RMSpropOptions) *RMSprop {
 }
 
 // Step updates each parameter that has a gradient, in place and without
-// recording. It panics if a gradient's dtype differs from its parameter's.
+// recording (recording, for a group with Differentiable). It panics if a
+// gradient's dtype differs from its parameter's.
 func (r *RMSprop) Step() {
 	r.each("RMSprop.Step", func(o *RMSpropOptions, p, g *tensor.Tensor, st *paramState) {
 		if !st.init {
@@ -108,6 +114,10 @@ func (r *RMSprop) Step() {
 			st.buf[2] = tensor.ZerosLike(p)
 		}
 		st.step++
+		if o.Differentiable {
+			tensor.EnableGrad(func() { rmspropRecorded(p, g, st, o) })
+			return
+		}
 		if p.DType() == tensor.Float32 {
 			rmsprop(p.Float32s(), g.Float32s(), st.buf[0].Float32s(), f32s(st.buf[1]), f32s(st.buf[2]), o)
 		} else {

@@ -21,6 +21,9 @@ type SGDOptions struct {
 	Nesterov bool
 	// Maximize ascends the gradient instead of descending it.
 	Maximize bool
+	// Differentiable records the step for autograd (PyTorch's
+	// differentiable): see the package doc, "Differentiable steps".
+	Differentiable bool
 }
 
 // SGD is stochastic gradient descent with optional momentum, dampening, Nesterov
@@ -53,7 +56,7 @@ var sgdKind = &kind[SGDOptions]{
 	dict: func(o SGDOptions) map[string]any {
 		return map[string]any{"lr": o.LR, "momentum": o.Momentum, "dampening": o.Dampening,
 			"weight_decay": o.WeightDecay, "nesterov": o.Nesterov, "maximize": o.Maximize,
-			"foreach": nil, "differentiable": false}
+			"foreach": nil, "differentiable": o.Differentiable}
 	},
 	undict: func(r *dictReader, o *SGDOptions) {
 		r.float("lr", &o.LR)
@@ -62,8 +65,10 @@ var sgdKind = &kind[SGDOptions]{
 		r.float("weight_decay", &o.WeightDecay)
 		r.bool("nesterov", &o.Nesterov)
 		r.bool("maximize", &o.Maximize)
+		r.optBool("differentiable", &o.Differentiable)
 	},
-	layout: layout{bufs: []string{"momentum_buffer"}, keepNil: true},
+	layout:         layout{bufs: []string{"momentum_buffer"}, keepNil: true},
+	differentiable: func(o SGDOptions) bool { return o.Differentiable },
 }
 
 // NewSGD returns an SGD optimizer for params, as one parameter group. It panics
@@ -78,8 +83,9 @@ func NewSGD(params []*tensor.Tensor, opts SGDOptions) *SGD {
 	return &SGD{newBase(sgdKind, "NewSGD", params, opts)}
 }
 
-// Step updates each parameter that has a gradient, in place and without recording.
-// It panics if a gradient's dtype differs from its parameter's.
+// Step updates each parameter that has a gradient, in place and without
+// recording (recording, for a group with Differentiable). It panics if a
+// gradient's dtype differs from its parameter's.
 func (s *SGD) Step() {
 	for gi := range s.groups {
 		gr := &s.groups[gi]
@@ -91,6 +97,10 @@ func (s *SGD) Step() {
 			}
 			st := &gr.state[i]
 			st.init = true
+			if o.Differentiable {
+				tensor.EnableGrad(func() { sgdRecorded(p, g, st, o) })
+				continue
+			}
 			first := false
 			var buf *tensor.Tensor // PyTorch keeps but ignores a buffer while Momentum is 0
 			if o.Momentum != 0 {

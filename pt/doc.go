@@ -25,7 +25,7 @@
 // the file names. This package never does. It runs only the opcodes that build
 // data, and a file may name only the globals a state dict uses:
 // collections.OrderedDict, torch._utils._rebuild_tensor_v2, _rebuild_tensor and
-// _rebuild_parameter, and the torch.*Storage classes. Any other global is an
+// _rebuild_parameter, and the torch.*Storage classes of its dtypes. Any other global is an
 // error that names it. Bad or hostile files return errors, never panic: sizes
 // are checked against the records that hold them before anything is allocated,
 // a tensor's view must lie inside its storage, nesting is bounded, and the
@@ -39,7 +39,7 @@
 //	Python                      Go
 //	None, bool, str, float      nil, bool, string, float64
 //	int                         int
-//	torch.Tensor, nn.Parameter  *tensor.Tensor (a copy with its own storage)
+//	torch.Tensor, nn.Parameter  *tensor.Tensor (a view of the storage's values)
 //	list of ints / of floats    []int / []float64 (a non-empty list)
 //	other list, tuple           []any
 //	dict, OrderedDict           map[string]any (string keys, or empty);
@@ -58,8 +58,11 @@
 // Tensors are gograd's dtypes: float32 and float64 storages load as such;
 // float16 and bfloat16 are widened to float32 (exactly; HalfAs(tensor.Float64)
 // asks for float64); int64, int32, int16,
-// int8, uint8 and bool load as int64 (bool as 0 and 1). A view (a transposed
-// tensor, a slice with an offset) loads as the values it shows; tensors that
-// share a storage load as separate tensors, and one tensor saved under two names
-// loads as one *tensor.Tensor.
+// int8, uint8 and bool load as int64 (bool as 0 and 1). Each storage of the
+// file becomes one gograd storage, and each tensor a view of it with
+// PyTorch's sizes, strides and storage offset: a transposed tensor loads
+// non-contiguous, and tensors that share a storage in PyTorch share it here
+// (an in-place change to one shows in the others). One tensor saved under two
+// names loads as one *tensor.Tensor. Sparse, quantized and complex tensors
+// are errors that say what they are and what to save instead.
 package pt

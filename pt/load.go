@@ -53,7 +53,8 @@ type storage struct {
 	kind  string
 	numel int64
 	data  []byte
-	big   bool // big-endian bytes
+	big   bool           // big-endian bytes
+	base  *tensor.Tensor // the elements as a 1-d tensor, made by the first tensor built on it
 }
 
 // loader builds tensors from the calls and persistent ids of a pickle.
@@ -161,8 +162,9 @@ func ints(v any, what string) ([]int64, error) {
 	return out, nil
 }
 
-// rebuild builds a tensor from (storage, storage_offset, size, stride): a copy
-// of the storage's elements the view selects, in a tensor of its own.
+// rebuild builds a tensor from (storage, storage_offset, size, stride): a view
+// with that offset, size and stride of the storage's elements, which every
+// tensor of the file built on the same storage shares, as in PyTorch.
 func (l *loader) rebuild(args pyTuple) (*tensor.Tensor, error) {
 	s, ok := args[0].(*storage)
 	if !ok {
@@ -209,27 +211,46 @@ func (l *loader) rebuild(args pyTuple) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	l.budget -= numel
+	if s.base == nil {
+		s.base = l.elements(s)
+	}
+	strides := make([]int, len(stride))
+	for i, v := range stride {
+		strides[i] = int(v)
+	}
+	return s.base.AsStrided(shape, strides, int(offset)), nil
+}
+
+// elements returns s's elements as a 1-d tensor of the dtype gograd loads them
+// as.
+func (l *loader) elements(s *storage) *tensor.Tensor {
+	n := int(s.numel)
 	kind := storageKinds[s.kind]
 	switch {
 	case kind.out == tensor.Float32 && kind.size == 2 && l.halfAs == tensor.Float64:
-		out := make([]float64, numel)
-		at := s.float32At()
-		gather(out, shape, stride, offset, func(i int64) float64 { return float64(at(i)) })
-		return tensor.FromSlice(out).Reshape(shape...), nil
+		out, at := make([]float64, n), s.float32At()
+		for i := range out {
+			out[i] = float64(at(int64(i)))
+		}
+		return tensor.FromSlice(out)
 	case kind.out == tensor.Float32:
-		out := make([]float32, numel)
-		gather(out, shape, stride, offset, s.float32At())
-		return tensor.FromSlice(out).Reshape(shape...), nil
+		out, at := make([]float32, n), s.float32At()
+		for i := range out {
+			out[i] = at(int64(i))
+		}
+		return tensor.FromSlice(out)
 	case kind.out == tensor.Float64:
-		out := make([]float64, numel)
-		order := s.order()
-		gather(out, shape, stride, offset, func(i int64) float64 { return math.Float64frombits(order.Uint64(s.data[8*i:])) })
-		return tensor.FromSlice(out).Reshape(shape...), nil
-	default:
-		out := make([]int64, numel)
-		gather(out, shape, stride, offset, s.intAt())
-		return tensor.FromSlice(out).Reshape(shape...), nil
+		out, order := make([]float64, n), s.order()
+		for i := range out {
+			out[i] = math.Float64frombits(order.Uint64(s.data[8*i:]))
+		}
+		return tensor.FromSlice(out)
 	}
+	out, at := make([]int64, n), s.intAt()
+	for i := range out {
+		out[i] = at(int64(i))
+	}
+	return tensor.FromSlice(out)
 }
 
 func (s *storage) order() binary.ByteOrder {
@@ -267,27 +288,6 @@ func (s *storage) intAt() func(int64) int64 {
 		return func(i int64) int64 { return int64(min(s.data[i], 1)) }
 	}
 	return func(i int64) int64 { return int64(order.Uint64(s.data[8*i:])) }
-}
-
-// gather fills out, row-major, with the elements at offset + Σ index[d]*stride[d].
-func gather[T any](out []T, shape []int, stride []int64, offset int64, at func(int64) T) {
-	if len(out) == 0 {
-		return
-	}
-	idx := make([]int, len(shape))
-	pos := offset
-	for k := range out {
-		out[k] = at(pos)
-		for d := len(shape) - 1; d >= 0; d-- {
-			idx[d]++
-			pos += stride[d]
-			if idx[d] < shape[d] {
-				break
-			}
-			pos -= int64(idx[d]) * stride[d]
-			idx[d] = 0
-		}
-	}
 }
 
 // Option configures Load, LoadObject, Read and ReadObject.

@@ -69,6 +69,37 @@ var allowed = map[pyGlobal]bool{
 	{"torch", "BoolStorage"}:               true,
 }
 
+// unsupported names the tensors that torch.save writes with globals gograd
+// knows but does not load, and how to save them instead.
+var unsupported = map[pyGlobal]struct{ what, instead string }{}
+
+func init() {
+	var (
+		sparse    = struct{ what, instead string }{"a sparse tensor", "it has no sparse layouts; save t.to_dense() instead"}
+		quantized = struct{ what, instead string }{"a quantized tensor", "it has no quantized dtypes; save t.dequantize() instead"}
+		complex   = struct{ what, instead string }{"a complex tensor", "it has no complex dtypes; save torch.view_as_real(t) instead"}
+	)
+	for _, name := range []string{"_rebuild_sparse_tensor", "_rebuild_sparse_csr_tensor"} {
+		unsupported[pyGlobal{"torch._utils", name}] = sparse
+	}
+	unsupported[pyGlobal{"torch.serialization", "_get_layout"}] = sparse
+	for _, name := range []string{"sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"} {
+		unsupported[pyGlobal{"torch", name}] = sparse
+	}
+	unsupported[pyGlobal{"torch._utils", "_rebuild_qtensor"}] = quantized
+	for _, name := range []string{"QInt8Storage", "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage",
+		"per_tensor_affine", "per_channel_affine", "per_channel_affine_float_qparams"} {
+		unsupported[pyGlobal{"torch", name}] = quantized
+	}
+	for _, name := range []string{"ComplexFloatStorage", "ComplexDoubleStorage", "ComplexHalfStorage"} {
+		unsupported[pyGlobal{"torch", name}] = complex
+	}
+	unsupported[pyGlobal{"torch._utils", "_rebuild_meta_tensor_no_storage"}] = struct{ what, instead string }{
+		"a meta tensor", "it has no values"}
+	unsupported[pyGlobal{"torch._utils", "_rebuild_device_tensor_from_numpy"}] = struct{ what, instead string }{
+		"a tensor of a device without storages (such as XLA)", "move it to the CPU before saving"}
+}
+
 // unpickler runs the opcodes of a pickle stream (protocols 0 to 5, the subset
 // that holds data: no code is ever called). Calls (REDUCE) and persistent ids
 // are handed to the loader, which knows the few allowed globals.
@@ -483,6 +514,9 @@ func (u *unpickler) setItems(op byte) error {
 // global pushes an allowed global or fails naming it.
 func (u *unpickler) global(module, name string) error {
 	g := pyGlobal{module, name}
+	if k, ok := unsupported[g]; ok {
+		return fmt.Errorf("the file holds %s (%s), which gograd does not load: %s", k.what, g, k.instead)
+	}
 	if !allowed[g] {
 		hint := ""
 		if strings.HasPrefix(module, "torch.nn.modules") || module == "__main__" {

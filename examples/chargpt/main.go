@@ -3,9 +3,11 @@
 // clipping) on Isaac Newton's Opticks, which every Go installation holds as
 // $(go env GOROOT)/src/testdata/Isaac.Newton-Opticks.txt. It reports the
 // unigram entropy of the text and the held-out loss, both in bits per
-// character, then samples text from a prompt.
+// character, then samples text from a prompt. Training shows a progress bar on
+// a terminal, prints a line every EvalEvery steps with the losses, time and
+// throughput, and saves the loss curves as a PNG.
 //
-//	go run ./examples/chargpt [-steps 600] [-prompt "Light is"]
+//	go run ./examples/chargpt [-steps 600] [-prompt "Light is"] [-curve chargpt-loss.png]
 package main
 
 import (
@@ -17,8 +19,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"time"
 
+	"github.com/gograd/gograd/examples/internal/curve"
+	"github.com/gograd/gograd/examples/internal/progress"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/optim"
@@ -31,6 +34,7 @@ type Config struct {
 	Batch, Steps                int
 	LR, Clip                    float64
 	EvalEvery, EvalBatches      int
+	Curve                       string // the loss curves' PNG; "" for none
 }
 
 var defaultConfig = Config{Context: 64, Dim: 64, Heads: 4, Layers: 2, Batch: 32, Steps: 600,
@@ -42,6 +46,7 @@ func main() {
 	prompt := flag.String("prompt", "Light is ", "text to continue")
 	n := flag.Int("n", 300, "characters to sample")
 	path := flag.String("text", filepath.Join(runtime.GOROOT(), "src", "testdata", "Isaac.Newton-Opticks.txt"), "training text")
+	flag.StringVar(&c.Curve, "curve", "chargpt-loss.png", "where to save the loss curves as a PNG (empty: do not)")
 	flag.Parse()
 	text, err := os.ReadFile(*path)
 	if err != nil {
@@ -49,7 +54,11 @@ func main() {
 		os.Exit(1)
 	}
 	g := tensor.NewGenerator(0)
-	model, v, res := train(os.Stdout, text, c, g)
+	model, v, res, err := train(os.Stdout, text, c, g)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chargpt:", err)
+		os.Exit(1)
+	}
 	fmt.Printf("unigram entropy %.3f bits/char; held-out loss %.3f bits/char\n", res.unigram, res.heldOut)
 	fmt.Printf("sample from %q:\n%s\n", *prompt, sample(model, v, *prompt, *n, 0.8, g))
 }
@@ -149,6 +158,7 @@ func loss(m *GPT, x, y *tensor.Tensor) *tensor.Tensor {
 // result holds the figures of a run, in bits per character.
 type result struct {
 	unigram, firstLoss, heldOut float64
+	train                       []float64 // the training loss of every step
 }
 
 // unigramEntropy returns the entropy of the characters' frequencies in data.
@@ -168,7 +178,7 @@ func unigramEntropy(data []int64, n int) float64 {
 }
 
 // train trains a GPT on the first 90 % of text and measures the last 10 %.
-func train(out io.Writer, text []byte, c Config, g *tensor.Generator) (*GPT, *vocab, result) {
+func train(out io.Writer, text []byte, c Config, g *tensor.Generator) (*GPT, *vocab, result, error) {
 	v := newVocab(text)
 	data := v.encode(text)
 	split := len(data) * 9 / 10
@@ -190,28 +200,39 @@ func train(out io.Writer, text []byte, c Config, g *tensor.Generator) (*GPT, *vo
 	}
 	res.firstLoss = heldOut()
 	fmt.Fprintf(out, "step 0: held-out %.3f bits/char (unigram entropy %.3f)\n", res.firstLoss, res.unigram)
+	curves := curve.New("character-level GPT on Opticks, AdamW", "step", "bits/char")
+	curves.Add("held out", 0, res.firstLoss)
 	opt := optim.NewAdamW(model.Parameters(), optim.AdamWOptions{LR: c.LR, WeightDecay: 0.01})
-	start := time.Now()
-	var sum float64
-	for step := 1; step <= c.Steps; step++ {
-		x, y := batch(trainData, c.Batch, c.Context, g)
-		l := loss(model, x, y)
-		sum += l.Item()
-		l.Backward()
-		if _, err := nn.ClipGradNorm_(model.Parameters(), c.Clip, 2, false); err != nil {
-			panic(err) // not reached: errors only with errorIfNonfinite
+	chars := c.Batch * c.Context
+	for step := 1; step <= c.Steps; {
+		last := min(step+c.EvalEvery-1, c.Steps)
+		loop := progress.Start(out, fmt.Sprintf("steps %d-%d/%d", step, last, c.Steps), (last-step+1)*chars, "char")
+		for ; step <= last; step++ {
+			x, y := batch(trainData, c.Batch, c.Context, g)
+			l := loss(model, x, y)
+			bits := l.Item() / math.Ln2
+			l.Backward()
+			if _, err := nn.ClipGradNorm_(model.Parameters(), c.Clip, 2, false); err != nil {
+				panic(err) // not reached: errors only with errorIfNonfinite
+			}
+			opt.Step()
+			opt.ZeroGrad()
+			loop.Step(bits, chars)
+			res.train = append(res.train, bits)
 		}
-		opt.Step()
-		opt.ZeroGrad()
-		if step%c.EvalEvery == 0 || step == c.Steps {
-			el := time.Since(start).Seconds()
-			fmt.Fprintf(out, "step %d: train %.3f bits/char, held-out %.3f bits/char, %.1f s (%.0f chars/s)\n",
-				step, sum/float64(c.EvalEvery)/math.Ln2, heldOut(), el, float64(step*c.Batch*c.Context)/el)
-			sum = 0
-		}
+		s, h := loop.Done(), heldOut()
+		curves.Add("training (mean since the last point)", float64(last), s.Loss)
+		curves.Add("held out", float64(last), h)
+		fmt.Fprintf(out, "step %d/%d: train %.3f bits/char, held-out %.3f bits/char, %s\n", last, c.Steps, s.Loss, h, s.Timing())
+		res.heldOut = h
 	}
-	res.heldOut = heldOut()
-	return model, v, res
+	if c.Curve != "" {
+		if err := curves.Save(c.Curve); err != nil {
+			return model, v, res, err
+		}
+		fmt.Fprintf(out, "saved the loss curves to %s\n", c.Curve)
+	}
+	return model, v, res, nil
 }
 
 func count(m nn.Module) int {

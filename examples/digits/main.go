@@ -6,7 +6,9 @@
 //
 // It runs as one process (go run ./examples/digits) or as several that share
 // each batch (mpirun -np 2 go run -tags mpi ./examples/digits), with the same
-// result.
+// result. Each epoch shows a progress bar on a terminal and ends with a line of
+// its loss, time and throughput; the training and test loss curves are saved
+// as a PNG (-curve, digits-loss.png by default).
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +25,9 @@ import (
 
 	"github.com/gograd/gograd/data"
 	"github.com/gograd/gograd/distributed"
+	"github.com/gograd/gograd/examples/internal/curve"
 	"github.com/gograd/gograd/examples/internal/eval"
+	"github.com/gograd/gograd/examples/internal/progress"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/optim"
@@ -34,6 +39,8 @@ import (
 var digitsCSV []byte
 
 func main() {
+	curvePath := flag.String("curve", "digits-loss.png", "where to save the loss curves as a PNG (empty: do not)")
+	flag.Parse()
 	if err := distributed.Init(); err != nil {
 		fmt.Fprintln(os.Stderr, "digits:", err)
 		os.Exit(1)
@@ -42,7 +49,7 @@ func main() {
 	if distributed.Rank() != 0 {
 		out = io.Discard // one report, from rank 0
 	}
-	_, _, err := run(out)
+	_, err := run(out, options{epochs: 20, curve: *curvePath})
 	if ferr := distributed.Finalize(); err == nil {
 		err = ferr
 	}
@@ -55,15 +62,27 @@ func main() {
 // batchSize is the number of images per optimizer step, over all processes.
 const batchSize = 32
 
-// run trains, evaluates, saves and reloads the model, printing its progress, and
-// returns the held-out accuracy of the trained and of the reloaded model. It
+// options configure a run.
+type options struct {
+	epochs int
+	curve  string // the loss curves' PNG, written by rank 0; "" for none
+}
+
+// result is what a run measured.
+type result struct {
+	trained, reloaded float64   // held-out accuracy of the trained and of the reloaded model
+	trainLoss         []float64 // mean training loss of each epoch, over every process
+	testLoss          []float64 // held-out loss after each epoch
+}
+
+// run trains, evaluates, saves and reloads the model, printing its progress. It
 // runs in the world distributed.Init made: with several processes, each trains
 // on its share of every batch and DDP averages their gradients, so that every
 // step sees the same 32 images, and computes the same update, as with one.
-func run(out io.Writer) (trained, reloaded float64, err error) {
+func run(out io.Writer, o options) (res result, err error) {
 	images, labels, err := readDigits(digitsCSV)
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	// Hold out a fifth of the images, chosen at random, for testing.
 	g := tensor.NewGenerator(0)
@@ -72,11 +91,11 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 	trainIdx := perm[nTest:]
 	test, err := subset(images, labels, perm[:nTest])
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	world, rank := distributed.WorldSize(), distributed.Rank()
 	if batchSize%world != 0 {
-		return 0, 0, fmt.Errorf("a batch of %d images does not split evenly over %d processes", batchSize, world)
+		return res, fmt.Errorf("a batch of %d images does not split evenly over %d processes", batchSize, world)
 	}
 	fmt.Fprintf(out, "%d training and %d test images; %d process(es), %d images each per step\n",
 		len(trainIdx), test.Len(), world, batchSize/world)
@@ -85,16 +104,18 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 	model := distributed.NewDDP(newModel(g))
 	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-2})
 	sampler := data.NewDistributedSampler(len(trainIdx), world, rank, data.DistributedSamplerOptions{Shuffle: true})
-	for epoch := 1; epoch <= 20; epoch++ {
+	curves := curve.New("digits: 64-32-10 MLP, Adam", "epoch", "cross-entropy")
+	for epoch := 1; epoch <= o.epochs; epoch++ {
 		var shard []int
 		for _, i := range sampler.Indices(epoch) {
 			shard = append(shard, trainIdx[i])
 		}
 		train, err := subset(images, labels, shard)
 		if err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		total := 0.0
+		loop := progress.Start(out, fmt.Sprintf("epoch %2d/%d", epoch, o.epochs), world*len(shard), "img")
 		for b := range data.NewLoader(train, data.LoaderOptions{BatchSize: batchSize / world}).All() {
 			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
@@ -102,22 +123,33 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 			opt.Step()
 			opt.ZeroGrad()
 			total += loss.Item() * float64(y.Size(0))
+			loop.Step(loss.Item(), world*y.Size(0))
 		}
-		if epoch%5 == 0 {
-			sum := tensor.Float64.Full(total, 1)
-			distributed.AllReduce(sum, distributed.Sum)
-			fmt.Fprintf(out, "epoch %2d: training loss %.4f\n", epoch, sum.Item()/float64(world*sampler.Len()))
-		}
+		s := loop.Done()
+		sum := tensor.Float64.Full(total, 1)
+		distributed.AllReduce(sum, distributed.Sum)
+		s.Loss, s.Items = sum.Item()/float64(world*sampler.Len()), world*len(shard)
+		testLoss := eval.Loss(model.Module(), test)
+		res.trainLoss, res.testLoss = append(res.trainLoss, s.Loss), append(res.testLoss, testLoss)
+		curves.Add("training", float64(epoch), s.Loss)
+		curves.Add("held out", float64(epoch), testLoss)
+		fmt.Fprintf(out, "epoch %2d/%d: %v, held-out loss %.4f\n", epoch, o.epochs, s, testLoss)
 	}
-	trained = eval.Accuracy(model.Module(), test)
-	fmt.Fprintf(out, "test accuracy: %.1f %%\n", 100*trained)
+	res.trained = eval.Accuracy(model.Module(), test)
+	fmt.Fprintf(out, "test accuracy: %.1f %%\n", 100*res.trained)
+	if o.curve != "" && rank == 0 {
+		if err := curves.Save(o.curve); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(out, "saved the loss curves to %s\n", o.curve)
+	}
 
 	// Rank 0 saves the weights; every rank loads them into a model initialised
 	// differently and checks that it gives the same accuracy.
 	var dir string
 	if rank == 0 {
 		if dir, err = os.MkdirTemp("", "digits"); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		defer os.RemoveAll(dir)
 	}
@@ -126,20 +158,20 @@ func run(out io.Writer) (trained, reloaded float64, err error) {
 		return safetensors.Save(path, nn.StateDict(model.Module()), map[string]string{"format": "pt"})
 	})
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	sd, _, err := safetensors.Load(path)
 	distributed.Barrier() // every rank has read the file before rank 0 removes it
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	restored := newModel(tensor.NewGenerator(1))
 	if err := nn.LoadStateDict(restored, sd); err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	reloaded = eval.Accuracy(restored, test)
-	fmt.Fprintf(out, "reloaded from %s: test accuracy %.1f %%\n", filepath.Base(path), 100*reloaded)
-	return trained, reloaded, nil
+	res.reloaded = eval.Accuracy(restored, test)
+	fmt.Fprintf(out, "reloaded from %s: test accuracy %.1f %%\n", filepath.Base(path), 100*res.reloaded)
+	return res, nil
 }
 
 func newModel(g *tensor.Generator) nn.Sequential {

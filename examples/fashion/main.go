@@ -1,11 +1,12 @@
 // Fashion trains a small CNN on Fashion-MNIST (two conv-bn-relu-pool blocks,
-// dropout, two linear layers), prints each epoch's loss, time, throughput and
-// test accuracy, and saves the weights as safetensors with PyTorch's state-dict
-// names (buffers included), so that torch's load_file + load_state_dict reads
-// them into the same model written in PyTorch. The data is Debian's
+// dropout, two linear layers), shows a progress bar on a terminal, prints each
+// epoch's loss, time, throughput and test accuracy, saves the loss curves as a
+// PNG, and saves the weights as safetensors with PyTorch's state-dict names
+// (buffers included), so that torch's load_file + load_state_dict reads them
+// into the same model written in PyTorch. The data is Debian's
 // dataset-fashion-mnist package (see shared/DATA.md).
 //
-//	go run ./examples/fashion [-data /usr/share/datasets/fashion-mnist] [-epochs 4] [-out fashion.safetensors]
+//	go run ./examples/fashion [-data /usr/share/datasets/fashion-mnist] [-epochs 4] [-out fashion.safetensors] [-curve fashion-loss.png]
 package main
 
 import (
@@ -14,9 +15,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/gograd/gograd/data"
+	"github.com/gograd/gograd/examples/internal/curve"
+	"github.com/gograd/gograd/examples/internal/progress"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/optim"
@@ -33,6 +35,7 @@ func main() {
 	dir := flag.String("data", defaultDir, "folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
 	epochs := flag.Int("epochs", 4, "passes over the training set")
 	out := flag.String("out", "fashion.safetensors", "where to save the trained weights (empty: do not save)")
+	curvePath := flag.String("curve", "fashion-loss.png", "where to save the loss curves as a PNG (empty: do not)")
 	flag.Parse()
 	train, test, err := loadSplits(*dir)
 	if err != nil {
@@ -41,7 +44,8 @@ func main() {
 	}
 	model := newModel(tensor.NewGenerator(0))
 	fmt.Println(nn.Summary(model))
-	if _, err := fit(os.Stdout, model, train, test, *epochs, tensor.NewGenerator(1)); err != nil {
+	o := fitOptions{epochs: *epochs, batch: 64, every: 50, curve: *curvePath}
+	if _, err := fit(os.Stdout, model, train, test, o, tensor.NewGenerator(1)); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
 		os.Exit(1)
 	}
@@ -88,37 +92,61 @@ func (n *Net) NamedChildren() []nn.NamedModule {
 	return []nn.NamedModule{{Name: "features", Module: n.Features}, {Name: "classifier", Module: n.Classifier}}
 }
 
-// fit trains model for the given epochs with Adam, batches of 64, printing a line
-// per epoch, and returns the final test accuracy.
-func fit(out io.Writer, model *Net, train, test data.TensorDataset, epochs int, g *tensor.Generator) (float64, error) {
+// fitOptions configure fit.
+type fitOptions struct {
+	epochs, batch int
+	every         int    // the training curve's points are means over this many steps
+	curve         string // the loss curves' PNG; "" for none
+}
+
+// fitResult is what fit measured.
+type fitResult struct {
+	accuracy float64   // on the test set after the last epoch
+	losses   []float64 // the loss of every step
+}
+
+// fit trains model with Adam, showing a progress bar on a terminal and printing
+// a line per epoch, and saves the loss curves.
+func fit(out io.Writer, model *Net, train, test data.TensorDataset, o fitOptions, g *tensor.Generator) (res fitResult, err error) {
 	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
-	loader := data.NewLoader(train, data.LoaderOptions{BatchSize: 64, Shuffle: true, Generator: g})
-	acc := 0.0
-	for epoch := 1; epoch <= epochs; epoch++ {
-		start := time.Now()
+	loader := data.NewLoader(train, data.LoaderOptions{BatchSize: o.batch, Shuffle: true, Generator: g})
+	curves := curve.New("Fashion-MNIST CNN, Adam", "step", "cross-entropy")
+	window := 0.0
+	for epoch := 1; epoch <= o.epochs; epoch++ {
 		nn.Train(model)
-		var sum float64
-		var steps int
+		loop := progress.Start(out, fmt.Sprintf("epoch %d/%d", epoch, o.epochs), train.Len(), "img")
 		for b := range loader.All() {
 			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
-			sum += loss.Item()
-			steps++
+			l := loss.Item()
 			loss.Backward()
 			opt.Step()
 			opt.ZeroGrad()
+			loop.Step(l, y.Size(0))
+			res.losses = append(res.losses, l)
+			if window += l; len(res.losses)%o.every == 0 {
+				curves.Add(fmt.Sprintf("training (mean of %d steps)", o.every), float64(len(res.losses)), window/float64(o.every))
+				window = 0
+			}
 		}
-		took := time.Since(start)
-		acc = accuracy(model, test)
-		fmt.Fprintf(out, "epoch %d: train loss %.4f, %.1f s (%.0f images/s), test accuracy %.2f %%\n",
-			epoch, sum/float64(steps), took.Seconds(), float64(train.Len())/took.Seconds(), 100*acc)
+		s := loop.Done()
+		var testLoss float64
+		res.accuracy, testLoss = evaluate(model, test)
+		curves.Add("test", float64(len(res.losses)), testLoss)
+		fmt.Fprintf(out, "epoch %d/%d: %v, test loss %.4f, test accuracy %.2f %%\n", epoch, o.epochs, s, testLoss, 100*res.accuracy)
 	}
-	return acc, nil
+	if o.curve != "" {
+		if err := curves.Save(o.curve); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(out, "saved the loss curves to %s\n", o.curve)
+	}
+	return res, nil
 }
 
-// accuracy returns the fraction of ds that model classifies correctly, in
-// evaluation mode and batches of 500, without recording a graph.
-func accuracy(model *Net, ds data.TensorDataset) float64 {
+// evaluate returns the fraction of ds that model classifies correctly and its
+// mean loss, in evaluation mode and batches of 500, without recording a graph.
+func evaluate(model *Net, ds data.TensorDataset) (accuracy, loss float64) {
 	nn.Eval(model)
 	defer nn.Train(model)
 	correct := 0
@@ -126,7 +154,9 @@ func accuracy(model *Net, ds data.TensorDataset) float64 {
 	tensor.NoGrad(func() {
 		for b := range loader.All() {
 			x, y := b[0], b[1]
-			pred := model.Forward(x).Argmax(1).Int64s()
+			logits := model.Forward(x)
+			loss += functional.CrossEntropy(logits, y).Item() * float64(y.Size(0))
+			pred := logits.Argmax(1).Int64s()
 			for i, label := range y.Int64s() {
 				if pred[i] == label {
 					correct++
@@ -134,7 +164,8 @@ func accuracy(model *Net, ds data.TensorDataset) float64 {
 			}
 		}
 	})
-	return float64(correct) / float64(ds.Len())
+	n := float64(ds.Len())
+	return float64(correct) / n, loss / n
 }
 
 func loadSplits(dir string) (train, test data.TensorDataset, err error) {

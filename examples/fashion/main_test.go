@@ -1,20 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gograd/gograd/data"
+	"github.com/gograd/gograd/examples/internal/curve"
 	"github.com/gograd/gograd/nn"
-	"github.com/gograd/gograd/nn/functional"
-	"github.com/gograd/gograd/optim"
 	"github.com/gograd/gograd/safetensors"
 	"github.com/gograd/gograd/tensor"
 )
 
 // TestTrainSteps trains 30 steps of 32 images on the first 960 training images
-// of Fashion-MNIST and checks that the loss falls, then that the saved weights
+// of Fashion-MNIST (evaluating on them too) and checks that the loss falls and
+// the loss curves are saved as a PNG that decodes, then that the saved weights
 // reload into a fresh model that classifies alike. It needs the data (apt-get
 // install dataset-fashion-mnist); GOGRAD_REQUIRE_DATA=1 makes its absence a
 // failure instead of a skip.
@@ -30,29 +31,27 @@ func TestTrainSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 960
-	small, err := data.NewTensorDataset(
-		tensor.FromSlice(train.Inputs.Contiguous().Float32s()[:n*784], n, 1, 28, 28),
-		tensor.FromSlice(train.Targets.Contiguous().Int64s()[:n], n))
+	small, err := data.NewTensorDataset(train.Inputs.Narrow(0, 0, n), train.Targets.Narrow(0, 0, n))
 	if err != nil {
 		t.Fatal(err)
 	}
 	model := newModel(tensor.NewGenerator(0))
-	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
-	loader := data.NewLoader(small, data.LoaderOptions{BatchSize: 32, Shuffle: true, Generator: tensor.NewGenerator(1)})
-	var losses []float64
-	for b := range loader.All() {
-		x, y := b[0], b[1]
-		loss := functional.CrossEntropy(model.Forward(x), y)
-		losses = append(losses, loss.Item())
-		loss.Backward()
-		opt.Step()
-		opt.ZeroGrad()
+	var out bytes.Buffer
+	png := filepath.Join(t.TempDir(), "loss.png")
+	res, err := fit(&out, model, small, small, fitOptions{epochs: 1, batch: 32, every: 5, curve: png}, tensor.NewGenerator(1))
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Log("\n" + out.String())
+	losses := res.losses
 	first, last := mean(losses[:5]), mean(losses[len(losses)-5:])
 	t.Logf("mean loss of the first 5 steps %.3f, of the last 5 %.3f", first, last)
 	// Chance is ln 10 = 2.30; 30 steps of Adam bring a CNN well below it.
-	if !(last < 0.7*first) {
-		t.Errorf("loss fell from %.3f to %.3f, want below 70 %% of the start", first, last)
+	if len(losses) != 30 || !(last < 0.7*first) {
+		t.Errorf("%d steps, loss fell from %.3f to %.3f: want 30, and below 70 %% of the start", len(losses), first, last)
+	}
+	if err := curve.Check(png); err != nil {
+		t.Error(err)
 	}
 
 	path := filepath.Join(t.TempDir(), "fashion.safetensors")
@@ -67,8 +66,11 @@ func TestTrainSteps(t *testing.T) {
 	if err := nn.LoadStateDict(fresh, sd); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := accuracy(model, small), accuracy(fresh, small); a != b {
-		t.Errorf("accuracy %.4f after reloading, %.4f before", b, a)
+	if a, _ := evaluate(model, small); a != res.accuracy {
+		t.Errorf("accuracy %.4f evaluated again, %.4f after fit", a, res.accuracy)
+	}
+	if b, _ := evaluate(fresh, small); b != res.accuracy {
+		t.Errorf("accuracy %.4f after reloading, %.4f before", b, res.accuracy)
 	}
 }
 

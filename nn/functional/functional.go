@@ -1,7 +1,12 @@
 // Package functional holds gograd's stateless neural-network functions, the
 // counterpart of torch.nn.functional: losses, activations, convolutions (Conv1d,
-// Conv2d), pooling (MaxPool2d, AvgPool2d, AdaptiveAvgPool2d), BatchNorm and
-// Dropout on tensors.
+// Conv2d, Conv3d, ConvTranspose1d/2d/3d, Unfold, Fold), pooling (MaxPool2d,
+// AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d), BatchNorm and Dropout on
+// tensors.
+//
+// Convolutions, poolings and normalisations run fused kernels; when a backward
+// pass creates a graph (CreateGraph), their gradients are recorded ops instead,
+// so they can be differentiated again.
 //
 // The losses are defined with tensor.Apply, each with its own backward, so they
 // are numerically stable, fast, and report PyTorch's grad_fn names

@@ -240,11 +240,17 @@ func TestLayersGolden(t *testing.T) {
 // that run.
 func checkGolden(t *testing.T, c *layerCase, dt tensor.DType, op func(map[string]*tensor.Tensor) *tensor.Tensor, gradFns []string) (map[string]*tensor.Tensor, layerRun) {
 	t.Helper()
+	return checkGoldenTol(t, c, dt, op, gradFns, layerTol[dt])
+}
+
+// checkGoldenTol is checkGolden with the tolerances tol.
+func checkGoldenTol(t *testing.T, c *layerCase, dt tensor.DType, op func(map[string]*tensor.Tensor) *tensor.Tensor, gradFns []string,
+	tol struct{ rtol, atol float64 }) (map[string]*tensor.Tensor, layerRun) {
+	t.Helper()
 	want := c.Float32
 	if dt == tensor.Float64 {
 		want = c.Float64
 	}
-	tol := layerTol[dt]
 	in := c.tensors(dt, true)
 	out := op(in)
 	if !slices.Equal(out.Shape(), want.Shape) {

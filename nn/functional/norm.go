@@ -28,8 +28,9 @@ type BatchNormOptions struct {
 // which must then be given. weight and bias (C) may be nil (affine=False).
 //
 // Its node is NativeBatchNormBackward0, PyTorch's; its backward is a fused raw
-// kernel, not differentiable again. It panics on shapes or dtypes that do not fit,
-// or in training on a batch with one value per channel.
+// kernel, or differentiable ops when the backward pass creates a graph. It panics
+// on shapes or dtypes that do not fit, or in training on a batch with one value
+// per channel.
 func BatchNorm(input, runningMean, runningVar, weight, bias *tensor.Tensor, o BatchNormOptions) *tensor.Tensor {
 	x := input
 	if x.Dim() < 2 || !x.DType().IsFloat() {
@@ -170,13 +171,14 @@ func affineInputs(x, weight, bias *tensor.Tensor) ([]*tensor.Tensor, bool) {
 }
 
 // saveAffine returns a normalisation's input x and, when affine, its weight and
-// bias (the inputs after x), saving x and the weight for Backward.
+// bias (the inputs after x), contiguous, saving the input and weight themselves
+// for Backward (whose gradients, when differentiated again, reach them).
 func saveAffine(ctx *tensor.Context, in []*tensor.Tensor, affine bool) (x, w, b *tensor.Tensor) {
 	x = in[0].Contiguous()
-	ctx.SaveForBackward(x)
+	ctx.SaveForBackward(in[0])
 	if affine {
 		w, b = in[1].Contiguous(), in[2].Contiguous()
-		ctx.SaveForBackward(w)
+		ctx.SaveForBackward(in[1])
 	}
 	return x, w, b
 }
@@ -201,10 +203,14 @@ func bnForward[T float32 | float64](f *batchNorm, y, x, w, b []T) {
 
 // Backward, with x̂ = (x - mean)·invstd and M values per channel:
 // training: dx = w·invstd·(dy - Σdy/M - x̂·Σ(dy·x̂)/M); evaluation: dx = w·invstd·dy;
-// dweight = Σ dy·x̂; dbias = Σ dy. A fused raw kernel, not differentiable again.
+// dweight = Σ dy·x̂; dbias = Σ dy. A fused raw kernel, or when the backward pass
+// creates a graph the same formulas as differentiable ops (normgrad.go).
 func (f *batchNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	if tensor.IsGradEnabled() {
+		return f.gradGraph(ctx, g)
+	}
 	s := ctx.Saved()
-	x := s[0]
+	x := s[0].Contiguous()
 	g = g.Contiguous()
 	grads := make([]*tensor.Tensor, 1, 3)
 	sums := make([]float64, 2*f.c) // Σdy, Σdy·x̂ per channel
@@ -355,7 +361,8 @@ func (dropoutFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 // torch.nn.functional.group_norm: each sample's group is normalised by its own
 // mean and (biased) variance, then scaled and shifted per channel by weight and
 // bias (C), which may be nil. Its node is NativeGroupNormBackward0; its backward is
-// a fused raw kernel, not differentiable again. It panics unless groups divides C.
+// a fused raw kernel, or differentiable ops when the backward pass creates a
+// graph. It panics unless groups divides C.
 func GroupNorm(input *tensor.Tensor, groups int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
 	x := input
 	if x.Dim() < 2 || !x.DType().IsFloat() || groups < 1 || x.Size(1)%groups != 0 {
@@ -435,11 +442,15 @@ func gnForward[T float32 | float64](f *groupNorm, y, x, w, b []T) {
 
 // Backward, per group with x̂ = (x - mean)·invstd, ĝ = grad·weight[c] and M values:
 // dx = invstd·(ĝ - Σĝ/M - x̂·Σ(ĝ·x̂)/M); dweight[c] = Σ grad·x̂ and dbias[c] = Σ grad
-// over the samples and positions of channel c. A fused raw kernel, not
-// differentiable again.
+// over the samples and positions of channel c. A fused raw kernel, or when the
+// backward pass creates a graph the same formulas as differentiable ops
+// (normgrad.go).
 func (f *groupNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	if tensor.IsGradEnabled() {
+		return f.gradGraph(ctx, g)
+	}
 	s := ctx.Saved()
-	x := s[0]
+	x := s[0].Contiguous()
 	g = g.Contiguous()
 	var w []float64
 	if f.affine {

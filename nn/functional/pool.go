@@ -77,11 +77,7 @@ func MaxPool2dWithIndices(input *tensor.Tensor, o PoolOptions) (out, indices *te
 	g := poolGeom("MaxPool2d", input, o, true)
 	f := &maxPool{g: g, idx: make([]int32, g.n*g.c*g.oh*g.ow)}
 	out = tensor.Apply(f, input)
-	ix := make([]int64, len(f.idx))
-	for i, v := range f.idx {
-		ix[i] = int64(v)
-	}
-	return out, tensor.FromSlice(ix, g.poolShape(input)...)
+	return out, f.indices(input)
 }
 
 type maxPool struct {
@@ -103,9 +99,13 @@ func (f *maxPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Ten
 	return y
 }
 
-// Backward: dx[argmax] += grad, window by window. A raw kernel: not differentiable again.
+// Backward: dx[argmax] += grad, window by window: a raw kernel, or when the
+// backward pass creates a graph the differentiable gradGraph (poolgrad.go).
 func (f *maxPool) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
+	if tensor.IsGradEnabled() {
+		return []*tensor.Tensor{f.gradGraph(f.Name(), x, g)}
+	}
 	g = g.Contiguous()
 	dx := tensor.ZerosLike(x)
 	if x.DType() == tensor.Float32 {
@@ -251,20 +251,7 @@ func AvgPool2d(input *tensor.Tensor, o PoolOptions) *tensor.Tensor {
 // cell (i, j) averages rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and likewise columns. It panics
 // if an output size is not positive.
 func AdaptiveAvgPool2d(input *tensor.Tensor, oh, ow int) *tensor.Tensor {
-	if input.Dim() != 4 && input.Dim() != 3 || oh < 1 || ow < 1 {
-		panic(tensor.Errorf("functional", "AdaptiveAvgPool2d", "want an input (N, C, H, W) or (C, H, W) and a positive output size, got shape %v and (%d, %d)", input.Shape(), oh, ow))
-	}
-	sh := input.Shape()
-	g := convGeom{c: sh[len(sh)-3], h: sh[len(sh)-2], w: sh[len(sh)-1], oh: oh, ow: ow}
-	g.n = input.Numel() / max(g.c*g.h*g.w, 1)
-	win := make([]window, oh*ow)
-	for i := range oh {
-		y0, y1 := i*g.h/oh, ((i+1)*g.h+oh-1)/oh
-		for j := range ow {
-			x0, x1 := j*g.w/ow, ((j+1)*g.w+ow-1)/ow
-			win[i*ow+j] = window{y0, y1, x0, x1, 1 / float64((y1-y0)*(x1-x0))}
-		}
-	}
+	g, win := adaptiveWindows("AdaptiveAvgPool2d", input, oh, ow)
 	return tensor.Apply(&avgPool{g: g, windows: win, name: "AdaptiveAvgPool2DBackward0"}, input)
 }
 
@@ -319,10 +306,14 @@ func (f *avgPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Ten
 	return y
 }
 
-// Backward: each grad is spread evenly (by its window's scale) over its window.
-// A raw kernel: not differentiable again.
+// Backward: each grad is spread evenly (by its window's scale) over its window:
+// a raw kernel, or when the backward pass creates a graph the differentiable
+// gradGraph (poolgrad.go).
 func (f *avgPool) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
+	if tensor.IsGradEnabled() {
+		return []*tensor.Tensor{f.gradGraph(x, g)}
+	}
 	g = g.Contiguous()
 	dx := tensor.ZerosLike(x)
 	if x.DType() == tensor.Float32 {

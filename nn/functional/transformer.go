@@ -13,8 +13,8 @@ import (
 // equal normalizedShape, as torch.nn.functional.layer_norm: y = (x - mean) /
 // √(var + eps) · weight + bias, with the biased variance. weight and bias (of
 // shape normalizedShape) may be nil. Its node is NativeLayerNormBackward0; its
-// backward is a fused raw kernel, not differentiable again. It panics on shapes
-// that do not fit.
+// backward is a fused raw kernel, or differentiable ops when the backward pass
+// creates a graph. It panics on shapes that do not fit.
 func LayerNorm(input *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
 	x := input
 	k := len(normalizedShape)
@@ -97,14 +97,18 @@ func lnForward[T float32 | float64](f *layerNorm, y, x, w, b []T) {
 
 // Backward, with x̂ = (x - mean)·invstd and ĝ = grad·weight per row of D values:
 // dx = invstd·(ĝ - mean(ĝ) - x̂·mean(ĝ·x̂)); dweight = Σ_rows grad·x̂; dbias =
-// Σ_rows grad. A fused raw kernel, not differentiable again.
+// Σ_rows grad. A fused raw kernel, or when the backward pass creates a graph the
+// same formulas as differentiable ops (normgrad.go).
 func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	if tensor.IsGradEnabled() {
+		return f.gradGraph(ctx, g)
+	}
 	s := ctx.Saved()
-	x := s[0]
+	x := s[0].Contiguous()
 	g = g.Contiguous()
 	var w *tensor.Tensor
 	if f.affine {
-		w = s[1]
+		w = s[1].Contiguous()
 	}
 	dx := tensor.ZerosLike(x)
 	var dw, db *tensor.Tensor

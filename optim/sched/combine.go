@@ -30,12 +30,15 @@ type SequentialLR struct {
 // NewSequentialLR returns a SequentialLR for opt over schedulers, which must
 // all have been made for opt, with one milestone fewer than schedulers. As
 // PyTorch does, it resets each group's rate to its "initial_lr", moves every
-// scheduler back one epoch and restarts the first. It panics if the
-// schedulers are not this package's, belong to another optimizer, or the
-// counts do not fit.
-func NewSequentialLR(opt optim.Groups, milestones []int, schedulers ...Scheduler) *SequentialLR {
+// scheduler back one epoch and restarts the first. LastEpoch(k) starts its
+// own epoch count at k+1, as PyTorch's last_epoch does (the schedulers keep
+// theirs); Verbose does nothing here, as in PyTorch (give it to the
+// schedulers). It panics if the schedulers are not this package's, belong to
+// another optimizer, or the counts do not fit.
+func NewSequentialLR(opt optim.Groups, schedulers []Scheduler, milestones []int, opts ...Option) *SequentialLR {
 	const op = "NewSequentialLR"
-	s := &SequentialLR{opt: opt, milestones: slices.Clone(milestones)}
+	st := settingsOf(op, opts)
+	s := &SequentialLR{opt: opt, milestones: slices.Clone(milestones), lastEpoch: st.lastEpoch + 1}
 	for i, x := range schedulers {
 		in, ok := x.(scheduler)
 		if !ok || in.optimizer() != opt {

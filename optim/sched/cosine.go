@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gograd/gograd/optim"
@@ -28,12 +29,12 @@ type CosineAnnealingLR struct {
 
 // NewCosineAnnealingLR returns a CosineAnnealingLR for opt and takes its first
 // step. It panics if TMax is not positive.
-func NewCosineAnnealingLR(opt optim.Groups, o CosineAnnealingLROptions) *CosineAnnealingLR {
+func NewCosineAnnealingLR(opt optim.Groups, o CosineAnnealingLROptions, opts ...Option) *CosineAnnealingLR {
 	if o.TMax <= 0 {
 		fail("NewCosineAnnealingLR", "TMax must be positive, got %d", o.TMax)
 	}
 	s := &CosineAnnealingLR{tMax: o.TMax, etaMin: o.EtaMin}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewCosineAnnealingLR", opts))
 	return s
 }
 
@@ -101,7 +102,7 @@ type CosineAnnealingWarmRestarts struct {
 // NewCosineAnnealingWarmRestarts returns a CosineAnnealingWarmRestarts for
 // opt and takes its first step. It panics if T0 is not positive or TMult is
 // negative.
-func NewCosineAnnealingWarmRestarts(opt optim.Groups, o CosineAnnealingWarmRestartsOptions) *CosineAnnealingWarmRestarts {
+func NewCosineAnnealingWarmRestarts(opt optim.Groups, o CosineAnnealingWarmRestartsOptions, opts ...Option) *CosineAnnealingWarmRestarts {
 	const op = "NewCosineAnnealingWarmRestarts"
 	if o.T0 <= 0 {
 		fail(op, "Expected positive integer T_0, but got %d", o.T0)
@@ -110,8 +111,9 @@ func NewCosineAnnealingWarmRestarts(opt optim.Groups, o CosineAnnealingWarmResta
 	if tMult < 1 {
 		fail(op, "Expected integer T_mult >= 1, but got %d", tMult)
 	}
-	s := &CosineAnnealingWarmRestarts{t0: o.T0, tI: o.T0, tMult: tMult, etaMin: o.EtaMin, tCur: -1}
-	s.init(s, opt)
+	st := settingsOf(op, opts)
+	s := &CosineAnnealingWarmRestarts{t0: o.T0, tI: o.T0, tMult: tMult, etaMin: o.EtaMin, tCur: float64(st.lastEpoch)}
+	s.init(s, opt, st)
 	return s
 }
 
@@ -125,10 +127,10 @@ func (s *CosineAnnealingWarmRestarts) lr() []float64 {
 // step is PyTorch's CosineAnnealingWarmRestarts.step.
 func (s *CosineAnnealingWarmRestarts) step(epoch *int) {
 	if epoch == nil {
-		s.stepFrac(math.NaN())
+		s.stepFrac(math.NaN(), "")
 		return
 	}
-	s.stepFrac(float64(*epoch))
+	s.stepFrac(float64(*epoch), intEpoch(*epoch))
 }
 
 // StepFrac sets the epoch to epoch, which may be fractional (PyTorch's
@@ -138,22 +140,23 @@ func (s *CosineAnnealingWarmRestarts) StepFrac(epoch float64) {
 	if !(epoch >= 0) {
 		fail("CosineAnnealingWarmRestarts.StepFrac", "Expected non-negative epoch, but got %v", epoch)
 	}
-	s.stepFrac(epoch)
+	s.stepFrac(epoch, fmt.Sprintf("%.2f", epoch))
 }
 
-// stepFrac steps to epoch, or by one for NaN.
-func (s *CosineAnnealingWarmRestarts) stepFrac(epoch float64) {
+// stepFrac steps to epoch, or by one for NaN; label is the epoch as verbose
+// output writes it (PyTorch's, which always has an epoch here), "" for NaN.
+func (s *CosineAnnealingWarmRestarts) stepFrac(epoch float64, label string) {
 	if math.IsNaN(epoch) && s.lastEpoch < 0 {
-		epoch = 0
+		epoch, label = 0, intEpoch(0)
 	} else if math.IsNaN(epoch) {
-		epoch = float64(s.lastEpoch + 1)
+		epoch, label = float64(s.lastEpoch+1), intEpoch(s.lastEpoch+1)
 		s.tCur++
 		if s.tCur >= float64(s.tI) {
 			s.tCur -= float64(s.tI)
 			s.tI *= s.tMult
 		}
 		s.lastEpoch = int(math.Floor(epoch))
-		s.setLRs(s.lr())
+		s.setLRs(s.lr(), label)
 		return
 	}
 	t0, tMult := float64(s.t0), float64(s.tMult)
@@ -170,7 +173,7 @@ func (s *CosineAnnealingWarmRestarts) stepFrac(epoch float64) {
 		s.tCur = epoch
 	}
 	s.lastEpoch = int(math.Floor(epoch))
-	s.setLRs(s.lr())
+	s.setLRs(s.lr(), label)
 }
 
 func intPow(x, n int) int {

@@ -61,11 +61,14 @@ type CyclicLR struct {
 // (and momentum to BaseMomentum) and takes its first step. It panics if a
 // list has the wrong length, Mode is unknown, or momentum is cycled on an
 // optimizer without one.
-func NewCyclicLR(opt optim.Groups, o CyclicLROptions) *CyclicLR {
+func NewCyclicLR(opt optim.Groups, o CyclicLROptions, opts ...Option) *CyclicLR {
 	const op = "NewCyclicLR"
+	st := settingsOf(op, opts)
 	baseLRs := perGroup(op, "base_lr", opt, o.BaseLR)
-	for i, lr := range baseLRs {
-		opt.SetLR(i, lr)
+	if st.fresh() {
+		for i, lr := range baseLRs {
+			opt.SetLR(i, lr)
+		}
 	}
 	s := &CyclicLR{maxLRs: perGroup(op, "max_lr", opt, o.MaxLR), gamma: or(o.Gamma, 1)}
 	up := float64(orInt(o.StepSizeUp, 2000))
@@ -98,14 +101,27 @@ func NewCyclicLR(opt optim.Groups, o CyclicLROptions) *CyclicLR {
 		s.mom = mom
 		baseM := perGroup(op, "base_momentum", opt, orList(o.BaseMomentum, 0.8))
 		for i, m := range baseM {
-			mom.SetMomentum(i, m)
+			if st.fresh() {
+				mom.SetMomentum(i, m)
+			}
+			baseM[i], _ = mom.Momentum(i) // PyTorch's base_momentums are the groups' momenta
 		}
 		s.baseMomentums = baseM
 		s.maxMomentum = perGroup(op, "max_momentum", opt, orList(o.MaxMomentum, 0.9))
 	}
-	s.init(s, opt)
+	s.init(s, opt, st)
 	s.baseLRs = baseLRs
 	return s
+}
+
+// requireExtras panics unless group i of opt holds each key, as PyTorch's
+// OneCycleLR fails (with a KeyError) when it resumes without them.
+func requireExtras(op string, opt optim.Groups, i int, keys ...string) {
+	for _, k := range keys {
+		if _, ok := opt.GroupExtra(i, k); !ok {
+			fail(op, "param %q is not specified in param_groups[%d] when resuming an optimizer", k, i)
+		}
+	}
 }
 
 // momentumOf returns opt's momentum, panicking if it has none.
@@ -247,7 +263,7 @@ type phase struct {
 // panics if neither TotalSteps nor Epochs and StepsPerEpoch are positive,
 // PctStart is outside [0, 1], AnnealStrategy is unknown, a list has the wrong
 // length, or momentum is cycled on an optimizer without one.
-func NewOneCycleLR(opt optim.Groups, o OneCycleLROptions) *OneCycleLR {
+func NewOneCycleLR(opt optim.Groups, o OneCycleLROptions, opts ...Option) *OneCycleLR {
 	const op = "NewOneCycleLR"
 	s := &OneCycleLR{totalSteps: o.TotalSteps}
 	if s.totalSteps == 0 {
@@ -282,9 +298,14 @@ func NewOneCycleLR(opt optim.Groups, o OneCycleLROptions) *OneCycleLR {
 	default:
 		fail(op, "anneal_strategy must by one of 'cos' or 'linear', instead got %s", o.AnnealStrategy)
 	}
+	st := settingsOf(op, opts)
 	maxLRs := perGroup(op, "max_lr", opt, o.MaxLR)
 	div, finalDiv := or(o.DivFactor, 25), or(o.FinalDivFactor, 1e4)
 	for i, m := range maxLRs {
+		if !st.fresh() {
+			requireExtras(op, opt, i, "initial_lr", "max_lr", "min_lr")
+			continue
+		}
 		initial := m / div
 		opt.SetGroupExtra(i, "initial_lr", initial)
 		opt.SetGroupExtra(i, "max_lr", m)
@@ -297,12 +318,16 @@ func NewOneCycleLR(opt optim.Groups, o OneCycleLROptions) *OneCycleLR {
 		maxM := perGroup(op, "max_momentum", opt, orList(o.MaxMomentum, 0.95))
 		baseM := perGroup(op, "base_momentum", opt, orList(o.BaseMomentum, 0.85))
 		for i := range maxM {
+			if !st.fresh() {
+				requireExtras(op, opt, i, "max_momentum", "base_momentum")
+				continue
+			}
 			mom.SetMomentum(i, maxM[i])
 			opt.SetGroupExtra(i, "max_momentum", maxM[i])
 			opt.SetGroupExtra(i, "base_momentum", baseM[i])
 		}
 	}
-	s.init(s, opt)
+	s.init(s, opt, st)
 	return s
 }
 

@@ -2,6 +2,7 @@ package sched_test
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/gograd/gograd/optim"
 	"github.com/gograd/gograd/optim/sched"
@@ -31,9 +32,10 @@ func ExampleStepLR() {
 // SequentialLR([LinearLR(...), CosineAnnealingLR(...)], milestones=[3]).
 func ExampleSequentialLR() {
 	opt := optim.NewAdamW(params(), optim.AdamWOptions{LR: 1e-3})
-	s := sched.NewSequentialLR(opt, []int{3},
+	s := sched.NewSequentialLR(opt, []sched.Scheduler{
 		sched.NewLinearLR(opt, sched.LinearLROptions{StartFactor: 0.25, TotalIters: 3}),
-		sched.NewCosineAnnealingLR(opt, sched.CosineAnnealingLROptions{TMax: 5}))
+		sched.NewCosineAnnealingLR(opt, sched.CosineAnnealingLROptions{TMax: 5}),
+	}, []int{3})
 	fmt.Printf("%.3g", opt.LR(0))
 	for range 8 {
 		s.Step()
@@ -86,4 +88,20 @@ func ExampleReduceLROnPlateau() {
 	// epoch 6: loss 0.71 lr 0.05
 	// epoch 7: loss 0.72 lr 0.05
 	// epoch 8: loss 0.73 lr 0.025
+}
+
+// Continue a StepLR schedule at epoch 5 from a group whose "initial_lr" is
+// 0.1 (a loaded optimizer state dict puts it there), printing PyTorch's
+// verbose lines: PyTorch's StepLR(opt, 2, 0.5, last_epoch=4, verbose=True).
+func ExampleLastEpoch() {
+	opt := optim.NewSGD(params(), optim.SGDOptions{LR: 0.025})
+	opt.SetGroupExtra(0, "initial_lr", 0.1)
+	s := sched.NewStepLR(opt, sched.StepLROptions{StepSize: 2, Gamma: 0.5},
+		sched.LastEpoch(4), sched.Verbose(os.Stdout))
+	s.Step()
+	fmt.Println(s.LastEpoch())
+	// Output:
+	// Adjusting learning rate of group 0 to 2.5000e-02.
+	// Adjusting learning rate of group 0 to 1.2500e-02.
+	// 6
 }

@@ -3,6 +3,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 
@@ -49,14 +50,21 @@ type ReduceLROnPlateau struct {
 	numBad, cooldownCounter int
 	lastEpoch               int
 	lastLR                  []float64
+	verbose                 io.Writer
 }
 
-// NewReduceLROnPlateau returns a ReduceLROnPlateau for opt. It panics if
-// Factor is not below 1, Mode or ThresholdMode is unknown, or MinLR has the
-// wrong length.
-func NewReduceLROnPlateau(opt optim.Groups, o ReduceLROnPlateauOptions) *ReduceLROnPlateau {
+// NewReduceLROnPlateau returns a ReduceLROnPlateau for opt. Of the Options
+// it takes Verbose, which writes PyTorch's "Epoch 00005: reducing learning
+// rate of group 0 to 1.0000e-02." at each reduction. It panics if Factor is
+// not below 1, Mode or ThresholdMode is unknown, MinLR has the wrong length,
+// or LastEpoch is given (PyTorch's ReduceLROnPlateau has no last_epoch).
+func NewReduceLROnPlateau(opt optim.Groups, o ReduceLROnPlateauOptions, opts ...Option) *ReduceLROnPlateau {
 	const op = "NewReduceLROnPlateau"
-	s := &ReduceLROnPlateau{opt: opt, mode: o.Mode, thresholdMode: o.ThresholdMode,
+	st := settingsOf(op, opts)
+	if st.resumed {
+		fail(op, "ReduceLROnPlateau has no last_epoch")
+	}
+	s := &ReduceLROnPlateau{opt: opt, verbose: st.verbose, mode: o.Mode, thresholdMode: o.ThresholdMode,
 		factor: or(o.Factor, 0.1), patience: orInt(o.Patience, 10), threshold: or(o.Threshold, 1e-4),
 		cooldown: o.Cooldown, eps: or(o.Eps, 1e-8), minLRs: perGroup(op, "min_lr", opt, orList(o.MinLR, 0))}
 	if o.ZeroPatience {
@@ -117,6 +125,9 @@ func (s *ReduceLROnPlateau) Step(metric float64) {
 			lr := max(old*s.factor, s.minLRs[i])
 			if old-lr > s.eps {
 				s.opt.SetLR(i, lr)
+				if s.verbose != nil {
+					fmt.Fprintf(s.verbose, "Epoch %s: reducing learning rate of group %d to %.4e.\n", intEpoch(s.lastEpoch), i, lr)
+				}
 			}
 		}
 		s.cooldownCounter, s.numBad = s.cooldown, 0
@@ -142,7 +153,7 @@ func (s *ReduceLROnPlateau) LastLR() []float64 { return slices.Clone(s.lastLR) }
 
 func (s *ReduceLROnPlateau) fields() []field {
 	return []field{{"factor", &s.factor}, {"min_lrs", &s.minLRs}, {"patience", &s.patience},
-		{"verbose", constant{false}}, {"cooldown", &s.cooldown}, {"cooldown_counter", &s.cooldownCounter},
+		{"verbose", constant{s.verbose != nil}}, {"cooldown", &s.cooldown}, {"cooldown_counter", &s.cooldownCounter},
 		{"mode", &s.mode}, {"threshold", &s.threshold}, {"threshold_mode", &s.thresholdMode},
 		{"best", &s.best}, {"num_bad_epochs", &s.numBad}, {"mode_worse", &s.modeWorse},
 		{"eps", &s.eps}, {"last_epoch", &s.lastEpoch}, {"_last_lr", &s.lastLR}}

@@ -28,6 +28,15 @@
 // "initial_lr" (and OneCycleLR its other bounds) in the optimizer's groups,
 // where the optimizer's state dict carries them.
 //
+// # Resuming and verbose output
+//
+// Every constructor takes, after its own options, any of LastEpoch(k) and
+// Verbose(w): PyTorch's last_epoch and verbose arguments. With LastEpoch the
+// schedule continues from epoch k (the first step makes it k+1), from the
+// base rates in the groups' "initial_lr" entries, which must be there (load
+// the optimizer's state dict first); Verbose writes PyTorch's "Adjusting
+// learning rate of group ..." line for every group at every step to w.
+//
 // # Panics
 //
 // Invalid arguments (a factor out of range, a list with the wrong number of
@@ -37,6 +46,7 @@ package sched
 
 import (
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/gograd/gograd/optim"
@@ -73,6 +83,51 @@ type scheduler interface {
 	fields() []field
 }
 
+// Option is a setting every scheduler's constructor takes after its own
+// options: LastEpoch or Verbose.
+type Option func(*settings)
+
+// settings are the options' values.
+type settings struct {
+	op        string // the constructor, for messages
+	lastEpoch int
+	verbose   io.Writer
+	resumed   bool // LastEpoch was given
+}
+
+// LastEpoch makes a scheduler continue a schedule from epoch k, k ≥ -1
+// (PyTorch's last_epoch argument; -1, the default, starts it). Unless k is
+// -1, every group of the optimizer must hold "initial_lr" (and OneCycleLR's
+// other entries), as a loaded optimizer state dict does, or the constructor
+// panics with PyTorch's message; the first step is then epoch k+1, computed
+// from the groups' current rates in the chainable form.
+func LastEpoch(k int) Option {
+	return func(s *settings) { s.lastEpoch, s.resumed = k, true }
+}
+
+// Verbose makes a scheduler write, at every step, PyTorch's line for each
+// group's new rate to w ("Adjusting learning rate of group 0 to
+// 1.0000e-01.", or "Epoch 00005: adjusting ..." from StepTo; PyTorch's
+// verbose=True prints them). A nil w writes nothing.
+func Verbose(w io.Writer) Option {
+	return func(s *settings) { s.verbose = w }
+}
+
+// settingsOf applies opts to the defaults; it panics if the epoch is below -1.
+func settingsOf(op string, opts []Option) settings {
+	s := settings{op: op, lastEpoch: -1}
+	for _, o := range opts {
+		o(&s)
+	}
+	if s.lastEpoch < -1 {
+		fail(op, "last_epoch must be -1 or more, got %d", s.lastEpoch)
+	}
+	return s
+}
+
+// fresh reports whether the schedule starts from its beginning.
+func (s settings) fresh() bool { return s.lastEpoch == -1 }
+
 // base holds what PyTorch's _LRScheduler holds.
 type base struct {
 	self      scheduler
@@ -81,24 +136,29 @@ type base struct {
 	lastEpoch int
 	stepCount int
 	lastLR    []float64
+	verbose   io.Writer
 }
 
 // init attaches the scheduler to opt as PyTorch's _LRScheduler.__init__
-// (last_epoch -1) does: each group's "initial_lr" is set to its rate unless a
-// scheduler set it before, becomes the base rate, and the first step runs.
-func (b *base) init(self scheduler, opt optim.Groups) {
-	b.self, b.opt = self, opt
+// does: for last_epoch -1 each group's "initial_lr" is set to its rate
+// unless a scheduler set it before, otherwise it must be there; it becomes
+// the base rate, and the first step runs.
+func (b *base) init(self scheduler, opt optim.Groups, st settings) {
+	b.self, b.opt, b.verbose = self, opt, st.verbose
 	n := opt.NumParamGroups()
 	b.baseLRs = make([]float64, n)
 	for i := range n {
 		v, ok := opt.GroupExtra(i, "initial_lr")
+		if !ok && !st.fresh() {
+			fail(st.op, "param 'initial_lr' is not specified in param_groups[%d] when resuming an optimizer", i)
+		}
 		if !ok {
 			v = opt.LR(i)
 			opt.SetGroupExtra(i, "initial_lr", v)
 		}
 		b.baseLRs[i] = v
 	}
-	b.lastEpoch = -1
+	b.lastEpoch = st.lastEpoch
 	initialStep(self)
 }
 
@@ -136,26 +196,41 @@ func (b *base) LastEpoch() int { return b.lastEpoch }
 func (b *base) step(epoch *int) {
 	b.stepCount++
 	var lrs []float64
+	label := ""
 	if epoch == nil {
 		b.lastEpoch++
 		lrs = b.self.lr()
 	} else {
 		b.lastEpoch = *epoch
+		label = intEpoch(*epoch)
 		var ok bool
 		if lrs, ok = b.self.closedForm(); !ok {
 			lrs = b.self.lr()
 		}
 	}
-	b.setLRs(lrs)
+	b.setLRs(lrs, label)
 }
 
-// setLRs sets each group's rate and records them as the last rates.
-func (b *base) setLRs(lrs []float64) {
+// setLRs sets each group's rate and records them as the last rates. With a
+// verbose writer it writes PyTorch's print_lr line for each, the
+// "Epoch ...:" form when epoch is not "".
+func (b *base) setLRs(lrs []float64, epoch string) {
 	for i, lr := range lrs {
 		b.opt.SetLR(i, lr)
+		if b.verbose == nil {
+			continue
+		}
+		if epoch == "" {
+			fmt.Fprintf(b.verbose, "Adjusting learning rate of group %d to %.4e.\n", i, lr)
+		} else {
+			fmt.Fprintf(b.verbose, "Epoch %s: adjusting learning rate of group %d to %.4e.\n", epoch, i, lr)
+		}
 	}
 	b.recordLR()
 }
+
+// intEpoch formats an integer epoch as Python's "%.5d" does.
+func intEpoch(e int) string { return fmt.Sprintf("%.5d", e) }
 
 // recordLR records the groups' current rates as the last rates.
 func (b *base) recordLR() { b.lastLR = currentLRs(b.opt) }
@@ -190,7 +265,7 @@ func (b *base) fromBase(f func(base float64) float64) []float64 {
 func (b *base) allFields() []field {
 	return append([]field{
 		{"base_lrs", &b.baseLRs}, {"last_epoch", &b.lastEpoch}, {"_step_count", &b.stepCount},
-		{"_last_lr", &b.lastLR}, {"verbose", constant{false}}, {"_get_lr_called_within_step", constant{false}},
+		{"_last_lr", &b.lastLR}, {"verbose", constant{b.verbose != nil}}, {"_get_lr_called_within_step", constant{false}},
 	}, b.self.fields()...)
 }
 

@@ -123,23 +123,23 @@ var schedulers = map[string]func(opt optim.Groups) any{
 	"polynomial":         func(o optim.Groups) any { return NewPolynomialLR(o, PolynomialLROptions{TotalIters: 30, Power: 2}) },
 	"polynomial_default": func(o optim.Groups) any { return NewPolynomialLR(o, PolynomialLROptions{}) },
 	"lambda": func(o optim.Groups) any {
-		return NewLambdaLR(o, func(e int) float64 { return math.Pow(0.95, float64(e)) },
-			func(e int) float64 { return 1 / float64(1+e) })
+		return NewLambdaLR(o, []func(int) float64{func(e int) float64 { return math.Pow(0.95, float64(e)) },
+			func(e int) float64 { return 1 / float64(1+e) }})
 	},
 	"multiplicative": func(o optim.Groups) any {
-		return NewMultiplicativeLR(o, func(int) float64 { return 0.9 })
+		return NewMultiplicativeLR(o, []func(int) float64{func(int) float64 { return 0.9 }})
 	},
 	"multiplicative_groups": func(o optim.Groups) any {
-		return NewMultiplicativeLR(o, func(int) float64 { return 0.9 },
-			func(e int) float64 { return 1 - 0.01*float64(e) })
+		return NewMultiplicativeLR(o, []func(int) float64{func(int) float64 { return 0.9 },
+			func(e int) float64 { return 1 - 0.01*float64(e) }})
 	},
 	"sequential": func(o optim.Groups) any {
-		return NewSequentialLR(o, []int{5}, NewLinearLR(o, LinearLROptions{StartFactor: 0.1, TotalIters: 5}),
-			NewCosineAnnealingLR(o, CosineAnnealingLROptions{TMax: 20}))
+		return NewSequentialLR(o, []Scheduler{NewLinearLR(o, LinearLROptions{StartFactor: 0.1, TotalIters: 5}),
+			NewCosineAnnealingLR(o, CosineAnnealingLROptions{TMax: 20})}, []int{5})
 	},
 	"sequential_three": func(o optim.Groups) any {
-		return NewSequentialLR(o, []int{6, 20}, NewConstantLR(o, ConstantLROptions{Factor: 0.5, TotalIters: 4}),
-			NewExponentialLR(o, 0.9), NewStepLR(o, StepLROptions{StepSize: 5, Gamma: 0.5}))
+		return NewSequentialLR(o, []Scheduler{NewConstantLR(o, ConstantLROptions{Factor: 0.5, TotalIters: 4}),
+			NewExponentialLR(o, 0.9), NewStepLR(o, StepLROptions{StepSize: 5, Gamma: 0.5})}, []int{6, 20})
 	},
 	"chained": func(o optim.Groups) any {
 		return NewChainedScheduler(NewConstantLR(o, ConstantLROptions{Factor: 0.1, TotalIters: 5}), NewExponentialLR(o, 0.9))
@@ -604,16 +604,16 @@ func TestInvalidArguments(t *testing.T) {
 				s.Step()
 			}
 		},
-		"LambdaLR count":           func() { NewLambdaLR(sgd(), nil, nil, nil) },
+		"LambdaLR count":           func() { NewLambdaLR(sgd(), make([]func(int) float64, 3)) },
 		"ReduceLROnPlateau factor": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Factor: 1}) },
 		"ReduceLROnPlateau mode":   func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{Mode: "mean"}) },
 		"ReduceLROnPlateau min_lr": func() { NewReduceLROnPlateau(sgd(), ReduceLROnPlateauOptions{MinLR: []float64{1, 2, 3}}) },
 		"SequentialLR milestones": func() {
 			o := sgd()
-			NewSequentialLR(o, []int{1, 2}, NewExponentialLR(o, 0.9), NewExponentialLR(o, 0.8))
+			NewSequentialLR(o, []Scheduler{NewExponentialLR(o, 0.9), NewExponentialLR(o, 0.8)}, []int{1, 2})
 		},
 		"SequentialLR optimizer": func() {
-			NewSequentialLR(sgd(), []int{1}, NewExponentialLR(other, 0.9), NewExponentialLR(other, 0.8))
+			NewSequentialLR(sgd(), []Scheduler{NewExponentialLR(other, 0.9), NewExponentialLR(other, 0.8)}, []int{1})
 		},
 		"ChainedScheduler optimizers": func() { NewChainedScheduler(NewExponentialLR(other, 0.9), NewExponentialLR(sgd(), 0.9)) },
 		"ChainedScheduler empty":      func() { NewChainedScheduler() },

@@ -27,12 +27,12 @@ type StepLR struct {
 
 // NewStepLR returns a StepLR for opt and takes its first step. It panics if
 // StepSize is not positive.
-func NewStepLR(opt optim.Groups, o StepLROptions) *StepLR {
+func NewStepLR(opt optim.Groups, o StepLROptions, opts ...Option) *StepLR {
 	if o.StepSize <= 0 {
 		fail("NewStepLR", "StepSize must be positive, got %d", o.StepSize)
 	}
 	s := &StepLR{stepSize: o.StepSize, gamma: or(o.Gamma, 0.1)}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewStepLR", opts))
 	return s
 }
 
@@ -80,11 +80,11 @@ type MultiStepLR struct {
 }
 
 // NewMultiStepLR returns a MultiStepLR for opt and takes its first step.
-func NewMultiStepLR(opt optim.Groups, o MultiStepLROptions) *MultiStepLR {
+func NewMultiStepLR(opt optim.Groups, o MultiStepLROptions, opts ...Option) *MultiStepLR {
 	m := slices.Clone(o.Milestones)
 	sort.Ints(m)
 	s := &MultiStepLR{milestones: m, gamma: or(o.Gamma, 0.1)}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewMultiStepLR", opts))
 	return s
 }
 
@@ -126,9 +126,9 @@ type ExponentialLR struct {
 
 // NewExponentialLR returns an ExponentialLR for opt with decay factor gamma
 // and takes its first step.
-func NewExponentialLR(opt optim.Groups, gamma float64) *ExponentialLR {
+func NewExponentialLR(opt optim.Groups, gamma float64, opts ...Option) *ExponentialLR {
 	s := &ExponentialLR{gamma: gamma}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewExponentialLR", opts))
 	return s
 }
 
@@ -164,13 +164,13 @@ type ConstantLR struct {
 
 // NewConstantLR returns a ConstantLR for opt and takes its first step. It
 // panics if Factor is outside [0, 1].
-func NewConstantLR(opt optim.Groups, o ConstantLROptions) *ConstantLR {
+func NewConstantLR(opt optim.Groups, o ConstantLROptions, opts ...Option) *ConstantLR {
 	f := or(o.Factor, 1.0/3)
 	if f > 1 || f < 0 {
 		fail("NewConstantLR", "Constant multiplicative factor expected to be between 0 and 1.")
 	}
 	s := &ConstantLR{factor: f, totalIters: orInt(o.TotalIters, 5)}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewConstantLR", opts))
 	return s
 }
 
@@ -217,7 +217,7 @@ type LinearLR struct {
 
 // NewLinearLR returns a LinearLR for opt and takes its first step. It panics
 // if a factor is outside [0, 1].
-func NewLinearLR(opt optim.Groups, o LinearLROptions) *LinearLR {
+func NewLinearLR(opt optim.Groups, o LinearLROptions, opts ...Option) *LinearLR {
 	s := &LinearLR{start: or(o.StartFactor, 1.0/3), end: or(o.EndFactor, 1), totalIters: orInt(o.TotalIters, 5)}
 	if s.start > 1 || s.start < 0 {
 		fail("NewLinearLR", "Starting multiplicative factor expected to be between 0 and 1.")
@@ -225,7 +225,7 @@ func NewLinearLR(opt optim.Groups, o LinearLROptions) *LinearLR {
 	if s.end > 1 || s.end < 0 {
 		fail("NewLinearLR", "Ending multiplicative factor expected to be between 0 and 1.")
 	}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewLinearLR", opts))
 	return s
 }
 
@@ -269,9 +269,9 @@ type PolynomialLR struct {
 }
 
 // NewPolynomialLR returns a PolynomialLR for opt and takes its first step.
-func NewPolynomialLR(opt optim.Groups, o PolynomialLROptions) *PolynomialLR {
+func NewPolynomialLR(opt optim.Groups, o PolynomialLROptions, opts ...Option) *PolynomialLR {
 	s := &PolynomialLR{totalIters: orInt(o.TotalIters, 5), power: or(o.Power, 1)}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewPolynomialLR", opts))
 	return s
 }
 
@@ -320,11 +320,11 @@ func (s *lambdaBase) fields() []field {
 }
 
 // NewLambdaLR returns a LambdaLR for opt with one function for every group or
-// one per group, and takes its first step. It panics if the number of
-// functions is neither.
-func NewLambdaLR(opt optim.Groups, fns ...func(epoch int) float64) *LambdaLR {
+// one per group (PyTorch's lr_lambda, a function or a list), and takes its
+// first step. It panics if the number of functions is neither.
+func NewLambdaLR(opt optim.Groups, fns []func(epoch int) float64, opts ...Option) *LambdaLR {
 	s := &LambdaLR{lambdaBase{fns: lambdas("NewLambdaLR", opt, fns)}}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewLambdaLR", opts))
 	return s
 }
 
@@ -357,11 +357,12 @@ func (s *LambdaLR) lr() []float64 {
 type MultiplicativeLR struct{ lambdaBase }
 
 // NewMultiplicativeLR returns a MultiplicativeLR for opt with one function
-// for every group or one per group, and takes its first step. It panics if
-// the number of functions is neither.
-func NewMultiplicativeLR(opt optim.Groups, fns ...func(epoch int) float64) *MultiplicativeLR {
+// for every group or one per group (PyTorch's lr_lambda, a function or a
+// list), and takes its first step. It panics if the number of functions is
+// neither.
+func NewMultiplicativeLR(opt optim.Groups, fns []func(epoch int) float64, opts ...Option) *MultiplicativeLR {
 	s := &MultiplicativeLR{lambdaBase{fns: lambdas("NewMultiplicativeLR", opt, fns)}}
-	s.init(s, opt)
+	s.init(s, opt, settingsOf("NewMultiplicativeLR", opts))
 	return s
 }
 

@@ -4,6 +4,7 @@ package eval
 import (
 	"github.com/gograd/gograd/data"
 	"github.com/gograd/gograd/nn"
+	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -19,4 +20,12 @@ func Accuracy(model nn.Module, ds data.TensorDataset) float64 {
 		}
 	}
 	return float64(correct) / float64(ds.Len())
+}
+
+// Loss returns the mean cross-entropy of model's logits on ds, without
+// recording a graph.
+func Loss(model nn.Module, ds data.TensorDataset) float64 {
+	var l float64
+	tensor.NoGrad(func() { l = functional.CrossEntropy(model.Forward(ds.Inputs), ds.Targets).Item() })
+	return l
 }
