@@ -2,6 +2,7 @@ package autograd_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -382,4 +383,25 @@ func TestCheckpointNestedRecompute(t *testing.T) {
 	if math.Abs(res[0]-res[1]) > 1e-14 {
 		t.Errorf("gradient through nested checkpoints %v, without %v", res[1], res[0])
 	}
+}
+
+// TestCheckpointForwardAD checks dual inputs through Checkpoint: the
+// non-reentrant form records the segment's ops the first time, so the result
+// carries their tangent; the reentrant form's node has no forward derivative
+// and says so.
+func TestCheckpointForwardAD(t *testing.T) {
+	seg := func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Pow(3) }
+	tensor.DualLevel(func() {
+		x := tensor.MakeDual(tensor.Float64.Scalar(2), tensor.Float64.Scalar(1))
+		if _, tan := tensor.UnpackDual(autograd.Checkpoint(seg, []*tensor.Tensor{x})); tan == nil || tan.Item() != 12 {
+			t.Errorf("tangent of x³ at 2 through Checkpoint = %v, want 12", tan)
+		}
+		xg := tensor.MakeDual(tensor.Float64.Scalar(2).SetRequiresGrad(true), tensor.Float64.Scalar(1))
+		err := tensor.Maybe(func() {
+			tensor.UnpackDual(autograd.Checkpoint(seg, []*tensor.Tensor{xg}, autograd.CheckpointOptions{Reentrant: true}))
+		})
+		if !errors.Is(err, tensor.ErrNoForwardGrad) {
+			t.Errorf("reentrant: got %v, want ErrNoForwardGrad", err)
+		}
+	})
 }
