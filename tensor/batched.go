@@ -193,6 +193,9 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
 		} else {
 			gi[0] = g.Sub(y.Exp().Mul(sum(g))) // dt: grad - exp(out) * Σ_dim grad
 		}
+	case "TransposeBackward0":
+		d0, d1 := int(n.arg)>>16, int(n.arg)&0xffff
+		gi[0] = g.Transpose(d0+1, d1+1) // dt: each row transposed back
 	case "ExpandBackward0":
 		gi[0] = g // dt: each row summed over the broadcast dims (sumToBatched)
 	case "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1":

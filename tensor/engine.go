@@ -25,7 +25,7 @@ type Node struct {
 	savedBuf [2]savedVar
 	backward func(g *Tensor, gi []*Tensor)
 	def      *opDef                    // the op table entry whose derivative runs instead of backward
-	arg      float64                   // the number the entry's derivative reads (a softmax's dim)
+	arg      float64                   // the number the entry's derivative reads (a softmax's dim, a transpose's)
 	variable *Tensor                   // AccumulateGrad only: the leaf
 	retained *Tensor                   // non-leaf output whose grad is retained
 	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
@@ -493,7 +493,7 @@ type GradOptions struct {
 	// needs. They are computed in one pass whose gradients carry the batch dim:
 	// the nodes of the common ops (elementwise arithmetic and functions,
 	// activations, softmax and log-softmax, Mm, Mv, Dot, MatMul's views,
-	// reshapes, Expand, T, Sum, Mean) compute all B rows at once, any other node
+	// reshapes, Expand, T, Transpose, Sum, Mean) compute all B rows at once, any other node
 	// one row at a time. Where a node
 	// has hooks or a tensor retains its gradient, which expect a gradient of the
 	// tensor's own shape, Grad runs one pass per batch row instead.
