@@ -493,10 +493,10 @@ type GradOptions struct {
 	// needs. They are computed in one pass whose gradients carry the batch dim:
 	// the nodes of the common ops (elementwise arithmetic and functions,
 	// activations, softmax and log-softmax, Mm, Mv, Dot, MatMul's views,
-	// reshapes, Expand, T, Transpose, Sum, Mean) compute all B rows at once, any other node
-	// one row at a time. Where a node
-	// has hooks or a tensor retains its gradient, which expect a gradient of the
-	// tensor's own shape, Grad runs one pass per batch row instead.
+	// reshapes, Expand, T, Transpose, Sum, Mean) compute all B rows at once,
+	// any other node one row at a time. Where a node has hooks or a tensor
+	// retains its gradient, which expect a gradient of the tensor's own shape,
+	// Grad runs one pass per batch row instead.
 	IsGradsBatched bool
 }
 
