@@ -166,6 +166,10 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
 		}
 		return true
 	}
+	if n.x != nil && n.x.batched != nil {
+		n.x.batched(g, gi)
+		return true
+	}
 	if n.x != nil && (n.x.custom || n.x.withTask != nil || n.x.results != nil) || n.backward == nil || n.next[0] == nil {
 		return false // a Function's node, whatever its name; or one that saves a gradient for no input
 	}

@@ -57,7 +57,8 @@ type nodeExtra struct {
 	port    *Node
 	nr      int
 
-	custom bool // the node of a Function or MultiFunction (Apply)
+	custom  bool                          // the node of a Function or MultiFunction (Apply)
+	batched func(g *Tensor, gi []*Tensor) // a Function's BackwardBatched, for batched passes
 }
 
 // fn returns the node n stands for: the MultiFunction node of a port, else n.
@@ -310,7 +311,7 @@ func (n *Node) free() {
 	clear(n.savedBuf[:])
 	n.saved = nil
 	if n.x != nil {
-		n.x.withTask = nil
+		n.x.withTask, n.x.batched = nil, nil
 		if n.x.onFree != nil {
 			n.x.onFree()
 		}
@@ -493,8 +494,9 @@ type GradOptions struct {
 	// needs. They are computed in one pass whose gradients carry the batch dim:
 	// the nodes of the common ops (elementwise arithmetic and functions,
 	// activations, softmax and log-softmax, Mm, Mv, Dot, MatMul's views,
-	// reshapes, Expand, T, Transpose, Sum, Mean) compute all B rows at once,
-	// any other node one row at a time. Where a node has hooks or a tensor
+	// reshapes, Expand, T, Transpose, Sum, Mean, and Functions that implement
+	// BatchedBackward) compute all B rows at once, any other node one row at a
+	// time. Where a node has hooks or a tensor
 	// retains its gradient, which expect a gradient of the tensor's own shape,
 	// Grad runs one pass per batch row instead.
 	IsGradsBatched bool

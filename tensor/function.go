@@ -31,6 +31,19 @@ type OnceDifferentiable interface {
 	OnceDifferentiable()
 }
 
+// BatchedBackward is implemented by a Function whose Backward has a batched
+// form, which Grad with IsGradsBatched (and so a vectorised Jacobian) uses
+// instead of calling Backward once per batch row (what PyTorch's
+// autograd.Function gets from its vmap staticmethod). BackwardBatched gets the
+// gradients of the result for B rows stacked along a new dim 0 (shape B
+// followed by the result's) and returns each input's gradients for those rows
+// stacked likewise, nil where ctx.NeedsInputGrad is false; a gradient may have
+// a shape that broadcasts to the input's after the batch dim. The rest is as
+// for Backward.
+type BatchedBackward interface {
+	BackwardBatched(ctx *Context, grad *Tensor) []*Tensor
+}
+
 // MultiFunction is a Function with several results (the counterpart of a
 // torch.autograd.Function whose forward returns a tuple). ApplyMulti runs it and
 // records one node for all of its results.
@@ -109,9 +122,12 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 		return out
 	}
 	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
-		backward := func(g []*Tensor) []*Tensor { return f.Backward(ctx, g[0]) }
-		ctx.attach(n, f, inputs, backward)
-		n.backward = func(g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, []*Tensor{g}, gi) }
+		ctx.attach(n, f, inputs, func(g []*Tensor) []*Tensor { return f.Backward(ctx, g[0]) })
+		n.backward = func(g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, ctx.backward, []*Tensor{g}, gi) }
+		if bf, ok := f.(BatchedBackward); ok {
+			batched := func(g []*Tensor) []*Tensor { return bf.BackwardBatched(ctx, g[0]) }
+			n.x.batched = func(g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, batched, []*Tensor{g}, gi) }
+		}
 	}
 	return out
 }
@@ -169,7 +185,7 @@ func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 				gs[r] = meta[r].dtype.Zeros(meta[r].shape...)
 			}
 		}
-		ctx.runBackward(n, f, gs, gi)
+		ctx.runBackward(n, f, ctx.backward, gs, gi)
 	}
 	for r, out := range outs {
 		if diff[r] {
@@ -229,20 +245,21 @@ func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tens
 	n.x.custom = true
 }
 
-// runBackward runs the Backward of the Function whose node is n on the
-// gradients of its results, g, and sets gi, the gradients of its inputs.
-func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, g []*Tensor, gi []*Tensor) {
+// runBackward runs backward, the Backward of the Function whose node is n (or
+// its BackwardBatched), on the gradients of its results, g, and sets gi, the
+// gradients of its inputs.
+func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward func([]*Tensor) []*Tensor, g []*Tensor, gi []*Tensor) {
 	var grads []*Tensor
 	create := IsGradEnabled() // the engine records backward only with CreateGraph
 	if ctx.once && create {
-		NoGrad(func() { grads = ctx.backward(g) })
+		NoGrad(func() { grads = backward(g) })
 		for i, gr := range grads {
 			if gr != nil {
 				grads[i] = delayedError(f.Name(), gr, g)
 			}
 		}
 	} else {
-		grads = ctx.backward(g)
+		grads = backward(g)
 	}
 	if len(grads) != len(gi) {
 		fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(gi))
