@@ -496,9 +496,9 @@ type GradOptions struct {
 	// activations, softmax and log-softmax, Mm, Mv, Dot, MatMul's views,
 	// reshapes, Expand, T, Transpose, Sum, Mean, and Functions that implement
 	// BatchedBackward) compute all B rows at once, any other node one row at a
-	// time. Where a node has hooks or a tensor
-	// retains its gradient, which expect a gradient of the tensor's own shape,
-	// Grad runs one pass per batch row instead.
+	// time. Where a node has hooks or a tensor retains its gradient, which
+	// expect a gradient of the tensor's own shape, Grad runs one pass per batch
+	// row instead.
 	IsGradsBatched bool
 }
 
