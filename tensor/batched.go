@@ -50,7 +50,7 @@ func (t *graphTask) batchable() bool {
 // batched gradient of its result (nil for a MultiFunction's node, whose
 // results' gradients are in t.resultGrads).
 func (t *graphTask) backwardBatched(n *Node, g *Tensor, outs []*Tensor) {
-	if g != nil && batchRule(n, g, t.batch, outs) {
+	if g != nil && batchRule(n, g, t.batch, outs, t.create) {
 		return
 	}
 	clear(outs)
@@ -129,32 +129,55 @@ var batchedDefs = map[*opDef]bool{
 	signDef: true, sinDef: true, cosDef: true, cloneDef: true,
 }
 
+// isReduceDef reports whether d is one of Sum's and Mean's entries.
+func isReduceDef(d *opDef) bool {
+	for _, ds := range reduceDefs {
+		if slices.Contains(ds[:], d) {
+			return true
+		}
+	}
+	return false
+}
+
 // batchRule sets gi to the batched gradients of n's inputs given g, the
 // gradients of its result for b batch rows stacked along dim 0, and reports
 // whether it knew a batched form for n's op.
-func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
-	if d := n.def; d != nil {
+func batchRule(n *Node, g *Tensor, b int, gi []*Tensor, create bool) bool {
+	if d := n.def; d != nil && d != viewDef && !isReduceDef(d) {
 		switch {
 		case batchedDefs[d]:
-			d.grad(bwd{n: n, g: g, gi: gi})
+			d.grad(bwd{n: n, g: g, gi: gi, create: create})
 		case d == powDef && n.arg == 0:
 			gi[0] = ZerosLike(g) // dt: 0
 		case d == powDef:
-			d.grad(bwd{n: n, g: g, gi: gi})
+			d.grad(bwd{n: n, g: g, gi: gi, create: create})
 		case d == tanhDef, d == sigmoidDef, d == reluDef:
-			gi[0] = batchedActivationGrad(d, g, bwd{n: n}.out())
+			gi[0] = batchedActivationGrad(d, g, bwd{n: n, create: create}.out())
 		case d == mmDef:
-			mmBatched(bwd{n: n, g: g, gi: gi}, b)
+			mmBatched(bwd{n: n, g: g, gi: gi, create: create}, b)
 		case d == mvDef:
-			bw := bwd{n: n, g: g, gi: gi}
+			bw := bwd{n: n, g: g, gi: gi, create: create}
 			if bw.needs(0) {
 				gi[0] = g.Unsqueeze(-1).Mul(bw.in(1)) // da: grad ⊗ v, each row
 			}
 			if bw.needs(1) {
 				gi[1] = g.MatMul(bw.in(0)) // dv: (aᵀ·grad)ᵀ = gradᵀ·a, all rows in one product
 			}
+		case d == softmaxDef, d == logSoftmaxDef:
+			y := bwd{n: n, create: create}.out()
+			sum := func(x *Tensor) *Tensor { // Σ over the dim (arg), each row
+				if len(y.shape) == 0 {
+					return x
+				}
+				return x.SumKeepDim(int(n.arg) + 1)
+			}
+			if d == softmaxDef {
+				gi[0] = y.Mul(g.Sub(sum(g.Mul(y)))) // dt: out * (grad - Σ_dim grad * out)
+			} else {
+				gi[0] = g.Sub(y.Exp().Mul(sum(g))) // dt: grad - exp(out) * Σ_dim grad
+			}
 		case d == dotDef:
-			bw := bwd{n: n, g: g, gi: gi}
+			bw := bwd{n: n, g: g, gi: gi, create: create}
 			if bw.needs(0) {
 				gi[0] = g.Unsqueeze(-1).Mul(bw.in(1)) // da: grad * b, each row
 			}
@@ -167,10 +190,10 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
 		return true
 	}
 	if n.x != nil && n.x.batched != nil {
-		n.x.batched(g, gi)
+		n.x.batched(g, gi, create)
 		return true
 	}
-	if n.x != nil && (n.x.custom || n.x.withTask != nil || n.x.results != nil) || n.backward == nil || n.next[0] == nil {
+	if n.x != nil && (n.x.custom || n.x.withTask != nil || n.x.results != nil) || n.def == nil || n.next[0] == nil {
 		return false // a Function's node, whatever its name; or one that saves a gradient for no input
 	}
 	in := n.next[0].shape
@@ -183,19 +206,6 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor) bool {
 			gi[0] = g.Transpose(1, 2) // dt: each row transposed
 		} else {
 			gi[0] = g
-		}
-	case "SoftmaxBackward0", "LogSoftmaxBackward0":
-		y := n.saved[0].t                // the result; arg is the dim
-		sum := func(x *Tensor) *Tensor { // Σ over the dim, each row
-			if len(y.shape) == 0 {
-				return x
-			}
-			return x.SumKeepDim(int(n.arg) + 1)
-		}
-		if n.name == "SoftmaxBackward0" {
-			gi[0] = y.Mul(g.Sub(sum(g.Mul(y)))) // dt: out * (grad - Σ_dim grad * out)
-		} else {
-			gi[0] = g.Sub(y.Exp().Mul(sum(g))) // dt: grad - exp(out) * Σ_dim grad
 		}
 	case "TransposeBackward0":
 		d0, d1 := int(n.arg)>>16, int(n.arg)&0xffff

@@ -228,19 +228,21 @@ func Where(cond, a, b *Tensor) *Tensor {
 	default:
 		pickInto(out.i64, c.i64, x.i64, y.i64)
 	}
-	if n := record("WhereBackward0", out, false, a, b); n != nil {
-		n.save(cond)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			zero := g.dtype.Scalar(0)
-			if n.needs(0) {
-				gi[0] = Where(cond, g, zero) // da: grad where cond
-			}
-			if n.needs(1) {
-				gi[1] = Where(cond, zero, g) // db: grad where not cond
-			}
+	return whereDef.recordWith(out, 0, nil, []*Tensor{cond}, a, b)
+}
+
+var whereDef = &opDef{name: "WhereBackward0", save: []saveRule{{extra(0), always}}}
+
+func init() {
+	whereDef.grad = func(b bwd) {
+		cond, zero := b.extra(0), b.g.dtype.Scalar(0)
+		if b.needs(0) {
+			b.gi[0] = Where(cond, b.g, zero) // da: grad where cond
+		}
+		if b.needs(1) {
+			b.gi[1] = Where(cond, zero, b.g) // db: grad where not cond
 		}
 	}
-	return out
 }
 
 // pickInto sets dst[i] to x[i] where c[i] is true and y[i] elsewhere; an x or y
@@ -278,11 +280,13 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 			out.setFlat(i, value)
 		}
 	}
-	if n := record("MaskedFillBackward0", out, false, t); n != nil {
-		n.save(mask)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = Where(m, g.dtype.Scalar(0), g) } // dt: grad where not mask
-	}
-	return out
+	return maskedFillDef.recordWith(out, 0, nil, []*Tensor{mask}, t)
+}
+
+var maskedFillDef = &opDef{name: "MaskedFillBackward0", save: []saveRule{{extra(0), always}}}
+
+func init() {
+	maskedFillDef.grad = func(b bwd) { b.gi[0] = Where(b.extra(0), b.g.dtype.Scalar(0), b.g) } // dt: grad where not mask
 }
 
 // ClampTensor returns t limited elementwise to [lo, hi], which are tensors that
@@ -318,47 +322,64 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 	if h != nil {
 		out = Where(out.Gt(h), h.Detach(), out)
 	}
-	ins := []*Tensor{x, l, h}
-	n := record("ClampBackward0", out, false, presentOnly(ins)...)
-	if n == nil {
-		return out
+	bounds := 0.0 // which bounds are inputs: 1 lo, 2 hi
+	if l != nil {
+		bounds++
 	}
-	n.save(presentOnly(ins)...)
-	n.backward = func(g *Tensor, gi []*Tensor) {
-		zero := g.dtype.Scalar(0)
-		k := 0
-		for i, v := range ins {
+	if h != nil {
+		bounds += 2
+	}
+	return clampTensorDef.record(out, bounds, presentOnly([]*Tensor{x, l, h})...)
+}
+
+// clampTensorDef is ClampTensor's entry: it saves every input, t then the
+// bounds given (arg says which).
+var clampTensorDef = &opDef{name: "ClampBackward0", save: []saveRule{{0, always}, {1, always}, {2, always}}}
+
+func init() {
+	clampTensorDef.grad = func(b bwd) {
+		zero, bounds := b.g.dtype.Scalar(0), int(b.arg())
+		x := b.in(0).Detach()
+		var l, h *Tensor
+		k := 1
+		if bounds&1 != 0 {
+			l, k = b.in(k).Detach(), k+1
+		}
+		if bounds&2 != 0 {
+			h = b.in(k).Detach()
+		}
+		k = 0
+		for i, v := range []*Tensor{x, l, h} {
 			if v == nil {
 				continue
 			}
-			if n.needs(k) {
+			if b.needs(k) {
 				var m *Tensor
 				switch i {
 				case 0: // dt: grad where lo <= t <= hi
-					m = OnesLike(xd).To(Bool)
+					m = OnesLike(x).To(Bool)
 					if l != nil {
-						m = m.LogicalAnd(xd.Ge(l))
+						m = m.LogicalAnd(x.Ge(l))
 					}
 					if h != nil {
-						m = m.LogicalAnd(xd.Le(h))
+						m = m.LogicalAnd(x.Le(h))
 					}
 				case 1: // dlo: grad where t < lo (and lo < hi)
-					m = xd.Lt(l)
+					m = x.Lt(l)
 					if h != nil {
 						m = m.LogicalAnd(l.Lt(h))
 					}
 				case 2: // dhi: grad where t > hi (or hi < lo)
-					m = xd.Gt(h)
+					m = x.Gt(h)
 					if l != nil {
 						m = m.LogicalOr(h.Lt(l))
 					}
 				}
-				gi[k] = Where(m, g, zero)
+				b.gi[k] = Where(m, b.g, zero)
 			}
 			k++
 		}
 	}
-	return out
 }
 
 func presentOnly(ts []*Tensor) []*Tensor {

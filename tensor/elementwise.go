@@ -6,172 +6,175 @@ import (
 )
 
 // Elementwise math beyond the core arithmetic of ops.go. Each op computes through
-// float64 (mapF or pointwise) and records a derivative written with tensor ops.
+// float64 (mapF or pointwise) and records its op table entry, declared beside it
+// with a derivative written with tensor ops.
 
-// uses says which values of an elementwise op its derivative reads: the node
-// saves them, so that backward fails, as PyTorch's, if one was modified in place.
-type uses uint8
-
-const (
-	usesNone uses = 0
-	usesIn   uses = 1 << iota // the input
-	usesOut                   // the output
+// The save rules of one-input elementwise ops: the input, or the result.
+var (
+	savesIn  = []saveRule{{0, always}}
+	savesOut = []saveRule{{output, always}}
 )
 
-// unaryOp applies f elementwise and records name with the gradient grad(g, out),
-// which reads the values reads names.
-func (t *Tensor) unaryOp(reads uses, op, name string, f func(float64) float64, grad func(g, out *Tensor) *Tensor) *Tensor {
+// unaryOp applies f elementwise and records d, whose derivative may read the
+// number arg (an op's one parameter) or, for several, params (b.params).
+func (t *Tensor) unaryOp(d *opDef, op string, f func(float64) float64, arg float64, params ...float64) *Tensor {
 	nonNil(op, t)
-	out := mapF(op, t.dense(), f)
-	if n := record(name, out, false, t); n != nil { // n.save marks it saving
-		if reads&usesIn != 0 {
-			n.save(t)
-		}
-		if reads&usesOut != 0 {
-			n.save(out)
-		}
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = grad(g, out) }
+	out := mapF(op, t, f) // mapF walks a strided t
+	if len(params) == 0 {
+		return d.record(out, arg, t)
+	}
+	if tracked(t) {
+		d.recordWith(out, arg, params, nil, t)
 	}
 	return out
 }
 
-// Expm1 returns e^t - 1, accurate near 0 (Expm1Backward0).
-func (t *Tensor) Expm1() *Tensor {
-	return t.unaryOp(usesOut, "Expm1", "Expm1Backward0", math.Expm1, func(g, out *Tensor) *Tensor {
-		return g.Mul(out.AddScalar(1)) // dt: grad (out + 1)
+// params returns the numbers an op recorded with unaryOp's params.
+func (b bwd) params() []float64 { return b.aux().([]float64) }
+
+// unaryGrad sets d's derivative: gi[0] = grad(b).
+func unaryGrad(d *opDef, grad func(b bwd) *Tensor) { d.grad = func(b bwd) { b.gi[0] = grad(b) } }
+
+var (
+	expm1Def  = &opDef{name: "Expm1Backward0", save: savesOut}
+	log1pDef  = &opDef{name: "Log1PBackward0", save: savesIn} // as PyTorch spells it
+	log2Def   = &opDef{name: "Log2Backward0", save: savesIn}
+	log10Def  = &opDef{name: "Log10Backward0", save: savesIn}
+	rsqrtDef  = &opDef{name: "RsqrtBackward0", save: savesOut}
+	tanDef    = &opDef{name: "TanBackward0", save: savesOut}
+	asinDef   = &opDef{name: "AsinBackward0", save: savesIn}
+	acosDef   = &opDef{name: "AcosBackward0", save: savesIn}
+	atanDef   = &opDef{name: "AtanBackward0", save: savesIn}
+	sinhDef   = &opDef{name: "SinhBackward0", save: savesIn}
+	coshDef   = &opDef{name: "CoshBackward0", save: savesIn}
+	asinhDef  = &opDef{name: "AsinhBackward0", save: savesIn}
+	erfDef    = &opDef{name: "ErfBackward0", save: savesIn}
+	erfcDef   = &opDef{name: "ErfcBackward0", save: savesIn}
+	erfinvDef = &opDef{name: "ErfinvBackward0", save: savesOut}
+)
+
+func init() {
+	unaryGrad(expm1Def, func(b bwd) *Tensor { return b.g.Mul(b.out().AddScalar(1)) })                             // dt: grad (out + 1)
+	unaryGrad(log1pDef, func(b bwd) *Tensor { return b.g.Div(b.in(0).AddScalar(1)) })                             // dt: grad / (1 + t)
+	unaryGrad(log2Def, func(b bwd) *Tensor { return b.g.Div(b.in(0).MulScalar(math.Ln2)) })                       // dt: grad / (t ln 2)
+	unaryGrad(log10Def, func(b bwd) *Tensor { return b.g.Div(b.in(0).MulScalar(math.Ln10)) })                     // dt: grad / (t ln 10)
+	unaryGrad(rsqrtDef, func(b bwd) *Tensor { return b.g.Mul(b.out().Pow(3)).MulScalar(-0.5) })                   // dt: -grad out³ / 2
+	unaryGrad(tanDef, func(b bwd) *Tensor { o := b.out(); return b.g.Mul(o.Mul(o).AddScalar(1)) })                // dt: grad (1 + tan²)
+	unaryGrad(asinDef, func(b bwd) *Tensor { t := b.in(0); return b.g.Div(t.Mul(t).RSubScalar(1).Sqrt()) })       // dt: grad / sqrt(1 - t²)
+	unaryGrad(acosDef, func(b bwd) *Tensor { t := b.in(0); return b.g.Neg().Div(t.Mul(t).RSubScalar(1).Sqrt()) }) // dt: -grad / sqrt(1 - t²)
+	unaryGrad(atanDef, func(b bwd) *Tensor { t := b.in(0); return b.g.Div(t.Mul(t).AddScalar(1)) })               // dt: grad / (1 + t²)
+	unaryGrad(sinhDef, func(b bwd) *Tensor { return b.g.Mul(b.in(0).Cosh()) })                                    // dt: grad cosh(t)
+	unaryGrad(coshDef, func(b bwd) *Tensor { return b.g.Mul(b.in(0).Sinh()) })                                    // dt: grad sinh(t)
+	unaryGrad(asinhDef, func(b bwd) *Tensor { t := b.in(0); return b.g.Div(t.Mul(t).AddScalar(1).Sqrt()) })       // dt: grad / sqrt(t² + 1)
+	unaryGrad(erfDef, func(b bwd) *Tensor {                                                                       // dt: grad 2/√π e^(-t²)
+		t := b.in(0)
+		return b.g.Mul(t.Mul(t).Neg().Exp()).MulScalar(2 / math.SqrtPi)
+	})
+	unaryGrad(erfcDef, func(b bwd) *Tensor { // dt: -grad 2/√π e^(-t²)
+		t := b.in(0)
+		return b.g.Mul(t.Mul(t).Neg().Exp()).MulScalar(-2 / math.SqrtPi)
+	})
+	unaryGrad(erfinvDef, func(b bwd) *Tensor { // dt: grad √π/2 e^(out²)
+		o := b.out()
+		return b.g.Mul(o.Mul(o).Exp()).MulScalar(math.SqrtPi / 2)
 	})
 }
+
+// Expm1 returns e^t - 1, accurate near 0 (Expm1Backward0).
+func (t *Tensor) Expm1() *Tensor { return t.unaryOp(expm1Def, "Expm1", math.Expm1, 0) }
 
 // Log1p returns log(1 + t), accurate near 0 (Log1PBackward0, as PyTorch spells it).
-func (t *Tensor) Log1p() *Tensor {
-	return t.unaryOp(usesIn, "Log1p", "Log1PBackward0", math.Log1p, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.AddScalar(1)) // dt: grad / (1 + t)
-	})
-}
+func (t *Tensor) Log1p() *Tensor { return t.unaryOp(log1pDef, "Log1p", math.Log1p, 0) }
 
 // Log2 returns the base-2 logarithm (Log2Backward0).
-func (t *Tensor) Log2() *Tensor {
-	return t.unaryOp(usesIn, "Log2", "Log2Backward0", math.Log2, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.MulScalar(math.Ln2)) // dt: grad / (t ln 2)
-	})
-}
+func (t *Tensor) Log2() *Tensor { return t.unaryOp(log2Def, "Log2", math.Log2, 0) }
 
 // Log10 returns the base-10 logarithm (Log10Backward0).
-func (t *Tensor) Log10() *Tensor {
-	return t.unaryOp(usesIn, "Log10", "Log10Backward0", math.Log10, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.MulScalar(math.Ln10)) // dt: grad / (t ln 10)
-	})
-}
+func (t *Tensor) Log10() *Tensor { return t.unaryOp(log10Def, "Log10", math.Log10, 0) }
 
 // Rsqrt returns 1 / sqrt(t) (RsqrtBackward0).
 func (t *Tensor) Rsqrt() *Tensor {
-	return t.unaryOp(usesOut, "Rsqrt", "RsqrtBackward0", func(v float64) float64 { return 1 / math.Sqrt(v) }, func(g, out *Tensor) *Tensor {
-		return g.Mul(out.Pow(3)).MulScalar(-0.5) // dt: -grad out³ / 2
-	})
+	return t.unaryOp(rsqrtDef, "Rsqrt", func(v float64) float64 { return 1 / math.Sqrt(v) }, 0)
 }
 
 // Square returns t², as PyTorch computes it: t.Pow(2) (PowBackward0).
 func (t *Tensor) Square() *Tensor { return t.Pow(2) }
 
 // Tan returns the tangent (TanBackward0).
-func (t *Tensor) Tan() *Tensor {
-	return t.unaryOp(usesOut, "Tan", "TanBackward0", math.Tan, func(g, out *Tensor) *Tensor {
-		return g.Mul(out.Mul(out).AddScalar(1)) // dt: grad (1 + tan²)
-	})
-}
+func (t *Tensor) Tan() *Tensor { return t.unaryOp(tanDef, "Tan", math.Tan, 0) }
 
 // Asin returns the arcsine (AsinBackward0); NaN outside [-1, 1].
-func (t *Tensor) Asin() *Tensor {
-	return t.unaryOp(usesIn, "Asin", "AsinBackward0", math.Asin, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.Mul(t).RSubScalar(1).Sqrt()) // dt: grad / sqrt(1 - t²)
-	})
-}
+func (t *Tensor) Asin() *Tensor { return t.unaryOp(asinDef, "Asin", math.Asin, 0) }
 
 // Acos returns the arccosine (AcosBackward0); NaN outside [-1, 1].
-func (t *Tensor) Acos() *Tensor {
-	return t.unaryOp(usesIn, "Acos", "AcosBackward0", math.Acos, func(g, _ *Tensor) *Tensor {
-		return g.Neg().Div(t.Mul(t).RSubScalar(1).Sqrt()) // dt: -grad / sqrt(1 - t²)
-	})
-}
+func (t *Tensor) Acos() *Tensor { return t.unaryOp(acosDef, "Acos", math.Acos, 0) }
 
 // Atan returns the arctangent (AtanBackward0).
-func (t *Tensor) Atan() *Tensor {
-	return t.unaryOp(usesIn, "Atan", "AtanBackward0", math.Atan, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.Mul(t).AddScalar(1)) // dt: grad / (1 + t²)
-	})
-}
+func (t *Tensor) Atan() *Tensor { return t.unaryOp(atanDef, "Atan", math.Atan, 0) }
 
 // Sinh returns the hyperbolic sine (SinhBackward0).
-func (t *Tensor) Sinh() *Tensor {
-	return t.unaryOp(usesIn, "Sinh", "SinhBackward0", math.Sinh, func(g, _ *Tensor) *Tensor {
-		return g.Mul(t.Cosh()) // dt: grad cosh(t)
-	})
-}
+func (t *Tensor) Sinh() *Tensor { return t.unaryOp(sinhDef, "Sinh", math.Sinh, 0) }
 
 // Cosh returns the hyperbolic cosine (CoshBackward0).
-func (t *Tensor) Cosh() *Tensor {
-	return t.unaryOp(usesIn, "Cosh", "CoshBackward0", math.Cosh, func(g, _ *Tensor) *Tensor {
-		return g.Mul(t.Sinh()) // dt: grad sinh(t)
-	})
-}
+func (t *Tensor) Cosh() *Tensor { return t.unaryOp(coshDef, "Cosh", math.Cosh, 0) }
 
 // Asinh returns the inverse hyperbolic sine (AsinhBackward0).
-func (t *Tensor) Asinh() *Tensor {
-	return t.unaryOp(usesIn, "Asinh", "AsinhBackward0", math.Asinh, func(g, _ *Tensor) *Tensor {
-		return g.Div(t.Mul(t).AddScalar(1).Sqrt()) // dt: grad / sqrt(t² + 1)
-	})
-}
+func (t *Tensor) Asinh() *Tensor { return t.unaryOp(asinhDef, "Asinh", math.Asinh, 0) }
 
 // Erf returns the error function (ErfBackward0).
-func (t *Tensor) Erf() *Tensor {
-	return t.unaryOp(usesIn, "Erf", "ErfBackward0", math.Erf, func(g, _ *Tensor) *Tensor {
-		return g.Mul(t.Mul(t).Neg().Exp()).MulScalar(2 / math.SqrtPi) // dt: grad 2/√π e^(-t²)
-	})
-}
+func (t *Tensor) Erf() *Tensor { return t.unaryOp(erfDef, "Erf", math.Erf, 0) }
 
 // Erfc returns the complementary error function 1 - erf(t) (ErfcBackward0).
-func (t *Tensor) Erfc() *Tensor {
-	return t.unaryOp(usesIn, "Erfc", "ErfcBackward0", math.Erfc, func(g, _ *Tensor) *Tensor {
-		return g.Mul(t.Mul(t).Neg().Exp()).MulScalar(-2 / math.SqrtPi) // dt: -grad 2/√π e^(-t²)
-	})
-}
+func (t *Tensor) Erfc() *Tensor { return t.unaryOp(erfcDef, "Erfc", math.Erfc, 0) }
 
 // Erfinv returns the inverse error function (ErfinvBackward0); ±Inf at ±1, NaN
 // outside [-1, 1].
-func (t *Tensor) Erfinv() *Tensor {
-	return t.unaryOp(usesOut, "Erfinv", "ErfinvBackward0", math.Erfinv, func(g, out *Tensor) *Tensor {
-		return g.Mul(out.Mul(out).Exp()).MulScalar(math.SqrtPi / 2) // dt: grad √π/2 e^(out²)
-	})
-}
+func (t *Tensor) Erfinv() *Tensor { return t.unaryOp(erfinvDef, "Erfinv", math.Erfinv, 0) }
 
-// zeroGrad is the gradient of piecewise-constant ops.
-func zeroGrad(g, _ *Tensor) *Tensor { return ZerosLike(g) }
+// The piecewise-constant ops' entries save nothing: their gradient is zero.
+// Frac's, and the scalar Fmod's and Remainder's, pass the gradient through.
+var (
+	floorDef      = &opDef{name: "FloorBackward0"}
+	ceilDef       = &opDef{name: "CeilBackward0"}
+	roundDef      = &opDef{name: "RoundBackward0"}
+	truncDef      = &opDef{name: "TruncBackward0"}
+	fracDef       = &opDef{name: "FracBackward0"}
+	fmodSDef      = &opDef{name: "FmodBackward0"}
+	remainderSDef = &opDef{name: "RemainderBackward0"}
+)
+
+func init() {
+	for _, d := range []*opDef{floorDef, ceilDef, roundDef, truncDef} {
+		unaryGrad(d, func(b bwd) *Tensor { return ZerosLike(b.g) }) // dt: 0
+	}
+	for _, d := range []*opDef{fracDef, fmodSDef, remainderSDef} {
+		d.grad = passGrad // dt: grad
+	}
+}
 
 // Floor rounds down; its gradient is zero (FloorBackward0).
-func (t *Tensor) Floor() *Tensor {
-	return t.unaryOp(usesNone, "Floor", "FloorBackward0", math.Floor, zeroGrad)
-}
+func (t *Tensor) Floor() *Tensor { return t.unaryOp(floorDef, "Floor", math.Floor, 0) }
 
 // Ceil rounds up; its gradient is zero (CeilBackward0).
-func (t *Tensor) Ceil() *Tensor {
-	return t.unaryOp(usesNone, "Ceil", "CeilBackward0", math.Ceil, zeroGrad)
-}
+func (t *Tensor) Ceil() *Tensor { return t.unaryOp(ceilDef, "Ceil", math.Ceil, 0) }
 
 // Round rounds to the nearest integer, halves to even as PyTorch does; its
 // gradient is zero (RoundBackward0).
-func (t *Tensor) Round() *Tensor {
-	return t.unaryOp(usesNone, "Round", "RoundBackward0", math.RoundToEven, zeroGrad)
-}
+func (t *Tensor) Round() *Tensor { return t.unaryOp(roundDef, "Round", math.RoundToEven, 0) }
 
 // Trunc rounds toward zero; its gradient is zero (TruncBackward0).
-func (t *Tensor) Trunc() *Tensor {
-	return t.unaryOp(usesNone, "Trunc", "TruncBackward0", math.Trunc, zeroGrad)
-}
+func (t *Tensor) Trunc() *Tensor { return t.unaryOp(truncDef, "Trunc", math.Trunc, 0) }
 
 // Frac returns the fractional part t - trunc(t), with t's sign (FracBackward0).
 func (t *Tensor) Frac() *Tensor {
-	return t.unaryOp(usesNone, "Frac", "FracBackward0", func(v float64) float64 { return v - math.Trunc(v) }, func(g, _ *Tensor) *Tensor {
-		return g // dt: grad
+	return t.unaryOp(fracDef, "Frac", func(v float64) float64 { return v - math.Trunc(v) }, 0)
+}
+
+var nanToNumDef = &opDef{name: "NanToNumBackward0", save: savesIn}
+
+func init() {
+	unaryGrad(nanToNumDef, func(b bwd) *Tensor { // dt: grad where t is finite
+		return Where(b.in(0).Detach().IsFinite(), b.g, b.g.dtype.Scalar(0))
 	})
 }
 
@@ -191,7 +194,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 	if math.IsInf(neginf, -1) {
 		neginf = -big
 	}
-	return t.unaryOp(usesIn, "NanToNum", "NanToNumBackward0", func(v float64) float64 {
+	return t.unaryOp(nanToNumDef, "NanToNum", func(v float64) float64 {
 		switch {
 		case v != v:
 			return nan
@@ -201,9 +204,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 			return neginf
 		}
 		return v
-	}, func(g, _ *Tensor) *Tensor {
-		return Where(t.Detach().IsFinite(), g, g.dtype.Scalar(0)) // dt: grad where t is finite
-	})
+	}, 0)
 }
 
 // pointwise promotes xs to a common float dtype, broadcasts them and applies f to
@@ -225,112 +226,114 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 			shape = broadcastShapes(op, shape, x.shape)
 		}
 	}
-	data := make([]*Tensor, len(xs))
-	for i, p := range ps {
-		data[i] = broadcastData(p, shape)
-	}
-	out := empty(dt, slices.Clone(shape))
-	v := make([]float64, len(xs))
-	for k := range numel(shape) {
-		for i, d := range data {
-			v[i] = d.flat(k)
-		}
-		out.setFlat(k, f(v))
+	out := uninit(dt, slices.Clone(shape))
+	if dt == Float32 {
+		pointwiseInto(out.f32, shape, ps, func(p *Tensor) []float32 { return p.f32 }, f)
+	} else {
+		pointwiseInto(out.f64, shape, ps, func(p *Tensor) []float64 { return p.f64 }, f)
 	}
 	return out, ps
 }
 
-// recordN records out as name with inputs ins, whose gradients grads computes
-// (one per input; it may skip inputs that need none).
-// save, when not nil, declares on the node the values grads reads (see Node.save).
-func recordN(name string, out *Tensor, ins []*Tensor, save func(n *Node), grads func(g *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
-	if n := record(name, out, false, ins...); n != nil { // save, through n.save, marks it saving
-		if save != nil {
-			save(n)
-		}
-		n.backward = func(g *Tensor, gi []*Tensor) { grads(g, n.needs, gi) }
-	}
-	return out
+// The save rules of two-input elementwise ops: both inputs, or both for the
+// second input's gradient only (the first's being the upstream gradient).
+var (
+	savesBoth     = []saveRule{{0, always}, {1, always}}
+	savesForOther = []saveRule{{0, 1}, {1, 1}}
+)
+
+// binaryOp is pointwise for two inputs, recorded as d on the promoted inputs.
+func binaryOp(d *opDef, op string, a, b *Tensor, f func(x, y float64) float64) *Tensor {
+	out, ps := pointwise(op, []*Tensor{a, b}, func(v []float64) float64 { return f(v[0], v[1]) })
+	return d.record(out, 0, ps...)
 }
 
-// binaryOp is pointwise for two inputs, recorded with grads, which reads the values
-// reads names (both inputs for usesIn); forOther saves them only for the second
-// input's gradient, the first's being the upstream gradient itself.
-func binaryOp(reads uses, forOther bool, op, name string, a, b *Tensor, f func(x, y float64) float64, grads func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor)) *Tensor {
-	out, ps := pointwise(op, []*Tensor{a, b}, func(v []float64) float64 { return f(v[0], v[1]) })
-	save := func(n *Node) {
-		if forOther && !n.needs(1) {
-			return
+var (
+	atan2Def     = &opDef{name: "Atan2Backward0", save: savesBoth}
+	hypotDef     = &opDef{name: "HypotBackward0", save: append(slices.Clip(savesBoth), saveRule{output, always})}
+	logaddexpDef = &opDef{name: "LogaddexpBackward0", save: savesBoth}
+	xlogyDef     = &opDef{name: "XlogyBackward0", save: savesBoth}
+	fmodDef      = &opDef{name: "FmodBackward1", save: savesForOther}
+	remainderDef = &opDef{name: "RemainderBackward1", save: savesForOther}
+)
+
+func init() {
+	atan2Def.grad = func(b bwd) {
+		x, y := b.in(0), b.in(1)
+		r := x.Mul(x).Add(y.Mul(y))
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(y).Div(r) // dt: grad o / (t² + o²)
 		}
-		if reads&usesIn != 0 {
-			n.save(ps[0], ps[1])
-		}
-		if reads&usesOut != 0 {
-			n.save(out)
+		if b.needs(1) {
+			b.gi[1] = b.g.Neg().Mul(x).Div(r) // do: -grad t / (t² + o²)
 		}
 	}
-	return recordN(name, out, ps, save, func(g *Tensor, needs func(int) bool, gi []*Tensor) { grads(g, ps[0], ps[1], out, needs, gi) })
+	hypotDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(b.in(0)).Div(b.out()) // dt: grad t / out
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(b.in(1)).Div(b.out()) // do: grad o / out
+		}
+	}
+	logaddexpDef.grad = func(b bwd) {
+		x, y := b.in(0), b.in(1)
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(x.Sub(y).Sigmoid()) // dt: grad σ(t - o)
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(y.Sub(x).Sigmoid()) // do: grad σ(o - t)
+		}
+	}
+	xlogyDef.grad = func(b bwd) {
+		x, y := b.in(0), b.in(1)
+		if b.needs(0) { // dt: xlogy(grad, o), 0 where t == 0 and o <= 0 (PyTorch 1.13's formula)
+			b.gi[0] = b.g.Xlogy(y).MaskedFill(x.Detach().EqScalar(0).LogicalAnd(y.Detach().LeScalar(0)), 0)
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(x).Div(y) // do: grad t / o
+		}
+	}
+	fmodDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			b.gi[1] = b.g.Neg().Mul(b.in(0).Div(b.in(1)).Trunc()) // do: -grad trunc(t / o)
+		}
+	}
+	remainderDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			b.gi[1] = b.g.Neg().Mul(b.in(0).Div(b.in(1)).Floor()) // do: -grad floor(t / o)
+		}
+	}
 }
 
 // Atan2 returns the angle of the point (o, t), atan2(t, o), broadcasting
 // (Atan2Backward0).
-func (t *Tensor) Atan2(o *Tensor) *Tensor {
-	return binaryOp(usesIn, false, "Atan2", "Atan2Backward0", t, o, math.Atan2, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
-		r := a.Mul(a).Add(b.Mul(b))
-		if needs(0) {
-			gi[0] = g.Mul(b).Div(r) // dt: grad o / (t² + o²)
-		}
-		if needs(1) {
-			gi[1] = g.Neg().Mul(a).Div(r) // do: -grad t / (t² + o²)
-		}
-	})
-}
+func (t *Tensor) Atan2(o *Tensor) *Tensor { return binaryOp(atan2Def, "Atan2", t, o, math.Atan2) }
 
 // Hypot returns sqrt(t² + o²), broadcasting (HypotBackward0).
-func (t *Tensor) Hypot(o *Tensor) *Tensor {
-	return binaryOp(usesIn|usesOut, false, "Hypot", "HypotBackward0", t, o, math.Hypot, func(g, a, b, out *Tensor, needs func(int) bool, gi []*Tensor) {
-		if needs(0) {
-			gi[0] = g.Mul(a).Div(out) // dt: grad t / out
-		}
-		if needs(1) {
-			gi[1] = g.Mul(b).Div(out) // do: grad o / out
-		}
-	})
-}
+func (t *Tensor) Hypot(o *Tensor) *Tensor { return binaryOp(hypotDef, "Hypot", t, o, math.Hypot) }
 
 // Logaddexp returns log(e^t + e^o) computed stably, broadcasting
 // (LogaddexpBackward0).
 func (t *Tensor) Logaddexp(o *Tensor) *Tensor {
-	return binaryOp(usesIn, false, "Logaddexp", "LogaddexpBackward0", t, o, func(x, y float64) float64 {
+	return binaryOp(logaddexpDef, "Logaddexp", t, o, func(x, y float64) float64 {
 		if math.IsInf(x, 0) && x == y {
 			return x
 		}
 		return max(x, y) + math.Log1p(math.Exp(-math.Abs(x-y)))
-	}, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
-		if needs(0) {
-			gi[0] = g.Mul(a.Sub(b).Sigmoid()) // dt: grad σ(t - o)
-		}
-		if needs(1) {
-			gi[1] = g.Mul(b.Sub(a).Sigmoid()) // do: grad σ(o - t)
-		}
 	})
 }
 
 // Xlogy returns t·log(o), taken as 0 where t is 0 unless o is NaN, broadcasting
 // (XlogyBackward0).
 func (t *Tensor) Xlogy(o *Tensor) *Tensor {
-	return binaryOp(usesIn, false, "Xlogy", "XlogyBackward0", t, o, func(x, y float64) float64 {
+	return binaryOp(xlogyDef, "Xlogy", t, o, func(x, y float64) float64 {
 		if x == 0 && y == y {
 			return 0
 		}
 		return x * math.Log(y)
-	}, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
-		if needs(0) { // dt: xlogy(grad, o), 0 where t == 0 and o <= 0 (PyTorch 1.13's formula)
-			gi[0] = g.Xlogy(b).MaskedFill(a.Detach().EqScalar(0).LogicalAnd(b.Detach().LeScalar(0)), 0)
-		}
-		if needs(1) {
-			gi[1] = g.Mul(a).Div(b) // do: grad t / o
-		}
 	})
 }
 
@@ -340,12 +343,7 @@ func (t *Tensor) Fmod(o *Tensor) *Tensor {
 	if r := intRemainder("Fmod", t, o, false); r != nil {
 		return r
 	}
-	return binaryOp(usesIn, true, "Fmod", "FmodBackward1", t, o, math.Mod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
-		gi[0] = g // dt: grad
-		if needs(1) {
-			gi[1] = g.Neg().Mul(a.Div(b).Trunc()) // do: -grad trunc(t / o)
-		}
-	})
+	return binaryOp(fmodDef, "Fmod", t, o, math.Mod)
 }
 
 // Remainder returns the remainder of t / o with the sign of o (Python's %),
@@ -354,12 +352,7 @@ func (t *Tensor) Remainder(o *Tensor) *Tensor {
 	if r := intRemainder("Remainder", t, o, true); r != nil {
 		return r
 	}
-	return binaryOp(usesIn, true, "Remainder", "RemainderBackward1", t, o, pyMod, func(g, a, b, _ *Tensor, needs func(int) bool, gi []*Tensor) {
-		gi[0] = g // dt: grad
-		if needs(1) {
-			gi[1] = g.Neg().Mul(a.Div(b).Floor()) // do: -grad floor(t / o)
-		}
-	})
+	return binaryOp(remainderDef, "Remainder", t, o, pyMod)
 }
 
 func pyMod(x, y float64) float64 {
@@ -399,9 +392,7 @@ func (t *Tensor) FmodScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Fmod(scalarOperand(t, s))
 	}
-	return t.unaryOp(usesNone, "FmodScalar", "FmodBackward0", func(v float64) float64 { return math.Mod(v, s) }, func(g, _ *Tensor) *Tensor {
-		return g // dt: grad
-	})
+	return t.unaryOp(fmodSDef, "FmodScalar", func(v float64) float64 { return math.Mod(v, s) }, 0)
 }
 
 // RemainderScalar returns Remainder of t and s, t % s in Python (RemainderBackward0).
@@ -409,79 +400,81 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Remainder(scalarOperand(t, s))
 	}
-	return t.unaryOp(usesNone, "RemainderScalar", "RemainderBackward0", func(v float64) float64 { return pyMod(v, s) }, func(g, _ *Tensor) *Tensor {
-		return g // dt: grad
-	})
+	return t.unaryOp(remainderSDef, "RemainderScalar", func(v float64) float64 { return pyMod(v, s) }, 0)
+}
+
+// The entries of Lerp, Addcmul and Addcdiv, recorded on the promoted inputs; arg
+// is the number weight or value.
+var (
+	lerpDef    = &opDef{name: "LerpBackward1", save: []saveRule{{2, 0}, {2, 1}, {0, 2}, {1, 2}}}
+	lerpSDef   = &opDef{name: "LerpBackward0"}
+	addcmulDef = &opDef{name: "AddcmulBackward0", save: []saveRule{{2, 1}, {1, 2}}}
+	addcdivDef = &opDef{name: "AddcdivBackward0", save: []saveRule{{2, 1}, {1, 2}, {2, 2}}}
+)
+
+func init() {
+	lerpDef.grad = func(b bwd) {
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(b.in(2).RSubScalar(1)) // dt: grad (1 - w)
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(b.in(2)) // dend: grad w
+		}
+		if b.needs(2) {
+			b.gi[2] = b.g.Mul(b.in(1).Sub(b.in(0))) // dw: grad (end - t)
+		}
+	}
+	lerpSDef.grad = func(b bwd) {
+		w := b.arg()
+		if b.needs(0) {
+			b.gi[0] = b.g.MulScalar(1 - w) // dt: grad (1 - w)
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.MulScalar(w) // dend: grad w
+		}
+	}
+	addcmulDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(b.in(2)).MulScalar(b.arg()) // dt1: grad value t2
+		}
+		if b.needs(2) {
+			b.gi[2] = b.g.Mul(b.in(1)).MulScalar(b.arg()) // dt2: grad value t1
+		}
+	}
+	addcdivDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			b.gi[1] = b.g.Div(b.in(2)).MulScalar(b.arg()) // dt1: grad value / t2
+		}
+		if b.needs(2) {
+			t2 := b.in(2)
+			b.gi[2] = b.g.Mul(b.in(1)).Div(t2.Mul(t2)).MulScalar(-b.arg()) // dt2: -grad value t1 / t2²
+		}
+	}
 }
 
 // Lerp returns t + weight·(end - t), broadcasting all three (torch.lerp with a
 // tensor weight; LerpBackward1).
 func (t *Tensor) Lerp(end, weight *Tensor) *Tensor {
 	out, ps := pointwise("Lerp", []*Tensor{t, end, weight}, func(v []float64) float64 { return v[0] + v[2]*(v[1]-v[0]) })
-	a, e, w := ps[0], ps[1], ps[2]
-	return recordN("LerpBackward1", out, ps, func(n *Node) {
-		if n.needs(0) || n.needs(1) {
-			n.save(w)
-		}
-		n.saveFor(2, a)
-		n.saveFor(2, e)
-	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
-		if needs(0) {
-			gi[0] = g.Mul(w.RSubScalar(1)) // dt: grad (1 - w)
-		}
-		if needs(1) {
-			gi[1] = g.Mul(w) // dend: grad w
-		}
-		if needs(2) {
-			gi[2] = g.Mul(e.Sub(a)) // dw: grad (end - t)
-		}
-	})
+	return lerpDef.record(out, 0, ps...)
 }
 
 // LerpScalar returns t + weight·(end - t) for a number weight (LerpBackward0).
 func (t *Tensor) LerpScalar(end *Tensor, weight float64) *Tensor {
 	out, ps := pointwise("LerpScalar", []*Tensor{t, end}, func(v []float64) float64 { return v[0] + weight*(v[1]-v[0]) })
-	return recordN("LerpBackward0", out, ps, nil, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
-		if needs(0) {
-			gi[0] = g.MulScalar(1 - weight) // dt: grad (1 - w)
-		}
-		if needs(1) {
-			gi[1] = g.MulScalar(weight) // dend: grad w
-		}
-	})
+	return lerpSDef.record(out, weight, ps...)
 }
 
 // Addcmul returns t + value·t1·t2, broadcasting (AddcmulBackward0).
 func (t *Tensor) Addcmul(t1, t2 *Tensor, value float64) *Tensor {
 	out, ps := pointwise("Addcmul", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]*v[2] })
-	return recordN("AddcmulBackward0", out, ps, func(n *Node) {
-		n.saveFor(1, ps[2])
-		n.saveFor(2, ps[1])
-	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
-		gi[0] = g // dt: grad
-		if needs(1) {
-			gi[1] = g.Mul(ps[2]).MulScalar(value) // dt1: grad value t2
-		}
-		if needs(2) {
-			gi[2] = g.Mul(ps[1]).MulScalar(value) // dt2: grad value t1
-		}
-	})
+	return addcmulDef.record(out, value, ps...)
 }
 
 // Addcdiv returns t + value·t1/t2, broadcasting (AddcdivBackward0).
 func (t *Tensor) Addcdiv(t1, t2 *Tensor, value float64) *Tensor {
 	out, ps := pointwise("Addcdiv", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]/v[2] })
-	return recordN("AddcdivBackward0", out, ps, func(n *Node) {
-		n.saveFor(1, ps[2])
-		n.saveFor(2, ps[1])
-		n.saveFor(2, ps[2])
-	}, func(g *Tensor, needs func(int) bool, gi []*Tensor) {
-		gi[0] = g // dt: grad
-		if needs(1) {
-			gi[1] = g.Div(ps[2]).MulScalar(value) // dt1: grad value / t2
-		}
-		if needs(2) {
-			gi[2] = g.Mul(ps[1]).Div(ps[2].Mul(ps[2])).MulScalar(-value) // dt2: -grad value t1 / t2²
-		}
-	})
+	return addcdivDef.record(out, value, ps...)
 }

@@ -19,35 +19,37 @@ type Node struct {
 	nextBuf  [2]*Node
 	shape    []int // shape of the tensor this node differentiates
 	seq      uint64
-	saves    bool // backward reads saved values, freed after use
+	slot     int32 // the node's position in the plan of the pass that claimed it (task)
+	saves    bool  // backward reads saved values, freed after use
 	freed    bool
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
-	backward func(g *Tensor, gi []*Tensor)
-	def      *opDef                    // the op table entry whose derivative runs instead of backward
-	arg      float64                   // the number the entry's derivative reads (a softmax's dim, a transpose's)
+	def      *opDef                    // the op table entry: the node's derivative
+	arg      float64                   // the number the entry's derivative reads (a transpose's dims too)
+	aux      any                       // the other parameters it reads (dims, shapes; never a tensor)
 	variable *Tensor                   // AccumulateGrad only: the leaf
 	retained *Tensor                   // non-leaf output whose grad is retained
 	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
 	x        *nodeExtra                // what few nodes have (onFree, frees, site)
 
-	// The backward pass (graphTask) that claimed this node, and the node's position
-	// in that pass's plan: an index the pass looks up instead of a map. All other
+	// The backward pass (graphTask) that claimed this node; its position in that
+	// pass's plan is slot, an index the pass looks up instead of a map. All other
 	// state of a pass lives in its graphTask; a pass that finds a node claimed by
 	// another (two goroutines walking one retained graph) keeps its index in a map.
 	task atomic.Pointer[graphTask]
-	slot int32
 }
 
 // nodeExtra holds what few nodes have, out of line so that every op's node stays
 // small.
 type nodeExtra struct {
-	onFree func()    // releases values saved outside the backward closure
+	onFree func()    // releases what a custom Function's Context holds
 	frees  []*Tensor // tensors only this graph holds, pooled once a pass frees it
 	site   string    // where the node was made, under DetectAnomaly
 
-	// withTask, when set, is the node's backward, for one that must know the
-	// pass it runs in (the reentrant checkpoint refuses Grad).
+	// withTask, set where def is not, is the derivative of a node that runs user
+	// code: a custom Function's Backward, a checkpoint's recomputation. It reads
+	// the pass (whether it creates a graph; the reentrant checkpoint refuses
+	// Grad). Every other node's derivative is its op table entry (def).
 	withTask func(t *graphTask, g *Tensor, gi []*Tensor)
 
 	// A MultiFunction's node has its results' shapes and dtypes; each of those
@@ -57,8 +59,8 @@ type nodeExtra struct {
 	port    *Node
 	nr      int
 
-	custom  bool                          // the node of a Function or MultiFunction (Apply)
-	batched func(g *Tensor, gi []*Tensor) // a Function's BackwardBatched, for batched passes
+	custom  bool                                       // the node of a Function or MultiFunction (Apply)
+	batched func(g *Tensor, gi []*Tensor, create bool) // a Function's BackwardBatched, for batched passes
 }
 
 // fn returns the node n stands for: the MultiFunction node of a port, else n.
@@ -109,6 +111,19 @@ type savedVar struct {
 	version uint32
 	tag     int8 // which value of an op table entry (opDef) it is
 	output  bool // t was made by the node that saved it
+}
+
+// unpack returns the saved value for a backward pass (PyTorch's
+// SavedVariable::unpack): the tensor itself when the pass records its own
+// computation (create), so that the derivative's ops are recorded through it,
+// else an alias that does not require grad, so that they record nothing. This,
+// not the goroutine's grad mode, keeps a plain backward pass from building a
+// graph.
+func (s *savedVar) unpack(create bool) *Tensor {
+	if create || !s.t.requiresGrad {
+		return s.t
+	}
+	return s.t.Detach()
 }
 
 // save declares that n's backward reads ts: the only way a node keeps a tensor,
@@ -191,13 +206,14 @@ var (
 )
 
 // record makes out the result of an op named name with the given inputs when any
-// input requires grad and recording is on, and returns its node, whose backward the
-// caller sets; otherwise it returns nil. saves says whether backward reads saved
-// values, which are freed after a backward pass that does not retain the graph.
-func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
+// input requires grad and recording is on, and returns its node, whose derivative
+// the caller sets (opDef); otherwise it returns nil. What the derivative reads is
+// declared with n.save, which makes the node one whose saved values are freed
+// after a backward pass that does not retain the graph.
+func record(name string, out *Tensor, inputs ...*Tensor) *Node {
 	if !recording(inputs...) {
 		if dualLevels.Load() != 0 && hasTangent(inputs) {
-			return forwardNode(name, out, saves, inputs) // forward mode only (forwardad.go)
+			return forwardNode(name, out, inputs) // forward mode only (forwardad.go)
 		}
 		return nil
 	}
@@ -206,7 +222,7 @@ func record(name string, out *Tensor, saves bool, inputs ...*Tensor) *Node {
 			in.refreshView() // before n's sequence number: the view's node must run after n
 		}
 	}
-	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1), saves: saves}
+	n := &Node{name: name, shape: out.shape, seq: seqCounter.Add(1)}
 	if dualLevels.Load() != 0 && hasTangent(inputs) {
 		attachForward(out, n, inputs)
 	}
@@ -307,7 +323,7 @@ func (t *Tensor) Grad() *Tensor {
 // the graph.
 func (n *Node) free() {
 	n.freed = true
-	n.backward, n.def = nil, nil
+	n.def, n.aux = nil, nil
 	clear(n.savedBuf[:])
 	n.saved = nil
 	if n.x != nil {
@@ -587,16 +603,20 @@ func stackRows(rows []*Tensor, in *Tensor) *Tensor {
 	for b, r := range rows {
 		copyValues(out.makeView(in.shape, st[1:], b*st[0]), r)
 	}
-	if n := record("StackBackward0", out, false, rows...); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			for b := range gi {
-				if n.needs(b) {
-					gi[b] = g.Select(0, b)
-				}
+	return stackRowsDef.record(out, 0, rows...)
+}
+
+// stackRowsDef is stackRows' entry: row b's gradient is grad's row b.
+var stackRowsDef = &opDef{name: "StackBackward0"}
+
+func init() {
+	stackRowsDef.grad = func(b bwd) {
+		for i := range b.gi {
+			if b.needs(i) {
+				b.gi[i] = b.g.Select(0, i)
 			}
 		}
 	}
-	return out
 }
 
 // accumulate returns sum + g and whether the result belongs to the engine. A sum
@@ -682,7 +702,7 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	switch {
 	case st.grad == nil && create:
 		if g.strides() != nil {
-			withGradMode(true, func() { g = g.Contiguous() }) // a gradient's layout is contiguous
+			g = g.Contiguous() // a gradient's layout is contiguous
 		}
 		st.grad, st.owned = g, false
 	case st.grad == nil && owned && !g.requiresGrad && g.lay == nil:
@@ -691,10 +711,10 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 		c := empty(g.dtype, g.shape)
 		copyValues(c, g)
 		st.grad, st.owned = c, true
-	case create || st.grad.requiresGrad || g.requiresGrad:
-		var sum *Tensor
-		withGradMode(create, func() { sum = st.grad.Add(g) })
-		st.grad, st.owned = sum, false
+	case create:
+		st.grad, st.owned = st.grad.Add(g), false
+	case st.grad.requiresGrad || g.requiresGrad: // a Grad an earlier pass recorded
+		st.grad, st.owned = st.grad.Detach().Add(g.Detach()), false
 	default:
 		st.grad.addInPlace(g)
 	}

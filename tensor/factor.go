@@ -106,16 +106,21 @@ func Inv(a *Tensor) *Tensor {
 			out.setFlat(b*n*n+i, v)
 		}
 	}
-	if nd := record("LinalgInvExBackward0", out, true, a); nd != nil {
-		nd.save(out)
-		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = mT(out).MatMul(g).MatMul(mT(out)).Neg() } // da: -A⁻ᵀ·grad·A⁻ᵀ
+	return invDef.record(out, 0, a)
+}
+
+var invDef = &opDef{name: "LinalgInvExBackward0", save: savesOut}
+
+func init() {
+	invDef.grad = func(b bwd) { // da: -A⁻ᵀ·grad·A⁻ᵀ
+		o := mT(b.out())
+		b.gi[0] = o.MatMul(b.g).MatMul(o).Neg()
 	}
-	return out
 }
 
 // Det returns the determinant of each square matrix of a (torch.linalg.det;
-// LinalgDetBackward0). Its gradient, grad·det·A⁻ᵀ, needs invertible matrices: it
-// panics on a singular one.
+// LinalgDetBackward0). Its gradient is grad·det·A⁻ᵀ, and zero for a singular
+// matrix (det == 0), as PyTorch 1.13 gives it.
 func Det(a *Tensor) *Tensor {
 	_, n := a.squareBatch("Det")
 	out := empty(a.dtype, slices.Clone(a.shape[:len(a.shape)-2]))
@@ -130,13 +135,27 @@ func Det(a *Tensor) *Tensor {
 		}
 		out.setFlat(b, d)
 	}
-	if nd := record("LinalgDetBackward0", out, true, a); nd != nil {
-		nd.save(a, out)
-		nd.backward = func(g *Tensor, gi []*Tensor) { // da: grad det A⁻ᵀ
-			gi[0] = g.Mul(out).Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a)))
+	return detDef.record(out, 0, a)
+}
+
+var detDef = &opDef{name: "LinalgDetBackward0", save: savesInOut}
+
+func init() {
+	detDef.grad = func(b bwd) {
+		// da: grad det A⁻ᵀ; zero where det == 0, as PyTorch 1.13's formula gives
+		// (det times a solve with A), though the derivative there, the cofactor
+		// matrix, is not zero at rank n-1. Singular matrices are swapped for I
+		// before inverting, so that Inv does not panic.
+		a, det := b.in(0), b.out()
+		g := b.g.Mul(det)
+		if sing := det.Detach().EqScalar(0); sing.Any().Item() != 0 {
+			n := a.shape[len(a.shape)-1]
+			s := sing.Unsqueeze(-1).Unsqueeze(-1)
+			a = Where(s, Eye(n).To(a.dtype), a)
+			g = Where(sing, g.dtype.Scalar(0), g)
 		}
+		b.gi[0] = g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a)))
 	}
-	return out
 }
 
 // Slogdet returns the sign and the log of the absolute value of the determinant
@@ -164,14 +183,22 @@ func Slogdet(a *Tensor) (sign, logabsdet *Tensor) {
 		sign.setFlat(b, s)
 		logabsdet.setFlat(b, l)
 	}
-	if nd := record("LinalgSlogdetBackward0", sign, false, a); nd != nil {
-		nd.backward = func(*Tensor, []*Tensor) {} // dsign: none (piecewise constant), as PyTorch
-	}
-	if nd := record("LinalgSlogdetBackward0", logabsdet, false, a); nd != nil {
-		nd.save(a)
-		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(a))) } // da: grad A⁻ᵀ
-	}
+	slogdetSignDef.record(sign, 0, a)
+	slogdetDef.record(logabsdet, 0, a)
 	return sign, logabsdet
+}
+
+// The entries of Slogdet's two results (one node in PyTorch).
+var (
+	slogdetSignDef = &opDef{name: "LinalgSlogdetBackward0"}
+	slogdetDef     = &opDef{name: "LinalgSlogdetBackward0", save: savesIn}
+)
+
+func init() {
+	slogdetSignDef.grad = func(bwd) {} // dsign: none (piecewise constant), as PyTorch
+	slogdetDef.grad = func(b bwd) {    // da: grad A⁻ᵀ
+		b.gi[0] = b.g.Unsqueeze(-1).Unsqueeze(-1).Mul(mT(Inv(b.in(0))))
+	}
 }
 
 // Solve returns x with a·x = b for square matrices a [..., n, n] and b [..., n, k]
@@ -208,24 +235,26 @@ func Solve(a, b *Tensor) *Tensor {
 	if vec {
 		out = out.withShape(slices.Clone(b.shape))
 	}
-	if nd := record("LinalgSolveExBackward0", out, true, a, b); nd != nil {
-		nd.save(a)
-		nd.saveFor(0, out)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			gb := Solve(mT(a), g) // db: A⁻ᵀ·grad
-			if nd.needs(1) {
-				gi[1] = gb
-			}
-			if nd.needs(0) {
-				if vec { // da: -db·xᵀ
-					gi[0] = gb.Unsqueeze(-1).MatMul(out.Unsqueeze(-2)).Neg()
-				} else {
-					gi[0] = gb.MatMul(mT(out)).Neg()
-				}
+	return solveDef.record(out, float64(b2i(vec)), a, b)
+}
+
+// solveDef is Solve's entry; arg is 1 for one right-hand side.
+var solveDef = &opDef{name: "LinalgSolveExBackward0", save: []saveRule{{0, always}, {output, 0}}}
+
+func init() {
+	solveDef.grad = func(b bwd) {
+		gb := Solve(mT(b.in(0)), b.g) // db: A⁻ᵀ·grad
+		if b.needs(1) {
+			b.gi[1] = gb
+		}
+		if b.needs(0) {
+			if b.arg() != 0 { // da: -db·xᵀ
+				b.gi[0] = gb.Unsqueeze(-1).MatMul(b.out().Unsqueeze(-2)).Neg()
+			} else {
+				b.gi[0] = gb.MatMul(mT(b.out())).Neg()
 			}
 		}
 	}
-	return out
 }
 
 // Cholesky returns the lower-triangular L with L·Lᵀ = a for each symmetric
@@ -258,19 +287,22 @@ func Cholesky(a *Tensor) *Tensor {
 			out.setFlat(b*n*n+i, v)
 		}
 	}
-	if nd := record("LinalgCholeskyExBackward0", out, true, a); nd != nil {
-		nd.save(out)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			// da: Sym(L⁻ᵀ·Φ(Lᵀ·grad)·L⁻¹), Φ the lower triangle with its diagonal
-			// halved, Sym(X) = (X + Xᵀ)/2 (Murray 2016, as PyTorch).
-			m := mT(out).MatMul(g)
-			phi := m.Tril(0).Sub(m.Tril(0).Triu(0).MulScalar(0.5))
-			li := Inv(out)
-			x := mT(li).MatMul(phi).MatMul(li)
-			gi[0] = x.Add(mT(x)).MulScalar(0.5)
-		}
+	return choleskyDef.record(out, 0, a)
+}
+
+var choleskyDef = &opDef{name: "LinalgCholeskyExBackward0", save: savesOut}
+
+func init() {
+	choleskyDef.grad = func(b bwd) {
+		// da: Sym(L⁻ᵀ·Φ(Lᵀ·grad)·L⁻¹), Φ the lower triangle with its diagonal
+		// halved, Sym(X) = (X + Xᵀ)/2 (Murray 2016, as PyTorch).
+		l := b.out()
+		m := mT(l).MatMul(b.g)
+		phi := m.Tril(0).Sub(m.Tril(0).Triu(0).MulScalar(0.5))
+		li := Inv(l)
+		x := mT(li).MatMul(phi).MatMul(li)
+		b.gi[0] = x.Add(mT(x)).MulScalar(0.5)
 	}
-	return out
 }
 
 // jacobiEigen diagonalises the symmetric n×n row-major a (destroyed) by cyclic
@@ -364,26 +396,37 @@ func Eigh(a *Tensor) (values, vectors *Tensor) {
 		}
 	}
 	// As PyTorch's one node, each of the two saves both factors.
-	if nd := record("LinalgEighBackward0", values, true, a); nd != nil {
-		nd.save(values, vectors)
-		nd.backward = func(g *Tensor, gi []*Tensor) { // da: V·diag(grad)·Vᵀ
-			gi[0] = vectors.Mul(g.Unsqueeze(-2)).MatMul(mT(vectors))
-		}
-	}
-	if nd := record("LinalgEighBackward0", vectors, true, a); nd != nil {
-		nd.save(values, vectors)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			// da: V·(skew(Vᵀ·grad) / E)·Vᵀ with E_ij = λ_j - λ_i off the diagonal and
-			// a zero diagonal, skew(X) = (X - Xᵀ)/2, as PyTorch's hermitian case.
-			x := mT(vectors).MatMul(g)
-			x = x.Sub(mT(x)).MulScalar(0.5)
-			e := values.Unsqueeze(-2).Sub(values.Unsqueeze(-1))
-			diag := Float64.Eye(n).To(g.dtype).To(Bool)
-			x = Where(diag, g.dtype.Scalar(0), x.Div(e.MaskedFill(diag, 1)))
-			gi[0] = vectors.MatMul(x).MatMul(mT(vectors))
-		}
-	}
+	factors := []*Tensor{values, vectors}
+	eighValuesDef.recordWith(values, 0, nil, factors, a)
+	eighVectorsDef.recordWith(vectors, 0, nil, factors, a)
 	return values, vectors
+}
+
+// savesFactors saves a factorisation's results, given as extras.
+var savesFactors = []saveRule{{allExtras, always}}
+
+// The entries of Eigh's results; extras: values, vectors.
+var (
+	eighValuesDef  = &opDef{name: "LinalgEighBackward0", save: savesFactors}
+	eighVectorsDef = &opDef{name: "LinalgEighBackward0", save: savesFactors}
+)
+
+func init() {
+	eighValuesDef.grad = func(b bwd) { // da: V·diag(grad)·Vᵀ
+		v := b.extra(1)
+		b.gi[0] = v.Mul(b.g.Unsqueeze(-2)).MatMul(mT(v))
+	}
+	eighVectorsDef.grad = func(b bwd) {
+		// da: V·(skew(Vᵀ·grad) / E)·Vᵀ with E_ij = λ_j - λ_i off the diagonal and
+		// a zero diagonal, skew(X) = (X - Xᵀ)/2, as PyTorch's hermitian case.
+		values, vectors, g := b.extra(0), b.extra(1), b.g
+		x := mT(vectors).MatMul(g)
+		x = x.Sub(mT(x)).MulScalar(0.5)
+		e := values.Unsqueeze(-2).Sub(values.Unsqueeze(-1))
+		diag := Float64.Eye(values.shape[len(values.shape)-1]).To(Bool)
+		x = Where(diag, g.dtype.Scalar(0), x.Div(e.MaskedFill(diag, 1)))
+		b.gi[0] = vectors.MatMul(x).MatMul(mT(vectors))
+	}
 }
 
 // svdFactors returns the reduced SVD of each matrix of a ([..., m, n]) as
@@ -423,14 +466,6 @@ func Svdvals(a *Tensor) *Tensor {
 	return s
 }
 
-// recordSingular records s as a's singular values: da = U·diag(grad)·Vh.
-func (s *Tensor) recordSingular(a, u, vh *Tensor) {
-	if nd := record("LinalgSvdBackward0", s, true, a); nd != nil {
-		nd.save(s, u, vh) // as PyTorch's node, which saves the three factors
-		nd.backward = func(g *Tensor, gi []*Tensor) { gi[0] = u.Mul(g.Unsqueeze(-2)).MatMul(vh) }
-	}
-}
-
 // Svd returns the reduced singular value decomposition a = U·diag(S)·Vh of each
 // matrix of a, as torch.linalg.svd(full_matrices=False): U [..., m, k], S [..., k]
 // descending, Vh [..., k, n], k = min(m, n); all three are recorded
@@ -442,134 +477,221 @@ func Svd(a *Tensor) (u, s, vh *Tensor) { return a.svd("Svd") }
 // written with U and Vh, has second derivatives through them.
 func (a *Tensor) svd(op string) (u, s, vh *Tensor) {
 	u, s, vh = svdFactors(op, a)
-	s.recordSingular(a, u, vh)
-	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
-	k := min(m, n)
-	// E_jl = S_l² - S_j² off the diagonal, 1 on it; skew(X) = X - Xᵀ.
-	e := func() (*Tensor, *Tensor) {
-		s2 := s.Mul(s)
-		diag := Float64.Eye(k).To(Bool)
-		return s2.Unsqueeze(-2).Sub(s2.Unsqueeze(-1)).MaskedFill(diag, 1), diag
-	}
-	skewDiv := func(x *Tensor) *Tensor {
-		ev, diag := e()
-		return Where(diag, x.dtype.Scalar(0), x.Sub(mT(x)).Div(ev))
-	}
-	if nd := record("LinalgSvdBackward0", u, true, a); nd != nil {
-		nd.save(s, u, vh)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			// da: U·(skew(Uᵀ·grad)/E·S)·Vh, plus (I - U·Uᵀ)·grad·S⁻¹·Vh when m > k.
-			inner := skewDiv(mT(u).MatMul(g)).Mul(s.Unsqueeze(-2))
-			ga := u.MatMul(inner)
-			if m > k {
-				gs := g.Div(s.Unsqueeze(-2))
-				ga = ga.Add(gs).Sub(u.MatMul(mT(u).MatMul(gs)))
-			}
-			gi[0] = ga.MatMul(vh)
-		}
-	}
-	if nd := record("LinalgSvdBackward0", vh, true, a); nd != nil {
-		nd.save(s, u, vh)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			// da: U·(S·skew(Vh·gradᵀ)/E)·Vh, plus U·S⁻¹·grad·(I - Vhᵀ·Vh) when n > k.
-			inner := s.Unsqueeze(-1).Mul(skewDiv(vh.MatMul(mT(g))))
-			ga := inner.MatMul(vh)
-			if n > k {
-				sg := g.Div(s.Unsqueeze(-1))
-				ga = ga.Add(sg).Sub(sg.MatMul(mT(vh)).MatMul(vh))
-			}
-			gi[0] = u.MatMul(ga)
-		}
-	}
+	// As PyTorch's node, each of the three saves the three factors.
+	factors := []*Tensor{s, u, vh}
+	svdSDef.recordWith(s, 0, nil, factors, a)
+	svdUDef.recordWith(u, 0, nil, factors, a)
+	svdVhDef.recordWith(vh, 0, nil, factors, a)
 	return u, s, vh
 }
 
+// The entries of Svd's results; extras: S, U, Vh.
+var (
+	svdSDef  = &opDef{name: "LinalgSvdBackward0", save: savesFactors}
+	svdUDef  = &opDef{name: "LinalgSvdBackward0", save: savesFactors}
+	svdVhDef = &opDef{name: "LinalgSvdBackward0", save: savesFactors}
+)
+
+// skewDiv returns skew(x)/E, zero on the diagonal, for singular values s: E_jl =
+// S_l² - S_j², skew(x) = x - xᵀ.
+func skewDiv(x, s *Tensor) *Tensor {
+	s2 := s.Mul(s)
+	diag := Float64.Eye(s.shape[len(s.shape)-1]).To(Bool)
+	e := s2.Unsqueeze(-2).Sub(s2.Unsqueeze(-1)).MaskedFill(diag, 1)
+	return Where(diag, x.dtype.Scalar(0), x.Sub(mT(x)).Div(e))
+}
+
+func init() {
+	svdSDef.grad = func(b bwd) { // da: U·diag(grad)·Vh
+		b.gi[0] = b.extra(1).Mul(b.g.Unsqueeze(-2)).MatMul(b.extra(2))
+	}
+	svdUDef.grad = func(b bwd) {
+		// da: U·(skew(Uᵀ·grad)/E·S)·Vh, plus (I - U·Uᵀ)·grad·S⁻¹·Vh when m > k.
+		s, u, vh, g := b.extra(0), b.extra(1), b.extra(2), b.g
+		inner := skewDiv(mT(u).MatMul(g), s).Mul(s.Unsqueeze(-2))
+		ga := u.MatMul(inner)
+		if u.shape[len(u.shape)-2] > s.shape[len(s.shape)-1] {
+			gs := g.Div(s.Unsqueeze(-2))
+			ga = ga.Add(gs).Sub(u.MatMul(mT(u).MatMul(gs)))
+		}
+		b.gi[0] = ga.MatMul(vh)
+	}
+	svdVhDef.grad = func(b bwd) {
+		// da: U·(S·skew(Vh·gradᵀ)/E)·Vh, plus U·S⁻¹·grad·(I - Vhᵀ·Vh) when n > k.
+		s, u, vh, g := b.extra(0), b.extra(1), b.extra(2), b.g
+		inner := s.Unsqueeze(-1).Mul(skewDiv(vh.MatMul(mT(g)), s))
+		ga := inner.MatMul(vh)
+		if vh.shape[len(vh.shape)-1] > s.shape[len(s.shape)-1] {
+			sg := g.Div(s.Unsqueeze(-1))
+			ga = ga.Add(sg).Sub(sg.MatMul(mT(vh)).MatMul(vh))
+		}
+		b.gi[0] = u.MatMul(ga)
+	}
+}
+
 // Qr returns the reduced QR decomposition a = Q·R of each matrix of a ([..., m,
-// n], m >= n), as torch.linalg.qr: Q [..., m, n] with orthonormal columns, R
-// [..., n, n] upper triangular, by Householder reflections in float64; both are
-// recorded (LinalgQrBackward0). The signs of R's rows (and Q's columns) may
-// differ from PyTorch's. It panics if m < n.
-func Qr(a *Tensor) (q, r *Tensor) {
-	a.wantFloat("Qr")
-	if len(a.shape) < 2 || a.shape[len(a.shape)-2] < a.shape[len(a.shape)-1] {
-		fail("Qr", "expects matrices [..., m, n] with m >= n, got shape %v", a.shape)
+// n]), as torch.linalg.qr: Q [..., m, k] with orthonormal columns and R [..., k,
+// n] upper triangular (trapezoidal when m < n), k = min(m, n), by Householder
+// reflections in float64; both are recorded (LinalgQrBackward0). The signs of
+// R's rows (and Q's columns) may differ from PyTorch's.
+func Qr(a *Tensor) (q, r *Tensor) { return qrMode("Qr", a, "reduced") }
+
+// QrMode is Qr with torch.linalg.qr's mode: "reduced" (Qr), or "complete", where
+// Q is [..., m, m] and R [..., m, n]. As in PyTorch, the complete decomposition
+// of a tall matrix (m > n) is not differentiable: backward through it panics.
+// It panics on another mode.
+func QrMode(a *Tensor, mode string) (q, r *Tensor) { return qrMode("QrMode", a, mode) }
+
+func qrMode(op string, a *Tensor, mode string) (q, r *Tensor) {
+	if mode != "reduced" && mode != "complete" {
+		fail(op, `mode must be "reduced" or "complete", got %q`, mode)
+	}
+	a.wantFloat(op)
+	if len(a.shape) < 2 {
+		fail(op, "expects matrices [..., m, n], got shape %v", a.shape)
 	}
 	m, n := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
+	k := min(m, n)
+	qc, rr := k, k // Q's columns, R's rows
+	if mode == "complete" {
+		qc, rr = m, m
+	}
 	bs := slices.Clone(a.shape[:len(a.shape)-2])
-	q = empty(a.dtype, append(slices.Clone(bs), m, n))
-	r = empty(a.dtype, append(slices.Clone(bs), n, n))
+	q = empty(a.dtype, append(slices.Clone(bs), m, qc))
+	r = empty(a.dtype, append(slices.Clone(bs), rr, n))
 	for b, w := range a.matrices() {
-		qf := Float64.Eye(m).f64
-		v := make([]float64, m)
-		for k := range n {
-			norm := 0.0
-			for i := k; i < m; i++ {
-				norm += w[i*n+k] * w[i*n+k]
-			}
-			norm = math.Sqrt(norm)
-			alpha := -math.Copysign(norm, w[k*n+k])
-			vn := 0.0
-			for i := k; i < m; i++ {
-				v[i] = w[i*n+k]
-				if i == k {
-					v[i] -= alpha
-				}
-				vn += v[i] * v[i]
-			}
-			if vn == 0 {
-				continue
-			}
-			vn = math.Sqrt(vn)
-			for i := k; i < m; i++ {
-				v[i] /= vn
-			}
-			for j := range n { // w = (I - 2vvᵀ)·w
-				d := 0.0
-				for i := k; i < m; i++ {
-					d += v[i] * w[i*n+j]
-				}
-				for i := k; i < m; i++ {
-					w[i*n+j] -= 2 * v[i] * d
-				}
-			}
-			for i := range m { // qf = qf·(I - 2vvᵀ)
-				d := 0.0
-				for j := k; j < m; j++ {
-					d += qf[i*m+j] * v[j]
-				}
-				for j := k; j < m; j++ {
-					qf[i*m+j] -= 2 * d * v[j]
-				}
-			}
-		}
+		qf := householderQR(w, m, n)
 		for i := range m {
-			for j := range n {
-				q.setFlat(b*m*n+i*n+j, qf[i*m+j])
+			for j := range qc {
+				q.setFlat(b*m*qc+i*qc+j, qf[i*m+j])
 			}
 		}
-		for i := range n {
+		for i := range min(rr, m) {
 			for j := i; j < n; j++ {
-				r.setFlat(b*n*n+i*n+j, w[i*n+j])
+				r.setFlat(b*rr*n+i*n+j, w[i*n+j])
 			}
 		}
 	}
-	// da = (gQ + Q·copyltu(M))·R⁻ᵀ with M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) +
-	// tril(M, -1)ᵀ (Walter and Lehmann 2018); each output contributes its part of M.
-	copyltu := func(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
 	// As PyTorch's one node, each of the two saves both factors.
-	if nd := record("LinalgQrBackward0", q, true, a); nd != nil {
-		nd.save(q, r)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = g.Add(q.MatMul(copyltu(mT(g).MatMul(q).Neg()))).MatMul(mT(Inv(r)))
-		}
-	}
-	if nd := record("LinalgQrBackward0", r, true, a); nd != nil {
-		nd.save(q, r)
-		nd.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = q.MatMul(copyltu(r.MatMul(mT(g)))).MatMul(mT(Inv(r)))
-		}
-	}
+	factors := []*Tensor{q, r}
+	qrQDef.recordWith(q, 0, nil, factors, a)
+	qrRDef.recordWith(r, 0, nil, factors, a)
 	return q, r
+}
+
+// householderQR reduces the m×n row-major w to R (in place: its upper
+// trapezoid) by min(m, n) Householder reflections and returns Q, m×m row-major.
+func householderQR(w []float64, m, n int) []float64 {
+	qf := Float64.Eye(m).f64
+	v := make([]float64, m)
+	for k := range min(m, n) {
+		norm := 0.0
+		for i := k; i < m; i++ {
+			norm += w[i*n+k] * w[i*n+k]
+		}
+		norm = math.Sqrt(norm)
+		alpha := -math.Copysign(norm, w[k*n+k])
+		vn := 0.0
+		for i := k; i < m; i++ {
+			v[i] = w[i*n+k]
+			if i == k {
+				v[i] -= alpha
+			}
+			vn += v[i] * v[i]
+		}
+		if vn == 0 {
+			continue
+		}
+		vn = math.Sqrt(vn)
+		for i := k; i < m; i++ {
+			v[i] /= vn
+		}
+		for j := range n { // w = (I - 2vvᵀ)·w
+			d := 0.0
+			for i := k; i < m; i++ {
+				d += v[i] * w[i*n+j]
+			}
+			for i := k; i < m; i++ {
+				w[i*n+j] -= 2 * v[i] * d
+			}
+		}
+		for i := range m { // qf = qf·(I - 2vvᵀ)
+			d := 0.0
+			for j := k; j < m; j++ {
+				d += qf[i*m+j] * v[j]
+			}
+			for j := k; j < m; j++ {
+				qf[i*m+j] -= 2 * d * v[j]
+			}
+		}
+	}
+	return qf
+}
+
+// The entries of Qr's results; extras: Q, R.
+var (
+	qrQDef = &opDef{name: "LinalgQrBackward0", save: savesFactors}
+	qrRDef = &opDef{name: "LinalgQrBackward0", save: savesFactors}
+)
+
+func copyltu(x *Tensor) *Tensor { return x.Tril(0).Add(mT(x.Tril(-1))) }
+
+// qrBackward returns a's gradient from gq and gr, the gradients of Q and R (nil
+// for zero), as PyTorch 1.13's linalg_qr_backward. For m >= n (Q [m, n], R [n,
+// n]): (gQ + Q·copyltu(M))·R⁻ᵀ with M = R·gRᵀ - gQᵀ·Q and copyltu(M) = tril(M) +
+// tril(M, -1)ᵀ (Walter and Lehmann 2018). For m < n, with a = [X | Y] and R =
+// [U | V], X = Q·U square: dY = Q·gV, and dX is the square case for Q, U with
+// gQ + Y·gVᵀ and gU.
+func qrBackward(q, r, gq, gr *Tensor) *Tensor {
+	m, n := q.shape[len(q.shape)-2], r.shape[len(r.shape)-1]
+	if q.shape[len(q.shape)-1] > n {
+		fail("Backward", "the QR decomposition is not differentiable when mode='complete' and nrows > ncols (Q %v, R %v)", q.shape, r.shape)
+	}
+	if m >= n {
+		return qrSquareBackward(q, r, gq, gr)
+	}
+	u, v := r.Narrow(-1, 0, m), r.Narrow(-1, m, n-m)
+	var gu, gv *Tensor
+	if gr != nil {
+		gu, gv = gr.Narrow(-1, 0, m), gr.Narrow(-1, m, n-m)
+	}
+	gy := ZerosLike(v)
+	if gv != nil {
+		gy = q.MatMul(gv) // dY: Q·gV
+		yg := q.MatMul(v).MatMul(mT(gv))
+		if gq == nil {
+			gq = yg
+		} else {
+			gq = gq.Add(yg)
+		}
+	}
+	return Cat([]*Tensor{qrSquareBackward(q, u, gq, gu), gy}, -1)
+}
+
+// qrSquareBackward is qrBackward for m >= n.
+func qrSquareBackward(q, r, gq, gr *Tensor) *Tensor {
+	var mm, b *Tensor
+	if gr != nil {
+		mm = r.MatMul(mT(gr))
+	}
+	if gq != nil {
+		p := mT(gq).MatMul(q)
+		if mm == nil {
+			mm = p.Neg()
+		} else {
+			mm = mm.Sub(p)
+		}
+	}
+	b = q.MatMul(copyltu(mm))
+	if gq != nil {
+		b = gq.Add(b)
+	}
+	return b.MatMul(mT(Inv(r)))
+}
+
+func init() {
+	qrQDef.grad = func(b bwd) { b.gi[0] = qrBackward(b.extra(0), b.extra(1), b.g, nil) }
+	qrRDef.grad = func(b bwd) { b.gi[0] = qrBackward(b.extra(0), b.extra(1), nil, b.g) }
 }
 
 // jacobiSVD returns the k = min(m, n) largest singular values of the m×n a
@@ -640,10 +762,14 @@ func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
 	})
 	k := n
 	s, u, v = make([]float64, k), make([]float64, m*k), make([]float64, n*k)
+	tiny := float64(max(m, n)) * 0x1p-52 * norms[order[0]] // below it a column of W is rounding: no direction
+	var null []int                                         // columns of u without a direction (s ≈ 0)
 	for c, o := range order {
 		s[c] = norms[o]
-		for i := range m {
-			if norms[o] > 0 {
+		if norms[o] <= tiny {
+			null = append(null, c)
+		} else {
+			for i := range m {
 				u[i*k+c] = w[i*n+o] / norms[o]
 			}
 		}
@@ -651,5 +777,53 @@ func jacobiSVD(a []float64, m, n int) (s, u, v []float64) {
 			v[i*k+c] = vv[i*n+o]
 		}
 	}
+	completeOrthonormal(u, m, k, null)
 	return s, u, v
+}
+
+// completeOrthonormal fills the columns cols of the m×k row-major u, whose other
+// columns are orthonormal, with unit vectors orthogonal to all the others (unit
+// vectors of the standard basis, Gram-Schmidt twice, the one that keeps the
+// most of its length), so that U is orthonormal for a rank-deficient matrix
+// too, as LAPACK's is.
+func completeOrthonormal(u []float64, m, k int, cols []int) {
+	filled := make([]bool, k)
+	for c := range k {
+		filled[c] = !slices.Contains(cols, c)
+	}
+	x, best := make([]float64, m), make([]float64, m)
+	for _, c := range cols {
+		bestNorm := -1.0
+		for e := range m {
+			clear(x)
+			x[e] = 1
+			for range 2 {
+				for j := range k {
+					if !filled[j] {
+						continue
+					}
+					d := 0.0
+					for i := range m {
+						d += u[i*k+j] * x[i]
+					}
+					for i := range m {
+						x[i] -= d * u[i*k+j]
+					}
+				}
+			}
+			nrm := 0.0
+			for _, v := range x {
+				nrm += v * v
+			}
+			if nrm > bestNorm {
+				bestNorm = nrm
+				copy(best, x)
+			}
+		}
+		nrm := math.Sqrt(bestNorm)
+		for i := range m {
+			u[i*k+c] = best[i] / nrm
+		}
+		filled[c] = true
+	}
 }

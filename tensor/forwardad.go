@@ -165,8 +165,8 @@ func hasTangent(ts []*Tensor) bool {
 // forwardNode makes the node of an op whose inputs carry tangents but do not
 // require grad: it is not part of any backward graph (out does not require
 // grad); it only gives out's tangent.
-func forwardNode(name string, out *Tensor, saves bool, inputs []*Tensor) *Node {
-	n := &Node{name: name, shape: out.shape, saves: saves, next: make([]*Node, len(inputs))}
+func forwardNode(name string, out *Tensor, inputs []*Tensor) *Node {
+	n := &Node{name: name, shape: out.shape, next: make([]*Node, len(inputs))}
 	for i, in := range inputs {
 		if in.tangent() != nil {
 			n.next[i] = forwardOnly // needs(i): the derivative computes input i's part
@@ -229,16 +229,12 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 	// The formula's own ops carry no tangents.
 	withLevel(nil, func() {
 		withGradMode(true, func() {
-			if n.def == nil && n.backward == nil { // a node whose backward needs its pass (a reentrant checkpoint's)
+			if n.def == nil && (n.x == nil || !n.x.custom) { // a checkpoint's node, whose backward runs a pass of its own
 				failKind(ErrNoForwardGrad, n.name, "trying to use forward AD with %s, which has no forward-mode derivative", n.name)
 			}
 			u := ZerosLike(out).SetRequiresGrad(true)
 			gi := make([]*Tensor, len(n.next))
-			if n.def != nil {
-				n.def.grad(bwd{n: n, g: u, gi: gi})
-			} else {
-				n.backward(u, gi)
-			}
+			(&graphTask{op: "UnpackDual", create: true}).backward(n, u, gi) // a custom Function's too
 			var s *Tensor
 			for i, g := range gi {
 				if g == nil || tans[i] == nil || tans[i].Numel() == 0 {

@@ -70,9 +70,9 @@ type Context struct {
 	nonDiff []*Tensor
 
 	noMaterialize bool
-	once          bool                        // the Function is OnceDifferentiable
-	inputs        []*Tensor                   // what Backward's gradients must not be
-	backward      func(g []*Tensor) []*Tensor // calls the Function's Backward
+	once          bool                                    // the Function is OnceDifferentiable
+	inputs        []*Tensor                               // what Backward's gradients must not be
+	backward      func(c *Context, g []*Tensor) []*Tensor // calls the Function's Backward with c
 }
 
 // SetMaterializeGrads sets whether the gradients a MultiFunction's Backward gets
@@ -111,25 +111,61 @@ func (c *Context) Saved() []*Tensor {
 func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
 
 // Apply runs f on inputs and returns its result, recorded in the graph with
-// f's Backward when any input requires grad and recording is on.
+// f's Backward when any input requires grad and recording is on. Forward gets
+// inputs that do not require grad (aliases of the caller's, sharing their
+// storage), so that its ops are not recorded; tensors Forward saves, marks or
+// returns stand for the caller's inputs.
 func Apply(f Function, inputs ...*Tensor) *Tensor {
 	nonNil("Apply", inputs...)
 	ctx, on := newContext(f.Name(), inputs)
-	var out *Tensor
-	NoGrad(func() { out = f.Forward(ctx, inputs...) })
+	det, back := detachInputs(inputs)
+	out := back(f.Forward(ctx, det...))
+	ctx.undetach(back)
 	out, diff := ctx.result("Apply", out, inputs, on)
 	if !diff {
 		return out
 	}
-	if n := record(f.Name(), out, len(ctx.saved) > 0, inputs...); n != nil {
-		ctx.attach(n, f, inputs, func(g []*Tensor) []*Tensor { return f.Backward(ctx, g[0]) })
-		n.backward = func(g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, ctx.backward, []*Tensor{g}, gi) }
+	if n := record(f.Name(), out, inputs...); n != nil {
+		backward := func(c *Context, g []*Tensor) []*Tensor { return f.Backward(c, g[0]) }
+		ctx.attach(n, f, inputs, backward)
+		n.x.withTask = func(t *graphTask, g *Tensor, gi []*Tensor) {
+			ctx.runBackward(n, f, ctx.backward, []*Tensor{g}, gi, t.create)
+		}
 		if bf, ok := f.(BatchedBackward); ok {
-			batched := func(g []*Tensor) []*Tensor { return bf.BackwardBatched(ctx, g[0]) }
-			n.x.batched = func(g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, batched, []*Tensor{g}, gi) }
+			batched := func(c *Context, g []*Tensor) []*Tensor { return bf.BackwardBatched(c, g[0]) }
+			n.x.batched = func(g *Tensor, gi []*Tensor, create bool) { ctx.runBackward(n, f, batched, []*Tensor{g}, gi, create) }
 		}
 	}
 	return out
+}
+
+// detachInputs returns aliases of inputs that do not require grad, for a
+// Function's Forward, and the map from an alias back to its input (other
+// tensors map to themselves).
+func detachInputs(inputs []*Tensor) ([]*Tensor, func(*Tensor) *Tensor) {
+	det := make([]*Tensor, len(inputs))
+	for i, in := range inputs {
+		det[i] = in
+		if in.requiresGrad {
+			det[i] = in.Detach()
+		}
+	}
+	return det, func(t *Tensor) *Tensor {
+		if i := slices.Index(det, t); i >= 0 {
+			return inputs[i]
+		}
+		return t
+	}
+}
+
+// undetach maps the aliases of the inputs that Forward saved or marked back to
+// the inputs.
+func (ctx *Context) undetach(back func(*Tensor) *Tensor) {
+	for _, ts := range [][]*Tensor{ctx.saved, ctx.dirty, ctx.nonDiff} {
+		for i, t := range ts {
+			ts[i] = back(t)
+		}
+	}
 }
 
 // ApplyMulti runs f on inputs and returns its results, recorded in the graph with
@@ -141,8 +177,9 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 	nonNil("ApplyMulti", inputs...)
 	ctx, on := newContext(f.Name(), inputs)
-	var outs []*Tensor
-	NoGrad(func() { outs = f.Forward(ctx, inputs...) })
+	det, back := detachInputs(inputs)
+	outs := f.Forward(ctx, det...)
+	ctx.undetach(back)
 	if len(outs) == 0 {
 		fail("ApplyMulti", "%s: Forward returned no results", f.Name())
 	}
@@ -155,6 +192,9 @@ func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 		failKind(ErrNoForwardGrad, "ApplyMulti", "trying to use forward AD with %s, a MultiFunction, which has no forward derivative", f.Name())
 	}
 	outs = slices.Clone(outs)
+	for r, out := range outs {
+		outs[r] = back(out)
+	}
 	diff := make([]bool, len(outs))
 	meta := make([]resultMeta, len(outs))
 	for r, out := range outs {
@@ -171,11 +211,11 @@ func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 	// differentiable result gets a port, a node that passes its gradient on to
 	// the node's slot for that result (graphTask.runMulti).
 	holder := &Tensor{shape: []int{0}, dtype: Float32}
-	n := record(f.Name(), holder, len(ctx.saved) > 0, inputs...)
+	n := record(f.Name(), holder, inputs...)
 	if n == nil {
 		return outs
 	}
-	ctx.attach(n, f, inputs, func(g []*Tensor) []*Tensor { return f.Backward(ctx, g...) })
+	ctx.attach(n, f, inputs, func(c *Context, g []*Tensor) []*Tensor { return f.Backward(c, g...) })
 	x := n.ext()
 	x.results = meta
 	x.withTask = func(t *graphTask, _ *Tensor, gi []*Tensor) {
@@ -185,11 +225,11 @@ func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 				gs[r] = meta[r].dtype.Zeros(meta[r].shape...)
 			}
 		}
-		ctx.runBackward(n, f, ctx.backward, gs, gi)
+		ctx.runBackward(n, f, ctx.backward, gs, gi, t.create)
 	}
 	for r, out := range outs {
 		if diff[r] {
-			p := record(f.Name(), out, false, holder)
+			p := record(f.Name(), out, holder)
 			p.ext().port, p.x.nr = n, r
 		}
 	}
@@ -237,7 +277,7 @@ func (ctx *Context) result(op string, out *Tensor, inputs []*Tensor, on bool) (*
 // attach gives n, the node of Function f (a Function or a MultiFunction)
 // applied to inputs, what ctx saved, and keeps backward, the call of f's
 // Backward, for runBackward.
-func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tensor, backward func(g []*Tensor) []*Tensor) {
+func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tensor, backward func(c *Context, g []*Tensor) []*Tensor) {
 	n.save(ctx.saved...)
 	ctx.inputs, ctx.backward = inputs, backward
 	_, ctx.once = f.(interface{ OnceDifferentiable() })
@@ -247,27 +287,43 @@ func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tens
 
 // runBackward runs backward, the Backward of the Function whose node is n (or
 // its BackwardBatched), on the gradients of its results, g, and sets gi, the
-// gradients of its inputs.
-func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward func([]*Tensor) []*Tensor, g []*Tensor, gi []*Tensor) {
+// gradients of its inputs. create
+// says that the pass records itself: Backward then sees the saved tensors as
+// saved (unless the Function is OnceDifferentiable), else detached, so that
+// its ops record nothing whatever the goroutine's grad mode.
+func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward func(c *Context, g []*Tensor) []*Tensor, g []*Tensor, gi []*Tensor, create bool) {
+	record := create && !ctx.once
+	c := *ctx // this pass's view of the Context: two passes may share the node
+	if !c.freed && len(n.saved) > 0 {
+		c.saved = make([]*Tensor, len(n.saved))
+		for i := range n.saved {
+			c.saved[i] = n.saved[i].unpack(record)
+		}
+	}
 	var grads []*Tensor
-	create := IsGradEnabled() // the engine records backward only with CreateGraph
 	if ctx.once && create {
-		NoGrad(func() { grads = backward(g) })
+		gd := make([]*Tensor, len(g))
+		for i, x := range g {
+			if x != nil {
+				gd[i] = x.Detach()
+			}
+		}
+		grads = backward(&c, gd)
 		for i, gr := range grads {
 			if gr != nil {
-				grads[i] = delayedError(f.Name(), gr, g)
+				grads[i] = delayedError(f.Name(), gr.Detach(), g)
 			}
 		}
 	} else {
-		grads = backward(g)
+		grads = backward(&c, g)
 	}
 	if len(grads) != len(gi) {
 		fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(gi))
 	}
 	for i, gr := range grads {
 		if gr != nil && n.needs(i) {
-			if slices.Contains(ctx.saved, gr) || slices.Contains(ctx.inputs, gr) {
-				gr = gr.Clone() // not the engine's to keep
+			if slices.Contains(c.saved, gr) || slices.Contains(ctx.saved, gr) || slices.Contains(ctx.inputs, gr) {
+				gr = gr.Detach().Clone() // not the engine's to keep
 			}
 			gi[i] = gr
 		}
@@ -286,11 +342,15 @@ type resultMeta struct {
 // requires grad) so that differentiating it panics: PyTorch's DelayedError,
 // whose node it names torch::autograd::Error.
 func delayedError(name string, gr *Tensor, g []*Tensor) *Tensor {
-	out := gr.Detach()
-	if n := record("torch::autograd::Error", out, false, presentOnly(g)...); n != nil {
-		n.backward = func(*Tensor, []*Tensor) {
-			fail("Backward", "trying to differentiate twice a function that was marked with @once_differentiable (%s implements tensor.OnceDifferentiable)", name)
-		}
+	return errorDef.recordWith(gr, 0, name, nil, presentOnly(g)...)
+}
+
+// errorDef is the entry of PyTorch's DelayedError node; aux is the Function's
+// name.
+var errorDef = &opDef{name: "torch::autograd::Error"}
+
+func init() {
+	errorDef.grad = func(b bwd) {
+		fail("Backward", "trying to differentiate twice a function that was marked with @once_differentiable (%s implements tensor.OnceDifferentiable)", b.aux())
 	}
-	return out
 }

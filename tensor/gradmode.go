@@ -33,9 +33,14 @@ func (f *goroutineFlag) get() bool {
 	return on
 }
 
+// modeSets counts the calls of with, so that tests can check that backward
+// passes and Apply leave the goroutines' modes alone.
+var modeSets atomic.Uint64
+
 // with calls fn with the calling goroutine's value set to on, restoring the
 // previous value when fn returns or panics.
 func (f *goroutineFlag) with(on bool, fn func()) {
+	modeSets.Add(1)
 	id := goroutine.ID()
 	f.Lock()
 	if f.m == nil {

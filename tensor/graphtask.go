@@ -72,7 +72,7 @@ func (b *inputBuffer) add(g *Tensor, owned, create bool) {
 func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool) []*Tensor {
 	nonNil(op, roots...)
 	nonNil(op, inputs...)
-	r, _ := runTask(op, roots, seedGrads(op, roots, rootGrads), retain, create, inputs, collect, allowUnused, 0)
+	r, _ := runTask(op, roots, seedGrads(op, roots, rootGrads, create), retain, create, inputs, collect, allowUnused, 0)
 	return r
 }
 
@@ -91,16 +91,28 @@ func runTask(op string, roots, seeds []*Tensor, retain, create bool, inputs []*T
 		return nil, false
 	}
 	t.plan()
-	withGradMode(create, func() { t.execute(roots, seeds) })
+	t.executeFor(roots, seeds)
 	if !retain && inputs == nil {
 		freeHeld(t.order)
 	}
 	return t.finish(allowUnused), true
 }
 
+// executeFor runs the pass. The derivatives read saved values through bwd,
+// unpacked detached unless the pass creates a graph, so the goroutine's grad
+// mode plays no part; only CreateGraph inside NoGrad turns recording on for the
+// pass, as PyTorch's engine sets grad mode to create_graph.
+func (t *graphTask) executeFor(roots, seeds []*Tensor) {
+	if t.create && !IsGradEnabled() {
+		EnableGrad(func() { t.execute(roots, seeds) })
+		return
+	}
+	t.execute(roots, seeds)
+}
+
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
 // one-element root without one, else a copy of the caller's.
-func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
+func seedGrads(op string, roots, rootGrads []*Tensor, create bool) []*Tensor {
 	seeds := make([]*Tensor, len(roots))
 	for i, r := range roots {
 		r.GradFn() // a stale view's history is regenerated first
@@ -118,6 +130,9 @@ func seedGrads(op string, roots, rootGrads []*Tensor) []*Tensor {
 		} else if g.dtype != r.dtype {
 			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
+			if !create {
+				g = g.Detach() // a plain pass records nothing, even from a gradient that requires grad
+			}
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
 		seeds[i] = g
@@ -308,7 +323,7 @@ func (t *graphTask) runNode(i int, n *Node) {
 	}
 	hooks := n.hooks.Load()
 	if hooks != nil {
-		g = runPrehooks(t.op, n, hooks, g)
+		g = t.detach(runPrehooks(t.op, n, hooks, g))
 	}
 	if g.published&^sharedMark != t.ep {
 		g.published = t.ep // seen by this node; keeps sharedMark if it has it
@@ -341,9 +356,11 @@ func (t *graphTask) runNode(i int, n *Node) {
 	outs := t.call(n, g)
 	if hooks != nil {
 		runPosthooks(t.op, n, hooks, []*Tensor{g}, outs)
-		for _, o := range outs {
+		for j, o := range outs {
 			if o != nil {
+				o = t.detach(o)
 				o.published = t.ep | sharedMark // the hooks may keep them
+				outs[j] = o
 			}
 		}
 	}
@@ -398,9 +415,11 @@ func (t *graphTask) runMulti(i int, n *Node) {
 	t.resultGrads = nil
 	if hooks != nil {
 		runPosthooks(t.op, n, hooks, gs, outs)
-		for _, o := range outs {
+		for j, o := range outs {
 			if o != nil {
+				o = t.detach(o)
 				o.published = t.ep | sharedMark
+				outs[j] = o
 			}
 		}
 	}
@@ -451,6 +470,9 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 		t.backward(n, g, outs)
 	}
 	for j, nx := range n.next {
+		if outs[j] != nil {
+			outs[j] = t.detach(outs[j])
+		}
 		switch {
 		case nx == nil || outs[j] == nil:
 			outs[j] = nil
@@ -478,12 +500,20 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 func (t *graphTask) backward(n *Node, g *Tensor, gi []*Tensor) {
 	switch {
 	case n.def != nil:
-		n.def.grad(bwd{n: n, g: g, gi: gi})
-	case n.x != nil && n.x.withTask != nil:
-		n.x.withTask(t, g, gi)
+		n.def.grad(bwd{n: n, g: g, gi: gi, create: t.create})
 	default:
-		n.backward(g, gi)
+		n.x.withTask(t, g, gi)
 	}
+}
+
+// detach returns g detached when the pass does not record itself: a gradient a
+// hook or a custom Function's Backward computed from tensors that require grad
+// (recorded, since the goroutine's grad mode is on) leaves that graph behind.
+func (t *graphTask) detach(g *Tensor) *Tensor {
+	if g.requiresGrad && !t.create {
+		return g.Detach()
+	}
+	return g
 }
 
 // route adds n's input gradients into the buffers of the nodes they flow to, or

@@ -80,10 +80,16 @@ func WriteGraph(w io.Writer, roots []*Tensor, opts GraphOptions) error {
 				sid := fmt.Sprintf("%s_saved%d", nid, i)
 				what := "saved input"
 				switch {
-				case n.def == nil && s.output, n.def != nil && s.tag == output:
+				case n.x != nil && n.x.custom: // a custom Function's SaveForBackward
+					if s.output {
+						what = "saved result"
+					}
+				case s.tag == output:
 					what = "saved result"
-				case n.def != nil:
+				case s.tag >= 0:
 					what = fmt.Sprintf("saved input %d", s.tag)
+				default:
+					what = "saved value" // an index, a mask, another result
 				}
 				g.printf("\t%s [label=%q fillcolor=orange]\n", sid, what+"\n"+shapeLabel(s.t.shape))
 				g.printf("\t%s -> %s [dir=none style=dashed]\n", sid, nid)

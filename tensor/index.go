@@ -139,19 +139,24 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	td := t.dense()
 	out := empty(t.dtype, slices.Clone(index.shape))
 	alongDim("Gather", td, d, index, nil, func(k, off, _ int) { copyInto(out, td, k, off, 1) })
-	if n := record("GatherBackward0", out, false, t); n != nil {
-		// Saved as PyTorch 1.13's gather_backward(grad, self, dim, index) reads them.
-		n.save(t, index)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).ScatterAdd(d, index, g) } // dt: grad added at index
+	return gatherDef.recordWith(out, float64(d), nil, []*Tensor{index}, t)
+}
+
+// gatherDef is Gather's entry, saving what PyTorch 1.13's gather_backward(grad,
+// self, dim, index) reads; arg is the dim.
+var gatherDef = &opDef{name: "GatherBackward0", save: []saveRule{{0, always}, {extra(0), always}}}
+
+func init() {
+	gatherDef.grad = func(b bwd) { // dt: grad added at index
+		b.gi[0] = ZerosLike(b.in(0)).ScatterAdd(int(b.arg()), b.extra(0), b.g)
 	}
-	return out
 }
 
 // ScatterAdd returns a copy of t to which src's values are added along dim at
 // index (torch.scatter_add): out[index[i][j]][j] += src[i][j] for dim 0.
 // Differentiable in t and src (ScatterAddBackward0).
 func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
-	return t.scatter("ScatterAdd", "ScatterAddBackward0", dim, index, src, true)
+	return t.scatter(scatterAddDef, "ScatterAdd", dim, index, src, true)
 }
 
 // Scatter returns a copy of t with src's values written along dim at index
@@ -159,10 +164,10 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 // a place, which value lands there is unspecified, as in PyTorch. Differentiable
 // in t (zero where written) and src (ScatterBackward0).
 func (t *Tensor) Scatter(dim int, index, src *Tensor) *Tensor {
-	return t.scatter("Scatter", "ScatterBackward0", dim, index, src, false)
+	return t.scatter(scatterDef, "Scatter", dim, index, src, false)
 }
 
-func (t *Tensor) scatter(op, name string, dim int, index, src *Tensor, add bool) *Tensor {
+func (t *Tensor) scatter(def *opDef, op string, dim int, index, src *Tensor, add bool) *Tensor {
 	d := t.normDimOrScalar(op, dim)
 	if src.dtype != t.dtype {
 		failKind(ErrDType, op, "src dtype %v must match the input's %v", src.dtype, t.dtype)
@@ -176,26 +181,39 @@ func (t *Tensor) scatter(op, name string, dim int, index, src *Tensor, add bool)
 			copyInto(out, sd, off, so, 1)
 		}
 	})
-	if n := record(name, out, false, t, src); n != nil {
-		n.save(index)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				if add {
-					gi[0] = g // dt: grad
-				} else {
-					gi[0] = g.Scatter(d, index, ZerosLike(index).To(g.dtype)) // dt: grad, zero where written
-				}
-			}
-			if n.needs(1) {
-				gs := g.Gather(d, index) // dsrc: grad gathered at index, in src's shape
-				if !slices.Equal(gs.shape, src.shape) {
-					gs = gs.Pad(padTo(gs.shape, src.shape), PadConstant, 0)
-				}
-				gi[1] = gs
-			}
-		}
+	if tracked(t, src) {
+		def.recordWith(out, float64(d), src.shape, []*Tensor{index}, t, src)
 	}
 	return out
+}
+
+// The entries of Scatter and ScatterAdd: they save the index; arg is the dim,
+// aux src's shape.
+var (
+	scatterDef    = &opDef{name: "ScatterBackward0", save: []saveRule{{extra(0), always}}}
+	scatterAddDef = &opDef{name: "ScatterAddBackward0", save: scatterDef.save}
+)
+
+func init() {
+	scatterGrad := func(b bwd, add bool) {
+		d, index := int(b.arg()), b.extra(0)
+		if b.needs(0) {
+			if add {
+				b.gi[0] = b.g // dt: grad
+			} else {
+				b.gi[0] = b.g.Scatter(d, index, ZerosLike(index).To(b.g.dtype)) // dt: grad, zero where written
+			}
+		}
+		if b.needs(1) {
+			gs, src := b.g.Gather(d, index), b.aux().([]int) // dsrc: grad gathered at index, in src's shape
+			if !slices.Equal(gs.shape, src) {
+				gs = gs.Pad(padTo(gs.shape, src), PadConstant, 0)
+			}
+			b.gi[1] = gs
+		}
+	}
+	scatterDef.grad = func(b bwd) { scatterGrad(b, false) }
+	scatterAddDef.grad = func(b bwd) { scatterGrad(b, true) }
 }
 
 // padTo returns the constant pads that grow shape to want at the end of each dim.
@@ -226,17 +244,31 @@ func (t *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 	}
 	maps := identityMaps(source.shape)
 	maps[d] = t.indexMap("IndexAdd", index, t.shape, d)
-	var out *Tensor
-	NoGrad(func() { out = t.dense().Add(source.remapAdd("", t.shape, maps)) })
-	if n := record("IndexAddBackward0", out, false, t, source); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = g // dt: grad
-			if n.needs(1) {
-				gi[1] = g.remap("IndexSelectBackward0", slices.Clone(source.shape), maps, 0) // dsource: grad at index
-			}
-		}
+	out := t.dense().Detach().Add(source.Detach().remapAdd("", t.shape, maps))
+	if tracked(t, source) {
+		indexAddDef.recordWith(out, 0, &remapped{shape: source.shape, maps: maps}, nil, t, source)
 	}
 	return out
+}
+
+// remapped is the geometry of an index op's node: a shape and the remap maps.
+type remapped struct {
+	shape []int
+	maps  [][]int
+}
+
+// indexAddDef is IndexAdd's entry; aux is source's shape and the maps that
+// read it from the result.
+var indexAddDef = &opDef{name: "IndexAddBackward0"}
+
+func init() {
+	indexAddDef.grad = func(b bwd) {
+		b.gi[0] = b.g // dt: grad
+		if b.needs(1) {
+			r := b.aux().(*remapped)
+			b.gi[1] = b.g.remap("IndexSelectBackward0", slices.Clone(r.shape), r.maps, 0) // dsource: grad at index
+		}
+	}
 }
 
 // TakeAlongDim returns the values of t along dim at indices, broadcasting t and
@@ -276,11 +308,27 @@ func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
 	for k, i := range pos {
 		copyInto(out, x, k, i, 1)
 	}
-	if n := record("MaskedSelectBackward0", out, false, t); n != nil {
-		n.save(t)                                                                          // as PyTorch 1.13's masked_select_backward(grad, self, mask)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.maskedScatter(shape, pos) } // dt: grad put back where mask
+	if tracked(t) {
+		maskedSelectDef.recordWith(out, 0, &masked{shape: shape, pos: pos}, nil, t)
 	}
 	return out
+}
+
+// masked is MaskedSelect's geometry: the broadcast shape and the flat
+// positions selected.
+type masked struct {
+	shape, pos []int
+}
+
+// maskedSelectDef saves the input, as PyTorch 1.13's
+// masked_select_backward(grad, self, mask) reads it.
+var maskedSelectDef = &opDef{name: "MaskedSelectBackward0", save: savesIn}
+
+func init() {
+	maskedSelectDef.grad = func(b bwd) { // dt: grad put back where mask
+		m := b.aux().(*masked)
+		b.gi[0] = b.g.maskedScatter(m.shape, m.pos)
+	}
 }
 
 // maskedScatter returns a tensor of shape, zero except at the flat positions pos,
@@ -291,8 +339,8 @@ func (g *Tensor) maskedScatter(shape []int, pos []int) *Tensor {
 	for k, i := range pos {
 		copyInto(out, gd, i, k, 1)
 	}
-	if n := record("MaskedScatterBackward0", out, false, g); n != nil {
-		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.Reshape(-1).IndexSelect(0, New(toInt64(pos))) } // dg: grad at pos
+	if tracked(g) {
+		recordGeometry("MaskedScatterBackward0", out, g, func(gg *Tensor) *Tensor { return gg.Reshape(-1).IndexSelect(0, New(toInt64(pos))) }) // dg: grad at pos
 	}
 	return out
 }
@@ -395,11 +443,36 @@ func (t *Tensor) Index(indices ...*Tensor) *Tensor {
 	for p, off := range offs {
 		copyInto(out, td, p*rn, off, rn)
 	}
-	if n := record("IndexBackward0", out, false, t); n != nil {
-		n.save(presentOnly(indices)...)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(t).IndexPut(indices, g, true) } // dt: grad added at the indices
+	if tracked(t) {
+		indexDef.recordWith(out, 0, t.shape, indices, t)
 	}
 	return out
+}
+
+// The entries of Index and IndexPut save the index tensors; Index's aux is the
+// input's shape, IndexPut's arg 1 for accumulate.
+var (
+	indexDef    = &opDef{name: "IndexBackward0", save: []saveRule{{allExtras, always}}}
+	indexPutDef = &opDef{name: "IndexPutBackward0", save: indexDef.save}
+)
+
+func init() {
+	indexDef.grad = func(b bwd) { // dt: grad added at the indices
+		b.gi[0] = b.g.dtype.Zeros(b.aux().([]int)...).IndexPut(b.extras(), b.g, true)
+	}
+	indexPutDef.grad = func(b bwd) {
+		indices := b.extras()
+		if b.needs(0) {
+			if b.arg() != 0 {
+				b.gi[0] = b.g // dt: grad
+			} else {
+				b.gi[0] = b.g.IndexPut(indices, b.g.dtype.Scalar(0), false) // dt: grad, zero where written
+			}
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Index(indices...) // dvalues: grad at the indices, summed over broadcast dims
+		}
+	}
 }
 
 // IndexPut returns a copy of t with values (broadcast to the indexed shape)
@@ -407,14 +480,39 @@ func (t *Tensor) Index(indices ...*Tensor) *Tensor {
 // accumulate is set, as torch.index_put (IndexPutBackward0). Without accumulate,
 // which of repeated indices wins is unspecified, as in PyTorch.
 func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
-	bshape, offs, rest := t.advanced("IndexPut", indices)
+	return t.indexPut("IndexPut", indices, values, accumulate)
+}
+
+// IndexPut_ writes values (broadcast to the indexed shape) into t at the given
+// int64 indices of its leading dims, or adds them there when accumulate is set,
+// in place, and returns t: torch's index_put_, and t[i0, i1, ...] = values with
+// index tensors (IndexPutBackward0). It panics as IndexPut does, and as other
+// in-place ops on a leaf that requires grad.
+func (t *Tensor) IndexPut_(indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	nonNil("IndexPut_", t, values)
+	t.indexPutChecks("IndexPut_", indices, values)
+	return t.inPlace("IndexPut_", false, []*Tensor{values}, func(self *Tensor) *Tensor {
+		return self.indexPut("IndexPut_", indices, values, accumulate)
+	}, nil)
+}
+
+// indexPutChecks panics, naming op, unless values fits t indexed by indices;
+// it returns what advanced does.
+func (t *Tensor) indexPutChecks(op string, indices []*Tensor, values *Tensor) (bshape, offs, rest []int) {
+	bshape, offs, rest = t.advanced(op, indices)
 	if values.dtype != t.dtype {
-		fail("IndexPut", "values dtype %v must match the input's %v", values.dtype, t.dtype)
+		fail(op, "values dtype %v must match the input's %v", values.dtype, t.dtype)
 	}
 	want := append(slices.Clone(bshape), rest...)
-	if s := broadcastShapes("IndexPut", values.shape, want); !slices.Equal(s, want) {
-		fail("IndexPut", "values of shape %v do not broadcast to the indexed shape %v", values.shape, want)
+	if s := broadcastShapes(op, values.shape, want); !slices.Equal(s, want) {
+		fail(op, "values of shape %v do not broadcast to the indexed shape %v", values.shape, want)
 	}
+	return bshape, offs, rest
+}
+
+func (t *Tensor) indexPut(op string, indices []*Tensor, values *Tensor, accumulate bool) *Tensor {
+	bshape, offs, rest := t.indexPutChecks(op, indices, values)
+	want := append(slices.Clone(bshape), rest...)
 	rn := numel(rest)
 	v := broadcastData(values, want)
 	out := t.dense().Detach().Clone()
@@ -427,20 +525,5 @@ func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, accumulate bool) *T
 			}
 		}
 	}
-	if n := record("IndexPutBackward0", out, false, t, values); n != nil {
-		n.save(presentOnly(indices)...)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				if accumulate {
-					gi[0] = g // dt: grad
-				} else {
-					gi[0] = g.IndexPut(indices, g.dtype.Scalar(0), false) // dt: grad, zero where written
-				}
-			}
-			if n.needs(1) {
-				gi[1] = g.Index(indices...) // dvalues: grad at the indices, summed over broadcast dims
-			}
-		}
-	}
-	return out
+	return indexPutDef.recordWith(out, float64(b2i(accumulate)), nil, indices, t, values)
 }

@@ -102,14 +102,7 @@ func (t *Tensor) rebaseView(fn *Node) {
 		cs.next[0] = b.gradNode()
 	}
 	cs.next[1] = fn
-	cs.backward = func(g *Tensor, gi []*Tensor) {
-		if cs.needs(0) {
-			gi[0] = zeroRegion(g, region) // db: grad outside the view
-		}
-		if cs.needs(1) {
-			gi[1] = region(g) // d(view): grad inside it
-		}
-	}
+	cs.def, cs.aux = copySlicesDef, region
 	b.gradFn, b.requiresGrad = cs, true
 	t.gradFn, t.requiresGrad = t.viewNode(b, region), true
 	t.lay.version = t.version()
@@ -132,8 +125,24 @@ func (t *Tensor) viewNode(b *Tensor, region func(*Tensor) *Tensor) *Node {
 	v.next = v.nextBuf[:1]
 	v.next[0] = b.gradNode()
 	bshape := b.shape
-	v.backward = func(g *Tensor, gi []*Tensor) { gi[0] = viewGrad(g, bshape, "AsStridedBackward0", region) }
+	v.def, v.aux = viewDef, func(g *Tensor) *Tensor { return viewGrad(g, bshape, "AsStridedBackward0", region) }
 	return v
+}
+
+// copySlicesDef is the entry of CopySlices; aux is the region function of the
+// view written in place (geometry only).
+var copySlicesDef = &opDef{name: "CopySlices"}
+
+func init() {
+	copySlicesDef.grad = func(b bwd) {
+		region := b.aux().(func(*Tensor) *Tensor)
+		if b.needs(0) {
+			b.gi[0] = zeroRegion(b.g, region) // db: grad outside the view
+		}
+		if b.needs(1) {
+			b.gi[1] = region(b.g) // d(view): grad inside it
+		}
+	}
 }
 
 // refreshView gives t, a view whose storage was written in place since its
@@ -308,18 +317,25 @@ func (t *Tensor) Clamp_(lo, hi float64) *Tensor {
 
 // Fill_ sets every element of t to v in place and returns t; in the graph its
 // gradient for t's old value is zero (FillBackward2, as torch 1.13 names fill_ with a number).
-func (t *Tensor) Fill_(v float64) *Tensor { return t.fillInPlace("Fill_", "FillBackward2", v) }
+func (t *Tensor) Fill_(v float64) *Tensor { return t.fillInPlace(fillDef, "Fill_", v) }
 
 // Zero_ sets every element of t to 0 in place and returns t (ZeroBackward0).
-func (t *Tensor) Zero_() *Tensor { return t.fillInPlace("Zero_", "ZeroBackward0", 0) }
+func (t *Tensor) Zero_() *Tensor { return t.fillInPlace(zeroDef, "Zero_", 0) }
 
-func (t *Tensor) fillInPlace(op, name string, v float64) *Tensor {
+// The entries of Fill_ and Zero_: the old value's gradient is zero.
+var (
+	fillDef = &opDef{name: "FillBackward2"}
+	zeroDef = &opDef{name: "ZeroBackward0"}
+)
+
+func init() {
+	fillDef.grad = func(b bwd) { b.gi[0] = ZerosLike(b.g) } // dt: 0
+	zeroDef.grad = fillDef.grad
+}
+
+func (t *Tensor) fillInPlace(d *opDef, op string, v float64) *Tensor {
 	return t.inPlace(op, false, nil, func(self *Tensor) *Tensor {
-		out := self.dtype.Full(v, self.shape...)
-		if n := record(name, out, false, self); n != nil {
-			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = ZerosLike(g) } // dt: 0
-		}
-		return out
+		return d.record(self.dtype.Full(v, self.shape...), 0, self)
 	}, func() { t.fill(v) })
 }
 

@@ -90,23 +90,47 @@ func cat(op, name string, ts []*Tensor, dim int) *Tensor {
 	for k, i := range idx {
 		ins[i] = parts[k]
 	}
-	if n := record(name, out, false, ins...); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			for i := range ins {
-				if n.needs(i) {
-					gi[i] = ZerosLike(ins[i]) // skipped: an empty gradient
+	if tracked(ins...) {
+		c := &catted{dim: d, sizes: make([]int, len(ins)), dtypes: make([]DType, len(ins))}
+		for i, in := range ins {
+			c.sizes[i], c.dtypes[i] = -1, in.dtype
+		}
+		for k, p := range parts {
+			c.sizes[idx[k]] = p.shape[d]
+		}
+		catDef.recordAs(name, out, 0, c, nil, ins...)
+	}
+	return out
+}
+
+// catted is what Cat's node keeps: the dim, each input's size along it (-1 for
+// an empty input left out) and dtype.
+type catted struct {
+	dim    int
+	sizes  []int
+	dtypes []DType
+}
+
+// catDef is the entry of Cat and Stack (named by the op): input i's gradient is
+// its slice of grad.
+var catDef = &opDef{name: "CatBackward0"}
+
+func init() {
+	catDef.grad = func(b bwd) {
+		c := b.aux().(*catted)
+		off := 0
+		for i, size := range c.sizes {
+			switch {
+			case size < 0 && b.needs(i):
+				b.gi[i] = c.dtypes[i].Zeros(0) // skipped: an empty gradient
+			case size >= 0:
+				if b.needs(i) {
+					b.gi[i] = b.g.sliceDim("SliceBackward0", c.dim, off, size, 1) // dp: its slice of grad
 				}
-			}
-			off := 0
-			for k, p := range parts {
-				if n.needs(idx[k]) {
-					gi[idx[k]] = g.sliceDim("SliceBackward0", d, off, p.shape[d], 1) // dp: its slice of grad
-				}
-				off += p.shape[d]
+				off += size
 			}
 		}
 	}
-	return out
 }
 
 // Stack returns the tensors, which must have equal shapes, joined along a new dim
@@ -405,9 +429,7 @@ func (t *Tensor) triangle(op, name string, k int, lower bool) *Tensor {
 			}
 		}
 	}
-	if n := record(name, out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.triangle(op, name, k, lower) } // dt: the same triangle of grad
-	}
+	recordGeometry(name, out, t, func(g *Tensor) *Tensor { return g.triangle(op, name, k, lower) }) // dt: the same triangle of grad
 	return out
 }
 

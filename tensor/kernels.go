@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"slices"
 
 	"github.com/gograd/gograd/internal/vec"
@@ -118,8 +119,8 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 		}
 		return binaryInt(name, op, a, b)
 	}
-	out := empty(a.dtype, broadcastShapes(name, a.shape, b.shape))
-	binaryInto(op, out, a, b)
+	out := uninit(a.dtype, broadcastShapes(name, a.shape, b.shape))
+	binaryInto(op, out, a, b) // writes every element
 	return out
 }
 
@@ -158,23 +159,33 @@ func expandedStrides(t *Tensor, out []int) []int {
 	return st
 }
 
-// unary applies a kernel elementwise into a new tensor.
+// unary applies a kernel elementwise into a new (contiguous) tensor, reading a
+// strided x through the strided iterator rather than a dense copy.
 func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a []float64)) *Tensor {
 	nonNil(name, x)
 	x.wantFloat(name)
-	x = x.dense()
-	out := empty(x.dtype, x.shape)
-	if x.dtype == Float32 {
+	out := uninit(x.dtype, x.shape) // the kernels write every element
+	switch {
+	case numel(x.shape) == 0:
+	case x.strides() != nil && x.dtype == Float32:
+		unaryStrided(out.f32, x.f32, x.shape, x.strides(), k32)
+	case x.strides() != nil:
+		unaryStrided(out.f64, x.f64, x.shape, x.strides(), k64)
+	case x.dtype == Float32:
 		k32(out.f32, x.f32)
-	} else {
+	default:
 		k64(out.f64, x.f64)
 	}
 	return out
 }
 
-// mapF applies f elementwise (through float64) into a new tensor; for ops that are
-// rarely hot.
+// mapF applies f elementwise (through float64) into a new tensor. An op named in
+// typedUnary runs that table's typed kernels instead, which compute the same
+// values without a call through f per element.
 func mapF(name string, x *Tensor, f func(float64) float64) *Tensor {
+	if k, ok := typedUnary[name]; ok && useTypedUnary {
+		return unary(name, x, k.k32, k.k64)
+	}
 	return unary(name, x,
 		func(dst, a []float32) {
 			for i, v := range a {
@@ -186,6 +197,63 @@ func mapF(name string, x *Tensor, f func(float64) float64) *Tensor {
 				dst[i] = f(v)
 			}
 		})
+}
+
+// unaryKernels are an elementwise op's float32 and float64 kernels.
+type unaryKernels struct {
+	k32 func(dst, a []float32)
+	k64 func(dst, a []float64)
+}
+
+// typedUnary holds, by the name its op passes to mapF, typed kernels for the
+// common cheap one-argument ops, those where a call per element through a func
+// value cost more than the math (the transcendental ones keep mapF's loop: their
+// math dominates). Each computes exactly the float64 expression the op hands
+// mapF, converted back to the element type (TestTypedUnaryMatchesMapF checks
+// every entry bit for bit), with the function inlined in the loop.
+var typedUnary = map[string]unaryKernels{}
+
+// cheapUnary names the ops of typedUnary, in the order of mathK's cases.
+var cheapUnary = []string{"Sqrt", "Rsqrt", "Abs", "Sign", "Floor", "Ceil", "Round", "Trunc", "Frac"}
+
+func init() {
+	for op, name := range cheapUnary {
+		typedUnary[name] = unaryKernels{mathK[float32](op), mathK[float64](op)}
+	}
+}
+
+// useTypedUnary lets a test compare typedUnary against the float64 functions.
+var useTypedUnary = true
+
+// mathK returns the kernel of cheapUnary[op]. The switch on op inside the loop is
+// on a value fixed for the call, so it costs a predicted branch, not a call.
+func mathK[T vec.Float](op int) func(d, a []T) {
+	return func(d, a []T) {
+		for i, v := range a {
+			x := float64(v)
+			switch op {
+			case 0:
+				x = math.Sqrt(x)
+			case 1:
+				x = 1 / math.Sqrt(x)
+			case 2:
+				x = math.Abs(x)
+			case 3:
+				x = sign(x)
+			case 4:
+				x = math.Floor(x)
+			case 5:
+				x = math.Ceil(x)
+			case 6:
+				x = math.RoundToEven(x)
+			case 7:
+				x = math.Trunc(x)
+			case 8:
+				x -= math.Trunc(x)
+			}
+			d[i] = T(x)
+		}
+	}
 }
 
 func sign(v float64) float64 {

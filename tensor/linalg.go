@@ -3,6 +3,8 @@ package tensor
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Matrix products under PyTorch's names. Each checks the ranks PyTorch's op
@@ -77,7 +79,7 @@ func Addmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 	if len(a.shape) != 2 || len(b.shape) != 2 {
 		fail("Addmm", "a and b must be matrices, got shapes %v and %v", a.shape, b.shape)
 	}
-	return addProduct("Addmm", "AddmmBackward0", input, a, b, beta, alpha)
+	return addProduct(addmmDef, "Addmm", input, a, b, beta, alpha)
 }
 
 // Baddbmm returns beta·input + alpha·(a·b) for batches of matrices (torch.baddbmm;
@@ -87,10 +89,10 @@ func Baddbmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] {
 		fail("Baddbmm", "a and b must be 3-d with the same batch size, got shapes %v and %v", a.shape, b.shape)
 	}
-	return addProduct("Baddbmm", "BaddbmmBackward0", input, a, b, beta, alpha)
+	return addProduct(baddbmmDef, "Baddbmm", input, a, b, beta, alpha)
 }
 
-func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tensor {
+func addProduct(d *opDef, op string, input, a, b *Tensor, beta, alpha float64) *Tensor {
 	r := len(a.shape) - 2
 	if a.shape[r+1] != b.shape[r] {
 		failKind(ErrShape, op, "shapes %v and %v cannot be multiplied (%d != %d)", a.shape, b.shape, a.shape[r+1], b.shape[r])
@@ -106,22 +108,33 @@ func addProduct(op, name string, input, a, b *Tensor, beta, alpha float64) *Tens
 	if beta != 0 {
 		out = out.Add(input.Detach().MulScalar(beta))
 	}
-	if n := record(name, out, true, input, a, b); n != nil {
-		n.saveFor(1, b)
-		n.saveFor(2, a)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims
-			}
-			if n.needs(1) {
-				gi[1] = mm(g, b, false, true).MulScalar(alpha) // da: alpha grad·bᵀ
-			}
-			if n.needs(2) {
-				gi[2] = mm(a, g, true, false).MulScalar(alpha) // db: alpha aᵀ·grad
-			}
-		}
+	if tracked(input, a, b) {
+		d.recordWith(out, 0, []float64{beta, alpha}, nil, input, a, b)
 	}
 	return out
+}
+
+// The entries of Addmm and Baddbmm; params: beta, alpha.
+var (
+	addmmDef   = &opDef{name: "AddmmBackward0", save: []saveRule{{2, 1}, {1, 2}}}
+	baddbmmDef = &opDef{name: "BaddbmmBackward0", save: addmmDef.save}
+)
+
+func init() {
+	addmmDef.grad = func(b bwd) {
+		p := b.params()
+		beta, alpha := p[0], p[1]
+		if b.needs(0) {
+			b.gi[0] = b.g.MulScalar(beta) // dinput: beta grad, summed over broadcast dims
+		}
+		if b.needs(1) {
+			b.gi[1] = mm(b.g, b.in(2), false, true).MulScalar(alpha) // da: alpha grad·bᵀ
+		}
+		if b.needs(2) {
+			b.gi[2] = mm(b.in(1), b.g, true, false).MulScalar(alpha) // db: alpha aᵀ·grad
+		}
+	}
+	baddbmmDef.grad = addmmDef.grad
 }
 
 // Trace returns the sum of the main diagonal of a 2-d tensor (torch.trace;
@@ -136,12 +149,21 @@ func (t *Tensor) Trace() *Tensor {
 	for i := range min(rows, cols) {
 		eye.setFlat(i*cols+i, 1)
 	}
-	var out *Tensor
-	NoGrad(func() { out = t.dense().Mul(eye).Sum() })
-	if n := record("TraceBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Mul(eye) } // dt: grad on the diagonal
+	return traceDef.recordWith(t.dense().Detach().Mul(eye).Sum(), 0, t.shape, nil, t)
+}
+
+// traceDef is Trace's entry: the node keeps the matrix's shape.
+var traceDef = &opDef{name: "TraceBackward0"}
+
+func init() {
+	traceDef.grad = func(b bwd) { // dt: grad on the diagonal
+		shape := b.aux().([]int)
+		eye := empty(b.g.dtype, slices.Clone(shape))
+		for i := range min(shape[0], shape[1]) {
+			eye.setFlat(i*shape[1]+i, 1)
+		}
+		b.gi[0] = b.g.Mul(eye)
 	}
-	return out
 }
 
 // Kron returns the Kronecker product of a and b (torch.kron): for matrices,
@@ -163,11 +185,13 @@ func Kron(a, b *Tensor) *Tensor {
 
 // Einsum evaluates the Einstein summation eq over the operands, as torch.einsum:
 // "ij,jk->ik" is a matrix product, "bhqd,bhkd->bhqk" attention scores,
-// "bi,ij,bj->b" a bilinear form. Without "->" the output holds the labels that
-// appear once, in alphabetical order. Pairs of operands are contracted with the
-// batched GEMM (MatMul); labels in one operand only are summed first. Repeated
-// labels within one operand (diagonals) and "..." are not supported: they panic,
-// as do labels whose sizes differ.
+// "bi,ij,bj->b" a bilinear form, "ii->i" a diagonal, "...ij,...jk->...ik" a
+// batched product whose batch dims ("...") broadcast. Without "->" the output
+// holds the "..." dims, then the labels that appear once, in alphabetical
+// order. A label repeated within one operand takes its diagonal; labels in one
+// operand only are summed first; pairs of operands are contracted with the
+// batched GEMM (MatMul). It panics on labels whose sizes differ, "..." dims
+// that do not broadcast, and malformed equations.
 func Einsum(eq string, operands ...*Tensor) *Tensor {
 	eq = strings.ReplaceAll(eq, " ", "")
 	lhs, out, explicit := strings.Cut(eq, "->")
@@ -175,38 +199,49 @@ func Einsum(eq string, operands ...*Tensor) *Tensor {
 	if len(ins) != len(operands) {
 		fail("Einsum", "equation %q has %d operands, got %d tensors", eq, len(ins), len(operands))
 	}
+	operands = slices.Clone(operands)
+	ins, ell := einsumEllipsis(eq, ins, operands)
+	count := map[rune]int{} // occurrences, a diagonal's too: "ii" alone is a trace
+	for _, s := range ins {
+		for _, c := range s {
+			count[c]++
+		}
+	}
+	for k := range operands {
+		operands[k], ins[k] = einsumDiagonals(eq, operands[k], ins[k])
+	}
+	einsumBroadcast(eq, ins, operands, ell)
 	sizes := map[rune]int{}
-	count := map[rune]int{}
 	for k, s := range ins {
-		if strings.Contains(s, ".") {
-			fail("Einsum", "equation %q: ellipsis is not supported", eq)
-		}
-		if len(s) != len(operands[k].shape) {
-			fail("Einsum", "equation %q: operand %d has %d labels but shape %v", eq, k, len(s), operands[k].shape)
-		}
-		for d, c := range s {
-			if strings.Count(s, string(c)) > 1 {
-				fail("Einsum", "equation %q: repeated label %q in one operand (a diagonal) is not supported", eq, c)
-			}
+		for d, c := range []rune(s) {
 			if n, ok := sizes[c]; ok && n != operands[k].shape[d] {
 				failKind(ErrShape, "Einsum", "equation %q: label %q has sizes %d and %d (shapes %v)", eq, c, n, operands[k].shape[d], shapesOf(operands))
 			}
 			sizes[c] = operands[k].shape[d]
-			count[c]++
 		}
 	}
-	if !explicit {
+	if explicit {
+		if strings.Count(out, "...") > 1 || strings.Count(strings.ReplaceAll(out, "...", ""), ".") > 0 {
+			fail("Einsum", "equation %q: the output may hold one \"...\"", eq)
+		}
+		out = strings.Replace(out, "...", ell, 1)
+		for _, c := range out {
+			if strings.Count(out, string(c)) > 1 {
+				fail("Einsum", "equation %q: output label %q appears more than once", eq, c)
+			}
+		}
+	} else {
 		var once []rune
 		for c, n := range count {
-			if n == 1 {
+			if n == 1 && !strings.ContainsRune(ell, c) {
 				once = append(once, c)
 			}
 		}
 		slices.Sort(once)
-		out = string(once)
+		out = ell + string(once)
 	}
 	for _, c := range out {
-		if _, ok := sizes[c]; !ok {
+		if _, ok := sizes[c]; !ok && !strings.ContainsRune(ell, c) {
 			fail("Einsum", "equation %q: output label %q appears in no operand", eq, c)
 		}
 	}
@@ -241,6 +276,114 @@ func Einsum(eq string, operands ...*Tensor) *Tensor {
 		cur = cur.Permute(perm...)
 	}
 	return cur
+}
+
+// ellipsisBase is the first of the labels Einsum gives the dims of "..."
+// (Unicode private use code points, which no equation spells).
+const ellipsisBase = 0xE000
+
+// einsumEllipsis returns the operands' labels with each "..." replaced by labels
+// for the dims it spans, right-aligned across operands as broadcasting aligns
+// them, and those labels in order (what "..." stands for in the output). An
+// operand whose "..." spans fewer dims than another's gets leading dims of size
+// 1 there (in operands, in place), as broadcasting does. It panics if an
+// operand's labels do not fit its shape.
+func einsumEllipsis(eq string, ins []string, operands []*Tensor) ([]string, string) {
+	spans := make([]int, len(ins)) // dims under "..." of each operand, -1 without one
+	most := 0
+	for k, s := range ins {
+		spans[k] = -1
+		n := strings.Count(s, "...")
+		rest := strings.ReplaceAll(s, "...", "")
+		if n > 1 || strings.Contains(rest, ".") {
+			fail("Einsum", "equation %q: operand %d may hold one \"...\"", eq, k)
+		}
+		for _, c := range rest {
+			if !unicode.IsLetter(c) || c >= ellipsisBase && c < ellipsisBase+64 {
+				fail("Einsum", "equation %q: %q is not a label (labels are letters)", eq, c)
+			}
+		}
+		nl := utf8.RuneCountInString(rest)
+		switch {
+		case n == 0 && nl != len(operands[k].shape):
+			fail("Einsum", "equation %q: operand %d has %d labels but shape %v", eq, k, nl, operands[k].shape)
+		case n == 1 && nl > len(operands[k].shape):
+			fail("Einsum", "equation %q: operand %d has %d labels besides \"...\" but shape %v", eq, k, nl, operands[k].shape)
+		case n == 1:
+			spans[k] = len(operands[k].shape) - nl
+			most = max(most, spans[k])
+		}
+	}
+	labels := make([]rune, most)
+	for i := range labels {
+		labels[i] = rune(ellipsisBase + i)
+	}
+	out := slices.Clone(ins)
+	for k, e := range spans {
+		if e < 0 {
+			continue
+		}
+		at := utf8.RuneCountInString(ins[k][:strings.Index(ins[k], "...")])
+		for range most - e {
+			operands[k] = operands[k].Unsqueeze(at)
+		}
+		out[k] = strings.Replace(ins[k], "...", string(labels), 1)
+	}
+	return out, string(labels)
+}
+
+// einsumDiagonals returns t with the diagonal taken for each label repeated in
+// its labels ls, and the labels of the result (the diagonal's dim where the
+// label first was).
+func einsumDiagonals(eq string, t *Tensor, ls string) (*Tensor, string) {
+	rs := []rune(ls)
+	for {
+		d1, d2 := -1, -1
+		for i, c := range rs {
+			if j := slices.Index(rs[i+1:], c); j >= 0 {
+				d1, d2 = i, i+1+j
+				break
+			}
+		}
+		if d1 < 0 {
+			return t, string(rs)
+		}
+		if t.shape[d1] != t.shape[d2] {
+			failKind(ErrShape, "Einsum", "equation %q: label %q repeated in one operand has sizes %d and %d (shape %v)", eq, rs[d1], t.shape[d1], t.shape[d2], t.shape)
+		}
+		t = t.Diagonal(0, d1, d2).Movedim(-1, d1) // the label's first place, as PyTorch
+		rs = slices.Delete(rs, d2, d2+1)
+	}
+}
+
+// einsumBroadcast expands, in place in operands, the "..." dims (labels in ell)
+// of size 1 that another operand has larger, as broadcasting does (views, as
+// PyTorch's); it panics on two different sizes above 1.
+func einsumBroadcast(eq string, ins []string, operands []*Tensor, ell string) {
+	for _, c := range ell {
+		size := 1
+		for k, s := range ins {
+			if d := slices.Index([]rune(s), c); d >= 0 {
+				n := operands[k].shape[d]
+				if n != 1 && size != 1 && n != size {
+					failKind(ErrShape, "Einsum", "equation %q: the dims of \"...\" do not broadcast (shapes %v)", eq, shapesOf(operands))
+				}
+				if n != 1 {
+					size = n
+				}
+			}
+		}
+		if size == 1 {
+			continue
+		}
+		for k, s := range ins {
+			if d := slices.Index([]rune(s), c); d >= 0 && operands[k].shape[d] == 1 {
+				shape := slices.Clone(operands[k].shape)
+				shape[d] = size
+				operands[k] = operands[k].Expand(shape...)
+			}
+		}
+	}
 }
 
 func shapesOf(ts []*Tensor) [][]int {
@@ -325,6 +468,13 @@ func contractGroups(la, lb []rune, keep string) (batch, lo, con, ro []rune) {
 			ro = append(ro, c)
 		}
 	}
+	// Each group in the order the result keeps them (the output's, for the last
+	// product), so that a product needs no permutation after it, as PyTorch's
+	// einsum orders its operands' dims first.
+	byKeep := func(x, y rune) int { return strings.IndexRune(keep, x) - strings.IndexRune(keep, y) }
+	slices.SortStableFunc(batch, byKeep)
+	slices.SortStableFunc(lo, byKeep)
+	slices.SortStableFunc(ro, byKeep)
 	return batch, lo, con, ro
 }
 

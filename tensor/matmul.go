@@ -54,8 +54,17 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 	}
 	batch := broadcastShapes("MatMul", a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2])
 	nb := numel(batch)
-	a = a.Expand(append(slices.Clone(batch), m, k1)...).Reshape(nb, m, k1)
-	b = b.Expand(append(slices.Clone(batch), k2, n)...).Reshape(nb, k2, n)
+	a = a.Expand(append(slices.Clone(batch), m, k1)...)
+	b = b.Expand(append(slices.Clone(batch), k2, n)...)
+	var prod *Tensor
+	_, flatA := a.viewStrides([]int{nb, m, k1})
+	_, flatB := b.viewStrides([]int{nb, k2, n})
+	if !flatA || !flatB {
+		prod = bmmStrided(a, b) // nil when a matrix's own strides fit no GEMM layout
+	}
+	if prod == nil {
+		prod = mm(a.Reshape(nb, m, k1), b.Reshape(nb, k2, n), false, false)
+	}
 	shape := slices.Clone(batch)
 	if da > 1 {
 		shape = append(shape, m)
@@ -67,7 +76,75 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 	if da == 2 {
 		name = "CloneBackward0" // what torch 1.13 reports for matrix·batch
 	}
-	return mm(a, b, false, false).renamed(name, shape)
+	return prod.renamed(name, shape)
+}
+
+// bmmStrided returns the products of the matrices of a [batch..., m, k] and b
+// [batch..., k, n], of one batch shape, as [nb, m, n], reading each operand in
+// place through its strides, so that a broadcast (expanded, stride 0) batch dim
+// is never materialised. It returns nil when a matrix's own strides fit no GEMM
+// layout. Recorded as BmmBackward0 on the N-d operands; the derivative is
+// MatMul again, so higher-order gradients work.
+func bmmStrided(a, b *Tensor) *Tensor {
+	r := len(a.shape) - 2
+	m, k, n := a.shape[r], a.shape[r+1], b.shape[r+1]
+	batch := a.shape[:r]
+	nb := numel(batch)
+	g := gemmCall{m: m, n: n, k: k, out: empty(a.dtype, []int{nb, m, n})}
+	var ok bool
+	if g.a, g.ta, g.lda, g.offa, ok = stridedMatrices(a); !ok {
+		return nil
+	}
+	if g.b, g.tb, g.ldb, g.offb, ok = stridedMatrices(b); !ok {
+		return nil
+	}
+	if m > 0 && n > 0 && nb > 0 {
+		if k == 0 {
+			g.out.fill(0)
+		} else {
+			for i := range nb {
+				g.run(i)
+			}
+		}
+	}
+	return bmmStridedDef.recordWith(g.out, 0, slices.Clone(batch), nil, a, b)
+}
+
+// stridedMatrices returns how GEMM reads the matrices (last two dims) of t in
+// place: t, whether they are stored transposed, their leading dim, and each
+// batch entry's element offset; ok is false when their strides fit no GEMM
+// layout.
+func stridedMatrices(t *Tensor) (d *Tensor, trans bool, ld int, offs []int, ok bool) {
+	r := len(t.shape) - 2
+	st := t.layout()
+	mat := t.makeView(t.shape[r:], st[r:], 0)
+	md, trans, ld, _ := gemmLayout(mat)
+	if md != mat {
+		return nil, false, 0, nil, false
+	}
+	offs = make([]int, numel(t.shape[:r]))
+	forEachIndex(t.shape[:r], func(i int, p []int) {
+		for d, v := range p {
+			offs[i] += v * st[d]
+		}
+	})
+	return t, trans, ld, offs, true
+}
+
+// bmmStridedDef is bmmStrided's entry; aux is the batch shape.
+var bmmStridedDef = &opDef{name: "BmmBackward0", save: []saveRule{{1, 0}, {0, 1}}}
+
+func init() {
+	bmmStridedDef.grad = func(b bwd) {
+		batch := b.aux().([]int)
+		g := b.g.Reshape(append(slices.Clone(batch), b.g.shape[1:]...)...)
+		if b.needs(0) {
+			b.gi[0] = g.MatMul(b.in(1).Transpose(-2, -1)) // da: grad·bᵀ, per batch entry
+		}
+		if b.needs(1) {
+			b.gi[1] = b.in(0).Transpose(-2, -1).MatMul(g) // db: aᵀ·grad
+		}
+	}
 }
 
 // renamed returns t reshaped to shape, recorded as a view named name: the node
@@ -131,7 +208,7 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 		shape = []int{nb, am, bn}
 	}
 	validShape("MatMul", shape) // [m, 0]·[0, n] may still overflow
-	out := empty(a.dtype, shape)
+	out := uninit(a.dtype, shape)
 	mmInto(out, a, b, ta, tb, am, bn, ak, nb)
 	def := mmDef
 	if batched {
@@ -276,14 +353,20 @@ type gemmCall struct {
 	a, b, out *Tensor
 	ta, tb    bool
 	lda, ldb  int
-	bsa, bsb  int // element strides between batch entries
+	bsa, bsb  int   // element strides between batch entries
+	offa      []int // instead of bsa: each batch entry's offset into a (bmmStrided)
+	offb      []int
 }
 
 func (g *gemmCall) run(i int) {
 	sc := g.m * g.n
+	oa, ob := i*g.bsa, i*g.bsb
+	if g.offa != nil {
+		oa, ob = g.offa[i], g.offb[i]
+	}
 	if g.out.dtype == Float32 {
-		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f32[i*g.bsa:], g.lda, g.b.f32[i*g.bsb:], g.ldb, 0, g.out.f32[i*sc:], g.n)
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f32[oa:], g.lda, g.b.f32[ob:], g.ldb, 0, g.out.f32[i*sc:], g.n)
 	} else {
-		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f64[i*g.bsa:], g.lda, g.b.f64[i*g.bsb:], g.ldb, 0, g.out.f64[i*sc:], g.n)
+		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f64[oa:], g.lda, g.b.f64[ob:], g.ldb, 0, g.out.f64[i*sc:], g.n)
 	}
 }

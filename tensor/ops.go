@@ -51,10 +51,10 @@ var mulDef = &opDef{name: "MulBackward0", save: []saveRule{{1, 0}, {0, 1}}}
 func init() {
 	mulDef.grad = func(b bwd) {
 		if b.needs(0) {
-			b.gi[0] = b.g.Mul(b.in(1)) // dt: grad * o
+			b.gi[0] = b.mulIn(b.g, 1) // dt: grad * o
 		}
 		if b.needs(1) {
-			b.gi[1] = b.g.Mul(b.in(0)) // do: grad * t
+			b.gi[1] = b.mulIn(b.g, 0) // do: grad * t
 		}
 	}
 }
@@ -215,19 +215,22 @@ func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 	for i := range numel(shape) {
 		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
 	}
-	if n := record("PowBackward1", out, true, t, e); n != nil {
-		n.save(t, e, out)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.Mul(e).Mul(t.PowTensor(e.SubScalar(1))) // dt: grad * e * t^(e-1)
-			}
-			if n.needs(1) {
-				// de: grad * t^e * log(t), taken as 0 where t == 0 and e >= 0.
-				gi[1] = g.Mul(out).Mul(t.Log()).maskedZero(t, e)
-			}
+	return powTensorDef.record(out, 0, t, e)
+}
+
+var powTensorDef = &opDef{name: "PowBackward1", save: []saveRule{{0, always}, {1, always}, {output, 1}}}
+
+func init() {
+	powTensorDef.grad = func(b bwd) {
+		t, e := b.in(0), b.in(1)
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(e).Mul(t.PowTensor(e.SubScalar(1))) // dt: grad * e * t^(e-1)
+		}
+		if b.needs(1) {
+			// de: grad * t^e * log(t), taken as 0 where t == 0 and e >= 0.
+			b.gi[1] = b.g.Mul(b.out()).Mul(t.Log()).maskedZero(t, e)
 		}
 	}
-	return out
 }
 
 // maskedZero returns t with elements set to 0 where base == 0 and exp >= 0
@@ -254,12 +257,12 @@ func (t *Tensor) whereMask(mask *Tensor) *Tensor {
 			out.setFlat(i, t.flat(i))
 		}
 	}
-	if n := record("MaskedFillBackward0", out, true, t); n != nil {
-		n.save(mask)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.whereMask(mask) } // dt: grad where mask
-	}
-	return out
+	return whereMaskDef.recordWith(out, 0, nil, []*Tensor{mask}, t)
 }
+
+var whereMaskDef = &opDef{name: "MaskedFillBackward0", save: []saveRule{{extra(0), always}}}
+
+func init() { whereMaskDef.grad = func(b bwd) { b.gi[0] = b.g.whereMask(b.extra(0)) } } // dt: grad where mask
 
 // expandData returns t viewed at the broadcast shape (not recorded), for kernels
 // that read it with flat.
@@ -406,12 +409,15 @@ func (g *Tensor) maskPositive(ref *Tensor) *Tensor {
 	} else {
 		maskPositive64(out.f64, dg.f64, dr.f64)
 	}
-	if n := record("ThresholdBackwardBackward0", out, false, g); n != nil {
-		n.save(ref)
-		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.maskPositive(ref) } // dg: grad * (ref > 0)
+	if tracked(g) {
+		thresholdBackwardDef.recordWith(out, 0, nil, []*Tensor{ref}, g)
 	}
 	return out
 }
+
+var thresholdBackwardDef = &opDef{name: "ThresholdBackwardBackward0", save: []saveRule{{extra(0), always}}}
+
+func init() { thresholdBackwardDef.grad = func(b bwd) { b.gi[0] = b.g.maskPositive(b.extra(0)) } } // dg: grad * (ref > 0)
 
 // maskPositive32 and maskPositive64 compute dst[i] = g[i] if ref[i] > 0 else 0
 // without branches (ReLU's input signs are unpredictable): a positive float's bits
@@ -438,12 +444,12 @@ func maskPositive64(dst, g, ref []float64) {
 // Maximum returns the elementwise maximum of a and b, broadcasting (mixed dtypes
 // promote); NaN wins. At
 // ties the gradient is split evenly between them, as in PyTorch.
-func Maximum(a, b *Tensor) *Tensor { return extremum("Maximum", "MaximumBackward0", a, b, 1) }
+func Maximum(a, b *Tensor) *Tensor { return extremum(maximumDef, "Maximum", a, b, 1) }
 
 // Minimum returns the elementwise minimum of a and b, broadcasting; NaN wins.
-func Minimum(a, b *Tensor) *Tensor { return extremum("Minimum", "MinimumBackward0", a, b, -1) }
+func Minimum(a, b *Tensor) *Tensor { return extremum(minimumDef, "Minimum", a, b, -1) }
 
-func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
+func extremum(d *opDef, op string, a, b *Tensor, sgn float64) *Tensor {
 	a, b = promote(op, a, b)
 	shape := broadcastShapes(op, a.shape, b.shape)
 	x, y := a.expandData(shape), b.expandData(shape)
@@ -462,36 +468,48 @@ func extremum(op, name string, a, b *Tensor, sgn float64) *Tensor {
 			wa.setFlat(i, 0.5)
 		}
 	}
-	if n := record(name, out, true, a, b); n != nil {
-		n.save(wa)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if n.needs(0) {
-				gi[0] = g.Mul(wa) // da: grad where a wins
-			}
-			if n.needs(1) {
-				gi[1] = g.Mul(wa.RSubScalar(1)) // db: grad where b wins
-			}
+	return d.recordWith(out, 0, nil, []*Tensor{wa}, a, b)
+}
+
+// The entries of Maximum and Minimum save the share of the gradient going to
+// the first input.
+var (
+	maximumDef = &opDef{name: "MaximumBackward0", save: []saveRule{{extra(0), always}}}
+	minimumDef = &opDef{name: "MinimumBackward0", save: maximumDef.save}
+)
+
+func init() {
+	maximumDef.grad = func(b bwd) {
+		wa := b.extra(0)
+		if b.needs(0) {
+			b.gi[0] = b.g.Mul(wa) // da: grad where a wins
+		}
+		if b.needs(1) {
+			b.gi[1] = b.g.Mul(wa.RSubScalar(1)) // db: grad where b wins
 		}
 	}
-	return out
+	minimumDef.grad = maximumDef.grad
 }
 
 // Clamp returns t with each element limited to [lo, hi]: min(max(t, lo), hi), so
 // that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
 // where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
-	out := mapF("Clamp", t, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) })
-	if n := record("ClampBackward1", out, true, t); n != nil {
-		n.save(t)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			inside := mapF("Clamp", t.Detach(), func(v float64) float64 {
-				if v >= lo && v <= hi {
-					return 1
-				}
-				return 0
-			})
-			gi[0] = g.Mul(inside) // dt: grad where lo <= t <= hi
-		}
-	}
-	return out
+	return t.unaryOp(clampDef, "Clamp", func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) }, 0, lo, hi)
+}
+
+var clampDef = &opDef{name: "ClampBackward1", save: savesIn} // params: lo, hi
+
+func init() {
+	unaryGrad(clampDef, func(b bwd) *Tensor { // dt: grad where lo <= t <= hi
+		p := b.params()
+		lo, hi := p[0], p[1]
+		inside := mapF("Clamp", b.in(0).Detach(), func(v float64) float64 {
+			if v >= lo && v <= hi {
+				return 1
+			}
+			return 0
+		})
+		return b.g.Mul(inside)
+	})
 }

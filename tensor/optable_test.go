@@ -161,6 +161,10 @@ var opTable = func() []opCase {
 		opCase{name: "MatMul/2d·2d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/3d·3d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/(7,1,3,4)·(2,4,5)", op: "Tensor.MatMul", f: method},
+		opCase{name: "MatMul/(2,1,3,4)·(1,5,4,2)_both_broadcast", op: "Tensor.MatMul", f: method, gradgrad: true},
+		opCase{name: "MatMul/(3,1,4,2)ᵀ·(5,4,2)_broadcast_transposed", op: "Tensor.MatMul", f: func(x ...*Tensor) *Tensor {
+			return x[0].Transpose(-2, -1).MatMul(x[1])
+		}, gradgrad: true},
 		opCase{name: "MatMul/2d·3d", op: "Tensor.MatMul", f: method, gradgrad: true},
 		opCase{name: "MatMul/3d·2d", op: "MatMul", f: function, gradgrad: true},
 		opCase{name: "MatMul/3d·1d", op: "Tensor.MatMul", f: method, gradgrad: true},

@@ -4,8 +4,11 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"runtime"
+	"strings"
 	"sync"
+	"unsafe"
+
+	"github.com/gograd/gograd/internal/gctick"
 )
 
 // The storage pool keeps float buffers known to be dead for the next tensors of the
@@ -23,11 +26,25 @@ import (
 // Memory is given back when idle: a buffer not taken again within two garbage
 // collections is dropped, as sync.Pool's victim cache does, so a program that
 // stops training returns the pool's memory to the collector.
+//
+// Most results are written whole by their kernel (arithmetic, math functions,
+// matrix products, copies); those ops ask for uninitialised storage (uninit), and
+// the pool hands out such buffers without clearing them. A fresh buffer of at
+// least rawMinBytes is then taken from the runtime unzeroed as well (rawBytes):
+// zeroing 16 MiB that the kernel overwrites at once was a third of the time of an
+// allocating add of 4M float32s (pprof of BenchmarkElementwise/add_alloc:
+// memclrNoHeapPointers 0.16 s beside the kernel's 0.31 s).
 const (
 	minPoolShift = 8 // 256 elements
 	maxPoolShift = 27
 	classBytes   = 16 << 20
 	minPerClass  = 4
+
+	// rawMinBytes is the smallest fresh buffer taken unzeroed; below it clearing
+	// costs little beside the allocation itself. At 16 KiB (a 64×64 float32
+	// MatMul's result) it was a fifth of the op's time (pprof of
+	// BenchmarkMatMul/n=64/alloc: memclrNoHeapPointers 50 of 260 ms).
+	rawMinBytes = 4 << 10
 
 	// DefaultPoolLimit is the bound, in bytes, on the float buffers the storage
 	// pool keeps for reuse, until SetPoolLimit changes it.
@@ -96,18 +113,7 @@ func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
 	return n
 }
 
-// gcTick's finalizer runs once per garbage collection cycle, ages the pool and
-// sets up the next tick.
-type gcTick struct{ _ [16]byte }
-
-func armGCTick() {
-	runtime.SetFinalizer(&gcTick{}, func(*gcTick) {
-		pool.age()
-		armGCTick()
-	})
-}
-
-func init() { armGCTick() }
+func init() { gctick.Add(pool.age) } // age the pool after each garbage collection
 
 // poisonReleased fills released buffers with NaN, so that a use after release
 // shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).
@@ -125,18 +131,20 @@ func poolClass(n int) int {
 	return c
 }
 
-// get32 returns a zeroed slice of n float32s, from the pool when it can.
-func (p *storagePool) get32(n int) []float32 { return poolGet(p, &p.f32, n, 4) }
+// get32 returns a slice of n float32s, from the pool when it can: zeroed, or
+// with undefined contents (NaN when pooled buffers are poisoned) when zero is
+// false, for a caller that writes every element before reading any.
+func (p *storagePool) get32(n int, zero bool) []float32 { return poolGet(p, &p.f32, n, 4, zero) }
 
 // get64 is get32 for float64.
-func (p *storagePool) get64(n int) []float64 { return poolGet(p, &p.f64, n, 8) }
+func (p *storagePool) get64(n int, zero bool) []float64 { return poolGet(p, &p.f64, n, 8, zero) }
 
 // poolGet takes a buffer for n elements from the class lists (the current ones
-// first), or makes one with the class's capacity.
-func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int) []T {
+// first), or makes one with the class's capacity; see get32 for zero.
+func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int, zero bool) []T {
 	c := poolClass(n)
 	if c < 0 {
-		return make([]T, n)
+		return makeBuf[T](n, n, size, zero)
 	}
 	p.mu.Lock()
 	for _, list := range [2]*[][]T{&l.cur[c], &l.old[c]} {
@@ -147,12 +155,47 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int)
 			p.held -= size << c
 			p.mu.Unlock()
 			b = b[:n]
-			clear(b)
+			if zero {
+				clear(b)
+			}
 			return b
 		}
 	}
 	p.mu.Unlock()
-	return make([]T, n, 1<<c)
+	return makeBuf[T](n, 1<<c, size, zero)
+}
+
+// makeBuf returns a fresh slice of n elements of the given size in bytes, with
+// capacity c: zeroed, or when zero is false and it is large, straight from the
+// runtime unzeroed (filled with NaN when buffers are poisoned, so that a kernel
+// that leaves elements unwritten shows in the tests).
+func makeBuf[T float32 | float64](n, c, size int, zero bool) []T {
+	if zero || c*size < rawMinBytes {
+		return make([]T, n, c)
+	}
+	b := unsafe.Slice((*T)(rawBytes(c*size)), c)[:n]
+	if poisonReleased {
+		nan := T(math.NaN())
+		for i := range b {
+			b[i] = nan
+		}
+	}
+	return b
+}
+
+// rawBytes returns the address of n bytes of fresh, pointer-free heap memory that
+// the runtime has not zeroed. It is a strings.Builder's buffer: Grow allocates it
+// without clearing (the Go runtime skips zeroing for buffers that are written
+// before they are read), which is the only public way to ask for such memory.
+// Were a Go release to clear it, this would be slower, never wrong: callers write
+// every element before reading one. The memory stays alive, like any heap object,
+// as long as a pointer into it does; its alignment is a page's, large allocations
+// being page-aligned.
+func rawBytes(n int) unsafe.Pointer {
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte(0)
+	return unsafe.Pointer(unsafe.StringData(b.String()))
 }
 
 // poolPut puts b back in its class list, poisoned in debug mode, unless the list

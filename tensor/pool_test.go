@@ -218,3 +218,59 @@ func TestPoolLimitZeroDisables(t *testing.T) {
 		t.Errorf("pool holds %d bytes with limit 0", h)
 	}
 }
+
+// TestUninitResultsWritten runs the ops that take uninitialised storage on
+// tensors large enough (over rawMinBytes) for it to come from the runtime
+// unzeroed, with such storage poisoned (NaN): a kernel that left an element
+// unwritten would show it. Each result is checked against a plain loop.
+func TestUninitResultsWritten(t *testing.T) {
+	prev := poisonReleased
+	poisonReleased = true
+	defer func() { poisonReleased = prev }()
+	if got := uninit(Float32, []int{rawMinBytes}).f32; !math.IsNaN(float64(got[0])) || !math.IsNaN(float64(got[len(got)-1])) {
+		t.Fatal("poisoned uninitialised storage is not NaN; this test could not fail")
+	}
+	const r, c = 96, 300 // 28800 elements: over rawMinBytes in float32 and float64
+	for _, dt := range []DType{Float32, Float64} {
+		g := NewGenerator(5)
+		a := g.Normal(dt.Zeros(r, c), 0, 1)
+		b := g.Normal(dt.Zeros(r, c), 0, 1)
+		row := g.Normal(dt.Zeros(c), 0, 1)
+		at := g.Normal(dt.Zeros(c, r), 0, 1).T() // a transposed view of r×c
+		av, bv, rv, tv := a.Values(), b.Values(), row.Values(), at.Values()
+		check := func(name string, got *Tensor, want func(i, j int) float64) {
+			t.Helper()
+			vals, n := got.Values(), got.shape[1]
+			for i := range r {
+				for j := range n {
+					w, v := want(i, j), vals[i*n+j]
+					if math.IsNaN(v) || math.Abs(v-w) > 1e-4*(1+math.Abs(w)) {
+						t.Fatalf("%v %s[%d,%d] = %v, want %v", dt, name, i, j, v, w)
+					}
+				}
+			}
+		}
+		check("Add", a.Add(b), func(i, j int) float64 { return av[i*c+j] + bv[i*c+j] })
+		check("Mul broadcast", a.Mul(row), func(i, j int) float64 { return av[i*c+j] * rv[j] })
+		check("Sub strided", at.Sub(a), func(i, j int) float64 { return tv[i*c+j] - av[i*c+j] })
+		check("Exp", a.Exp(), func(i, j int) float64 { return math.Exp(av[i*c+j]) })
+		check("Neg strided", at.Neg(), func(i, j int) float64 { return -tv[i*c+j] })
+		check("Contiguous", at.Contiguous(), func(i, j int) float64 { return tv[i*c+j] })
+		check("Clone", a.Clone(), func(i, j int) float64 { return av[i*c+j] })
+		other := Float64
+		if dt == Float64 {
+			other = Float32
+		}
+		check("To", a.To(other), func(i, j int) float64 { return av[i*c+j] })
+		w := g.Normal(dt.Zeros(c, c), 0, 1)
+		wv := w.Values()
+		check("MatMul", MatMul(a, w), func(i, j int) float64 {
+			s := 0.0
+			for k := range c {
+				s += av[i*c+k] * wv[k*c+j]
+			}
+			return s
+		})
+		check("MatMul k=0", MatMul(dt.Zeros(r, 0), dt.Zeros(0, c)), func(i, j int) float64 { return 0 })
+	}
+}

@@ -89,14 +89,14 @@ func checkpointSegment(run func(again bool, in []*Tensor) *Tensor, inputs []*Ten
 	if anomalyModes.changed.Load() != 0 && anomalyModes.get() {
 		n.ext().site = callerSite()
 	}
-	n.backward = func(g *Tensor, gi []*Tensor) {
+	n.ext().withTask = func(t *graphTask, g *Tensor, gi []*Tensor) {
 		var again *Tensor
 		withGradMode(true, func() { again = run(true, inputs) })
 		if again.gradFn == nil || again.gradFn.seq <= bound {
 			checkpointFail("the recomputed segment has no graph of its own (shape %v); "+
 				"the checkpointed function must compute the same result from the same inputs each time", again.shape)
 		}
-		copy(gi, runBounded(again, g, bound, boundary, IsGradEnabled()))
+		copy(gi, runBounded(again, g, bound, boundary, t.create))
 	}
 	return res
 }
@@ -146,7 +146,7 @@ func runBounded(root, g *Tensor, bound uint64, boundary []*Node, create bool) []
 	defer t.release()
 	roots := []*Tensor{root}
 	t.discover(roots)
-	withGradMode(create, func() { t.execute(roots, seedGrads(op, roots, []*Tensor{g})) })
+	t.executeFor(roots, seedGrads(op, roots, []*Tensor{g}, create))
 	if !create {
 		freeHeld(t.order)
 	}
@@ -177,7 +177,7 @@ func checkpointReentrant(run func(again bool, in []*Tensor) *Tensor, inputs []*T
 	if slices.Contains(inputs, out) || out.requiresGrad {
 		out = out.Detach()
 	}
-	n := record("CheckpointFunctionBackward", out, true, inputs...)
+	n := record("CheckpointFunctionBackward", out, inputs...)
 	if n == nil {
 		return out
 	}

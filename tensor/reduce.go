@@ -44,9 +44,14 @@ func keptShape(shape, dims []int, keep bool) []int {
 	return out
 }
 
-// sumDims sums t over the sorted dims, keeping them as size 1 (not recorded).
+// sumDims sums t over the sorted dims, keeping them as size 1 (not recorded). A
+// contiguous t is summed a run of adjacent dims at a time, as [outer, r, inner]
+// rows; a strided one in one pass over its memory (sumInto), without a dense copy.
 func (t *Tensor) sumDims(dims []int) *Tensor {
-	cur := t.dense()
+	if t.strides() != nil {
+		return t.sumStrided(dims)
+	}
+	cur := t
 	if len(dims) == 0 { // a 0-d tensor: the sum is a copy, never t itself
 		out := empty(cur.dtype, cur.shape)
 		copyValues(out, cur)
@@ -74,6 +79,28 @@ func (t *Tensor) sumDims(dims []int) *Tensor {
 		i = j
 	}
 	return cur
+}
+
+// sumStrided is sumDims for a strided t.
+func (t *Tensor) sumStrided(dims []int) *Tensor {
+	shape := slices.Clone(t.shape)
+	for _, d := range dims {
+		shape[d] = 1
+	}
+	out := empty(t.dtype, shape) // zeros, which the sums accumulate into
+	if numel(t.shape) == 0 {
+		return out // the sums of empty dims
+	}
+	ds := contiguousStrides(shape)
+	for _, d := range dims {
+		ds[d] = 0
+	}
+	if t.dtype == Float32 {
+		sumInto(out.f32, t.f32, t.shape, ds, t.strides())
+	} else {
+		sumInto(out.f64, t.f64, t.shape, ds, t.strides())
+	}
+	return out
 }
 
 // sumRows computes dst[o*inner+i] = Σ_k src[(o*r+k)*inner+i].
@@ -120,15 +147,7 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 		return t.sumInt(op, dims, keep)
 	}
 	t.wantFloat(op)
-	name := "Sum"
-	if mean {
-		name = "Mean"
-	}
-	if len(dims) == 0 && !keep {
-		name += "Backward0"
-	} else {
-		name += "Backward1"
-	}
+	def := reduceDefs[b2i(mean)][b2i(len(dims) != 0 || keep)]
 	ds := t.dimSet(op, dims)
 	out := t.sumDims(ds)
 	out.shape = keptShape(t.shape, ds, keep)
@@ -147,16 +166,49 @@ func (t *Tensor) reduce(op string, dims []int, keep, mean bool) *Tensor {
 			}
 		}
 	}
-	if n := record(name, out, false, t); n != nil {
-		kept, in := keptShape(t.shape, ds, true), t.shape // shapes only: the node keeps no tensor
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if mean {
-				g = g.DivScalar(count) // dt: grad / count, broadcast back
-			}
-			gi[0] = g.Reshape(kept...).Expand(in...) // dt: grad broadcast back
-		}
+	if tracked(t) {
+		def.recordWith(out, 0, &reduced{kept: keptShape(t.shape, ds, true), in: t.shape, count: count}, nil, t)
 	}
 	return out
+}
+
+// reduceDefs are the entries of Sum and Mean: [mean][with dims or keepdim].
+// Their nodes keep shapes; MeanBackward1 saves its input too, unread, as
+// PyTorch 1.13's does, so that modifying the input in place before backward
+// fails there as in PyTorch.
+var reduceDefs = [2][2]*opDef{
+	{{name: "SumBackward0"}, {name: "SumBackward1"}},
+	{{name: "MeanBackward0"}, {name: "MeanBackward1", save: savesIn}},
+}
+
+// reduced is what a reduction's node keeps: the input's shape with the reduced
+// dims kept as 1 and as it was, and the number of elements each result summed
+// (for a mean; 1 for a sum).
+type reduced struct {
+	kept, in []int
+	count    float64
+}
+
+func init() {
+	for _, ds := range reduceDefs {
+		for _, d := range ds {
+			d.grad = func(b bwd) {
+				r, g := b.aux().(*reduced), b.g
+				if r.count != 1 {
+					g = g.DivScalar(r.count) // dt: grad / count, broadcast back
+				}
+				b.gi[0] = g.Reshape(r.kept...).Expand(r.in...) // dt: grad broadcast back
+			}
+		}
+	}
+}
+
+// b2i returns 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Argmax returns the indices of the largest values along dim, as an int64 tensor

@@ -14,35 +14,26 @@ import (
 
 // lanes returns t's values with the (sorted, normalised) dims moved last, as
 // rows·r float64 values: row j holds the r values reduced into output element j.
+// They are gathered in one strided pass over t (through a permuted view), with
+// no dense copies.
 func (t *Tensor) lanes(dims []int) (vals []float64, rows, r int) {
-	x, r := t.dimsLast(dims)
-	rows = 1
+	rest := make([]int, 0, len(t.shape))
+	rows, r = 1, 1
 	for d, n := range t.shape {
-		if !slices.Contains(dims, d) {
+		if slices.Contains(dims, d) {
+			r *= n
+		} else {
+			rest = append(rest, d)
 			rows *= n
 		}
 	}
-	return x.Values(), rows, r
-}
-
-// dimsLast returns a dense copy of t (any dtype) with the sorted dims moved
-// after the others, and the number of elements those dims span.
-func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
-	rest := make([]int, 0, len(t.shape))
-	for d := range t.shape {
-		if !slices.Contains(dims, d) {
-			rest = append(rest, d)
-		}
-	}
-	x := t.dense()
+	x := t
 	if len(t.shape) > 0 {
-		x = x.permuted(append(rest, dims...)).dense()
+		x = t.permuted(append(rest, dims...))
 	}
-	r := 1
-	for _, d := range dims {
-		r *= t.shape[d]
-	}
-	return x, r
+	vals = make([]float64, rows*r)
+	x.valuesInto(vals)
+	return vals, rows, r
 }
 
 // reduceF computes f over each lane of t along dims into a tensor of dtype dt
@@ -96,55 +87,87 @@ func laneMin(v []float64) float64 {
 // extremeAll is Amax/Amin and Max()/Min(): the gradient is shared evenly among the
 // elements equal to the result (NaN matching NaN), as PyTorch's
 // evenly_distribute_backward and scale_grad_by_count.
-func (t *Tensor) extremeAll(op, name string, dims []int, keep bool, f func([]float64) float64) *Tensor {
+func (t *Tensor) extremeAll(def *opDef, op string, dims []int, keep bool, f func([]float64) float64) *Tensor {
 	if t.Numel() == 0 {
 		fail(op, "cannot reduce an empty tensor of shape %v", t.shape)
 	}
 	out, ds := t.reduceF(op, dims, keep, t.dtype, f)
-	if n := record(name, out, false, t); n != nil {
-		n.save(t, out)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			ok := keepDims(out.Detach(), t.shape, ds, keep)
-			mask := t.Detach().Eq(ok).LogicalOr(t.Detach().IsNaN().LogicalAnd(ok.IsNaN()))
-			w := mask.To(g.dtype)
-			w = w.Div(w.SumKeepDim(ds...)) // dt: grad shared by the elements equal to the result
-			if len(t.shape) == 0 {
-				w = OnesLike(g)
-			}
-			gi[0] = keepDims(g, t.shape, ds, keep).Mul(w)
-		}
+	if tracked(t) {
+		def.recordWith(out, 0, &reducedDims{shape: t.shape, ds: ds, keep: keep}, nil, t)
 	}
 	return out
+}
+
+// reducedDims is the geometry a reduction's node keeps: the input's shape, the
+// reduced dims and whether they were kept.
+type reducedDims struct {
+	shape, ds []int
+	keep      bool
+}
+
+// kept returns g (shaped as the reduction's result) with the reduced dims as 1.
+func (r *reducedDims) kept(g *Tensor) *Tensor { return keepDims(g, r.shape, r.ds, r.keep) }
+
+// dims returns the geometry a reduction recorded.
+func (b bwd) dims() *reducedDims { return b.aux().(*reducedDims) }
+
+// savesInOut saves a reduction's input and result.
+var savesInOut = []saveRule{{0, always}, {output, always}}
+
+// The entries of Max(), Min(), Amax, Amin and Median().
+var (
+	maxAllDef = &opDef{name: "MaxBackward1", save: savesInOut}
+	minAllDef = &opDef{name: "MinBackward1", save: savesInOut}
+	amaxDef   = &opDef{name: "AmaxBackward0", save: savesInOut}
+	aminDef   = &opDef{name: "AminBackward0", save: savesInOut}
+
+	medianAllDef = &opDef{name: "MedianBackward0", save: savesInOut}
+)
+
+func init() {
+	for _, d := range []*opDef{maxAllDef, minAllDef, amaxDef, aminDef, medianAllDef} {
+		d.grad = func(b bwd) {
+			r, t := b.dims(), b.in(0)
+			ok := r.kept(b.out().Detach())
+			mask := t.Detach().Eq(ok).LogicalOr(t.Detach().IsNaN().LogicalAnd(ok.IsNaN()))
+			w := mask.To(b.g.dtype)
+			w = w.Div(w.SumKeepDim(r.ds...)) // dt: grad shared by the elements equal to the result
+			if len(t.shape) == 0 {
+				w = OnesLike(b.g)
+			}
+			b.gi[0] = r.kept(b.g).Mul(w)
+		}
+	}
 }
 
 // Max returns the largest of t's elements as a 0-d tensor (NaN if any is NaN).
 // Its gradient is shared evenly among the elements equal to it (MaxBackward1). It
 // panics on an empty tensor.
-func (t *Tensor) Max() *Tensor { return t.extremeAll("Max", "MaxBackward1", nil, false, laneMax) }
+func (t *Tensor) Max() *Tensor { return t.extremeAll(maxAllDef, "Max", nil, false, laneMax) }
 
 // Min returns the smallest of t's elements as a 0-d tensor (NaN if any is NaN).
-func (t *Tensor) Min() *Tensor { return t.extremeAll("Min", "MinBackward1", nil, false, laneMin) }
+func (t *Tensor) Min() *Tensor { return t.extremeAll(minAllDef, "Min", nil, false, laneMin) }
 
 // Amax returns the largest values over dims (every dim if none), which are
 // removed; at ties the gradient is shared evenly (AmaxBackward0).
 func (t *Tensor) Amax(dims ...int) *Tensor {
-	return t.extremeAll("Amax", "AmaxBackward0", dims, false, laneMax)
+	return t.extremeAll(amaxDef, "Amax", dims, false, laneMax)
 }
 
 // AmaxKeepDim is Amax keeping the reduced dims as size 1.
 func (t *Tensor) AmaxKeepDim(dims ...int) *Tensor {
-	return t.extremeAll("AmaxKeepDim", "AmaxBackward0", dims, true, laneMax)
+	return t.extremeAll(amaxDef, "AmaxKeepDim", dims, true, laneMax)
 }
 
 // Amin returns the smallest values over dims (every dim if none), which are
 // removed; at ties the gradient is shared evenly (AminBackward0).
 func (t *Tensor) Amin(dims ...int) *Tensor {
-	return t.extremeAll("Amin", "AminBackward0", dims, false, laneMin)
+	return t.extremeAll(aminDef, "Amin", dims, false, laneMin)
 }
 
 // AminKeepDim is Amin keeping the reduced dims as size 1.
 func (t *Tensor) AminKeepDim(dims ...int) *Tensor {
-	return t.extremeAll("AminKeepDim", "AminBackward0", dims, true, laneMin)
+	return t.extremeAll(aminDef, "AminKeepDim", dims, true, laneMin)
 }
 
 // selectAlong computes, for each lane along dim d, an index into the lane; the
@@ -168,28 +191,42 @@ func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane
 		values.setFlat(o*inner+i, lane[k])
 		indices.i64[o*inner+i] = int64(k)
 	})
-	values.recordPicked(name, t, d, indices, !keep)
+	values.recordPicked(pickedDef, name, t, d, indices, !keep)
 	return values, indices
 }
 
-// recordPicked records values as elements of t picked along dim d at indices
-// (with d removed when squeezed): its gradient is scattered back there.
-func (values *Tensor) recordPicked(name string, t *Tensor, d int, indices *Tensor, squeezed bool) *Node {
-	n := record(name, values, false, t)
-	if n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if len(t.shape) == 0 {
-				gi[0] = g // dt: grad (a 0-d input is its own only element)
-				return
-			}
-			idx := indices
-			if squeezed {
-				g, idx = g.Unsqueeze(d), indices.withShape(keptShape(t.shape, []int{d}, true))
-			}
-			gi[0] = ZerosLike(t).ScatterAdd(d, idx, g) // dt: grad at the picked indices
-		}
+// recordPicked records values (entry def, named name) as elements of t picked
+// along dim d at indices (with d removed when squeezed): its gradient is
+// scattered back there.
+func (values *Tensor) recordPicked(def *opDef, name string, t *Tensor, d int, indices *Tensor, squeezed bool) {
+	if tracked(t) {
+		def.recordAs(name, values, float64(d), &reducedDims{shape: t.shape, keep: !squeezed}, []*Tensor{indices}, t)
 	}
-	return n
+}
+
+// The entries of the ops that pick elements along a dim (Max(dim), Median,
+// Sort, ...; named by each op): they save the indices, and pickedInDef the input
+// too (as PyTorch's cummax_backward reads it; its gradient does not). arg is the
+// dim.
+var (
+	pickedDef   = &opDef{save: []saveRule{{extra(0), always}}}
+	pickedInDef = &opDef{save: []saveRule{{extra(0), always}, {0, always}}}
+)
+
+func init() {
+	pickedDef.grad = func(b bwd) {
+		r, d, g := b.dims(), int(b.arg()), b.g
+		if len(r.shape) == 0 {
+			b.gi[0] = g // dt: grad (a 0-d input is its own only element)
+			return
+		}
+		idx := b.extra(0)
+		if !r.keep {
+			g, idx = g.Unsqueeze(d), idx.withShape(keptShape(r.shape, []int{d}, true))
+		}
+		b.gi[0] = g.dtype.Zeros(r.shape...).ScatterAdd(d, idx, g) // dt: grad at the picked indices
+	}
+	pickedInDef.grad = pickedDef.grad
 }
 
 // firstExtreme returns the index of the first largest (sgn 1) or smallest (sgn -1)
@@ -265,7 +302,7 @@ func (t *Tensor) MedianDim(dim int, keepdim bool) (values, indices *Tensor) {
 // even count) as a 0-d tensor; the gradient is shared evenly among the elements
 // equal to it (MedianBackward0).
 func (t *Tensor) Median() *Tensor {
-	return t.extremeAll("Median", "MedianBackward0", nil, false, func(v []float64) float64 {
+	return t.extremeAll(medianAllDef, "Median", nil, false, func(v []float64) float64 {
 		for _, x := range v {
 			if x != x {
 				return x
@@ -315,7 +352,7 @@ func (t *Tensor) sortAlong(op, name string, dim, k int, order func([]float64) []
 			indices.i64[(o*k+j)*inner+i] = int64(src)
 		}
 	})
-	values.recordPicked(name, t, d, indices, false)
+	values.recordPicked(pickedDef, name, t, d, indices, false)
 	return values, indices
 }
 
@@ -347,18 +384,18 @@ func (t *Tensor) Topk(k, dim int, largest bool) (values, indices *Tensor) {
 // generalised: Σ(x - mean)² / (N - correction), as torch.var(dims, correction,
 // keepdim) (VarBackward0).
 func (t *Tensor) Var(correction int, keepdim bool, dims ...int) *Tensor {
-	return t.moment("Var", "VarBackward0", correction, keepdim, dims, false)
+	return t.moment(varDef, "Var", correction, keepdim, dims)
 }
 
 // Std returns the standard deviation: the square root of Var (StdBackward0).
 func (t *Tensor) Std(correction int, keepdim bool, dims ...int) *Tensor {
-	return t.moment("Std", "StdBackward0", correction, keepdim, dims, true)
+	return t.moment(stdDef, "Std", correction, keepdim, dims)
 }
 
 // VarMean returns Var and the mean over the same dims, as torch.var_mean; both
 // are recorded as VarMeanBackward0.
 func (t *Tensor) VarMean(correction int, keepdim bool, dims ...int) (variance, mean *Tensor) {
-	v := t.moment("VarMean", "VarMeanBackward0", correction, keepdim, dims, false)
+	v := t.moment(varMeanDef, "VarMean", correction, keepdim, dims)
 	var m *Tensor
 	if keepdim {
 		m = t.MeanKeepDim(dims...)
@@ -366,17 +403,26 @@ func (t *Tensor) VarMean(correction int, keepdim bool, dims ...int) (variance, m
 		m = t.Mean(dims...)
 	}
 	m = m.Detach()
-	if n := record("VarMeanBackward0", m, false, t); n != nil {
+	if tracked(t) {
 		ds := t.dimSet("VarMean", dims)
 		count := float64(numel(t.shape) / max(numel(keptShape(t.shape, ds, false)), 1))
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gi[0] = keepDims(g, t.shape, ds, keepdim).DivScalar(count).Expand(t.shape...) // dt: grad / N
-		}
+		varMeanMeanDef.recordWith(m, count, &reducedDims{shape: t.shape, ds: ds, keep: keepdim}, nil, t)
 	}
 	return v, m
 }
 
-func (t *Tensor) moment(op, name string, correction int, keep bool, dims []int, std bool) *Tensor {
+// varMeanMeanDef is the entry of VarMean's mean; arg is the count of each mean.
+var varMeanMeanDef = &opDef{name: "VarMeanBackward0"}
+
+func init() {
+	varMeanMeanDef.grad = func(b bwd) { // dt: grad / N
+		r := b.dims()
+		b.gi[0] = r.kept(b.g).DivScalar(b.arg()).Expand(r.shape...)
+	}
+}
+
+func (t *Tensor) moment(def *opDef, op string, correction int, keep bool, dims []int) *Tensor {
+	std := def == stdDef
 	t.wantFloat(op)
 	out, ds := t.reduceF(op, dims, keep, t.dtype, func(v []float64) float64 {
 		var mean float64
@@ -394,27 +440,33 @@ func (t *Tensor) moment(op, name string, correction int, keep bool, dims []int, 
 		}
 		return r
 	})
-	if n := record(name, out, false, t); n != nil {
+	if tracked(t) {
 		count := 1
 		for _, d := range ds {
 			count *= t.shape[d]
 		}
-		div := float64(count - correction)
-		n.save(t)
-		if std {
-			n.save(out)
-		}
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			centred := t.Sub(t.MeanKeepDim(ds...))
-			gk := keepDims(g, t.shape, ds, keep)
-			if std { // dt: grad (x - mean) / ((N - c) std)
-				gi[0] = gk.Mul(centred).Div(keepDims(out, t.shape, ds, keep).MulScalar(div))
-				return
-			}
-			gi[0] = gk.Mul(centred).MulScalar(2 / div) // dt: 2 grad (x - mean) / (N - c)
-		}
+		def.recordWith(out, float64(count-correction), &reducedDims{shape: t.shape, ds: ds, keep: keep}, nil, t)
 	}
 	return out
+}
+
+// The entries of Var, Std and VarMean's variance; arg is N - correction.
+var (
+	varDef     = &opDef{name: "VarBackward0", save: savesIn}
+	stdDef     = &opDef{name: "StdBackward0", save: savesInOut}
+	varMeanDef = &opDef{name: "VarMeanBackward0", save: savesIn}
+)
+
+func init() {
+	varDef.grad = func(b bwd) { // dt: 2 grad (x - mean) / (N - c)
+		r, t := b.dims(), b.in(0)
+		b.gi[0] = r.kept(b.g).Mul(t.Sub(t.MeanKeepDim(r.ds...))).MulScalar(2 / b.arg())
+	}
+	varMeanDef.grad = varDef.grad
+	stdDef.grad = func(b bwd) { // dt: grad (x - mean) / ((N - c) std)
+		r, t := b.dims(), b.in(0)
+		b.gi[0] = r.kept(b.g).Mul(t.Sub(t.MeanKeepDim(r.ds...))).Div(r.kept(b.out()).MulScalar(b.arg()))
+	}
 }
 
 // LogSumExp returns log Σ exp(t) over dims (every dim if none), computed stably by
@@ -433,13 +485,19 @@ func (t *Tensor) LogSumExp(keepdim bool, dims ...int) *Tensor {
 		}
 		return m + math.Log(s)
 	})
-	if n := record("LogsumexpBackward0", out, false, t); n != nil {
-		n.save(t, out)
-		n.backward = func(g *Tensor, gi []*Tensor) { // dt: grad exp(t - out)
-			gi[0] = keepDims(g, t.shape, ds, keepdim).Mul(t.Sub(keepDims(out, t.shape, ds, keepdim)).Exp())
-		}
+	if tracked(t) {
+		logsumexpDef.recordWith(out, 0, &reducedDims{shape: t.shape, ds: ds, keep: keepdim}, nil, t)
 	}
 	return out
+}
+
+var logsumexpDef = &opDef{name: "LogsumexpBackward0", save: savesInOut}
+
+func init() {
+	logsumexpDef.grad = func(b bwd) { // dt: grad exp(t - out)
+		r := b.dims()
+		b.gi[0] = r.kept(b.g).Mul(b.in(0).Sub(r.kept(b.out())).Exp())
+	}
 }
 
 // VectorNorm returns the p-norm over dims (every dim if none), as
@@ -447,16 +505,16 @@ func (t *Tensor) LogSumExp(keepdim bool, dims ...int) *Tensor {
 // the count of nonzeros. Where the norm is 0 the gradient is 0 (PyTorch's
 // subgradient), not NaN (LinalgVectorNormBackward0).
 func (t *Tensor) VectorNorm(p float64, keepdim bool, dims ...int) *Tensor {
-	return t.norm("VectorNorm", "LinalgVectorNormBackward0", p, keepdim, dims)
+	return t.norm(vectorNormDef, "VectorNorm", p, keepdim, dims)
 }
 
 // Norm returns the p-norm over dims, as torch.norm(t, p, dims, keepdim): the same
 // values as VectorNorm, recorded as NormBackward1.
 func (t *Tensor) Norm(p float64, keepdim bool, dims ...int) *Tensor {
-	return t.norm("Norm", "NormBackward1", p, keepdim, dims)
+	return t.norm(normDef, "Norm", p, keepdim, dims)
 }
 
-func (t *Tensor) norm(op, name string, p float64, keep bool, dims []int) *Tensor {
+func (t *Tensor) norm(def *opDef, op string, p float64, keep bool, dims []int) *Tensor {
 	t.wantFloat(op)
 	out, ds := t.reduceF(op, dims, keep, t.dtype, func(v []float64) float64 {
 		switch {
@@ -505,47 +563,57 @@ func (t *Tensor) norm(op, name string, p float64, keep bool, dims []int) *Tensor
 		}
 		return math.Pow(s, 1/p)
 	})
-	if n := record(name, out, false, t); n != nil {
-		n.save(t, out)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gk := keepDims(g, t.shape, ds, keep)
-			ok := keepDims(out, t.shape, ds, keep)
-			zero := ok.Detach().EqScalar(0)
-			safe := ok.MaskedFill(zero, 1)
-			var d *Tensor
-			switch {
-			case p == 0:
-				return // dt: none (PyTorch gives no gradient)
-			case p == 1:
-				d = gk.Mul(t.Sign()) // dt: grad sign(t)
-			case math.IsInf(p, 0): // dt: grad sign(t), shared among the |t| equal to the norm
-				mask := t.Detach().Abs().Eq(ok.Detach()).To(g.dtype)
-				d = gk.Mul(t.Sign()).Mul(mask.Div(mask.SumKeepDim(ds...)))
-			case p == 2:
-				d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Div(safe)) // dt: grad t / norm, 0 at norm 0
-			default: // dt: grad t |t|^(p-2) / norm^(p-1), 0 at norm 0
-				d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Mul(t.Abs().Pow(p-2)).Div(safe.Pow(p-1)))
-			}
-			if !slices.Equal(d.shape, t.shape) {
-				d = d.Expand(t.shape...)
-			}
-			gi[0] = d
-		}
+	if tracked(t) {
+		def.recordWith(out, p, &reducedDims{shape: t.shape, ds: ds, keep: keep}, nil, t)
 	}
 	return out
+}
+
+// The entries of VectorNorm and Norm; arg is p.
+var (
+	vectorNormDef = &opDef{name: "LinalgVectorNormBackward0", save: savesInOut}
+	normDef       = &opDef{name: "NormBackward1", save: savesInOut}
+)
+
+func init() {
+	vectorNormDef.grad = func(b bwd) {
+		r, t, g, p := b.dims(), b.in(0), b.g, b.arg()
+		gk, ok := r.kept(g), r.kept(b.out())
+		zero := ok.Detach().EqScalar(0)
+		safe := ok.MaskedFill(zero, 1)
+		var d *Tensor
+		switch {
+		case p == 0:
+			return // dt: none (PyTorch gives no gradient)
+		case p == 1:
+			d = gk.Mul(t.Sign()) // dt: grad sign(t)
+		case math.IsInf(p, 0): // dt: grad sign(t), shared among the |t| equal to the norm
+			mask := t.Detach().Abs().Eq(ok.Detach()).To(g.dtype)
+			d = gk.Mul(t.Sign()).Mul(mask.Div(mask.SumKeepDim(r.ds...)))
+		case p == 2:
+			d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Div(safe)) // dt: grad t / norm, 0 at norm 0
+		default: // dt: grad t |t|^(p-2) / norm^(p-1), 0 at norm 0
+			d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Mul(t.Abs().Pow(p-2)).Div(safe.Pow(p-1)))
+		}
+		if !slices.Equal(d.shape, t.shape) {
+			d = d.Expand(t.shape...)
+		}
+		b.gi[0] = d
+	}
+	normDef.grad = vectorNormDef.grad
 }
 
 // Prod returns the product of all of t's elements as a 0-d tensor
 // (ProdBackward0). Zeros are handled as PyTorch does: the gradient of each
 // element is the product of the others.
-func (t *Tensor) Prod() *Tensor { return t.prod("Prod", "ProdBackward0", nil, false) }
+func (t *Tensor) Prod() *Tensor { return t.prod(prodDef, "Prod", nil, false) }
 
 // ProdDim returns the products along dim (ProdBackward1).
 func (t *Tensor) ProdDim(dim int, keepdim bool) *Tensor {
-	return t.prod("ProdDim", "ProdBackward1", []int{dim}, keepdim)
+	return t.prod(prodDimDef, "ProdDim", []int{dim}, keepdim)
 }
 
-func (t *Tensor) prod(op, name string, dims []int, keep bool) *Tensor {
+func (t *Tensor) prod(def *opDef, op string, dims []int, keep bool) *Tensor {
 	t.wantFloat(op)
 	out, ds := t.reduceF(op, dims, keep, t.dtype, func(v []float64) float64 {
 		p := 1.0
@@ -554,19 +622,29 @@ func (t *Tensor) prod(op, name string, dims []int, keep bool) *Tensor {
 		}
 		return p
 	})
-	if n := record(name, out, false, t); n != nil {
-		n.save(t, out)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			gk := keepDims(g, t.shape, ds, keep)
-			if t.Detach().EqScalar(0).Any().Item() == 0 {
-				gi[0] = gk.Mul(keepDims(out, t.shape, ds, keep)).Div(t) // dt: grad prod / t
-				return
-			}
-			gi[0] = gk.Mul(t.prodOthers(ds)) // dt: grad times the product of the others
-
-		}
+	if tracked(t) {
+		def.recordWith(out, 0, &reducedDims{shape: t.shape, ds: ds, keep: keep}, nil, t)
 	}
 	return out
+}
+
+// The entries of Prod and ProdDim.
+var (
+	prodDef    = &opDef{name: "ProdBackward0", save: savesInOut}
+	prodDimDef = &opDef{name: "ProdBackward1", save: savesInOut}
+)
+
+func init() {
+	prodDef.grad = func(b bwd) {
+		r, t := b.dims(), b.in(0)
+		gk := r.kept(b.g)
+		if t.Detach().EqScalar(0).Any().Item() == 0 {
+			b.gi[0] = gk.Mul(r.kept(b.out())).Div(t) // dt: grad prod / t
+			return
+		}
+		b.gi[0] = gk.Mul(t.prodOthers(r.ds)) // dt: grad times the product of the others
+	}
+	prodDimDef.grad = prodDef.grad
 }
 
 // prodOthers returns, for each element, the product of the other elements of its
@@ -598,29 +676,30 @@ func (v *Tensor) exclusiveCumprod(d int) *Tensor {
 }
 
 // All reports, as a bool tensor, whether every element over dims (all if none)
-// is nonzero (torch.all).
-func (t *Tensor) All(dims ...int) *Tensor {
-	out, _ := t.reduceF("All", dims, false, Bool, func(v []float64) float64 {
-		for _, x := range v {
-			if x == 0 {
-				return 0
-			}
-		}
-		return 1
-	})
-	return out
-}
+// is nonzero (torch.all); the dims are removed. NaN counts as nonzero.
+func (t *Tensor) All(dims ...int) *Tensor { return t.allAny("All", dims, false, 0) }
+
+// AllKeepDim is All keeping the reduced dims as size 1 (torch.all(dim,
+// keepdim=True)).
+func (t *Tensor) AllKeepDim(dims ...int) *Tensor { return t.allAny("AllKeepDim", dims, true, 0) }
 
 // Any reports, as a bool tensor, whether some element over dims (all if none) is
-// nonzero (torch.any).
-func (t *Tensor) Any(dims ...int) *Tensor {
-	out, _ := t.reduceF("Any", dims, false, Bool, func(v []float64) float64 {
+// nonzero (torch.any); the dims are removed.
+func (t *Tensor) Any(dims ...int) *Tensor { return t.allAny("Any", dims, false, 1) }
+
+// AnyKeepDim is Any keeping the reduced dims as size 1 (torch.any(dim,
+// keepdim=True)).
+func (t *Tensor) AnyKeepDim(dims ...int) *Tensor { return t.allAny("AnyKeepDim", dims, true, 1) }
+
+// allAny is All (stop 0: a zero decides) or Any (stop 1: a nonzero decides).
+func (t *Tensor) allAny(op string, dims []int, keep bool, stop float64) *Tensor {
+	out, _ := t.reduceF(op, dims, keep, Bool, func(v []float64) float64 {
 		for _, x := range v {
-			if x != 0 {
-				return 1
+			if (x != 0) == (stop == 1) {
+				return stop
 			}
 		}
-		return 0
+		return 1 - stop
 	})
 	return out
 }
@@ -659,16 +738,12 @@ func (t *Tensor) scanAlong(op string, dim int, f func(lane []float64)) (*Tensor,
 // eachLane calls f with the values of each lane of t along dim d (a reused
 // slice) and the lane's outer and inner position, t viewed as [outer, r, inner].
 func (t *Tensor) eachLane(d int, f func(lane []float64, o, i int)) {
-	outer, r, inner := t.splitAt(d)
-	td := t.dense()
+	_, r, inner := t.splitAt(d)
+	vals, rows, _ := t.lanes([]int{d}) // lane j is (o, i) = (j / inner, j % inner)
 	lane := make([]float64, r)
-	for o := range outer {
-		for i := range inner {
-			for k := range r {
-				lane[k] = td.flat((o*r+k)*inner + i)
-			}
-			f(lane, o, i)
-		}
+	for j := range rows {
+		copy(lane, vals[j*r:(j+1)*r]) // f may change its lane
+		f(lane, j/inner, j%inner)
 	}
 }
 
@@ -681,10 +756,14 @@ func (t *Tensor) Cumsum(dim int) *Tensor {
 			l[k] += l[k-1]
 		}
 	})
-	if n := record("CumsumBackward0", out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.reverseCumsum(d) } // dt: sums of grad from each place to the end
-	}
-	return out
+	return cumsumDef.record(out, float64(d), t)
+}
+
+// cumsumDef is Cumsum's entry; arg is the dim.
+var cumsumDef = &opDef{name: "CumsumBackward0"}
+
+func init() {
+	cumsumDef.grad = func(b bwd) { b.gi[0] = b.g.reverseCumsum(int(b.arg())) } // dt: sums of grad from each place to the end
 }
 
 // reverseCumsum returns the sums of g from each place to the end along d.
@@ -704,17 +783,21 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 			l[k] *= l[k-1]
 		}
 	})
-	if n := record("CumprodBackward0", out, false, t); n != nil {
-		n.save(t, out)
-		n.backward = func(g *Tensor, gi []*Tensor) {
-			if t.Detach().EqScalar(0).Any().Item() == 0 {
-				gi[0] = g.Mul(out).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
-				return
-			}
-			gi[0] = g.cumprodGrad(t, d) // the same sum, without division
+	return cumprodDef.record(out, float64(d), t)
+}
+
+// cumprodDef is Cumprod's entry; arg is the dim.
+var cumprodDef = &opDef{name: "CumprodBackward0", save: savesInOut}
+
+func init() {
+	cumprodDef.grad = func(b bwd) {
+		t, d := b.in(0), int(b.arg())
+		if t.Detach().EqScalar(0).Any().Item() == 0 {
+			b.gi[0] = b.g.Mul(b.out()).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
+			return
 		}
+		b.gi[0] = b.g.cumprodGrad(t, d) // the same sum, without division
 	}
-	return out
 }
 
 // cumprodGrad returns Σ_{i>=k} g_i Π_{j<=i, j!=k} t_j along d for each k without
@@ -773,10 +856,28 @@ func (t *Tensor) cumExtreme(op, name string, dim int, sgn float64) (values, indi
 			}
 		}
 	}
-	if n := values.recordPicked(name, t, d, idx, false); n != nil {
-		n.save(t) // as PyTorch's cummax_backward, which reads t (its gradient does not)
-	}
+	values.recordPicked(pickedInDef, name, t, d, idx, false)
 	return values, idx
+}
+
+// dimsLast returns a dense copy of t (any dtype) with the sorted dims moved
+// after the others, and the number of elements those dims span.
+func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
+	rest := make([]int, 0, len(t.shape))
+	for d := range t.shape {
+		if !slices.Contains(dims, d) {
+			rest = append(rest, d)
+		}
+	}
+	x := t
+	if len(t.shape) > 0 {
+		x = x.permuted(append(rest, dims...))
+	}
+	r := 1
+	for _, d := range dims {
+		r *= t.shape[d]
+	}
+	return x.dense(), r
 }
 
 // sumInt is Sum of an int64 or bool tensor: exact int64 sums, not recorded.

@@ -135,9 +135,9 @@ func (t *Tensor) remap(name string, shape []int, maps [][]int, fill float64) *Te
 	ms := mapShape(maps)
 	out := remapData(t, ms, maps, fill)
 	out.shape = shape
-	if n := record(name, out, false, t); n != nil {
+	if tracked(t) {
 		in := t.shape
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Reshape(ms...).remapAdd(name, in, maps) } // dt: grad added back where read
+		recordGeometry(name, out, t, func(g *Tensor) *Tensor { return g.Reshape(ms...).remapAdd(name, in, maps) }) // dt: grad added back where read
 	}
 	return out
 }
@@ -165,9 +165,9 @@ func (g *Tensor) remapAdd(name string, shape []int, maps [][]int) *Tensor {
 	default:
 		remapAddKernel(out.i64, gd.i64, g.shape, offs)
 	}
-	if n := record(name, out, false, g); n != nil {
+	if tracked(g) {
 		gs := g.shape
-		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = gg.remap(name, gs, maps, 0) } // dg: grad read back
+		recordGeometry(name, out, g, func(gg *Tensor) *Tensor { return gg.remap(name, gs, maps, 0) }) // dg: grad read back
 	}
 	return out
 }

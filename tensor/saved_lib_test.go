@@ -79,6 +79,11 @@ func TestSavedValuesChecked(t *testing.T) {
 		"Solve":        func(x *tensor.Tensor) *tensor.Tensor { return tensor.Solve(x, o) },
 		"Svdvals":      tensor.Svdvals,
 		"Qr":           func(x *tensor.Tensor) *tensor.Tensor { _, r := tensor.Qr(x); return r },
+		"Mean":         func(x *tensor.Tensor) *tensor.Tensor { return x.Mean() },
+		"MeanDim":      func(x *tensor.Tensor) *tensor.Tensor { return x.Mean(1) },
+		"MeanKeepDim":  func(x *tensor.Tensor) *tensor.Tensor { return x.MeanKeepDim(1) },
+		"Sum":          func(x *tensor.Tensor) *tensor.Tensor { return x.Sum() },
+		"SumDim":       func(x *tensor.Tensor) *tensor.Tensor { return x.Sum(1) },
 	}
 	for name, raises := range want {
 		op, which, _ := strings.Cut(name, "/")

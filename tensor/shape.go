@@ -76,11 +76,22 @@ func (t *Tensor) viewStrides(shape []int) (strides []int, ok bool) {
 }
 
 // recordView records out, a view of t, under name with the gradient bw(g) for t.
+// bw captures the view's geometry (shapes, dims, indices), never a tensor.
 func (t *Tensor) recordView(name string, out *Tensor, bw func(g *Tensor) *Tensor) *Tensor {
-	if n := record(name, out, false, t); n != nil {
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = bw(g) }
-	}
+	recordGeometry(name, out, t, bw)
 	return out
+}
+
+// viewDef is the op table entry of the view ops and of their gradients' own
+// nodes, under each op's name: the node keeps, as aux, a function of the
+// gradient that captures only the view's geometry, and saves nothing.
+var viewDef = &opDef{}
+
+func init() { viewDef.grad = func(b bwd) { b.gi[0] = b.aux().(func(*Tensor) *Tensor)(b.g) } }
+
+// recordGeometry records out as name, made from in, with viewDef and bw.
+func recordGeometry(name string, out, in *Tensor, bw func(g *Tensor) *Tensor) {
+	viewDef.recordAs(name, out, 0, bw, nil, in)
 }
 
 // view returns t viewed in shape (same element count), recorded as name, whose
@@ -336,9 +347,7 @@ func (t *Tensor) T() *Tensor {
 func viewGrad(g *Tensor, in []int, name string, sel func(*Tensor) *Tensor) *Tensor {
 	out := empty(g.dtype, in)
 	addValues(sel(out.Detach()), g)
-	if n := record(strings.TrimSuffix(name, "0")+"Backward0", out, false, g); n != nil {
-		n.backward = func(gg *Tensor, gi []*Tensor) { gi[0] = sel(gg) } // dg: the view of grad
-	}
+	recordGeometry(strings.TrimSuffix(name, "0")+"Backward0", out, g, sel) // dg: the view of grad
 	return out
 }
 

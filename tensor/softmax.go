@@ -11,30 +11,40 @@ import (
 func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	t.wantFloat("LogSoftmax")
 	d := t.normDimOrScalar("LogSoftmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 	} else {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 	}
-	if n := record("LogSoftmaxBackward0", out, true, t); n != nil {
-		n.save(out)
-		n.arg = float64(d) // for the batched derivative (batched.go)
-		// dt: grad - exp(out) * Σ_dim grad
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.Sub(out.Exp().Mul(sumAlong(g, d))) }
+	return logSoftmaxDef.record(out, float64(d), t)
+}
+
+// The softmax entries save their result; arg is the dim.
+var (
+	logSoftmaxDef = &opDef{name: "LogSoftmaxBackward0", save: []saveRule{{output, always}}}
+	softmaxDef    = &opDef{name: "SoftmaxBackward0", save: []saveRule{{output, always}}}
+)
+
+func init() {
+	logSoftmaxDef.grad = func(b bwd) { // dt: grad - exp(out) * Σ_dim grad
+		b.gi[0] = b.g.Sub(b.out().Exp().Mul(sumAlong(b.g, int(b.arg()))))
 	}
-	return out
+	softmaxDef.grad = func(b bwd) { // dt: out * (grad - Σ_dim grad * out)
+		out := b.out()
+		b.gi[0] = out.Mul(b.g.Sub(sumAlong(b.g.Mul(out), int(b.arg()))))
+	}
 }
 
 // Softmax returns exp(t) / Σ exp(t) along dim, computed stably.
 func (t *Tensor) Softmax(dim int) *Tensor {
 	t.wantFloat("Softmax")
 	d := t.normDimOrScalar("Softmax", dim)
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	outer, r, inner := t.splitAt(d)
-	x := t.dense()
+	x := softmaxInput(t, out)
 	if t.dtype == Float32 {
 		logSoftmaxRows(out.f32, x.f32, outer, r, inner)
 		vec.Exp(out.f32, out.f32)
@@ -42,12 +52,18 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		logSoftmaxRows(out.f64, x.f64, outer, r, inner)
 		vec.Exp(out.f64, out.f64)
 	}
-	if n := record("SoftmaxBackward0", out, true, t); n != nil {
-		n.save(out)
-		n.arg = float64(d) // for the batched derivative (batched.go)
-		// dt: out * (grad - Σ_dim grad * out)
-		n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = out.Mul(g.Sub(sumAlong(g.Mul(out), d))) }
+	return softmaxDef.record(out, float64(d), t)
+}
+
+// softmaxInput returns what logSoftmaxRows reads t's rows from: t itself when it
+// is contiguous, else out holding t's values, copied by walking t's strides, so
+// that the rows are computed in place (logSoftmaxRows reads each element before
+// writing it) and no dense temporary is made.
+func softmaxInput(t, out *Tensor) *Tensor {
+	if t.strides() == nil {
+		return t
 	}
+	copyValues(out, t)
 	return out
 }
 

@@ -50,9 +50,18 @@ func (t *Tensor) viewBase() *Tensor {
 }
 
 // alias returns a tensor header sharing t's storage and layout, recording nothing.
+// The header and its layout are one allocation (backward makes one per saved
+// value it unpacks).
 func (t *Tensor) alias() *Tensor {
-	a := &Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published}
-	a.lay = &viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase(), version: t.version()}
+	h := &struct {
+		t   Tensor
+		lay viewInfo
+	}{
+		t:   Tensor{shape: t.shape, dtype: t.dtype, f32: t.f32, f64: t.f64, i64: t.i64, published: t.published},
+		lay: viewInfo{strides: t.strides(), offset: t.offset(), stor: t.storage(), base: t.viewBase(), version: t.version()},
+	}
+	a := &h.t
+	a.lay = &h.lay
 	if t.lay != nil {
 		a.lay.version = t.lay.version
 	}
@@ -107,7 +116,7 @@ func (t *Tensor) dense() *Tensor {
 	if t.strides() == nil {
 		return t
 	}
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	copyValues(out, t)
 	return out
 }

@@ -95,7 +95,16 @@ func (t *Tensor) state() *gradState {
 }
 
 // empty returns a tensor of the given dtype and shape whose elements are zero.
-func empty(dt DType, shape []int) *Tensor {
+func empty(dt DType, shape []int) *Tensor { return alloc(dt, shape, true) }
+
+// uninit returns a tensor of the given dtype and shape whose float elements are
+// undefined (NaN when pooled buffers are poisoned), for a kernel that writes every
+// element before reading any: it saves clearing storage that is overwritten at
+// once (see the storage pool).
+func uninit(dt DType, shape []int) *Tensor { return alloc(dt, shape, false) }
+
+// alloc is empty when zero is set, else uninit.
+func alloc(dt DType, shape []int, zero bool) *Tensor {
 	n := numel(shape)
 	t := &Tensor{shape: shape, dtype: dt}
 	if n == 1 {
@@ -112,9 +121,9 @@ func empty(dt DType, shape []int) *Tensor {
 	}
 	switch dt {
 	case Float32:
-		t.f32 = pool.get32(n)
+		t.f32 = pool.get32(n, zero)
 	case Float64:
-		t.f64 = pool.get64(n)
+		t.f64 = pool.get64(n, zero)
 	case Int64, Bool: // a Bool tensor keeps 0 or 1 in int64 storage
 		t.i64 = make([]int64, n)
 	}
@@ -419,11 +428,8 @@ func (t *Tensor) wantRaw(op string, d DType) {
 // Values returns a copy of the tensor's elements in row-major order, converted to
 // float64, whatever its dtype and layout.
 func (t *Tensor) Values() []float64 {
-	d := t.dense()
-	out := make([]float64, d.Numel())
-	for i := range out {
-		out[i] = d.flat(i)
-	}
+	out := make([]float64, t.Numel())
+	t.valuesInto(out)
 	return out
 }
 
@@ -478,18 +484,8 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	return t.inPlace("Copy_", false, []*Tensor{src}, func(self *Tensor) *Tensor {
 		out := empty(self.dtype, self.shape)
 		copyValues(out, s)
-		if n := record("CopyBackwards", out, false, self, src); n != nil {
-			from, dt := src.shape, src.dtype
-			n.backward = func(g *Tensor, gi []*Tensor) {
-				if n.needs(0) {
-					gi[0] = ZerosLike(g) // dt: 0
-				}
-				if n.needs(1) && broadcastsTo(from, g.shape) {
-					gi[1] = g.To(dt) // dsrc: grad, summed over broadcast dims
-				} else if n.needs(1) {
-					gi[1] = g.To(dt).Reshape(from...) // dsrc: grad in src's shape
-				}
-			}
+		if tracked(self, src) {
+			copyDef.recordWith(out, float64(src.dtype), src.shape, nil, self, src)
 		}
 		return out
 	}, func() {
@@ -500,10 +496,27 @@ func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	})
 }
 
+// copyDef is Copy_'s entry: aux is src's shape, arg its dtype.
+var copyDef = &opDef{name: "CopyBackwards"}
+
+func init() {
+	copyDef.grad = func(b bwd) {
+		from, dt := b.aux().([]int), DType(b.arg())
+		if b.needs(0) {
+			b.gi[0] = ZerosLike(b.g) // dt: 0
+		}
+		if b.needs(1) && broadcastsTo(from, b.g.shape) {
+			b.gi[1] = b.g.To(dt) // dsrc: grad, summed over broadcast dims
+		} else if b.needs(1) {
+			b.gi[1] = b.g.To(dt).Reshape(from...) // dsrc: grad in src's shape
+		}
+	}
+}
+
 // Clone returns a copy of t with its own storage. It is recorded in the graph
 // (CloneBackward0) when t requires grad.
 func (t *Tensor) Clone() *Tensor {
-	out := empty(t.dtype, t.shape)
+	out := uninit(t.dtype, t.shape)
 	copyValues(out, t)
 	return cloneDef.record(out, 0, t)
 }
@@ -517,16 +530,18 @@ func (t *Tensor) To(d DType) *Tensor {
 	if t.dtype == d {
 		return t
 	}
-	out := empty(d, t.shape)
+	out := uninit(d, t.shape)
 	copyValues(out, t)
 	if d.IsFloat() && t.dtype.IsFloat() {
-		src := t.dtype
-		if n := record("ToCopyBackward0", out, false, t); n != nil {
-			n.backward = func(g *Tensor, gi []*Tensor) { gi[0] = g.To(src) } // dx: grad in x's dtype
-		}
+		toCopyDef.record(out, float64(t.dtype), t)
 	}
 	return out
 }
+
+// toCopyDef is To's entry; arg is the input's dtype.
+var toCopyDef = &opDef{name: "ToCopyBackward0"}
+
+func init() { toCopyDef.grad = func(b bwd) { b.gi[0] = b.g.To(DType(b.arg())) } } // dx: grad in x's dtype
 
 // SetNumThreads sets how many goroutines gograd's kernels (matrix multiply,
 // large elementwise ops and reductions) may use, as torch.set_num_threads does; the

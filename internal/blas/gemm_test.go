@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/gograd/gograd/internal/gctick"
 	"github.com/gograd/gograd/internal/parallel"
 )
 
@@ -222,5 +227,51 @@ func TestGemmPanics(t *testing.T) {
 			}()
 			tc.f()
 		}()
+	}
+}
+
+// TestWorkspacesGivenBackWhenIdle checks that the packing buffers kept between
+// calls survive a collection that follows a call, are dropped by one that
+// follows another without a call, and that collections alone give them back.
+func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
+	const n = 40
+	a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	a64, b64, c64 := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	gemmBoth := func() {
+		Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n)
+		Gemm(false, false, n, n, n, 1, a64, n, b64, n, 0, c64, n)
+	}
+	// The aging rule, by calling the tick's function with collections off, once
+	// the tick of the last collection has run (ticks run their functions in the
+	// order they were added, so ageWorkspaces before this counter).
+	var ticks atomic.Int32
+	gctick.Add(func() { ticks.Add(1) })
+	prev := debug.SetGCPercent(-1)
+	runtime.GC()
+	for ticks.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for range 3 {
+		gemmBoth()
+		ageWorkspaces()
+		if len(free32) == 0 || len(free64) == 0 {
+			debug.SetGCPercent(prev)
+			t.Fatalf("workspaces in use were dropped: %d and %d left", len(free32), len(free64))
+		}
+	}
+	ageWorkspaces()
+	if len(free32)+len(free64) > 0 {
+		debug.SetGCPercent(prev)
+		t.Fatalf("%d and %d workspaces kept after two ticks without a Gemm", len(free32), len(free64))
+	}
+	debug.SetGCPercent(prev)
+	// And through real collections.
+	gemmBoth()
+	for i := 0; len(free32)+len(free64) > 0; i++ {
+		if i == 1000 {
+			t.Fatalf("%d and %d workspaces still kept after %d idle collections", len(free32), len(free64), i)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the finalizer goroutine drops them
 	}
 }

@@ -278,6 +278,8 @@ MATMUL = [
 for tag, sa, sb in MATMUL:
     case(f"MatMul/{tag}", torch.matmul, (sa, U()), (sb, U()))
 case("MatMul/2d·2d_const", torch.matmul, ((3, 4), U(grad=False)), ((4, 5), U()))
+case("MatMul/(2,1,3,4)·(1,5,4,2)_both_broadcast", torch.matmul, ((2, 1, 3, 4), U()), ((1, 5, 4, 2), U()))
+case("MatMul/(3,1,4,2)ᵀ·(5,4,2)_broadcast_transposed", lambda a, b: a.transpose(-2, -1) @ b, ((3, 1, 4, 2), U()), ((5, 4, 2), U()))
 
 # Shape ops.
 case("Transpose/0,1", lambda x: x.transpose(0, 1), ((3, 4), U()))
@@ -630,6 +632,10 @@ case("All/dim=1", lambda x: x.all(1), ((2, 3), V([1.0, 2.0, 0.0, 1.0, float("nan
 case("All/bool", lambda x: x.all(0), ((2, 3), B()))
 case("Any", lambda x: x.any(), ((2, 3), V([0.0, 0.0, 0.0, 0.0, -0.0, 0.0])))
 case("Any/dim=0", lambda x: x.any(0), ((2, 3), V([0.0, 2.0, 0.0, 0.0, float("nan"), 0.0])))
+case("AllKeepDim/dim=1", lambda x: x.all(1, keepdim=True), ((2, 3), V([1.0, 0.0, 2.0, float("nan"), -1.0, 3.0])))
+case("AllKeepDim/dim=-1_3d", lambda x: x.all(-1, keepdim=True), ((2, 2, 2), V([1.0, 1.0, 0.0, 2.0, -0.0, 0.0, 4.0, 5.0])))
+case("AnyKeepDim/dim=0", lambda x: x.any(0, keepdim=True), ((2, 3), V([0.0, 2.0, 0.0, 0.0, float("nan"), -0.0])))
+case("AnyKeepDim/int64", lambda x: x.any(1, keepdim=True), ((2, 3), IV([0, 0, 0, 0, 5, 0])))
 case("CountNonzero", lambda x: torch.count_nonzero(x), ((2, 3), V([0.0, 2.0, 0.0, 1.0, float("nan"), 0.0])))
 case("CountNonzero/dims=0,1", lambda x: torch.count_nonzero(x, (0, 1)), ((2, 3, 2), I(0, 2)))
 MED = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 5.8, 9.7]
@@ -754,6 +760,16 @@ case("Einsum/transpose", lambda a: torch.einsum("ij->ji", a), ((3, 4), U()))
 case("Einsum/sum", lambda a: torch.einsum("ijk->j", a), ((2, 3, 4), U()))
 case("Einsum/implicit", lambda a, b: torch.einsum("kj,ik", a, b), ((4, 5), U()), ((3, 4), U()))
 case("Einsum/outer", lambda a, b: torch.einsum("i,j->ij", a, b), ((3,), U()), ((4,), U()))
+case("Einsum/diagonal", lambda a: torch.einsum("ii->i", a), ((3, 3), U()))
+case("Einsum/trace", lambda a: torch.einsum("ii", a), ((3, 3), U()))
+case("Einsum/repeated_three", lambda a: torch.einsum("iij->ij", a), ((3, 3, 2), U()))
+case("Einsum/diagonal_contraction", lambda a, b: torch.einsum("ii,ij->j", a, b), ((3, 3), U()), ((3, 4), U()))
+case("Einsum/ellipsis_batch_diagonal", lambda a: torch.einsum("...ii->...i", a), ((2, 3, 3), U()))
+case("Einsum/ellipsis_matmul_broadcast", lambda a, b: torch.einsum("...ij,...jk->...ik", a, b), ((2, 1, 3, 4), U()), ((5, 4, 2), U()))
+case("Einsum/ellipsis_summed", lambda a: torch.einsum("...ij->ij", a), ((2, 3, 4), U()))
+case("Einsum/ellipsis_implicit", lambda a, b: torch.einsum("ba...,...c", a, b), ((2, 3, 4), U()), ((4, 5), U()))
+case("Einsum/ellipsis_between_diagonal", lambda a: torch.einsum("i...i->...", a), ((3, 2, 3), U()))
+case("Einsum/ellipsis_attention", lambda q, k: torch.einsum("...qd,...kd->...qk", q, k), ((2, 2, 3, 4), U()), ((2, 2, 5, 4), U()))
 
 # Creation (forward only).
 case("Linspace", lambda: torch.linspace(-1.0, 2.0, 7))
@@ -790,6 +806,9 @@ case("Index/two_broadcast", lambda x, i, j: x[i, j], ((3, 4, 2), U()), ((2, 1), 
 case("IndexPut", lambda x, i, v: x.index_put((i,), v), ((4, 3), U()), ((2,), IV([2, 0])), ((2, 3), U()))
 case("IndexPut/accumulate", lambda x, i, v: x.index_put((i,), v, accumulate=True), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
 case("IndexPut/two_broadcast_values", lambda x, i, j, v: x.index_put((i, j), v, accumulate=True), ((3, 4), U()), ((2,), IV([0, 2])), ((2,), IV([-1, 1])), ((1,), U()))
+case("IndexPut_", on_copy(lambda y, i, v: y.index_put_((i,), v)), ((4, 3), U()), ((2,), IV([2, 0])), ((2, 3), U()))
+case("IndexPut_/accumulate", on_copy(lambda y, i, v: y.index_put_((i,), v, accumulate=True)), ((4, 3), U()), ((3,), IV([2, 0, 2])), ((3, 3), U()))
+case("IndexPut_/two_indices_through_view", through_view(lambda y: y[1:], lambda v, i, j, w: v.index_put_((i, j), w, accumulate=True)), ((4, 3), U()), ((3,), IV([0, 2, 0])), ((3,), IV([-1, 1, -1])), ((1,), U()))
 
 # Factorisations: well-conditioned matrices (uniform entries plus a diagonal).
 def WellConditioned(n):
@@ -804,6 +823,10 @@ case("Inv", torch.linalg.inv, ((3, 3), WellConditioned(3)))
 case("Inv/batched", torch.linalg.inv, ((2, 4, 4), WellConditioned(4)))
 case("Det", torch.linalg.det, ((3, 3), WellConditioned(3)))
 case("Det/batched", torch.linalg.det, ((2, 2, 2), WellConditioned(2)))
+case("Det/singular_rank2", torch.linalg.det, ((3, 3), V([1, 2, 3, 2, 4, 6, 0.5, -1, 1.5])))
+case("Det/singular_rank1", torch.linalg.det, ((2, 2), V([1, 2, 2, 4])))
+case("Det/singular_rank1_3x3", torch.linalg.det, ((3, 3), V([1, 2, 3, 2, 4, 6, -1, -2, -3])))
+case("Det/batched_one_singular", torch.linalg.det, ((2, 2, 2), V([1, -2, 0.5, -1, 2, 0.5, 1, 3])))
 case("Slogdet", lambda a: torch.linalg.slogdet(a)[1], ((3, 3), WellConditioned(3)))
 case("Slogdet/sign", lambda a: torch.linalg.slogdet(a)[0], ((2, 3, 3), WellConditioned(3)))
 case("Solve", torch.linalg.solve, ((3, 3), WellConditioned(3)), ((3, 2), U()))
@@ -825,6 +848,13 @@ case("Svd/wide_Vh_squared", lambda x: torch.linalg.svd(x, full_matrices=False)[2
 case("Qr/Q_squared", lambda x: torch.linalg.qr(x)[0] ** 2, ((4, 3), U()))
 case("Qr/R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((4, 3), U()))
 case("Qr/square_batched_R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((2, 3, 3), U()))
+case("Qr/wide_Q_squared", lambda x: torch.linalg.qr(x)[0] ** 2, ((3, 5), U()))
+case("Qr/wide_R_squared", lambda x: torch.linalg.qr(x)[1] ** 2, ((3, 5), U()))
+case("Qr/wide_batched_QR_squared", lambda x: (lambda q, r: (q ** 2) @ (r ** 2))(*torch.linalg.qr(x)), ((2, 2, 4), U()))
+case("QrMode/complete_wide_R_squared", lambda x: torch.linalg.qr(x, mode="complete")[1] ** 2, ((3, 4), U()))
+case("QrMode/complete_square_Q_squared", lambda x: torch.linalg.qr(x, mode="complete")[0] ** 2, ((3, 3), U()))
+case("QrMode/complete_tall_R_squared", lambda x: torch.linalg.qr(x, mode="complete")[1] ** 2, ((4, 2), U(grad=False)))
+case("QrMode/complete_tall_Q_squared", lambda x: torch.linalg.qr(x, mode="complete")[0] ** 2, ((4, 2), U(grad=False)))
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"

@@ -59,6 +59,11 @@ OPS = {
     "Solve": lambda x: torch.linalg.solve(x, O),
     "Svdvals": torch.linalg.svdvals,
     "Qr": lambda x: torch.linalg.qr(x)[1],
+    "Mean": lambda x: x.mean(),
+    "MeanDim": lambda x: x.mean(1),
+    "MeanKeepDim": lambda x: x.mean(1, keepdim=True),
+    "Sum": lambda x: x.sum(),
+    "SumDim": lambda x: x.sum(1),
 }
 
 

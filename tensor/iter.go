@@ -1,0 +1,155 @@
+package tensor
+
+import (
+	"slices"
+
+	"github.com/gograd/gograd/internal/vec"
+)
+
+// The strided iterator, PyTorch's TensorIterator idea in a few functions: the
+// operands of an elementwise op or a reduction are described by one shape and a
+// stride per operand and dim (0 along a dim an input is broadcast over, or an
+// output is reduced over); coalesce merges the dims every operand walks
+// contiguously, innerFirst puts the dim an operand walks fastest last, and
+// forEachRow calls a kernel per row of the last dim with each operand's start
+// offset. Kernels then run their vector loops on rows that are contiguous (stride
+// 1) and a strided loop on the others: no operand is copied to make it dense.
+
+// innerFirst reorders the dims of shape and of every operand's strides so that
+// operand key's strides do not increase from outer to inner (by absolute value;
+// a stable sort, so equal strides keep their order): the inner loop then walks
+// that operand's memory in order. Only for operations whose result does not
+// depend on the order elements are visited in (elementwise ops; reductions,
+// where it changes the order of a sum's terms).
+func innerFirst(shape []int, st [][]int, key int) ([]int, [][]int) {
+	p := make([]int, len(shape))
+	for i := range p {
+		p[i] = i
+	}
+	abs := func(v int) int { return max(v, -v) }
+	slices.SortStableFunc(p, func(i, j int) int { return abs(st[key][j]) - abs(st[key][i]) })
+	sh := make([]int, len(shape))
+	out := make([][]int, len(st))
+	for o := range st {
+		out[o] = make([]int, len(shape))
+	}
+	for i, d := range p {
+		sh[i] = shape[d]
+		for o := range st {
+			out[o][i] = st[o][d]
+		}
+	}
+	return sh, out
+}
+
+// gatherRow copies n elements of src, stride s from offset o, to dst.
+func gatherRow[T any](dst, src []T, o, s, n int) {
+	if s == 1 {
+		copy(dst[:n], src[o:o+n])
+		return
+	}
+	for i := range dst[:n] {
+		dst[i] = src[o+i*s]
+	}
+}
+
+// valuesInto writes t's elements in row-major order into dst (len ≥ Numel) as
+// float64, walking t's strides: Values without a dense copy first.
+func (t *Tensor) valuesInto(dst []float64) {
+	if numel(t.shape) == 0 {
+		return
+	}
+	shape, st := coalesce(t.shape, contiguousStrides(t.shape), t.layout())
+	inner, is := shape[len(shape)-1], st[1][len(shape)-1]
+	forEachRow(shape, st, func(_ int, offs []int) {
+		d, p := dst[offs[0]:offs[0]+inner], offs[1]
+		switch t.dtype {
+		case Float32:
+			for i := range d {
+				d[i] = float64(t.f32[p+i*is])
+			}
+		case Float64:
+			gatherRow(d, t.f64, p, is, inner)
+		default:
+			for i := range d {
+				d[i] = float64(t.i64[p+i*is])
+			}
+		}
+	})
+}
+
+// unaryStrided computes dst = k(x) for a contiguous dst and an x of any layout
+// (same shape), row by row: a row of x that is contiguous goes straight to the
+// kernel, another is gathered into dst's row first and the kernel run in place
+// (the vec kernels allow dst to be src).
+func unaryStrided[T vec.Float](dst, x []T, shape, strides []int, k func(d, a []T)) {
+	cs, st := coalesce(shape, contiguousStrides(shape), strides)
+	inner, is := cs[len(cs)-1], st[1][len(cs)-1]
+	forEachRow(cs, st, func(_ int, offs []int) {
+		d := dst[offs[0] : offs[0]+inner]
+		if is == 1 {
+			k(d, x[offs[1]:offs[1]+inner])
+			return
+		}
+		gatherRow(d, x, offs[1], is, inner)
+		k(d, d)
+	})
+}
+
+// sumInto adds each element of src (of the given shape and strides) into dst at
+// the position dstStrides give it, 0 along the dims being summed over: one pass
+// over src in its memory order, whatever its layout and whichever dims are
+// reduced. Contiguous rows use the vector sum or add.
+func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
+	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
+	cs, st = coalesce(cs, st...)
+	last := len(cs) - 1
+	inner, ss, ds := cs[last], st[0][last], st[1][last]
+	forEachRow(cs, st, func(_ int, offs []int) {
+		s, d := offs[0], offs[1]
+		switch {
+		case ds == 0 && ss == 1:
+			dst[d] += vec.Sum(src[s : s+inner])
+		case ds == 0:
+			var acc T
+			for i := range inner {
+				acc += src[s+i*ss]
+			}
+			dst[d] += acc
+		case ds == 1 && ss == 1:
+			vec.Add(dst[d:d+inner], dst[d:d+inner], src[s:s+inner])
+		default:
+			for i := range inner {
+				dst[d+i*ds] += src[s+i*ss]
+			}
+		}
+	})
+}
+
+// pointwiseInto computes dst[k] = f(x₀[k], x₁[k], ...) for the contiguous dst of
+// the given shape and inputs xs of dst's dtype that broadcast to it, walking each
+// input by its strides (0 along broadcast dims): nothing is materialised.
+func pointwiseInto[T vec.Float](dst []T, shape []int, xs []*Tensor, data func(*Tensor) []T, f func(v []float64) float64) {
+	if len(dst) == 0 {
+		return
+	}
+	st := [][]int{contiguousStrides(shape)}
+	src := make([][]T, len(xs))
+	for i, x := range xs {
+		st = append(st, expandedStrides(x, shape))
+		src[i] = data(x)
+	}
+	cs, cst := coalesce(shape, st...)
+	last := len(cs) - 1
+	inner := cs[last]
+	v := make([]float64, len(xs))
+	forEachRow(cs, cst, func(_ int, offs []int) {
+		d := dst[offs[0] : offs[0]+inner]
+		for i := range d {
+			for j, s := range src {
+				v[j] = float64(s[offs[j+1]+i*cst[j+1][last]])
+			}
+			d[i] = T(f(v))
+		}
+	})
+}

@@ -1,0 +1,52 @@
+package tensor
+
+import (
+	"math"
+	"testing"
+)
+
+// specialValues are inputs where rounding and math functions have edge cases:
+// signed zeros, halves (ties of Round), infinities, NaN, subnormals, large values.
+var specialValues = []float64{0, math.Copysign(0, -1), 0.5, -0.5, 1.5, -2.5, 2.5, 0.49999997, 1e-40, -1e-310,
+	3.7, -3.7, 1e20, -1e20, 8388609.5, math.Inf(1), math.Inf(-1), math.NaN(), 2, 0.25, 123456.789}
+
+// TestTypedUnaryMatchesMapF checks that every typed kernel in typedUnary gives,
+// bit for bit, what its op computes through the float64 function it hands mapF,
+// in float32 and float64, on contiguous and strided inputs.
+func TestTypedUnaryMatchesMapF(t *testing.T) {
+	ops := map[string]func(*Tensor) *Tensor{
+		"Sqrt": (*Tensor).Sqrt, "Rsqrt": (*Tensor).Rsqrt, "Abs": (*Tensor).Abs, "Sign": (*Tensor).Sign,
+		"Floor": (*Tensor).Floor, "Ceil": (*Tensor).Ceil, "Round": (*Tensor).Round, "Trunc": (*Tensor).Trunc,
+		"Frac": (*Tensor).Frac,
+	}
+	for name := range typedUnary {
+		if ops[name] == nil {
+			t.Fatalf("typedUnary has %s, which this test does not check", name)
+		}
+	}
+	defer func() { useTypedUnary = true }()
+	for name, op := range ops {
+		if _, ok := typedUnary[name]; !ok {
+			t.Fatalf("%s is not in typedUnary", name)
+		}
+		for _, dt := range []DType{Float32, Float64} {
+			n := len(specialValues)
+			x := dt.Zeros(n, 2)
+			for i, v := range specialValues {
+				x.setFlat(2*i, v)
+				x.setFlat(2*i+1, -v)
+			}
+			for _, in := range []*Tensor{x, x.T()} {
+				useTypedUnary = true
+				got := op(in).Values()
+				useTypedUnary = false
+				want := op(in).Values()
+				for i := range want {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+						t.Errorf("%v %s element %d: typed kernel %v, float64 function %v", dt, name, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
