@@ -25,6 +25,7 @@ type config struct {
 	// maxNorm and normType are an Embedding's max_norm (0: none) and norm_type (2
 	// unless WithMaxNorm gives another).
 	maxNorm, normType float64
+	mha               mhaConfig // MultiheadAttention's options (mha.go)
 }
 
 func newConfig(opts []Option) config {
@@ -182,7 +183,10 @@ func (f *linear) rows() int {
 
 func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, w := in[0].Contiguous(), in[1].Contiguous() // the kernel reads raw row-major elements
-	ctx.SaveForBackward(x, w)
+	// Saved are the inputs themselves, not the copies Contiguous makes of
+	// strided ones: the copies are outside the graph, and a backward recorded
+	// for higher-order gradients must reach x and W through them.
+	ctx.SaveForBackward(in[0], in[1])
 	rows := f.rows()
 	y := x.DType().Zeros(f.shape...)
 	if x.DType() == tensor.Float32 {

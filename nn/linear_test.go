@@ -117,8 +117,17 @@ func TestLinearMatchesTorch(t *testing.T) {
 }
 
 // TestLinearGradCheck checks the hand-written backward against central
-// differences, and its own derivative (the backward is written with tensor ops).
+// differences, and its own derivative (the backward is written with tensor ops),
+// also for a strided (transposed) input and weight.
 func TestLinearGradCheck(t *testing.T) {
+	g := tensor.NewGenerator(7)
+	x, w := g.Normal(tensor.Float64.Zeros(3, 2, 4), 0, 1).SetRequiresGrad(true), g.Normal(tensor.Float64.Zeros(4, 5), 0, 1).SetRequiresGrad(true)
+	strided := func(in ...*tensor.Tensor) *tensor.Tensor {
+		return (&Linear{InFeatures: 4, OutFeatures: 5, Weight: in[1].T()}).Forward(in[0].Transpose(0, 1))
+	}
+	if err := tensor.GradGradCheck(strided, []*tensor.Tensor{x, w}); err != nil {
+		t.Errorf("transposed x and W: GradGradCheck: %v", err)
+	}
 	for _, bias := range []bool{true, false} {
 		for _, shape := range [][]int{{3, 4}, {4}, {2, 3, 4}} {
 			g := tensor.NewGenerator(7)

@@ -138,12 +138,17 @@ func (g GELU) String() string {
 	return "GELU(approximate='none')"
 }
 
-// MultiheadAttention is multi-head attention (torch.nn.MultiheadAttention with
-// batch_first=True): inputs are (N, L, E). InProjWeight (3E, E) and InProjBias
-// (3E) hold the query, key and value projections stacked, OutProj the output
-// projection, under PyTorch's state-dict names. Dropout applies to the attention
-// weights in training mode. need_weights (returning the attention weights) is
-// not supported.
+// MultiheadAttention is multi-head attention (torch.nn.MultiheadAttention).
+// Inputs are batch-first (N, L, E) unless made WithBatchFirst(false) (PyTorch's
+// default batch_first=False, (L, N, E)); gograd's default stays batch-first for
+// existing callers. Unbatched inputs (L, E) are taken too. InProjWeight (3E, E)
+// and InProjBias (3E) hold the query, key and value projections stacked, OutProj
+// the output projection, under PyTorch's state-dict names; with key or value
+// sizes other than E (WithKVDims) the projections are QProjWeight (E, E),
+// KProjWeight (E, KDim) and VProjWeight (E, VDim) instead. BiasK and BiasV (1, 1,
+// E) are add_bias_kv's (WithAddBiasKV), AddZeroAttn is add_zero_attn. Dropout
+// applies to the attention weights in training mode. Attend returns the output,
+// AttendWeights the output and the attention weights (need_weights).
 type MultiheadAttention struct {
 	EmbedDim, NumHeads int
 	Dropout            float64
@@ -152,6 +157,18 @@ type MultiheadAttention struct {
 	OutProj            *Linear
 	Generator          *tensor.Generator
 	eval               bool
+
+	// BatchFirst is PyTorch's batch_first (true unless WithBatchFirst(false)).
+	BatchFirst bool
+	// KDim and VDim are the key's and value's feature sizes (kdim, vdim).
+	KDim, VDim int
+	// QProjWeight, KProjWeight and VProjWeight are the separate projections
+	// used instead of InProjWeight when KDim or VDim differ from EmbedDim.
+	QProjWeight, KProjWeight, VProjWeight *tensor.Tensor
+	// BiasK and BiasV are add_bias_kv's bias_k and bias_v, nil without it.
+	BiasK, BiasV *tensor.Tensor
+	// AddZeroAttn is add_zero_attn.
+	AddZeroAttn bool
 }
 
 // NewMultiheadAttention returns a MultiheadAttention of embed dim e and the given
@@ -169,6 +186,7 @@ func NewMultiheadAttention(e, heads int, dropout float64, opts ...Option) *Multi
 		m.InProjBias = c.dtype.Zeros(3 * e).SetRequiresGrad(true)
 		tensor.NoGrad(func() { m.OutProj.Bias.Copy_(c.dtype.Zeros(e)) })
 	}
+	m.setOptions(c)
 	return m
 }
 
@@ -184,8 +202,23 @@ type AttendOptions struct {
 }
 
 // Attend returns the attention of query (N, L, E) over key and value (N, S, E),
-// shape (N, L, E). o may be nil.
+// shape (N, L, E), or in the other layouts AttendWeights describes. o may be
+// nil.
 func (m *MultiheadAttention) Attend(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
+	if m.InProjWeight == nil || m.BiasK != nil || m.AddZeroAttn {
+		y, _ := m.attend(query, key, value, o, false, false)
+		return y
+	}
+	if m.BatchFirst && query.Dim() == 3 {
+		return m.attendPacked(query, key, value, o)
+	}
+	q, k, v := m.batchFirst(query, key, value)
+	return fromBatchFirst(m.attendPacked(q, k, v, o), query, m.BatchFirst)
+}
+
+// attendPacked is Attend for batch-first inputs (N, L, E) and a packed
+// in-projection without bias_kv or zero_attn.
+func (m *MultiheadAttention) attendPacked(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
 	e, h := m.EmbedDim, m.NumHeads
 	if query.Dim() != 3 || key.Dim() != 3 || value.Dim() != 3 || query.Size(2) != e || key.Size(2) != e || value.Size(2) != e {
 		fail("MultiheadAttention", "want inputs (N, L, E) with E = %d, got %v, %v, %v", e, query.Shape(), key.Shape(), value.Shape())
@@ -228,11 +261,16 @@ func (m *MultiheadAttention) Attend(query, key, value *tensor.Tensor, o *AttendO
 // out_proj.bias.
 func (m *MultiheadAttention) Parameters() []*tensor.Tensor { return Parameters(m) }
 
-// LocalParameters returns "in_proj_weight" and "in_proj_bias".
+// LocalParameters returns "in_proj_weight" (or "q_proj_weight",
+// "k_proj_weight" and "v_proj_weight"), "in_proj_bias", "bias_k" and "bias_v",
+// those m has, in PyTorch's order.
 func (m *MultiheadAttention) LocalParameters() []NamedParameter {
-	out := []NamedParameter{{"in_proj_weight", m.InProjWeight}}
-	if m.InProjBias != nil {
-		out = append(out, NamedParameter{"in_proj_bias", m.InProjBias})
+	var out []NamedParameter
+	for _, p := range []NamedParameter{{"in_proj_weight", m.InProjWeight}, {"q_proj_weight", m.QProjWeight}, {"k_proj_weight", m.KProjWeight},
+		{"v_proj_weight", m.VProjWeight}, {"in_proj_bias", m.InProjBias}, {"bias_k", m.BiasK}, {"bias_v", m.BiasV}} {
+		if p.Tensor != nil {
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -32,11 +32,13 @@ type Node struct {
 	hooks    atomic.Pointer[nodeHooks] // nil until a hook is registered
 	x        *nodeExtra                // what few nodes have (onFree, frees, site)
 
-	// The backward pass (graphTask) that claimed this node; its position in that
-	// pass's plan is slot, an index the pass looks up instead of a map. All other
-	// state of a pass lives in its graphTask; a pass that finds a node claimed by
-	// another (two goroutines walking one retained graph) keeps its index in a map.
-	task atomic.Pointer[graphTask]
+	// The id of the backward pass (graphTask) that claimed this node, 0 for none;
+	// its position in that pass's plan is slot, an index the pass looks up instead
+	// of a map. All other state of a pass lives in its graphTask; a pass that finds
+	// a node claimed by another (two goroutines walking one retained graph) keeps
+	// its index in a map. A number, not a pointer, so that claiming and releasing
+	// nodes costs no write barrier while the collector runs.
+	task atomic.Uint64
 }
 
 // nodeExtra holds what few nodes have, out of line so that every op's node stays
@@ -323,8 +325,13 @@ func (t *Tensor) Grad() *Tensor {
 // the graph.
 func (n *Node) free() {
 	n.freed = true
-	n.def, n.aux = nil, nil
-	clear(n.savedBuf[:])
+	n.def = nil
+	if n.aux != nil {
+		n.aux = nil
+	}
+	for i := range n.saved { // savedBuf's entries in use, or a longer list's
+		n.saved[i].t = nil // each a single write: no bulk barrier while the collector runs
+	}
 	n.saved = nil
 	if n.x != nil {
 		n.x.withTask, n.x.batched = nil, nil

@@ -12,8 +12,9 @@ import (
 // passes in several goroutines can walk one retained graph at once.
 type graphTask struct {
 	op      string
-	retain  bool // keep the graph's saved values
-	create  bool // record the pass, for higher-order gradients
+	id      uint64 // the pass's number, which marks the nodes it claimed (Node.task)
+	retain  bool   // keep the graph's saved values
+	create  bool   // record the pass, for higher-order gradients
 	ep      uint32
 	inputs  []*Tensor // Grad's inputs or Backward's Inputs; nil: every leaf
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
@@ -83,7 +84,7 @@ func run(op string, roots, rootGrads []*Tensor, retain, create bool, inputs []*T
 func runTask(op string, roots, seeds []*Tensor, retain, create bool, inputs []*Tensor, collect, allowUnused bool, batch int) ([]*Tensor, bool) {
 	t := tasks.Get().(*graphTask)
 	t.op, t.retain, t.create, t.inputs, t.collect, t.batch = op, retain, create, inputs, collect, batch
-	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
+	t.number()
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	t.discover(roots)
@@ -96,6 +97,13 @@ func runTask(op string, roots, seeds []*Tensor, retain, create bool, inputs []*T
 		freeHeld(t.order)
 	}
 	return t.finish(allowUnused), true
+}
+
+// number gives the pass its id and epoch. Ids are never 0, the mark of a node
+// no pass has claimed.
+func (t *graphTask) number() {
+	t.id = epochCounter.Add(1)
+	t.ep = uint32(t.id) &^ sharedMark
 }
 
 // executeFor runs the pass. The derivatives read saved values through bwd,
@@ -147,10 +155,10 @@ func (t *graphTask) sink(n *Node) bool { return n.variable != nil || n.seq <= t.
 
 // claim marks n as reached by this pass and reports whether it was already.
 func (t *graphTask) claim(n *Node) bool {
-	if n.task.Load() == t {
+	if n.task.Load() == t.id {
 		return true
 	}
-	if n.task.CompareAndSwap(nil, t) {
+	if n.task.CompareAndSwap(0, t.id) {
 		return false
 	}
 	if _, ok := t.shared[n]; ok { // another pass holds n: keep its position here
@@ -165,7 +173,7 @@ func (t *graphTask) claim(n *Node) bool {
 
 // slotOf returns n's position in order, -1 if the pass does not run n.
 func (t *graphTask) slotOf(n *Node) int32 {
-	if n.task.Load() == t {
+	if n.task.Load() == t.id {
 		return n.slot
 	}
 	if i, ok := t.shared[n]; ok {
@@ -183,7 +191,7 @@ const maxPooledNodes = 1 << 16
 
 // setSlot records n's position in this pass.
 func (t *graphTask) setSlot(n *Node, i int) {
-	if n.task.Load() == t {
+	if n.task.Load() == t.id {
 		n.slot = int32(i)
 	} else {
 		t.shared[n] = int32(i)
@@ -205,16 +213,20 @@ func (t *graphTask) leaf(n *Node) int32 {
 // task to the pool.
 func (t *graphTask) release() {
 	for _, n := range t.order {
-		n.task.CompareAndSwap(t, nil)
+		n.task.CompareAndSwap(t.id, 0)
 	}
 	for _, l := range t.leaves {
-		l.n.task.CompareAndSwap(t, nil)
+		l.n.task.CompareAndSwap(t.id, 0)
 	}
 	if cap(t.order) > maxPooledNodes || cap(t.leaves) > maxPooledNodes {
 		return
 	}
 	clear(t.order[:cap(t.order)])
-	clear(t.buf[:cap(t.buf)])
+	for i, b := range t.buf[:cap(t.buf)] {
+		if b.g != nil { // left by a pass that stopped early (a panic); runNode empties the rest
+			t.buf[i] = inputBuffer{}
+		}
+	}
 	clear(t.gi)
 	clear(t.leaves[:cap(t.leaves)])
 	*t = graphTask{order: t.order[:0], buf: t.buf[:0], gi: t.gi[:0], leaves: t.leaves[:0]}
@@ -463,15 +475,19 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	}
 	n.checkSaved(t.op)
 	outs := t.gi[:len(n.next)]
-	clear(outs)
+	for j := range outs {
+		if outs[j] != nil { // a write only where needed: no barriers while the collector runs
+			outs[j] = nil
+		}
+	}
 	if t.batch > 0 {
 		t.backwardBatched(n, g, outs)
 	} else {
 		t.backward(n, g, outs)
 	}
 	for j, nx := range n.next {
-		if outs[j] != nil {
-			outs[j] = t.detach(outs[j])
+		if o := outs[j]; o != nil && o.requiresGrad && !t.create {
+			outs[j] = o.Detach()
 		}
 		switch {
 		case nx == nil || outs[j] == nil:

@@ -119,6 +119,17 @@ func binary(name string, op binOp, a, b *Tensor) *Tensor {
 		}
 		return binaryInt(name, op, a, b)
 	}
+	if a.lay == nil && b.lay == nil && slices.Equal(a.shape, b.shape) {
+		// The common case, dense operands of one shape, without binaryInto's
+		// layout checks (BenchmarkOpOverhead's scalar chain spends them per op).
+		out := uninit(a.dtype, a.shape)
+		if a.dtype == Float32 {
+			binVV(op, out.f32, a.f32, b.f32)
+		} else {
+			binVV(op, out.f64, a.f64, b.f64)
+		}
+		return out
+	}
 	out := uninit(a.dtype, broadcastShapes(name, a.shape, b.shape))
 	binaryInto(op, out, a, b) // writes every element
 	return out

@@ -96,10 +96,10 @@ func rankDType(r int) DType { return [...]DType{Bool, Int64, Float32, Float64}[r
 // promote returns a and b converted to their ResultType (recorded when both are
 // float, so gradients return in each input's dtype).
 func promote(op string, a, b *Tensor) (*Tensor, *Tensor) {
-	nonNil(op, a, b)
-	if a.dtype == b.dtype {
+	if a != nil && b != nil && a.dtype == b.dtype {
 		return a, b
 	}
+	nonNil(op, a, b)
 	d := ResultType(a, b)
 	return a.To(d), b.To(d)
 }

@@ -141,7 +141,7 @@ func runBounded(root, g *Tensor, bound uint64, boundary []*Node, create bool) []
 	t := tasks.Get().(*graphTask)
 	const op = "Checkpoint"
 	t.op, t.retain, t.create, t.collect, t.bound = op, create, create, true, bound
-	t.ep = uint32(epochCounter.Add(1)) &^ sharedMark
+	t.number()
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
 	defer t.release()
 	roots := []*Tensor{root}
