@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gograd/gograd/autograd"
+	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -17,6 +18,17 @@ func BenchmarkJacobian256(b *testing.B) {
 	f := autograd.Single(func(x *tensor.Tensor) *tensor.Tensor {
 		return tensor.MatMul(x, w.T()).Tanh()
 	})
+	loopAndVectorize(b, func(o autograd.Options) { autograd.Jacobian(f, []*tensor.Tensor{x}, o) })
+}
+
+// BenchmarkJacobianMLP computes the 128×64 Jacobian of an nn MLP (Linear 64→128,
+// Tanh, Linear 128→128) at one input, looped and vectorised: Linear's node, a
+// Function, takes the batch through its BackwardBatched.
+func BenchmarkJacobianMLP(b *testing.B) {
+	g := tensor.NewGenerator(1)
+	m := nn.Sequential{nn.NewLinear(64, 128, nn.WithGenerator(g)), nn.Tanh{}, nn.NewLinear(128, 128, nn.WithGenerator(g))}
+	x := g.Normal(tensor.Zeros(64), 0, 1)
+	f := autograd.Single(func(x *tensor.Tensor) *tensor.Tensor { return m.Forward(x) })
 	loopAndVectorize(b, func(o autograd.Options) { autograd.Jacobian(f, []*tensor.Tensor{x}, o) })
 }
 

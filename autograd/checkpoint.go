@@ -2,8 +2,11 @@ package autograd
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gograd/gograd/internal/access"
+	"github.com/gograd/gograd/internal/goroutine"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -50,6 +53,12 @@ type CheckpointOptions struct {
 // pass with CreateGraph that differentiates it again. Checkpoint with
 // Reentrant panics if recording is on and no input requires grad (PyTorch
 // only warns, and then leaves fn's parameters without gradients).
+//
+// Recomputations run one at a time, in whatever goroutines backward passes
+// run, each with the generators' states restored around it, since every
+// segment draws from tensor.DefaultGenerator. Code in other goroutines that
+// draws from a generator a segment uses while it is recomputed sees its state
+// jump, as threads do around PyTorch's fork_rng.
 func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tensor.Tensor, opts ...CheckpointOptions) *tensor.Tensor {
 	const op = "Checkpoint"
 	var o CheckpointOptions
@@ -81,6 +90,7 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 			}
 			return fn(in...)
 		}
+		defer lockRecompute()()
 		now := make([][]byte, len(gens))
 		for i, g := range gens {
 			now[i] = g.State()
@@ -98,6 +108,30 @@ func Checkpoint(fn func(inputs ...*tensor.Tensor) *tensor.Tensor, inputs []*tens
 		args[i] = in
 	}
 	return access.Checkpoint(run, args, o.Reentrant).(*tensor.Tensor)
+}
+
+// recomputing makes recomputations, which set generators' states, take turns:
+// one goroutine at a time, which may recompute a segment while recomputing
+// another (a segment that calls tensor.Grad through a checkpointed part of
+// its own).
+var recomputing struct {
+	sync.Mutex
+	owner atomic.Uintptr // the goroutine holding the lock; 0 when none
+}
+
+// lockRecompute takes recomputing for the calling goroutine and returns what
+// releases it.
+func lockRecompute() (unlock func()) {
+	id := goroutine.ID()
+	if recomputing.owner.Load() == id {
+		return func() {} // already ours: the outer recomputation releases it
+	}
+	recomputing.Lock()
+	recomputing.owner.Store(id)
+	return func() {
+		recomputing.owner.Store(0)
+		recomputing.Unlock()
+	}
 }
 
 func setState(g *tensor.Generator, state []byte) {

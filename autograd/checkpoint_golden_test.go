@@ -2,12 +2,16 @@ package autograd_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/gograd/gograd/autograd"
+	"github.com/gograd/gograd/nn"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -257,4 +261,147 @@ func TestCheckpointInputsAndRetain(t *testing.T) {
 			t.Fatalf("after a second pass: gradient[%d] %v, want twice %v", i, got[i], want[i])
 		}
 	}
+}
+
+// TestCheckpointVectorizedJacobian checks a vectorised Jacobian (one batched
+// pass) through a non-reentrant Checkpoint around nn layers (a Function's
+// node, Linear, and the checkpoint's own node, both run row by row inside the
+// pass) against the looped Jacobian of the same function without Checkpoint.
+func TestCheckpointVectorizedJacobian(t *testing.T) {
+	gen := tensor.NewGenerator(3)
+	seg := nn.Sequential{nn.NewLinear(4, 5, nn.WithDType(tensor.Float64), nn.WithGenerator(gen)), nn.Tanh{},
+		nn.NewLinear(5, 3, nn.WithDType(tensor.Float64), nn.WithGenerator(gen))}
+	x := gen.Normal(tensor.Float64.Zeros(2, 4), 0, 1)
+	run := func(in ...*tensor.Tensor) *tensor.Tensor { return seg.Forward(in[0]) }
+	plain := autograd.Jacobian(autograd.Single(func(x *tensor.Tensor) *tensor.Tensor { return run(x).Sin() }), []*tensor.Tensor{x})[0][0]
+	ck := autograd.Jacobian(autograd.Single(func(x *tensor.Tensor) *tensor.Tensor {
+		return autograd.Checkpoint(run, []*tensor.Tensor{x}).Sin()
+	}), []*tensor.Tensor{x}, autograd.Options{Vectorize: true})[0][0]
+	if !slices.Equal(ck.Shape(), plain.Shape()) {
+		t.Fatalf("shape %v, want %v", ck.Shape(), plain.Shape())
+	}
+	p, c := plain.Contiguous().Float64s(), ck.Contiguous().Float64s()
+	for i := range p {
+		if math.Abs(p[i]-c[i]) > 1e-14 {
+			t.Fatalf("jacobian[%d] = %v through Checkpoint, vectorised; %v plain, looped", i, c[i], p[i])
+		}
+	}
+}
+
+// TestCheckpointInPlaceInput checks that a segment that writes to its input in
+// place is refused, in both forms: its recomputation would start from the
+// written value.
+func TestCheckpointInPlaceInput(t *testing.T) {
+	for _, reentrant := range []bool{false, true} {
+		x := tensor.Float64.Ones(3).SetRequiresGrad(true)
+		h := x.MulScalar(2)
+		mustPanic(t, "autograd: Checkpoint: the checkpointed function modified input 0 (shape [3]) in place", func() {
+			autograd.Checkpoint(func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].MulScalar_(3) },
+				[]*tensor.Tensor{h}, autograd.CheckpointOptions{Reentrant: reentrant})
+		})
+	}
+}
+
+// TestCheckpointNewLeaf checks that a segment that makes a leaf requiring grad
+// (a different one when recomputed) is refused in backward instead of losing
+// that leaf's gradient.
+func TestCheckpointNewLeaf(t *testing.T) {
+	x := tensor.Float64.Ones(3).SetRequiresGrad(true)
+	y := autograd.Checkpoint(func(in ...*tensor.Tensor) *tensor.Tensor {
+		return in[0].Mul(tensor.Float64.Full(2, 3).SetRequiresGrad(true))
+	}, []*tensor.Tensor{x})
+	mustPanic(t, "autograd: Checkpoint: the recomputed segment reached AccumulateGrad, which its first run did not", func() { y.Sum().Backward() })
+}
+
+// TestCheckpointConcurrentPasses runs Grad through one retained checkpointed
+// graph with dropout from four goroutines at once (run it with -race): each
+// gets the gradients of the plain model, and the generators end where they
+// were.
+func TestCheckpointConcurrentPasses(t *testing.T) {
+	g := loadCheckpointGolden(t)
+	want := g.Cases["nonreentrant_grad"].Grads
+	m := newGoldenMLP(t, g)
+	x := tensor.New(g.X, g.XShape...).SetRequiresGrad(true)
+	loss, _ := m.loss(x, false, false)
+	wrt := append(slices.Clone(m.params), x)
+	state, def := m.gen.State(), tensor.DefaultGenerator().State()
+	var wg sync.WaitGroup
+	errs := make([]string, 4)
+	for k := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			grads := tensor.Grad([]*tensor.Tensor{loss}, wrt, tensor.GradOptions{RetainGraph: true})
+			for i, gr := range grads {
+				v := gr.Contiguous().Float64s()
+				for j := range v {
+					if math.Abs(v[j]-want[i][j]) > 1e-12*max(1, math.Abs(want[i][j])) {
+						errs[k] = fmt.Sprintf("goroutine %d: gradient %d[%d] = %v, PyTorch %v", k, i, j, v[j], want[i][j])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Error(e)
+		}
+	}
+	if !slices.Equal(m.gen.State(), state) || !slices.Equal(tensor.DefaultGenerator().State(), def) {
+		t.Error("the generators' states changed")
+	}
+}
+
+// TestCheckpointNestedRecompute checks a segment that differentiates a
+// checkpointed part of its own while it is recomputed (tensor.Grad inside fn,
+// a gradient penalty): the recomputation of the inner segment runs inside the
+// outer one's, and the gradient is that without Checkpoint.
+func TestCheckpointNestedRecompute(t *testing.T) {
+	var res [2]float64
+	for k, ck := range []bool{false, true} {
+		x := tensor.Float64.Full(0.5, 3).SetRequiresGrad(true)
+		inner := func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Tanh().Pow(3) }
+		outer := func(in ...*tensor.Tensor) *tensor.Tensor {
+			y := inner(in[0])
+			if ck {
+				y = autograd.Checkpoint(inner, in)
+			}
+			g := tensor.Grad([]*tensor.Tensor{y.Sum()}, in, tensor.GradOptions{CreateGraph: true})[0]
+			return g.Pow(2).Sum().Add(y.Sum())
+		}
+		var loss *tensor.Tensor
+		if ck {
+			loss = autograd.Checkpoint(outer, []*tensor.Tensor{x})
+		} else {
+			loss = outer(x)
+		}
+		loss.Backward()
+		res[k] = x.Grad().Sum().Item()
+	}
+	if math.Abs(res[0]-res[1]) > 1e-14 {
+		t.Errorf("gradient through nested checkpoints %v, without %v", res[1], res[0])
+	}
+}
+
+// TestCheckpointForwardAD checks dual inputs through Checkpoint: the
+// non-reentrant form records the segment's ops the first time, so the result
+// carries their tangent; the reentrant form's node has no forward derivative
+// and says so.
+func TestCheckpointForwardAD(t *testing.T) {
+	seg := func(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Pow(3) }
+	tensor.DualLevel(func() {
+		x := tensor.MakeDual(tensor.Float64.Scalar(2), tensor.Float64.Scalar(1))
+		if _, tan := tensor.UnpackDual(autograd.Checkpoint(seg, []*tensor.Tensor{x})); tan == nil || tan.Item() != 12 {
+			t.Errorf("tangent of x³ at 2 through Checkpoint = %v, want 12", tan)
+		}
+		xg := tensor.MakeDual(tensor.Float64.Scalar(2).SetRequiresGrad(true), tensor.Float64.Scalar(1))
+		err := tensor.Maybe(func() {
+			tensor.UnpackDual(autograd.Checkpoint(seg, []*tensor.Tensor{xg}, autograd.CheckpointOptions{Reentrant: true}))
+		})
+		if !errors.Is(err, tensor.ErrNoForwardGrad) {
+			t.Errorf("reentrant: got %v, want ErrNoForwardGrad", err)
+		}
+	})
 }

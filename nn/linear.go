@@ -246,6 +246,30 @@ func (f *linear) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 	return grads
 }
 
+// BackwardBatched is Backward for the gradients of B rows stacked along dim 0
+// (tensor.BatchedBackward), each input's gradient for all rows one matrix
+// product: dx = grad·W; dW[b] = grad[b]ᵀ·x; db[b] = grad[b] summed over the rows.
+func (f *linear) BackwardBatched(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	s := ctx.Saved()
+	x, w := s[0], s[1]
+	b, rows := g.Size(0), f.rows()
+	grads := make([]*tensor.Tensor, 2, 3)
+	if ctx.NeedsInputGrad(0) {
+		grads[0] = g.Reshape(b*rows, f.out).MatMul(w).Reshape(append([]int{b}, x.Shape()...)...)
+	}
+	if ctx.NeedsInputGrad(1) {
+		gt := g.Reshape(b, rows, f.out).Transpose(1, 2).Reshape(b*f.out, rows) // each row's gradᵀ, stacked
+		grads[1] = gt.MatMul(x.Reshape(rows, f.in)).Reshape(b, f.out, f.in)
+	}
+	if f.bias {
+		grads = append(grads, nil)
+		if ctx.NeedsInputGrad(2) {
+			grads[2] = g.Reshape(b, rows, f.out).Sum(1)
+		}
+	}
+	return grads
+}
+
 // gradWeight returns gᵀ·x, (out, in), for g (rows, out) and x viewed as (rows, in),
 // handing the transpose to the kernel as a flag rather than copying gᵀ.
 func (f *linear) gradWeight(g, x *tensor.Tensor) *tensor.Tensor {

@@ -163,6 +163,19 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor, create bool) bool {
 			if bw.needs(1) {
 				gi[1] = g.MatMul(bw.in(0)) // dv: (aᵀ·grad)ᵀ = gradᵀ·a, all rows in one product
 			}
+		case d == softmaxDef, d == logSoftmaxDef:
+			y := bwd{n: n, create: create}.out()
+			sum := func(x *Tensor) *Tensor { // Σ over the dim (arg), each row
+				if len(y.shape) == 0 {
+					return x
+				}
+				return x.SumKeepDim(int(n.arg) + 1)
+			}
+			if d == softmaxDef {
+				gi[0] = y.Mul(g.Sub(sum(g.Mul(y)))) // dt: out * (grad - Σ_dim grad * out)
+			} else {
+				gi[0] = g.Sub(y.Exp().Mul(sum(g))) // dt: grad - exp(out) * Σ_dim grad
+			}
 		case d == dotDef:
 			bw := bwd{n: n, g: g, gi: gi, create: create}
 			if bw.needs(0) {
@@ -174,6 +187,10 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor, create bool) bool {
 		default:
 			return false
 		}
+		return true
+	}
+	if n.x != nil && n.x.batched != nil {
+		n.x.batched(g, gi, create)
 		return true
 	}
 	if n.x != nil && (n.x.custom || n.x.withTask != nil || n.x.results != nil) || n.def == nil || n.next[0] == nil {
@@ -190,6 +207,9 @@ func batchRule(n *Node, g *Tensor, b int, gi []*Tensor, create bool) bool {
 		} else {
 			gi[0] = g
 		}
+	case "TransposeBackward0":
+		d0, d1 := int(n.arg)>>16, int(n.arg)&0xffff
+		gi[0] = g.Transpose(d0+1, d1+1) // dt: each row transposed back
 	case "ExpandBackward0":
 		gi[0] = g // dt: each row summed over the broadcast dims (sumToBatched)
 	case "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1":

@@ -83,3 +83,29 @@ func compareBatched(t *testing.T, what string, gen *tensor.Generator, out *Tenso
 		}
 	}
 }
+
+// splitExp is a MultiFunction: (x, w) -> (x·w, exp(x)).
+type splitExp struct{}
+
+func (splitExp) Name() string { return "SplitExpBackward" }
+func (splitExp) Forward(ctx *tensor.Context, in ...*Tensor) []*Tensor {
+	ctx.SaveForBackward(in[0], in[1])
+	return []*Tensor{in[0].Mul(in[1]), in[0].Exp()}
+}
+func (splitExp) Backward(ctx *tensor.Context, g ...*Tensor) []*Tensor {
+	s := ctx.Saved()
+	x, w := s[0], s[1]
+	return []*Tensor{g[0].Mul(w).Add(g[1].Mul(x.Exp())), g[0].Mul(x)}
+}
+
+// TestGradBatchedCustom checks the batched pass through a MultiFunction's node
+// (one result used, or both), which runs row by row inside it, against one
+// pass per row.
+func TestGradBatchedCustom(t *testing.T) {
+	gen := tensor.NewGenerator(17)
+	x := gen.Normal(tensor.Float64.Zeros(2, 3), 0, 1).SetRequiresGrad(true)
+	w := gen.Normal(tensor.Float64.Zeros(3), 0, 1).SetRequiresGrad(true)
+	outs := tensor.ApplyMulti(splitExp{}, x, w)
+	compareBatched(t, "one result", gen, outs[1].Tanh(), []*Tensor{x, w}, 4)
+	compareBatched(t, "both results", gen, outs[0].Mul(outs[1]).Sum(1), []*Tensor{x, w}, 4)
+}

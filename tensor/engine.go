@@ -25,7 +25,7 @@ type Node struct {
 	saved    []savedVar // what backward reads, with the versions it was saved at
 	savedBuf [2]savedVar
 	def      *opDef                    // the op table entry: the node's derivative
-	arg      float64                   // the number the entry's derivative reads
+	arg      float64                   // the number the entry's derivative reads (a transpose's dims too)
 	aux      any                       // the other parameters it reads (dims, shapes; never a tensor)
 	variable *Tensor                   // AccumulateGrad only: the leaf
 	retained *Tensor                   // non-leaf output whose grad is retained
@@ -61,7 +61,8 @@ type nodeExtra struct {
 	port    *Node
 	nr      int
 
-	custom bool // the node of a Function or MultiFunction (Apply)
+	custom  bool                                       // the node of a Function or MultiFunction (Apply)
+	batched func(g *Tensor, gi []*Tensor, create bool) // a Function's BackwardBatched, for batched passes
 }
 
 // fn returns the node n stands for: the MultiFunction node of a port, else n.
@@ -333,7 +334,7 @@ func (n *Node) free() {
 	}
 	n.saved = nil
 	if n.x != nil {
-		n.x.withTask = nil
+		n.x.withTask, n.x.batched = nil, nil
 		if n.x.onFree != nil {
 			n.x.onFree()
 		}
@@ -515,10 +516,12 @@ type GradOptions struct {
 	// along a new leading dimension, as the functional API's vectorised Jacobian
 	// needs. They are computed in one pass whose gradients carry the batch dim:
 	// the nodes of the common ops (elementwise arithmetic and functions,
-	// activations, Mm, Mv, Dot, MatMul's views, reshapes, Expand, T, Sum, Mean)
-	// compute all B rows at once, any other node one row at a time. Where a node
-	// has hooks or a tensor retains its gradient, which expect a gradient of the
-	// tensor's own shape, Grad runs one pass per batch row instead.
+	// activations, softmax and log-softmax, Mm, Mv, Dot, MatMul's views,
+	// reshapes, Expand, T, Transpose, Sum, Mean, and Functions that implement
+	// BatchedBackward) compute all B rows at once, any other node one row at a
+	// time. Where a node has hooks or a tensor retains its gradient, which
+	// expect a gradient of the tensor's own shape, Grad runs one pass per batch
+	// row instead.
 	IsGradsBatched bool
 }
 

@@ -164,3 +164,35 @@ func ExampleTensor_RegisterHook() {
 	// tensor([30., 30.], dtype=torch.float64)
 	// tensor([3., 3.], dtype=torch.float64)
 }
+
+// sinCosFn is a MultiFunction of two results, sin(x) and cos(x).
+type sinCosFn struct{}
+
+func (sinCosFn) Name() string { return "SinCosBackward" }
+func (sinCosFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) []*tensor.Tensor {
+	ctx.SetMaterializeGrads(false) // Backward gets nil for a result that got no gradient
+	ctx.SaveForBackward(in[0])
+	return []*tensor.Tensor{in[0].Sin(), in[0].Cos()}
+}
+func (sinCosFn) Backward(ctx *tensor.Context, g ...*tensor.Tensor) []*tensor.Tensor {
+	x := ctx.Saved()[0]
+	gx := tensor.ZerosLike(x)
+	if g[0] != nil {
+		gx = gx.Add(g[0].Mul(x.Cos())) // d sin = cos
+	}
+	if g[1] != nil {
+		gx = gx.Sub(g[1].Mul(x.Sin())) // d cos = -sin
+	}
+	return []*tensor.Tensor{gx}
+}
+
+func ExampleApplyMulti() {
+	x := tensor.Float64.Scalar(0).SetRequiresGrad(true)
+	r := tensor.ApplyMulti(sinCosFn{}, x)
+	fmt.Println(r[0].GradFn() == r[1].GradFn(), r[0].GradFn())
+	r[0].Backward() // only sin(x) is used: Backward gets nil for cos(x)
+	fmt.Println(x.Grad())
+	// Output:
+	// true <SinCosBackward>
+	// tensor(1., dtype=torch.float64)
+}

@@ -229,6 +229,9 @@ func (n *Node) jvp(out *Tensor, inputs []*Tensor) *Tensor {
 	// The formula's own ops carry no tangents.
 	withLevel(nil, func() {
 		withGradMode(true, func() {
+			if n.def == nil && (n.x == nil || !n.x.custom) { // a checkpoint's node, whose backward runs a pass of its own
+				failKind(ErrNoForwardGrad, n.name, "trying to use forward AD with %s, which has no forward-mode derivative", n.name)
+			}
 			u := ZerosLike(out).SetRequiresGrad(true)
 			gi := make([]*Tensor, len(n.next))
 			(&graphTask{op: "UnpackDual", create: true}).backward(n, u, gi) // a custom Function's too

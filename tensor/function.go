@@ -31,6 +31,19 @@ type OnceDifferentiable interface {
 	OnceDifferentiable()
 }
 
+// BatchedBackward is implemented by a Function whose Backward has a batched
+// form, which Grad with IsGradsBatched (and so a vectorised Jacobian) uses
+// instead of calling Backward once per batch row (what PyTorch's
+// autograd.Function gets from its vmap staticmethod). BackwardBatched gets the
+// gradients of the result for B rows stacked along a new dim 0 (shape B
+// followed by the result's) and returns each input's gradients for those rows
+// stacked likewise, nil where ctx.NeedsInputGrad is false; a gradient may have
+// a shape that broadcasts to the input's after the batch dim. The rest is as
+// for Backward.
+type BatchedBackward interface {
+	BackwardBatched(ctx *Context, grad *Tensor) []*Tensor
+}
+
 // MultiFunction is a Function with several results (the counterpart of a
 // torch.autograd.Function whose forward returns a tuple). ApplyMulti runs it and
 // records one node for all of its results.
@@ -123,7 +136,13 @@ func Apply(f Function, inputs ...*Tensor) *Tensor {
 	if n := record(f.Name(), out, inputs...); n != nil {
 		backward := func(c *Context, g []*Tensor) []*Tensor { return f.Backward(c, g[0]) }
 		ctx.attach(n, f, inputs, backward)
-		n.x.withTask = func(t *graphTask, g *Tensor, gi []*Tensor) { ctx.runBackward(n, f, []*Tensor{g}, gi, t.create) }
+		n.x.withTask = func(t *graphTask, g *Tensor, gi []*Tensor) {
+			ctx.runBackward(n, f, ctx.backward, []*Tensor{g}, gi, t.create)
+		}
+		if bf, ok := f.(BatchedBackward); ok {
+			batched := func(c *Context, g []*Tensor) []*Tensor { return bf.BackwardBatched(c, g[0]) }
+			n.x.batched = func(g *Tensor, gi []*Tensor, create bool) { ctx.runBackward(n, f, batched, []*Tensor{g}, gi, create) }
+		}
 	}
 	return out
 }
@@ -214,7 +233,7 @@ func ApplyMulti(f MultiFunction, inputs ...*Tensor) []*Tensor {
 				gs[r] = meta[r].dtype.Zeros(meta[r].shape...)
 			}
 		}
-		ctx.runBackward(n, f, gs, gi, t.create)
+		ctx.runBackward(n, f, ctx.backward, gs, gi, t.create)
 	}
 	for r, out := range outs {
 		if diff[r] {
@@ -274,12 +293,13 @@ func (ctx *Context) attach(n *Node, f interface{ Name() string }, inputs []*Tens
 	n.x.custom = true
 }
 
-// runBackward runs the Backward of the Function whose node is n on the
-// gradients of its results, g, and sets gi, the gradients of its inputs. create
+// runBackward runs backward, the Backward of the Function whose node is n (or
+// its BackwardBatched), on the gradients of its results, g, and sets gi, the
+// gradients of its inputs. create
 // says that the pass records itself: Backward then sees the saved tensors as
 // saved (unless the Function is OnceDifferentiable), else detached, so that
 // its ops record nothing whatever the goroutine's grad mode.
-func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, g []*Tensor, gi []*Tensor, create bool) {
+func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward func(c *Context, g []*Tensor) []*Tensor, g []*Tensor, gi []*Tensor, create bool) {
 	record := create && !ctx.once
 	c := *ctx // this pass's view of the Context: two passes may share the node
 	c.creating = record
@@ -297,14 +317,14 @@ func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, g []*Tens
 				gd[i] = x.Detach()
 			}
 		}
-		grads = ctx.backward(&c, gd)
+		grads = backward(&c, gd)
 		for i, gr := range grads {
 			if gr != nil {
 				grads[i] = delayedError(f.Name(), gr.Detach(), g)
 			}
 		}
 	} else {
-		grads = ctx.backward(&c, g)
+		grads = backward(&c, g)
 	}
 	if len(grads) != len(gi) {
 		fail("Apply", "%s: Backward returned %d gradients for %d inputs", f.Name(), len(grads), len(gi))

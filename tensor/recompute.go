@@ -25,14 +25,28 @@ func init() {
 			}
 			out, _ := run(again, args).(*Tensor)
 			if out == nil {
-				failKind(ErrNil, "Checkpoint", "the checkpointed function returned nil")
+				panic(NewError(ErrNil, "autograd", "Checkpoint", "the checkpointed function returned nil"))
 			}
 			return out
 		}
-		if reentrant {
-			return checkpointReentrant(r, ins)
+		nonNil("Checkpoint", ins...)
+		versions := make([]uint32, len(ins))
+		for i, in := range ins {
+			versions[i] = in.version()
 		}
-		return checkpointSegment(r, ins)
+		var out *Tensor
+		if reentrant {
+			out = checkpointReentrant(r, ins)
+		} else {
+			out = checkpointSegment(r, ins)
+		}
+		for i, in := range ins {
+			if in.version() != versions[i] {
+				checkpointFail("the checkpointed function modified input %d (shape %v) in place; "+
+					"its recomputation in backward would start from the modified value", i, in.shape)
+			}
+		}
+		return out
 	}
 }
 
@@ -79,12 +93,18 @@ func checkpointSegment(run func(again bool, in []*Tensor) *Tensor, inputs []*Ten
 		var again *Tensor
 		withGradMode(true, func() { again = run(true, inputs) })
 		if again.gradFn == nil || again.gradFn.seq <= bound {
-			fail("Checkpoint", "the recomputed segment has no graph of its own (shape %v); "+
+			checkpointFail("the recomputed segment has no graph of its own (shape %v); "+
 				"the checkpointed function must compute the same result from the same inputs each time", again.shape)
 		}
-		copy(gi, runBounded("Checkpoint", again, g, bound, boundary, t.create))
+		copy(gi, runBounded(again, g, bound, boundary, t.create))
 	}
 	return res
+}
+
+// checkpointFail panics with an error of autograd.Checkpoint, which these
+// functions serve.
+func checkpointFail(format string, args ...any) {
+	panic(NewError(ErrInvalid, "autograd", "Checkpoint", format, args...))
 }
 
 // segmentBoundary returns the nodes outside a segment that the graph of its result,
@@ -117,8 +137,9 @@ func segmentBoundary(top *Node, bound uint64) []*Node {
 // returns the gradient that reached each node of boundary, nil where none did. It
 // runs no node of boundary and accumulates into no leaf. With create, it records
 // the pass (and keeps root's graph).
-func runBounded(op string, root, g *Tensor, bound uint64, boundary []*Node, create bool) []*Tensor {
+func runBounded(root, g *Tensor, bound uint64, boundary []*Node, create bool) []*Tensor {
 	t := tasks.Get().(*graphTask)
+	const op = "Checkpoint"
 	t.op, t.retain, t.create, t.collect, t.bound = op, create, create, true, bound
 	t.number()
 	t.anomaly = anomalyModes.changed.Load() != 0 && anomalyModes.get()
@@ -131,7 +152,7 @@ func runBounded(op string, root, g *Tensor, bound uint64, boundary []*Node, crea
 	}
 	for _, l := range t.leaves {
 		if l.g != nil && !slices.Contains(boundary, l.n) {
-			fail(op, "the recomputed segment reached %s, which its first run did not; "+
+			checkpointFail("the recomputed segment reached %s, which its first run did not; "+
 				"the checkpointed function must build the same graph each time and must not make leaves that require grad", l.n.name)
 		}
 	}
@@ -151,7 +172,6 @@ func runBounded(op string, root, g *Tensor, bound uint64, boundary []*Node, crea
 // accumulation into Grad then. As in PyTorch, that cannot serve Grad or
 // Backward with Inputs, which panic.
 func checkpointReentrant(run func(again bool, in []*Tensor) *Tensor, inputs []*Tensor) *Tensor {
-	nonNil("Checkpoint", inputs...)
 	var out *Tensor
 	NoGrad(func() { out = run(false, inputs) })
 	if slices.Contains(inputs, out) || out.requiresGrad {

@@ -315,8 +315,12 @@ func swapped(n, a, b int) []int {
 // Transpose returns t with dims d0 and d1 swapped, a view sharing t's storage.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 	a, b := t.normDim("Transpose", d0), t.normDim("Transpose", d1)
-	return t.recordView("TransposeBackward0", t.permuted(swapped(len(t.shape), a, b)),
+	out := t.recordView("TransposeBackward0", t.permuted(swapped(len(t.shape), a, b)),
 		func(g *Tensor) *Tensor { return g.Transpose(a, b) }) // dt: grad transposed back
+	if n := out.gradFn; n != nil {
+		n.arg = float64(a<<16 | b) // the dims, for the batched derivative (batched.go)
+	}
+	return out
 }
 
 // T returns the transpose of a matrix (t itself for fewer than 2 dims), a view
