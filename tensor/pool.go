@@ -189,8 +189,9 @@ func makeBuf[T float32 | float64](n, c, size int, zero bool) []T {
 // before they are read), which is the only public way to ask for such memory.
 // Were a Go release to clear it, this would be slower, never wrong: callers write
 // every element before reading one. The memory stays alive, like any heap object,
-// as long as a pointer into it does; its alignment is a page's, large allocations
-// being page-aligned.
+// as long as a pointer into it does. It is aligned as the runtime's size classes
+// are (16 bytes at least, a page for allocations over 32 KiB), more than float64
+// needs.
 func rawBytes(n int) unsafe.Pointer {
 	var b strings.Builder
 	b.Grow(n)
