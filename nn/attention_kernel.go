@@ -35,8 +35,8 @@ func (f *selfAttention) d() int { return f.e / f.heads }
 func (f *selfAttention) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	qkv := in[0].Contiguous()
 	dt := qkv.DType()
-	out := dt.Zeros(f.n, f.l, f.e)
-	p := dt.Zeros(f.n, f.heads, f.l, f.l)
+	out := uninit(dt, f.n, f.l, f.e)        // the kernels write every element,
+	p := uninit(dt, f.n, f.heads, f.l, f.l) // the causal mask's zeros too
 	if dt == tensor.Float32 {
 		attnForward(f, out.Float32s(), p.Float32s(), qkv.Float32s())
 	} else {
@@ -93,7 +93,7 @@ func (f *selfAttention) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tenso
 	}
 	qkv, p := s[1], s[2]
 	g = g.Contiguous()
-	dqkv := tensor.ZerosLike(qkv)
+	dqkv := uninit(qkv.DType(), qkv.Shape()...) // every element written, beta 0
 	if g.DType() == tensor.Float32 {
 		attnBackward(f, dqkv.Float32s(), g.Float32s(), p.Float32s(), qkv.Float32s())
 	} else {

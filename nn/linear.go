@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
 	"github.com/gograd/gograd/nn/functional"
 	nninit "github.com/gograd/gograd/nn/init"
@@ -188,7 +189,7 @@ func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 	// for higher-order gradients must reach x and W through them.
 	ctx.SaveForBackward(in[0], in[1])
 	rows := f.rows()
-	y := x.DType().Zeros(f.shape...)
+	y := uninit(x.DType(), f.shape...) // addmm writes every element
 	if x.DType() == tensor.Float32 {
 		var b []float32
 		if len(in) == 3 {
@@ -203,6 +204,13 @@ func (f *linear) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 		addmm(y.Float64s(), x.Float64s(), w.Float64s(), b, rows, f.in, f.out)
 	}
 	return y
+}
+
+// uninit returns a tensor of dtype dt and the given shape whose elements are
+// undefined (NaN when the tensor pool poisons its buffers), for a kernel that
+// writes every element before reading any; it saves clearing the storage.
+func uninit(dt tensor.DType, shape ...int) *tensor.Tensor {
+	return access.Uninit(dt, shape).(*tensor.Tensor)
 }
 
 // addmm sets y (rows×out) to x·wᵀ + b, with x rows×in, w out×in and b (out) or nil,
@@ -275,7 +283,7 @@ func (f *linear) BackwardBatched(ctx *tensor.Context, g *tensor.Tensor) []*tenso
 func (f *linear) gradWeight(g, x *tensor.Tensor) *tensor.Tensor {
 	rows := f.rows()
 	g, x = g.Contiguous(), x.Contiguous()
-	dw := g.DType().Zeros(f.out, f.in)
+	dw := uninit(g.DType(), f.out, f.in) // beta 0: the kernel writes every element
 	if g.DType() == tensor.Float32 {
 		blas.Gemm(true, false, f.out, f.in, rows, 1, g.Float32s(), max(f.out, 1), x.Float32s(), max(f.in, 1), 0, dw.Float32s(), max(f.in, 1))
 	} else {

@@ -16,6 +16,10 @@ import (
 func CrossEntropy(input, target *tensor.Tensor, opts ...LossOption) *tensor.Tensor {
 	const op = "CrossEntropy"
 	c := configOf(op, opts, optWeight|optIgnore|optSmoothing)
+	if target.DType() == tensor.Int64 && c.weight == nil && c.smoothing == 0 && input.DType().IsFloat() &&
+		input.Dim() == 2 && target.Dim() == 1 && target.Size(0) == input.Size(0) {
+		return crossEntropyIndices(op, input, target, c) // one fused node (crossentropy.go)
+	}
 	cdim := classDim(input)
 	logp := input.LogSoftmax(cdim)
 	n := input.Size(cdim)

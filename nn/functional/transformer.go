@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
@@ -36,6 +37,13 @@ func LayerNorm(input *tensor.Tensor, normalizedShape []int, weight, bias *tensor
 	return tensor.Apply(f, inputs...)
 }
 
+// uninitLike returns a tensor of x's dtype and shape whose elements are
+// undefined (NaN when the tensor pool poisons its buffers), for a kernel that
+// writes every element before reading any; it saves clearing the storage.
+func uninitLike(x *tensor.Tensor) *tensor.Tensor {
+	return access.Uninit(x.DType(), x.Shape()).(*tensor.Tensor)
+}
+
 type layerNorm struct {
 	d            int
 	eps          float64
@@ -49,7 +57,7 @@ func (f *layerNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.T
 	x, w, b := saveAffine(ctx, in, f.affine)
 	rows := x.Numel() / max(f.d, 1)
 	f.mean, f.invstd = make([]float64, rows), make([]float64, rows)
-	y := tensor.ZerosLike(x)
+	y := uninitLike(x)
 	if x.DType() == tensor.Float32 {
 		lnForward(f, y.Float32s(), x.Float32s(), f32s(w), f32s(b))
 	} else {
@@ -104,7 +112,7 @@ func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Te
 	if f.affine {
 		w = s[1].Contiguous()
 	}
-	dx := tensor.ZerosLike(x)
+	dx := uninitLike(x)
 	var dw, db *tensor.Tensor
 	if f.affine {
 		dw, db = tensor.ZerosLike(w), tensor.ZerosLike(w)
@@ -194,7 +202,7 @@ func (f *gelu) at(x float64) (y, dy float64) {
 func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x := in[0].Contiguous()
 	ctx.SaveForBackward(x)
-	y := tensor.ZerosLike(x)
+	y := uninitLike(x)
 	if x.DType() == tensor.Float32 {
 		mapGelu(f, y.Float32s(), x.Float32s(), nil, false)
 	} else {
@@ -207,7 +215,7 @@ func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor
 func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
 	g = g.Contiguous()
-	dx := tensor.ZerosLike(x)
+	dx := uninitLike(x)
 	if x.DType() == tensor.Float32 {
 		mapGelu(f, dx.Float32s(), x.Float32s(), g.Float32s(), true)
 	} else {
