@@ -10,6 +10,7 @@ import (
 	"math"
 
 	"github.com/gograd/gograd/internal/access"
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -40,8 +41,39 @@ func updateGrad(g *tensor.Tensor, f func(float64) float64) {
 	}
 }
 
+// scaleGrad multiplies the values of g, in place, by c: with vectorised
+// kernels when g is contiguous (for float32 values, when c is a float32 as
+// ClipGradNorm_ computes it for float32 gradients: the product is then rounded
+// once either way).
+func scaleGrad(g *tensor.Tensor, c float64) {
+	if g.IsContiguous() {
+		switch g.DType() {
+		case tensor.Float32:
+			if float64(float32(c)) != c && !math.IsNaN(c) {
+				break
+			}
+			s := g.Float32s()
+			vec.MulScalar(s, s, float32(c))
+			return
+		case tensor.Float64:
+			s := g.Float64s()
+			vec.MulScalar(s, s, c)
+			return
+		}
+	}
+	updateGrad(g, func(v float64) float64 { return v * c })
+}
+
 // gradNorm returns the normType-norm of the values of g, accumulated in float64.
 func gradNorm(g *tensor.Tensor, normType float64) float64 {
+	if normType == 2 { // the common case, read in place (BenchmarkLSTMStep)
+		switch d := g.Contiguous(); d.DType() {
+		case tensor.Float32:
+			return math.Sqrt(sumSquares(d.Float32s()))
+		case tensor.Float64:
+			return math.Sqrt(sumSquares(d.Float64s()))
+		}
+	}
 	vs := g.Contiguous().Values()
 	switch {
 	case math.IsInf(normType, 1):
@@ -70,16 +102,24 @@ func gradNorm(g *tensor.Tensor, normType float64) float64 {
 		return n
 	}
 	s := 0.0
-	if normType == 2 { // the common case, without math.Pow per element (BenchmarkLSTMStep)
-		for _, v := range vs {
-			s += v * v
-		}
-		return math.Sqrt(s)
-	}
 	for _, v := range vs {
 		s += math.Pow(math.Abs(v), normType)
 	}
 	return math.Pow(s, 1/normType)
+}
+
+// sumSquares returns Σ v², accumulated in float64 in four running sums.
+func sumSquares[T float32 | float64](vs []T) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(vs); i += 4 {
+		a, b, c, d := float64(vs[i]), float64(vs[i+1]), float64(vs[i+2]), float64(vs[i+3])
+		s0, s1, s2, s3 = s0+a*a, s1+b*b, s2+c*c, s3+d*d
+	}
+	for ; i < len(vs); i++ {
+		s0 += float64(vs[i]) * float64(vs[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // ClipGradNorm_ scales the gradients of params in place so that their norm
@@ -125,7 +165,7 @@ func ClipGradNorm_(params []*tensor.Tensor, maxNorm, normType float64, errorIfNo
 	}
 	if coef < 1 || math.IsNaN(coef) { // torch.clamp(coef, max=1) keeps NaN
 		for _, g := range grads {
-			updateGrad(g, func(v float64) float64 { return v * coef })
+			scaleGrad(g, coef)
 		}
 	}
 	return total, nil

@@ -96,12 +96,13 @@ func (f *recurLayer) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.
 	orig := in
 	in = contiguous(in)
 	dt := in[0].DType()
-	out := dt.Zeros(f.states(), f.t, f.b, f.h)
+	// recurForward writes every element of out, gates and hn.
+	out := uninit(dt, f.states(), f.t, f.b, f.h)
 	// Saved: the activated gates (T, B, G·H) and, for a GRU, W_hn h + b_hn (T, B, H).
-	gates := dt.Zeros(f.t, f.b, f.kind.gates()*f.h)
+	gates := uninit(dt, f.t, f.b, f.kind.gates()*f.h)
 	var hn *tensor.Tensor
 	if f.kind == cellGRU {
-		hn = dt.Zeros(f.t, f.b, f.h)
+		hn = uninit(dt, f.t, f.b, f.h)
 	} else {
 		hn = dt.Zeros(1)
 	}
@@ -127,18 +128,24 @@ func contiguous(ts []*tensor.Tensor) []*tensor.Tensor {
 	return c
 }
 
+// slices32 returns the float32 elements of each of ts, nil for a nil tensor.
 func slices32(ts []*tensor.Tensor) [][]float32 {
 	s := make([][]float32, len(ts))
 	for i, t := range ts {
-		s[i] = t.Float32s()
+		if t != nil {
+			s[i] = t.Float32s()
+		}
 	}
 	return s
 }
 
+// slices64 is slices32 for float64.
 func slices64(ts []*tensor.Tensor) [][]float64 {
 	s := make([][]float64, len(ts))
 	for i, t := range ts {
-		s[i] = t.Float64s()
+		if t != nil {
+			s[i] = t.Float64s()
+		}
 	}
 	return s
 }
@@ -231,31 +238,19 @@ func (f *recurLayer) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 		return compositeGrads(ctx, s[n+3:], g, f.composite)
 	}
 	g = g.Contiguous()
+	// recurBackward writes every element of the gradients; the others (the
+	// weights' when only x needs one) are computed too and dropped. No gradient
+	// of x is computed when x needs none (the first layer's input).
 	grads := make([]*tensor.Tensor, n)
 	for i := range grads {
-		grads[i] = tensor.ZerosLike(in[i])
-	}
-	// No gradient of x is computed when x needs none (the first layer's input).
-	dx := grads[0]
-	if !ctx.NeedsInputGrad(0) {
-		grads[0] = nil
+		if i > 0 || ctx.NeedsInputGrad(0) {
+			grads[i] = uninit(in[i].DType(), in[i].Shape()...)
+		}
 	}
 	if g.DType() == tensor.Float32 {
-		d := slices32(grads[1:])
-		if grads[0] != nil {
-			d = append([][]float32{dx.Float32s()}, d...)
-		} else {
-			d = append([][]float32{nil}, d...)
-		}
-		recurBackward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s(), g.Float32s(), d)
+		recurBackward(f, slices32(in), out.Float32s(), gates.Float32s(), hn.Float32s(), g.Float32s(), slices32(grads))
 	} else {
-		d := slices64(grads[1:])
-		if grads[0] != nil {
-			d = append([][]float64{dx.Float64s()}, d...)
-		} else {
-			d = append([][]float64{nil}, d...)
-		}
-		recurBackward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s(), g.Float64s(), d)
+		recurBackward(f, slices64(in), out.Float64s(), gates.Float64s(), hn.Float64s(), g.Float64s(), slices64(grads))
 	}
 	for i := range grads {
 		if !ctx.NeedsInputGrad(i) {
@@ -310,29 +305,18 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 			case cellTanh, cellRelu:
 				for j := range H {
 					y := gt[j]
-					if f.kind == cellTanh {
+					switch {
+					case f.kind == cellTanh:
 						di[j] = dhr[j] * (1 - y*y)
-					} else if y > 0 {
+					case y > 0:
 						di[j] = dhr[j]
+					default:
+						di[j] = 0
 					}
 				}
 				clear(dhr)
 			case cellLSTM:
-				c := cs[row*H : (row+1)*H]
-				dcr := dc[r*H : (r+1)*H]
-				cpr := cp[r*H : (r+1)*H]
-				tanhC := tanhCs[r*H : (r+1)*H]
-				vec.Tanh(tanhC, c)
-				for j := range H {
-					ig, fg, gg, og := gt[j], gt[H+j], gt[2*H+j], gt[3*H+j]
-					tc := tanhC[j]
-					dcj := dcr[j] + dcs[row*H+j] + dhr[j]*og*(1-tc*tc)
-					di[j] = dcj * gg * ig * (1 - ig)
-					di[H+j] = dcj * cpr[j] * fg * (1 - fg)
-					di[2*H+j] = dcj * ig * (1 - gg*gg)
-					di[3*H+j] = dhr[j] * tc * og * (1 - og)
-					dcr[j] = dcj * fg
-				}
+				lstmCellBackward(di, dc[r*H:(r+1)*H], dhr, gt, cs[row*H:(row+1)*H], cp[r*H:(r+1)*H], dcs[row*H:(row+1)*H], tanhCs[r*H:(r+1)*H])
 				clear(dhr)
 			case cellGRU:
 				dhh := dgh[row*G : (row+1)*G]
@@ -368,22 +352,53 @@ func recurBackward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn,
 	blas.Gemm(true, false, H, G, TB, 1, hprev, H, dgh, G, 0, dwT, G)
 	transpose(d[2], dwT[:H*G], H, G)
 	colSums(d[3], dgi, G)
-	colSums(d[4], dgh, G)
+	if f.kind == cellGRU {
+		colSums(d[4], dgh, G)
+	} else { // the same gate gradients: db_hh = db_ih
+		copy(d[4], d[3])
+	}
 }
 
-// scratch hands out zeroed buffers from the tensor pool and returns them all
-// to it at once (free), for a backward pass's large temporaries (the gate
-// gradients are T·B·G values per layer): no garbage for the collector.
+// lstmCellBackward sets di (the gradients of the pre-activations i, f, g, o, 4H
+// values) from dh (the gradient reaching h_t, H values), the activated gates gt
+// (4H), c_t, c_{t-1}, and dcNext (the gradient of the result's c_t); dc holds
+// the gradient reaching c_t from step t+1 and is replaced by the one reaching
+// c_{t-1}. tanhC (H values) is scratch. With c_t = f c_{t-1} + i g and h_t = o
+// tanh(c_t): dc_t = dc + dcNext + dh o (1 - tanh²c_t); di = dc_t g i(1-i);
+// df = dc_t c_{t-1} f(1-f); dg = dc_t i (1-g²); do = dh tanh(c_t) o(1-o); dc_{t-1}
+// = dc_t f. The slices are cut to H so that the loop runs without bounds checks.
+func lstmCellBackward[T float32 | float64](di, dc, dh, gt, c, cPrev, dcNext, tanhC []T) {
+	h := len(dh)
+	th := tanhC[:h]
+	vec.Tanh(th, c[:h])
+	ig, fg, gg, og := gt[:h], gt[h:2*h], gt[2*h:3*h], gt[3*h:4*h]
+	di0, di1, di2, di3 := di[:h], di[h:2*h], di[2*h:3*h], di[3*h:4*h]
+	dc, cPrev, dcNext = dc[:h], cPrev[:h], dcNext[:h]
+	for j, d := range dh {
+		i, f, g, o, tc := ig[j], fg[j], gg[j], og[j], th[j]
+		dcj := dc[j] + dcNext[j] + d*o*(1-tc*tc)
+		di0[j] = dcj * g * i * (1 - i)
+		di1[j] = dcj * cPrev[j] * f * (1 - f)
+		di2[j] = dcj * i * (1 - g*g)
+		di3[j] = d * tc * o * (1 - o)
+		dc[j] = dcj * f
+	}
+}
+
+// scratch hands out buffers from the tensor pool and returns them all to it
+// at once (free), for a backward pass's large temporaries (the gate gradients
+// are T·B·G values per layer): no garbage for the collector. The buffers are
+// not cleared: the caller writes every element before reading it.
 type scratch[T float32 | float64] struct{ ts []*tensor.Tensor }
 
 func (s *scratch[T]) get(n int) []T {
 	var v []T
 	switch p := any(&v).(type) {
 	case *[]float32:
-		t := tensor.Float32.Zeros(n)
+		t := uninit(tensor.Float32, n)
 		s.ts, *p = append(s.ts, t), t.Float32s()
 	case *[]float64:
-		t := tensor.Float64.Zeros(n)
+		t := uninit(tensor.Float64, n)
 		s.ts, *p = append(s.ts, t), t.Float64s()
 	}
 	return v
