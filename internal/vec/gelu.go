@@ -15,6 +15,31 @@ func GeluErf32(dst, x []float32) { geluErf32(dst, x, nil) }
 // GeluErfGrad32 is GeluErf32's derivative times g; see GeluErf32.
 func GeluErfGrad32(dst, x, g []float32) { geluErf32(dst, x, g) }
 
+// GeluErfWithGrad32 sets dst[i] to GeluErf32's x[i]·Φ(x[i]) and d[i] to its
+// derivative Φ(x[i]) + x[i]·φ(x[i]) in one pass, which costs about what
+// GeluErfGrad32 alone does: a forward pass that keeps d has the backward
+// pass's work done (dx = g·d).
+func GeluErfWithGrad32(dst, d, x []float32) {
+	n := 0
+	if geluAsm {
+		n = len(x) &^ 7
+		if n > 0 {
+			geluErfBothF32AVX2(dst[:n], d[:n], x[:n])
+		}
+	}
+	if n < len(x) {
+		geluErfPlain(dst[n:], x[n:], nil)
+		for lo := n; lo < len(x); lo += len(ones) {
+			hi := min(lo+len(ones), len(x))
+			geluErfPlain(d[lo:hi], x[lo:hi], ones[:hi-lo])
+		}
+	}
+}
+
+// ones is the upstream gradient that makes geluErfPlain's derivative times g
+// the derivative itself, 8 values at a time.
+var ones = [8]float32{1, 1, 1, 1, 1, 1, 1, 1}
+
 func geluErf32(dst, x, g []float32) {
 	n := 0
 	if geluAsm {

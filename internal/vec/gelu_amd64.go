@@ -18,3 +18,8 @@ func geluErfF32AVX2(dst, x []float32)
 //
 //go:noescape
 func geluErfGradF32AVX2(dst, x, g []float32)
+
+// geluErfBothF32AVX2 is geluErfBothPlain(dst, d, x) for len(x) a multiple of 8.
+//
+//go:noescape
+func geluErfBothF32AVX2(dst, d, x []float32)

@@ -405,3 +405,97 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func geluErfBothF32AVX2(dst, d, x []float32)
+TEXT ·geluErfBothF32AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ d_base+24(FP), DX
+	MOVQ x_base+48(FP), SI
+	VMOVUPS geluone<>(SB), Y15
+	VMOVUPS gelulo<>(SB), Y14
+	VXORPS Y13, Y13, Y13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JAE done
+	VMOVUPS (SI)(AX*4), Y0
+	VANDPS geluabs<>(SB), Y0, Y1
+	VMULPS geluinvsqrt2<>(SB), Y1, Y1
+	VMULPS geluhalf<>(SB), Y1, Y2
+	VADDPS Y15, Y2, Y2
+	VDIVPS Y2, Y15, Y2
+	VMOVUPS geluc0<>(SB), Y3
+	VFMADD213PS geluc1<>(SB), Y2, Y3
+	VFMADD213PS geluc2<>(SB), Y2, Y3
+	VFMADD213PS geluc3<>(SB), Y2, Y3
+	VFMADD213PS geluc4<>(SB), Y2, Y3
+	VFMADD213PS geluc5<>(SB), Y2, Y3
+	VFMADD213PS geluc6<>(SB), Y2, Y3
+	VFMADD213PS geluc7<>(SB), Y2, Y3
+	VFMADD213PS geluc8<>(SB), Y2, Y3
+	VFMADD213PS geluc9<>(SB), Y2, Y3
+	VFNMADD231PS Y1, Y1, Y3
+	VMAXPS Y3, Y14, Y3
+	VMULPS gelulog2e<>(SB), Y3, Y4
+	VROUNDPS $0, Y4, Y4
+	VFMADD231PS gelunln2hi<>(SB), Y4, Y3
+	VFMADD231PS gelunln2lo<>(SB), Y4, Y3
+	VMOVUPS gelue0<>(SB), Y5
+	VFMADD213PS gelue1<>(SB), Y3, Y5
+	VFMADD213PS gelue2<>(SB), Y3, Y5
+	VFMADD213PS gelue3<>(SB), Y3, Y5
+	VFMADD213PS gelue4<>(SB), Y3, Y5
+	VFMADD213PS gelue5<>(SB), Y3, Y5
+	VMULPS Y3, Y3, Y6
+	VFMADD213PS Y3, Y6, Y5
+	VADDPS Y15, Y5, Y5
+	VMULPS geluhalf<>(SB), Y4, Y6
+	VROUNDPS $1, Y6, Y6
+	VSUBPS Y6, Y4, Y4
+	VADDPS gelumagic<>(SB), Y6, Y6
+	VPSLLD $23, Y6, Y6
+	VADDPS gelumagic<>(SB), Y4, Y4
+	VPSLLD $23, Y4, Y4
+	VMULPS Y6, Y5, Y5
+	VMULPS Y4, Y5, Y5
+	VMULPS geluhalf<>(SB), Y2, Y2
+	VMULPS Y5, Y2, Y2
+	VSUBPS Y2, Y15, Y5
+	VCMPPS $0x0e, Y13, Y0, Y7
+	VBLENDVPS Y7, Y5, Y2, Y1
+	VMULPS Y1, Y0, Y2
+	VMOVUPS Y2, (DI)(AX*4)
+	VMULPS Y0, Y0, Y3
+	VMULPS gelumhalf<>(SB), Y3, Y3
+	VMAXPS Y3, Y14, Y3
+	VMULPS gelulog2e<>(SB), Y3, Y4
+	VROUNDPS $0, Y4, Y4
+	VFMADD231PS gelunln2hi<>(SB), Y4, Y3
+	VFMADD231PS gelunln2lo<>(SB), Y4, Y3
+	VMOVUPS gelue0<>(SB), Y5
+	VFMADD213PS gelue1<>(SB), Y3, Y5
+	VFMADD213PS gelue2<>(SB), Y3, Y5
+	VFMADD213PS gelue3<>(SB), Y3, Y5
+	VFMADD213PS gelue4<>(SB), Y3, Y5
+	VFMADD213PS gelue5<>(SB), Y3, Y5
+	VMULPS Y3, Y3, Y6
+	VFMADD213PS Y3, Y6, Y5
+	VADDPS Y15, Y5, Y5
+	VMULPS geluhalf<>(SB), Y4, Y6
+	VROUNDPS $1, Y6, Y6
+	VSUBPS Y6, Y4, Y4
+	VADDPS gelumagic<>(SB), Y6, Y6
+	VPSLLD $23, Y6, Y6
+	VADDPS gelumagic<>(SB), Y4, Y4
+	VPSLLD $23, Y4, Y4
+	VMULPS Y6, Y5, Y5
+	VMULPS Y4, Y5, Y5
+	VMULPS geluinvsqrt2pi<>(SB), Y5, Y5
+	VFMADD231PS Y5, Y0, Y1
+	VMOVUPS Y1, (DX)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET

@@ -63,6 +63,20 @@ func TestGeluErf32(t *testing.T) {
 			geluErfPlain(y[:len(x)], x, nil)
 			geluErfPlain(dy[:len(x)], x, g)
 		}
+		if asm == geluAsm {
+			// GeluErfWithGrad32, on the same path, gives the same values in one pass.
+			y2, d2 := make([]float32, len(x)+1), make([]float32, len(x)+1)
+			y2[len(x)], d2[len(x)] = guard, guard
+			GeluErfWithGrad32(y2[:len(x)], d2[:len(x)], x)
+			if y2[len(x)] != guard || d2[len(x)] != guard {
+				t.Fatal("GeluErfWithGrad32 wrote past the end")
+			}
+			for i := range x {
+				if y2[i] != y[i] || d2[i]*g[i] != dy[i] {
+					t.Errorf("asm=%v: GeluErfWithGrad32(%g) = %g, %g; GeluErf32 %g, GeluErfGrad32 / g %g", asm, x[i], y2[i], d2[i], y[i], dy[i]/g[i])
+				}
+			}
+		}
 		if y[len(x)] != guard || y[len(x)+1] != guard || dy[len(x)] != guard || dy[len(x)+1] != guard {
 			t.Fatalf("asm=%v: wrote past the end", asm)
 		}
@@ -111,6 +125,12 @@ func BenchmarkGeluErf32(b *testing.B) {
 	b.Run("grad", func(b *testing.B) {
 		for b.Loop() {
 			GeluErfGrad32(y, x, x)
+		}
+	})
+	b.Run("with-grad", func(b *testing.B) {
+		d := make([]float32, len(x))
+		for b.Loop() {
+			GeluErfWithGrad32(y, d, x)
 		}
 	})
 	b.Run("plain", func(b *testing.B) {

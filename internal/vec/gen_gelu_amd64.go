@@ -1,7 +1,7 @@
 //go:build ignore
 
-// gen_gelu_amd64.go writes gelu_amd64.s: the AVX2+FMA kernels of GeluErf32 and
-// GeluErfGrad32, one 8-lane vector per iteration (gelu.go hands the ragged tail
+// gen_gelu_amd64.go writes gelu_amd64.s: the AVX2+FMA kernels of GeluErf32,
+// GeluErfGrad32 and GeluErfWithGrad32, one 8-lane vector per iteration (gelu.go hands the ragged tail
 // to the plain loop). Run `go generate` after editing. The exp code is
 // gen_amd64.go's AVX2 exp (Cephes expf polynomial, Cody-Waite reduction, 2^n
 // built in two halves), written again here so that the elementwise kernels'
@@ -88,21 +88,33 @@ func cdf() {
 	p("VBLENDVPS Y7, Y5, Y2, Y1")
 }
 
-func kernel(name string, grad bool) {
-	frame := 48
-	if grad {
-		frame = 72
+// The kernels: GELU, its derivative times g, or both GELU and its derivative.
+const (
+	fwd = iota
+	grad
+	both
+)
+
+func kernel(name string, mode int) {
+	frame, args := 48, "dst, x"
+	switch mode {
+	case grad:
+		frame, args = 72, "dst, x, g"
+	case both:
+		frame, args = 72, "dst, d, x"
 	}
-	fmt.Fprintf(&out, "\n// func %s(dst, x", name)
-	if grad {
-		out.WriteString(", g")
-	}
-	fmt.Fprintf(&out, " []float32)\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
+	fmt.Fprintf(&out, "\n// func %s(%s []float32)\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, args, name, frame)
 	p("MOVQ dst_base+0(FP), DI")
 	p("MOVQ dst_len+8(FP), CX")
-	p("MOVQ x_base+24(FP), SI")
-	if grad {
+	switch mode {
+	case fwd:
+		p("MOVQ x_base+24(FP), SI")
+	case grad:
+		p("MOVQ x_base+24(FP), SI")
 		p("MOVQ g_base+48(FP), DX")
+	case both:
+		p("MOVQ d_base+24(FP), DX")
+		p("MOVQ x_base+48(FP), SI")
 	}
 	p("VMOVUPS %s, Y15", k("one"))
 	p("VMOVUPS %s, Y14", k("lo"))
@@ -113,17 +125,27 @@ func kernel(name string, grad bool) {
 	p("JAE done")
 	p("VMOVUPS (SI)(AX*4), Y0")
 	cdf()
-	if !grad {
+	if mode == fwd {
 		p("VMULPS Y1, Y0, Y1")
 	} else {
+		if mode == both {
+			p("VMULPS Y1, Y0, Y2")
+			p("VMOVUPS Y2, (DI)(AX*4)") // x·Φ(x)
+		}
 		p("VMULPS Y0, Y0, Y3")
 		p("VMULPS %s, Y3, Y3", k("mhalf"))
 		exp()
 		p("VMULPS %s, Y5, Y5", k("invsqrt2pi")) // φ(x)
 		p("VFMADD231PS Y5, Y0, Y1")             // Φ(x) + x·φ(x)
-		p("VMULPS (DX)(AX*4), Y1, Y1")
+		if mode == grad {
+			p("VMULPS (DX)(AX*4), Y1, Y1")
+		}
 	}
-	p("VMOVUPS Y1, (DI)(AX*4)")
+	if mode == both {
+		p("VMOVUPS Y1, (DX)(AX*4)")
+	} else {
+		p("VMOVUPS Y1, (DI)(AX*4)")
+	}
 	p("ADDQ $8, AX")
 	p("JMP loop")
 	out.WriteString("done:\n")
@@ -143,8 +165,9 @@ func main() {
 		}
 		fmt.Fprintf(&out, "GLOBL gelu%s<>(SB), RODATA|NOPTR, $32\n", c.name)
 	}
-	kernel("geluErfF32AVX2", false)
-	kernel("geluErfGradF32AVX2", true)
+	kernel("geluErfF32AVX2", fwd)
+	kernel("geluErfGradF32AVX2", grad)
+	kernel("geluErfBothF32AVX2", both)
 	if err := os.WriteFile("gelu_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -180,7 +180,14 @@ func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 	return tensor.Apply(&gelu{tanh: tanh}, input)
 }
 
-type gelu struct{ tanh bool }
+// gelu is GELU's node. For exact float32 GELU, Forward keeps the derivative
+// gelu'(x) (vec.GeluErfWithGrad32 computes it with the values, for about the
+// cost of the derivative alone) and Backward multiplies it by the gradient;
+// otherwise Forward keeps x and Backward evaluates the derivative.
+type gelu struct {
+	tanh  bool
+	deriv bool // Saved()[0] is gelu'(x), not x
+}
 
 func (*gelu) Name() string { return "GeluBackward0" }
 
@@ -201,8 +208,16 @@ func (f *gelu) at(x float64) (y, dy float64) {
 
 func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x := in[0].Contiguous()
-	ctx.SaveForBackward(x)
 	y := uninitLike(x)
+	if x.DType() == tensor.Float32 && !f.tanh {
+		d := uninitLike(x)
+		ys, ds, xs := y.Float32s(), d.Float32s(), x.Float32s()
+		parallel.For(len(xs), 16384, func(lo, hi int) { vec.GeluErfWithGrad32(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
+		ctx.SaveForBackward(d)
+		f.deriv = true
+		return y
+	}
+	ctx.SaveForBackward(x)
 	if x.DType() == tensor.Float32 {
 		mapGelu(f, y.Float32s(), x.Float32s(), nil, false)
 	} else {
@@ -214,6 +229,9 @@ func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor
 // Backward: dx = grad·gelu'(x). A raw kernel, not differentiable again.
 func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
+	if f.deriv { // x is gelu'(x)
+		return []*tensor.Tensor{x.Mul(g)}
+	}
 	g = g.Contiguous()
 	dx := uninitLike(x)
 	if x.DType() == tensor.Float32 {
