@@ -201,11 +201,10 @@ func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn [
 				vec.Tanh(g[2*H:3*H], g[2*H:3*H])
 				vec.Sigmoid(g[3*H:], g[3*H:])
 				c := cs[(t*B+r)*H : (t*B+r+1)*H]
-				cp := cPrev[r*H : (r+1)*H]
-				for j := range H {
-					c[j] = g[H+j]*cp[j] + g[j]*g[2*H+j]
-				}
 				tc := tmp[r*H : (r+1)*H]
+				vec.Mul(c, g[H:2*H], cPrev[r*H:(r+1)*H]) // c = f·c_prev + i·g
+				vec.Mul(tc, g[:H], g[2*H:3*H])
+				vec.Add(c, c, tc)
 				vec.Tanh(tc, c)
 				vec.Mul(hr, tc, g[3*H:])
 			case cellGRU:

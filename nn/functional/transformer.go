@@ -128,39 +128,60 @@ func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Te
 	return []*tensor.Tensor{dx, dw, db}
 }
 
+// lnBackward fills dx and, when dw is not nil, dw and db (zero on entry). The
+// rows are taken in fixed blocks of lnBlock; each block sums its rows'
+// contributions to dw and db, row by row, while it computes their dx (one
+// pass over x and dy), and the blocks' sums are added in order: the result
+// does not depend on the number of threads.
 func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
-	n := T(f.d)
-	parallel.For(len(f.mean), max(1, 8192/max(f.d, 1)), func(lo, hi int) {
-		gh, xh := make([]T, f.d), make([]T, f.d)
-		for r := lo; r < hi; r++ {
-			xs, gs, ds := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d], dx[r*f.d:(r+1)*f.d]
-			g := gs
-			if w != nil {
-				vec.Mul(gh, gs, w)
-				g = gh
+	n, d := T(f.d), f.d
+	rows := len(f.mean)
+	blocks := (rows + lnBlock - 1) / lnBlock
+	var part []T // per block: dw's sums, then db's
+	if dw != nil {
+		part = make([]T, blocks*2*d)
+	}
+	parallel.For(blocks, max(1, 8192/max(d*lnBlock, 1)), func(lo, hi int) {
+		gh, xh := make([]T, d), make([]T, d)
+		for b := lo; b < hi; b++ {
+			var pw, pb []T
+			if part != nil {
+				pw, pb = part[2*b*d:(2*b+1)*d], part[(2*b+1)*d:(2*b+2)*d]
 			}
-			normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
-			a := vec.Sum(g) / n
-			vec.Mul(ds, g, xh)
-			c := vec.Sum(ds) / n
-			vec.AddScalar(ds, g, -a)
-			vec.Axpy(ds, -c, xh)
-			vec.MulScalar(ds, ds, T(f.invstd[r]))
+			for r := b * lnBlock; r < min((b+1)*lnBlock, rows); r++ {
+				xs, gs, ds := x[r*d:(r+1)*d], dy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
+				g := gs
+				if w != nil {
+					vec.Mul(gh, gs, w)
+					g = gh
+				}
+				normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
+				if pw != nil { // dw += dy·x̂, db += dy
+					vec.Add(pb, pb, gs)
+					vec.Mul(ds, gs, xh)
+					vec.Add(pw, pw, ds)
+				}
+				a := vec.Sum(g) / n
+				vec.Mul(ds, g, xh)
+				c := vec.Sum(ds) / n
+				vec.AddScalar(ds, g, -a)
+				vec.Axpy(ds, -c, xh)
+				vec.MulScalar(ds, ds, T(f.invstd[r]))
+			}
 		}
 	})
-	if dw == nil {
+	if part == nil {
 		return
 	}
-	// The parameter gradients sum over rows: one pass, row by row, in order.
-	xh := make([]T, f.d)
-	for r := range f.mean {
-		xs, gs := x[r*f.d:(r+1)*f.d], dy[r*f.d:(r+1)*f.d]
-		normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
-		vec.Mul(xh, xh, gs)
-		vec.Add(dw, dw, xh)
-		vec.Add(db, db, gs)
+	for b := range blocks {
+		vec.Add(dw, dw, part[2*b*d:(2*b+1)*d])
+		vec.Add(db, db, part[(2*b+1)*d:(2*b+2)*d])
 	}
 }
+
+// lnBlock is the number of rows whose contributions to LayerNorm's weight and
+// bias gradients are summed together before the blocks' sums are added.
+const lnBlock = 32
 
 // normRow sets xh to (xs - mean)·invstd.
 func normRow[T float32 | float64](xh, xs []T, mean, invstd T) {
