@@ -201,7 +201,8 @@ func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 	return tensor.Apply(&gelu{tanh: tanh}, input)
 }
 
-// gelu is GELU's node. For exact float32 GELU, Forward keeps the derivative
+// gelu is GELU's node. For exact float32 GELU whose input needs a gradient,
+// Forward keeps the derivative
 // gelu'(x) (vec.GeluErfWithGrad32 computes it with the values, for about the
 // cost of the derivative alone) and Backward multiplies it by the gradient;
 // otherwise Forward keeps x and Backward evaluates the derivative.
@@ -230,7 +231,7 @@ func (f *gelu) at(x float64) (y, dy float64) {
 func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x := in[0].Contiguous()
 	y := uninitLike(x)
-	if x.DType() == tensor.Float32 && !f.tanh {
+	if x.DType() == tensor.Float32 && !f.tanh && ctx.NeedsInputGrad(0) {
 		d := uninitLike(x)
 		ys, ds, xs := y.Float32s(), d.Float32s(), x.Float32s()
 		parallel.For(len(xs), 16384, func(lo, hi int) { vec.GeluErfWithGrad32(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
