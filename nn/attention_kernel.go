@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
@@ -26,6 +27,16 @@ import (
 type selfAttention struct {
 	n, l, e, heads int
 	causal         bool
+	p              *tensor.Tensor // the saved weights, until apply hands them to FreeWithGraph
+}
+
+// apply runs the node on qkv, recorded, and lets the saved attention weights
+// go back to the tensor pool with the graph: only this node holds them.
+func (f *selfAttention) apply(qkv *tensor.Tensor) *tensor.Tensor {
+	out := tensor.Apply(f, qkv)
+	access.FreeWithGraph(out, f.p)
+	f.p = nil
+	return out
 }
 
 func (*selfAttention) Name() string { return "SelfAttentionBackward" }
@@ -43,6 +54,7 @@ func (f *selfAttention) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tens
 		attnForward(f, out.Float64s(), p.Float64s(), qkv.Float64s())
 	}
 	ctx.SaveForBackward(in[0], qkv, p)
+	f.p = p
 	return out
 }
 

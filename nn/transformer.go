@@ -229,7 +229,7 @@ func (m *MultiheadAttention) attendPacked(query, key, value *tensor.Tensor, o *A
 		// the three projections and one fused node for the heads.
 		lin := &Linear{InFeatures: e, OutFeatures: 3 * e, Weight: m.InProjWeight, Bias: m.InProjBias}
 		sa := &selfAttention{n: n, l: l, e: e, heads: h, causal: o != nil && o.Causal}
-		return m.OutProj.Forward(tensor.Apply(sa, lin.Forward(query)))
+		return m.OutProj.Forward(sa.apply(lin.Forward(query)))
 	}
 	heads := func(x *tensor.Tensor, part int) *tensor.Tensor {
 		lin := &Linear{InFeatures: e, OutFeatures: e, Weight: rows(m.InProjWeight, part*e, e)}

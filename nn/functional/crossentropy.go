@@ -3,6 +3,7 @@ package functional
 import (
 	"math"
 
+	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
@@ -21,7 +22,8 @@ import (
 type crossEntropyRows struct {
 	r      Reduction
 	ignore int64
-	count  int // rows whose target is not ignored: Mean's denominator
+	count  int            // rows whose target is not ignored: Mean's denominator
+	p      *tensor.Tensor // the saved softmax, until handed to FreeWithGraph
 }
 
 func (*crossEntropyRows) Name() string { return "NllLossBackward0" }
@@ -41,7 +43,10 @@ func crossEntropyIndices(op string, input, target *tensor.Tensor, c lossConfig) 
 		}
 		f.count++
 	}
-	return tensor.Apply(f, input, target)
+	loss := tensor.Apply(f, input, target)
+	access.FreeWithGraph(loss, f.p) // only the node holds it: back to the pool with the graph
+	f.p = nil
+	return loss
 }
 
 func (f *crossEntropyRows) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
@@ -54,6 +59,7 @@ func (f *crossEntropyRows) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *t
 		ceForward(p.Float64s(), x.Float64s(), t.Int64s(), losses, f.ignore)
 	}
 	ctx.SaveForBackward(in[0], p, t)
+	f.p = p
 	if f.r == None {
 		return tensor.FromSlice(losses).To(x.DType())
 	}

@@ -198,7 +198,13 @@ func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 	if !input.DType().IsFloat() {
 		panic(tensor.Errorf("functional", "Gelu", "want a float input, got %v", input.DType()))
 	}
-	return tensor.Apply(&gelu{tanh: tanh}, input)
+	f := &gelu{tanh: tanh}
+	y := tensor.Apply(f, input)
+	if f.d != nil { // only the node holds it: back to the pool with the graph
+		access.FreeWithGraph(y, f.d)
+		f.d = nil
+	}
+	return y
 }
 
 // gelu is GELU's node. For exact float32 GELU whose input needs a gradient,
@@ -208,7 +214,8 @@ func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 // otherwise Forward keeps x and Backward evaluates the derivative.
 type gelu struct {
 	tanh  bool
-	deriv bool // Saved()[0] is gelu'(x), not x
+	deriv bool           // Saved()[0] is gelu'(x), not x
+	d     *tensor.Tensor // that derivative, until Gelu hands it to FreeWithGraph
 }
 
 func (*gelu) Name() string { return "GeluBackward0" }
@@ -236,7 +243,7 @@ func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor
 		ys, ds, xs := y.Float32s(), d.Float32s(), x.Float32s()
 		parallel.For(len(xs), 16384, func(lo, hi int) { vec.GeluErfWithGrad32(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
 		ctx.SaveForBackward(d)
-		f.deriv = true
+		f.deriv, f.d = true, d
 		return y
 	}
 	ctx.SaveForBackward(x)
@@ -252,6 +259,9 @@ func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor
 func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
 	if f.deriv { // x is gelu'(x)
+		if ctx.CreatingGraph() {
+			x = x.Clone() // the recorded product keeps it; the pool takes x back with the graph
+		}
 		return []*tensor.Tensor{x.Mul(g)}
 	}
 	g = g.Contiguous()
