@@ -24,5 +24,28 @@ func TestTranspose(t *testing.T) {
 		if dst[m*n] != -7 {
 			t.Fatalf("%d×%d: wrote past the end", m, n)
 		}
+		// transposeTo with row strides: a's rows 3 apart more than n, dst's 5
+		// more than m; the padding stays as it was.
+		lda, ldd := n+3, m+5
+		as := make([]float32, m*lda)
+		for i := range m {
+			copy(as[i*lda:], a[i*n:(i+1)*n])
+		}
+		ds := make([]float32, n*ldd)
+		for i := range ds {
+			ds[i] = -1
+		}
+		transposeTo(ds, ldd, as, lda, m, n)
+		for j := range n {
+			for i := range ldd {
+				want := float32(-1)
+				if i < m {
+					want = a[i*n+j]
+				}
+				if ds[j*ldd+i] != want {
+					t.Fatalf("%d×%d strided: dst[%d][%d] = %g, want %g", m, n, j, i, ds[j*ldd+i], want)
+				}
+			}
+		}
 	}
 }
