@@ -210,3 +210,35 @@ func TestConvTransposeOutputSize(t *testing.T) {
 		t.Errorf("size 11: err %v, want one naming the valid range", err)
 	}
 }
+
+// TestConvModulesUnbatched checks that every convolution module takes an
+// unbatched input (C, spatial...), as PyTorch's do, giving the output of a
+// batch of one without its batch dim, also after a padding mode and through
+// ForwardOutputSize. The functional ops' unbatched goldens are in convs.json.
+func TestConvModulesUnbatched(t *testing.T) {
+	gen := WithGenerator(tensor.NewGenerator(4))
+	for _, c := range []struct {
+		name string
+		m    Module
+		x    *tensor.Tensor
+	}{
+		{"conv1d", NewConv1d(2, 3, 3, WithPadding(1), WithPaddingMode(tensor.PadCircular), gen), tensor.Randn(2, 6)},
+		{"conv2d", NewConv2d(2, 3, 3, WithPadding(1), WithPaddingMode(tensor.PadReflect), gen), tensor.Randn(2, 5, 4)},
+		{"conv3d", NewConv3d(2, 3, 2, WithStride(1, 2, 1), gen), tensor.Randn(2, 3, 5, 4)},
+		{"conv_transpose1d", NewConvTranspose1d(2, 3, 3, WithStride(2), gen), tensor.Randn(2, 4)},
+		{"conv_transpose2d", NewConvTranspose2d(2, 4, 3, WithStride(2), WithGroups(2), gen), tensor.Randn(2, 3, 4)},
+		{"conv_transpose3d", NewConvTranspose3d(2, 3, 2, gen), tensor.Randn(2, 2, 3, 2)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, want := c.m.Forward(c.x), c.m.Forward(c.x.Unsqueeze(0))
+			if !slices.Equal(got.Shape(), want.Shape()[1:]) {
+				t.Fatalf("shape %v, want %v", got.Shape(), want.Shape()[1:])
+			}
+			checkClose(t, "output", got.Values(), want.Values(), 0, 0)
+		})
+	}
+	l := NewConvTranspose2d(2, 3, 3, WithStride(2), WithPadding(1), gen)
+	if y := l.ForwardOutputSize(tensor.Randn(2, 5, 5), 10, 9); !slices.Equal(y.Shape(), []int{3, 10, 9}) {
+		t.Errorf("ForwardOutputSize: shape %v, want [3 10 9]", y.Shape())
+	}
+}

@@ -175,6 +175,17 @@ gg("gg_cnn_penalty", "cnn", {}, {"x": (3, 2, 6, 6), "w1": (4, 2, 3, 3), "b1": (4
    cnn, ["x"], grads=["x", "w1", "b1", "bn_w", "bn_b", "w2", "up"])
 
 
+# Unbatched inputs (C, spatial...), which PyTorch's convolutions take (their
+# result's grad_fn is SqueezeBackward1), here and after a padding mode.
+conv("conv1d_unbatched", "conv1d", (3, 8), (2, 3, 3), stride=2, padding=1)
+conv("conv2d_unbatched", "conv2d", (2, 5, 6), (3, 2, 3, 2), padding=(1, 0))
+conv("conv3d_unbatched", "conv3d", (2, 4, 3, 4), (3, 2, 2, 2, 3), stride=(1, 2, 1))
+conv("conv_transpose1d_unbatched", "conv_transpose1d", (3, 5), (3, 2, 3), stride=2)
+conv("conv_transpose2d_unbatched", "conv_transpose2d", (2, 3, 4), (2, 3, 3, 2), stride=2, padding=1, output_padding=1)
+conv("conv_transpose3d_unbatched", "conv_transpose3d", (2, 2, 3, 2), (2, 2, 2, 2, 2), stride=(2, 1, 1))
+padded("conv2d_reflect_unbatched", 2, "reflect", (2, 5, 6), (3, 2, 3, 3), (1, 2))
+
+
 def main():
     cases = gen_layers.encode(CASES)
     for c in cases:  # adaptive max pooling's indices, as return_indices=True gives them
