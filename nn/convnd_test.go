@@ -50,6 +50,9 @@ func intsOf(p map[string]any, key string) []int {
 // in dtype dt, with the case's weight and bias copied in.
 func convModule(c *convGolden, dt tensor.DType) Module {
 	p, x, w := c.Params, c.Inputs["x"].Shape, c.Inputs["weight"].Shape
+	if len(x) < len(w) { // unbatched: (C, spatial...)
+		x = append([]int{1}, x...)
+	}
 	_, bias := c.Inputs["bias"]
 	opts := []Option{WithDType(dt), WithBias(bias), WithKernelSize(w[2:]...)}
 	for key, o := range map[string]func(...int) Option{"stride": WithStride, "dilation": WithDilation, "output_padding": WithOutputPadding} {

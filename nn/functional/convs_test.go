@@ -108,7 +108,8 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 // anyOp returns the function of a case of layers.json or convs.json.
 func anyOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	switch c.Op {
-	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm":
+	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm", "max_pool1d", "avg_pool1d",
+		"adaptive_avg_pool1d", "adaptive_avg_pool2d":
 		if c.Op == "batch_norm" && c.Params["momentum"] == nil {
 			c.Params["momentum"] = 0.0
 		}
@@ -188,6 +189,43 @@ func TestConvsGolden(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDoubleBackwardNames checks the grad_fn names of the first gradients of
+// convs.json's double-backward cases, taken while creating a graph, against
+// PyTorch's: the nodes a double backward creates (ConvolutionBackwardBackward0,
+// NativeBatchNormBackwardBackward0, MaxPool2DWithIndicesBackwardBackward0, ...).
+func TestDoubleBackwardNames(t *testing.T) {
+	cases, err := convCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cases {
+		if c.GGGradFns == nil {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			base := strings.TrimPrefix(c.Op, "gg_")
+			in := c.tensors(tensor.Float64, false)
+			var xs []*tensor.Tensor
+			for _, k := range c.GGGradFns.Wrt {
+				in[k].SetRequiresGrad(true)
+				xs = append(xs, in[k])
+			}
+			y := anyOp(&layerCase{Op: base, Params: c.Params})(in)
+			gs := tensor.Grad([]*tensor.Tensor{y.Mul(in["up"]).Sum()}, xs, tensor.GradOptions{CreateGraph: true})
+			for i, g := range gs {
+				if got := g.GradFn(); got == nil || got.Name() != c.GGGradFns.Names[i] {
+					t.Errorf("gradient in %s: grad_fn %v, want %s", c.GGGradFns.Wrt[i], got, c.GGGradFns.Names[i])
+				}
+			}
+		})
+	}
+	if n < 18 {
+		t.Fatalf("%d cases with grad_fn names ran, want the 18 of convs.json", n)
 	}
 }
 

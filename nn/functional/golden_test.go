@@ -37,6 +37,12 @@ type layerCase struct {
 	Upstream []float64              `json:"upstream"`
 	Float32  layerRun               `json:"float32"`
 	Float64  layerRun               `json:"float64"`
+	// GGGradFns (convs.json's double-backward cases) holds the grad_fn names
+	// of the first gradients in Wrt, taken while creating a graph.
+	GGGradFns *struct {
+		Wrt   []string `json:"wrt"`
+		Names []string `json:"names"`
+	} `json:"gg_grad_fns"`
 }
 
 // layerCases reads layers.json (gen_layers.py), transformer.json

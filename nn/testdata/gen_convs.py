@@ -119,7 +119,14 @@ padded("conv2d_same_reflect", 2, "reflect", (2, 2, 5, 6), (3, 2, 4, 3), "same", 
 
 
 # Double backward: see the module doc.
-def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None):
+GG_GRAD_FNS = {}
+
+
+def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None, names_wrt=None):
+    """names_wrt (default wrt) are the inputs whose first gradients' grad_fn
+    names are recorded: wrt plus those, such as a bias, that L does not
+    depend on."""
+    names_wrt = names_wrt or wrt
     def run(i):
         y = fn(i)
         gs = torch.autograd.grad((y * i["up"]).sum(), [i[k] for k in wrt], create_graph=True)
@@ -127,7 +134,13 @@ def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None):
         for g in gs[1:]:
             total = total + g.square().sum()
         return total
-    out = fn({k: torch.zeros(s, dtype=torch.float64) + (1 if k in positive else 0) for k, s in shapes.items()})
+    ins = {k: (torch.zeros(s, dtype=torch.float64) + (1 if k in positive else 0)).requires_grad_(k in names_wrt)
+           for k, s in shapes.items()}
+    out = fn(ins)
+    # The grad_fn names of the first gradients, taken with create_graph=True:
+    # the nodes of the op's double backward.
+    gs = torch.autograd.grad(out.sum(), [ins[k] for k in names_wrt], create_graph=True)
+    GG_GRAD_FNS[name] = {"wrt": names_wrt, "names": [g.grad_fn.name() for g in gs]}
     shapes = dict(shapes, up=tuple(out.shape))
     grads = grads or [k for k in shapes if k in wrt or k == "up" or k == "x"]
     case(name, "gg_" + op, dict(params, wrt=wrt), shapes, run, grads=grads, positive=positive)
@@ -186,6 +199,35 @@ conv("conv_transpose3d_unbatched", "conv_transpose3d", (2, 2, 3, 2), (2, 2, 2, 2
 padded("conv2d_reflect_unbatched", 2, "reflect", (2, 5, 6), (3, 2, 3, 3), (1, 2))
 
 
+# More double-backward cases, pinning the grad_fn names of the first gradients
+# (ConvolutionBackwardBackward0 for input, weight and bias, the poolings'
+# *BackwardBackward0, SqueezeBackward1 through a 1-d pooling's unsqueeze).
+gg("gg_conv1d", "conv1d", {"stride": 2, "padding": 1}, {"x": (2, 3, 7), "weight": (2, 3, 3), "bias": (2,)},
+   lambda i: F.conv1d(i["x"], i["weight"], i["bias"], stride=2, padding=1), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_conv3d", "conv3d", {"padding": 1}, {"x": (1, 2, 3, 3, 2), "weight": (2, 2, 2, 2, 2), "bias": (2,)},
+   lambda i: F.conv3d(i["x"], i["weight"], i["bias"], padding=1), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_conv2d_unbatched", "conv2d", {}, {"x": (2, 4, 4), "weight": (3, 2, 2, 2)},
+   lambda i: F.conv2d(i["x"], i["weight"]), ["x", "weight"])
+gg("gg_adaptive_avg_pool2d", "adaptive_avg_pool2d", {"output_size": [2, 3]}, {"x": (2, 2, 5, 4)},
+   lambda i: F.adaptive_avg_pool2d(i["x"], (2, 3)), ["x"])
+gg("gg_adaptive_max_pool2d", "adaptive_max_pool2d", {"output_size": [2, 2]}, {"x": (2, 2, 5, 4)},
+   lambda i: F.adaptive_max_pool2d(i["x"], (2, 2)), ["x"])
+gg("gg_max_pool1d", "max_pool1d", {"kernel_size": 3, "stride": 2}, {"x": (2, 2, 9)},
+   lambda i: F.max_pool1d(i["x"], 3, 2), ["x"])
+gg("gg_avg_pool1d", "avg_pool1d", {"kernel_size": 2}, {"x": (2, 3, 6)},
+   lambda i: F.avg_pool1d(i["x"], 2), ["x"])
+gg("gg_layer_norm_bias", "layer_norm", {"normalized_shape": [4], "eps": 1e-5},
+   {"x": (3, 4), "weight": (4,), "bias": (4,)},
+   lambda i: F.layer_norm(i["x"], [4], i["weight"], i["bias"], 1e-5), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_batch_norm_bias", "batch_norm", {"training": True, "eps": 1e-5},
+   {"x": (4, 2, 3), "weight": (2,), "bias": (2,)},
+   lambda i: F.batch_norm(i["x"], None, None, i["weight"], i["bias"], training=True, eps=1e-5), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+
+
 def main():
     cases = gen_layers.encode(CASES)
     for c in cases:  # adaptive max pooling's indices, as return_indices=True gives them
@@ -194,6 +236,9 @@ def main():
             for dt in ("float32", "float64"):
                 _, ix = F.adaptive_max_pool2d(x.to(getattr(torch, dt)), c["params"]["output_size"], return_indices=True)
                 c[dt]["indices"] = gen_layers.flat(ix)
+    for c in cases:
+        if c["name"] in GG_GRAD_FNS:
+            c["gg_grad_fns"] = GG_GRAD_FNS[c["name"]]  # {"wrt": [...], "names": [...]}
     with open(os.path.join(HERE, "convs.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f)
 
