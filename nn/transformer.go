@@ -61,10 +61,12 @@ func pyTuple(v []int) string {
 // row PaddingIdx (when not negative) zero and receiving no gradient. With
 // MaxNorm > 0 (WithMaxNorm), Forward first rescales in place the rows it looks
 // up whose NormType-norm exceeds MaxNorm (functional.EmbeddingRenorm_), as
-// PyTorch's max_norm does.
+// PyTorch's max_norm does. With ScaleGradByFreq each row's gradient is divided
+// by the number of times the input holds its index (scale_grad_by_freq).
 type Embedding struct {
 	NumEmbeddings, EmbeddingDim, PaddingIdx int
 	MaxNorm, NormType                       float64
+	ScaleGradByFreq                         bool
 	Weight                                  *tensor.Tensor
 }
 
@@ -102,10 +104,11 @@ func WithPaddingIdx(i int) Option { return func(c *config) { c.paddingIdx = &i }
 
 // Forward returns the vectors at the int64 indices x: shape x's + (EmbeddingDim).
 func (e *Embedding) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if e.MaxNorm > 0 {
-		functional.EmbeddingRenorm_(e.Weight, x, e.MaxNorm, e.NormType)
+	o := functional.EmbeddingOptions{MaxNorm: e.MaxNorm, NormType: e.NormType, ScaleGradByFreq: e.ScaleGradByFreq}
+	if e.PaddingIdx >= 0 {
+		o.PaddingIdx = &e.PaddingIdx
 	}
-	return functional.Embedding(x, e.Weight, e.PaddingIdx)
+	return functional.EmbeddingWithOptions(x, e.Weight, o)
 }
 
 // Parameters returns the weight.
@@ -117,7 +120,7 @@ func (e *Embedding) NamedParameters() []NamedParameter { return namedWeightBias(
 // String returns "Embedding(65, 64)", or with options "Embedding(65, 64,
 // padding_idx=0, max_norm=1.0)".
 func (e *Embedding) String() string {
-	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, false, ""))
+	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, e.ScaleGradByFreq, ""))
 }
 
 // GELU is the module form of functional.Gelu (torch.nn.GELU); Tanh selects

@@ -157,8 +157,12 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		}
 		shape = []int{len(p["indices"].([]any)), len(idx) / len(p["indices"].([]any))}
 		pad := int(p["padding_idx"].(float64))
+		o := EmbeddingOptions{ScaleGradByFreq: flag(p, "scale_grad_by_freq")}
+		if pad >= 0 {
+			o.PaddingIdx = &pad
+		}
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
-			return Embedding(tensor.New(idx, shape...), in["weight"], pad)
+			return EmbeddingWithOptions(tensor.New(idx, shape...), in["weight"], o)
 		}
 	case "scaled_dot_product_attention":
 		var keep []bool

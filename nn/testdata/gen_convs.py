@@ -122,12 +122,14 @@ padded("conv2d_same_reflect", 2, "reflect", (2, 2, 5, 6), (3, 2, 4, 3), "same", 
 GG_GRAD_FNS = {}
 
 
-def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None, names_wrt=None):
+def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None, names_wrt=None, names=True):
     """names_wrt (default wrt) are the inputs whose first gradients' grad_fn
     names are recorded: wrt plus those, such as a bias, that L does not
-    depend on."""
+    depend on; none with names False."""
     names_wrt = names_wrt or wrt
     def run(i):
+        for k in wrt:  # an input L does not depend on is not in grads, yet differentiated once
+            i[k].requires_grad_(True)
         y = fn(i)
         gs = torch.autograd.grad((y * i["up"]).sum(), [i[k] for k in wrt], create_graph=True)
         total = gs[0].square().sum()
@@ -139,8 +141,10 @@ def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None, names_wrt=Non
     out = fn(ins)
     # The grad_fn names of the first gradients, taken with create_graph=True:
     # the nodes of the op's double backward.
-    gs = torch.autograd.grad(out.sum(), [ins[k] for k in names_wrt], create_graph=True)
-    GG_GRAD_FNS[name] = {"wrt": names_wrt, "names": [g.grad_fn.name() for g in gs]}
+    up = torch.ones_like(out).requires_grad_(True)
+    gs = torch.autograd.grad((out * up).sum(), [ins[k] for k in names_wrt], create_graph=True)
+    if names:
+        GG_GRAD_FNS[name] = {"wrt": names_wrt, "names": [g.grad_fn.name() for g in gs]}
     shapes = dict(shapes, up=tuple(out.shape))
     grads = grads or [k for k in shapes if k in wrt or k == "up" or k == "x"]
     case(name, "gg_" + op, dict(params, wrt=wrt), shapes, run, grads=grads, positive=positive)
@@ -226,6 +230,34 @@ gg("gg_batch_norm_bias", "batch_norm", {"training": True, "eps": 1e-5},
    {"x": (4, 2, 3), "weight": (2,), "bias": (2,)},
    lambda i: F.batch_norm(i["x"], None, None, i["weight"], i["bias"], training=True, eps=1e-5), ["x", "weight"],
    names_wrt=["x", "weight", "bias"])
+
+
+# GELU and Embedding differentiated twice. L does not depend on the embedding's
+# weight (its gradient is linear in the upstream one): only "up" gets one.
+gg("gg_gelu", "gelu", {"approximate": "none"}, {"x": (3, 5)}, lambda i: F.gelu(i["x"]), ["x"])
+gg("gg_gelu_tanh", "gelu", {"approximate": "tanh"}, {"x": (3, 5)}, lambda i: F.gelu(i["x"], approximate="tanh"), ["x"])
+EIDX = [[1, 0, 3, 3], [4, 1, 0, 2]]
+gg("gg_embedding_padding", "embedding", {"indices": EIDX, "padding_idx": 3}, {"weight": (5, 4)},
+   lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=3), ["weight"], grads=["up"])
+case("embedding_freq", "embedding", {"indices": EIDX, "padding_idx": -1, "scale_grad_by_freq": True},
+     {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], scale_grad_by_freq=True))
+case("embedding_freq_padding", "embedding", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True},
+     {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=1, scale_grad_by_freq=True))
+
+
+def by_freq(w, indices):
+    """w with its gradient's row r divided by the count of r in indices, by
+    recorded ops (a tensor hook does not run in autograd.grad):
+    scale_grad_by_freq as documented, also in the second derivative, which
+    torch 1.13's embedding_dense_double_backward computes without the scaling."""
+    counts = torch.bincount(torch.tensor(indices).reshape(-1), minlength=w.shape[0]).clamp(min=1).to(w.dtype)
+    scaled = w / counts[:, None]
+    return scaled + (w - scaled).detach()
+
+
+gg("gg_embedding_freq", "embedding", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True}, {"weight": (5, 4)},
+   lambda i: F.embedding(torch.tensor(EIDX), by_freq(i["weight"], EIDX), padding_idx=1),
+   ["weight"], grads=["up"], names=False)
 
 
 def main():
