@@ -237,7 +237,7 @@ func (f *geluGrad) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Te
 	return f.f.grad(in[0], in[1])
 }
 
-// Backward: dgrad = gg·gelu'(x), this node again; dx = gg·grad·gelu”(x), with
+// Backward: dgrad = gg·gelu'(x), this node again; dx = gg·grad·gelu⁽²⁾(x), with
 // tensor ops, so that both are differentiable again.
 func (f *geluGrad) Backward(ctx *tensor.Context, gg *tensor.Tensor) []*tensor.Tensor {
 	s := ctx.Saved()
@@ -252,7 +252,7 @@ func (f *geluGrad) Backward(ctx *tensor.Context, gg *tensor.Tensor) []*tensor.Te
 	return grads
 }
 
-// second returns gelu”(x) as tensor ops:
+// second returns gelu⁽²⁾(x) as tensor ops:
 //
 //	exact: φ(x)·(2 - x²), φ the standard normal density
 //	tanh:  (1 - t²)·(u' + x·(u''/2 - t·u'²)), t = tanh(u), u = √(2/π)·(x + c·x³),
