@@ -13,7 +13,7 @@ import (
 // unbatched ones (L, E) (then key padding masks are (S) or (1, S)).
 
 // DecoderOptions are the masks of a decoder's two attentions, as AttendOptions
-// (additive float masks; functional.BoolMask converts PyTorch's boolean ones).
+// (bool, true masking out as in PyTorch, or additive float masks).
 type DecoderOptions struct {
 	// Tgt masks the self-attention over the target: tgt_mask (AttnMask),
 	// tgt_key_padding_mask (KeyPaddingMask), and Causal for

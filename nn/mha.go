@@ -81,10 +81,9 @@ func (m *MultiheadAttention) setOptions(c config) {
 //
 // Inputs are query (N, L, E), key (N, S, KDim) and value (N, S, VDim) when
 // BatchFirst, (L, N, E), (S, N, KDim), (S, N, VDim) when not, or unbatched (L,
-// E), (S, KDim), (S, VDim). The masks of o are additive float masks
-// (functional.BoolMask turns PyTorch's boolean ones into them): AttnMask (L, S)
-// or (N·NumHeads, L, S) ((NumHeads, L, S) unbatched), KeyPaddingMask (N, S) ((S)
-// unbatched).
+// E), (S, KDim), (S, VDim). The masks of o are bool (true: masked out, as
+// PyTorch's) or additive float masks: AttnMask (L, S) or (N·NumHeads, L, S)
+// ((NumHeads, L, S) unbatched), KeyPaddingMask (N, S) ((S) unbatched).
 func (m *MultiheadAttention) AttendWeights(query, key, value *tensor.Tensor, o *AttendOptions, average bool) (out, weights *tensor.Tensor) {
 	return m.attend(query, key, value, o, true, average)
 }
@@ -93,6 +92,7 @@ func (m *MultiheadAttention) AttendWeights(query, key, value *tensor.Tensor, o *
 // computes the weights' average or reshaping only when need.
 func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendOptions, need, average bool) (out, weights *tensor.Tensor) {
 	e, h := m.EmbedDim, m.NumHeads
+	o = o.additive(query.DType())
 	q, k, v := m.batchFirst(query, key, value)
 	n, l, s := q.Size(0), q.Size(1), k.Size(1)
 	q, k, v = m.project(q, 0), m.project(k, 1), m.project(v, 2)
@@ -157,6 +157,20 @@ func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendO
 	}
 	return out, weights
 }
+
+// additive returns o with its bool masks (true: masked out) as additive float
+// masks of dtype dt: o itself when it has none.
+func (o *AttendOptions) additive(dt tensor.DType) *AttendOptions {
+	if o == nil || !isBool(o.AttnMask) && !isBool(o.KeyPaddingMask) {
+		return o
+	}
+	c := *o
+	c.AttnMask = functional.AdditiveMask(o.AttnMask, dt, true)
+	c.KeyPaddingMask = functional.AdditiveMask(o.KeyPaddingMask, dt, true)
+	return &c
+}
+
+func isBool(t *tensor.Tensor) bool { return t != nil && t.DType() == tensor.Bool }
 
 // batchFirst checks the shapes of query, key and value and returns them
 // batch-first, (N, L, E), (N, S, KDim) and (N, S, VDim). Inputs that are one

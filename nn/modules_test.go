@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -175,18 +174,18 @@ func transformerModule(t *testing.T, module string, a, masks map[string]any, dt 
 	}
 	p, normFirst, batchFirst := arg(a, "dropout", 0.1), a["norm_first"] == true, a["batch_first"] == true
 	opts := []Option{WithDType(dt)}
-	bool2 := func(key string) *tensor.Tensor { // PyTorch's True (masked out) to an additive mask
+	bool2 := func(key string) *tensor.Tensor { // PyTorch's bool mask (True: masked out), taken as it is
 		rows, ok := masks[key].([]any)
 		if !ok {
 			return nil
 		}
-		var keep []bool
+		var b []bool
 		for _, r := range rows {
 			for _, v := range r.([]any) {
-				keep = append(keep, !v.(bool))
+				b = append(b, v.(bool))
 			}
 		}
-		return functional.BoolMask(keep, dt, len(rows), len(keep)/len(rows))
+		return tensor.NewBool(b, len(rows), len(b)/len(rows))
 	}
 	float2 := func(key string, rows, cols int) *tensor.Tensor {
 		if v := masks[key]; v != nil {

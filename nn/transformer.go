@@ -196,11 +196,12 @@ func NewMultiheadAttention(e, heads int, dropout float64, opts ...Option) *Multi
 // Forward is self-attention: Attend(x, x, x, nil).
 func (m *MultiheadAttention) Forward(x *tensor.Tensor) *tensor.Tensor { return m.Attend(x, x, x, nil) }
 
-// AttendOptions are the masks of Attend, as additive float masks (see
-// functional.BoolMask; PyTorch's boolean masks mark with True what is masked out).
+// AttendOptions are the masks of Attend: bool tensors, true where a query may
+// not attend to a key (PyTorch's rule for MultiheadAttention and the
+// transformers), or additive float masks, 0 where it may and -Inf where not.
 type AttendOptions struct {
-	AttnMask       *tensor.Tensor // (L, S) or (N·NumHeads, L, S), added to the scores
-	KeyPaddingMask *tensor.Tensor // (N, S), added to every query's scores of that batch entry
+	AttnMask       *tensor.Tensor // (L, S) or (N·NumHeads, L, S): bool, or added to the scores
+	KeyPaddingMask *tensor.Tensor // (N, S): bool, or added to every query's scores of that batch entry
 	Causal         bool           // query i attends to keys 0..i only
 }
 
@@ -208,6 +209,7 @@ type AttendOptions struct {
 // shape (N, L, E), or in the other layouts AttendWeights describes. o may be
 // nil.
 func (m *MultiheadAttention) Attend(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
+	o = o.additive(query.DType())
 	if m.InProjWeight == nil || m.BiasK != nil || m.AddZeroAttn {
 		y, _ := m.attend(query, key, value, o, false, false)
 		return y

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gograd/gograd/nn/functional"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -52,17 +51,17 @@ func TestTransformerModulesGolden(t *testing.T) {
 				case "mha":
 					mha := NewMultiheadAttention(8, 2, 0, WithDType(dt))
 					kpm := c.Params["key_padding_mask"].([]any)
-					var keep []bool
+					var masked []bool // PyTorch's key_padding_mask, taken as it is
 					for _, row := range kpm {
 						for _, v := range row.([]any) {
-							keep = append(keep, !v.(bool))
+							masked = append(masked, v.(bool))
 						}
 					}
 					var am []float64
 					for _, v := range c.Params["attn_mask"].([]any) {
 						am = append(am, v.(float64))
 					}
-					o := &AttendOptions{KeyPaddingMask: functional.BoolMask(keep, dt, len(kpm), 5), AttnMask: tensor.New(am, 4, 5).To(dt)}
+					o := &AttendOptions{KeyPaddingMask: tensor.NewBool(masked, len(kpm), 5), AttnMask: tensor.New(am, 4, 5).To(dt)}
 					m, run = mha, func(xs []*tensor.Tensor) *tensor.Tensor { return mha.Attend(xs[0], xs[1], xs[2], o) }
 				default:
 					var act Module = ReLU{}

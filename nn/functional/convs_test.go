@@ -109,7 +109,7 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 func anyOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	switch c.Op {
 	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm", "max_pool1d", "avg_pool1d",
-		"adaptive_avg_pool1d", "adaptive_avg_pool2d", "gelu", "embedding":
+		"adaptive_avg_pool1d", "adaptive_avg_pool2d", "gelu", "embedding", "embedding_with_options":
 		if c.Op == "batch_norm" && c.Params["momentum"] == nil {
 			c.Params["momentum"] = 0.0
 		}

@@ -147,7 +147,7 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	case "gelu":
 		tanh := p["approximate"] == "tanh"
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Gelu(in["x"], tanh) }
-	case "embedding":
+	case "embedding", "embedding_with_options":
 		var idx []int64
 		var shape []int
 		for _, row := range p["indices"].([]any) {
@@ -177,7 +177,10 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		}
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			o := AttentionOptions{Causal: flag(p, "causal"), Mask: in["mask"]}
-			if keep != nil {
+			switch {
+			case keep != nil && flag(p, "bool_tensor"): // taken as it is: true attends
+				o.Mask = tensor.NewBool(keep, rows, len(keep)/rows)
+			case keep != nil:
 				o.Mask = BoolMask(keep, in["q"].DType(), rows, len(keep)/rows)
 			}
 			return ScaledDotProductAttention(in["q"], in["k"], in["v"], o)

@@ -475,10 +475,12 @@ func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale 
 // AttentionOptions are the arguments of ScaledDotProductAttention besides query,
 // key and value.
 type AttentionOptions struct {
-	// Mask is added to the attention scores before the softmax: a float tensor
-	// broadcastable to (..., L, S) holding 0 where a query may attend to a key and
-	// -Inf (or a large negative value) where not. BoolMask builds one from
-	// booleans.
+	// Mask, broadcastable to (..., L, S), says where a query may attend to a
+	// key: a bool tensor true where it may (PyTorch 2's attn_mask rule, which
+	// PyTorch 1.13's private _scaled_dot_product_attention follows too; the
+	// opposite of MultiheadAttention's), or a float tensor added to the scores
+	// before the softmax, 0 where it may and -Inf (or a large negative value)
+	// where not.
 	Mask *tensor.Tensor
 	// Causal lets query i attend to keys 0..i only (is_causal=True).
 	Causal bool
@@ -504,7 +506,7 @@ func ScaledDotProductAttention(q, k, v *tensor.Tensor, o AttentionOptions) *tens
 		scores = scores.Add(CausalMask(q.Size(-2), k.Size(-2), q.DType()))
 	}
 	if o.Mask != nil {
-		scores = scores.Add(o.Mask)
+		scores = scores.Add(AdditiveMask(o.Mask, scores.DType(), false))
 	}
 	attn := scores.Softmax(-1)
 	if o.DropoutP > 0 {
@@ -523,6 +525,22 @@ func CausalMask(l, s int, dt tensor.DType) *tensor.Tensor {
 		}
 	}
 	return BoolMask(keep, dt, l, s)
+}
+
+// AdditiveMask returns an attention mask as the float mask of dtype dt that is
+// added to the scores: a float mask as it is, a bool one 0 where a query may
+// attend to a key and -Inf where not. trueMasks says which bool value masks
+// out: true for MultiheadAttention's attn_mask and key_padding_mask and the
+// transformers' masks (PyTorch's rule for them), false for
+// ScaledDotProductAttention's (PyTorch 2's: true attends). A nil mask gives nil.
+func AdditiveMask(mask *tensor.Tensor, dt tensor.DType, trueMasks bool) *tensor.Tensor {
+	if mask == nil || mask.DType() != tensor.Bool {
+		return mask
+	}
+	if !trueMasks {
+		mask = mask.LogicalNot()
+	}
+	return dt.Zeros(mask.Shape()...).MaskedFill(mask, math.Inf(-1))
 }
 
 // BoolMask returns an additive attention mask of the given shape from booleans:

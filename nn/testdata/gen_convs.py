@@ -239,9 +239,9 @@ gg("gg_gelu_tanh", "gelu", {"approximate": "tanh"}, {"x": (3, 5)}, lambda i: F.g
 EIDX = [[1, 0, 3, 3], [4, 1, 0, 2]]
 gg("gg_embedding_padding", "embedding", {"indices": EIDX, "padding_idx": 3}, {"weight": (5, 4)},
    lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=3), ["weight"], grads=["up"])
-case("embedding_freq", "embedding", {"indices": EIDX, "padding_idx": -1, "scale_grad_by_freq": True},
+case("embedding_freq", "embedding_with_options", {"indices": EIDX, "padding_idx": -1, "scale_grad_by_freq": True},
      {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], scale_grad_by_freq=True))
-case("embedding_freq_padding", "embedding", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True},
+case("embedding_freq_padding", "embedding_with_options", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True},
      {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=1, scale_grad_by_freq=True))
 
 
@@ -255,7 +255,7 @@ def by_freq(w, indices):
     return scaled + (w - scaled).detach()
 
 
-gg("gg_embedding_freq", "embedding", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True}, {"weight": (5, 4)},
+gg("gg_embedding_freq", "embedding_with_options", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True}, {"weight": (5, 4)},
    lambda i: F.embedding(torch.tensor(EIDX), by_freq(i["weight"], EIDX), padding_idx=1),
    ["weight"], grads=["up"], names=False)
 
