@@ -17,6 +17,7 @@ import (
 // mhaConfig holds the MultiheadAttention options of NewMultiheadAttention.
 type mhaConfig struct {
 	seqFirst            bool // batch_first=False
+	layoutSet           bool // WithBatchFirst was given
 	kdim, vdim          int  // 0: embed_dim
 	biasKV, addZeroAttn bool
 }
@@ -25,7 +26,25 @@ type mhaConfig struct {
 // (N, L, E) (true, gograd's default, kept for existing callers) or PyTorch's
 // default sequence-first ones (L, N, E) (false, batch_first=False). Unbatched
 // inputs (L, E) are taken either way.
-func WithBatchFirst(on bool) Option { return func(c *config) { c.mha.seqFirst = !on } }
+//
+// The transformer layers take their MultiheadAttentions' layout, and the stacks
+// and Transformer the layout of the layers they are built from (see
+// NewTransformer).
+func WithBatchFirst(on bool) Option {
+	return func(c *config) { c.mha.seqFirst, c.mha.layoutSet = !on, true }
+}
+
+// withLayout returns m, or a shallow copy of it (sharing its parameters) that
+// takes batch-first inputs when batchFirst and sequence-first ones when not:
+// what a stack hands its layers, whatever their own layout.
+func (m *MultiheadAttention) withLayout(batchFirst bool) *MultiheadAttention {
+	if m.BatchFirst == batchFirst {
+		return m
+	}
+	c := *m
+	c.BatchFirst = batchFirst
+	return &c
+}
 
 // WithKVDims sets a MultiheadAttention's key and value feature sizes (kdim,
 // vdim; 0 means embed_dim). When either differs from embed_dim the query, key

@@ -330,9 +330,11 @@ func (f *narrow) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 }
 
 // TransformerEncoderLayer is self-attention and a feed-forward network, each with
-// a residual connection and a LayerNorm (torch.nn.TransformerEncoderLayer with
-// batch_first=True), after each block or, with NormFirst, before it. Its fields
-// carry PyTorch's names.
+// a residual connection and a LayerNorm (torch.nn.TransformerEncoderLayer),
+// after each block or, with NormFirst, before it. Its fields carry PyTorch's
+// names. It takes its attention's layout: batch-first (N, L, d) unless made
+// WithBatchFirst(false) (batch_first=False, PyTorch's default: (L, N, d)), or
+// unbatched (L, d).
 type TransformerEncoderLayer struct {
 	SelfAttn                    *MultiheadAttention
 	Linear1, Linear2            *Linear
@@ -359,7 +361,7 @@ func NewTransformerEncoderLayer(d, heads, ff int, p float64, activation Module, 
 	}
 }
 
-// Forward returns the layer applied to x (N, L, d).
+// Forward returns the layer applied to x, in the layer's layout.
 func (t *TransformerEncoderLayer) Forward(x *tensor.Tensor) *tensor.Tensor {
 	sa := func(x *tensor.Tensor) *tensor.Tensor {
 		return t.Dropout1.Forward(t.SelfAttn.Attend(x, x, x, &AttendOptions{AttnMask: t.Mask, Causal: t.Causal}))
