@@ -183,8 +183,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 	}
 	shape := slices.Insert(slices.Clone(t.shape), d, 1)
 	strides := slices.Insert(slices.Clone(st), d, s)
-	in := t.shape
-	return t.recordView("UnsqueezeBackward0", t.makeView(shape, strides, 0), func(g *Tensor) *Tensor { return g.Reshape(in...) }) // dt: grad reshaped back
+	return t.recordView("UnsqueezeBackward0", t.makeView(shape, strides, 0), func(g *Tensor) *Tensor { return g.Squeeze(d) }) // dt: grad.squeeze(dim), as PyTorch
 }
 
 // Squeeze returns t without the given dims that have size 1 (others are kept, as

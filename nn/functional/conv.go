@@ -62,7 +62,7 @@ func outSize(n, lo, hi, k, s, d int, ceil bool) int {
 }
 
 // Conv2d returns the 2-d convolution (cross-correlation, as in PyTorch) of input
-// (N, C, H, W) with weight (O, C/groups, kH, kW), plus bias (O) unless bias is nil,
+// (N, C, H, W) or unbatched (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O) unless bias is nil,
 // as torch.nn.functional.conv2d. The result has shape (N, O, H', W') with H' =
 // ⌊(H + 2·padding - dilation·(kH-1) - 1) / stride⌋ + 1.
 //
@@ -77,16 +77,32 @@ func Conv2d(input, weight, bias *tensor.Tensor, opts ConvOptions) *tensor.Tensor
 	return conv("Conv2d", 2, input, weight, bias, opts)
 }
 
-// Conv1d returns the 1-d convolution of input (N, C, L) with weight (O, C/groups,
-// k), plus bias (O) unless bias is nil, as torch.nn.functional.conv1d; options
-// are read from index 0 of ConvOptions' fields. See Conv2d.
+// Conv1d returns the 1-d convolution of input (N, C, L) or (C, L) with weight
+// (O, C/groups, k), plus bias (O) unless bias is nil, as
+// torch.nn.functional.conv1d; options are read from index 0 of ConvOptions'
+// fields. See Conv2d.
 func Conv1d(input, weight, bias *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 	return conv("Conv1d", 1, input, weight, bias, opts)
 }
 
 func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
+	return batchOfOne(x, dims, func(x *tensor.Tensor) *tensor.Tensor { return conv2d(op, dims, x, w, b, o) })
+}
+
+// batchOfOne returns f(x) for a batched x, and for an unbatched one (dims+1 dims:
+// (C, spatial...)) f of x given a batch of one, with that batch removed from the
+// result, as PyTorch's convolutions take unbatched inputs (its result's grad_fn
+// is SqueezeBackward1 then, as PyTorch's).
+func batchOfOne(x *tensor.Tensor, dims int, f func(*tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() != dims+1 {
+		return f(x)
+	}
+	return f(x.Unsqueeze(0)).Squeeze(0)
+}
+
+func conv2d(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
 	if x.Dim() != dims+2 || w.Dim() != dims+2 {
-		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) and weight (O, C/groups, ...), got shapes %v and %v", dims+2, x.Shape(), w.Shape()))
+		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) or %d-d (C, ...) and weight (O, C/groups, ...), got shapes %v and %v", dims+2, dims+1, x.Shape(), w.Shape()))
 	}
 	if !x.DType().IsFloat() || x.DType() != w.DType() || b != nil && b.DType() != x.DType() {
 		panic(tensor.Errorf("functional", op, "input, weight and bias need one float dtype, got %v and %v", x.DType(), w.DType()))
