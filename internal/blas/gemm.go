@@ -2,6 +2,7 @@ package blas
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gograd/gograd/internal/gctick"
 	"github.com/gograd/gograd/internal/parallel"
@@ -25,6 +26,7 @@ type kernel[T float32 | float64] struct {
 	name   string
 	mr, nr int // register tile
 	kc, nc int // depth of a packed panel, columns of packed B per block
+	mc     int // rows of packed A per block, a multiple of mr
 	fn     microKernel[T]
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
@@ -41,7 +43,7 @@ const minParallelFlops = 2 * 100 * 100 * 100
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
 	b []T // packed block of B: kc×nc, as nc/nr panels of kc×nr
-	a []T // packed edge strip of A: kc×mr
+	a []T // packed block of A: mc×kc, as mc/mr strips of kc×mr
 	t []T // scratch tile for edge tiles of C: mr×nr
 }
 
@@ -107,8 +109,9 @@ func getWorkspace[T float32 | float64](kn *kernel[T]) *workspace[T] {
 	default:
 	}
 	nb := kn.kc * (kn.nc + kn.nr)
-	if ws == nil || len(ws.b) < nb || len(ws.a) < kn.kc*kn.mr || len(ws.t) < kn.mr*kn.nr {
-		ws = &workspace[T]{b: make([]T, nb), a: make([]T, kn.kc*kn.mr), t: make([]T, kn.mr*kn.nr)}
+	na := kn.kc * kn.mc
+	if ws == nil || len(ws.b) < nb || len(ws.a) < na || len(ws.t) < kn.mr*kn.nr {
+		ws = &workspace[T]{b: make([]T, nb), a: make([]T, na), t: make([]T, kn.mr*kn.nr)}
 	}
 	return ws
 }
@@ -172,7 +175,7 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 }
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
-// B (kc×nc) at a time. A is read in place except for a ragged last strip.
+// B (kc×nc) at a time, and within it one packed block of A (mc×kc) at a time.
 func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	nr := kn.nr
 	for jc := j0; jc < j1; jc += kn.nc {
@@ -191,7 +194,11 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, tra
 
 // macroKernel computes rows [i0, i1) and columns [jc, jc+nc) of C from depth
 // [pc, pc+kc) of A and the packed block bp of B (kc×nc as panels of nr), with
-// beta applied on the first block of depth (pc == 0) and 1 after it.
+// beta applied on the first block of depth (pc == 0) and 1 after it. Each strip
+// of mr rows of A stays in L1 while it meets every panel of the block. A as
+// stored is read in place (six row streams); transposed A, whose steps lie a
+// row of the stored matrix apart, is first packed mc rows at a time (reading
+// stored rows whole) into strips of mr, as is a ragged last strip.
 func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
@@ -200,37 +207,39 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 	} else if beta == 0 {
 		flags = betaZero
 	}
-	for ir := i0; ir < i1; ir += mr {
-		mrr := min(mr, i1-ir)
-		var ap *T
-		rs, ks := 1, mr
-		switch {
-		case mrr < mr:
-			packA(ws.a, transA, a, lda, ir, mrr, pc, kc, mr)
-			ap = &ws.a[0]
-		case transA:
-			ap, rs, ks = &a[pc*lda+ir], 1, lda
-		default:
-			ap, rs, ks = &a[ir*lda+pc], lda, 1
+	for ic := i0; ic < i1; ic += kn.mc {
+		mc := min(kn.mc, i1-ic)
+		if transA {
+			packA(ws.a, true, a, lda, ic, mc, pc, kc, mr)
 		}
-		for jr := 0; jr < nc; jr += nr {
-			nrr := min(nr, nc-jr)
-			b := &bp[jr*kc]
-			if mrr == mr && nrr == nr {
-				kn.fn(kc, ap, rs, ks, b, &c[ir*ldc+jc+jr], ldc, alpha, bt, flags)
-				continue
+		for ir := 0; ir < mc; ir += mr {
+			mrr := min(mr, mc-ir)
+			ap, rs, ks := &ws.a[ir*kc], 1, mr
+			if !transA && mrr == mr {
+				ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
+			} else if !transA {
+				packA(ws.a[ir*kc:], false, a, lda, ic+ir, mrr, pc, kc, mr)
 			}
-			kn.fn(kc, ap, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
-			for i := 0; i < mrr; i++ {
-				crow := c[(ir+i)*ldc+jc+jr : (ir+i)*ldc+jc+jr+nrr]
-				trow := ws.t[i*nr : i*nr+nrr]
-				if flags&betaZero != 0 {
-					for j, v := range trow {
-						crow[j] = alpha * v
-					}
-				} else {
-					for j, v := range trow {
-						crow[j] = alpha*v + bt*crow[j]
+			for jr := 0; jr < nc; jr += nr {
+				nrr := min(nr, nc-jr)
+				b := &bp[jr*kc]
+				cij := (ic+ir)*ldc + jc + jr
+				if mrr == mr && nrr == nr {
+					kn.fn(kc, ap, rs, ks, b, &c[cij], ldc, alpha, bt, flags)
+					continue
+				}
+				kn.fn(kc, ap, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
+				for i := 0; i < mrr; i++ {
+					crow := c[cij+i*ldc : cij+i*ldc+nrr]
+					trow := ws.t[i*nr : i*nr+nrr]
+					if flags&betaZero != 0 {
+						for j, v := range trow {
+							crow[j] = alpha * v
+						}
+					} else {
+						for j, v := range trow {
+							crow[j] = alpha*v + bt*crow[j]
+						}
 					}
 				}
 			}
@@ -244,6 +253,14 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+kc*nr]
+		if size := unsafe.Sizeof(T(0)); !transB && nrr == nr && uintptr(nr)*size%64 == 0 {
+			// Whole panels in assembly: a memmove call per row of 16 float32s
+			// cost a third of a dW product's time.
+			o := pc*ldb + jc + jr
+			_ = b[o+(kc-1)*ldb+nr-1] // bounds: kc rows of nr values
+			copyRows(unsafe.Pointer(&panel[0]), unsafe.Pointer(&b[o]), uintptr(ldb)*size, uintptr(kc), uintptr(nr)*size)
+			continue
+		}
 		if !transB {
 			for p := 0; p < kc; p++ {
 				src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nrr]
@@ -281,17 +298,39 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 	}
 }
 
-// packA copies op(A)[ir:ir+mrr, pc:pc+kc] into dst as kc groups of mr values,
-// zero-padding rows mrr..mr-1.
-func packA[T float32 | float64](dst []T, transA bool, a []T, lda, ir, mrr, pc, kc, mr int) {
-	d := dst[:kc*mr]
-	clear(d)
-	for r := 0; r < mrr; r++ {
-		for p := 0; p < kc; p++ {
-			if transA {
-				d[p*mr+r] = a[(pc+p)*lda+ir+r]
-			} else {
-				d[p*mr+r] = a[(ir+r)*lda+pc+p]
+// packA copies op(A)[i0:i0+mc, pc:pc+kc] into dst as strips of mr rows, strip s
+// at dst[s*mr*kc:] holding kc groups of mr values (row r of step p at p*mr+r),
+// the last strip zero-padded to mr rows.
+func packA[T float32 | float64](dst []T, transA bool, a []T, lda, i0, mc, pc, kc, mr int) {
+	for ir := 0; ir < mc; ir += mr {
+		mrr := min(mr, mc-ir)
+		d := dst[ir*kc : ir*kc+kc*mr]
+		switch {
+		case mrr == 6 && mr == 6 && !transA:
+			o := (i0+ir)*lda + pc
+			r0, r1, r2 := a[o:o+kc], a[o+lda:o+lda+kc], a[o+2*lda:o+2*lda+kc]
+			r3, r4, r5 := a[o+3*lda:o+3*lda+kc], a[o+4*lda:o+4*lda+kc], a[o+5*lda:o+5*lda+kc]
+			for p := range r0 {
+				g := d[p*6 : p*6+6 : p*6+6]
+				g[0], g[1], g[2], g[3], g[4], g[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+		case mrr == 6 && mr == 6:
+			for p := 0; p < kc; p++ {
+				o := (pc+p)*lda + i0 + ir
+				s := a[o : o+6 : o+6]
+				g := d[p*6 : p*6+6 : p*6+6]
+				g[0], g[1], g[2], g[3], g[4], g[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			}
+		default:
+			clear(d)
+			for r := 0; r < mrr; r++ {
+				for p := 0; p < kc; p++ {
+					if transA {
+						d[p*mr+r] = a[(pc+p)*lda+i0+ir+r]
+					} else {
+						d[p*mr+r] = a[(i0+ir+r)*lda+pc+p]
+					}
+				}
 			}
 		}
 	}

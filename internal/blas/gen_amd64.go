@@ -283,6 +283,38 @@ TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 	g.WriteString("\n")
 }
 
+// copyRows writes copyRows: rows rows of w bytes (a multiple of 64), src rows
+// lds bytes apart, to consecutive rows at dst, 64 bytes per step in Y0 and Y1.
+func (g *gen) copyRows() {
+	g.WriteString(`// func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
+// Copies rows rows of w bytes (w a positive multiple of 64, rows > 0) from src,
+// rows lds bytes apart, to dst, rows w bytes apart.
+TEXT ·copyRows(SB), NOSPLIT, $0-40
+`)
+	g.ins("MOVQ dst+0(FP), DI")
+	g.ins("MOVQ src+8(FP), SI")
+	g.ins("MOVQ lds+16(FP), AX")
+	g.ins("MOVQ rows+24(FP), CX")
+	g.ins("MOVQ w+32(FP), DX")
+	g.label("copyRows_row")
+	g.ins("XORQ BX, BX")
+	g.label("copyRows_chunk")
+	g.ins("VMOVUPS (SI)(BX*1), Y0")
+	g.ins("VMOVUPS 32(SI)(BX*1), Y1")
+	g.ins("VMOVUPS Y0, (DI)(BX*1)")
+	g.ins("VMOVUPS Y1, 32(DI)(BX*1)")
+	g.ins("ADDQ $64, BX")
+	g.ins("CMPQ BX, DX")
+	g.ins("JB copyRows_chunk")
+	g.ins("ADDQ AX, SI")
+	g.ins("ADDQ DX, DI")
+	g.ins("DECQ CX")
+	g.ins("JNZ copyRows_row")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
 func main() {
 	var g gen
 	g.header()
@@ -290,6 +322,7 @@ func main() {
 		g.kernel(k)
 	}
 	g.transpose16x16()
+	g.copyRows()
 	if err := os.WriteFile("kernel_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

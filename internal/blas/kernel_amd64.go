@@ -2,7 +2,11 @@
 
 package blas
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run gen_amd64.go
 
@@ -19,6 +23,12 @@ func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc 
 
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+// copyRows copies rows rows of w bytes, a positive multiple of 64, from src,
+// rows lds bytes apart, to dst, rows w bytes apart (AVX).
+//
+//go:noescape
+func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
 
 // transpose16x16 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 16 (AVX-512F).
 //
@@ -70,10 +80,10 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 }
 
 var (
-	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
-	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, fn: dgemmKernelAVX512}
-	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, fn: sgemmKernelAVX2}
-	avx2Kernel64   = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, fn: dgemmKernelAVX2}
+	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
+	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512}
+	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2}
+	avx2Kernel64   = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2}
 )
 
 // kernel32 and kernel64 are the micro-kernels Gemm uses: the widest this CPU runs.

@@ -1381,3 +1381,29 @@ TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 	VZEROUPPER
 	RET
 
+// func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
+// Copies rows rows of w bytes (w a positive multiple of 64, rows > 0) from src,
+// rows lds bytes apart, to dst, rows w bytes apart.
+TEXT ·copyRows(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), AX
+	MOVQ rows+24(FP), CX
+	MOVQ w+32(FP), DX
+copyRows_row:
+	XORQ BX, BX
+copyRows_chunk:
+	VMOVUPS (SI)(BX*1), Y0
+	VMOVUPS 32(SI)(BX*1), Y1
+	VMOVUPS Y0, (DI)(BX*1)
+	VMOVUPS Y1, 32(DI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, DX
+	JB copyRows_chunk
+	ADDQ AX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ copyRows_row
+	VZEROUPPER
+	RET
+
