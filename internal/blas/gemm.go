@@ -28,6 +28,10 @@ type kernel[T float32 | float64] struct {
 	kc, nc int // depth of a packed panel, columns of packed B per block
 	mc     int // rows of packed A per block, a multiple of mr
 	fn     microKernel[T]
+	// short, when set, holds kernels of h < mr rows at short[h]: a ragged
+	// strip of A then runs on one (or two, see stripRows) of them in place of
+	// the full kernel over zero-padded rows.
+	short []microKernel[T]
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
@@ -192,13 +196,58 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, tra
 	}
 }
 
+// stripRows returns the rows of the next strip of A when rem rows are left: mr,
+// or with short kernels, rem when fewer than mr are left and half of rem when
+// a strip of mr would leave 1 to 3 rows (which a short kernel runs at a
+// fraction of its speed, its few accumulator chains waiting on the FMA
+// latency): 7 rows go as 4+3, 8 as 4+4, 9 as 5+4.
+func (kn *kernel[T]) stripRows(rem int) int {
+	mr := kn.mr
+	switch {
+	case kn.short == nil || rem >= 2*mr || rem%mr == 0 || rem%mr > 3:
+		return min(mr, rem)
+	case rem < mr:
+		return rem
+	}
+	return (rem + 1) / 2
+}
+
+// microTile runs the micro-kernel for h rows of A (a as rs, ks says) over one
+// panel b of kc steps into the h×nrr tile of C at c: straight into C when the
+// tile is whole and there is a kernel of h rows, else through the scratch tile.
+func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int) {
+	fn := kn.fn
+	if h < kn.mr && kn.short != nil {
+		fn = kn.short[h]
+	}
+	if nrr == kn.nr && (h == kn.mr || kn.short != nil) {
+		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags)
+		return
+	}
+	nr := kn.nr
+	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
+	for i := 0; i < h; i++ {
+		crow := c[i*ldc : i*ldc+nrr]
+		trow := ws.t[i*nr : i*nr+nrr]
+		if flags&betaZero != 0 {
+			for j, v := range trow {
+				crow[j] = alpha * v
+			}
+		} else {
+			for j, v := range trow {
+				crow[j] = alpha*v + beta*crow[j]
+			}
+		}
+	}
+}
+
 // macroKernel computes rows [i0, i1) and columns [jc, jc+nc) of C from depth
 // [pc, pc+kc) of A and the packed block bp of B (kc×nc as panels of nr), with
 // beta applied on the first block of depth (pc == 0) and 1 after it. Each strip
-// of mr rows of A stays in L1 while it meets every panel of the block. A as
-// stored is read in place (six row streams); transposed A, whose steps lie a
-// row of the stored matrix apart, is first packed mc rows at a time (reading
-// stored rows whole) into strips of mr, as is a ragged last strip.
+// of A (stripRows rows) stays in L1 while it meets every panel of the block. A
+// as stored is read in place (a stream per row); transposed A, whose steps lie
+// a row of the stored matrix apart, is first packed mc rows at a time (reading
+// stored rows whole), as is a ragged strip the full kernel must pad.
 func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
@@ -210,41 +259,31 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 	for ic := i0; ic < i1; ic += kn.mc {
 		mc := min(kn.mc, i1-ic)
 		if transA {
-			packA(ws.a, true, a, lda, ic, mc, pc, kc, mr)
+			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
 		}
-		for ir := 0; ir < mc; ir += mr {
-			mrr := min(mr, mc-ir)
-			ap, rs, ks := &ws.a[ir*kc], 1, mr
-			if !transA && mrr == mr {
+		for ir, h := 0, 0; ir < mc; ir += h {
+			h = kn.stripRows(mc - ir)
+			ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
+			switch {
+			case !transA && (h == mr || kn.short != nil):
 				ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
-			} else if !transA {
-				packA(ws.a[ir*kc:], false, a, lda, ic+ir, mrr, pc, kc, mr)
+			case !transA:
+				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc, kc)
 			}
 			for jr := 0; jr < nc; jr += nr {
-				nrr := min(nr, nc-jr)
-				b := &bp[jr*kc]
-				cij := (ic+ir)*ldc + jc + jr
-				if mrr == mr && nrr == nr {
-					kn.fn(kc, ap, rs, ks, b, &c[cij], ldc, alpha, bt, flags)
-					continue
-				}
-				kn.fn(kc, ap, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
-				for i := 0; i < mrr; i++ {
-					crow := c[cij+i*ldc : cij+i*ldc+nrr]
-					trow := ws.t[i*nr : i*nr+nrr]
-					if flags&betaZero != 0 {
-						for j, v := range trow {
-							crow[j] = alpha * v
-						}
-					} else {
-						for j, v := range trow {
-							crow[j] = alpha*v + bt*crow[j]
-						}
-					}
-				}
+				microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 			}
 		}
 	}
+}
+
+// packStride returns the step stride of a packed strip of h rows: h when a
+// short kernel reads it, else mr (the full kernel, over zero-padded rows).
+func packStride[T float32 | float64](kn *kernel[T], h int) int {
+	if h < kn.mr && kn.short != nil {
+		return h
+	}
+	return kn.mr
 }
 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns, each
@@ -298,15 +337,16 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 	}
 }
 
-// packA copies op(A)[i0:i0+mc, pc:pc+kc] into dst as strips of mr rows, strip s
-// at dst[s*mr*kc:] holding kc groups of mr values (row r of step p at p*mr+r),
-// the last strip zero-padded to mr rows.
-func packA[T float32 | float64](dst []T, transA bool, a []T, lda, i0, mc, pc, kc, mr int) {
-	for ir := 0; ir < mc; ir += mr {
-		mrr := min(mr, mc-ir)
-		d := dst[ir*kc : ir*kc+kc*mr]
+// packA copies op(A)[i0:i0+mc, pc:pc+kc] into dst in the strips macroKernel
+// runs (stripRows): the strip at row ir at dst[ir*kc:], kc groups of
+// packStride values (row r of step p at p*stride+r), zero-padded past its rows.
+func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda, i0, mc, pc, kc int) {
+	for ir, h := 0, 0; ir < mc; ir += h {
+		h = kn.stripRows(mc - ir)
+		st := packStride(kn, h)
+		d := dst[ir*kc : ir*kc+kc*st]
 		switch {
-		case mrr == 6 && mr == 6 && !transA:
+		case h == 6 && st == 6 && !transA:
 			o := (i0+ir)*lda + pc
 			r0, r1, r2 := a[o:o+kc], a[o+lda:o+lda+kc], a[o+2*lda:o+2*lda+kc]
 			r3, r4, r5 := a[o+3*lda:o+3*lda+kc], a[o+4*lda:o+4*lda+kc], a[o+5*lda:o+5*lda+kc]
@@ -314,22 +354,25 @@ func packA[T float32 | float64](dst []T, transA bool, a []T, lda, i0, mc, pc, kc
 				g := d[p*6 : p*6+6 : p*6+6]
 				g[0], g[1], g[2], g[3], g[4], g[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
-		case mrr == 6 && mr == 6:
+		case h == 6 && st == 6:
 			for p := 0; p < kc; p++ {
 				o := (pc+p)*lda + i0 + ir
 				s := a[o : o+6 : o+6]
 				g := d[p*6 : p*6+6 : p*6+6]
 				g[0], g[1], g[2], g[3], g[4], g[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 			}
+		case transA:
+			for p := 0; p < kc; p++ {
+				o := (pc+p)*lda + i0 + ir
+				g := d[p*st : p*st+st]
+				copy(g, a[o:o+h])
+				clear(g[h:])
+			}
 		default:
 			clear(d)
-			for r := 0; r < mrr; r++ {
+			for r := 0; r < h; r++ {
 				for p := 0; p < kc; p++ {
-					if transA {
-						d[p*mr+r] = a[(pc+p)*lda+i0+ir+r]
-					} else {
-						d[p*mr+r] = a[(i0+ir+r)*lda+pc+p]
-					}
+					d[p*st+r] = a[(i0+ir+r)*lda+pc+p]
 				}
 			}
 		}

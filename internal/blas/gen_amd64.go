@@ -46,7 +46,8 @@ var (
 	f64 = precision{size: 8, shift: 3, packed: "PD", scalar: "SD"}
 )
 
-// mr is the number of rows of A, and so of the tile, each kernel handles.
+// mr is the number of rows of A, and so of the tile, each full kernel handles;
+// the AVX2 kernels also come in 1 to mr-1 rows, for ragged strips of A.
 const mr = 6
 
 // aRows are the operands of A's rows 0 to 5 at the current step: R8 points at
@@ -58,14 +59,26 @@ type kernel struct {
 	name string
 	isa  isa
 	prec precision
+	rows int // rows of the tile: mr, or fewer for a ragged strip
 }
 
-var kernels = []kernel{
-	{"sgemmKernelAVX512", avx512, f32},
-	{"dgemmKernelAVX512", avx512, f64},
-	{"sgemmKernelAVX2", avx2, f32},
-	{"dgemmKernelAVX2", avx2, f64},
-}
+// kernels lists the micro-kernels: the full ones, then the AVX2 kernels of 1
+// to mr-1 rows (named with an r and their row count), which keep their rows'
+// accumulators in the same registers as the full kernel.
+var kernels = func() []kernel {
+	ks := []kernel{
+		{"sgemmKernelAVX512", avx512, f32, mr},
+		{"dgemmKernelAVX512", avx512, f64, mr},
+		{"sgemmKernelAVX2", avx2, f32, mr},
+		{"dgemmKernelAVX2", avx2, f64, mr},
+	}
+	for _, k := range ks[2:4] {
+		for r := 1; r < mr; r++ {
+			ks = append(ks, kernel{fmt.Sprintf("%sr%d", k.name, r), k.isa, k.prec, r})
+		}
+	}
+	return ks
+}()
 
 // nr returns the number of columns of k's tile: the values of B in one step.
 func (k kernel) nr() int { return k.isa.vecs * k.isa.vecBytes / k.prec.size }
@@ -127,7 +140,7 @@ func (g *gen) kernel(k kernel) {
 	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.isa.vecs; v++ {
 			x := k.acc(r, v)
 			g.ins("%s %s, %s, %s", k.isa.zero, x, x, x)
@@ -185,7 +198,7 @@ func (g *gen) step(k kernel) {
 	for v := 0; v < k.isa.vecs; v++ {
 		g.ins("VMOVU%s %d(BX), %s", p.packed, v*k.isa.vecBytes, k.bvec(v))
 	}
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		b := k.bcast(r % 2)
 		g.ins("VBROADCAST%s %s, %s", p.scalar, aRows[r], b)
 		for v := 0; v < k.isa.vecs; v++ {
@@ -216,7 +229,7 @@ func (g *gen) store(k kernel) {
 // beta*C when withBeta, and returns.
 func (g *gen) storeRows(k kernel, withBeta bool) {
 	p := k.prec
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.isa.vecs; v++ {
 			x, c := k.acc(r, v), fmt.Sprintf("%d(DI)", v*k.isa.vecBytes)
 			g.ins("VMUL%s %s, %s, %s", p.packed, k.bcast(0), x, x)

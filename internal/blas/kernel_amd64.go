@@ -24,6 +24,38 @@ func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc 
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
 
+// The AVX2 kernels of 1 to 5 rows, for ragged strips of A.
+
+//go:noescape
+func sgemmKernelAVX2r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
 // copyRows copies rows rows of w bytes, a positive multiple of 64, from src,
 // rows lds bytes apart, to dst, rows w bytes apart (AVX).
 //
@@ -82,8 +114,10 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 var (
 	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
 	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512}
-	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2}
-	avx2Kernel64   = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2}
+	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2,
+		short: []microKernel[float32]{nil, sgemmKernelAVX2r1, sgemmKernelAVX2r2, sgemmKernelAVX2r3, sgemmKernelAVX2r4, sgemmKernelAVX2r5}}
+	avx2Kernel64 = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2,
+		short: []microKernel[float64]{nil, dgemmKernelAVX2r1, dgemmKernelAVX2r2, dgemmKernelAVX2r3, dgemmKernelAVX2r4, dgemmKernelAVX2r5}}
 )
 
 // kernel32 and kernel64 are the micro-kernels Gemm uses: the widest this CPU runs.
