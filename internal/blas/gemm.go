@@ -341,7 +341,23 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 // runs (stripRows): the strip at row ir at dst[ir*kc:], kc groups of
 // packStride values (row r of step p at p*stride+r), zero-padded past its rows.
 func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda, i0, mc, pc, kc int) {
-	for ir, h := 0, 0; ir < mc; ir += h {
+	ir := 0
+	if transA && kn.mr == 6 {
+		// The leading strips of 6 rows, a stored row of A at a time: each
+		// step's values lie side by side, so this reads A front to back.
+		for ir+6 <= mc && kn.stripRows(mc-ir) == 6 {
+			ir += 6
+		}
+		for p := 0; p < kc && ir > 0; p++ {
+			src := a[(pc+p)*lda+i0 : (pc+p)*lda+i0+ir]
+			for s := 0; s < ir; s += 6 {
+				v := src[s : s+6 : s+6]
+				g := dst[s*kc+p*6 : s*kc+p*6+6 : s*kc+p*6+6]
+				g[0], g[1], g[2], g[3], g[4], g[5] = v[0], v[1], v[2], v[3], v[4], v[5]
+			}
+		}
+	}
+	for h := 0; ir < mc; ir += h {
 		h = kn.stripRows(mc - ir)
 		st := packStride(kn, h)
 		d := dst[ir*kc : ir*kc+kc*st]
@@ -353,13 +369,6 @@ func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda,
 			for p := range r0 {
 				g := d[p*6 : p*6+6 : p*6+6]
 				g[0], g[1], g[2], g[3], g[4], g[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
-		case h == 6 && st == 6:
-			for p := 0; p < kc; p++ {
-				o := (pc+p)*lda + i0 + ir
-				s := a[o : o+6 : o+6]
-				g := d[p*6 : p*6+6 : p*6+6]
-				g[0], g[1], g[2], g[3], g[4], g[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 			}
 		case transA:
 			for p := 0; p < kc; p++ {

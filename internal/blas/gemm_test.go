@@ -319,3 +319,35 @@ func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
 		time.Sleep(time.Millisecond) // the finalizer goroutine drops them
 	}
 }
+
+// TestPackBT checks each kernel's packBT (transposed B through transpose
+// blocks) against packB's plain loop, on blocks with and without ragged
+// columns and depth, at offsets into a padded B.
+func TestPackBT(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, kn := range kernels32 {
+		if kn.packBT == nil {
+			continue
+		}
+		for _, s := range [][4]int{{8, 8, 0, 0}, {16, 16, 3, 5}, {37, 29, 0, 1}, {64, 256, 16, 8}, {5, 7, 0, 0}, {100, 33, 7, 9}} {
+			nc, kc, jc, pc := s[0], s[1], s[2], s[3]
+			ldb := pc + kc + 3
+			b := make([]float32, (jc+nc)*ldb)
+			for i := range b {
+				b[i] = float32(r.Float64())
+			}
+			size := roundUp(nc, kn.nr) * kc
+			got, want := make([]float32, size), make([]float32, size)
+			for i := range got {
+				got[i] = guard // padding must be zeroed too
+			}
+			kn.packBT(got, b, ldb, pc, kc, jc, nc, kn.nr)
+			packB(want, true, b, ldb, pc, kc, jc, nc, kn.nr)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s nc=%d kc=%d jc=%d pc=%d: packed[%d] = %g, want %g", kn.name, nc, kc, jc, pc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

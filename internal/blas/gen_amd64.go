@@ -296,6 +296,49 @@ TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 	g.WriteString("\n")
 }
 
+// transpose8x8 writes transpose8x8, the AVX2 counterpart of transpose16x16:
+// eight rows in Y0-Y7, interleaved element by element into Y8-Y15, then pair
+// by pair back into Y0-Y7, then lane by lane into the eight columns.
+func (g *gen) transpose8x8() {
+	g.WriteString(`// func transpose8x8(src *float32, lds int, dst *float32, ldd int)
+// dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
+TEXT ·transpose8x8(SB), NOSPLIT, $0-32
+`)
+	g.ins("MOVQ src+0(FP), SI")
+	g.ins("MOVQ lds+8(FP), AX")
+	g.ins("SHLQ $2, AX")
+	g.ins("MOVQ dst+16(FP), DI")
+	g.ins("MOVQ ldd+24(FP), BX")
+	g.ins("SHLQ $2, BX")
+	y := func(i int) string { return fmt.Sprintf("Y%d", i) }
+	for i := 0; i < 8; i++ {
+		g.ins("VMOVUPS (SI), %s", y(i))
+		g.ins("ADDQ AX, SI")
+	}
+	// Go writes the operands of Intel's "op dst, a, b" as "op b, a, dst".
+	for i := 0; i < 8; i += 2 { // rows i, i+1 interleaved: elements 0,1,4,5 then 2,3,6,7
+		g.ins("VUNPCKLPS %s, %s, %s", y(i+1), y(i), y(8+i))
+		g.ins("VUNPCKHPS %s, %s, %s", y(i+1), y(i), y(9+i))
+	}
+	for b := 0; b < 8; b += 4 { // four rows' element j side by side, j and j+4 per lane
+		g.ins("VSHUFPS $0x44, %s, %s, %s", y(10+b), y(8+b), y(b))
+		g.ins("VSHUFPS $0xee, %s, %s, %s", y(10+b), y(8+b), y(b+1))
+		g.ins("VSHUFPS $0x44, %s, %s, %s", y(11+b), y(9+b), y(b+2))
+		g.ins("VSHUFPS $0xee, %s, %s, %s", y(11+b), y(9+b), y(b+3))
+	}
+	for i := 0; i < 4; i++ { // low lanes give columns 0-3, high lanes 4-7
+		g.ins("VPERM2F128 $0x20, %s, %s, %s", y(4+i), y(i), y(8+i))
+		g.ins("VPERM2F128 $0x31, %s, %s, %s", y(4+i), y(i), y(12+i))
+	}
+	for i := 0; i < 8; i++ {
+		g.ins("VMOVUPS %s, (DI)", y(8+i))
+		g.ins("ADDQ BX, DI")
+	}
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
 // copyRows writes copyRows: rows rows of w bytes (a multiple of 64), src rows
 // lds bytes apart, to consecutive rows at dst, 64 bytes per step in Y0 and Y1.
 func (g *gen) copyRows() {
@@ -335,6 +378,7 @@ func main() {
 		g.kernel(k)
 	}
 	g.transpose16x16()
+	g.transpose8x8()
 	g.copyRows()
 	if err := os.WriteFile("kernel_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

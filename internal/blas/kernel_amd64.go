@@ -67,29 +67,46 @@ func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
 //go:noescape
 func transpose16x16(src *float32, lds int, dst *float32, ldd int)
 
+// transpose8x8 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
+//
+//go:noescape
+func transpose8x8(src *float32, lds int, dst *float32, ldd int)
+
 // packBT32AVX512 is packB for transposed float32 B: full 16×16 blocks go through
 // transpose16x16, the ragged rest through the Go loop.
 func packBT32AVX512(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
-	n16, k16 := nc&^15, kc&^15
-	if n16 == 0 || k16 == 0 {
+	packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 16, transpose16x16)
+}
+
+// packBT32AVX2 is packB for transposed float32 B with 8×8 blocks through
+// transpose8x8.
+func packBT32AVX2(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
+	packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 8, transpose8x8)
+}
+
+// packBTTiles is packB for transposed float32 B: full t×t blocks go through
+// transpose (t divides nr), the ragged rest through the Go loop.
+func packBTTiles(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr, t int, transpose func(src *float32, lds int, dst *float32, ldd int)) {
+	nt, kt := nc-nc%t, kc-kc%t
+	if nt == 0 || kt == 0 {
 		packB(dst, true, b, ldb, pc, kc, jc, nc, nr)
 		return
 	}
-	for j := 0; j < n16; j += 16 {
+	for j := 0; j < nt; j += t {
 		panel := dst[(j/nr)*nr*kc:]
 		jj := j % nr
-		for p := 0; p < k16; p += 16 {
+		for p := 0; p < kt; p += t {
 			src := b[(jc+j)*ldb+pc+p:]
-			_ = src[15*ldb+15] // bounds: the 16×16 block lies inside b
+			_ = src[(t-1)*ldb+t-1] // bounds: the t×t block lies inside b
 			d := panel[p*nr+jj:]
-			_ = d[15*nr+15]
-			transpose16x16(&src[0], ldb, &d[0], nr)
+			_ = d[(t-1)*nr+t-1]
+			transpose(&src[0], ldb, &d[0], nr)
 		}
-		if k16 < kc {
-			packBTScalar(dst, b, ldb, pc, kc, jc, j, j+16, k16, nr)
+		if kt < kc {
+			packBTScalar(dst, b, ldb, pc, kc, jc, j, j+t, kt, nr)
 		}
 	}
-	packBTScalar(dst, b, ldb, pc, kc, jc, n16, nc, 0, nr)
+	packBTScalar(dst, b, ldb, pc, kc, jc, nt, nc, 0, nr)
 	if rem := nc % nr; rem != 0 { // zero the padding columns of the last panel
 		panel := dst[(nc/nr)*nr*kc:]
 		for p := 0; p < kc; p++ {
@@ -114,7 +131,7 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 var (
 	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
 	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512}
-	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2,
+	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2, packBT: packBT32AVX2,
 		short: []microKernel[float32]{nil, sgemmKernelAVX2r1, sgemmKernelAVX2r2, sgemmKernelAVX2r3, sgemmKernelAVX2r4, sgemmKernelAVX2r5}}
 	avx2Kernel64 = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2,
 		short: []microKernel[float64]{nil, dgemmKernelAVX2r1, dgemmKernelAVX2r2, dgemmKernelAVX2r3, dgemmKernelAVX2r4, dgemmKernelAVX2r5}}
