@@ -244,6 +244,17 @@ func (g *gen) storeRows(k kernel, withBeta bool) {
 	g.ins("RET")
 }
 
+// transposeArgs loads a transpose's arguments: src in SI, dst in DI and their
+// row strides in bytes in AX and BX.
+func (g *gen) transposeArgs() {
+	g.ins("MOVQ src+0(FP), SI")
+	g.ins("MOVQ lds+8(FP), AX")
+	g.ins("SHLQ $2, AX")
+	g.ins("MOVQ dst+16(FP), DI")
+	g.ins("MOVQ ldd+24(FP), BX")
+	g.ins("SHLQ $2, BX")
+}
+
 // transpose16x16 writes transpose16x16: it loads sixteen rows into Z0-Z15,
 // interleaves them in four rounds, alternating between Z0-Z15 and Z16-Z31
 // (32-bit elements, then 64-bit pairs, then 128-bit lanes twice), and stores
@@ -254,12 +265,7 @@ func (g *gen) transpose16x16() {
 // rounds of unpack/shuffle through Z16-Z31, sixteen columns out.
 TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 `)
-	g.ins("MOVQ src+0(FP), SI")
-	g.ins("MOVQ lds+8(FP), AX")
-	g.ins("SHLQ $2, AX")
-	g.ins("MOVQ dst+16(FP), DI")
-	g.ins("MOVQ ldd+24(FP), BX")
-	g.ins("SHLQ $2, BX")
+	g.transposeArgs()
 	r := func(i int) string { return fmt.Sprintf("Z%d", i) }
 	t := func(i int) string { return fmt.Sprintf("Z%d", 16+i) }
 	for i := 0; i < 16; i++ {
@@ -304,12 +310,7 @@ func (g *gen) transpose8x8() {
 // dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
 TEXT ·transpose8x8(SB), NOSPLIT, $0-32
 `)
-	g.ins("MOVQ src+0(FP), SI")
-	g.ins("MOVQ lds+8(FP), AX")
-	g.ins("SHLQ $2, AX")
-	g.ins("MOVQ dst+16(FP), DI")
-	g.ins("MOVQ ldd+24(FP), BX")
-	g.ins("SHLQ $2, BX")
+	g.transposeArgs()
 	y := func(i int) string { return fmt.Sprintf("Y%d", i) }
 	for i := 0; i < 8; i++ {
 		g.ins("VMOVUPS (SI), %s", y(i))
