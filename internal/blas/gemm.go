@@ -348,13 +348,8 @@ func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda,
 		for ir+6 <= mc && kn.stripRows(mc-ir) == 6 {
 			ir += 6
 		}
-		for p := 0; p < kc && ir > 0; p++ {
-			src := a[(pc+p)*lda+i0 : (pc+p)*lda+i0+ir]
-			for s := 0; s < ir; s += 6 {
-				v := src[s : s+6 : s+6]
-				g := dst[s*kc+p*6 : s*kc+p*6+6 : s*kc+p*6+6]
-				g[0], g[1], g[2], g[3], g[4], g[5] = v[0], v[1], v[2], v[3], v[4], v[5]
-			}
+		if ir > 0 {
+			packA6T(dst, a[pc*lda+i0:], lda, kc, ir/6)
 		}
 	}
 	for h := 0; ir < mc; ir += h {

@@ -340,6 +340,49 @@ TEXT ·transpose8x8(SB), NOSPLIT, $0-32
 	g.WriteString("\n")
 }
 
+// packA6T writes packA6T32 and packA6T64: they pack transposed A into strips
+// of 6 rows, copying each step's 6 adjacent values (24 or 48 bytes) of each
+// strip from one stored row of A, a stored row at a time.
+func (g *gen) packA6T(name string, p precision) {
+	fmt.Fprintf(g, `// func %s(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+// For p < kc and s < strips: the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc, strips > 0).
+TEXT ·%s(SB), NOSPLIT, $0-48
+`, name, name)
+	g.ins("MOVQ dst+0(FP), DI")
+	g.ins("MOVQ src+8(FP), SI")
+	g.ins("MOVQ lda+16(FP), AX")
+	g.ins("MOVQ kc+24(FP), CX")
+	g.ins("MOVQ sstride+40(FP), DX")
+	g.label(name + "_step")
+	g.ins("MOVQ SI, R8")
+	g.ins("MOVQ DI, R9")
+	g.ins("MOVQ strips+32(FP), BX")
+	g.label(name + "_strip")
+	if p.size == 4 {
+		g.ins("VMOVUPS (R8), X0")
+		g.ins("MOVQ 16(R8), X1")
+		g.ins("VMOVUPS X0, (R9)")
+		g.ins("MOVQ X1, 16(R9)")
+	} else {
+		g.ins("VMOVUPD (R8), Y0")
+		g.ins("VMOVUPD 32(R8), X1")
+		g.ins("VMOVUPD Y0, (R9)")
+		g.ins("VMOVUPD X1, 32(R9)")
+	}
+	g.ins("ADDQ $%d, R8", 6*p.size)
+	g.ins("ADDQ DX, R9")
+	g.ins("DECQ BX")
+	g.ins("JNZ %s_strip", name)
+	g.ins("ADDQ AX, SI")
+	g.ins("ADDQ $%d, DI", 6*p.size)
+	g.ins("DECQ CX")
+	g.ins("JNZ %s_step", name)
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
 // copyRows writes copyRows: rows rows of w bytes (a multiple of 64), src rows
 // lds bytes apart, to consecutive rows at dst, 64 bytes per step in Y0 and Y1.
 func (g *gen) copyRows() {
@@ -381,6 +424,8 @@ func main() {
 	g.transpose16x16()
 	g.transpose8x8()
 	g.copyRows()
+	g.packA6T("packA6T32", f32)
+	g.packA6T("packA6T64", f64)
 	if err := os.WriteFile("kernel_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

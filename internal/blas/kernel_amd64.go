@@ -67,6 +67,29 @@ func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
 //go:noescape
 func transpose16x16(src *float32, lds int, dst *float32, ldd int)
 
+// packA6T32 and packA6T64 pack transposed A into strips of 6 rows: for p < kc
+// and s < strips, the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc and strips positive; AVX).
+//
+//go:noescape
+func packA6T32(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+
+//go:noescape
+func packA6T64(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+
+// packA6T packs transposed A into strips of 6 rows with packA6T32 or packA6T64.
+func packA6T[T float32 | float64](dst, a []T, lda, kc, strips int) {
+	_ = a[(kc-1)*lda+6*strips-1] // bounds: kc stored rows of 6·strips values
+	_ = dst[(strips-1)*6*kc+6*kc-1]
+	size := unsafe.Sizeof(T(0))
+	d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&a[0])
+	if size == 4 {
+		packA6T32(d, s, uintptr(lda)*size, uintptr(kc), uintptr(strips), uintptr(6*kc)*size)
+	} else {
+		packA6T64(d, s, uintptr(lda)*size, uintptr(kc), uintptr(strips), uintptr(6*kc)*size)
+	}
+}
+
 // transpose8x8 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
 //
 //go:noescape

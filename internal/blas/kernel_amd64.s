@@ -2975,3 +2975,61 @@ copyRows_chunk:
 	VZEROUPPER
 	RET
 
+// func packA6T32(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+// For p < kc and s < strips: the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc, strips > 0).
+TEXT ·packA6T32(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), AX
+	MOVQ kc+24(FP), CX
+	MOVQ sstride+40(FP), DX
+packA6T32_step:
+	MOVQ SI, R8
+	MOVQ DI, R9
+	MOVQ strips+32(FP), BX
+packA6T32_strip:
+	VMOVUPS (R8), X0
+	MOVQ 16(R8), X1
+	VMOVUPS X0, (R9)
+	MOVQ X1, 16(R9)
+	ADDQ $24, R8
+	ADDQ DX, R9
+	DECQ BX
+	JNZ packA6T32_strip
+	ADDQ AX, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ packA6T32_step
+	VZEROUPPER
+	RET
+
+// func packA6T64(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+// For p < kc and s < strips: the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc, strips > 0).
+TEXT ·packA6T64(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), AX
+	MOVQ kc+24(FP), CX
+	MOVQ sstride+40(FP), DX
+packA6T64_step:
+	MOVQ SI, R8
+	MOVQ DI, R9
+	MOVQ strips+32(FP), BX
+packA6T64_strip:
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), X1
+	VMOVUPD Y0, (R9)
+	VMOVUPD X1, 32(R9)
+	ADDQ $48, R8
+	ADDQ DX, R9
+	DECQ BX
+	JNZ packA6T64_strip
+	ADDQ AX, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ packA6T64_step
+	VZEROUPPER
+	RET
+
