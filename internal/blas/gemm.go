@@ -53,9 +53,9 @@ type workspace[T float32 | float64] struct {
 
 // free32 and free64 keep workspaces between calls. Unlike a sync.Pool they survive
 // garbage collections, so a training loop that allocates elsewhere does not
-// re-allocate (and zero) ~600 KiB of packing buffer per Gemm; the channel bound
-// caps what is kept (8 of each: at most ~5 MiB of float32 and ~10 MiB of float64
-// buffers with the AVX2 kernels' blocking). They are given back when idle: a
+// re-allocate (and zero) ~700 KiB of packing buffer per Gemm; the channel bound
+// caps what is kept (8 of each: at most ~6 MiB of float32 and ~6 MiB of float64
+// buffers with the AVX2 kernels' blocking, B's block 540 KiB and A's 144 KiB). They are given back when idle: a
 // collection that finds no Gemm of that type since the one before empties the
 // list (drop), so memory returns to the collector two collections after the last
 // call.
