@@ -47,7 +47,7 @@ const minParallelFlops = 2 * 100 * 100 * 100
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
 	b []T // packed block of B: kc×nc, as nc/nr panels of kc×nr
-	a []T // packed block of A: mc×kc, as mc/mr strips of kc×mr
+	a []T // packed block of A: mc×kc, in packA's strips
 	t []T // scratch tile for edge tiles of C: mr×nr
 }
 
@@ -55,10 +55,10 @@ type workspace[T float32 | float64] struct {
 // garbage collections, so a training loop that allocates elsewhere does not
 // re-allocate (and zero) ~700 KiB of packing buffer per Gemm; the channel bound
 // caps what is kept (8 of each: at most ~6 MiB of float32 and ~6 MiB of float64
-// buffers with the AVX2 kernels' blocking, B's block 540 KiB and A's 144 KiB). They are given back when idle: a
-// collection that finds no Gemm of that type since the one before empties the
-// list (drop), so memory returns to the collector two collections after the last
-// call.
+// buffers with the AVX2 kernels' blocking, 540 KiB for B's block and 144 KiB for
+// A's). They are given back when idle: a collection that finds no Gemm of that
+// type since the one before empties the list (drop), so memory returns to the
+// collector two collections after the last call.
 var (
 	free32 = make(chan *workspace[float32], 8)
 	free64 = make(chan *workspace[float64], 8)
@@ -179,7 +179,7 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 }
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
-// B (kc×nc) at a time, and within it one packed block of A (mc×kc) at a time.
+// B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
 func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	nr := kn.nr
 	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
@@ -370,14 +370,6 @@ func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda,
 		st := packStride(kn, h)
 		d := dst[ir*kc : ir*kc+kc*st]
 		switch {
-		case h == 6 && st == 6 && !transA:
-			o := (i0+ir)*lda + pc
-			r0, r1, r2 := a[o:o+kc], a[o+lda:o+lda+kc], a[o+2*lda:o+2*lda+kc]
-			r3, r4, r5 := a[o+3*lda:o+3*lda+kc], a[o+4*lda:o+4*lda+kc], a[o+5*lda:o+5*lda+kc]
-			for p := range r0 {
-				g := d[p*6 : p*6+6 : p*6+6]
-				g[0], g[1], g[2], g[3], g[4], g[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
 		case transA:
 			for p := 0; p < kc; p++ {
 				o := (pc+p)*lda + i0 + ir
