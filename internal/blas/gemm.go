@@ -274,6 +274,22 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 		if transA {
 			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
 		}
+		if mc <= fewRows && (transA || kn.short != nil) {
+			// Few rows: each panel of B meets every strip while it is in L1,
+			// so B is read once rather than once a strip (the LSTM's 32-row
+			// products stream a 1 MiB packed weight each time step).
+			for jr := 0; jr < nc; jr += nr {
+				for ir, h := 0, 0; ir < mc; ir += h {
+					h = kn.stripRows(mc - ir)
+					ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
+					if !transA {
+						ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
+					}
+					microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+				}
+			}
+			continue
+		}
 		for ir, h := 0, 0; ir < mc; ir += h {
 			h = kn.stripRows(mc - ir)
 			ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
@@ -289,6 +305,11 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 		}
 	}
 }
+
+// fewRows is the most rows of A for which macroKernel runs the panels of B in
+// its outer loop: their strips of A (at most 48×kc, in L2) are all met while a
+// panel is in L1.
+var fewRows = 48
 
 // packStride returns the step stride of a packed strip of h rows: h when a
 // short kernel reads it, else mr (the full kernel, over zero-padded rows).
