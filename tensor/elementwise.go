@@ -371,19 +371,20 @@ func intRemainder(op string, a, b *Tensor, python bool) *Tensor {
 	}
 	a, b = a.To(Int64), b.To(Int64)
 	shape := broadcastShapes(op, a.shape, b.shape)
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(Int64, shape)
-	for i, u := range x.i64 {
-		v := y.i64[i]
-		if v == 0 {
-			fail(op, "integer division by zero (shapes %v and %v)", a.shape, b.shape)
+	broadcastRows(shape, []*Tensor{a, b}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			u, v := a.i64[o[0]+i*s[0]], b.i64[o[1]+i*s[1]]
+			if v == 0 {
+				fail(op, "integer division by zero (shapes %v and %v)", a.shape, b.shape)
+			}
+			r := u % v
+			if python && r != 0 && (r < 0) != (v < 0) {
+				r += v
+			}
+			out.i64[d+i] = r
 		}
-		r := u % v
-		if python && r != 0 && (r < 0) != (v < 0) {
-			r += v
-		}
-		out.i64[i] = r
-	}
+	})
 	return out
 }
 

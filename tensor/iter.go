@@ -153,3 +153,26 @@ func pointwiseInto[T vec.Float](dst []T, shape []int, xs []*Tensor, data func(*T
 		}
 	})
 }
+
+// broadcastRows walks shape, the shape xs broadcast to, row by row in
+// row-major order: f gets the row's start in a contiguous result of that shape,
+// each operand's start in its element slice (by its strides, 0 along the dims it
+// is broadcast over), the row's length and each operand's stride along the row.
+// Nothing is materialised, whatever the operands' layouts.
+func broadcastRows(shape []int, xs []*Tensor, f func(d int, offs []int, n int, s []int)) {
+	if numel(shape) == 0 {
+		return
+	}
+	st := make([][]int, 1, len(xs)+1)
+	st[0] = contiguousStrides(shape)
+	for _, x := range xs {
+		st = append(st, expandedStrides(x, shape))
+	}
+	cs, cst := coalesce(shape, st...)
+	last := len(cs) - 1
+	inner := make([]int, len(xs))
+	for i := range xs {
+		inner[i] = cst[i+1][last]
+	}
+	forEachRow(cs, cst, func(d int, offs []int) { f(d, offs[1:], cs[last], inner) })
+}
