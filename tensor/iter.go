@@ -126,34 +126,6 @@ func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
 	})
 }
 
-// pointwiseInto computes dst[k] = f(x₀[k], x₁[k], ...) for the contiguous dst of
-// the given shape and inputs xs of dst's dtype that broadcast to it, walking each
-// input by its strides (0 along broadcast dims): nothing is materialised.
-func pointwiseInto[T vec.Float](dst []T, shape []int, xs []*Tensor, data func(*Tensor) []T, f func(v []float64) float64) {
-	if len(dst) == 0 {
-		return
-	}
-	st := [][]int{contiguousStrides(shape)}
-	src := make([][]T, len(xs))
-	for i, x := range xs {
-		st = append(st, expandedStrides(x, shape))
-		src[i] = data(x)
-	}
-	cs, cst := coalesce(shape, st...)
-	last := len(cs) - 1
-	inner := cs[last]
-	v := make([]float64, len(xs))
-	forEachRow(cs, cst, func(_ int, offs []int) {
-		d := dst[offs[0] : offs[0]+inner]
-		for i := range d {
-			for j, s := range src {
-				v[j] = float64(s[offs[j+1]+i*cst[j+1][last]])
-			}
-			d[i] = T(f(v))
-		}
-	})
-}
-
 // broadcastRows walks shape, the shape xs broadcast to, row by row in
 // row-major order: f gets the row's start in a contiguous result of that shape,
 // each operand's start in its element slice (by its strides, 0 along the dims it

@@ -17,7 +17,11 @@ func TestTypedUnaryMatchesMapF(t *testing.T) {
 	ops := map[string]func(*Tensor) *Tensor{
 		"Sqrt": (*Tensor).Sqrt, "Rsqrt": (*Tensor).Rsqrt, "Abs": (*Tensor).Abs, "Sign": (*Tensor).Sign,
 		"Floor": (*Tensor).Floor, "Ceil": (*Tensor).Ceil, "Round": (*Tensor).Round, "Trunc": (*Tensor).Trunc,
-		"Frac": (*Tensor).Frac,
+		"Frac":  (*Tensor).Frac,
+		"Expm1": (*Tensor).Expm1, "Log1p": (*Tensor).Log1p, "Log2": (*Tensor).Log2, "Log10": (*Tensor).Log10,
+		"Tan": (*Tensor).Tan, "Asin": (*Tensor).Asin, "Acos": (*Tensor).Acos, "Atan": (*Tensor).Atan,
+		"Sinh": (*Tensor).Sinh, "Cosh": (*Tensor).Cosh, "Asinh": (*Tensor).Asinh, "Erf": (*Tensor).Erf,
+		"Erfc": (*Tensor).Erfc, "Erfinv": (*Tensor).Erfinv, "Sin": (*Tensor).Sin, "Cos": (*Tensor).Cos,
 	}
 	for name := range typedUnary {
 		if ops[name] == nil {

@@ -8,9 +8,9 @@ import (
 
 // TestStridedOpsMatchDense checks that the ops that walk strided and broadcast
 // operands in place (comparisons, predicates, logical ops, Where, MaskedFill,
-// MaskedFill_, MaskedSelect, Index, IndexPut, integer Fmod/Remainder and
-// arithmetic) give, bit for bit, what they give on contiguous copies of the
-// same operands broadcast to the result's shape.
+// MaskedFill_, MaskedSelect, Index, IndexPut, the pointwise ops of two and
+// three inputs, integer Fmod/Remainder and arithmetic) give, bit for bit, what
+// they give on contiguous copies of the same operands.
 func TestStridedOpsMatchDense(t *testing.T) {
 	n := len(specialValues)
 	for _, dt := range []DType{Float32, Float64} {
@@ -57,6 +57,16 @@ func TestStridedOpsMatchDense(t *testing.T) {
 			{"IndexPut/accumulate", func(c func(*Tensor) *Tensor) *Tensor {
 				return c(xv).IndexPut([]*Tensor{c(ix)}, c(yv.Narrow(0, 0, 2)), true)
 			}},
+			{"Atan2", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Atan2(c(row)) }},
+			{"Hypot", func(c func(*Tensor) *Tensor) *Tensor { return c(col).Hypot(c(yv)) }},
+			{"Logaddexp", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Logaddexp(c(yv)) }},
+			{"Xlogy", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Xlogy(c(yv)) }},
+			{"Fmod", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Fmod(c(col)) }},
+			{"Remainder", func(c func(*Tensor) *Tensor) *Tensor { return c(yv).Remainder(c(row)) }},
+			{"Lerp", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Lerp(c(yv), c(col)) }},
+			{"LerpScalar", func(c func(*Tensor) *Tensor) *Tensor { return c(row).LerpScalar(c(yv), 0.25) }},
+			{"Addcmul", func(c func(*Tensor) *Tensor) *Tensor { return c(xv).Addcmul(c(row), c(yv), -0.5) }},
+			{"Addcdiv", func(c func(*Tensor) *Tensor) *Tensor { return c(col).Addcdiv(c(xv), c(yv), 2) }},
 			{"Remainder/int64", func(c func(*Tensor) *Tensor) *Tensor { return c(ix).Remainder(c(New([]int64{-2, 3}, 1, 2))) }},
 			{"Fmod/int64", func(c func(*Tensor) *Tensor) *Tensor {
 				return c(New([]int64{0}, 1).Sub(ix.T()).T()).Fmod(c(New([]int64{2}, 1)))
