@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -89,5 +90,59 @@ func TestStridedOpsMatchDense(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSelectingReductionsTyped checks that MaxDim, MinDim, Amax, Amin, Max and
+// Min, which read a float tensor in place in its dtype, give bit for bit the
+// values and indices of the float64 lane path (firstExtreme, laneMax, laneMin)
+// that int64 tensors and the other selecting reductions take, on contiguous
+// and transposed inputs holding NaN, ±Inf, ±0 and ties.
+func TestSelectingReductionsTyped(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, 1, -1, math.Inf(1), math.Inf(-1), 2.5, -2.5, math.NaN(), 3, 3}
+	for _, dt := range []DType{Float32, Float64} {
+		x := dt.Zeros(4, 6)
+		for i := range 24 {
+			x.setFlat(i, vals[(i*5)%len(vals)])
+		}
+		noNaN := x.NanToNum(7, math.Inf(1), math.Inf(-1))
+		for _, in := range []*Tensor{x, x.T(), noNaN, noNaN.T(), noNaN.T().Narrow(1, 1, 3)} {
+			for dim := range 2 {
+				for _, keep := range []bool{false, true} {
+					v1, i1 := in.MaxDim(dim, keep)
+					v0, i0 := in.selectAlong("MaxDim", "MaxBackward0", dim, keep, 0, firstExtreme(1))
+					sameBits(t, fmt.Sprintf("%v MaxDim(%d) of %v", dt, dim, in.Shape()), v1, v0, i1, i0)
+					v1, i1 = in.MinDim(dim, keep)
+					v0, i0 = in.selectAlong("MinDim", "MinBackward0", dim, keep, 0, firstExtreme(-1))
+					sameBits(t, fmt.Sprintf("%v MinDim(%d) of %v", dt, dim, in.Shape()), v1, v0, i1, i0)
+					sameBits(t, fmt.Sprintf("%v Amax(%d) of %v", dt, dim, in.Shape()),
+						in.AmaxKeepDim(dim), in.extremeAll(amaxDef, "Amax", []int{dim}, true, 0, laneMax), nil, nil)
+					sameBits(t, fmt.Sprintf("%v Amin(%d) of %v", dt, dim, in.Shape()),
+						in.Amin(dim), in.extremeAll(aminDef, "Amin", []int{dim}, false, 0, laneMin), nil, nil)
+				}
+			}
+			sameBits(t, fmt.Sprintf("%v Max of %v", dt, in.Shape()), in.Max(), in.extremeAll(maxAllDef, "Max", nil, false, 0, laneMax), nil, nil)
+			sameBits(t, fmt.Sprintf("%v Min of %v", dt, in.Shape()), in.Min(), in.extremeAll(minAllDef, "Min", nil, false, 0, laneMin), nil, nil)
+		}
+	}
+}
+
+// sameBits reports where got and want (and their indices, when given) differ
+// in shape or in any bit, NaNs of any payload counting as equal.
+func sameBits(t *testing.T, what string, got, want, gotIdx, wantIdx *Tensor) {
+	t.Helper()
+	if !slices.Equal(got.Shape(), want.Shape()) {
+		t.Errorf("%s: shape %v, want %v", what, got.Shape(), want.Shape())
+		return
+	}
+	g, w := got.Values(), want.Values()
+	for i := range w {
+		if math.Float64bits(g[i]) != math.Float64bits(w[i]) && (g[i] == g[i] || w[i] == w[i]) {
+			t.Errorf("%s: element %d is %v, want %v", what, i, g[i], w[i])
+			return
+		}
+	}
+	if gotIdx != nil && !slices.Equal(gotIdx.Int64s(), wantIdx.Int64s()) {
+		t.Errorf("%s: indices %v, want %v", what, gotIdx.Int64s(), wantIdx.Int64s())
 	}
 }
