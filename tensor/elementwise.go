@@ -21,7 +21,18 @@ var (
 // number arg (an op's one parameter) or, for several, params (b.params).
 func (t *Tensor) unaryOp(d *opDef, op string, f func(float64) float64, arg float64, params ...float64) *Tensor {
 	nonNil(op, t)
-	out := mapF(op, t, f) // mapF walks a strided t
+	return t.recordUnary(d, mapF(op, t, f), arg, params) // mapF walks a strided t
+}
+
+// unaryOpP is unaryOp for an op with number parameters that has a typed kernel
+// (paramK's case k with parameters p); f computes the same in float64.
+func (t *Tensor) unaryOpP(d *opDef, op string, k paramOp, p [3]float64, f func(float64) float64, arg float64, params ...float64) *Tensor {
+	nonNil(op, t)
+	return t.recordUnary(d, mapP(op, t, k, p, f), arg, params)
+}
+
+// recordUnary records out, the result of d on t, with arg and params.
+func (t *Tensor) recordUnary(d *opDef, out *Tensor, arg float64, params []float64) *Tensor {
 	if len(params) == 0 {
 		return d.record(out, arg, t)
 	}
@@ -196,7 +207,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 	if math.IsInf(neginf, -1) {
 		neginf = -big
 	}
-	return t.unaryOp(nanToNumDef, "NanToNum", func(v float64) float64 {
+	return t.unaryOpP(nanToNumDef, "NanToNum", pNanToNum, [3]float64{nan, posinf, neginf}, func(v float64) float64 {
 		switch {
 		case v != v:
 			return nan
@@ -463,7 +474,7 @@ func (t *Tensor) FmodScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Fmod(scalarOperand(t, s))
 	}
-	return t.unaryOp(fmodSDef, "FmodScalar", func(v float64) float64 { return math.Mod(v, s) }, 0)
+	return t.unaryOpP(fmodSDef, "FmodScalar", pFmod, [3]float64{s}, func(v float64) float64 { return math.Mod(v, s) }, 0)
 }
 
 // RemainderScalar returns Remainder of t and s, t % s in Python (RemainderBackward0).
@@ -471,7 +482,7 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Remainder(scalarOperand(t, s))
 	}
-	return t.unaryOp(remainderSDef, "RemainderScalar", func(v float64) float64 { return pyMod(v, s) }, 0)
+	return t.unaryOpP(remainderSDef, "RemainderScalar", pRemainder, [3]float64{s}, func(v float64) float64 { return pyMod(v, s) }, 0)
 }
 
 // The entries of Lerp, Addcmul and Addcdiv, recorded on the promoted inputs; arg

@@ -330,3 +330,55 @@ func sign(v float64) float64 {
 	}
 	return v // 0, -0 and NaN map to themselves
 }
+
+// paramOp names a one-input op with number parameters that has a typed kernel
+// (paramK's cases).
+type paramOp uint8
+
+const (
+	pClamp     paramOp = iota // min(max(t, p0), p1)
+	pFmod                     // fmod(t, p0)
+	pRemainder                // t % p0, Python's
+	pNanToNum                 // NaN, +Inf, -Inf to p0, p1, p2
+)
+
+// mapP applies paramK's case k, with parameters p, elementwise into a new
+// tensor (as mapF, reading a strided x in place). f computes the same in
+// float64, and is what runs when a test turns useTypedUnary off
+// (TestTypedUnaryMatchesMapF).
+func mapP(name string, x *Tensor, k paramOp, p [3]float64, f func(float64) float64) *Tensor {
+	if !useTypedUnary {
+		return mapF(name, x, f)
+	}
+	return unary(name, x, paramK[float32](k, p), paramK[float64](k, p))
+}
+
+// paramK returns the kernel of case k with parameters p: the float64
+// expression of its op, converted back to the element type, with no call
+// through a func value per element.
+func paramK[T vec.Float](k paramOp, p [3]float64) func(d, a []T) {
+	return func(d, a []T) {
+		d = d[:len(a)]
+		for i, v := range a {
+			x := float64(v)
+			switch k {
+			case pClamp:
+				x = math.Min(p[1], math.Max(p[0], x))
+			case pFmod:
+				x = math.Mod(x, p[0])
+			case pRemainder:
+				x = pyMod(x, p[0])
+			case pNanToNum:
+				switch {
+				case x != x:
+					x = p[0]
+				case math.IsInf(x, 1):
+					x = p[1]
+				case math.IsInf(x, -1):
+					x = p[2]
+				}
+			}
+			d[i] = T(x)
+		}
+	}
+}
