@@ -495,7 +495,7 @@ func init() {
 // that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
 // where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
-	return t.unaryOp(clampDef, "Clamp", func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) }, 0, lo, hi)
+	return t.unaryOpP(clampDef, "Clamp", pClamp, [3]float64{lo, hi}, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) }, 0, lo, hi)
 }
 
 var clampDef = &opDef{name: "ClampBackward1", save: savesIn} // params: lo, hi
