@@ -27,3 +27,9 @@ var FreeWithGraph func(out, t any)
 // *tensor.Tensor; inputs are *tensor.Tensor values. It returns the segment's
 // result, a *tensor.Tensor.
 var Checkpoint func(run func(again bool, inputs []any) any, inputs []any, reentrant bool) any
+
+// Uninit returns a *tensor.Tensor of like's dtype and the given shape whose
+// float elements are undefined (NaN when the pool is poisoned), for a kernel that
+// writes every element before reading any: the tensor package's uninit, which
+// skips clearing storage that is overwritten at once.
+var Uninit func(like any, shape []int) any
