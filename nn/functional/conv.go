@@ -3,6 +3,7 @@ package functional
 import (
 	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
+	dconv "github.com/gograd/gograd/internal/conv"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/tensor"
 )
@@ -122,7 +123,7 @@ func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Te
 	if g.oh < 1 || g.ow < 1 {
 		panic(tensor.Errorf("functional", op, "input shape %v (padded by %v) is smaller than the dilated kernel of weight shape %v", x.Shape(), o.Padding, w.Shape()))
 	}
-	f := &convFn{g: g, bias: b != nil}
+	f := &convFn{g: g, bias: b != nil, direct: x.DType() == tensor.Float32 && g.direct()}
 	var y *tensor.Tensor
 	if b == nil {
 		y = tensor.Apply(f, x, w)
@@ -142,9 +143,10 @@ func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Te
 // convFn is a convolution as one graph node (ConvolutionBackward0, PyTorch's name):
 // its own node for speed, the columns of each image going through one GEMM.
 type convFn struct {
-	g    convGeom
-	bias bool
-	cols *tensor.Tensor // the columns Forward kept for Backward, until conv hands them to the pool
+	g      convGeom
+	bias   bool
+	direct bool           // float32 through internal/conv's direct kernels (convGeom.direct)
+	cols   *tensor.Tensor // the columns Forward kept for Backward, until conv hands them to the pool
 }
 
 func (*convFn) Name() string { return "ConvolutionBackward0" }
@@ -160,6 +162,14 @@ func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tens
 	x, w := in[0].Contiguous(), in[1].Contiguous()
 	ctx.SaveForBackward(in[0], in[1])   // themselves: a gradient differentiated again reaches them
 	y := uninitLike(x, f.outShape()...) // convForward writes every element
+	if f.direct {
+		var b []float32
+		if len(in) == 3 {
+			b = in[2].Contiguous().Float32s()
+		}
+		directForward(&f.g, y.Float32s(), x.Float32s(), w.Float32s(), b)
+		return y
+	}
 	// The weight's gradient reads every image's columns again: keep them rather
 	// than unfold twice (im2col was half of BenchmarkCNNStep).
 	var cols *tensor.Tensor
@@ -209,9 +219,12 @@ func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		dw = tensor.ZerosLike(w)
 		grads[1] = dw
 	}
-	if x.DType() == tensor.Float32 {
+	switch {
+	case f.direct:
+		directBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw))
+	case x.DType() == tensor.Float32:
 		convBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw), f32s(cols))
-	} else {
+	default:
 		convBackward(&f.g, g.Float64s(), x.Float64s(), w.Float64s(), f64s(dx), f64s(dw), f64s(cols))
 	}
 	if f.bias {
@@ -457,3 +470,101 @@ func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw, saved []T)
 		}
 	}
 }
+
+// useDirectConv says whether float32 convolutions that internal/conv takes run
+// through its direct kernels: where they are assembly (tests switch it to
+// compare both paths).
+var useDirectConv = dconv.Fast
+
+// direct reports whether the convolution runs through internal/conv: stride 1
+// along the width, no padding, an output width that is a multiple of 8, and a
+// small group (at most 400 weights per output channel and 64 output channels,
+// where the weights a tile broadcasts stay in the L1 cache). LeNet-5's two
+// convolutions (BenchmarkCNNStep): 1 and 6 input channels, 5×5 kernels, outputs
+// 24 and 8 wide. A 1×1 convolution keeps the GEMM, which reads the image as its
+// own column matrix.
+func (g *convGeom) direct() bool {
+	return useDirectConv && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.padAfterH == 0 && g.pAW == 0 && !g.pointwise() &&
+		g.c/g.groups*g.kh*g.kw <= 400 && g.o/g.groups <= 64 && g.dgeom().Supported()
+}
+
+// dgeom returns one group's geometry for internal/conv.
+func (g *convGeom) dgeom() dconv.Geom {
+	return dconv.Geom{C: g.c / g.groups, H: g.h, W: g.w, O: g.o / g.groups, KH: g.kh, KW: g.kw,
+		SH: g.sh, DH: g.dh, DW: g.dw, OH: g.oh, OW: g.ow}
+}
+
+// directForward is convForward through internal/conv (convGeom.direct): no
+// columns, so none are kept for the backward pass either.
+func directForward(g *convGeom, y, x, w, b []float32) {
+	cg, og := g.c/g.groups, g.o/g.groups
+	k, l := cg*g.kh*g.kw, g.oh*g.ow
+	plans := make([]*dconv.Plan, g.groups)
+	for gr := range plans {
+		var bg []float32
+		if b != nil {
+			bg = b[gr*og:]
+		}
+		plans[gr] = dconv.NewPlan(g.dgeom(), w[gr*og*k:], bg)
+	}
+	parallel.For(g.n, 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			for gr, p := range plans {
+				p.Forward(y[(n*g.o+gr*og)*l:], x[(n*g.c+gr*cg)*g.h*g.w:])
+			}
+		}
+	})
+}
+
+// directBackward is convBackward for a convolution that ran through
+// internal/conv: the input gradient by a GEMM per image and group (Wᵀ·dy, the
+// columns) and internal/conv's Col2im, the weight gradient by its kernels, as
+// partial sums per piece of images added up in piece order (the result does
+// not depend on which goroutine ran which piece). The weight gradient's
+// kernels go through a few images at a time (dwImages), for each tap in turn,
+// so that their inputs and output gradients stay in cache.
+func directBackward(g *convGeom, dy, x, w, dx, dw []float32) {
+	cg, og := g.c/g.groups, g.o/g.groups
+	k, l, hw := cg*g.kh*g.kw, g.oh*g.ow, g.h*g.w
+	p := dconv.NewPlan(g.dgeom(), nil, nil) // the same for every group: it reads no weights
+	size := p.AccSize()
+	partial := make([][]float32, g.n)
+	parallel.For(g.n, 1, func(lo, hi int) {
+		var col, acc []float32
+		if dx != nil {
+			col = newCols[float32](g)
+		}
+		if dw != nil {
+			acc = make([]float32, g.groups*size)
+			partial[lo] = acc
+		}
+		for n0 := lo; n0 < hi; n0 += dwImages {
+			n1 := min(n0+dwImages, hi)
+			for gr := range g.groups {
+				if dw != nil {
+					p.WeightGrad(acc[gr*size:], dy[(n0*g.o+gr*og)*l:], x[(n0*g.c+gr*cg)*hw:], n1-n0, g.c*hw, g.o*l)
+				}
+				if dx == nil {
+					continue
+				}
+				for n := n0; n < n1; n++ {
+					blas.Gemm(true, false, k, l, og, 1, w[gr*og*k:], k, dy[(n*g.o+gr*og)*l:], l, 0, col, l)
+					p.Col2im(dx[(n*g.c+gr*cg)*hw:], col)
+				}
+			}
+		}
+	})
+	for _, acc := range partial {
+		if acc == nil {
+			continue
+		}
+		for gr := range g.groups {
+			p.SumWeightGrad(dw[gr*og*k:], acc[gr*size:])
+		}
+	}
+}
+
+// dwImages is how many images directBackward's weight-gradient kernels go
+// through at once: LeNet-5's first convolution reads 17 KB per image (input
+// and output gradient), so 8 images stay in the L2 cache.
+const dwImages = 8

@@ -1,10 +1,12 @@
 package functional
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -13,8 +15,11 @@ import (
 // fixed output gradient: conv1 1→6 channels 28×28 kernel 5 (its input needs no
 // gradient), pool1 6×24×24, conv2 6→16 channels 12×12, pool2 16×8×8. Besides
 // ns/op it reports the fastest and the median iteration (min-us, med-us): on a
-// shared machine the fastest is the steadiest.
+// shared machine the fastest is the steadiest. -cpu sets the kernels' thread
+// count (parallel.SetThreads) as well as GOMAXPROCS.
 func BenchmarkLeNetLayers(b *testing.B) {
+	defer parallel.SetThreads(parallel.Threads())
+	parallel.SetThreads(runtime.GOMAXPROCS(0)) // -cpu sets the kernels' threads too
 	g := tensor.NewGenerator(1)
 	randn := func(shape ...int) *tensor.Tensor { return g.Normal(tensor.Zeros(shape...), 0, 1) }
 	x1 := randn(64, 1, 28, 28)

@@ -1,0 +1,232 @@
+//go:build ignore
+
+// gen_amd64.go writes kernels_amd64.s: the AVX2+FMA tiles of package conv, one
+// function per register tile. Run `go generate` after editing.
+//
+// fwdO<ob>V<nv> computes ob output channels × nv vectors of 8 outputs (ob·nv ≤
+// 12 accumulators, Y0–Y11): per tap, one load of 8 inputs per vector, one
+// broadcast weight per channel and ob·nv FMAs. dwO<ob>T<nt> accumulates the
+// weight gradient of nt taps × ob channels (nt·ob ≤ 12) over rows × vpr vectors
+// of output positions of imgs images: per vector, nt input loads, ob loads of
+// the output gradient and nt·ob FMAs. addTaps adds columns back into an image
+// (col2im), one vector at a time.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+)
+
+var b bytes.Buffer
+
+func ins(format string, args ...any) { fmt.Fprintf(&b, "\t"+format+"\n", args...) }
+
+func acc(i int) string { return fmt.Sprintf("Y%d", i) }
+
+// fwd: func(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
+func fwd(ob, nv int) {
+	fmt.Fprintf(&b, "\n// func fwdO%dV%d(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)\n", ob, nv)
+	fmt.Fprintf(&b, "TEXT ·fwdO%dV%d(SB), NOSPLIT, $0-72\n", ob, nv)
+	ins("MOVQ x0+0(FP), SI")
+	ins("MOVQ x1+8(FP), DI")
+	ins("MOVQ offs+16(FP), R8")
+	ins("MOVQ taps+24(FP), CX")
+	ins("MOVQ w+32(FP), R9")
+	ins("MOVQ bias+40(FP), R10")
+	for o := range ob {
+		ins("VBROADCASTSS %d(R10), %s", 4*o, acc(o*nv))
+		for v := 1; v < nv; v++ {
+			ins("VMOVAPS %s, %s", acc(o*nv), acc(o*nv+v))
+		}
+	}
+	fmt.Fprintf(&b, "fwdO%dV%dloop:\n", ob, nv)
+	ins("MOVLQSX (R8), AX")
+	ins("VMOVUPS (SI)(AX*4), Y14")
+	if nv == 2 {
+		ins("VMOVUPS (DI)(AX*4), Y15")
+	}
+	for o := range ob {
+		ins("VBROADCASTSS %d(R9), Y13", 4*o)
+		ins("VFMADD231PS Y14, Y13, %s", acc(o*nv))
+		if nv == 2 {
+			ins("VFMADD231PS Y15, Y13, %s", acc(o*nv+1))
+		}
+	}
+	ins("ADDQ $4, R8")
+	ins("ADDQ $%d, R9", 4*ob)
+	ins("DECQ CX")
+	ins("JNZ fwdO%dV%dloop", ob, nv)
+	ins("MOVQ y0+48(FP), SI")
+	ins("MOVQ y1+56(FP), DI")
+	ins("MOVQ ldy+64(FP), DX")
+	ins("SHLQ $2, DX")
+	for o := range ob {
+		ins("VMOVUPS %s, (SI)", acc(o*nv))
+		if nv == 2 {
+			ins("VMOVUPS %s, (DI)", acc(o*nv+1))
+		}
+		if o < ob-1 {
+			ins("ADDQ DX, SI")
+			if nv == 2 {
+				ins("ADDQ DX, DI")
+			}
+		}
+	}
+	ins("VZEROUPPER")
+	ins("RET")
+}
+
+// dw: func(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
+func dw(ob, nt int) {
+	name := fmt.Sprintf("dwO%dT%d", ob, nt)
+	fmt.Fprintf(&b, "\n// func %s(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)\n", name)
+	fmt.Fprintf(&b, "TEXT ·%s(SB), NOSPLIT, $0-96\n", name)
+	accs := func(load bool) {
+		ins("MOVQ acc0+80(FP), AX")
+		ins("MOVQ acc1+88(FP), DX")
+		for t := range nt {
+			p := []string{"AX", "DX"}[t]
+			for o := range ob {
+				if load {
+					ins("VMOVUPS %d(%s), %s", 32*o, p, acc(t*ob+o))
+				} else {
+					ins("VMOVUPS %s, %d(%s)", acc(t*ob+o), 32*o, p)
+				}
+			}
+		}
+	}
+	accs(true)
+	ins("MOVQ dy+0(FP), R8")
+	ins("MOVQ ldy+8(FP), R11")
+	ins("SHLQ $2, R11")
+	ins("MOVQ x0+16(FP), R10")
+	ins("MOVQ d1+24(FP), DX")
+	ins("SHLQ $2, DX")
+	ins("MOVQ xrs+48(FP), R13")
+	ins("SHLQ $2, R13")
+	// DI: bytes from the end of one image's output gradient to the next's start.
+	ins("MOVQ rows+32(FP), AX")
+	ins("IMULQ vpr+40(FP), AX")
+	ins("SHLQ $5, AX")
+	ins("MOVQ dyis+72(FP), DI")
+	ins("SHLQ $2, DI")
+	ins("SUBQ AX, DI")
+	ins("MOVQ imgs+56(FP), AX")
+	fmt.Fprintf(&b, "%simg:\n", name)
+	ins("MOVQ R10, R9")
+	ins("MOVQ rows+32(FP), BX")
+	fmt.Fprintf(&b, "%srow:\n", name)
+	ins("MOVQ R9, SI")
+	ins("MOVQ vpr+40(FP), CX")
+	fmt.Fprintf(&b, "%svec:\n", name)
+	ins("VMOVUPS (SI), Y14")
+	if nt == 2 {
+		ins("VMOVUPS (SI)(DX*1), Y15")
+	}
+	ins("MOVQ R8, R12")
+	for o := range ob {
+		if nt == 1 {
+			ins("VFMADD231PS (R12), Y14, %s", acc(o))
+		} else {
+			ins("VMOVUPS (R12), Y13")
+			ins("VFMADD231PS Y13, Y14, %s", acc(o))
+			ins("VFMADD231PS Y13, Y15, %s", acc(ob+o))
+		}
+		if o < ob-1 {
+			ins("ADDQ R11, R12")
+		}
+	}
+	ins("ADDQ $32, R8")
+	ins("ADDQ $32, SI")
+	ins("DECQ CX")
+	ins("JNZ %svec", name)
+	ins("ADDQ R13, R9")
+	ins("DECQ BX")
+	ins("JNZ %srow", name)
+	ins("ADDQ DI, R8")
+	ins("MOVQ xis+64(FP), CX")
+	ins("SHLQ $2, CX")
+	ins("ADDQ CX, R10")
+	ins("DECQ AX")
+	ins("JNZ %simg", name)
+	accs(false)
+	ins("VZEROUPPER")
+	ins("RET")
+}
+
+// addTaps: func(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int)
+func addTaps() {
+	b.WriteString("\n// func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int)\n")
+	b.WriteString("TEXT ·addTaps(SB), NOSPLIT, $0-56\n")
+	ins("MOVQ dx+0(FP), DI")
+	ins("MOVQ offs+8(FP), R8")
+	ins("MOVQ taps+16(FP), CX")
+	ins("MOVQ col+24(FP), SI")
+	ins("MOVQ drs+48(FP), R13")
+	ins("SHLQ $2, R13")
+	b.WriteString("addTapsTap:\n")
+	ins("MOVLQSX (R8), AX")
+	ins("LEAQ (DI)(AX*4), R9")
+	ins("MOVQ rows+32(FP), BX")
+	b.WriteString("addTapsRow:\n")
+	ins("MOVQ R9, R10")
+	ins("MOVQ vpr+40(FP), DX")
+	b.WriteString("addTapsVec:\n")
+	ins("VMOVUPS (R10), Y0")
+	ins("VADDPS (SI), Y0, Y0")
+	ins("VMOVUPS Y0, (R10)")
+	ins("ADDQ $32, SI")
+	ins("ADDQ $32, R10")
+	ins("DECQ DX")
+	ins("JNZ addTapsVec")
+	ins("ADDQ R13, R9")
+	ins("DECQ BX")
+	ins("JNZ addTapsRow")
+	ins("ADDQ $4, R8")
+	ins("DECQ CX")
+	ins("JNZ addTapsTap")
+	ins("VZEROUPPER")
+	ins("RET")
+}
+
+func main() {
+	b.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build !purego\n\n#include \"textflag.h\"\n")
+	for ob := 1; ob <= maxOb; ob++ {
+		fwd(ob, 1)
+		dw(ob, 1)
+	}
+	for ob := 1; ob <= maxOb/2; ob++ {
+		fwd(ob, 2)
+		dw(ob, 2)
+	}
+	addTaps()
+	if err := os.WriteFile("kernels_amd64.s", b.Bytes(), 0o644); err != nil {
+		panic(err)
+	}
+	var d bytes.Buffer
+	d.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build !purego\n\npackage conv\n")
+	var fwdTab, dwTab [3]string
+	for v := 1; v <= 2; v++ {
+		for ob := 1; ob <= maxOb/v; ob++ {
+			fmt.Fprintf(&d, "\n//go:noescape\nfunc fwdO%dV%d(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)\n", ob, v)
+			fmt.Fprintf(&d, "\n//go:noescape\nfunc dwO%dT%d(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)\n", ob, v)
+			fwdTab[v] += fmt.Sprintf("fwdO%dV%d, ", ob, v)
+			dwTab[v] += fmt.Sprintf("dwO%dT%d, ", ob, v)
+		}
+	}
+	d.WriteString("\n//go:noescape\nfunc addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int)\n")
+	fmt.Fprintf(&d, "\n// fwdAVX2 and dwAVX2 are the tiles by vectors (or taps) and channels.\nvar (\n")
+	fmt.Fprintf(&d, "\tfwdAVX2 = [3][maxOb + 1]fwdFunc{1: {nil, %s}, 2: {nil, %s}}\n", fwdTab[1], fwdTab[2])
+	fmt.Fprintf(&d, "\tdwAVX2  = [3][maxOb + 1]dwFunc{1: {nil, %s}, 2: {nil, %s}}\n)\n", dwTab[1], dwTab[2])
+	src, err := format.Source(d.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile("kernels_amd64.go", src, 0o644); err != nil {
+		panic(err)
+	}
+}
+
+const maxOb = 12

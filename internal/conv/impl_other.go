@@ -1,0 +1,20 @@
+//go:build !amd64 || purego
+
+package conv
+
+// Fast reports whether the assembly tiles run; in this build only the plain
+// loops do.
+const Fast = false
+
+var (
+	fwdAVX2 [3][maxOb + 1]fwdFunc
+	dwAVX2  [3][maxOb + 1]dwFunc
+)
+
+// setFast does nothing here: only the plain loops exist (tests).
+func setFast(bool) {}
+
+// addTaps is never called in this build (Fast is false).
+func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int) {
+	addTapsGo(dx, offs, taps, col, rows, vpr, drs)
+}
