@@ -301,3 +301,49 @@ func (p *Plan) Col2im(dx, col []float32) {
 		addTapsGo(&dx[0], &p.offs[0], p.taps, &col[0], g.OH, g.OW/8, g.SH*g.W)
 	}
 }
+
+// maxPool2x2Go is maxPool2x2 as plain loops: for the 8·n8 outputs q in
+// order, window top-left at input p = (q / (vpr·4))·2w + (q mod (vpr·4))·2,
+// y[q] is the first maximum of x[p], x[p+1], x[p+w], x[p+w+1] by strict
+// comparison and idx[q] its index; it reports whether any of them is NaN.
+func maxPool2x2Go(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool) {
+	ow := vpr * 4
+	ys, is := unsafe.Slice(y, 8*n8), unsafe.Slice(idx, 8*n8)
+	for q := range ys {
+		p := q/ow*2*w + q%ow*2
+		best, arg := *at(x, p), p
+		for _, d := range [3]int{1, w, w + 1} {
+			if v := *at(x, p+d); v > best {
+				best, arg = v, p+d
+			}
+		}
+		for _, d := range [4]int{0, 1, w, w + 1} {
+			if v := *at(x, p+d); v != v {
+				nan = true
+			}
+		}
+		ys[q], is[q] = best, int32(arg)
+	}
+	return nan
+}
+
+// MaxPool2x2 sets y (OH·OW) to the maximum of each 2×2 window of the plane x
+// (width w, windows at stride 2 from its top left corner) and idx to the
+// index in x of each maximum (the first one in the window's row-major order,
+// as the strict comparisons of PyTorch's kernel keep it), and reports true.
+// It reports false, having written anything to y and idx, when a window holds
+// a NaN (the caller then does the plane again with NaN's rules: the first NaN
+// is the maximum) or when it does not take the shape: ow must be a multiple
+// of 4, oh·ow of 8, and 2·ow at most w. It panics if the slices are too short.
+func MaxPool2x2(y []float32, idx []int32, x []float32, oh, ow, w int) bool {
+	if oh < 1 || ow%4 != 0 || oh*ow%8 != 0 || 2*ow > w {
+		return false
+	}
+	if len(x) < (2*oh-1)*w+2*ow || len(y) < oh*ow || len(idx) < oh*ow {
+		panic(fmt.Sprintf("conv: MaxPool2x2: %d inputs of width %d, %d outputs and %d indices for %d×%d windows", len(x), w, len(y), len(idx), oh, ow))
+	}
+	if Fast {
+		return !maxPool2x2(&x[0], w, ow/4, oh*ow/8, &y[0], &idx[0])
+	}
+	return !maxPool2x2Go(&x[0], w, ow/4, oh*ow/8, &y[0], &idx[0])
+}

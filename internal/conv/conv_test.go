@@ -238,3 +238,60 @@ func TestPlanPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestMaxPool2x2 checks the pooling kernel against its plain loop and against
+// the definition on LeNet-5's planes (24×24 and 8×8, the second's rows of 4
+// windows read two row pairs per vector), a plane wider than its windows,
+// ties, signed zeros, and NaN, which it must report.
+func TestMaxPool2x2(t *testing.T) {
+	fast := Fast
+	defer func() { setFast(fast) }()
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []struct{ oh, ow, w, h int }{{12, 12, 24, 24}, {4, 4, 8, 8}, {2, 8, 19, 5}, {6, 4, 9, 12}} {
+		x := randSlice(r, c.h*c.w)
+		for i := range x {
+			switch r.IntN(6) {
+			case 0:
+				x[i] = 0
+			case 1:
+				x[i] = float32(math.Copysign(0, -1))
+			case 2:
+				x[i] = 1
+			}
+		}
+		for _, f := range []bool{false, fast} {
+			setFast(f)
+			y, idx := make([]float32, c.oh*c.ow+1), make([]int32, c.oh*c.ow+1)
+			y[c.oh*c.ow], idx[c.oh*c.ow] = guard, -7
+			if !MaxPool2x2(y, idx, x, c.oh, c.ow, c.w) {
+				t.Fatalf("%+v fast=%v: reported NaN or refused the shape", c, f)
+			}
+			if y[c.oh*c.ow] != guard || idx[c.oh*c.ow] != -7 {
+				t.Fatalf("%+v fast=%v: wrote past the outputs", c, f)
+			}
+			for oy := range c.oh {
+				for ox := range c.ow {
+					p := 2*oy*c.w + 2*ox
+					want := p
+					for _, d := range []int{1, c.w, c.w + 1} {
+						if x[p+d] > x[want] {
+							want = p + d
+						}
+					}
+					q := oy*c.ow + ox
+					if int(idx[q]) != want || math.Float32bits(y[q]) != math.Float32bits(x[want]) {
+						t.Fatalf("%+v fast=%v: output (%d, %d) = %v at %d, want %v at %d", c, f, oy, ox, y[q], idx[q], x[want], want)
+					}
+				}
+			}
+			x[c.w+3] = float32(math.NaN())
+			if MaxPool2x2(y, idx, x, c.oh, c.ow, c.w) {
+				t.Fatalf("%+v fast=%v: NaN not reported", c, f)
+			}
+			x[c.w+3] = 0
+		}
+	}
+	if MaxPool2x2(make([]float32, 12), make([]int32, 12), make([]float32, 36), 2, 6, 12) {
+		t.Error("a row of 6 windows was taken")
+	}
+}

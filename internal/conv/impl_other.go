@@ -18,3 +18,8 @@ func setFast(bool) {}
 func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int) {
 	addTapsGo(dx, offs, taps, col, rows, vpr, drs)
 }
+
+// maxPool2x2 is never called in this build (Fast is false).
+func maxPool2x2(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool) {
+	return maxPool2x2Go(x, w, vpr, n8, y, idx)
+}

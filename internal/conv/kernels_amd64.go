@@ -113,6 +113,9 @@ func fwdO6V2(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, l
 func dwO6T2(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
 
 //go:noescape
+func maxPool2x2(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool)
+
+//go:noescape
 func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs int)
 
 // fwdAVX2 and dwAVX2 are the tiles by vectors (or taps) and channels.

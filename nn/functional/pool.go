@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	dconv "github.com/gograd/gograd/internal/conv"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/tensor"
 )
@@ -187,7 +188,13 @@ func maxPoolForward[T float32 | float64](g *convGeom, y, x []T, idx []int32) {
 func maxPoolInside[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
 	if g.kh == 2 && g.kw == 2 && g.dh == 1 && g.dw == 1 {
 		if y32, ok := any(y).([]float32); ok {
-			maxPool2x2F32(g, y32, idx, any(src).([]float32))
+			x32 := any(src).([]float32)
+			// internal/conv's vector kernel where it is assembly (it declines
+			// a plane with a NaN, and shapes it does not take).
+			if dconv.Fast && g.sh == 2 && g.sw == 2 && dconv.MaxPool2x2(y32, idx, x32, g.oh, g.ow, g.w) {
+				return
+			}
+			maxPool2x2F32(g, y32, idx, x32)
 			return
 		}
 		maxPool2x2(g, y, idx, src)

@@ -40,3 +40,34 @@ func TestMaxPool2x2F32(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolInsideVector checks maxPoolInside's float32 2×2 stride-2 path on
+// LeNet-5's plane shapes, which internal/conv's vector kernel takes where it is
+// assembly, against maxPool2x2, the plain loop: ties, signed zeros, infinities
+// and NaNs (a plane with a NaN goes back to the scalar kernels).
+func TestMaxPoolInsideVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	nan := float32(math.NaN())
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)), nan}
+	for _, size := range []int{8, 24} {
+		for trial := range 100 {
+			src := make([]float32, size*size)
+			for i := range src {
+				src[i] = float32(r.IntN(5)) - 2
+				if trial%2 == 1 && r.IntN(50) == 0 {
+					src[i] = special[r.IntN(len(special))]
+				}
+			}
+			g := convGeom{h: size, w: size, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, oh: size / 2, ow: size / 2}
+			y, idx := make([]float32, g.oh*g.ow), make([]int32, g.oh*g.ow)
+			wy, widx := make([]float32, g.oh*g.ow), make([]int32, g.oh*g.ow)
+			maxPoolInside(&g, y, idx, src)
+			maxPool2x2(&g, wy, widx, src)
+			for i := range y {
+				if idx[i] != widx[i] || math.Float32bits(y[i]) != math.Float32bits(wy[i]) {
+					t.Fatalf("%d×%d trial %d output %d: got %v at %d, want %v at %d", size, size, trial, i, y[i], idx[i], wy[i], widx[i])
+				}
+			}
+		}
+	}
+}
