@@ -245,7 +245,13 @@ func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 // clearing of a buffer that is overwritten at once (memclrNoHeapPointers was 9 %
 // of BenchmarkCNNStep's profile).
 func uninitLike(x *tensor.Tensor, shape ...int) *tensor.Tensor {
-	return access.Uninit(x, shape).(*tensor.Tensor)
+	return uninitOf(x.DType(), shape...)
+}
+
+// uninitOf returns a tensor of dtype dt and the given shape whose elements are
+// undefined (see uninitLike).
+func uninitOf(dt tensor.DType, shape ...int) *tensor.Tensor {
+	return access.Uninit(dt, shape).(*tensor.Tensor)
 }
 
 func f32s(t *tensor.Tensor) []float32 {
@@ -546,7 +552,7 @@ func directBackward(g *convGeom, dy, x, w, dx, dw []float32) {
 	if dx != nil {
 		colSize = k * l
 	}
-	buf := uninitLike(f32Proto, pieces*(accSize+colSize))
+	buf := uninitOf(tensor.Float32, pieces*(accSize+colSize))
 	defer access.Free(buf)
 	slab := buf.Float32s()
 	parallel.For(pieces, 1, func(lo, hi int) {
@@ -583,9 +589,6 @@ func directBackward(g *convGeom, dy, x, w, dx, dw []float32) {
 		}
 	}
 }
-
-// f32Proto gives uninitLike its dtype where there is no tensor at hand.
-var f32Proto = tensor.Zeros(1)
 
 // dwImages is how many images directBackward's weight-gradient kernels go
 // through at once: LeNet-5's first convolution reads 17 KB per image (input
