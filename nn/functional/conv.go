@@ -5,6 +5,7 @@ import (
 	"github.com/gograd/gograd/internal/blas"
 	dconv "github.com/gograd/gograd/internal/conv"
 	"github.com/gograd/gograd/internal/parallel"
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -582,11 +583,15 @@ func directBackward(g *convGeom, dy, x, w, dx, dw []float32) {
 	if dw == nil {
 		return
 	}
-	for pc := range pieces {
-		acc := slab[pc*(accSize+colSize):]
-		for gr := range g.groups {
-			p.SumWeightGrad(dw[gr*og*k:], acc[gr*p.AccSize():])
-		}
+	// The pieces' partial sums added into the first piece's in piece order,
+	// then their lanes once (SumWeightGrad over each piece was 4 % of
+	// BenchmarkCNNStep's profile on 2 threads).
+	acc := slab[:accSize]
+	for pc := 1; pc < pieces; pc++ {
+		vec.Add(acc, acc, slab[pc*(accSize+colSize):][:accSize])
+	}
+	for gr := range g.groups {
+		p.SumWeightGrad(dw[gr*og*k:], acc[gr*p.AccSize():])
 	}
 }
 
