@@ -347,3 +347,42 @@ func MaxPool2x2(y []float32, idx []int32, x []float32, oh, ow, w int) bool {
 	}
 	return !maxPool2x2Go(&x[0], w, ow/4, oh*ow/8, &y[0], &idx[0])
 }
+
+// maxUnpool2x2Go is maxUnpool2x2 as plain loops: for the 8·n8 outputs q in
+// maxPool2x2Go's order, with window top-left at p, it sets each of x[p],
+// x[p+1], x[p+w], x[p+w+1] to dy[q] if it is at idx[q], else to 0.
+func maxUnpool2x2Go(dx *float32, w, vpr, n8 int, dy *float32, idx *int32) {
+	ow := vpr * 4
+	ds, is := unsafe.Slice(dy, 8*n8), unsafe.Slice(idx, 8*n8)
+	for q, g := range ds {
+		p := q/ow*2*w + q%ow*2
+		for _, d := range [4]int{0, 1, w, w + 1} {
+			v := float32(0)
+			if int(is[q]) == p+d {
+				v = g
+			}
+			*at(dx, p+d) = v
+		}
+	}
+}
+
+// MaxUnpool2x2 is MaxPool2x2's gradient: it sets every element of each 2×2
+// window of the plane dx (width w, windows at stride 2 from its top left) to
+// the window's output gradient dy (OH·OW) where idx (from MaxPool2x2) points,
+// and to 0 elsewhere, and reports true; it reports false, having written
+// nothing, for a shape MaxPool2x2 does not take. It panics if the slices are
+// too short.
+func MaxUnpool2x2(dx, dy []float32, idx []int32, oh, ow, w int) bool {
+	if oh < 1 || ow%4 != 0 || oh*ow%8 != 0 || 2*ow > w {
+		return false
+	}
+	if len(dx) < (2*oh-1)*w+2*ow || len(dy) < oh*ow || len(idx) < oh*ow {
+		panic(fmt.Sprintf("conv: MaxUnpool2x2: %d input gradients of width %d, %d output gradients and %d indices for %d×%d windows", len(dx), w, len(dy), len(idx), oh, ow))
+	}
+	if Fast {
+		maxUnpool2x2(&dx[0], w, ow/4, oh*ow/8, &dy[0], &idx[0])
+	} else {
+		maxUnpool2x2Go(&dx[0], w, ow/4, oh*ow/8, &dy[0], &idx[0])
+	}
+	return true
+}

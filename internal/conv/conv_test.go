@@ -295,3 +295,49 @@ func TestMaxPool2x2(t *testing.T) {
 		t.Error("a row of 6 windows was taken")
 	}
 }
+
+// TestMaxUnpool2x2 checks the pooling gradient kernel, assembly and plain loop,
+// against the definition: each window's element at its index gets the output
+// gradient, the window's others zero, and elements outside every window keep
+// their (guard) value.
+func TestMaxUnpool2x2(t *testing.T) {
+	fast := Fast
+	defer func() { setFast(fast) }()
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []struct{ oh, ow, w, h int }{{12, 12, 24, 24}, {4, 4, 8, 8}, {2, 8, 19, 5}, {6, 4, 9, 12}} {
+		x := randSlice(r, c.h*c.w)
+		y, idx := make([]float32, c.oh*c.ow), make([]int32, c.oh*c.ow)
+		if !MaxPool2x2(y, idx, x, c.oh, c.ow, c.w) {
+			t.Fatalf("%+v: MaxPool2x2 refused", c)
+		}
+		dy := randSlice(r, c.oh*c.ow)
+		for _, f := range []bool{false, fast} {
+			setFast(f)
+			dx := make([]float32, c.h*c.w)
+			for i := range dx {
+				dx[i] = guard
+			}
+			if !MaxUnpool2x2(dx, dy, idx, c.oh, c.ow, c.w) {
+				t.Fatalf("%+v fast=%v: refused the shape", c, f)
+			}
+			want := make([]float32, len(dx))
+			for i := range want {
+				want[i] = guard
+			}
+			for oy := range c.oh {
+				for ox := range c.ow {
+					p := 2*oy*c.w + 2*ox
+					for _, d := range []int{0, 1, c.w, c.w + 1} {
+						want[p+d] = 0
+					}
+					want[idx[oy*c.ow+ox]] = dy[oy*c.ow+ox]
+				}
+			}
+			for i := range dx {
+				if dx[i] != want[i] {
+					t.Fatalf("%+v fast=%v: dx[%d] = %v, want %v", c, f, i, dx[i], want[i])
+				}
+			}
+		}
+	}
+}

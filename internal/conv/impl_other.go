@@ -23,3 +23,8 @@ func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs in
 func maxPool2x2(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool) {
 	return maxPool2x2Go(x, w, vpr, n8, y, idx)
 }
+
+// maxUnpool2x2 is never called in this build (Fast is false).
+func maxUnpool2x2(dx *float32, w, vpr, n8 int, dy *float32, idx *int32) {
+	maxUnpool2x2Go(dx, w, vpr, n8, dy, idx)
+}

@@ -113,6 +113,9 @@ func fwdO6V2(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, l
 func dwO6T2(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
 
 //go:noescape
+func maxUnpool2x2(dx *float32, w, vpr, n8 int, dy *float32, idx *int32)
+
+//go:noescape
 func maxPool2x2(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool)
 
 //go:noescape

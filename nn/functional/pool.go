@@ -317,6 +317,9 @@ func tileGrad2x2[T float32 | float64](g *convGeom, dx, dy []T, idx []int32) {
 	hw, ol, w, ow := g.h*g.w, g.oh*g.ow, g.w, g.ow
 	planes(g, func(p int) {
 		dst, src, at := dx[p*hw:(p+1)*hw], dy[p*ol:(p+1)*ol], idx[p*ol:(p+1)*ol]
+		if d32, ok := any(dst).([]float32); ok && dconv.Fast && dconv.MaxUnpool2x2(d32, any(src).([]float32), at, g.oh, g.ow, g.w) {
+			return // internal/conv's vector kernel, where it is assembly
+		}
 		for oy := range g.oh {
 			r0 := 2 * oy * w
 			r1 := r0 + w
