@@ -24,8 +24,8 @@ import (
 )
 
 // maxOb is the most output channels a tile computes at once: the AVX2 tiles keep
-// ob·nv ≤ 12 accumulators in Y0–Y11.
-const maxOb = 12
+// up to 2·ob = 12 accumulators in Y0–Y11.
+const maxOb = 6
 
 // fwdFunc sets, for o < ob and v < nv (x_v, y_v: x0/y0 or x1/y1) and i < 8,
 //
@@ -181,7 +181,7 @@ func NewPlan(g Geom, weight, bias []float32) *Plan {
 	// channels would load thirteen. LeNet-5's second convolution (16 channels,
 	// 6+5+5): its weight gradient took 0.40 ms a step with two tiles of 8 × 1.
 	split := func(with func(*chunk)) []chunk {
-		n := (g.O + maxOb/2 - 1) / (maxOb / 2)
+		n := (g.O + maxOb - 1) / maxOb
 		ob := (g.O + n - 1) / n
 		var cs []chunk
 		for o0 := 0; o0 < g.O; o0 += ob {

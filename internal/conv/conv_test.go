@@ -33,7 +33,7 @@ func TestTilesMatchPlainLoops(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for n := 1; n <= 2; n++ {
-		for ob := 1; ob <= maxOb/n; ob++ {
+		for ob := 1; ob <= maxOb; ob++ {
 			const taps, ldy = 11, 24
 			x := randSlice(r, 200)
 			offs := make([]int32, taps)

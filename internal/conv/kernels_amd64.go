@@ -41,42 +41,6 @@ func fwdO6V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, l
 func dwO6T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
 
 //go:noescape
-func fwdO7V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO7T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
-func fwdO8V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO8T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
-func fwdO9V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO9T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
-func fwdO10V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO10T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
-func fwdO11V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO11T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
-func fwdO12V1(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
-
-//go:noescape
-func dwO12T1(dy *float32, ldy int, x0 *float32, d1, rows, vpr, xrs, imgs, xis, dyis int, acc0, acc1 *float32)
-
-//go:noescape
 func fwdO1V2(x0, x1 *float32, offs *int32, taps int, w, bias, y0, y1 *float32, ldy int)
 
 //go:noescape
@@ -123,6 +87,6 @@ func addTaps(dx *float32, offs *int32, taps int, col *float32, rows, vpr, drs in
 
 // fwdAVX2 and dwAVX2 are the tiles by vectors (or taps) and channels.
 var (
-	fwdAVX2 = [3][maxOb + 1]fwdFunc{1: {nil, fwdO1V1, fwdO2V1, fwdO3V1, fwdO4V1, fwdO5V1, fwdO6V1, fwdO7V1, fwdO8V1, fwdO9V1, fwdO10V1, fwdO11V1, fwdO12V1}, 2: {nil, fwdO1V2, fwdO2V2, fwdO3V2, fwdO4V2, fwdO5V2, fwdO6V2}}
-	dwAVX2  = [3][maxOb + 1]dwFunc{1: {nil, dwO1T1, dwO2T1, dwO3T1, dwO4T1, dwO5T1, dwO6T1, dwO7T1, dwO8T1, dwO9T1, dwO10T1, dwO11T1, dwO12T1}, 2: {nil, dwO1T2, dwO2T2, dwO3T2, dwO4T2, dwO5T2, dwO6T2}}
+	fwdAVX2 = [3][maxOb + 1]fwdFunc{1: {nil, fwdO1V1, fwdO2V1, fwdO3V1, fwdO4V1, fwdO5V1, fwdO6V1}, 2: {nil, fwdO1V2, fwdO2V2, fwdO3V2, fwdO4V2, fwdO5V2, fwdO6V2}}
+	dwAVX2  = [3][maxOb + 1]dwFunc{1: {nil, dwO1T1, dwO2T1, dwO3T1, dwO4T1, dwO5T1, dwO6T1}, 2: {nil, dwO1T2, dwO2T2, dwO3T2, dwO4T2, dwO5T2, dwO6T2}}
 )
