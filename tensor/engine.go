@@ -375,6 +375,7 @@ func freeHeld(order []*Node) {
 
 func init() {
 	access.Free = func(t any) { pool.put(t.(*Tensor)) }
+	access.Uninit = func(dt any, shape []int) any { return uninit(dt.(DType), checkShape("Uninit", shape)) }
 	access.FreeWithGraph = func(out, t any) {
 		if n := out.(*Tensor).gradFn; n != nil {
 			n.ext().frees = append(n.ext().frees, t.(*Tensor))

@@ -15,6 +15,12 @@ var PeekGrad func(t any) any
 // any more: no variable, view, or node of a graph.
 var Free func(t any)
 
+// Uninit returns a new *tensor.Tensor of the tensor.DType dt and the given
+// shape whose float elements are undefined (NaN when pooled buffers are
+// poisoned), for a kernel that writes every element before it reads one: it
+// saves clearing storage that is overwritten at once. The shape is not kept.
+var Uninit func(dt any, shape []int) any
+
 // FreeWithGraph returns the storage of the *tensor.Tensor t to the pool once a
 // backward pass that does not retain the graph has gone through out's graph
 // (Backward, not Grad), or at once if out has no graph. The caller guarantees
