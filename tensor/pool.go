@@ -30,14 +30,20 @@ import (
 // drops them (`for ... { y := a.Add(b) ... }`) asks the runtime for fresh memory
 // every op, which costs a garbage collection every few results and, between
 // collections, pages faulted in again after the runtime returned them to the
-// operating system. A watched buffer is counted live by the collector while it
-// waits for its finalizer, so watching is bounded with the lists (below).
+// operating system. A dead watched buffer is kept one collection longer than it
+// would be otherwise (until its finalizer has run), so watching is bounded with
+// the lists (below). The collector does not count a buffer waiting for its
+// finalizer in its heap goal, so recycling, unlike a cache that keeps its
+// buffers reachable, does not raise the goal by what it keeps.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
 // (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes in the class lists;
 // a buffer is watched only while the bytes in the lists and the bytes watched stay
 // within the limit too, so the memory the pool keeps, listed or dead and waiting
-// for its finalizer, is at most the limit in steady use. Buffers put back keep the
+// for its finalizer, is at most the limit in steady use. A buffer still watched
+// after two collections is long-lived (a weight, a data set) and stops counting
+// against the limit, so that what a program keeps does not use up the room its
+// short-lived results need; it is still recycled when it dies. Buffers put back keep the
 // rule they had before recycling existed: each class keeps at most classBytes of
 // them (at least minPerClass); recycled buffers are bounded by the limit alone,
 // since a workload that drops its large results reuses as many as die between two
@@ -100,13 +106,23 @@ type storagePool struct {
 	limit int
 
 	// watched maps the address of each buffer with a finalizer set to its bytes,
-	// with the low bit set for float64 (bytes are a multiple of 8); watchedBytes is
-	// their sum. A watched buffer is never in a list.
-	watched      map[uintptr]int
+	// with the low bit set for float64 (bytes are a multiple of 8). A watched
+	// buffer is never in a list. watched[0] holds the buffers watched since the
+	// last garbage collection, watched[1] those from the cycle before, and
+	// longLived those that survived two collections: weights, data sets, anything
+	// a program keeps. Only the first two count against the limit (watchedBytes
+	// is their sum), so that long-lived tensors do not use up the room that
+	// short-lived results need to be recycled.
+	watched      [2]map[uintptr]int
+	longLived    map[uintptr]int
 	watchedBytes int
 }
 
-var pool = storagePool{limit: DefaultPoolLimit, watched: map[uintptr]int{}}
+var pool = storagePool{
+	limit:     DefaultPoolLimit,
+	watched:   [2]map[uintptr]int{{}, {}},
+	longLived: map[uintptr]int{},
+}
 
 // SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps for
 // reuse and returns the previous bound; 0 turns pooling off. The pool keeps
@@ -142,13 +158,20 @@ func dropClass[T float32 | float64](l *[]pooledBuf[T], bytes int) int {
 }
 
 // age runs after each garbage collection: buffers listed before the previous one
-// and not taken since are dropped; the current ones become old.
+// and not taken since are dropped; the current ones become old. Buffers watched
+// since before the previous collection are long-lived from now on.
 func (p *storagePool) age() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range maxPoolShift + 1 {
 		p.held -= ageClass(&p.f32, c, 4<<c) + ageClass(&p.f64, c, 8<<c)
 	}
+	for b, v := range p.watched[1] {
+		p.longLived[b] = v
+		p.watchedBytes -= v &^ 1
+	}
+	clear(p.watched[1])
+	p.watched[0], p.watched[1] = p.watched[1], p.watched[0]
 }
 
 func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
@@ -228,17 +251,30 @@ func (p *storagePool) watch(b unsafe.Pointer, bytes, size int) {
 		return
 	}
 	p.watchedBytes += bytes
-	p.watched[uintptr(b)] = bytes | size>>3 // the low bit set for float64
+	p.watched[0][uintptr(b)] = bytes | size>>3 // the low bit set for float64
 	runtime.SetFinalizer((*byte)(b), recycle)
+}
+
+// forget removes the buffer at address b from the watched maps and returns its
+// map value, and whether it was watched; p.mu is held.
+func (p *storagePool) forget(b uintptr) (int, bool) {
+	for i, m := range [3]map[uintptr]int{p.watched[0], p.watched[1], p.longLived} {
+		if v, ok := m[b]; ok {
+			delete(m, b)
+			if i < 2 {
+				p.watchedBytes -= v &^ 1
+			}
+			return v, true
+		}
+	}
+	return 0, false
 }
 
 // unwatch clears the finalizer of the buffer at b if it is watched and reports
 // whether it was; p.mu is held.
 func (p *storagePool) unwatch(b unsafe.Pointer) bool {
-	v, ok := p.watched[uintptr(b)]
+	_, ok := p.forget(uintptr(b))
 	if ok {
-		delete(p.watched, uintptr(b))
-		p.watchedBytes -= v &^ 1
 		runtime.SetFinalizer((*byte)(b), nil)
 	}
 	return ok
@@ -249,11 +285,7 @@ func (p *storagePool) unwatch(b unsafe.Pointer) bool {
 func recycle(b *byte) {
 	p := &pool
 	p.mu.Lock()
-	v, ok := p.watched[uintptr(unsafe.Pointer(b))]
-	if ok {
-		delete(p.watched, uintptr(unsafe.Pointer(b)))
-		p.watchedBytes -= v &^ 1
-	}
+	v, ok := p.forget(uintptr(unsafe.Pointer(b)))
 	p.mu.Unlock()
 	if !ok { // cannot happen: a watched buffer is in the map until its finalizer runs or is cleared
 		return

@@ -22,14 +22,16 @@ func collectUntil(t *testing.T, what string, done func() bool) {
 	}
 }
 
-// watchedBytes returns the bytes the pool watches, checking the count against its
-// map.
+// watchedBytes returns the bytes the pool watches and counts against its limit
+// (not the long-lived buffers), checking the count against its maps.
 func watchedBytes(t *testing.T) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	n := 0
-	for _, v := range pool.watched {
-		n += v &^ 1
+	for _, m := range pool.watched {
+		for _, v := range m {
+			n += v &^ 1
+		}
 	}
 	if n != pool.watchedBytes {
 		t.Fatalf("pool counts %d bytes watched, its map holds %d", pool.watchedBytes, n)
@@ -206,4 +208,24 @@ func TestPutBackStopsWatching(t *testing.T) {
 	if got := watchedBytes(t); got != w {
 		t.Errorf("pool watches %d more bytes with limit 0", got-w)
 	}
+}
+
+// TestLongLivedStopsCounting checks that a large tensor that outlives two
+// collections stops counting against the pool's limit, so that a program's
+// weights and data do not use up the room results need, and that its storage is
+// still recycled when it is finally dropped.
+func TestLongLivedStopsCounting(t *testing.T) {
+	w0 := settle(t)
+	x := Empty(largeN)
+	x.Fill_(1)
+	p := addr(x)
+	if w := watchedBytes(t); w != w0+4*largeN {
+		t.Fatalf("pool watches %d more bytes after one tensor of %d bytes", w-w0, 4*largeN)
+	}
+	collectUntil(t, "long-lived result no longer counted", func() bool { return watchedBytes(t) <= w0 })
+	if x.Float32s()[largeN-1] != 1 {
+		t.Fatal("long-lived result changed")
+	}
+	x = nil
+	collectUntil(t, "long-lived result's storage pooled once dropped", func() bool { return pooledAt(p) })
 }
