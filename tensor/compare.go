@@ -95,7 +95,7 @@ func promoteData(op string, a, b *Tensor) (*Tensor, *Tensor) {
 		return a, b
 	}
 	d := ResultType(a, b)
-	return a.Detach().To(d), b.Detach().To(d)
+	return a.detached().To(d), b.detached().To(d)
 }
 
 // Eq returns the bool tensor of t == o elementwise, broadcasting (mixed dtypes
@@ -374,13 +374,13 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 		return x.To(dt)
 	}
 	x, l, h := t.To(dt), conv(lo), conv(hi)
-	xd := x.Detach()
+	xd := x.detached()
 	out := xd
 	if l != nil {
-		out = Where(out.Lt(l), l.Detach(), out)
+		out = Where(out.Lt(l), l.detached(), out)
 	}
 	if h != nil {
-		out = Where(out.Gt(h), h.Detach(), out)
+		out = Where(out.Gt(h), h.detached(), out)
 	}
 	bounds := 0.0 // which bounds are inputs: 1 lo, 2 hi
 	if l != nil {
@@ -399,14 +399,14 @@ var clampTensorDef = &opDef{name: "ClampBackward0", save: []saveRule{{0, always}
 func init() {
 	clampTensorDef.grad = func(b bwd) {
 		zero, bounds := b.g.dtype.Scalar(0), int(b.arg())
-		x := b.in(0).Detach()
+		x := b.in(0).detached()
 		var l, h *Tensor
 		k := 1
 		if bounds&1 != 0 {
-			l, k = b.in(k).Detach(), k+1
+			l, k = b.in(k).detached(), k+1
 		}
 		if bounds&2 != 0 {
-			h = b.in(k).Detach()
+			h = b.in(k).detached()
 		}
 		k = 0
 		for i, v := range []*Tensor{x, l, h} {

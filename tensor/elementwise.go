@@ -187,7 +187,7 @@ var nanToNumDef = &opDef{name: "NanToNumBackward0", save: savesIn}
 
 func init() {
 	unaryGrad(nanToNumDef, func(b bwd) *Tensor { // dt: grad where t is finite
-		return Where(b.in(0).Detach().IsFinite(), b.g, b.g.dtype.Scalar(0))
+		return Where(b.in(0).detached().IsFinite(), b.g, b.g.dtype.Scalar(0))
 	})
 }
 
@@ -379,7 +379,7 @@ func init() {
 	xlogyDef.grad = func(b bwd) {
 		x, y := b.in(0), b.in(1)
 		if b.needs(0) { // dt: xlogy(grad, o), 0 where t == 0 and o <= 0 (PyTorch 1.13's formula)
-			b.gi[0] = b.g.Xlogy(y).MaskedFill(x.Detach().EqScalar(0).LogicalAnd(y.Detach().LeScalar(0)), 0)
+			b.gi[0] = b.g.Xlogy(y).MaskedFill(x.detached().EqScalar(0).LogicalAnd(y.detached().LeScalar(0)), 0)
 		}
 		if b.needs(1) {
 			b.gi[1] = b.g.Mul(x).Div(y) // do: grad t / o

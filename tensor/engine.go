@@ -468,9 +468,10 @@ func (t *Tensor) Detach() *Tensor {
 	return t.detached()
 }
 
-// detached is Detach for the engine's own aliases (saved values unpacked for a
-// pass, gradients), which live no longer than what holds t: it never moves t's
-// element, so passes in several goroutines may detach one tensor at once.
+// detached is Detach for the package's own short-lived aliases (saved values
+// unpacked for a pass, gradients, the operands of derivatives and of kernels),
+// which live no longer than what holds t: it never moves t's element, so that
+// ops and passes in several goroutines may detach one tensor at once.
 func (t *Tensor) detached() *Tensor {
 	d := t.alias()
 	d.lay.base = nil // not a view of t for autograd: in-place writes to it are not t's history
@@ -774,7 +775,7 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	case create:
 		st.grad, st.owned = st.grad.Add(g), false
 	case st.grad.requiresGrad || g.requiresGrad: // a Grad an earlier pass recorded
-		st.grad, st.owned = st.grad.Detach().Add(g.Detach()), false
+		st.grad, st.owned = st.grad.detached().Add(g.detached()), false
 	default:
 		st.grad.addInPlace(g)
 	}

@@ -156,7 +156,7 @@ func detachInputs(inputs []*Tensor) ([]*Tensor, func(*Tensor) *Tensor) {
 	for i, in := range inputs {
 		det[i] = in
 		if in.requiresGrad {
-			det[i] = in.Detach()
+			det[i] = in.detached()
 		}
 	}
 	return det, func(t *Tensor) *Tensor {
@@ -315,13 +315,13 @@ func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward 
 		gd := make([]*Tensor, len(g))
 		for i, x := range g {
 			if x != nil {
-				gd[i] = x.Detach()
+				gd[i] = x.detached()
 			}
 		}
 		withGradMode(false, func() { grads = backward(&c, gd) }) // as @once_differentiable's no_grad
 		for i, gr := range grads {
 			if gr != nil {
-				grads[i] = delayedError(f.Name(), gr.Detach(), g)
+				grads[i] = delayedError(f.Name(), gr.detached(), g)
 			}
 		}
 	} else {
@@ -333,7 +333,7 @@ func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward 
 	for i, gr := range grads {
 		if gr != nil && n.needs(i) {
 			if slices.Contains(c.saved, gr) || slices.Contains(ctx.saved, gr) || slices.Contains(ctx.inputs, gr) {
-				gr = gr.Detach().Clone() // not the engine's to keep
+				gr = gr.detached().Clone() // not the engine's to keep
 			}
 			gi[i] = gr
 		}

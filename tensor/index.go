@@ -172,7 +172,7 @@ func (t *Tensor) scatter(def *opDef, op string, dim int, index, src *Tensor, add
 	if src.dtype != t.dtype {
 		failKind(ErrDType, op, "src dtype %v must match the input's %v", src.dtype, t.dtype)
 	}
-	out := t.dense().Detach().Clone()
+	out := t.dense().detached().Clone()
 	sd := src.dense()
 	alongDim(op, out, d, index, src.shape, func(_, off, so int) {
 		if add {
@@ -244,7 +244,7 @@ func (t *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 	}
 	maps := identityMaps(source.shape)
 	maps[d] = t.indexMap("IndexAdd", index, t.shape, d)
-	out := t.dense().Detach().Add(source.Detach().remapAdd("", t.shape, maps))
+	out := t.dense().detached().Add(source.detached().remapAdd("", t.shape, maps))
 	if tracked(t, source) {
 		indexAddDef.recordWith(out, 0, &remapped{shape: source.shape, maps: maps}, nil, t, source)
 	}

@@ -499,7 +499,7 @@ func init() {
 	unaryGrad(clampDef, func(b bwd) *Tensor { // dt: grad where lo <= t <= hi
 		p := b.params()
 		lo, hi := p[0], p[1]
-		inside := mapF("Clamp", b.in(0).Detach(), func(v float64) float64 {
+		inside := mapF("Clamp", b.in(0).detached(), func(v float64) float64 {
 			if v >= lo && v <= hi {
 				return 1
 			}

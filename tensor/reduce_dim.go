@@ -136,8 +136,8 @@ func init() {
 	for _, d := range []*opDef{maxAllDef, minAllDef, amaxDef, aminDef, medianAllDef} {
 		d.grad = func(b bwd) {
 			r, t := b.dims(), b.in(0)
-			ok := r.kept(b.out().Detach())
-			mask := t.Detach().Eq(ok).LogicalOr(t.Detach().IsNaN().LogicalAnd(ok.IsNaN()))
+			ok := r.kept(b.out().detached())
+			mask := t.detached().Eq(ok).LogicalOr(t.detached().IsNaN().LogicalAnd(ok.IsNaN()))
 			w := mask.To(b.g.dtype)
 			w = w.Div(w.SumKeepDim(r.ds...)) // dt: grad shared by the elements equal to the result
 			if len(t.shape) == 0 {
@@ -279,7 +279,7 @@ func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
 // Argmin returns the indices of the smallest values along dim as an int64 tensor
 // (the first among ties, NaN as smallest), as torch.argmin(t, dim).
 func (t *Tensor) Argmin(dim int) *Tensor {
-	_, idx := t.Detach().MinDim(dim, false)
+	_, idx := t.detached().MinDim(dim, false)
 	return idx
 }
 
@@ -382,7 +382,7 @@ func (t *Tensor) Sort(dim int, descending bool) (values, indices *Tensor) {
 
 // Argsort returns the indices that sort t along dim, as torch.argsort(stable=True).
 func (t *Tensor) Argsort(dim int, descending bool) *Tensor {
-	_, idx := t.Detach().Sort(dim, descending)
+	_, idx := t.detached().Sort(dim, descending)
 	return idx
 }
 
@@ -596,7 +596,7 @@ func init() {
 	vectorNormDef.grad = func(b bwd) {
 		r, t, g, p := b.dims(), b.in(0), b.g, b.arg()
 		gk, ok := r.kept(g), r.kept(b.out())
-		zero := ok.Detach().EqScalar(0)
+		zero := ok.detached().EqScalar(0)
 		safe := ok.MaskedFill(zero, 1)
 		var d *Tensor
 		switch {
@@ -605,7 +605,7 @@ func init() {
 		case p == 1:
 			d = gk.Mul(t.Sign()) // dt: grad sign(t)
 		case math.IsInf(p, 0): // dt: grad sign(t), shared among the |t| equal to the norm
-			mask := t.Detach().Abs().Eq(ok.Detach()).To(g.dtype)
+			mask := t.detached().Abs().Eq(ok.detached()).To(g.dtype)
 			d = gk.Mul(t.Sign()).Mul(mask.Div(mask.SumKeepDim(r.ds...)))
 		case p == 2:
 			d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Div(safe)) // dt: grad t / norm, 0 at norm 0
@@ -655,7 +655,7 @@ func init() {
 	prodDef.grad = func(b bwd) {
 		r, t := b.dims(), b.in(0)
 		gk := r.kept(b.g)
-		if t.Detach().EqScalar(0).Any().Item() == 0 {
+		if t.detached().EqScalar(0).Any().Item() == 0 {
 			b.gi[0] = gk.Mul(r.kept(b.out())).Div(t) // dt: grad prod / t
 			return
 		}
@@ -809,7 +809,7 @@ var cumprodDef = &opDef{name: "CumprodBackward0", save: savesInOut}
 func init() {
 	cumprodDef.grad = func(b bwd) {
 		t, d := b.in(0), int(b.arg())
-		if t.Detach().EqScalar(0).Any().Item() == 0 {
+		if t.detached().EqScalar(0).Any().Item() == 0 {
 			b.gi[0] = b.g.Mul(b.out()).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
 			return
 		}
