@@ -22,34 +22,40 @@ import (
 // a gradient the engine made and never handed out; and through internal/access,
 // for the tensors nn.Sequential passes between its own layers.
 //
-// Recycled: a large buffer (at least recycleMinBytes) that the pool allocated is
-// watched by a finalizer set on the buffer itself, not on a tensor, so that it
-// runs only once nothing points into the buffer any more: no tensor, no view and
-// no slice a caller took with Float32s or Float64s. The finalizer returns the
-// buffer to its class list. Without it, a program that makes large results and
-// drops them (`for ... { y := a.Add(b) ... }`) asks the runtime for fresh memory
-// every op, which costs a garbage collection every few results and, between
-// collections, pages faulted in again after the runtime returned them to the
-// operating system. A dead watched buffer is kept one collection longer than it
-// would be otherwise (until its finalizer has run), so watching is bounded with
-// the lists (below). The collector does not count a buffer waiting for its
-// finalizer in its heap goal, so recycling, unlike a cache that keeps its
-// buffers reachable, does not raise the goal by what it keeps.
+// Recycled (off unless SetRecycleLimit turns it on): a large buffer (at least
+// recycleMinBytes) that the pool allocated is watched by a finalizer set on the
+// buffer itself, not on a tensor, so that it runs only once nothing points into
+// the buffer any more: no tensor, no view and no slice a caller took with
+// Float32s or Float64s. The finalizer returns the buffer to its class list. A
+// program that makes large results and drops them (`for ... { y := a.Add(b) }`)
+// then asks the runtime for fresh memory less often, so collections come fewer
+// times per op. The collector does not count a buffer waiting for its finalizer
+// in its heap goal, so recycling, unlike a cache that keeps its buffers
+// reachable, does not raise the goal by what it keeps; but the process holds
+// that memory besides what the goal allows, up to the recycle limit. A dead
+// watched buffer is kept one collection longer than it would be otherwise
+// (until its finalizer has run). A buffer still watched after two collections
+// is long-lived (a weight, a data set) and stops counting against the recycle
+// limit, so that what a program keeps does not use up the room its short-lived
+// results need; it is still recycled when it dies.
+//
+// Why it is off by default: on the 2-core VM where it was measured (2026-12-01,
+// shared, load 10-19), a loop of allocating adds on 4M float32 with a 256 MiB
+// recycle limit ran 4-5x fewer collections per op (0.05 against 0.25) in the
+// same process CPU time once the heap had grown, but growing the process by the
+// limit cost ~65k page faults, and the allocating benchmarks on 2 threads ran
+// 1.5-5x slower in wall time than without recycling (see README, Performance).
+// GOGRAD_DEBUG_POOL=poison turns it on with DefaultPoolLimit, so that the suite
+// that CI runs in that mode checks that recycling never reuses memory in use.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
-// (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes in the class lists;
-// a buffer is watched only while the bytes in the lists and the bytes watched stay
-// within the limit too, so the memory the pool keeps, listed or dead and waiting
-// for its finalizer, is at most the limit in steady use. A buffer still watched
-// after two collections is long-lived (a weight, a data set) and stops counting
-// against the limit, so that what a program keeps does not use up the room its
-// short-lived results need; it is still recycled when it dies. Buffers put back keep the
-// rule they had before recycling existed: each class keeps at most classBytes of
-// them (at least minPerClass); recycled buffers are bounded by the limit alone,
-// since a workload that drops its large results reuses as many as die between two
-// collections. Memory is given back when idle: a buffer not taken again within two
-// garbage collections is dropped, as sync.Pool's victim cache does, so a program
-// that stops computing returns the pool's memory to the collector.
+// (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes in the class lists.
+// Buffers put back keep at most classBytes a class (at least minPerClass);
+// recycled ones are bounded by the limit alone, since a workload that drops its
+// large results reuses as many as die between two collections. Memory is given
+// back when idle: a buffer not taken again within two garbage collections is
+// dropped, as sync.Pool's victim cache does, so a program that stops computing
+// returns the pool's memory to the collector.
 //
 // Most results are written whole by their kernel (arithmetic, math functions,
 // matrix products, copies); those ops ask for uninitialised storage (uninit), and
@@ -105,12 +111,14 @@ type storagePool struct {
 	held  int // bytes of all listed buffers
 	limit int
 
+	recycleLimit int // bound on watchedBytes; 0: nothing is watched
+
 	// watched maps the address of each buffer with a finalizer set to its bytes,
 	// with the low bit set for float64 (bytes are a multiple of 8). A watched
 	// buffer is never in a list. watched[0] holds the buffers watched since the
 	// last garbage collection, watched[1] those from the cycle before, and
 	// longLived those that survived two collections: weights, data sets, anything
-	// a program keeps. Only the first two count against the limit (watchedBytes
+	// a program keeps. Only the first two count against recycleLimit (watchedBytes
 	// is their sum), so that long-lived tensors do not use up the room that
 	// short-lived results need to be recycled.
 	watched      [2]map[uintptr]int
@@ -119,23 +127,19 @@ type storagePool struct {
 }
 
 var pool = storagePool{
-	limit:     DefaultPoolLimit,
-	watched:   [2]map[uintptr]int{{}, {}},
-	longLived: map[uintptr]int{},
+	limit:        DefaultPoolLimit,
+	recycleLimit: recycleDefault(),
+	watched:      [2]map[uintptr]int{{}, {}},
+	longLived:    map[uintptr]int{},
 }
 
 // SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps for
 // reuse and returns the previous bound; 0 turns pooling off. The pool keeps
 // buffers it knows to be dead: gradients and activations a backward pass or
-// nn.Sequential is done with, and large results (64 KiB and more) that were
-// dropped, which it learns of from finalizers set on their storage. It watches
-// results that way only while the bytes it keeps and the bytes it watches stay
-// within the bound. Keeping memory for reuse saves the collector's work and page
-// faults, but the collector counts the memory as live, so a program's heap may be
-// larger by about the bound than it would be without the pool.
-//
-// Buffers over a new, lower bound are dropped at once. The pool also gives its
-// memory back on its own when idle (two garbage collections without reuse).
+// nn.Sequential is done with, and, when SetRecycleLimit has turned recycling on,
+// dropped large results. Buffers over a new, lower bound are dropped at once. The
+// pool also gives its memory back on its own when idle (two garbage collections
+// without reuse).
 func SetPoolLimit(bytes int) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
@@ -146,6 +150,36 @@ func SetPoolLimit(bytes int) int {
 		pool.held -= dropClass(&pool.f64.old[c], 8<<c) + dropClass(&pool.f64.cur[c], 8<<c)
 	}
 	return prev
+}
+
+// SetRecycleLimit turns on recycling of dropped large results and returns the
+// previous setting: the storage of a result of 64 KiB or more that the pool
+// allocated is watched, while the bytes watched for less than two garbage
+// collections stay within bytes, and when nothing points into it any more (no
+// tensor, view, or slice from Float32s or Float64s) it goes back to the pool for
+// the next result of its size, within the pool's limit (SetPoolLimit). 0, the
+// default, turns recycling off.
+//
+// Recycling trades memory for fewer garbage collections: a loop that makes and
+// drops large results runs a collection every (live heap + bytes) / result size
+// ops instead of every live heap / result size, and the process holds up to
+// bytes more memory. Whether that pays depends on the machine: see README's
+// Performance section for what was measured.
+func SetRecycleLimit(bytes int) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	prev := pool.recycleLimit
+	pool.recycleLimit = max(bytes, 0)
+	return prev
+}
+
+// recycleDefault is the recycle limit at start: off, but DefaultPoolLimit when
+// pooled buffers are poisoned, so that the test suite checks recycling.
+func recycleDefault() int {
+	if poisonReleased {
+		return DefaultPoolLimit
+	}
+	return 0
 }
 
 // dropClass empties a class list of buffers of the given bytes each and returns
@@ -244,10 +278,10 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 }
 
 // watch sets a finalizer on the buffer at b, of the given bytes and element size,
-// if it is large enough and the pool has room; p.mu is held. b must be the start
+// if it is large enough and the recycle limit has room; p.mu is held. b must be the start
 // of its heap object, as buffers from makeBuf are.
 func (p *storagePool) watch(b unsafe.Pointer, bytes, size int) {
-	if bytes < recycleMinBytes || p.held+p.watchedBytes+bytes > p.limit {
+	if bytes < recycleMinBytes || p.watchedBytes+bytes > p.recycleLimit {
 		return
 	}
 	p.watchedBytes += bytes

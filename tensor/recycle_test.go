@@ -67,6 +67,12 @@ func settle(t *testing.T) int {
 	return watchedBytes(t)
 }
 
+// recycling turns recycling on for the test, with the default pool limit.
+func recycling(t *testing.T) {
+	prev := SetRecycleLimit(DefaultPoolLimit)
+	t.Cleanup(func() { SetRecycleLimit(prev) })
+}
+
 // largeN is a float32 element count of recycled size: 256 KiB.
 const largeN = 1 << 16
 
@@ -74,6 +80,7 @@ const largeN = 1 << 16
 // holds any more comes back to the pool after a collection and serves the next
 // result of its size.
 func TestDroppedResultRecycled(t *testing.T) {
+	recycling(t)
 	a, b := Full(1, largeN), Full(2, largeN)
 	p := addr(a.Add(b))
 	collectUntil(t, "dropped result's storage pooled", func() bool { return pooledAt(p) })
@@ -89,6 +96,7 @@ func TestDroppedResultRecycled(t *testing.T) {
 // as NaN. The same loop shows that storage nothing holds is recycled, so that
 // the test watches the path it guards.
 func TestKeptSliceNotRecycled(t *testing.T) {
+	recycling(t)
 	prev := poisonReleased
 	poisonReleased = true
 	defer func() { poisonReleased = prev }()
@@ -140,14 +148,15 @@ func heapObjectBytes() uint64 {
 }
 
 // TestRecycleBounded drops large results of many sizes, float32 and float64, and
-// checks that what the pool keeps after the collections that recycle them, listed
-// and watched together, stays within its limit; that the heap holds no more than
-// the limit besides what it held before; and that idle collections give all of it
-// back.
+// checks that the pool watches no more than its recycle limit, that after the
+// collections that recycle them it lists no more than its limit, that the heap
+// holds no more than the limit besides what it held before, and that idle
+// collections give all of it back.
 func TestRecycleBounded(t *testing.T) {
 	const limit = 8 << 20
 	prev := SetPoolLimit(limit)
 	defer SetPoolLimit(prev)
+	defer SetRecycleLimit(SetRecycleLimit(limit))
 	w0 := settle(t)
 	base := heapObjectBytes()
 
@@ -157,15 +166,14 @@ func TestRecycleBounded(t *testing.T) {
 		for n := recycleMinBytes / 4; n <= 1<<20; n = n*3/2 + 1 {
 			live = append(live, Empty(n+round).AddScalar(1), Float64.Empty(n/2+round).AddScalar(1))
 		}
-		if h, w := heldBytes(t), watchedBytes(t); h+w > limit || round == 0 && w-w0 < limit/2 {
-			t.Fatalf("round %d: pool lists %d bytes and watches %d (%d before the test), want at most the limit %d, and half of it watched in round 0", round, h, w, w0, limit)
+		if h, w := heldBytes(t), watchedBytes(t); h > limit || w > limit || round == 0 && w-w0 < limit/2 {
+			t.Fatalf("round %d: pool lists %d bytes and watches %d (%d before the test), want each at most the limit %d, and half of it watched in round 0", round, h, w, w0, limit)
 		}
 		live = nil
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
+		collectUntil(t, "dropped results' finalizers ran", func() bool { return watchedBytes(t) <= w0 })
 		runtime.GC() // frees what the finalizers did not keep
-		if h, w := heldBytes(t), watchedBytes(t); h+w > limit {
-			t.Fatalf("round %d: pool keeps %d bytes and watches %d after the results died, over its limit %d", round, h, w, limit)
+		if h := heldBytes(t); h > limit {
+			t.Fatalf("round %d: pool lists %d bytes after the results died, over its limit %d", round, h, limit)
 		}
 		if h := heapObjectBytes(); h > base+limit+1<<20 {
 			t.Fatalf("round %d: heap holds %d bytes, %d more than before, over the pool's limit %d (+1 MiB slack)", round, h, h-base, limit)
@@ -180,9 +188,10 @@ func TestRecycleBounded(t *testing.T) {
 }
 
 // TestPutBackStopsWatching checks that a watched buffer the engine puts back is
-// listed as the pool's own and no longer watched, and that lowering the limit
+// listed as the pool's own and no longer watched, and that SetRecycleLimit(0)
 // stops new buffers from being watched.
 func TestPutBackStopsWatching(t *testing.T) {
+	recycling(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no finalizers run during the test
 	w0 := settle(t)
 	x := Empty(largeN)
@@ -201,12 +210,11 @@ func TestPutBackStopsWatching(t *testing.T) {
 	if y := Empty(largeN); addr(y) != p || watchedBytes(t) != w0+4*largeN {
 		t.Errorf("the listed buffer %#x did not serve the next tensor (%#x) and get watched again", p, addr(y))
 	}
-	prev := SetPoolLimit(0)
-	defer SetPoolLimit(prev)
+	SetRecycleLimit(0)
 	w := watchedBytes(t)
 	_ = Empty(largeN).AddScalar(1)
 	if got := watchedBytes(t); got != w {
-		t.Errorf("pool watches %d more bytes with limit 0", got-w)
+		t.Errorf("pool watches %d more bytes with recycling off", got-w)
 	}
 }
 
@@ -215,6 +223,7 @@ func TestPutBackStopsWatching(t *testing.T) {
 // weights and data do not use up the room results need, and that its storage is
 // still recycled when it is finally dropped.
 func TestLongLivedStopsCounting(t *testing.T) {
+	recycling(t)
 	w0 := settle(t)
 	x := Empty(largeN)
 	x.Fill_(1)
