@@ -25,6 +25,14 @@ func TestMain(m *testing.M) {
 		}
 		tensor.SetNumThreads(n)
 	}
+	if s := os.Getenv("BENCH_RECYCLE"); s != "" {
+		mib, err := strconv.Atoi(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: BENCH_RECYCLE:", err)
+			os.Exit(2)
+		}
+		tensor.SetRecycleLimit(mib << 20)
+	}
 	os.Exit(m.Run())
 }
 

@@ -4,5 +4,6 @@
 // side by side; compare.py runs both alternately and prints ratios.
 //
 // BENCH_THREADS sets the thread count, as for the PyTorch scripts (default: all
-// CPUs).
+// CPUs). BENCH_RECYCLE, in MiB, turns on the recycling of dropped large results
+// (tensor.SetRecycleLimit; default off), to measure it with compare.py.
 package bench

@@ -34,7 +34,8 @@ func WithKernelSize(k ...int) Option { return func(c *config) { c.spatial.kernel
 // pairOf returns the first two values of v.
 func pairOf(v [3]int) [2]int { return [2]int{v[0], v[1]} }
 
-// Conv2d is a 2-d convolution layer over inputs (N, C, H, W) (torch.nn.Conv2d).
+// Conv2d is a 2-d convolution layer over inputs (N, C, H, W) or unbatched (C,
+// H, W) (torch.nn.Conv2d).
 // Weight has shape (OutChannels, InChannels/Groups, kH, kW) and Bias, nil when the
 // layer has none, shape (OutChannels).
 type Conv2d struct {
@@ -49,7 +50,8 @@ type Conv2d struct {
 	dims         int // 2, or 1 for a Conv1d
 }
 
-// Conv1d is a 1-d convolution layer over inputs (N, C, L) (torch.nn.Conv1d), with
+// Conv1d is a 1-d convolution layer over inputs (N, C, L) or (C, L)
+// (torch.nn.Conv1d), with
 // weight (OutChannels, InChannels/Groups, k). It is a Conv2d whose options and
 // kernel size hold one value (index 0).
 type Conv1d struct{ Conv2d }

@@ -140,8 +140,8 @@ func convRepr(name string, in, out, dims int, r resolved, same bool, groups int,
 	return b.String()
 }
 
-// Conv3d is a 3-d convolution layer over inputs (N, C, D, H, W)
-// (torch.nn.Conv3d): functional.Conv3d, after padding the input itself for a
+// Conv3d is a 3-d convolution layer over inputs (N, C, D, H, W) or unbatched
+// (C, D, H, W) (torch.nn.Conv3d): functional.Conv3d, after padding the input itself for a
 // PaddingMode other than zeros. Weight has shape (OutChannels,
 // InChannels/Groups, kD, kH, kW) and Bias, nil when the layer has none, shape
 // (OutChannels).
@@ -197,7 +197,8 @@ func (l *Conv3d) String() string {
 	return convRepr("Conv3d", l.InChannels, l.OutChannels, 3, r, o.Same, o.Groups, l.Bias != nil, l.PaddingMode)
 }
 
-// ConvTranspose is a transposed convolution layer over inputs (N, C, ...) of 1,
+// ConvTranspose is a transposed convolution layer over inputs (N, C, ...), or
+// unbatched (C, ...), of 1,
 // 2 or 3 spatial dims (torch.nn.ConvTranspose1d, 2d and 3d, made by
 // NewConvTranspose1d, 2d and 3d): functional.ConvTranspose1d, 2d or 3d. Weight
 // has shape (InChannels, OutChannels/Groups, k...) and Bias, nil when the layer
@@ -268,15 +269,15 @@ func (l *ConvTranspose) Forward(x *tensor.Tensor) *tensor.Tensor {
 // dim. It panics if no output padding gives size.
 func (l *ConvTranspose) ForwardOutputSize(x *tensor.Tensor, size ...int) *tensor.Tensor {
 	o := l.Options
-	if len(size) != l.dims || x.Dim() != l.dims+2 {
+	if len(size) != l.dims || x.Dim() != l.dims+2 && x.Dim() != l.dims+1 {
 		fail("ConvTranspose.ForwardOutputSize", "want %d sizes for an input of %d spatial dims, got %v for shape %v", l.dims, l.dims, size, x.Shape())
 	}
 	for i, want := range size {
 		s, d := max(o.Stride[i], 1), max(o.Dilation[i], 1)
-		least := (x.Size(2+i)-1)*s - 2*o.Padding[i] + d*(l.KernelSize[i]-1) + 1
+		least := (x.Size(x.Dim()-l.dims+i)-1)*s - 2*o.Padding[i] + d*(l.KernelSize[i]-1) + 1
 		if want < least || want-least >= max(s, d) {
 			fail("ConvTranspose.ForwardOutputSize", "requested an output size of %v, but valid sizes of dim %d range from %d to %d (for an input of shape %v)",
-				size, 2+i, least, least+max(s, d)-1, x.Shape())
+				size, x.Dim()-l.dims+i, least, least+max(s, d)-1, x.Shape())
 		}
 		o.OutputPadding[i] = want - least
 	}

@@ -50,6 +50,9 @@ func intsOf(p map[string]any, key string) []int {
 // in dtype dt, with the case's weight and bias copied in.
 func convModule(c *convGolden, dt tensor.DType) Module {
 	p, x, w := c.Params, c.Inputs["x"].Shape, c.Inputs["weight"].Shape
+	if len(x) < len(w) { // unbatched: (C, spatial...)
+		x = append([]int{1}, x...)
+	}
 	_, bias := c.Inputs["bias"]
 	opts := []Option{WithDType(dt), WithBias(bias), WithKernelSize(w[2:]...)}
 	for key, o := range map[string]func(...int) Option{"stride": WithStride, "dilation": WithDilation, "output_padding": WithOutputPadding} {
@@ -208,5 +211,37 @@ func TestConvTransposeOutputSize(t *testing.T) {
 	}
 	if err := tensor.Maybe(func() { l.ForwardOutputSize(x, 11, 9) }); err == nil || !strings.Contains(err.Error(), "from 9 to 10") {
 		t.Errorf("size 11: err %v, want one naming the valid range", err)
+	}
+}
+
+// TestConvModulesUnbatched checks that every convolution module takes an
+// unbatched input (C, spatial...), as PyTorch's do, giving the output of a
+// batch of one without its batch dim, also after a padding mode and through
+// ForwardOutputSize. The functional ops' unbatched goldens are in convs.json.
+func TestConvModulesUnbatched(t *testing.T) {
+	gen := WithGenerator(tensor.NewGenerator(4))
+	for _, c := range []struct {
+		name string
+		m    Module
+		x    *tensor.Tensor
+	}{
+		{"conv1d", NewConv1d(2, 3, 3, WithPadding(1), WithPaddingMode(tensor.PadCircular), gen), tensor.Randn(2, 6)},
+		{"conv2d", NewConv2d(2, 3, 3, WithPadding(1), WithPaddingMode(tensor.PadReflect), gen), tensor.Randn(2, 5, 4)},
+		{"conv3d", NewConv3d(2, 3, 2, WithStride(1, 2, 1), gen), tensor.Randn(2, 3, 5, 4)},
+		{"conv_transpose1d", NewConvTranspose1d(2, 3, 3, WithStride(2), gen), tensor.Randn(2, 4)},
+		{"conv_transpose2d", NewConvTranspose2d(2, 4, 3, WithStride(2), WithGroups(2), gen), tensor.Randn(2, 3, 4)},
+		{"conv_transpose3d", NewConvTranspose3d(2, 3, 2, gen), tensor.Randn(2, 2, 3, 2)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, want := c.m.Forward(c.x), c.m.Forward(c.x.Unsqueeze(0))
+			if !slices.Equal(got.Shape(), want.Shape()[1:]) {
+				t.Fatalf("shape %v, want %v", got.Shape(), want.Shape()[1:])
+			}
+			checkClose(t, "output", got.Values(), want.Values(), 0, 0)
+		})
+	}
+	l := NewConvTranspose2d(2, 3, 3, WithStride(2), WithPadding(1), gen)
+	if y := l.ForwardOutputSize(tensor.Randn(2, 5, 5), 10, 9); !slices.Equal(y.Shape(), []int{3, 10, 9}) {
+		t.Errorf("ForwardOutputSize: shape %v, want [3 10 9]", y.Shape())
 	}
 }

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"slices"
+
 	nninit "github.com/gograd/gograd/nn/init"
 	"github.com/gograd/gograd/tensor"
 )
@@ -8,12 +10,15 @@ import (
 // The encoder-decoder transformer of torch.nn: TransformerDecoderLayer, the
 // stacks TransformerEncoder and TransformerDecoder, and Transformer, built on
 // MultiheadAttention and TransformerEncoderLayer (transformer.go). The layers
-// take batch-first inputs (N, L, E); the stacks and Transformer take PyTorch's
-// default sequence-first inputs (L, N, E) unless BatchFirst is set, or
-// unbatched ones (L, E) (then key padding masks are (S) or (1, S)).
+// take their attentions' layout: batch-first inputs (N, L, E), gograd's
+// default, or with WithBatchFirst(false) PyTorch's default sequence-first ones
+// (L, N, E), as PyTorch's batch_first; the stacks take their BatchFirst
+// field's, set from the layer they copy; Transformer its BatchFirst field's,
+// sequence-first unless made WithBatchFirst(true). All of them take unbatched
+// inputs (L, E) too (then key padding masks are (S) or (1, S)).
 
 // DecoderOptions are the masks of a decoder's two attentions, as AttendOptions
-// (additive float masks; functional.BoolMask converts PyTorch's boolean ones).
+// (bool, true masking out as in PyTorch, or additive float masks).
 type DecoderOptions struct {
 	// Tgt masks the self-attention over the target: tgt_mask (AttnMask),
 	// tgt_key_padding_mask (KeyPaddingMask), and Causal for
@@ -48,13 +53,19 @@ func feedForward(x *tensor.Tensor, linear1, linear2 *Linear, activation Module, 
 
 // Encode is the layer's forward with masks (PyTorch's src_mask,
 // src_key_padding_mask, is_causal) given in o; with o nil it uses the layer's
-// Mask and Causal fields, as Forward does.
+// Mask and Causal fields, as Forward does. src is (N, S, E), or (S, N, E) when
+// the layer was made WithBatchFirst(false), or unbatched (S, E).
 func (t *TransformerEncoderLayer) Encode(src *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
+	return t.encode(src, o, t.SelfAttn)
+}
+
+// encode is Encode with sa, SelfAttn in some layout, as the self-attention.
+func (t *TransformerEncoderLayer) encode(src *tensor.Tensor, o *AttendOptions, sa *MultiheadAttention) *tensor.Tensor {
 	if o == nil {
 		o = &AttendOptions{AttnMask: t.Mask, Causal: t.Causal}
 	}
 	x := residual(src, t.Norm1, t.NormFirst, func(x *tensor.Tensor) *tensor.Tensor {
-		return t.Dropout1.Forward(t.SelfAttn.Attend(x, x, x, o))
+		return t.Dropout1.Forward(sa.Attend(x, x, x, o))
 	})
 	return residual(x, t.Norm2, t.NormFirst, func(x *tensor.Tensor) *tensor.Tensor {
 		return feedForward(x, t.Linear1, t.Linear2, t.Activation, t.Dropout, t.Dropout2)
@@ -65,7 +76,7 @@ func (t *TransformerEncoderLayer) Encode(src *tensor.Tensor, o *AttendOptions) *
 // PyTorch's TransformerEncoder deep-copies the layer it is given.
 func (t *TransformerEncoderLayer) clone() *TransformerEncoderLayer {
 	c := NewTransformerEncoderLayer(t.SelfAttn.EmbedDim, t.SelfAttn.NumHeads, t.Linear1.OutFeatures, t.Dropout.P, t.Activation, t.NormFirst,
-		layerOptions(t.Linear1, t.Norm1)...)
+		layerOptions(t.Linear1, t.Norm1, t.SelfAttn)...)
 	c.Mask, c.Causal = t.Mask, t.Causal
 	copyState(c, t, t.SelfAttn.Generator)
 	return c
@@ -75,8 +86,9 @@ func (t *TransformerEncoderLayer) clone() *TransformerEncoderLayer {
 // first linear layer is l and first norm n. Its initial values come from a
 // scratch generator, as copyState replaces them: copying a layer leaves the
 // user's generator's stream alone, as PyTorch's deep copy does.
-func layerOptions(l *Linear, n *LayerNorm) []Option {
-	return []Option{WithDType(l.Weight.DType()), WithBias(l.Bias != nil), WithEps(n.Eps), WithAffine(n.Weight != nil), WithGenerator(tensor.NewGenerator(0))}
+func layerOptions(l *Linear, n *LayerNorm, sa *MultiheadAttention) []Option {
+	return []Option{WithDType(l.Weight.DType()), WithBias(l.Bias != nil), WithEps(n.Eps), WithAffine(n.Weight != nil), WithGenerator(tensor.NewGenerator(0)),
+		WithBatchFirst(sa.BatchFirst)}
 }
 
 // copyState copies src's parameters and buffers into dst, of the same
@@ -98,8 +110,10 @@ func copyState(dst, src Module, g *tensor.Generator) {
 // TransformerDecoderLayer is self-attention over the target, attention over the
 // memory (the encoder's output) and a feed-forward network, each with a residual
 // connection and a LayerNorm, after each block or, with NormFirst, before it
-// (torch.nn.TransformerDecoderLayer with batch_first=True). Its fields carry
-// PyTorch's names. Decode runs it; Forward, which has no memory, panics.
+// (torch.nn.TransformerDecoderLayer). Its fields carry PyTorch's names. It
+// takes its attentions' layout: batch-first unless made WithBatchFirst(false)
+// (batch_first=False, PyTorch's default), or unbatched inputs. Decode runs it;
+// Forward, which has no memory, panics.
 type TransformerDecoderLayer struct {
 	SelfAttn, MultiheadAttn               *MultiheadAttention
 	Linear1, Linear2                      *Linear
@@ -112,7 +126,7 @@ type TransformerDecoderLayer struct {
 // NewTransformerDecoderLayer returns a layer of model dim d, heads, feed-forward
 // dim ff, dropout p, activation ReLU{} or GELU{} and norm_first as given,
 // initialised as PyTorch initialises its sublayers; WithEps sets
-// layer_norm_eps.
+// layer_norm_eps, WithBatchFirst(false) sequence-first inputs.
 func NewTransformerDecoderLayer(d, heads, ff int, p float64, activation Module, normFirst bool, opts ...Option) *TransformerDecoderLayer {
 	c := newConfig(opts)
 	drop := func() *Dropout { return &Dropout{P: p, Generator: c.gen} }
@@ -126,16 +140,24 @@ func NewTransformerDecoderLayer(d, heads, ff int, p float64, activation Module, 
 }
 
 // Decode returns the layer applied to tgt (N, T, d) attending to memory (N, S,
-// d), with the masks of o, which may be nil.
+// d), or (T, N, d) and (S, N, d) when made WithBatchFirst(false), or unbatched
+// (T, d) and (S, d), with the masks of o, which may be nil.
 func (t *TransformerDecoderLayer) Decode(tgt, memory *tensor.Tensor, o *DecoderOptions) *tensor.Tensor {
+	return t.decode(tgt, memory, o, t.SelfAttn.BatchFirst)
+}
+
+// decode is Decode with the attentions taking batch-first inputs, or
+// sequence-first ones, as batchFirst says.
+func (t *TransformerDecoderLayer) decode(tgt, memory *tensor.Tensor, o *DecoderOptions, batchFirst bool) *tensor.Tensor {
 	if o == nil {
 		o = &DecoderOptions{}
 	}
+	sa, ca := t.SelfAttn.withLayout(batchFirst), t.MultiheadAttn.withLayout(batchFirst)
 	x := residual(tgt, t.Norm1, t.NormFirst, func(x *tensor.Tensor) *tensor.Tensor {
-		return t.Dropout1.Forward(t.SelfAttn.Attend(x, x, x, &o.Tgt))
+		return t.Dropout1.Forward(sa.Attend(x, x, x, &o.Tgt))
 	})
 	x = residual(x, t.Norm2, t.NormFirst, func(x *tensor.Tensor) *tensor.Tensor {
-		return t.Dropout2.Forward(t.MultiheadAttn.Attend(x, memory, memory, &o.Memory))
+		return t.Dropout2.Forward(ca.Attend(x, memory, memory, &o.Memory))
 	})
 	return residual(x, t.Norm3, t.NormFirst, func(x *tensor.Tensor) *tensor.Tensor {
 		return feedForward(x, t.Linear1, t.Linear2, t.Activation, t.Dropout, t.Dropout3)
@@ -161,7 +183,7 @@ func (t *TransformerDecoderLayer) NamedChildren() []NamedModule {
 
 func (t *TransformerDecoderLayer) clone() *TransformerDecoderLayer {
 	c := NewTransformerDecoderLayer(t.SelfAttn.EmbedDim, t.SelfAttn.NumHeads, t.Linear1.OutFeatures, t.Dropout.P, t.Activation, t.NormFirst,
-		layerOptions(t.Linear1, t.Norm1)...)
+		layerOptions(t.Linear1, t.Norm1, t.SelfAttn)...)
 	copyState(c, t, t.SelfAttn.Generator)
 	return c
 }
@@ -194,7 +216,9 @@ func fromBatchFirst(y, x *tensor.Tensor, batchFirst bool) *tensor.Tensor {
 
 // TransformerEncoder is a stack of encoder layers, each a copy of one layer,
 // followed by Norm unless it is nil (torch.nn.TransformerEncoder). Inputs are
-// (S, N, E), or (N, S, E) with BatchFirst.
+// (S, N, E), or (N, S, E) with BatchFirst, which NewTransformerEncoder sets
+// from the layer's layout, as PyTorch's stack takes its layer's; or unbatched
+// (S, E).
 type TransformerEncoder struct {
 	Layers     ModuleList // of *TransformerEncoderLayer
 	Norm       *LayerNorm
@@ -202,10 +226,10 @@ type TransformerEncoder struct {
 }
 
 // NewTransformerEncoder returns a stack of n copies of layer (its parameters
-// copied, as PyTorch's deep copy), then norm, which may be nil. It panics if
-// n < 1.
+// and layout copied, as PyTorch's deep copy), then norm, which may be nil,
+// taking the layer's layout. It panics if n < 1.
 func NewTransformerEncoder(layer *TransformerEncoderLayer, n int, norm *LayerNorm) *TransformerEncoder {
-	return &TransformerEncoder{Layers: clones("NewTransformerEncoder", layer, n), Norm: norm}
+	return &TransformerEncoder{Layers: clones("NewTransformerEncoder", layer, n), Norm: norm, BatchFirst: layer.SelfAttn.BatchFirst}
 }
 
 // clones returns n copies of layer, as PyTorch's _get_clones. It panics if
@@ -230,13 +254,16 @@ func (e *TransformerEncoder) Forward(src *tensor.Tensor) *tensor.Tensor { return
 // Encode returns the stack applied to src with the masks of o (PyTorch's mask,
 // src_key_padding_mask, is_causal), which may be nil.
 func (e *TransformerEncoder) Encode(src *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
-	return fromBatchFirst(e.encode(toBatchFirst(src, e.BatchFirst), o), src, e.BatchFirst)
+	return e.encode(src, o, e.BatchFirst)
 }
 
-// encode runs the stack on a batch-first x.
-func (e *TransformerEncoder) encode(x *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
+// encode runs the stack on x, batch-first or sequence-first as batchFirst says
+// (or unbatched): each layer's attention takes that layout, as PyTorch's
+// stack hands its input to its layers unchanged.
+func (e *TransformerEncoder) encode(x *tensor.Tensor, o *AttendOptions, batchFirst bool) *tensor.Tensor {
 	for _, l := range e.Layers {
-		x = l.(*TransformerEncoderLayer).Encode(x, o)
+		l := l.(*TransformerEncoderLayer)
+		x = l.encode(x, o, l.SelfAttn.withLayout(batchFirst))
 	}
 	if e.Norm != nil {
 		x = e.Norm.Forward(x)
@@ -260,8 +287,9 @@ func stackChildren(layers ModuleList, norm *LayerNorm) []NamedModule {
 
 // TransformerDecoder is a stack of decoder layers, each a copy of one layer,
 // followed by Norm unless it is nil (torch.nn.TransformerDecoder). Inputs are
-// (T, N, E) and (S, N, E), or batch first with BatchFirst. Decode runs it;
-// Forward, which has no memory, panics.
+// (T, N, E) and (S, N, E), or batch first with BatchFirst, which
+// NewTransformerDecoder sets from the layer's layout; or unbatched. Decode runs
+// it; Forward, which has no memory, panics.
 type TransformerDecoder struct {
 	Layers     ModuleList // of *TransformerDecoderLayer
 	Norm       *LayerNorm
@@ -269,20 +297,22 @@ type TransformerDecoder struct {
 }
 
 // NewTransformerDecoder returns a stack of n copies of layer, then norm, which
-// may be nil. It panics if n < 1.
+// may be nil, taking the layer's layout. It panics if n < 1.
 func NewTransformerDecoder(layer *TransformerDecoderLayer, n int, norm *LayerNorm) *TransformerDecoder {
-	return &TransformerDecoder{Layers: clones("NewTransformerDecoder", layer, n), Norm: norm}
+	return &TransformerDecoder{Layers: clones("NewTransformerDecoder", layer, n), Norm: norm, BatchFirst: layer.SelfAttn.BatchFirst}
 }
 
 // Decode returns the stack applied to tgt attending to memory, with the masks
 // of o, which may be nil.
 func (d *TransformerDecoder) Decode(tgt, memory *tensor.Tensor, o *DecoderOptions) *tensor.Tensor {
-	return fromBatchFirst(d.decode(toBatchFirst(tgt, d.BatchFirst), toBatchFirst(memory, d.BatchFirst), o), tgt, d.BatchFirst)
+	return d.decode(tgt, memory, o, d.BatchFirst)
 }
 
-func (d *TransformerDecoder) decode(x, memory *tensor.Tensor, o *DecoderOptions) *tensor.Tensor {
+// decode runs the stack on x and memory in the layout batchFirst says (or
+// unbatched), as encode.
+func (d *TransformerDecoder) decode(x, memory *tensor.Tensor, o *DecoderOptions, batchFirst bool) *tensor.Tensor {
 	for _, l := range d.Layers {
-		x = l.(*TransformerDecoderLayer).Decode(x, memory, o)
+		x = l.(*TransformerDecoderLayer).decode(x, memory, o, batchFirst)
 	}
 	if d.Norm != nil {
 		x = d.Norm.Forward(x)
@@ -305,8 +335,9 @@ func (d *TransformerDecoder) NamedChildren() []NamedModule { return stackChildre
 // Transformer is an encoder-decoder transformer (torch.nn.Transformer): an
 // encoder stack over the source, whose output is the memory a decoder stack
 // attends to while it reads the target, each stack ending in a LayerNorm.
-// Inputs are (S, N, E) and (T, N, E), or batch first with BatchFirst.
-// Transform runs it; Forward, which has no target, panics.
+// Inputs are (S, N, E) and (T, N, E), or batch first with BatchFirst, or
+// unbatched (S, E) and (T, E). Transform runs it; Forward, which has no
+// target, panics.
 type Transformer struct {
 	Encoder    *TransformerEncoder
 	Decoder    *TransformerDecoder
@@ -319,10 +350,15 @@ type Transformer struct {
 // numDecoder layers of feed-forward dim ff, dropout p, activation ReLU{} or
 // GELU{} and norm_first as given (PyTorch's defaults are 512, 8, 6, 6, 2048,
 // 0.1, ReLU{} and false), initialised as PyTorch's: every parameter of more
-// than one dim drawn xavier_uniform. WithEps sets layer_norm_eps.
+// than one dim drawn xavier_uniform. WithEps sets layer_norm_eps;
+// WithBatchFirst(true) batch-first inputs (batch_first=True; unset, the
+// Transformer, its stacks and their layers are sequence-first, PyTorch's
+// default).
 func NewTransformer(d, heads, numEncoder, numDecoder, ff int, p float64, activation Module, normFirst bool, opts ...Option) *Transformer {
 	c := newConfig(opts)
-	t := &Transformer{DModel: d, NHead: heads,
+	batchFirst := c.mha.layoutSet && !c.mha.seqFirst
+	opts = append(slices.Clone(opts), WithBatchFirst(batchFirst))
+	t := &Transformer{DModel: d, NHead: heads, BatchFirst: batchFirst,
 		Encoder: NewTransformerEncoder(NewTransformerEncoderLayer(d, heads, ff, p, activation, normFirst, opts...), numEncoder, NewLayerNorm([]int{d}, opts...)),
 		Decoder: NewTransformerDecoder(NewTransformerDecoderLayer(d, heads, ff, p, activation, normFirst, opts...), numDecoder, NewLayerNorm([]int{d}, opts...)),
 	}
@@ -346,8 +382,8 @@ func (t *Transformer) Transform(src, tgt *tensor.Tensor, o *TransformerOptions) 
 	if src.Dim() != tgt.Dim() || s.Size(0) != g.Size(0) || s.Size(2) != t.DModel || g.Size(2) != t.DModel {
 		fail("Transformer", "the batch size of src %v and tgt %v must be equal and their feature number %d", src.Shape(), tgt.Shape(), t.DModel)
 	}
-	memory := t.Encoder.encode(s, &o.Src)
-	return fromBatchFirst(t.Decoder.decode(g, memory, &DecoderOptions{Tgt: o.Tgt, Memory: o.Memory}), tgt, t.BatchFirst)
+	memory := t.Encoder.encode(src, &o.Src, t.BatchFirst)
+	return t.Decoder.decode(tgt, memory, &DecoderOptions{Tgt: o.Tgt, Memory: o.Memory}, t.BatchFirst)
 }
 
 // Forward panics: a Transformer needs a source and a target; call Transform.

@@ -131,3 +131,18 @@ func TestEmbeddingFromPretrained(t *testing.T) {
 		t.Error("a 1-d weight did not panic")
 	}
 }
+
+// TestEmbeddingScaleGradByFreq checks the module's scale_grad_by_freq: each
+// row's gradient divided by how often the input holds it (hand-derived: row 1
+// looked up three times, row 2 once, a sum's upstream gradient of ones), and
+// its printed form. The functional op's goldens are convs.json's
+// embedding_freq cases.
+func TestEmbeddingScaleGradByFreq(t *testing.T) {
+	e := NewEmbedding(4, 2, WithGenerator(tensor.NewGenerator(1)))
+	e.ScaleGradByFreq = true
+	e.Forward(tensor.New([]int64{1, 2, 1, 1}, 2, 2)).Sum().Backward()
+	checkClose(t, "weight gradient", e.Weight.Grad().Values(), []float64{0, 0, 1, 1, 1, 1, 0, 0}, 1e-7, 0)
+	if got, want := e.String(), "Embedding(4, 2, scale_grad_by_freq=True)"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}

@@ -17,6 +17,7 @@ import (
 // mhaConfig holds the MultiheadAttention options of NewMultiheadAttention.
 type mhaConfig struct {
 	seqFirst            bool // batch_first=False
+	layoutSet           bool // WithBatchFirst was given
 	kdim, vdim          int  // 0: embed_dim
 	biasKV, addZeroAttn bool
 }
@@ -25,7 +26,25 @@ type mhaConfig struct {
 // (N, L, E) (true, gograd's default, kept for existing callers) or PyTorch's
 // default sequence-first ones (L, N, E) (false, batch_first=False). Unbatched
 // inputs (L, E) are taken either way.
-func WithBatchFirst(on bool) Option { return func(c *config) { c.mha.seqFirst = !on } }
+//
+// The transformer layers take their MultiheadAttentions' layout, and the stacks
+// and Transformer the layout of the layers they are built from (see
+// NewTransformer).
+func WithBatchFirst(on bool) Option {
+	return func(c *config) { c.mha.seqFirst, c.mha.layoutSet = !on, true }
+}
+
+// withLayout returns m, or a shallow copy of it (sharing its parameters) that
+// takes batch-first inputs when batchFirst and sequence-first ones when not:
+// what a stack hands its layers, whatever their own layout.
+func (m *MultiheadAttention) withLayout(batchFirst bool) *MultiheadAttention {
+	if m.BatchFirst == batchFirst {
+		return m
+	}
+	c := *m
+	c.BatchFirst = batchFirst
+	return &c
+}
 
 // WithKVDims sets a MultiheadAttention's key and value feature sizes (kdim,
 // vdim; 0 means embed_dim). When either differs from embed_dim the query, key
@@ -81,10 +100,9 @@ func (m *MultiheadAttention) setOptions(c config) {
 //
 // Inputs are query (N, L, E), key (N, S, KDim) and value (N, S, VDim) when
 // BatchFirst, (L, N, E), (S, N, KDim), (S, N, VDim) when not, or unbatched (L,
-// E), (S, KDim), (S, VDim). The masks of o are additive float masks
-// (functional.BoolMask turns PyTorch's boolean ones into them): AttnMask (L, S)
-// or (N·NumHeads, L, S) ((NumHeads, L, S) unbatched), KeyPaddingMask (N, S) ((S)
-// unbatched).
+// E), (S, KDim), (S, VDim). The masks of o are bool (true: masked out, as
+// PyTorch's) or additive float masks: AttnMask (L, S) or (N·NumHeads, L, S)
+// ((NumHeads, L, S) unbatched), KeyPaddingMask (N, S) ((S) unbatched).
 func (m *MultiheadAttention) AttendWeights(query, key, value *tensor.Tensor, o *AttendOptions, average bool) (out, weights *tensor.Tensor) {
 	return m.attend(query, key, value, o, true, average)
 }
@@ -93,6 +111,7 @@ func (m *MultiheadAttention) AttendWeights(query, key, value *tensor.Tensor, o *
 // computes the weights' average or reshaping only when need.
 func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendOptions, need, average bool) (out, weights *tensor.Tensor) {
 	e, h := m.EmbedDim, m.NumHeads
+	o = o.additive(query.DType())
 	q, k, v := m.batchFirst(query, key, value)
 	n, l, s := q.Size(0), q.Size(1), k.Size(1)
 	q, k, v = m.project(q, 0), m.project(k, 1), m.project(v, 2)
@@ -157,6 +176,20 @@ func (m *MultiheadAttention) attend(query, key, value *tensor.Tensor, o *AttendO
 	}
 	return out, weights
 }
+
+// additive returns o with its bool masks (true: masked out) as additive float
+// masks of dtype dt: o itself when it has none.
+func (o *AttendOptions) additive(dt tensor.DType) *AttendOptions {
+	if o == nil || !isBool(o.AttnMask) && !isBool(o.KeyPaddingMask) {
+		return o
+	}
+	c := *o
+	c.AttnMask = functional.AdditiveMask(o.AttnMask, dt, true)
+	c.KeyPaddingMask = functional.AdditiveMask(o.KeyPaddingMask, dt, true)
+	return &c
+}
+
+func isBool(t *tensor.Tensor) bool { return t != nil && t.DType() == tensor.Bool }
 
 // batchFirst checks the shapes of query, key and value and returns them
 // batch-first, (N, L, E), (N, S, KDim) and (N, S, VDim). Inputs that are one

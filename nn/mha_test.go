@@ -38,15 +38,15 @@ type mhaTensorJSON struct {
 	Bool  bool
 }
 
-// tensor returns t as a dt tensor; a boolean mask (True = masked out, as
-// PyTorch's) becomes functional.BoolMask's additive one.
+// tensor returns t as a dt tensor, or a bool one for a boolean mask (True =
+// masked out, as PyTorch's), which Attend takes as it is.
 func (t mhaTensorJSON) tensor(dt tensor.DType) *tensor.Tensor {
 	if t.Bool {
-		keep := make([]bool, len(t.Data))
+		b := make([]bool, len(t.Data))
 		for i, v := range t.Data {
-			keep[i] = !v.(bool)
+			b[i] = v.(bool)
 		}
-		return functional.BoolMask(keep, dt, t.Shape...)
+		return tensor.NewBool(b, t.Shape...)
 	}
 	v := make([]float64, len(t.Data))
 	for i, x := range t.Data {

@@ -61,10 +61,12 @@ func pyTuple(v []int) string {
 // row PaddingIdx (when not negative) zero and receiving no gradient. With
 // MaxNorm > 0 (WithMaxNorm), Forward first rescales in place the rows it looks
 // up whose NormType-norm exceeds MaxNorm (functional.EmbeddingRenorm_), as
-// PyTorch's max_norm does.
+// PyTorch's max_norm does. With ScaleGradByFreq each row's gradient is divided
+// by the number of times the input holds its index (scale_grad_by_freq).
 type Embedding struct {
 	NumEmbeddings, EmbeddingDim, PaddingIdx int
 	MaxNorm, NormType                       float64
+	ScaleGradByFreq                         bool
 	Weight                                  *tensor.Tensor
 }
 
@@ -102,10 +104,11 @@ func WithPaddingIdx(i int) Option { return func(c *config) { c.paddingIdx = &i }
 
 // Forward returns the vectors at the int64 indices x: shape x's + (EmbeddingDim).
 func (e *Embedding) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if e.MaxNorm > 0 {
-		functional.EmbeddingRenorm_(e.Weight, x, e.MaxNorm, e.NormType)
+	o := functional.EmbeddingOptions{MaxNorm: e.MaxNorm, NormType: e.NormType, ScaleGradByFreq: e.ScaleGradByFreq}
+	if e.PaddingIdx >= 0 {
+		o.PaddingIdx = &e.PaddingIdx
 	}
-	return functional.Embedding(x, e.Weight, e.PaddingIdx)
+	return functional.EmbeddingWithOptions(x, e.Weight, o)
 }
 
 // Parameters returns the weight.
@@ -117,7 +120,7 @@ func (e *Embedding) NamedParameters() []NamedParameter { return namedWeightBias(
 // String returns "Embedding(65, 64)", or with options "Embedding(65, 64,
 // padding_idx=0, max_norm=1.0)".
 func (e *Embedding) String() string {
-	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, false, ""))
+	return fmt.Sprintf("Embedding(%d, %d%s)", e.NumEmbeddings, e.EmbeddingDim, embeddingOptions(e.PaddingIdx, e.MaxNorm, e.NormType, e.ScaleGradByFreq, ""))
 }
 
 // GELU is the module form of functional.Gelu (torch.nn.GELU); Tanh selects
@@ -193,11 +196,12 @@ func NewMultiheadAttention(e, heads int, dropout float64, opts ...Option) *Multi
 // Forward is self-attention: Attend(x, x, x, nil).
 func (m *MultiheadAttention) Forward(x *tensor.Tensor) *tensor.Tensor { return m.Attend(x, x, x, nil) }
 
-// AttendOptions are the masks of Attend, as additive float masks (see
-// functional.BoolMask; PyTorch's boolean masks mark with True what is masked out).
+// AttendOptions are the masks of Attend: bool tensors, true where a query may
+// not attend to a key (PyTorch's rule for MultiheadAttention and the
+// transformers), or additive float masks, 0 where it may and -Inf where not.
 type AttendOptions struct {
-	AttnMask       *tensor.Tensor // (L, S) or (N·NumHeads, L, S), added to the scores
-	KeyPaddingMask *tensor.Tensor // (N, S), added to every query's scores of that batch entry
+	AttnMask       *tensor.Tensor // (L, S) or (N·NumHeads, L, S): bool, or added to the scores
+	KeyPaddingMask *tensor.Tensor // (N, S): bool, or added to every query's scores of that batch entry
 	Causal         bool           // query i attends to keys 0..i only
 }
 
@@ -205,6 +209,7 @@ type AttendOptions struct {
 // shape (N, L, E), or in the other layouts AttendWeights describes. o may be
 // nil.
 func (m *MultiheadAttention) Attend(query, key, value *tensor.Tensor, o *AttendOptions) *tensor.Tensor {
+	o = o.additive(query.DType())
 	if m.InProjWeight == nil || m.BiasK != nil || m.AddZeroAttn {
 		y, _ := m.attend(query, key, value, o, false, false)
 		return y
@@ -325,9 +330,11 @@ func (f *narrow) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 }
 
 // TransformerEncoderLayer is self-attention and a feed-forward network, each with
-// a residual connection and a LayerNorm (torch.nn.TransformerEncoderLayer with
-// batch_first=True), after each block or, with NormFirst, before it. Its fields
-// carry PyTorch's names.
+// a residual connection and a LayerNorm (torch.nn.TransformerEncoderLayer),
+// after each block or, with NormFirst, before it. Its fields carry PyTorch's
+// names. It takes its attention's layout: batch-first (N, L, d) unless made
+// WithBatchFirst(false) (batch_first=False, PyTorch's default: (L, N, d)), or
+// unbatched (L, d).
 type TransformerEncoderLayer struct {
 	SelfAttn                    *MultiheadAttention
 	Linear1, Linear2            *Linear
@@ -354,7 +361,7 @@ func NewTransformerEncoderLayer(d, heads, ff int, p float64, activation Module, 
 	}
 }
 
-// Forward returns the layer applied to x (N, L, d).
+// Forward returns the layer applied to x, in the layer's layout.
 func (t *TransformerEncoderLayer) Forward(x *tensor.Tensor) *tensor.Tensor {
 	sa := func(x *tensor.Tensor) *tensor.Tensor {
 		return t.Dropout1.Forward(t.SelfAttn.Attend(x, x, x, &AttendOptions{AttnMask: t.Mask, Causal: t.Causal}))

@@ -28,7 +28,15 @@ func (g *Tensor) fastGrad(t *Tensor, d func(float64) float64, composed func() *T
 }
 
 // where01 returns the bool mask of pred over t's values (not recorded).
-func (t *Tensor) where01(pred func(float64) bool) *Tensor { return predicate(t.Detach(), pred) }
+func (t *Tensor) where01(pred func(float64) bool) *Tensor {
+	out := empty(Bool, t.shape)
+	broadcastRows(t.shape, []*Tensor{t}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			out.i64[d+i] = bit(pred(t.atPos(o[0] + i*s[0])))
+		}
+	})
+	return out
+}
 
 var (
 	geluDef        = &opDef{name: "GeluBackward0", save: savesIn} // arg: 1 for the tanh form

@@ -11,6 +11,7 @@ func BenchmarkStrided(b *testing.B) {
 	contig := g.Normal(Zeros(n, n), 0, 1)
 	view := g.Normal(Zeros(n, n), 0, 1).T()
 	other := g.Normal(Zeros(n, n), 0, 1)
+	mask := other.GtScalar(0)
 	ops := []struct {
 		name string
 		f    func(x *Tensor) *Tensor
@@ -18,10 +19,21 @@ func BenchmarkStrided(b *testing.B) {
 		{"Exp", (*Tensor).Exp},
 		{"Floor", (*Tensor).Floor},
 		{"Expm1", (*Tensor).Expm1},
+		{"Log1p", (*Tensor).Log1p},
+		{"Erf", (*Tensor).Erf},
 		{"Atan2", func(x *Tensor) *Tensor { return x.Atan2(other) }},
+		{"Hypot", func(x *Tensor) *Tensor { return x.Hypot(other) }},
+		{"Addcmul", func(x *Tensor) *Tensor { return x.Addcmul(other, other, 0.5) }},
+		{"Lt", func(x *Tensor) *Tensor { return x.Lt(other) }},
+		{"GtScalar", func(x *Tensor) *Tensor { return x.GtScalar(0) }},
+		{"Where", func(x *Tensor) *Tensor { return Where(mask, x, other) }},
+		{"MaskedFill", func(x *Tensor) *Tensor { return x.MaskedFill(mask, 0) }},
+		{"IsFinite", (*Tensor).IsFinite},
 		{"Sum", func(x *Tensor) *Tensor { return x.Sum() }},
 		{"SumDim0", func(x *Tensor) *Tensor { return x.Sum(0) }},
 		{"AmaxDim1", func(x *Tensor) *Tensor { return x.Amax(1) }},
+		{"MaxDim1", func(x *Tensor) *Tensor { v, _ := x.MaxDim(1, false); return v }},
+		{"SortDim1", func(x *Tensor) *Tensor { v, _ := x.Sort(1, false); return v }},
 		{"Softmax", func(x *Tensor) *Tensor { return x.Softmax(1) }},
 	}
 	for _, op := range ops {

@@ -34,47 +34,50 @@ func cmpValues[T int64 | float32 | float64](op cmpOp, x, y T) bool {
 }
 
 // compare returns the bool tensor of a op b, broadcasting, after promoting both to
-// their ResultType; int64 and bool compare exactly as integers.
+// their ResultType; int64 and bool compare exactly as integers. Strided and
+// broadcast operands are read in place (broadcastRows).
 func compare(name string, op cmpOp, a, b *Tensor) *Tensor {
 	a, b = promoteData(name, a, b)
 	shape := broadcastShapes(name, a.shape, b.shape)
-	if slices.Equal(shape, a.shape) && (slices.Equal(a.shape, b.shape) || b.Numel() == 1) {
-		out := empty(Bool, shape)
-		switch a.dtype { // the common cases, same shapes or a scalar, without copies
-		case Float32:
-			cmpInto(op, out.i64, a.dense().f32, b.dense().f32)
-		case Float64:
-			cmpInto(op, out.i64, a.dense().f64, b.dense().f64)
-		default:
-			cmpInto(op, out.i64, a.dense().i64, b.dense().i64)
-		}
-		return out
-	}
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(Bool, shape)
-	if !x.dtype.IsFloat() {
-		for i, u := range x.i64 {
-			out.i64[i] = bit(cmpValues(op, u, y.i64[i]))
-		}
-		return out
-	}
-	for i := range out.i64 {
-		out.i64[i] = bit(cmpValues(op, x.flat(i), y.flat(i)))
+	switch a.dtype {
+	case Float32:
+		cmpStrided(op, out.i64, a.f32, b.f32, shape, a, b)
+	case Float64:
+		cmpStrided(op, out.i64, a.f64, b.f64, shape, a, b)
+	default:
+		cmpStrided(op, out.i64, a.i64, b.i64, shape, a, b)
 	}
 	return out
 }
 
-// cmpInto sets dst[i] to x[i] op y[i], or x[i] op y[0] when y has one element.
-func cmpInto[T int64 | float32 | float64](op cmpOp, dst []int64, x, y []T) {
-	if len(y) == 1 && len(x) != 1 {
-		s := y[0]
-		for i, v := range x {
-			dst[i] = bit(cmpValues(op, v, s))
+// cmpStrided sets dst (contiguous, of shape) to x op y, x and y being the
+// element slices of a and b, which broadcast to shape.
+func cmpStrided[T int64 | float32 | float64](op cmpOp, dst []int64, x, y []T, shape []int, a, b *Tensor) {
+	broadcastRows(shape, []*Tensor{a, b}, func(d int, o []int, n int, s []int) {
+		cmpRow(op, dst[d:d+n], x, o[0], s[0], y, o[1], s[1])
+	})
+}
+
+// cmpRow sets r[i] to x[px+i·sx] op y[py+i·sy]. (A function of its own, not
+// part of cmpStrided's closure, so that cmpValues is inlined in its loops.)
+func cmpRow[T int64 | float32 | float64](op cmpOp, r []int64, x []T, px, sx int, y []T, py, sy int) {
+	n := len(r)
+	switch {
+	case sx == 1 && sy == 1:
+		xs, ys := x[px:px+n], y[py:py+n]
+		for i := range r {
+			r[i] = bit(cmpValues(op, xs[i], ys[i]))
 		}
-		return
-	}
-	for i, v := range x {
-		dst[i] = bit(cmpValues(op, v, y[i]))
+	case sx == 1 && sy == 0:
+		xs, v := x[px:px+n], y[py]
+		for i := range r {
+			r[i] = bit(cmpValues(op, xs[i], v))
+		}
+	default:
+		for i := range r {
+			r[i] = bit(cmpValues(op, x[px+i*sx], y[py+i*sy]))
+		}
 	}
 }
 
@@ -92,7 +95,7 @@ func promoteData(op string, a, b *Tensor) (*Tensor, *Tensor) {
 		return a, b
 	}
 	d := ResultType(a, b)
-	return a.Detach().To(d), b.Detach().To(d)
+	return a.detached().To(d), b.detached().To(d)
 }
 
 // Eq returns the bool tensor of t == o elementwise, broadcasting (mixed dtypes
@@ -144,37 +147,73 @@ func (t *Tensor) GeScalar(s float64) *Tensor {
 	return compare("GeScalar", cmpGe, t, scalarOperand(t, s))
 }
 
-// predicate returns the bool tensor of f over t's values (as float64).
-func predicate(t *Tensor, f func(float64) bool) *Tensor {
-	t = t.dense()
+// predOp names a test of one value.
+type predOp uint8
+
+const (
+	predNaN predOp = iota
+	predInf
+	predFinite
+	predZero
+)
+
+// predicate returns the bool tensor of op over t's values, walking t's strides.
+func predicate(t *Tensor, op predOp) *Tensor {
 	out := empty(Bool, t.shape)
-	for i := range out.i64 {
-		out.i64[i] = bit(f(t.flat(i)))
+	switch t.dtype {
+	case Float32:
+		predStrided(op, out.i64, t.f32, t)
+	case Float64:
+		predStrided(op, out.i64, t.f64, t)
+	default:
+		predStrided(op, out.i64, t.i64, t)
 	}
 	return out
 }
 
+func predStrided[T int64 | float32 | float64](op predOp, dst []int64, x []T, t *Tensor) {
+	broadcastRows(t.shape, []*Tensor{t}, func(d int, o []int, n int, s []int) {
+		predRow(op, dst[d:d+n], x, o[0], s[0])
+	})
+}
+
+// predRow sets r[i] to op of x[p+i·s].
+func predRow[T int64 | float32 | float64](op predOp, r []int64, x []T, p, s int) {
+	for i := range r {
+		v := float64(x[p+i*s])
+		var b bool
+		switch op {
+		case predNaN:
+			b = v != v
+		case predInf:
+			b = math.IsInf(v, 0)
+		case predFinite:
+			b = v-v == 0 // false for NaN and ±Inf
+		default:
+			b = v == 0
+		}
+		r[i] = bit(b)
+	}
+}
+
 // IsNaN returns the bool tensor saying where t is NaN (never for int64 and bool).
-func (t *Tensor) IsNaN() *Tensor { return predicate(t, math.IsNaN) }
+func (t *Tensor) IsNaN() *Tensor { return predicate(t, predNaN) }
 
 // IsInf returns the bool tensor saying where t is +Inf or -Inf.
-func (t *Tensor) IsInf() *Tensor {
-	return predicate(t, func(v float64) bool { return math.IsInf(v, 0) })
-}
+func (t *Tensor) IsInf() *Tensor { return predicate(t, predInf) }
 
 // IsFinite returns the bool tensor saying where t is neither NaN nor ±Inf.
-func (t *Tensor) IsFinite() *Tensor {
-	return predicate(t, func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) })
-}
+func (t *Tensor) IsFinite() *Tensor { return predicate(t, predFinite) }
 
 // logical returns the bool tensor of f(a != 0, b != 0), broadcasting; any dtypes.
 func logical(name string, a, b *Tensor, f func(x, y bool) bool) *Tensor {
 	shape := broadcastShapes(name, a.shape, b.shape)
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(Bool, shape)
-	for i := range out.i64 {
-		out.i64[i] = bit(f(x.flat(i) != 0, y.flat(i) != 0))
-	}
+	broadcastRows(shape, []*Tensor{a, b}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			out.i64[d+i] = bit(f(a.atPos(o[0]+i*s[0]) != 0, b.atPos(o[1]+i*s[1]) != 0))
+		}
+	})
 	return out
 }
 
@@ -194,7 +233,7 @@ func (t *Tensor) LogicalXor(o *Tensor) *Tensor {
 }
 
 // LogicalNot returns the bool tensor of t == 0 (NaN counts as true, so gives false).
-func (t *Tensor) LogicalNot() *Tensor { return predicate(t, func(v float64) bool { return v == 0 }) }
+func (t *Tensor) LogicalNot() *Tensor { return predicate(t, predZero) }
 
 // wantBool panics unless t is a bool tensor, naming op and what t is.
 func (t *Tensor) wantBool(op, what string) {
@@ -210,23 +249,14 @@ func Where(cond, a, b *Tensor) *Tensor {
 	cond.wantBool("Where", "condition")
 	a, b = promote("Where", a, b)
 	shape := broadcastShapes("Where", broadcastShapes("Where", cond.shape, a.shape), b.shape)
-	c := broadcastData(cond, shape)
-	// Operands of the result's shape or of one element are read in place.
-	in := func(t *Tensor) *Tensor {
-		if t.Numel() == 1 || slices.Equal(t.shape, shape) {
-			return t.dense()
-		}
-		return broadcastData(t, shape)
-	}
-	x, y := in(a), in(b)
-	out := empty(a.dtype, shape)
+	out := uninit(a.dtype, shape) // every element is written
 	switch a.dtype {
 	case Float32:
-		pickInto(out.f32, c.i64, x.f32, y.f32)
+		pickStrided(out.f32, cond.i64, a.f32, b.f32, shape, cond, a, b)
 	case Float64:
-		pickInto(out.f64, c.i64, x.f64, y.f64)
+		pickStrided(out.f64, cond.i64, a.f64, b.f64, shape, cond, a, b)
 	default:
-		pickInto(out.i64, c.i64, x.i64, y.i64)
+		pickStrided(out.i64, cond.i64, a.i64, b.i64, shape, cond, a, b)
 	}
 	return whereDef.recordWith(out, 0, nil, []*Tensor{cond}, a, b)
 }
@@ -245,21 +275,34 @@ func init() {
 	}
 }
 
-// pickInto sets dst[i] to x[i] where c[i] is true and y[i] elsewhere; an x or y
-// of one element stands for all.
-func pickInto[T Element](dst []T, c []int64, x, y []T) {
-	xs, ys := 1, 1
-	if len(x) == 1 {
-		xs = 0
+// pickStrided sets dst (contiguous, of shape) to x where c is true and y
+// elsewhere, c, x and y being the element slices of ct, a and b, which
+// broadcast to shape.
+func pickStrided[T Element](dst []T, c []int64, x, y []T, shape []int, ct, a, b *Tensor) {
+	broadcastRows(shape, []*Tensor{ct, a, b}, func(d int, o []int, n int, s []int) {
+		pickRow(dst[d:d+n], c, o[0], s[0], x, o[1], s[1], y, o[2], s[2])
+	})
+}
+
+// pickRow sets r[i] to x[px+i·sx] where c[pc+i·sc] is true, else y[py+i·sy].
+func pickRow[T Element](r []T, c []int64, pc, sc int, x []T, px, sx int, y []T, py, sy int) {
+	n := len(r)
+	if sc == 1 && sx == 1 && sy == 1 {
+		cs, xs, ys := c[pc:pc+n], x[px:px+n], y[py:py+n]
+		for i := range r {
+			if cs[i] != 0 {
+				r[i] = xs[i]
+			} else {
+				r[i] = ys[i]
+			}
+		}
+		return
 	}
-	if len(y) == 1 {
-		ys = 0
-	}
-	for i, m := range c {
-		if m != 0 {
-			dst[i] = x[i*xs]
+	for i := range r {
+		if c[pc+i*sc] != 0 {
+			r[i] = x[px+i*sx]
 		} else {
-			dst[i] = y[i*ys]
+			r[i] = y[py+i*sy]
 		}
 	}
 }
@@ -273,14 +316,31 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	if s := broadcastShapes("MaskedFill", t.shape, mask.shape); !slices.Equal(s, t.shape) {
 		failKind(ErrShape, "MaskedFill", "mask of shape %v does not broadcast to the shape %v of the tensor", mask.shape, t.shape)
 	}
-	m := broadcastData(mask, t.shape)
-	out := t.dense().Detach().Clone()
-	for i, b := range m.i64 {
-		if b != 0 {
-			out.setFlat(i, value)
-		}
+	out := uninit(t.dtype, slices.Clone(t.shape))
+	copyValues(out, t)
+	switch out.dtype {
+	case Float32:
+		fillWhere(out.f32, float32(value), out.shape, mask)
+	case Float64:
+		fillWhere(out.f64, value, out.shape, mask)
+	case Int64:
+		fillWhere(out.i64, int64(value), out.shape, mask)
+	default:
+		fillWhere(out.i64, boolBit(value), out.shape, mask)
 	}
 	return maskedFillDef.recordWith(out, 0, nil, []*Tensor{mask}, t)
+}
+
+// fillWhere sets the elements of dst (contiguous, of shape) to v where mask,
+// which broadcasts to shape, is true.
+func fillWhere[T Element](dst []T, v T, shape []int, mask *Tensor) {
+	broadcastRows(shape, []*Tensor{mask}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			if mask.i64[o[0]+i*s[0]] != 0 {
+				dst[d+i] = v
+			}
+		}
+	})
 }
 
 var maskedFillDef = &opDef{name: "MaskedFillBackward0", save: []saveRule{{extra(0), always}}}
@@ -314,13 +374,13 @@ func (t *Tensor) ClampTensor(lo, hi *Tensor) *Tensor {
 		return x.To(dt)
 	}
 	x, l, h := t.To(dt), conv(lo), conv(hi)
-	xd := x.Detach()
+	xd := x.detached()
 	out := xd
 	if l != nil {
-		out = Where(out.Lt(l), l.Detach(), out)
+		out = Where(out.Lt(l), l.detached(), out)
 	}
 	if h != nil {
-		out = Where(out.Gt(h), h.Detach(), out)
+		out = Where(out.Gt(h), h.detached(), out)
 	}
 	bounds := 0.0 // which bounds are inputs: 1 lo, 2 hi
 	if l != nil {
@@ -339,14 +399,14 @@ var clampTensorDef = &opDef{name: "ClampBackward0", save: []saveRule{{0, always}
 func init() {
 	clampTensorDef.grad = func(b bwd) {
 		zero, bounds := b.g.dtype.Scalar(0), int(b.arg())
-		x := b.in(0).Detach()
+		x := b.in(0).detached()
 		var l, h *Tensor
 		k := 1
 		if bounds&1 != 0 {
-			l, k = b.in(k).Detach(), k+1
+			l, k = b.in(k).detached(), k+1
 		}
 		if bounds&2 != 0 {
-			h = b.in(k).Detach()
+			h = b.in(k).detached()
 		}
 		k = 0
 		for i, v := range []*Tensor{x, l, h} {

@@ -3,6 +3,8 @@ package tensor
 import (
 	"math"
 	"slices"
+
+	"github.com/gograd/gograd/internal/vec"
 )
 
 // Elementwise math beyond the core arithmetic of ops.go. Each op computes through
@@ -19,7 +21,18 @@ var (
 // number arg (an op's one parameter) or, for several, params (b.params).
 func (t *Tensor) unaryOp(d *opDef, op string, f func(float64) float64, arg float64, params ...float64) *Tensor {
 	nonNil(op, t)
-	out := mapF(op, t, f) // mapF walks a strided t
+	return t.recordUnary(d, mapF(op, t, f), arg, params) // mapF walks a strided t
+}
+
+// unaryOpP is unaryOp for an op with number parameters that has a typed kernel
+// (paramK's case k with parameters p); f computes the same in float64.
+func (t *Tensor) unaryOpP(d *opDef, op string, k paramOp, p [3]float64, f func(float64) float64, arg float64, params ...float64) *Tensor {
+	nonNil(op, t)
+	return t.recordUnary(d, mapP(op, t, k, p, f), arg, params)
+}
+
+// recordUnary records out, the result of d on t, with arg and params.
+func (t *Tensor) recordUnary(d *opDef, out *Tensor, arg float64, params []float64) *Tensor {
 	if len(params) == 0 {
 		return d.record(out, arg, t)
 	}
@@ -174,7 +187,7 @@ var nanToNumDef = &opDef{name: "NanToNumBackward0", save: savesIn}
 
 func init() {
 	unaryGrad(nanToNumDef, func(b bwd) *Tensor { // dt: grad where t is finite
-		return Where(b.in(0).Detach().IsFinite(), b.g, b.g.dtype.Scalar(0))
+		return Where(b.in(0).detached().IsFinite(), b.g, b.g.dtype.Scalar(0))
 	})
 }
 
@@ -194,7 +207,7 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 	if math.IsInf(neginf, -1) {
 		neginf = -big
 	}
-	return t.unaryOp(nanToNumDef, "NanToNum", func(v float64) float64 {
+	return t.unaryOpP(nanToNumDef, "NanToNum", pNanToNum, [3]float64{nan, posinf, neginf}, func(v float64) float64 {
 		switch {
 		case v != v:
 			return nan
@@ -207,10 +220,11 @@ func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
 	}, 0)
 }
 
-// pointwise promotes xs to a common float dtype, broadcasts them and applies f to
-// each position's values, returning the result and the promoted inputs (recorded
+// pointwise promotes xs (two or three tensors) to a common float dtype,
+// broadcasts them and applies the pointwise op code, with parameter p, to each
+// position's values, returning the result and the promoted inputs (recorded
 // conversions, so gradients return in each input's dtype).
-func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, []*Tensor) {
+func pointwise(op string, code pwOp, p float64, xs []*Tensor) (*Tensor, []*Tensor) {
 	nonNil(op, xs...)
 	dt := ResultType(xs...)
 	if !dt.IsFloat() {
@@ -228,11 +242,88 @@ func pointwise(op string, xs []*Tensor, f func(v []float64) float64) (*Tensor, [
 	}
 	out := uninit(dt, slices.Clone(shape))
 	if dt == Float32 {
-		pointwiseInto(out.f32, shape, ps, func(p *Tensor) []float32 { return p.f32 }, f)
+		pointwiseInto(code, p, out.f32, shape, ps, func(p *Tensor) []float32 { return p.f32 })
 	} else {
-		pointwiseInto(out.f64, shape, ps, func(p *Tensor) []float64 { return p.f64 }, f)
+		pointwiseInto(code, p, out.f64, shape, ps, func(p *Tensor) []float64 { return p.f64 })
 	}
 	return out, ps
+}
+
+// pwOp names a pointwise op of two or three inputs (pwRow's cases).
+type pwOp uint8
+
+const (
+	pwAtan2 pwOp = iota
+	pwHypot
+	pwLogaddexp
+	pwXlogy
+	pwFmod
+	pwRemainder
+	pwLerp       // t + w (end - t)
+	pwLerpScalar // t + p (end - t)
+	pwAddcmul    // t + p t1 t2
+	pwAddcdiv    // t + p t1 / t2
+)
+
+// pointwiseInto computes dst = op(x₀, x₁[, x₂]) with parameter p for the
+// contiguous dst of the given shape and inputs xs of dst's dtype that broadcast
+// to it, walking each input by its strides (0 along broadcast dims): nothing is
+// materialised, and no function is called through a value per element.
+func pointwiseInto[T vec.Float](op pwOp, p float64, dst []T, shape []int, xs []*Tensor, data func(*Tensor) []T) {
+	var src [3][]T
+	for i, x := range xs {
+		src[i] = data(x)
+	}
+	broadcastRows(shape, xs, func(d int, o []int, n int, s []int) {
+		var off, st [3]int
+		copy(off[:], o)
+		copy(st[:], s)
+		pwRow(op, p, dst[d:d+n], &src, off, st)
+	})
+}
+
+// pwRow sets r[i] to op of the inputs' elements src[j][off[j]+i·st[j]],
+// computed in float64 as the ops define them.
+func pwRow[T vec.Float](op pwOp, p float64, r []T, src *[3][]T, off, st [3]int) {
+	x, y, z := src[0], src[1], src[2]
+	for i := range r {
+		a, b, c := float64(x[off[0]+i*st[0]]), float64(y[off[1]+i*st[1]]), 0.0
+		if z != nil {
+			c = float64(z[off[2]+i*st[2]])
+		}
+		var v float64
+		switch op {
+		case pwAtan2:
+			v = math.Atan2(a, b)
+		case pwHypot:
+			v = math.Hypot(a, b)
+		case pwLogaddexp:
+			if math.IsInf(a, 0) && a == b {
+				v = a
+			} else {
+				v = max(a, b) + math.Log1p(math.Exp(-math.Abs(a-b)))
+			}
+		case pwXlogy: // 0 where t is 0 unless o is NaN
+			if a == 0 && b == b {
+				v = 0
+			} else {
+				v = a * math.Log(b)
+			}
+		case pwFmod:
+			v = math.Mod(a, b)
+		case pwRemainder:
+			v = pyMod(a, b)
+		case pwLerp:
+			v = a + c*(b-a)
+		case pwLerpScalar:
+			v = a + p*(b-a)
+		case pwAddcmul:
+			v = a + p*b*c
+		case pwAddcdiv:
+			v = a + p*b/c
+		}
+		r[i] = T(v)
+	}
 }
 
 // The save rules of two-input elementwise ops: both inputs, or both for the
@@ -243,8 +334,8 @@ var (
 )
 
 // binaryOp is pointwise for two inputs, recorded as d on the promoted inputs.
-func binaryOp(d *opDef, op string, a, b *Tensor, f func(x, y float64) float64) *Tensor {
-	out, ps := pointwise(op, []*Tensor{a, b}, func(v []float64) float64 { return f(v[0], v[1]) })
+func binaryOp(d *opDef, op string, code pwOp, a, b *Tensor) *Tensor {
+	out, ps := pointwise(op, code, 0, []*Tensor{a, b})
 	return d.record(out, 0, ps...)
 }
 
@@ -288,7 +379,7 @@ func init() {
 	xlogyDef.grad = func(b bwd) {
 		x, y := b.in(0), b.in(1)
 		if b.needs(0) { // dt: xlogy(grad, o), 0 where t == 0 and o <= 0 (PyTorch 1.13's formula)
-			b.gi[0] = b.g.Xlogy(y).MaskedFill(x.Detach().EqScalar(0).LogicalAnd(y.Detach().LeScalar(0)), 0)
+			b.gi[0] = b.g.Xlogy(y).MaskedFill(x.detached().EqScalar(0).LogicalAnd(y.detached().LeScalar(0)), 0)
 		}
 		if b.needs(1) {
 			b.gi[1] = b.g.Mul(x).Div(y) // do: grad t / o
@@ -310,31 +401,21 @@ func init() {
 
 // Atan2 returns the angle of the point (o, t), atan2(t, o), broadcasting
 // (Atan2Backward0).
-func (t *Tensor) Atan2(o *Tensor) *Tensor { return binaryOp(atan2Def, "Atan2", t, o, math.Atan2) }
+func (t *Tensor) Atan2(o *Tensor) *Tensor { return binaryOp(atan2Def, "Atan2", pwAtan2, t, o) }
 
 // Hypot returns sqrt(t² + o²), broadcasting (HypotBackward0).
-func (t *Tensor) Hypot(o *Tensor) *Tensor { return binaryOp(hypotDef, "Hypot", t, o, math.Hypot) }
+func (t *Tensor) Hypot(o *Tensor) *Tensor { return binaryOp(hypotDef, "Hypot", pwHypot, t, o) }
 
 // Logaddexp returns log(e^t + e^o) computed stably, broadcasting
 // (LogaddexpBackward0).
 func (t *Tensor) Logaddexp(o *Tensor) *Tensor {
-	return binaryOp(logaddexpDef, "Logaddexp", t, o, func(x, y float64) float64 {
-		if math.IsInf(x, 0) && x == y {
-			return x
-		}
-		return max(x, y) + math.Log1p(math.Exp(-math.Abs(x-y)))
-	})
+	return binaryOp(logaddexpDef, "Logaddexp", pwLogaddexp, t, o)
 }
 
 // Xlogy returns t·log(o), taken as 0 where t is 0 unless o is NaN, broadcasting
 // (XlogyBackward0).
 func (t *Tensor) Xlogy(o *Tensor) *Tensor {
-	return binaryOp(xlogyDef, "Xlogy", t, o, func(x, y float64) float64 {
-		if x == 0 && y == y {
-			return 0
-		}
-		return x * math.Log(y)
-	})
+	return binaryOp(xlogyDef, "Xlogy", pwXlogy, t, o)
 }
 
 // Fmod returns the remainder of t / o with the sign of t (C's fmod), broadcasting
@@ -343,7 +424,7 @@ func (t *Tensor) Fmod(o *Tensor) *Tensor {
 	if r := intRemainder("Fmod", t, o, false); r != nil {
 		return r
 	}
-	return binaryOp(fmodDef, "Fmod", t, o, math.Mod)
+	return binaryOp(fmodDef, "Fmod", pwFmod, t, o)
 }
 
 // Remainder returns the remainder of t / o with the sign of o (Python's %),
@@ -352,7 +433,7 @@ func (t *Tensor) Remainder(o *Tensor) *Tensor {
 	if r := intRemainder("Remainder", t, o, true); r != nil {
 		return r
 	}
-	return binaryOp(remainderDef, "Remainder", t, o, pyMod)
+	return binaryOp(remainderDef, "Remainder", pwRemainder, t, o)
 }
 
 func pyMod(x, y float64) float64 {
@@ -371,19 +452,20 @@ func intRemainder(op string, a, b *Tensor, python bool) *Tensor {
 	}
 	a, b = a.To(Int64), b.To(Int64)
 	shape := broadcastShapes(op, a.shape, b.shape)
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(Int64, shape)
-	for i, u := range x.i64 {
-		v := y.i64[i]
-		if v == 0 {
-			fail(op, "integer division by zero (shapes %v and %v)", a.shape, b.shape)
+	broadcastRows(shape, []*Tensor{a, b}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			u, v := a.i64[o[0]+i*s[0]], b.i64[o[1]+i*s[1]]
+			if v == 0 {
+				fail(op, "integer division by zero (shapes %v and %v)", a.shape, b.shape)
+			}
+			r := u % v
+			if python && r != 0 && (r < 0) != (v < 0) {
+				r += v
+			}
+			out.i64[d+i] = r
 		}
-		r := u % v
-		if python && r != 0 && (r < 0) != (v < 0) {
-			r += v
-		}
-		out.i64[i] = r
-	}
+	})
 	return out
 }
 
@@ -392,7 +474,7 @@ func (t *Tensor) FmodScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Fmod(scalarOperand(t, s))
 	}
-	return t.unaryOp(fmodSDef, "FmodScalar", func(v float64) float64 { return math.Mod(v, s) }, 0)
+	return t.unaryOpP(fmodSDef, "FmodScalar", pFmod, [3]float64{s}, func(v float64) float64 { return math.Mod(v, s) }, 0)
 }
 
 // RemainderScalar returns Remainder of t and s, t % s in Python (RemainderBackward0).
@@ -400,7 +482,7 @@ func (t *Tensor) RemainderScalar(s float64) *Tensor {
 	if !t.dtype.IsFloat() {
 		return t.Remainder(scalarOperand(t, s))
 	}
-	return t.unaryOp(remainderSDef, "RemainderScalar", func(v float64) float64 { return pyMod(v, s) }, 0)
+	return t.unaryOpP(remainderSDef, "RemainderScalar", pRemainder, [3]float64{s}, func(v float64) float64 { return pyMod(v, s) }, 0)
 }
 
 // The entries of Lerp, Addcmul and Addcdiv, recorded on the promoted inputs; arg
@@ -457,24 +539,24 @@ func init() {
 // Lerp returns t + weight·(end - t), broadcasting all three (torch.lerp with a
 // tensor weight; LerpBackward1).
 func (t *Tensor) Lerp(end, weight *Tensor) *Tensor {
-	out, ps := pointwise("Lerp", []*Tensor{t, end, weight}, func(v []float64) float64 { return v[0] + v[2]*(v[1]-v[0]) })
+	out, ps := pointwise("Lerp", pwLerp, 0, []*Tensor{t, end, weight})
 	return lerpDef.record(out, 0, ps...)
 }
 
 // LerpScalar returns t + weight·(end - t) for a number weight (LerpBackward0).
 func (t *Tensor) LerpScalar(end *Tensor, weight float64) *Tensor {
-	out, ps := pointwise("LerpScalar", []*Tensor{t, end}, func(v []float64) float64 { return v[0] + weight*(v[1]-v[0]) })
+	out, ps := pointwise("LerpScalar", pwLerpScalar, weight, []*Tensor{t, end})
 	return lerpSDef.record(out, weight, ps...)
 }
 
 // Addcmul returns t + value·t1·t2, broadcasting (AddcmulBackward0).
 func (t *Tensor) Addcmul(t1, t2 *Tensor, value float64) *Tensor {
-	out, ps := pointwise("Addcmul", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]*v[2] })
+	out, ps := pointwise("Addcmul", pwAddcmul, value, []*Tensor{t, t1, t2})
 	return addcmulDef.record(out, value, ps...)
 }
 
 // Addcdiv returns t + value·t1/t2, broadcasting (AddcdivBackward0).
 func (t *Tensor) Addcdiv(t1, t2 *Tensor, value float64) *Tensor {
-	out, ps := pointwise("Addcdiv", []*Tensor{t, t1, t2}, func(v []float64) float64 { return v[0] + value*v[1]/v[2] })
+	out, ps := pointwise("Addcdiv", pwAddcdiv, value, []*Tensor{t, t1, t2})
 	return addcdivDef.record(out, value, ps...)
 }

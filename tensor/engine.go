@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gograd/gograd/internal/access"
 )
@@ -125,7 +126,7 @@ func (s *savedVar) unpack(create bool) *Tensor {
 	if create || !s.t.requiresGrad {
 		return s.t
 	}
-	return s.t.Detach()
+	return s.t.detached()
 }
 
 // save declares that n's backward reads ts: the only way a node keeps a tensor,
@@ -453,11 +454,63 @@ func (t *Tensor) RegisterHook(hook func(grad *Tensor) *Tensor) *RemovableHandle 
 }
 
 // Detach returns a tensor sharing t's storage that is a leaf and does not require
-// grad: what is computed from it is not recorded back to t.
+// grad: what is computed from it is not recorded back to t. It shares only the
+// storage: it does not keep t, or the graph that made t, alive (so a detached
+// loss kept for logging does not hold its graph). For a one-element result
+// that has never shared its storage, the first Detach moves the element out of
+// t's header into the storage; like an in-place op, that call must not run
+// concurrently with other uses of t. (One exception: a view of a one-element
+// result keeps that result alive, as a view keeps its base in PyTorch.)
 func (t *Tensor) Detach() *Tensor {
+	if t.gradFn != nil {
+		t.moveInline()
+	}
+	return t.detached()
+}
+
+// detached is Detach for the package's own short-lived aliases (saved values
+// unpacked for a pass, gradients, the operands of derivatives and of kernels),
+// which live no longer than what holds t: it never moves t's element, so that
+// ops and passes in several goroutines may detach one tensor at once.
+func (t *Tensor) detached() *Tensor {
 	d := t.alias()
 	d.lay.base = nil // not a view of t for autograd: in-place writes to it are not t's history
 	return d
+}
+
+// moveInline moves the element of a one-element tensor that keeps it in its
+// header (alloc's inline storage), and has never shared it, into a storage
+// object of its own, so that tensors sharing it do not keep t alive.
+func (t *Tensor) moveInline() {
+	if t.lay != nil || t.own.Load() != nil {
+		return
+	}
+	p := unsafe.Pointer(&t.inline)
+	var at unsafe.Pointer
+	switch {
+	case len(t.f32) == 1:
+		at = unsafe.Pointer(&t.f32[0])
+	case len(t.f64) == 1:
+		at = unsafe.Pointer(&t.f64[0])
+	case len(t.i64) == 1:
+		at = unsafe.Pointer(&t.i64[0])
+	}
+	if at != p {
+		return
+	}
+	s := &storage{one: t.inline}
+	if !t.own.CompareAndSwap(nil, s) {
+		return
+	}
+	q := unsafe.Pointer(&s.one)
+	switch t.dtype {
+	case Float32:
+		t.f32 = unsafe.Slice((*float32)(q), 1)
+	case Float64:
+		t.f64 = s.one[:]
+	default:
+		t.i64 = unsafe.Slice((*int64)(q), 1)
+	}
 }
 
 // BackwardOptions adjusts Backward.
@@ -722,7 +775,7 @@ func (t *Tensor) accumulateGrad(g *Tensor, owned, create bool) {
 	case create:
 		st.grad, st.owned = st.grad.Add(g), false
 	case st.grad.requiresGrad || g.requiresGrad: // a Grad an earlier pass recorded
-		st.grad, st.owned = st.grad.Detach().Add(g.Detach()), false
+		st.grad, st.owned = st.grad.detached().Add(g.detached()), false
 	default:
 		st.grad.addInPlace(g)
 	}

@@ -148,7 +148,7 @@ func init() {
 		// before inverting, so that Inv does not panic.
 		a, det := b.in(0), b.out()
 		g := b.g.Mul(det)
-		if sing := det.Detach().EqScalar(0); sing.Any().Item() != 0 {
+		if sing := det.detached().EqScalar(0); sing.Any().Item() != 0 {
 			n := a.shape[len(a.shape)-1]
 			s := sing.Unsqueeze(-1).Unsqueeze(-1)
 			a = Where(s, Eye(n).To(a.dtype), a)

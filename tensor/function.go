@@ -113,9 +113,10 @@ func (c *Context) NeedsInputGrad(i int) bool { return c.needs[i] }
 
 // CreatingGraph reports, inside Backward, whether the backward pass records
 // itself (CreateGraph) for this Function, so that a Backward written with raw
-// kernels can switch to differentiable ops (the engine no longer sets the
-// goroutine's grad mode for a pass, so IsGradEnabled does not tell). It is
-// false outside Backward and for a OnceDifferentiable Function.
+// kernels can switch to differentiable ops. Inside Backward IsGradEnabled tells
+// the same for a Function that is not OnceDifferentiable (the engine runs a pass
+// with custom Functions in grad mode CreateGraph, as PyTorch does). It is false
+// outside Backward and for a OnceDifferentiable Function.
 func (c *Context) CreatingGraph() bool { return c.creating }
 
 // Apply runs f on inputs and returns its result, recorded in the graph with
@@ -155,7 +156,7 @@ func detachInputs(inputs []*Tensor) ([]*Tensor, func(*Tensor) *Tensor) {
 	for i, in := range inputs {
 		det[i] = in
 		if in.requiresGrad {
-			det[i] = in.Detach()
+			det[i] = in.detached()
 		}
 	}
 	return det, func(t *Tensor) *Tensor {
@@ -314,13 +315,13 @@ func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward 
 		gd := make([]*Tensor, len(g))
 		for i, x := range g {
 			if x != nil {
-				gd[i] = x.Detach()
+				gd[i] = x.detached()
 			}
 		}
-		grads = backward(&c, gd)
+		withGradMode(false, func() { grads = backward(&c, gd) }) // as @once_differentiable's no_grad
 		for i, gr := range grads {
 			if gr != nil {
-				grads[i] = delayedError(f.Name(), gr.Detach(), g)
+				grads[i] = delayedError(f.Name(), gr.detached(), g)
 			}
 		}
 	} else {
@@ -332,7 +333,7 @@ func (ctx *Context) runBackward(n *Node, f interface{ Name() string }, backward 
 	for i, gr := range grads {
 		if gr != nil && n.needs(i) {
 			if slices.Contains(c.saved, gr) || slices.Contains(ctx.saved, gr) || slices.Contains(ctx.inputs, gr) {
-				gr = gr.Detach().Clone() // not the engine's to keep
+				gr = gr.detached().Clone() // not the engine's to keep
 			}
 			gi[i] = gr
 		}

@@ -33,28 +33,42 @@ func modeGraph(x, w *Tensor, f *scaleBy) *Tensor {
 	return Apply(f, y, w).Clone().SumKeepDim(1)
 }
 
-// TestBackwardLeavesGradModeAlone checks that backward passes and Apply do not
-// set the goroutine's grad mode: the derivatives read their saved values
-// unpacked for the pass (detached unless CreateGraph), so that nothing is
-// recorded by a plain pass whatever the mode, and everything by a CreateGraph
-// pass.
+// TestBackwardLeavesGradModeAlone checks that backward passes and Apply set
+// the goroutine's grad mode only where user code can see it: the derivatives
+// read their saved values unpacked for the pass (detached unless CreateGraph),
+// so that nothing is recorded by a plain pass whatever the mode, and
+// everything by a CreateGraph pass. A graph of op table ops alone never sets
+// it; one with custom Functions sets it once per plain pass (off, around the
+// whole pass, as PyTorch runs user code in a plain pass), not per node.
 func TestBackwardLeavesGradModeAlone(t *testing.T) {
 	x := FromSlice([]float64{0.1, -0.2, 0.3, 0.4}, 2, 2).SetRequiresGrad(true)
 	w := FromSlice([]float64{0.5, 0.6, -0.7, 0.8}, 2, 2).SetRequiresGrad(true)
-	f := &scaleBy{}
 	before := modeSets.Load()
+	p := MatMul(x, w).Mul(x).Exp().Softmax(1).Sum()
+	p.Backward(BackwardOptions{RetainGraph: true})
+	Grad([]*Tensor{p}, []*Tensor{x}, GradOptions{CreateGraph: true})
+	if n := modeSets.Load() - before; n != 0 {
+		t.Errorf("passes over op table nodes set the grad mode %d times; want 0", n)
+	}
+	x.SetGrad(nil)
+	f := &scaleBy{}
+	before = modeSets.Load()
 	y := modeGraph(x, w, f)
 	y.Backward(BackwardOptions{Gradient: OnesLike(y), RetainGraph: true})
 	gx, gw := x.Grad(), w.Grad()
 	if gx.RequiresGrad() || gw.RequiresGrad() {
 		t.Error("a plain backward pass recorded the gradients")
 	}
+	if n := modeSets.Load() - before; n != 1 {
+		t.Errorf("Apply and a plain pass through two custom Functions set the grad mode %d times; want 1", n)
+	}
+	before = modeSets.Load()
 	gs := Grad([]*Tensor{y}, []*Tensor{x, w}, GradOptions{GradOutputs: []*Tensor{OnesLike(y)}, CreateGraph: true})
 	if !gs[0].RequiresGrad() || !gs[1].RequiresGrad() {
 		t.Error("a CreateGraph pass did not record the gradients")
 	}
 	if n := modeSets.Load() - before; n != 0 {
-		t.Errorf("Apply and the backward passes set the grad mode %d times; want 0", n)
+		t.Errorf("a CreateGraph pass with grad mode on set the grad mode %d times; want 0", n)
 	}
 	if len(f.sawGrad) != 2 || f.sawGrad[0] || !f.sawGrad[1] {
 		t.Errorf("the Function's saved input required grad in (plain, CreateGraph) passes: %v; want [false true]", f.sawGrad)

@@ -20,6 +20,7 @@ type graphTask struct {
 	collect bool      // return the inputs' gradients (Grad) instead of accumulating
 	anomaly bool      // check every gradient for NaN and Inf (DetectAnomaly)
 	bound   uint64    // nodes made up to this sequence number are sinks (runBounded)
+	user    bool      // the graph has hooks or nodes that run user code (userCode)
 	batch   int       // the gradients' leading batch dim (IsGradsBatched); 0: none
 
 	order  []*Node         // the graph's function nodes, latest first
@@ -106,16 +107,38 @@ func (t *graphTask) number() {
 	t.ep = uint32(t.id) &^ sharedMark
 }
 
-// executeFor runs the pass. The derivatives read saved values through bwd,
-// unpacked detached unless the pass creates a graph, so the goroutine's grad
-// mode plays no part; only CreateGraph inside NoGrad turns recording on for the
-// pass, as PyTorch's engine sets grad mode to create_graph.
+// executeFor runs the pass with the goroutine's grad mode set as PyTorch's
+// engine sets it, to the pass's create flag, but only where it can matter: the
+// derivatives of the op table read saved values through bwd, unpacked detached
+// unless the pass creates a graph, so they record nothing in a plain pass
+// whatever the mode. User code (tensor and node hooks, a custom Function's
+// Backward) sees the mode, so a pass whose graph has any sets it once, around
+// the whole pass: off for a plain pass (what a hook computes from tensors that
+// require grad is not recorded), on for CreateGraph. A pass with no user code
+// sets it only for CreateGraph inside NoGrad.
 func (t *graphTask) executeFor(roots, seeds []*Tensor) {
-	if t.create && !IsGradEnabled() {
+	on := IsGradEnabled()
+	switch {
+	case t.create && !on:
 		EnableGrad(func() { t.execute(roots, seeds) })
-		return
+	case !t.create && on && t.user:
+		withGradMode(false, func() { t.execute(roots, seeds) })
+	default:
+		t.execute(roots, seeds)
 	}
-	t.execute(roots, seeds)
+}
+
+// userCode reports whether running n calls user code: its hooks, a custom
+// Function's Backward or a checkpoint's recomputation, or for a leaf's
+// AccumulateGrad node the leaf's hooks.
+func userCode(n *Node) bool {
+	if n.hooks.Load() != nil || n.x != nil && (n.x.withTask != nil || n.x.batched != nil) {
+		return true
+	}
+	if v := n.variable; v != nil && v.ag != nil {
+		return len(v.ag.hooks.list()) > 0 || len(v.ag.post.list()) > 0
+	}
+	return false
 }
 
 // seedGrads returns the gradients backward starts from, one per root: 1 for a
@@ -139,7 +162,7 @@ func seedGrads(op string, roots, rootGrads []*Tensor, create bool) []*Tensor {
 			failKind(ErrDType, op, "gradient dtype %v does not match output dtype %v", g.dtype, r.dtype)
 		} else {
 			if !create {
-				g = g.Detach() // a plain pass records nothing, even from a gradient that requires grad
+				g = g.detached() // a plain pass records nothing, even from a gradient that requires grad
 			}
 			g = g.Clone() // the caller keeps g; the engine may keep and add into its seeds
 		}
@@ -206,6 +229,7 @@ func (t *graphTask) leaf(n *Node) int32 {
 	}
 	t.setSlot(n, len(t.leaves))
 	t.leaves = append(t.leaves, leafBuffer{n: n})
+	t.user = t.user || userCode(n)
 	return int32(len(t.leaves) - 1)
 }
 
@@ -241,12 +265,15 @@ func (t *graphTask) discover(roots []*Tensor) {
 	for _, r := range roots {
 		if n := r.gradFn; n != nil && !t.claim(n) {
 			stack = append(stack, n)
+		} else if n == nil {
+			t.user = t.user || userCode(r.gradNode()) // a leaf root's hooks
 		}
 	}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		t.order = append(t.order, n)
+		t.user = t.user || userCode(n)
 		for _, nx := range n.next {
 			switch {
 			case nx == nil:
@@ -333,17 +360,30 @@ func (t *graphTask) runNode(i int, n *Node) {
 	if g == nil {
 		return
 	}
+	if g.published&^sharedMark != t.ep {
+		g.published = t.ep // seen by this node; keeps sharedMark if it has it
+	}
+	// Grad captures a non-leaf input's gradient as it reaches the node, before
+	// the tensor's hooks run, and runs them only if the node must run on (PyTorch
+	// 1.13's captures); Backward's Inputs, as RetainGrad, get it after the hooks.
+	grad := t.collect && t.inputs != nil
+	if grad && t.isTarget[i] {
+		t.captured[i] = g
+	}
+	if grad && !t.runs[i] {
+		return
+	}
 	hooks := n.hooks.Load()
 	if hooks != nil {
 		g = t.detach(runPrehooks(t.op, n, hooks, g))
-	}
-	if g.published&^sharedMark != t.ep {
-		g.published = t.ep // seen by this node; keeps sharedMark if it has it
+		if g.published&^sharedMark != t.ep {
+			g.published = t.ep
+		}
 	}
 	if n.retained != nil {
 		n.retained.accumulateGrad(g, false, t.create)
 	}
-	if t.inputs != nil {
+	if t.inputs != nil && !grad {
 		if t.isTarget[i] {
 			t.captured[i] = g
 		}
@@ -487,7 +527,7 @@ func (t *graphTask) call(n *Node, g *Tensor) []*Tensor {
 	}
 	for j, nx := range n.next {
 		if o := outs[j]; o != nil && o.requiresGrad && !t.create {
-			outs[j] = o.Detach()
+			outs[j] = o.detached()
 		}
 		switch {
 		case nx == nil || outs[j] == nil:
@@ -527,7 +567,7 @@ func (t *graphTask) backward(n *Node, g *Tensor, gi []*Tensor) {
 // (recorded, since the goroutine's grad mode is on) leaves that graph behind.
 func (t *graphTask) detach(g *Tensor) *Tensor {
 	if g.requiresGrad && !t.create {
-		return g.Detach()
+		return g.detached()
 	}
 	return g
 }

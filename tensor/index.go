@@ -172,7 +172,7 @@ func (t *Tensor) scatter(def *opDef, op string, dim int, index, src *Tensor, add
 	if src.dtype != t.dtype {
 		failKind(ErrDType, op, "src dtype %v must match the input's %v", src.dtype, t.dtype)
 	}
-	out := t.dense().Detach().Clone()
+	out := t.dense().detached().Clone()
 	sd := src.dense()
 	alongDim(op, out, d, index, src.shape, func(_, off, so int) {
 		if add {
@@ -244,7 +244,7 @@ func (t *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 	}
 	maps := identityMaps(source.shape)
 	maps[d] = t.indexMap("IndexAdd", index, t.shape, d)
-	out := t.dense().Detach().Add(source.Detach().remapAdd("", t.shape, maps))
+	out := t.dense().detached().Add(source.detached().remapAdd("", t.shape, maps))
 	if tracked(t, source) {
 		indexAddDef.recordWith(out, 0, &remapped{shape: source.shape, maps: maps}, nil, t, source)
 	}
@@ -296,17 +296,18 @@ func (t *Tensor) TakeAlongDim(indices *Tensor, dim int) *Tensor {
 func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
 	mask.wantBool("MaskedSelect", "mask")
 	shape := broadcastShapes("MaskedSelect", t.shape, mask.shape)
-	m := broadcastData(mask, shape)
-	x := broadcastData(t, shape)
-	var pos []int
-	for i, b := range m.i64 {
-		if b != 0 {
-			pos = append(pos, i)
+	var pos, src []int // flat positions in shape, and where t has them
+	broadcastRows(shape, []*Tensor{mask, t}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			if mask.i64[o[0]+i*s[0]] != 0 {
+				pos = append(pos, d+i)
+				src = append(src, o[1]+i*s[1])
+			}
 		}
-	}
+	})
 	out := empty(t.dtype, []int{len(pos)})
-	for k, i := range pos {
-		copyInto(out, x, k, i, 1)
+	for k, p := range src {
+		copyInto(out, t, k, p, 1)
 	}
 	if tracked(t) {
 		maskedSelectDef.recordWith(out, 0, &masked{shape: shape, pos: pos}, nil, t)
@@ -417,17 +418,19 @@ func (t *Tensor) advanced(op string, indices []*Tensor) (bshape, offs, restShape
 	st := rowStrides(t.shape)
 	offs = make([]int, numel(bshape))
 	for d, ix := range indices {
-		v := broadcastData(ix, bshape).i64
-		for p, x := range v {
-			w := x
-			if w < 0 {
-				w += int64(t.shape[d])
+		broadcastRows(bshape, []*Tensor{ix}, func(p int, o []int, n int, s []int) {
+			for i := range n {
+				x := ix.i64[o[0]+i*s[0]]
+				w := x
+				if w < 0 {
+					w += int64(t.shape[d])
+				}
+				if w < 0 || w >= int64(t.shape[d]) {
+					checkIndexValue(op, x, t.shape[d], d, t.shape) // fails, naming the index as given
+				}
+				offs[p+i] += int(w) * st[d]
 			}
-			if w < 0 || w >= int64(t.shape[d]) {
-				checkIndexValue(op, x, t.shape[d], d, t.shape) // fails, naming the index as given
-			}
-			offs[p] += int(w) * st[d]
-		}
+		})
 	}
 	return slices.Clone(bshape), offs, t.shape[len(indices):]
 }
@@ -514,16 +517,18 @@ func (t *Tensor) indexPut(op string, indices []*Tensor, values *Tensor, accumula
 	bshape, offs, rest := t.indexPutChecks(op, indices, values)
 	want := append(slices.Clone(bshape), rest...)
 	rn := numel(rest)
-	v := broadcastData(values, want)
-	out := t.dense().Detach().Clone()
-	for p, off := range offs {
-		for r := range rn {
+	out := uninit(t.dtype, slices.Clone(t.shape))
+	copyValues(out, t)
+	broadcastRows(want, []*Tensor{values}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			q := d + i // the position in want: block q / rn, element q % rn
+			dst, src := offs[q/rn]+q%rn, o[0]+i*s[0]
 			if accumulate {
-				out.setFlat(off+r, out.flat(off+r)+v.flat(p*rn+r))
+				out.setPos(dst, out.atPos(dst)+values.atPos(src))
 			} else {
-				copyInto(out, v, off+r, p*rn+r, 1)
+				copyInto(out, values, dst, src, 1)
 			}
 		}
-	}
+	})
 	return indexPutDef.recordWith(out, float64(b2i(accumulate)), nil, indices, t, values)
 }

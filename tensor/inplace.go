@@ -353,10 +353,12 @@ func (t *Tensor) MaskedFill_(mask *Tensor, v float64) *Tensor {
 	return t.inPlace("MaskedFill_", false, nil, func(self *Tensor) *Tensor {
 		return self.MaskedFill(mask, v)
 	}, func() {
-		for i, b := range broadcastData(mask, t.shape).i64 {
-			if b != 0 {
-				t.setFlat(i, v)
+		broadcastRows(t.shape, []*Tensor{mask}, func(d int, o []int, n int, s []int) {
+			for i := range n {
+				if mask.i64[o[0]+i*s[0]] != 0 {
+					t.setFlat(d+i, v)
+				}
 			}
-		}
+		})
 	})
 }

@@ -126,30 +126,25 @@ func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
 	})
 }
 
-// pointwiseInto computes dst[k] = f(x₀[k], x₁[k], ...) for the contiguous dst of
-// the given shape and inputs xs of dst's dtype that broadcast to it, walking each
-// input by its strides (0 along broadcast dims): nothing is materialised.
-func pointwiseInto[T vec.Float](dst []T, shape []int, xs []*Tensor, data func(*Tensor) []T, f func(v []float64) float64) {
-	if len(dst) == 0 {
+// broadcastRows walks shape, the shape xs broadcast to, row by row in
+// row-major order: f gets the row's start in a contiguous result of that shape,
+// each operand's start in its element slice (by its strides, 0 along the dims it
+// is broadcast over), the row's length and each operand's stride along the row.
+// Nothing is materialised, whatever the operands' layouts.
+func broadcastRows(shape []int, xs []*Tensor, f func(d int, offs []int, n int, s []int)) {
+	if numel(shape) == 0 {
 		return
 	}
-	st := [][]int{contiguousStrides(shape)}
-	src := make([][]T, len(xs))
-	for i, x := range xs {
+	st := make([][]int, 1, len(xs)+1)
+	st[0] = contiguousStrides(shape)
+	for _, x := range xs {
 		st = append(st, expandedStrides(x, shape))
-		src[i] = data(x)
 	}
 	cs, cst := coalesce(shape, st...)
 	last := len(cs) - 1
-	inner := cs[last]
-	v := make([]float64, len(xs))
-	forEachRow(cs, cst, func(_ int, offs []int) {
-		d := dst[offs[0] : offs[0]+inner]
-		for i := range d {
-			for j, s := range src {
-				v[j] = float64(s[offs[j+1]+i*cst[j+1][last]])
-			}
-			d[i] = T(f(v))
-		}
-	})
+	inner := make([]int, len(xs))
+	for i := range xs {
+		inner[i] = cst[i+1][last]
+	}
+	forEachRow(cs, cst, func(d int, offs []int) { f(d, offs[1:], cs[last], inner) })
 }

@@ -10,14 +10,19 @@ import (
 var specialValues = []float64{0, math.Copysign(0, -1), 0.5, -0.5, 1.5, -2.5, 2.5, 0.49999997, 1e-40, -1e-310,
 	3.7, -3.7, 1e20, -1e20, 8388609.5, math.Inf(1), math.Inf(-1), math.NaN(), 2, 0.25, 123456.789}
 
-// TestTypedUnaryMatchesMapF checks that every typed kernel in typedUnary gives,
-// bit for bit, what its op computes through the float64 function it hands mapF,
-// in float32 and float64, on contiguous and strided inputs.
+// TestTypedUnaryMatchesMapF checks that every typed kernel in typedUnary, and
+// mapP's kernels for ops with parameters, give, bit for bit, what their op
+// computes through the float64 function it hands mapF, in float32 and float64,
+// on contiguous and strided inputs.
 func TestTypedUnaryMatchesMapF(t *testing.T) {
 	ops := map[string]func(*Tensor) *Tensor{
 		"Sqrt": (*Tensor).Sqrt, "Rsqrt": (*Tensor).Rsqrt, "Abs": (*Tensor).Abs, "Sign": (*Tensor).Sign,
 		"Floor": (*Tensor).Floor, "Ceil": (*Tensor).Ceil, "Round": (*Tensor).Round, "Trunc": (*Tensor).Trunc,
-		"Frac": (*Tensor).Frac,
+		"Frac":  (*Tensor).Frac,
+		"Expm1": (*Tensor).Expm1, "Log1p": (*Tensor).Log1p, "Log2": (*Tensor).Log2, "Log10": (*Tensor).Log10,
+		"Tan": (*Tensor).Tan, "Asin": (*Tensor).Asin, "Acos": (*Tensor).Acos, "Atan": (*Tensor).Atan,
+		"Sinh": (*Tensor).Sinh, "Cosh": (*Tensor).Cosh, "Asinh": (*Tensor).Asinh, "Erf": (*Tensor).Erf,
+		"Erfc": (*Tensor).Erfc, "Erfinv": (*Tensor).Erfinv, "Sin": (*Tensor).Sin, "Cos": (*Tensor).Cos,
 	}
 	for name := range typedUnary {
 		if ops[name] == nil {
@@ -25,10 +30,18 @@ func TestTypedUnaryMatchesMapF(t *testing.T) {
 		}
 	}
 	defer func() { useTypedUnary = true }()
-	for name, op := range ops {
+	for name := range ops {
 		if _, ok := typedUnary[name]; !ok {
 			t.Fatalf("%s is not in typedUnary", name)
 		}
+	}
+	// The ops with parameters (mapP's kernels).
+	ops["Clamp"] = func(x *Tensor) *Tensor { return x.Clamp(-1, 2.5) }
+	ops["Clamp/empty range"] = func(x *Tensor) *Tensor { return x.Clamp(1, -1) }
+	ops["FmodScalar"] = func(x *Tensor) *Tensor { return x.FmodScalar(1.5) }
+	ops["RemainderScalar"] = func(x *Tensor) *Tensor { return x.RemainderScalar(-1.5) }
+	ops["NanToNum"] = func(x *Tensor) *Tensor { return x.NanToNum(0.5, math.Inf(1), -3) }
+	for name, op := range ops {
 		for _, dt := range []DType{Float32, Float64} {
 			n := len(specialValues)
 			x := dt.Zeros(n, 2)

@@ -52,7 +52,7 @@ func cat(op, name string, ts []*Tensor, dim int) *Tensor {
 		idx = append(idx, i)
 	}
 	if len(parts) == 0 {
-		return ts[0].Detach().Clone()
+		return ts[0].detached().Clone()
 	}
 	dt := ResultType(parts...)
 	ref := parts[0]
@@ -414,7 +414,7 @@ func (t *Tensor) triangle(op, name string, k int, lower bool) *Tensor {
 	if len(t.shape) < 2 {
 		fail(op, "input must have at least 2 dims, got shape %v", t.shape)
 	}
-	out := t.dense().Detach().Clone()
+	out := t.dense().detached().Clone()
 	r, c := t.shape[len(t.shape)-2], t.shape[len(t.shape)-1]
 	for b := range numel(t.shape[:len(t.shape)-2]) {
 		for i := range r {

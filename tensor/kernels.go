@@ -217,19 +217,73 @@ type unaryKernels struct {
 }
 
 // typedUnary holds, by the name its op passes to mapF, typed kernels for the
-// common cheap one-argument ops, those where a call per element through a func
-// value cost more than the math (the transcendental ones keep mapF's loop: their
-// math dominates). Each computes exactly the float64 expression the op hands
-// mapF, converted back to the element type (TestTypedUnaryMatchesMapF checks
-// every entry bit for bit), with the function inlined in the loop.
+// one-argument ops without parameters: the cheap ones (cheapUnary), where a call
+// per element through a func value cost more than the math, and the rarer
+// transcendental ones (mathUnary), which save that call too. Each computes
+// exactly the float64 expression the op hands mapF, converted back to the
+// element type (TestTypedUnaryMatchesMapF checks every entry bit for bit), with
+// the function called directly in the loop.
 var typedUnary = map[string]unaryKernels{}
 
 // cheapUnary names the ops of typedUnary, in the order of mathK's cases.
 var cheapUnary = []string{"Sqrt", "Rsqrt", "Abs", "Sign", "Floor", "Ceil", "Round", "Trunc", "Frac"}
 
+// mathUnary names the transcendental ops of typedUnary, in the order of
+// transK's cases.
+var mathUnary = []string{"Expm1", "Log1p", "Log2", "Log10", "Tan", "Asin", "Acos", "Atan",
+	"Sinh", "Cosh", "Asinh", "Erf", "Erfc", "Erfinv", "Sin", "Cos"}
+
 func init() {
 	for op, name := range cheapUnary {
 		typedUnary[name] = unaryKernels{mathK[float32](op), mathK[float64](op)}
+	}
+	for op, name := range mathUnary {
+		typedUnary[name] = unaryKernels{transK[float32](op), transK[float64](op)}
+	}
+}
+
+// transK returns the kernel of mathUnary[op], as mathK does for cheapUnary.
+func transK[T vec.Float](op int) func(d, a []T) {
+	return func(d, a []T) {
+		d = d[:len(a)]
+		for i, v := range a {
+			x := float64(v)
+			switch op {
+			case 0:
+				x = math.Expm1(x)
+			case 1:
+				x = math.Log1p(x)
+			case 2:
+				x = math.Log2(x)
+			case 3:
+				x = math.Log10(x)
+			case 4:
+				x = math.Tan(x)
+			case 5:
+				x = math.Asin(x)
+			case 6:
+				x = math.Acos(x)
+			case 7:
+				x = math.Atan(x)
+			case 8:
+				x = math.Sinh(x)
+			case 9:
+				x = math.Cosh(x)
+			case 10:
+				x = math.Asinh(x)
+			case 11:
+				x = math.Erf(x)
+			case 12:
+				x = math.Erfc(x)
+			case 13:
+				x = math.Erfinv(x)
+			case 14:
+				x = math.Sin(x)
+			case 15:
+				x = math.Cos(x)
+			}
+			d[i] = T(x)
+		}
 	}
 }
 
@@ -275,4 +329,56 @@ func sign(v float64) float64 {
 		return -1
 	}
 	return v // 0, -0 and NaN map to themselves
+}
+
+// paramOp names a one-input op with number parameters that has a typed kernel
+// (paramK's cases).
+type paramOp uint8
+
+const (
+	pClamp     paramOp = iota // min(max(t, p0), p1)
+	pFmod                     // fmod(t, p0)
+	pRemainder                // t % p0, Python's
+	pNanToNum                 // NaN, +Inf, -Inf to p0, p1, p2
+)
+
+// mapP applies paramK's case k, with parameters p, elementwise into a new
+// tensor (as mapF, reading a strided x in place). f computes the same in
+// float64, and is what runs when a test turns useTypedUnary off
+// (TestTypedUnaryMatchesMapF).
+func mapP(name string, x *Tensor, k paramOp, p [3]float64, f func(float64) float64) *Tensor {
+	if !useTypedUnary {
+		return mapF(name, x, f)
+	}
+	return unary(name, x, paramK[float32](k, p), paramK[float64](k, p))
+}
+
+// paramK returns the kernel of case k with parameters p: the float64
+// expression of its op, converted back to the element type, with no call
+// through a func value per element.
+func paramK[T vec.Float](k paramOp, p [3]float64) func(d, a []T) {
+	return func(d, a []T) {
+		d = d[:len(a)]
+		for i, v := range a {
+			x := float64(v)
+			switch k {
+			case pClamp:
+				x = math.Min(p[1], math.Max(p[0], x))
+			case pFmod:
+				x = math.Mod(x, p[0])
+			case pRemainder:
+				x = pyMod(x, p[0])
+			case pNanToNum:
+				switch {
+				case x != x:
+					x = p[0]
+				case math.IsInf(x, 1):
+					x = p[1]
+				case math.IsInf(x, -1):
+					x = p[2]
+				}
+			}
+			d[i] = T(x)
+		}
+	}
 }

@@ -100,13 +100,13 @@ func addProduct(d *opDef, op string, input, a, b *Tensor, beta, alpha float64) *
 	if input.dtype != a.dtype {
 		fail(op, "input dtype %v must match the matrices' %v", input.dtype, a.dtype)
 	}
-	p := mm(a.Detach().dense(), b.Detach().dense(), false, false)
+	p := mm(a.detached().dense(), b.detached().dense(), false, false)
 	if s := broadcastShapes(op, input.shape, p.shape); !slices.Equal(s, p.shape) {
 		fail(op, "input of shape %v does not broadcast to the product's shape %v", input.shape, p.shape)
 	}
 	out := p.MulScalar(alpha)
 	if beta != 0 {
-		out = out.Add(input.Detach().MulScalar(beta))
+		out = out.Add(input.detached().MulScalar(beta))
 	}
 	if tracked(input, a, b) {
 		d.recordWith(out, 0, []float64{beta, alpha}, nil, input, a, b)
@@ -149,7 +149,7 @@ func (t *Tensor) Trace() *Tensor {
 	for i := range min(rows, cols) {
 		eye.setFlat(i*cols+i, 1)
 	}
-	return traceDef.recordWith(t.dense().Detach().Mul(eye).Sum(), 0, t.shape, nil, t)
+	return traceDef.recordWith(t.dense().detached().Mul(eye).Sum(), 0, t.shape, nil, t)
 }
 
 // traceDef is Trace's entry: the node keeps the matrix's shape.

@@ -679,6 +679,7 @@ var notDifferentiable = map[string]string{
 	"functional.MaxPool2dWithIndices": "TestLayersGolden compares the indices of every max_pool2d case",
 	"functional.CausalMask":           "creation: a constant additive mask (the sdpa_causal case uses it)",
 	"functional.BoolMask":             "creation: a constant additive mask (the sdpa_bool_mask case uses it)",
+	"functional.AdditiveMask":         "creation: a bool mask as a constant additive one (the sdpa_bool_tensor case and mha.json's bool masks use it)",
 	"functional.AlphaDropout":         "random: TestAlphaDropoutStatistics checks the dropped share, the values, mean, variance and gradient",
 	"functional.FeatureAlphaDropout":  "random: TestFeatureAlphaDropout checks whole channels are kept or dropped",
 	"functional.EmbeddingRenorm_":     "in place, not recorded: the embedding_max_norm cases check the weight it leaves",

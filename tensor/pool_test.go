@@ -59,7 +59,7 @@ func pooled(p unsafe.Pointer) bool {
 	defer pool.mu.Unlock()
 	for _, class := range append(pool.f32.cur[:], pool.f32.old[:]...) {
 		for _, b := range class {
-			if unsafe.Pointer(unsafe.SliceData(b)) == p {
+			if unsafe.Pointer(unsafe.SliceData(b.b)) == p {
 				return true
 			}
 		}

@@ -132,30 +132,35 @@ func scalarOperand(t *Tensor, s float64) *Tensor {
 // bool + bool is or, bool * bool is and).
 func binaryInt(name string, op binOp, a, b *Tensor) *Tensor {
 	shape := broadcastShapes(name, a.shape, b.shape)
-	x, y := broadcastData(a, shape), broadcastData(b, shape)
 	out := empty(a.dtype, shape)
-	for i, u := range x.i64 {
-		v := y.i64[i]
-		var r int64
-		switch op {
-		case opAdd:
-			r = u + v
-		case opSub:
-			r = u - v
-		case opMul:
-			r = u * v
-		case opDiv:
-			if v == 0 {
-				fail(name, "integer division by zero")
-			}
-			r = u / v
+	broadcastRows(shape, []*Tensor{a, b}, func(d int, o []int, n int, s []int) {
+		for i := range n {
+			binaryIntAt(name, op, out, d+i, a.i64[o[0]+i*s[0]], b.i64[o[1]+i*s[1]])
 		}
-		if a.dtype == Bool {
-			r = boolBit(float64(r))
-		}
-		out.i64[i] = r
-	}
+	})
 	return out
+}
+
+// binaryIntAt sets out's element p to u op v (binaryInt's kernel).
+func binaryIntAt(name string, op binOp, out *Tensor, p int, u, v int64) {
+	var r int64
+	switch op {
+	case opAdd:
+		r = u + v
+	case opSub:
+		r = u - v
+	case opMul:
+		r = u * v
+	case opDiv:
+		if v == 0 {
+			fail(name, "integer division by zero")
+		}
+		r = u / v
+	}
+	if out.dtype == Bool {
+		r = boolBit(float64(r))
+	}
+	out.i64[p] = r
 }
 
 // broadcastable reports whether shapes a and b broadcast together.

@@ -189,7 +189,7 @@ func checkpointReentrant(run func(again bool, in []*Tensor) *Tensor, inputs []*T
 		}
 		in := make([]*Tensor, len(inputs))
 		for i, s := range n.saved[:len(inputs)] {
-			in[i] = s.t.Detach()
+			in[i] = s.t.detached()
 			if n.needs(i) {
 				in[i].SetRequiresGrad(true)
 			}

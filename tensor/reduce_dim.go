@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/gograd/gograd/internal/vec"
 )
 
 // Reductions over dims. Each computes its result from float64 lanes (the values
@@ -87,11 +89,17 @@ func laneMin(v []float64) float64 {
 // extremeAll is Amax/Amin and Max()/Min(): the gradient is shared evenly among the
 // elements equal to the result (NaN matching NaN), as PyTorch's
 // evenly_distribute_backward and scale_grad_by_count.
-func (t *Tensor) extremeAll(def *opDef, op string, dims []int, keep bool, f func([]float64) float64) *Tensor {
+func (t *Tensor) extremeAll(def *opDef, op string, dims []int, keep bool, fold int, f func([]float64) float64) *Tensor {
 	if t.Numel() == 0 {
 		fail(op, "cannot reduce an empty tensor of shape %v", t.shape)
 	}
-	out, ds := t.reduceF(op, dims, keep, t.dtype, f)
+	var out *Tensor
+	var ds []int
+	if fold != 0 && t.dtype.IsFloat() {
+		out, ds = t.foldDims(op, dims, keep, fold > 0)
+	} else {
+		out, ds = t.reduceF(op, dims, keep, t.dtype, f)
+	}
 	if tracked(t) {
 		def.recordWith(out, 0, &reducedDims{shape: t.shape, ds: ds, keep: keep}, nil, t)
 	}
@@ -128,8 +136,8 @@ func init() {
 	for _, d := range []*opDef{maxAllDef, minAllDef, amaxDef, aminDef, medianAllDef} {
 		d.grad = func(b bwd) {
 			r, t := b.dims(), b.in(0)
-			ok := r.kept(b.out().Detach())
-			mask := t.Detach().Eq(ok).LogicalOr(t.Detach().IsNaN().LogicalAnd(ok.IsNaN()))
+			ok := r.kept(b.out().detached())
+			mask := t.detached().Eq(ok).LogicalOr(t.detached().IsNaN().LogicalAnd(ok.IsNaN()))
 			w := mask.To(b.g.dtype)
 			w = w.Div(w.SumKeepDim(r.ds...)) // dt: grad shared by the elements equal to the result
 			if len(t.shape) == 0 {
@@ -143,37 +151,39 @@ func init() {
 // Max returns the largest of t's elements as a 0-d tensor (NaN if any is NaN).
 // Its gradient is shared evenly among the elements equal to it (MaxBackward1). It
 // panics on an empty tensor.
-func (t *Tensor) Max() *Tensor { return t.extremeAll(maxAllDef, "Max", nil, false, laneMax) }
+func (t *Tensor) Max() *Tensor { return t.extremeAll(maxAllDef, "Max", nil, false, 1, laneMax) }
 
 // Min returns the smallest of t's elements as a 0-d tensor (NaN if any is NaN).
-func (t *Tensor) Min() *Tensor { return t.extremeAll(minAllDef, "Min", nil, false, laneMin) }
+func (t *Tensor) Min() *Tensor { return t.extremeAll(minAllDef, "Min", nil, false, -1, laneMin) }
 
 // Amax returns the largest values over dims (every dim if none), which are
 // removed; at ties the gradient is shared evenly (AmaxBackward0).
 func (t *Tensor) Amax(dims ...int) *Tensor {
-	return t.extremeAll(amaxDef, "Amax", dims, false, laneMax)
+	return t.extremeAll(amaxDef, "Amax", dims, false, 1, laneMax)
 }
 
 // AmaxKeepDim is Amax keeping the reduced dims as size 1.
 func (t *Tensor) AmaxKeepDim(dims ...int) *Tensor {
-	return t.extremeAll(amaxDef, "AmaxKeepDim", dims, true, laneMax)
+	return t.extremeAll(amaxDef, "AmaxKeepDim", dims, true, 1, laneMax)
 }
 
 // Amin returns the smallest values over dims (every dim if none), which are
 // removed; at ties the gradient is shared evenly (AminBackward0).
 func (t *Tensor) Amin(dims ...int) *Tensor {
-	return t.extremeAll(aminDef, "Amin", dims, false, laneMin)
+	return t.extremeAll(aminDef, "Amin", dims, false, -1, laneMin)
 }
 
 // AminKeepDim is Amin keeping the reduced dims as size 1.
 func (t *Tensor) AminKeepDim(dims ...int) *Tensor {
-	return t.extremeAll(aminDef, "AminKeepDim", dims, true, laneMin)
+	return t.extremeAll(aminDef, "AminKeepDim", dims, true, -1, laneMin)
 }
 
 // selectAlong computes, for each lane along dim d, an index into the lane; the
 // values at those indices and the indices (int64) are returned with dim kept or
-// removed. The values' gradient goes to the selected elements only (name).
-func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane []float64) int) (values, indices *Tensor) {
+// removed. The values' gradient goes to the selected elements only (name). With
+// fold 1 or -1 pick is firstExtreme's, which a float tensor's lanes get from
+// argExtremeInto, read in place in their dtype.
+func (t *Tensor) selectAlong(op, name string, dim int, keep bool, fold int, pick func(lane []float64) int) (values, indices *Tensor) {
 	nonNil(op, t)
 	d := t.normDimOrScalar(op, dim)
 	outer, r, inner := t.splitAt(d)
@@ -186,11 +196,18 @@ func (t *Tensor) selectAlong(op, name string, dim int, keep bool, pick func(lane
 	}
 	shape := keptShape(t.shape, ds, keep)
 	values, indices = empty(t.dtype, shape), empty(Int64, slices.Clone(shape))
-	t.eachLane(d, func(lane []float64, o, i int) {
-		k := pick(lane)
-		values.setFlat(o*inner+i, lane[k])
-		indices.i64[o*inner+i] = int64(k)
-	})
+	switch {
+	case fold != 0 && len(t.shape) > 0 && t.dtype == Float32:
+		argExtremeInto(values.f32, indices.i64, t.f32, t.shape, t.layout(), d, fold > 0)
+	case fold != 0 && len(t.shape) > 0 && t.dtype == Float64:
+		argExtremeInto(values.f64, indices.i64, t.f64, t.shape, t.layout(), d, fold > 0)
+	default:
+		t.eachLane(d, func(lane []float64, o, i int) {
+			k := pick(lane)
+			values.setFlat(o*inner+i, lane[k])
+			indices.i64[o*inner+i] = int64(k)
+		})
+	}
 	values.recordPicked(pickedDef, name, t, d, indices, !keep)
 	return values, indices
 }
@@ -250,19 +267,19 @@ func firstExtreme(sgn float64) func([]float64) int {
 // torch.max(t, dim, keepdim): the first index among ties, NaN as largest. The
 // values' gradient goes to those indices (MaxBackward0).
 func (t *Tensor) MaxDim(dim int, keepdim bool) (values, indices *Tensor) {
-	return t.selectAlong("MaxDim", "MaxBackward0", dim, keepdim, firstExtreme(1))
+	return t.selectAlong("MaxDim", "MaxBackward0", dim, keepdim, 1, firstExtreme(1))
 }
 
 // MinDim returns the smallest values along dim and their indices, as
 // torch.min(t, dim, keepdim) (MinBackward0).
 func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
-	return t.selectAlong("MinDim", "MinBackward0", dim, keepdim, firstExtreme(-1))
+	return t.selectAlong("MinDim", "MinBackward0", dim, keepdim, -1, firstExtreme(-1))
 }
 
 // Argmin returns the indices of the smallest values along dim as an int64 tensor
 // (the first among ties, NaN as smallest), as torch.argmin(t, dim).
 func (t *Tensor) Argmin(dim int) *Tensor {
-	_, idx := t.Detach().MinDim(dim, false)
+	_, idx := t.detached().MinDim(dim, false)
 	return idx
 }
 
@@ -288,7 +305,7 @@ func sortedOrder(lane []float64, descending bool) []int {
 // torch.median(t, dim, keepdim) (MedianBackward1). Which index PyTorch reports
 // among equal values is unspecified; this gives the first in sorted order.
 func (t *Tensor) MedianDim(dim int, keepdim bool) (values, indices *Tensor) {
-	return t.selectAlong("MedianDim", "MedianBackward1", dim, keepdim, func(lane []float64) int {
+	return t.selectAlong("MedianDim", "MedianBackward1", dim, keepdim, 0, func(lane []float64) int {
 		for k, v := range lane {
 			if v != v {
 				return k
@@ -302,7 +319,7 @@ func (t *Tensor) MedianDim(dim int, keepdim bool) (values, indices *Tensor) {
 // even count) as a 0-d tensor; the gradient is shared evenly among the elements
 // equal to it (MedianBackward0).
 func (t *Tensor) Median() *Tensor {
-	return t.extremeAll(medianAllDef, "Median", nil, false, func(v []float64) float64 {
+	return t.extremeAll(medianAllDef, "Median", nil, false, 0, func(v []float64) float64 {
 		for _, x := range v {
 			if x != x {
 				return x
@@ -322,7 +339,7 @@ func (t *Tensor) Kthvalue(k, dim int, keepdim bool) (values, indices *Tensor) {
 	if n := max(t.size0(d), 1); k < 1 || k > n {
 		fail("Kthvalue", "k %d out of range for dim %d of shape %v", k, d, t.shape)
 	}
-	return t.selectAlong("Kthvalue", "KthvalueBackward0", dim, keepdim, func(lane []float64) int {
+	return t.selectAlong("Kthvalue", "KthvalueBackward0", dim, keepdim, 0, func(lane []float64) int {
 		return sortedOrder(lane, false)[k-1]
 	})
 }
@@ -365,7 +382,7 @@ func (t *Tensor) Sort(dim int, descending bool) (values, indices *Tensor) {
 
 // Argsort returns the indices that sort t along dim, as torch.argsort(stable=True).
 func (t *Tensor) Argsort(dim int, descending bool) *Tensor {
-	_, idx := t.Detach().Sort(dim, descending)
+	_, idx := t.detached().Sort(dim, descending)
 	return idx
 }
 
@@ -579,7 +596,7 @@ func init() {
 	vectorNormDef.grad = func(b bwd) {
 		r, t, g, p := b.dims(), b.in(0), b.g, b.arg()
 		gk, ok := r.kept(g), r.kept(b.out())
-		zero := ok.Detach().EqScalar(0)
+		zero := ok.detached().EqScalar(0)
 		safe := ok.MaskedFill(zero, 1)
 		var d *Tensor
 		switch {
@@ -588,7 +605,7 @@ func init() {
 		case p == 1:
 			d = gk.Mul(t.Sign()) // dt: grad sign(t)
 		case math.IsInf(p, 0): // dt: grad sign(t), shared among the |t| equal to the norm
-			mask := t.Detach().Abs().Eq(ok.Detach()).To(g.dtype)
+			mask := t.detached().Abs().Eq(ok.detached()).To(g.dtype)
 			d = gk.Mul(t.Sign()).Mul(mask.Div(mask.SumKeepDim(r.ds...)))
 		case p == 2:
 			d = Where(zero, g.dtype.Scalar(0), gk.Mul(t).Div(safe)) // dt: grad t / norm, 0 at norm 0
@@ -638,7 +655,7 @@ func init() {
 	prodDef.grad = func(b bwd) {
 		r, t := b.dims(), b.in(0)
 		gk := r.kept(b.g)
-		if t.Detach().EqScalar(0).Any().Item() == 0 {
+		if t.detached().EqScalar(0).Any().Item() == 0 {
 			b.gi[0] = gk.Mul(r.kept(b.out())).Div(t) // dt: grad prod / t
 			return
 		}
@@ -792,7 +809,7 @@ var cumprodDef = &opDef{name: "CumprodBackward0", save: savesInOut}
 func init() {
 	cumprodDef.grad = func(b bwd) {
 		t, d := b.in(0), int(b.arg())
-		if t.Detach().EqScalar(0).Any().Item() == 0 {
+		if t.detached().EqScalar(0).Any().Item() == 0 {
 			b.gi[0] = b.g.Mul(b.out()).reverseCumsum(d).Div(t) // dt: Σ_{i>=k} grad_i out_i / t_k
 			return
 		}
@@ -905,4 +922,103 @@ func (t *Tensor) boolAsInt() *Tensor {
 		return t.To(Int64)
 	}
 	return t
+}
+
+// foldDims is reduceF for Amax and Amin (isMax, else min) of a float tensor: each
+// element is read in place, in its dtype and in memory order (max and min do
+// not depend on the order: NaN wins, and +0 is larger than -0, as laneMax and
+// laneMin), and folded into its result.
+func (t *Tensor) foldDims(op string, dims []int, keep, isMax bool) (*Tensor, []int) {
+	ds := t.dimSet(op, dims)
+	if len(t.shape) == 0 {
+		ds = nil
+	}
+	out := uninit(t.dtype, keptShape(t.shape, ds, keep))
+	st := contiguousStrides(keptShape(t.shape, ds, true)) // the same order, the reduced dims as 1
+	for _, d := range ds {
+		st[d] = 0
+	}
+	init := math.Inf(1)
+	if isMax {
+		init = math.Inf(-1)
+	}
+	if t.dtype == Float32 {
+		foldInto(out.f32, float32(init), t.f32, t.shape, st, t.layout(), isMax)
+	} else {
+		foldInto(out.f64, init, t.f64, t.shape, st, t.layout(), isMax)
+	}
+	return out, ds
+}
+
+// foldInto sets dst to init, then folds each element of src (of the given shape
+// and strides) into dst at the position dstStrides give it (0 along the reduced
+// dims) with the builtin max (or min): one pass over src in its memory order.
+func foldInto[T vec.Float](dst []T, init T, src []T, shape, dstStrides, srcStrides []int, isMax bool) {
+	for i := range dst {
+		dst[i] = init
+	}
+	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
+	cs, st = coalesce(cs, st...)
+	last := len(cs) - 1
+	n, ss, ds := cs[last], st[0][last], st[1][last]
+	forEachRow(cs, st, func(_ int, offs []int) { foldRow(dst, src, offs[1], ds, offs[0], ss, n, isMax) })
+}
+
+// foldRow folds n elements of src from s (stride ss) into dst from d (stride
+// ds, 0 for one result).
+func foldRow[T vec.Float](dst, src []T, d, ds, s, ss, n int, isMax bool) {
+	if ds == 0 {
+		acc := dst[d]
+		if isMax {
+			for i := range n {
+				acc = max(acc, src[s+i*ss])
+			}
+		} else {
+			for i := range n {
+				acc = min(acc, src[s+i*ss])
+			}
+		}
+		dst[d] = acc
+		return
+	}
+	for i := range n {
+		if isMax {
+			dst[d+i*ds] = max(dst[d+i*ds], src[s+i*ss])
+		} else {
+			dst[d+i*ds] = min(dst[d+i*ds], src[s+i*ss])
+		}
+	}
+}
+
+// argExtremeInto sets vals[j] and idx[j], for each lane j along dim d of x (of
+// the given shape and strides, lanes in the row-major order of the other dims),
+// to the lane's first largest (isMax) or smallest value and its index, the first
+// NaN winning: firstExtreme's pick, read in place in x's dtype.
+func argExtremeInto[T vec.Float](vals []T, idx []int64, x []T, shape, strides []int, d int, isMax bool) {
+	rest := slices.Clone(shape)
+	rest[d] = 1
+	cs, st := coalesce(rest, contiguousStrides(rest), strides)
+	last := len(cs) - 1
+	n, is, r, sd := cs[last], st[1][last], shape[d], strides[d]
+	forEachRow(cs, st, func(j int, offs []int) {
+		for i := range n {
+			vals[j+i], idx[j+i] = argExtremeLane(x, offs[1]+i*is, sd, r, isMax)
+		}
+	})
+}
+
+// argExtremeLane returns the first largest (isMax) or smallest of the n elements
+// of x from off with stride s, and its index; the first NaN wins.
+func argExtremeLane[T vec.Float](x []T, off, s, n int, isMax bool) (T, int64) {
+	best, bv := 0, x[off]
+	for k := range n {
+		v := x[off+k*s]
+		if v != v {
+			return v, int64(k)
+		}
+		if isMax && v > bv || !isMax && v < bv {
+			best, bv = k, v
+		}
+	}
+	return bv, int64(best)
 }

@@ -183,8 +183,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 	}
 	shape := slices.Insert(slices.Clone(t.shape), d, 1)
 	strides := slices.Insert(slices.Clone(st), d, s)
-	in := t.shape
-	return t.recordView("UnsqueezeBackward0", t.makeView(shape, strides, 0), func(g *Tensor) *Tensor { return g.Reshape(in...) }) // dt: grad reshaped back
+	return t.recordView("UnsqueezeBackward0", t.makeView(shape, strides, 0), func(g *Tensor) *Tensor { return g.Squeeze(d) }) // dt: grad.squeeze(dim), as PyTorch
 }
 
 // Squeeze returns t without the given dims that have size 1 (others are kept, as
@@ -346,7 +345,7 @@ func (t *Tensor) T() *Tensor {
 // sel. name is the view op's node name.
 func viewGrad(g *Tensor, in []int, name string, sel func(*Tensor) *Tensor) *Tensor {
 	out := empty(g.dtype, in)
-	addValues(sel(out.Detach()), g)
+	addValues(sel(out.detached()), g)
 	recordGeometry(strings.TrimSuffix(name, "0")+"Backward0", out, g, sel) // dg: the view of grad
 	return out
 }
@@ -355,7 +354,7 @@ func viewGrad(g *Tensor, in []int, name string, sel func(*Tensor) *Tensor) *Tens
 // the same view of any tensor of t's shape.
 func (t *Tensor) selectView(name string, sel func(*Tensor) *Tensor) *Tensor {
 	in := t.shape
-	return t.recordView(name, sel(t.Detach().withBase(t)), func(g *Tensor) *Tensor { return viewGrad(g, in, name, sel) })
+	return t.recordView(name, sel(t.detached().withBase(t)), func(g *Tensor) *Tensor { return viewGrad(g, in, name, sel) })
 }
 
 // withBase returns d, a detached alias of t, remembering t's base so that views

@@ -9,19 +9,39 @@ import (
 
 // storage is the identity of a block of memory shared by a tensor and its views,
 // and its version counter, which every in-place write bumps. A tensor made by an op
-// owns one (its own field); views and detached tensors point at their base's.
-// Whether two tensors share memory is a question of storage identity, never of
-// base pointers.
+// owns one (its own field), made the first time it is shared or written in place;
+// views and detached tensors point at their base's. Whether two tensors share
+// memory is a question of storage identity, never of base pointers. It is an
+// object of its own, not part of the tensor that made it, so that a detached
+// tensor sharing the storage does not keep that tensor, and its graph, alive.
 type storage struct {
 	version uint32 // accessed atomically: backward reads it in other goroutines
+
+	// one holds the element of a one-element tensor that Detach moved out of the
+	// tensor's header (Tensor.inline), for the same reason.
+	one [1]float64
 }
 
-// storage returns t's storage identity.
+// storage returns t's storage identity, making it for a tensor that owns its
+// storage and has not needed one yet.
 func (t *Tensor) storage() *storage {
 	if t.lay != nil {
 		return t.lay.stor
 	}
-	return &t.own
+	if s := t.own.Load(); s != nil {
+		return s
+	}
+	t.own.CompareAndSwap(nil, new(storage))
+	return t.own.Load()
+}
+
+// storageIfMade returns t's storage identity, nil for a tensor that owns its
+// storage and has never shared it (so no other tensor has its identity).
+func (t *Tensor) storageIfMade() *storage {
+	if t.lay != nil {
+		return t.lay.stor
+	}
+	return t.own.Load()
 }
 
 // strides returns t's element strides, nil when it is contiguous.
@@ -69,13 +89,25 @@ func (t *Tensor) alias() *Tensor {
 }
 
 // sharesStorage reports whether a and b are views of the same storage.
-func sharesStorage(a, b *Tensor) bool { return a.storage() == b.storage() }
+func sharesStorage(a, b *Tensor) bool {
+	sa, sb := a.storageIfMade(), b.storageIfMade()
+	if sa == nil || sb == nil {
+		return a == b
+	}
+	return sa == sb
+}
 
 // Version returns the version counter of t's storage (PyTorch's _version): the
 // number of in-place writes to t or any view sharing its storage.
-func (t *Tensor) Version() int { return int(atomic.LoadUint32(&t.storage().version)) }
+func (t *Tensor) Version() int { return int(t.version()) }
 
-func (t *Tensor) version() uint32 { return atomic.LoadUint32(&t.storage().version) }
+func (t *Tensor) version() uint32 {
+	s := t.storageIfMade()
+	if s == nil {
+		return 0 // never shared nor written in place
+	}
+	return atomic.LoadUint32(&s.version)
+}
 
 // bumpVersion records an in-place write to t's storage.
 func (t *Tensor) bumpVersion() { atomic.AddUint32(&t.storage().version, 1) }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gograd/gograd/internal/parallel"
@@ -40,18 +41,18 @@ type Tensor struct {
 	// that owns its storage (own), which is contiguous from its first element.
 	lay *viewInfo
 
-	dtype DType
+	dtype        DType
+	requiresGrad bool
+	retainsGrad  bool
 
 	// published is the backward pass (epoch, truncated) in which this tensor was
 	// handed to a node or routed to a consumer; the engine steals only gradients
 	// that no one else has seen. Views inherit it from the tensor they share.
 	published uint32
 
-	requiresGrad bool
-	retainsGrad  bool
-	own          storage    // identity and version of the storage this tensor made
-	gradFn       *Node      // the node that made this tensor; nil for leaves
-	ag           *gradState // gradient, hooks and AccumulateGrad node; nil until needed
+	own    atomic.Pointer[storage] // identity and version of the storage this tensor made; nil until shared or written in place
+	gradFn *Node                   // the node that made this tensor; nil for leaves
+	ag     *gradState              // gradient, hooks and AccumulateGrad node; nil until needed
 
 	inline [1]float64 // storage of one-element tensors, saving an allocation per scalar op
 }

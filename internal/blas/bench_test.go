@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/gograd/gograd/internal/parallel"
 )
@@ -31,6 +32,7 @@ func benchGemm[T float32 | float64](b *testing.B, kn *kernel[T], transA, transB 
 	defer parallel.SetThreads(0)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if kn == nil {
 			Gemm(transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
@@ -38,7 +40,18 @@ func benchGemm[T float32 | float64](b *testing.B, kn *kernel[T], transA, transB 
 			gemm(kn, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
 		}
 	}
-	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	reportRates(b, 2*float64(m)*float64(n)*float64(k), threads, cpu0)
+}
+
+// reportRates reports GFLOP/s for b.N calls of flops each and, on one thread,
+// cpu-GFLOP/s: the rate per second of this process's CPU time since cpu0,
+// which on a shared machine leaves out the time other processes held the core
+// (with more threads the pool's idle workers spin, so CPU time says little).
+func reportRates(b *testing.B, flops float64, threads int, cpu0 time.Duration) {
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if cpu := cpuTime() - cpu0; cpu > 0 && threads == 1 {
+		b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "cpu-GFLOP/s")
+	}
 }
 
 // BenchmarkGemm: square NN products per size and thread count with the default
@@ -84,5 +97,78 @@ func BenchmarkGemmKernels(b *testing.B) {
 	}
 	for _, kn := range kernels64 {
 		b.Run("f64/"+kn.name, func(b *testing.B) { benchGemm(b, kn, false, false, 256, 256, 256, 1) })
+	}
+}
+
+// modelShapes are the float32 products of bench's TransformerStep (1024 rows of
+// d_model 128, MLP 512, qkv 384: forward A·Wᵀ, dX = G·W, dW = Gᵀ·X) and
+// LSTMStep (the input projection and its gradients over 2048 rows, gates 1024,
+// hidden 256, input 64), the larger share of each step's flops, as traced from
+// the steps' Gemm calls.
+var modelShapes = []struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}{
+	{"tf/fwd1024x512x128", false, true, 1024, 512, 128},
+	{"tf/fwd1024x128x512", false, true, 1024, 128, 512},
+	{"tf/fwd1024x384x128", false, true, 1024, 384, 128},
+	{"tf/dX1024x128x512", false, false, 1024, 128, 512},
+	{"tf/dX1024x512x128", false, false, 1024, 512, 128},
+	{"tf/dW512x128x1024", true, false, 512, 128, 1024},
+	{"tf/dW128x512x1024", true, false, 128, 512, 1024},
+	{"tf/attn64x64x32", false, true, 64, 64, 32},
+	{"lstm/dW256x1024x2048", true, false, 256, 1024, 2048},
+	{"lstm/dX2048x256x1024", false, false, 2048, 256, 1024},
+	{"lstm/fwd2048x1024x256", false, true, 2048, 1024, 256},
+	{"lstm/fwd2048x1024x64", false, true, 2048, 1024, 64},
+}
+
+// BenchmarkGemmModels times the shapes of modelShapes on 1 and 2 threads.
+func BenchmarkGemmModels(b *testing.B) {
+	for _, s := range modelShapes {
+		for _, t := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t%d", s.name, t), func(b *testing.B) { benchGemm[float32](b, nil, s.transA, s.transB, s.m, s.n, s.k, t) })
+		}
+	}
+}
+
+// BenchmarkGemmPacked times GemmPacked on the LSTM step's per-time-step
+// products: batch 32 times the packed hidden-to-hidden weights, forward
+// (32×256 · (1024×256)ᵀ) and backward (32×1024 · 1024×256).
+func BenchmarkGemmPacked(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		transB  bool
+		m, n, k int
+	}{
+		{"fwd32x1024x256", true, 32, 1024, 256},
+		{"bwd32x256x1024", false, 32, 256, 1024},
+	} {
+		for _, t := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t%d", s.name, t), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 1))
+				a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+				for i := range a {
+					a[i] = float32(r.Float64()*2 - 1)
+				}
+				for i := range bb {
+					bb[i] = float32(r.Float64()*2 - 1)
+				}
+				ldb := s.n
+				if s.transB {
+					ldb = s.k
+				}
+				p := PackB(s.transB, s.k, s.n, bb, ldb)
+				parallel.SetThreads(t)
+				defer parallel.SetThreads(0)
+				b.ReportAllocs()
+				cpu0 := cpuTime()
+				for b.Loop() {
+					GemmPacked(s.m, 1, a, s.k, p, 1, c, s.n)
+				}
+				reportRates(b, 2*float64(s.m*s.n*s.k), t, cpu0)
+			})
+		}
 	}
 }

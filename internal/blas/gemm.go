@@ -2,6 +2,7 @@ package blas
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gograd/gograd/internal/gctick"
 	"github.com/gograd/gograd/internal/parallel"
@@ -25,7 +26,12 @@ type kernel[T float32 | float64] struct {
 	name   string
 	mr, nr int // register tile
 	kc, nc int // depth of a packed panel, columns of packed B per block
+	mc     int // rows of packed A per block, a multiple of mr
 	fn     microKernel[T]
+	// short, when set, holds kernels of h < mr rows at short[h]: a ragged
+	// strip of A then runs on one (or two, see stripRows) of them in place of
+	// the full kernel over zero-padded rows.
+	short []microKernel[T]
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
@@ -41,18 +47,18 @@ const minParallelFlops = 2 * 100 * 100 * 100
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
 	b []T // packed block of B: kc×nc, as nc/nr panels of kc×nr
-	a []T // packed edge strip of A: kc×mr
+	a []T // packed block of A: mc×kc, in packA's strips
 	t []T // scratch tile for edge tiles of C: mr×nr
 }
 
 // free32 and free64 keep workspaces between calls. Unlike a sync.Pool they survive
 // garbage collections, so a training loop that allocates elsewhere does not
-// re-allocate (and zero) ~600 KiB of packing buffer per Gemm; the channel bound
-// caps what is kept (8 of each: at most ~5 MiB of float32 and ~10 MiB of float64
-// buffers with the AVX2 kernels' blocking). They are given back when idle: a
-// collection that finds no Gemm of that type since the one before empties the
-// list (drop), so memory returns to the collector two collections after the last
-// call.
+// re-allocate (and zero) ~700 KiB of packing buffer per Gemm; the channel bound
+// caps what is kept (8 of each: at most ~6 MiB of float32 and ~6 MiB of float64
+// buffers with the AVX2 kernels' blocking, 540 KiB for B's block and 144 KiB for
+// A's). They are given back when idle: a collection that finds no Gemm of that
+// type since the one before empties the list (drop), so memory returns to the
+// collector two collections after the last call.
 var (
 	free32 = make(chan *workspace[float32], 8)
 	free64 = make(chan *workspace[float64], 8)
@@ -107,8 +113,9 @@ func getWorkspace[T float32 | float64](kn *kernel[T]) *workspace[T] {
 	default:
 	}
 	nb := kn.kc * (kn.nc + kn.nr)
-	if ws == nil || len(ws.b) < nb || len(ws.a) < kn.kc*kn.mr || len(ws.t) < kn.mr*kn.nr {
-		ws = &workspace[T]{b: make([]T, nb), a: make([]T, kn.kc*kn.mr), t: make([]T, kn.mr*kn.nr)}
+	na := kn.kc * kn.mc
+	if ws == nil || len(ws.b) < nb || len(ws.a) < na || len(ws.t) < kn.mr*kn.nr {
+		ws = &workspace[T]{b: make([]T, nb), a: make([]T, na), t: make([]T, kn.mr*kn.nr)}
 	}
 	return ws
 }
@@ -172,13 +179,14 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 }
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
-// B (kc×nc) at a time. A is read in place except for a ragged last strip.
+// B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
 func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	nr := kn.nr
-	for jc := j0; jc < j1; jc += kn.nc {
-		nc := min(kn.nc, j1-jc)
-		for pc := 0; pc < k; pc += kn.kc {
-			kc := min(kn.kc, k-pc)
+	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
+	for jc := j0; jc < j1; jc += ncb {
+		nc := min(ncb, j1-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
 			if transB && kn.packBT != nil {
 				kn.packBT(ws.b, b, ldb, pc, kc, jc, nc, nr)
 			} else {
@@ -189,9 +197,70 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, tra
 	}
 }
 
+// stripRows returns the rows of the next strip of A when rem rows are left: mr,
+// or with short kernels, rem when fewer than mr are left and half of rem when
+// a strip of mr would leave 1 to 3 rows (which a short kernel runs at a
+// fraction of its speed, its few accumulator chains waiting on the FMA
+// latency): 7 rows go as 4+3, 8 as 4+4, 9 as 5+4.
+func (kn *kernel[T]) stripRows(rem int) int {
+	mr := kn.mr
+	switch {
+	case kn.short == nil || rem >= 2*mr || rem%mr == 0 || rem%mr > 3:
+		return min(mr, rem)
+	case rem < mr:
+		return rem
+	}
+	return (rem + 1) / 2
+}
+
+// microTile runs the micro-kernel for h rows of A (a as rs, ks says) over one
+// panel b of kc steps into the h×nrr tile of C at c: straight into C when the
+// tile is whole and there is a kernel of h rows, else through the scratch tile.
+func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int) {
+	fn := kn.fn
+	if h < kn.mr && kn.short != nil {
+		fn = kn.short[h]
+	}
+	if nrr == kn.nr && (h == kn.mr || kn.short != nil) {
+		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags)
+		return
+	}
+	nr := kn.nr
+	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
+	for i := 0; i < h; i++ {
+		crow := c[i*ldc : i*ldc+nrr]
+		trow := ws.t[i*nr : i*nr+nrr]
+		if flags&betaZero != 0 {
+			for j, v := range trow {
+				crow[j] = alpha * v
+			}
+		} else {
+			for j, v := range trow {
+				crow[j] = alpha*v + beta*crow[j]
+			}
+		}
+	}
+}
+
+// blockSize returns the length of the blocks that cut n into the fewest
+// blocks of at most max, evened out in multiples of unit, so that no block is
+// a thin remainder: k = 784 goes as 4×196 rather than 3×256 and 16 (a last
+// pass over C of 16 steps runs mostly the kernel's store).
+func blockSize(n, max, unit int) int {
+	b := (n + max - 1) / max
+	if b <= 1 {
+		return max // one block (or none, for n = 0)
+	}
+	return min(max, roundUp((n+b-1)/b, unit))
+}
+
 // macroKernel computes rows [i0, i1) and columns [jc, jc+nc) of C from depth
 // [pc, pc+kc) of A and the packed block bp of B (kc×nc as panels of nr), with
-// beta applied on the first block of depth (pc == 0) and 1 after it.
+// beta applied on the first block of depth (pc == 0) and 1 after it. Each strip
+// of A (stripRows rows) stays in L1 while it meets every panel of the block. A
+// as stored is read in place (a stream per row); transposed A, whose steps lie
+// a row of the stored matrix apart, is first packed mc rows at a time (reading
+// stored rows whole), as is a ragged strip the full kernel must pad.
 func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
@@ -200,42 +269,55 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 	} else if beta == 0 {
 		flags = betaZero
 	}
-	for ir := i0; ir < i1; ir += mr {
-		mrr := min(mr, i1-ir)
-		var ap *T
-		rs, ks := 1, mr
-		switch {
-		case mrr < mr:
-			packA(ws.a, transA, a, lda, ir, mrr, pc, kc, mr)
-			ap = &ws.a[0]
-		case transA:
-			ap, rs, ks = &a[pc*lda+ir], 1, lda
-		default:
-			ap, rs, ks = &a[ir*lda+pc], lda, 1
+	for ic := i0; ic < i1; ic += kn.mc {
+		mc := min(kn.mc, i1-ic)
+		if transA {
+			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
 		}
-		for jr := 0; jr < nc; jr += nr {
-			nrr := min(nr, nc-jr)
-			b := &bp[jr*kc]
-			if mrr == mr && nrr == nr {
-				kn.fn(kc, ap, rs, ks, b, &c[ir*ldc+jc+jr], ldc, alpha, bt, flags)
-				continue
-			}
-			kn.fn(kc, ap, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
-			for i := 0; i < mrr; i++ {
-				crow := c[(ir+i)*ldc+jc+jr : (ir+i)*ldc+jc+jr+nrr]
-				trow := ws.t[i*nr : i*nr+nrr]
-				if flags&betaZero != 0 {
-					for j, v := range trow {
-						crow[j] = alpha * v
+		if mc <= fewRows && (transA || kn.short != nil) {
+			// Few rows: each panel of B meets every strip while it is in L1,
+			// so B is read once rather than once a strip (the LSTM's 32-row
+			// products stream a 1 MiB packed weight each time step).
+			for jr := 0; jr < nc; jr += nr {
+				for ir, h := 0, 0; ir < mc; ir += h {
+					h = kn.stripRows(mc - ir)
+					ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
+					if !transA {
+						ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
 					}
-				} else {
-					for j, v := range trow {
-						crow[j] = alpha*v + bt*crow[j]
-					}
+					microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 				}
+			}
+			continue
+		}
+		for ir, h := 0, 0; ir < mc; ir += h {
+			h = kn.stripRows(mc - ir)
+			ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
+			switch {
+			case !transA && (h == mr || kn.short != nil):
+				ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
+			case !transA:
+				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc, kc)
+			}
+			for jr := 0; jr < nc; jr += nr {
+				microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 			}
 		}
 	}
+}
+
+// fewRows is the most rows of A for which macroKernel runs the panels of B in
+// its outer loop: their strips of A (at most 48×kc, in L2) are all met while a
+// panel is in L1.
+var fewRows = 48
+
+// packStride returns the step stride of a packed strip of h rows: h when a
+// short kernel reads it, else mr (the full kernel, over zero-padded rows).
+func packStride[T float32 | float64](kn *kernel[T], h int) int {
+	if h < kn.mr && kn.short != nil {
+		return h
+	}
+	return kn.mr
 }
 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns, each
@@ -244,6 +326,14 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+kc*nr]
+		if size := unsafe.Sizeof(T(0)); !transB && nrr == nr && uintptr(nr)*size%64 == 0 {
+			// Whole panels in assembly: a memmove call per row of 16 float32s
+			// cost a third of a dW product's time.
+			o := pc*ldb + jc + jr
+			_ = b[o+(kc-1)*ldb+nr-1] // bounds: kc rows of nr values
+			copyRows(unsafe.Pointer(&panel[0]), unsafe.Pointer(&b[o]), uintptr(ldb)*size, uintptr(kc), uintptr(nr)*size)
+			continue
+		}
 		if !transB {
 			for p := 0; p < kc; p++ {
 				src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nrr]
@@ -281,17 +371,39 @@ func packB[T float32 | float64](dst []T, transB bool, b []T, ldb, pc, kc, jc, nc
 	}
 }
 
-// packA copies op(A)[ir:ir+mrr, pc:pc+kc] into dst as kc groups of mr values,
-// zero-padding rows mrr..mr-1.
-func packA[T float32 | float64](dst []T, transA bool, a []T, lda, ir, mrr, pc, kc, mr int) {
-	d := dst[:kc*mr]
-	clear(d)
-	for r := 0; r < mrr; r++ {
-		for p := 0; p < kc; p++ {
-			if transA {
-				d[p*mr+r] = a[(pc+p)*lda+ir+r]
-			} else {
-				d[p*mr+r] = a[(ir+r)*lda+pc+p]
+// packA copies op(A)[i0:i0+mc, pc:pc+kc] into dst in the strips macroKernel
+// runs (stripRows): the strip at row ir at dst[ir*kc:], kc groups of
+// packStride values (row r of step p at p*stride+r), zero-padded past its rows.
+func packA[T float32 | float64](kn *kernel[T], dst []T, transA bool, a []T, lda, i0, mc, pc, kc int) {
+	ir := 0
+	if transA && kn.mr == 6 {
+		// The leading strips of 6 rows, a stored row of A at a time: each
+		// step's values lie side by side, so this reads A front to back.
+		for ir+6 <= mc && kn.stripRows(mc-ir) == 6 {
+			ir += 6
+		}
+		if ir > 0 {
+			packA6T(dst, a[pc*lda+i0:], lda, kc, ir/6)
+		}
+	}
+	for h := 0; ir < mc; ir += h {
+		h = kn.stripRows(mc - ir)
+		st := packStride(kn, h)
+		d := dst[ir*kc : ir*kc+kc*st]
+		switch {
+		case transA:
+			for p := 0; p < kc; p++ {
+				o := (pc+p)*lda + i0 + ir
+				g := d[p*st : p*st+st]
+				copy(g, a[o:o+h])
+				clear(g[h:])
+			}
+		default:
+			clear(d)
+			for r := 0; r < h; r++ {
+				for p := 0; p < kc; p++ {
+					d[p*st+r] = a[(i0+ir+r)*lda+pc+p]
+				}
 			}
 		}
 	}

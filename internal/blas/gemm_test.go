@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gograd/gograd/internal/gctick"
 	"github.com/gograd/gograd/internal/parallel"
@@ -317,5 +318,89 @@ func TestWorkspacesGivenBackWhenIdle(t *testing.T) {
 		}
 		runtime.GC()
 		time.Sleep(time.Millisecond) // the finalizer goroutine drops them
+	}
+}
+
+// TestPackBT checks each kernel's packBT (transposed B through transpose
+// blocks) against packB's plain loop, on blocks with and without ragged
+// columns and depth, at offsets into a padded B.
+func TestPackBT(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, kn := range kernels32 {
+		if kn.packBT == nil {
+			continue
+		}
+		for _, s := range [][4]int{{8, 8, 0, 0}, {16, 16, 3, 5}, {37, 29, 0, 1}, {64, 256, 16, 8}, {5, 7, 0, 0}, {100, 33, 7, 9}} {
+			nc, kc, jc, pc := s[0], s[1], s[2], s[3]
+			ldb := pc + kc + 3
+			b := make([]float32, (jc+nc)*ldb)
+			for i := range b {
+				b[i] = float32(r.Float64())
+			}
+			size := roundUp(nc, kn.nr) * kc
+			got, want := make([]float32, size), make([]float32, size)
+			for i := range got {
+				got[i] = guard // padding must be zeroed too
+			}
+			kn.packBT(got, b, ldb, pc, kc, jc, nc, kn.nr)
+			packB(want, true, b, ldb, pc, kc, jc, nc, kn.nr)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s nc=%d kc=%d jc=%d pc=%d: packed[%d] = %g, want %g", kn.name, nc, kc, jc, pc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestPackA6T checks packA6T (assembly on amd64, the Go loop elsewhere)
+// against its definition: for p < kc and s < strips, a[p*lda+s*6+r] goes to
+// dst[s*6*kc+p*6+r].
+func TestPackA6T(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, s := range [][3]int{{1, 1, 6}, {5, 3, 20}, {256, 24, 150}} {
+		kc, strips, lda := s[0], s[1], s[2]
+		a := make([]float64, (kc-1)*lda+6*strips)
+		for i := range a {
+			a[i] = r.Float64()
+		}
+		a32 := make([]float32, len(a))
+		for i, v := range a {
+			a32[i] = float32(v)
+		}
+		got, got32 := make([]float64, 6*kc*strips), make([]float32, 6*kc*strips)
+		packA6T(got, a, lda, kc, strips)
+		packA6T(got32, a32, lda, kc, strips)
+		for p := 0; p < kc; p++ {
+			for q := 0; q < 6*strips; q++ {
+				i := q/6*6*kc + p*6 + q%6
+				if got[i] != a[p*lda+q] || got32[i] != a32[p*lda+q] {
+					t.Fatalf("kc=%d strips=%d lda=%d: step %d value %d: got %g and %g, want %g", kc, strips, lda, p, q, got[i], got32[i], a[p*lda+q])
+				}
+			}
+		}
+	}
+}
+
+// TestCopyRows checks copyRows (assembly on amd64, the Go loop elsewhere):
+// rows of w bytes from a strided source to consecutive rows.
+func TestCopyRows(t *testing.T) {
+	const rows, w, lds = 5, 128, 200
+	src := make([]byte, (rows-1)*lds+w)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	dst := make([]byte, rows*w+1)
+	dst[rows*w] = 0xAB // guard
+	copyRows(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), lds, rows, w)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < w; j++ {
+			if dst[r*w+j] != src[r*lds+j] {
+				t.Fatalf("row %d byte %d: %d, want %d", r, j, dst[r*w+j], src[r*lds+j])
+			}
+		}
+	}
+	if dst[rows*w] != 0xAB {
+		t.Fatalf("copyRows wrote past its rows")
 	}
 }

@@ -46,7 +46,8 @@ var (
 	f64 = precision{size: 8, shift: 3, packed: "PD", scalar: "SD"}
 )
 
-// mr is the number of rows of A, and so of the tile, each kernel handles.
+// mr is the number of rows of A, and so of the tile, each full kernel handles;
+// the AVX2 kernels also come in 1 to mr-1 rows, for ragged strips of A.
 const mr = 6
 
 // aRows are the operands of A's rows 0 to 5 at the current step: R8 points at
@@ -58,14 +59,26 @@ type kernel struct {
 	name string
 	isa  isa
 	prec precision
+	rows int // rows of the tile: mr, or fewer for a ragged strip
 }
 
-var kernels = []kernel{
-	{"sgemmKernelAVX512", avx512, f32},
-	{"dgemmKernelAVX512", avx512, f64},
-	{"sgemmKernelAVX2", avx2, f32},
-	{"dgemmKernelAVX2", avx2, f64},
-}
+// kernels lists the micro-kernels: the full ones, then the AVX2 kernels of 1
+// to mr-1 rows (named with an r and their row count), which keep their rows'
+// accumulators in the same registers as the full kernel.
+var kernels = func() []kernel {
+	ks := []kernel{
+		{"sgemmKernelAVX512", avx512, f32, mr},
+		{"dgemmKernelAVX512", avx512, f64, mr},
+		{"sgemmKernelAVX2", avx2, f32, mr},
+		{"dgemmKernelAVX2", avx2, f64, mr},
+	}
+	for _, k := range ks[2:4] {
+		for r := 1; r < mr; r++ {
+			ks = append(ks, kernel{fmt.Sprintf("%sr%d", k.name, r), k.isa, k.prec, r})
+		}
+	}
+	return ks
+}()
 
 // nr returns the number of columns of k's tile: the values of B in one step.
 func (k kernel) nr() int { return k.isa.vecs * k.isa.vecBytes / k.prec.size }
@@ -127,7 +140,7 @@ func (g *gen) kernel(k kernel) {
 	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.isa.vecs; v++ {
 			x := k.acc(r, v)
 			g.ins("%s %s, %s, %s", k.isa.zero, x, x, x)
@@ -185,7 +198,7 @@ func (g *gen) step(k kernel) {
 	for v := 0; v < k.isa.vecs; v++ {
 		g.ins("VMOVU%s %d(BX), %s", p.packed, v*k.isa.vecBytes, k.bvec(v))
 	}
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		b := k.bcast(r % 2)
 		g.ins("VBROADCAST%s %s, %s", p.scalar, aRows[r], b)
 		for v := 0; v < k.isa.vecs; v++ {
@@ -216,7 +229,7 @@ func (g *gen) store(k kernel) {
 // beta*C when withBeta, and returns.
 func (g *gen) storeRows(k kernel, withBeta bool) {
 	p := k.prec
-	for r := 0; r < mr; r++ {
+	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.isa.vecs; v++ {
 			x, c := k.acc(r, v), fmt.Sprintf("%d(DI)", v*k.isa.vecBytes)
 			g.ins("VMUL%s %s, %s, %s", p.packed, k.bcast(0), x, x)
@@ -231,6 +244,17 @@ func (g *gen) storeRows(k kernel, withBeta bool) {
 	g.ins("RET")
 }
 
+// transposeArgs loads a transpose's arguments: src in SI, dst in DI and their
+// row strides in bytes in AX and BX.
+func (g *gen) transposeArgs() {
+	g.ins("MOVQ src+0(FP), SI")
+	g.ins("MOVQ lds+8(FP), AX")
+	g.ins("SHLQ $2, AX")
+	g.ins("MOVQ dst+16(FP), DI")
+	g.ins("MOVQ ldd+24(FP), BX")
+	g.ins("SHLQ $2, BX")
+}
+
 // transpose16x16 writes transpose16x16: it loads sixteen rows into Z0-Z15,
 // interleaves them in four rounds, alternating between Z0-Z15 and Z16-Z31
 // (32-bit elements, then 64-bit pairs, then 128-bit lanes twice), and stores
@@ -241,12 +265,7 @@ func (g *gen) transpose16x16() {
 // rounds of unpack/shuffle through Z16-Z31, sixteen columns out.
 TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 `)
-	g.ins("MOVQ src+0(FP), SI")
-	g.ins("MOVQ lds+8(FP), AX")
-	g.ins("SHLQ $2, AX")
-	g.ins("MOVQ dst+16(FP), DI")
-	g.ins("MOVQ ldd+24(FP), BX")
-	g.ins("SHLQ $2, BX")
+	g.transposeArgs()
 	r := func(i int) string { return fmt.Sprintf("Z%d", i) }
 	t := func(i int) string { return fmt.Sprintf("Z%d", 16+i) }
 	for i := 0; i < 16; i++ {
@@ -283,6 +302,119 @@ TEXT ·transpose16x16(SB), NOSPLIT, $0-32
 	g.WriteString("\n")
 }
 
+// transpose8x8 writes transpose8x8, the AVX2 counterpart of transpose16x16:
+// eight rows in Y0-Y7, interleaved element by element into Y8-Y15, then pair
+// by pair back into Y0-Y7, then lane by lane into the eight columns.
+func (g *gen) transpose8x8() {
+	g.WriteString(`// func transpose8x8(src *float32, lds int, dst *float32, ldd int)
+// dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
+TEXT ·transpose8x8(SB), NOSPLIT, $0-32
+`)
+	g.transposeArgs()
+	y := func(i int) string { return fmt.Sprintf("Y%d", i) }
+	for i := 0; i < 8; i++ {
+		g.ins("VMOVUPS (SI), %s", y(i))
+		g.ins("ADDQ AX, SI")
+	}
+	// Go writes the operands of Intel's "op dst, a, b" as "op b, a, dst".
+	for i := 0; i < 8; i += 2 { // rows i, i+1 interleaved: elements 0,1,4,5 then 2,3,6,7
+		g.ins("VUNPCKLPS %s, %s, %s", y(i+1), y(i), y(8+i))
+		g.ins("VUNPCKHPS %s, %s, %s", y(i+1), y(i), y(9+i))
+	}
+	for b := 0; b < 8; b += 4 { // four rows' element j side by side, j and j+4 per lane
+		g.ins("VSHUFPS $0x44, %s, %s, %s", y(10+b), y(8+b), y(b))
+		g.ins("VSHUFPS $0xee, %s, %s, %s", y(10+b), y(8+b), y(b+1))
+		g.ins("VSHUFPS $0x44, %s, %s, %s", y(11+b), y(9+b), y(b+2))
+		g.ins("VSHUFPS $0xee, %s, %s, %s", y(11+b), y(9+b), y(b+3))
+	}
+	for i := 0; i < 4; i++ { // low lanes give columns 0-3, high lanes 4-7
+		g.ins("VPERM2F128 $0x20, %s, %s, %s", y(4+i), y(i), y(8+i))
+		g.ins("VPERM2F128 $0x31, %s, %s, %s", y(4+i), y(i), y(12+i))
+	}
+	for i := 0; i < 8; i++ {
+		g.ins("VMOVUPS %s, (DI)", y(8+i))
+		g.ins("ADDQ BX, DI")
+	}
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
+// packA6T writes packA6T32 and packA6T64: they pack transposed A into strips
+// of 6 rows, copying each step's 6 adjacent values (24 or 48 bytes) of each
+// strip from one stored row of A, a stored row at a time.
+func (g *gen) packA6T(name string, p precision) {
+	fmt.Fprintf(g, `// func %s(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+// For p < kc and s < strips: the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc, strips > 0).
+TEXT ·%s(SB), NOSPLIT, $0-48
+`, name, name)
+	g.ins("MOVQ dst+0(FP), DI")
+	g.ins("MOVQ src+8(FP), SI")
+	g.ins("MOVQ lda+16(FP), AX")
+	g.ins("MOVQ kc+24(FP), CX")
+	g.ins("MOVQ sstride+40(FP), DX")
+	g.label(name + "_step")
+	g.ins("MOVQ SI, R8")
+	g.ins("MOVQ DI, R9")
+	g.ins("MOVQ strips+32(FP), BX")
+	g.label(name + "_strip")
+	if p.size == 4 {
+		g.ins("VMOVUPS (R8), X0")
+		g.ins("MOVQ 16(R8), X1")
+		g.ins("VMOVUPS X0, (R9)")
+		g.ins("MOVQ X1, 16(R9)")
+	} else {
+		g.ins("VMOVUPD (R8), Y0")
+		g.ins("VMOVUPD 32(R8), X1")
+		g.ins("VMOVUPD Y0, (R9)")
+		g.ins("VMOVUPD X1, 32(R9)")
+	}
+	g.ins("ADDQ $%d, R8", 6*p.size)
+	g.ins("ADDQ DX, R9")
+	g.ins("DECQ BX")
+	g.ins("JNZ %s_strip", name)
+	g.ins("ADDQ AX, SI")
+	g.ins("ADDQ $%d, DI", 6*p.size)
+	g.ins("DECQ CX")
+	g.ins("JNZ %s_step", name)
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
+// copyRows writes copyRows: rows rows of w bytes (a multiple of 64), src rows
+// lds bytes apart, to consecutive rows at dst, 64 bytes per step in Y0 and Y1.
+func (g *gen) copyRows() {
+	g.WriteString(`// func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
+// Copies rows rows of w bytes (w a positive multiple of 64, rows > 0) from src,
+// rows lds bytes apart, to dst, rows w bytes apart.
+TEXT ·copyRows(SB), NOSPLIT, $0-40
+`)
+	g.ins("MOVQ dst+0(FP), DI")
+	g.ins("MOVQ src+8(FP), SI")
+	g.ins("MOVQ lds+16(FP), AX")
+	g.ins("MOVQ rows+24(FP), CX")
+	g.ins("MOVQ w+32(FP), DX")
+	g.label("copyRows_row")
+	g.ins("XORQ BX, BX")
+	g.label("copyRows_chunk")
+	g.ins("VMOVUPS (SI)(BX*1), Y0")
+	g.ins("VMOVUPS 32(SI)(BX*1), Y1")
+	g.ins("VMOVUPS Y0, (DI)(BX*1)")
+	g.ins("VMOVUPS Y1, 32(DI)(BX*1)")
+	g.ins("ADDQ $64, BX")
+	g.ins("CMPQ BX, DX")
+	g.ins("JB copyRows_chunk")
+	g.ins("ADDQ AX, SI")
+	g.ins("ADDQ DX, DI")
+	g.ins("DECQ CX")
+	g.ins("JNZ copyRows_row")
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+	g.WriteString("\n")
+}
+
 func main() {
 	var g gen
 	g.header()
@@ -290,6 +422,10 @@ func main() {
 		g.kernel(k)
 	}
 	g.transpose16x16()
+	g.transpose8x8()
+	g.copyRows()
+	g.packA6T("packA6T32", f32)
+	g.packA6T("packA6T64", f64)
 	if err := os.WriteFile("kernel_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

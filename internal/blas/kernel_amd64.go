@@ -2,7 +2,11 @@
 
 package blas
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run gen_amd64.go
 
@@ -20,34 +24,112 @@ func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc 
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
 
+// The AVX2 kernels of 1 to 5 rows, for ragged strips of A.
+
+//go:noescape
+func sgemmKernelAVX2r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func sgemmKernelAVX2r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+//go:noescape
+func dgemmKernelAVX2r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
+
+// copyRows copies rows rows of w bytes, a positive multiple of 64, from src,
+// rows lds bytes apart, to dst, rows w bytes apart (AVX).
+//
+//go:noescape
+func copyRows(dst, src unsafe.Pointer, lds, rows, w uintptr)
+
 // transpose16x16 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 16 (AVX-512F).
 //
 //go:noescape
 func transpose16x16(src *float32, lds int, dst *float32, ldd int)
 
+// packA6T32 and packA6T64 pack transposed A into strips of 6 rows: for p < kc
+// and s < strips, the 6 values at src+p*lda+s*6*size go to
+// dst+s*sstride+p*6*size (strides in bytes; kc and strips positive; AVX).
+//
+//go:noescape
+func packA6T32(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+
+//go:noescape
+func packA6T64(dst, src unsafe.Pointer, lda, kc, strips, sstride uintptr)
+
+// packA6T packs transposed A into strips of 6 rows with packA6T32 or packA6T64.
+func packA6T[T float32 | float64](dst, a []T, lda, kc, strips int) {
+	_ = a[(kc-1)*lda+6*strips-1] // bounds: kc stored rows of 6·strips values
+	_ = dst[(strips-1)*6*kc+6*kc-1]
+	size := unsafe.Sizeof(T(0))
+	d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&a[0])
+	if size == 4 {
+		packA6T32(d, s, uintptr(lda)*size, uintptr(kc), uintptr(strips), uintptr(6*kc)*size)
+	} else {
+		packA6T64(d, s, uintptr(lda)*size, uintptr(kc), uintptr(strips), uintptr(6*kc)*size)
+	}
+}
+
+// transpose8x8 sets dst[j*ldd+i] = src[i*lds+j] for i, j < 8 (AVX).
+//
+//go:noescape
+func transpose8x8(src *float32, lds int, dst *float32, ldd int)
+
 // packBT32AVX512 is packB for transposed float32 B: full 16×16 blocks go through
 // transpose16x16, the ragged rest through the Go loop.
 func packBT32AVX512(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
-	n16, k16 := nc&^15, kc&^15
-	if n16 == 0 || k16 == 0 {
+	packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 16, transpose16x16)
+}
+
+// packBT32AVX2 is packB for transposed float32 B with 8×8 blocks through
+// transpose8x8.
+func packBT32AVX2(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
+	packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 8, transpose8x8)
+}
+
+// packBTTiles is packB for transposed float32 B: full t×t blocks go through
+// transpose (t divides nr), the ragged rest through the Go loop.
+func packBTTiles(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr, t int, transpose func(src *float32, lds int, dst *float32, ldd int)) {
+	nt, kt := nc-nc%t, kc-kc%t
+	if nt == 0 || kt == 0 {
 		packB(dst, true, b, ldb, pc, kc, jc, nc, nr)
 		return
 	}
-	for j := 0; j < n16; j += 16 {
+	for j := 0; j < nt; j += t {
 		panel := dst[(j/nr)*nr*kc:]
 		jj := j % nr
-		for p := 0; p < k16; p += 16 {
+		for p := 0; p < kt; p += t {
 			src := b[(jc+j)*ldb+pc+p:]
-			_ = src[15*ldb+15] // bounds: the 16×16 block lies inside b
+			_ = src[(t-1)*ldb+t-1] // bounds: the t×t block lies inside b
 			d := panel[p*nr+jj:]
-			_ = d[15*nr+15]
-			transpose16x16(&src[0], ldb, &d[0], nr)
+			_ = d[(t-1)*nr+t-1]
+			transpose(&src[0], ldb, &d[0], nr)
 		}
-		if k16 < kc {
-			packBTScalar(dst, b, ldb, pc, kc, jc, j, j+16, k16, nr)
+		if kt < kc {
+			packBTScalar(dst, b, ldb, pc, kc, jc, j, j+t, kt, nr)
 		}
 	}
-	packBTScalar(dst, b, ldb, pc, kc, jc, n16, nc, 0, nr)
+	packBTScalar(dst, b, ldb, pc, kc, jc, nt, nc, 0, nr)
 	if rem := nc % nr; rem != 0 { // zero the padding columns of the last panel
 		panel := dst[(nc/nr)*nr*kc:]
 		for p := 0; p < kc; p++ {
@@ -70,10 +152,12 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 }
 
 var (
-	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
-	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, fn: dgemmKernelAVX512}
-	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, fn: sgemmKernelAVX2}
-	avx2Kernel64   = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, fn: dgemmKernelAVX2}
+	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
+	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512}
+	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2, packBT: packBT32AVX2,
+		short: []microKernel[float32]{nil, sgemmKernelAVX2r1, sgemmKernelAVX2r2, sgemmKernelAVX2r3, sgemmKernelAVX2r4, sgemmKernelAVX2r5}}
+	avx2Kernel64 = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2,
+		short: []microKernel[float64]{nil, dgemmKernelAVX2r1, dgemmKernelAVX2r2, dgemmKernelAVX2r3, dgemmKernelAVX2r4, dgemmKernelAVX2r5}}
 )
 
 // kernel32 and kernel64 are the micro-kernels Gemm uses: the widest this CPU runs.

@@ -52,6 +52,6 @@ func goKernel4x4[T float32 | float64](k int, a *T, rs, ks int, b *T, c *T, ldc i
 }
 
 var (
-	goKernel32 = &kernel[float32]{name: "go", mr: 4, nr: 4, kc: 256, nc: 512, fn: goKernel4x4[float32]}
-	goKernel64 = &kernel[float64]{name: "go", mr: 4, nr: 4, kc: 256, nc: 256, fn: goKernel4x4[float64]}
+	goKernel32 = &kernel[float32]{name: "go", mr: 4, nr: 4, kc: 256, nc: 512, mc: 128, fn: goKernel4x4[float32]}
+	goKernel64 = &kernel[float64]{name: "go", mr: 4, nr: 4, kc: 256, nc: 256, mc: 64, fn: goKernel4x4[float64]}
 )

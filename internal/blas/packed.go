@@ -42,16 +42,17 @@ func PackB[T float32 | float64](transB bool, k, n int, b []T, ldb int) *PackedB[
 	checkGemm(false, transB, 0, n, k, 0, max(k, 1), len(b), ldb, 0, max(n, 1))
 	kn := pick[T](n)
 	p := &PackedB[T]{kn: kn, k: k, n: n}
+	ncb, kcb := blockSize(n, kn.nc, kn.nr), blockSize(k, kn.kc, 4)
 	size := 0
-	for jc := 0; jc < n; jc += kn.nc {
-		size += k * roundUp(min(kn.nc, n-jc), kn.nr)
+	for jc := 0; jc < n; jc += ncb {
+		size += k * roundUp(min(ncb, n-jc), kn.nr)
 	}
 	p.data = make([]T, size)
 	off := 0
-	for jc := 0; jc < n; jc += kn.nc {
-		nc := min(kn.nc, n-jc)
-		for pc := 0; pc < k; pc += kn.kc {
-			kc := min(kn.kc, k-pc)
+	for jc := 0; jc < n; jc += ncb {
+		nc := min(ncb, n-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
 			packB(p.data[off:], transB, b, ldb, pc, kc, jc, nc, kn.nr)
 			off += kc * roundUp(nc, kn.nr)
 		}
@@ -84,11 +85,12 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 		ws := getWorkspace(kn)
 		j0, j1 := lo*kn.nr, min(hi*kn.nr, n)
 		off := 0
-		for jc := 0; jc < n; jc += kn.nc {
-			nc := min(kn.nc, n-jc)
+		ncb, kcb := blockSize(n, kn.nc, kn.nr), blockSize(k, kn.kc, 4)
+		for jc := 0; jc < n; jc += ncb {
+			nc := min(ncb, n-jc)
 			width := roundUp(nc, kn.nr)
-			for pc := 0; pc < k; pc += kn.kc {
-				kc := min(kn.kc, k-pc)
+			for pc := 0; pc < k; pc += kcb {
+				kc := min(kcb, k-pc)
 				// The part of this block's panels in [j0, j1).
 				if s, e := max(j0, jc), min(j1, jc+nc); s < e {
 					macroKernel(kn, ws, false, 0, m, pc, kc, s, e-s, alpha, a, lda, p.data[off+(s-jc)*kc:], beta, c, ldc)

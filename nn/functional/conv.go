@@ -3,7 +3,9 @@ package functional
 import (
 	"github.com/gograd/gograd/internal/access"
 	"github.com/gograd/gograd/internal/blas"
+	dconv "github.com/gograd/gograd/internal/conv"
 	"github.com/gograd/gograd/internal/parallel"
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -62,7 +64,7 @@ func outSize(n, lo, hi, k, s, d int, ceil bool) int {
 }
 
 // Conv2d returns the 2-d convolution (cross-correlation, as in PyTorch) of input
-// (N, C, H, W) with weight (O, C/groups, kH, kW), plus bias (O) unless bias is nil,
+// (N, C, H, W) or unbatched (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O) unless bias is nil,
 // as torch.nn.functional.conv2d. The result has shape (N, O, H', W') with H' =
 // ⌊(H + 2·padding - dilation·(kH-1) - 1) / stride⌋ + 1.
 //
@@ -77,16 +79,32 @@ func Conv2d(input, weight, bias *tensor.Tensor, opts ConvOptions) *tensor.Tensor
 	return conv("Conv2d", 2, input, weight, bias, opts)
 }
 
-// Conv1d returns the 1-d convolution of input (N, C, L) with weight (O, C/groups,
-// k), plus bias (O) unless bias is nil, as torch.nn.functional.conv1d; options
-// are read from index 0 of ConvOptions' fields. See Conv2d.
+// Conv1d returns the 1-d convolution of input (N, C, L) or (C, L) with weight
+// (O, C/groups, k), plus bias (O) unless bias is nil, as
+// torch.nn.functional.conv1d; options are read from index 0 of ConvOptions'
+// fields. See Conv2d.
 func Conv1d(input, weight, bias *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 	return conv("Conv1d", 1, input, weight, bias, opts)
 }
 
 func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
+	return batchOfOne(x, dims, func(x *tensor.Tensor) *tensor.Tensor { return conv2d(op, dims, x, w, b, o) })
+}
+
+// batchOfOne returns f(x) for a batched x, and for an unbatched one (dims+1 dims:
+// (C, spatial...)) f of x given a batch of one, with that batch removed from the
+// result, as PyTorch's convolutions take unbatched inputs (its result's grad_fn
+// is SqueezeBackward1 then, as PyTorch's).
+func batchOfOne(x *tensor.Tensor, dims int, f func(*tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() != dims+1 {
+		return f(x)
+	}
+	return f(x.Unsqueeze(0)).Squeeze(0)
+}
+
+func conv2d(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
 	if x.Dim() != dims+2 || w.Dim() != dims+2 {
-		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) and weight (O, C/groups, ...), got shapes %v and %v", dims+2, x.Shape(), w.Shape()))
+		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) or %d-d (C, ...) and weight (O, C/groups, ...), got shapes %v and %v", dims+2, dims+1, x.Shape(), w.Shape()))
 	}
 	if !x.DType().IsFloat() || x.DType() != w.DType() || b != nil && b.DType() != x.DType() {
 		panic(tensor.Errorf("functional", op, "input, weight and bias need one float dtype, got %v and %v", x.DType(), w.DType()))
@@ -122,7 +140,7 @@ func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Te
 	if g.oh < 1 || g.ow < 1 {
 		panic(tensor.Errorf("functional", op, "input shape %v (padded by %v) is smaller than the dilated kernel of weight shape %v", x.Shape(), o.Padding, w.Shape()))
 	}
-	f := &convFn{g: g, bias: b != nil}
+	f := &convFn{g: g, bias: b != nil, direct: x.DType() == tensor.Float32 && g.direct()}
 	var y *tensor.Tensor
 	if b == nil {
 		y = tensor.Apply(f, x, w)
@@ -142,9 +160,10 @@ func conv(op string, dims int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Te
 // convFn is a convolution as one graph node (ConvolutionBackward0, PyTorch's name):
 // its own node for speed, the columns of each image going through one GEMM.
 type convFn struct {
-	g    convGeom
-	bias bool
-	cols *tensor.Tensor // the columns Forward kept for Backward, until conv hands them to the pool
+	g      convGeom
+	bias   bool
+	direct bool           // float32 through internal/conv's direct kernels (convGeom.direct)
+	cols   *tensor.Tensor // the columns Forward kept for Backward, until conv hands them to the pool
 }
 
 func (*convFn) Name() string { return "ConvolutionBackward0" }
@@ -158,13 +177,21 @@ func (f *convFn) outShape() []int {
 
 func (f *convFn) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, w := in[0].Contiguous(), in[1].Contiguous()
-	ctx.SaveForBackward(in[0], in[1]) // themselves: a gradient differentiated again reaches them
-	y := x.DType().Zeros(f.outShape()...)
+	ctx.SaveForBackward(in[0], in[1])   // themselves: a gradient differentiated again reaches them
+	y := uninitLike(x, f.outShape()...) // convForward writes every element
+	if f.direct {
+		var b []float32
+		if len(in) == 3 {
+			b = in[2].Contiguous().Float32s()
+		}
+		directForward(&f.g, y.Float32s(), x.Float32s(), w.Float32s(), b)
+		return y
+	}
 	// The weight's gradient reads every image's columns again: keep them rather
 	// than unfold twice (im2col was half of BenchmarkCNNStep).
 	var cols *tensor.Tensor
 	if ctx.NeedsInputGrad(1) && !f.g.pointwise() {
-		cols = x.DType().Zeros(f.g.n * f.g.c * f.g.kh * f.g.kw * f.g.oh * f.g.ow)
+		cols = uninitLike(x, f.g.n*f.g.c*f.g.kh*f.g.kw*f.g.oh*f.g.ow) // im2col writes every element
 		ctx.SaveForBackward(cols)
 		f.cols = cols
 	}
@@ -202,16 +229,23 @@ func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 	grads := make([]*tensor.Tensor, 2, 3)
 	var dx, dw *tensor.Tensor
 	if ctx.NeedsInputGrad(0) {
-		dx = tensor.ZerosLike(x)
+		if f.direct {
+			dx = uninitLike(x, x.Shape()...) // directBackward clears each image's part before adding into it
+		} else {
+			dx = tensor.ZerosLike(x)
+		}
 		grads[0] = dx
 	}
 	if ctx.NeedsInputGrad(1) {
 		dw = tensor.ZerosLike(w)
 		grads[1] = dw
 	}
-	if x.DType() == tensor.Float32 {
+	switch {
+	case f.direct:
+		directBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw))
+	case x.DType() == tensor.Float32:
 		convBackward(&f.g, g.Float32s(), x.Float32s(), w.Float32s(), f32s(dx), f32s(dw), f32s(cols))
-	} else {
+	default:
 		convBackward(&f.g, g.Float64s(), x.Float64s(), w.Float64s(), f64s(dx), f64s(dw), f64s(cols))
 	}
 	if f.bias {
@@ -221,6 +255,20 @@ func (f *convFn) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		}
 	}
 	return grads
+}
+
+// uninitLike returns a tensor of x's dtype and the given shape whose elements
+// are undefined, for a kernel that writes all of them: it saves the pool's
+// clearing of a buffer that is overwritten at once (memclrNoHeapPointers was 9 %
+// of BenchmarkCNNStep's profile).
+func uninitLike(x *tensor.Tensor, shape ...int) *tensor.Tensor {
+	return uninitOf(x.DType(), shape...)
+}
+
+// uninitOf returns a tensor of dtype dt and the given shape whose elements are
+// undefined (see uninitLike).
+func uninitOf(dt tensor.DType, shape ...int) *tensor.Tensor {
+	return access.Uninit(dt, shape).(*tensor.Tensor)
 }
 
 func f32s(t *tensor.Tensor) []float32 {
@@ -281,7 +329,7 @@ func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, add bool)
 						}
 						d := piece[lo:hi]
 						if g.sw == 1 {
-							copy(d, src[lo+off:hi+off])
+							copyShort(d, src[lo+off:hi+off])
 						} else {
 							for k := range d {
 								d[k] = src[(lo+k)*g.sw+off]
@@ -291,6 +339,21 @@ func colRows[T float32 | float64](g *convGeom, col, x []T, c0, cg int, add bool)
 				}
 			}
 		}
+	}
+}
+
+// copyShort copies src into dst (of the same length) eight elements at a time:
+// im2col's pieces are a row of the output wide (LeNet's: 8 and 24 values), and
+// copy's call into memmove cost more than moving them (runtime.memmove was a
+// quarter of colRows' time in BenchmarkCNNStep's profile).
+func copyShort[T float32 | float64](dst, src []T) {
+	src = src[:len(dst)]
+	k := 0
+	for ; k+8 <= len(dst); k += 8 {
+		*(*[8]T)(dst[k:]) = *(*[8]T)(src[k:])
+	}
+	for ; k < len(dst); k++ {
+		dst[k] = src[k]
 	}
 }
 
@@ -434,3 +497,121 @@ func convBackward[T float32 | float64](g *convGeom, dy, x, w, dx, dw, saved []T)
 		}
 	}
 }
+
+// useDirectConv says whether float32 convolutions that internal/conv takes run
+// through its direct kernels: where they are assembly (tests switch it to
+// compare both paths).
+var useDirectConv = dconv.Fast
+
+// direct reports whether the convolution runs through internal/conv: stride 1
+// along the width, no padding, an output width that is a multiple of 8, and a
+// small group (at most 400 weights per output channel and 64 output channels,
+// where the weights a tile broadcasts stay in the L1 cache). LeNet-5's two
+// convolutions (BenchmarkCNNStep): 1 and 6 input channels, 5×5 kernels, outputs
+// 24 and 8 wide. A 1×1 convolution keeps the GEMM, which reads the image as its
+// own column matrix.
+func (g *convGeom) direct() bool {
+	return useDirectConv && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.padAfterH == 0 && g.pAW == 0 && !g.pointwise() &&
+		g.c/g.groups*g.kh*g.kw <= 400 && g.o/g.groups <= 64 && g.dgeom().Supported()
+}
+
+// dgeom returns one group's geometry for internal/conv.
+func (g *convGeom) dgeom() dconv.Geom {
+	return dconv.Geom{C: g.c / g.groups, H: g.h, W: g.w, O: g.o / g.groups, KH: g.kh, KW: g.kw,
+		SH: g.sh, DH: g.dh, DW: g.dw, OH: g.oh, OW: g.ow}
+}
+
+// directForward is convForward through internal/conv (convGeom.direct): no
+// columns, so none are kept for the backward pass either.
+func directForward(g *convGeom, y, x, w, b []float32) {
+	cg, og := g.c/g.groups, g.o/g.groups
+	k, l := cg*g.kh*g.kw, g.oh*g.ow
+	plans := make([]*dconv.Plan, g.groups)
+	for gr := range plans {
+		var bg []float32
+		if b != nil {
+			bg = b[gr*og:]
+		}
+		plans[gr] = dconv.NewPlan(g.dgeom(), w[gr*og*k:], bg)
+	}
+	parallel.For(g.n, 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			for gr, p := range plans {
+				p.Forward(y[(n*g.o+gr*og)*l:], x[(n*g.c+gr*cg)*g.h*g.w:])
+			}
+		}
+	})
+}
+
+// directBackward is convBackward for a convolution that ran through
+// internal/conv: the input gradient by a GEMM per image and group (Wᵀ·dy, the
+// columns) and internal/conv's Col2im into the image's part of dx, which it
+// clears first (dx may hold anything); the weight gradient by internal/conv's
+// kernels, as partial sums per piece of images added up in piece order (the
+// result does not depend on which goroutine ran which piece). The weight
+// gradient's kernels go through a few images at a time (dwImages), for each
+// tap in turn, so that their inputs and output gradients stay in cache. The
+// pieces' partial sums and columns are one buffer from the tensor pool, given
+// back at the end: allocated per piece, their 1 MB a step on 2 threads was
+// cleared by the runtime and collected (BenchmarkCNNStep: memclr 7 %).
+func directBackward(g *convGeom, dy, x, w, dx, dw []float32) {
+	if dx == nil && dw == nil {
+		return
+	}
+	cg, og := g.c/g.groups, g.o/g.groups
+	k, l, hw := cg*g.kh*g.kw, g.oh*g.ow, g.h*g.w
+	p := dconv.NewPlan(g.dgeom(), nil, nil) // the same for every group: it reads no weights
+	pieces := min(g.n, 4*parallel.Threads())
+	var accSize, colSize int
+	if dw != nil {
+		accSize = g.groups * p.AccSize()
+	}
+	if dx != nil {
+		colSize = k * l
+	}
+	buf := uninitOf(tensor.Float32, pieces*(accSize+colSize))
+	defer access.Free(buf)
+	slab := buf.Float32s()
+	parallel.For(pieces, 1, func(lo, hi int) {
+		for pc := lo; pc < hi; pc++ {
+			part := slab[pc*(accSize+colSize) : (pc+1)*(accSize+colSize)]
+			acc, col := part[:accSize], part[accSize:]
+			clear(acc)
+			for n0, end := pc*g.n/pieces, (pc+1)*g.n/pieces; n0 < end; n0 += dwImages {
+				n1 := min(n0+dwImages, end)
+				for gr := range g.groups {
+					if dw != nil {
+						p.WeightGrad(acc[gr*p.AccSize():], dy[(n0*g.o+gr*og)*l:], x[(n0*g.c+gr*cg)*hw:], n1-n0, g.c*hw, g.o*l)
+					}
+					if dx == nil {
+						continue
+					}
+					for n := n0; n < n1; n++ {
+						blas.Gemm(true, false, k, l, og, 1, w[gr*og*k:], k, dy[(n*g.o+gr*og)*l:], l, 0, col, l)
+						dxg := dx[(n*g.c+gr*cg)*hw : (n*g.c+(gr+1)*cg)*hw]
+						clear(dxg)
+						p.Col2im(dxg, col)
+					}
+				}
+			}
+		}
+	})
+	if dw == nil {
+		return
+	}
+	// The pieces' partial sums added into the first piece's in piece order,
+	// then their lanes once (SumWeightGrad over each piece was 4 % of
+	// BenchmarkCNNStep's profile on 2 threads).
+	acc := slab[:accSize]
+	for pc := 1; pc < pieces; pc++ {
+		vec.Add(acc, acc, slab[pc*(accSize+colSize):][:accSize])
+	}
+	for gr := range g.groups {
+		p.SumWeightGrad(dw[gr*og*k:], acc[gr*p.AccSize():])
+	}
+}
+
+// dwImages is how many images directBackward's weight-gradient kernels go
+// through at once: LeNet-5's first convolution reads 17 KB per image (input
+// and output gradient), so 8 images stay in the L2 cache.
+const dwImages = 8

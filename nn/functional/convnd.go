@@ -199,13 +199,15 @@ type convNd struct {
 	g    volGeom
 	kind convKind
 	bias bool
+	grad bool // made by a Backward: a gradient's node
 }
 
 // Name returns PyTorch's names: convolutions and transposed ones are
-// ConvolutionBackward0; the weight gradient only appears in the graph of a
-// convolution's gradient, which PyTorch records as ConvolutionBackwardBackward0.
+// ConvolutionBackward0; the maps that compute a convolution's gradients (the
+// weight gradient always is one) ConvolutionBackwardBackward0, as PyTorch names
+// the node of a gradient computed while creating a graph.
 func (f *convNd) Name() string {
-	if f.kind == kindWeight {
+	if f.grad || f.kind == kindWeight {
 		return "ConvolutionBackwardBackward0"
 	}
 	return "ConvolutionBackward0"
@@ -259,7 +261,7 @@ func convNdKernel[T float32 | float64](f *convNd, out, a, b, bias []T) {
 
 // apply runs the map of kind k on the geometry of f.
 func (f *convNd) apply(k convKind, a, b *tensor.Tensor) *tensor.Tensor {
-	return tensor.Apply(&convNd{g: f.g, kind: k}, a, b)
+	return tensor.Apply(&convNd{g: f.g, kind: k, grad: true}, a, b)
 }
 
 // Backward: see convNd. The bias gradient is the output gradient summed over the
@@ -295,6 +297,9 @@ func (f *convNd) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tenso
 		grads = append(grads, nil)
 		if ctx.NeedsInputGrad(2) {
 			grads[2] = g.Reshape(g.Size(0), g.Size(1), -1).Sum(0, 2)
+			if ctx.CreatingGraph() {
+				grads[2] = named("ConvolutionBackwardBackward0", grads[2:], a, b)[0]
+			}
 		}
 	}
 	return grads

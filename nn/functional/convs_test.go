@@ -108,7 +108,8 @@ func convOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 // anyOp returns the function of a case of layers.json or convs.json.
 func anyOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	switch c.Op {
-	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm":
+	case "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm", "max_pool1d", "avg_pool1d",
+		"adaptive_avg_pool1d", "adaptive_avg_pool2d", "gelu", "embedding", "embedding_with_options":
 		if c.Op == "batch_norm" && c.Params["momentum"] == nil {
 			c.Params["momentum"] = 0.0
 		}
@@ -124,6 +125,9 @@ func gradSquares(op func(map[string]*tensor.Tensor) *tensor.Tensor, wrt []string
 	return func(in map[string]*tensor.Tensor) (total *tensor.Tensor) {
 		var xs []*tensor.Tensor
 		for _, k := range wrt {
+			if !in[k].RequiresGrad() { // an input the result does not depend on (gg_embedding's weight)
+				in[k].SetRequiresGrad(true)
+			}
 			xs = append(xs, in[k])
 		}
 		// GradCheck evaluates under NoGrad; the first gradients need their graph.
@@ -178,7 +182,7 @@ func TestConvsGolden(t *testing.T) {
 				if strings.HasPrefix(c.Op, "gg_") && dt == tensor.Float32 {
 					tol = ggTol32
 				}
-				in, want := checkGoldenTol(t, c, dt, convOp(c), nil, tol)
+				in, want := checkGoldenTol(t, c, dt, anyOp(c), nil, tol)
 				if want.Indices != nil {
 					s := pair(c.Params, "output_size", 0)
 					_, ix := AdaptiveMaxPool2dWithIndices(in["x"], s[0], s[1])
@@ -191,6 +195,44 @@ func TestConvsGolden(t *testing.T) {
 	}
 }
 
+// TestDoubleBackwardNames checks the grad_fn names of the first gradients of
+// convs.json's double-backward cases, taken while creating a graph, against
+// PyTorch's: the nodes a double backward creates (ConvolutionBackwardBackward0,
+// NativeBatchNormBackwardBackward0, MaxPool2DWithIndicesBackwardBackward0, ...).
+func TestDoubleBackwardNames(t *testing.T) {
+	cases, err := convCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cases {
+		if c.GGGradFns == nil {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			base := strings.TrimPrefix(c.Op, "gg_")
+			in := c.tensors(tensor.Float64, false)
+			in["up"].SetRequiresGrad(true)
+			var xs []*tensor.Tensor
+			for _, k := range c.GGGradFns.Wrt {
+				in[k].SetRequiresGrad(true)
+				xs = append(xs, in[k])
+			}
+			y := anyOp(&layerCase{Op: base, Params: c.Params})(in)
+			gs := tensor.Grad([]*tensor.Tensor{y.Mul(in["up"]).Sum()}, xs, tensor.GradOptions{CreateGraph: true})
+			for i, g := range gs {
+				if got := g.GradFn(); got == nil || got.Name() != c.GGGradFns.Names[i] {
+					t.Errorf("gradient in %s: grad_fn %v, want %s", c.GGGradFns.Wrt[i], got, c.GGGradFns.Names[i])
+				}
+			}
+		})
+	}
+	if n < 18 {
+		t.Fatalf("%d cases with grad_fn names ran, want the 18 of convs.json", n)
+	}
+}
+
 // TestConvsGradCheck checks every convs.json case's first and second
 // derivatives in float64 against central differences (the gg cases, already
 // second derivatives, their first).
@@ -200,8 +242,17 @@ func TestConvsGradCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
+		if strings.HasPrefix(c.Name, "embedding_freq") {
+			// scale_grad_by_freq's gradient is not the derivative (nor, by
+			// definition, the padding row's): no numerical one can agree.
+			// gg_embedding_freq checks its second derivative, which is.
+			continue
+		}
 		t.Run(c.Name, func(t *testing.T) {
-			gradChecks(t, c, convOp(c), true, !strings.HasPrefix(c.Op, "gg_"))
+			// Unbatched cases run the batched kernels: gg_conv2d_unbatched checks
+			// their second derivatives once.
+			second := !strings.HasPrefix(c.Op, "gg_") && !(strings.HasPrefix(c.Name, "conv") && strings.HasSuffix(c.Name, "_unbatched"))
+			gradChecks(t, c, anyOp(c), true, second)
 		})
 	}
 }
@@ -239,14 +290,15 @@ func gradChecks(t *testing.T, c *layerCase, op func(map[string]*tensor.Tensor) *
 	}
 }
 
-// doubleBackward lists the layers.json ops whose backward is differentiable
-// again (gradgradcheck below); the others' is a raw kernel (Gelu, Embedding)
-// or they are losses, checked elsewhere.
+// doubleBackward lists the layers.json and transformer.json ops whose backward
+// is differentiable again (gradgradcheck below); the others are losses or
+// attention, checked elsewhere.
 var doubleBackward = []string{"conv1d", "conv2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d",
-	"adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm"}
+	"adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm", "gelu", "embedding"}
 
 // TestLayersGradGradCheck checks the second derivatives of layers.json's
-// convolutions, poolings and normalisations in float64 against central
+// convolutions, poolings and normalisations, and transformer.json's GELU and
+// Embedding, in float64 against central
 // differences of their first.
 func TestLayersGradGradCheck(t *testing.T) {
 	cases, err := layerCases()
@@ -261,8 +313,8 @@ func TestLayersGradGradCheck(t *testing.T) {
 		n++
 		t.Run(c.Name, func(t *testing.T) { gradChecks(t, c, layerOp(c), false, true) })
 	}
-	if n < 30 {
-		t.Fatalf("%d cases of layers.json ran, want the 30 or more of its CNN ops", n)
+	if n < 34 {
+		t.Fatalf("%d cases of layers.json and transformer.json ran, want the 34 or more of their CNN ops, GELU and Embedding", n)
 	}
 }
 
@@ -295,6 +347,8 @@ func TestDoubleBackwardStridedInputs(t *testing.T) {
 		{"group_norm", func(in ...*tensor.Tensor) *tensor.Tensor {
 			return GroupNorm(in[0].Transpose(2, 3), 2, in[1], nil, 1e-5)
 		}, []*tensor.Tensor{randn(2, 4, 3, 2), randn(4)}},
+		{"gelu", func(in ...*tensor.Tensor) *tensor.Tensor { return Gelu(in[0].Transpose(0, 1), false) }, []*tensor.Tensor{randn(3, 4)}},
+		{"gelu_tanh", func(in ...*tensor.Tensor) *tensor.Tensor { return Gelu(in[0].Transpose(0, 1), true) }, []*tensor.Tensor{randn(3, 4)}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := tensor.GradGradCheck(c.f, c.in); err != nil {

@@ -33,13 +33,17 @@ type ConvTransposeOptions struct {
 }
 
 // Conv3d returns the 3-d convolution (cross-correlation) of input (N, C, D, H,
-// W) with weight (O, C/groups, kD, kH, kW), plus bias (O) unless bias is nil, as
+// W) or unbatched (C, D, H, W) with weight (O, C/groups, kD, kH, kW), plus bias (O) unless bias is nil, as
 // torch.nn.functional.conv3d. Each image's columns go through internal/blas's
 // GEMM. Its gradients are a transposed convolution (input) and a convolution of
 // the input by the output gradient (weight), recorded when the backward pass
 // creates a graph, so it can be differentiated again to any order. It panics if
 // the shapes, dtypes or options do not fit together.
 func Conv3d(input, weight, bias *tensor.Tensor, o Conv3dOptions) *tensor.Tensor {
+	return batchOfOne(input, 3, func(x *tensor.Tensor) *tensor.Tensor { return conv3d(x, weight, bias, o) })
+}
+
+func conv3d(input, weight, bias *tensor.Tensor, o Conv3dOptions) *tensor.Tensor {
 	const op = "Conv3d"
 	checkConvInputs(op, 3, input, weight, bias)
 	g := volGeom{n: input.Size(0), c: input.Size(1), o: weight.Size(0), groups: orOne(o.Groups), dims: 3}
@@ -65,7 +69,7 @@ func Conv3d(input, weight, bias *tensor.Tensor, o Conv3dOptions) *tensor.Tensor 
 }
 
 // ConvTranspose2d returns the 2-d transposed convolution of input (N, Cin, H, W)
-// with weight (Cin, Cout/groups, kH, kW), plus bias (Cout) unless bias is nil, as
+// or unbatched (Cin, H, W) with weight (Cin, Cout/groups, kH, kW), plus bias (Cout) unless bias is nil, as
 // torch.nn.functional.conv_transpose2d: the adjoint of Conv2d in its input (its
 // input gradient). The result has shape (N, Cout, H', W') with H' = (H-1)·stride
 // - 2·padding + dilation·(kH-1) + output_padding + 1. It runs as Wᵀ·x per image
@@ -77,22 +81,26 @@ func ConvTranspose2d(input, weight, bias *tensor.Tensor, o ConvTransposeOptions)
 	return convTranspose("ConvTranspose2d", 2, input, weight, bias, o)
 }
 
-// ConvTranspose1d returns the 1-d transposed convolution of input (N, Cin, L) with
-// weight (Cin, Cout/groups, k), plus bias (Cout) unless bias is nil, as
-// torch.nn.functional.conv_transpose1d, reading index 0 of o's fields. See
+// ConvTranspose1d returns the 1-d transposed convolution of input (N, Cin, L) or
+// (Cin, L) with weight (Cin, Cout/groups, k), plus bias (Cout) unless bias is
+// nil, as torch.nn.functional.conv_transpose1d, reading index 0 of o's fields. See
 // ConvTranspose2d.
 func ConvTranspose1d(input, weight, bias *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
 	return convTranspose("ConvTranspose1d", 1, input, weight, bias, o)
 }
 
 // ConvTranspose3d returns the 3-d transposed convolution of input (N, Cin, D, H,
-// W) with weight (Cin, Cout/groups, kD, kH, kW), plus bias (Cout) unless bias is
+// W) or (Cin, D, H, W) with weight (Cin, Cout/groups, kD, kH, kW), plus bias (Cout) unless bias is
 // nil, as torch.nn.functional.conv_transpose3d. See ConvTranspose2d.
 func ConvTranspose3d(input, weight, bias *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
 	return convTranspose("ConvTranspose3d", 3, input, weight, bias, o)
 }
 
 func convTranspose(op string, dims int, x, w, b *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
+	return batchOfOne(x, dims, func(x *tensor.Tensor) *tensor.Tensor { return convTransposeNd(op, dims, x, w, b, o) })
+}
+
+func convTransposeNd(op string, dims int, x, w, b *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
 	checkConvInputs(op, dims, x, w, b)
 	// The geometry is that of the convolution this one is the adjoint of: from the
 	// result (N, Cout, out...) to x (N, Cin, in...) by the same weight.
@@ -124,7 +132,7 @@ func convTranspose(op string, dims int, x, w, b *tensor.Tensor, o ConvTransposeO
 // (nil: none) one float dtype.
 func checkConvInputs(op string, dims int, x, w, b *tensor.Tensor) {
 	if x.Dim() != dims+2 || w.Dim() != dims+2 {
-		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) and weight, got shapes %v and %v", dims+2, x.Shape(), w.Shape()))
+		panic(tensor.Errorf("functional", op, "want a %d-d input (N, C, ...) or %d-d (C, ...) and a %[1]d-d weight, got shapes %v and %v", dims+2, dims+1, x.Shape(), w.Shape()))
 	}
 	if !x.DType().IsFloat() || x.DType() != w.DType() || b != nil && b.DType() != x.DType() {
 		panic(tensor.Errorf("functional", op, "input, weight and bias need one float dtype, got %v and %v", x.DType(), w.DType()))

@@ -51,7 +51,7 @@ func crossEntropyIndices(op string, input, target *tensor.Tensor, c lossConfig) 
 
 func (f *crossEntropyRows) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x, t := in[0].Contiguous(), in[1].Contiguous()
-	p := uninitLike(x) // the softmax of each row, for Backward
+	p := uninitLike(x, x.Shape()...) // the softmax of each row, for Backward
 	losses := make([]float64, x.Size(0))
 	if x.DType() == tensor.Float32 {
 		ceForward(p.Float32s(), x.Float32s(), t.Int64s(), losses, f.ignore)
@@ -123,7 +123,7 @@ func (f *crossEntropyRows) Backward(ctx *tensor.Context, g *tensor.Tensor) []*te
 			gs[i] = v
 		}
 	}
-	dx := uninitLike(p)
+	dx := uninitLike(p, p.Shape()...)
 	if p.DType() == tensor.Float32 {
 		ceBackward(dx.Float32s(), p.Float32s(), t.Int64s(), gs, f.ignore)
 	} else {

@@ -37,3 +37,16 @@ func ExampleHardshrink() {
 	fmt.Println(functional.Hardshrink(x, 0.5).Values(), functional.Softshrink(x, 0.5).Values())
 	// Output: [-1 0 0 0.800000011920929] [-0.5 0 0 0.30000001192092896]
 }
+
+// AdditiveMask turns a bool attention mask into the float one added to the
+// scores, by MultiheadAttention's rule (true masks out) or
+// ScaledDotProductAttention's (true attends); both ops take bool masks as they
+// are and call it themselves.
+func ExampleAdditiveMask() {
+	m := tensor.NewBool([]bool{true, false}, 1, 2)
+	fmt.Println(functional.AdditiveMask(m, tensor.Float32, true).Values())
+	fmt.Println(functional.AdditiveMask(m, tensor.Float32, false).Values())
+	// Output:
+	// [-Inf 0]
+	// [0 -Inf]
+}

@@ -37,6 +37,12 @@ type layerCase struct {
 	Upstream []float64              `json:"upstream"`
 	Float32  layerRun               `json:"float32"`
 	Float64  layerRun               `json:"float64"`
+	// GGGradFns (convs.json's double-backward cases) holds the grad_fn names
+	// of the first gradients in Wrt, taken while creating a graph.
+	GGGradFns *struct {
+		Wrt   []string `json:"wrt"`
+		Names []string `json:"names"`
+	} `json:"gg_grad_fns"`
 }
 
 // layerCases reads layers.json (gen_layers.py), transformer.json
@@ -141,7 +147,7 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 	case "gelu":
 		tanh := p["approximate"] == "tanh"
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor { return Gelu(in["x"], tanh) }
-	case "embedding":
+	case "embedding", "embedding_with_options":
 		var idx []int64
 		var shape []int
 		for _, row := range p["indices"].([]any) {
@@ -151,8 +157,12 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		}
 		shape = []int{len(p["indices"].([]any)), len(idx) / len(p["indices"].([]any))}
 		pad := int(p["padding_idx"].(float64))
+		o := EmbeddingOptions{ScaleGradByFreq: flag(p, "scale_grad_by_freq")}
+		if pad >= 0 {
+			o.PaddingIdx = &pad
+		}
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
-			return Embedding(tensor.New(idx, shape...), in["weight"], pad)
+			return EmbeddingWithOptions(tensor.New(idx, shape...), in["weight"], o)
 		}
 	case "scaled_dot_product_attention":
 		var keep []bool
@@ -167,7 +177,10 @@ func layerOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 		}
 		return func(in map[string]*tensor.Tensor) *tensor.Tensor {
 			o := AttentionOptions{Causal: flag(p, "causal"), Mask: in["mask"]}
-			if keep != nil {
+			switch {
+			case keep != nil && flag(p, "bool_tensor"): // taken as it is: true attends
+				o.Mask = tensor.NewBool(keep, rows, len(keep)/rows)
+			case keep != nil:
 				o.Mask = BoolMask(keep, in["q"].DType(), rows, len(keep)/rows)
 			}
 			return ScaledDotProductAttention(in["q"], in["k"], in["v"], o)

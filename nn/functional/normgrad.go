@@ -85,7 +85,7 @@ func (f *batchNorm) gradGraph(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 		mean = tensor.FromSlice(f.mean, cs...).To(x.DType())
 		invstd = tensor.FromSlice(f.invstd, cs...).To(x.DType())
 	}
-	return normGradGraph(x, g, affineWeight(s, f.affine), cs, x.Shape(), dims, f.o.Eps, fixed, mean, invstd)
+	return named(backwardName(f.Name()), normGradGraph(x, g, affineWeight(s, f.affine), cs, x.Shape(), dims, f.o.Eps, fixed, mean, invstd), s...)
 }
 
 func (f *groupNorm) gradGraph(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
@@ -113,5 +113,42 @@ func (f *layerNorm) gradGraph(ctx *tensor.Context, g *tensor.Tensor) []*tensor.T
 			dims = append(dims, d)
 		}
 	}
-	return normGradGraph(x, g, affineWeight(s, f.affine), wshape, x.Shape(), dims, f.eps, false, nil, nil)
+	return named(backwardName(f.Name()), normGradGraph(x, g, affineWeight(s, f.affine), wshape, x.Shape(), dims, f.eps, false, nil, nil), s...)
+}
+
+// named returns the gradients gs, computed by recorded composite ops, each as
+// the result of one more node, the identity in it, named name, whose other
+// inputs are deps (the op's inputs, which get no gradient through it): PyTorch's
+// fused double-backward node of that name (NativeBatchNormBackwardBackward0)
+// gives each result its name and takes those inputs, so that a gradient that
+// does not depend on them (a bias's) still has it as grad_fn. The node exists
+// for PyTorch's name only (STYLE.md, habit 2); it costs a copy of each
+// gradient, on the graph-creating path only.
+func named(name string, gs []*tensor.Tensor, deps ...*tensor.Tensor) []*tensor.Tensor {
+	for i, g := range gs {
+		if g != nil {
+			gs[i] = tensor.Apply(&namedIdentity{name, len(deps) + 1}, append([]*tensor.Tensor{g}, deps...)...)
+		}
+	}
+	return gs
+}
+
+// namedIdentity is the identity of its first input, of inputs in all, as a node
+// of the given name.
+type namedIdentity struct {
+	name   string
+	inputs int
+}
+
+func (f *namedIdentity) Name() string { return f.name }
+
+func (*namedIdentity) Forward(_ *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	return in[0].Clone()
+}
+
+// Backward: dg = grad; the other inputs get none.
+func (f *namedIdentity) Backward(_ *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
+	grads := make([]*tensor.Tensor, f.inputs)
+	grads[0] = g
+	return grads
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	dconv "github.com/gograd/gograd/internal/conv"
 	"github.com/gograd/gograd/internal/parallel"
 	"github.com/gograd/gograd/tensor"
 )
@@ -96,7 +97,7 @@ func (*maxPool) Name() string { return "MaxPool2DWithIndicesBackward0" }
 
 func (f *maxPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x := in[0].Contiguous()
-	y := x.DType().Zeros(f.g.poolShape(x)...)
+	y := uninitLike(x, f.g.poolShape(x)...) // maxPoolForward writes every element
 	if x.DType() == tensor.Float32 {
 		maxPoolForward(&f.g, y.Float32s(), x.Float32s(), f.idx)
 	} else {
@@ -114,7 +115,17 @@ func (f *maxPool) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tens
 		return []*tensor.Tensor{f.gradGraph(f.Name(), x, g)}
 	}
 	g = g.Contiguous()
-	dx := tensor.ZerosLike(x)
+	var dx *tensor.Tensor
+	if f.g.tiles2x2() {
+		dx = uninitLike(x, x.Shape()...) // tileGrad2x2 writes every element
+		if x.DType() == tensor.Float32 {
+			tileGrad2x2(&f.g, dx.Float32s(), g.Float32s(), f.idx)
+		} else {
+			tileGrad2x2(&f.g, dx.Float64s(), g.Float64s(), f.idx)
+		}
+		return []*tensor.Tensor{dx}
+	}
+	dx = tensor.ZerosLike(x)
 	if x.DType() == tensor.Float32 {
 		scatterPlanes(&f.g, dx.Float32s(), g.Float32s(), f.idx)
 	} else {
@@ -177,7 +188,13 @@ func maxPoolForward[T float32 | float64](g *convGeom, y, x []T, idx []int32) {
 func maxPoolInside[T float32 | float64](g *convGeom, y []T, idx []int32, src []T) {
 	if g.kh == 2 && g.kw == 2 && g.dh == 1 && g.dw == 1 {
 		if y32, ok := any(y).([]float32); ok {
-			maxPool2x2F32(g, y32, idx, any(src).([]float32))
+			x32 := any(src).([]float32)
+			// internal/conv's vector kernel where it is assembly (it declines
+			// a plane with a NaN, and shapes it does not take).
+			if dconv.Fast && g.sh == 2 && g.sw == 2 && dconv.MaxPool2x2(y32, idx, x32, g.oh, g.ow, g.w) {
+				return
+			}
+			maxPool2x2F32(g, y32, idx, x32)
 			return
 		}
 		maxPool2x2(g, y, idx, src)
@@ -285,6 +302,36 @@ func ord32(b int32) int32 {
 	return m
 }
 
+// tiles2x2 reports whether the pooling's windows are 2×2, stride 2, without
+// padding or dilation, and tile the input exactly: each input element then lies
+// in one window.
+func (g *convGeom) tiles2x2() bool {
+	return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		g.ph == 0 && g.pw == 0 && g.h == 2*g.oh && g.w == 2*g.ow
+}
+
+// tileGrad2x2 is scatterPlanes for windows that tile the input (tiles2x2): it
+// writes each window whole, the gradient at its argmax and zero elsewhere, so dx
+// needs no clearing first.
+func tileGrad2x2[T float32 | float64](g *convGeom, dx, dy []T, idx []int32) {
+	hw, ol, w, ow := g.h*g.w, g.oh*g.ow, g.w, g.ow
+	planes(g, func(p int) {
+		dst, src, at := dx[p*hw:(p+1)*hw], dy[p*ol:(p+1)*ol], idx[p*ol:(p+1)*ol]
+		if d32, ok := any(dst).([]float32); ok && dconv.Fast && dconv.MaxUnpool2x2(d32, any(src).([]float32), at, g.oh, g.ow, g.w) {
+			return // internal/conv's vector kernel, where it is assembly
+		}
+		for oy := range g.oh {
+			r0 := 2 * oy * w
+			r1 := r0 + w
+			for ox, v := range src[oy*ow : (oy+1)*ow] {
+				q := 2 * ox
+				dst[r0+q], dst[r0+q+1], dst[r1+q], dst[r1+q+1] = 0, 0, 0, 0
+				dst[at[oy*ow+ox]] = v
+			}
+		}
+	})
+}
+
 func scatterPlanes[T float32 | float64](g *convGeom, dx, dy []T, idx []int32) {
 	hw, ol := g.h*g.w, g.oh*g.ow
 	planes(g, func(p int) {
@@ -354,8 +401,8 @@ func (f *avgPool) Name() string { return f.name }
 
 func (f *avgPool) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
 	x := in[0].Contiguous()
-	ctx.SaveForBackward(x) // for its shape and dtype only
-	y := x.DType().Zeros(f.g.poolShape(x)...)
+	ctx.SaveForBackward(x)                  // for its shape and dtype only
+	y := uninitLike(x, f.g.poolShape(x)...) // avgForward writes every element
 	if x.DType() == tensor.Float32 {
 		avgForward(&f.g, f.windows, y.Float32s(), x.Float32s())
 	} else {

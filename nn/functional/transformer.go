@@ -37,13 +37,6 @@ func LayerNorm(input *tensor.Tensor, normalizedShape []int, weight, bias *tensor
 	return tensor.Apply(f, inputs...)
 }
 
-// uninitLike returns a tensor of x's dtype and shape whose elements are
-// undefined (NaN when the tensor pool poisons its buffers), for a kernel that
-// writes every element before reading any; it saves clearing the storage.
-func uninitLike(x *tensor.Tensor) *tensor.Tensor {
-	return access.Uninit(x.DType(), x.Shape()).(*tensor.Tensor)
-}
-
 type layerNorm struct {
 	d            int
 	eps          float64
@@ -57,7 +50,7 @@ func (f *layerNorm) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.T
 	x, w, b := saveAffine(ctx, in, f.affine)
 	rows := x.Numel() / max(f.d, 1)
 	f.mean, f.invstd = make([]float64, rows), make([]float64, rows)
-	y := uninitLike(x)
+	y := uninitLike(x, x.Shape()...)
 	if x.DType() == tensor.Float32 {
 		lnForward(f, y.Float32s(), x.Float32s(), f32s(w), f32s(b))
 	} else {
@@ -112,7 +105,7 @@ func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Te
 	if f.affine {
 		w = s[1].Contiguous()
 	}
-	dx := uninitLike(x)
+	dx := uninitLike(x, x.Shape()...)
 	var dw, db *tensor.Tensor
 	if f.affine {
 		dw, db = tensor.ZerosLike(w), tensor.ZerosLike(w)
@@ -193,7 +186,8 @@ func normRow[T float32 | float64](xh, xs []T, mean, invstd T) {
 // torch.nn.functional.gelu: x·Φ(x), with Φ the standard normal CDF, or with tanh
 // true its approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 // (approximate="tanh"). Its node is GeluBackward0; its backward is a raw kernel,
-// not differentiable again.
+// or when the backward pass creates a graph a GeluBackwardBackward0 node, as
+// PyTorch's, differentiable again to any order.
 func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 	if !input.DType().IsFloat() {
 		panic(tensor.Errorf("functional", "Gelu", "want a float input, got %v", input.DType()))
@@ -207,14 +201,15 @@ func Gelu(input *tensor.Tensor, tanh bool) *tensor.Tensor {
 	return y
 }
 
-// gelu is GELU's node. For exact float32 GELU whose input needs a gradient,
-// Forward keeps the derivative
-// gelu'(x) (vec.GeluErfWithGrad32 computes it with the values, for about the
-// cost of the derivative alone) and Backward multiplies it by the gradient;
-// otherwise Forward keeps x and Backward evaluates the derivative.
+// gelu is GELU's node; it saves its input (which a second derivative reaches).
+// For exact float32 GELU whose input needs a gradient, Forward also keeps the
+// derivative gelu'(x) (vec.GeluErfWithGrad32 computes it with the values, for
+// about the cost of the derivative alone) and Backward multiplies it by the
+// gradient; otherwise, and when the backward pass creates a graph, Backward
+// evaluates the derivative from x.
 type gelu struct {
 	tanh  bool
-	deriv bool           // Saved()[0] is gelu'(x), not x
+	deriv bool           // Saved()[1] is gelu'(x)
 	d     *tensor.Tensor // that derivative, until Gelu hands it to FreeWithGraph
 }
 
@@ -236,17 +231,17 @@ func (f *gelu) at(x float64) (y, dy float64) {
 }
 
 func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	ctx.SaveForBackward(in[0]) // itself, not a contiguous copy: a second derivative reaches it
 	x := in[0].Contiguous()
-	y := uninitLike(x)
+	y := uninitLike(x, x.Shape()...)
 	if x.DType() == tensor.Float32 && !f.tanh && ctx.NeedsInputGrad(0) {
-		d := uninitLike(x)
+		d := uninitLike(x, x.Shape()...)
 		ys, ds, xs := y.Float32s(), d.Float32s(), x.Float32s()
 		parallel.For(len(xs), 16384, func(lo, hi int) { vec.GeluErfWithGrad32(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
 		ctx.SaveForBackward(d)
 		f.deriv, f.d = true, d
 		return y
 	}
-	ctx.SaveForBackward(x)
 	if x.DType() == tensor.Float32 {
 		mapGelu(f, y.Float32s(), x.Float32s(), nil, false)
 	} else {
@@ -255,23 +250,74 @@ func (f *gelu) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor
 	return y
 }
 
-// Backward: dx = grad·gelu'(x). A raw kernel, not differentiable again.
+// Backward: dx = grad·gelu'(x), a raw kernel, or a geluGrad node when the
+// backward pass creates a graph.
 func (f *gelu) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	x := ctx.Saved()[0]
-	if f.deriv { // x is gelu'(x)
-		if ctx.CreatingGraph() {
-			x = x.Clone() // the recorded product keeps it; the pool takes x back with the graph
-		}
-		return []*tensor.Tensor{x.Mul(g)}
+	if ctx.CreatingGraph() {
+		return []*tensor.Tensor{tensor.Apply(&geluGrad{f}, g, x)}
 	}
-	g = g.Contiguous()
-	dx := uninitLike(x)
+	if f.deriv { // Saved()[1] is gelu'(x)
+		return []*tensor.Tensor{ctx.Saved()[1].Mul(g)}
+	}
+	return []*tensor.Tensor{f.grad(g, x)}
+}
+
+// grad returns g·gelu'(x) with the raw kernel.
+func (f *gelu) grad(g, x *tensor.Tensor) *tensor.Tensor {
+	g, x = g.Contiguous(), x.Contiguous()
+	dx := uninitLike(x, x.Shape()...)
 	if x.DType() == tensor.Float32 {
 		mapGelu(f, dx.Float32s(), x.Float32s(), g.Float32s(), true)
 	} else {
 		mapGelu(f, dx.Float64s(), x.Float64s(), g.Float64s(), true)
 	}
-	return []*tensor.Tensor{dx}
+	return dx
+}
+
+// geluGrad is GELU's gradient as a node of (grad, x), PyTorch's
+// GeluBackwardBackward0: grad·gelu'(x), by the raw kernel.
+type geluGrad struct{ f *gelu }
+
+func (*geluGrad) Name() string { return "GeluBackwardBackward0" }
+
+func (f *geluGrad) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	ctx.SaveForBackward(in[0], in[1])
+	return f.f.grad(in[0], in[1])
+}
+
+// Backward: dgrad = gg·gelu'(x), this node again; dx = gg·grad·gelu⁽²⁾(x), with
+// tensor ops, so that both are differentiable again.
+func (f *geluGrad) Backward(ctx *tensor.Context, gg *tensor.Tensor) []*tensor.Tensor {
+	s := ctx.Saved()
+	g, x := s[0], s[1]
+	grads := make([]*tensor.Tensor, 2)
+	if ctx.NeedsInputGrad(0) {
+		grads[0] = tensor.Apply(f, gg, x) // recorded only when the pass creates a graph
+	}
+	if ctx.NeedsInputGrad(1) {
+		grads[1] = gg.Mul(g).Mul(f.f.second(x))
+	}
+	return grads
+}
+
+// second returns gelu⁽²⁾(x) as tensor ops:
+//
+//	exact: φ(x)·(2 - x²), φ the standard normal density
+//	tanh:  (1 - t²)·(u' + x·(u''/2 - t·u'²)), t = tanh(u), u = √(2/π)·(x + c·x³),
+//	       u' = √(2/π)·(1 + 3c·x²), u'' = 6c·√(2/π)·x, c = 0.044715
+func (f *gelu) second(x *tensor.Tensor) *tensor.Tensor {
+	x2 := x.Square()
+	if !f.tanh {
+		pdf := x2.MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
+		return pdf.Mul(x2.Neg().AddScalar(2))
+	}
+	const c = 0.044715
+	t := x.Add(x.Mul(x2).MulScalar(c)).MulScalar(sqrt2OverPi).Tanh()
+	du := x2.MulScalar(3 * c).AddScalar(1).MulScalar(sqrt2OverPi)
+	ddu := x.MulScalar(6 * c * sqrt2OverPi)
+	inner := du.Add(x.Mul(ddu.MulScalar(0.5).Sub(t.Mul(du.Square()))))
+	return t.Square().Neg().AddScalar(1).Mul(inner)
 }
 
 // mapGelu sets dst to gelu(x), or with grad to g·gelu'(x). Exact float32 GELU
@@ -309,26 +355,78 @@ func mapGelu[T float32 | float64](f *gelu, dst, x, g []T, grad bool) {
 // Embedding returns the rows of weight (num_embeddings, D) at the int64 indices
 // of input, shape input's + (D), as torch.nn.functional.embedding. The row at
 // paddingIdx (when it is not negative) gets no gradient. Its node is
-// EmbeddingBackward0; the weight's gradient is a dense scatter-add, a raw kernel
-// not differentiable again. It panics on an index out of range.
+// EmbeddingBackward0; the weight's gradient is a dense scatter-add, a raw
+// kernel, or when the backward pass creates a graph an
+// EmbeddingDenseBackwardBackward0 node, as PyTorch's, differentiable again. It
+// panics on an index out of range. EmbeddingWithOptions takes PyTorch's other
+// arguments.
 func Embedding(input, weight *tensor.Tensor, paddingIdx int) *tensor.Tensor {
-	if input.DType() != tensor.Int64 || weight.Dim() != 2 || !weight.DType().IsFloat() {
-		panic(tensor.Errorf("functional", "Embedding", "want int64 indices and a float weight (num_embeddings, D), got %v indices and weight shape %v", input.DType(), weight.Shape()))
+	o := EmbeddingOptions{}
+	if paddingIdx >= 0 {
+		o.PaddingIdx = &paddingIdx
 	}
-	n := weight.Size(0)
-	idx := input.Contiguous().Int64s()
-	for _, i := range idx {
-		if i < 0 || i >= int64(n) {
-			panic(tensor.Errorf("functional", "Embedding", "index %d is out of range for %d embeddings", i, n))
-		}
-	}
-	return tensor.Apply(&embedding{idx: idx, shape: input.Shape(), pad: paddingIdx}, weight)
+	return EmbeddingWithOptions(input, weight, o)
 }
 
+// EmbeddingOptions are the arguments of EmbeddingWithOptions besides the
+// indices and the weight, under torch.nn.functional.embedding's names.
+type EmbeddingOptions struct {
+	// PaddingIdx, when not nil, is the row that gets no gradient; negative
+	// counts from the end.
+	PaddingIdx *int
+	// MaxNorm, when positive, rescales the looked-up rows first with
+	// EmbeddingRenorm_ in the NormType-norm (2 when 0).
+	MaxNorm, NormType float64
+	// ScaleGradByFreq divides the gradient of each row by the number of times
+	// input holds its index (scale_grad_by_freq). Its second derivative follows
+	// the same definition; PyTorch 1.13's (embedding_dense_double_backward)
+	// leaves the scaling out.
+	ScaleGradByFreq bool
+}
+
+// EmbeddingWithOptions is Embedding with PyTorch's padding_idx, max_norm,
+// norm_type and scale_grad_by_freq (see EmbeddingOptions). It panics on an
+// index or padding index out of range.
+func EmbeddingWithOptions(input, weight *tensor.Tensor, o EmbeddingOptions) *tensor.Tensor {
+	const op = "Embedding"
+	idx := embeddingIndices(op, input, weight)
+	n := weight.Size(0)
+	f := &embedding{idx: idx, shape: input.Shape(), pad: -1}
+	if o.PaddingIdx != nil {
+		f.pad = *o.PaddingIdx
+		if f.pad < 0 {
+			f.pad += n
+		}
+		if f.pad < 0 || f.pad >= n {
+			panic(tensor.NewError(tensor.ErrIndex, "functional", op, "padding_idx %d is out of range for %d embeddings", *o.PaddingIdx, n))
+		}
+	}
+	if o.MaxNorm > 0 {
+		p := o.NormType
+		if p == 0 {
+			p = 2
+		}
+		EmbeddingRenorm_(weight, input, o.MaxNorm, p)
+	}
+	if o.ScaleGradByFreq {
+		count := make([]float64, n)
+		for _, r := range idx {
+			count[r]++
+		}
+		f.scale = make([]float64, len(idx))
+		for i, r := range idx {
+			f.scale[i] = 1 / count[r]
+		}
+	}
+	return tensor.Apply(f, weight)
+}
+
+// embedding is Embedding's node: the rows idx of its input.
 type embedding struct {
 	idx   []int64
 	shape []int
-	pad   int
+	pad   int       // the row that gets no gradient, or -1
+	scale []float64 // per index: the factor of its gradient (1/count), nil: 1
 }
 
 func (*embedding) Name() string { return "EmbeddingBackward0" }
@@ -346,17 +444,54 @@ func (f *embedding) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tensor.T
 	return y
 }
 
-// Backward: dweight[idx[i]] += grad[i], except at the padding index.
+// Backward: dweight[idx[i]] += grad[i]·scale[i], except at the padding index;
+// an embeddingDense node when the backward pass creates a graph.
 func (f *embedding) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Tensor {
 	w := ctx.Saved()[0]
-	g = g.Contiguous()
-	dw := tensor.ZerosLike(w)
-	if w.DType() == tensor.Float32 {
-		scatterRows(dw.Float32s(), g.Float32s(), f.idx, w.Size(1), f.pad)
+	return []*tensor.Tensor{tensor.Apply(&embeddingDense{f: f, n: w.Size(0)}, g)}
+}
+
+// embeddingDense is Embedding's weight gradient as a node of the output
+// gradient, PyTorch's EmbeddingDenseBackwardBackward0: linear in it, a raw
+// scatter-add.
+type embeddingDense struct {
+	f *embedding
+	n int // rows of the weight
+}
+
+func (*embeddingDense) Name() string { return "EmbeddingDenseBackwardBackward0" }
+
+func (e *embeddingDense) Forward(_ *tensor.Context, in ...*tensor.Tensor) *tensor.Tensor {
+	g := in[0].Contiguous()
+	d := g.Size(-1)
+	dw := g.DType().Zeros(e.n, d)
+	if g.DType() == tensor.Float32 {
+		scatterRows(dw.Float32s(), g.Float32s(), e.f.idx, d, e.f.pad, e.f.scale)
 	} else {
-		scatterRows(dw.Float64s(), g.Float64s(), f.idx, w.Size(1), f.pad)
+		scatterRows(dw.Float64s(), g.Float64s(), e.f.idx, d, e.f.pad, e.f.scale)
 	}
-	return []*tensor.Tensor{dw}
+	return dw
+}
+
+// Backward: dgrad[i] = gg[idx[i]]·scale[i] (zero at the padding index), the
+// adjoint of the scatter-add, as tensor ops (IndexSelect), differentiable again.
+func (e *embeddingDense) Backward(_ *tensor.Context, gg *tensor.Tensor) []*tensor.Tensor {
+	f := e.f
+	dg := gg.IndexSelect(0, tensor.New(f.idx))
+	if f.pad >= 0 || f.scale != nil {
+		s := make([]float64, len(f.idx))
+		for i, r := range f.idx {
+			switch {
+			case int(r) == f.pad:
+			case f.scale != nil:
+				s[i] = f.scale[i]
+			default:
+				s[i] = 1
+			}
+		}
+		dg = dg.Mul(tensor.FromSlice(s, len(s), 1).To(gg.DType()))
+	}
+	return []*tensor.Tensor{dg.Reshape(append(slices.Clone(f.shape), gg.Size(1))...)}
 }
 
 func gatherRows[T float32 | float64](y, w []T, idx []int64, d int) {
@@ -365,12 +500,21 @@ func gatherRows[T float32 | float64](y, w []T, idx []int64, d int) {
 	}
 }
 
-func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int) {
+// scatterRows adds row i of g, times scale[i] (nil: 1), into row idx[i] of dw,
+// except where idx[i] is pad.
+func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale []float64) {
 	for i, r := range idx {
 		if int(r) == pad {
 			continue
 		}
 		dst, src := dw[int(r)*d:int(r+1)*d], g[i*d:(i+1)*d]
+		if scale != nil {
+			s := T(scale[i])
+			for j := range dst {
+				dst[j] += src[j] * s
+			}
+			continue
+		}
 		for j := range dst {
 			dst[j] += src[j]
 		}
@@ -380,10 +524,12 @@ func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int) {
 // AttentionOptions are the arguments of ScaledDotProductAttention besides query,
 // key and value.
 type AttentionOptions struct {
-	// Mask is added to the attention scores before the softmax: a float tensor
-	// broadcastable to (..., L, S) holding 0 where a query may attend to a key and
-	// -Inf (or a large negative value) where not. BoolMask builds one from
-	// booleans.
+	// Mask, broadcastable to (..., L, S), says where a query may attend to a
+	// key: a bool tensor true where it may (PyTorch 2's attn_mask rule, which
+	// PyTorch 1.13's private _scaled_dot_product_attention follows too; the
+	// opposite of MultiheadAttention's), or a float tensor added to the scores
+	// before the softmax, 0 where it may and -Inf (or a large negative value)
+	// where not.
 	Mask *tensor.Tensor
 	// Causal lets query i attend to keys 0..i only (is_causal=True).
 	Causal bool
@@ -409,7 +555,7 @@ func ScaledDotProductAttention(q, k, v *tensor.Tensor, o AttentionOptions) *tens
 		scores = scores.Add(CausalMask(q.Size(-2), k.Size(-2), q.DType()))
 	}
 	if o.Mask != nil {
-		scores = scores.Add(o.Mask)
+		scores = scores.Add(AdditiveMask(o.Mask, scores.DType(), false))
 	}
 	attn := scores.Softmax(-1)
 	if o.DropoutP > 0 {
@@ -428,6 +574,22 @@ func CausalMask(l, s int, dt tensor.DType) *tensor.Tensor {
 		}
 	}
 	return BoolMask(keep, dt, l, s)
+}
+
+// AdditiveMask returns an attention mask as the float mask of dtype dt that is
+// added to the scores: a float mask as it is, a bool one 0 where a query may
+// attend to a key and -Inf where not. trueMasks says which bool value masks
+// out: true for MultiheadAttention's attn_mask and key_padding_mask and the
+// transformers' masks (PyTorch's rule for them), false for
+// ScaledDotProductAttention's (PyTorch 2's: true attends). A nil mask gives nil.
+func AdditiveMask(mask *tensor.Tensor, dt tensor.DType, trueMasks bool) *tensor.Tensor {
+	if mask == nil || mask.DType() != tensor.Bool {
+		return mask
+	}
+	if !trueMasks {
+		mask = mask.LogicalNot()
+	}
+	return dt.Zeros(mask.Shape()...).MaskedFill(mask, math.Inf(-1))
 }
 
 // BoolMask returns an additive attention mask of the given shape from booleans:

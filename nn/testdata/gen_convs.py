@@ -119,15 +119,32 @@ padded("conv2d_same_reflect", 2, "reflect", (2, 2, 5, 6), (3, 2, 4, 3), "same", 
 
 
 # Double backward: see the module doc.
-def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None):
+GG_GRAD_FNS = {}
+
+
+def gg(name, op, params, shapes, fn, wrt, positive=(), grads=None, names_wrt=None, names=True):
+    """names_wrt (default wrt) are the inputs whose first gradients' grad_fn
+    names are recorded: wrt plus those, such as a bias, that L does not
+    depend on; none with names False."""
+    names_wrt = names_wrt or wrt
     def run(i):
+        for k in wrt:  # an input L does not depend on is not in grads, yet differentiated once
+            i[k].requires_grad_(True)
         y = fn(i)
         gs = torch.autograd.grad((y * i["up"]).sum(), [i[k] for k in wrt], create_graph=True)
         total = gs[0].square().sum()
         for g in gs[1:]:
             total = total + g.square().sum()
         return total
-    out = fn({k: torch.zeros(s, dtype=torch.float64) + (1 if k in positive else 0) for k, s in shapes.items()})
+    ins = {k: (torch.zeros(s, dtype=torch.float64) + (1 if k in positive else 0)).requires_grad_(k in names_wrt)
+           for k, s in shapes.items()}
+    out = fn(ins)
+    # The grad_fn names of the first gradients, taken with create_graph=True:
+    # the nodes of the op's double backward.
+    up = torch.ones_like(out).requires_grad_(True)
+    gs = torch.autograd.grad((out * up).sum(), [ins[k] for k in names_wrt], create_graph=True)
+    if names:
+        GG_GRAD_FNS[name] = {"wrt": names_wrt, "names": [g.grad_fn.name() for g in gs]}
     shapes = dict(shapes, up=tuple(out.shape))
     grads = grads or [k for k in shapes if k in wrt or k == "up" or k == "x"]
     case(name, "gg_" + op, dict(params, wrt=wrt), shapes, run, grads=grads, positive=positive)
@@ -175,6 +192,74 @@ gg("gg_cnn_penalty", "cnn", {}, {"x": (3, 2, 6, 6), "w1": (4, 2, 3, 3), "b1": (4
    cnn, ["x"], grads=["x", "w1", "b1", "bn_w", "bn_b", "w2", "up"])
 
 
+# Unbatched inputs (C, spatial...), which PyTorch's convolutions take (their
+# result's grad_fn is SqueezeBackward1), here and after a padding mode.
+conv("conv1d_unbatched", "conv1d", (3, 8), (2, 3, 3), stride=2, padding=1)
+conv("conv2d_unbatched", "conv2d", (2, 5, 6), (3, 2, 3, 2), padding=(1, 0))
+conv("conv3d_unbatched", "conv3d", (2, 4, 3, 4), (3, 2, 2, 2, 3), stride=(1, 2, 1))
+conv("conv_transpose1d_unbatched", "conv_transpose1d", (3, 5), (3, 2, 3), stride=2)
+conv("conv_transpose2d_unbatched", "conv_transpose2d", (2, 3, 4), (2, 3, 3, 2), stride=2, padding=1, output_padding=1)
+conv("conv_transpose3d_unbatched", "conv_transpose3d", (2, 2, 3, 2), (2, 2, 2, 2, 2), stride=(2, 1, 1))
+padded("conv2d_reflect_unbatched", 2, "reflect", (2, 5, 6), (3, 2, 3, 3), (1, 2))
+
+
+# More double-backward cases, pinning the grad_fn names of the first gradients
+# (ConvolutionBackwardBackward0 for input, weight and bias, the poolings'
+# *BackwardBackward0, SqueezeBackward1 through a 1-d pooling's unsqueeze).
+gg("gg_conv1d", "conv1d", {"stride": 2, "padding": 1}, {"x": (2, 3, 7), "weight": (2, 3, 3), "bias": (2,)},
+   lambda i: F.conv1d(i["x"], i["weight"], i["bias"], stride=2, padding=1), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_conv3d", "conv3d", {"padding": 1}, {"x": (1, 2, 3, 3, 2), "weight": (2, 2, 2, 2, 2), "bias": (2,)},
+   lambda i: F.conv3d(i["x"], i["weight"], i["bias"], padding=1), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_conv2d_unbatched", "conv2d", {}, {"x": (2, 4, 4), "weight": (3, 2, 2, 2)},
+   lambda i: F.conv2d(i["x"], i["weight"]), ["x", "weight"])
+gg("gg_adaptive_avg_pool2d", "adaptive_avg_pool2d", {"output_size": [2, 3]}, {"x": (2, 2, 5, 4)},
+   lambda i: F.adaptive_avg_pool2d(i["x"], (2, 3)), ["x"])
+gg("gg_adaptive_max_pool2d", "adaptive_max_pool2d", {"output_size": [2, 2]}, {"x": (2, 2, 5, 4)},
+   lambda i: F.adaptive_max_pool2d(i["x"], (2, 2)), ["x"])
+gg("gg_max_pool1d", "max_pool1d", {"kernel_size": 3, "stride": 2}, {"x": (2, 2, 9)},
+   lambda i: F.max_pool1d(i["x"], 3, 2), ["x"])
+gg("gg_avg_pool1d", "avg_pool1d", {"kernel_size": 2}, {"x": (2, 3, 6)},
+   lambda i: F.avg_pool1d(i["x"], 2), ["x"])
+gg("gg_layer_norm_bias", "layer_norm", {"normalized_shape": [4], "eps": 1e-5},
+   {"x": (3, 4), "weight": (4,), "bias": (4,)},
+   lambda i: F.layer_norm(i["x"], [4], i["weight"], i["bias"], 1e-5), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+gg("gg_batch_norm_bias", "batch_norm", {"training": True, "eps": 1e-5},
+   {"x": (4, 2, 3), "weight": (2,), "bias": (2,)},
+   lambda i: F.batch_norm(i["x"], None, None, i["weight"], i["bias"], training=True, eps=1e-5), ["x", "weight"],
+   names_wrt=["x", "weight", "bias"])
+
+
+# GELU and Embedding differentiated twice. L does not depend on the embedding's
+# weight (its gradient is linear in the upstream one): only "up" gets one.
+gg("gg_gelu", "gelu", {"approximate": "none"}, {"x": (3, 5)}, lambda i: F.gelu(i["x"]), ["x"])
+gg("gg_gelu_tanh", "gelu", {"approximate": "tanh"}, {"x": (3, 5)}, lambda i: F.gelu(i["x"], approximate="tanh"), ["x"])
+EIDX = [[1, 0, 3, 3], [4, 1, 0, 2]]
+gg("gg_embedding_padding", "embedding", {"indices": EIDX, "padding_idx": 3}, {"weight": (5, 4)},
+   lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=3), ["weight"], grads=["up"])
+case("embedding_freq", "embedding_with_options", {"indices": EIDX, "padding_idx": -1, "scale_grad_by_freq": True},
+     {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], scale_grad_by_freq=True))
+case("embedding_freq_padding", "embedding_with_options", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True},
+     {"weight": (5, 4)}, lambda i: F.embedding(torch.tensor(EIDX), i["weight"], padding_idx=1, scale_grad_by_freq=True))
+
+
+def by_freq(w, indices):
+    """w with its gradient's row r divided by the count of r in indices, by
+    recorded ops (a tensor hook does not run in autograd.grad):
+    scale_grad_by_freq as documented, also in the second derivative, which
+    torch 1.13's embedding_dense_double_backward computes without the scaling."""
+    counts = torch.bincount(torch.tensor(indices).reshape(-1), minlength=w.shape[0]).clamp(min=1).to(w.dtype)
+    scaled = w / counts[:, None]
+    return scaled + (w - scaled).detach()
+
+
+gg("gg_embedding_freq", "embedding_with_options", {"indices": EIDX, "padding_idx": 1, "scale_grad_by_freq": True}, {"weight": (5, 4)},
+   lambda i: F.embedding(torch.tensor(EIDX), by_freq(i["weight"], EIDX), padding_idx=1),
+   ["weight"], grads=["up"], names=False)
+
+
 def main():
     cases = gen_layers.encode(CASES)
     for c in cases:  # adaptive max pooling's indices, as return_indices=True gives them
@@ -183,6 +268,9 @@ def main():
             for dt in ("float32", "float64"):
                 _, ix = F.adaptive_max_pool2d(x.to(getattr(torch, dt)), c["params"]["output_size"], return_indices=True)
                 c[dt]["indices"] = gen_layers.flat(ix)
+    for c in cases:
+        if c["name"] in GG_GRAD_FNS:
+            c["gg_grad_fns"] = GG_GRAD_FNS[c["name"]]  # {"wrt": [...], "names": [...]}
     with open(os.path.join(HERE, "convs.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f)
 

@@ -162,7 +162,7 @@ for norm_first, act, mode in ((False, "relu", "train"), (True, "gelu", "eval")):
     p = 0.0 if mode == "train" else 0.1
     layer = biases(nn.TransformerDecoderLayer(E, H, FF, dropout=p, activation=act, batch_first=True, norm_first=norm_first))
     case(f"decoder_layer_{act}_normfirst{norm_first}_{mode}", "TransformerDecoderLayer",
-         {"norm_first": norm_first, "activation": act, "dropout": p}, layer, [randn(2, 4, E), randn(2, 5, E)],
+         {"norm_first": norm_first, "activation": act, "dropout": p, "batch_first": True}, layer, [randn(2, 4, E), randn(2, 5, E)],
          kwargs=dict(tgt_mask=causal(4), memory_mask=MEM_MASK, tgt_key_padding_mask=TGT_KPM, memory_key_padding_mask=MEM_KPM),
          masks=dict(masks, tgt_causal=True), mode=mode)
 
@@ -214,6 +214,35 @@ containers = {"repr": repr(h), "keys": list(h.state_dict().keys()),
               "parameter_list_repr": repr(nn.ParameterList([nn.Parameter(torch.randn(3, 4)), nn.Parameter(torch.randn(2).double())])),
               "parameter_dict_repr": repr(nn.ParameterDict({"a": nn.Parameter(torch.randn(3, 4)), "b": nn.Parameter(torch.randn(2).double())})),
               "parameter_dict_one_repr": repr(nn.ParameterDict({"a": nn.Parameter(torch.randn(3, 4))}))}
+
+# The layers in PyTorch's default sequence-first layout and unbatched, with
+# bool masks as PyTorch takes them (a bool src_mask too); drawn from their own
+# seed so that the cases above keep their values.
+torch.manual_seed(12)
+SRC_MASK_BOOL = torch.tensor([[False, True, False, False, False], [False, False, False, True, False],
+                              [True, False, False, False, False], [False, False, False, False, False],
+                              [False, False, True, False, False]])
+layer = biases(nn.TransformerDecoderLayer(E, H, FF, dropout=0.0))
+case("decoder_layer_seqfirst_train", "TransformerDecoderLayer", {"norm_first": False, "activation": "relu", "dropout": 0.0},
+     layer, [randn(4, 2, E), randn(5, 2, E)],
+     kwargs=dict(tgt_mask=causal(4), tgt_key_padding_mask=TGT_KPM, memory_key_padding_mask=MEM_KPM),
+     masks={"tgt_key_padding_mask": TGT_KPM.tolist(), "memory_key_padding_mask": MEM_KPM.tolist(), "tgt_causal": True})
+layer = biases(nn.TransformerDecoderLayer(E, H, FF, dropout=0.1, activation="gelu", norm_first=True))
+case("decoder_layer_unbatched_eval", "TransformerDecoderLayer", {"norm_first": True, "activation": "gelu", "dropout": 0.1},
+     layer, [randn(4, E), randn(5, E)], kwargs=dict(tgt_mask=causal(4), memory_mask=MEM_MASK, memory_key_padding_mask=MEM_KPM[0]),
+     masks={"memory_key_padding_mask": MEM_KPM[:1].tolist(), "memory_mask": flat(MEM_MASK), "tgt_causal": True}, mode="eval")
+layer = biases(nn.TransformerEncoderLayer(E, H, FF, dropout=0.0, norm_first=True))
+case("encoder_layer_seqfirst_train", "TransformerEncoderLayer", {"norm_first": True, "activation": "relu", "dropout": 0.0},
+     layer, [randn(5, 2, E)], kwargs=dict(src_mask=SRC_MASK_BOOL, src_key_padding_mask=SRC_KPM),
+     masks={"src_key_padding_mask": SRC_KPM.tolist(), "src_mask_bool": SRC_MASK_BOOL.tolist()})
+layer = biases(nn.TransformerEncoderLayer(E, H, FF, dropout=0.1, activation="gelu"))
+case("encoder_layer_unbatched_eval", "TransformerEncoderLayer", {"norm_first": False, "activation": "gelu", "dropout": 0.1},
+     layer, [randn(5, E)], kwargs=dict(src_mask=SRC_MASK, src_key_padding_mask=SRC_KPM[1]),
+     masks={"src_key_padding_mask": SRC_KPM[1:].tolist(), "src_mask": flat(SRC_MASK)}, mode="eval")
+# A stack made from a sequence-first layer takes its layout (batch_first unset).
+enc3 = biases(nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, FF, dropout=0.0), 2))
+case("encoder_from_seqfirst_layer_train", "TransformerEncoder", {"num_layers": 2, "activation": "relu", "dropout": 0.0},
+     enc3, [randn(5, 2, E)], kwargs=dict(mask=SRC_MASK_BOOL), masks={"src_mask_bool": SRC_MASK_BOOL.tolist()})
 
 with open(os.path.join(HERE, "modules.json"), "w") as f:
     json.dump({"torch": torch.__version__, "cases": CASES, "containers": containers}, f)

@@ -56,6 +56,12 @@ case("sdpa_bool_mask", "scaled_dot_product_attention", {"keep": KEEP}, {"q": (2,
      lambda i: sdpa(i["q"], i["k"], i["v"], mask=torch.zeros(4, 5, dtype=torch.float64).masked_fill(~torch.tensor(KEEP), float("-inf"))))
 case("sdpa_additive_mask", "scaled_dot_product_attention", {}, {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3), "mask": (4, 5)},
      lambda i: sdpa(i["q"], i["k"], i["v"], mask=i["mask"]), grads=["q", "k", "v"])
+# A bool mask passed as it is to torch 1.13's private
+# F._scaled_dot_product_attention, whose rule is PyTorch 2's public one: True
+# attends (the opposite of MultiheadAttention's masks).
+case("sdpa_bool_tensor", "scaled_dot_product_attention", {"keep": KEEP, "bool_tensor": True},
+     {"q": (2, 4, 8), "k": (2, 5, 8), "v": (2, 5, 3)},
+     lambda i: F._scaled_dot_product_attention(i["q"], i["k"], i["v"], attn_mask=torch.tensor(KEEP))[0])
 
 
 def modules():

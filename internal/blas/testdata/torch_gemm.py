@@ -22,6 +22,22 @@ SHAPES = [  # name, transA, transB, m, n, k (names as in BenchmarkGemm)
     ("TT/n=512", True, True, 512, 512, 512),
 ]
 
+# The transformer and LSTM steps' shapes, as BenchmarkGemmModels names them.
+MODEL_SHAPES = [
+    ("tf/fwd1024x512x128", False, True, 1024, 512, 128),
+    ("tf/fwd1024x128x512", False, True, 1024, 128, 512),
+    ("tf/fwd1024x384x128", False, True, 1024, 384, 128),
+    ("tf/dX1024x128x512", False, False, 1024, 128, 512),
+    ("tf/dX1024x512x128", False, False, 1024, 512, 128),
+    ("tf/dW512x128x1024", True, False, 512, 128, 1024),
+    ("tf/dW128x512x1024", True, False, 128, 512, 1024),
+    ("tf/attn64x64x32", False, True, 64, 64, 32),
+    ("lstm/dW256x1024x2048", True, False, 256, 1024, 2048),
+    ("lstm/dX2048x256x1024", False, False, 2048, 256, 1024),
+    ("lstm/fwd2048x1024x256", False, True, 2048, 1024, 256),
+    ("lstm/fwd2048x1024x64", False, True, 2048, 1024, 64),
+]
+
 
 def set_threads(n):
     torch.set_num_threads(n)
@@ -31,7 +47,10 @@ def set_threads(n):
         pass
 
 
-def rate(a, b, c, flops):
+def rate(a, b, c, flops, clock=time.perf_counter):
+    """Median GFLOP/s of torch.mm(a, b, out=c) over 15 samples timed by clock
+    (time.process_time gives the rate per second of CPU time, for one thread
+    on a shared machine)."""
     k = 1
     while True:
         t0 = time.perf_counter()
@@ -42,11 +61,11 @@ def rate(a, b, c, flops):
         k *= 2
     rates = []
     for i in range(18):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(k):
             torch.mm(a, b, out=c)
         if i >= 3:
-            rates.append(flops * k / (time.perf_counter() - t0) / 1e9)
+            rates.append(flops * k / max(clock() - t0, 1e-9) / 1e9)
     return statistics.median(rates)
 
 

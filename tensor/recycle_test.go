@@ -1,0 +1,240 @@
+package tensor
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// collectUntil runs garbage collections, giving finalizers time to run after each,
+// until done reports true; it fails the test after 100.
+func collectUntil(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	for i := 0; !done(); i++ {
+		if i == 100 {
+			t.Fatalf("%s: not so after %d collections", what, i)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the finalizer goroutine recycles and ages
+	}
+}
+
+// watchedBytes returns the bytes the pool watches and counts against its limit
+// (not the long-lived buffers), checking the count against its maps.
+func watchedBytes(t *testing.T) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	n := 0
+	for _, m := range pool.watched {
+		for _, v := range m {
+			n += v &^ 1
+		}
+	}
+	if n != pool.watchedBytes {
+		t.Fatalf("pool counts %d bytes watched, its map holds %d", pool.watchedBytes, n)
+	}
+	return n
+}
+
+// addr returns the address of t's storage as a number, which, unlike a pointer,
+// does not keep the storage alive.
+func addr(t *Tensor) uintptr { return uintptr(t.storageBase()) }
+
+// pooledAt reports whether the pool lists a buffer starting at address a.
+func pooledAt(a uintptr) bool {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	for _, l := range [][][]pooledBuf[float32]{pool.f32.cur[:], pool.f32.old[:]} {
+		for _, class := range l {
+			for _, b := range class {
+				if uintptr(unsafe.Pointer(unsafe.SliceData(b.b))) == a {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// settle collects until the pool lists nothing and returns the bytes it still
+// watches: buffers other tests' live tensors hold.
+func settle(t *testing.T) int {
+	t.Helper()
+	collectUntil(t, "pool lists nothing", func() bool { return heldBytes(t) == 0 })
+	return watchedBytes(t)
+}
+
+// recycling turns recycling on for the test, with the default pool limit.
+func recycling(t *testing.T) {
+	prev := SetRecycleLimit(DefaultPoolLimit)
+	t.Cleanup(func() { SetRecycleLimit(prev) })
+}
+
+// largeN is a float32 element count of recycled size: 256 KiB.
+const largeN = 1 << 16
+
+// TestDroppedResultRecycled checks that the storage of a large result no one
+// holds any more comes back to the pool after a collection and serves the next
+// result of its size.
+func TestDroppedResultRecycled(t *testing.T) {
+	recycling(t)
+	a, b := Full(1, largeN), Full(2, largeN)
+	p := addr(a.Add(b))
+	collectUntil(t, "dropped result's storage pooled", func() bool { return pooledAt(p) })
+	if got := addr(a.Add(b)); got != p {
+		t.Errorf("next result's storage %#x, want the recycled %#x", got, p)
+	}
+}
+
+// TestKeptSliceNotRecycled checks that storage stays out of the pool while a slice
+// from Float32s, or a view, points into it after its tensor is dropped: later
+// tensors of the same size, made between forced collections, never overwrite
+// it. Recycled buffers are poisoned, so a wrongly recycled one would also show
+// as NaN. The same loop shows that storage nothing holds is recycled, so that
+// the test watches the path it guards.
+func TestKeptSliceNotRecycled(t *testing.T) {
+	recycling(t)
+	prev := poisonReleased
+	poisonReleased = true
+	defer func() { poisonReleased = prev }()
+	g := NewGenerator(1)
+	src := g.Normal(Zeros(largeN), 0, 1)
+	want := slicesClone(src.Float32s())
+
+	kept := src.MulScalar(1).Float32s()           // the tensor is dropped at once
+	view := src.MulScalar(1).Narrow(0, 100, 1000) // its base is dropped
+	wantView := slicesClone(want[100:1100])
+	kp, vp := uintptr(unsafe.Pointer(&kept[0])), addr(view)
+	dropped := addr(src.MulScalar(1))
+
+	recycled := false
+	for range 20 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+		for range 4 {
+			y := Full(-7, largeN).AddScalar(1) // takes pooled storage of this size
+			if p := addr(y); p == kp || p == vp {
+				t.Fatalf("a new tensor got storage %#x, which a kept slice or view points into", p)
+			} else if p == dropped {
+				recycled = true
+			}
+		}
+	}
+	for i, v := range kept {
+		if v != want[i] {
+			t.Fatalf("kept slice element %d = %v after its tensor was dropped, want %v", i, v, want[i])
+		}
+	}
+	for i, v := range view.Float32s() {
+		if v != wantView[i] {
+			t.Fatalf("view element %d = %v after its base was dropped, want %v", i, v, wantView[i])
+		}
+	}
+	if !recycled {
+		t.Error("the storage of a dropped tensor was never reused; the test does not exercise recycling")
+	}
+}
+
+func slicesClone(s []float32) []float32 { return append([]float32(nil), s...) }
+
+// heapObjectBytes returns the bytes of live and not yet swept heap objects.
+func heapObjectBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// TestRecycleBounded drops large results of many sizes, float32 and float64, and
+// checks that the pool watches no more than its recycle limit, that after the
+// collections that recycle them it lists no more than its limit, that the heap
+// holds no more than the limit besides what it held before, and that idle
+// collections give all of it back.
+func TestRecycleBounded(t *testing.T) {
+	const limit = 8 << 20
+	prev := SetPoolLimit(limit)
+	defer SetPoolLimit(prev)
+	defer SetRecycleLimit(SetRecycleLimit(limit))
+	w0 := settle(t)
+	base := heapObjectBytes()
+
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // collections only where the test asks
+	for round := range 3 {
+		var live []*Tensor
+		for n := recycleMinBytes / 4; n <= 1<<20; n = n*3/2 + 1 {
+			live = append(live, Empty(n+round).AddScalar(1), Float64.Empty(n/2+round).AddScalar(1))
+		}
+		if h, w := heldBytes(t), watchedBytes(t); h > limit || w > limit || round == 0 && w-w0 < limit/2 {
+			t.Fatalf("round %d: pool lists %d bytes and watches %d (%d before the test), want each at most the limit %d, and half of it watched in round 0", round, h, w, w0, limit)
+		}
+		live = nil
+		collectUntil(t, "dropped results' finalizers ran", func() bool { return watchedBytes(t) <= w0 })
+		runtime.GC() // frees what the finalizers did not keep
+		if h := heldBytes(t); h > limit {
+			t.Fatalf("round %d: pool lists %d bytes after the results died, over its limit %d", round, h, limit)
+		}
+		if h := heapObjectBytes(); h > base+limit+1<<20 {
+			t.Fatalf("round %d: heap holds %d bytes, %d more than before, over the pool's limit %d (+1 MiB slack)", round, h, h-base, limit)
+		}
+	}
+	debug.SetGCPercent(100)
+	collectUntil(t, "pool idle", func() bool { return heldBytes(t) == 0 && watchedBytes(t) <= w0 })
+	runtime.GC()
+	if h := heapObjectBytes(); h > base+1<<20 {
+		t.Errorf("heap holds %d bytes after idle collections, %d more than before (1 MiB slack)", h, h-base)
+	}
+}
+
+// TestPutBackStopsWatching checks that a watched buffer the engine puts back is
+// listed as the pool's own and no longer watched, and that SetRecycleLimit(0)
+// stops new buffers from being watched.
+func TestPutBackStopsWatching(t *testing.T) {
+	recycling(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no finalizers run during the test
+	w0 := settle(t)
+	x := Empty(largeN)
+	x.Fill_(1)
+	if w := watchedBytes(t); w != w0+4*largeN {
+		t.Fatalf("pool watches %d more bytes after one tensor of %d bytes", w-w0, 4*largeN)
+	}
+	p := addr(x)
+	pool.put(x)
+	if w := watchedBytes(t); w != w0 {
+		t.Errorf("pool watches %d more bytes after the tensor was put back", w-w0)
+	}
+	if !pooledAt(p) {
+		t.Fatal("put-back storage is not listed")
+	}
+	if y := Empty(largeN); addr(y) != p || watchedBytes(t) != w0+4*largeN {
+		t.Errorf("the listed buffer %#x did not serve the next tensor (%#x) and get watched again", p, addr(y))
+	}
+	SetRecycleLimit(0)
+	w := watchedBytes(t)
+	_ = Empty(largeN).AddScalar(1)
+	if got := watchedBytes(t); got != w {
+		t.Errorf("pool watches %d more bytes with recycling off", got-w)
+	}
+}
+
+// TestLongLivedStopsCounting checks that a large tensor that outlives two
+// collections stops counting against the pool's limit, so that a program's
+// weights and data do not use up the room results need, and that its storage is
+// still recycled when it is finally dropped.
+func TestLongLivedStopsCounting(t *testing.T) {
+	recycling(t)
+	w0 := settle(t)
+	x := Empty(largeN)
+	x.Fill_(1)
+	p := addr(x)
+	if w := watchedBytes(t); w != w0+4*largeN {
+		t.Fatalf("pool watches %d more bytes after one tensor of %d bytes", w-w0, 4*largeN)
+	}
+	collectUntil(t, "long-lived result no longer counted", func() bool { return watchedBytes(t) <= w0 })
+	if x.Float32s()[largeN-1] != 1 {
+		t.Fatal("long-lived result changed")
+	}
+	x = nil
+	collectUntil(t, "long-lived result's storage pooled once dropped", func() bool { return pooledAt(p) })
+}
