@@ -58,7 +58,7 @@ func reportRates(b *testing.B, flops float64, threads int, cpu0 time.Duration) {
 // kernel, then the shapes of an MLP training step (784-256-256-10, batch 64 and
 // 512) in forward (NN) and backward (A^T·B for weights, A·B^T for inputs) form.
 func BenchmarkGemm(b *testing.B) {
-	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
+	for _, n := range []int{32, 64, 96, 128, 256, 512, 1024, 2048} {
 		for _, t := range []int{1, 2} {
 			b.Run(fmt.Sprintf("f32/n=%d/t%d", n, t), func(b *testing.B) { benchGemm[float32](b, nil, false, false, n, n, n, t) })
 		}

@@ -36,13 +36,18 @@ type kernel[T float32 | float64] struct {
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
 
-// minParallelFlops is the smallest 2·m·n·k that gemm splits across goroutines;
-// below it the hand-off costs more than the second core gains. With
-// internal/parallel's polling workers a hand-off costs a few µs (it was ~100 µs
-// with goroutines started per call); measured on this 2-vCPU VM, 2 threads,
-// BenchmarkGemm/f32: n=128 188 -> 260 GFLOP/s and n=256 198 -> 372 GFLOP/s when
-// the threshold went from 2·320³ to 2·100³.
-const minParallelFlops = 2 * 100 * 100 * 100
+// minParallelFlops is the smallest 2·m·n·k that gemm splits across goroutines,
+// and minParallelK the smallest k: below either the hand-off costs more than
+// the second core gains. With internal/parallel's polling workers a hand-off
+// costs a few µs. Measured on this 2-vCPU VM, BenchmarkGemm/f32 t2 vs t1 (same
+// run, 3 counts): n=64 4.2–5.4 vs 6.2–7.9 µs and n=96 12.9–15.7 vs 20.3–22.0 µs
+// once the threshold went from 2·100³ to 2·48³ (n=32 stays on one thread: t1
+// and t2 both 1.0–1.1 µs); but dX64x10x256 (k=10) split ran 22–23 vs 8–11 µs,
+// hence minParallelK.
+const (
+	minParallelFlops = 2 * 48 * 48 * 48
+	minParallelK     = 32
+)
 
 // workspace holds one goroutine's packing buffers.
 type workspace[T float32 | float64] struct {
@@ -134,7 +139,7 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		return
 	}
 	t := parallel.Threads()
-	if 2*m*n*k < minParallelFlops {
+	if 2*m*n*k < minParallelFlops || k < minParallelK {
 		t = 1
 	}
 	if t == 1 {
