@@ -1,0 +1,47 @@
+//go:build !purego
+
+package blas
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestPackBTTilesAVX512Geometry runs the tiling loop that packBT32AVX512 uses
+// (16×16 tiles into panels of nr = 64) with a Go transpose in place of the
+// AVX-512 one, against packB, so that the Go side of the AVX-512 path is
+// checked on machines without AVX-512 too.
+func TestPackBTTilesAVX512Geometry(t *testing.T) {
+	goTranspose16 := func(src *float32, lds int, dst *float32, ldd int) {
+		s := unsafe.Slice(src, 15*lds+16)
+		d := unsafe.Slice(dst, 15*ldd+16)
+		for i := range 16 {
+			for j := range 16 {
+				d[j*ldd+i] = s[i*lds+j]
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	const nr = 64 // avx512Kernel32.nr
+	for _, s := range [][4]int{{16, 16, 0, 0}, {64, 256, 16, 8}, {100, 33, 7, 9}, {130, 48, 3, 1}, {5, 7, 0, 0}, {512, 256, 0, 0}} {
+		nc, kc, jc, pc := s[0], s[1], s[2], s[3]
+		ldb := pc + kc + 3
+		b := make([]float32, (jc+nc)*ldb)
+		for i := range b {
+			b[i] = float32(r.Float64())
+		}
+		size := roundUp(nc, nr) * kc
+		got, want := make([]float32, size), make([]float32, size)
+		for i := range got {
+			got[i] = guard // padding must be zeroed too
+		}
+		packBTTiles(got, b, ldb, pc, kc, jc, nc, nr, 16, goTranspose16)
+		packB(want, true, b, ldb, pc, kc, jc, nc, nr)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("nc=%d kc=%d jc=%d pc=%d: packed[%d] = %g, want %g", nc, kc, jc, pc, i, got[i], want[i])
+			}
+		}
+	}
+}
