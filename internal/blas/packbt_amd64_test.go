@@ -45,3 +45,51 @@ func TestPackBTTilesAVX512Geometry(t *testing.T) {
 		}
 	}
 }
+
+// refMicroKernel returns a Go micro-kernel of any mr×nr tile with the
+// assembly kernels' contract, for running the shared blocking code with
+// another kernel's geometry.
+func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
+	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int) {
+		as := unsafe.Slice(a, (mr-1)*rs+max(k-1, 0)*ks+1)
+		bs := unsafe.Slice(b, k*nr)
+		cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+		for r := range mr {
+			for j := range nr {
+				var acc T
+				for p := range k {
+					acc += as[r*rs+p*ks] * bs[p*nr+j]
+				}
+				if flags&betaZero != 0 {
+					cs[r*ldc+j] = alpha * acc
+				} else {
+					cs[r*ldc+j] = alpha*acc + beta*cs[r*ldc+j]
+				}
+			}
+		}
+	}
+}
+
+// TestGemmAVX512Geometry runs the blocking, packing and threading code with
+// the AVX-512 kernels' tiles (float32 6×64 with 16×16 transposed-B tiles,
+// float64 6×32) and Go micro-kernels, so that the Go side of the AVX-512 path
+// is checked on machines without AVX-512 too.
+func TestGemmAVX512Geometry(t *testing.T) {
+	goTranspose16 := func(src *float32, lds int, dst *float32, ldd int) {
+		s := unsafe.Slice(src, 15*lds+16)
+		d := unsafe.Slice(dst, 15*ldd+16)
+		for i := range 16 {
+			for j := range 16 {
+				d[j*ldd+i] = s[i*lds+j]
+			}
+		}
+	}
+	k32, k64 := *avx512Kernel32, *avx512Kernel64
+	k32.name, k64.name = "avx512-geometry", "avx512-geometry"
+	k32.fn, k64.fn = refMicroKernel[float32](k32.mr, k32.nr), refMicroKernel[float64](k64.mr, k64.nr)
+	k32.packBT = func(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
+		packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 16, goTranspose16)
+	}
+	testKernels(t, []*kernel[float32]{&k32}, false)
+	testKernels(t, []*kernel[float64]{&k64}, false)
+}
