@@ -8,20 +8,23 @@ import (
 	"unsafe"
 )
 
+// goTranspose16 is transpose16x16 in Go, for running the AVX-512 tiling
+// loop on machines without AVX-512.
+func goTranspose16(src *float32, lds int, dst *float32, ldd int) {
+	s := unsafe.Slice(src, 15*lds+16)
+	d := unsafe.Slice(dst, 15*ldd+16)
+	for i := range 16 {
+		for j := range 16 {
+			d[j*ldd+i] = s[i*lds+j]
+		}
+	}
+}
+
 // TestPackBTTilesAVX512Geometry runs the tiling loop that packBT32AVX512 uses
 // (16×16 tiles into panels of nr = 64) with a Go transpose in place of the
 // AVX-512 one, against packB, so that the Go side of the AVX-512 path is
 // checked on machines without AVX-512 too.
 func TestPackBTTilesAVX512Geometry(t *testing.T) {
-	goTranspose16 := func(src *float32, lds int, dst *float32, ldd int) {
-		s := unsafe.Slice(src, 15*lds+16)
-		d := unsafe.Slice(dst, 15*ldd+16)
-		for i := range 16 {
-			for j := range 16 {
-				d[j*ldd+i] = s[i*lds+j]
-			}
-		}
-	}
 	r := rand.New(rand.NewPCG(9, 10))
 	const nr = 64 // avx512Kernel32.nr
 	for _, s := range [][4]int{{16, 16, 0, 0}, {64, 256, 16, 8}, {100, 33, 7, 9}, {130, 48, 3, 1}, {5, 7, 0, 0}, {512, 256, 0, 0}} {
@@ -75,15 +78,6 @@ func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
 // float64 6×32) and Go micro-kernels, so that the Go side of the AVX-512 path
 // is checked on machines without AVX-512 too.
 func TestGemmAVX512Geometry(t *testing.T) {
-	goTranspose16 := func(src *float32, lds int, dst *float32, ldd int) {
-		s := unsafe.Slice(src, 15*lds+16)
-		d := unsafe.Slice(dst, 15*ldd+16)
-		for i := range 16 {
-			for j := range 16 {
-				d[j*ldd+i] = s[i*lds+j]
-			}
-		}
-	}
 	k32, k64 := *avx512Kernel32, *avx512Kernel64
 	k32.name, k64.name = "avx512-geometry", "avx512-geometry"
 	k32.fn, k64.fn = refMicroKernel[float32](k32.mr, k32.nr), refMicroKernel[float64](k64.mr, k64.nr)
