@@ -202,13 +202,44 @@ func addTaps() {
 	ins("RET")
 }
 
+// windowSetup is the prologue maxPool2x2 and maxUnpool2x2 share: it loads
+// their arguments (the first and fifth pointers named src and dst) and the
+// index constants into registers.
+func windowSetup(src, dst string) string {
+	return "\tMOVQ " + src + `+0(FP), SI
+	MOVQ SI, BX
+	MOVQ w+8(FP), R8
+	SHLQ $2, R8
+	MOVQ vpr+16(FP), R9
+	MOVQ R9, R10
+	MOVQ R8, R11
+	SHLQ $1, R11
+	MOVQ R9, AX
+	SHLQ $5, AX
+	SUBQ AX, R11
+	MOVQ n8+24(FP), CX
+	MOVQ ` + dst + `+32(FP), DI
+	MOVQ idx+40(FP), DX
+	MOVL $1, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	MOVQ w+8(FP), AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	INCQ AX
+	VMOVD AX, X11
+	VPBROADCASTD X11, Y11
+	VMOVDQU ramp<>(SB), Y10
+`
+}
+
 // maxPool2x2 is written out: one kernel, no variants. Per 8 outputs it loads
 // 16 values of the window's top row and 16 of its bottom row (two vectors
 // each, which may come from consecutive row pairs: the plane is walked in the
 // outputs' order), splits them into the windows' four corners (VSHUFPS,
 // VPERMPD), keeps the first maximum by strict comparisons and blends, and
 // collects an "any NaN" mask.
-const maxPool2x2 = `
+var maxPool2x2 = `
 DATA ramp<>+0(SB)/4, $0
 DATA ramp<>+4(SB)/4, $2
 DATA ramp<>+8(SB)/4, $4
@@ -221,31 +252,7 @@ GLOBL ramp<>(SB), RODATA|NOPTR, $32
 
 // func maxPool2x2(x *float32, w, vpr, n8 int, y *float32, idx *int32) (nan bool)
 TEXT ·maxPool2x2(SB), NOSPLIT, $0-49
-	MOVQ x+0(FP), SI
-	MOVQ SI, BX
-	MOVQ w+8(FP), R8
-	SHLQ $2, R8
-	MOVQ vpr+16(FP), R9
-	MOVQ R9, R10
-	MOVQ R8, R11
-	SHLQ $1, R11
-	MOVQ R9, AX
-	SHLQ $5, AX
-	SUBQ AX, R11
-	MOVQ n8+24(FP), CX
-	MOVQ y+32(FP), DI
-	MOVQ idx+40(FP), DX
-	MOVL $1, AX
-	VMOVD AX, X12
-	VPBROADCASTD X12, Y12
-	MOVQ w+8(FP), AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	INCQ AX
-	VMOVD AX, X11
-	VPBROADCASTD X11, Y11
-	VMOVDQU ramp<>(SB), Y10
-	VXORPS Y9, Y9, Y9
+` + windowSetup("x", "y") + `	VXORPS Y9, Y9, Y9
 pool2x2loop:
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(R8*1), Y2
@@ -320,34 +327,10 @@ pool2x2next2:
 // match (zero elsewhere), interleaves the corners back into two vectors of the
 // top row and two of the bottom row, and stores them, walking the plane as
 // maxPool2x2 does. It writes every element of every window.
-const maxUnpool2x2 = `
+var maxUnpool2x2 = `
 // func maxUnpool2x2(dx *float32, w, vpr, n8 int, dy *float32, idx *int32)
 TEXT ·maxUnpool2x2(SB), NOSPLIT, $0-48
-	MOVQ dx+0(FP), SI
-	MOVQ SI, BX
-	MOVQ w+8(FP), R8
-	SHLQ $2, R8
-	MOVQ vpr+16(FP), R9
-	MOVQ R9, R10
-	MOVQ R8, R11
-	SHLQ $1, R11
-	MOVQ R9, AX
-	SHLQ $5, AX
-	SUBQ AX, R11
-	MOVQ n8+24(FP), CX
-	MOVQ dy+32(FP), DI
-	MOVQ idx+40(FP), DX
-	MOVL $1, AX
-	VMOVD AX, X12
-	VPBROADCASTD X12, Y12
-	MOVQ w+8(FP), AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	INCQ AX
-	VMOVD AX, X11
-	VPBROADCASTD X11, Y11
-	VMOVDQU ramp<>(SB), Y10
-unpool2x2loop:
+` + windowSetup("dx", "dy") + `unpool2x2loop:
 	MOVQ SI, R12
 	ADDQ $32, SI
 	DECQ R10
