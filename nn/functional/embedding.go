@@ -31,6 +31,43 @@ func EmbeddingRenorm_(weight, input *tensor.Tensor, maxNorm, normType float64) *
 	return weight
 }
 
+// paddingRow returns the row a padding_idx names, counting from the end when
+// negative, or -1 when p is nil; it panics when the row is out of range.
+func paddingRow(op string, p *int, n int) int {
+	if p == nil {
+		return -1
+	}
+	r := *p
+	if r < 0 {
+		r += n
+	}
+	if r < 0 || r >= n {
+		panic(tensor.NewError(tensor.ErrIndex, "functional", op, "padding_idx %d is out of range for %d embeddings", *p, n))
+	}
+	return r
+}
+
+// renormLookedUp rescales, when maxNorm is positive, the rows of weight that
+// input looks up to a normType-norm (2 when 0) of at most maxNorm, as max_norm.
+func renormLookedUp(weight, input *tensor.Tensor, maxNorm, normType float64) {
+	if maxNorm <= 0 {
+		return
+	}
+	if normType == 0 {
+		normType = 2
+	}
+	EmbeddingRenorm_(weight, input, maxNorm, normType)
+}
+
+// indexCounts returns how many times idx holds each of the n rows.
+func indexCounts(idx []int64, n int) []int {
+	count := make([]int, n)
+	for _, r := range idx {
+		count[r]++
+	}
+	return count
+}
+
 // embeddingIndices returns input's indices, checked against weight's rows.
 func embeddingIndices(op string, input, weight *tensor.Tensor) []int64 {
 	if input.DType() != tensor.Int64 || weight.Dim() != 2 || !weight.DType().IsFloat() {
@@ -97,15 +134,7 @@ func EmbeddingBag(input, weight *tensor.Tensor, o EmbeddingBagOptions) *tensor.T
 	default:
 		panic(tensor.Errorf("functional", op, `mode must be "sum", "mean" or "max", got %q`, o.Mode))
 	}
-	if o.PaddingIdx != nil {
-		f.pad = *o.PaddingIdx
-		if f.pad < 0 {
-			f.pad += weight.Size(0)
-		}
-		if f.pad < 0 || f.pad >= weight.Size(0) {
-			panic(tensor.NewError(tensor.ErrIndex, "functional", op, "padding_idx %d is out of range for %d embeddings", *o.PaddingIdx, weight.Size(0)))
-		}
-	}
+	f.pad = paddingRow(op, o.PaddingIdx, weight.Size(0))
 	switch {
 	case input.Dim() == 2 && o.Offsets == nil:
 		for b := range input.Size(0) {
@@ -130,18 +159,9 @@ func EmbeddingBag(input, weight *tensor.Tensor, o EmbeddingBagOptions) *tensor.T
 		if f.mode == bagMax {
 			panic(tensor.Errorf("functional", op, "max mode does not support scaling the gradient by the frequency"))
 		}
-		f.freq = make([]int, weight.Size(0))
-		for _, r := range idx {
-			f.freq[r]++
-		}
+		f.freq = indexCounts(idx, weight.Size(0))
 	}
-	if o.MaxNorm > 0 {
-		p := o.NormType
-		if p == 0 {
-			p = 2
-		}
-		EmbeddingRenorm_(weight, input, o.MaxNorm, p)
-	}
+	renormLookedUp(weight, input, o.MaxNorm, o.NormType)
 	if o.PerSampleWeights == nil {
 		return tensor.Apply(f, weight)
 	}

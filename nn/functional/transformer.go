@@ -391,31 +391,13 @@ func EmbeddingWithOptions(input, weight *tensor.Tensor, o EmbeddingOptions) *ten
 	const op = "Embedding"
 	idx := embeddingIndices(op, input, weight)
 	n := weight.Size(0)
-	f := &embedding{idx: idx, shape: input.Shape(), pad: -1}
-	if o.PaddingIdx != nil {
-		f.pad = *o.PaddingIdx
-		if f.pad < 0 {
-			f.pad += n
-		}
-		if f.pad < 0 || f.pad >= n {
-			panic(tensor.NewError(tensor.ErrIndex, "functional", op, "padding_idx %d is out of range for %d embeddings", *o.PaddingIdx, n))
-		}
-	}
-	if o.MaxNorm > 0 {
-		p := o.NormType
-		if p == 0 {
-			p = 2
-		}
-		EmbeddingRenorm_(weight, input, o.MaxNorm, p)
-	}
+	f := &embedding{idx: idx, shape: input.Shape(), pad: paddingRow(op, o.PaddingIdx, n)}
+	renormLookedUp(weight, input, o.MaxNorm, o.NormType)
 	if o.ScaleGradByFreq {
-		count := make([]float64, n)
-		for _, r := range idx {
-			count[r]++
-		}
+		count := indexCounts(idx, n)
 		f.scale = make([]float64, len(idx))
 		for i, r := range idx {
-			f.scale[i] = 1 / count[r]
+			f.scale[i] = 1 / float64(count[r])
 		}
 	}
 	return tensor.Apply(f, weight)
