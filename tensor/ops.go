@@ -419,20 +419,22 @@ var thresholdBackwardDef = &opDef{name: "ThresholdBackwardBackward0", save: []sa
 
 func init() { thresholdBackwardDef.grad = func(b bwd) { b.gi[0] = b.g.maskPositive(b.extra(0)) } } // dg: grad * (ref > 0)
 
-// maskPositive32 and maskPositive64 compute dst[i] = g[i] if ref[i] > 0 else 0
-// without branches (ReLU's input signs are unpredictable): a positive float's bits
-// read as a signed integer are positive, and the sign of their negation makes an
-// all-ones or all-zeros mask.
+// maskPositive32 and maskPositive64 compute dst[i] = g[i] unless ref[i] <= 0
+// (-0 included), where dst[i] = 0; a NaN ref passes the gradient, as in PyTorch's
+// threshold_backward. They run without branches (ReLU's input signs are
+// unpredictable), building an all-ones or all-zeros mask from ref's bits.
 // (maskPositive32 is vec.MaskPositive32: AVX2 where there is some; ReLU's
-// gradient was 11 % of BenchmarkCNNStep's profile as this plain loop.)
+// gradient was 11 % of BenchmarkCNNStep's profile as a plain loop.)
 func maskPositive32(dst, g, ref []float32) { vec.MaskPositive32(dst, g, ref) }
 
 func maskPositive64(dst, g, ref []float64) {
 	ref = ref[:len(dst)]
 	g = g[:len(dst)]
 	for i, r := range ref {
-		m := uint64(-int64(math.Float64bits(r)) >> 63)
-		dst[i] = math.Float64frombits(math.Float64bits(g[i]) & m)
+		a := int64(math.Float64bits(r))
+		pos := ^((a - 1) | a) >> 63                             // all ones when r > 0 (not -0, whose bits are negative)
+		nan := (0x7FF0000000000000 - (a & math.MaxInt64)) >> 63 // all ones when |r|'s bits exceed +Inf's
+		dst[i] = math.Float64frombits(math.Float64bits(g[i]) & uint64(pos|nan))
 	}
 }
 

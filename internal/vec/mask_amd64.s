@@ -3,7 +3,8 @@
 #include "textflag.h"
 
 // func maskPositiveF32AVX2(dst, g, ref []float32)
-// dst[i] = g[i] & (-(int32)ref[i] >> 31), 32 then 8 values at a time;
+// dst[i] = g[i] & (!(0 >= ref[i]) ? ^0 : 0), 32 then 8 values at a time: VCMPPS
+// with predicate 0x19 (NGE_UQ) is all ones where ref[i] > 0 or ref[i] is NaN;
 // len(dst) is a multiple of 8.
 TEXT ·maskPositiveF32AVX2(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI
@@ -16,14 +17,10 @@ TEXT ·maskPositiveF32AVX2(SB), NOSPLIT, $0-72
 loop4:
 	CMPQ CX, $4
 	JB loop1
-	VPSUBD (DX), Y15, Y0
-	VPSUBD 32(DX), Y15, Y1
-	VPSUBD 64(DX), Y15, Y2
-	VPSUBD 96(DX), Y15, Y3
-	VPSRAD $31, Y0, Y0
-	VPSRAD $31, Y1, Y1
-	VPSRAD $31, Y2, Y2
-	VPSRAD $31, Y3, Y3
+	VCMPPS $0x19, (DX), Y15, Y0
+	VCMPPS $0x19, 32(DX), Y15, Y1
+	VCMPPS $0x19, 64(DX), Y15, Y2
+	VCMPPS $0x19, 96(DX), Y15, Y3
 	VPAND (SI), Y0, Y0
 	VPAND 32(SI), Y1, Y1
 	VPAND 64(SI), Y2, Y2
@@ -40,8 +37,7 @@ loop4:
 loop1:
 	TESTQ CX, CX
 	JZ done
-	VPSUBD (DX), Y15, Y0
-	VPSRAD $31, Y0, Y0
+	VCMPPS $0x19, (DX), Y15, Y0
 	VPAND (SI), Y0, Y0
 	VMOVDQU Y0, (DI)
 	ADDQ $32, DX

@@ -7,7 +7,9 @@ import (
 )
 
 // TestMaskPositive32 checks MaskPositive32 (the assembly kernel where there is
-// one, and the plain tail) against maskPositivePlain bit for bit, on lengths
+// one, and the plain tail) and maskPositivePlain bit for bit against the rule
+// of PyTorch's threshold_backward (ref <= 0 ? 0 : g, so that -0 blocks the
+// gradient and a NaN of either sign passes it), on lengths
 // around the vector and unroll widths, with ±0, ±Inf and NaNs of both signs
 // among the references, and a guard value after dst.
 func TestMaskPositive32(t *testing.T) {
@@ -24,13 +26,21 @@ func TestMaskPositive32(t *testing.T) {
 				ref[i] = special[r.IntN(len(special))]
 			}
 		}
-		got, want := make([]float32, n+1), make([]float32, n)
+		got, plain, want := make([]float32, n+1), make([]float32, n), make([]float32, n)
 		got[n] = 12345
 		MaskPositive32(got[:n], g, ref)
-		maskPositivePlain(want, g, ref)
+		maskPositivePlain(plain, g, ref)
+		for i, r := range ref {
+			if !(r <= 0) {
+				want[i] = g[i]
+			}
+		}
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("n=%d: dst[%d] = %v for g %v ref %v, want %v", n, i, got[i], g[i], ref[i], want[i])
+			}
+			if math.Float32bits(plain[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: plain dst[%d] = %v for g %v ref %v, want %v", n, i, plain[i], g[i], ref[i], want[i])
 			}
 		}
 		if got[n] != 12345 {
