@@ -290,7 +290,46 @@ func (t *Tensor) Repeat(reps ...int) *Tensor {
 			maps[d][i] = i % n
 		}
 	}
-	return x.remap("RepeatBackward0", mapShape(maps), maps, 0)
+	shape := mapShape(maps)
+	out := remapData(x, shape, maps, 0)
+	if tracked(t) {
+		in := t.shape
+		bw := func(g *Tensor) *Tensor { return repeatBackward(g, reps, in) }
+		if slices.Contains(reps, 0) { // no copies: the gradient is zeros, as the empty remap's adjoint gives
+			xs := x.shape
+			bw = func(g *Tensor) *Tensor { return g.remapAdd("RepeatBackward0", xs, maps).Reshape(in...) }
+		}
+		recordGeometry("RepeatBackward0", out, t, bw)
+	}
+	return out
+}
+
+// repeatBackward returns the gradient of Repeat(reps) of a tensor of shape in
+// given g, its result's: g summed over the copies (dt: grad summed over the
+// copies). It is written as PyTorch's repeat_backward (leading dims summed away,
+// each repeated dim split as (rep, size) and summed over rep) so that the
+// gradient's grad_fn, SumBackward1, is PyTorch's. No entry of reps is 0.
+func repeatBackward(g *Tensor, reps, in []int) *Tensor {
+	lead := len(reps) - len(in)
+	for range lead {
+		g = g.Sum(0)
+	}
+	var size, dims []int
+	for d, n := range in {
+		if r := reps[lead+d]; r == 1 {
+			size = append(size, n)
+		} else {
+			size = append(size, r, n)
+			dims = append(dims, len(size)-2)
+		}
+	}
+	if !slices.Equal(size, g.shape) { // PyTorch's reshape to g's own shape is g
+		g = g.Reshape(size...)
+	}
+	if len(dims) > 0 {
+		g = g.Sum(dims...)
+	}
+	return g
 }
 
 // Tile returns t repeated reps[i] times along each dim (torch.tile): Repeat, with

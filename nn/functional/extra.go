@@ -18,47 +18,43 @@ import (
 // place with the batch's mean of the per-instance means and unbiased variances,
 // by o.Momentum. weight and bias (C) may be nil. It panics on shapes or dtypes
 // that do not fit.
+//
+// It is composed as PyTorch's: input viewed as (1, N·C, ...) through BatchNorm
+// with weight, bias and running statistics repeated N times, the result viewed
+// back, so that its grad_fn (ViewBackward0) and those of its gradients, first
+// and second, are PyTorch's.
 func InstanceNorm(input, runningMean, runningVar, weight, bias *tensor.Tensor, o BatchNormOptions) *tensor.Tensor {
 	x := input
 	if x.Dim() < 3 || !x.DType().IsFloat() {
 		panic(tensor.Errorf("functional", "InstanceNorm", "want a float input (N, C, L...), got shape %v dtype %v", x.Shape(), x.DType()))
 	}
-	c := x.Size(1)
+	n, c := x.Size(0), x.Size(1)
 	checkChannels("InstanceNorm", x, c, runningMean, runningVar, weight, bias)
 	if (runningMean == nil) != (runningVar == nil) || !o.Training && runningMean == nil {
 		panic(tensor.Errorf("functional", "InstanceNorm", "give both running statistics, or neither with input statistics"))
 	}
-	dims := make([]int, x.Dim()-2)
-	m := 1
-	for i := range dims {
-		dims[i] = i + 2
-		m *= x.Size(i + 2)
+	if o.Training && x.Numel() <= n*c {
+		panic(tensor.Errorf("functional", "InstanceNorm", "expected more than 1 spatial element when training, got input shape %v", x.Shape()))
 	}
-	bshape := make([]int, x.Dim()) // (1, C, 1, ...): a per-channel tensor broadcast
-	for i := range bshape {
-		bshape[i] = 1
-	}
-	bshape[1] = c
-	var y *tensor.Tensor
-	if o.Training {
-		if m <= 1 {
-			panic(tensor.Errorf("functional", "InstanceNorm", "expected more than 1 spatial element when training, got input shape %v", x.Shape()))
+	repeat := func(t *tensor.Tensor) *tensor.Tensor {
+		if t == nil {
+			return nil
 		}
-		mean := x.MeanKeepDim(dims...)
-		v := x.Var(0, true, dims...)
-		y = x.Sub(mean).Mul(v.AddScalar(o.Eps).Rsqrt())
-		if runningMean != nil {
-			tensor.NoGrad(func() {
-				bm := mean.Detach().Reshape(x.Size(0), c).Mean(0)
-				bv := v.Detach().MulScalar(float64(m)/float64(m-1)).Reshape(x.Size(0), c).Mean(0)
-				runningMean.Copy_(runningMean.MulScalar(1 - o.Momentum).Add(bm.MulScalar(o.Momentum)))
-				runningVar.Copy_(runningVar.MulScalar(1 - o.Momentum).Add(bv.MulScalar(o.Momentum)))
-			})
-		}
-	} else {
-		y = x.Sub(runningMean.Reshape(bshape...)).Mul(runningVar.Reshape(bshape...).AddScalar(o.Eps).Rsqrt())
+		return t.Repeat(n)
 	}
-	return affine(y, weight, bias, bshape)
+	var rm, rv *tensor.Tensor
+	if runningMean != nil {
+		tensor.NoGrad(func() { rm, rv = repeat(runningMean), repeat(runningVar) })
+	}
+	shape := append([]int{1, n * c}, x.Shape()[2:]...)
+	y := BatchNorm(x.Contiguous().View(shape...), rm, rv, repeat(weight), repeat(bias), o)
+	if runningMean != nil && o.Training {
+		tensor.NoGrad(func() { // each channel's update averaged over the samples
+			runningMean.Copy_(rm.View(n, c).Mean(0))
+			runningVar.Copy_(rv.View(n, c).Mean(0))
+		})
+	}
+	return y.View(x.Shape()...)
 }
 
 // checkChannels panics unless each non-nil tensor of ts has shape [c] and x's dtype.

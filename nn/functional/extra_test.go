@@ -67,12 +67,9 @@ func extraOp(c *layerCase) func(in map[string]*tensor.Tensor) *tensor.Tensor {
 }
 
 // otherGradFn holds the grad_fn names of the compositions whose last op is not
-// PyTorch's: its instance_norm reshapes batch_norm's result (ViewBackward0), its
-// pixel (un)shuffle is one kernel, and its pairwise_distance calls the legacy
-// norm (NormBackward1). Instance norm ends in the affine Add, or in the Mul by
-// the inverse deviation without one.
+// PyTorch's: its pixel (un)shuffle is one kernel, and its pairwise_distance calls
+// the legacy norm (NormBackward1).
 var otherGradFn = map[string][]string{
-	"instance_norm":     {"AddBackward0", "MulBackward0"},
 	"pixel_shuffle":     {"UnsafeViewBackward0"},
 	"pixel_unshuffle":   {"UnsafeViewBackward0"},
 	"pairwise_distance": {"LinalgVectorNormBackward0"},

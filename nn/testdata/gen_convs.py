@@ -260,6 +260,23 @@ gg("gg_embedding_freq", "embedding_with_options", {"indices": EIDX, "padding_idx
    ["weight"], grads=["up"], names=False)
 
 
+# instance_norm: batch_norm on the input viewed as (1, N*C, ...) with weight and bias
+# repeated, so its first gradients are ReshapeAliasBackward0 (x) and SumBackward1
+# (the repeated weight and bias).
+gg("gg_instance_norm", "instance_norm", {"training": True, "momentum": 0.1, "eps": 1e-5},
+   {"x": (2, 3, 4), "weight": (3,), "bias": (3,)},
+   lambda i: F.instance_norm(i["x"], None, None, i["weight"], i["bias"], use_input_stats=True, eps=1e-5),
+   ["x", "weight"], names_wrt=["x", "weight", "bias"])
+gg("gg_instance_norm_plain", "instance_norm", {"training": True, "momentum": 0.1, "eps": 1e-3},
+   {"x": (2, 2, 3, 2)},
+   lambda i: F.instance_norm(i["x"], eps=1e-3), ["x"])
+gg("gg_instance_norm_eval", "instance_norm", {"training": False, "momentum": 0.1, "eps": 1e-5},
+   {"x": (2, 3, 4), "running_mean": (3,), "running_var": (3,), "weight": (3,), "bias": (3,)},
+   lambda i: F.instance_norm(i["x"], i["running_mean"], i["running_var"], i["weight"], i["bias"],
+                             use_input_stats=False, eps=1e-5),
+   ["x", "weight"], positive=("running_var",), names_wrt=["x", "weight", "bias"])
+
+
 def main():
     cases = gen_layers.encode(CASES)
     for c in cases:  # adaptive max pooling's indices, as return_indices=True gives them
