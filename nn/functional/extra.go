@@ -8,7 +8,8 @@ import (
 )
 
 // The ops of this file are compositions of tensor ops (reductions, views,
-// matrix products), so their gradients are differentiable again to any order.
+// matrix products) and, for InstanceNorm, BatchNorm, so their gradients are
+// differentiable again to any order.
 
 // InstanceNorm normalises each channel of each sample of input (N, C, ...) by its
 // own statistics, as torch.nn.functional.instance_norm with o.Training as
