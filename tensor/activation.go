@@ -219,6 +219,10 @@ func (t *Tensor) Celu(alpha float64) *Tensor { return t.expLinear(celuDef, "Celu
 // Hardtanh returns x limited to [lo, hi]; the gradient passes strictly inside
 // (HardtanhBackward0).
 func (t *Tensor) Hardtanh(lo, hi float64) *Tensor {
+	if nonNil("Hardtanh", t); !t.dtype.IsFloat() { // int64 for int64, as PyTorch
+		t.wantNotBool("Hardtanh")
+		return intMap(t, Int64, func(v int64) int64 { return int64(min(max(float64(v), lo), hi)) })
+	}
 	return t.unaryOp(hardtanhDef, "Hardtanh", func(x float64) float64 { return min(max(x, lo), hi) }, 0, lo, hi)
 }
 

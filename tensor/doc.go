@@ -9,7 +9,11 @@
 // (row-major) tensors; view ops (View, Transpose, Narrow, Expand, Select, Slice,
 // ...) return tensors sharing their input's storage, which writes go through.
 // Comparisons return bool tensors; ops on mixed dtypes promote as PyTorch does
-// (ResultType). Creation functions make float32 tensors; the same functions as
+// (ResultType). On int64 and bool tensors the ops do what PyTorch 1.13 does:
+// integer results where it keeps the integer dtype (Neg, Abs, Pow(2), Clamp,
+// Prod, MatMul, ...), float32 where it promotes (Exp, Sqrt, Div, Pow(2.5), ...),
+// and a panic of kind ErrDType where it refuses (Mean, Softmax, Gelu, ...).
+// Creation functions make float32 tensors; the same functions as
 // methods of a DType make other types:
 //
 //	x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)

@@ -4,7 +4,8 @@ package tensor
 type DType uint8
 
 // The element types. Float32 is the default, as in PyTorch. Int64 holds indices
-// (class targets, gather and scatter indices) and supports integer arithmetic.
+// (class targets, gather and scatter indices) and supports integer arithmetic,
+// with PyTorch's results (see the package doc).
 // Bool holds the results of comparisons and masks; mixed dtypes promote as in
 // PyTorch (see ResultType).
 const (

@@ -165,18 +165,28 @@ func init() {
 	}
 }
 
-// Floor rounds down; its gradient is zero (FloorBackward0).
-func (t *Tensor) Floor() *Tensor { return t.unaryOp(floorDef, "Floor", math.Floor, 0) }
+// Floor rounds down; its gradient is zero (FloorBackward0). Floor, Ceil, Round
+// and Trunc return a copy of an int64 t, and panic on a bool one, as PyTorch.
+func (t *Tensor) Floor() *Tensor { return t.rounding(floorDef, "Floor", math.Floor) }
 
 // Ceil rounds up; its gradient is zero (CeilBackward0).
-func (t *Tensor) Ceil() *Tensor { return t.unaryOp(ceilDef, "Ceil", math.Ceil, 0) }
+func (t *Tensor) Ceil() *Tensor { return t.rounding(ceilDef, "Ceil", math.Ceil) }
 
 // Round rounds to the nearest integer, halves to even as PyTorch does; its
 // gradient is zero (RoundBackward0).
-func (t *Tensor) Round() *Tensor { return t.unaryOp(roundDef, "Round", math.RoundToEven, 0) }
+func (t *Tensor) Round() *Tensor { return t.rounding(roundDef, "Round", math.RoundToEven) }
 
 // Trunc rounds toward zero; its gradient is zero (TruncBackward0).
-func (t *Tensor) Trunc() *Tensor { return t.unaryOp(truncDef, "Trunc", math.Trunc, 0) }
+func (t *Tensor) Trunc() *Tensor { return t.rounding(truncDef, "Trunc", math.Trunc) }
+
+// rounding is Floor, Ceil, Round or Trunc (d, op, f): the identity on integers.
+func (t *Tensor) rounding(d *opDef, op string, f func(float64) float64) *Tensor {
+	if nonNil(op, t); !t.dtype.IsFloat() {
+		t.wantNotBool(op)
+		return intMap(t, Int64, func(v int64) int64 { return v })
+	}
+	return t.unaryOp(d, op, f, 0)
+}
 
 // Frac returns the fractional part t - trunc(t), with t's sign (FracBackward0).
 func (t *Tensor) Frac() *Tensor {
@@ -196,7 +206,9 @@ func init() {
 // largest and smallest finite values (PyTorch's defaults). The gradient passes
 // where t was finite (NanToNumBackward0).
 func (t *Tensor) NanToNum(nan, posinf, neginf float64) *Tensor {
-	t.wantFloat("NanToNum")
+	if nonNil("NanToNum", t); !t.dtype.IsFloat() { // integers have no NaN nor Inf
+		return intMap(t, t.dtype, func(v int64) int64 { return v })
+	}
 	big := math.MaxFloat64
 	if t.dtype == Float32 {
 		big = math.MaxFloat32
@@ -228,6 +240,13 @@ func pointwise(op string, code pwOp, p float64, xs []*Tensor) (*Tensor, []*Tenso
 	nonNil(op, xs...)
 	dt := ResultType(xs...)
 	if !dt.IsFloat() {
+		if !pwFloatFuncs[code] {
+			var dts []DType
+			for _, x := range xs {
+				dts = append(dts, x.dtype)
+			}
+			failKind(ErrDType, op, "op is not implemented for dtypes %v (shape %v)", dts, xs[0].shape)
+		}
 		dt = Float32
 	}
 	shape := []int{}
@@ -264,6 +283,12 @@ const (
 	pwAddcmul    // t + p t1 t2
 	pwAddcdiv    // t + p t1 / t2
 )
+
+// pwFloatFuncs are the pointwise ops that PyTorch computes in float32 when
+// every input is int64 or bool; it refuses the others (Hypot, Logaddexp, Lerp,
+// Addcdiv) on integers. Fmod and Remainder of integers never reach pointwise,
+// and Addcmul of integers is integer (see Addcmul).
+var pwFloatFuncs = map[pwOp]bool{pwAtan2: true, pwXlogy: true}
 
 // pointwiseInto computes dst = op(x₀, x₁[, x₂]) with parameter p for the
 // contiguous dst of the given shape and inputs xs of dst's dtype that broadcast
@@ -450,6 +475,10 @@ func intRemainder(op string, a, b *Tensor, python bool) *Tensor {
 	if a.dtype.IsFloat() || b.dtype.IsFloat() {
 		return nil
 	}
+	if a.dtype == Bool && b.dtype == Bool {
+		failKind(ErrDType, op, "op is not implemented for dtype bool (shapes %v and %v)", a.shape, b.shape)
+	}
+	a0, b0 := a.dtype, b.dtype
 	a, b = a.To(Int64), b.To(Int64)
 	shape := broadcastShapes(op, a.shape, b.shape)
 	out := empty(Int64, shape)
@@ -457,7 +486,7 @@ func intRemainder(op string, a, b *Tensor, python bool) *Tensor {
 		for i := range n {
 			u, v := a.i64[o[0]+i*s[0]], b.i64[o[1]+i*s[1]]
 			if v == 0 {
-				fail(op, "integer division by zero (shapes %v and %v)", a.shape, b.shape)
+				fail(op, "integer division by zero (dtypes %v and %v, shapes %v and %v)", a0, b0, a.shape, b.shape)
 			}
 			r := u % v
 			if python && r != 0 && (r < 0) != (v < 0) {
@@ -551,6 +580,9 @@ func (t *Tensor) LerpScalar(end *Tensor, weight float64) *Tensor {
 
 // Addcmul returns t + value·t1·t2, broadcasting (AddcmulBackward0).
 func (t *Tensor) Addcmul(t1, t2 *Tensor, value float64) *Tensor {
+	if nonNil("Addcmul", t, t1, t2); !ResultType(t, t1, t2).IsFloat() { // integers stay integral, as PyTorch's
+		return t.Add(t1.Mul(t2).MulScalar(value))
+	}
 	out, ps := pointwise("Addcmul", pwAddcmul, value, []*Tensor{t, t1, t2})
 	return addcmulDef.record(out, value, ps...)
 }

@@ -171,10 +171,11 @@ func zeroRegion(g *Tensor, region func(*Tensor) *Tensor) *Tensor {
 	return out
 }
 
-// wantInPlaceOperand panics unless o can be combined with t in place: the same
-// float dtype, and a shape that broadcasts to t's.
+// wantInPlaceOperand panics unless o can be combined with t in place: for a
+// float t the same dtype (an int64 or bool t takes any operand whose result it
+// can hold: see intInPlace), and a shape that broadcasts to t's.
 func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
-	if t.dtype != o.dtype || !t.dtype.IsFloat() {
+	if nonNil(op, t, o); t.dtype.IsFloat() && t.dtype != o.dtype {
 		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, o.dtype, t.shape, o.shape)
 	}
 	if !broadcastsTo(o.shape, t.shape) {
@@ -184,7 +185,9 @@ func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
 
 // binaryInPlace runs t = t op o in place; out is the out-of-place op.
 func (t *Tensor) binaryInPlace(name string, op binOp, o *Tensor, readsSelf bool, out func(a, b *Tensor) *Tensor) *Tensor {
-	t.wantInPlaceOperand(name, o)
+	if t.wantInPlaceOperand(name, o); !t.dtype.IsFloat() {
+		return t.intInPlace(name, func(self *Tensor) *Tensor { return out(self, o) })
+	}
 	return t.inPlace(name, readsSelf, []*Tensor{o}, func(self *Tensor) *Tensor { return out(self, o) }, func() {
 		if sharesStorage(t, o) && (o.offset() != t.offset() || !slices.Equal(o.layout(), t.layout())) {
 			r := binary(name, op, t, o) // o aliases other elements of t: read it all first
@@ -218,7 +221,9 @@ func (t *Tensor) Div_(o *Tensor) *Tensor {
 
 // scalarInPlace runs t = t op s in place; out is the out-of-place op.
 func (t *Tensor) scalarInPlace(name string, op binOp, s float64, out func(*Tensor, float64) *Tensor) *Tensor {
-	t.wantFloat(name)
+	if nonNil(name, t); !t.dtype.IsFloat() {
+		return t.intInPlace(name, func(self *Tensor) *Tensor { return out(self, s) })
+	}
 	return t.inPlace(name, false, nil, func(self *Tensor) *Tensor { return out(self, s) }, func() {
 		switch {
 		case t.strides() == nil && t.dtype == Float32:
@@ -254,7 +259,9 @@ func (t *Tensor) DivScalar_(s float64) *Tensor {
 // unaryInPlace runs an elementwise op in place: with the vector kernels k32 and
 // k64 on t's elements when t is contiguous, else through its out-of-place form.
 func (t *Tensor) unaryInPlace(name string, readsSelf bool, out func(*Tensor) *Tensor, k32 func(d, a []float32), k64 func(d, a []float64)) *Tensor {
-	t.wantFloat(name)
+	if nonNil(name, t); !t.dtype.IsFloat() {
+		return t.intInPlace(name, out)
+	}
 	var kernel func()
 	if t.strides() == nil && k32 != nil {
 		kernel = func() {

@@ -174,7 +174,12 @@ func expandedStrides(t *Tensor, out []int) []int {
 // strided x through the strided iterator rather than a dense copy.
 func unary(name string, x *Tensor, k32 func(dst, a []float32), k64 func(dst, a []float64)) *Tensor {
 	nonNil(name, x)
-	x.wantFloat(name)
+	if !x.dtype.IsFloat() { // PyTorch's floating functions compute integers in float32
+		if !floatFuncs[name] {
+			x.wantFloat(name)
+		}
+		x = x.To(Float32)
+	}
 	out := uninit(x.dtype, x.shape) // the kernels write every element
 	switch {
 	case numel(x.shape) == 0:

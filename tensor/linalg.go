@@ -10,17 +10,19 @@ import (
 // Matrix products under PyTorch's names. Each checks the ranks PyTorch's op
 // accepts, then runs on the GEMM kernel (mm) or MatMul.
 
-// wantSameFloat panics unless a and b are float tensors of one dtype, as
-// PyTorch's matrix products require (they do not promote).
-func wantSameFloat(op string, a, b *Tensor) {
-	if a.dtype != b.dtype || !a.dtype.IsFloat() {
-		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
+// wantProductTypes panics unless a and b are float or int64 tensors of one
+// dtype, as PyTorch's matrix products require (they do not promote, nor take
+// bools).
+func wantProductTypes(op string, a, b *Tensor) {
+	nonNil(op, a, b)
+	if a.dtype != b.dtype || a.dtype == Bool {
+		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float or int64 type (shapes %v and %v)", a.dtype, b.dtype, a.shape, b.shape)
 	}
 }
 
 // Mm returns the matrix product of two 2-d tensors (torch.mm; MmBackward0).
 func Mm(a, b *Tensor) *Tensor {
-	wantSameFloat("Mm", a, b)
+	wantProductTypes("Mm", a, b)
 	if len(a.shape) != 2 || len(b.shape) != 2 {
 		fail("Mm", "both arguments must be matrices, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -33,7 +35,7 @@ func Mm(a, b *Tensor) *Tensor {
 // Bmm returns the batched matrix product of two 3-d tensors with the same batch
 // size (torch.bmm; BmmBackward0).
 func Bmm(a, b *Tensor) *Tensor {
-	wantSameFloat("Bmm", a, b)
+	wantProductTypes("Bmm", a, b)
 	if len(a.shape) != 3 || len(b.shape) != 3 {
 		fail("Bmm", "both arguments must be 3-d, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -45,7 +47,7 @@ func Bmm(a, b *Tensor) *Tensor {
 
 // Mv returns the product of a matrix and a vector (torch.mv; MvBackward0).
 func Mv(a, v *Tensor) *Tensor {
-	wantSameFloat("Mv", a, v)
+	wantProductTypes("Mv", a, v)
 	if len(a.shape) != 2 || len(v.shape) != 1 || a.shape[1] != v.shape[0] {
 		fail("Mv", "needs a matrix and a vector of matching size, got shapes %v and %v", a.shape, v.shape)
 	}
@@ -55,7 +57,7 @@ func Mv(a, v *Tensor) *Tensor {
 // Dot returns the dot product of two 1-d tensors of equal length as a 0-d tensor
 // (torch.dot; DotBackward0).
 func Dot(a, b *Tensor) *Tensor {
-	wantSameFloat("Dot", a, b)
+	wantProductTypes("Dot", a, b)
 	if len(a.shape) != 1 || len(b.shape) != 1 || a.shape[0] != b.shape[0] {
 		fail("Dot", "needs two 1-d tensors of equal length, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -75,7 +77,7 @@ func Outer(a, b *Tensor) *Tensor {
 // to the product's shape (torch.addmm; AddmmBackward0). With beta 0, input is
 // ignored (NaN in it does not propagate), as in PyTorch.
 func Addmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
-	wantSameFloat("Addmm", a, b)
+	wantProductTypes("Addmm", a, b)
 	if len(a.shape) != 2 || len(b.shape) != 2 {
 		fail("Addmm", "a and b must be matrices, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -85,7 +87,7 @@ func Addmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
 // Baddbmm returns beta·input + alpha·(a·b) for batches of matrices (torch.baddbmm;
 // BaddbmmBackward0).
 func Baddbmm(input, a, b *Tensor, beta, alpha float64) *Tensor {
-	wantSameFloat("Baddbmm", a, b)
+	wantProductTypes("Baddbmm", a, b)
 	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] {
 		fail("Baddbmm", "a and b must be 3-d with the same batch size, got shapes %v and %v", a.shape, b.shape)
 	}
@@ -140,7 +142,8 @@ func init() {
 // Trace returns the sum of the main diagonal of a 2-d tensor (torch.trace;
 // TraceBackward0).
 func (t *Tensor) Trace() *Tensor {
-	t.wantFloat("Trace")
+	nonNil("Trace", t)
+	t.wantNotBool("Trace")
 	if len(t.shape) != 2 {
 		fail("Trace", "expects a matrix, got shape %v", t.shape)
 	}

@@ -18,9 +18,7 @@ func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
 // MatMul returns the matrix product t·o; see the package function MatMul.
 func (t *Tensor) MatMul(o *Tensor) *Tensor {
 	nonNil("MatMul", t, o)
-	if t.dtype != o.dtype || !t.dtype.IsFloat() {
-		failKind(ErrDType, "MatMul", "dtypes %v and %v: both must be the same float type", t.dtype, o.dtype)
-	}
+	wantProductTypes("MatMul", t, o)
 	da, db := len(t.shape), len(o.shape)
 	if da == 0 || db == 0 {
 		failKind(ErrShape, "MatMul", "both arguments need at least 1 dim, got shapes %v and %v", t.shape, o.shape)
@@ -155,13 +153,20 @@ func (t *Tensor) renamed(name string, shape []int) *Tensor { return t.view("MatM
 func dot(a, b *Tensor) *Tensor {
 	out := empty(a.dtype, nil)
 	x, y := a.dense(), b.dense()
-	if a.dtype == Float32 {
+	switch a.dtype {
+	case Int64:
+		var s int64
+		for i, v := range x.i64 {
+			s += v * y.i64[i]
+		}
+		out.i64[0] = s
+	case Float32:
 		var s float32
 		for i, v := range x.f32 {
 			s += v * y.f32[i]
 		}
 		out.f32[0] = s
-	} else {
+	default:
 		var s float64
 		for i, v := range x.f64 {
 			s += v * y.f64[i]
@@ -364,9 +369,12 @@ func (g *gemmCall) run(i int) {
 	if g.offa != nil {
 		oa, ob = g.offa[i], g.offb[i]
 	}
-	if g.out.dtype == Float32 {
+	switch g.out.dtype {
+	case Int64:
+		intMm(g.ta, g.tb, g.m, g.n, g.k, g.a.i64[oa:], g.lda, g.b.i64[ob:], g.ldb, g.out.i64[i*sc:], g.n)
+	case Float32:
 		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f32[oa:], g.lda, g.b.f32[ob:], g.ldb, 0, g.out.f32[i*sc:], g.n)
-	} else {
+	default:
 		blas.Gemm(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.f64[oa:], g.lda, g.b.f64[ob:], g.ldb, 0, g.out.f64[i*sc:], g.n)
 	}
 }

@@ -42,6 +42,9 @@ func init() {
 
 // Sub returns t - o, broadcasting.
 func (t *Tensor) Sub(o *Tensor) *Tensor {
+	if nonNil("Sub", t, o); t.dtype == Bool || o.dtype == Bool {
+		failKind(ErrDType, "Sub", "subtraction with a bool tensor is not supported (dtypes %v and %v, shapes %v and %v); use LogicalXor or LogicalNot", t.dtype, o.dtype, t.shape, o.shape)
+	}
 	t, o = promote("Sub", t, o)
 	return subDef.record(binary("Sub", opSub, t, o), 0, t, o)
 }
@@ -151,8 +154,12 @@ var negDef = &opDef{name: "NegBackward0"}
 
 func init() { negDef.grad = func(b bwd) { b.gi[0] = b.g.Neg() } }
 
-// Neg returns -t.
+// Neg returns -t. It panics on a bool tensor, as PyTorch.
 func (t *Tensor) Neg() *Tensor {
+	if nonNil("Neg", t); !t.dtype.IsFloat() {
+		t.wantNotBool("Neg")
+		return intMap(t, Int64, func(v int64) int64 { return -v })
+	}
 	return negDef.record(unary("Neg", t,
 		func(d, a []float32) { vec.MulScalar(d, a, -1) },
 		func(d, a []float64) { vec.MulScalar(d, a, -1) }), 0, t)
@@ -191,8 +198,18 @@ func init() {
 	}
 }
 
-// Pow returns t raised to the scalar power e.
+// Pow returns t raised to the scalar power e. For an int64 or bool t and an
+// integral e the result is int64, as in PyTorch, and a negative e panics
+// (integers to negative integer powers are not allowed); a fractional e gives
+// float32.
 func (t *Tensor) Pow(e float64) *Tensor {
+	if nonNil("Pow", t); !t.dtype.IsFloat() && integral(e) {
+		if e < 0 {
+			failKind(ErrDType, "Pow", "integers to negative integer powers are not allowed (dtype %v, shape %v, exponent %v)", t.dtype, t.shape, e)
+		}
+		n := intBound(e)
+		return intMap(t, Int64, func(v int64) int64 { return intPow(v, n) })
+	}
 	var out *Tensor
 	switch e {
 	case 2:
@@ -206,11 +223,25 @@ func (t *Tensor) Pow(e float64) *Tensor {
 }
 
 // PowTensor returns t raised to the power e elementwise, broadcasting; mixed
-// dtypes promote as ResultType says.
+// dtypes promote as ResultType says. Integers to integer powers are int64, as in
+// PyTorch (a negative power gives 0 but for the bases 1 and -1); two bool
+// tensors panic.
 func (t *Tensor) PowTensor(e *Tensor) *Tensor {
 	t, e = promote("PowTensor", t, e)
 	shape := broadcastShapes("PowTensor", t.shape, e.shape)
 	a, b := t.expandData(shape), e.expandData(shape)
+	switch t.dtype {
+	case Bool:
+		failKind(ErrDType, "PowTensor", "op is not implemented for dtype bool (shapes %v and %v)", t.shape, e.shape)
+	case Int64:
+		out := empty(Int64, shape)
+		broadcastRows(shape, []*Tensor{t, e}, func(d int, o []int, n int, s []int) {
+			for i := range n {
+				out.i64[d+i] = intPowSigned(t.i64[o[0]+i*s[0]], e.i64[o[1]+i*s[1]])
+			}
+		})
+		return out
+	}
 	out := empty(t.dtype, shape)
 	for i := range numel(shape) {
 		out.setFlat(i, math.Pow(a.flat(i), b.flat(i)))
@@ -297,15 +328,27 @@ var absDef = &opDef{name: "AbsBackward0", save: []saveRule{{0, always}}}
 
 func init() { absDef.grad = func(b bwd) { b.gi[0] = b.g.Mul(b.in(0).Sign()) } } // dt: grad * sign(t)
 
-// Abs returns |t| elementwise.
-func (t *Tensor) Abs() *Tensor { return absDef.record(mapF("Abs", t, math.Abs), 0, t) }
+// Abs returns |t| elementwise. It panics on a bool tensor, as PyTorch.
+func (t *Tensor) Abs() *Tensor {
+	if nonNil("Abs", t); !t.dtype.IsFloat() {
+		t.wantNotBool("Abs")
+		return intMap(t, Int64, func(v int64) int64 { return max(v, -v) })
+	}
+	return absDef.record(mapF("Abs", t, math.Abs), 0, t)
+}
 
 var signDef = &opDef{name: "SignBackward0"}
 
 func init() { signDef.grad = func(b bwd) { b.gi[0] = ZerosLike(b.g) } } // dt: 0
 
 // Sign returns -1, 0 or 1 by the sign of each element; its gradient is zero.
-func (t *Tensor) Sign() *Tensor { return signDef.record(mapF("Sign", t, sign), 0, t) }
+// An int64 or bool t keeps its dtype, as in PyTorch.
+func (t *Tensor) Sign() *Tensor {
+	if nonNil("Sign", t); !t.dtype.IsFloat() {
+		return intMap(t, t.dtype, func(v int64) int64 { return int64(sign(float64(v))) })
+	}
+	return signDef.record(mapF("Sign", t, sign), 0, t)
+}
 
 var sinDef = &opDef{name: "SinBackward0", save: []saveRule{{0, always}}}
 
@@ -361,8 +404,13 @@ var reluDef = &opDef{name: "ReluBackward0", save: []saveRule{{output, always}}}
 
 func init() { reluDef.grad = func(b bwd) { b.gi[0] = b.g.maskPositive(b.out()) } } // dt: grad * (t > 0)
 
-// Relu returns max(t, 0) elementwise.
+// Relu returns max(t, 0) elementwise; int64 for an int64 t. It panics on a
+// bool tensor, as PyTorch.
 func (t *Tensor) Relu() *Tensor {
+	if nonNil("Relu", t); !t.dtype.IsFloat() {
+		t.wantNotBool("Relu")
+		return intMap(t, Int64, func(v int64) int64 { return max(v, 0) })
+	}
 	return reluDef.record(unary("Relu", t, vec.Relu[float32], vec.Relu[float64]), 0, t)
 }
 
@@ -491,7 +539,15 @@ func init() {
 // Clamp returns t with each element limited to [lo, hi]: min(max(t, lo), hi), so
 // that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
 // where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
+// An int64 or bool t gives int64 with integral (or infinite) bounds, float32
+// with fractional ones, as in PyTorch.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
+	if nonNil("Clamp", t); !t.dtype.IsFloat() {
+		if integral(lo) && integral(hi) {
+			return intClamp(t, lo, hi)
+		}
+		t = t.To(Float32)
+	}
 	return t.unaryOpP(clampDef, "Clamp", pClamp, [3]float64{lo, hi}, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) }, 0, lo, hi)
 }
 

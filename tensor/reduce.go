@@ -214,10 +214,11 @@ func b2i(b bool) int {
 // Argmax returns the indices of the largest values along dim, as an int64 tensor
 // of t's shape without dim (torch.argmax(t, dim)). Where several values are
 // largest it gives the first, and a NaN counts as largest, as in PyTorch. It is
-// not differentiable. It panics if dim is out of range or t is not a float
-// tensor, or if dim has size 0.
+// not differentiable. It panics if dim is out of range or t is a bool tensor
+// (as PyTorch), or if dim has size 0.
 func (t *Tensor) Argmax(dim int) *Tensor {
-	t.wantFloat("Argmax")
+	nonNil("Argmax", t)
+	t.wantNotBool("Argmax")
 	d := t.normDim("Argmax", dim)
 	outer, n, inner := numel(t.shape[:d]), t.shape[d], numel(t.shape[d+1:])
 	if n == 0 && outer*inner > 0 {

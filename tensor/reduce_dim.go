@@ -279,6 +279,8 @@ func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
 // Argmin returns the indices of the smallest values along dim as an int64 tensor
 // (the first among ties, NaN as smallest), as torch.argmin(t, dim).
 func (t *Tensor) Argmin(dim int) *Tensor {
+	nonNil("Argmin", t)
+	t.wantNotBool("Argmin")
 	_, idx := t.detached().MinDim(dim, false)
 	return idx
 }
@@ -305,6 +307,8 @@ func sortedOrder(lane []float64, descending bool) []int {
 // torch.median(t, dim, keepdim) (MedianBackward1). Which index PyTorch reports
 // among equal values is unspecified; this gives the first in sorted order.
 func (t *Tensor) MedianDim(dim int, keepdim bool) (values, indices *Tensor) {
+	nonNil("MedianDim", t)
+	t.wantNotBool("MedianDim")
 	return t.selectAlong("MedianDim", "MedianBackward1", dim, keepdim, 0, func(lane []float64) int {
 		for k, v := range lane {
 			if v != v {
@@ -319,6 +323,8 @@ func (t *Tensor) MedianDim(dim int, keepdim bool) (values, indices *Tensor) {
 // even count) as a 0-d tensor; the gradient is shared evenly among the elements
 // equal to it (MedianBackward0).
 func (t *Tensor) Median() *Tensor {
+	nonNil("Median", t)
+	t.wantNotBool("Median")
 	return t.extremeAll(medianAllDef, "Median", nil, false, 0, func(v []float64) float64 {
 		for _, x := range v {
 			if x != x {
@@ -335,6 +341,8 @@ func (t *Tensor) Median() *Tensor {
 // indices, as torch.kthvalue (KthvalueBackward0). It panics unless 1 <= k <= the
 // dim's size.
 func (t *Tensor) Kthvalue(k, dim int, keepdim bool) (values, indices *Tensor) {
+	nonNil("Kthvalue", t)
+	t.wantNotBool("Kthvalue")
 	d := t.normDimOrScalar("Kthvalue", dim)
 	if n := max(t.size0(d), 1); k < 1 || k > n {
 		fail("Kthvalue", "k %d out of range for dim %d of shape %v", k, d, t.shape)
@@ -390,6 +398,8 @@ func (t *Tensor) Argsort(dim int, descending bool) *Tensor {
 // indices, as torch.topk(sorted=True) (TopkBackward0). Among equal values the
 // lower index comes first (PyTorch leaves that order unspecified). It panics unless 0 <= k <= the dim's size.
 func (t *Tensor) Topk(k, dim int, largest bool) (values, indices *Tensor) {
+	nonNil("Topk", t)
+	t.wantNotBool("Topk")
 	d := t.normDimOrScalar("Topk", dim)
 	if k < 0 || k > t.size0(d) {
 		fail("Topk", "k %d out of range for dim %d of shape %v", k, d, t.shape)
@@ -490,7 +500,7 @@ func init() {
 // shifting with the maximum, finite for inputs of any finite size
 // (LogsumexpBackward0).
 func (t *Tensor) LogSumExp(keepdim bool, dims ...int) *Tensor {
-	t.wantFloat("LogSumExp")
+	t = t.floatInput("LogSumExp")
 	out, ds := t.reduceF("LogSumExp", dims, keepdim, t.dtype, func(v []float64) float64 {
 		m := laneMax(v)
 		if math.IsInf(m, 0) || m != m {
@@ -631,7 +641,9 @@ func (t *Tensor) ProdDim(dim int, keepdim bool) *Tensor {
 }
 
 func (t *Tensor) prod(def *opDef, op string, dims []int, keep bool) *Tensor {
-	t.wantFloat(op)
+	if nonNil(op, t); !t.dtype.IsFloat() { // int64, as PyTorch's product of integers or bools
+		return t.foldInt(op, dims, keep, 1, func(p, v int64) int64 { return p * v })
+	}
 	out, ds := t.reduceF(op, dims, keep, t.dtype, func(v []float64) float64 {
 		p := 1.0
 		for _, x := range v {
@@ -899,6 +911,13 @@ func (t *Tensor) dimsLast(dims []int) (*Tensor, int) {
 
 // sumInt is Sum of an int64 or bool tensor: exact int64 sums, not recorded.
 func (t *Tensor) sumInt(op string, dims []int, keep bool) *Tensor {
+	return t.foldInt(op, dims, keep, 0, func(s, v int64) int64 { return s + v })
+}
+
+// foldInt folds the int64 or bool elements of t over dims (every dim when none
+// are given) into an int64 result, starting each from init: sums and products
+// of integers, exact (and wrapping on overflow) as PyTorch's.
+func (t *Tensor) foldInt(op string, dims []int, keep bool, init int64, f func(acc, v int64) int64) *Tensor {
 	ds := t.dimSet(op, dims)
 	if len(t.shape) == 0 {
 		ds = nil
@@ -906,9 +925,9 @@ func (t *Tensor) sumInt(op string, dims []int, keep bool) *Tensor {
 	x, r := t.dimsLast(ds)
 	out := empty(Int64, keptShape(t.shape, ds, keep))
 	for j := range out.i64 {
-		var s int64
+		s := init
 		for _, v := range x.i64[j*r : (j+1)*r] {
-			s += v
+			s = f(s, v)
 		}
 		out.i64[j] = s
 	}
