@@ -187,6 +187,36 @@ func init() {
 	intOps["Baddbmm"] = func(a []*Tensor) []*Tensor {
 		return []*Tensor{tensor.Baddbmm(a[0].Unsqueeze(0), a[1].Unsqueeze(0), a[2].Unsqueeze(0), 1, 1)}
 	}
+	for name, f := range map[string]func(x *Tensor) *Tensor{
+		"RepeatInterleave": func(x *Tensor) *Tensor { return x.RepeatInterleave(2, 1) },
+		"Unfold":           func(x *Tensor) *Tensor { return x.Unfold(1, 2, 1) },
+		"Neg/transposed":   func(x *Tensor) *Tensor { return x.T().Neg() },
+		"Abs/transposed":   func(x *Tensor) *Tensor { return x.T().Abs() },
+		"Clamp/transposed": func(x *Tensor) *Tensor { return x.T().Clamp(-1, 2) },
+		"Pow/transposed":   func(x *Tensor) *Tensor { return x.T().Pow(3) },
+		"Exp/transposed":   func(x *Tensor) *Tensor { return x.T().Exp() },
+		"Prod/transposed":  func(x *Tensor) *Tensor { return x.T().ProdDim(1, false) },
+	} {
+		intOps[name] = one(f)
+	}
+	for name, f := range map[string]func(x, y *Tensor) *Tensor{
+		"TakeAlongDim":            func(x, ix *Tensor) *Tensor { return x.TakeAlongDim(ix, 1) },
+		"MaskedFill/frac":         func(x, m *Tensor) *Tensor { return x.MaskedFill(m, 2.5) },
+		"Dot/bool":                func(x, y *Tensor) *Tensor { return tensor.Dot(x.Flatten(), y.Flatten()) },
+		"Mv/bool":                 func(x, y *Tensor) *Tensor { return tensor.Mv(x, y.Select(0, 0)) },
+		"MatMul/transposed-left":  func(x, y *Tensor) *Tensor { return x.T().MatMul(y) },
+		"MatMul/transposed-right": func(x, y *Tensor) *Tensor { return x.MatMul(y.T()) },
+		"MatMul/batched":          func(x, y *Tensor) *Tensor { return tensor.Stack([]*Tensor{x, x.Neg()}, 0).MatMul(y) },
+		"PowTensor/broadcast":     func(x, y *Tensor) *Tensor { return x.PowTensor(y.Abs()) },
+	} {
+		intOps[name] = bin(f)
+	}
+	three := func(f func(x, ix, y *Tensor) *Tensor) func(a []*Tensor) []*Tensor {
+		return func(a []*Tensor) []*Tensor { return []*Tensor{f(a[0], a[1], a[2])} }
+	}
+	intOps["Scatter"] = three(func(x, ix, y *Tensor) *Tensor { return x.Scatter(1, ix, y) })
+	intOps["ScatterAdd"] = three(func(x, ix, y *Tensor) *Tensor { return x.ScatterAdd(1, ix, y) })
+	intOps["IndexAdd"] = three(func(x, ix, y *Tensor) *Tensor { return x.IndexAdd(1, ix.Abs(), y) })
 	intOps["Det"] = one(tensor.Det)
 	intOps["Inv"] = one(tensor.Inv)
 	intOps["Where"] = func(a []*Tensor) []*Tensor { return []*Tensor{tensor.Where(a[0], a[1], a[2])} }

@@ -129,15 +129,16 @@ func intMm(ta, tb bool, m, n, k int, a []int64, lda int, b []int64, ldb int, c [
 	for i := range m {
 		for j := range n {
 			var s int64
+			ai, as := i*lda, 1 // op(a)[i][p] is a[ai+p*as]
+			if ta {
+				ai, as = i, lda
+			}
+			bj, bs := j, ldb // op(b)[p][j] is b[bj+p*bs]
+			if tb {
+				bj, bs = j*ldb, 1
+			}
 			for p := range k {
-				x, y := a[i*lda+p], b[p*ldb+j]
-				if ta {
-					x = a[p*lda+i]
-				}
-				if tb {
-					y = b[j*ldb+p]
-				}
-				s += x * y
+				s += a[ai+p*as] * b[bj+p*bs]
 			}
 			c[i*ldc+j] = s
 		}
