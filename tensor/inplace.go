@@ -185,6 +185,9 @@ func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
 
 // binaryInPlace runs t = t op o in place; out is the out-of-place op.
 func (t *Tensor) binaryInPlace(name string, op binOp, o *Tensor, readsSelf bool, out func(a, b *Tensor) *Tensor) *Tensor {
+	if nonNil(name, t, o); t.dtype.IsFloat() && !o.dtype.IsFloat() {
+		o = o.To(t.dtype) // an integer operand of a float tensor, as PyTorch takes it
+	}
 	if t.wantInPlaceOperand(name, o); !t.dtype.IsFloat() {
 		return t.intInPlace(name, func(self *Tensor) *Tensor { return out(self, o) })
 	}

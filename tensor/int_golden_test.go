@@ -217,6 +217,34 @@ func init() {
 	intOps["Scatter"] = three(func(x, ix, y *Tensor) *Tensor { return x.Scatter(1, ix, y) })
 	intOps["ScatterAdd"] = three(func(x, ix, y *Tensor) *Tensor { return x.ScatterAdd(1, ix, y) })
 	intOps["IndexAdd"] = three(func(x, ix, y *Tensor) *Tensor { return x.IndexAdd(1, ix.Abs(), y) })
+	for name, f := range map[string]func(x *Tensor) *Tensor{
+		"Pad/reflect":   func(x *Tensor) *Tensor { return x.Pad([]int{1, 1}, tensor.PadReflect, 0) },
+		"Pad/replicate": func(x *Tensor) *Tensor { return x.Unsqueeze(0).Pad([]int{1, 1}, tensor.PadReplicate, 0) },
+		"Pad/circular":  func(x *Tensor) *Tensor { return x.Unsqueeze(0).Pad([]int{1, 1}, tensor.PadCircular, 0) },
+		"Cholesky":      tensor.Cholesky,
+		"Solve":         func(q *Tensor) *Tensor { return tensor.Solve(q, q) },
+		"Bernoulli":     func(x *Tensor) *Tensor { return tensor.Bernoulli(x.Abs().Clamp(0, 1)) },
+		"Multinomial":   func(x *Tensor) *Tensor { return tensor.Multinomial(x.Select(0, 0), 1, false) },
+		"ExpOut/int":    func(x *Tensor) *Tensor { return tensor.ExpOut(tensor.Int64.Zeros(2, 3), x) },
+		"ExpOut/float":  func(x *Tensor) *Tensor { return tensor.ExpOut(tensor.Zeros(2, 3), x) },
+		"SumOut/int":    func(x *Tensor) *Tensor { return tensor.SumOut(tensor.Int64.Zeros(2), x, 1) },
+		"MeanOut/float": func(x *Tensor) *Tensor { return tensor.MeanOut(tensor.Zeros(2), x, 1) },
+		"MatMul/float64-float32": func(x *Tensor) *Tensor {
+			return tensor.MatMul(x.Detach().To(tensor.Float64), x.Detach().T())
+		},
+	} {
+		intOps[name] = one(f)
+	}
+	for name, f := range map[string]func(x, y *Tensor) *Tensor{
+		"IndexPut": func(x, v *Tensor) *Tensor {
+			return x.IndexPut([]*Tensor{v.Abs().SubScalar(1)}, tensor.New([]int64{7}), false)
+		},
+		"AddOut/int":     func(x, y *Tensor) *Tensor { return tensor.AddOut(tensor.Int64.Zeros(2, 3), x, y) },
+		"MulOut/float":   func(x, y *Tensor) *Tensor { return tensor.MulOut(tensor.Zeros(2, 3), x, y) },
+		"Add_/float-int": func(x, y *Tensor) *Tensor { return x.Detach().Clone().Add_(y) },
+	} {
+		intOps[name] = bin(f)
+	}
 	intOps["Det"] = one(tensor.Det)
 	intOps["Inv"] = one(tensor.Inv)
 	intOps["Where"] = func(a []*Tensor) []*Tensor { return []*Tensor{tensor.Where(a[0], a[1], a[2])} }

@@ -376,8 +376,12 @@ func (m PadMode) String() string {
 // pairs for the last dim, then the one before it, and so on; value fills in
 // PadConstant mode, where negative pads crop. Reflect pads must be smaller than
 // the dim, circular ones at most its size. It panics on an odd number of pads,
-// more pairs than dims, or pads the mode does not allow.
+// more pairs than dims, or pads the mode does not allow, and on an int64 or
+// bool t in reflect or replicate mode (PyTorch has no such kernels).
 func (t *Tensor) Pad(pads []int, mode PadMode, value float64) *Tensor {
+	if nonNil("Pad", t); !t.dtype.IsFloat() && (mode == PadReflect || mode == PadReplicate) {
+		failKind(ErrDType, "Pad", "%v padding is not implemented for dtype %v (shape %v)", mode, t.dtype, t.shape)
+	}
 	if len(pads)%2 != 0 || len(pads)/2 > len(t.shape) {
 		fail("Pad", "pads %v must be pairs, at most one per dim of shape %v", pads, t.shape)
 	}

@@ -9,14 +9,28 @@ import (
 // The out= variants write an op's result into a tensor the caller owns, as
 // PyTorch's out= arguments, so that a loop that reuses its tensors allocates
 // nothing per step. They are never recorded: like PyTorch, they panic when grad
-// mode is on and an argument requires grad. dst must have the result's shape and
-// dtype (it is not resized), must not alias its own elements (an expanded view),
+// mode is on and an argument requires grad. dst must have the result's shape and,
+// for float operands, dtype (it is not resized), must not alias its own elements (an expanded view),
 // and, for MatMulOut, SumOut and MeanOut, must not share storage with an input.
 // Each bumps dst's version, as any in-place write. They return dst.
+//
+// Where dst or an input is an int64 or bool tensor, the result is computed out
+// of place with PyTorch's dtype (int64 for Add of integers, float32 for Exp of
+// them) and written into dst when dst's dtype can hold its kind, as PyTorch's
+// out= does: an int64 result goes into a float or int64 dst, a float one only
+// into a float dst (this path allocates).
 
 // checkOut panics unless dst can receive a result of shape (dst's own, checked by
-// the caller) from the inputs of op.
-func checkOut(op string, dst *Tensor, inputs ...*Tensor) {
+// the caller) from the inputs of op. It returns whether dst or an input is an
+// int64 or bool tensor: the caller then computes the result out of place and
+// writes it with outCopy.
+func checkOut(op string, dst *Tensor, inputs ...*Tensor) (integers bool) {
+	nonNil(op, dst)
+	nonNil(op, inputs...)
+	integers = !dst.dtype.IsFloat()
+	for _, t := range inputs {
+		integers = integers || !t.dtype.IsFloat()
+	}
 	for i := -1; i < len(inputs); i++ {
 		t := dst
 		if i >= 0 {
@@ -25,13 +39,27 @@ func checkOut(op string, dst *Tensor, inputs ...*Tensor) {
 		if t.requiresGrad && IsGradEnabled() {
 			fail(op, "functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad (shape %v); call it inside NoGrad", t.shape)
 		}
-		if t.dtype != dst.dtype || !t.dtype.IsFloat() {
+		if !integers && t.dtype != dst.dtype {
 			failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, dst.dtype, t.shape, dst.shape)
 		}
 	}
 	if dst.overlaps() {
 		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v)", dst.shape, dst.strides())
 	}
+	return integers
+}
+
+// outCopy writes r, op's result computed out of place for integer operands,
+// into dst (of r's element count), and returns dst. It panics when dst's dtype
+// cannot hold r's kind (a float result in an int64 dst, an int64 one in a bool
+// dst), as PyTorch.
+func outCopy(op string, dst, r *Tensor) *Tensor {
+	if category(r.dtype) > category(dst.dtype) {
+		failKind(ErrDType, op, "result dtype %v can't be cast to the out dtype %v (shape %v)", r.dtype, dst.dtype, dst.shape)
+	}
+	copyValues(dst, r.makeView(dst.shape, nil, 0))
+	dst.bumpVersion()
+	return dst
 }
 
 // noSharedOut panics if dst shares storage with an input of an op that reads
@@ -51,8 +79,12 @@ func wantOutShape(op string, dst *Tensor, shape []int) {
 }
 
 func binaryOut(op string, k binOp, dst, a, b *Tensor) *Tensor {
-	checkOut(op, dst, a, b)
+	integers := checkOut(op, dst, a, b)
 	wantOutShape(op, dst, broadcastShapes(op, a.shape, b.shape))
+	if integers {
+		f := [...]func(a, b *Tensor) *Tensor{opAdd: (*Tensor).Add, opSub: (*Tensor).Sub, opMul: (*Tensor).Mul, opDiv: (*Tensor).Div}[k]
+		return outCopy(op, dst, f(a, b))
+	}
 	if (sharesStorage(dst, a) && !sameLayout(dst, a)) || (sharesStorage(dst, b) && !sameLayout(dst, b)) {
 		r := binary(op, k, a, b) // an input aliases other elements of dst: read it all first
 		copyValues(dst, r)
@@ -82,10 +114,13 @@ func MulOut(dst, a, b *Tensor) *Tensor { return binaryOut("MulOut", opMul, dst, 
 // DivOut writes a / b (broadcast) into dst and returns dst.
 func DivOut(dst, a, b *Tensor) *Tensor { return binaryOut("DivOut", opDiv, dst, a, b) }
 
-// unaryOut writes k(x) into dst.
-func unaryOut(op string, dst, x *Tensor, k32 func(d, a []float32), k64 func(d, a []float64)) *Tensor {
-	checkOut(op, dst, x)
+// unaryOut writes k(x) into dst; f is the out-of-place op, for integers.
+func unaryOut(op string, dst, x *Tensor, f func(*Tensor) *Tensor, k32 func(d, a []float32), k64 func(d, a []float64)) *Tensor {
+	integers := checkOut(op, dst, x)
 	wantOutShape(op, dst, x.shape)
+	if integers {
+		return outCopy(op, dst, f(x))
+	}
 	d, src := dst, x.dense()
 	if dst.strides() != nil {
 		d = empty(dst.dtype, dst.shape)
@@ -104,22 +139,22 @@ func unaryOut(op string, dst, x *Tensor, k32 func(d, a []float32), k64 func(d, a
 
 // ExpOut writes e^x into dst and returns dst.
 func ExpOut(dst, x *Tensor) *Tensor {
-	return unaryOut("ExpOut", dst, x, vec.Exp[float32], vec.Exp[float64])
+	return unaryOut("ExpOut", dst, x, (*Tensor).Exp, vec.Exp[float32], vec.Exp[float64])
 }
 
 // SigmoidOut writes 1/(1+e^-x) into dst and returns dst.
 func SigmoidOut(dst, x *Tensor) *Tensor {
-	return unaryOut("SigmoidOut", dst, x, vec.Sigmoid[float32], vec.Sigmoid[float64])
+	return unaryOut("SigmoidOut", dst, x, (*Tensor).Sigmoid, vec.Sigmoid[float32], vec.Sigmoid[float64])
 }
 
 // TanhOut writes tanh(x) into dst and returns dst.
 func TanhOut(dst, x *Tensor) *Tensor {
-	return unaryOut("TanhOut", dst, x, vec.Tanh[float32], vec.Tanh[float64])
+	return unaryOut("TanhOut", dst, x, (*Tensor).Tanh, vec.Tanh[float32], vec.Tanh[float64])
 }
 
 // ReluOut writes max(x, 0) into dst and returns dst.
 func ReluOut(dst, x *Tensor) *Tensor {
-	return unaryOut("ReluOut", dst, x, vec.Relu[float32], vec.Relu[float64])
+	return unaryOut("ReluOut", dst, x, (*Tensor).Relu, vec.Relu[float32], vec.Relu[float64])
 }
 
 // MatMulOut writes the matrix product a·b into dst and returns dst, for matrices
@@ -128,7 +163,7 @@ func ReluOut(dst, x *Tensor) *Tensor {
 // It panics if the inner dims differ or the operands are not both 2-d or both 3-d
 // with the same batch size.
 func MatMulOut(dst, a, b *Tensor) *Tensor {
-	checkOut("MatMulOut", dst, a, b)
+	integers := checkOut("MatMulOut", dst, a, b)
 	noSharedOut("MatMulOut", dst, a, b)
 	r := len(a.shape) - 2
 	if r < 0 || r > 1 || len(b.shape) != len(a.shape) || r == 1 && a.shape[0] != b.shape[0] {
@@ -144,6 +179,9 @@ func MatMulOut(dst, a, b *Tensor) *Tensor {
 	}
 	if len(dst.shape) != r+2 || dst.shape[r] != am || dst.shape[r+1] != bn || r == 1 && dst.shape[0] != nb {
 		fail("MatMulOut", "out has shape %v, the product of %v and %v does not", dst.shape, a.shape, b.shape)
+	}
+	if integers {
+		return outCopy("MatMulOut", dst, a.MatMul(b))
 	}
 	d := dst
 	if dst.strides() != nil {
@@ -165,11 +203,18 @@ func SumOut(dst, t *Tensor, dims ...int) *Tensor { return reduceOut("SumOut", ds
 func MeanOut(dst, t *Tensor, dims ...int) *Tensor { return reduceOut("MeanOut", dst, t, dims, true) }
 
 func reduceOut(op string, dst, t *Tensor, dims []int, mean bool) *Tensor {
-	checkOut(op, dst, t)
+	integers := checkOut(op, dst, t)
 	noSharedOut(op, dst, t)
 	lo, hi, run := t.dimRun(op, dims)
 	if !reducedShape(dst.shape, t.shape, lo, hi, run) {
 		fail(op, "out has shape %v, not that of %v reduced over dims %v", dst.shape, t.shape, dims)
+	}
+	if integers {
+		f := (*Tensor).Sum
+		if mean {
+			f = (*Tensor).Mean // which refuses integers, as PyTorch's
+		}
+		return outCopy(op, dst, f(t, dims...))
 	}
 	count := numel(t.shape[lo:hi])
 	if !run {
