@@ -171,14 +171,10 @@ func zeroRegion(g *Tensor, region func(*Tensor) *Tensor) *Tensor {
 	return out
 }
 
-// wantInPlaceOperand panics unless o can be combined with t in place: for a
-// float t the same dtype (an int64 or bool t takes any operand whose result it
-// can hold: see intInPlace), and a shape that broadcasts to t's.
+// wantInPlaceOperand panics unless o's shape broadcasts to t's (t's dtype takes
+// any operand whose result it can hold: see binaryInPlace and intInPlace).
 func (t *Tensor) wantInPlaceOperand(op string, o *Tensor) {
-	if nonNil(op, t, o); t.dtype.IsFloat() && t.dtype != o.dtype {
-		failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, o.dtype, t.shape, o.shape)
-	}
-	if !broadcastsTo(o.shape, t.shape) {
+	if nonNil(op, t, o); !broadcastsTo(o.shape, t.shape) {
 		failKind(ErrShape, op, "output with shape %v doesn't match the broadcast shape %v", t.shape, broadcastShapes(op, t.shape, o.shape))
 	}
 }
@@ -191,6 +187,9 @@ func (t *Tensor) binaryInPlace(name string, op binOp, o *Tensor, readsSelf bool,
 	if t.wantInPlaceOperand(name, o); !t.dtype.IsFloat() {
 		return t.intInPlace(name, func(self *Tensor) *Tensor { return out(self, o) })
 	}
+	if o.dtype != t.dtype {
+		return t.mixedInPlace(name, readsSelf, o, out)
+	}
 	return t.inPlace(name, readsSelf, []*Tensor{o}, func(self *Tensor) *Tensor { return out(self, o) }, func() {
 		if sharesStorage(t, o) && (o.offset() != t.offset() || !slices.Equal(o.layout(), t.layout())) {
 			r := binary(name, op, t, o) // o aliases other elements of t: read it all first
@@ -202,7 +201,28 @@ func (t *Tensor) binaryInPlace(name string, op binOp, o *Tensor, readsSelf bool,
 	})
 }
 
-// Add_ adds o (broadcast to t's shape) to t in place and returns t.
+// mixedInPlace runs t = t op o in place for a float o of the other float dtype:
+// as PyTorch, the value is computed in the promoted dtype (float64) and rounded
+// into t once. Recorded, the graph is that of the op on o converted to t's dtype
+// (o's gradient returns through ToCopyBackward0 in o's dtype), so t's grad_fn is
+// the op's own, as PyTorch's.
+func (t *Tensor) mixedInPlace(name string, readsSelf bool, o *Tensor, out func(a, b *Tensor) *Tensor) *Tensor {
+	return t.inPlace(name, readsSelf, []*Tensor{o}, func(self *Tensor) *Tensor {
+		var exact *Tensor
+		NoGrad(func() { exact = out(self, o) })
+		if !recording(self, o) {
+			return exact // copied into t, rounded to its dtype
+		}
+		r := out(self, o.To(self.dtype))
+		copyValues(r, exact)
+		pool.put(exact)
+		return r
+	}, nil)
+}
+
+// Add_ adds o (broadcast to t's shape) to t in place and returns t. o may be of
+// any dtype whose result t can hold, as PyTorch's: a float32 t takes a float64
+// o (the sum is computed in float64 and rounded into t), an int64 or bool one.
 func (t *Tensor) Add_(o *Tensor) *Tensor {
 	return t.binaryInPlace("Add_", opAdd, o, false, (*Tensor).Add)
 }

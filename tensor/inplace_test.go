@@ -217,3 +217,27 @@ func TestMaskedFillInPlaceMasks(t *testing.T) {
 		t.Errorf("bool-mask MaskedFill_ gave %v, want [-1 2 -1 4]", got)
 	}
 }
+
+// TestInPlaceMixedFloatRecorded checks a recorded in-place op of a float32
+// tensor with a float64 operand against PyTorch 1.13: y = x*1; y.mul_(d) has
+// grad_fn MulBackward0, x's gradient is float32 d and d's is float64 x, and the
+// value is the float64 product rounded once.
+func TestInPlaceMixedFloatRecorded(t *testing.T) {
+	x := tensor.New([]float32{0.5, -1.5}).SetRequiresGrad(true)
+	d := tensor.New([]float64{0.1, 1.0 / 3}).SetRequiresGrad(true)
+	y := x.MulScalar(1)
+	y.Mul_(d)
+	if y.DType() != tensor.Float32 || y.GradFn().Name() != "MulBackward0" {
+		t.Fatalf("y is %v with grad_fn %v, want float32 with MulBackward0", y.DType(), y.GradFn())
+	}
+	if want := []float64{float64(float32(0.5 * 0.1)), float64(float32(-1.5 / 3))}; !slices.Equal(y.Values(), want) {
+		t.Errorf("y = %v, want %v", y.Values(), want)
+	}
+	y.Sum().Backward()
+	if x.Grad().DType() != tensor.Float32 || !slices.Equal(x.Grad().Values(), []float64{float64(float32(0.1)), float64(float32(1.0 / 3))}) {
+		t.Errorf("x.grad = %v", x.Grad())
+	}
+	if d.Grad().DType() != tensor.Float64 || !slices.Equal(d.Grad().Values(), []float64{0.5, -1.5}) {
+		t.Errorf("d.grad = %v", d.Grad())
+	}
+}

@@ -9,21 +9,22 @@ import (
 // The out= variants write an op's result into a tensor the caller owns, as
 // PyTorch's out= arguments, so that a loop that reuses its tensors allocates
 // nothing per step. They are never recorded: like PyTorch, they panic when grad
-// mode is on and an argument requires grad. dst must have the result's shape and,
-// for float operands, dtype (it is not resized), must not alias its own elements (an expanded view),
+// mode is on and an argument requires grad. dst must have the result's shape (it
+// is not resized), must not alias its own elements (an expanded view),
 // and, for MatMulOut, SumOut and MeanOut, must not share storage with an input.
 // Each bumps dst's version, as any in-place write. They return dst.
 //
-// Where dst or an input is an int64 or bool tensor, the result is computed out
-// of place with PyTorch's dtype (int64 for Add of integers, float32 for Exp of
-// them) and written into dst when dst's dtype can hold its kind, as PyTorch's
-// out= does: an int64 result goes into a float or int64 dst, a float one only
-// into a float dst (this path allocates).
+// Where dst or an input is an int64 or bool tensor, or the dtypes differ, the
+// result is computed out of place with PyTorch's dtype (int64 for Add of
+// integers, float32 for Exp of them, float64 for float32 plus float64) and
+// written into dst when dst's dtype can hold its kind, as PyTorch's out= does: an
+// int64 result goes into a float or int64 dst, a float one only into a float dst,
+// a float64 one into a float32 dst rounded (this path allocates).
 
 // checkOut panics unless dst can receive a result of shape (dst's own, checked by
 // the caller) from the inputs of op. It returns whether dst or an input is an
-// int64 or bool tensor: the caller then computes the result out of place and
-// writes it with outCopy.
+// int64 or bool tensor or of another dtype than dst: the caller then computes the
+// result out of place and writes it with outCopy.
 func checkOut(op string, dst *Tensor, inputs ...*Tensor) (integers bool) {
 	nonNil(op, dst)
 	nonNil(op, inputs...)
@@ -39,9 +40,7 @@ func checkOut(op string, dst *Tensor, inputs ...*Tensor) (integers bool) {
 		if t.requiresGrad && IsGradEnabled() {
 			fail(op, "functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad (shape %v); call it inside NoGrad", t.shape)
 		}
-		if !integers && t.dtype != dst.dtype {
-			failKind(ErrDType, op, "dtypes %v and %v: both must be the same float type (shapes %v and %v)", t.dtype, dst.dtype, t.shape, dst.shape)
-		}
+		integers = integers || t.dtype != dst.dtype
 	}
 	if dst.overlaps() {
 		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v)", dst.shape, dst.strides())

@@ -30,6 +30,8 @@ INPUTS = {
     "c": torch.tensor([[True, True, False], [False, True, True]]),
     "f": torch.tensor([[0.5, -1.5, 2.0], [3.0, -0.25, 1.0]], requires_grad=True),
     "ix": torch.tensor([[0, 2], [1, 0]]),                    # int64 indices
+    # float64 (2, 3) with values float32 cannot hold, for float32/float64 mixes
+    "d": torch.tensor([[0.1, 1 / 3, -2 / 7], [1e-9, 3.0000001, -0.7]], dtype=torch.float64),
 }
 
 UNARY = {
@@ -262,6 +264,14 @@ OTHER = [
     ("SumOut/int", ["i"], lambda x: torch.sum(x, 1, out=torch.empty(2, dtype=torch.long))),
     ("MeanOut/float", ["i"], lambda x: torch.mean(x, 1, out=torch.empty(2))),
     ("Add_/float-int", ["f", "i"], lambda x, y: x.detach().clone().add_(y)),
+    ("Add_/float32-float64", ["f", "d"], lambda x, y: x.detach().clone().add_(y)),
+    ("Sub_/float32-float64", ["f", "d"], lambda x, y: x.detach().clone().sub_(y)),
+    ("Mul_/float32-float64", ["f", "d"], lambda x, y: x.detach().clone().mul_(y)),
+    ("Div_/float32-float64", ["f", "d"], lambda x, y: x.detach().clone().div_(y)),
+    ("Add_/float64-float32", ["d", "f"], lambda x, y: x.clone().add_(y.detach())),
+    ("AddOut/float32-float64", ["f", "d"], lambda x, y: torch.add(x.detach(), y, out=torch.empty(2, 3))),
+    ("MulOut/float64-float32", ["f", "d"], lambda x, y: torch.mul(x.detach(), y, out=torch.empty(2, 3, dtype=torch.float64))),
+    ("ExpOut/float64", ["d"], lambda x: torch.exp(x, out=torch.empty(2, 3))),
     ("MatMul/float64-float32", ["f"], lambda x: x.detach().double() @ x.detach().t()),
     ("Lerp", ["i", "j"], lambda x, y: torch.lerp(x, y, 0.5)),
     ("Addcmul", ["i", "j"], lambda x, y: torch.addcmul(x, x, y)),
