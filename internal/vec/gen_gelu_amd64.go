@@ -1,12 +1,17 @@
 //go:build ignore
 
-// gen_gelu_amd64.go writes gelu_amd64.s: the AVX2+FMA kernels of GeluErf32,
-// GeluErfGrad32 and GeluErfWithGrad32, two 8-lane vectors per iteration whose
-// code is interleaved (then one; gelu.go hands the ragged tail to the plain
-// loop). Run `go generate` after editing. The exp code is
-// gen_amd64.go's AVX2 exp (Cephes expf polynomial, Cody-Waite reduction, 2^n
-// built in two halves), written again here so that the elementwise kernels'
-// generated file stays this generator's business alone.
+// gen_gelu_amd64.go writes gelu_amd64.s: the AVX-512 and AVX2+FMA kernels of
+// GeluErf32, GeluErfGrad32 and GeluErfWithGrad32. Run `go generate` after
+// editing.
+//
+// AVX2: two 8-lane vectors per iteration whose code is interleaved (then one;
+// gelu.go hands the ragged tail to the plain loop). AVX-512: three 16-lane
+// vectors per iteration, then one, then one masked vector for the tail, so the
+// kernel takes any length; 1/(1+z/2) is VRCP14PS with one Newton step (relative
+// error near 2^-28) instead of a division, and exp scales by 2^n with VSCALEFPS.
+// The exp code is gen_amd64.go's exp (Cephes expf polynomial, Cody-Waite
+// reduction; on AVX2 2^n built in two halves), written again here so that the
+// elementwise kernels' generated file stays this generator's business alone.
 package main
 
 import (
@@ -20,7 +25,8 @@ var out bytes.Buffer
 
 func p(format string, a ...any) { fmt.Fprintf(&out, "\t"+format+"\n", a...) }
 
-// consts are the 8-lane float32 constants, by name; bits hold raw patterns.
+// consts are the float32 constants, by name, 16 lanes each (the AVX2 kernels
+// read the first 8); bits hold raw patterns.
 var consts = []struct {
 	name string
 	v    float64
@@ -43,27 +49,60 @@ var consts = []struct {
 
 func k(name string) string { return "gelu" + name + "<>(SB)" }
 
-// lane names the seven vector registers one 8-value vector's code uses: x
-// holds the input, the others the intermediates. Two lanes run interleaved in
-// the main loop, so that the long dependency chains of one vector overlap with
-// the other's; Y14 (lo) and Y15 (one) are shared constants.
-type lane struct{ x, a, b, c, d, e, f string }
-
-var lanes = [2]lane{
-	{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"},
-	{"Y7", "Y8", "Y9", "Y10", "Y11", "Y12", "Y13"},
+// isa is one instruction set's shape: register prefix, lanes per vector, how
+// many vectors' code the main loop interleaves, and whether it is AVX-512
+// (opmasks, VRCP14PS, VSCALEFPS, 32 registers).
+type isa struct {
+	suffix string
+	reg    string
+	lanes  int
+	ways   int
+	evex   bool
 }
 
-// code collects one lane's instructions.
-type code []string
+var (
+	avx2   = isa{"AVX2", "Y", 8, 2, false}
+	avx512 = isa{"AVX512", "Z", 16, 3, true}
+)
 
-func (c *code) p(format string, a ...any) { *c = append(*c, fmt.Sprintf(format, a...)) }
+// lane names the seven vector registers one vector's code uses: x holds the
+// input, the others the intermediates. The main loop interleaves is.ways
+// lanes, so that the long dependency chains of one vector overlap with the
+// others'; the registers after the lanes' hold the shared constants lo and one.
+type lane struct{ x, a, b, c, d, e, f, k string } // k: AVX-512 opmask
+
+func lanes(is isa) []lane {
+	var ls []lane
+	for i := range is.ways {
+		r := func(j int) string { return fmt.Sprintf("%s%d", is.reg, 7*i+j) }
+		ls = append(ls, lane{r(0), r(1), r(2), r(3), r(4), r(5), r(6), fmt.Sprintf("K%d", 2+i)})
+	}
+	return ls
+}
+
+// The shared constant registers.
+func regLo(is isa) string  { return map[bool]string{false: "Y14", true: "Z30"}[is.evex] }
+func regOne(is isa) string { return map[bool]string{false: "Y15", true: "Z31"}[is.evex] }
+
+// code collects one lane's instructions.
+type code struct {
+	is   isa
+	ins  []string
+	tail bool // AVX-512 masked tail: loads and stores under K1
+}
+
+func (c *code) p(format string, a ...any) { c.ins = append(c.ins, fmt.Sprintf(format, a...)) }
 
 // exp sets l.e = exp(l.c) for l.c <= 0, clobbering l.c, l.d and l.f.
 func (c *code) exp(l lane) {
-	c.p("VMAXPS %s, Y14, %s", l.c, l.c) // NaN in l.c wins
+	lo, one := regLo(c.is), regOne(c.is)
+	c.p("VMAXPS %s, %s, %s", l.c, lo, l.c) // NaN in l.c wins
 	c.p("VMULPS %s, %s, %s", k("log2e"), l.c, l.d)
-	c.p("VROUNDPS $0, %s, %s", l.d, l.d)
+	if c.is.evex {
+		c.p("VRNDSCALEPS $0, %s, %s", l.d, l.d)
+	} else {
+		c.p("VROUNDPS $0, %s, %s", l.d, l.d)
+	}
 	c.p("VFMADD231PS %s, %s, %s", k("nln2hi"), l.d, l.c)
 	c.p("VFMADD231PS %s, %s, %s", k("nln2lo"), l.d, l.c)
 	c.p("VMOVUPS %s, %s", k("e0"), l.e)
@@ -72,7 +111,11 @@ func (c *code) exp(l lane) {
 	}
 	c.p("VMULPS %s, %s, %s", l.c, l.c, l.f)
 	c.p("VFMADD213PS %s, %s, %s", l.c, l.f, l.e)
-	c.p("VADDPS Y15, %s, %s", l.e, l.e)
+	c.p("VADDPS %s, %s, %s", one, l.e, l.e)
+	if c.is.evex {
+		c.p("VSCALEFPS %s, %s, %s", l.d, l.e, l.e)
+		return
+	}
 	c.p("VMULPS %s, %s, %s", k("half"), l.d, l.f)
 	c.p("VROUNDPS $1, %s, %s", l.f, l.f) // floor(n/2)
 	c.p("VSUBPS %s, %s, %s", l.f, l.d, l.d)
@@ -86,11 +129,22 @@ func (c *code) exp(l lane) {
 
 // cdf sets l.a = Φ(l.x), clobbering l.b .. l.f.
 func (c *code) cdf(l lane) {
-	c.p("VANDPS %s, %s, %s", k("abs"), l.x, l.a)
+	one := regOne(c.is)
+	if c.is.evex {
+		c.p("VPANDD %s, %s, %s", k("abs"), l.x, l.a)
+	} else {
+		c.p("VANDPS %s, %s, %s", k("abs"), l.x, l.a)
+	}
 	c.p("VMULPS %s, %s, %s", k("invsqrt2"), l.a, l.a) // z = |x|/√2
 	c.p("VMULPS %s, %s, %s", k("half"), l.a, l.b)
-	c.p("VADDPS Y15, %s, %s", l.b, l.b)
-	c.p("VDIVPS %s, Y15, %s", l.b, l.b) // t = 1/(1+z/2)
+	c.p("VADDPS %s, %s, %s", one, l.b, l.b)
+	if c.is.evex { // t = 1/(1+z/2): rcp14, then t += t·(1 - b·t)
+		c.p("VRCP14PS %s, %s", l.b, l.c)
+		c.p("VFNMADD213PS %s, %s, %s", one, l.c, l.b) // 1 - b·t
+		c.p("VFMADD132PS %s, %s, %s", l.c, l.c, l.b)  // t + t·(1 - b·t)
+	} else {
+		c.p("VDIVPS %s, %s, %s", l.b, one, l.b)
+	}
 	c.p("VMOVUPS %s, %s", k("c0"), l.c)
 	for i := 1; i <= 9; i++ {
 		c.p("VFMADD213PS %s, %s, %s", k(fmt.Sprintf("c%d", i)), l.b, l.c)
@@ -98,10 +152,32 @@ func (c *code) cdf(l lane) {
 	c.p("VFNMADD231PS %s, %s, %s", l.a, l.a, l.c) // P(t) - z²
 	c.exp(l)
 	c.p("VMULPS %s, %s, %s", k("half"), l.b, l.b)
-	c.p("VMULPS %s, %s, %s", l.e, l.b, l.b)              // erfc(z)/2 = Φ(-|x|)
-	c.p("VSUBPS %s, Y15, %s", l.b, l.e)                  // 1 - Φ(-|x|) = Φ(|x|)
+	c.p("VMULPS %s, %s, %s", l.e, l.b, l.b) // erfc(z)/2 = Φ(-|x|)
+	c.p("VSUBPS %s, %s, %s", l.b, one, l.e) // 1 - Φ(-|x|) = Φ(|x|)
+	if c.is.evex {
+		c.p("VCMPPS $0x0e, %s, %s, %s", k("zero"), l.x, l.k) // x > 0 (GT_OS)
+		c.p("VBLENDMPS %s, %s, %s, %s", l.e, l.b, l.k, l.a)
+		return
+	}
 	c.p("VCMPPS $0x0e, %s, %s, %s", k("zero"), l.x, l.c) // x > 0 (GT_OS)
 	c.p("VBLENDVPS %s, %s, %s, %s", l.c, l.e, l.b, l.a)
+}
+
+// ld loads from memory operand m into r; st stores r to m.
+func (c *code) ld(m, r string) {
+	if c.tail {
+		c.p("VMOVUPS.Z %s, K1, %s", m, r)
+		return
+	}
+	c.p("VMOVUPS %s, %s", m, r)
+}
+
+func (c *code) st(r, m string) {
+	if c.tail {
+		c.p("VMOVUPS %s, K1, %s", r, m)
+		return
+	}
+	c.p("VMOVUPS %s, %s", r, m)
 }
 
 // The kernels: GELU, its derivative times g, or both GELU and its derivative.
@@ -113,18 +189,19 @@ const (
 
 // body returns the code of one vector at byte offset off of the slices (AX
 // elements in): DI = dst, SI = x, DX = g (grad) or d (both).
-func body(l lane, mode, off int) code {
-	var c code
-	c.p("VMOVUPS %d(SI)(AX*4), %s", off, l.x)
+func body(is isa, l lane, mode, off int, tail bool) []string {
+	c := &code{is: is, tail: tail}
+	m := func(base string) string { return fmt.Sprintf("%d(%s)(AX*4)", off, base) }
+	c.ld(m("SI"), l.x)
 	c.cdf(l)
 	if mode == fwd {
 		c.p("VMULPS %s, %s, %s", l.a, l.x, l.a)
-		c.p("VMOVUPS %s, %d(DI)(AX*4)", l.a, off)
-		return c
+		c.st(l.a, m("DI"))
+		return c.ins
 	}
 	if mode == both {
 		c.p("VMULPS %s, %s, %s", l.a, l.x, l.b)
-		c.p("VMOVUPS %s, %d(DI)(AX*4)", l.b, off) // x·Φ(x)
+		c.st(l.b, m("DI")) // x·Φ(x)
 	}
 	c.p("VMULPS %s, %s, %s", l.x, l.x, l.c)
 	c.p("VMULPS %s, %s, %s", k("mhalf"), l.c, l.c)
@@ -132,17 +209,24 @@ func body(l lane, mode, off int) code {
 	c.p("VMULPS %s, %s, %s", k("invsqrt2pi"), l.e, l.e) // φ(x)
 	c.p("VFMADD231PS %s, %s, %s", l.e, l.x, l.a)        // Φ(x) + x·φ(x)
 	if mode == grad {
-		c.p("VMULPS %d(DX)(AX*4), %s, %s", off, l.a, l.a)
-		c.p("VMOVUPS %s, %d(DI)(AX*4)", l.a, off)
+		if tail {
+			c.ld(m("DX"), l.b)
+			c.p("VMULPS %s, %s, %s", l.b, l.a, l.a)
+		} else {
+			c.p("VMULPS %s, %s, %s", m("DX"), l.a, l.a)
+		}
+		c.st(l.a, m("DI"))
 	} else {
-		c.p("VMOVUPS %s, %d(DX)(AX*4)", l.a, off)
+		c.st(l.a, m("DX"))
 	}
-	return c
+	return c.ins
 }
 
-// kernel writes one kernel: a main loop over 16 values, two lanes' code
-// interleaved instruction by instruction, then at most one vector of 8.
-func kernel(name string, mode int) {
+// kernel writes one kernel: a main loop over is.ways vectors, their code
+// interleaved instruction by instruction, then single vectors (AVX2: at most
+// one), then on AVX-512 one masked vector for the rest.
+func kernel(is isa, stem string, mode int) {
+	name := stem + is.suffix
 	frame, args := 48, "dst, x"
 	switch mode {
 	case grad:
@@ -163,26 +247,49 @@ func kernel(name string, mode int) {
 		p("MOVQ d_base+24(FP), DX")
 		p("MOVQ x_base+48(FP), SI")
 	}
-	p("VMOVUPS %s, Y15", k("one"))
-	p("VMOVUPS %s, Y14", k("lo"))
+	p("VMOVUPS %s, %s", k("one"), regOne(is))
+	p("VMOVUPS %s, %s", k("lo"), regLo(is))
 	p("XORQ AX, AX")
 	p("MOVQ CX, BX")
-	p("SUBQ $16, BX") // the last start of a whole pair of vectors
-	out.WriteString("pairs:\n")
+	p("SUBQ $%d, BX", is.ways*is.lanes) // the last start of a whole group of vectors
+	out.WriteString("group:\n")
 	p("CMPQ AX, BX")
 	p("JGT single")
-	c0, c1 := body(lanes[0], mode, 0), body(lanes[1], mode, 32)
-	for i := range c0 {
-		p("%s", c0[i])
-		p("%s", c1[i])
+	ls := lanes(is)
+	var cs [][]string
+	for i, l := range ls {
+		cs = append(cs, body(is, l, mode, 4*is.lanes*i, false))
 	}
-	p("ADDQ $16, AX")
-	p("JMP pairs")
+	for j := range cs[0] {
+		for i := range cs {
+			p("%s", cs[i][j])
+		}
+	}
+	p("ADDQ $%d, AX", is.ways*is.lanes)
+	p("JMP group")
 	out.WriteString("single:\n")
-	p("CMPQ AX, CX")
-	p("JAE done")
-	for _, ins := range body(lanes[0], mode, 0) {
+	p("MOVQ CX, BX")
+	p("SUBQ $%d, BX", is.lanes)
+	out.WriteString("single1:\n")
+	p("CMPQ AX, BX")
+	p("JGT tail")
+	for _, ins := range body(is, ls[0], mode, 0, false) {
 		p("%s", ins)
+	}
+	p("ADDQ $%d, AX", is.lanes)
+	p("JMP single1")
+	out.WriteString("tail:\n")
+	if is.evex {
+		p("CMPQ AX, CX")
+		p("JAE done")
+		p("SUBQ AX, CX") // remaining lanes, 1..15
+		p("MOVL $1, BX")
+		p("SHLL CX, BX")
+		p("DECL BX")
+		p("KMOVW BX, K1")
+		for _, ins := range body(is, ls[0], mode, 0, true) {
+			p("%s", ins)
+		}
 	}
 	out.WriteString("done:\n")
 	p("VZEROUPPER")
@@ -196,14 +303,16 @@ func main() {
 		if b == 0 {
 			b = math.Float32bits(float32(c.v))
 		}
-		for i := range 8 {
+		for i := range 16 {
 			fmt.Fprintf(&out, "DATA gelu%s<>+%d(SB)/4, $0x%08x\n", c.name, 4*i, b)
 		}
-		fmt.Fprintf(&out, "GLOBL gelu%s<>(SB), RODATA|NOPTR, $32\n", c.name)
+		fmt.Fprintf(&out, "GLOBL gelu%s<>(SB), RODATA|NOPTR, $64\n", c.name)
 	}
-	kernel("geluErfF32AVX2", fwd)
-	kernel("geluErfGradF32AVX2", grad)
-	kernel("geluErfBothF32AVX2", both)
+	for _, is := range []isa{avx2, avx512} {
+		kernel(is, "geluErfF32", fwd)
+		kernel(is, "geluErfGradF32", grad)
+		kernel(is, "geluErfBothF32", both)
+	}
 	if err := os.WriteFile("gelu_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
