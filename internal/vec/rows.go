@@ -1,0 +1,150 @@
+package vec
+
+import "math"
+
+// Row kernels: the per-row loops of softmax, its gradient and LayerNorm, each
+// one call per row (rows of attention and of a model's width are short, so the
+// separate passes and calls of the elementwise kernels cost more than their
+// arithmetic). Each has a plain Go form; float32 rows on AVX-512 run an
+// assembly kernel of rows_amd64.s, whose sums are accumulated in 16 float32
+// lanes and so differ from the plain forms' in the last bits (rows_test.go
+// names the tolerances).
+
+// SoftmaxRow sets row to its softmax, exp(x - m) / Σ exp(x - m) with m the
+// largest element. A NaN anywhere makes the whole row NaN, as does +Inf.
+// Its plain form is softmaxRowPlain (Exp's kernels, 2 ulp).
+func SoftmaxRow[T Float](row []T) {
+	if len(row) == 0 {
+		return
+	}
+	if is32[T]() && rowAsm {
+		softmaxF32AVX512(as32(row))
+		return
+	}
+	softmaxRowPlain(row)
+}
+
+// softmaxRowPlain is SoftmaxRow with the elementwise kernels.
+func softmaxRowPlain[T Float](row []T) {
+	m := row[0]
+	for _, v := range row[1:] {
+		if v > m || v != v { // NaN propagates
+			m = v
+		}
+	}
+	AddScalar(row, row, -m)
+	Exp(row, row)
+	MulScalar(row, row, 1/Sum(row))
+}
+
+// SoftmaxGrad sets d[j] = p[j]·(d[j] - Σ_k p[k]·d[k])·scale: the gradient of
+// the softmax's input, times scale, from the softmax p and the gradient d of
+// its output. p must be at least as long as d.
+func SoftmaxGrad[T Float](d, p []T, scale T) {
+	p = p[:len(d)]
+	if is32[T]() && rowAsm {
+		softmaxGradF32AVX512(as32(d), as32(p), float32(scale))
+		return
+	}
+	softmaxGradPlain(d, p, scale)
+}
+
+// softmaxGradPlain is SoftmaxGrad's plain loop.
+func softmaxGradPlain[T Float](d, p []T, scale T) {
+	var dot T
+	for j, pv := range p {
+		dot += pv * d[j]
+	}
+	for j, pv := range p {
+		d[j] = pv * (d[j] - dot) * scale
+	}
+}
+
+// LayerNormRow sets y = (x - mean)·invstd·w + b and returns mean and invstd:
+// mean = Σx/n, invstd = 1/√(Σ(x - mean)²/n + eps) (the square root in
+// float64), n = len(x). With w nil there is no affine part (b is ignored).
+// The sums accumulate in T, as PyTorch's CPU kernel accumulates float32 rows
+// in float32. x, w and b must be at least as long as y.
+func LayerNormRow[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
+	n := len(y)
+	if n == 0 {
+		return 0, T(1 / math.Sqrt(eps))
+	}
+	x = x[:n]
+	if is32[T]() && rowAsm && w != nil {
+		w, b = w[:n], b[:n]
+		m, v := lnStatsF32AVX512(as32(x), float32(n))
+		is := float32(1 / math.Sqrt(float64(v)+eps))
+		lnNormF32AVX512(as32(y), as32(x), as32(w), as32(b), m, is)
+		return T(m), T(is)
+	}
+	return layerNormRowPlain(y, x, w, b, eps)
+}
+
+// layerNormRowPlain is LayerNormRow's plain loops.
+func layerNormRowPlain[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
+	n := T(len(y))
+	var s T
+	for _, v := range x {
+		s += v
+	}
+	mean = s / n
+	s = 0
+	for _, v := range x {
+		s += (v - mean) * (v - mean)
+	}
+	invstd = T(1 / math.Sqrt(float64(s/n)+eps))
+	for i, v := range x {
+		y[i] = (v - mean) * invstd
+		if w != nil {
+			y[i] = y[i]*w[i] + b[i]
+		}
+	}
+	return mean, invstd
+}
+
+// LayerNormGradRow sets dx to the gradient of LayerNormRow's input for the
+// output gradient g, with x̂ = (x - mean)·invstd and ĝ = g·w (g when w is
+// nil), n = len(dx):
+//
+//	dx = (ĝ - Σĝ/n - x̂·Σ(ĝ·x̂)/n)·invstd
+//
+// and, unless dw is nil, adds g·x̂ to dw and g to db (the row's share of the
+// weight's and bias's gradients). g, x, w, dw and db must be at least as long
+// as dx.
+func LayerNormGradRow[T Float](dx, g, x, w, dw, db []T, mean, invstd T) {
+	n := len(dx)
+	g, x = g[:n], x[:n]
+	if is32[T]() && rowAsm && w != nil && dw != nil && n > 0 {
+		w, dw, db = w[:n], dw[:n], db[:n]
+		lnGradF32AVX512(as32(dx), as32(g), as32(x), as32(w), as32(dw), as32(db), float32(mean), float32(invstd), float32(n))
+		return
+	}
+	layerNormGradRowPlain(dx, g, x, w, dw, db, mean, invstd)
+}
+
+// layerNormGradRowPlain is LayerNormGradRow's plain loops.
+func layerNormGradRowPlain[T Float](dx, g, x, w, dw, db []T, mean, invstd T) {
+	n := T(len(dx))
+	var sa, sc T // Σĝ, Σĝ·x̂
+	for i, gv := range g {
+		xh := (x[i] - mean) * invstd
+		if dw != nil {
+			db[i] += gv
+			dw[i] += gv * xh
+		}
+		if w != nil {
+			gv *= w[i]
+		}
+		sa += gv
+		sc += gv * xh
+	}
+	a, c := sa/n, sc/n
+	for i, gv := range g {
+		xh := (x[i] - mean) * invstd
+		if w != nil {
+			gv *= w[i]
+		}
+		dx[i] = (gv - a + (-c)*xh) * invstd
+	}
+}

@@ -1,0 +1,193 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Tolerances of the AVX-512 row kernels against their plain forms: both
+// compute the same formulas with float32 roundings, but the kernels add in 16
+// lanes (and the softmax gradient's dot product with fused multiply-adds), so
+// sums differ by a few ulps of their terms' magnitudes.
+const (
+	softmaxULP32 = 4    // one ulp or two of 1/Σ, the same exp bits
+	rowRel32     = 2e-6 // LayerNorm and the softmax gradient: of the sum of the terms' magnitudes
+)
+
+// withRowAsm runs f with the plain forms and, where the CPU has them, the
+// assembly kernels.
+func withRowAsm(t *testing.T, f func(t *testing.T)) {
+	saved := rowAsm
+	defer func() { rowAsm = saved }()
+	for _, on := range []bool{false, true} {
+		if on && !saved {
+			continue
+		}
+		rowAsm = on
+		name := "plain"
+		if on {
+			name = "asm"
+		}
+		t.Run(name, f)
+	}
+}
+
+// rowLengths covers every tail of a 16-lane vector, a model width and longer
+// rows.
+func rowLengths() []int {
+	var ns []int
+	for n := 1; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 96, 128, 200, 1000)
+}
+
+func randRow(r *rand.Rand, n int, scale float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64() * scale)
+	}
+	return x
+}
+
+func ulp32(v float32) float64 {
+	v = float32(math.Abs(float64(v)))
+	return float64(math.Nextafter32(v, float32(math.Inf(1))) - v)
+}
+
+func TestSoftmaxRow(t *testing.T) {
+	withRowAsm(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, n := range rowLengths() {
+			for _, scale := range []float64{1, 30} {
+				x := randRow(r, n, scale)
+				want := append([]float32(nil), x...)
+				softmaxRowPlain(want)
+				buf, got := window[float32](n)
+				copy(got, x)
+				SoftmaxRow(got)
+				checkGuards(t, buf)
+				for i := range want {
+					if math.Abs(float64(got[i]-want[i])) > softmaxULP32*ulp32(want[i])+1e-44 {
+						t.Fatalf("n=%d scale %g: softmax[%d] = %g, plain %g", n, scale, i, got[i], want[i])
+					}
+				}
+			}
+		}
+		for _, n := range []int{1, 17, 40} {
+			x := randRow(r, n, 1)
+			x[n/2] = float32(math.NaN())
+			SoftmaxRow(x)
+			for i, v := range x {
+				if v == v {
+					t.Fatalf("n=%d: a NaN in the row left element %d = %g", n, i, v)
+				}
+			}
+		}
+	})
+}
+
+func TestSoftmaxGrad(t *testing.T) {
+	withRowAsm(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, n := range rowLengths() {
+			p := randRow(r, n, 3)
+			softmaxRowPlain(p)
+			d := randRow(r, n, 1)
+			const scale = 0.125
+			want := append([]float32(nil), d...)
+			softmaxGradPlain(want, p, scale)
+			buf, got := window[float32](n)
+			copy(got, d)
+			SoftmaxGrad(got, p, scale)
+			checkGuards(t, buf)
+			var mag float64 // Σ|p·d|
+			for i := range p {
+				mag += math.Abs(float64(p[i] * d[i]))
+			}
+			for i := range want {
+				tol := rowRel32*float64(p[i])*(math.Abs(float64(d[i]))+mag)*scale + 1e-37
+				if math.Abs(float64(got[i]-want[i])) > tol {
+					t.Fatalf("n=%d: grad[%d] = %g, plain %g", n, i, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+func TestLayerNormRow(t *testing.T) {
+	withRowAsm(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, n := range rowLengths() {
+			x, w, b := randRow(r, n, 2), randRow(r, n, 1), randRow(r, n, 1)
+			for i := range x {
+				x[i] += 3 // a mean away from 0
+			}
+			for _, affine := range []bool{true, false} {
+				ww, bb := w, b
+				if !affine {
+					ww, bb = nil, nil
+				}
+				want := make([]float32, n)
+				wm, wi := layerNormRowPlain(want, x, ww, bb, 1e-5)
+				buf, got := window[float32](n)
+				m, is := LayerNormRow(got, x, ww, bb, 1e-5)
+				checkGuards(t, buf)
+				if math.Abs(float64(m-wm)) > rowRel32*(3+math.Abs(float64(wm))) || math.Abs(float64(is-wi)) > rowRel32*float64(wi) {
+					t.Fatalf("n=%d: mean, invstd = %g, %g; plain %g, %g", n, m, is, wm, wi)
+				}
+				for i := range want {
+					mag := math.Abs(float64((x[i]-wm)*wi)) + 1
+					if affine {
+						mag = mag*math.Abs(float64(w[i])) + math.Abs(float64(b[i]))
+					}
+					if math.Abs(float64(got[i]-want[i])) > rowRel32*mag {
+						t.Fatalf("n=%d affine=%v: y[%d] = %g, plain %g", n, affine, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestLayerNormGradRow(t *testing.T) {
+	withRowAsm(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for _, n := range rowLengths() {
+			x, w, g := randRow(r, n, 2), randRow(r, n, 1), randRow(r, n, 1)
+			y := make([]float32, n)
+			mean, invstd := layerNormRowPlain(y, x, w, make([]float32, n), 1e-5)
+			for _, affine := range []bool{true, false} {
+				ww := w
+				if !affine {
+					ww = nil
+				}
+				dw0, db0 := randRow(r, n, 1), randRow(r, n, 1) // sums so far
+				want, wdw, wdb := make([]float32, n), append([]float32(nil), dw0...), append([]float32(nil), db0...)
+				layerNormGradRowPlain(want, g, x, ww, wdw, wdb, mean, invstd)
+				buf, got := window[float32](n)
+				dw, db := append([]float32(nil), dw0...), append([]float32(nil), db0...)
+				LayerNormGradRow(got, g, x, ww, dw, db, mean, invstd)
+				checkGuards(t, buf)
+				var mag float64 // Σ|ĝ|·(1 + |x̂|)
+				for i := range g {
+					gh := float64(g[i])
+					if affine {
+						gh *= float64(w[i])
+					}
+					mag += math.Abs(gh) * (1 + math.Abs(float64((x[i]-mean)*invstd)))
+				}
+				for i := range want {
+					xh := math.Abs(float64((x[i] - mean) * invstd))
+					if math.Abs(float64(got[i]-want[i])) > rowRel32*(mag/float64(n)*(1+xh)+math.Abs(float64(want[i])))*float64(invstd) {
+						t.Fatalf("n=%d affine=%v: dx[%d] = %g, plain %g", n, affine, i, got[i], want[i])
+					}
+					if dw[i] != wdw[i] || db[i] != wdb[i] {
+						t.Fatalf("n=%d: dw[%d], db[%d] = %g, %g; plain %g, %g", n, i, i, dw[i], db[i], wdw[i], wdb[i])
+					}
+				}
+			}
+		}
+	})
+}
