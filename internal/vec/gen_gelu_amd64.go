@@ -413,12 +413,12 @@ func header(name, args string, frame int) {
 
 func rowKernels() {
 	l := lanes(avx512)[0] // Z0..Z6
-	// softmaxF32AVX512(row): m = max(row); row = exp(row - m); row *= 1/Σrow.
-	header("softmaxF32AVX512", "(row []float32)", 24)
-	p("MOVQ row_base+0(FP), SI")
-	p("MOVQ row_len+8(FP), CX")
-	p("TESTQ CX, CX")
-	p("JZ done")
+	// softmaxF32AVX512(dst, x) (m, s): m = max(x); dst = exp(x - m);
+	// s = Σdst; dst *= 1/s. len(x) >= 1.
+	header("softmaxF32AVX512", "(dst, x []float32) (m, s float32)", 56)
+	p("MOVQ dst_base+0(FP), DI")
+	p("MOVQ dst_len+8(FP), CX")
+	p("MOVQ x_base+24(FP), SI")
 	setTailMask()
 	p("VMOVUPS %s, Z31", k("one"))
 	p("VMOVUPS %s, Z30", k("lo"))
@@ -433,13 +433,14 @@ func rowKernels() {
 		c.p("VMAXPS Z9, Z8, Z8")
 	})
 	hmax("Z8")
-	p("VBROADCASTSS X0, Z29") // m
+	p("VMOVSS X0, m+48(FP)")
+	p("VBROADCASTSS X0, Z29")
 	p("VXORPS Z27, Z27, Z27")
 	loop(func(c *code, tail bool) {
 		c.ld(at("SI"), l.x)
 		c.p("VSUBPS Z29, %s, %s", l.x, l.c)
 		c.exp(l)
-		c.st(l.e, at("SI"))
+		c.st(l.e, at("DI"))
 		if tail {
 			c.p("VADDPS %s, Z27, K1, Z27", l.e)
 		} else {
@@ -447,15 +448,15 @@ func rowKernels() {
 		}
 	})
 	hsum("Z27")
+	p("VMOVSS X0, s+52(FP)")
 	p("VMOVSS %s, X1", k("one"))
 	p("VDIVSS X0, X1, X1")
-	p("VBROADCASTSS X1, Z28") // 1/Σ
+	p("VBROADCASTSS X1, Z28") // 1/s
 	loop(func(c *code, tail bool) {
-		c.ld(at("SI"), "Z0")
+		c.ld(at("DI"), "Z0")
 		c.p("VMULPS Z28, Z0, Z0")
-		c.st("Z0", at("SI"))
+		c.st("Z0", at("DI"))
 	})
-	out.WriteString("done:\n")
 	p("VZEROUPPER")
 	p("RET")
 

@@ -12,29 +12,38 @@ import "math"
 
 // SoftmaxRow sets row to its softmax, exp(x - m) / Σ exp(x - m) with m the
 // largest element. A NaN anywhere makes the whole row NaN, as does +Inf.
-// Its plain form is softmaxRowPlain (Exp's kernels, 2 ulp).
-func SoftmaxRow[T Float](row []T) {
-	if len(row) == 0 {
-		return
+func SoftmaxRow[T Float](row []T) { SoftmaxInto(row, row) }
+
+// SoftmaxInto sets dst to the softmax of x (SoftmaxRow's) and returns x's
+// largest element m and s = Σ exp(x - m), from which log-softmax is
+// x - m - log s. x must be at least as long as dst; dst may be x. Its plain
+// form is softmaxPlain (Exp's kernels, 2 ulp); an empty dst gives m = -Inf,
+// s = 0.
+func SoftmaxInto[T Float](dst, x []T) (m, s T) {
+	if len(dst) == 0 {
+		return T(math.Inf(-1)), 0
 	}
+	x = x[:len(dst)]
 	if is32[T]() && rowAsm {
-		softmaxF32AVX512(as32(row))
-		return
+		m, s := softmaxF32AVX512(as32(dst), as32(x))
+		return T(m), T(s)
 	}
-	softmaxRowPlain(row)
+	return softmaxPlain(dst, x)
 }
 
-// softmaxRowPlain is SoftmaxRow with the elementwise kernels.
-func softmaxRowPlain[T Float](row []T) {
-	m := row[0]
-	for _, v := range row[1:] {
+// softmaxPlain is SoftmaxInto with the elementwise kernels.
+func softmaxPlain[T Float](dst, x []T) (m, s T) {
+	m = x[0]
+	for _, v := range x[1:] {
 		if v > m || v != v { // NaN propagates
 			m = v
 		}
 	}
-	AddScalar(row, row, -m)
-	Exp(row, row)
-	MulScalar(row, row, 1/Sum(row))
+	AddScalar(dst, x, -m)
+	Exp(dst, dst)
+	s = Sum(dst)
+	MulScalar(dst, dst, 1/s)
+	return m, s
 }
 
 // SoftmaxGrad sets d[j] = p[j]·(d[j] - Σ_k p[k]·d[k])·scale: the gradient of

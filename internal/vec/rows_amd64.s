@@ -481,12 +481,11 @@ DATA rowc9<>+56(SB)/4, $0xbfa1fc4e
 DATA rowc9<>+60(SB)/4, $0xbfa1fc4e
 GLOBL rowc9<>(SB), RODATA|NOPTR, $64
 
-// func softmaxF32AVX512(row []float32)
-TEXT ·softmaxF32AVX512(SB), NOSPLIT, $0-24
-	MOVQ row_base+0(FP), SI
-	MOVQ row_len+8(FP), CX
-	TESTQ CX, CX
-	JZ done
+// func softmaxF32AVX512(dst, x []float32) (m, s float32)
+TEXT ·softmaxF32AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
 	MOVQ CX, R12
 	ANDL $15, CX
 	MOVL $1, BX
@@ -522,6 +521,7 @@ l1done:
 	VMAXPS X1, X0, X0
 	VPERMILPS $0xb1, X0, X1
 	VMAXPS X1, X0, X0
+	VMOVSS X0, m+48(FP)
 	VBROADCASTSS X0, Z29
 	VXORPS Z27, Z27, Z27
 	XORQ AX, AX
@@ -547,7 +547,7 @@ l2:
 	VFMADD213PS Z3, Z6, Z5
 	VADDPS Z31, Z5, Z5
 	VSCALEFPS Z4, Z5, Z5
-	VMOVUPS Z5, (SI)(AX*4)
+	VMOVUPS Z5, (DI)(AX*4)
 	VADDPS Z5, Z27, Z27
 	ADDQ $16, AX
 	JMP l2
@@ -571,7 +571,7 @@ l2tail:
 	VFMADD213PS Z3, Z6, Z5
 	VADDPS Z31, Z5, Z5
 	VSCALEFPS Z4, Z5, Z5
-	VMOVUPS Z5, K1, (SI)(AX*4)
+	VMOVUPS Z5, K1, (DI)(AX*4)
 	VADDPS Z5, Z27, K1, Z27
 l2done:
 	VMOVAPS Z27, Z0
@@ -583,6 +583,7 @@ l2done:
 	VADDPS X1, X0, X0
 	VPERMILPS $0xb1, X0, X1
 	VADDPS X1, X0, X0
+	VMOVSS X0, s+52(FP)
 	VMOVSS rowone<>(SB), X1
 	VDIVSS X0, X1, X1
 	VBROADCASTSS X1, Z28
@@ -592,19 +593,18 @@ l2done:
 l3:
 	CMPQ AX, BX
 	JAE l3tail
-	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DI)(AX*4), Z0
 	VMULPS Z28, Z0, Z0
-	VMOVUPS Z0, (SI)(AX*4)
+	VMOVUPS Z0, (DI)(AX*4)
 	ADDQ $16, AX
 	JMP l3
 l3tail:
 	CMPQ AX, CX
 	JAE l3done
-	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DI)(AX*4), K1, Z0
 	VMULPS Z28, Z0, Z0
-	VMOVUPS Z0, K1, (SI)(AX*4)
+	VMOVUPS Z0, K1, (DI)(AX*4)
 l3done:
-done:
 	VZEROUPPER
 	RET
 

@@ -62,8 +62,8 @@ func TestSoftmaxRow(t *testing.T) {
 		for _, n := range rowLengths() {
 			for _, scale := range []float64{1, 30} {
 				x := randRow(r, n, scale)
-				want := append([]float32(nil), x...)
-				softmaxRowPlain(want)
+				want := make([]float32, n)
+				wm, ws := softmaxPlain(want, x)
 				buf, got := window[float32](n)
 				copy(got, x)
 				SoftmaxRow(got)
@@ -71,6 +71,17 @@ func TestSoftmaxRow(t *testing.T) {
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > softmaxULP32*ulp32(want[i])+1e-44 {
 						t.Fatalf("n=%d scale %g: softmax[%d] = %g, plain %g", n, scale, i, got[i], want[i])
+					}
+				}
+				// SoftmaxInto: the same values into another slice, with m and s.
+				got2 := make([]float32, n)
+				m, s := SoftmaxInto(got2, x)
+				if m != wm || math.Abs(float64(s-ws)) > softmaxULP32*ulp32(ws) {
+					t.Fatalf("n=%d scale %g: SoftmaxInto's m, s = %g, %g; plain %g, %g", n, scale, m, s, wm, ws)
+				}
+				for i := range got2 {
+					if got2[i] != got[i] {
+						t.Fatalf("n=%d: SoftmaxInto[%d] = %g, SoftmaxRow %g", n, i, got2[i], got[i])
 					}
 				}
 			}
@@ -93,7 +104,7 @@ func TestSoftmaxGrad(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 8))
 		for _, n := range rowLengths() {
 			p := randRow(r, n, 3)
-			softmaxRowPlain(p)
+			softmaxPlain(p, p)
 			d := randRow(r, n, 1)
 			const scale = 0.125
 			want := append([]float32(nil), d...)
