@@ -71,9 +71,10 @@ func softmaxGradPlain[T Float](d, p []T, scale T) {
 
 // LayerNormRow sets y = (x - mean)·invstd·w + b and returns mean and invstd:
 // mean = Σx/n, invstd = 1/√(Σ(x - mean)²/n + eps) (the square root in
-// float64), n = len(x). With w nil there is no affine part (b is ignored).
+// float64), n = len(y). With w nil there is no affine part (b is ignored).
 // The sums accumulate in T, as PyTorch's CPU kernel accumulates float32 rows
-// in float32. x, w and b must be at least as long as y.
+// in float32. x, w and b must be at least as long as y. Its plain form is
+// layerNormRowPlain, made of the elementwise kernels.
 func LayerNormRow[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
 	n := len(y)
 	if n == 0 {
@@ -90,24 +91,18 @@ func LayerNormRow[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
 	return layerNormRowPlain(y, x, w, b, eps)
 }
 
-// layerNormRowPlain is LayerNormRow's plain loops.
+// layerNormRowPlain is LayerNormRow with the elementwise kernels.
 func layerNormRowPlain[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
 	n := T(len(y))
-	var s T
-	for _, v := range x {
-		s += v
-	}
-	mean = s / n
-	s = 0
-	for _, v := range x {
-		s += (v - mean) * (v - mean)
-	}
-	invstd = T(1 / math.Sqrt(float64(s/n)+eps))
-	for i, v := range x {
-		y[i] = (v - mean) * invstd
-		if w != nil {
-			y[i] = y[i]*w[i] + b[i]
-		}
+	mean = Sum(x) / n
+	AddScalar(y, x, -mean)
+	Mul(y, y, y) // (x - mean)², for the variance
+	invstd = T(1 / math.Sqrt(float64(Sum(y)/n)+eps))
+	AddScalar(y, x, -mean)
+	MulScalar(y, y, invstd)
+	if w != nil {
+		Mul(y, y, w[:len(y)])
+		Add(y, y, b[:len(y)])
 	}
 	return mean, invstd
 }
@@ -120,8 +115,9 @@ func layerNormRowPlain[T Float](y, x, w, b []T, eps float64) (mean, invstd T) {
 //
 // and, unless dw is nil, adds g·x̂ to dw and g to db (the row's share of the
 // weight's and bias's gradients). g, x, w, dw and db must be at least as long
-// as dx.
-func LayerNormGradRow[T Float](dx, g, x, w, dw, db []T, mean, invstd T) {
+// as dx; scratch, of at least 2·len(dx) elements, is the plain form's
+// (layerNormGradRowPlain, made of the elementwise kernels) working space.
+func LayerNormGradRow[T Float](dx, g, x, w, dw, db, scratch []T, mean, invstd T) {
 	n := len(dx)
 	g, x = g[:n], x[:n]
 	if is32[T]() && rowAsm && w != nil && dw != nil && n > 0 {
@@ -129,31 +125,31 @@ func LayerNormGradRow[T Float](dx, g, x, w, dw, db []T, mean, invstd T) {
 		lnGradF32AVX512(as32(dx), as32(g), as32(x), as32(w), as32(dw), as32(db), float32(mean), float32(invstd), float32(n))
 		return
 	}
-	layerNormGradRowPlain(dx, g, x, w, dw, db, mean, invstd)
+	layerNormGradRowPlain(dx, g, x, w, dw, db, scratch, mean, invstd)
 }
 
-// layerNormGradRowPlain is LayerNormGradRow's plain loops.
-func layerNormGradRowPlain[T Float](dx, g, x, w, dw, db []T, mean, invstd T) {
-	n := T(len(dx))
-	var sa, sc T // Σĝ, Σĝ·x̂
-	for i, gv := range g {
-		xh := (x[i] - mean) * invstd
-		if dw != nil {
-			db[i] += gv
-			dw[i] += gv * xh
-		}
-		if w != nil {
-			gv *= w[i]
-		}
-		sa += gv
-		sc += gv * xh
+// layerNormGradRowPlain is LayerNormGradRow with the elementwise kernels.
+func layerNormGradRowPlain[T Float](dx, g, x, w, dw, db, scratch []T, mean, invstd T) {
+	d := len(dx)
+	n := T(d)
+	gh, xh := scratch[:d], scratch[d:2*d]
+	ghat := g
+	if w != nil {
+		Mul(gh, g, w[:d])
+		ghat = gh
 	}
-	a, c := sa/n, sc/n
-	for i, gv := range g {
-		xh := (x[i] - mean) * invstd
-		if w != nil {
-			gv *= w[i]
-		}
-		dx[i] = (gv - a + (-c)*xh) * invstd
+	AddScalar(xh, x, -mean)
+	MulScalar(xh, xh, invstd)
+	if dw != nil { // dw += g·x̂, db += g
+		dw, db := dw[:d], db[:d]
+		Add(db, db, g)
+		Mul(dx, g, xh)
+		Add(dw, dw, dx)
 	}
+	a := Sum(ghat) / n
+	Mul(dx, ghat, xh)
+	c := Sum(dx) / n
+	AddScalar(dx, ghat, -a)
+	Axpy(dx, -c, xh)
+	MulScalar(dx, dx, invstd)
 }

@@ -28,7 +28,7 @@ func lnStatsF32AVX512(x []float32, n float32) (mean, v float32)
 //go:noescape
 func lnNormF32AVX512(y, x, w, b []float32, mean, invstd float32)
 
-// lnGradF32AVX512 is layerNormGradRowPlain with w and dw present (all of dx's
+// lnGradF32AVX512 is LayerNormGradRow with w and dw present (all of dx's
 // length), n = len(dx).
 //
 //go:noescape

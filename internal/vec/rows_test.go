@@ -18,6 +18,12 @@ const (
 // withRowAsm runs f with the plain forms and, where the CPU has them, the
 // assembly kernels.
 func withRowAsm(t *testing.T, f func(t *testing.T)) {
+	forRowModes(func(name string) { t.Run(name, f) })
+}
+
+// forRowModes calls f with rowAsm off ("plain") and, where the CPU has the
+// kernels, on ("asm").
+func forRowModes(f func(name string)) {
 	saved := rowAsm
 	defer func() { rowAsm = saved }()
 	for _, on := range []bool{false, true} {
@@ -29,7 +35,7 @@ func withRowAsm(t *testing.T, f func(t *testing.T)) {
 		if on {
 			name = "asm"
 		}
-		t.Run(name, f)
+		f(name)
 	}
 }
 
@@ -176,10 +182,10 @@ func TestLayerNormGradRow(t *testing.T) {
 				}
 				dw0, db0 := randRow(r, n, 1), randRow(r, n, 1) // sums so far
 				want, wdw, wdb := make([]float32, n), append([]float32(nil), dw0...), append([]float32(nil), db0...)
-				layerNormGradRowPlain(want, g, x, ww, wdw, wdb, mean, invstd)
+				layerNormGradRowPlain(want, g, x, ww, wdw, wdb, make([]float32, 2*n), mean, invstd)
 				buf, got := window[float32](n)
 				dw, db := append([]float32(nil), dw0...), append([]float32(nil), db0...)
-				LayerNormGradRow(got, g, x, ww, dw, db, mean, invstd)
+				LayerNormGradRow(got, g, x, ww, dw, db, make([]float32, 2*n), mean, invstd)
 				checkGuards(t, buf)
 				var mag float64 // Σ|ĝ|·(1 + |x̂|)
 				for i := range g {
@@ -200,5 +206,38 @@ func TestLayerNormGradRow(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// BenchmarkRows times the row kernels on one attention row (64) and one model
+// row (128), with the plain forms and, where there are, the AVX-512 kernels.
+func BenchmarkRows(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	forRowModes(func(name string) {
+		x, d, p := randRow(r, 64, 2), randRow(r, 64, 1), randRow(r, 64, 1)
+		softmaxPlain(p, p)
+		y := make([]float32, 64)
+		b.Run("softmax64/"+name, func(b *testing.B) {
+			for b.Loop() {
+				SoftmaxInto(y, x)
+			}
+		})
+		b.Run("softmaxgrad64/"+name, func(b *testing.B) {
+			for b.Loop() {
+				SoftmaxGrad(d, p, 0.125)
+			}
+		})
+		x, w, bb, g := randRow(r, 128, 2), randRow(r, 128, 1), randRow(r, 128, 1), randRow(r, 128, 1)
+		y, dw, db, scratch := make([]float32, 128), make([]float32, 128), make([]float32, 128), make([]float32, 256)
+		b.Run("layernorm128/"+name, func(b *testing.B) {
+			for b.Loop() {
+				LayerNormRow(y, x, w, bb, 1e-5)
+			}
+		})
+		b.Run("layernormgrad128/"+name, func(b *testing.B) {
+			for b.Loop() {
+				LayerNormGradRow(y, g, x, w, dw, db, scratch, 0.1, 0.9)
+			}
+		})
 	})
 }

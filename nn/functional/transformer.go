@@ -123,13 +123,14 @@ func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
 		part = make([]T, blocks*2*d)
 	}
 	parallel.For(blocks, max(1, 8192/max(d*lnBlock, 1)), func(lo, hi int) {
+		scratch := make([]T, 2*d) // the plain form's working space
 		for b := lo; b < hi; b++ {
 			var pw, pb []T
 			if part != nil {
 				pw, pb = part[2*b*d:(2*b+1)*d], part[(2*b+1)*d:(2*b+2)*d]
 			}
 			for r := b * lnBlock; r < min((b+1)*lnBlock, rows); r++ {
-				vec.LayerNormGradRow(dx[r*d:(r+1)*d], dy[r*d:(r+1)*d], x[r*d:(r+1)*d], w, pw, pb, T(f.mean[r]), T(f.invstd[r]))
+				vec.LayerNormGradRow(dx[r*d:(r+1)*d], dy[r*d:(r+1)*d], x[r*d:(r+1)*d], w, pw, pb, scratch, T(f.mean[r]), T(f.invstd[r]))
 			}
 		}
 	})
