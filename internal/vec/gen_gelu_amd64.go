@@ -3,8 +3,7 @@
 // gen_gelu_amd64.go writes gelu_amd64.s: the AVX-512 and AVX2+FMA kernels of
 // GeluErf32, GeluErfGrad32 and GeluErfWithGrad32; and rows_amd64.s, the
 // AVX-512 row kernels of rows.go (softmax and its gradient, LayerNorm forward
-// and backward). Run `go generate` after
-// editing.
+// and backward). Run `go generate` after editing.
 //
 // AVX2: two 8-lane vectors per iteration whose code is interleaved (then one;
 // gelu.go hands the ragged tail to the plain loop). AVX-512: three 16-lane
@@ -88,7 +87,7 @@ var (
 // lane names the seven vector registers one vector's code uses: x holds the
 // input, the others the intermediates. The main loop interleaves is.ways
 // lanes, so that the long dependency chains of one vector overlap with the
-// others'; the registers after the lanes' hold the shared constants lo and one.
+// others'; lo and one are shared, in Y14 and Y15 (AVX2) or Z30 and Z31.
 type lane struct{ x, a, b, c, d, e, f, k string } // k: AVX-512 opmask
 
 func lanes(is isa) []lane {
