@@ -124,6 +124,9 @@ func attnBackward[T float32 | float64](f *selfAttention, dqkv, dout, p, qkv []T)
 				}
 				vec.SoftmaxGrad(ds[i*l:i*l+w], pr[i*l:i*l+w], scale)
 				clear(ds[i*l+w : (i+1)*l])
+				if i == 0 && nh+1 < hi { // the next head's weights, written long before in Forward
+					vec.Prefetch(p[(nh+1)*l*l : (nh+2)*l*l])
+				}
 			}
 			blas.Gemm(false, false, l, d, l, 1, ds, l, k, 3*e, 0, dq, 3*e)
 			blas.Gemm(true, false, l, d, l, 1, ds, l, q, 3*e, 0, dk, 3*e)

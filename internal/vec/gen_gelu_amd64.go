@@ -411,6 +411,22 @@ func header(name, args string, frame int) {
 }
 
 func rowKernels() {
+	// prefetchLines(a): PREFETCHT0 of every cache line a spans (it may start
+	// mid-line; the last line is the one holding a's last byte).
+	header("prefetchLines", "(a []byte)", 24)
+	p("MOVQ a_base+0(FP), SI")
+	p("MOVQ a_len+8(FP), CX")
+	p("TESTQ CX, CX")
+	p("JZ pfdone")
+	p("LEAQ -1(SI)(CX*1), CX") // a's last byte
+	p("ANDQ $-64, SI")
+	out.WriteString("pf:\n")
+	p("PREFETCHT0 (SI)")
+	p("ADDQ $64, SI")
+	p("CMPQ SI, CX")
+	p("JLS pf")
+	out.WriteString("pfdone:\n")
+	p("RET")
 	l := lanes(avx512)[0] // Z0..Z6
 	// softmaxF32AVX512(dst, x) (m, s): m = max(x); dst = exp(x - m);
 	// s = Σdst; dst *= 1/s. len(x) >= 1.

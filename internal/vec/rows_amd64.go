@@ -33,3 +33,8 @@ func lnNormF32AVX512(y, x, w, b []float32, mean, invstd float32)
 //
 //go:noescape
 func lnGradF32AVX512(dx, g, x, w, dw, db []float32, mean, invstd, n float32)
+
+// prefetchLines asks for every cache line of a with PREFETCHT0.
+//
+//go:noescape
+func prefetchLines(a []byte)

@@ -481,6 +481,22 @@ DATA rowc9<>+56(SB)/4, $0xbfa1fc4e
 DATA rowc9<>+60(SB)/4, $0xbfa1fc4e
 GLOBL rowc9<>(SB), RODATA|NOPTR, $64
 
+// func prefetchLines(a []byte)
+TEXT ·prefetchLines(SB), NOSPLIT, $0-24
+	MOVQ a_base+0(FP), SI
+	MOVQ a_len+8(FP), CX
+	TESTQ CX, CX
+	JZ pfdone
+	LEAQ -1(SI)(CX*1), CX
+	ANDQ $-64, SI
+pf:
+	PREFETCHT0 (SI)
+	ADDQ $64, SI
+	CMPQ SI, CX
+	JLS pf
+pfdone:
+	RET
+
 // func softmaxF32AVX512(dst, x []float32) (m, s float32)
 TEXT ·softmaxF32AVX512(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
