@@ -448,7 +448,8 @@ func gatherRows[T float32 | float64](y, w []T, idx []int64, d int) {
 }
 
 // scatterRows adds row i of g, times scale[i] (nil: 1), into row idx[i] of dw,
-// except where idx[i] is pad.
+// except where idx[i] is pad, with internal/vec's kernels (the same bits as
+// the plain loop, one call per row).
 func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale []float64) {
 	for i, r := range idx {
 		if int(r) == pad {
@@ -456,15 +457,10 @@ func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale 
 		}
 		dst, src := dw[int(r)*d:int(r+1)*d], g[i*d:(i+1)*d]
 		if scale != nil {
-			s := T(scale[i])
-			for j := range dst {
-				dst[j] += src[j] * s
-			}
+			vec.Axpy(dst, T(scale[i]), src) // dst += src·s, product then sum
 			continue
 		}
-		for j := range dst {
-			dst[j] += src[j]
-		}
+		vec.Add(dst, dst, src)
 	}
 }
 
