@@ -83,17 +83,7 @@ func attnForward[T float32 | float64](f *selfAttention, out, p, qkv []T) {
 }
 
 // softmaxRow sets row to its softmax, exp(x - max) / Σ exp(x - max).
-func softmaxRow[T float32 | float64](row []T) {
-	m := row[0]
-	for _, v := range row[1:] {
-		if v > m || v != v { // NaN propagates
-			m = v
-		}
-	}
-	vec.AddScalar(row, row, -m)
-	vec.Exp(row, row)
-	vec.MulScalar(row, row, 1/vec.Sum(row))
-}
+func softmaxRow[T float32 | float64](row []T) { vec.SoftmaxRow(row) }
 
 // Backward, per batch entry and head with dO the gradient of O:
 // dP = dO Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √d; dQ = dS K; dK = dSᵀ Q;
@@ -132,15 +122,11 @@ func attnBackward[T float32 | float64](f *selfAttention, dqkv, dout, p, qkv []T)
 				if f.causal {
 					w = i + 1
 				}
-				pi, di := pr[i*l:i*l+w], ds[i*l:i*l+w]
-				var dot T
-				for j, pv := range pi {
-					dot += pv * di[j]
-				}
-				for j, pv := range pi {
-					di[j] = pv * (di[j] - dot) * scale
-				}
+				vec.SoftmaxGrad(ds[i*l:i*l+w], pr[i*l:i*l+w], scale)
 				clear(ds[i*l+w : (i+1)*l])
+				if i == 0 && nh+1 < hi { // the next head's weights, written long before in Forward
+					vec.Prefetch(p[(nh+1)*l*l : (nh+2)*l*l])
+				}
 			}
 			blas.Gemm(false, false, l, d, l, 1, ds, l, k, 3*e, 0, dq, 3*e)
 			blas.Gemm(true, false, l, d, l, 1, ds, l, q, 3*e, 0, dk, 3*e)

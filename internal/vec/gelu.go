@@ -8,7 +8,8 @@ import "math"
 // from Numerical Recipes' Chebyshev fit, erfc(z) = t·exp(-z² + P(t)) with
 // t = 1/(1+z/2) for z ≥ 0 (fractional error < 1.2e-7 everywhere, so within a
 // few float32 ulps of the exact GELU, tails included). The plain loop is
-// geluErfPlain; on amd64 with AVX2+FMA an assembly kernel takes whole vectors.
+// geluErfPlain; on amd64 with AVX-512, or AVX2+FMA, assembly kernels take
+// whole vectors (AVX-512: with a masked tail, any length).
 // NaN propagates.
 func GeluErf32(dst, x []float32) { geluErf32(dst, x, nil) }
 
@@ -20,36 +21,55 @@ func GeluErfGrad32(dst, x, g []float32) { geluErf32(dst, x, g) }
 // GeluErfGrad32 alone does: a forward pass that keeps d has the backward
 // pass's work done (dx = g·d).
 func GeluErfWithGrad32(dst, d, x []float32) {
-	n := 0
-	if geluAsm {
-		n = len(x) &^ 7
-		if n > 0 {
-			geluErfBothF32AVX2(dst[:n], d[:n], x[:n])
-		}
+	k := geluImpl
+	n := len(x) - len(x)%k.multiple
+	if n > 0 {
+		k.both(dst[:n], d[:n], x[:n])
 	}
 	if n < len(x) {
-		geluErfPlain(dst[n:], x[n:], nil)
-		for lo := n; lo < len(x); lo += len(ones) {
-			hi := min(lo+len(ones), len(x))
-			geluErfPlain(d[lo:hi], x[lo:hi], ones[:hi-lo])
-		}
+		geluErfBothPlain(dst[n:], d[n:], x[n:])
 	}
 }
+
+// geluKernels is one implementation of the GELU kernels. They take lengths
+// that are multiples of multiple; the exported functions hand the rest to the
+// plain loops.
+type geluKernels struct {
+	name     string
+	multiple int
+	fwd      func(dst, x []float32)
+	grad     func(dst, x, g []float32)
+	both     func(dst, d, x []float32)
+}
+
+// geluGo is the pure-Go implementation: the plain loops themselves.
+var geluGo = geluKernels{"go", 1, func(dst, x []float32) { geluErfPlain(dst, x, nil) }, geluErfPlain, geluErfBothPlain}
+
+// geluImpl is the implementation in use: the last (fastest) entry of
+// geluImpls; tests point it at each in turn.
+var geluImpl = geluImpls[len(geluImpls)-1]
 
 // ones is the upstream gradient that makes geluErfPlain's derivative times g
 // the derivative itself, 8 values at a time.
 var ones = [8]float32{1, 1, 1, 1, 1, 1, 1, 1}
 
+// geluErfBothPlain is the plain loop of GeluErfWithGrad32.
+func geluErfBothPlain(dst, d, x []float32) {
+	geluErfPlain(dst, x, nil)
+	for lo := 0; lo < len(x); lo += len(ones) {
+		hi := min(lo+len(ones), len(x))
+		geluErfPlain(d[lo:hi], x[lo:hi], ones[:hi-lo])
+	}
+}
+
 func geluErf32(dst, x, g []float32) {
-	n := 0
-	if geluAsm {
-		n = len(x) &^ 7
-		if n > 0 {
-			if g == nil {
-				geluErfF32AVX2(dst[:n], x[:n])
-			} else {
-				geluErfGradF32AVX2(dst[:n], x[:n], g[:n])
-			}
+	k := geluImpl
+	n := len(x) - len(x)%k.multiple
+	if n > 0 {
+		if g == nil {
+			k.fwd(dst[:n], x[:n])
+		} else {
+			k.grad(dst[:n], x[:n], g[:n])
 		}
 	}
 	if n < len(x) {

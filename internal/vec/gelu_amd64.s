@@ -12,7 +12,15 @@ DATA geluone<>+16(SB)/4, $0x3f800000
 DATA geluone<>+20(SB)/4, $0x3f800000
 DATA geluone<>+24(SB)/4, $0x3f800000
 DATA geluone<>+28(SB)/4, $0x3f800000
-GLOBL geluone<>(SB), RODATA|NOPTR, $32
+DATA geluone<>+32(SB)/4, $0x3f800000
+DATA geluone<>+36(SB)/4, $0x3f800000
+DATA geluone<>+40(SB)/4, $0x3f800000
+DATA geluone<>+44(SB)/4, $0x3f800000
+DATA geluone<>+48(SB)/4, $0x3f800000
+DATA geluone<>+52(SB)/4, $0x3f800000
+DATA geluone<>+56(SB)/4, $0x3f800000
+DATA geluone<>+60(SB)/4, $0x3f800000
+GLOBL geluone<>(SB), RODATA|NOPTR, $64
 DATA geluhalf<>+0(SB)/4, $0x3f000000
 DATA geluhalf<>+4(SB)/4, $0x3f000000
 DATA geluhalf<>+8(SB)/4, $0x3f000000
@@ -21,7 +29,15 @@ DATA geluhalf<>+16(SB)/4, $0x3f000000
 DATA geluhalf<>+20(SB)/4, $0x3f000000
 DATA geluhalf<>+24(SB)/4, $0x3f000000
 DATA geluhalf<>+28(SB)/4, $0x3f000000
-GLOBL geluhalf<>(SB), RODATA|NOPTR, $32
+DATA geluhalf<>+32(SB)/4, $0x3f000000
+DATA geluhalf<>+36(SB)/4, $0x3f000000
+DATA geluhalf<>+40(SB)/4, $0x3f000000
+DATA geluhalf<>+44(SB)/4, $0x3f000000
+DATA geluhalf<>+48(SB)/4, $0x3f000000
+DATA geluhalf<>+52(SB)/4, $0x3f000000
+DATA geluhalf<>+56(SB)/4, $0x3f000000
+DATA geluhalf<>+60(SB)/4, $0x3f000000
+GLOBL geluhalf<>(SB), RODATA|NOPTR, $64
 DATA gelumhalf<>+0(SB)/4, $0xbf000000
 DATA gelumhalf<>+4(SB)/4, $0xbf000000
 DATA gelumhalf<>+8(SB)/4, $0xbf000000
@@ -30,7 +46,15 @@ DATA gelumhalf<>+16(SB)/4, $0xbf000000
 DATA gelumhalf<>+20(SB)/4, $0xbf000000
 DATA gelumhalf<>+24(SB)/4, $0xbf000000
 DATA gelumhalf<>+28(SB)/4, $0xbf000000
-GLOBL gelumhalf<>(SB), RODATA|NOPTR, $32
+DATA gelumhalf<>+32(SB)/4, $0xbf000000
+DATA gelumhalf<>+36(SB)/4, $0xbf000000
+DATA gelumhalf<>+40(SB)/4, $0xbf000000
+DATA gelumhalf<>+44(SB)/4, $0xbf000000
+DATA gelumhalf<>+48(SB)/4, $0xbf000000
+DATA gelumhalf<>+52(SB)/4, $0xbf000000
+DATA gelumhalf<>+56(SB)/4, $0xbf000000
+DATA gelumhalf<>+60(SB)/4, $0xbf000000
+GLOBL gelumhalf<>(SB), RODATA|NOPTR, $64
 DATA gelulo<>+0(SB)/4, $0xc2d00000
 DATA gelulo<>+4(SB)/4, $0xc2d00000
 DATA gelulo<>+8(SB)/4, $0xc2d00000
@@ -39,7 +63,15 @@ DATA gelulo<>+16(SB)/4, $0xc2d00000
 DATA gelulo<>+20(SB)/4, $0xc2d00000
 DATA gelulo<>+24(SB)/4, $0xc2d00000
 DATA gelulo<>+28(SB)/4, $0xc2d00000
-GLOBL gelulo<>(SB), RODATA|NOPTR, $32
+DATA gelulo<>+32(SB)/4, $0xc2d00000
+DATA gelulo<>+36(SB)/4, $0xc2d00000
+DATA gelulo<>+40(SB)/4, $0xc2d00000
+DATA gelulo<>+44(SB)/4, $0xc2d00000
+DATA gelulo<>+48(SB)/4, $0xc2d00000
+DATA gelulo<>+52(SB)/4, $0xc2d00000
+DATA gelulo<>+56(SB)/4, $0xc2d00000
+DATA gelulo<>+60(SB)/4, $0xc2d00000
+GLOBL gelulo<>(SB), RODATA|NOPTR, $64
 DATA gelulog2e<>+0(SB)/4, $0x3fb8aa3b
 DATA gelulog2e<>+4(SB)/4, $0x3fb8aa3b
 DATA gelulog2e<>+8(SB)/4, $0x3fb8aa3b
@@ -48,7 +80,15 @@ DATA gelulog2e<>+16(SB)/4, $0x3fb8aa3b
 DATA gelulog2e<>+20(SB)/4, $0x3fb8aa3b
 DATA gelulog2e<>+24(SB)/4, $0x3fb8aa3b
 DATA gelulog2e<>+28(SB)/4, $0x3fb8aa3b
-GLOBL gelulog2e<>(SB), RODATA|NOPTR, $32
+DATA gelulog2e<>+32(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+36(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+40(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+44(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+48(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+52(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+56(SB)/4, $0x3fb8aa3b
+DATA gelulog2e<>+60(SB)/4, $0x3fb8aa3b
+GLOBL gelulog2e<>(SB), RODATA|NOPTR, $64
 DATA gelunln2hi<>+0(SB)/4, $0xbf318000
 DATA gelunln2hi<>+4(SB)/4, $0xbf318000
 DATA gelunln2hi<>+8(SB)/4, $0xbf318000
@@ -57,7 +97,15 @@ DATA gelunln2hi<>+16(SB)/4, $0xbf318000
 DATA gelunln2hi<>+20(SB)/4, $0xbf318000
 DATA gelunln2hi<>+24(SB)/4, $0xbf318000
 DATA gelunln2hi<>+28(SB)/4, $0xbf318000
-GLOBL gelunln2hi<>(SB), RODATA|NOPTR, $32
+DATA gelunln2hi<>+32(SB)/4, $0xbf318000
+DATA gelunln2hi<>+36(SB)/4, $0xbf318000
+DATA gelunln2hi<>+40(SB)/4, $0xbf318000
+DATA gelunln2hi<>+44(SB)/4, $0xbf318000
+DATA gelunln2hi<>+48(SB)/4, $0xbf318000
+DATA gelunln2hi<>+52(SB)/4, $0xbf318000
+DATA gelunln2hi<>+56(SB)/4, $0xbf318000
+DATA gelunln2hi<>+60(SB)/4, $0xbf318000
+GLOBL gelunln2hi<>(SB), RODATA|NOPTR, $64
 DATA gelunln2lo<>+0(SB)/4, $0x395e8083
 DATA gelunln2lo<>+4(SB)/4, $0x395e8083
 DATA gelunln2lo<>+8(SB)/4, $0x395e8083
@@ -66,7 +114,15 @@ DATA gelunln2lo<>+16(SB)/4, $0x395e8083
 DATA gelunln2lo<>+20(SB)/4, $0x395e8083
 DATA gelunln2lo<>+24(SB)/4, $0x395e8083
 DATA gelunln2lo<>+28(SB)/4, $0x395e8083
-GLOBL gelunln2lo<>(SB), RODATA|NOPTR, $32
+DATA gelunln2lo<>+32(SB)/4, $0x395e8083
+DATA gelunln2lo<>+36(SB)/4, $0x395e8083
+DATA gelunln2lo<>+40(SB)/4, $0x395e8083
+DATA gelunln2lo<>+44(SB)/4, $0x395e8083
+DATA gelunln2lo<>+48(SB)/4, $0x395e8083
+DATA gelunln2lo<>+52(SB)/4, $0x395e8083
+DATA gelunln2lo<>+56(SB)/4, $0x395e8083
+DATA gelunln2lo<>+60(SB)/4, $0x395e8083
+GLOBL gelunln2lo<>(SB), RODATA|NOPTR, $64
 DATA gelumagic<>+0(SB)/4, $0x4b00007f
 DATA gelumagic<>+4(SB)/4, $0x4b00007f
 DATA gelumagic<>+8(SB)/4, $0x4b00007f
@@ -75,7 +131,15 @@ DATA gelumagic<>+16(SB)/4, $0x4b00007f
 DATA gelumagic<>+20(SB)/4, $0x4b00007f
 DATA gelumagic<>+24(SB)/4, $0x4b00007f
 DATA gelumagic<>+28(SB)/4, $0x4b00007f
-GLOBL gelumagic<>(SB), RODATA|NOPTR, $32
+DATA gelumagic<>+32(SB)/4, $0x4b00007f
+DATA gelumagic<>+36(SB)/4, $0x4b00007f
+DATA gelumagic<>+40(SB)/4, $0x4b00007f
+DATA gelumagic<>+44(SB)/4, $0x4b00007f
+DATA gelumagic<>+48(SB)/4, $0x4b00007f
+DATA gelumagic<>+52(SB)/4, $0x4b00007f
+DATA gelumagic<>+56(SB)/4, $0x4b00007f
+DATA gelumagic<>+60(SB)/4, $0x4b00007f
+GLOBL gelumagic<>(SB), RODATA|NOPTR, $64
 DATA gelue0<>+0(SB)/4, $0x39506967
 DATA gelue0<>+4(SB)/4, $0x39506967
 DATA gelue0<>+8(SB)/4, $0x39506967
@@ -84,7 +148,15 @@ DATA gelue0<>+16(SB)/4, $0x39506967
 DATA gelue0<>+20(SB)/4, $0x39506967
 DATA gelue0<>+24(SB)/4, $0x39506967
 DATA gelue0<>+28(SB)/4, $0x39506967
-GLOBL gelue0<>(SB), RODATA|NOPTR, $32
+DATA gelue0<>+32(SB)/4, $0x39506967
+DATA gelue0<>+36(SB)/4, $0x39506967
+DATA gelue0<>+40(SB)/4, $0x39506967
+DATA gelue0<>+44(SB)/4, $0x39506967
+DATA gelue0<>+48(SB)/4, $0x39506967
+DATA gelue0<>+52(SB)/4, $0x39506967
+DATA gelue0<>+56(SB)/4, $0x39506967
+DATA gelue0<>+60(SB)/4, $0x39506967
+GLOBL gelue0<>(SB), RODATA|NOPTR, $64
 DATA gelue1<>+0(SB)/4, $0x3ab743ce
 DATA gelue1<>+4(SB)/4, $0x3ab743ce
 DATA gelue1<>+8(SB)/4, $0x3ab743ce
@@ -93,7 +165,15 @@ DATA gelue1<>+16(SB)/4, $0x3ab743ce
 DATA gelue1<>+20(SB)/4, $0x3ab743ce
 DATA gelue1<>+24(SB)/4, $0x3ab743ce
 DATA gelue1<>+28(SB)/4, $0x3ab743ce
-GLOBL gelue1<>(SB), RODATA|NOPTR, $32
+DATA gelue1<>+32(SB)/4, $0x3ab743ce
+DATA gelue1<>+36(SB)/4, $0x3ab743ce
+DATA gelue1<>+40(SB)/4, $0x3ab743ce
+DATA gelue1<>+44(SB)/4, $0x3ab743ce
+DATA gelue1<>+48(SB)/4, $0x3ab743ce
+DATA gelue1<>+52(SB)/4, $0x3ab743ce
+DATA gelue1<>+56(SB)/4, $0x3ab743ce
+DATA gelue1<>+60(SB)/4, $0x3ab743ce
+GLOBL gelue1<>(SB), RODATA|NOPTR, $64
 DATA gelue2<>+0(SB)/4, $0x3c088908
 DATA gelue2<>+4(SB)/4, $0x3c088908
 DATA gelue2<>+8(SB)/4, $0x3c088908
@@ -102,7 +182,15 @@ DATA gelue2<>+16(SB)/4, $0x3c088908
 DATA gelue2<>+20(SB)/4, $0x3c088908
 DATA gelue2<>+24(SB)/4, $0x3c088908
 DATA gelue2<>+28(SB)/4, $0x3c088908
-GLOBL gelue2<>(SB), RODATA|NOPTR, $32
+DATA gelue2<>+32(SB)/4, $0x3c088908
+DATA gelue2<>+36(SB)/4, $0x3c088908
+DATA gelue2<>+40(SB)/4, $0x3c088908
+DATA gelue2<>+44(SB)/4, $0x3c088908
+DATA gelue2<>+48(SB)/4, $0x3c088908
+DATA gelue2<>+52(SB)/4, $0x3c088908
+DATA gelue2<>+56(SB)/4, $0x3c088908
+DATA gelue2<>+60(SB)/4, $0x3c088908
+GLOBL gelue2<>(SB), RODATA|NOPTR, $64
 DATA gelue3<>+0(SB)/4, $0x3d2aa9c1
 DATA gelue3<>+4(SB)/4, $0x3d2aa9c1
 DATA gelue3<>+8(SB)/4, $0x3d2aa9c1
@@ -111,7 +199,15 @@ DATA gelue3<>+16(SB)/4, $0x3d2aa9c1
 DATA gelue3<>+20(SB)/4, $0x3d2aa9c1
 DATA gelue3<>+24(SB)/4, $0x3d2aa9c1
 DATA gelue3<>+28(SB)/4, $0x3d2aa9c1
-GLOBL gelue3<>(SB), RODATA|NOPTR, $32
+DATA gelue3<>+32(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+36(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+40(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+44(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+48(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+52(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+56(SB)/4, $0x3d2aa9c1
+DATA gelue3<>+60(SB)/4, $0x3d2aa9c1
+GLOBL gelue3<>(SB), RODATA|NOPTR, $64
 DATA gelue4<>+0(SB)/4, $0x3e2aaaaa
 DATA gelue4<>+4(SB)/4, $0x3e2aaaaa
 DATA gelue4<>+8(SB)/4, $0x3e2aaaaa
@@ -120,7 +216,15 @@ DATA gelue4<>+16(SB)/4, $0x3e2aaaaa
 DATA gelue4<>+20(SB)/4, $0x3e2aaaaa
 DATA gelue4<>+24(SB)/4, $0x3e2aaaaa
 DATA gelue4<>+28(SB)/4, $0x3e2aaaaa
-GLOBL gelue4<>(SB), RODATA|NOPTR, $32
+DATA gelue4<>+32(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+36(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+40(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+44(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+48(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+52(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+56(SB)/4, $0x3e2aaaaa
+DATA gelue4<>+60(SB)/4, $0x3e2aaaaa
+GLOBL gelue4<>(SB), RODATA|NOPTR, $64
 DATA gelue5<>+0(SB)/4, $0x3f000000
 DATA gelue5<>+4(SB)/4, $0x3f000000
 DATA gelue5<>+8(SB)/4, $0x3f000000
@@ -129,7 +233,15 @@ DATA gelue5<>+16(SB)/4, $0x3f000000
 DATA gelue5<>+20(SB)/4, $0x3f000000
 DATA gelue5<>+24(SB)/4, $0x3f000000
 DATA gelue5<>+28(SB)/4, $0x3f000000
-GLOBL gelue5<>(SB), RODATA|NOPTR, $32
+DATA gelue5<>+32(SB)/4, $0x3f000000
+DATA gelue5<>+36(SB)/4, $0x3f000000
+DATA gelue5<>+40(SB)/4, $0x3f000000
+DATA gelue5<>+44(SB)/4, $0x3f000000
+DATA gelue5<>+48(SB)/4, $0x3f000000
+DATA gelue5<>+52(SB)/4, $0x3f000000
+DATA gelue5<>+56(SB)/4, $0x3f000000
+DATA gelue5<>+60(SB)/4, $0x3f000000
+GLOBL gelue5<>(SB), RODATA|NOPTR, $64
 DATA geluinvsqrt2<>+0(SB)/4, $0x3f3504f3
 DATA geluinvsqrt2<>+4(SB)/4, $0x3f3504f3
 DATA geluinvsqrt2<>+8(SB)/4, $0x3f3504f3
@@ -138,7 +250,15 @@ DATA geluinvsqrt2<>+16(SB)/4, $0x3f3504f3
 DATA geluinvsqrt2<>+20(SB)/4, $0x3f3504f3
 DATA geluinvsqrt2<>+24(SB)/4, $0x3f3504f3
 DATA geluinvsqrt2<>+28(SB)/4, $0x3f3504f3
-GLOBL geluinvsqrt2<>(SB), RODATA|NOPTR, $32
+DATA geluinvsqrt2<>+32(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+36(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+40(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+44(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+48(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+52(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+56(SB)/4, $0x3f3504f3
+DATA geluinvsqrt2<>+60(SB)/4, $0x3f3504f3
+GLOBL geluinvsqrt2<>(SB), RODATA|NOPTR, $64
 DATA geluinvsqrt2pi<>+0(SB)/4, $0x3ecc422a
 DATA geluinvsqrt2pi<>+4(SB)/4, $0x3ecc422a
 DATA geluinvsqrt2pi<>+8(SB)/4, $0x3ecc422a
@@ -147,7 +267,15 @@ DATA geluinvsqrt2pi<>+16(SB)/4, $0x3ecc422a
 DATA geluinvsqrt2pi<>+20(SB)/4, $0x3ecc422a
 DATA geluinvsqrt2pi<>+24(SB)/4, $0x3ecc422a
 DATA geluinvsqrt2pi<>+28(SB)/4, $0x3ecc422a
-GLOBL geluinvsqrt2pi<>(SB), RODATA|NOPTR, $32
+DATA geluinvsqrt2pi<>+32(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+36(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+40(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+44(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+48(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+52(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+56(SB)/4, $0x3ecc422a
+DATA geluinvsqrt2pi<>+60(SB)/4, $0x3ecc422a
+GLOBL geluinvsqrt2pi<>(SB), RODATA|NOPTR, $64
 DATA geluabs<>+0(SB)/4, $0x7fffffff
 DATA geluabs<>+4(SB)/4, $0x7fffffff
 DATA geluabs<>+8(SB)/4, $0x7fffffff
@@ -156,7 +284,15 @@ DATA geluabs<>+16(SB)/4, $0x7fffffff
 DATA geluabs<>+20(SB)/4, $0x7fffffff
 DATA geluabs<>+24(SB)/4, $0x7fffffff
 DATA geluabs<>+28(SB)/4, $0x7fffffff
-GLOBL geluabs<>(SB), RODATA|NOPTR, $32
+DATA geluabs<>+32(SB)/4, $0x7fffffff
+DATA geluabs<>+36(SB)/4, $0x7fffffff
+DATA geluabs<>+40(SB)/4, $0x7fffffff
+DATA geluabs<>+44(SB)/4, $0x7fffffff
+DATA geluabs<>+48(SB)/4, $0x7fffffff
+DATA geluabs<>+52(SB)/4, $0x7fffffff
+DATA geluabs<>+56(SB)/4, $0x7fffffff
+DATA geluabs<>+60(SB)/4, $0x7fffffff
+GLOBL geluabs<>(SB), RODATA|NOPTR, $64
 DATA geluzero<>+0(SB)/4, $0x00000000
 DATA geluzero<>+4(SB)/4, $0x00000000
 DATA geluzero<>+8(SB)/4, $0x00000000
@@ -165,7 +301,15 @@ DATA geluzero<>+16(SB)/4, $0x00000000
 DATA geluzero<>+20(SB)/4, $0x00000000
 DATA geluzero<>+24(SB)/4, $0x00000000
 DATA geluzero<>+28(SB)/4, $0x00000000
-GLOBL geluzero<>(SB), RODATA|NOPTR, $32
+DATA geluzero<>+32(SB)/4, $0x00000000
+DATA geluzero<>+36(SB)/4, $0x00000000
+DATA geluzero<>+40(SB)/4, $0x00000000
+DATA geluzero<>+44(SB)/4, $0x00000000
+DATA geluzero<>+48(SB)/4, $0x00000000
+DATA geluzero<>+52(SB)/4, $0x00000000
+DATA geluzero<>+56(SB)/4, $0x00000000
+DATA geluzero<>+60(SB)/4, $0x00000000
+GLOBL geluzero<>(SB), RODATA|NOPTR, $64
 DATA geluc0<>+0(SB)/4, $0x3e2ef945
 DATA geluc0<>+4(SB)/4, $0x3e2ef945
 DATA geluc0<>+8(SB)/4, $0x3e2ef945
@@ -174,7 +318,15 @@ DATA geluc0<>+16(SB)/4, $0x3e2ef945
 DATA geluc0<>+20(SB)/4, $0x3e2ef945
 DATA geluc0<>+24(SB)/4, $0x3e2ef945
 DATA geluc0<>+28(SB)/4, $0x3e2ef945
-GLOBL geluc0<>(SB), RODATA|NOPTR, $32
+DATA geluc0<>+32(SB)/4, $0x3e2ef945
+DATA geluc0<>+36(SB)/4, $0x3e2ef945
+DATA geluc0<>+40(SB)/4, $0x3e2ef945
+DATA geluc0<>+44(SB)/4, $0x3e2ef945
+DATA geluc0<>+48(SB)/4, $0x3e2ef945
+DATA geluc0<>+52(SB)/4, $0x3e2ef945
+DATA geluc0<>+56(SB)/4, $0x3e2ef945
+DATA geluc0<>+60(SB)/4, $0x3e2ef945
+GLOBL geluc0<>(SB), RODATA|NOPTR, $64
 DATA geluc1<>+0(SB)/4, $0xbf527892
 DATA geluc1<>+4(SB)/4, $0xbf527892
 DATA geluc1<>+8(SB)/4, $0xbf527892
@@ -183,7 +335,15 @@ DATA geluc1<>+16(SB)/4, $0xbf527892
 DATA geluc1<>+20(SB)/4, $0xbf527892
 DATA geluc1<>+24(SB)/4, $0xbf527892
 DATA geluc1<>+28(SB)/4, $0xbf527892
-GLOBL geluc1<>(SB), RODATA|NOPTR, $32
+DATA geluc1<>+32(SB)/4, $0xbf527892
+DATA geluc1<>+36(SB)/4, $0xbf527892
+DATA geluc1<>+40(SB)/4, $0xbf527892
+DATA geluc1<>+44(SB)/4, $0xbf527892
+DATA geluc1<>+48(SB)/4, $0xbf527892
+DATA geluc1<>+52(SB)/4, $0xbf527892
+DATA geluc1<>+56(SB)/4, $0xbf527892
+DATA geluc1<>+60(SB)/4, $0xbf527892
+GLOBL geluc1<>(SB), RODATA|NOPTR, $64
 DATA geluc2<>+0(SB)/4, $0x3fbe87b0
 DATA geluc2<>+4(SB)/4, $0x3fbe87b0
 DATA geluc2<>+8(SB)/4, $0x3fbe87b0
@@ -192,7 +352,15 @@ DATA geluc2<>+16(SB)/4, $0x3fbe87b0
 DATA geluc2<>+20(SB)/4, $0x3fbe87b0
 DATA geluc2<>+24(SB)/4, $0x3fbe87b0
 DATA geluc2<>+28(SB)/4, $0x3fbe87b0
-GLOBL geluc2<>(SB), RODATA|NOPTR, $32
+DATA geluc2<>+32(SB)/4, $0x3fbe87b0
+DATA geluc2<>+36(SB)/4, $0x3fbe87b0
+DATA geluc2<>+40(SB)/4, $0x3fbe87b0
+DATA geluc2<>+44(SB)/4, $0x3fbe87b0
+DATA geluc2<>+48(SB)/4, $0x3fbe87b0
+DATA geluc2<>+52(SB)/4, $0x3fbe87b0
+DATA geluc2<>+56(SB)/4, $0x3fbe87b0
+DATA geluc2<>+60(SB)/4, $0x3fbe87b0
+GLOBL geluc2<>(SB), RODATA|NOPTR, $64
 DATA geluc3<>+0(SB)/4, $0xbf914e5d
 DATA geluc3<>+4(SB)/4, $0xbf914e5d
 DATA geluc3<>+8(SB)/4, $0xbf914e5d
@@ -201,7 +369,15 @@ DATA geluc3<>+16(SB)/4, $0xbf914e5d
 DATA geluc3<>+20(SB)/4, $0xbf914e5d
 DATA geluc3<>+24(SB)/4, $0xbf914e5d
 DATA geluc3<>+28(SB)/4, $0xbf914e5d
-GLOBL geluc3<>(SB), RODATA|NOPTR, $32
+DATA geluc3<>+32(SB)/4, $0xbf914e5d
+DATA geluc3<>+36(SB)/4, $0xbf914e5d
+DATA geluc3<>+40(SB)/4, $0xbf914e5d
+DATA geluc3<>+44(SB)/4, $0xbf914e5d
+DATA geluc3<>+48(SB)/4, $0xbf914e5d
+DATA geluc3<>+52(SB)/4, $0xbf914e5d
+DATA geluc3<>+56(SB)/4, $0xbf914e5d
+DATA geluc3<>+60(SB)/4, $0xbf914e5d
+GLOBL geluc3<>(SB), RODATA|NOPTR, $64
 DATA geluc4<>+0(SB)/4, $0x3e8ec7cc
 DATA geluc4<>+4(SB)/4, $0x3e8ec7cc
 DATA geluc4<>+8(SB)/4, $0x3e8ec7cc
@@ -210,7 +386,15 @@ DATA geluc4<>+16(SB)/4, $0x3e8ec7cc
 DATA geluc4<>+20(SB)/4, $0x3e8ec7cc
 DATA geluc4<>+24(SB)/4, $0x3e8ec7cc
 DATA geluc4<>+28(SB)/4, $0x3e8ec7cc
-GLOBL geluc4<>(SB), RODATA|NOPTR, $32
+DATA geluc4<>+32(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+36(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+40(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+44(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+48(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+52(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+56(SB)/4, $0x3e8ec7cc
+DATA geluc4<>+60(SB)/4, $0x3e8ec7cc
+GLOBL geluc4<>(SB), RODATA|NOPTR, $64
 DATA geluc5<>+0(SB)/4, $0xbe3ec24c
 DATA geluc5<>+4(SB)/4, $0xbe3ec24c
 DATA geluc5<>+8(SB)/4, $0xbe3ec24c
@@ -219,7 +403,15 @@ DATA geluc5<>+16(SB)/4, $0xbe3ec24c
 DATA geluc5<>+20(SB)/4, $0xbe3ec24c
 DATA geluc5<>+24(SB)/4, $0xbe3ec24c
 DATA geluc5<>+28(SB)/4, $0xbe3ec24c
-GLOBL geluc5<>(SB), RODATA|NOPTR, $32
+DATA geluc5<>+32(SB)/4, $0xbe3ec24c
+DATA geluc5<>+36(SB)/4, $0xbe3ec24c
+DATA geluc5<>+40(SB)/4, $0xbe3ec24c
+DATA geluc5<>+44(SB)/4, $0xbe3ec24c
+DATA geluc5<>+48(SB)/4, $0xbe3ec24c
+DATA geluc5<>+52(SB)/4, $0xbe3ec24c
+DATA geluc5<>+56(SB)/4, $0xbe3ec24c
+DATA geluc5<>+60(SB)/4, $0xbe3ec24c
+GLOBL geluc5<>(SB), RODATA|NOPTR, $64
 DATA geluc6<>+0(SB)/4, $0x3dc636c9
 DATA geluc6<>+4(SB)/4, $0x3dc636c9
 DATA geluc6<>+8(SB)/4, $0x3dc636c9
@@ -228,7 +420,15 @@ DATA geluc6<>+16(SB)/4, $0x3dc636c9
 DATA geluc6<>+20(SB)/4, $0x3dc636c9
 DATA geluc6<>+24(SB)/4, $0x3dc636c9
 DATA geluc6<>+28(SB)/4, $0x3dc636c9
-GLOBL geluc6<>(SB), RODATA|NOPTR, $32
+DATA geluc6<>+32(SB)/4, $0x3dc636c9
+DATA geluc6<>+36(SB)/4, $0x3dc636c9
+DATA geluc6<>+40(SB)/4, $0x3dc636c9
+DATA geluc6<>+44(SB)/4, $0x3dc636c9
+DATA geluc6<>+48(SB)/4, $0x3dc636c9
+DATA geluc6<>+52(SB)/4, $0x3dc636c9
+DATA geluc6<>+56(SB)/4, $0x3dc636c9
+DATA geluc6<>+60(SB)/4, $0x3dc636c9
+GLOBL geluc6<>(SB), RODATA|NOPTR, $64
 DATA geluc7<>+0(SB)/4, $0x3ebf88fb
 DATA geluc7<>+4(SB)/4, $0x3ebf88fb
 DATA geluc7<>+8(SB)/4, $0x3ebf88fb
@@ -237,7 +437,15 @@ DATA geluc7<>+16(SB)/4, $0x3ebf88fb
 DATA geluc7<>+20(SB)/4, $0x3ebf88fb
 DATA geluc7<>+24(SB)/4, $0x3ebf88fb
 DATA geluc7<>+28(SB)/4, $0x3ebf88fb
-GLOBL geluc7<>(SB), RODATA|NOPTR, $32
+DATA geluc7<>+32(SB)/4, $0x3ebf88fb
+DATA geluc7<>+36(SB)/4, $0x3ebf88fb
+DATA geluc7<>+40(SB)/4, $0x3ebf88fb
+DATA geluc7<>+44(SB)/4, $0x3ebf88fb
+DATA geluc7<>+48(SB)/4, $0x3ebf88fb
+DATA geluc7<>+52(SB)/4, $0x3ebf88fb
+DATA geluc7<>+56(SB)/4, $0x3ebf88fb
+DATA geluc7<>+60(SB)/4, $0x3ebf88fb
+GLOBL geluc7<>(SB), RODATA|NOPTR, $64
 DATA geluc8<>+0(SB)/4, $0x3f8000c7
 DATA geluc8<>+4(SB)/4, $0x3f8000c7
 DATA geluc8<>+8(SB)/4, $0x3f8000c7
@@ -246,7 +454,15 @@ DATA geluc8<>+16(SB)/4, $0x3f8000c7
 DATA geluc8<>+20(SB)/4, $0x3f8000c7
 DATA geluc8<>+24(SB)/4, $0x3f8000c7
 DATA geluc8<>+28(SB)/4, $0x3f8000c7
-GLOBL geluc8<>(SB), RODATA|NOPTR, $32
+DATA geluc8<>+32(SB)/4, $0x3f8000c7
+DATA geluc8<>+36(SB)/4, $0x3f8000c7
+DATA geluc8<>+40(SB)/4, $0x3f8000c7
+DATA geluc8<>+44(SB)/4, $0x3f8000c7
+DATA geluc8<>+48(SB)/4, $0x3f8000c7
+DATA geluc8<>+52(SB)/4, $0x3f8000c7
+DATA geluc8<>+56(SB)/4, $0x3f8000c7
+DATA geluc8<>+60(SB)/4, $0x3f8000c7
+GLOBL geluc8<>(SB), RODATA|NOPTR, $64
 DATA geluc9<>+0(SB)/4, $0xbfa1fc4e
 DATA geluc9<>+4(SB)/4, $0xbfa1fc4e
 DATA geluc9<>+8(SB)/4, $0xbfa1fc4e
@@ -255,7 +471,15 @@ DATA geluc9<>+16(SB)/4, $0xbfa1fc4e
 DATA geluc9<>+20(SB)/4, $0xbfa1fc4e
 DATA geluc9<>+24(SB)/4, $0xbfa1fc4e
 DATA geluc9<>+28(SB)/4, $0xbfa1fc4e
-GLOBL geluc9<>(SB), RODATA|NOPTR, $32
+DATA geluc9<>+32(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+36(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+40(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+44(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+48(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+52(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+56(SB)/4, $0xbfa1fc4e
+DATA geluc9<>+60(SB)/4, $0xbfa1fc4e
+GLOBL geluc9<>(SB), RODATA|NOPTR, $64
 
 // func geluErfF32AVX2(dst, x []float32)
 TEXT ·geluErfF32AVX2(SB), NOSPLIT, $0-48
@@ -267,7 +491,7 @@ TEXT ·geluErfF32AVX2(SB), NOSPLIT, $0-48
 	XORQ AX, AX
 	MOVQ CX, BX
 	SUBQ $16, BX
-pairs:
+group:
 	CMPQ AX, BX
 	JGT single
 	VMOVUPS 0(SI)(AX*4), Y0
@@ -365,10 +589,13 @@ pairs:
 	VMOVUPS Y1, 0(DI)(AX*4)
 	VMOVUPS Y8, 32(DI)(AX*4)
 	ADDQ $16, AX
-	JMP pairs
+	JMP group
 single:
-	CMPQ AX, CX
-	JAE done
+	MOVQ CX, BX
+	SUBQ $8, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
 	VMOVUPS 0(SI)(AX*4), Y0
 	VANDPS geluabs<>(SB), Y0, Y1
 	VMULPS geluinvsqrt2<>(SB), Y1, Y1
@@ -416,6 +643,9 @@ single:
 	VBLENDVPS Y3, Y5, Y2, Y1
 	VMULPS Y1, Y0, Y1
 	VMOVUPS Y1, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP single1
+tail:
 done:
 	VZEROUPPER
 	RET
@@ -431,7 +661,7 @@ TEXT ·geluErfGradF32AVX2(SB), NOSPLIT, $0-72
 	XORQ AX, AX
 	MOVQ CX, BX
 	SUBQ $16, BX
-pairs:
+group:
 	CMPQ AX, BX
 	JGT single
 	VMOVUPS 0(SI)(AX*4), Y0
@@ -583,10 +813,13 @@ pairs:
 	VMOVUPS Y1, 0(DI)(AX*4)
 	VMOVUPS Y8, 32(DI)(AX*4)
 	ADDQ $16, AX
-	JMP pairs
+	JMP group
 single:
-	CMPQ AX, CX
-	JAE done
+	MOVQ CX, BX
+	SUBQ $8, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
 	VMOVUPS 0(SI)(AX*4), Y0
 	VANDPS geluabs<>(SB), Y0, Y1
 	VMULPS geluinvsqrt2<>(SB), Y1, Y1
@@ -661,6 +894,9 @@ single:
 	VFMADD231PS Y5, Y0, Y1
 	VMULPS 0(DX)(AX*4), Y1, Y1
 	VMOVUPS Y1, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP single1
+tail:
 done:
 	VZEROUPPER
 	RET
@@ -676,7 +912,7 @@ TEXT ·geluErfBothF32AVX2(SB), NOSPLIT, $0-72
 	XORQ AX, AX
 	MOVQ CX, BX
 	SUBQ $16, BX
-pairs:
+group:
 	CMPQ AX, BX
 	JGT single
 	VMOVUPS 0(SI)(AX*4), Y0
@@ -830,10 +1066,13 @@ pairs:
 	VMOVUPS Y1, 0(DX)(AX*4)
 	VMOVUPS Y8, 32(DX)(AX*4)
 	ADDQ $16, AX
-	JMP pairs
+	JMP group
 single:
-	CMPQ AX, CX
-	JAE done
+	MOVQ CX, BX
+	SUBQ $8, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
 	VMOVUPS 0(SI)(AX*4), Y0
 	VANDPS geluabs<>(SB), Y0, Y1
 	VMULPS geluinvsqrt2<>(SB), Y1, Y1
@@ -909,6 +1148,927 @@ single:
 	VMULPS geluinvsqrt2pi<>(SB), Y5, Y5
 	VFMADD231PS Y5, Y0, Y1
 	VMOVUPS Y1, 0(DX)(AX*4)
+	ADDQ $8, AX
+	JMP single1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func geluErfF32AVX512(dst, x []float32)
+TEXT ·geluErfF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VMOVUPS geluone<>(SB), Z31
+	VMOVUPS gelulo<>(SB), Z30
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $48, BX
+group:
+	CMPQ AX, BX
+	JGT single
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z7
+	VMOVUPS 128(SI)(AX*4), Z14
+	VPANDD geluabs<>(SB), Z0, Z1
+	VPANDD geluabs<>(SB), Z7, Z8
+	VPANDD geluabs<>(SB), Z14, Z15
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluinvsqrt2<>(SB), Z8, Z8
+	VMULPS geluinvsqrt2<>(SB), Z15, Z15
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VMULPS geluhalf<>(SB), Z8, Z9
+	VMULPS geluhalf<>(SB), Z15, Z16
+	VADDPS Z31, Z2, Z2
+	VADDPS Z31, Z9, Z9
+	VADDPS Z31, Z16, Z16
+	VRCP14PS Z2, Z3
+	VRCP14PS Z9, Z10
+	VRCP14PS Z16, Z17
+	VFNMADD213PS Z31, Z3, Z2
+	VFNMADD213PS Z31, Z10, Z9
+	VFNMADD213PS Z31, Z17, Z16
+	VFMADD132PS Z3, Z3, Z2
+	VFMADD132PS Z10, Z10, Z9
+	VFMADD132PS Z17, Z17, Z16
+	VMOVUPS geluc0<>(SB), Z3
+	VMOVUPS geluc0<>(SB), Z10
+	VMOVUPS geluc0<>(SB), Z17
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc1<>(SB), Z9, Z10
+	VFMADD213PS geluc1<>(SB), Z16, Z17
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z9, Z10
+	VFMADD213PS geluc2<>(SB), Z16, Z17
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z9, Z10
+	VFMADD213PS geluc3<>(SB), Z16, Z17
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z9, Z10
+	VFMADD213PS geluc4<>(SB), Z16, Z17
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z9, Z10
+	VFMADD213PS geluc5<>(SB), Z16, Z17
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z9, Z10
+	VFMADD213PS geluc6<>(SB), Z16, Z17
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z9, Z10
+	VFMADD213PS geluc7<>(SB), Z16, Z17
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z9, Z10
+	VFMADD213PS geluc8<>(SB), Z16, Z17
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z9, Z10
+	VFMADD213PS geluc9<>(SB), Z16, Z17
+	VFNMADD231PS Z1, Z1, Z3
+	VFNMADD231PS Z8, Z8, Z10
+	VFNMADD231PS Z15, Z15, Z17
+	VMAXPS Z3, Z30, Z3
+	VMAXPS Z10, Z30, Z10
+	VMAXPS Z17, Z30, Z17
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VMULPS gelulog2e<>(SB), Z10, Z11
+	VMULPS gelulog2e<>(SB), Z17, Z18
+	VRNDSCALEPS $0, Z4, Z4
+	VRNDSCALEPS $0, Z11, Z11
+	VRNDSCALEPS $0, Z18, Z18
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2hi<>(SB), Z11, Z10
+	VFMADD231PS gelunln2hi<>(SB), Z18, Z17
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z11, Z10
+	VFMADD231PS gelunln2lo<>(SB), Z18, Z17
+	VMOVUPS gelue0<>(SB), Z5
+	VMOVUPS gelue0<>(SB), Z12
+	VMOVUPS gelue0<>(SB), Z19
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue1<>(SB), Z10, Z12
+	VFMADD213PS gelue1<>(SB), Z17, Z19
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z10, Z12
+	VFMADD213PS gelue2<>(SB), Z17, Z19
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z10, Z12
+	VFMADD213PS gelue3<>(SB), Z17, Z19
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z10, Z12
+	VFMADD213PS gelue4<>(SB), Z17, Z19
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z10, Z12
+	VFMADD213PS gelue5<>(SB), Z17, Z19
+	VMULPS Z3, Z3, Z6
+	VMULPS Z10, Z10, Z13
+	VMULPS Z17, Z17, Z20
+	VFMADD213PS Z3, Z6, Z5
+	VFMADD213PS Z10, Z13, Z12
+	VFMADD213PS Z17, Z20, Z19
+	VADDPS Z31, Z5, Z5
+	VADDPS Z31, Z12, Z12
+	VADDPS Z31, Z19, Z19
+	VSCALEFPS Z4, Z5, Z5
+	VSCALEFPS Z11, Z12, Z12
+	VSCALEFPS Z18, Z19, Z19
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS geluhalf<>(SB), Z9, Z9
+	VMULPS geluhalf<>(SB), Z16, Z16
+	VMULPS Z5, Z2, Z2
+	VMULPS Z12, Z9, Z9
+	VMULPS Z19, Z16, Z16
+	VSUBPS Z2, Z31, Z5
+	VSUBPS Z9, Z31, Z12
+	VSUBPS Z16, Z31, Z19
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VCMPPS $0x0e, geluzero<>(SB), Z7, K3
+	VCMPPS $0x0e, geluzero<>(SB), Z14, K4
+	VBLENDMPS Z5, Z2, K2, Z1
+	VBLENDMPS Z12, Z9, K3, Z8
+	VBLENDMPS Z19, Z16, K4, Z15
+	VMULPS Z1, Z0, Z1
+	VMULPS Z8, Z7, Z8
+	VMULPS Z15, Z14, Z15
+	VMOVUPS Z1, 0(DI)(AX*4)
+	VMOVUPS Z8, 64(DI)(AX*4)
+	VMOVUPS Z15, 128(DI)(AX*4)
+	ADDQ $48, AX
+	JMP group
+single:
+	MOVQ CX, BX
+	SUBQ $16, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS 0(SI)(AX*4), Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z1, Z0, Z1
+	VMOVUPS Z1, 0(DI)(AX*4)
+	ADDQ $16, AX
+	JMP single1
+tail:
+	CMPQ AX, CX
+	JAE done
+	SUBQ AX, CX
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z 0(SI)(AX*4), K1, Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z1, Z0, Z1
+	VMOVUPS Z1, K1, 0(DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func geluErfGradF32AVX512(dst, x, g []float32)
+TEXT ·geluErfGradF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ g_base+48(FP), DX
+	VMOVUPS geluone<>(SB), Z31
+	VMOVUPS gelulo<>(SB), Z30
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $48, BX
+group:
+	CMPQ AX, BX
+	JGT single
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z7
+	VMOVUPS 128(SI)(AX*4), Z14
+	VPANDD geluabs<>(SB), Z0, Z1
+	VPANDD geluabs<>(SB), Z7, Z8
+	VPANDD geluabs<>(SB), Z14, Z15
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluinvsqrt2<>(SB), Z8, Z8
+	VMULPS geluinvsqrt2<>(SB), Z15, Z15
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VMULPS geluhalf<>(SB), Z8, Z9
+	VMULPS geluhalf<>(SB), Z15, Z16
+	VADDPS Z31, Z2, Z2
+	VADDPS Z31, Z9, Z9
+	VADDPS Z31, Z16, Z16
+	VRCP14PS Z2, Z3
+	VRCP14PS Z9, Z10
+	VRCP14PS Z16, Z17
+	VFNMADD213PS Z31, Z3, Z2
+	VFNMADD213PS Z31, Z10, Z9
+	VFNMADD213PS Z31, Z17, Z16
+	VFMADD132PS Z3, Z3, Z2
+	VFMADD132PS Z10, Z10, Z9
+	VFMADD132PS Z17, Z17, Z16
+	VMOVUPS geluc0<>(SB), Z3
+	VMOVUPS geluc0<>(SB), Z10
+	VMOVUPS geluc0<>(SB), Z17
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc1<>(SB), Z9, Z10
+	VFMADD213PS geluc1<>(SB), Z16, Z17
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z9, Z10
+	VFMADD213PS geluc2<>(SB), Z16, Z17
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z9, Z10
+	VFMADD213PS geluc3<>(SB), Z16, Z17
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z9, Z10
+	VFMADD213PS geluc4<>(SB), Z16, Z17
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z9, Z10
+	VFMADD213PS geluc5<>(SB), Z16, Z17
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z9, Z10
+	VFMADD213PS geluc6<>(SB), Z16, Z17
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z9, Z10
+	VFMADD213PS geluc7<>(SB), Z16, Z17
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z9, Z10
+	VFMADD213PS geluc8<>(SB), Z16, Z17
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z9, Z10
+	VFMADD213PS geluc9<>(SB), Z16, Z17
+	VFNMADD231PS Z1, Z1, Z3
+	VFNMADD231PS Z8, Z8, Z10
+	VFNMADD231PS Z15, Z15, Z17
+	VMAXPS Z3, Z30, Z3
+	VMAXPS Z10, Z30, Z10
+	VMAXPS Z17, Z30, Z17
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VMULPS gelulog2e<>(SB), Z10, Z11
+	VMULPS gelulog2e<>(SB), Z17, Z18
+	VRNDSCALEPS $0, Z4, Z4
+	VRNDSCALEPS $0, Z11, Z11
+	VRNDSCALEPS $0, Z18, Z18
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2hi<>(SB), Z11, Z10
+	VFMADD231PS gelunln2hi<>(SB), Z18, Z17
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z11, Z10
+	VFMADD231PS gelunln2lo<>(SB), Z18, Z17
+	VMOVUPS gelue0<>(SB), Z5
+	VMOVUPS gelue0<>(SB), Z12
+	VMOVUPS gelue0<>(SB), Z19
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue1<>(SB), Z10, Z12
+	VFMADD213PS gelue1<>(SB), Z17, Z19
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z10, Z12
+	VFMADD213PS gelue2<>(SB), Z17, Z19
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z10, Z12
+	VFMADD213PS gelue3<>(SB), Z17, Z19
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z10, Z12
+	VFMADD213PS gelue4<>(SB), Z17, Z19
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z10, Z12
+	VFMADD213PS gelue5<>(SB), Z17, Z19
+	VMULPS Z3, Z3, Z6
+	VMULPS Z10, Z10, Z13
+	VMULPS Z17, Z17, Z20
+	VFMADD213PS Z3, Z6, Z5
+	VFMADD213PS Z10, Z13, Z12
+	VFMADD213PS Z17, Z20, Z19
+	VADDPS Z31, Z5, Z5
+	VADDPS Z31, Z12, Z12
+	VADDPS Z31, Z19, Z19
+	VSCALEFPS Z4, Z5, Z5
+	VSCALEFPS Z11, Z12, Z12
+	VSCALEFPS Z18, Z19, Z19
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS geluhalf<>(SB), Z9, Z9
+	VMULPS geluhalf<>(SB), Z16, Z16
+	VMULPS Z5, Z2, Z2
+	VMULPS Z12, Z9, Z9
+	VMULPS Z19, Z16, Z16
+	VSUBPS Z2, Z31, Z5
+	VSUBPS Z9, Z31, Z12
+	VSUBPS Z16, Z31, Z19
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VCMPPS $0x0e, geluzero<>(SB), Z7, K3
+	VCMPPS $0x0e, geluzero<>(SB), Z14, K4
+	VBLENDMPS Z5, Z2, K2, Z1
+	VBLENDMPS Z12, Z9, K3, Z8
+	VBLENDMPS Z19, Z16, K4, Z15
+	VMULPS Z0, Z0, Z3
+	VMULPS Z7, Z7, Z10
+	VMULPS Z14, Z14, Z17
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMULPS gelumhalf<>(SB), Z10, Z10
+	VMULPS gelumhalf<>(SB), Z17, Z17
+	VMAXPS Z3, Z30, Z3
+	VMAXPS Z10, Z30, Z10
+	VMAXPS Z17, Z30, Z17
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VMULPS gelulog2e<>(SB), Z10, Z11
+	VMULPS gelulog2e<>(SB), Z17, Z18
+	VRNDSCALEPS $0, Z4, Z4
+	VRNDSCALEPS $0, Z11, Z11
+	VRNDSCALEPS $0, Z18, Z18
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2hi<>(SB), Z11, Z10
+	VFMADD231PS gelunln2hi<>(SB), Z18, Z17
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z11, Z10
+	VFMADD231PS gelunln2lo<>(SB), Z18, Z17
+	VMOVUPS gelue0<>(SB), Z5
+	VMOVUPS gelue0<>(SB), Z12
+	VMOVUPS gelue0<>(SB), Z19
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue1<>(SB), Z10, Z12
+	VFMADD213PS gelue1<>(SB), Z17, Z19
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z10, Z12
+	VFMADD213PS gelue2<>(SB), Z17, Z19
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z10, Z12
+	VFMADD213PS gelue3<>(SB), Z17, Z19
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z10, Z12
+	VFMADD213PS gelue4<>(SB), Z17, Z19
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z10, Z12
+	VFMADD213PS gelue5<>(SB), Z17, Z19
+	VMULPS Z3, Z3, Z6
+	VMULPS Z10, Z10, Z13
+	VMULPS Z17, Z17, Z20
+	VFMADD213PS Z3, Z6, Z5
+	VFMADD213PS Z10, Z13, Z12
+	VFMADD213PS Z17, Z20, Z19
+	VADDPS Z31, Z5, Z5
+	VADDPS Z31, Z12, Z12
+	VADDPS Z31, Z19, Z19
+	VSCALEFPS Z4, Z5, Z5
+	VSCALEFPS Z11, Z12, Z12
+	VSCALEFPS Z18, Z19, Z19
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z12, Z12
+	VMULPS geluinvsqrt2pi<>(SB), Z19, Z19
+	VFMADD231PS Z5, Z0, Z1
+	VFMADD231PS Z12, Z7, Z8
+	VFMADD231PS Z19, Z14, Z15
+	VMULPS 0(DX)(AX*4), Z1, Z1
+	VMULPS 64(DX)(AX*4), Z8, Z8
+	VMULPS 128(DX)(AX*4), Z15, Z15
+	VMOVUPS Z1, 0(DI)(AX*4)
+	VMOVUPS Z8, 64(DI)(AX*4)
+	VMOVUPS Z15, 128(DI)(AX*4)
+	ADDQ $48, AX
+	JMP group
+single:
+	MOVQ CX, BX
+	SUBQ $16, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS 0(SI)(AX*4), Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z0, Z0, Z3
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VFMADD231PS Z5, Z0, Z1
+	VMULPS 0(DX)(AX*4), Z1, Z1
+	VMOVUPS Z1, 0(DI)(AX*4)
+	ADDQ $16, AX
+	JMP single1
+tail:
+	CMPQ AX, CX
+	JAE done
+	SUBQ AX, CX
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z 0(SI)(AX*4), K1, Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z0, Z0, Z3
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VFMADD231PS Z5, Z0, Z1
+	VMOVUPS.Z 0(DX)(AX*4), K1, Z2
+	VMULPS Z2, Z1, Z1
+	VMOVUPS Z1, K1, 0(DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func geluErfBothF32AVX512(dst, d, x []float32)
+TEXT ·geluErfBothF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ d_base+24(FP), DX
+	MOVQ x_base+48(FP), SI
+	VMOVUPS geluone<>(SB), Z31
+	VMOVUPS gelulo<>(SB), Z30
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $48, BX
+group:
+	CMPQ AX, BX
+	JGT single
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z7
+	VMOVUPS 128(SI)(AX*4), Z14
+	VPANDD geluabs<>(SB), Z0, Z1
+	VPANDD geluabs<>(SB), Z7, Z8
+	VPANDD geluabs<>(SB), Z14, Z15
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluinvsqrt2<>(SB), Z8, Z8
+	VMULPS geluinvsqrt2<>(SB), Z15, Z15
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VMULPS geluhalf<>(SB), Z8, Z9
+	VMULPS geluhalf<>(SB), Z15, Z16
+	VADDPS Z31, Z2, Z2
+	VADDPS Z31, Z9, Z9
+	VADDPS Z31, Z16, Z16
+	VRCP14PS Z2, Z3
+	VRCP14PS Z9, Z10
+	VRCP14PS Z16, Z17
+	VFNMADD213PS Z31, Z3, Z2
+	VFNMADD213PS Z31, Z10, Z9
+	VFNMADD213PS Z31, Z17, Z16
+	VFMADD132PS Z3, Z3, Z2
+	VFMADD132PS Z10, Z10, Z9
+	VFMADD132PS Z17, Z17, Z16
+	VMOVUPS geluc0<>(SB), Z3
+	VMOVUPS geluc0<>(SB), Z10
+	VMOVUPS geluc0<>(SB), Z17
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc1<>(SB), Z9, Z10
+	VFMADD213PS geluc1<>(SB), Z16, Z17
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z9, Z10
+	VFMADD213PS geluc2<>(SB), Z16, Z17
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z9, Z10
+	VFMADD213PS geluc3<>(SB), Z16, Z17
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z9, Z10
+	VFMADD213PS geluc4<>(SB), Z16, Z17
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z9, Z10
+	VFMADD213PS geluc5<>(SB), Z16, Z17
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z9, Z10
+	VFMADD213PS geluc6<>(SB), Z16, Z17
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z9, Z10
+	VFMADD213PS geluc7<>(SB), Z16, Z17
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z9, Z10
+	VFMADD213PS geluc8<>(SB), Z16, Z17
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z9, Z10
+	VFMADD213PS geluc9<>(SB), Z16, Z17
+	VFNMADD231PS Z1, Z1, Z3
+	VFNMADD231PS Z8, Z8, Z10
+	VFNMADD231PS Z15, Z15, Z17
+	VMAXPS Z3, Z30, Z3
+	VMAXPS Z10, Z30, Z10
+	VMAXPS Z17, Z30, Z17
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VMULPS gelulog2e<>(SB), Z10, Z11
+	VMULPS gelulog2e<>(SB), Z17, Z18
+	VRNDSCALEPS $0, Z4, Z4
+	VRNDSCALEPS $0, Z11, Z11
+	VRNDSCALEPS $0, Z18, Z18
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2hi<>(SB), Z11, Z10
+	VFMADD231PS gelunln2hi<>(SB), Z18, Z17
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z11, Z10
+	VFMADD231PS gelunln2lo<>(SB), Z18, Z17
+	VMOVUPS gelue0<>(SB), Z5
+	VMOVUPS gelue0<>(SB), Z12
+	VMOVUPS gelue0<>(SB), Z19
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue1<>(SB), Z10, Z12
+	VFMADD213PS gelue1<>(SB), Z17, Z19
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z10, Z12
+	VFMADD213PS gelue2<>(SB), Z17, Z19
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z10, Z12
+	VFMADD213PS gelue3<>(SB), Z17, Z19
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z10, Z12
+	VFMADD213PS gelue4<>(SB), Z17, Z19
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z10, Z12
+	VFMADD213PS gelue5<>(SB), Z17, Z19
+	VMULPS Z3, Z3, Z6
+	VMULPS Z10, Z10, Z13
+	VMULPS Z17, Z17, Z20
+	VFMADD213PS Z3, Z6, Z5
+	VFMADD213PS Z10, Z13, Z12
+	VFMADD213PS Z17, Z20, Z19
+	VADDPS Z31, Z5, Z5
+	VADDPS Z31, Z12, Z12
+	VADDPS Z31, Z19, Z19
+	VSCALEFPS Z4, Z5, Z5
+	VSCALEFPS Z11, Z12, Z12
+	VSCALEFPS Z18, Z19, Z19
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS geluhalf<>(SB), Z9, Z9
+	VMULPS geluhalf<>(SB), Z16, Z16
+	VMULPS Z5, Z2, Z2
+	VMULPS Z12, Z9, Z9
+	VMULPS Z19, Z16, Z16
+	VSUBPS Z2, Z31, Z5
+	VSUBPS Z9, Z31, Z12
+	VSUBPS Z16, Z31, Z19
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VCMPPS $0x0e, geluzero<>(SB), Z7, K3
+	VCMPPS $0x0e, geluzero<>(SB), Z14, K4
+	VBLENDMPS Z5, Z2, K2, Z1
+	VBLENDMPS Z12, Z9, K3, Z8
+	VBLENDMPS Z19, Z16, K4, Z15
+	VMULPS Z1, Z0, Z2
+	VMULPS Z8, Z7, Z9
+	VMULPS Z15, Z14, Z16
+	VMOVUPS Z2, 0(DI)(AX*4)
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS Z16, 128(DI)(AX*4)
+	VMULPS Z0, Z0, Z3
+	VMULPS Z7, Z7, Z10
+	VMULPS Z14, Z14, Z17
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMULPS gelumhalf<>(SB), Z10, Z10
+	VMULPS gelumhalf<>(SB), Z17, Z17
+	VMAXPS Z3, Z30, Z3
+	VMAXPS Z10, Z30, Z10
+	VMAXPS Z17, Z30, Z17
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VMULPS gelulog2e<>(SB), Z10, Z11
+	VMULPS gelulog2e<>(SB), Z17, Z18
+	VRNDSCALEPS $0, Z4, Z4
+	VRNDSCALEPS $0, Z11, Z11
+	VRNDSCALEPS $0, Z18, Z18
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2hi<>(SB), Z11, Z10
+	VFMADD231PS gelunln2hi<>(SB), Z18, Z17
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z11, Z10
+	VFMADD231PS gelunln2lo<>(SB), Z18, Z17
+	VMOVUPS gelue0<>(SB), Z5
+	VMOVUPS gelue0<>(SB), Z12
+	VMOVUPS gelue0<>(SB), Z19
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue1<>(SB), Z10, Z12
+	VFMADD213PS gelue1<>(SB), Z17, Z19
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z10, Z12
+	VFMADD213PS gelue2<>(SB), Z17, Z19
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z10, Z12
+	VFMADD213PS gelue3<>(SB), Z17, Z19
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z10, Z12
+	VFMADD213PS gelue4<>(SB), Z17, Z19
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z10, Z12
+	VFMADD213PS gelue5<>(SB), Z17, Z19
+	VMULPS Z3, Z3, Z6
+	VMULPS Z10, Z10, Z13
+	VMULPS Z17, Z17, Z20
+	VFMADD213PS Z3, Z6, Z5
+	VFMADD213PS Z10, Z13, Z12
+	VFMADD213PS Z17, Z20, Z19
+	VADDPS Z31, Z5, Z5
+	VADDPS Z31, Z12, Z12
+	VADDPS Z31, Z19, Z19
+	VSCALEFPS Z4, Z5, Z5
+	VSCALEFPS Z11, Z12, Z12
+	VSCALEFPS Z18, Z19, Z19
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z12, Z12
+	VMULPS geluinvsqrt2pi<>(SB), Z19, Z19
+	VFMADD231PS Z5, Z0, Z1
+	VFMADD231PS Z12, Z7, Z8
+	VFMADD231PS Z19, Z14, Z15
+	VMOVUPS Z1, 0(DX)(AX*4)
+	VMOVUPS Z8, 64(DX)(AX*4)
+	VMOVUPS Z15, 128(DX)(AX*4)
+	ADDQ $48, AX
+	JMP group
+single:
+	MOVQ CX, BX
+	SUBQ $16, BX
+single1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS 0(SI)(AX*4), Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z1, Z0, Z2
+	VMOVUPS Z2, 0(DI)(AX*4)
+	VMULPS Z0, Z0, Z3
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VFMADD231PS Z5, Z0, Z1
+	VMOVUPS Z1, 0(DX)(AX*4)
+	ADDQ $16, AX
+	JMP single1
+tail:
+	CMPQ AX, CX
+	JAE done
+	SUBQ AX, CX
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z 0(SI)(AX*4), K1, Z0
+	VPANDD geluabs<>(SB), Z0, Z1
+	VMULPS geluinvsqrt2<>(SB), Z1, Z1
+	VMULPS geluhalf<>(SB), Z1, Z2
+	VADDPS Z31, Z2, Z2
+	VRCP14PS Z2, Z3
+	VFNMADD213PS Z31, Z3, Z2
+	VFMADD132PS Z3, Z3, Z2
+	VMOVUPS geluc0<>(SB), Z3
+	VFMADD213PS geluc1<>(SB), Z2, Z3
+	VFMADD213PS geluc2<>(SB), Z2, Z3
+	VFMADD213PS geluc3<>(SB), Z2, Z3
+	VFMADD213PS geluc4<>(SB), Z2, Z3
+	VFMADD213PS geluc5<>(SB), Z2, Z3
+	VFMADD213PS geluc6<>(SB), Z2, Z3
+	VFMADD213PS geluc7<>(SB), Z2, Z3
+	VFMADD213PS geluc8<>(SB), Z2, Z3
+	VFMADD213PS geluc9<>(SB), Z2, Z3
+	VFNMADD231PS Z1, Z1, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluhalf<>(SB), Z2, Z2
+	VMULPS Z5, Z2, Z2
+	VSUBPS Z2, Z31, Z5
+	VCMPPS $0x0e, geluzero<>(SB), Z0, K2
+	VBLENDMPS Z5, Z2, K2, Z1
+	VMULPS Z1, Z0, Z2
+	VMOVUPS Z2, K1, 0(DI)(AX*4)
+	VMULPS Z0, Z0, Z3
+	VMULPS gelumhalf<>(SB), Z3, Z3
+	VMAXPS Z3, Z30, Z3
+	VMULPS gelulog2e<>(SB), Z3, Z4
+	VRNDSCALEPS $0, Z4, Z4
+	VFMADD231PS gelunln2hi<>(SB), Z4, Z3
+	VFMADD231PS gelunln2lo<>(SB), Z4, Z3
+	VMOVUPS gelue0<>(SB), Z5
+	VFMADD213PS gelue1<>(SB), Z3, Z5
+	VFMADD213PS gelue2<>(SB), Z3, Z5
+	VFMADD213PS gelue3<>(SB), Z3, Z5
+	VFMADD213PS gelue4<>(SB), Z3, Z5
+	VFMADD213PS gelue5<>(SB), Z3, Z5
+	VMULPS Z3, Z3, Z6
+	VFMADD213PS Z3, Z6, Z5
+	VADDPS Z31, Z5, Z5
+	VSCALEFPS Z4, Z5, Z5
+	VMULPS geluinvsqrt2pi<>(SB), Z5, Z5
+	VFMADD231PS Z5, Z0, Z1
+	VMOVUPS Z1, K1, 0(DX)(AX*4)
 done:
 	VZEROUPPER
 	RET

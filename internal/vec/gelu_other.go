@@ -2,8 +2,5 @@
 
 package vec
 
-const geluAsm = false
-
-func geluErfF32AVX2(dst, x []float32)        { panic("unreachable") }
-func geluErfGradF32AVX2(dst, x, g []float32) { panic("unreachable") }
-func geluErfBothF32AVX2(dst, d, x []float32) { panic("unreachable") }
+// geluImpls lists the GELU kernels: the plain loops only.
+var geluImpls = []*geluKernels{&geluGo}

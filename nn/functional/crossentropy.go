@@ -80,20 +80,8 @@ func ceForward[T float32 | float64](p, x []T, t []int64, losses []float64, ignor
 	c := len(x) / max(len(t), 1)
 	parallel.For(len(t), max(1, 4096/max(c, 1)), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			xs, ps := x[i*c:(i+1)*c], p[i*c:(i+1)*c]
-			m := xs[0]
-			for _, v := range xs[1:] {
-				if v > m || v != v { // NaN propagates
-					m = v
-				}
-			}
-			if math.IsInf(float64(m), -1) {
-				m = 0
-			}
-			vec.AddScalar(ps, xs, -m)
-			vec.Exp(ps, ps)
-			s := vec.Sum(ps)
-			vec.MulScalar(ps, ps, 1/s)
+			xs := x[i*c : (i+1)*c]
+			m, s := vec.SoftmaxInto(p[i*c:(i+1)*c], xs)
 			if t[i] != ignore {
 				losses[i] = math.Log(float64(s)) - float64(xs[t[i]]-m)
 			}

@@ -68,25 +68,13 @@ func (f *layerNorm) eachRow(fn func(r int)) {
 	})
 }
 
-// lnForward normalises each row of x into y with internal/vec's kernels: the
-// sums accumulate in T, as PyTorch's CPU kernel accumulates float32 rows in
-// float32 (the per-element float64 loop this replaced was 3 % of
-// BenchmarkTransformerStep, its backward 6 %).
+// lnForward normalises each row of x into y with internal/vec's row kernel
+// (one call per row; AVX-512 assembly for float32): the sums accumulate in T,
+// as PyTorch's CPU kernel accumulates float32 rows in float32.
 func lnForward[T float32 | float64](f *layerNorm, y, x, w, b []T) {
-	n := T(f.d)
 	f.eachRow(func(r int) {
-		xs, ys := x[r*f.d:(r+1)*f.d], y[r*f.d:(r+1)*f.d]
-		mean := vec.Sum(xs) / n
-		vec.AddScalar(ys, xs, -mean)
-		vec.Mul(ys, ys, ys) // (x - mean)², for the variance
-		invstd := T(1 / math.Sqrt(float64(vec.Sum(ys)/n)+f.eps))
+		mean, invstd := vec.LayerNormRow(y[r*f.d:(r+1)*f.d], x[r*f.d:(r+1)*f.d], w, b, f.eps)
 		f.mean[r], f.invstd[r] = float64(mean), float64(invstd)
-		vec.AddScalar(ys, xs, -mean)
-		vec.MulScalar(ys, ys, invstd)
-		if w != nil {
-			vec.Mul(ys, ys, w)
-			vec.Add(ys, ys, b)
-		}
 	})
 }
 
@@ -127,7 +115,7 @@ func (f *layerNorm) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tensor.Te
 // pass over x and dy), and the blocks' sums are added in order: the result
 // does not depend on the number of threads.
 func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
-	n, d := T(f.d), f.d
+	d := f.d
 	rows := len(f.mean)
 	blocks := (rows + lnBlock - 1) / lnBlock
 	var part []T // per block: dw's sums, then db's
@@ -135,31 +123,14 @@ func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
 		part = make([]T, blocks*2*d)
 	}
 	parallel.For(blocks, max(1, 8192/max(d*lnBlock, 1)), func(lo, hi int) {
-		gh, xh := make([]T, d), make([]T, d)
+		scratch := make([]T, 2*d) // the plain form's working space
 		for b := lo; b < hi; b++ {
 			var pw, pb []T
 			if part != nil {
 				pw, pb = part[2*b*d:(2*b+1)*d], part[(2*b+1)*d:(2*b+2)*d]
 			}
 			for r := b * lnBlock; r < min((b+1)*lnBlock, rows); r++ {
-				xs, gs, ds := x[r*d:(r+1)*d], dy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
-				g := gs
-				if w != nil {
-					vec.Mul(gh, gs, w)
-					g = gh
-				}
-				normRow(xh, xs, T(f.mean[r]), T(f.invstd[r]))
-				if pw != nil { // dw += dy·x̂, db += dy
-					vec.Add(pb, pb, gs)
-					vec.Mul(ds, gs, xh)
-					vec.Add(pw, pw, ds)
-				}
-				a := vec.Sum(g) / n
-				vec.Mul(ds, g, xh)
-				c := vec.Sum(ds) / n
-				vec.AddScalar(ds, g, -a)
-				vec.Axpy(ds, -c, xh)
-				vec.MulScalar(ds, ds, T(f.invstd[r]))
+				vec.LayerNormGradRow(dx[r*d:(r+1)*d], dy[r*d:(r+1)*d], x[r*d:(r+1)*d], w, pw, pb, scratch, T(f.mean[r]), T(f.invstd[r]))
 			}
 		}
 	})
@@ -175,12 +146,6 @@ func lnBackward[T float32 | float64](f *layerNorm, dx, dy, x, w, dw, db []T) {
 // lnBlock is the number of rows whose contributions to LayerNorm's weight and
 // bias gradients are summed together before the blocks' sums are added.
 const lnBlock = 32
-
-// normRow sets xh to (xs - mean)·invstd.
-func normRow[T float32 | float64](xh, xs []T, mean, invstd T) {
-	vec.AddScalar(xh, xs, -mean)
-	vec.MulScalar(xh, xh, invstd)
-}
 
 // Gelu returns the Gaussian error linear unit of input elementwise, as
 // torch.nn.functional.gelu: x·Φ(x), with Φ the standard normal CDF, or with tanh
@@ -483,7 +448,8 @@ func gatherRows[T float32 | float64](y, w []T, idx []int64, d int) {
 }
 
 // scatterRows adds row i of g, times scale[i] (nil: 1), into row idx[i] of dw,
-// except where idx[i] is pad.
+// except where idx[i] is pad, with internal/vec's kernels (the same bits as
+// the plain loop, one call per row).
 func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale []float64) {
 	for i, r := range idx {
 		if int(r) == pad {
@@ -491,15 +457,10 @@ func scatterRows[T float32 | float64](dw, g []T, idx []int64, d, pad int, scale 
 		}
 		dst, src := dw[int(r)*d:int(r+1)*d], g[i*d:(i+1)*d]
 		if scale != nil {
-			s := T(scale[i])
-			for j := range dst {
-				dst[j] += src[j] * s
-			}
+			vec.Axpy(dst, T(scale[i]), src) // dst += src·s, product then sum
 			continue
 		}
-		for j := range dst {
-			dst[j] += src[j]
-		}
+		vec.Add(dst, dst, src)
 	}
 }
 
