@@ -223,7 +223,7 @@ func (t *Tensor) Hardtanh(lo, hi float64) *Tensor {
 		t.wantNotBool("Hardtanh")
 		return intMap(t, Int64, func(v int64) int64 { return int64(min(max(float64(v), lo), hi)) })
 	}
-	return t.unaryOp(hardtanhDef, "Hardtanh", func(x float64) float64 { return min(max(x, lo), hi) }, 0, lo, hi)
+	return t.unaryOp(hardtanhDef, "Hardtanh", func(x float64) float64 { return clampValue(x, lo, hi) }, 0, lo, hi)
 }
 
 // Relu6 returns min(max(x, 0), 6): Hardtanh(0, 6), as PyTorch records it.

@@ -336,12 +336,25 @@ func sign(v float64) float64 {
 	return v // 0, -0 and NaN map to themselves
 }
 
+// clampValue returns x clamped to [lo, hi] as PyTorch's clamp: lo if x < lo,
+// then hi if the result > hi, else x itself, so NaN stays NaN, -0 stays -0 (0
+// is not below it), and hi wins when lo > hi.
+func clampValue(x, lo, hi float64) float64 {
+	if x < lo {
+		x = lo
+	}
+	if x > hi {
+		x = hi
+	}
+	return x
+}
+
 // paramOp names a one-input op with number parameters that has a typed kernel
 // (paramK's cases).
 type paramOp uint8
 
 const (
-	pClamp     paramOp = iota // min(max(t, p0), p1)
+	pClamp     paramOp = iota // t clamped to [p0, p1]: clampValue
 	pFmod                     // fmod(t, p0)
 	pRemainder                // t % p0, Python's
 	pNanToNum                 // NaN, +Inf, -Inf to p0, p1, p2
@@ -368,7 +381,7 @@ func paramK[T vec.Float](k paramOp, p [3]float64) func(d, a []T) {
 			x := float64(v)
 			switch k {
 			case pClamp:
-				x = math.Min(p[1], math.Max(p[0], x))
+				x = clampValue(x, p[0], p[1])
 			case pFmod:
 				x = math.Mod(x, p[0])
 			case pRemainder:

@@ -538,7 +538,8 @@ func init() {
 
 // Clamp returns t with each element limited to [lo, hi]: min(max(t, lo), hi), so
 // that when lo > hi every element becomes hi, as in PyTorch. The gradient passes
-// where the element was inside the range (nowhere when lo > hi); NaN stays NaN.
+// where the element was inside the range (nowhere when lo > hi); NaN stays NaN,
+// and an element equal to a bound but for its sign (-0 against 0) stays as it is.
 // An int64 or bool t gives int64 with integral (or infinite) bounds, float32
 // with fractional ones, as in PyTorch.
 func (t *Tensor) Clamp(lo, hi float64) *Tensor {
@@ -548,7 +549,7 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 		}
 		t = t.To(Float32)
 	}
-	return t.unaryOpP(clampDef, "Clamp", pClamp, [3]float64{lo, hi}, func(v float64) float64 { return math.Min(hi, math.Max(lo, v)) }, 0, lo, hi)
+	return t.unaryOpP(clampDef, "Clamp", pClamp, [3]float64{lo, hi}, func(v float64) float64 { return clampValue(v, lo, hi) }, 0, lo, hi)
 }
 
 var clampDef = &opDef{name: "ClampBackward1", save: savesIn} // params: lo, hi

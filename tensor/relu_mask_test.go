@@ -67,3 +67,45 @@ func TestReluGradNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedZeroClampLikePyTorch checks Relu, Relu_, Hardtanh and Clamp at -0,
+// +0 and NaN against what PyTorch 1.13 printed for the same inputs (in
+// comments), float32 and float64, for one short vector and one long enough for
+// the vector kernels: an element is replaced only when it is below lo or above
+// hi, so -0 stays -0 against a bound of 0 and NaN stays NaN.
+func TestSignedZeroClampLikePyTorch(t *testing.T) {
+	nz, nan := math.Copysign(0, -1), math.NaN()
+	in := []float64{nz, 0, nan, -1, 7}
+	cases := []struct {
+		name string
+		f    func(*Tensor) *Tensor
+		want []float64
+	}{
+		{"Relu", (*Tensor).Relu, []float64{nz, 0, nan, 0, 7}}, // torch.relu
+		{"Relu_", func(x *Tensor) *Tensor { return x.Clone().Relu_() }, []float64{nz, 0, nan, 0, 7}},
+		{"Hardtanh(0,6)", func(x *Tensor) *Tensor { return x.Hardtanh(0, 6) }, []float64{nz, 0, nan, 0, 6}}, // F.hardtanh
+		{"Clamp(0,6)", func(x *Tensor) *Tensor { return x.Clamp(0, 6) }, []float64{nz, 0, nan, 0, 6}},       // torch.clamp
+		{"Clamp(-0,6)", func(x *Tensor) *Tensor { return x.Clamp(nz, 6) }, []float64{nz, 0, nan, nz, 6}},
+		{"Clamp(0,-0)", func(x *Tensor) *Tensor { return x.Clamp(0, nz) }, []float64{nz, 0, nan, 0, nz}},
+		{"Clamp(5,1)", func(x *Tensor) *Tensor { return x.Clamp(5, 1) }, []float64{1, 1, nan, 1, 1}},
+	}
+	for _, dt := range []DType{Float32, Float64} {
+		for _, reps := range []int{1, 20000} {
+			var data []float64
+			for range reps {
+				data = append(data, in...)
+			}
+			x := New(data, len(data)).To(dt)
+			for _, c := range cases {
+				got := c.f(x).Values()
+				for i, v := range got {
+					w := c.want[i%len(in)]
+					if !(v == w && math.Signbit(v) == math.Signbit(w) || v != v && w != w) {
+						t.Errorf("%v %s, %d elements: [%d] = %v (sign %v), want %v (sign %v)", dt, c.name, len(data), i, v, math.Signbit(v), w, math.Signbit(w))
+						break
+					}
+				}
+			}
+		}
+	}
+}

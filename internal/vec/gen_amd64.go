@@ -172,7 +172,7 @@ func (g *gen) div(num, den, dst, tmp string) {
 
 const (
 	cmpLT  = 0x01 // LT_OS
-	cmpNLE = 0x06 // NLE_US: greater, or unordered
+	cmpNLT = 0x05 // NLT_US: greater or equal (-0 too), or unordered
 	cmpGE  = 0x0d // GE_OS
 )
 
@@ -317,15 +317,16 @@ func kernelsFor(t typ) []kernel {
 			g.p("%s %s, %s, %s", g.op("VADD"), r(0), r(1), r(1)) // dst + alpha*a, like the plain loop
 			g.st(r(1))
 		}})
+	// relu keeps x unless x < 0 (so -0 and NaN pass, as PyTorch's clamp_min).
 	ks = append(ks, kernel{name: "relu", kind: "unary", unroll: 4, temps: 2, consts: []string{"zero"},
 		body: func(g *gen, r func(int) string) {
 			g.ld("SI", r(0))
 			if g.isa.evex {
 				k := fmt.Sprintf("K%d", 2+g.kslot)
-				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLE, g.k("zero"), r(0), k)
+				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLT, g.k("zero"), r(0), k)
 				g.p("%s.Z %s, %s, %s", g.op("VMOVA"), r(0), k, r(1))
 			} else {
-				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLE, g.k("zero"), r(0), r(1))
+				g.p("%s $%d, %s, %s, %s", g.op("VCMP"), cmpNLT, g.k("zero"), r(0), r(1))
 				g.p("%s %s, %s, %s", g.bit("AND"), r(0), r(1), r(1))
 			}
 			g.st(r(1))

@@ -102,13 +102,14 @@ func tanhPlain[T Float](dst, a []T) {
 	}
 }
 
-// reluPlain computes dst[i] = max(a[i], 0) (NaN stays NaN).
+// reluPlain computes dst[i] = max(a[i], 0) as PyTorch's clamp_min: a[i] unless
+// a[i] < 0, so NaN stays NaN and -0 stays -0.
 func reluPlain[T Float](dst, a []T) {
 	for i := range dst {
-		if a[i] > 0 || a[i] != a[i] {
-			dst[i] = a[i]
-		} else {
+		if a[i] < 0 {
 			dst[i] = 0
+		} else {
+			dst[i] = a[i]
 		}
 	}
 }
