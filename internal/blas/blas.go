@@ -53,17 +53,9 @@ func Gemm[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
-		kn := kernel32
-		if narrow32 != nil && n <= narrow32.nr {
-			kn = narrow32
-		}
-		gemm(kn, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
 	} else {
-		kn := kernel64
-		if narrow64 != nil && n <= narrow64.nr {
-			kn = narrow64
-		}
-		gemm(kn, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
 	}
 }
 

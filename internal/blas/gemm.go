@@ -32,6 +32,11 @@ type kernel[T float32 | float64] struct {
 	// strip of A then runs on one (or two, see stripRows) of them in place of
 	// the full kernel over zero-padded rows.
 	short []microKernel[T]
+	// upTo, for a kernel in narrow32 or narrow64, is the most columns for
+	// which it also takes products it pads less than the wide kernel does
+	// (n = 96: three 32-wide panels rather than two 64-wide, the second half
+	// padding).
+	upTo int
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
@@ -276,8 +281,23 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 	}
 	for ic := i0; ic < i1; ic += kn.mc {
 		mc := min(kn.mc, i1-ic)
-		if transA {
+		// A small transposed block is read in place (row r, step p at
+		// a[p*lda+r]: rs 1, ks lda) by kernels with short strips: it stays in
+		// L1, and packing it cost attention's Pᵀ·dO (64×64 by 64×32) three
+		// times its kernel time.
+		inPlaceT := transA && kn.short != nil && mc*kc <= smallTransA
+		if transA && !inPlaceT {
 			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
+		}
+		// stripA returns the strip of h rows at row ir and its strides.
+		stripA := func(ir, h int) (*T, int, int) {
+			switch {
+			case inPlaceT:
+				return &a[pc*lda+ic+ir], 1, lda
+			case transA:
+				return &ws.a[ir*kc], 1, packStride(kn, h)
+			}
+			return &a[(ic+ir)*lda+pc], lda, 1
 		}
 		if mc <= fewRows && (transA || kn.short != nil) {
 			// Few rows: each panel of B meets every strip while it is in L1,
@@ -286,10 +306,7 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 			for jr := 0; jr < nc; jr += nr {
 				for ir, h := 0, 0; ir < mc; ir += h {
 					h = kn.stripRows(mc - ir)
-					ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
-					if !transA {
-						ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
-					}
+					ap, rs, ks := stripA(ir, h)
 					microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 				}
 			}
@@ -297,11 +314,9 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 		}
 		for ir, h := 0, 0; ir < mc; ir += h {
 			h = kn.stripRows(mc - ir)
-			ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
-			switch {
-			case !transA && (h == mr || kn.short != nil):
-				ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
-			case !transA:
+			ap, rs, ks := stripA(ir, h)
+			if !transA && h < mr && kn.short == nil {
+				ap, rs, ks = &ws.a[ir*kc], 1, packStride(kn, h)
 				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc, kc)
 			}
 			for jr := 0; jr < nc; jr += nr {
@@ -310,6 +325,10 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 		}
 	}
 }
+
+// smallTransA is the most elements (mc·kc) of a block of transposed A that
+// macroKernel reads in place rather than packing.
+const smallTransA = 64 * 64
 
 // fewRows is the most rows of A for which macroKernel runs the panels of B in
 // its outer loop: their strips of A (at most 48×kc, in L2) are all met while a

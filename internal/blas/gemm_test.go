@@ -404,3 +404,27 @@ func TestCopyRows(t *testing.T) {
 		t.Fatalf("copyRows wrote past its rows")
 	}
 }
+
+// TestPickFrom checks the choice of micro-kernel by width: the narrowest
+// narrow kernel that holds n, else a narrow one (within its upTo) that pads n
+// less than the wide one, else the wide one.
+func TestPickFrom(t *testing.T) {
+	wide := &kernel[float32]{name: "w64", nr: 64}
+	n16 := &kernel[float32]{name: "n16", nr: 16}
+	n32 := &kernel[float32]{name: "n32", nr: 32, upTo: 256}
+	narrow := []*kernel[float32]{n16, n32}
+	for _, tc := range []struct {
+		n    int
+		want *kernel[float32]
+	}{
+		{1, n16}, {16, n16}, {17, n32}, {32, n32}, {33, wide}, {64, wide}, {65, n32}, {96, n32},
+		{97, wide}, {128, wide}, {160, n32}, {224, n32}, {225, wide}, {256, wide}, {288, wide},
+	} {
+		if got := pickFrom(wide, narrow, tc.n); got != tc.want {
+			t.Errorf("n=%d: picked %s, want %s", tc.n, got.name, tc.want.name)
+		}
+	}
+	if got := pickFrom(wide, nil, 10); got != wide {
+		t.Errorf("no narrow kernels: picked %s", got.name)
+	}
+}

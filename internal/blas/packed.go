@@ -21,19 +21,27 @@ type PackedB[T float32 | float64] struct {
 func pick[T float32 | float64](n int) *kernel[T] {
 	var kn any
 	if unsafe.Sizeof(T(0)) == 4 {
-		k := kernel32
-		if narrow32 != nil && n <= narrow32.nr {
-			k = narrow32
-		}
-		kn = k
+		kn = pickFrom(kernel32, narrow32, n)
 	} else {
-		k := kernel64
-		if narrow64 != nil && n <= narrow64.nr {
-			k = narrow64
-		}
-		kn = k
+		kn = pickFrom(kernel64, narrow64, n)
 	}
 	return kn.(*kernel[T])
+}
+
+// pickFrom returns the first of narrow at least n columns wide, else the first
+// whose upTo allows n and that pads n less than wide, else wide.
+func pickFrom[T float32 | float64](wide *kernel[T], narrow []*kernel[T], n int) *kernel[T] {
+	for _, k := range narrow {
+		if n <= k.nr {
+			return k
+		}
+	}
+	for _, k := range narrow {
+		if n <= k.upTo && roundUp(n, k.nr) < roundUp(n, wide.nr) {
+			return k
+		}
+	}
+	return wide
 }
 
 // PackB returns op(B) packed for GemmPacked: B is k×n with row stride ldb, or
