@@ -281,11 +281,13 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 	}
 	for ic := i0; ic < i1; ic += kn.mc {
 		mc := min(kn.mc, i1-ic)
-		// A small transposed block is read in place (row r, step p at
-		// a[p*lda+r]: rs 1, ks lda) by kernels with short strips: it stays in
-		// L1, and packing it cost attention's Pᵀ·dO (64×64 by 64×32) three
-		// times its kernel time.
-		inPlaceT := transA && kn.short != nil && mc*kc <= smallTransA
+		// Transposed A is read in place (row r, step p at a[p*lda+r]: rs 1,
+		// ks lda) by kernels with short strips when the block is small (it
+		// stays in L1; packing cost attention's Pᵀ·dO, 64×64 by 64×32, three
+		// times its kernel time) or meets at most two panels of B, too few to
+		// repay packing it (the transformer's dW = Gᵀ·X, 512×1024 by
+		// 1024×128: 168 -> 190 GFLOP/s).
+		inPlaceT := transA && kn.short != nil && (mc*kc <= smallTransA || nc <= 2*nr)
 		if transA && !inPlaceT {
 			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
 		}

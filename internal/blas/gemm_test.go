@@ -44,7 +44,7 @@ func gemmCases(large bool) []gemmCase {
 		})
 	}
 	if large {
-		for i, s := range [][3]int{{129, 257, 300}, {300, 129, 520}, {64, 784, 256}, {7, 1030, 13}, {200, 10, 600}} {
+		for i, s := range [][3]int{{129, 257, 300}, {300, 129, 520}, {64, 784, 256}, {7, 1030, 13}, {200, 10, 600}, {290, 128, 530}, {150, 60, 300}} {
 			for tr := 0; tr < 4; tr++ {
 				cs = append(cs, gemmCase{transA: tr&1 != 0, transB: tr&2 != 0, m: s[0], n: s[1], k: s[2],
 					alpha: 1.5, beta: betas[(i+tr)%3], pad: 5 * (tr & 1)})
