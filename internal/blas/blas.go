@@ -59,6 +59,27 @@ func Gemm[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []
 	}
 }
 
+// GemmTri is Gemm for an op(A) that is zero outside a triangle (Lower: op(A)(i,
+// p) = 0 for p > i; Upper: for p < i), run on the calling goroutine alone: each
+// strip of rows of A (at most 12) meets only the steps its rows' part of the
+// triangle needs, which halves the work of causal attention's P·V and its
+// gradients. The entries outside the triangle must hold zeros: those within a
+// strip's reach of the diagonal are still read (the others are not). With Full
+// it computes what Gemm does. It is for callers that run many small products
+// in their own parallel loop, where splitting one product across threads would
+// only add hand-offs. It panics as Gemm does.
+func GemmTri[T ~float32 | ~float64](tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		gemmSerial(pickFrom(kernel32, narrow32, n), tri, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+	} else {
+		gemmSerial(pickFrom(kernel64, narrow64, n), tri, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+	}
+}
+
 // as32 views a slice of a ~float32 type as []float32.
 func as32[T ~float32 | ~float64](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))

@@ -148,9 +148,7 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		t = 1
 	}
 	if t == 1 {
-		ws := getWorkspace(kn)
-		gemmBlock(kn, ws, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		putWorkspace(ws)
+		gemmSerial(kn, Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	// Split C into column blocks (each goroutine packs only its own part of B) when
@@ -166,12 +164,23 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 	parallel.For(units, (units+t-1)/t, func(lo, hi int) {
 		ws := getWorkspace(kn)
 		if byCols {
-			gemmBlock(kn, ws, transA, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
-			gemmBlock(kn, ws, transA, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
 		putWorkspace(ws)
 	})
+}
+
+// gemmSerial is gemm on the calling goroutine, for op(A) with the triangle tri.
+func gemmSerial[T float32 | float64](kn *kernel[T], tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	ws := getWorkspace(kn)
+	gemmBlock(kn, ws, transA, tri, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	putWorkspace(ws)
 }
 
 // scaleC sets C = beta*C over m×n (C = 0 when beta is 0).
@@ -190,7 +199,7 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
 // B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
-func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	nr := kn.nr
 	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
 	for jc := j0; jc < j1; jc += ncb {
@@ -202,7 +211,7 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, tra
 			} else {
 				packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
 			}
-			macroKernel(kn, ws, transA, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, c, ldc)
+			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, c, ldc)
 		}
 	}
 }
@@ -271,7 +280,7 @@ func blockSize(n, max, unit int) int {
 // as stored is read in place (a stream per row); transposed A, whose steps lie
 // a row of the stored matrix apart, is first packed mc rows at a time (reading
 // stored rows whole), as is a ragged strip the full kernel must pad.
-func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
+func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
 	if pc > 0 {
@@ -291,15 +300,17 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 		if transA && !inPlaceT {
 			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
 		}
-		// stripA returns the strip of h rows at row ir and its strides.
-		stripA := func(ir, h int) (*T, int, int) {
+		// stripA returns the strip of h rows at row ir from step p0 of the
+		// block on and its strides.
+		stripA := func(ir, h, p0 int) (*T, int, int) {
 			switch {
 			case inPlaceT:
-				return &a[pc*lda+ic+ir], 1, lda
+				return &a[(pc+p0)*lda+ic+ir], 1, lda
 			case transA:
-				return &ws.a[ir*kc], 1, packStride(kn, h)
+				st := packStride(kn, h)
+				return &ws.a[ir*kc+p0*st], 1, st
 			}
-			return &a[(ic+ir)*lda+pc], lda, 1
+			return &a[(ic+ir)*lda+pc+p0], lda, 1
 		}
 		if mc <= fewRows && (transA || kn.short != nil) {
 			// Few rows: each panel of B meets every strip while it is in L1,
@@ -308,21 +319,29 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 			for jr := 0; jr < nc; jr += nr {
 				for ir, h := 0, 0; ir < mc; ir += h {
 					h = kn.stripRows(mc - ir)
-					ap, rs, ks := stripA(ir, h)
-					microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+					p0, p1, ok := tri.steps(ic+ir, h, pc, kc)
+					if !ok {
+						continue
+					}
+					ap, rs, ks := stripA(ir, h, p0)
+					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 				}
 			}
 			continue
 		}
 		for ir, h := 0, 0; ir < mc; ir += h {
 			h = kn.stripRows(mc - ir)
-			ap, rs, ks := stripA(ir, h)
+			p0, p1, ok := tri.steps(ic+ir, h, pc, kc)
+			if !ok {
+				continue
+			}
+			ap, rs, ks := stripA(ir, h, p0)
 			if !transA && h < mr && kn.short == nil {
+				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc+p0, p1-p0)
 				ap, rs, ks = &ws.a[ir*kc], 1, packStride(kn, h)
-				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc, kc)
 			}
 			for jr := 0; jr < nc; jr += nr {
-				microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
 			}
 		}
 	}
@@ -331,6 +350,37 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 // smallTransA is the most elements (mc·kc) of a block of transposed A that
 // macroKernel reads in place rather than packing.
 const smallTransA = 64 * 64
+
+// Tri says which part of op(A) GemmTri may find nonzero.
+type Tri uint8
+
+const (
+	// Full: all of op(A), as in Gemm.
+	Full Tri = iota
+	// Lower: op(A)(i, p) for p <= i; entries with p > i are taken as zero.
+	Lower
+	// Upper: op(A)(i, p) for p >= i; entries with p < i are taken as zero.
+	Upper
+)
+
+// steps returns the steps [p0, p1) of the depth block [pc, pc+kc), relative
+// to pc, that a strip of h rows from row i meets in op(A)'s triangle, and
+// false when the strip has nothing to add in this block. A strip that meets
+// no step of the first block (pc = 0) still gets a call of no steps, which
+// applies beta to its tile of C.
+func (tri Tri) steps(i, h, pc, kc int) (p0, p1 int, ok bool) {
+	p0, p1 = 0, kc
+	switch tri {
+	case Lower: // rows up to i+h-1 meet steps p < i+h
+		p1 = min(kc, max(0, i+h-pc))
+	case Upper: // row i meets steps p >= i
+		p0 = min(kc, max(0, i-pc))
+	}
+	if p0 >= p1 {
+		return 0, 0, pc == 0
+	}
+	return p0, p1, true
+}
 
 // fewRows is the most rows of A for which macroKernel runs the panels of B in
 // its outer loop: their strips of A (at most 48×kc, in L2) are all met while a

@@ -428,3 +428,79 @@ func TestPickFrom(t *testing.T) {
 		t.Errorf("no narrow kernels: picked %s", got.name)
 	}
 }
+
+// triFill writes NaN to the entries of A (as op(A) is m×k) that lie outside
+// tri by at least 12 steps, which no strip of rows (at most 12) reaches, and
+// zeros to the rest outside tri, and returns a copy of A with zeros for both.
+func triFill[T float32 | float64](tri Tri, transA bool, m, k int, a []T, lda int) (zeroed []T) {
+	zeroed = append([]T(nil), a...)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			d := p - i // > 0 outside Lower, < 0 outside Upper
+			if tri == Upper {
+				d = -d
+			}
+			if d <= 0 {
+				continue
+			}
+			idx := i*lda + p
+			if transA {
+				idx = p*lda + i
+			}
+			a[idx], zeroed[idx] = 0, 0
+			if d >= 12 {
+				a[idx] = T(math.NaN())
+			}
+		}
+	}
+	return zeroed
+}
+
+// testKernelsTri checks gemmSerial with a triangular op(A) against gemmRef on
+// the same A with the triangle's outside zeroed, over gemmCases' shapes (m and
+// k unequal too); NaN far outside the triangle shows that the work there is
+// skipped.
+func testKernelsTri[T float32 | float64](t *testing.T, kernels []*kernel[T], large bool) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, kn := range kernels {
+		for _, tri := range []Tri{Lower, Upper} {
+			for _, tc := range gemmCases(large) {
+				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+				zeroed := triFill(tri, tc.transA, tc.m, tc.k, a, lda)
+				want := append([]T(nil), c...)
+				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), zeroed, lda, b, ldb, T(tc.beta), want[off:], ldc)
+				gemmSerial(kn, tri, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c[off:], ldc)
+				checkC(t, fmt.Sprintf("%s/tri%d", kn.name, tri), tc, c, want, ldc, off)
+			}
+		}
+	}
+}
+
+func TestGemmTriKernels32(t *testing.T) { testKernelsTri(t, kernels32, !testing.Short()) }
+func TestGemmTriKernels64(t *testing.T) { testKernelsTri(t, kernels64, !testing.Short()) }
+
+// TestGemmTri checks the exported GemmTri on both float types: causal
+// attention's shapes (64×64 by 64×32, A as stored and transposed) with NaN
+// far outside the triangle, and Full, which is Gemm.
+func TestGemmTri(t *testing.T) {
+	testGemmTri[float32](t)
+	testGemmTri[float64](t)
+}
+
+func testGemmTri[T float32 | float64](t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tri := range []Tri{Full, Lower, Upper} {
+		for _, transA := range []bool{false, true} {
+			tc := gemmCase{transA: transA, m: 64, n: 32, k: 64, alpha: 0.5, beta: 0}
+			a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+			zeroed := a
+			if tri != Full {
+				zeroed = triFill(tri, transA, tc.m, tc.k, a, lda)
+			}
+			want := append([]T(nil), c...)
+			gemmRef(transA, false, tc.m, tc.n, tc.k, T(tc.alpha), zeroed, lda, b, ldb, 0, want[off:], ldc)
+			GemmTri(tri, transA, false, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 0, c[off:], ldc)
+			checkC(t, fmt.Sprintf("GemmTri/tri%d", tri), tc, c, want, ldc, off)
+		}
+	}
+}

@@ -6,7 +6,7 @@ import "unsafe"
 // accumulators, which the compiler holds in registers.
 func goKernel4x4[T float32 | float64](k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int) {
 	const mr, nr = 4, 4
-	as := unsafe.Slice(a, 3*rs+(k-1)*ks+1)
+	as := unsafe.Slice(a, 3*rs+max(k-1, 0)*ks+1)
 	bs := unsafe.Slice(b, k*nr)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
 	o := 0

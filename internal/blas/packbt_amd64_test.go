@@ -86,6 +86,8 @@ func TestGemmAVX512Geometry(t *testing.T) {
 	k32.packBT, k32n.packBT = tr, tr
 	testKernels(t, []*kernel[float32]{k32, k32n}, false)
 	testKernels(t, []*kernel[float64]{k64}, false)
+	testKernelsTri(t, []*kernel[float32]{k32, k32n}, false)
+	testKernelsTri(t, []*kernel[float64]{k64}, false)
 }
 
 // geometry returns a copy of kn with Go reference micro-kernels of the same
