@@ -37,7 +37,7 @@ func benchGemm[T float32 | float64](b *testing.B, kn *kernel[T], transA, transB 
 		if kn == nil {
 			Gemm(transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
 		} else {
-			gemm(kn, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+			gemm(kn, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, nil, c, n)
 		}
 	}
 	reportRates(b, 2*float64(m)*float64(n)*float64(k), threads, cpu0)

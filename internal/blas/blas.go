@@ -53,9 +53,9 @@ func Gemm[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
-		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), nil, as32(c), ldc)
 	} else {
-		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), nil, as64(c), ldc)
 	}
 }
 
@@ -74,9 +74,30 @@ func GemmTri[T ~float32 | ~float64](tri Tri, transA, transB bool, m, n, k int, a
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
-		gemmSerial(pickFrom(kernel32, narrow32, n), tri, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		gemmSerial(pickFrom(kernel32, narrow32, n), tri, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), nil, as32(c), ldc)
 	} else {
-		gemmSerial(pickFrom(kernel64, narrow64, n), tri, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		gemmSerial(pickFrom(kernel64, narrow64, n), tri, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), nil, as64(c), ldc)
+	}
+}
+
+// GemmBias computes C = alpha*op(A)*op(B) + bias, bias (n values) added to
+// every row, as Gemm computes C = alpha*op(A)*op(B) + 1*C on a C that holds
+// bias in each row (torch.addmm's order), without writing bias into C first:
+// the kernels add it as they store their first pass over C, which is not read.
+// A nil bias gives Gemm with beta 0. It panics as Gemm does, or with a
+// *ShapeError when bias holds fewer than n values.
+func GemmBias[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, bias, c []T, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if bias != nil && len(bias) < n {
+		panic(&ShapeError{fmt.Sprintf("len(bias)=%d < n=%d", len(bias), n)})
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, 0, as32(bias), as32(c), ldc)
+	} else {
+		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, 0, as64(bias), as64(c), ldc)
 	}
 }
 

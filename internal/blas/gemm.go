@@ -11,15 +11,21 @@ import (
 // microKernel computes one mr×nr tile of C from k steps of packed operands:
 //
 //	acc(r,j) = Σ_p a[r*rs+p*ks] * b[p*nr+j]      r < mr, j < nr
-//	c[r*ldc+j] = alpha*acc(r,j) + beta*c[r*ldc+j] (or alpha*acc(r,j) when flags&betaZero)
+//	c[r*ldc+j] = alpha*acc(r,j) + beta*c[r*ldc+j] (or alpha*acc(r,j) when flags&betaZero,
+//	             or alpha*acc(r,j) + bias[j] when flags&addBias)
 //
 // a is read through two strides so the same kernel takes A as stored (rs = lda,
 // ks = 1, or rs = 1, ks = lda for A^T) or a packed strip (rs = 1, ks = mr). b is a
 // packed panel of k rows of nr values. Strides are in elements.
-type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)
+type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
 
-// betaZero in a micro-kernel's flags says C is written without being read.
-const betaZero = 1
+// Micro-kernel flags: betaZero says C is written without being read; addBias
+// that C is written as alpha times the tile plus the row vector bias (nr
+// values), without being read.
+const (
+	betaZero = 1
+	addBias  = 2
+)
 
 // kernel describes one micro-kernel and the cache blocking that suits it.
 type kernel[T float32 | float64] struct {
@@ -138,9 +144,9 @@ func putWorkspace[T float32 | float64](ws *workspace[T]) {
 }
 
 // gemm is Gemm for checked arguments with m, n > 0.
-func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	if k == 0 {
-		scaleC(m, n, beta, c, ldc)
+		scaleC(m, n, beta, bias, c, ldc)
 		return
 	}
 	t := parallel.Threads()
@@ -148,7 +154,7 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		t = 1
 	}
 	if t == 1 {
-		gemmSerial(kn, Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmSerial(kn, Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		return
 	}
 	// Split C into column blocks (each goroutine packs only its own part of B) when
@@ -164,30 +170,33 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 	parallel.For(units, (units+t-1)/t, func(lo, hi int) {
 		ws := getWorkspace(kn)
 		if byCols {
-			gemmBlock(kn, ws, transA, Full, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		} else {
-			gemmBlock(kn, ws, transA, Full, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		}
 		putWorkspace(ws)
 	})
 }
 
 // gemmSerial is gemm on the calling goroutine, for op(A) with the triangle tri.
-func gemmSerial[T float32 | float64](kn *kernel[T], tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmSerial[T float32 | float64](kn *kernel[T], tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	if k == 0 {
-		scaleC(m, n, beta, c, ldc)
+		scaleC(m, n, beta, bias, c, ldc)
 		return
 	}
 	ws := getWorkspace(kn)
-	gemmBlock(kn, ws, transA, tri, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmBlock(kn, ws, transA, tri, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 	putWorkspace(ws)
 }
 
-// scaleC sets C = beta*C over m×n (C = 0 when beta is 0).
-func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
+// scaleC sets C = beta*C over m×n (C = 0 when beta is 0), or each row of C to
+// bias when bias is not nil.
+func scaleC[T float32 | float64](m, n int, beta T, bias, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
+		if bias != nil {
+			copy(row, bias[:n])
+		} else if beta == 0 {
 			clear(row)
 		} else if beta != 1 {
 			for j := range row {
@@ -199,7 +208,7 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
 // B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
-func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	nr := kn.nr
 	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
 	for jc := j0; jc < j1; jc += ncb {
@@ -211,7 +220,7 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool
 			} else {
 				packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
 			}
-			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, c, ldc)
+			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, bias, c, ldc)
 		}
 	}
 }
@@ -235,21 +244,32 @@ func (kn *kernel[T]) stripRows(rem int) int {
 // microTile runs the micro-kernel for h rows of A (a as rs, ks says) over one
 // panel b of kc steps into the h×nrr tile of C at c: straight into C when the
 // tile is whole and there is a kernel of h rows, else through the scratch tile.
-func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int) {
+// bias holds the tile's columns of the bias when flags has addBias.
+func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int, bias []T) {
 	fn := kn.fn
 	if h < kn.mr && kn.short != nil {
 		fn = kn.short[h]
 	}
 	if nrr == kn.nr && (h == kn.mr || kn.short != nil) {
-		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags)
+		var bp *T
+		if flags&addBias != 0 {
+			_ = bias[nrr-1] // bounds: the kernel reads nr values
+			bp = &bias[0]
+		}
+		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags, bp)
 		return
 	}
 	nr := kn.nr
-	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
+	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero, nil)
 	for i := 0; i < h; i++ {
 		crow := c[i*ldc : i*ldc+nrr]
 		trow := ws.t[i*nr : i*nr+nrr]
-		if flags&betaZero != 0 {
+		if flags&addBias != 0 {
+			bs := bias[:nrr]
+			for j, v := range trow {
+				crow[j] = alpha*v + bs[j]
+			}
+		} else if flags&betaZero != 0 {
 			for j, v := range trow {
 				crow[j] = alpha * v
 			}
@@ -280,13 +300,23 @@ func blockSize(n, max, unit int) int {
 // as stored is read in place (a stream per row); transposed A, whose steps lie
 // a row of the stored matrix apart, is first packed mc rows at a time (reading
 // stored rows whole), as is a ragged strip the full kernel must pad.
-func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
+func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, bias, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
-	if pc > 0 {
+	switch {
+	case pc > 0:
 		bt = 1
-	} else if beta == 0 {
+	case bias != nil:
+		flags = addBias
+	case beta == 0:
 		flags = betaZero
+	}
+	// tileBias returns the bias of the tile at column jr of the block.
+	tileBias := func(jr int) []T {
+		if flags&addBias == 0 {
+			return nil
+		}
+		return bias[jc+jr:]
 	}
 	for ic := i0; ic < i1; ic += kn.mc {
 		mc := min(kn.mc, i1-ic)
@@ -324,7 +354,7 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 						continue
 					}
 					ap, rs, ks := stripA(ir, h, p0)
-					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 				}
 			}
 			continue
@@ -341,7 +371,7 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 				ap, rs, ks = &ws.a[ir*kc], 1, packStride(kn, h)
 			}
 			for jr := 0; jr < nc; jr += nr {
-				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 			}
 		}
 	}

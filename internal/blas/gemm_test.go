@@ -130,7 +130,7 @@ func testKernels[T float32 | float64](t *testing.T, kernels []*kernel[T], large 
 				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
 				want := append([]T(nil), c...)
 				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), want[off:], ldc)
-				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c[off:], ldc)
+				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), nil, c[off:], ldc)
 				checkC(t, fmt.Sprintf("%s/t%d", kn.name, threads), tc, c, want, ldc, off)
 			}
 		}
@@ -161,7 +161,7 @@ func TestGemmNaN(t *testing.T) {
 		b := make([]float32, k*n)
 		b[3*n+5] = float32(math.NaN())
 		c := make([]float32, m*n)
-		gemm(kn, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		gemm(kn, false, false, m, n, k, 1, a, k, b, n, 0, nil, c, n)
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j++ {
 				if math.IsNaN(float64(c[i*n+j])) != (j == 5) {
@@ -469,7 +469,7 @@ func testKernelsTri[T float32 | float64](t *testing.T, kernels []*kernel[T], lar
 				zeroed := triFill(tri, tc.transA, tc.m, tc.k, a, lda)
 				want := append([]T(nil), c...)
 				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), zeroed, lda, b, ldb, T(tc.beta), want[off:], ldc)
-				gemmSerial(kn, tri, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c[off:], ldc)
+				gemmSerial(kn, tri, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), nil, c[off:], ldc)
 				checkC(t, fmt.Sprintf("%s/tri%d", kn.name, tri), tc, c, want, ldc, off)
 			}
 		}
@@ -503,4 +503,60 @@ func testGemmTri[T float32 | float64](t *testing.T) {
 			checkC(t, fmt.Sprintf("GemmTri/tri%d", tri), tc, c, want, ldc, off)
 		}
 	}
+}
+
+// testKernelsBias checks gemm with a bias against gemmRef with beta 1 on a C
+// that holds the bias in each row (torch.addmm's order), over gemmCases' shapes
+// (and k = 0) on 1 and 2 threads; C holds NaN beforehand, which must not be
+// read.
+func testKernelsBias[T float32 | float64](t *testing.T, kernels []*kernel[T], large bool) {
+	r := rand.New(rand.NewPCG(9, 10))
+	cases := append(gemmCases(large), gemmCase{m: 5, n: 7, k: 0, alpha: 1})
+	for _, kn := range kernels {
+		for _, threads := range []int{1, 2} {
+			parallel.SetThreads(threads)
+			for _, tc := range cases {
+				tc.beta = 0 // NaN in C
+				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+				bias := make([]T, tc.n+3) // longer than n: only n are read
+				for j := range bias {
+					bias[j] = T(r.Float64()*2 - 1)
+				}
+				want := append([]T(nil), c...)
+				for i := 0; i < tc.m; i++ {
+					copy(want[off+i*ldc:off+i*ldc+tc.n], bias)
+				}
+				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 1, want[off:], ldc)
+				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 0, bias, c[off:], ldc)
+				checkC(t, fmt.Sprintf("%s/bias/t%d", kn.name, threads), tc, c, want, ldc, off)
+			}
+		}
+	}
+	parallel.SetThreads(0)
+}
+
+func TestGemmBiasKernels32(t *testing.T) { testKernelsBias(t, kernels32, !testing.Short()) }
+func TestGemmBiasKernels64(t *testing.T) { testKernelsBias(t, kernels64, !testing.Short()) }
+
+// TestGemmBias checks the exported GemmBias on both float types (a nil bias is
+// Gemm with beta 0) and its panic on a short bias.
+func TestGemmBias(t *testing.T) {
+	a := []float32{1, 2, 3, 4} // 2×2
+	id := []float32{1, 0, 0, 1}
+	c := []float32{9, 9, 9, 9}
+	GemmBias(false, false, 2, 2, 2, 2, a, 2, id, 2, []float32{10, 20}, c, 2)
+	c64 := []float64{9, 9, 9, 9}
+	GemmBias(false, false, 2, 2, 2, 2, []float64{1, 2, 3, 4}, 2, []float64{1, 0, 0, 1}, 2, nil, c64, 2)
+	want, want64 := []float32{12, 24, 16, 28}, []float64{2, 4, 6, 8}
+	for i := range c {
+		if c[i] != want[i] || c64[i] != want64[i] {
+			t.Fatalf("got %v and %v, want %v and %v", c, c64, want, want64)
+		}
+	}
+	defer func() {
+		if _, ok := recover().(*ShapeError); !ok {
+			t.Errorf("short bias: no *ShapeError panic")
+		}
+	}()
+	GemmBias(false, false, 2, 2, 2, 1, a, 2, id, 2, []float32{1}, c, 2)
 }

@@ -10,7 +10,7 @@
 // k steps, four at a time and then one at a time, each loading one row of the B
 // panel and adding it, times one broadcast element of A, to each row of the
 // tile; then store alpha times the tile, plus beta times C unless flags has
-// betaZero.
+// betaZero, or plus a row vector (a bias) when flags has addBias.
 package main
 
 import (
@@ -111,14 +111,15 @@ func (k kernel) bcast(i int) string { return k.vreg(k.mr*k.vecs + k.vecs + i) }
 // bases returns how many of aBases the kernel's rows use.
 func (k kernel) bases() int { return (k.rows + 2) / 3 }
 
-// frame returns the offsets of alpha, beta and flags in k's argument frame and
-// the frame's size: seven 8-byte words (k, a, rs, ks, b, c, ldc) come first, and
-// flags needs no padding after two float32s or two float64s.
-func (k kernel) frame() (alpha, beta, flags, size int) {
+// frame returns the offsets of alpha, beta, flags and bias in k's argument
+// frame and the frame's size: seven 8-byte words (k, a, rs, ks, b, c, ldc) come
+// first, and flags needs no padding after two float32s or two float64s.
+func (k kernel) frame() (alpha, beta, flags, bias, size int) {
 	alpha = 7 * 8
 	beta = alpha + k.prec.size
 	flags = beta + k.prec.size
-	return alpha, beta, flags, flags + 8
+	bias = flags + 8
+	return alpha, beta, flags, bias, bias + 8
 }
 
 // gen accumulates the assembly text.
@@ -150,8 +151,8 @@ func (g *gen) header() {
 
 // kernel writes micro-kernel k.
 func (g *gen) kernel(k kernel) {
-	_, _, _, size := k.frame()
-	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)\n", k.name)
+	_, _, _, _, size := k.frame()
+	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
 	for r := 0; r < k.rows; r++ {
@@ -230,30 +231,46 @@ func (g *gen) step(k kernel) {
 }
 
 // store writes the tile to C: alpha*acc + beta*C, or alpha*acc alone when
-// flags has betaZero (bit 0).
+// flags has betaZero (bit 0), or alpha*acc + bias[j] when it has addBias (bit
+// 1; bias in DX).
 func (g *gen) store(k kernel) {
-	alpha, beta, flags, _ := k.frame()
+	alpha, beta, flags, bias, _ := k.frame()
 	g.label(k.name + "_store")
 	g.ins("VBROADCAST%s alpha+%d(FP), %s", k.prec.scalar, alpha, k.bcast(0))
 	g.ins("MOVQ flags+%d(FP), AX", flags)
+	g.ins("TESTQ $2, AX")
+	g.ins("JNZ %s_bias", k.name)
 	g.ins("TESTQ $1, AX")
 	g.ins("JNZ %s_nobeta", k.name)
 	g.ins("VBROADCAST%s beta+%d(FP), %s", k.prec.scalar, beta, k.bcast(1))
-	g.storeRows(k, true)
+	g.storeRows(k, addBeta)
 	g.label(k.name + "_nobeta")
-	g.storeRows(k, false)
+	g.storeRows(k, addNothing)
+	g.label(k.name + "_bias")
+	g.ins("MOVQ bias+%d(FP), DX", bias)
+	g.storeRows(k, addBias)
 }
 
+// What storeRows adds to alpha times the tile.
+const (
+	addNothing = iota
+	addBeta    // beta*C
+	addBias    // the row vector at DX
+)
+
 // storeRows writes the tile's rows to C, one row of C (SI bytes) apart, adding
-// beta*C when withBeta, and returns.
-func (g *gen) storeRows(k kernel, withBeta bool) {
+// what add says, and returns.
+func (g *gen) storeRows(k kernel, add int) {
 	p := k.prec
 	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.vecs; v++ {
 			x, c := k.acc(r, v), fmt.Sprintf("%d(DI)", v*k.isa.vecBytes)
 			g.ins("VMUL%s %s, %s, %s", p.packed, k.bcast(0), x, x)
-			if withBeta {
+			switch add {
+			case addBeta:
 				g.ins("VFMADD231%s %s, %s, %s", p.packed, c, k.bcast(1), x)
+			case addBias:
+				g.ins("VADD%s %d(DX), %s, %s", p.packed, v*k.isa.vecBytes, x, x)
 			}
 			g.ins("VMOVU%s %s, %s", p.packed, x, c)
 		}
@@ -452,7 +469,7 @@ package blas
 		if k.prec.size == 8 {
 			t = "float64"
 		}
-		fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, c *%s, ldc int, alpha, beta %s, flags int)\n", k.name, t, t, t, t)
+		fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, c *%s, ldc int, alpha, beta %s, flags int, bias *%s)\n", k.name, t, t, t, t, t)
 		if k.rows == k.mr-1 { // the last short kernel of its family
 			full := k.name[:len(k.name)-len(fmt.Sprintf("r%d", k.rows))]
 			fmt.Fprintf(&b, "\n// %sShort holds the kernels of 1 to %d rows of %s.\n", full, k.mr-1, full)

@@ -53,7 +53,7 @@ func TestPackBTTilesAVX512Geometry(t *testing.T) {
 // assembly kernels' contract, for running the shared blocking code with
 // another kernel's geometry.
 func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
-	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int) {
+	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T) {
 		as := unsafe.Slice(a, (mr-1)*rs+max(k-1, 0)*ks+1)
 		bs := unsafe.Slice(b, k*nr)
 		cs := unsafe.Slice(c, (mr-1)*ldc+nr)
@@ -63,7 +63,9 @@ func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
 				for p := range k {
 					acc += as[r*rs+p*ks] * bs[p*nr+j]
 				}
-				if flags&betaZero != 0 {
+				if flags&addBias != 0 {
+					cs[r*ldc+j] = alpha*acc + unsafe.Slice(bias, nr)[j]
+				} else if flags&betaZero != 0 {
 					cs[r*ldc+j] = alpha * acc
 				} else {
 					cs[r*ldc+j] = alpha*acc + beta*cs[r*ldc+j]
@@ -88,6 +90,8 @@ func TestGemmAVX512Geometry(t *testing.T) {
 	testKernels(t, []*kernel[float64]{k64}, false)
 	testKernelsTri(t, []*kernel[float32]{k32, k32n}, false)
 	testKernelsTri(t, []*kernel[float64]{k64}, false)
+	testKernelsBias(t, []*kernel[float32]{k32, k32n}, false)
+	testKernelsBias(t, []*kernel[float64]{k64}, false)
 }
 
 // geometry returns a copy of kn with Go reference micro-kernels of the same
