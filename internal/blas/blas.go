@@ -2,15 +2,18 @@
 //
 // # Overview
 //
-// Gemm is the one entry point. It packs blocks of B (and of A when A is
-// transposed, or a ragged strip the kernel must pad) into cache-sized buffers
-// and runs a register-tiled micro-kernel over them: AVX-512 or AVX2+FMA assembly
-// on amd64 (chosen at start-up from the CPU's features) and a register-tiled Go
-// loop elsewhere or under the purego build tag. The AVX2 kernels come in 1 to 6
-// rows, so ragged strips of A run in place and store straight into C. Large
-// products are split across parallel.Threads() goroutines by blocks of columns
-// or rows of C. PackB and GemmPacked pack a right operand once for many
-// products.
+// Gemm is the main entry point. It packs blocks of B (and of A when A is
+// transposed and large, or a ragged strip the kernel must pad) into cache-sized
+// buffers and runs a register-tiled micro-kernel over them: AVX-512 or AVX2+FMA
+// assembly on amd64 (chosen at start-up from the CPU's features; the tile's
+// width by the product's, 6×64, 12×32 or 6×16 for float32) and a
+// register-tiled Go loop elsewhere or under the purego build tag. The assembly
+// kernels come in 1 to mr rows, so ragged strips of A run in place and store
+// straight into C. Large products are split across parallel.Threads()
+// goroutines by blocks of columns or rows of C. GemmBias adds a bias row as it
+// stores C (a linear layer); GemmTri skips the zero triangle of a triangular
+// op(A) (causal attention) on one goroutine; PackB and GemmPacked pack a right
+// operand once for many products.
 //
 // # Invariants
 //

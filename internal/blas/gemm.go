@@ -299,7 +299,9 @@ func blockSize(n, max, unit int) int {
 // of A (stripRows rows) stays in L1 while it meets every panel of the block. A
 // as stored is read in place (a stream per row); transposed A, whose steps lie
 // a row of the stored matrix apart, is first packed mc rows at a time (reading
-// stored rows whole), as is a ragged strip the full kernel must pad.
+// stored rows whole) unless it is small or meets few panels, and a ragged strip
+// the full kernel must pad is packed. With tri, each strip meets only the steps
+// of its part of op(A)'s triangle (Tri.steps).
 func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, bias, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
@@ -387,9 +389,9 @@ type Tri uint8
 const (
 	// Full: all of op(A), as in Gemm.
 	Full Tri = iota
-	// Lower: op(A)(i, p) for p <= i; entries with p > i are taken as zero.
+	// Lower: op(A)(i, p) for p <= i; entries with p > i must be zero.
 	Lower
-	// Upper: op(A)(i, p) for p >= i; entries with p < i are taken as zero.
+	// Upper: op(A)(i, p) for p >= i; entries with p < i must be zero.
 	Upper
 )
 
