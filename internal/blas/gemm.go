@@ -10,14 +10,15 @@ import (
 
 // microKernel computes one mr×nr tile of C from k steps of packed operands:
 //
-//	acc(r,j) = Σ_p a[r*rs+p*ks] * b[p*nr+j]      r < mr, j < nr
+//	acc(r,j) = Σ_p a[r*rs+p*ks] * b[p*bs+j]      r < mr, j < nr
 //	c[r*ldc+j] = alpha*acc(r,j) + beta*c[r*ldc+j] (or alpha*acc(r,j) when flags&betaZero,
 //	             or alpha*acc(r,j) + bias[j] when flags&addBias)
 //
 // a is read through two strides so the same kernel takes A as stored (rs = lda,
 // ks = 1, or rs = 1, ks = lda for A^T) or a packed strip (rs = 1, ks = mr). b is a
-// packed panel of k rows of nr values. Strides are in elements.
-type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
+// packed panel of k rows of nr values (bs = nr) or nr columns of B as stored
+// (bs = ldb). Strides are in elements.
+type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
 
 // Micro-kernel flags: betaZero says C is written without being read; addBias
 // that C is written as alpha times the tile plus the row vector bias (nr
@@ -215,12 +216,16 @@ func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool
 		nc := min(ncb, j1-jc)
 		for pc := 0; pc < k; pc += kcb {
 			kc := min(kcb, k-pc)
-			if transB && kn.packBT != nil {
+			bp := bPanels[T]{ws.b, 0, kc, nr}
+			switch {
+			case !transB && nc%nr == 0 && kc <= directBDepth:
+				bp = bPanels[T]{b, pc*ldb + jc, 1, ldb}
+			case transB && kn.packBT != nil:
 				kn.packBT(ws.b, b, ldb, pc, kc, jc, nc, nr)
-			} else {
+			default:
 				packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
 			}
-			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, bias, c, ldc)
+			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, bp, beta, bias, c, ldc)
 		}
 	}
 }
@@ -242,10 +247,10 @@ func (kn *kernel[T]) stripRows(rem int) int {
 }
 
 // microTile runs the micro-kernel for h rows of A (a as rs, ks says) over one
-// panel b of kc steps into the h×nrr tile of C at c: straight into C when the
+// panel b of kc steps (bs apart) into the h×nrr tile of C at c: straight into C when the
 // tile is whole and there is a kernel of h rows, else through the scratch tile.
 // bias holds the tile's columns of the bias when flags has addBias.
-func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int, bias []T) {
+func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, bs int, c []T, ldc int, alpha, beta T, flags int, bias []T) {
 	fn := kn.fn
 	if h < kn.mr && kn.short != nil {
 		fn = kn.short[h]
@@ -256,11 +261,11 @@ func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc 
 			_ = bias[nrr-1] // bounds: the kernel reads nr values
 			bp = &bias[0]
 		}
-		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags, bp)
+		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags, bp, bs)
 		return
 	}
 	nr := kn.nr
-	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero, nil)
+	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero, nil, bs)
 	for i := 0; i < h; i++ {
 		crow := c[i*ldc : i*ldc+nrr]
 		trow := ws.t[i*nr : i*nr+nrr]
@@ -302,7 +307,7 @@ func blockSize(n, max, unit int) int {
 // stored rows whole) unless it is small or meets few panels, and a ragged strip
 // the full kernel must pad is packed. With tri, each strip meets only the steps
 // of its part of op(A)'s triangle (Tri.steps).
-func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, bias, c []T, ldc int) {
+func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp bPanels[T], beta T, bias, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
 	switch {
@@ -356,7 +361,7 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 						continue
 					}
 					ap, rs, ks := stripA(ir, h, p0)
-					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
+					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, bp.at(jr, p0), bp.stride, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 				}
 			}
 			continue
@@ -373,11 +378,29 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 				ap, rs, ks = &ws.a[ir*kc], 1, packStride(kn, h)
 			}
 			for jr := 0; jr < nc; jr += nr {
-				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, &bp[jr*kc+p0*nr], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
+				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, bp.at(jr, p0), bp.stride, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 			}
 		}
 	}
 }
+
+// bPanels says where macroKernel finds the panels of B: the panel at column jr
+// of the block at data[off+jr*jmul], its steps stride apart.
+type bPanels[T float32 | float64] struct {
+	data              []T
+	off, jmul, stride int
+}
+
+// at returns step p of the panel at column jr.
+func (bp bPanels[T]) at(jr, p int) *T { return &bp.data[bp.off+jr*bp.jmul+p*bp.stride] }
+
+// directBDepth is the deepest block of B (kc) that macroKernel reads as stored
+// rather than packed, when B is not transposed and the block's columns fill
+// whole panels: its rows then stream well enough, and copying it cost as much
+// as it saved (BenchmarkGemmModels, same run: attention's P·V 168 -> 179
+// GFLOP/s, dX 1024×128 by 128×512 186 -> 196; at kc = 256 a 1024×512 B read
+// as stored ran 16 % slower than packed).
+const directBDepth = 128
 
 // smallTransA is the most elements (mc·kc) of a block of transposed A that
 // macroKernel reads in place rather than packing.

@@ -111,15 +111,16 @@ func (k kernel) bcast(i int) string { return k.vreg(k.mr*k.vecs + k.vecs + i) }
 // bases returns how many of aBases the kernel's rows use.
 func (k kernel) bases() int { return (k.rows + 2) / 3 }
 
-// frame returns the offsets of alpha, beta, flags and bias in k's argument
+// frame returns the offsets of alpha, beta, flags, bias and bs in k's argument
 // frame and the frame's size: seven 8-byte words (k, a, rs, ks, b, c, ldc) come
 // first, and flags needs no padding after two float32s or two float64s.
-func (k kernel) frame() (alpha, beta, flags, bias, size int) {
+func (k kernel) frame() (alpha, beta, flags, bias, bs, size int) {
 	alpha = 7 * 8
 	beta = alpha + k.prec.size
 	flags = beta + k.prec.size
 	bias = flags + 8
-	return alpha, beta, flags, bias, bias + 8
+	bs = bias + 8
+	return alpha, beta, flags, bias, bs, bs + 8
 }
 
 // gen accumulates the assembly text.
@@ -151,8 +152,8 @@ func (g *gen) header() {
 
 // kernel writes micro-kernel k.
 func (g *gen) kernel(k kernel) {
-	_, _, _, _, size := k.frame()
-	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)\n", k.name)
+	_, _, _, _, _, size := k.frame()
+	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
 	for r := 0; r < k.rows; r++ {
@@ -167,8 +168,8 @@ func (g *gen) kernel(k kernel) {
 }
 
 // loadArgs loads the arguments the loops use: the step count in CX, A's rows
-// in aBases with the row stride in R9 and the step stride in R11, B in BX,
-// C in DI and its row stride in SI (strides in bytes).
+// in aBases with the row stride in R9 and the step stride in R11, B in BX with
+// its step stride in AX, C in DI and its row stride in SI (strides in bytes).
 func (g *gen) loadArgs(k kernel) {
 	shift := k.prec.shift
 	g.ins("MOVQ k+0(FP), CX")
@@ -183,6 +184,9 @@ func (g *gen) loadArgs(k kernel) {
 			g.ins("LEAQ (%s)(AX*1), %s", aBases[i-1], aBases[i])
 		}
 	}
+	_, _, _, _, bs, _ := k.frame()
+	g.ins("MOVQ bs+%d(FP), AX", bs)
+	g.ins("SHLQ $%d, AX", shift)
 	g.ins("MOVQ b+32(FP), BX")
 	g.ins("MOVQ c+40(FP), DI")
 	g.ins("MOVQ ldc+48(FP), SI")
@@ -224,7 +228,7 @@ func (g *gen) step(k kernel) {
 			g.ins("VFMADD231%s %s, %s, %s", p.packed, k.bvec(v), b, k.acc(r, v))
 		}
 	}
-	g.ins("ADDQ $%d, BX", k.nr()*p.size)
+	g.ins("ADDQ AX, BX")
 	for i := 0; i < k.bases(); i++ {
 		g.ins("ADDQ R11, %s", aBases[i])
 	}
@@ -234,7 +238,7 @@ func (g *gen) step(k kernel) {
 // flags has betaZero (bit 0), or alpha*acc + bias[j] when it has addBias (bit
 // 1; bias in DX).
 func (g *gen) store(k kernel) {
-	alpha, beta, flags, bias, _ := k.frame()
+	alpha, beta, flags, bias, _, _ := k.frame()
 	g.label(k.name + "_store")
 	g.ins("VBROADCAST%s alpha+%d(FP), %s", k.prec.scalar, alpha, k.bcast(0))
 	g.ins("MOVQ flags+%d(FP), AX", flags)
@@ -469,7 +473,7 @@ package blas
 		if k.prec.size == 8 {
 			t = "float64"
 		}
-		fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, c *%s, ldc int, alpha, beta %s, flags int, bias *%s)\n", k.name, t, t, t, t, t)
+		fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, c *%s, ldc int, alpha, beta %s, flags int, bias *%s, bs int)\n", k.name, t, t, t, t, t)
 		if k.rows == k.mr-1 { // the last short kernel of its family
 			full := k.name[:len(k.name)-len(fmt.Sprintf("r%d", k.rows))]
 			fmt.Fprintf(&b, "\n// %sShort holds the kernels of 1 to %d rows of %s.\n", full, k.mr-1, full)

@@ -9,8 +9,8 @@
 // see microKernel in gemm.go. R8 walks rows 0-2 of A, R10 rows 3-5, R12 rows
 // 6-8 and R13 rows 9-11.
 
-// func sgemmKernelAVX512(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -19,6 +19,8 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -85,7 +87,7 @@ sgemmKernelAVX512_loop4:
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
 	VFMADD231PS Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -122,7 +124,7 @@ sgemmKernelAVX512_loop4:
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
 	VFMADD231PS Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -159,7 +161,7 @@ sgemmKernelAVX512_loop4:
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
 	VFMADD231PS Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -196,7 +198,7 @@ sgemmKernelAVX512_loop4:
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
 	VFMADD231PS Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -239,7 +241,7 @@ sgemmKernelAVX512_loop1:
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
 	VFMADD231PS Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -472,14 +474,16 @@ sgemmKernelAVX512_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512r1(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512r1(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -501,7 +505,7 @@ sgemmKernelAVX512r1_loop4:
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -512,7 +516,7 @@ sgemmKernelAVX512r1_loop4:
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -523,7 +527,7 @@ sgemmKernelAVX512r1_loop4:
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -534,7 +538,7 @@ sgemmKernelAVX512r1_loop4:
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512r1_loop4
@@ -551,7 +555,7 @@ sgemmKernelAVX512r1_loop1:
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512r1_loop1
@@ -608,14 +612,16 @@ sgemmKernelAVX512r1_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512r2(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512r2(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -646,7 +652,7 @@ sgemmKernelAVX512r2_loop4:
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -662,7 +668,7 @@ sgemmKernelAVX512r2_loop4:
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -678,7 +684,7 @@ sgemmKernelAVX512r2_loop4:
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -694,7 +700,7 @@ sgemmKernelAVX512r2_loop4:
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512r2_loop4
@@ -716,7 +722,7 @@ sgemmKernelAVX512r2_loop1:
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512r2_loop1
@@ -808,14 +814,16 @@ sgemmKernelAVX512r2_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512r3(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512r3(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -855,7 +863,7 @@ sgemmKernelAVX512r3_loop4:
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -876,7 +884,7 @@ sgemmKernelAVX512r3_loop4:
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -897,7 +905,7 @@ sgemmKernelAVX512r3_loop4:
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -918,7 +926,7 @@ sgemmKernelAVX512r3_loop4:
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512r3_loop4
@@ -945,7 +953,7 @@ sgemmKernelAVX512r3_loop1:
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512r3_loop1
@@ -1072,8 +1080,8 @@ sgemmKernelAVX512r3_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512r4(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512r4(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -1082,6 +1090,8 @@ TEXT ·sgemmKernelAVX512r4(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -1130,7 +1140,7 @@ sgemmKernelAVX512r4_loop4:
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1157,7 +1167,7 @@ sgemmKernelAVX512r4_loop4:
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1184,7 +1194,7 @@ sgemmKernelAVX512r4_loop4:
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1211,7 +1221,7 @@ sgemmKernelAVX512r4_loop4:
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -1244,7 +1254,7 @@ sgemmKernelAVX512r4_loop1:
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -1407,8 +1417,8 @@ sgemmKernelAVX512r4_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512r5(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512r5(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -1417,6 +1427,8 @@ TEXT ·sgemmKernelAVX512r5(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -1474,7 +1486,7 @@ sgemmKernelAVX512r5_loop4:
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1506,7 +1518,7 @@ sgemmKernelAVX512r5_loop4:
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1538,7 +1550,7 @@ sgemmKernelAVX512r5_loop4:
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -1570,7 +1582,7 @@ sgemmKernelAVX512r5_loop4:
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -1608,7 +1620,7 @@ sgemmKernelAVX512r5_loop1:
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -1806,8 +1818,8 @@ sgemmKernelAVX512r5_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -1816,6 +1828,8 @@ TEXT ·dgemmKernelAVX512(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -1882,7 +1896,7 @@ dgemmKernelAVX512_loop4:
 	VFMADD231PD Z25, Z29, Z21
 	VFMADD231PD Z26, Z29, Z22
 	VFMADD231PD Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -1919,7 +1933,7 @@ dgemmKernelAVX512_loop4:
 	VFMADD231PD Z25, Z29, Z21
 	VFMADD231PD Z26, Z29, Z22
 	VFMADD231PD Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -1956,7 +1970,7 @@ dgemmKernelAVX512_loop4:
 	VFMADD231PD Z25, Z29, Z21
 	VFMADD231PD Z26, Z29, Z22
 	VFMADD231PD Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -1993,7 +2007,7 @@ dgemmKernelAVX512_loop4:
 	VFMADD231PD Z25, Z29, Z21
 	VFMADD231PD Z26, Z29, Z22
 	VFMADD231PD Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -2036,7 +2050,7 @@ dgemmKernelAVX512_loop1:
 	VFMADD231PD Z25, Z29, Z21
 	VFMADD231PD Z26, Z29, Z22
 	VFMADD231PD Z27, Z29, Z23
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -2269,14 +2283,16 @@ dgemmKernelAVX512_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512r1(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512r1(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -2298,7 +2314,7 @@ dgemmKernelAVX512r1_loop4:
 	VFMADD231PD Z25, Z28, Z1
 	VFMADD231PD Z26, Z28, Z2
 	VFMADD231PD Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2309,7 +2325,7 @@ dgemmKernelAVX512r1_loop4:
 	VFMADD231PD Z25, Z28, Z1
 	VFMADD231PD Z26, Z28, Z2
 	VFMADD231PD Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2320,7 +2336,7 @@ dgemmKernelAVX512r1_loop4:
 	VFMADD231PD Z25, Z28, Z1
 	VFMADD231PD Z26, Z28, Z2
 	VFMADD231PD Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2331,7 +2347,7 @@ dgemmKernelAVX512r1_loop4:
 	VFMADD231PD Z25, Z28, Z1
 	VFMADD231PD Z26, Z28, Z2
 	VFMADD231PD Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX512r1_loop4
@@ -2348,7 +2364,7 @@ dgemmKernelAVX512r1_loop1:
 	VFMADD231PD Z25, Z28, Z1
 	VFMADD231PD Z26, Z28, Z2
 	VFMADD231PD Z27, Z28, Z3
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX512r1_loop1
@@ -2405,14 +2421,16 @@ dgemmKernelAVX512r1_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512r2(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512r2(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -2443,7 +2461,7 @@ dgemmKernelAVX512r2_loop4:
 	VFMADD231PD Z25, Z29, Z5
 	VFMADD231PD Z26, Z29, Z6
 	VFMADD231PD Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2459,7 +2477,7 @@ dgemmKernelAVX512r2_loop4:
 	VFMADD231PD Z25, Z29, Z5
 	VFMADD231PD Z26, Z29, Z6
 	VFMADD231PD Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2475,7 +2493,7 @@ dgemmKernelAVX512r2_loop4:
 	VFMADD231PD Z25, Z29, Z5
 	VFMADD231PD Z26, Z29, Z6
 	VFMADD231PD Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2491,7 +2509,7 @@ dgemmKernelAVX512r2_loop4:
 	VFMADD231PD Z25, Z29, Z5
 	VFMADD231PD Z26, Z29, Z6
 	VFMADD231PD Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX512r2_loop4
@@ -2513,7 +2531,7 @@ dgemmKernelAVX512r2_loop1:
 	VFMADD231PD Z25, Z29, Z5
 	VFMADD231PD Z26, Z29, Z6
 	VFMADD231PD Z27, Z29, Z7
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX512r2_loop1
@@ -2605,14 +2623,16 @@ dgemmKernelAVX512r2_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512r3(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512r3(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -2652,7 +2672,7 @@ dgemmKernelAVX512r3_loop4:
 	VFMADD231PD Z25, Z28, Z9
 	VFMADD231PD Z26, Z28, Z10
 	VFMADD231PD Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2673,7 +2693,7 @@ dgemmKernelAVX512r3_loop4:
 	VFMADD231PD Z25, Z28, Z9
 	VFMADD231PD Z26, Z28, Z10
 	VFMADD231PD Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2694,7 +2714,7 @@ dgemmKernelAVX512r3_loop4:
 	VFMADD231PD Z25, Z28, Z9
 	VFMADD231PD Z26, Z28, Z10
 	VFMADD231PD Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Z24
 	VMOVUPD 64(BX), Z25
@@ -2715,7 +2735,7 @@ dgemmKernelAVX512r3_loop4:
 	VFMADD231PD Z25, Z28, Z9
 	VFMADD231PD Z26, Z28, Z10
 	VFMADD231PD Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX512r3_loop4
@@ -2742,7 +2762,7 @@ dgemmKernelAVX512r3_loop1:
 	VFMADD231PD Z25, Z28, Z9
 	VFMADD231PD Z26, Z28, Z10
 	VFMADD231PD Z27, Z28, Z11
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX512r3_loop1
@@ -2869,8 +2889,8 @@ dgemmKernelAVX512r3_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512r4(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512r4(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -2879,6 +2899,8 @@ TEXT ·dgemmKernelAVX512r4(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -2927,7 +2949,7 @@ dgemmKernelAVX512r4_loop4:
 	VFMADD231PD Z25, Z29, Z13
 	VFMADD231PD Z26, Z29, Z14
 	VFMADD231PD Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -2954,7 +2976,7 @@ dgemmKernelAVX512r4_loop4:
 	VFMADD231PD Z25, Z29, Z13
 	VFMADD231PD Z26, Z29, Z14
 	VFMADD231PD Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -2981,7 +3003,7 @@ dgemmKernelAVX512r4_loop4:
 	VFMADD231PD Z25, Z29, Z13
 	VFMADD231PD Z26, Z29, Z14
 	VFMADD231PD Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -3008,7 +3030,7 @@ dgemmKernelAVX512r4_loop4:
 	VFMADD231PD Z25, Z29, Z13
 	VFMADD231PD Z26, Z29, Z14
 	VFMADD231PD Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -3041,7 +3063,7 @@ dgemmKernelAVX512r4_loop1:
 	VFMADD231PD Z25, Z29, Z13
 	VFMADD231PD Z26, Z29, Z14
 	VFMADD231PD Z27, Z29, Z15
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -3204,8 +3226,8 @@ dgemmKernelAVX512r4_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX512r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX512r5(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX512r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX512r5(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -3214,6 +3236,8 @@ TEXT ·dgemmKernelAVX512r5(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -3271,7 +3295,7 @@ dgemmKernelAVX512r5_loop4:
 	VFMADD231PD Z25, Z28, Z17
 	VFMADD231PD Z26, Z28, Z18
 	VFMADD231PD Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -3303,7 +3327,7 @@ dgemmKernelAVX512r5_loop4:
 	VFMADD231PD Z25, Z28, Z17
 	VFMADD231PD Z26, Z28, Z18
 	VFMADD231PD Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -3335,7 +3359,7 @@ dgemmKernelAVX512r5_loop4:
 	VFMADD231PD Z25, Z28, Z17
 	VFMADD231PD Z26, Z28, Z18
 	VFMADD231PD Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Z24
@@ -3367,7 +3391,7 @@ dgemmKernelAVX512r5_loop4:
 	VFMADD231PD Z25, Z28, Z17
 	VFMADD231PD Z26, Z28, Z18
 	VFMADD231PD Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -3405,7 +3429,7 @@ dgemmKernelAVX512r5_loop1:
 	VFMADD231PD Z25, Z28, Z17
 	VFMADD231PD Z26, Z28, Z18
 	VFMADD231PD Z27, Z28, Z19
-	ADDQ $256, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -3603,8 +3627,8 @@ dgemmKernelAVX512r5_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512N(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512N(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512N(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512N(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -3615,6 +3639,8 @@ TEXT ·sgemmKernelAVX512N(SB), NOSPLIT, $0-80
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
 	LEAQ (R12)(AX*1), R13
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -3685,7 +3711,7 @@ sgemmKernelAVX512N_loop4:
 	VBROADCASTSS (R13)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -3728,7 +3754,7 @@ sgemmKernelAVX512N_loop4:
 	VBROADCASTSS (R13)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -3771,7 +3797,7 @@ sgemmKernelAVX512N_loop4:
 	VBROADCASTSS (R13)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -3814,7 +3840,7 @@ sgemmKernelAVX512N_loop4:
 	VBROADCASTSS (R13)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -3863,7 +3889,7 @@ sgemmKernelAVX512N_loop1:
 	VBROADCASTSS (R13)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -4116,14 +4142,16 @@ sgemmKernelAVX512N_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr1(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr1(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -4139,28 +4167,28 @@ sgemmKernelAVX512Nr1_loop4:
 	VBROADCASTSS (R8), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
 	VBROADCASTSS (R8), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
 	VBROADCASTSS (R8), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
 	VBROADCASTSS (R8), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512Nr1_loop4
@@ -4173,7 +4201,7 @@ sgemmKernelAVX512Nr1_loop1:
 	VBROADCASTSS (R8), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512Nr1_loop1
@@ -4214,14 +4242,16 @@ sgemmKernelAVX512Nr1_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr2(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr2(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -4242,7 +4272,7 @@ sgemmKernelAVX512Nr2_loop4:
 	VBROADCASTSS (R8)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4252,7 +4282,7 @@ sgemmKernelAVX512Nr2_loop4:
 	VBROADCASTSS (R8)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4262,7 +4292,7 @@ sgemmKernelAVX512Nr2_loop4:
 	VBROADCASTSS (R8)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4272,7 +4302,7 @@ sgemmKernelAVX512Nr2_loop4:
 	VBROADCASTSS (R8)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512Nr2_loop4
@@ -4288,7 +4318,7 @@ sgemmKernelAVX512Nr2_loop1:
 	VBROADCASTSS (R8)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512Nr2_loop1
@@ -4348,14 +4378,16 @@ sgemmKernelAVX512Nr2_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr3(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr3(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -4381,7 +4413,7 @@ sgemmKernelAVX512Nr3_loop4:
 	VBROADCASTSS (R8)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z4
 	VFMADD231PS Z25, Z26, Z5
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4394,7 +4426,7 @@ sgemmKernelAVX512Nr3_loop4:
 	VBROADCASTSS (R8)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z4
 	VFMADD231PS Z25, Z26, Z5
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4407,7 +4439,7 @@ sgemmKernelAVX512Nr3_loop4:
 	VBROADCASTSS (R8)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z4
 	VFMADD231PS Z25, Z26, Z5
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Z24
 	VMOVUPS 64(BX), Z25
@@ -4420,7 +4452,7 @@ sgemmKernelAVX512Nr3_loop4:
 	VBROADCASTSS (R8)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z4
 	VFMADD231PS Z25, Z26, Z5
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX512Nr3_loop4
@@ -4439,7 +4471,7 @@ sgemmKernelAVX512Nr3_loop1:
 	VBROADCASTSS (R8)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z4
 	VFMADD231PS Z25, Z26, Z5
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX512Nr3_loop1
@@ -4518,8 +4550,8 @@ sgemmKernelAVX512Nr3_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr4(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr4(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -4528,6 +4560,8 @@ TEXT ·sgemmKernelAVX512Nr4(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -4558,7 +4592,7 @@ sgemmKernelAVX512Nr4_loop4:
 	VBROADCASTSS (R10), Z27
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4575,7 +4609,7 @@ sgemmKernelAVX512Nr4_loop4:
 	VBROADCASTSS (R10), Z27
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4592,7 +4626,7 @@ sgemmKernelAVX512Nr4_loop4:
 	VBROADCASTSS (R10), Z27
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4609,7 +4643,7 @@ sgemmKernelAVX512Nr4_loop4:
 	VBROADCASTSS (R10), Z27
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -4632,7 +4666,7 @@ sgemmKernelAVX512Nr4_loop1:
 	VBROADCASTSS (R10), Z27
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -4731,8 +4765,8 @@ sgemmKernelAVX512Nr4_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr5(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr5(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -4741,6 +4775,8 @@ TEXT ·sgemmKernelAVX512Nr5(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -4776,7 +4812,7 @@ sgemmKernelAVX512Nr5_loop4:
 	VBROADCASTSS (R10)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z8
 	VFMADD231PS Z25, Z26, Z9
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4796,7 +4832,7 @@ sgemmKernelAVX512Nr5_loop4:
 	VBROADCASTSS (R10)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z8
 	VFMADD231PS Z25, Z26, Z9
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4816,7 +4852,7 @@ sgemmKernelAVX512Nr5_loop4:
 	VBROADCASTSS (R10)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z8
 	VFMADD231PS Z25, Z26, Z9
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -4836,7 +4872,7 @@ sgemmKernelAVX512Nr5_loop4:
 	VBROADCASTSS (R10)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z8
 	VFMADD231PS Z25, Z26, Z9
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -4862,7 +4898,7 @@ sgemmKernelAVX512Nr5_loop1:
 	VBROADCASTSS (R10)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z8
 	VFMADD231PS Z25, Z26, Z9
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -4980,8 +5016,8 @@ sgemmKernelAVX512Nr5_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr6(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr6(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr6(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr6(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -4990,6 +5026,8 @@ TEXT ·sgemmKernelAVX512Nr6(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -5030,7 +5068,7 @@ sgemmKernelAVX512Nr6_loop4:
 	VBROADCASTSS (R10)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z10
 	VFMADD231PS Z25, Z27, Z11
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -5053,7 +5091,7 @@ sgemmKernelAVX512Nr6_loop4:
 	VBROADCASTSS (R10)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z10
 	VFMADD231PS Z25, Z27, Z11
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -5076,7 +5114,7 @@ sgemmKernelAVX512Nr6_loop4:
 	VBROADCASTSS (R10)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z10
 	VFMADD231PS Z25, Z27, Z11
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Z24
@@ -5099,7 +5137,7 @@ sgemmKernelAVX512Nr6_loop4:
 	VBROADCASTSS (R10)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z10
 	VFMADD231PS Z25, Z27, Z11
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -5128,7 +5166,7 @@ sgemmKernelAVX512Nr6_loop1:
 	VBROADCASTSS (R10)(R9*2), Z27
 	VFMADD231PS Z24, Z27, Z10
 	VFMADD231PS Z25, Z27, Z11
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -5265,8 +5303,8 @@ sgemmKernelAVX512Nr6_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr7(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr7(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr7(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr7(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -5276,6 +5314,8 @@ TEXT ·sgemmKernelAVX512Nr7(SB), NOSPLIT, $0-80
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -5321,7 +5361,7 @@ sgemmKernelAVX512Nr7_loop4:
 	VBROADCASTSS (R12), Z26
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5348,7 +5388,7 @@ sgemmKernelAVX512Nr7_loop4:
 	VBROADCASTSS (R12), Z26
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5375,7 +5415,7 @@ sgemmKernelAVX512Nr7_loop4:
 	VBROADCASTSS (R12), Z26
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5402,7 +5442,7 @@ sgemmKernelAVX512Nr7_loop4:
 	VBROADCASTSS (R12), Z26
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5435,7 +5475,7 @@ sgemmKernelAVX512Nr7_loop1:
 	VBROADCASTSS (R12), Z26
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5592,8 +5632,8 @@ sgemmKernelAVX512Nr7_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr8(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr8(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr8(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr8(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -5603,6 +5643,8 @@ TEXT ·sgemmKernelAVX512Nr8(SB), NOSPLIT, $0-80
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -5653,7 +5695,7 @@ sgemmKernelAVX512Nr8_loop4:
 	VBROADCASTSS (R12)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5683,7 +5725,7 @@ sgemmKernelAVX512Nr8_loop4:
 	VBROADCASTSS (R12)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5713,7 +5755,7 @@ sgemmKernelAVX512Nr8_loop4:
 	VBROADCASTSS (R12)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5743,7 +5785,7 @@ sgemmKernelAVX512Nr8_loop4:
 	VBROADCASTSS (R12)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5779,7 +5821,7 @@ sgemmKernelAVX512Nr8_loop1:
 	VBROADCASTSS (R12)(R9*1), Z27
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -5955,8 +5997,8 @@ sgemmKernelAVX512Nr8_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr9(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr9(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr9(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr9(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -5966,6 +6008,8 @@ TEXT ·sgemmKernelAVX512Nr9(SB), NOSPLIT, $0-80
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -6021,7 +6065,7 @@ sgemmKernelAVX512Nr9_loop4:
 	VBROADCASTSS (R12)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z16
 	VFMADD231PS Z25, Z26, Z17
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6054,7 +6098,7 @@ sgemmKernelAVX512Nr9_loop4:
 	VBROADCASTSS (R12)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z16
 	VFMADD231PS Z25, Z26, Z17
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6087,7 +6131,7 @@ sgemmKernelAVX512Nr9_loop4:
 	VBROADCASTSS (R12)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z16
 	VFMADD231PS Z25, Z26, Z17
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6120,7 +6164,7 @@ sgemmKernelAVX512Nr9_loop4:
 	VBROADCASTSS (R12)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z16
 	VFMADD231PS Z25, Z26, Z17
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6159,7 +6203,7 @@ sgemmKernelAVX512Nr9_loop1:
 	VBROADCASTSS (R12)(R9*2), Z26
 	VFMADD231PS Z24, Z26, Z16
 	VFMADD231PS Z25, Z26, Z17
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6354,8 +6398,8 @@ sgemmKernelAVX512Nr9_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr10(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr10(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr10(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr10(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -6366,6 +6410,8 @@ TEXT ·sgemmKernelAVX512Nr10(SB), NOSPLIT, $0-80
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
 	LEAQ (R12)(AX*1), R13
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -6426,7 +6472,7 @@ sgemmKernelAVX512Nr10_loop4:
 	VBROADCASTSS (R13), Z27
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6463,7 +6509,7 @@ sgemmKernelAVX512Nr10_loop4:
 	VBROADCASTSS (R13), Z27
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6500,7 +6546,7 @@ sgemmKernelAVX512Nr10_loop4:
 	VBROADCASTSS (R13), Z27
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6537,7 +6583,7 @@ sgemmKernelAVX512Nr10_loop4:
 	VBROADCASTSS (R13), Z27
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6580,7 +6626,7 @@ sgemmKernelAVX512Nr10_loop1:
 	VBROADCASTSS (R13), Z27
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6795,8 +6841,8 @@ sgemmKernelAVX512Nr10_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX512Nr11(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX512Nr11(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX512Nr11(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX512Nr11(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -6807,6 +6853,8 @@ TEXT ·sgemmKernelAVX512Nr11(SB), NOSPLIT, $0-80
 	LEAQ (R8)(AX*1), R10
 	LEAQ (R10)(AX*1), R12
 	LEAQ (R12)(AX*1), R13
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -6872,7 +6920,7 @@ sgemmKernelAVX512Nr11_loop4:
 	VBROADCASTSS (R13)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z20
 	VFMADD231PS Z25, Z26, Z21
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6912,7 +6960,7 @@ sgemmKernelAVX512Nr11_loop4:
 	VBROADCASTSS (R13)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z20
 	VFMADD231PS Z25, Z26, Z21
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6952,7 +7000,7 @@ sgemmKernelAVX512Nr11_loop4:
 	VBROADCASTSS (R13)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z20
 	VFMADD231PS Z25, Z26, Z21
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -6992,7 +7040,7 @@ sgemmKernelAVX512Nr11_loop4:
 	VBROADCASTSS (R13)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z20
 	VFMADD231PS Z25, Z26, Z21
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -7038,7 +7086,7 @@ sgemmKernelAVX512Nr11_loop1:
 	VBROADCASTSS (R13)(R9*1), Z26
 	VFMADD231PS Z24, Z26, Z20
 	VFMADD231PS Z25, Z26, Z21
-	ADDQ $128, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	ADDQ R11, R12
@@ -7272,8 +7320,8 @@ sgemmKernelAVX512Nr11_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -7282,6 +7330,8 @@ TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -7322,7 +7372,7 @@ sgemmKernelAVX2_loop4:
 	VBROADCASTSS (R10)(R9*2), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -7345,7 +7395,7 @@ sgemmKernelAVX2_loop4:
 	VBROADCASTSS (R10)(R9*2), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -7368,7 +7418,7 @@ sgemmKernelAVX2_loop4:
 	VBROADCASTSS (R10)(R9*2), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -7391,7 +7441,7 @@ sgemmKernelAVX2_loop4:
 	VBROADCASTSS (R10)(R9*2), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -7420,7 +7470,7 @@ sgemmKernelAVX2_loop1:
 	VBROADCASTSS (R10)(R9*2), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -7557,14 +7607,16 @@ sgemmKernelAVX2_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2r1(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2r1(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -7580,28 +7632,28 @@ sgemmKernelAVX2r1_loop4:
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX2r1_loop4
@@ -7614,7 +7666,7 @@ sgemmKernelAVX2r1_loop1:
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX2r1_loop1
@@ -7655,14 +7707,16 @@ sgemmKernelAVX2r1_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2r2(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2r2(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -7683,7 +7737,7 @@ sgemmKernelAVX2r2_loop4:
 	VBROADCASTSS (R8)(R9*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7693,7 +7747,7 @@ sgemmKernelAVX2r2_loop4:
 	VBROADCASTSS (R8)(R9*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7703,7 +7757,7 @@ sgemmKernelAVX2r2_loop4:
 	VBROADCASTSS (R8)(R9*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7713,7 +7767,7 @@ sgemmKernelAVX2r2_loop4:
 	VBROADCASTSS (R8)(R9*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX2r2_loop4
@@ -7729,7 +7783,7 @@ sgemmKernelAVX2r2_loop1:
 	VBROADCASTSS (R8)(R9*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX2r2_loop1
@@ -7789,14 +7843,16 @@ sgemmKernelAVX2r2_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2r3(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2r3(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $2, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $2, R11
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -7822,7 +7878,7 @@ sgemmKernelAVX2r3_loop4:
 	VBROADCASTSS (R8)(R9*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7835,7 +7891,7 @@ sgemmKernelAVX2r3_loop4:
 	VBROADCASTSS (R8)(R9*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7848,7 +7904,7 @@ sgemmKernelAVX2r3_loop4:
 	VBROADCASTSS (R8)(R9*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPS 0(BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -7861,7 +7917,7 @@ sgemmKernelAVX2r3_loop4:
 	VBROADCASTSS (R8)(R9*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ sgemmKernelAVX2r3_loop4
@@ -7880,7 +7936,7 @@ sgemmKernelAVX2r3_loop1:
 	VBROADCASTSS (R8)(R9*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ sgemmKernelAVX2r3_loop1
@@ -7959,8 +8015,8 @@ sgemmKernelAVX2r3_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2r4(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2r4(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -7969,6 +8025,8 @@ TEXT ·sgemmKernelAVX2r4(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -7999,7 +8057,7 @@ sgemmKernelAVX2r4_loop4:
 	VBROADCASTSS (R10), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8016,7 +8074,7 @@ sgemmKernelAVX2r4_loop4:
 	VBROADCASTSS (R10), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8033,7 +8091,7 @@ sgemmKernelAVX2r4_loop4:
 	VBROADCASTSS (R10), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8050,7 +8108,7 @@ sgemmKernelAVX2r4_loop4:
 	VBROADCASTSS (R10), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -8073,7 +8131,7 @@ sgemmKernelAVX2r4_loop1:
 	VBROADCASTSS (R10), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -8172,8 +8230,8 @@ sgemmKernelAVX2r4_bias:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·sgemmKernelAVX2r5(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·sgemmKernelAVX2r5(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -8182,6 +8240,8 @@ TEXT ·sgemmKernelAVX2r5(SB), NOSPLIT, $0-80
 	SHLQ $2, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+80(FP), AX
+	SHLQ $2, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -8217,7 +8277,7 @@ sgemmKernelAVX2r5_loop4:
 	VBROADCASTSS (R10)(R9*1), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8237,7 +8297,7 @@ sgemmKernelAVX2r5_loop4:
 	VBROADCASTSS (R10)(R9*1), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8257,7 +8317,7 @@ sgemmKernelAVX2r5_loop4:
 	VBROADCASTSS (R10)(R9*1), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPS 0(BX), Y12
@@ -8277,7 +8337,7 @@ sgemmKernelAVX2r5_loop4:
 	VBROADCASTSS (R10)(R9*1), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -8303,7 +8363,7 @@ sgemmKernelAVX2r5_loop1:
 	VBROADCASTSS (R10)(R9*1), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -8421,8 +8481,8 @@ sgemmKernelAVX2r5_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -8431,6 +8491,8 @@ TEXT ·dgemmKernelAVX2(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -8471,7 +8533,7 @@ dgemmKernelAVX2_loop4:
 	VBROADCASTSD (R10)(R9*2), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -8494,7 +8556,7 @@ dgemmKernelAVX2_loop4:
 	VBROADCASTSD (R10)(R9*2), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -8517,7 +8579,7 @@ dgemmKernelAVX2_loop4:
 	VBROADCASTSD (R10)(R9*2), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -8540,7 +8602,7 @@ dgemmKernelAVX2_loop4:
 	VBROADCASTSD (R10)(R9*2), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -8569,7 +8631,7 @@ dgemmKernelAVX2_loop1:
 	VBROADCASTSD (R10)(R9*2), Y15
 	VFMADD231PD Y12, Y15, Y10
 	VFMADD231PD Y13, Y15, Y11
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -8706,14 +8768,16 @@ dgemmKernelAVX2_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2r1(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2r1(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2r1(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -8729,28 +8793,28 @@ dgemmKernelAVX2r1_loop4:
 	VBROADCASTSD (R8), Y14
 	VFMADD231PD Y12, Y14, Y0
 	VFMADD231PD Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
 	VBROADCASTSD (R8), Y14
 	VFMADD231PD Y12, Y14, Y0
 	VFMADD231PD Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
 	VBROADCASTSD (R8), Y14
 	VFMADD231PD Y12, Y14, Y0
 	VFMADD231PD Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
 	VBROADCASTSD (R8), Y14
 	VFMADD231PD Y12, Y14, Y0
 	VFMADD231PD Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX2r1_loop4
@@ -8763,7 +8827,7 @@ dgemmKernelAVX2r1_loop1:
 	VBROADCASTSD (R8), Y14
 	VFMADD231PD Y12, Y14, Y0
 	VFMADD231PD Y13, Y14, Y1
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX2r1_loop1
@@ -8804,14 +8868,16 @@ dgemmKernelAVX2r1_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2r2(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2r2(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2r2(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -8832,7 +8898,7 @@ dgemmKernelAVX2r2_loop4:
 	VBROADCASTSD (R8)(R9*1), Y15
 	VFMADD231PD Y12, Y15, Y2
 	VFMADD231PD Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -8842,7 +8908,7 @@ dgemmKernelAVX2r2_loop4:
 	VBROADCASTSD (R8)(R9*1), Y15
 	VFMADD231PD Y12, Y15, Y2
 	VFMADD231PD Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -8852,7 +8918,7 @@ dgemmKernelAVX2r2_loop4:
 	VBROADCASTSD (R8)(R9*1), Y15
 	VFMADD231PD Y12, Y15, Y2
 	VFMADD231PD Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -8862,7 +8928,7 @@ dgemmKernelAVX2r2_loop4:
 	VBROADCASTSD (R8)(R9*1), Y15
 	VFMADD231PD Y12, Y15, Y2
 	VFMADD231PD Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX2r2_loop4
@@ -8878,7 +8944,7 @@ dgemmKernelAVX2r2_loop1:
 	VBROADCASTSD (R8)(R9*1), Y15
 	VFMADD231PD Y12, Y15, Y2
 	VFMADD231PD Y13, Y15, Y3
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX2r2_loop1
@@ -8938,14 +9004,16 @@ dgemmKernelAVX2r2_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2r3(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2r3(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2r3(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
 	SHLQ $3, R9
 	MOVQ ks+24(FP), R11
 	SHLQ $3, R11
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -8971,7 +9039,7 @@ dgemmKernelAVX2r3_loop4:
 	VBROADCASTSD (R8)(R9*2), Y14
 	VFMADD231PD Y12, Y14, Y4
 	VFMADD231PD Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -8984,7 +9052,7 @@ dgemmKernelAVX2r3_loop4:
 	VBROADCASTSD (R8)(R9*2), Y14
 	VFMADD231PD Y12, Y14, Y4
 	VFMADD231PD Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -8997,7 +9065,7 @@ dgemmKernelAVX2r3_loop4:
 	VBROADCASTSD (R8)(R9*2), Y14
 	VFMADD231PD Y12, Y14, Y4
 	VFMADD231PD Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	VMOVUPD 0(BX), Y12
 	VMOVUPD 32(BX), Y13
@@ -9010,7 +9078,7 @@ dgemmKernelAVX2r3_loop4:
 	VBROADCASTSD (R8)(R9*2), Y14
 	VFMADD231PD Y12, Y14, Y4
 	VFMADD231PD Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ DX
 	JNZ dgemmKernelAVX2r3_loop4
@@ -9029,7 +9097,7 @@ dgemmKernelAVX2r3_loop1:
 	VBROADCASTSD (R8)(R9*2), Y14
 	VFMADD231PD Y12, Y14, Y4
 	VFMADD231PD Y13, Y14, Y5
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	DECQ CX
 	JNZ dgemmKernelAVX2r3_loop1
@@ -9108,8 +9176,8 @@ dgemmKernelAVX2r3_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2r4(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2r4(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2r4(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -9118,6 +9186,8 @@ TEXT ·dgemmKernelAVX2r4(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -9148,7 +9218,7 @@ dgemmKernelAVX2r4_loop4:
 	VBROADCASTSD (R10), Y15
 	VFMADD231PD Y12, Y15, Y6
 	VFMADD231PD Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9165,7 +9235,7 @@ dgemmKernelAVX2r4_loop4:
 	VBROADCASTSD (R10), Y15
 	VFMADD231PD Y12, Y15, Y6
 	VFMADD231PD Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9182,7 +9252,7 @@ dgemmKernelAVX2r4_loop4:
 	VBROADCASTSD (R10), Y15
 	VFMADD231PD Y12, Y15, Y6
 	VFMADD231PD Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9199,7 +9269,7 @@ dgemmKernelAVX2r4_loop4:
 	VBROADCASTSD (R10), Y15
 	VFMADD231PD Y12, Y15, Y6
 	VFMADD231PD Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -9222,7 +9292,7 @@ dgemmKernelAVX2r4_loop1:
 	VBROADCASTSD (R10), Y15
 	VFMADD231PD Y12, Y15, Y6
 	VFMADD231PD Y13, Y15, Y7
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX
@@ -9321,8 +9391,8 @@ dgemmKernelAVX2r4_bias:
 	VZEROUPPER
 	RET
 
-// func dgemmKernelAVX2r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T)
-TEXT ·dgemmKernelAVX2r5(SB), NOSPLIT, $0-88
+// func dgemmKernelAVX2r5(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
+TEXT ·dgemmKernelAVX2r5(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), R8
 	MOVQ rs+16(FP), R9
@@ -9331,6 +9401,8 @@ TEXT ·dgemmKernelAVX2r5(SB), NOSPLIT, $0-88
 	SHLQ $3, R11
 	LEAQ (R9)(R9*2), AX
 	LEAQ (R8)(AX*1), R10
+	MOVQ bs+88(FP), AX
+	SHLQ $3, AX
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), SI
@@ -9366,7 +9438,7 @@ dgemmKernelAVX2r5_loop4:
 	VBROADCASTSD (R10)(R9*1), Y14
 	VFMADD231PD Y12, Y14, Y8
 	VFMADD231PD Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9386,7 +9458,7 @@ dgemmKernelAVX2r5_loop4:
 	VBROADCASTSD (R10)(R9*1), Y14
 	VFMADD231PD Y12, Y14, Y8
 	VFMADD231PD Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9406,7 +9478,7 @@ dgemmKernelAVX2r5_loop4:
 	VBROADCASTSD (R10)(R9*1), Y14
 	VFMADD231PD Y12, Y14, Y8
 	VFMADD231PD Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	VMOVUPD 0(BX), Y12
@@ -9426,7 +9498,7 @@ dgemmKernelAVX2r5_loop4:
 	VBROADCASTSD (R10)(R9*1), Y14
 	VFMADD231PD Y12, Y14, Y8
 	VFMADD231PD Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ DX
@@ -9452,7 +9524,7 @@ dgemmKernelAVX2r5_loop1:
 	VBROADCASTSD (R10)(R9*1), Y14
 	VFMADD231PD Y12, Y14, Y8
 	VFMADD231PD Y13, Y14, Y9
-	ADDQ $64, BX
+	ADDQ AX, BX
 	ADDQ R11, R8
 	ADDQ R11, R10
 	DECQ CX

@@ -22,7 +22,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 				c := make([]float32, kn.mr*kn.nr)
 				cpu0 := cpuTime()
 				for b.Loop() {
-					kn.fn(k, &a[0], 1, kn.mr, &bp[0], &c[0], kn.nr, 1, 0, betaZero, nil)
+					kn.fn(k, &a[0], 1, kn.mr, &bp[0], &c[0], kn.nr, 1, 0, betaZero, nil, kn.nr)
 				}
 				reportRates(b, float64(2*kn.mr*kn.nr*k), 1, cpu0)
 			})

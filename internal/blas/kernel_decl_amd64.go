@@ -7,124 +7,124 @@ package blas
 // The assembly micro-kernels of kernel_amd64.s; each follows microKernel.
 
 //go:noescape
-func sgemmKernelAVX512(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 // sgemmKernelAVX512Short holds the kernels of 1 to 5 rows of sgemmKernelAVX512.
 var sgemmKernelAVX512Short = []microKernel[float32]{nil, sgemmKernelAVX512r1, sgemmKernelAVX512r2, sgemmKernelAVX512r3, sgemmKernelAVX512r4, sgemmKernelAVX512r5}
 
 //go:noescape
-func dgemmKernelAVX512(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX512r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX512r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX512r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX512r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX512r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX512r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 // dgemmKernelAVX512Short holds the kernels of 1 to 5 rows of dgemmKernelAVX512.
 var dgemmKernelAVX512Short = []microKernel[float64]{nil, dgemmKernelAVX512r1, dgemmKernelAVX512r2, dgemmKernelAVX512r3, dgemmKernelAVX512r4, dgemmKernelAVX512r5}
 
 //go:noescape
-func sgemmKernelAVX512N(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512N(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr6(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr6(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr7(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr7(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr8(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr8(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr9(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr9(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr10(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr10(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX512Nr11(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX512Nr11(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 // sgemmKernelAVX512NShort holds the kernels of 1 to 11 rows of sgemmKernelAVX512N.
 var sgemmKernelAVX512NShort = []microKernel[float32]{nil, sgemmKernelAVX512Nr1, sgemmKernelAVX512Nr2, sgemmKernelAVX512Nr3, sgemmKernelAVX512Nr4, sgemmKernelAVX512Nr5, sgemmKernelAVX512Nr6, sgemmKernelAVX512Nr7, sgemmKernelAVX512Nr8, sgemmKernelAVX512Nr9, sgemmKernelAVX512Nr10, sgemmKernelAVX512Nr11}
 
 //go:noescape
-func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX2r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX2r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX2r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX2r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 //go:noescape
-func sgemmKernelAVX2r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32)
+func sgemmKernelAVX2r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int)
 
 // sgemmKernelAVX2Short holds the kernels of 1 to 5 rows of sgemmKernelAVX2.
 var sgemmKernelAVX2Short = []microKernel[float32]{nil, sgemmKernelAVX2r1, sgemmKernelAVX2r2, sgemmKernelAVX2r3, sgemmKernelAVX2r4, sgemmKernelAVX2r5}
 
 //go:noescape
-func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX2r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX2r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX2r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX2r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 //go:noescape
-func dgemmKernelAVX2r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64)
+func dgemmKernelAVX2r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int, bias *float64, bs int)
 
 // dgemmKernelAVX2Short holds the kernels of 1 to 5 rows of dgemmKernelAVX2.
 var dgemmKernelAVX2Short = []microKernel[float64]{nil, dgemmKernelAVX2r1, dgemmKernelAVX2r2, dgemmKernelAVX2r3, dgemmKernelAVX2r4, dgemmKernelAVX2r5}

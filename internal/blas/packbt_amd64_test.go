@@ -53,15 +53,15 @@ func TestPackBTTilesAVX512Geometry(t *testing.T) {
 // assembly kernels' contract, for running the shared blocking code with
 // another kernel's geometry.
 func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
-	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T) {
+	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bstride int) {
 		as := unsafe.Slice(a, (mr-1)*rs+max(k-1, 0)*ks+1)
-		bs := unsafe.Slice(b, k*nr)
+		bs := unsafe.Slice(b, max(k-1, 0)*bstride+nr)
 		cs := unsafe.Slice(c, (mr-1)*ldc+nr)
 		for r := range mr {
 			for j := range nr {
 				var acc T
 				for p := range k {
-					acc += as[r*rs+p*ks] * bs[p*nr+j]
+					acc += as[r*rs+p*ks] * bs[p*bstride+j]
 				}
 				if flags&addBias != 0 {
 					cs[r*ldc+j] = alpha*acc + unsafe.Slice(bias, nr)[j]

@@ -101,7 +101,7 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 				kc := min(kcb, k-pc)
 				// The part of this block's panels in [j0, j1).
 				if s, e := max(j0, jc), min(j1, jc+nc); s < e {
-					macroKernel(kn, ws, false, Full, 0, m, pc, kc, s, e-s, alpha, a, lda, p.data[off+(s-jc)*kc:], beta, nil, c, ldc)
+					macroKernel(kn, ws, false, Full, 0, m, pc, kc, s, e-s, alpha, a, lda, bPanels[T]{p.data, off + (s-jc)*kc, kc, kn.nr}, beta, nil, c, ldc)
 				}
 				off += kc * width
 			}
