@@ -175,3 +175,31 @@ func BenchmarkGemmPacked(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmTri times causal attention's products on one goroutine (P·V,
+// 64×64 by 64×32, and Pᵀ·dO), with op(A) lower or upper triangular against
+// the full product; GFLOP/s counts the full product's flops for both.
+func BenchmarkGemmTri(b *testing.B) {
+	const m, n, k = 64, 32, 64
+	for _, s := range []struct {
+		name   string
+		transA bool
+		tri    Tri
+	}{{"PV/full", false, Full}, {"PV/lower", false, Lower}, {"PtdO/full", true, Full}, {"PtdO/upper", true, Upper}} {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			for i := range a {
+				a[i] = float32(r.Float64())
+			}
+			for i := range bb {
+				bb[i] = float32(r.Float64())
+			}
+			cpu0 := cpuTime()
+			for b.Loop() {
+				GemmTri(s.tri, s.transA, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+			}
+			reportRates(b, 2*m*n*k, 1, cpu0)
+		})
+	}
+}
