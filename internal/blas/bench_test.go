@@ -104,7 +104,9 @@ func BenchmarkGemmKernels(b *testing.B) {
 // d_model 128, MLP 512, qkv 384: forward A·Wᵀ, dX = G·W, dW = Gᵀ·X) and
 // LSTMStep (the input projection and its gradients over 2048 rows, gates 1024,
 // hidden 256, input 64), the larger share of each step's flops, as traced from
-// the steps' Gemm calls.
+// the steps' Gemm calls, plus the transformer's per-head attention products
+// (64 positions, head width 32: Q·Kᵀ, P·V, Pᵀ·dO, as full products) and its
+// 96-column output layer.
 var modelShapes = []struct {
 	name           string
 	transA, transB bool
