@@ -396,10 +396,11 @@ func (bp bPanels[T]) at(jr, p int) *T { return &bp.data[bp.off+jr*bp.jmul+p*bp.s
 
 // directBDepth is the deepest block of B (kc) that macroKernel reads as stored
 // rather than packed, when B is not transposed and the block's columns fill
-// whole panels: its rows then stream well enough, and copying it cost as much
-// as it saved (BenchmarkGemmModels, same run: attention's P·V 168 -> 179
-// GFLOP/s, dX 1024×128 by 128×512 186 -> 196; at kc = 256 a 1024×512 B read
-// as stored ran 16 % slower than packed).
+// whole panels: its rows then stream well enough that copying them buys
+// nothing. Measured on a loaded 2-core machine (BenchmarkGemmModels and
+// alternating runs, 4 each): attention's P·V +3-6 %, the 1024-row products
+// within noise (dX 1024×128·128×512: +5 % in one run, -3 % in another); at kc =
+// 256 a 1024×512 B read as stored ran 16 % slower than packed, hence the bound.
 const directBDepth = 128
 
 // smallTransA is the most elements (mc·kc) of a block of transposed A that
