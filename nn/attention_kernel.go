@@ -58,17 +58,29 @@ func (f *selfAttention) Forward(ctx *tensor.Context, in ...*tensor.Tensor) *tens
 	return out
 }
 
+// triangles returns what blas.GemmTri may assume of P and dS (lower
+// triangular when causal: the masked weights are zeros) and of their
+// transposes. The products run on one goroutine each, inside the loop over
+// batch entries and heads.
+func (f *selfAttention) triangles() (lower, upper blas.Tri) {
+	if f.causal {
+		return blas.Lower, blas.Upper
+	}
+	return blas.Full, blas.Full
+}
+
 // attnForward fills out and the attention weights p (N, heads, L, L) from qkv.
 func attnForward[T float32 | float64](f *selfAttention, out, p, qkv []T) {
 	l, e, d := f.l, f.e, f.d()
 	scale := T(1 / math.Sqrt(float64(d)))
+	lower, _ := f.triangles()
 	parallel.For(f.n*f.heads, 1, func(lo, hi int) {
 		for nh := lo; nh < hi; nh++ {
 			n, h := nh/f.heads, nh%f.heads
 			base := n * l * 3 * e
 			q, k, v := qkv[base+h*d:], qkv[base+e+h*d:], qkv[base+2*e+h*d:]
 			s := p[nh*l*l : (nh+1)*l*l]
-			blas.Gemm(false, true, l, l, d, scale, q, 3*e, k, 3*e, 0, s, l)
+			blas.GemmTri(blas.Full, false, true, l, l, d, scale, q, 3*e, k, 3*e, 0, s, l)
 			for i := range l {
 				row := s[i*l : (i+1)*l]
 				if f.causal {
@@ -77,7 +89,7 @@ func attnForward[T float32 | float64](f *selfAttention, out, p, qkv []T) {
 				}
 				softmaxRow(row)
 			}
-			blas.Gemm(false, false, l, d, l, 1, s, l, v, 3*e, 0, out[n*l*e+h*d:], e)
+			blas.GemmTri(lower, false, false, l, d, l, 1, s, l, v, 3*e, 0, out[n*l*e+h*d:], e)
 		}
 	})
 }
@@ -107,6 +119,7 @@ func (f *selfAttention) Backward(ctx *tensor.Context, g *tensor.Tensor) []*tenso
 func attnBackward[T float32 | float64](f *selfAttention, dqkv, dout, p, qkv []T) {
 	l, e, d := f.l, f.e, f.d()
 	scale := T(1 / math.Sqrt(float64(d)))
+	lower, upper := f.triangles()
 	parallel.For(f.n*f.heads, 1, func(lo, hi int) {
 		ds := make([]T, l*l)
 		for nh := lo; nh < hi; nh++ {
@@ -116,7 +129,7 @@ func attnBackward[T float32 | float64](f *selfAttention, dqkv, dout, p, qkv []T)
 			dq, dk, dv := dqkv[base+h*d:], dqkv[base+e+h*d:], dqkv[base+2*e+h*d:]
 			do := dout[n*l*e+h*d:]
 			pr := p[nh*l*l : (nh+1)*l*l]
-			blas.Gemm(false, true, l, l, d, 1, do, e, v, 3*e, 0, ds, l) // dP
+			blas.GemmTri(blas.Full, false, true, l, l, d, 1, do, e, v, 3*e, 0, ds, l) // dP
 			for i := range l {
 				w := l
 				if f.causal {
@@ -128,9 +141,9 @@ func attnBackward[T float32 | float64](f *selfAttention, dqkv, dout, p, qkv []T)
 					vec.Prefetch(p[(nh+1)*l*l : (nh+2)*l*l])
 				}
 			}
-			blas.Gemm(false, false, l, d, l, 1, ds, l, k, 3*e, 0, dq, 3*e)
-			blas.Gemm(true, false, l, d, l, 1, ds, l, q, 3*e, 0, dk, 3*e)
-			blas.Gemm(true, false, l, d, l, 1, pr, l, do, e, 0, dv, 3*e)
+			blas.GemmTri(lower, false, false, l, d, l, 1, ds, l, k, 3*e, 0, dq, 3*e)
+			blas.GemmTri(upper, true, false, l, d, l, 1, ds, l, q, 3*e, 0, dk, 3*e) // dSᵀ is upper triangular
+			blas.GemmTri(upper, true, false, l, d, l, 1, pr, l, do, e, 0, dv, 3*e)
 		}
 	})
 }

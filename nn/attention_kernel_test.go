@@ -8,24 +8,31 @@ import (
 
 // TestSelfAttentionFused checks the fused self-attention node against its
 // composed form (functional.ScaledDotProductAttention on permuted views), with
-// and without the causal mask, in float64: the result and the gradient of the
-// packed projections for a random upstream gradient.
+// and without the causal mask: the result and the gradient of the packed
+// projections for a random upstream gradient, in float64 on a short sequence
+// and in float32 on one of 40 positions (several strips of the GEMM kernels'
+// rows, so the causal products skip work above the diagonal).
 func TestSelfAttentionFused(t *testing.T) {
-	const n, l, e, heads = 2, 5, 6, 3
-	for _, causal := range []bool{false, true} {
-		g := tensor.NewGenerator(7)
-		qkv := g.Normal(tensor.Float64.Zeros(n, l, 3*e), 0, 1).SetRequiresGrad(true)
-		up := g.Normal(tensor.Float64.Zeros(n, l, e), 0, 1)
-		f := &selfAttention{n: n, l: l, e: e, heads: heads, causal: causal}
-		fused := tensor.Apply(f, qkv)
-		want := f.composite(qkv)
-		if d := fused.Sub(want).Abs().Max().Item(); d > 1e-14 {
-			t.Errorf("causal=%v: forward differs from the composite by %g", causal, d)
-		}
-		gf := tensor.Grad([]*tensor.Tensor{fused}, []*tensor.Tensor{qkv}, tensor.GradOptions{GradOutputs: []*tensor.Tensor{up}})[0]
-		gw := tensor.Grad([]*tensor.Tensor{want}, []*tensor.Tensor{qkv}, tensor.GradOptions{GradOutputs: []*tensor.Tensor{up}})[0]
-		if d := gf.Sub(gw).Abs().Max().Item(); d > 1e-14 {
-			t.Errorf("causal=%v: gradient differs from the composite's by %g", causal, d)
+	for _, tc := range []struct {
+		n, l, e, heads int
+		dt             tensor.DType
+		tol            float64
+	}{{2, 5, 6, 3, tensor.Float64, 1e-14}, {2, 40, 64, 2, tensor.Float32, 1e-5}} {
+		for _, causal := range []bool{false, true} {
+			g := tensor.NewGenerator(7)
+			qkv := g.Normal(tc.dt.Zeros(tc.n, tc.l, 3*tc.e), 0, 1).SetRequiresGrad(true)
+			up := g.Normal(tc.dt.Zeros(tc.n, tc.l, tc.e), 0, 1)
+			f := &selfAttention{n: tc.n, l: tc.l, e: tc.e, heads: tc.heads, causal: causal}
+			fused := tensor.Apply(f, qkv)
+			want := f.composite(qkv)
+			if d := fused.Sub(want).Abs().Max().Item(); d > tc.tol {
+				t.Errorf("%v l=%d causal=%v: forward differs from the composite by %g", tc.dt, tc.l, causal, d)
+			}
+			gf := tensor.Grad([]*tensor.Tensor{fused}, []*tensor.Tensor{qkv}, tensor.GradOptions{GradOutputs: []*tensor.Tensor{up}})[0]
+			gw := tensor.Grad([]*tensor.Tensor{want}, []*tensor.Tensor{qkv}, tensor.GradOptions{GradOutputs: []*tensor.Tensor{up}})[0]
+			if d := gf.Sub(gw).Abs().Max().Item(); d > tc.tol {
+				t.Errorf("%v l=%d causal=%v: gradient differs from the composite's by %g", tc.dt, tc.l, causal, d)
+			}
 		}
 	}
 }

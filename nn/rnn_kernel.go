@@ -155,11 +155,9 @@ func slices64(ts []*tensor.Tensor) [][]float64 {
 func recurForward[T float32 | float64](f *recurLayer, in [][]T, out, gates, hn []T) {
 	x, wih, whh, bih, bhh, h0 := in[0], in[1], in[2], in[3], in[4], in[5]
 	G, H, B := f.kind.gates()*f.h, f.h, f.b
-	// The input projection of every step: gates = x W_ihᵀ + b_ih, one GEMM.
-	for r := range f.t * B {
-		copy(gates[r*G:(r+1)*G], bih)
-	}
-	blas.Gemm(false, true, f.t*B, G, f.i, 1, x, f.i, wih, f.i, 1, gates, G)
+	// The input projection of every step: gates = x W_ihᵀ + b_ih, one GEMM
+	// that adds the bias as it stores.
+	blas.GemmBias(false, true, f.t*B, G, f.i, 1, x, f.i, wih, f.i, bih, gates, G)
 	hs := out[:f.t*B*H]
 	var cs []T
 	if f.kind == cellLSTM {

@@ -37,7 +37,7 @@ func benchGemm[T float32 | float64](b *testing.B, kn *kernel[T], transA, transB 
 		if kn == nil {
 			Gemm(transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
 		} else {
-			gemm(kn, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+			gemm(kn, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, nil, c, n)
 		}
 	}
 	reportRates(b, 2*float64(m)*float64(n)*float64(k), threads, cpu0)
@@ -104,7 +104,9 @@ func BenchmarkGemmKernels(b *testing.B) {
 // d_model 128, MLP 512, qkv 384: forward A·Wᵀ, dX = G·W, dW = Gᵀ·X) and
 // LSTMStep (the input projection and its gradients over 2048 rows, gates 1024,
 // hidden 256, input 64), the larger share of each step's flops, as traced from
-// the steps' Gemm calls.
+// the steps' Gemm calls, plus the transformer's per-head attention products
+// (64 positions, head width 32: Q·Kᵀ, P·V, Pᵀ·dO, as full products) and its
+// 96-column output layer.
 var modelShapes = []struct {
 	name           string
 	transA, transB bool
@@ -118,6 +120,9 @@ var modelShapes = []struct {
 	{"tf/dW512x128x1024", true, false, 512, 128, 1024},
 	{"tf/dW128x512x1024", true, false, 128, 512, 1024},
 	{"tf/attn64x64x32", false, true, 64, 64, 32},
+	{"tf/attnPV64x32x64", false, false, 64, 32, 64},
+	{"tf/attnPtdO64x32x64", true, false, 64, 32, 64},
+	{"tf/head1024x96x128", false, true, 1024, 96, 128},
 	{"lstm/dW256x1024x2048", true, false, 256, 1024, 2048},
 	{"lstm/dX2048x256x1024", false, false, 2048, 256, 1024},
 	{"lstm/fwd2048x1024x256", false, true, 2048, 1024, 256},
@@ -170,5 +175,33 @@ func BenchmarkGemmPacked(b *testing.B) {
 				reportRates(b, 2*float64(s.m*s.n*s.k), t, cpu0)
 			})
 		}
+	}
+}
+
+// BenchmarkGemmTri times causal attention's products on one goroutine (P·V,
+// 64×64 by 64×32, and Pᵀ·dO), with op(A) lower or upper triangular against
+// the full product; GFLOP/s counts the full product's flops for both.
+func BenchmarkGemmTri(b *testing.B) {
+	const m, n, k = 64, 32, 64
+	for _, s := range []struct {
+		name   string
+		transA bool
+		tri    Tri
+	}{{"PV/full", false, Full}, {"PV/lower", false, Lower}, {"PtdO/full", true, Full}, {"PtdO/upper", true, Upper}} {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			for i := range a {
+				a[i] = float32(r.Float64())
+			}
+			for i := range bb {
+				bb[i] = float32(r.Float64())
+			}
+			cpu0 := cpuTime()
+			for b.Loop() {
+				GemmTri(s.tri, s.transA, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+			}
+			reportRates(b, 2*m*n*k, 1, cpu0)
+		})
 	}
 }

@@ -2,15 +2,18 @@
 //
 // # Overview
 //
-// Gemm is the one entry point. It packs blocks of B (and of A when A is
-// transposed, or a ragged strip the kernel must pad) into cache-sized buffers
-// and runs a register-tiled micro-kernel over them: AVX-512 or AVX2+FMA assembly
-// on amd64 (chosen at start-up from the CPU's features) and a register-tiled Go
-// loop elsewhere or under the purego build tag. The AVX2 kernels come in 1 to 6
-// rows, so ragged strips of A run in place and store straight into C. Large
-// products are split across parallel.Threads() goroutines by blocks of columns
-// or rows of C. PackB and GemmPacked pack a right operand once for many
-// products.
+// Gemm is the main entry point. It packs blocks of B (and of A when A is
+// transposed and large, or a ragged strip the kernel must pad) into cache-sized
+// buffers and runs a register-tiled micro-kernel over them: AVX-512 or AVX2+FMA
+// assembly on amd64 (chosen at start-up from the CPU's features; the tile's
+// width by the product's, 6×64, 12×32 or 6×16 for float32) and a
+// register-tiled Go loop elsewhere or under the purego build tag. The assembly
+// kernels come in 1 to mr rows, so ragged strips of A run in place and store
+// straight into C. Large products are split across parallel.Threads()
+// goroutines by blocks of columns or rows of C. GemmBias adds a bias row as it
+// stores C (a linear layer); GemmTri skips the zero triangle of a triangular
+// op(A) (causal attention) on one goroutine; PackB and GemmPacked pack a right
+// operand once for many products.
 //
 // # Invariants
 //
@@ -53,17 +56,51 @@ func Gemm[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
-		kn := kernel32
-		if narrow32 != nil && n <= narrow32.nr {
-			kn = narrow32
-		}
-		gemm(kn, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), nil, as32(c), ldc)
 	} else {
-		kn := kernel64
-		if narrow64 != nil && n <= narrow64.nr {
-			kn = narrow64
-		}
-		gemm(kn, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), nil, as64(c), ldc)
+	}
+}
+
+// GemmTri is Gemm for an op(A) that is zero outside a triangle (Lower: op(A)(i,
+// p) = 0 for p > i; Upper: for p < i), run on the calling goroutine alone: each
+// strip of rows of A (at most 12) meets only the steps its rows' part of the
+// triangle needs, which halves the work of causal attention's P·V and its
+// gradients. The entries outside the triangle must hold zeros: those within a
+// strip's reach of the diagonal are still read (the others are not). With Full
+// it computes what Gemm does. It is for callers that run many small products
+// in their own parallel loop, where splitting one product across threads would
+// only add hand-offs. It panics as Gemm does.
+func GemmTri[T ~float32 | ~float64](tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		gemmSerial(pickFrom(kernel32, narrow32, n), tri, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), nil, as32(c), ldc)
+	} else {
+		gemmSerial(pickFrom(kernel64, narrow64, n), tri, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), nil, as64(c), ldc)
+	}
+}
+
+// GemmBias computes C = alpha*op(A)*op(B) + bias, bias (n values) added to
+// every row, as Gemm computes C = alpha*op(A)*op(B) + 1*C on a C that holds
+// bias in each row (torch.addmm's order), without writing bias into C first:
+// the kernels add it as they store their first pass over C, which is not read.
+// A nil bias gives Gemm with beta 0. It panics as Gemm does, or with a
+// *ShapeError when bias holds fewer than n values.
+func GemmBias[T ~float32 | ~float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, bias, c []T, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if bias != nil && len(bias) < n {
+		panic(&ShapeError{fmt.Sprintf("len(bias)=%d < n=%d", len(bias), n)})
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		gemm(pickFrom(kernel32, narrow32, n), transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, 0, as32(bias), as32(c), ldc)
+	} else {
+		gemm(pickFrom(kernel64, narrow64, n), transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, 0, as64(bias), as64(c), ldc)
 	}
 }
 

@@ -10,16 +10,23 @@ import (
 
 // microKernel computes one mr×nr tile of C from k steps of packed operands:
 //
-//	acc(r,j) = Σ_p a[r*rs+p*ks] * b[p*nr+j]      r < mr, j < nr
-//	c[r*ldc+j] = alpha*acc(r,j) + beta*c[r*ldc+j] (or alpha*acc(r,j) when flags&betaZero)
+//	acc(r,j) = Σ_p a[r*rs+p*ks] * b[p*bs+j]      r < mr, j < nr
+//	c[r*ldc+j] = alpha*acc(r,j) + beta*c[r*ldc+j] (or alpha*acc(r,j) when flags&betaZero,
+//	             or alpha*acc(r,j) + bias[j] when flags&addBias)
 //
 // a is read through two strides so the same kernel takes A as stored (rs = lda,
 // ks = 1, or rs = 1, ks = lda for A^T) or a packed strip (rs = 1, ks = mr). b is a
-// packed panel of k rows of nr values. Strides are in elements.
-type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)
+// packed panel of k rows of nr values (bs = nr) or nr columns of B as stored
+// (bs = ldb). Strides are in elements.
+type microKernel[T float32 | float64] func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)
 
-// betaZero in a micro-kernel's flags says C is written without being read.
-const betaZero = 1
+// Micro-kernel flags: betaZero says C is written without being read; addBias
+// that C is written as alpha times the tile plus the row vector bias (nr
+// values), without being read.
+const (
+	betaZero = 1
+	addBias  = 2
+)
 
 // kernel describes one micro-kernel and the cache blocking that suits it.
 type kernel[T float32 | float64] struct {
@@ -32,6 +39,11 @@ type kernel[T float32 | float64] struct {
 	// strip of A then runs on one (or two, see stripRows) of them in place of
 	// the full kernel over zero-padded rows.
 	short []microKernel[T]
+	// upTo, for a kernel in narrow32 or narrow64, is the most columns for
+	// which it also takes products it pads less than the wide kernel does
+	// (n = 96: three 32-wide panels rather than two 64-wide, the second half
+	// padding).
+	upTo int
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
 }
@@ -133,9 +145,9 @@ func putWorkspace[T float32 | float64](ws *workspace[T]) {
 }
 
 // gemm is Gemm for checked arguments with m, n > 0.
-func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	if k == 0 {
-		scaleC(m, n, beta, c, ldc)
+		scaleC(m, n, beta, bias, c, ldc)
 		return
 	}
 	t := parallel.Threads()
@@ -143,9 +155,7 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		t = 1
 	}
 	if t == 1 {
-		ws := getWorkspace(kn)
-		gemmBlock(kn, ws, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		putWorkspace(ws)
+		gemmSerial(kn, Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		return
 	}
 	// Split C into column blocks (each goroutine packs only its own part of B) when
@@ -161,19 +171,33 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 	parallel.For(units, (units+t-1)/t, func(lo, hi int) {
 		ws := getWorkspace(kn)
 		if byCols {
-			gemmBlock(kn, ws, transA, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		} else {
-			gemmBlock(kn, ws, transA, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmBlock(kn, ws, transA, Full, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		}
 		putWorkspace(ws)
 	})
 }
 
-// scaleC sets C = beta*C over m×n (C = 0 when beta is 0).
-func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
+// gemmSerial is gemm on the calling goroutine, for op(A) with the triangle tri.
+func gemmSerial[T float32 | float64](kn *kernel[T], tri Tri, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
+	if k == 0 {
+		scaleC(m, n, beta, bias, c, ldc)
+		return
+	}
+	ws := getWorkspace(kn)
+	gemmBlock(kn, ws, transA, tri, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
+	putWorkspace(ws)
+}
+
+// scaleC sets C = beta*C over m×n (C = 0 when beta is 0), or each row of C to
+// bias when bias is not nil.
+func scaleC[T float32 | float64](m, n int, beta T, bias, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
+		if bias != nil {
+			copy(row, bias[:n])
+		} else if beta == 0 {
 			clear(row)
 		} else if beta != 1 {
 			for j := range row {
@@ -185,19 +209,23 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
 // B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
-func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	nr := kn.nr
 	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
 	for jc := j0; jc < j1; jc += ncb {
 		nc := min(ncb, j1-jc)
 		for pc := 0; pc < k; pc += kcb {
 			kc := min(kcb, k-pc)
-			if transB && kn.packBT != nil {
+			bp := bPanels[T]{ws.b, 0, kc, nr}
+			switch {
+			case !transB && nc%nr == 0 && kc <= directBDepth:
+				bp = bPanels[T]{b, pc*ldb + jc, 1, ldb}
+			case transB && kn.packBT != nil:
 				kn.packBT(ws.b, b, ldb, pc, kc, jc, nc, nr)
-			} else {
+			default:
 				packB(ws.b, transB, b, ldb, pc, kc, jc, nc, nr)
 			}
-			macroKernel(kn, ws, transA, i0, i1, pc, kc, jc, nc, alpha, a, lda, ws.b, beta, c, ldc)
+			macroKernel(kn, ws, transA, tri, i0, i1, pc, kc, jc, nc, alpha, a, lda, bp, beta, bias, c, ldc)
 		}
 	}
 }
@@ -219,23 +247,34 @@ func (kn *kernel[T]) stripRows(rem int) int {
 }
 
 // microTile runs the micro-kernel for h rows of A (a as rs, ks says) over one
-// panel b of kc steps into the h×nrr tile of C at c: straight into C when the
+// panel b of kc steps (bs apart) into the h×nrr tile of C at c: straight into C when the
 // tile is whole and there is a kernel of h rows, else through the scratch tile.
-func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, c []T, ldc int, alpha, beta T, flags int) {
+// bias holds the tile's columns of the bias when flags has addBias.
+func microTile[T float32 | float64](kn *kernel[T], ws *workspace[T], h, nrr, kc int, a *T, rs, ks int, b *T, bs int, c []T, ldc int, alpha, beta T, flags int, bias []T) {
 	fn := kn.fn
 	if h < kn.mr && kn.short != nil {
 		fn = kn.short[h]
 	}
 	if nrr == kn.nr && (h == kn.mr || kn.short != nil) {
-		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags)
+		var bp *T
+		if flags&addBias != 0 {
+			_ = bias[nrr-1] // bounds: the kernel reads nr values
+			bp = &bias[0]
+		}
+		fn(kc, a, rs, ks, b, &c[0], ldc, alpha, beta, flags, bp, bs)
 		return
 	}
 	nr := kn.nr
-	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero)
+	fn(kc, a, rs, ks, b, &ws.t[0], nr, 1, 0, betaZero, nil, bs)
 	for i := 0; i < h; i++ {
 		crow := c[i*ldc : i*ldc+nrr]
 		trow := ws.t[i*nr : i*nr+nrr]
-		if flags&betaZero != 0 {
+		if flags&addBias != 0 {
+			bs := bias[:nrr]
+			for j, v := range trow {
+				crow[j] = alpha*v + bs[j]
+			}
+		} else if flags&betaZero != 0 {
 			for j, v := range trow {
 				crow[j] = alpha * v
 			}
@@ -265,19 +304,50 @@ func blockSize(n, max, unit int) int {
 // of A (stripRows rows) stays in L1 while it meets every panel of the block. A
 // as stored is read in place (a stream per row); transposed A, whose steps lie
 // a row of the stored matrix apart, is first packed mc rows at a time (reading
-// stored rows whole), as is a ragged strip the full kernel must pad.
-func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp []T, beta T, c []T, ldc int) {
+// stored rows whole) unless it is small or meets few panels, and a ragged strip
+// the full kernel must pad is packed. With tri, each strip meets only the steps
+// of its part of op(A)'s triangle (Tri.steps).
+func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, i0, i1, pc, kc, jc, nc int, alpha T, a []T, lda int, bp bPanels[T], beta T, bias, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	bt, flags := beta, 0
-	if pc > 0 {
+	switch {
+	case pc > 0:
 		bt = 1
-	} else if beta == 0 {
+	case bias != nil:
+		flags = addBias
+	case beta == 0:
 		flags = betaZero
+	}
+	// tileBias returns the bias of the tile at column jr of the block.
+	tileBias := func(jr int) []T {
+		if flags&addBias == 0 {
+			return nil
+		}
+		return bias[jc+jr:]
 	}
 	for ic := i0; ic < i1; ic += kn.mc {
 		mc := min(kn.mc, i1-ic)
-		if transA {
+		// Transposed A is read in place (row r, step p at a[p*lda+r]: rs 1,
+		// ks lda) by kernels with short strips when the block is small (it
+		// stays in L1; packing cost attention's Pᵀ·dO, 64×64 by 64×32, three
+		// times its kernel time) or meets at most two panels of B, too few to
+		// repay packing it (the transformer's dW = Gᵀ·X, 512×1024 by
+		// 1024×128: 168 -> 190 GFLOP/s).
+		inPlaceT := transA && kn.short != nil && (mc*kc <= smallTransA || nc <= 2*nr)
+		if transA && !inPlaceT {
 			packA(kn, ws.a, true, a, lda, ic, mc, pc, kc)
+		}
+		// stripA returns the strip of h rows at row ir from step p0 of the
+		// block on and its strides.
+		stripA := func(ir, h, p0 int) (*T, int, int) {
+			switch {
+			case inPlaceT:
+				return &a[(pc+p0)*lda+ic+ir], 1, lda
+			case transA:
+				st := packStride(kn, h)
+				return &ws.a[ir*kc+p0*st], 1, st
+			}
+			return &a[(ic+ir)*lda+pc+p0], lda, 1
 		}
 		if mc <= fewRows && (transA || kn.short != nil) {
 			// Few rows: each panel of B meets every strip while it is in L1,
@@ -286,29 +356,86 @@ func macroKernel[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bo
 			for jr := 0; jr < nc; jr += nr {
 				for ir, h := 0, 0; ir < mc; ir += h {
 					h = kn.stripRows(mc - ir)
-					ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
-					if !transA {
-						ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
+					p0, p1, ok := tri.steps(ic+ir, h, pc, kc)
+					if !ok {
+						continue
 					}
-					microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+					ap, rs, ks := stripA(ir, h, p0)
+					microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, bp.at(jr, p0), bp.stride, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 				}
 			}
 			continue
 		}
 		for ir, h := 0, 0; ir < mc; ir += h {
 			h = kn.stripRows(mc - ir)
-			ap, rs, ks := &ws.a[ir*kc], 1, packStride(kn, h)
-			switch {
-			case !transA && (h == mr || kn.short != nil):
-				ap, rs, ks = &a[(ic+ir)*lda+pc], lda, 1
-			case !transA:
-				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc, kc)
+			p0, p1, ok := tri.steps(ic+ir, h, pc, kc)
+			if !ok {
+				continue
+			}
+			ap, rs, ks := stripA(ir, h, p0)
+			if !transA && h < mr && kn.short == nil {
+				packA(kn, ws.a[ir*kc:], false, a, lda, ic+ir, h, pc+p0, p1-p0)
+				ap, rs, ks = &ws.a[ir*kc], 1, packStride(kn, h)
 			}
 			for jr := 0; jr < nc; jr += nr {
-				microTile(kn, ws, h, min(nr, nc-jr), kc, ap, rs, ks, &bp[jr*kc], c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags)
+				microTile(kn, ws, h, min(nr, nc-jr), p1-p0, ap, rs, ks, bp.at(jr, p0), bp.stride, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bt, flags, tileBias(jr))
 			}
 		}
 	}
+}
+
+// bPanels says where macroKernel finds the panels of B: the panel at column jr
+// of the block at data[off+jr*jmul], its steps stride apart.
+type bPanels[T float32 | float64] struct {
+	data              []T
+	off, jmul, stride int
+}
+
+// at returns step p of the panel at column jr.
+func (bp bPanels[T]) at(jr, p int) *T { return &bp.data[bp.off+jr*bp.jmul+p*bp.stride] }
+
+// directBDepth is the deepest block of B (kc) that macroKernel reads as stored
+// rather than packed, when B is not transposed and the block's columns fill
+// whole panels: its rows then stream well enough that copying them buys
+// nothing. Measured on a loaded 2-core machine (BenchmarkGemmModels and
+// alternating runs, 4 each): attention's P·V +3-6 %, the 1024-row products
+// within noise (dX 1024×128·128×512: +5 % in one run, -3 % in another); at kc =
+// 256 a 1024×512 B read as stored ran 16 % slower than packed, hence the bound.
+const directBDepth = 128
+
+// smallTransA is the most elements (mc·kc) of a block of transposed A that
+// macroKernel reads in place rather than packing.
+const smallTransA = 64 * 64
+
+// Tri says which part of op(A) GemmTri may find nonzero.
+type Tri uint8
+
+const (
+	// Full: all of op(A), as in Gemm.
+	Full Tri = iota
+	// Lower: op(A)(i, p) for p <= i; entries with p > i must be zero.
+	Lower
+	// Upper: op(A)(i, p) for p >= i; entries with p < i must be zero.
+	Upper
+)
+
+// steps returns the steps [p0, p1) of the depth block [pc, pc+kc), relative
+// to pc, that a strip of h rows from row i meets in op(A)'s triangle, and
+// false when the strip has nothing to add in this block. A strip that meets
+// no step of the first block (pc = 0) still gets a call of no steps, which
+// applies beta to its tile of C.
+func (tri Tri) steps(i, h, pc, kc int) (p0, p1 int, ok bool) {
+	p0, p1 = 0, kc
+	switch tri {
+	case Lower: // rows up to i+h-1 meet steps p < i+h
+		p1 = min(kc, max(0, i+h-pc))
+	case Upper: // row i meets steps p >= i
+		p0 = min(kc, max(0, i-pc))
+	}
+	if p0 >= p1 {
+		return 0, 0, pc == 0
+	}
+	return p0, p1, true
 }
 
 // fewRows is the most rows of A for which macroKernel runs the panels of B in

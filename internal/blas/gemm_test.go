@@ -44,7 +44,7 @@ func gemmCases(large bool) []gemmCase {
 		})
 	}
 	if large {
-		for i, s := range [][3]int{{129, 257, 300}, {300, 129, 520}, {64, 784, 256}, {7, 1030, 13}, {200, 10, 600}} {
+		for i, s := range [][3]int{{129, 257, 300}, {300, 129, 520}, {64, 784, 256}, {7, 1030, 13}, {200, 10, 600}, {290, 128, 530}, {150, 60, 300}} {
 			for tr := 0; tr < 4; tr++ {
 				cs = append(cs, gemmCase{transA: tr&1 != 0, transB: tr&2 != 0, m: s[0], n: s[1], k: s[2],
 					alpha: 1.5, beta: betas[(i+tr)%3], pad: 5 * (tr & 1)})
@@ -130,7 +130,7 @@ func testKernels[T float32 | float64](t *testing.T, kernels []*kernel[T], large 
 				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
 				want := append([]T(nil), c...)
 				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), want[off:], ldc)
-				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c[off:], ldc)
+				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), nil, c[off:], ldc)
 				checkC(t, fmt.Sprintf("%s/t%d", kn.name, threads), tc, c, want, ldc, off)
 			}
 		}
@@ -161,7 +161,7 @@ func TestGemmNaN(t *testing.T) {
 		b := make([]float32, k*n)
 		b[3*n+5] = float32(math.NaN())
 		c := make([]float32, m*n)
-		gemm(kn, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		gemm(kn, false, false, m, n, k, 1, a, k, b, n, 0, nil, c, n)
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j++ {
 				if math.IsNaN(float64(c[i*n+j])) != (j == 5) {
@@ -403,4 +403,160 @@ func TestCopyRows(t *testing.T) {
 	if dst[rows*w] != 0xAB {
 		t.Fatalf("copyRows wrote past its rows")
 	}
+}
+
+// TestPickFrom checks the choice of micro-kernel by width: the narrowest
+// narrow kernel that holds n, else a narrow one (within its upTo) that pads n
+// less than the wide one, else the wide one.
+func TestPickFrom(t *testing.T) {
+	wide := &kernel[float32]{name: "w64", nr: 64}
+	n16 := &kernel[float32]{name: "n16", nr: 16}
+	n32 := &kernel[float32]{name: "n32", nr: 32, upTo: 256}
+	narrow := []*kernel[float32]{n16, n32}
+	for _, tc := range []struct {
+		n    int
+		want *kernel[float32]
+	}{
+		{1, n16}, {16, n16}, {17, n32}, {32, n32}, {33, wide}, {64, wide}, {65, n32}, {96, n32},
+		{97, wide}, {128, wide}, {160, n32}, {224, n32}, {225, wide}, {256, wide}, {288, wide},
+	} {
+		if got := pickFrom(wide, narrow, tc.n); got != tc.want {
+			t.Errorf("n=%d: picked %s, want %s", tc.n, got.name, tc.want.name)
+		}
+	}
+	if got := pickFrom(wide, nil, 10); got != wide {
+		t.Errorf("no narrow kernels: picked %s", got.name)
+	}
+}
+
+// triFill writes NaN to the entries of A (as op(A) is m×k) that lie outside
+// tri by at least 12 steps, which no strip of rows (at most 12) reaches, and
+// zeros to the rest outside tri, and returns a copy of A with zeros for both.
+func triFill[T float32 | float64](tri Tri, transA bool, m, k int, a []T, lda int) (zeroed []T) {
+	zeroed = append([]T(nil), a...)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			d := p - i // > 0 outside Lower, < 0 outside Upper
+			if tri == Upper {
+				d = -d
+			}
+			if d <= 0 {
+				continue
+			}
+			idx := i*lda + p
+			if transA {
+				idx = p*lda + i
+			}
+			a[idx], zeroed[idx] = 0, 0
+			if d >= 12 {
+				a[idx] = T(math.NaN())
+			}
+		}
+	}
+	return zeroed
+}
+
+// testKernelsTri checks gemmSerial with a triangular op(A) against gemmRef on
+// the same A with the triangle's outside zeroed, over gemmCases' shapes (m and
+// k unequal too); NaN far outside the triangle shows that the work there is
+// skipped.
+func testKernelsTri[T float32 | float64](t *testing.T, kernels []*kernel[T], large bool) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, kn := range kernels {
+		for _, tri := range []Tri{Lower, Upper} {
+			for _, tc := range gemmCases(large) {
+				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+				zeroed := triFill(tri, tc.transA, tc.m, tc.k, a, lda)
+				want := append([]T(nil), c...)
+				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), zeroed, lda, b, ldb, T(tc.beta), want[off:], ldc)
+				gemmSerial(kn, tri, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), nil, c[off:], ldc)
+				checkC(t, fmt.Sprintf("%s/tri%d", kn.name, tri), tc, c, want, ldc, off)
+			}
+		}
+	}
+}
+
+func TestGemmTriKernels32(t *testing.T) { testKernelsTri(t, kernels32, !testing.Short()) }
+func TestGemmTriKernels64(t *testing.T) { testKernelsTri(t, kernels64, !testing.Short()) }
+
+// TestGemmTri checks the exported GemmTri on both float types: causal
+// attention's shapes (64×64 by 64×32, A as stored and transposed) with NaN
+// far outside the triangle, and Full, which is Gemm.
+func TestGemmTri(t *testing.T) {
+	testGemmTri[float32](t)
+	testGemmTri[float64](t)
+}
+
+func testGemmTri[T float32 | float64](t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tri := range []Tri{Full, Lower, Upper} {
+		for _, transA := range []bool{false, true} {
+			tc := gemmCase{transA: transA, m: 64, n: 32, k: 64, alpha: 0.5, beta: 0}
+			a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+			zeroed := a
+			if tri != Full {
+				zeroed = triFill(tri, transA, tc.m, tc.k, a, lda)
+			}
+			want := append([]T(nil), c...)
+			gemmRef(transA, false, tc.m, tc.n, tc.k, T(tc.alpha), zeroed, lda, b, ldb, 0, want[off:], ldc)
+			GemmTri(tri, transA, false, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 0, c[off:], ldc)
+			checkC(t, fmt.Sprintf("GemmTri/tri%d", tri), tc, c, want, ldc, off)
+		}
+	}
+}
+
+// testKernelsBias checks gemm with a bias against gemmRef with beta 1 on a C
+// that holds the bias in each row (torch.addmm's order), over gemmCases' shapes
+// (and k = 0) on 1 and 2 threads; C holds NaN beforehand, which must not be
+// read.
+func testKernelsBias[T float32 | float64](t *testing.T, kernels []*kernel[T], large bool) {
+	r := rand.New(rand.NewPCG(9, 10))
+	cases := append(gemmCases(large), gemmCase{m: 5, n: 7, k: 0, alpha: 1})
+	for _, kn := range kernels {
+		for _, threads := range []int{1, 2} {
+			parallel.SetThreads(threads)
+			for _, tc := range cases {
+				tc.beta = 0 // NaN in C
+				a, lda, b, ldb, c, ldc, off := gemmInputs[T](tc, r)
+				bias := make([]T, tc.n+3) // longer than n: only n are read
+				for j := range bias {
+					bias[j] = T(r.Float64()*2 - 1)
+				}
+				want := append([]T(nil), c...)
+				for i := 0; i < tc.m; i++ {
+					copy(want[off+i*ldc:off+i*ldc+tc.n], bias)
+				}
+				gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 1, want[off:], ldc)
+				gemm(kn, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, 0, bias, c[off:], ldc)
+				checkC(t, fmt.Sprintf("%s/bias/t%d", kn.name, threads), tc, c, want, ldc, off)
+			}
+		}
+	}
+	parallel.SetThreads(0)
+}
+
+func TestGemmBiasKernels32(t *testing.T) { testKernelsBias(t, kernels32, !testing.Short()) }
+func TestGemmBiasKernels64(t *testing.T) { testKernelsBias(t, kernels64, !testing.Short()) }
+
+// TestGemmBias checks the exported GemmBias on both float types (a nil bias is
+// Gemm with beta 0) and its panic on a short bias.
+func TestGemmBias(t *testing.T) {
+	a := []float32{1, 2, 3, 4} // 2×2
+	id := []float32{1, 0, 0, 1}
+	c := []float32{9, 9, 9, 9}
+	GemmBias(false, false, 2, 2, 2, 2, a, 2, id, 2, []float32{10, 20}, c, 2)
+	c64 := []float64{9, 9, 9, 9}
+	GemmBias(false, false, 2, 2, 2, 2, []float64{1, 2, 3, 4}, 2, []float64{1, 0, 0, 1}, 2, nil, c64, 2)
+	want, want64 := []float32{12, 24, 16, 28}, []float64{2, 4, 6, 8}
+	for i := range c {
+		if c[i] != want[i] || c64[i] != want64[i] {
+			t.Fatalf("got %v and %v, want %v and %v", c, c64, want, want64)
+		}
+	}
+	defer func() {
+		if _, ok := recover().(*ShapeError); !ok {
+			t.Errorf("short bias: no *ShapeError panic")
+		}
+	}()
+	GemmBias(false, false, 2, 2, 2, 1, a, 2, id, 2, []float32{1}, c, 2)
 }

@@ -1,15 +1,16 @@
 //go:build ignore
 
-// gen_amd64.go writes kernel_amd64.s: the AVX-512 and AVX2+FMA micro-kernels
-// declared in kernel_amd64.go, and transpose16x16, which packs transposed
-// float32 B for the AVX-512 kernel. Run `go generate` in this directory (or
-// `go run gen_amd64.go`) after editing.
+// gen_amd64.go writes kernel_amd64.s: the AVX-512 and AVX2+FMA micro-kernels,
+// whose Go declarations it writes to kernel_decl_amd64.go, and the packing
+// routines declared in kernel_amd64.go (transpose16x16, which packs transposed
+// float32 B for the AVX-512 kernel, and others). Run `go generate` in this
+// directory (or `go run gen_amd64.go`) after editing.
 //
-// Every micro-kernel has the same shape: zero a 6×nr tile of accumulators; run
+// Every micro-kernel has the same shape: zero an mr×nr tile of accumulators; run
 // k steps, four at a time and then one at a time, each loading one row of the B
 // panel and adding it, times one broadcast element of A, to each row of the
 // tile; then store alpha times the tile, plus beta times C unless flags has
-// betaZero.
+// betaZero, or plus a row vector (a bias) when flags has addBias.
 package main
 
 import (
@@ -22,15 +23,14 @@ import (
 // isa is a vector instruction set a kernel is written for.
 type isa struct {
 	reg      string // vector register prefix
-	vecs     int    // vectors per row of the tile
 	vecBytes int
 	zero     string // instruction that zeroes a register by XORing it with itself
 }
 
 var (
 	// AVX-512F has no VXORPS on Z registers (that needs AVX512DQ); VPXORD does the same.
-	avx512 = isa{reg: "Z", vecs: 4, vecBytes: 64, zero: "VPXORD"}
-	avx2   = isa{reg: "Y", vecs: 2, vecBytes: 32, zero: "VXORPS"}
+	avx512 = isa{reg: "Z", vecBytes: 64, zero: "VPXORD"}
+	avx2   = isa{reg: "Y", vecBytes: 32, zero: "VXORPS"}
 )
 
 // precision is the element type of a kernel.
@@ -46,66 +46,81 @@ var (
 	f64 = precision{size: 8, shift: 3, packed: "PD", scalar: "SD"}
 )
 
-// mr is the number of rows of A, and so of the tile, each full kernel handles;
-// the AVX2 kernels also come in 1 to mr-1 rows, for ragged strips of A.
-const mr = 6
+// aRows are the operands of A's rows 0 to 11 at the current step: R8 points at
+// row 0, R10 at row 3, R12 at row 6 and R13 at row 9, and R9 holds the byte
+// stride between rows.
+var aRows = [12]string{"(R8)", "(R8)(R9*1)", "(R8)(R9*2)", "(R10)", "(R10)(R9*1)", "(R10)(R9*2)",
+	"(R12)", "(R12)(R9*1)", "(R12)(R9*2)", "(R13)", "(R13)(R9*1)", "(R13)(R9*2)"}
 
-// aRows are the operands of A's rows 0 to 5 at the current step: R8 points at
-// row 0, R10 at row 3, and R9 holds the byte stride between rows.
-var aRows = [mr]string{"(R8)", "(R8)(R9*1)", "(R8)(R9*2)", "(R10)", "(R10)(R9*1)", "(R10)(R9*2)"}
+// aBases are the registers of aRows, one per three rows.
+var aBases = [4]string{"R8", "R10", "R12", "R13"}
 
 // kernel is one micro-kernel to generate.
 type kernel struct {
 	name string
 	isa  isa
 	prec precision
+	mr   int // rows of the full kernel, which lays out the registers
+	vecs int // vectors per row of the tile
 	rows int // rows of the tile: mr, or fewer for a ragged strip
 }
 
-// kernels lists the micro-kernels: the full ones, then the AVX2 kernels of 1
-// to mr-1 rows (named with an r and their row count), which keep their rows'
-// accumulators in the same registers as the full kernel.
+// kernels lists the micro-kernels: the full ones, each followed by its kernels
+// of 1 to mr-1 rows (named with an r and their row count), which keep their
+// rows' accumulators in the same registers as the full kernel. The 6×64
+// float32 (6×32 float64) AVX-512 kernel takes wide products; the 12×32 one
+// (sgemmKernelAVX512N) products 17 to 32 columns wide, which the wide one
+// would half pad.
 var kernels = func() []kernel {
-	ks := []kernel{
-		{"sgemmKernelAVX512", avx512, f32, mr},
-		{"dgemmKernelAVX512", avx512, f64, mr},
-		{"sgemmKernelAVX2", avx2, f32, mr},
-		{"dgemmKernelAVX2", avx2, f64, mr},
-	}
-	for _, k := range ks[2:4] {
-		for r := 1; r < mr; r++ {
-			ks = append(ks, kernel{fmt.Sprintf("%sr%d", k.name, r), k.isa, k.prec, r})
+	var ks []kernel
+	for _, k := range []kernel{
+		{"sgemmKernelAVX512", avx512, f32, 6, 4, 6},
+		{"dgemmKernelAVX512", avx512, f64, 6, 4, 6},
+		{"sgemmKernelAVX512N", avx512, f32, 12, 2, 12},
+		{"sgemmKernelAVX2", avx2, f32, 6, 2, 6},
+		{"dgemmKernelAVX2", avx2, f64, 6, 2, 6},
+	} {
+		ks = append(ks, k)
+		for r := 1; r < k.mr; r++ {
+			s := k
+			s.name, s.rows = fmt.Sprintf("%sr%d", k.name, r), r
+			ks = append(ks, s)
 		}
 	}
 	return ks
 }()
 
 // nr returns the number of columns of k's tile: the values of B in one step.
-func (k kernel) nr() int { return k.isa.vecs * k.isa.vecBytes / k.prec.size }
+func (k kernel) nr() int { return k.vecs * k.isa.vecBytes / k.prec.size }
 
 // vreg returns vector register i.
 func (k kernel) vreg(i int) string { return fmt.Sprintf("%s%d", k.isa.reg, i) }
 
 // acc returns the register that accumulates vector v of tile row r. The tile
 // takes the first mr*vecs registers.
-func (k kernel) acc(r, v int) string { return k.vreg(r*k.isa.vecs + v) }
+func (k kernel) acc(r, v int) string { return k.vreg(r*k.vecs + v) }
 
 // bvec returns the register that holds vector v of the current row of B.
-func (k kernel) bvec(v int) string { return k.vreg(mr*k.isa.vecs + v) }
+func (k kernel) bvec(v int) string { return k.vreg(k.mr*k.vecs + v) }
 
 // bcast returns broadcast register i (0 or 1). The step alternates the two
 // from one row of A to the next; the store puts alpha in the first and beta in
 // the second.
-func (k kernel) bcast(i int) string { return k.vreg(mr*k.isa.vecs + k.isa.vecs + i) }
+func (k kernel) bcast(i int) string { return k.vreg(k.mr*k.vecs + k.vecs + i) }
 
-// frame returns the offsets of alpha, beta and flags in k's argument frame and
-// the frame's size: seven 8-byte words (k, a, rs, ks, b, c, ldc) come first, and
-// flags needs no padding after two float32s or two float64s.
-func (k kernel) frame() (alpha, beta, flags, size int) {
+// bases returns how many of aBases the kernel's rows use.
+func (k kernel) bases() int { return (k.rows + 2) / 3 }
+
+// frame returns the offsets of alpha, beta, flags, bias and bs in k's argument
+// frame and the frame's size: seven 8-byte words (k, a, rs, ks, b, c, ldc) come
+// first, and flags needs no padding after two float32s or two float64s.
+func (k kernel) frame() (alpha, beta, flags, bias, bs, size int) {
 	alpha = 7 * 8
 	beta = alpha + k.prec.size
 	flags = beta + k.prec.size
-	return alpha, beta, flags, flags + 8
+	bias = flags + 8
+	bs = bias + 8
+	return alpha, beta, flags, bias, bs, bs + 8
 }
 
 // gen accumulates the assembly text.
@@ -127,21 +142,22 @@ func (g *gen) header() {
 
 #include "textflag.h"
 
-// Each kernel computes a 6×nr tile of C = alpha*A·B + beta*C from k steps of A
+// Each kernel computes an mr×nr tile of C = alpha*A·B + beta*C from k steps of A
 // (row r, step p at a[r*rs+p*ks]) and a packed panel of B (nr values per step);
-// see microKernel in gemm.go. R8 walks rows 0-2 of A and R10 rows 3-5.
+// see microKernel in gemm.go. R8 walks rows 0-2 of A, R10 rows 3-5, R12 rows
+// 6-8 and R13 rows 9-11.
 
 `)
 }
 
 // kernel writes micro-kernel k.
 func (g *gen) kernel(k kernel) {
-	_, _, _, size := k.frame()
-	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int)\n", k.name)
+	_, _, _, _, _, size := k.frame()
+	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
 	for r := 0; r < k.rows; r++ {
-		for v := 0; v < k.isa.vecs; v++ {
+		for v := 0; v < k.vecs; v++ {
 			x := k.acc(r, v)
 			g.ins("%s %s, %s, %s", k.isa.zero, x, x, x)
 		}
@@ -152,8 +168,8 @@ func (g *gen) kernel(k kernel) {
 }
 
 // loadArgs loads the arguments the loops use: the step count in CX, A's rows
-// in R8 and R10 with the row stride in R9 and the step stride in R11, B in BX,
-// C in DI and its row stride in SI (strides in bytes).
+// in aBases with the row stride in R9 and the step stride in R11, B in BX with
+// its step stride in AX, C in DI and its row stride in SI (strides in bytes).
 func (g *gen) loadArgs(k kernel) {
 	shift := k.prec.shift
 	g.ins("MOVQ k+0(FP), CX")
@@ -162,8 +178,15 @@ func (g *gen) loadArgs(k kernel) {
 	g.ins("SHLQ $%d, R9", shift)
 	g.ins("MOVQ ks+24(FP), R11")
 	g.ins("SHLQ $%d, R11", shift)
-	g.ins("LEAQ (R9)(R9*2), R10")
-	g.ins("ADDQ R8, R10")
+	if k.bases() > 1 {
+		g.ins("LEAQ (R9)(R9*2), AX")
+		for i := 1; i < k.bases(); i++ {
+			g.ins("LEAQ (%s)(AX*1), %s", aBases[i-1], aBases[i])
+		}
+	}
+	_, _, _, _, bs, _ := k.frame()
+	g.ins("MOVQ bs+%d(FP), AX", bs)
+	g.ins("SHLQ $%d, AX", shift)
 	g.ins("MOVQ b+32(FP), BX")
 	g.ins("MOVQ c+40(FP), DI")
 	g.ins("MOVQ ldc+48(FP), SI")
@@ -195,46 +218,63 @@ func (g *gen) loops(k kernel) {
 // advances B to the next row of the panel and A to the next step.
 func (g *gen) step(k kernel) {
 	p := k.prec
-	for v := 0; v < k.isa.vecs; v++ {
+	for v := 0; v < k.vecs; v++ {
 		g.ins("VMOVU%s %d(BX), %s", p.packed, v*k.isa.vecBytes, k.bvec(v))
 	}
 	for r := 0; r < k.rows; r++ {
 		b := k.bcast(r % 2)
 		g.ins("VBROADCAST%s %s, %s", p.scalar, aRows[r], b)
-		for v := 0; v < k.isa.vecs; v++ {
+		for v := 0; v < k.vecs; v++ {
 			g.ins("VFMADD231%s %s, %s, %s", p.packed, k.bvec(v), b, k.acc(r, v))
 		}
 	}
-	g.ins("ADDQ $%d, BX", k.nr()*p.size)
-	g.ins("ADDQ R11, R8")
-	g.ins("ADDQ R11, R10")
+	g.ins("ADDQ AX, BX")
+	for i := 0; i < k.bases(); i++ {
+		g.ins("ADDQ R11, %s", aBases[i])
+	}
 }
 
 // store writes the tile to C: alpha*acc + beta*C, or alpha*acc alone when
-// flags has betaZero (bit 0).
+// flags has betaZero (bit 0), or alpha*acc + bias[j] when it has addBias (bit
+// 1; bias in DX).
 func (g *gen) store(k kernel) {
-	alpha, beta, flags, _ := k.frame()
+	alpha, beta, flags, bias, _, _ := k.frame()
 	g.label(k.name + "_store")
 	g.ins("VBROADCAST%s alpha+%d(FP), %s", k.prec.scalar, alpha, k.bcast(0))
 	g.ins("MOVQ flags+%d(FP), AX", flags)
+	g.ins("TESTQ $2, AX")
+	g.ins("JNZ %s_bias", k.name)
 	g.ins("TESTQ $1, AX")
 	g.ins("JNZ %s_nobeta", k.name)
 	g.ins("VBROADCAST%s beta+%d(FP), %s", k.prec.scalar, beta, k.bcast(1))
-	g.storeRows(k, true)
+	g.storeRows(k, addBeta)
 	g.label(k.name + "_nobeta")
-	g.storeRows(k, false)
+	g.storeRows(k, addNothing)
+	g.label(k.name + "_bias")
+	g.ins("MOVQ bias+%d(FP), DX", bias)
+	g.storeRows(k, addBias)
 }
 
+// What storeRows adds to alpha times the tile.
+const (
+	addNothing = iota
+	addBeta    // beta*C
+	addBias    // the row vector at DX
+)
+
 // storeRows writes the tile's rows to C, one row of C (SI bytes) apart, adding
-// beta*C when withBeta, and returns.
-func (g *gen) storeRows(k kernel, withBeta bool) {
+// what add says, and returns.
+func (g *gen) storeRows(k kernel, add int) {
 	p := k.prec
 	for r := 0; r < k.rows; r++ {
-		for v := 0; v < k.isa.vecs; v++ {
+		for v := 0; v < k.vecs; v++ {
 			x, c := k.acc(r, v), fmt.Sprintf("%d(DI)", v*k.isa.vecBytes)
 			g.ins("VMUL%s %s, %s, %s", p.packed, k.bcast(0), x, x)
-			if withBeta {
+			switch add {
+			case addBeta:
 				g.ins("VFMADD231%s %s, %s, %s", p.packed, c, k.bcast(1), x)
+			case addBias:
+				g.ins("VADD%s %d(DX), %s, %s", p.packed, v*k.isa.vecBytes, x, x)
 			}
 			g.ins("VMOVU%s %s, %s", p.packed, x, c)
 		}
@@ -415,7 +455,42 @@ TEXT ·copyRows(SB), NOSPLIT, $0-40
 	g.WriteString("\n")
 }
 
+// decls returns the Go declarations of the micro-kernels and, per full
+// kernel, the list of its short kernels by row count (nil at 0) in a variable
+// named for the kernel with Short appended.
+func decls() []byte {
+	var b bytes.Buffer
+	b.WriteString(`// Code generated by gen_amd64.go; DO NOT EDIT.
+
+//go:build !purego
+
+package blas
+
+// The assembly micro-kernels of kernel_amd64.s; each follows microKernel.
+`)
+	for _, k := range kernels {
+		t := "float32"
+		if k.prec.size == 8 {
+			t = "float64"
+		}
+		fmt.Fprintf(&b, "\n//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, c *%s, ldc int, alpha, beta %s, flags int, bias *%s, bs int)\n", k.name, t, t, t, t, t)
+		if k.rows == k.mr-1 { // the last short kernel of its family
+			full := k.name[:len(k.name)-len(fmt.Sprintf("r%d", k.rows))]
+			fmt.Fprintf(&b, "\n// %sShort holds the kernels of 1 to %d rows of %s.\n", full, k.mr-1, full)
+			fmt.Fprintf(&b, "var %sShort = []microKernel[%s]{nil", full, t)
+			for r := 1; r < k.mr; r++ {
+				fmt.Fprintf(&b, ", %sr%d", full, r)
+			}
+			b.WriteString("}\n")
+		}
+	}
+	return b.Bytes()
+}
+
 func main() {
+	if err := os.WriteFile("kernel_decl_amd64.go", decls(), 0o644); err != nil {
+		log.Fatal(err)
+	}
 	var g gen
 	g.header()
 	for _, k := range kernels {

@@ -10,52 +10,6 @@ import (
 
 //go:generate go run gen_amd64.go
 
-// The assembly micro-kernels of kernel_amd64.s; each follows microKernel.
-
-//go:noescape
-func sgemmKernelAVX512(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func dgemmKernelAVX512(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-//go:noescape
-func sgemmKernelAVX2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func dgemmKernelAVX2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-// The AVX2 kernels of 1 to 5 rows, for ragged strips of A.
-
-//go:noescape
-func sgemmKernelAVX2r1(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func sgemmKernelAVX2r2(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func sgemmKernelAVX2r3(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func sgemmKernelAVX2r4(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func sgemmKernelAVX2r5(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int)
-
-//go:noescape
-func dgemmKernelAVX2r1(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-//go:noescape
-func dgemmKernelAVX2r2(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-//go:noescape
-func dgemmKernelAVX2r3(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-//go:noescape
-func dgemmKernelAVX2r4(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
-//go:noescape
-func dgemmKernelAVX2r5(k int, a *float64, rs, ks int, b *float64, c *float64, ldc int, alpha, beta float64, flags int)
-
 // copyRows copies rows rows of w bytes, a positive multiple of 64, from src,
 // rows lds bytes apart, to dst, rows w bytes apart (AVX).
 //
@@ -152,26 +106,34 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 }
 
 var (
-	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512}
-	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512}
-	avx2Kernel32   = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2, packBT: packBT32AVX2,
-		short: []microKernel[float32]{nil, sgemmKernelAVX2r1, sgemmKernelAVX2r2, sgemmKernelAVX2r3, sgemmKernelAVX2r4, sgemmKernelAVX2r5}}
+	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512,
+		short: sgemmKernelAVX512Short}
+	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512,
+		short: dgemmKernelAVX512Short}
+	avx512Narrow32 = &kernel[float32]{name: "avx512n", mr: 12, nr: 32, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512N, packBT: packBT32AVX512,
+		short: sgemmKernelAVX512NShort, upTo: 256}
+	avx2Kernel32 = &kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX2, packBT: packBT32AVX2,
+		short: sgemmKernelAVX2Short}
 	avx2Kernel64 = &kernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX2,
-		short: []microKernel[float64]{nil, dgemmKernelAVX2r1, dgemmKernelAVX2r2, dgemmKernelAVX2r3, dgemmKernelAVX2r4, dgemmKernelAVX2r5}}
+		short: dgemmKernelAVX2Short}
 )
 
 // kernel32 and kernel64 are the micro-kernels Gemm uses: the widest this CPU runs.
 // kernels32 and kernels64 list every one it can run, for tests and benchmarks.
 var kernel32, kernel64, kernels32, kernels64 = pickKernels()
 
-// narrow32 and narrow64, when set, replace kernel32 and kernel64 for products at
-// most their nr columns wide: a 16-wide AVX2 tile at half the speed beats a 64-wide
-// AVX-512 tile that is mostly padding (f32 64×256·256×10: 25 -> 42 GFLOP/s).
+// narrow32 and narrow64 list, narrowest first, the kernels that replace kernel32
+// and kernel64 for products at most their nr columns wide: a 16-wide AVX2 tile
+// at half the speed beats a 64-wide AVX-512 tile that is mostly padding (f32
+// 64×256·256×10: 25 -> 42 GFLOP/s), and the 12×32 AVX-512 tile takes products
+// of 17 to 32 columns (attention's P·V and its gradients, 64×32 by 64: 40 ->
+// 150 GFLOP/s) and those up to 256 columns it pads less (the transformer's
+// 96-column output layer: 117 -> 160).
 var narrow32, narrow64 = pickNarrow()
 
-func pickNarrow() (*kernel[float32], *kernel[float64]) {
+func pickNarrow() ([]*kernel[float32], []*kernel[float64]) {
 	if kernel32 == avx512Kernel32 {
-		return avx2Kernel32, avx2Kernel64
+		return []*kernel[float32]{avx2Kernel32, avx512Narrow32}, []*kernel[float64]{avx2Kernel64}
 	}
 	return nil, nil
 }
@@ -184,7 +146,7 @@ func pickKernels() (*kernel[float32], *kernel[float64], []*kernel[float32], []*k
 		k64 = append(k64, avx2Kernel64)
 	}
 	if cpu.X86.HasAVX512F {
-		k32 = append(k32, avx512Kernel32)
+		k32 = append(k32, avx512Narrow32, avx512Kernel32)
 		k64 = append(k64, avx512Kernel64)
 	}
 	return k32[len(k32)-1], k64[len(k64)-1], k32, k64

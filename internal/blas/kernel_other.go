@@ -20,8 +20,8 @@ var (
 	kernels32 = []*kernel[float32]{goKernel32}
 	kernels64 = []*kernel[float64]{goKernel64}
 
-	narrow32 *kernel[float32]
-	narrow64 *kernel[float64]
+	narrow32 []*kernel[float32]
+	narrow64 []*kernel[float64]
 )
 
 // packA6T packs transposed A into strips of 6 rows: for p < kc and s < strips,

@@ -53,17 +53,19 @@ func TestPackBTTilesAVX512Geometry(t *testing.T) {
 // assembly kernels' contract, for running the shared blocking code with
 // another kernel's geometry.
 func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
-	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int) {
+	return func(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bstride int) {
 		as := unsafe.Slice(a, (mr-1)*rs+max(k-1, 0)*ks+1)
-		bs := unsafe.Slice(b, k*nr)
+		bs := unsafe.Slice(b, max(k-1, 0)*bstride+nr)
 		cs := unsafe.Slice(c, (mr-1)*ldc+nr)
 		for r := range mr {
 			for j := range nr {
 				var acc T
 				for p := range k {
-					acc += as[r*rs+p*ks] * bs[p*nr+j]
+					acc += as[r*rs+p*ks] * bs[p*bstride+j]
 				}
-				if flags&betaZero != 0 {
+				if flags&addBias != 0 {
+					cs[r*ldc+j] = alpha*acc + unsafe.Slice(bias, nr)[j]
+				} else if flags&betaZero != 0 {
 					cs[r*ldc+j] = alpha * acc
 				} else {
 					cs[r*ldc+j] = alpha*acc + beta*cs[r*ldc+j]
@@ -74,16 +76,35 @@ func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
 }
 
 // TestGemmAVX512Geometry runs the blocking, packing and threading code with
-// the AVX-512 kernels' tiles (float32 6×64 with 16×16 transposed-B tiles,
-// float64 6×32) and Go micro-kernels, so that the Go side of the AVX-512 path
-// is checked on machines without AVX-512 too.
+// the AVX-512 kernels' tiles (float32 6×64 and 12×32 with 16×16 transposed-B
+// tiles, float64 6×32, each with kernels of fewer rows) and Go micro-kernels,
+// so that the Go side of the AVX-512 path is checked on machines without
+// AVX-512 too.
 func TestGemmAVX512Geometry(t *testing.T) {
-	k32, k64 := *avx512Kernel32, *avx512Kernel64
-	k32.name, k64.name = "avx512-geometry", "avx512-geometry"
-	k32.fn, k64.fn = refMicroKernel[float32](k32.mr, k32.nr), refMicroKernel[float64](k64.mr, k64.nr)
-	k32.packBT = func(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
+	k32, k32n, k64 := geometry(avx512Kernel32), geometry(avx512Narrow32), geometry(avx512Kernel64)
+	tr := func(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
 		packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 16, goTranspose16)
 	}
-	testKernels(t, []*kernel[float32]{&k32}, false)
-	testKernels(t, []*kernel[float64]{&k64}, false)
+	k32.packBT, k32n.packBT = tr, tr
+	testKernels(t, []*kernel[float32]{k32, k32n}, false)
+	testKernels(t, []*kernel[float64]{k64}, false)
+	testKernelsTri(t, []*kernel[float32]{k32, k32n}, false)
+	testKernelsTri(t, []*kernel[float64]{k64}, false)
+	testKernelsBias(t, []*kernel[float32]{k32, k32n}, false)
+	testKernelsBias(t, []*kernel[float64]{k64}, false)
+}
+
+// geometry returns a copy of kn with Go reference micro-kernels of the same
+// tile (and short kernels of the same rows) in place of its assembly.
+func geometry[T float32 | float64](kn *kernel[T]) *kernel[T] {
+	g := *kn
+	g.name = kn.name + "-geometry"
+	g.fn = refMicroKernel[T](g.mr, g.nr)
+	if g.short != nil {
+		g.short = make([]microKernel[T], g.mr)
+		for h := 1; h < g.mr; h++ {
+			g.short[h] = refMicroKernel[T](h, g.nr)
+		}
+	}
+	return &g
 }

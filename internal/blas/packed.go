@@ -21,19 +21,27 @@ type PackedB[T float32 | float64] struct {
 func pick[T float32 | float64](n int) *kernel[T] {
 	var kn any
 	if unsafe.Sizeof(T(0)) == 4 {
-		k := kernel32
-		if narrow32 != nil && n <= narrow32.nr {
-			k = narrow32
-		}
-		kn = k
+		kn = pickFrom(kernel32, narrow32, n)
 	} else {
-		k := kernel64
-		if narrow64 != nil && n <= narrow64.nr {
-			k = narrow64
-		}
-		kn = k
+		kn = pickFrom(kernel64, narrow64, n)
 	}
 	return kn.(*kernel[T])
+}
+
+// pickFrom returns the first of narrow at least n columns wide, else the first
+// whose upTo allows n and that pads n less than wide, else wide.
+func pickFrom[T float32 | float64](wide *kernel[T], narrow []*kernel[T], n int) *kernel[T] {
+	for _, k := range narrow {
+		if n <= k.nr {
+			return k
+		}
+	}
+	for _, k := range narrow {
+		if n <= k.upTo && roundUp(n, k.nr) < roundUp(n, wide.nr) {
+			return k
+		}
+	}
+	return wide
 }
 
 // PackB returns op(B) packed for GemmPacked: B is k×n with row stride ldb, or
@@ -73,7 +81,7 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 		return
 	}
 	if k == 0 {
-		scaleC(m, n, beta, c, ldc)
+		scaleC(m, n, beta, nil, c, ldc)
 		return
 	}
 	panels := (n + kn.nr - 1) / kn.nr
@@ -93,7 +101,7 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 				kc := min(kcb, k-pc)
 				// The part of this block's panels in [j0, j1).
 				if s, e := max(j0, jc), min(j1, jc+nc); s < e {
-					macroKernel(kn, ws, false, 0, m, pc, kc, s, e-s, alpha, a, lda, p.data[off+(s-jc)*kc:], beta, c, ldc)
+					macroKernel(kn, ws, false, Full, 0, m, pc, kc, s, e-s, alpha, a, lda, bPanels[T]{p.data, off + (s-jc)*kc, kc, kn.nr}, beta, nil, c, ldc)
 				}
 				off += kc * width
 			}
