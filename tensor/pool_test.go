@@ -53,18 +53,32 @@ func TestPoolUnderGCPressure(t *testing.T) {
 	}
 }
 
-// pooled reports whether the pool holds float32 storage starting at p.
-func pooled(p unsafe.Pointer) bool {
+// pooled reports whether the pool lists float32 storage starting at p, held or
+// watched.
+func pooled(p unsafe.Pointer) bool { return pooledAt(uintptr(p)) }
+
+// pooledAt reports whether the pool lists float32 storage starting at address
+// a, held or watched.
+func pooledAt(a uintptr) bool {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	for _, class := range append(pool.f32.cur[:], pool.f32.old[:]...) {
-		for _, b := range class {
-			if unsafe.Pointer(unsafe.SliceData(b.b)) == p {
+		for _, e := range class {
+			if listedAt(e) == a {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// listedAt returns the address of a listed buffer, 0 for a watched one the
+// collector has found unused since it was listed.
+func listedAt[T float32 | float64](e pooledBuf[T]) uintptr {
+	if e.b != nil {
+		return uintptr(unsafe.Pointer(unsafe.SliceData(e.b)))
+	}
+	return uintptr(unsafe.Pointer(e.w.Value()))
 }
 
 // twoGrads is x+y as a Function that remembers the storage of the gradients its
@@ -156,14 +170,27 @@ func (t *Tensor) storageBase() unsafe.Pointer {
 	return nil
 }
 
-// heldBytes returns the bytes the pool keeps, checking the count against the lists.
+// heldBytes returns the bytes the pool holds in its lists (not the watched
+// buffers listed), checking the count against the lists.
 func heldBytes(t *testing.T) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	n := 0
 	for c := range maxPoolShift + 1 {
-		n += (len(pool.f32.cur[c]) + len(pool.f32.old[c])) * 4 << c
-		n += (len(pool.f64.cur[c]) + len(pool.f64.old[c])) * 8 << c
+		for _, l := range [2][]pooledBuf[float32]{pool.f32.cur[c], pool.f32.old[c]} {
+			for _, e := range l {
+				if e.b != nil {
+					n += 4 << c
+				}
+			}
+		}
+		for _, l := range [2][]pooledBuf[float64]{pool.f64.cur[c], pool.f64.old[c]} {
+			for _, e := range l {
+				if e.b != nil {
+					n += 8 << c
+				}
+			}
+		}
 	}
 	if n != pool.held {
 		t.Fatalf("pool counts %d bytes held, its lists hold %d", pool.held, n)
@@ -178,6 +205,7 @@ func TestPoolBounded(t *testing.T) {
 	const limit = 3 << 20
 	prev := SetPoolLimit(limit)
 	defer SetPoolLimit(prev)
+	defer SetRecycleLimit(SetRecycleLimit(0)) // all put back and held, none watched
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no aging while the pool fills
 	var ts []*Tensor
 	for round := range 4 {
