@@ -94,6 +94,10 @@ const (
 	// recycling large results, until SetRecycleLimit changes it.
 	DefaultRecycleLimit = 128 << 20
 
+	// fullChargeBytes is the smallest recycled buffer charged in full (see
+	// chargeBytes).
+	fullChargeBytes = 1 << 20
+
 	// maxYields bounds how many times poolGet lets other goroutines run, so
 	// that finalizers list dead watched buffers, before it allocates.
 	maxYields = 16
@@ -311,8 +315,11 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 	bytes := size << c
 	p.mu.Lock()
 	for try := 0; ; try++ {
-		if b := take(p, l, c, bytes, size); b != nil {
+		if b, watched := take(p, l, c, bytes, size); b != nil {
 			p.mu.Unlock()
+			if watched {
+				charge(chargeBytes(bytes))
+			}
 			b = b[:n]
 			if zero {
 				clear(b)
@@ -383,7 +390,7 @@ func (p *storagePool) overLimit(v, c int) bool {
 // take pops a buffer of class c from the lists (the current ones first, the last
 // listed first), skipping watched ones a collection has found unused since they
 // were listed; nil if there is none. p.mu is held.
-func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size int) []T {
+func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size int) ([]T, bool) {
 	for _, list := range [2]*[]pooledBuf[T]{&l.cur[c], &l.old[c]} {
 		for k := len(*list); k > 0; k-- {
 			e := (*list)[k-1]
@@ -391,24 +398,40 @@ func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size 
 			*list = (*list)[:k-1]
 			if e.b != nil {
 				p.held -= bytes
-				return e.b
+				return e.b, false
 			}
 			if v := e.w.Value(); v != nil { // watched and still allocated: out again
 				w := p.watched[uintptr(unsafe.Pointer(v))]
 				if w == nil { // cannot happen: a listed buffer is dropped only by its finalizer
-					return unsafe.Slice(v, 1<<c)
+					return unsafe.Slice(v, 1<<c), false
 				}
 				w.out, w.ticks = true, 0
 				p.waiting[size>>3][c]--
 				p.out[size>>3][c]++
 				p.used[size>>3][c] = true
-				return unsafe.Slice(v, 1<<c)
+				return unsafe.Slice(v, 1<<c), true
 			}
 			// Found unused by a collection since it was listed: its finalizer
 			// lists it again.
 		}
 	}
-	return nil
+	return nil, false
+}
+
+// chargeBytes returns the bytes a recycled buffer of the given bytes charges
+// the collector with (see charge): all of them from fullChargeBytes, less below
+// (bytes²/fullChargeBytes), so that small results, which cost little memory,
+// have the collector run less often, while large ones keep it running as often
+// as it would without recycling and the process touches no more memory than
+// it would then.
+func chargeBytes(bytes int) int { return min(bytes, bytes*bytes/fullChargeBytes) }
+
+// charge allocates n bytes that nothing touches or keeps, so that the collector
+// paces its cycles as if a buffer of n bytes had been allocated: a recycled
+// buffer comes back only after a collection.
+func charge(n int) {
+	var b strings.Builder
+	b.Grow(n)
 }
 
 // recycle is the finalizer of a watched buffer, which starts at b: it runs once
