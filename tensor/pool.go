@@ -24,37 +24,46 @@ import (
 // a gradient the engine made and never handed out; and through internal/access,
 // for the tensors nn.Sequential passes between its own layers.
 //
-// Recycled (SetRecycleLimit; DefaultRecycleLimit at start): a large buffer (at
-// least recycleMinBytes) that the pool allocated is watched by a finalizer set on
+// Recycled (SetRecycleLimit; DefaultRecycleLimit at start): a buffer of at
+// least recycleMinBytes that the pool allocated is watched by a finalizer set on
 // the buffer itself, not on a tensor, so that it runs only once nothing points
 // into the buffer any more: no tensor, no view and no slice a caller took with
 // Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
 // sets itself again (watchEntry): the buffer then serves the next result of its
 // size, and while it waits the collector neither counts it in its heap goal nor
-// frees it. A program that makes large results and drops them (`for ... { y :=
-// a.Add(b) }`) then allocates no fresh memory for most of them, so that the
-// collector runs fewer times per op, and it writes its results into pages it
-// already holds instead of pages the runtime's scavenger gave back to the
-// operating system, which fault again when touched (see README, Performance,
-// for what that cost). The memory watched is bounded by the recycle limit: what
-// a loop uses within two collections. A buffer out for two collections is
+// frees it. A program that makes results and drops them (`for ... { y :=
+// a.Add(b) }`) then writes them into pages it already holds instead of pages
+// the runtime's scavenger may have given back to the operating system, which
+// fault again when touched (see README, Performance, for what that cost).
+// Since a dead buffer comes back only after a collection, a buffer of
+// fullChargeBytes or more that came back so (not put back) charges the
+// collector with an allocation of its size that nothing touches (charge):
+// collections come as often as without
+// recycling, and the buffers in circulation settle at the results made between
+// two of them, plus two, so that the process touches about the memory it
+// touched without recycling. Smaller buffers charge less (chargeBytes): there
+// collections were most of an op's cost (a 64×64 MatMul), and their class bound
+// (classLimit) keeps the memory that buys fewer of them small. The memory
+// watched is bounded by the recycle limit. A buffer out for two collections is
 // long-lived (a weight, a data set) and stops counting against the limit, so
 // that what a program keeps does not use up the room its short-lived results
-// need; it is still recycled when it dies, if there is room. A watched buffer
-// listed and unused for two collections is given back. A dead watched buffer
-// is kept one collection longer than it would be otherwise.
+// need; it is still recycled when it dies, if there is room. Watched buffers
+// listed when no buffer of their class has been made or taken for two
+// collections are given back. A dead watched buffer is kept one collection
+// longer than it would be otherwise.
 //
 // An earlier version (2026-12-01) listed recycled buffers strongly: buffers
 // listed when a collection began counted as live, which raised the heap goal
 // for one cycle; when it fell back, the scavenger gave the difference back to
-// the operating system and the next fresh allocations faulted it in again, so
-// recycling made more page faults than it saved and was off by default.
+// the operating system and the next fresh allocations faulted it in again; and
+// the process grew by the whole limit, whose page faults cost more than the
+// collections saved in a short benchmark on a VM. So it was off by default.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
 // (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes of the buffers held
 // in the class lists, which keep at most classBytes a class (at least
-// minPerClass); watched buffers are bounded by the recycle limit alone. Memory is given
-// back when idle: a buffer not taken again within two garbage collections is
+// minPerClass); watched buffers are bounded by the recycle limit and their
+// class's share of it. Memory is given back when idle: a buffer not taken again within two garbage collections is
 // dropped, as sync.Pool's victim cache does, so a program that stops computing
 // returns the pool's memory to the collector.
 //
@@ -172,6 +181,10 @@ type watchEntry struct {
 	out   bool // handed out (not listed)
 	ticks int  // collections since it was handed out
 	long  bool // out for two collections or more: not counted in watchedBytes
+
+	// dropped says that a listed buffer came back through its finalizer (its
+	// result was dropped), not put back: taking it charges the collector.
+	dropped bool
 }
 
 var pool = storagePool{
@@ -199,17 +212,19 @@ func SetPoolLimit(bytes int) int {
 }
 
 // SetRecycleLimit bounds the memory gograd keeps for recycling the storage of
-// large results and returns the previous bound; 0 turns recycling off.
+// dropped results and returns the previous bound; 0 turns recycling off.
 // DefaultRecycleLimit is the bound at start.
 //
-// The storage of a result of 64 KiB or more that the pool allocates is watched
+// The storage of a result of 16 KiB or more that the pool allocates is watched
 // while the bytes watched (results made within the last two garbage
-// collections, and storage waiting for reuse) stay within bytes. When nothing
-// points into it any more (no tensor, view, or slice from Float32s or
+// collections, and storage waiting for reuse) stay within bytes, and within an
+// eighth of bytes (or eight buffers, if that is more) for each size. When
+// nothing points into it any more (no tensor, view, or slice from Float32s or
 // Float64s), it serves the next result of its size instead of fresh memory, so
-// that a loop that makes and drops large results neither has the collector run
-// for each few of them nor touches pages the runtime has given back to the
-// operating system. Storage not reused within two collections is given back.
+// that a loop that makes and drops results does not touch pages the runtime
+// has given back to the operating system, and for results under 1 MiB has the
+// collector run less often. Storage of a size no result has taken for two
+// collections is given back.
 func SetRecycleLimit(bytes int) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
@@ -315,9 +330,9 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 	bytes := size << c
 	p.mu.Lock()
 	for try := 0; ; try++ {
-		if b, watched := take(p, l, c, bytes, size); b != nil {
+		if b, dropped := take(p, l, c, bytes, size); b != nil {
 			p.mu.Unlock()
-			if watched {
+			if dropped {
 				charge(chargeBytes(bytes))
 			}
 			b = b[:n]
@@ -389,7 +404,8 @@ func (p *storagePool) overLimit(v, c int) bool {
 
 // take pops a buffer of class c from the lists (the current ones first, the last
 // listed first), skipping watched ones a collection has found unused since they
-// were listed; nil if there is none. p.mu is held.
+// were listed, and reports whether it is a watched buffer that came back
+// through its finalizer; nil if there is none. p.mu is held.
 func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size int) ([]T, bool) {
 	for _, list := range [2]*[]pooledBuf[T]{&l.cur[c], &l.old[c]} {
 		for k := len(*list); k > 0; k-- {
@@ -405,11 +421,12 @@ func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size 
 				if w == nil { // cannot happen: a listed buffer is dropped only by its finalizer
 					return unsafe.Slice(v, 1<<c), false
 				}
-				w.out, w.ticks = true, 0
+				dropped := w.dropped
+				w.out, w.ticks, w.dropped = true, 0, false
 				p.waiting[size>>3][c]--
 				p.out[size>>3][c]++
 				p.used[size>>3][c] = true
-				return unsafe.Slice(v, 1<<c), true
+				return unsafe.Slice(v, 1<<c), dropped
 			}
 			// Found unused by a collection since it was listed: its finalizer
 			// lists it again.
@@ -457,6 +474,9 @@ func recycle[T float32 | float64](b *T) {
 	}
 	wasOut := e.out
 	e.out, e.ticks = false, 0
+	if wasOut {
+		e.dropped = true
+	}
 	c := bits.TrailingZeros(uint(bytes) / uint(unsafe.Sizeof(*b)))
 	k := e.v & 1
 	if wasOut {
@@ -560,7 +580,7 @@ func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size 
 				p.count(e.v, 1)
 			}
 			if !p.overLimit(e.v, c) {
-				e.out, e.ticks = false, 0
+				e.out, e.ticks, e.dropped = false, 0, false
 				p.waiting[size>>3][c]++
 				p.out[size>>3][c]--
 				l.cur[c] = append(l.cur[c], pooledBuf[T]{w: weak.Make(a)})

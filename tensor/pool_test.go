@@ -205,7 +205,7 @@ func TestPoolBounded(t *testing.T) {
 	const limit = 3 << 20
 	prev := SetPoolLimit(limit)
 	defer SetPoolLimit(prev)
-	defer SetRecycleLimit(SetRecycleLimit(0)) // all put back and held, none watched
+	defer SetRecycleLimit(SetRecycleLimit(0))        // all put back and held, none watched
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no aging while the pool fills
 	var ts []*Tensor
 	for round := range 4 {

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -9,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// collectUntil runs garbage collections, giving finalizers time to run after each,
-// until done reports true; it fails the test after 100.
+// collectUntil runs garbage collections, giving finalizers up to 20 ms to run
+// after each, until done reports true; it fails the test after 100.
 func collectUntil(t *testing.T, what string, done func() bool) {
 	t.Helper()
 	for i := 0; !done(); i++ {
@@ -18,7 +19,11 @@ func collectUntil(t *testing.T, what string, done func() bool) {
 			t.Fatalf("%s: not so after %d collections", what, i)
 		}
 		runtime.GC()
-		time.Sleep(time.Millisecond) // the finalizer goroutine recycles and ages
+		for range 20 { // the finalizer goroutine recycles and ages
+			if time.Sleep(time.Millisecond); done() {
+				return
+			}
+		}
 	}
 }
 
@@ -43,12 +48,31 @@ func watchedBytes(t *testing.T) int {
 // does not keep the storage alive.
 func addr(t *Tensor) uintptr { return uintptr(t.storageBase()) }
 
-// settle collects until the pool lists nothing and returns the bytes it still
-// watches: buffers other tests' live tensors hold.
+// settle collects at least twice and until the pool lists nothing, held or
+// watched, and returns the bytes it still watches: buffers other tests' live
+// tensors hold.
 func settle(t *testing.T) int {
 	t.Helper()
-	collectUntil(t, "pool lists nothing", func() bool { return heldBytes(t) == 0 })
+	for range 2 { // earlier tests' dead results, still counted as out, come back
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	collectUntil(t, "pool lists nothing", func() bool { return heldBytes(t) == 0 && listedWatched() == 0 })
 	return watchedBytes(t)
+}
+
+// listedWatched returns the number of watched buffers not out: listed, or
+// waiting for their finalizer to list them again.
+func listedWatched() int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	n := 0
+	for _, e := range pool.watched {
+		if !e.out {
+			n++
+		}
+	}
+	return n
 }
 
 // recycling turns recycling on for the test, with the default pool limit.
@@ -65,6 +89,7 @@ const largeN = 1 << 16
 // result of its size.
 func TestDroppedResultRecycled(t *testing.T) {
 	recycling(t)
+	settle(t)
 	a, b := Full(1, largeN), Full(2, largeN)
 	p := addr(a.Add(b))
 	collectUntil(t, "dropped result's storage pooled", func() bool { return pooledAt(p) })
@@ -81,6 +106,7 @@ func TestDroppedResultRecycled(t *testing.T) {
 // the test watches the path it guards.
 func TestKeptSliceNotRecycled(t *testing.T) {
 	recycling(t)
+	settle(t)
 	prev := poisonReleased
 	poisonReleased = true
 	defer func() { poisonReleased = prev }()
@@ -92,19 +118,28 @@ func TestKeptSliceNotRecycled(t *testing.T) {
 	view := src.MulScalar(1).Narrow(0, 100, 1000) // its base is dropped
 	wantView := slicesClone(want[100:1100])
 	kp, vp := uintptr(unsafe.Pointer(&kept[0])), addr(view)
-	dropped := addr(src.MulScalar(1))
+	dropped := map[uintptr]bool{}
+	for range 8 {
+		dropped[addr(src.MulScalar(1))] = true
+	}
 
 	recycled := false
+	seen := map[uintptr]bool{}
 	for range 20 {
 		runtime.GC()
 		time.Sleep(time.Millisecond)
+		var made []uintptr
 		for range 4 {
 			y := Full(-7, largeN).AddScalar(1) // takes pooled storage of this size
+			made = append(made, addr(y))
 			if p := addr(y); p == kp || p == vp {
 				t.Fatalf("a new tensor got storage %#x, which a kept slice or view points into", p)
-			} else if p == dropped {
-				recycled = true
+			} else if dropped[p] || seen[p] {
+				recycled = true // a dropped tensor's storage, or a new one's of an earlier round
 			}
+		}
+		for _, p := range made {
+			seen[p] = true
 		}
 	}
 	for i, v := range kept {
@@ -118,7 +153,7 @@ func TestKeptSliceNotRecycled(t *testing.T) {
 		}
 	}
 	if !recycled {
-		t.Error("the storage of a dropped tensor was never reused; the test does not exercise recycling")
+		t.Error("the storage of the dropped tensors was never reused; the test does not exercise recycling")
 	}
 }
 
@@ -225,9 +260,14 @@ func TestIdleWatchedGivenBack(t *testing.T) {
 	for range 8 {
 		_ = a.Add(b)
 	}
-	runtime.GC()
-	collectUntil(t, "dropped results listed", func() bool { return watchedBytes(t) > w0+8<<20 })
-	collectUntil(t, "idle watched buffers dropped", func() bool { return watchedBytes(t) <= w0+8<<20 })
+	runtime.GC() // the results die; their finalizers list them
+	for i := 0; listedWatched() == 0; i++ {
+		if i == 100 {
+			t.Fatal("no dropped result listed after a collection")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	collectUntil(t, "idle watched buffers dropped", func() bool { return listedWatched() == 0 && watchedBytes(t) <= w0+8<<20 })
 	runtime.GC()
 	if h := heapObjectBytes(); h > base+8<<20+1<<20 {
 		t.Errorf("heap holds %d bytes more than before the results, want at most the two operands (8 MiB) + 1 MiB", h-base)
@@ -235,6 +275,7 @@ func TestIdleWatchedGivenBack(t *testing.T) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 }
+
 // TestLongLivedStopsCounting checks that a large tensor that outlives two
 // collections stops counting against the pool's limit, so that a program's
 // weights and data do not use up the room results need, and that its storage is
@@ -254,4 +295,51 @@ func TestLongLivedStopsCounting(t *testing.T) {
 	}
 	x = nil
 	collectUntil(t, "long-lived result's storage pooled once dropped", func() bool { return pooledAt(p) })
+}
+
+// TestRecycleConcurrent has goroutines make, check and drop large results while
+// collections run, with recycled buffers poisoned: a buffer recycled while a
+// tensor still used it would show as a wrong or NaN element.
+func TestRecycleConcurrent(t *testing.T) {
+	recycling(t)
+	prev := poisonReleased
+	poisonReleased = true
+	defer func() { poisonReleased = prev }()
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				runtime.GC()
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	}()
+	defer close(done)
+	errs := make(chan string, 4)
+	for w := range 4 {
+		go func() {
+			x := Full(float64(w+1), largeN)
+			for i := range 200 {
+				y := x.MulScalar(float64(i % 7))
+				z := y.AddScalar(1) // y stays in use while z is made
+				want := float32(w+1)*float32(i%7) + 1
+				ys, zs := y.Float32s(), z.Float32s()
+				for _, k := range []int{0, largeN / 2, largeN - 1} {
+					if zs[k] != want || ys[k] != want-1 {
+						errs <- fmt.Sprintf("worker %d step %d: element %d = %v, %v, want %v, %v", w, i, k, ys[k], zs[k], want-1, want)
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
 }
