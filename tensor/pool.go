@@ -141,7 +141,7 @@ type storagePool struct {
 
 	// watched holds, by address, each buffer with the recycle finalizer set, and
 	// watchedBytes the bytes of those not long-lived.
-	watched      map[uintptr]*watchEntry
+	watched      map[uintptr]watchEntry
 	watchedBytes int
 	classWatched [2][maxPoolShift + 1]int // watchedBytes by dtype and class
 
@@ -190,7 +190,7 @@ type watchEntry struct {
 var pool = storagePool{
 	limit:        DefaultPoolLimit,
 	recycleLimit: DefaultRecycleLimit,
-	watched:      map[uintptr]*watchEntry{},
+	watched:      map[uintptr]watchEntry{},
 }
 
 // SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps
@@ -267,12 +267,13 @@ func (p *storagePool) age() {
 			}
 		}
 	}
-	for _, e := range p.watched {
+	for a, e := range p.watched {
 		if e.out && !e.long {
 			if e.ticks++; e.ticks >= 2 {
 				e.long = true
 				p.count(e.v, -1)
 			}
+			p.watched[a] = e
 		}
 	}
 }
@@ -372,7 +373,7 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 	if watch {
 		a := unsafe.SliceData(b)
 		p.mu.Lock()
-		p.watched[uintptr(unsafe.Pointer(a))] = &watchEntry{v: bytes | size>>3, out: true} // the low bit set for float64
+		p.watched[uintptr(unsafe.Pointer(a))] = watchEntry{v: bytes | size>>3, out: true} // the low bit set for float64
 		p.used[size>>3][c] = true
 		p.out[size>>3][c]++
 		p.mu.Unlock()
@@ -417,12 +418,14 @@ func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size 
 				return e.b, false
 			}
 			if v := e.w.Value(); v != nil { // watched and still allocated: out again
-				w := p.watched[uintptr(unsafe.Pointer(v))]
-				if w == nil { // cannot happen: a listed buffer is dropped only by its finalizer
+				a := uintptr(unsafe.Pointer(v))
+				w, ok := p.watched[a]
+				if !ok { // cannot happen: a listed buffer is dropped only by its finalizer
 					return unsafe.Slice(v, 1<<c), false
 				}
 				dropped := w.dropped
 				w.out, w.ticks, w.dropped = true, 0, false
+				p.watched[a] = w
 				p.waiting[size>>3][c]--
 				p.out[size>>3][c]++
 				p.used[size>>3][c] = true
@@ -462,8 +465,8 @@ func recycle[T float32 | float64](b *T) {
 	p := &pool
 	a := uintptr(unsafe.Pointer(b))
 	p.mu.Lock()
-	e := p.watched[a]
-	if e == nil { // cannot happen: a buffer has the finalizer only while in the map
+	e, ok := p.watched[a]
+	if !ok { // cannot happen: a buffer has the finalizer only while in the map
 		p.mu.Unlock()
 		return
 	}
@@ -496,6 +499,7 @@ func recycle[T float32 | float64](b *T) {
 	if wasOut {
 		p.waiting[k][c]++
 	}
+	p.watched[a] = e
 	p.mu.Unlock()
 	if wasOut && poisonReleased {
 		fillNaN(unsafe.Slice(b, 1<<c))
@@ -574,13 +578,14 @@ func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size 
 	defer p.mu.Unlock()
 	if bytes >= recycleMinBytes {
 		a := unsafe.SliceData(b)
-		if e := p.watched[uintptr(unsafe.Pointer(a))]; e != nil {
+		if e, ok := p.watched[uintptr(unsafe.Pointer(a))]; ok {
 			if e.long {
 				e.long = false
 				p.count(e.v, 1)
 			}
 			if !p.overLimit(e.v, c) {
 				e.out, e.ticks, e.dropped = false, 0, false
+				p.watched[uintptr(unsafe.Pointer(a))] = e
 				p.waiting[size>>3][c]++
 				p.out[size>>3][c]--
 				l.cur[c] = append(l.cur[c], pooledBuf[T]{w: weak.Make(a)})
