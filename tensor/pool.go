@@ -8,6 +8,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 	"weak"
 
@@ -298,7 +299,10 @@ func (p *storagePool) gcCycles() uint64 {
 
 // poisonReleased fills released buffers with NaN, so that a use after release
 // shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).
-var poisonReleased = os.Getenv("GOGRAD_DEBUG_POOL") == "poison"
+// It is atomic because finalizers read it while tests set it.
+var poisonReleased atomic.Bool
+
+func init() { poisonReleased.Store(os.Getenv("GOGRAD_DEBUG_POOL") == "poison") }
 
 // poolClass returns the size class for n elements, or -1 if n is not pooled.
 func poolClass(n int) int {
@@ -339,7 +343,7 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 			b = b[:n]
 			if zero {
 				clear(b)
-			} else if poisonReleased {
+			} else if poisonReleased.Load() {
 				fillNaN(b) // as fresh uninitialised storage, even if poisoning began after b was listed
 			}
 			return b
@@ -501,7 +505,7 @@ func recycle[T float32 | float64](b *T) {
 	}
 	p.watched[a] = e
 	p.mu.Unlock()
-	if wasOut && poisonReleased {
+	if wasOut && poisonReleased.Load() {
 		fillNaN(unsafe.Slice(b, 1<<c))
 	}
 	runtime.SetFinalizer(b, recycle[T])
@@ -538,7 +542,7 @@ func makeBuf[T float32 | float64](n, c, size int, zero bool) []T {
 		return make([]T, n, c)
 	}
 	b := unsafe.Slice((*T)(rawBytes(c*size)), c)[:n]
-	if poisonReleased {
+	if poisonReleased.Load() {
 		fillNaN(b)
 	}
 	return b
@@ -570,7 +574,7 @@ func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size 
 		return
 	}
 	b = b[:cap(b)]
-	if poisonReleased {
+	if poisonReleased.Load() {
 		fillNaN(b)
 	}
 	bytes := size << c

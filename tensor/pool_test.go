@@ -13,9 +13,9 @@ import (
 // ops, with released gradient buffers poisoned: any storage the engine recycles
 // while still in use turns the result into NaN or changes it.
 func TestPoolUnderGCPressure(t *testing.T) {
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	run := func(gc bool) []float64 {
 		g := NewGenerator(3)
 		w1 := g.Normal(Zeros(32, 64), 0, 0.1).SetRequiresGrad(true)
@@ -123,9 +123,9 @@ func TestClearedGradReused(t *testing.T) {
 func TestHandedOutGradKept(t *testing.T) {
 	for _, how := range []string{"Grad", "hook"} {
 		t.Run(how, func(t *testing.T) {
-			prev := poisonReleased
-			poisonReleased = true
-			defer func() { poisonReleased = prev }()
+			prev := poisonReleased.Load()
+			poisonReleased.Store(true)
+			defer func() { poisonReleased.Store(prev) }()
 			x := Full(1, 1024).SetRequiresGrad(true)
 			var kept *Tensor
 			if how == "hook" {
@@ -252,9 +252,9 @@ func TestPoolLimitZeroDisables(t *testing.T) {
 // unzeroed, with such storage poisoned (NaN): a kernel that left an element
 // unwritten would show it. Each result is checked against a plain loop.
 func TestUninitResultsWritten(t *testing.T) {
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	if got := uninit(Float32, []int{rawMinBytes}).f32; !math.IsNaN(float64(got[0])) || !math.IsNaN(float64(got[len(got)-1])) {
 		t.Fatal("poisoned uninitialised storage is not NaN; this test could not fail")
 	}

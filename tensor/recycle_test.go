@@ -107,9 +107,9 @@ func TestDroppedResultRecycled(t *testing.T) {
 func TestKeptSliceNotRecycled(t *testing.T) {
 	recycling(t)
 	settle(t)
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	g := NewGenerator(1)
 	src := g.Normal(Zeros(largeN), 0, 1)
 	want := slicesClone(src.Float32s())
@@ -302,9 +302,9 @@ func TestLongLivedStopsCounting(t *testing.T) {
 // tensor still used it would show as a wrong or NaN element.
 func TestRecycleConcurrent(t *testing.T) {
 	recycling(t)
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	done := make(chan struct{})
 	go func() {
 		for {
