@@ -4,6 +4,7 @@
 // side by side; compare.py runs both alternately and prints ratios.
 //
 // BENCH_THREADS sets the thread count, as for the PyTorch scripts (default: all
-// CPUs). BENCH_RECYCLE, in MiB, turns on the recycling of dropped large results
-// (tensor.SetRecycleLimit; default off), to measure it with compare.py.
+// CPUs). BENCH_RECYCLE, in MiB, sets the bound on the memory kept for recycling
+// dropped results (tensor.SetRecycleLimit; default tensor.DefaultRecycleLimit, 0
+// turns recycling off), to measure it with compare.py.
 package bench

@@ -5,9 +5,12 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
+	"weak"
 
 	"github.com/gograd/gograd/internal/gctick"
 )
@@ -22,38 +25,46 @@ import (
 // a gradient the engine made and never handed out; and through internal/access,
 // for the tensors nn.Sequential passes between its own layers.
 //
-// Recycled (off unless SetRecycleLimit turns it on): a large buffer (at least
-// recycleMinBytes) that the pool allocated is watched by a finalizer set on the
-// buffer itself, not on a tensor, so that it runs only once nothing points into
-// the buffer any more: no tensor, no view and no slice a caller took with
-// Float32s or Float64s. The finalizer returns the buffer to its class list. A
-// program that makes large results and drops them (`for ... { y := a.Add(b) }`)
-// then asks the runtime for fresh memory less often, so collections come fewer
-// times per op. The collector does not count a buffer waiting for its finalizer
-// in its heap goal, so recycling, unlike a cache that keeps its buffers
-// reachable, does not raise the goal by what it keeps; but the process holds
-// that memory besides what the goal allows, up to the recycle limit. A dead
-// watched buffer is kept one collection longer than it would be otherwise
-// (until its finalizer has run). A buffer still watched after two collections
-// is long-lived (a weight, a data set) and stops counting against the recycle
-// limit, so that what a program keeps does not use up the room its short-lived
-// results need; it is still recycled when it dies.
+// Recycled (SetRecycleLimit; DefaultRecycleLimit at start): a buffer of at
+// least recycleMinBytes that the pool allocated is watched by a finalizer set on
+// the buffer itself, not on a tensor, so that it runs only once nothing points
+// into the buffer any more: no tensor, no view and no slice a caller took with
+// Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
+// sets itself again (watchEntry): the buffer then serves the next result of its
+// size, and while it waits the collector neither counts it in its heap goal nor
+// frees it. A program that makes results and drops them (`for ... { y :=
+// a.Add(b) }`) then writes them into pages it already holds instead of pages
+// the runtime's scavenger may have given back to the operating system, which
+// fault again when touched (see README, Performance, for what that cost).
+// Since a dead buffer comes back only after a collection, a buffer of
+// fullChargeBytes or more that came back so (not put back) charges the
+// collector with an allocation of its size that nothing touches (charge):
+// collections come as often as without
+// recycling, and the buffers in circulation settle at the results made between
+// two of them, plus two, so that the process touches about the memory it
+// touched without recycling. Smaller buffers charge less (chargeBytes): there
+// collections were most of an op's cost (a 64×64 MatMul), and their class bound
+// (classLimit) keeps the memory that buys fewer of them small. The memory
+// watched is bounded by the recycle limit. A buffer out for two collections is
+// long-lived (a weight, a data set) and stops counting against the limit, so
+// that what a program keeps does not use up the room its short-lived results
+// need; it is still recycled when it dies, if there is room. Watched buffers
+// listed when no buffer of their class has been made or taken for two
+// collections are given back. A dead watched buffer is kept one collection
+// longer than it would be otherwise.
 //
-// Why it is off by default: on the 2-core VM where it was measured (2026-12-01,
-// shared, load 10-19), a loop of allocating adds on 4M float32 with a 256 MiB
-// recycle limit ran 4-5x fewer collections per op (0.05 against 0.25) in the
-// same process CPU time once the heap had grown, but growing the process by the
-// limit cost ~65k page faults, and the allocating benchmarks on 2 threads ran
-// 1.5-5x slower in wall time than without recycling (see README, Performance).
-// GOGRAD_DEBUG_POOL=poison turns it on with DefaultPoolLimit, so that the suite
-// that CI runs in that mode checks that recycling never reuses memory in use.
+// An earlier version (2026-12-01) listed recycled buffers strongly: buffers
+// listed when a collection began counted as live, which raised the heap goal
+// for one cycle; when it fell back, the scavenger gave the difference back to
+// the operating system and the next fresh allocations faulted it in again; and
+// the process grew by the whole limit, whose page faults cost more than the
+// collections saved in a short benchmark on a VM. So it was off by default.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
-// (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes in the class lists.
-// Buffers put back keep at most classBytes a class (at least minPerClass);
-// recycled ones are bounded by the limit alone, since a workload that drops its
-// large results reuses as many as die between two collections. Memory is given
-// back when idle: a buffer not taken again within two garbage collections is
+// (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes of the buffers held
+// in the class lists, which keep at most classBytes a class (at least
+// minPerClass); watched buffers are bounded by the recycle limit and their
+// class's share of it. Memory is given back when idle: a buffer not taken again within two garbage collections is
 // dropped, as sync.Pool's victim cache does, so a program that stops computing
 // returns the pool's memory to the collector.
 //
@@ -77,25 +88,41 @@ const (
 	rawMinBytes = 4 << 10
 
 	// recycleMinBytes is the smallest buffer the pool watches for recycling.
-	// Setting and running a finalizer costs about 0.3 µs, which is small beside
-	// an op on 64 KiB (16K float32s) and negligible on the megabytes where the
-	// collector's cycles and page faults cost most.
-	recycleMinBytes = 64 << 10
+	// Watching costs a finalizer run, a finalizer set and a weak pointer made
+	// each time a buffer dies, about 2 µs beside a 64×64 float32 MatMul (16
+	// KiB) at 2 threads, which allocating otherwise cost 6-16 µs, mostly in
+	// collections: a heap that small is collected every 4 MiB of allocation
+	// (2026-12-02, AVX-512 VM: 6.1-7.3 µs per op recycled, 9.6-30 µs not,
+	// against 3.6-5.2 µs into a preallocated result).
+	recycleMinBytes = 16 << 10
 
 	// DefaultPoolLimit is the bound, in bytes, on the float buffers the storage
 	// pool keeps for reuse, until SetPoolLimit changes it.
 	DefaultPoolLimit = 256 << 20
+
+	// DefaultRecycleLimit is the bound, in bytes, on the memory kept for
+	// recycling large results, until SetRecycleLimit changes it.
+	DefaultRecycleLimit = 128 << 20
+
+	// fullChargeBytes is the smallest recycled buffer charged in full (see
+	// chargeBytes).
+	fullChargeBytes = 1 << 20
+
+	// maxYields bounds how many times poolGet lets other goroutines run, so
+	// that finalizers list dead watched buffers, before it allocates.
+	maxYields = 16
 )
 
 // classCap returns how many put-back buffers of class c with elements of size
 // bytes the pool keeps.
 func classCap(c, size int) int { return max(minPerClass, classBytes/(size<<c)) }
 
-// pooledBuf is a buffer in a class list. ours says that the pool allocated it
-// (makeBuf), so that it starts its heap object and may be watched.
+// pooledBuf is a buffer in a class list: b holds one the pool does not watch
+// (put back, or made over the recycle limit), w a watched one, which the list
+// does not keep alive (see watchEntry).
 type pooledBuf[T float32 | float64] struct {
-	b    []T
-	ours bool
+	b []T
+	w weak.Pointer[T]
 }
 
 // classLists holds a dtype's pooled buffers by size class: cur since the last
@@ -108,38 +135,71 @@ type storagePool struct {
 	mu    sync.Mutex
 	f32   classLists[float32]
 	f64   classLists[float64]
-	held  int // bytes of all listed buffers
+	held  int // bytes of the buffers listed by b
 	limit int
 
-	recycleLimit int // bound on watchedBytes; 0: nothing is watched
+	recycleLimit int // bound on watchedBytes; 0: nothing new is watched
 
-	// watched maps the address of each buffer with a finalizer set to its bytes,
-	// with the low bit set for float64 (bytes are a multiple of 8). A watched
-	// buffer is never in a list. watched[0] holds the buffers watched since the
-	// last garbage collection, watched[1] those from the cycle before, and
-	// longLived those that survived two collections: weights, data sets, anything
-	// a program keeps. Only the first two count against recycleLimit (watchedBytes
-	// is their sum), so that long-lived tensors do not use up the room that
-	// short-lived results need to be recycled.
-	watched      [2]map[uintptr]int
-	longLived    map[uintptr]int
+	// watched holds, by address, each buffer with the recycle finalizer set, and
+	// watchedBytes the bytes of those not long-lived.
+	watched      map[uintptr]watchEntry
 	watchedBytes int
+	classWatched [2][maxPoolShift + 1]int // watchedBytes by dtype and class
+
+	// waiting counts the watched buffers listed by dtype (float32, float64) and
+	// class: in a list, or found unused by a collection and waiting for their
+	// finalizer to list them again.
+	waiting [2][maxPoolShift + 1]int
+
+	// idle counts, by dtype and class, the collections since a watched buffer
+	// of the class was last taken or made (used: since the last one).
+	idle [2][maxPoolShift + 1]uint8
+	used [2][maxPoolShift + 1]bool
+
+	// out counts the watched buffers out by dtype and class, and back holds
+	// the number of garbage collections ended (as age last saw it) when one
+	// last came back.
+	out  [2][maxPoolShift + 1]int
+	back [2][maxPoolShift + 1]uint64
+
+	cycles uint64 // garbage collections ended when age last ran
+}
+
+// watchEntry is the state of a watched buffer: a large buffer the pool made,
+// with the recycle finalizer set on it, that stays allocated across collections
+// until the pool drops it. Out, it is held by a tensor (or a view or slice of
+// one); when nothing points into it any more, its finalizer lists it by a weak
+// pointer, keeps itself set, and the buffer waits for the next result of its
+// size. Listed, the buffer is not reachable, so the collector neither counts it
+// in its heap goal nor frees it: at the next collection the weak pointer goes
+// nil and the finalizer, run again, lists the buffer anew. It is dropped (the
+// finalizer not set again, so that the following collection frees it) when a
+// collection finds it listed and no watched buffer of its class has been taken,
+// made or dropped for two collections, or when the pool watches more than its
+// limit.
+type watchEntry struct {
+	v     int  // bytes, with the low bit set for float64
+	out   bool // handed out (not listed)
+	ticks int  // collections since it was handed out
+	long  bool // out for two collections or more: not counted in watchedBytes
+
+	// dropped says that a listed buffer came back through its finalizer (its
+	// result was dropped), not put back: taking it charges the collector.
+	dropped bool
 }
 
 var pool = storagePool{
 	limit:        DefaultPoolLimit,
-	recycleLimit: recycleDefault(),
-	watched:      [2]map[uintptr]int{{}, {}},
-	longLived:    map[uintptr]int{},
+	recycleLimit: DefaultRecycleLimit,
+	watched:      map[uintptr]watchEntry{},
 }
 
-// SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps for
-// reuse and returns the previous bound; 0 turns pooling off. The pool keeps
-// buffers it knows to be dead: gradients and activations a backward pass or
-// nn.Sequential is done with, and, when SetRecycleLimit has turned recycling on,
-// dropped large results. Buffers over a new, lower bound are dropped at once. The
-// pool also gives its memory back on its own when idle (two garbage collections
-// without reuse).
+// SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps
+// listed for reuse besides the recycled ones (see SetRecycleLimit) and returns
+// the previous bound; 0 turns that pooling off. These are buffers it knows to
+// be dead: gradients and activations a backward pass or nn.Sequential is done
+// with. Buffers over a new, lower bound are dropped at once. The pool also gives
+// its memory back on its own when idle (two garbage collections without reuse).
 func SetPoolLimit(bytes int) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
@@ -152,19 +212,20 @@ func SetPoolLimit(bytes int) int {
 	return prev
 }
 
-// SetRecycleLimit turns on recycling of dropped large results and returns the
-// previous setting: the storage of a result of 64 KiB or more that the pool
-// allocated is watched, while the bytes watched for less than two garbage
-// collections stay within bytes, and when nothing points into it any more (no
-// tensor, view, or slice from Float32s or Float64s) it goes back to the pool for
-// the next result of its size, within the pool's limit (SetPoolLimit). 0, the
-// default, turns recycling off.
+// SetRecycleLimit bounds the memory gograd keeps for recycling the storage of
+// dropped results and returns the previous bound; 0 turns recycling off.
+// DefaultRecycleLimit is the bound at start.
 //
-// Recycling trades memory for fewer garbage collections: a loop that makes and
-// drops large results runs a collection every (live heap + bytes) / result size
-// ops instead of every live heap / result size, and the process holds up to
-// bytes more memory. Whether that pays depends on the machine: see README's
-// Performance section for what was measured.
+// The storage of a result of 16 KiB or more that the pool allocates is watched
+// while the bytes watched (results made within the last two garbage
+// collections, and storage waiting for reuse) stay within bytes, and within an
+// eighth of bytes (or eight buffers, if that is more) for each size. When
+// nothing points into it any more (no tensor, view, or slice from Float32s or
+// Float64s), it serves the next result of its size instead of fresh memory, so
+// that a loop that makes and drops results does not touch pages the runtime
+// has given back to the operating system, and for results under 1 MiB has the
+// collector run less often. Storage of a size no result has taken for two
+// collections is given back.
 func SetRecycleLimit(bytes int) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
@@ -173,39 +234,49 @@ func SetRecycleLimit(bytes int) int {
 	return prev
 }
 
-// recycleDefault is the recycle limit at start: off, but DefaultPoolLimit when
-// pooled buffers are poisoned, so that the test suite checks recycling.
-func recycleDefault() int {
-	if poisonReleased {
-		return DefaultPoolLimit
-	}
-	return 0
-}
-
 // dropClass empties a class list of buffers of the given bytes each and returns
-// the bytes dropped.
+// the bytes of the strongly held ones dropped (watched ones are counted apart).
 func dropClass[T float32 | float64](l *[]pooledBuf[T], bytes int) int {
-	n := len(*l) * bytes
+	n := 0
+	for _, e := range *l {
+		if e.b != nil {
+			n += bytes
+		}
+	}
 	clear(*l)
 	*l = (*l)[:0]
 	return n
 }
 
 // age runs after each garbage collection: buffers listed before the previous one
-// and not taken since are dropped; the current ones become old. Buffers watched
-// since before the previous collection are long-lived from now on.
+// and not taken since are dropped; the current ones become old. Watched buffers
+// out for two collections become long-lived and stop counting against the
+// recycle limit.
 func (p *storagePool) age() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.cycles = p.gcCycles()
 	for c := range maxPoolShift + 1 {
 		p.held -= ageClass(&p.f32, c, 4<<c) + ageClass(&p.f64, c, 8<<c)
 	}
-	for b, v := range p.watched[1] {
-		p.longLived[b] = v
-		p.watchedBytes -= v &^ 1
+	for k := range p.idle {
+		for c := range p.idle[k] {
+			if p.used[k][c] {
+				p.idle[k][c], p.used[k][c] = 0, false
+			} else if p.idle[k][c] < 2 {
+				p.idle[k][c]++
+			}
+		}
 	}
-	clear(p.watched[1])
-	p.watched[0], p.watched[1] = p.watched[1], p.watched[0]
+	for a, e := range p.watched {
+		if e.out && !e.long {
+			if e.ticks++; e.ticks >= 2 {
+				e.long = true
+				p.count(e.v, -1)
+			}
+			p.watched[a] = e
+		}
+	}
 }
 
 func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
@@ -216,9 +287,22 @@ func ageClass[T float32 | float64](l *classLists[T], c, bytes int) int {
 
 func init() { gctick.Add(pool.age) } // age the pool after each garbage collection
 
+// cyclesSample is gcCycles's metric, kept so that reading it allocates nothing.
+var cyclesSample = []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+
+// gcCycles returns the number of garbage collections that have ended; p.mu is
+// held (it guards cyclesSample).
+func (p *storagePool) gcCycles() uint64 {
+	metrics.Read(cyclesSample)
+	return cyclesSample[0].Value.Uint64()
+}
+
 // poisonReleased fills released buffers with NaN, so that a use after release
 // shows up in any test; set by GOGRAD_DEBUG_POOL=poison (CI runs the suite so).
-var poisonReleased = os.Getenv("GOGRAD_DEBUG_POOL") == "poison"
+// It is atomic because finalizers read it while tests set it.
+var poisonReleased atomic.Bool
+
+func init() { poisonReleased.Store(os.Getenv("GOGRAD_DEBUG_POOL") == "poison") }
 
 // poolClass returns the size class for n elements, or -1 if n is not pooled.
 func poolClass(n int) int {
@@ -241,8 +325,8 @@ func (p *storagePool) get32(n int, zero bool) []float32 { return poolGet(p, &p.f
 func (p *storagePool) get64(n int, zero bool) []float64 { return poolGet(p, &p.f64, n, 8, zero) }
 
 // poolGet takes a buffer for n elements from the class lists (the current ones
-// first), or makes one with the class's capacity; see get32 for zero. A large
-// buffer the pool allocated is watched while it is out, if there is room.
+// first, the last listed first), or makes one with the class's capacity, watched
+// if it is large and the recycle limit has room; see get32 for zero.
 func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int, zero bool) []T {
 	c := poolClass(n)
 	if c < 0 {
@@ -250,84 +334,201 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 	}
 	bytes := size << c
 	p.mu.Lock()
-	for _, list := range [2]*[]pooledBuf[T]{&l.cur[c], &l.old[c]} {
-		if k := len(*list); k > 0 {
-			e := (*list)[k-1]
-			(*list)[k-1] = pooledBuf[T]{}
-			*list = (*list)[:k-1]
-			p.held -= bytes
-			if e.ours {
-				p.watch(unsafe.Pointer(unsafe.SliceData(e.b)), bytes, size)
-			}
+	for try := 0; ; try++ {
+		if b, dropped := take(p, l, c, bytes, size); b != nil {
 			p.mu.Unlock()
-			b := e.b[:n]
+			if dropped {
+				charge(chargeBytes(bytes))
+			}
+			b = b[:n]
 			if zero {
 				clear(b)
+			} else if poisonReleased.Load() {
+				fillNaN(b) // as fresh uninitialised storage, even if poisoning began after b was listed
 			}
 			return b
 		}
+		if bytes < recycleMinBytes {
+			break
+		}
+		k := size >> 3
+		if p.waiting[k][c] == 0 && (p.out[k][c] == 0 || p.gcCycles() == p.back[k][c]) {
+			break
+		}
+		if try == maxYields {
+			p.back[k][c] = p.gcCycles() // none came back: wait no more until the next collection
+			break
+		}
+		// Listed buffers of this class that a collection found unused wait for
+		// their finalizers to list them again, or buffers out may have died
+		// since the last collection: the runtime sweeps them and runs their
+		// finalizers in a moment, if this goroutine lets it.
+		p.mu.Unlock()
+		runtime.Gosched()
+		p.mu.Lock()
+	}
+	watch := bytes >= recycleMinBytes && p.watchedBytes+bytes <= p.recycleLimit &&
+		p.classWatched[size>>3][c]+bytes <= p.classLimit(bytes)
+	if watch {
+		p.count(bytes|size>>3, 1) // before the allocation, so that concurrent ones keep within the limit
 	}
 	p.mu.Unlock()
 	b := makeBuf[T](n, 1<<c, size, zero)
-	if bytes >= recycleMinBytes {
+	if watch {
+		a := unsafe.SliceData(b)
 		p.mu.Lock()
-		p.watch(unsafe.Pointer(unsafe.SliceData(b)), bytes, size)
+		p.watched[uintptr(unsafe.Pointer(a))] = watchEntry{v: bytes | size>>3, out: true} // the low bit set for float64
+		p.used[size>>3][c] = true
+		p.out[size>>3][c]++
 		p.mu.Unlock()
+		runtime.SetFinalizer(a, recycle[T])
 	}
 	return b
 }
 
-// watch sets a finalizer on the buffer at b, of the given bytes and element size,
-// if it is large enough and the recycle limit has room; p.mu is held. b must be the start
-// of its heap object, as buffers from makeBuf are.
-func (p *storagePool) watch(b unsafe.Pointer, bytes, size int) {
-	if bytes < recycleMinBytes || p.watchedBytes+bytes > p.recycleLimit {
-		return
-	}
-	p.watchedBytes += bytes
-	p.watched[0][uintptr(b)] = bytes | size>>3 // the low bit set for float64
-	runtime.SetFinalizer((*byte)(b), recycle)
+// count adds sign times the bytes of a watched buffer (v as in watchEntry) to
+// what the pool counts against its limits; p.mu is held.
+func (p *storagePool) count(v, sign int) {
+	bytes := v &^ 1
+	c := bits.TrailingZeros(uint(bytes)) - 2 - v&1 // log2 of the elements
+	p.watchedBytes += sign * bytes
+	p.classWatched[v&1][c] += sign * bytes
 }
 
-// forget removes the buffer at address b from the watched maps and returns its
-// map value, and whether it was watched; p.mu is held.
-func (p *storagePool) forget(b uintptr) (int, bool) {
-	for i, m := range [3]map[uintptr]int{p.watched[0], p.watched[1], p.longLived} {
-		if v, ok := m[b]; ok {
-			delete(m, b)
-			if i < 2 {
-				p.watchedBytes -= v &^ 1
+// classLimit is the bound on the watched bytes of one class of buffers of the
+// given bytes: an eighth of the recycle limit, or eight buffers if that is more
+// (within the recycle limit), so that small results, which die by the
+// thousands between two collections, do not take all of it.
+func (p *storagePool) classLimit(bytes int) int { return max(p.recycleLimit/8, 8*bytes) }
+
+// overLimit reports whether the pool watches more than its limits allow, for
+// the class c of the buffer v (as in watchEntry); p.mu is held.
+func (p *storagePool) overLimit(v, c int) bool {
+	return p.watchedBytes > p.recycleLimit || p.classWatched[v&1][c] > p.classLimit(v&^1)
+}
+
+// take pops a buffer of class c from the lists (the current ones first, the last
+// listed first), skipping watched ones a collection has found unused since they
+// were listed, and reports whether it is a watched buffer that came back
+// through its finalizer; nil if there is none. p.mu is held.
+func take[T float32 | float64](p *storagePool, l *classLists[T], c, bytes, size int) ([]T, bool) {
+	for _, list := range [2]*[]pooledBuf[T]{&l.cur[c], &l.old[c]} {
+		for k := len(*list); k > 0; k-- {
+			e := (*list)[k-1]
+			(*list)[k-1] = pooledBuf[T]{}
+			*list = (*list)[:k-1]
+			if e.b != nil {
+				p.held -= bytes
+				return e.b, false
 			}
-			return v, true
+			if v := e.w.Value(); v != nil { // watched and still allocated: out again
+				a := uintptr(unsafe.Pointer(v))
+				w, ok := p.watched[a]
+				if !ok { // cannot happen: a listed buffer is dropped only by its finalizer
+					return unsafe.Slice(v, 1<<c), false
+				}
+				dropped := w.dropped
+				w.out, w.ticks, w.dropped = true, 0, false
+				p.watched[a] = w
+				p.waiting[size>>3][c]--
+				p.out[size>>3][c]++
+				p.used[size>>3][c] = true
+				return unsafe.Slice(v, 1<<c), dropped
+			}
+			// Found unused by a collection since it was listed: its finalizer
+			// lists it again.
 		}
 	}
-	return 0, false
+	return nil, false
 }
 
-// unwatch clears the finalizer of the buffer at b if it is watched and reports
-// whether it was; p.mu is held.
-func (p *storagePool) unwatch(b unsafe.Pointer) bool {
-	_, ok := p.forget(uintptr(b))
-	if ok {
-		runtime.SetFinalizer((*byte)(b), nil)
-	}
-	return ok
+// chargeBytes returns the bytes a recycled buffer of the given bytes charges
+// the collector with (see charge): all of them from fullChargeBytes, less below
+// (bytes²/fullChargeBytes), so that small results, which cost little memory,
+// have the collector run less often, while large ones keep it running as often
+// as it would without recycling and the process touches no more memory than
+// it would then.
+func chargeBytes(bytes int) int { return min(bytes, bytes*bytes/fullChargeBytes) }
+
+// charge allocates n bytes that nothing touches or keeps, so that the collector
+// paces its cycles as if a buffer of n bytes had been allocated: a recycled
+// buffer comes back only after a collection.
+func charge(n int) {
+	var b strings.Builder
+	b.Grow(n)
 }
 
-// recycle is the finalizer of a watched buffer: it runs once nothing points into
-// the buffer, which it lists for reuse.
-func recycle(b *byte) {
+// recycle is the finalizer of a watched buffer, which starts at b: it runs once
+// nothing points into the buffer, after the collection that found so. A buffer
+// that was out is listed for reuse (poisoned in debug mode), one listed and
+// unused since the previous collection gains an idle collection, and either is
+// listed again with its finalizer set again, unless it has been idle for two
+// collections or the pool watches more than its limit: then it is forgotten, and
+// the next collection frees it.
+func recycle[T float32 | float64](b *T) {
 	p := &pool
+	a := uintptr(unsafe.Pointer(b))
 	p.mu.Lock()
-	v, ok := p.forget(uintptr(unsafe.Pointer(b)))
-	p.mu.Unlock()
-	if !ok { // cannot happen: a watched buffer is in the map until its finalizer runs or is cleared
+	e, ok := p.watched[a]
+	if !ok { // cannot happen: a buffer has the finalizer only while in the map
+		p.mu.Unlock()
 		return
 	}
-	if v&1 != 0 {
-		poolPut(p, &p.f64, unsafe.Slice((*float64)(unsafe.Pointer(b)), v/8), 8, true)
-	} else {
-		poolPut(p, &p.f32, unsafe.Slice((*float32)(unsafe.Pointer(b)), v/4), 4, true)
+	bytes := e.v &^ 1
+	if e.long { // it died: counted again from now on, if there is room
+		e.long = false
+		p.count(e.v, 1)
+	}
+	wasOut := e.out
+	e.out, e.ticks = false, 0
+	if wasOut {
+		e.dropped = true
+	}
+	c := bits.TrailingZeros(uint(bytes) / uint(unsafe.Sizeof(*b)))
+	k := e.v & 1
+	if wasOut {
+		p.out[k][c]--
+		p.back[k][c] = p.cycles
+		p.idle[k][c] = 0 // it died since the last collection: the class is in use
+	}
+	if p.idle[k][c] >= 2 || p.overLimit(e.v, c) {
+		delete(p.watched, a)
+		p.count(e.v, -1)
+		if !wasOut {
+			p.waiting[k][c]--
+		}
+		p.mu.Unlock()
+		return
+	}
+	if wasOut {
+		p.waiting[k][c]++
+	}
+	p.watched[a] = e
+	p.mu.Unlock()
+	if wasOut && poisonReleased.Load() {
+		fillNaN(unsafe.Slice(b, 1<<c))
+	}
+	runtime.SetFinalizer(b, recycle[T])
+	w := weak.Make(b)
+	l := classesOf[T](p)
+	p.mu.Lock()
+	l.cur[c] = append(l.cur[c], pooledBuf[T]{w: w})
+	p.mu.Unlock()
+}
+
+// classesOf returns the pool's class lists for T.
+func classesOf[T float32 | float64](p *storagePool) *classLists[T] {
+	if any(T(0)) == any(float32(0)) {
+		return any(&p.f32).(*classLists[T])
+	}
+	return any(&p.f64).(*classLists[T])
+}
+
+// fillNaN sets every element of b to NaN.
+func fillNaN[T float32 | float64](b []T) {
+	nan := T(math.NaN())
+	for i := range b {
+		b[i] = nan
 	}
 }
 
@@ -341,11 +542,8 @@ func makeBuf[T float32 | float64](n, c, size int, zero bool) []T {
 		return make([]T, n, c)
 	}
 	b := unsafe.Slice((*T)(rawBytes(c*size)), c)[:n]
-	if poisonReleased {
-		nan := T(math.NaN())
-		for i := range b {
-			b[i] = nan
-		}
+	if poisonReleased.Load() {
+		fillNaN(b)
 	}
 	return b
 }
@@ -366,30 +564,47 @@ func rawBytes(n int) unsafe.Pointer {
 	return unsafe.Pointer(unsafe.StringData(b.String()))
 }
 
-// poolPut lists b in its class, poisoned in debug mode, unless the pool has no
-// room or b's capacity is not a class size. recycled says that b comes from its
-// finalizer, which lifts the class's cap; a buffer put back that was watched stops
-// being watched and is listed as the pool's own.
-func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size int, recycled bool) {
+// poolPut lists b in its class, poisoned in debug mode, unless b's capacity is
+// not a class size. A watched buffer is listed by a weak pointer, as its
+// finalizer lists it (see watchEntry); others are held, if the class and the
+// pool have room.
+func poolPut[T float32 | float64](p *storagePool, l *classLists[T], b []T, size int) {
 	c := poolClass(cap(b))
 	if c < 0 || cap(b) != 1<<c {
 		return
 	}
 	b = b[:cap(b)]
-	if poisonReleased {
-		nan := T(math.NaN())
-		for i := range b {
-			b[i] = nan
-		}
+	if poisonReleased.Load() {
+		fillNaN(b)
 	}
 	bytes := size << c
 	p.mu.Lock()
-	ours := recycled || bytes >= recycleMinBytes && p.unwatch(unsafe.Pointer(unsafe.SliceData(b)))
-	if (recycled || len(l.cur[c]) < classCap(c, size)) && p.held+bytes <= p.limit {
-		l.cur[c] = append(l.cur[c], pooledBuf[T]{b, ours})
+	defer p.mu.Unlock()
+	if bytes >= recycleMinBytes {
+		a := unsafe.SliceData(b)
+		if e, ok := p.watched[uintptr(unsafe.Pointer(a))]; ok {
+			if e.long {
+				e.long = false
+				p.count(e.v, 1)
+			}
+			if !p.overLimit(e.v, c) {
+				e.out, e.ticks, e.dropped = false, 0, false
+				p.watched[uintptr(unsafe.Pointer(a))] = e
+				p.waiting[size>>3][c]++
+				p.out[size>>3][c]--
+				l.cur[c] = append(l.cur[c], pooledBuf[T]{w: weak.Make(a)})
+				return
+			}
+			delete(p.watched, uintptr(unsafe.Pointer(a))) // over the limit: held as any other, if there is room
+			p.count(e.v, -1)
+			p.out[size>>3][c]--
+			runtime.SetFinalizer(a, nil)
+		}
+	}
+	if len(l.cur[c]) < classCap(c, size) && p.held+bytes <= p.limit {
+		l.cur[c] = append(l.cur[c], pooledBuf[T]{b: b})
 		p.held += bytes
 	}
-	p.mu.Unlock()
 }
 
 // put returns t's storage to the pool if it has a pooled capacity. The caller
@@ -401,9 +616,9 @@ func (p *storagePool) put(t *Tensor) {
 	}
 	switch t.dtype {
 	case Float32:
-		poolPut(p, &p.f32, t.f32, 4, false)
+		poolPut(p, &p.f32, t.f32, 4)
 	case Float64:
-		poolPut(p, &p.f64, t.f64, 8, false)
+		poolPut(p, &p.f64, t.f64, 8)
 	}
 	t.f32, t.f64 = nil, nil
 }

@@ -13,9 +13,9 @@ import (
 // ops, with released gradient buffers poisoned: any storage the engine recycles
 // while still in use turns the result into NaN or changes it.
 func TestPoolUnderGCPressure(t *testing.T) {
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	run := func(gc bool) []float64 {
 		g := NewGenerator(3)
 		w1 := g.Normal(Zeros(32, 64), 0, 0.1).SetRequiresGrad(true)
@@ -53,18 +53,32 @@ func TestPoolUnderGCPressure(t *testing.T) {
 	}
 }
 
-// pooled reports whether the pool holds float32 storage starting at p.
-func pooled(p unsafe.Pointer) bool {
+// pooled reports whether the pool lists float32 storage starting at p, held or
+// watched.
+func pooled(p unsafe.Pointer) bool { return pooledAt(uintptr(p)) }
+
+// pooledAt reports whether the pool lists float32 storage starting at address
+// a, held or watched.
+func pooledAt(a uintptr) bool {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	for _, class := range append(pool.f32.cur[:], pool.f32.old[:]...) {
-		for _, b := range class {
-			if unsafe.Pointer(unsafe.SliceData(b.b)) == p {
+		for _, e := range class {
+			if listedAt(e) == a {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// listedAt returns the address of a listed buffer, 0 for a watched one the
+// collector has found unused since it was listed.
+func listedAt[T float32 | float64](e pooledBuf[T]) uintptr {
+	if e.b != nil {
+		return uintptr(unsafe.Pointer(unsafe.SliceData(e.b)))
+	}
+	return uintptr(unsafe.Pointer(e.w.Value()))
 }
 
 // twoGrads is x+y as a Function that remembers the storage of the gradients its
@@ -109,9 +123,9 @@ func TestClearedGradReused(t *testing.T) {
 func TestHandedOutGradKept(t *testing.T) {
 	for _, how := range []string{"Grad", "hook"} {
 		t.Run(how, func(t *testing.T) {
-			prev := poisonReleased
-			poisonReleased = true
-			defer func() { poisonReleased = prev }()
+			prev := poisonReleased.Load()
+			poisonReleased.Store(true)
+			defer func() { poisonReleased.Store(prev) }()
 			x := Full(1, 1024).SetRequiresGrad(true)
 			var kept *Tensor
 			if how == "hook" {
@@ -156,14 +170,27 @@ func (t *Tensor) storageBase() unsafe.Pointer {
 	return nil
 }
 
-// heldBytes returns the bytes the pool keeps, checking the count against the lists.
+// heldBytes returns the bytes the pool holds in its lists (not the watched
+// buffers listed), checking the count against the lists.
 func heldBytes(t *testing.T) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	n := 0
 	for c := range maxPoolShift + 1 {
-		n += (len(pool.f32.cur[c]) + len(pool.f32.old[c])) * 4 << c
-		n += (len(pool.f64.cur[c]) + len(pool.f64.old[c])) * 8 << c
+		for _, l := range [2][]pooledBuf[float32]{pool.f32.cur[c], pool.f32.old[c]} {
+			for _, e := range l {
+				if e.b != nil {
+					n += 4 << c
+				}
+			}
+		}
+		for _, l := range [2][]pooledBuf[float64]{pool.f64.cur[c], pool.f64.old[c]} {
+			for _, e := range l {
+				if e.b != nil {
+					n += 8 << c
+				}
+			}
+		}
 	}
 	if n != pool.held {
 		t.Fatalf("pool counts %d bytes held, its lists hold %d", pool.held, n)
@@ -178,6 +205,7 @@ func TestPoolBounded(t *testing.T) {
 	const limit = 3 << 20
 	prev := SetPoolLimit(limit)
 	defer SetPoolLimit(prev)
+	defer SetRecycleLimit(SetRecycleLimit(0))        // all put back and held, none watched
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no aging while the pool fills
 	var ts []*Tensor
 	for round := range 4 {
@@ -224,9 +252,9 @@ func TestPoolLimitZeroDisables(t *testing.T) {
 // unzeroed, with such storage poisoned (NaN): a kernel that left an element
 // unwritten would show it. Each result is checked against a plain loop.
 func TestUninitResultsWritten(t *testing.T) {
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	if got := uninit(Float32, []int{rawMinBytes}).f32; !math.IsNaN(float64(got[0])) || !math.IsNaN(float64(got[len(got)-1])) {
 		t.Fatal("poisoned uninitialised storage is not NaN; this test could not fail")
 	}

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -9,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// collectUntil runs garbage collections, giving finalizers time to run after each,
-// until done reports true; it fails the test after 100.
+// collectUntil runs garbage collections, giving finalizers up to 20 ms to run
+// after each, until done reports true; it fails the test after 100.
 func collectUntil(t *testing.T, what string, done func() bool) {
 	t.Helper()
 	for i := 0; !done(); i++ {
@@ -18,19 +19,23 @@ func collectUntil(t *testing.T, what string, done func() bool) {
 			t.Fatalf("%s: not so after %d collections", what, i)
 		}
 		runtime.GC()
-		time.Sleep(time.Millisecond) // the finalizer goroutine recycles and ages
+		for range 20 { // the finalizer goroutine recycles and ages
+			if time.Sleep(time.Millisecond); done() {
+				return
+			}
+		}
 	}
 }
 
 // watchedBytes returns the bytes the pool watches and counts against its limit
-// (not the long-lived buffers), checking the count against its maps.
+// (not the long-lived buffers), checking the count against its map.
 func watchedBytes(t *testing.T) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	n := 0
-	for _, m := range pool.watched {
-		for _, v := range m {
-			n += v &^ 1
+	for _, e := range pool.watched {
+		if !e.long {
+			n += e.v &^ 1
 		}
 	}
 	if n != pool.watchedBytes {
@@ -43,28 +48,31 @@ func watchedBytes(t *testing.T) int {
 // does not keep the storage alive.
 func addr(t *Tensor) uintptr { return uintptr(t.storageBase()) }
 
-// pooledAt reports whether the pool lists a buffer starting at address a.
-func pooledAt(a uintptr) bool {
-	pool.mu.Lock()
-	defer pool.mu.Unlock()
-	for _, l := range [][][]pooledBuf[float32]{pool.f32.cur[:], pool.f32.old[:]} {
-		for _, class := range l {
-			for _, b := range class {
-				if uintptr(unsafe.Pointer(unsafe.SliceData(b.b))) == a {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// settle collects until the pool lists nothing and returns the bytes it still
-// watches: buffers other tests' live tensors hold.
+// settle collects at least twice and until the pool lists nothing, held or
+// watched, and returns the bytes it still watches: buffers other tests' live
+// tensors hold.
 func settle(t *testing.T) int {
 	t.Helper()
-	collectUntil(t, "pool lists nothing", func() bool { return heldBytes(t) == 0 })
+	for range 2 { // earlier tests' dead results, still counted as out, come back
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	collectUntil(t, "pool lists nothing", func() bool { return heldBytes(t) == 0 && listedWatched() == 0 })
 	return watchedBytes(t)
+}
+
+// listedWatched returns the number of watched buffers not out: listed, or
+// waiting for their finalizer to list them again.
+func listedWatched() int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	n := 0
+	for _, e := range pool.watched {
+		if !e.out {
+			n++
+		}
+	}
+	return n
 }
 
 // recycling turns recycling on for the test, with the default pool limit.
@@ -81,6 +89,7 @@ const largeN = 1 << 16
 // result of its size.
 func TestDroppedResultRecycled(t *testing.T) {
 	recycling(t)
+	settle(t)
 	a, b := Full(1, largeN), Full(2, largeN)
 	p := addr(a.Add(b))
 	collectUntil(t, "dropped result's storage pooled", func() bool { return pooledAt(p) })
@@ -97,9 +106,10 @@ func TestDroppedResultRecycled(t *testing.T) {
 // the test watches the path it guards.
 func TestKeptSliceNotRecycled(t *testing.T) {
 	recycling(t)
-	prev := poisonReleased
-	poisonReleased = true
-	defer func() { poisonReleased = prev }()
+	settle(t)
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
 	g := NewGenerator(1)
 	src := g.Normal(Zeros(largeN), 0, 1)
 	want := slicesClone(src.Float32s())
@@ -108,19 +118,28 @@ func TestKeptSliceNotRecycled(t *testing.T) {
 	view := src.MulScalar(1).Narrow(0, 100, 1000) // its base is dropped
 	wantView := slicesClone(want[100:1100])
 	kp, vp := uintptr(unsafe.Pointer(&kept[0])), addr(view)
-	dropped := addr(src.MulScalar(1))
+	dropped := map[uintptr]bool{}
+	for range 8 {
+		dropped[addr(src.MulScalar(1))] = true
+	}
 
 	recycled := false
+	seen := map[uintptr]bool{}
 	for range 20 {
 		runtime.GC()
 		time.Sleep(time.Millisecond)
+		var made []uintptr
 		for range 4 {
 			y := Full(-7, largeN).AddScalar(1) // takes pooled storage of this size
+			made = append(made, addr(y))
 			if p := addr(y); p == kp || p == vp {
 				t.Fatalf("a new tensor got storage %#x, which a kept slice or view points into", p)
-			} else if p == dropped {
-				recycled = true
+			} else if dropped[p] || seen[p] {
+				recycled = true // a dropped tensor's storage, or a new one's of an earlier round
 			}
+		}
+		for _, p := range made {
+			seen[p] = true
 		}
 	}
 	for i, v := range kept {
@@ -134,7 +153,7 @@ func TestKeptSliceNotRecycled(t *testing.T) {
 		}
 	}
 	if !recycled {
-		t.Error("the storage of a dropped tensor was never reused; the test does not exercise recycling")
+		t.Error("the storage of the dropped tensors was never reused; the test does not exercise recycling")
 	}
 }
 
@@ -148,10 +167,9 @@ func heapObjectBytes() uint64 {
 }
 
 // TestRecycleBounded drops large results of many sizes, float32 and float64, and
-// checks that the pool watches no more than its recycle limit, that after the
-// collections that recycle them it lists no more than its limit, that the heap
-// holds no more than the limit besides what it held before, and that idle
-// collections give all of it back.
+// checks that the pool watches no more than its recycle limit, that the heap
+// holds no more than the limit besides what it held before once the results
+// died, and that idle collections give all of it back.
 func TestRecycleBounded(t *testing.T) {
 	const limit = 8 << 20
 	prev := SetPoolLimit(limit)
@@ -165,18 +183,25 @@ func TestRecycleBounded(t *testing.T) {
 		var live []*Tensor
 		for n := recycleMinBytes / 4; n <= 1<<20; n = n*3/2 + 1 {
 			live = append(live, Empty(n+round).AddScalar(1), Float64.Empty(n/2+round).AddScalar(1))
+			if w := watchedBytes(t); w > limit+w0 {
+				t.Fatalf("round %d: pool watches %d bytes (%d before the test), over its limit %d", round, w, w0, limit)
+			}
 		}
-		if h, w := heldBytes(t), watchedBytes(t); h > limit || w > limit || round == 0 && w-w0 < limit/2 {
-			t.Fatalf("round %d: pool lists %d bytes and watches %d (%d before the test), want each at most the limit %d, and half of it watched in round 0", round, h, w, w0, limit)
+		if w := watchedBytes(t); round == 0 && w-w0 < limit/2 {
+			t.Fatalf("round %d: pool watches %d bytes (%d before the test); the test does not fill it", round, w, w0)
 		}
 		live = nil
-		collectUntil(t, "dropped results' finalizers ran", func() bool { return watchedBytes(t) <= w0 })
+		runtime.GC() // the results die; their finalizers list them
+		time.Sleep(time.Millisecond)
 		runtime.GC() // frees what the finalizers did not keep
+		if w := watchedBytes(t); w > limit+w0 {
+			t.Fatalf("round %d: pool watches %d bytes after the results died, over its limit %d", round, w, limit)
+		}
 		if h := heldBytes(t); h > limit {
 			t.Fatalf("round %d: pool lists %d bytes after the results died, over its limit %d", round, h, limit)
 		}
-		if h := heapObjectBytes(); h > base+limit+1<<20 {
-			t.Fatalf("round %d: heap holds %d bytes, %d more than before, over the pool's limit %d (+1 MiB slack)", round, h, h-base, limit)
+		if h := heapObjectBytes(); h > base+2*limit+1<<20 {
+			t.Fatalf("round %d: heap holds %d bytes, %d more than before, over the pool's and the recycle limits %d (+1 MiB slack)", round, h, h-base, 2*limit)
 		}
 	}
 	debug.SetGCPercent(100)
@@ -187,12 +212,12 @@ func TestRecycleBounded(t *testing.T) {
 	}
 }
 
-// TestPutBackStopsWatching checks that a watched buffer the engine puts back is
-// listed as the pool's own and no longer watched, and that SetRecycleLimit(0)
-// stops new buffers from being watched.
-func TestPutBackStopsWatching(t *testing.T) {
+// TestPutBackListsWatched checks that a watched buffer the engine puts back
+// stays watched and serves the next tensor of its size, also after a collection
+// that finds it unused (its finalizer lists it again), and that
+// SetRecycleLimit(0) stops new buffers from being watched.
+func TestPutBackListsWatched(t *testing.T) {
 	recycling(t)
-	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no finalizers run during the test
 	w0 := settle(t)
 	x := Empty(largeN)
 	x.Fill_(1)
@@ -201,21 +226,54 @@ func TestPutBackStopsWatching(t *testing.T) {
 	}
 	p := addr(x)
 	pool.put(x)
-	if w := watchedBytes(t); w != w0 {
-		t.Errorf("pool watches %d more bytes after the tensor was put back", w-w0)
+	if w := watchedBytes(t); w != w0+4*largeN {
+		t.Errorf("pool watches %d more bytes after the tensor was put back, want %d", w-w0, 4*largeN)
 	}
 	if !pooledAt(p) {
 		t.Fatal("put-back storage is not listed")
 	}
-	if y := Empty(largeN); addr(y) != p || watchedBytes(t) != w0+4*largeN {
-		t.Errorf("the listed buffer %#x did not serve the next tensor (%#x) and get watched again", p, addr(y))
+	if y := Empty(largeN); addr(y) != p {
+		t.Errorf("the listed buffer %#x did not serve the next tensor (%#x)", p, addr(y))
+	} else {
+		pool.put(y)
+	}
+	runtime.GC() // finds the listed buffer unused: its finalizer lists it again
+	collectUntil(t, "listed buffer listed again after a collection", func() bool { return pooledAt(p) })
+	if y := Empty(largeN); addr(y) != p {
+		t.Errorf("the buffer listed again %#x did not serve the next tensor (%#x)", p, addr(y))
 	}
 	SetRecycleLimit(0)
 	w := watchedBytes(t)
 	_ = Empty(largeN).AddScalar(1)
-	if got := watchedBytes(t); got != w {
+	if got := watchedBytes(t); got > w {
 		t.Errorf("pool watches %d more bytes with recycling off", got-w)
 	}
+}
+
+// TestIdleWatchedGivenBack checks that watched buffers listed and unused are
+// dropped after idle collections, and freed by the collector.
+func TestIdleWatchedGivenBack(t *testing.T) {
+	recycling(t)
+	w0 := settle(t)
+	base := heapObjectBytes()
+	a, b := Full(1, 1<<20), Full(2, 1<<20) // 4 MiB each
+	for range 8 {
+		_ = a.Add(b)
+	}
+	runtime.GC() // the results die; their finalizers list them
+	for i := 0; listedWatched() == 0; i++ {
+		if i == 100 {
+			t.Fatal("no dropped result listed after a collection")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	collectUntil(t, "idle watched buffers dropped", func() bool { return listedWatched() == 0 && watchedBytes(t) <= w0+8<<20 })
+	runtime.GC()
+	if h := heapObjectBytes(); h > base+8<<20+1<<20 {
+		t.Errorf("heap holds %d bytes more than before the results, want at most the two operands (8 MiB) + 1 MiB", h-base)
+	}
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
 }
 
 // TestLongLivedStopsCounting checks that a large tensor that outlives two
@@ -237,4 +295,51 @@ func TestLongLivedStopsCounting(t *testing.T) {
 	}
 	x = nil
 	collectUntil(t, "long-lived result's storage pooled once dropped", func() bool { return pooledAt(p) })
+}
+
+// TestRecycleConcurrent has goroutines make, check and drop large results while
+// collections run, with recycled buffers poisoned: a buffer recycled while a
+// tensor still used it would show as a wrong or NaN element.
+func TestRecycleConcurrent(t *testing.T) {
+	recycling(t)
+	prev := poisonReleased.Load()
+	poisonReleased.Store(true)
+	defer func() { poisonReleased.Store(prev) }()
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				runtime.GC()
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	}()
+	defer close(done)
+	errs := make(chan string, 4)
+	for w := range 4 {
+		go func() {
+			x := Full(float64(w+1), largeN)
+			for i := range 200 {
+				y := x.MulScalar(float64(i % 7))
+				z := y.AddScalar(1) // y stays in use while z is made
+				want := float32(w+1)*float32(i%7) + 1
+				ys, zs := y.Float32s(), z.Float32s()
+				for _, k := range []int{0, largeN / 2, largeN - 1} {
+					if zs[k] != want || ys[k] != want-1 {
+						errs <- fmt.Sprintf("worker %d step %d: element %d = %v, %v, want %v, %v", w, i, k, ys[k], zs[k], want-1, want)
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
 }
