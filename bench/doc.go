@@ -5,6 +5,6 @@
 //
 // BENCH_THREADS sets the thread count, as for the PyTorch scripts (default: all
 // CPUs). BENCH_RECYCLE, in MiB, sets the bound on the memory kept for recycling
-// dropped results (tensor.SetRecycleLimit; default tensor.DefaultRecycleLimit, 0
-// turns recycling off), to measure it with compare.py.
+// dropped results (tensor.SetRecycleLimit; off by default, 0 turns recycling
+// off; 128 is tensor.DefaultRecycleLimit), to measure it with compare.py.
 package bench

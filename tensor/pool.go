@@ -25,7 +25,7 @@ import (
 // a gradient the engine made and never handed out; and through internal/access,
 // for the tensors nn.Sequential passes between its own layers.
 //
-// Recycled (SetRecycleLimit; DefaultRecycleLimit at start): a buffer of at
+// Recycled (off unless SetRecycleLimit turns it on; see why below): a buffer of at
 // least recycleMinBytes that the pool allocated is watched by a finalizer set on
 // the buffer itself, not on a tensor, so that it runs only once nothing points
 // into the buffer any more: no tensor, no view and no slice a caller took with
@@ -58,7 +58,17 @@ import (
 // for one cycle; when it fell back, the scavenger gave the difference back to
 // the operating system and the next fresh allocations faulted it in again; and
 // the process grew by the whole limit, whose page faults cost more than the
-// collections saved in a short benchmark on a VM. So it was off by default.
+// collections saved in a short benchmark on a VM.
+//
+// Why this version is off by default too: on the 2-core AVX-512 VM (2026-12-02,
+// 02:18-02:20 UTC, load 1.4), alternating runs of the transformer training step
+// with recycling on (DefaultRecycleLimit) and off gave medians of 21.2 / 19.9 ms
+// on 1 thread and 16.7 / 16.0 ms on 2 (4 runs each): 4-6 % slower with it on,
+// while the steps' own activations and gradients already come back through the
+// put-back path. It pays for programs that drop large results outside a
+// training step at 2 threads (README, Performance); GOGRAD_DEBUG_POOL=poison
+// turns it on with DefaultRecycleLimit, so that the suite run in that mode
+// checks that recycling never reuses memory in use.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
 // (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes of the buffers held
@@ -190,7 +200,6 @@ type watchEntry struct {
 
 var pool = storagePool{
 	limit:        DefaultPoolLimit,
-	recycleLimit: DefaultRecycleLimit,
 	watched:      map[uintptr]watchEntry{},
 }
 
@@ -213,8 +222,8 @@ func SetPoolLimit(bytes int) int {
 }
 
 // SetRecycleLimit bounds the memory gograd keeps for recycling the storage of
-// dropped results and returns the previous bound; 0 turns recycling off.
-// DefaultRecycleLimit is the bound at start.
+// dropped results and returns the previous bound; 0, the default, turns
+// recycling off (DefaultRecycleLimit is a good bound to turn it on with).
 //
 // The storage of a result of 16 KiB or more that the pool allocates is watched
 // while the bytes watched (results made within the last two garbage
@@ -302,7 +311,14 @@ func (p *storagePool) gcCycles() uint64 {
 // It is atomic because finalizers read it while tests set it.
 var poisonReleased atomic.Bool
 
-func init() { poisonReleased.Store(os.Getenv("GOGRAD_DEBUG_POOL") == "poison") }
+// The recycle limit at start is 0 (off), but DefaultRecycleLimit when pooled
+// buffers are poisoned, so that the suite run in that mode checks recycling.
+func init() {
+	if os.Getenv("GOGRAD_DEBUG_POOL") == "poison" {
+		poisonReleased.Store(true)
+		pool.recycleLimit = DefaultRecycleLimit
+	}
+}
 
 // poolClass returns the size class for n elements, or -1 if n is not pooled.
 func poolClass(n int) int {
