@@ -199,8 +199,8 @@ type watchEntry struct {
 }
 
 var pool = storagePool{
-	limit:        DefaultPoolLimit,
-	watched:      map[uintptr]watchEntry{},
+	limit:   DefaultPoolLimit,
+	watched: map[uintptr]watchEntry{},
 }
 
 // SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps
