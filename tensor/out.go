@@ -25,13 +25,10 @@ import (
 // the caller) from the inputs of op. It returns whether dst or an input is an
 // int64 or bool tensor or of another dtype than dst: the caller then computes the
 // result out of place and writes it with outCopy.
-func checkOut(op string, dst *Tensor, inputs ...*Tensor) (integers bool) {
+func checkOut(op string, dst *Tensor, inputs ...*Tensor) (outOfPlace bool) {
 	nonNil(op, dst)
 	nonNil(op, inputs...)
-	integers = !dst.dtype.IsFloat()
-	for _, t := range inputs {
-		integers = integers || !t.dtype.IsFloat()
-	}
+	outOfPlace = !dst.dtype.IsFloat() // or, below, an input of another dtype
 	for i := -1; i < len(inputs); i++ {
 		t := dst
 		if i >= 0 {
@@ -40,12 +37,12 @@ func checkOut(op string, dst *Tensor, inputs ...*Tensor) (integers bool) {
 		if t.requiresGrad && IsGradEnabled() {
 			fail(op, "functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad (shape %v); call it inside NoGrad", t.shape)
 		}
-		integers = integers || t.dtype != dst.dtype
+		outOfPlace = outOfPlace || t.dtype != dst.dtype
 	}
 	if dst.overlaps() {
 		fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape %v, strides %v)", dst.shape, dst.strides())
 	}
-	return integers
+	return outOfPlace
 }
 
 // outCopy writes r, op's result computed out of place for integer operands,
@@ -78,9 +75,9 @@ func wantOutShape(op string, dst *Tensor, shape []int) {
 }
 
 func binaryOut(op string, k binOp, dst, a, b *Tensor) *Tensor {
-	integers := checkOut(op, dst, a, b)
+	outOfPlace := checkOut(op, dst, a, b)
 	wantOutShape(op, dst, broadcastShapes(op, a.shape, b.shape))
-	if integers {
+	if outOfPlace {
 		f := [...]func(a, b *Tensor) *Tensor{opAdd: (*Tensor).Add, opSub: (*Tensor).Sub, opMul: (*Tensor).Mul, opDiv: (*Tensor).Div}[k]
 		return outCopy(op, dst, f(a, b))
 	}
@@ -113,11 +110,11 @@ func MulOut(dst, a, b *Tensor) *Tensor { return binaryOut("MulOut", opMul, dst, 
 // DivOut writes a / b (broadcast) into dst and returns dst.
 func DivOut(dst, a, b *Tensor) *Tensor { return binaryOut("DivOut", opDiv, dst, a, b) }
 
-// unaryOut writes k(x) into dst; f is the out-of-place op, for integers.
+// unaryOut writes k(x) into dst; f is the out-of-place op, for mixed or integer dtypes.
 func unaryOut(op string, dst, x *Tensor, f func(*Tensor) *Tensor, k32 func(d, a []float32), k64 func(d, a []float64)) *Tensor {
-	integers := checkOut(op, dst, x)
+	outOfPlace := checkOut(op, dst, x)
 	wantOutShape(op, dst, x.shape)
-	if integers {
+	if outOfPlace {
 		return outCopy(op, dst, f(x))
 	}
 	d, src := dst, x.dense()
@@ -162,7 +159,7 @@ func ReluOut(dst, x *Tensor) *Tensor {
 // It panics if the inner dims differ or the operands are not both 2-d or both 3-d
 // with the same batch size.
 func MatMulOut(dst, a, b *Tensor) *Tensor {
-	integers := checkOut("MatMulOut", dst, a, b)
+	outOfPlace := checkOut("MatMulOut", dst, a, b)
 	noSharedOut("MatMulOut", dst, a, b)
 	r := len(a.shape) - 2
 	if r < 0 || r > 1 || len(b.shape) != len(a.shape) || r == 1 && a.shape[0] != b.shape[0] {
@@ -179,7 +176,7 @@ func MatMulOut(dst, a, b *Tensor) *Tensor {
 	if len(dst.shape) != r+2 || dst.shape[r] != am || dst.shape[r+1] != bn || r == 1 && dst.shape[0] != nb {
 		fail("MatMulOut", "out has shape %v, the product of %v and %v does not", dst.shape, a.shape, b.shape)
 	}
-	if integers {
+	if outOfPlace {
 		return outCopy("MatMulOut", dst, a.MatMul(b))
 	}
 	d := dst
@@ -202,13 +199,13 @@ func SumOut(dst, t *Tensor, dims ...int) *Tensor { return reduceOut("SumOut", ds
 func MeanOut(dst, t *Tensor, dims ...int) *Tensor { return reduceOut("MeanOut", dst, t, dims, true) }
 
 func reduceOut(op string, dst, t *Tensor, dims []int, mean bool) *Tensor {
-	integers := checkOut(op, dst, t)
+	outOfPlace := checkOut(op, dst, t)
 	noSharedOut(op, dst, t)
 	lo, hi, run := t.dimRun(op, dims)
 	if !reducedShape(dst.shape, t.shape, lo, hi, run) {
 		fail(op, "out has shape %v, not that of %v reduced over dims %v", dst.shape, t.shape, dims)
 	}
-	if integers {
+	if outOfPlace {
 		f := (*Tensor).Sum
 		if mean {
 			f = (*Tensor).Mean // which refuses integers, as PyTorch's
