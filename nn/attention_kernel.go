@@ -87,15 +87,12 @@ func attnForward[T float32 | float64](f *selfAttention, out, p, qkv []T) {
 					clear(row[i+1:])
 					row = row[:i+1]
 				}
-				softmaxRow(row)
+				vec.SoftmaxRow(row)
 			}
 			blas.GemmTri(lower, false, false, l, d, l, 1, s, l, v, 3*e, 0, out[n*l*e+h*d:], e)
 		}
 	})
 }
-
-// softmaxRow sets row to its softmax, exp(x - max) / Σ exp(x - max).
-func softmaxRow[T float32 | float64](row []T) { vec.SoftmaxRow(row) }
 
 // Backward, per batch entry and head with dO the gradient of O:
 // dP = dO Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √d; dQ = dS K; dK = dSᵀ Q;
