@@ -71,6 +71,7 @@ type gen struct {
 	base  map[string]string // fused kernels: slice name -> base register
 	off   int               // byte offset of the current slot
 	kslot int
+	nt    bool // streaming form: full-vector stores to dst bypass the caches
 }
 
 func (g *gen) p(format string, a ...any) { fmt.Fprintf(&g.s, "\t"+format+"\n", a...) }
@@ -111,6 +112,8 @@ func (g *gen) st(r string) { g.stTo("DI", r) }
 // stTo stores r to the slice whose base is in register base.
 func (g *gen) stTo(base, r string) {
 	switch {
+	case !g.tail && g.nt && base == "DI":
+		g.p("%s %s, %s", g.op("VMOVNT"), r, g.mem(base))
 	case !g.tail:
 		g.p("%s %s, %s", g.op("VMOVU"), r, g.mem(base))
 	case g.isa.evex:
@@ -620,7 +623,7 @@ func fusedUnroll(k kernel, is isa) int {
 func (g *gen) kernel(k kernel) {
 	t, is := g.t, g.isa
 	lanes := is.width / t.size
-	name := fmt.Sprintf("%s%s%s", k.name, t.name, is.name)
+	name := kernelName(k, t, is, g.nt)
 	var frame int
 	switch k.kind {
 	case "binary":
@@ -660,6 +663,14 @@ func (g *gen) kernel(k kernel) {
 	}
 	if k.kind == "binary" {
 		g.p("MOVQ b_base+48(FP), DX")
+	}
+	if g.nt {
+		// Streaming stores need dst aligned to the vector width; otherwise
+		// the call is the caching kernel's (same arguments, so a tail jump).
+		g.p("TESTQ $%d, DI", is.width-1)
+		g.p("JZ aligned")
+		g.p("JMP ·%s(SB)", kernelName(k, t, is, false))
+		g.label("aligned")
 	}
 	// Register plan: slot temporaries, the AVX2 tail mask, then constants.
 	next := k.unroll * k.temps
@@ -782,6 +793,11 @@ func (g *gen) kernel(k kernel) {
 	body(0)
 	g.tail = false
 	g.label("done")
+	if g.nt {
+		// Order the streaming stores before whatever the caller does next
+		// (another goroutine may read dst once this call returns).
+		g.p("SFENCE")
+	}
 	if k.kind == "sum" {
 		r := func(s int) string { return reg(s)(0) }
 		g.p("%s %s, %s, %s", g.op("VADD"), r(1), r(0), r(0))
@@ -818,6 +834,22 @@ func usesConst(k kernel, c string, g *gen) bool {
 	s := &gen{isa: g.isa, t: g.t, creg: map[string]string{}, mask: "Y15"}
 	k.body(s, func(i int) string { return fmt.Sprintf("%s%d", g.isa.reg, i) })
 	return strings.Contains(s.s.String(), constSym(c, g.t)+"(SB)")
+}
+
+// kernelName is the Go name of k's form for t and is: stem, type, ISA, and
+// "NT" for the streaming-store form.
+func kernelName(k kernel, t typ, is isa, nt bool) string {
+	name := k.name + t.name + is.name
+	if nt {
+		name += "NT"
+	}
+	return name
+}
+
+// streams reports whether k has a streaming-store form: the kernels that write
+// a dst they do not read.
+func streams(k kernel) bool {
+	return k.kind == "binary" || k.kind == "unary" || k.kind == "scalar"
 }
 
 func goSig(k kernel, t typ) string {
@@ -881,18 +913,28 @@ func main() {
 		}
 	}
 	sets := map[string][]string{}
+	streamSets := map[string][]string{}
 	for _, is := range []isa{avx2, avx512} {
 		for _, t := range []typ{f32, f64} {
 			for _, k := range kernelsFor(t) {
-				g := &gen{isa: is, t: t}
-				g.kernel(k)
-				asm.Write(g.s.Bytes())
-				name := fmt.Sprintf("%s%s%s", k.name, t.name, is.name)
-				fmt.Fprintf(&goFile, "\n//go:noescape\nfunc %s%s\n", name, goSig(k, t))
-				if is == avx512 && notRunOnAVX512[k.name] {
-					name = fmt.Sprintf("%s%s%s", k.name, t.name, avx2.name)
+				forms := []bool{false}
+				if streams(k) {
+					forms = append(forms, true)
 				}
-				sets[is.field] = append(sets[is.field], fmt.Sprintf("k.%s%d = %s", k.name, t.bits, name))
+				for _, nt := range forms {
+					g := &gen{isa: is, t: t, nt: nt}
+					g.kernel(k)
+					asm.Write(g.s.Bytes())
+					fmt.Fprintf(&goFile, "\n//go:noescape\nfunc %s%s\n", kernelName(k, t, is, nt), goSig(k, t))
+				}
+				use := is
+				if is == avx512 && notRunOnAVX512[k.name] {
+					use = avx2
+				}
+				sets[is.field] = append(sets[is.field], fmt.Sprintf("k.%s%d = %s", k.name, t.bits, kernelName(k, t, use, false)))
+				if streams(k) {
+					streamSets[is.field] = append(streamSets[is.field], fmt.Sprintf("s.%s%d = %s", k.name, t.bits, kernelName(k, t, use, true)))
+				}
 			}
 		}
 	}
@@ -901,7 +943,11 @@ func main() {
 		for _, l := range sets[is.field] {
 			fmt.Fprintf(&goFile, "\t%s\n", l)
 		}
-		goFile.WriteString("\treturn &k\n}\n")
+		fmt.Fprintf(&goFile, "\ts := k\n\ts.name = %q\n", is.field+"-stream")
+		for _, l := range streamSets[is.field] {
+			fmt.Fprintf(&goFile, "\t%s\n", l)
+		}
+		goFile.WriteString("\tk.stream = &s\n\treturn &k\n}\n")
 	}
 	must(os.WriteFile("kernels_amd64.s", asm.Bytes(), 0o644))
 	must(os.WriteFile("kernels_amd64.go", goFile.Bytes(), 0o644))

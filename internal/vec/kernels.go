@@ -7,6 +7,11 @@ package vec
 type kernels struct {
 	name string
 
+	// stream, when set, is this implementation with streaming-store forms of
+	// the elementwise kernels (binary, scalar, unary): their stores to dst
+	// bypass the caches. See streamMin.
+	stream *kernels
+
 	add32, sub32, mul32, div32 func(dst, a, b []float32)
 	add64, sub64, mul64, div64 func(dst, a, b []float64)
 

@@ -8,25 +8,49 @@ package vec
 func addF32AVX2(dst, a, b []float32)
 
 //go:noescape
+func addF32AVX2NT(dst, a, b []float32)
+
+//go:noescape
 func subF32AVX2(dst, a, b []float32)
+
+//go:noescape
+func subF32AVX2NT(dst, a, b []float32)
 
 //go:noescape
 func mulF32AVX2(dst, a, b []float32)
 
 //go:noescape
+func mulF32AVX2NT(dst, a, b []float32)
+
+//go:noescape
 func divF32AVX2(dst, a, b []float32)
+
+//go:noescape
+func divF32AVX2NT(dst, a, b []float32)
 
 //go:noescape
 func addScalarF32AVX2(dst, a []float32, s float32)
 
 //go:noescape
+func addScalarF32AVX2NT(dst, a []float32, s float32)
+
+//go:noescape
 func mulScalarF32AVX2(dst, a []float32, s float32)
+
+//go:noescape
+func mulScalarF32AVX2NT(dst, a []float32, s float32)
 
 //go:noescape
 func subScalarFromF32AVX2(dst, a []float32, s float32)
 
 //go:noescape
+func subScalarFromF32AVX2NT(dst, a []float32, s float32)
+
+//go:noescape
 func divScalarByF32AVX2(dst, a []float32, s float32)
+
+//go:noescape
+func divScalarByF32AVX2NT(dst, a []float32, s float32)
 
 //go:noescape
 func axpyF32AVX2(dst []float32, alpha float32, a []float32)
@@ -35,13 +59,25 @@ func axpyF32AVX2(dst []float32, alpha float32, a []float32)
 func reluF32AVX2(dst, a []float32)
 
 //go:noescape
+func reluF32AVX2NT(dst, a []float32)
+
+//go:noescape
 func expF32AVX2(dst, a []float32)
+
+//go:noescape
+func expF32AVX2NT(dst, a []float32)
 
 //go:noescape
 func sigmoidF32AVX2(dst, a []float32)
 
 //go:noescape
+func sigmoidF32AVX2NT(dst, a []float32)
+
+//go:noescape
 func tanhF32AVX2(dst, a []float32)
+
+//go:noescape
+func tanhF32AVX2NT(dst, a []float32)
 
 //go:noescape
 func sumF32AVX2(a []float32) float32
@@ -89,25 +125,49 @@ func radamRectF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, ep
 func addF64AVX2(dst, a, b []float64)
 
 //go:noescape
+func addF64AVX2NT(dst, a, b []float64)
+
+//go:noescape
 func subF64AVX2(dst, a, b []float64)
+
+//go:noescape
+func subF64AVX2NT(dst, a, b []float64)
 
 //go:noescape
 func mulF64AVX2(dst, a, b []float64)
 
 //go:noescape
+func mulF64AVX2NT(dst, a, b []float64)
+
+//go:noescape
 func divF64AVX2(dst, a, b []float64)
+
+//go:noescape
+func divF64AVX2NT(dst, a, b []float64)
 
 //go:noescape
 func addScalarF64AVX2(dst, a []float64, s float64)
 
 //go:noescape
+func addScalarF64AVX2NT(dst, a []float64, s float64)
+
+//go:noescape
 func mulScalarF64AVX2(dst, a []float64, s float64)
+
+//go:noescape
+func mulScalarF64AVX2NT(dst, a []float64, s float64)
 
 //go:noescape
 func subScalarFromF64AVX2(dst, a []float64, s float64)
 
 //go:noescape
+func subScalarFromF64AVX2NT(dst, a []float64, s float64)
+
+//go:noescape
 func divScalarByF64AVX2(dst, a []float64, s float64)
+
+//go:noescape
+func divScalarByF64AVX2NT(dst, a []float64, s float64)
 
 //go:noescape
 func axpyF64AVX2(dst []float64, alpha float64, a []float64)
@@ -116,10 +176,19 @@ func axpyF64AVX2(dst []float64, alpha float64, a []float64)
 func reluF64AVX2(dst, a []float64)
 
 //go:noescape
+func reluF64AVX2NT(dst, a []float64)
+
+//go:noescape
 func expF64AVX2(dst, a []float64)
 
 //go:noescape
+func expF64AVX2NT(dst, a []float64)
+
+//go:noescape
 func sigmoidF64AVX2(dst, a []float64)
+
+//go:noescape
+func sigmoidF64AVX2NT(dst, a []float64)
 
 //go:noescape
 func sumF64AVX2(a []float64) float64
@@ -167,25 +236,49 @@ func radamRectF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, ep
 func addF32AVX512(dst, a, b []float32)
 
 //go:noescape
+func addF32AVX512NT(dst, a, b []float32)
+
+//go:noescape
 func subF32AVX512(dst, a, b []float32)
+
+//go:noescape
+func subF32AVX512NT(dst, a, b []float32)
 
 //go:noescape
 func mulF32AVX512(dst, a, b []float32)
 
 //go:noescape
+func mulF32AVX512NT(dst, a, b []float32)
+
+//go:noescape
 func divF32AVX512(dst, a, b []float32)
+
+//go:noescape
+func divF32AVX512NT(dst, a, b []float32)
 
 //go:noescape
 func addScalarF32AVX512(dst, a []float32, s float32)
 
 //go:noescape
+func addScalarF32AVX512NT(dst, a []float32, s float32)
+
+//go:noescape
 func mulScalarF32AVX512(dst, a []float32, s float32)
+
+//go:noescape
+func mulScalarF32AVX512NT(dst, a []float32, s float32)
 
 //go:noescape
 func subScalarFromF32AVX512(dst, a []float32, s float32)
 
 //go:noescape
+func subScalarFromF32AVX512NT(dst, a []float32, s float32)
+
+//go:noescape
 func divScalarByF32AVX512(dst, a []float32, s float32)
+
+//go:noescape
+func divScalarByF32AVX512NT(dst, a []float32, s float32)
 
 //go:noescape
 func axpyF32AVX512(dst []float32, alpha float32, a []float32)
@@ -194,13 +287,25 @@ func axpyF32AVX512(dst []float32, alpha float32, a []float32)
 func reluF32AVX512(dst, a []float32)
 
 //go:noescape
+func reluF32AVX512NT(dst, a []float32)
+
+//go:noescape
 func expF32AVX512(dst, a []float32)
+
+//go:noescape
+func expF32AVX512NT(dst, a []float32)
 
 //go:noescape
 func sigmoidF32AVX512(dst, a []float32)
 
 //go:noescape
+func sigmoidF32AVX512NT(dst, a []float32)
+
+//go:noescape
 func tanhF32AVX512(dst, a []float32)
+
+//go:noescape
+func tanhF32AVX512NT(dst, a []float32)
 
 //go:noescape
 func sumF32AVX512(a []float32) float32
@@ -248,25 +353,49 @@ func radamRectF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, 
 func addF64AVX512(dst, a, b []float64)
 
 //go:noescape
+func addF64AVX512NT(dst, a, b []float64)
+
+//go:noescape
 func subF64AVX512(dst, a, b []float64)
+
+//go:noescape
+func subF64AVX512NT(dst, a, b []float64)
 
 //go:noescape
 func mulF64AVX512(dst, a, b []float64)
 
 //go:noescape
+func mulF64AVX512NT(dst, a, b []float64)
+
+//go:noescape
 func divF64AVX512(dst, a, b []float64)
+
+//go:noescape
+func divF64AVX512NT(dst, a, b []float64)
 
 //go:noescape
 func addScalarF64AVX512(dst, a []float64, s float64)
 
 //go:noescape
+func addScalarF64AVX512NT(dst, a []float64, s float64)
+
+//go:noescape
 func mulScalarF64AVX512(dst, a []float64, s float64)
+
+//go:noescape
+func mulScalarF64AVX512NT(dst, a []float64, s float64)
 
 //go:noescape
 func subScalarFromF64AVX512(dst, a []float64, s float64)
 
 //go:noescape
+func subScalarFromF64AVX512NT(dst, a []float64, s float64)
+
+//go:noescape
 func divScalarByF64AVX512(dst, a []float64, s float64)
+
+//go:noescape
+func divScalarByF64AVX512NT(dst, a []float64, s float64)
 
 //go:noescape
 func axpyF64AVX512(dst []float64, alpha float64, a []float64)
@@ -275,10 +404,19 @@ func axpyF64AVX512(dst []float64, alpha float64, a []float64)
 func reluF64AVX512(dst, a []float64)
 
 //go:noescape
+func reluF64AVX512NT(dst, a []float64)
+
+//go:noescape
 func expF64AVX512(dst, a []float64)
 
 //go:noescape
+func expF64AVX512NT(dst, a []float64)
+
+//go:noescape
 func sigmoidF64AVX512(dst, a []float64)
+
+//go:noescape
+func sigmoidF64AVX512NT(dst, a []float64)
 
 //go:noescape
 func sumF64AVX512(a []float64) float64
@@ -378,6 +516,32 @@ func avx2Kernels() *kernels {
 	k.nadam64 = nadamF64AVX2
 	k.radam64 = radamF64AVX2
 	k.radamRect64 = radamRectF64AVX2
+	s := k
+	s.name = "avx2-stream"
+	s.add32 = addF32AVX2NT
+	s.sub32 = subF32AVX2NT
+	s.mul32 = mulF32AVX2NT
+	s.div32 = divF32AVX2NT
+	s.addScalar32 = addScalarF32AVX2NT
+	s.mulScalar32 = mulScalarF32AVX2NT
+	s.subScalarFrom32 = subScalarFromF32AVX2NT
+	s.divScalarBy32 = divScalarByF32AVX2NT
+	s.relu32 = reluF32AVX2NT
+	s.exp32 = expF32AVX2NT
+	s.sigmoid32 = sigmoidF32AVX2NT
+	s.tanh32 = tanhF32AVX2NT
+	s.add64 = addF64AVX2NT
+	s.sub64 = subF64AVX2NT
+	s.mul64 = mulF64AVX2NT
+	s.div64 = divF64AVX2NT
+	s.addScalar64 = addScalarF64AVX2NT
+	s.mulScalar64 = mulScalarF64AVX2NT
+	s.subScalarFrom64 = subScalarFromF64AVX2NT
+	s.divScalarBy64 = divScalarByF64AVX2NT
+	s.relu64 = reluF64AVX2NT
+	s.exp64 = expF64AVX2NT
+	s.sigmoid64 = sigmoidF64AVX2NT
+	k.stream = &s
 	return &k
 }
 
@@ -437,5 +601,31 @@ func avx512Kernels() *kernels {
 	k.nadam64 = nadamF64AVX2
 	k.radam64 = radamF64AVX2
 	k.radamRect64 = radamRectF64AVX2
+	s := k
+	s.name = "avx512-stream"
+	s.add32 = addF32AVX512NT
+	s.sub32 = subF32AVX512NT
+	s.mul32 = mulF32AVX512NT
+	s.div32 = divF32AVX512NT
+	s.addScalar32 = addScalarF32AVX512NT
+	s.mulScalar32 = mulScalarF32AVX512NT
+	s.subScalarFrom32 = subScalarFromF32AVX512NT
+	s.divScalarBy32 = divScalarByF32AVX512NT
+	s.relu32 = reluF32AVX512NT
+	s.exp32 = expF32AVX512NT
+	s.sigmoid32 = sigmoidF32AVX512NT
+	s.tanh32 = tanhF32AVX512NT
+	s.add64 = addF64AVX512NT
+	s.sub64 = subF64AVX512NT
+	s.mul64 = mulF64AVX512NT
+	s.div64 = divF64AVX512NT
+	s.addScalar64 = addScalarF64AVX512NT
+	s.mulScalar64 = mulScalarF64AVX512NT
+	s.subScalarFrom64 = subScalarFromF64AVX512NT
+	s.divScalarBy64 = divScalarByF64AVX512NT
+	s.relu64 = reluF64AVX512NT
+	s.exp64 = expF64AVX512NT
+	s.sigmoid64 = sigmoidF64AVX512NT
+	k.stream = &s
 	return &k
 }

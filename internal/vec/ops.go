@@ -21,6 +21,24 @@ const (
 	// partial sums Sum adds in order, so its result does not depend on timing or
 	// on the number of threads.
 	sumPart = 1 << 16
+	// kernelChunk is the most elements one call of an assembly kernel covers
+	// (64 KiB of float32, a few microseconds). The runtime cannot preempt a
+	// goroutine inside assembly, so a collection that needs to stop it signals it
+	// again every few microseconds until the call returns; during a 4M-element
+	// add that signal storm made the kernel 3-4x slower. Between chunks the
+	// kernel is called through a Go function whose prologue is a preemption
+	// point, so the collector waits at most one chunk.
+	kernelChunk = 1 << 14
+	// streamMin is the size in bytes of a dst from which the elementwise
+	// kernels use streaming stores (where the implementation has them). A dst
+	// that large is rarely still in cache when it is written: a fresh result
+	// comes from memory the collector recycled long ago, and the caching store
+	// must first read each line. Measured on a 4M-element add (16 MiB) into
+	// buffers cycled as the Go heap cycles fresh results, streaming stores ran
+	// at 31-34 GB/s against 14-15. With a consumer reading the result back,
+	// they won by 1.3-1.4x at 4 and 16 MiB where dst was not in cache, broke
+	// even at 8 MiB where it was, and lost 10 % (1 MiB) to 3x (256 KiB) there.
+	streamMin = 8 << 20
 )
 
 // is32 reports whether T is a float32 type; the compiler folds it per shape.
@@ -53,18 +71,18 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	if is32[T]() {
 		d, x, y := as32(dst), as32(a), as32(b)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { chunked3(f32, d[lo:hi], x[lo:hi], y[lo:hi]) })
 			return
 		}
-		f32(d, x, y)
+		chunked3(f32, d, x, y)
 		return
 	}
 	d, x, y := as64(dst), as64(a), as64(b)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { chunked3(f64, d[lo:hi], x[lo:hi], y[lo:hi]) })
 		return
 	}
-	f64(d, x, y)
+	chunked3(f64, d, x, y)
 }
 
 func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []float64)) {
@@ -73,18 +91,18 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	if is32[T]() {
 		d, x := as32(dst), as32(a)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { chunked2(f32, d[lo:hi], x[lo:hi]) })
 			return
 		}
-		f32(d, x)
+		chunked2(f32, d, x)
 		return
 	}
 	d, x := as64(dst), as64(a)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { chunked2(f64, d[lo:hi], x[lo:hi]) })
 		return
 	}
-	f64(d, x)
+	chunked2(f64, d, x)
 }
 
 func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64 func(dst, a []float64, s float64)) {
@@ -93,46 +111,102 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	if is32[T]() {
 		d, x, s := as32(dst), as32(a), float32(s)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
+			forBlocks(n, func(lo, hi int) { chunkedScalar(f32, d[lo:hi], x[lo:hi], s) })
 			return
 		}
-		f32(d, x, s)
+		chunkedScalar(f32, d, x, s)
 		return
 	}
 	d, x, s64 := as64(dst), as64(a), float64(s)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
+		forBlocks(n, func(lo, hi int) { chunkedScalar(f64, d[lo:hi], x[lo:hi], s64) })
 		return
 	}
-	f64(d, x, s64)
+	chunkedScalar(f64, d, x, s64)
+}
+
+// chunked3, chunked2, chunkedScalar and chunkedAxpy call a kernel on
+// kernelChunk elements at a time, each call through a preemption point.
+func chunked3[E float32 | float64](f func(dst, a, b []E), d, a, b []E) {
+	for len(d) > kernelChunk {
+		call3(f, d[:kernelChunk], a[:kernelChunk], b[:kernelChunk])
+		d, a, b = d[kernelChunk:], a[kernelChunk:], b[kernelChunk:]
+	}
+	f(d, a, b)
+}
+
+func chunked2[E float32 | float64](f func(dst, a []E), d, a []E) {
+	for len(d) > kernelChunk {
+		call2(f, d[:kernelChunk], a[:kernelChunk])
+		d, a = d[kernelChunk:], a[kernelChunk:]
+	}
+	f(d, a)
+}
+
+func chunkedScalar[E float32 | float64](f func(dst, a []E, s E), d, a []E, s E) {
+	for len(d) > kernelChunk {
+		callScalar(f, d[:kernelChunk], a[:kernelChunk], s)
+		d, a = d[kernelChunk:], a[kernelChunk:]
+	}
+	f(d, a, s)
+}
+
+// call3, call2, callScalar and callAxpy are the preemption points: not inlined, and not
+// leaves, so each has the stack check the runtime uses to stop a goroutine.
+//
+//go:noinline
+func call3[E float32 | float64](f func(dst, a, b []E), d, a, b []E) { f(d, a, b) }
+
+//go:noinline
+func call2[E float32 | float64](f func(dst, a []E), d, a []E) { f(d, a) }
+
+//go:noinline
+func callScalar[E float32 | float64](f func(dst, a []E, s E), d, a []E, s E) { f(d, a, s) }
+
+// pick returns the implementation that writes dst: impl, or its streaming
+// forms when dst is at least streamMin bytes.
+func pick[T Float](dst []T) *kernels {
+	var z T
+	if s := impl.stream; s != nil && len(dst)*int(unsafe.Sizeof(z)) >= streamMin {
+		return s
+	}
+	return impl
 }
 
 // Add computes dst[i] = a[i] + b[i].
-func Add[T Float](dst, a, b []T) { binary(dst, a, b, impl.add32, impl.add64) }
+func Add[T Float](dst, a, b []T) { k := pick(dst); binary(dst, a, b, k.add32, k.add64) }
 
 // Sub computes dst[i] = a[i] - b[i].
-func Sub[T Float](dst, a, b []T) { binary(dst, a, b, impl.sub32, impl.sub64) }
+func Sub[T Float](dst, a, b []T) { k := pick(dst); binary(dst, a, b, k.sub32, k.sub64) }
 
 // Mul computes dst[i] = a[i] * b[i].
-func Mul[T Float](dst, a, b []T) { binary(dst, a, b, impl.mul32, impl.mul64) }
+func Mul[T Float](dst, a, b []T) { k := pick(dst); binary(dst, a, b, k.mul32, k.mul64) }
 
 // Div computes dst[i] = a[i] / b[i].
-func Div[T Float](dst, a, b []T) { binary(dst, a, b, impl.div32, impl.div64) }
+func Div[T Float](dst, a, b []T) { k := pick(dst); binary(dst, a, b, k.div32, k.div64) }
 
 // AddScalar computes dst[i] = a[i] + s.
-func AddScalar[T Float](dst, a []T, s T) { scalar(dst, a, s, impl.addScalar32, impl.addScalar64) }
+func AddScalar[T Float](dst, a []T, s T) {
+	k := pick(dst)
+	scalar(dst, a, s, k.addScalar32, k.addScalar64)
+}
 
 // MulScalar computes dst[i] = a[i] * s.
-func MulScalar[T Float](dst, a []T, s T) { scalar(dst, a, s, impl.mulScalar32, impl.mulScalar64) }
+func MulScalar[T Float](dst, a []T, s T) {
+	k := pick(dst)
+	scalar(dst, a, s, k.mulScalar32, k.mulScalar64)
+}
 
 // SubScalarFrom computes dst[i] = s - a[i].
 func SubScalarFrom[T Float](dst, a []T, s T) {
-	scalar(dst, a, s, impl.subScalarFrom32, impl.subScalarFrom64)
+	k := pick(dst)
+	scalar(dst, a, s, k.subScalarFrom32, k.subScalarFrom64)
 }
 
 // DivScalarBy computes dst[i] = s / a[i].
 func DivScalarBy[T Float](dst, a []T, s T) {
-	scalar(dst, a, s, impl.divScalarBy32, impl.divScalarBy64)
+	k := pick(dst)
+	scalar(dst, a, s, k.divScalarBy32, k.divScalarBy64)
 }
 
 // Axpy computes dst[i] += alpha * a[i] (a product then a sum, not a fused
@@ -143,18 +217,31 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	if is32[T]() {
 		d, x, al, f := as32(dst), as32(a), float32(alpha), impl.axpy32
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { chunkedAxpy(f, d[lo:hi], al, x[lo:hi]) })
 			return
 		}
-		f(d, al, x)
+		chunkedAxpy(f, d, al, x)
 		return
 	}
 	d, x, al, f := as64(dst), as64(a), float64(alpha), impl.axpy64
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { chunkedAxpy(f, d[lo:hi], al, x[lo:hi]) })
 		return
 	}
-	f(d, al, x)
+	chunkedAxpy(f, d, al, x)
+}
+
+func chunkedAxpy[E float32 | float64](f func(dst []E, alpha E, a []E), d []E, alpha E, a []E) {
+	for len(d) > kernelChunk {
+		callAxpy(f, d[:kernelChunk], alpha, a[:kernelChunk])
+		d, a = d[kernelChunk:], a[kernelChunk:]
+	}
+	f(d, alpha, a)
+}
+
+//go:noinline
+func callAxpy[E float32 | float64](f func(dst []E, alpha E, a []E), d []E, alpha E, a []E) {
+	f(d, alpha, a)
 }
 
 // Exp computes dst[i] = exp(a[i]).
@@ -162,24 +249,24 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 // The assembly kernels are accurate to 2 ulp (float32) and 2 ulp (float64),
 // subnormal results included. Special cases: exp(+Inf) = +Inf, exp(-Inf) = 0,
 // exp(NaN) = NaN; results overflow to +Inf and underflow to 0.
-func Exp[T Float](dst, a []T) { unary(dst, a, impl.exp32, impl.exp64) }
+func Exp[T Float](dst, a []T) { k := pick(dst); unary(dst, a, k.exp32, k.exp64) }
 
 // Log computes dst[i] = log(a[i]).
-func Log[T Float](dst, a []T) { unary(dst, a, impl.log32, impl.log64) }
+func Log[T Float](dst, a []T) { k := pick(dst); unary(dst, a, k.log32, k.log64) }
 
 // Sigmoid computes dst[i] = 1 / (1 + exp(-a[i])), evaluated as
 // 1/(1+exp(-|x|)) for x >= 0 and exp(-|x|)/(1+exp(-|x|)) otherwise, so it neither
 // overflows nor loses tiny results (Sigmoid(-100) = 3.7e-44). Relative error is
 // below 1e-6 for float32 outside the subnormal range.
-func Sigmoid[T Float](dst, a []T) { unary(dst, a, impl.sigmoid32, impl.sigmoid64) }
+func Sigmoid[T Float](dst, a []T) { k := pick(dst); unary(dst, a, k.sigmoid32, k.sigmoid64) }
 
 // Tanh computes dst[i] = tanh(a[i]). For float32, |x| < 0.625 uses an odd
 // polynomial (no cancellation near 0) and larger |x| uses (1-e)/(1+e) with
 // e = exp(-2|x|); relative error is below 1e-6. Tanh(±Inf) = ±1, Tanh(-0) = -0.
-func Tanh[T Float](dst, a []T) { unary(dst, a, impl.tanh32, impl.tanh64) }
+func Tanh[T Float](dst, a []T) { k := pick(dst); unary(dst, a, k.tanh32, k.tanh64) }
 
 // Relu computes dst[i] = max(a[i], 0) (NaN stays NaN, -0 becomes 0).
-func Relu[T Float](dst, a []T) { unary(dst, a, impl.relu32, impl.relu64) }
+func Relu[T Float](dst, a []T) { k := pick(dst); unary(dst, a, k.relu32, k.relu64) }
 
 // Sum returns the sum of a's elements.
 //

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/gograd/gograd/internal/parallel"
 )
@@ -21,13 +22,19 @@ const (
 	relTol32     = 1e-6
 )
 
-// withImpl runs f once per implementation available on this machine.
+// withImpl runs f once per implementation available on this machine, and
+// once per streaming-store set (which the exported functions then use at
+// every length, not only from streamMin).
 func withImpl(t *testing.T, f func(t *testing.T)) {
 	saved := impl
 	defer func() { impl = saved }()
 	for _, k := range impls {
 		impl = k
 		t.Run(k.name, f)
+		if k.stream != nil {
+			impl = k.stream
+			t.Run(k.stream.name, f)
+		}
 	}
 }
 
@@ -55,10 +62,22 @@ func lengths() []int {
 const guards = 19 // elements of sentinel on each side of dst
 
 // window returns a dst of length n inside a buffer with sentinels around it.
-func window[T Float](n int) (buf, dst []T) {
-	buf = make([]T, n+2*guards)
-	for i := range buf {
-		buf[i] = sentinel[T]()
+func window[T Float](n int) (buf, dst []T) { return windowAt[T](n, 1) }
+
+// windowAt is window with dst starting off elements past a 64-byte boundary:
+// streaming stores run only on a dst aligned to the vector width.
+func windowAt[T Float](n, off int) (buf, dst []T) {
+	var z T
+	size := uintptr(unsafe.Sizeof(z))
+	raw := make([]T, n+2*guards+64/int(size)+off)
+	i := guards
+	for (uintptr(unsafe.Pointer(unsafe.SliceData(raw)))+uintptr(i)*size)%64 != 0 {
+		i++
+	}
+	i += off
+	buf = raw[i-guards : i+n+guards : i+n+guards]
+	for j := range buf {
+		buf[j] = sentinel[T]()
 	}
 	return buf, buf[guards : guards+n : guards+n]
 }
@@ -168,11 +187,13 @@ func testOps[T Float](t *testing.T) {
 				a, b := random[T](r, n, o.scale), random[T](r, n, o.scale)
 				want := append([]T(nil), b...)
 				o.ref(want, a, b)
-				buf, dst := window[T](n)
-				copy(dst, b)
-				o.fast(dst, a, b)
-				checkGuards(t, buf)
-				compare(t, o, n, "dst", a, dst, want)
+				for off := range 2 { // aligned dst, then not
+					buf, dst := windowAt[T](n, off)
+					copy(dst, b)
+					o.fast(dst, a, b)
+					checkGuards(t, buf)
+					compare(t, o, n, fmt.Sprintf("dst (offset %d)", off), a, dst, want)
+				}
 				// dst == a
 				alias := append([]T(nil), a...)
 				o.fast(alias, alias, b)
