@@ -33,6 +33,14 @@ func TestMain(m *testing.M) {
 		}
 		tensor.SetRecycleLimit(mib << 20)
 	}
+	if s := os.Getenv("BENCH_RECYCLE_MIN"); s != "" {
+		bytes, err := strconv.Atoi(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: BENCH_RECYCLE_MIN:", err)
+			os.Exit(2)
+		}
+		tensor.SetRecycleMinSize(bytes)
+	}
 	os.Exit(m.Run())
 }
 

@@ -25,8 +25,8 @@ import (
 // a gradient the engine made and never handed out; and through internal/access,
 // for the tensors nn.Sequential passes between its own layers.
 //
-// Recycled (off unless SetRecycleLimit turns it on; see why below): a buffer of at
-// least recycleMinBytes that the pool allocated is watched by a finalizer set on
+// Recycled (by default only results of DefaultRecycleMinSize or more; see why
+// below): a buffer of at least the recycle size that the pool allocated is watched by a finalizer set on
 // the buffer itself, not on a tensor, so that it runs only once nothing points
 // into the buffer any more: no tensor, no view and no slice a caller took with
 // Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
@@ -60,15 +60,16 @@ import (
 // the process grew by the whole limit, whose page faults cost more than the
 // collections saved in a short benchmark on a VM.
 //
-// Why this version is off by default too: on the 2-core AVX-512 VM (2026-12-02,
-// 02:18-02:20 UTC, load 1.4), alternating runs of the transformer training step
-// with recycling on (DefaultRecycleLimit) and off gave medians of 21.2 / 19.9 ms
-// on 1 thread and 16.7 / 16.0 ms on 2 (4 runs each): 4-6 % slower with it on,
-// while the steps' own activations and gradients already come back through the
-// put-back path. It pays for programs that drop large results outside a
-// training step at 2 threads (README, Performance); GOGRAD_DEBUG_POOL=poison
-// turns it on with DefaultRecycleLimit, so that the suite run in that mode
-// checks that recycling never reuses memory in use.
+// Why this version is on by default only for results of 8 MiB or more: on the
+// 2-core AVX-512 VM (2026-12-02, 02:18-02:20 UTC, load 1.4), alternating runs of
+// the transformer training step with recycling of every size from 16 KiB on
+// (DefaultRecycleLimit) and off gave medians of 21.2 / 19.9 ms on 1 thread and
+// 16.7 / 16.0 ms on 2 (4 runs each), and the CNN step was 5-20 % slower on 1
+// thread (3 runs, 12:15 UTC), while the steps' own activations and gradients
+// already come back through the put-back path. It pays for programs that drop
+// large results (README, Performance); GOGRAD_DEBUG_POOL=poison turns it on for
+// every size, so that the suite run in that mode checks that recycling never
+// reuses memory in use.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
 // (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes of the buffers held
@@ -97,8 +98,8 @@ const (
 	// BenchmarkMatMul/n=64/alloc: memclrNoHeapPointers 50 of 260 ms).
 	rawMinBytes = 4 << 10
 
-	// recycleMinBytes is the smallest buffer the pool watches for recycling.
-	// Watching costs a finalizer run, a finalizer set and a weak pointer made
+	// recycleMinBytes is the smallest buffer the pool can watch for recycling
+	// (SetRecycleMinSize). Watching costs a finalizer run, a finalizer set and a weak pointer made
 	// each time a buffer dies, about 2 µs beside a 64×64 float32 MatMul (16
 	// KiB) at 2 threads, which allocating otherwise cost 6-16 µs, mostly in
 	// collections: a heap that small is collected every 4 MiB of allocation
@@ -113,6 +114,17 @@ const (
 	// DefaultRecycleLimit is the bound, in bytes, on the memory kept for
 	// recycling large results, until SetRecycleLimit changes it.
 	DefaultRecycleLimit = 128 << 20
+
+	// DefaultRecycleMinSize is the size in bytes from which results are
+	// recycled, until SetRecycleMinSize changes it. Recycling all results of
+	// 16 KiB or more made the CNN training step 5-20 % slower on 1 thread
+	// (2026-12-02, AVX-512 VM, 3 alternating runs), whose activations and
+	// gradients are under 8 MiB and mostly come back through the put-back
+	// path; results of 8 MiB and more are written with streaming stores
+	// (internal/vec), and recycling them raised a 2-thread allocating add of
+	// 4M float32s from 35-40 to 44-52 GB/s (fewer page faults: the heap no
+	// longer grows and shrinks across collections).
+	DefaultRecycleMinSize = 8 << 20
 
 	// fullChargeBytes is the smallest recycled buffer charged in full (see
 	// chargeBytes).
@@ -149,6 +161,7 @@ type storagePool struct {
 	limit int
 
 	recycleLimit int // bound on watchedBytes; 0: nothing new is watched
+	recycleMin   int // smallest buffer watched (SetRecycleMinSize)
 
 	// watched holds, by address, each buffer with the recycle finalizer set, and
 	// watchedBytes the bytes of those not long-lived.
@@ -199,8 +212,10 @@ type watchEntry struct {
 }
 
 var pool = storagePool{
-	limit:   DefaultPoolLimit,
-	watched: map[uintptr]watchEntry{},
+	limit:        DefaultPoolLimit,
+	recycleLimit: DefaultRecycleLimit,
+	recycleMin:   DefaultRecycleMinSize,
+	watched:      map[uintptr]watchEntry{},
 }
 
 // SetPoolLimit bounds the bytes of float buffers gograd's storage pool keeps
@@ -222,10 +237,11 @@ func SetPoolLimit(bytes int) int {
 }
 
 // SetRecycleLimit bounds the memory gograd keeps for recycling the storage of
-// dropped results and returns the previous bound; 0, the default, turns
-// recycling off (DefaultRecycleLimit is a good bound to turn it on with).
+// dropped results and returns the previous bound; 0 turns recycling off. The
+// bound at start is DefaultRecycleLimit.
 //
-// The storage of a result of 16 KiB or more that the pool allocates is watched
+// The storage of a result of at least the recycle size (SetRecycleMinSize) that
+// the pool allocates is watched
 // while the bytes watched (results made within the last two garbage
 // collections, and storage waiting for reuse) stay within bytes, and within an
 // eighth of bytes (or eight buffers, if that is more) for each size. When
@@ -240,6 +256,17 @@ func SetRecycleLimit(bytes int) int {
 	defer pool.mu.Unlock()
 	prev := pool.recycleLimit
 	pool.recycleLimit = max(bytes, 0)
+	return prev
+}
+
+// SetRecycleMinSize sets the size in bytes from which results are recycled
+// (see SetRecycleLimit) and returns the previous one; sizes under 16 KiB mean
+// 16 KiB. It is DefaultRecycleMinSize at start.
+func SetRecycleMinSize(bytes int) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	prev := pool.recycleMin
+	pool.recycleMin = max(bytes, recycleMinBytes)
 	return prev
 }
 
@@ -311,12 +338,12 @@ func (p *storagePool) gcCycles() uint64 {
 // It is atomic because finalizers read it while tests set it.
 var poisonReleased atomic.Bool
 
-// The recycle limit at start is 0 (off), but DefaultRecycleLimit when pooled
-// buffers are poisoned, so that the suite run in that mode checks recycling.
+// When pooled buffers are poisoned, results of every recyclable size are
+// recycled from the start, so that the suite run in that mode checks recycling.
 func init() {
 	if os.Getenv("GOGRAD_DEBUG_POOL") == "poison" {
 		poisonReleased.Store(true)
-		pool.recycleLimit = DefaultRecycleLimit
+		pool.recycleMin = recycleMinBytes
 	}
 }
 
@@ -364,7 +391,7 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 			}
 			return b
 		}
-		if bytes < recycleMinBytes {
+		if bytes < p.recycleMin {
 			break
 		}
 		k := size >> 3
@@ -383,7 +410,7 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 		runtime.Gosched()
 		p.mu.Lock()
 	}
-	watch := bytes >= recycleMinBytes && p.watchedBytes+bytes <= p.recycleLimit &&
+	watch := bytes >= p.recycleMin && p.watchedBytes+bytes <= p.recycleLimit &&
 		p.classWatched[size>>3][c]+bytes <= p.classLimit(bytes)
 	if watch {
 		p.count(bytes|size>>3, 1) // before the allocation, so that concurrent ones keep within the limit

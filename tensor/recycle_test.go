@@ -75,10 +75,11 @@ func listedWatched() int {
 	return n
 }
 
-// recycling turns recycling on for the test, with the default pool limit.
+// recycling turns recycling on for the test, with the default pool limit, for
+// every recyclable size.
 func recycling(t *testing.T) {
-	prev := SetRecycleLimit(DefaultPoolLimit)
-	t.Cleanup(func() { SetRecycleLimit(prev) })
+	prev, prevMin := SetRecycleLimit(DefaultPoolLimit), SetRecycleMinSize(0)
+	t.Cleanup(func() { SetRecycleLimit(prev); SetRecycleMinSize(prevMin) })
 }
 
 // largeN is a float32 element count of recycled size: 256 KiB.
@@ -175,6 +176,7 @@ func TestRecycleBounded(t *testing.T) {
 	prev := SetPoolLimit(limit)
 	defer SetPoolLimit(prev)
 	defer SetRecycleLimit(SetRecycleLimit(limit))
+	defer SetRecycleMinSize(SetRecycleMinSize(0))
 	w0 := settle(t)
 	base := heapObjectBytes()
 
