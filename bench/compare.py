@@ -11,6 +11,11 @@ the ratio gograd/PyTorch as speed (higher is better for gograd).
 
 Run from the repository root. PYTORCH_BENCH overrides the scripts' folder
 (default ../shared/bench/pytorch). PyTorch runs with OMP_WAIT_POLICY=PASSIVE.
+
+The script first prints the CPU kernels OpenBLAS chose. An OpenBLAS older than
+the CPU falls back to generic SSE3 kernels ("Prescott"), 5-6x slower at GEMM;
+then set OPENBLAS_CORETYPE (e.g. SkylakeX or Cooperlake on an AVX-512 Xeon) so
+that the comparison is with PyTorch at its speed.
 """
 import argparse, os, re, statistics, subprocess, sys
 
@@ -72,12 +77,30 @@ def torch_run(script, threads):
     return {f[0]: float(f[1]) for f in (l.split() for l in out.splitlines()) if f and not f[0].startswith("#")}
 
 
+# OpenBLAS's generic x86-64 kernels, which it picks for a CPU it does not know.
+GENERIC_CORES = {"Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2", "Penryn", "Dunnington", "Atom"}
+
+
+def openblas_core():
+    """The core type OpenBLAS picks under PyTorch ("" if it does not say)."""
+    env = dict(os.environ, OPENBLAS_VERBOSE="2")
+    out = subprocess.run(["/usr/bin/python3", "-c", "import torch; torch.ones(2, 2) @ torch.ones(2, 2)"],
+                         env=env, capture_output=True, text=True)
+    cores = re.findall(r"^Core: (\S+)", out.stdout + out.stderr, re.M)
+    return cores[-1] if cores else ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", default=",".join(WORKLOADS))
     a = ap.parse_args()
+    core = openblas_core()
+    print(f"# OpenBLAS core: {core or 'unknown'}")
+    if core in GENERIC_CORES:
+        print(f"# warning: {core} is OpenBLAS's generic kernel for a CPU it does not know; "
+              "set OPENBLAS_CORETYPE (see the docstring)", file=sys.stderr)
     print(f"{'workload':<22} {'thr':>3} {'gograd':>10} {'pytorch':>10} {'unit':<8} {'speed ratio':>11}")
     for name in a.only.split(","):
         bench, bt, script, rows = WORKLOADS[name]
