@@ -24,7 +24,7 @@ func GeluErfWithGrad32(dst, d, x []float32) {
 	k := geluImpl
 	n := len(x) - len(x)%k.multiple
 	if n > 0 {
-		k.both(dst[:n], d[:n], x[:n])
+		chunked3(k.both, dst[:n], d[:n], x[:n])
 	}
 	if n < len(x) {
 		geluErfBothPlain(dst[n:], d[n:], x[n:])
@@ -67,9 +67,9 @@ func geluErf32(dst, x, g []float32) {
 	n := len(x) - len(x)%k.multiple
 	if n > 0 {
 		if g == nil {
-			k.fwd(dst[:n], x[:n])
+			chunked2(k.fwd, dst[:n], x[:n])
 		} else {
-			k.grad(dst[:n], x[:n], g[:n])
+			chunked3(k.grad, dst[:n], x[:n], g[:n])
 		}
 	}
 	if n < len(x) {

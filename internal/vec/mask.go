@@ -15,7 +15,7 @@ func MaskPositive32(dst, g, ref []float32) {
 	if maskAsm {
 		n = len(dst) &^ 7
 		if n > 0 {
-			maskPositiveF32AVX2(dst[:n], g[:n], ref[:n])
+			chunked3(maskPositiveF32AVX2, dst[:n], g[:n], ref[:n])
 		}
 	}
 	maskPositivePlain(dst[n:], g[n:], ref[n:])

@@ -125,8 +125,9 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	chunkedScalar(f64, d, x, s64)
 }
 
-// chunked3, chunked2, chunkedScalar and chunkedAxpy call a kernel on
-// kernelChunk elements at a time, each call through a preemption point.
+// chunked3, chunked2, chunkedScalar and chunkedAxpy call a kernel (the
+// elementwise ones above, GELU's and the ReLU mask's) on kernelChunk elements
+// at a time, each call through a preemption point.
 func chunked3[E float32 | float64](f func(dst, a, b []E), d, a, b []E) {
 	for len(d) > kernelChunk {
 		call3(f, d[:kernelChunk], a[:kernelChunk], b[:kernelChunk])
