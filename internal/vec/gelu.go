@@ -24,7 +24,7 @@ func GeluErfWithGrad32(dst, d, x []float32) {
 	k := geluImpl
 	n := len(x) - len(x)%k.multiple
 	if n > 0 {
-		chunked3(k.both, dst[:n], d[:n], x[:n])
+		inChunks(0, n, func(lo, hi int) { k.both(dst[lo:hi], d[lo:hi], x[lo:hi]) })
 	}
 	if n < len(x) {
 		geluErfBothPlain(dst[n:], d[n:], x[n:])
@@ -67,9 +67,9 @@ func geluErf32(dst, x, g []float32) {
 	n := len(x) - len(x)%k.multiple
 	if n > 0 {
 		if g == nil {
-			chunked2(k.fwd, dst[:n], x[:n])
+			inChunks(0, n, func(lo, hi int) { k.fwd(dst[lo:hi], x[lo:hi]) })
 		} else {
-			chunked3(k.grad, dst[:n], x[:n], g[:n])
+			inChunks(0, n, func(lo, hi int) { k.grad(dst[lo:hi], x[lo:hi], g[lo:hi]) })
 		}
 	}
 	if n < len(x) {

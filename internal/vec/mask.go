@@ -15,7 +15,7 @@ func MaskPositive32(dst, g, ref []float32) {
 	if maskAsm {
 		n = len(dst) &^ 7
 		if n > 0 {
-			chunked3(maskPositiveF32AVX2, dst[:n], g[:n], ref[:n])
+			inChunks(0, n, func(lo, hi int) { maskPositiveF32AVX2(dst[lo:hi], g[lo:hi], ref[lo:hi]) })
 		}
 	}
 	maskPositivePlain(dst[n:], g[n:], ref[n:])

@@ -58,11 +58,26 @@ func as64[T Float](s []T) []float64 {
 // parallelize reports whether n elements are worth splitting across threads.
 func parallelize(n int) bool { return n >= parMin && parallel.Threads() > 1 }
 
-// forBlocks runs f over [0, n) in parallel, in chunks that are whole parBlocks.
+// forBlocks runs f over [0, n) in parallel, in pieces that are whole
+// parBlocks, each piece in kernelChunk calls (inChunks).
 func forBlocks(n int, f func(lo, hi int)) {
 	parallel.For((n+parBlock-1)/parBlock, parMin/parBlock/2, func(lo, hi int) {
-		f(lo*parBlock, min(hi*parBlock, n))
+		inChunks(lo*parBlock, min(hi*parBlock, n), f)
 	})
+}
+
+// inChunks calls f over [lo, hi) on at most kernelChunk elements at a time.
+// f, a Go function that calls an assembly kernel, has the stack check the
+// runtime uses to stop a goroutine, so each chunk starts at a preemption
+// point; inChunks is not inlined, so that the compiler cannot inline f's body
+// into the loop and drop that check.
+//
+//go:noinline
+func inChunks(lo, hi int, f func(lo, hi int)) {
+	for ; hi-lo > kernelChunk; lo += kernelChunk {
+		f(lo, lo+kernelChunk)
+	}
+	f(lo, hi)
 }
 
 func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst, a, b []float64)) {
@@ -71,18 +86,18 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	if is32[T]() {
 		d, x, y := as32(dst), as32(a), as32(b)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { chunked3(f32, d[lo:hi], x[lo:hi], y[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
 			return
 		}
-		chunked3(f32, d, x, y)
+		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
 		return
 	}
 	d, x, y := as64(dst), as64(a), as64(b)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { chunked3(f64, d[lo:hi], x[lo:hi], y[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
 		return
 	}
-	chunked3(f64, d, x, y)
+	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
 }
 
 func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []float64)) {
@@ -91,18 +106,18 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	if is32[T]() {
 		d, x := as32(dst), as32(a)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { chunked2(f32, d[lo:hi], x[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
 			return
 		}
-		chunked2(f32, d, x)
+		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
 		return
 	}
 	d, x := as64(dst), as64(a)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { chunked2(f64, d[lo:hi], x[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
 		return
 	}
-	chunked2(f64, d, x)
+	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
 }
 
 func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64 func(dst, a []float64, s float64)) {
@@ -111,58 +126,19 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	if is32[T]() {
 		d, x, s := as32(dst), as32(a), float32(s)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { chunkedScalar(f32, d[lo:hi], x[lo:hi], s) })
+			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
 			return
 		}
-		chunkedScalar(f32, d, x, s)
+		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
 		return
 	}
 	d, x, s64 := as64(dst), as64(a), float64(s)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { chunkedScalar(f64, d[lo:hi], x[lo:hi], s64) })
+		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
 		return
 	}
-	chunkedScalar(f64, d, x, s64)
+	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
 }
-
-// chunked3, chunked2, chunkedScalar and chunkedAxpy call a kernel (the
-// elementwise ones above, GELU's and the ReLU mask's) on kernelChunk elements
-// at a time, each call through a preemption point.
-func chunked3[E float32 | float64](f func(dst, a, b []E), d, a, b []E) {
-	for len(d) > kernelChunk {
-		call3(f, d[:kernelChunk], a[:kernelChunk], b[:kernelChunk])
-		d, a, b = d[kernelChunk:], a[kernelChunk:], b[kernelChunk:]
-	}
-	f(d, a, b)
-}
-
-func chunked2[E float32 | float64](f func(dst, a []E), d, a []E) {
-	for len(d) > kernelChunk {
-		call2(f, d[:kernelChunk], a[:kernelChunk])
-		d, a = d[kernelChunk:], a[kernelChunk:]
-	}
-	f(d, a)
-}
-
-func chunkedScalar[E float32 | float64](f func(dst, a []E, s E), d, a []E, s E) {
-	for len(d) > kernelChunk {
-		callScalar(f, d[:kernelChunk], a[:kernelChunk], s)
-		d, a = d[kernelChunk:], a[kernelChunk:]
-	}
-	f(d, a, s)
-}
-
-// call3, call2, callScalar and callAxpy are the preemption points: not inlined, and not
-// leaves, so each has the stack check the runtime uses to stop a goroutine.
-//
-//go:noinline
-func call3[E float32 | float64](f func(dst, a, b []E), d, a, b []E) { f(d, a, b) }
-
-//go:noinline
-func call2[E float32 | float64](f func(dst, a []E), d, a []E) { f(d, a) }
-
-//go:noinline
-func callScalar[E float32 | float64](f func(dst, a []E, s E), d, a []E, s E) { f(d, a, s) }
 
 // pick returns the implementation that writes dst: impl, or its streaming
 // forms when dst is at least streamMin bytes.
@@ -218,31 +194,18 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	if is32[T]() {
 		d, x, al, f := as32(dst), as32(a), float32(alpha), impl.axpy32
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { chunkedAxpy(f, d[lo:hi], al, x[lo:hi]) })
+			forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
 			return
 		}
-		chunkedAxpy(f, d, al, x)
+		inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
 		return
 	}
 	d, x, al, f := as64(dst), as64(a), float64(alpha), impl.axpy64
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { chunkedAxpy(f, d[lo:hi], al, x[lo:hi]) })
+		forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
 		return
 	}
-	chunkedAxpy(f, d, al, x)
-}
-
-func chunkedAxpy[E float32 | float64](f func(dst []E, alpha E, a []E), d []E, alpha E, a []E) {
-	for len(d) > kernelChunk {
-		callAxpy(f, d[:kernelChunk], alpha, a[:kernelChunk])
-		d, a = d[kernelChunk:], a[kernelChunk:]
-	}
-	f(d, alpha, a)
-}
-
-//go:noinline
-func callAxpy[E float32 | float64](f func(dst []E, alpha E, a []E), d []E, alpha E, a []E) {
-	f(d, alpha, a)
+	inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
 }
 
 // Exp computes dst[i] = exp(a[i]).

@@ -437,18 +437,43 @@ func TestSum(t *testing.T) {
 	})
 }
 
-// TestNoAllocs: below the parallel threshold no function allocates.
+// TestNoAllocs: below the parallel threshold no function allocates, also
+// where a kernel is called in several chunks.
 func TestNoAllocs(t *testing.T) {
-	a, b, d := make([]float32, 1000), make([]float32, 1000), make([]float32, 1000)
-	n := testing.AllocsPerRun(10, func() {
+	const n = 3*kernelChunk + 5
+	a, b, d := make([]float32, n), make([]float32, n), make([]float32, n)
+	allocs := testing.AllocsPerRun(10, func() {
 		Add(d, a, b)
 		Exp(d, a)
 		Sigmoid(d, a)
 		MulScalar(d, a, 2)
 		Axpy(d, 2, a)
+		GeluErf32(d, a)
+		MaskPositive32(d, a, b)
 		_ = Sum(a)
 	})
-	if n != 0 {
-		t.Errorf("%v allocations per run", n)
+	if allocs != 0 {
+		t.Errorf("%v allocations per run", allocs)
+	}
+}
+
+// TestPickStreams: the exported functions write a dst of streamMin bytes or
+// more with the streaming-store forms, and a smaller one with the caching ones.
+func TestPickStreams(t *testing.T) {
+	if impl.stream == nil {
+		t.Skipf("implementation %s has no streaming forms", impl.name)
+	}
+	for _, c := range []struct {
+		k    *kernels
+		want *kernels
+	}{
+		{pick(make([]float32, streamMin/4)), impl.stream},
+		{pick(make([]float32, streamMin/4-1)), impl},
+		{pick(make([]float64, streamMin/8)), impl.stream},
+		{pick(make([]float64, streamMin/8-1)), impl},
+	} {
+		if c.k != c.want {
+			t.Errorf("pick chose %s, want %s", c.k.name, c.want.name)
+		}
 	}
 }
