@@ -26,8 +26,9 @@ import (
 // for the tensors nn.Sequential passes between its own layers.
 //
 // Recycled (by default only results of DefaultRecycleMinSize or more; see why
-// below): a buffer of at least the recycle size that the pool allocated is watched by a finalizer set on
-// the buffer itself, not on a tensor, so that it runs only once nothing points
+// below): a buffer of at least the recycle size that the pool allocated is
+// watched by a finalizer set on the buffer itself, not on a tensor, so that it
+// runs only once nothing points
 // into the buffer any more: no tensor, no view and no slice a caller took with
 // Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
 // sets itself again (watchEntry): the buffer then serves the next result of its
@@ -99,8 +100,8 @@ const (
 	rawMinBytes = 4 << 10
 
 	// recycleMinBytes is the smallest buffer the pool can watch for recycling
-	// (SetRecycleMinSize). Watching costs a finalizer run, a finalizer set and a weak pointer made
-	// each time a buffer dies, about 2 µs beside a 64×64 float32 MatMul (16
+	// (SetRecycleMinSize). Watching costs a finalizer run, a finalizer set and
+	// a weak pointer made each time a buffer dies, about 2 µs beside a 64×64 float32 MatMul (16
 	// KiB) at 2 threads, which allocating otherwise cost 6-16 µs, mostly in
 	// collections: a heap that small is collected every 4 MiB of allocation
 	// (2026-12-02, AVX-512 VM: 6.1-7.3 µs per op recycled, 9.6-30 µs not,
@@ -122,8 +123,9 @@ const (
 	// gradients are under 8 MiB and mostly come back through the put-back
 	// path; results of 8 MiB and more are written with streaming stores
 	// (internal/vec), and recycling them raised a 2-thread allocating add of
-	// 4M float32s from 35-40 to 44-52 GB/s (fewer page faults: the heap no
-	// longer grows and shrinks across collections).
+	// 4M float32s from 35-36 to 43-44 GB/s and a multiply from 33-35 to 43-49
+	// (2 alternating runs; fewer page faults: the heap no longer grows and
+	// shrinks across collections).
 	DefaultRecycleMinSize = 8 << 20
 
 	// fullChargeBytes is the smallest recycled buffer charged in full (see
@@ -240,11 +242,10 @@ func SetPoolLimit(bytes int) int {
 // dropped results and returns the previous bound; 0 turns recycling off. The
 // bound at start is DefaultRecycleLimit.
 //
-// The storage of a result of at least the recycle size (SetRecycleMinSize) that
-// the pool allocates is watched
-// while the bytes watched (results made within the last two garbage
-// collections, and storage waiting for reuse) stay within bytes, and within an
-// eighth of bytes (or eight buffers, if that is more) for each size. When
+// The storage of a result of at least the recycle size (SetRecycleMinSize)
+// that the pool allocates is watched while the bytes watched (results made
+// within the last two garbage collections, and storage waiting for reuse) stay
+// within bytes, and within an eighth of bytes (or eight buffers, if that is more) for each size. When
 // nothing points into it any more (no tensor, view, or slice from Float32s or
 // Float64s), it serves the next result of its size instead of fresh memory, so
 // that a loop that makes and drops results does not touch pages the runtime

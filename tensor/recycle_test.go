@@ -345,3 +345,27 @@ func TestRecycleConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRecycleMinSize checks that only results of the recycle size or more are
+// watched, and that a size under 16 KiB means 16 KiB.
+func TestRecycleMinSize(t *testing.T) {
+	recycling(t)
+	SetRecycleMinSize(1 << 20)
+	w0 := settle(t)
+	small := Empty(largeN) // 256 KiB
+	if w := watchedBytes(t); w != w0 {
+		t.Errorf("pool watches %d more bytes after a 256 KiB result with the recycle size at 1 MiB", w-w0)
+	}
+	big := Empty(1 << 18) // 1 MiB
+	if w := watchedBytes(t); w != w0+1<<20 {
+		t.Errorf("pool watches %d more bytes after a 1 MiB result, want %d", w-w0, 1<<20)
+	}
+	runtime.KeepAlive(small)
+	runtime.KeepAlive(big)
+	if prev := SetRecycleMinSize(0); prev != 1<<20 {
+		t.Errorf("SetRecycleMinSize returned %d, want the size set before (%d)", prev, 1<<20)
+	}
+	if prev := SetRecycleMinSize(recycleMinBytes); prev != recycleMinBytes {
+		t.Errorf("SetRecycleMinSize(0) set %d, want %d", prev, recycleMinBytes)
+	}
+}
