@@ -17,31 +17,31 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if s := os.Getenv("BENCH_THREADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: BENCH_THREADS:", err)
-			os.Exit(2)
-		}
+	if n, ok := envInt("BENCH_THREADS"); ok {
 		tensor.SetNumThreads(n)
 	}
-	if s := os.Getenv("BENCH_RECYCLE"); s != "" {
-		mib, err := strconv.Atoi(s)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: BENCH_RECYCLE:", err)
-			os.Exit(2)
-		}
+	if mib, ok := envInt("BENCH_RECYCLE"); ok {
 		tensor.SetRecycleLimit(mib << 20)
 	}
-	if s := os.Getenv("BENCH_RECYCLE_MIN"); s != "" {
-		bytes, err := strconv.Atoi(s)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: BENCH_RECYCLE_MIN:", err)
-			os.Exit(2)
-		}
+	if bytes, ok := envInt("BENCH_RECYCLE_MIN"); ok {
 		tensor.SetRecycleMinSize(bytes)
 	}
 	os.Exit(m.Run())
+}
+
+// envInt returns the integer in environment variable name, if it is set; a
+// value that is not an integer stops the run.
+func envInt(name string) (int, bool) {
+	s := os.Getenv(name)
+	if s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
+		os.Exit(2)
+	}
+	return n, true
 }
 
 // BenchmarkMatMul is matmul.py: C = A·B for square float32 n×n matrices. The
