@@ -95,6 +95,7 @@ func TestCheckpointGradientsBitIdentical(t *testing.T) {
 // and backward (its saved activations, measured after a garbage collection)
 // is much smaller with checkpointed segments of 4 blocks.
 func TestCheckpointMemory(t *testing.T) {
+	defer tensor.SetGCFloor(tensor.SetGCFloor(0)) // its ballast follows the live heap
 	for _, reentrant := range []bool{false, true} {
 		held := func(every int) uint64 {
 			m := newDeepMLP(24, 256, tensor.Float32)
@@ -169,6 +170,7 @@ func peakHeap(f func()) uint64 {
 // of a 16-block MLP (width 256, batch 1024, float32: activations, not weights, dominate), plain and with checkpointed
 // segments of 4 blocks.
 func BenchmarkCheckpointStep(b *testing.B) {
+	defer tensor.SetGCFloor(tensor.SetGCFloor(0)) // its ballast follows the live heap
 	for _, c := range []struct {
 		name  string
 		every int

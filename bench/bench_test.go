@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if bytes, ok := envInt("BENCH_RECYCLE_MIN"); ok {
 		tensor.SetRecycleMinSize(bytes)
 	}
+	if mib, ok := envInt("BENCH_GC_FLOOR"); ok {
+		tensor.SetGCFloor(mib << 20)
+	}
 	os.Exit(m.Run())
 }
 
