@@ -13,9 +13,11 @@ Run from the repository root. PYTORCH_BENCH overrides the scripts' folder
 (default ../shared/bench/pytorch). PyTorch runs with OMP_WAIT_POLICY=PASSIVE.
 
 The script first prints the CPU kernels OpenBLAS chose. An OpenBLAS older than
-the CPU falls back to generic SSE3 kernels ("Prescott"), 5-6x slower at GEMM;
-then set OPENBLAS_CORETYPE (e.g. SkylakeX or Cooperlake on an AVX-512 Xeon) so
-that the comparison is with PyTorch at its speed.
+the CPU falls back to generic SSE3 kernels ("Prescott"), 5-6x slower at GEMM,
+or on a CPU with AVX-512 to AVX2 ones (Debian's 0.3.21 picks "Haswell" on a
+Zen 5 EPYC: about half the GEMM speed); then set OPENBLAS_CORETYPE (SkylakeX,
+or Cooperlake on a Xeon that has it) so that the comparison is with PyTorch at
+its speed.
 """
 import argparse, os, re, statistics, subprocess, sys
 
@@ -79,6 +81,17 @@ def torch_run(script, threads):
 
 # OpenBLAS's generic x86-64 kernels, which it picks for a CPU it does not know.
 GENERIC_CORES = {"Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2", "Penryn", "Dunnington", "Atom"}
+# OpenBLAS's x86-64 cores with AVX-512 kernels.
+AVX512_CORES = {"SkylakeX", "Cooperlake", "SapphireRapids"}
+
+
+def cpu_has_avx512():
+    """Whether this CPU has AVX-512 (Linux: /proc/cpuinfo's flags)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(l.startswith("flags") and " avx512f" in l for l in f)
+    except OSError:
+        return False
 
 
 def openblas_core():
@@ -101,6 +114,9 @@ def main():
     if core in GENERIC_CORES:
         print(f"# warning: {core} is OpenBLAS's generic kernel for a CPU it does not know; "
               "set OPENBLAS_CORETYPE (see the docstring)", file=sys.stderr)
+    elif core and core not in AVX512_CORES and cpu_has_avx512():
+        print(f"# warning: the CPU has AVX-512 but OpenBLAS uses its {core} kernels; "
+              "set OPENBLAS_CORETYPE=SkylakeX (see the docstring)", file=sys.stderr)
     print(f"{'workload':<22} {'thr':>3} {'gograd':>10} {'pytorch':>10} {'unit':<8} {'speed ratio':>11}")
     for name in a.only.split(","):
         bench, bt, script, rows = WORKLOADS[name]
