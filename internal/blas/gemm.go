@@ -46,6 +46,20 @@ type kernel[T float32 | float64] struct {
 	upTo int
 	// packBT, when set, replaces packB for transposed B.
 	packBT func(dst []T, b []T, ldb, pc, kc, jc, nc, nr int)
+	// parFlops and parK, when set, replace minParallelFlops and minParallelK
+	// for this kernel: a faster kernel finishes a product sooner, so the
+	// hand-off to a second goroutine pays from a larger one.
+	parFlops, parK int
+}
+
+// splits reports whether gemm hands an m×n×k product with this kernel to more
+// than one goroutine, when more than one thread is allowed.
+func (kn *kernel[T]) splits(m, n, k int) bool {
+	flops, minK := minParallelFlops, minParallelK
+	if kn.parFlops > 0 {
+		flops, minK = kn.parFlops, kn.parK
+	}
+	return 2*m*n*k >= flops && k >= minK
 }
 
 // minParallelFlops is the smallest 2·m·n·k that gemm splits across goroutines,
@@ -55,7 +69,7 @@ type kernel[T float32 | float64] struct {
 // run, 3 counts): n=64 4.2–5.4 vs 6.2–7.9 µs and n=96 12.9–15.7 vs 20.3–22.0 µs
 // once the threshold went from 2·100³ to 2·48³ (n=32 stays on one thread: t1
 // and t2 both 1.0–1.1 µs); but dX64x10x256 (k=10) split ran 22–23 vs 8–11 µs,
-// hence minParallelK.
+// hence minParallelK. The AVX-512 kernels set their own (parFlops, parK).
 const (
 	minParallelFlops = 2 * 48 * 48 * 48
 	minParallelK     = 32
@@ -151,7 +165,7 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		return
 	}
 	t := parallel.Threads()
-	if 2*m*n*k < minParallelFlops || k < minParallelK {
+	if !kn.splits(m, n, k) {
 		t = 1
 	}
 	if t == 1 {

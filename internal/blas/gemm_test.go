@@ -560,3 +560,24 @@ func TestGemmBias(t *testing.T) {
 	}()
 	GemmBias(false, false, 2, 2, 2, 1, a, 2, id, 2, []float32{1}, c, 2)
 }
+
+// TestSplits pins where gemm hands a product to a second goroutine: from
+// minParallelFlops and minParallelK by default, from a kernel's own parFlops
+// and parK where it sets them.
+func TestSplits(t *testing.T) {
+	def := &kernel[float32]{name: "default"}
+	own := &kernel[float32]{name: "own", parFlops: 2 * 100 * 100 * 100, parK: 64}
+	for _, tc := range []struct {
+		kn      *kernel[float32]
+		m, n, k int
+		want    bool
+	}{
+		{def, 48, 48, 48, true}, {def, 47, 48, 48, false}, {def, 256, 256, 31, false}, {def, 256, 256, 32, true},
+		{own, 64, 64, 64, false}, {own, 100, 100, 100, true}, {own, 99, 100, 100, false},
+		{own, 256, 256, 63, false}, {own, 256, 256, 64, true},
+	} {
+		if got := tc.kn.splits(tc.m, tc.n, tc.k); got != tc.want {
+			t.Errorf("%s kernel, %d×%d×%d: splits = %v, want %v", tc.kn.name, tc.m, tc.n, tc.k, got, tc.want)
+		}
+	}
+}

@@ -86,7 +86,7 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 	}
 	panels := (n + kn.nr - 1) / kn.nr
 	grain := panels
-	if parallel.Threads() > 1 && 2*m*n*k >= minParallelFlops {
+	if parallel.Threads() > 1 && kn.splits(m, n, k) {
 		grain = max(1, panels/(2*parallel.Threads()))
 	}
 	parallel.For(panels, grain, func(lo, hi int) {
