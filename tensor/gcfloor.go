@@ -22,9 +22,9 @@ import (
 // collections (41-47 GFLOP/s against 178 into a preallocated result) and lost
 // to PyTorch, whose allocator hands the freed block straight back.
 //
-// The floor is an allocation of the floor minus the live heap, made with
-// strings.Builder.Grow, which neither zeroes nor touches it: it takes address
-// space, not memory, unless the runtime places it on pages the process already
+// The floor is an allocation of the floor minus the live heap that the runtime
+// neither zeroes nor touches (untouched, pool.go): it takes address space, not
+// memory, unless the runtime places it on pages the process already
 // has, and it has no pointers, so marking it costs nothing. After each
 // collection it is resized when it is off by more than a quarter of the floor,
 // and dropped once the program's live heap passes the floor, so that programs
@@ -93,16 +93,7 @@ func (f *gcFloor) adjust() {
 	case want == f.size:
 	case want < f.bytes/4:
 		f.ballast, f.size = nil, 0
-	case f.size == 0 || abs(want-f.size) > f.bytes/4:
-		b := new(strings.Builder)
-		b.Grow(want)
-		f.ballast, f.size = b, want
+	case f.size == 0 || want > f.size+f.bytes/4 || want < f.size-f.bytes/4:
+		f.ballast, f.size = untouched(want), want
 	}
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

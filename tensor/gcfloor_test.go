@@ -31,7 +31,7 @@ func TestGCFloor(t *testing.T) {
 	if gogc <= 0 {
 		t.Skip("the collector is off (GOGC=off)")
 	}
-	near := func(got, want int) bool { return got >= want-f/8 && got <= want+f/8 }
+	near := func(got, want int) bool { return got >= want-f/4 && got <= want+f/4 } // the resizing hysteresis
 	collectUntil(t, "the floor makes up the live heap to the floor", func() bool {
 		own := heapMetric("/gc/heap/live:bytes") - gcFloorBytes()
 		return gcFloorBytes() > 0 && near(gcFloorBytes(), f-own)

@@ -28,9 +28,8 @@ import (
 // Recycled (by default only results of DefaultRecycleMinSize or more; see why
 // below): a buffer of at least the recycle size that the pool allocated is
 // watched by a finalizer set on the buffer itself, not on a tensor, so that it
-// runs only once nothing points
-// into the buffer any more: no tensor, no view and no slice a caller took with
-// Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
+// runs only once nothing points into the buffer any more: no tensor, no view
+// and no slice a caller took with Float32s or Float64s. The finalizer lists the buffer by a weak pointer and
 // sets itself again (watchEntry): the buffer then serves the next result of its
 // size, and while it waits the collector neither counts it in its heap goal nor
 // frees it. A program that makes results and drops them (`for ... { y :=
@@ -101,11 +100,13 @@ const (
 
 	// recycleMinBytes is the smallest buffer the pool can watch for recycling
 	// (SetRecycleMinSize). Watching costs a finalizer run, a finalizer set and
-	// a weak pointer made each time a buffer dies, about 2 µs beside a 64×64 float32 MatMul (16
-	// KiB) at 2 threads, which allocating otherwise cost 6-16 µs, mostly in
-	// collections: a heap that small is collected every 4 MiB of allocation
-	// (2026-12-02, AVX-512 VM: 6.1-7.3 µs per op recycled, 9.6-30 µs not,
-	// against 3.6-5.2 µs into a preallocated result).
+	// a weak pointer made each time a buffer dies, about 2 µs beside a 64×64
+	// float32 MatMul (16 KiB) at 2 threads, which allocating otherwise cost
+	// 6-16 µs, mostly in collections, before the GC floor (gcfloor.go): a heap
+	// that small was collected every 4 MiB of allocation (2026-12-02, Intel
+	// AVX-512 VM: 6.1-7.3 µs per op recycled, 9.6-30 µs not, against 3.6-5.2 µs
+	// into a preallocated result). With the floor, recycling from 16 KiB made
+	// it slower (Zen 5 VM, 1 thread: 86-90 GFLOP/s against 111-116).
 	recycleMinBytes = 16 << 10
 
 	// DefaultPoolLimit is the bound, in bytes, on the float buffers the storage
@@ -245,7 +246,8 @@ func SetPoolLimit(bytes int) int {
 // The storage of a result of at least the recycle size (SetRecycleMinSize)
 // that the pool allocates is watched while the bytes watched (results made
 // within the last two garbage collections, and storage waiting for reuse) stay
-// within bytes, and within an eighth of bytes (or eight buffers, if that is more) for each size. When
+// within bytes, and within an eighth of bytes (or eight buffers, if that is
+// more) for each size. When
 // nothing points into it any more (no tensor, view, or slice from Float32s or
 // Float64s), it serves the next result of its size instead of fresh memory, so
 // that a loop that makes and drops results does not touch pages the runtime
@@ -497,10 +499,7 @@ func chargeBytes(bytes int) int { return min(bytes, bytes*bytes/fullChargeBytes)
 // charge allocates n bytes that nothing touches or keeps, so that the collector
 // paces its cycles as if a buffer of n bytes had been allocated: a recycled
 // buffer comes back only after a collection.
-func charge(n int) {
-	var b strings.Builder
-	b.Grow(n)
-}
+func charge(n int) { untouched(n) }
 
 // recycle is the finalizer of a watched buffer, which starts at b: it runs once
 // nothing points into the buffer, after the collection that found so. A buffer
@@ -592,18 +591,26 @@ func makeBuf[T float32 | float64](n, c, size int, zero bool) []T {
 	return b
 }
 
-// rawBytes returns the address of n bytes of fresh, pointer-free heap memory that
-// the runtime has not zeroed. It is a strings.Builder's buffer: Grow allocates it
-// without clearing (the Go runtime skips zeroing for buffers that are written
-// before they are read), which is the only public way to ask for such memory.
-// Were a Go release to clear it, this would be slower, never wrong: callers write
-// every element before reading one. The memory stays alive, like any heap object,
-// as long as a pointer into it does. It is aligned as the runtime's size classes
-// are (16 bytes at least, a page for allocations over 32 KiB), more than float64
-// needs.
-func rawBytes(n int) unsafe.Pointer {
-	var b strings.Builder
+// untouched returns a strings.Builder holding n bytes of fresh, pointer-free
+// heap memory that the runtime has neither zeroed nor touched: Grow allocates
+// it without clearing (the Go runtime skips zeroing for buffers that are
+// written before they are read), which is the only public way to ask for such
+// memory. Were a Go release to clear it, its users would be slower, never
+// wrong: rawBytes's callers write every element before reading one, and
+// charge and the GC floor never read it.
+func untouched(n int) *strings.Builder {
+	b := new(strings.Builder)
 	b.Grow(n)
+	return b
+}
+
+// rawBytes returns the address of n bytes of fresh, pointer-free heap memory that
+// the runtime has not zeroed (see untouched). The memory stays alive, like any
+// heap object, as long as a pointer into it does. It is aligned as the
+// runtime's size classes are (16 bytes at least, a page for allocations over 32
+// KiB), more than float64 needs.
+func rawBytes(n int) unsafe.Pointer {
+	b := untouched(n)
 	b.WriteByte(0)
 	return unsafe.Pointer(unsafe.StringData(b.String()))
 }

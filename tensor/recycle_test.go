@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"testing"
 	"time"
 	"unsafe"
@@ -77,9 +76,13 @@ func listedWatched() int {
 
 // recycling turns recycling on for the test, with the default pool limit, for
 // every recyclable size.
+//
+// It turns the GC floor off: its ballast, resized after collections in the
+// finalizer goroutine, could delay a recycled buffer's finalizer by a
+// collection, and these tests count collections.
 func recycling(t *testing.T) {
-	prev, prevMin := SetRecycleLimit(DefaultPoolLimit), SetRecycleMinSize(0)
-	t.Cleanup(func() { SetRecycleLimit(prev); SetRecycleMinSize(prevMin) })
+	prev, prevMin, prevFloor := SetRecycleLimit(DefaultPoolLimit), SetRecycleMinSize(0), SetGCFloor(0)
+	t.Cleanup(func() { SetRecycleLimit(prev); SetRecycleMinSize(prevMin); SetGCFloor(prevFloor) })
 }
 
 // largeN is a float32 element count of recycled size: 256 KiB.
@@ -161,11 +164,7 @@ func TestKeptSliceNotRecycled(t *testing.T) {
 func slicesClone(s []float32) []float32 { return append([]float32(nil), s...) }
 
 // heapObjectBytes returns the bytes of live and not yet swept heap objects.
-func heapObjectBytes() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
+func heapObjectBytes() uint64 { return uint64(heapMetric("/memory/classes/heap/objects:bytes")) }
 
 // TestRecycleBounded drops large results of many sizes, float32 and float64, and
 // checks that the pool watches no more than its recycle limit, that the heap
@@ -177,6 +176,7 @@ func TestRecycleBounded(t *testing.T) {
 	defer SetPoolLimit(prev)
 	defer SetRecycleLimit(SetRecycleLimit(limit))
 	defer SetRecycleMinSize(SetRecycleMinSize(0))
+	defer SetGCFloor(SetGCFloor(0)) // its ballast would make up for heap the pool keeps
 	w0 := settle(t)
 	base := heapObjectBytes()
 

@@ -107,9 +107,9 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 
 // The float32 AVX-512 kernels split products across goroutines from 2·100³
 // flops and k = 64 (minParallelFlops and minParallelK suit the AVX2 kernels'
-// half speed; the float64 AVX-512 kernel, as fast as AVX2's float32, keeps them). Measured
-// on the 2-core Zen 5 VM, float32, 2 threads, 3 runs each (2026-12-02), µs a
-// product split / on one goroutine: 64³ 3.6–4.2 / 2.8–3.1, 72³ 7.3–8.0 /
+// half speed; the float64 AVX-512 kernel, as fast as AVX2's float32, keeps
+// them). Measured on the 2-core Zen 5 VM, float32, 2 threads, 3 runs each
+// (2026-12-02), µs a product split / on one goroutine: 64³ 3.6–4.2 / 2.8–3.1, 72³ 7.3–8.0 /
 // 6.2–6.6, 96³ 8.9–10.0 / 8.8–9.9, 112³ 20.2–23.0 / 19.7–21.3, but 128³
 // 16.1–18.7 / 21.2–21.6; with k = 32, 64×256×32 9.0–10.4 / 5.5–6.7 and
 // 256×256×32 24.4–30.9 / 21.7–22.5; 64×256×64 11.5–14.7 / 10.9–11.7.
