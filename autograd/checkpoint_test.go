@@ -106,6 +106,9 @@ func TestCheckpointMemory(t *testing.T) {
 			// move between the pool and the heap during the measurement.
 			prevRecycle := tensor.SetRecycleLimit(0)
 			defer tensor.SetRecycleLimit(prevRecycle)
+			// A saved activation carved out of a chunk would hold the
+			// whole chunk.
+			defer tensor.SetChunkLimit(tensor.SetChunkLimit(0))
 			before := liveHeap()
 			loss := m.loss(x, every, reentrant)
 			after := liveHeap()
@@ -170,7 +173,8 @@ func peakHeap(f func()) uint64 {
 // of a 16-block MLP (width 256, batch 1024, float32: activations, not weights, dominate), plain and with checkpointed
 // segments of 4 blocks.
 func BenchmarkCheckpointStep(b *testing.B) {
-	defer tensor.SetGCFloor(tensor.SetGCFloor(0)) // its ballast follows the live heap
+	defer tensor.SetGCFloor(tensor.SetGCFloor(0))       // its ballast follows the live heap
+	defer tensor.SetChunkLimit(tensor.SetChunkLimit(0)) // a saved activation carved out of a chunk would hold the whole chunk
 	for _, c := range []struct {
 		name  string
 		every int

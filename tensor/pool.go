@@ -69,7 +69,9 @@ import (
 // already come back through the put-back path. It pays for programs that drop
 // large results (README, Performance); GOGRAD_DEBUG_POOL=poison turns it on for
 // every size, so that the suite run in that mode checks that recycling never
-// reuses memory in use.
+// reuses memory in use. Fresh smaller results, from 4 KiB to 1 MiB, are carved
+// out of chunks that are recycled buffers of that size (chunk.go), so that
+// they too are written into memory the process holds.
 //
 // Size classes are powers of two from 2^minPoolShift elements. The pool's limit
 // (SetPoolLimit; DefaultPoolLimit at start) bounds the bytes of the buffers held
@@ -189,6 +191,8 @@ type storagePool struct {
 	back [2][maxPoolShift + 1]uint64
 
 	cycles uint64 // garbage collections ended when age last ran
+
+	chunk chunks // chunks small results are carved out of (chunk.go)
 }
 
 // watchEntry is the state of a watched buffer: a large buffer the pool made,
@@ -218,6 +222,7 @@ var pool = storagePool{
 	limit:        DefaultPoolLimit,
 	recycleLimit: DefaultRecycleLimit,
 	recycleMin:   DefaultRecycleMinSize,
+	chunk:        chunks{limit: DefaultChunkLimit},
 	watched:      map[uintptr]watchEntry{},
 }
 
@@ -295,6 +300,7 @@ func (p *storagePool) age() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cycles = p.gcCycles()
+	p.chunk.age(p.cycles)
 	for c := range maxPoolShift + 1 {
 		p.held -= ageClass(&p.f32, c, 4<<c) + ageClass(&p.f64, c, 8<<c)
 	}
@@ -412,6 +418,18 @@ func poolGet[T float32 | float64](p *storagePool, l *classLists[T], n, size int,
 		p.mu.Unlock()
 		runtime.Gosched()
 		p.mu.Lock()
+	}
+	if bytes < p.recycleMin && bytes >= chunkMinBytes && bytes <= chunkMaxBytes {
+		if a := p.carve(bytes); a != nil {
+			p.mu.Unlock()
+			b := unsafe.Slice((*T)(a), 1<<c)[:n]
+			if zero {
+				clear(b)
+			} else if poisonReleased.Load() {
+				fillNaN(b)
+			}
+			return b
+		}
 	}
 	watch := bytes >= p.recycleMin && p.watchedBytes+bytes <= p.recycleLimit &&
 		p.classWatched[size>>3][c]+bytes <= p.classLimit(bytes)

@@ -6,10 +6,10 @@
 // float32 B for the AVX-512 kernel, and others). Run `go generate` in this
 // directory (or `go run gen_amd64.go`) after editing.
 //
-// Every micro-kernel has the same shape: zero an mr×nr tile of accumulators; run
-// k steps, four at a time and then one at a time, each loading one row of the B
-// panel and adding it, times one broadcast element of A, to each row of the
-// tile; then store alpha times the tile, plus beta times C unless flags has
+// Every micro-kernel has the same shape: prefetch the tile of C; zero an mr×nr
+// tile of accumulators; run k steps, four at a time and then one at a time,
+// each loading one row of the B panel and adding it, times one broadcast
+// element of A, to each row of the tile; then store alpha times the tile, plus beta times C unless flags has
 // betaZero, or plus a row vector (a bias) when flags has addBias.
 package main
 
@@ -156,6 +156,7 @@ func (g *gen) kernel(k kernel) {
 	fmt.Fprintf(g, "// func %s(k int, a *T, rs, ks int, b *T, c *T, ldc int, alpha, beta T, flags int, bias *T, bs int)\n", k.name)
 	fmt.Fprintf(g, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, size)
 	g.loadArgs(k)
+	g.prefetchC(k)
 	for r := 0; r < k.rows; r++ {
 		for v := 0; v < k.vecs; v++ {
 			x := k.acc(r, v)
@@ -191,6 +192,22 @@ func (g *gen) loadArgs(k kernel) {
 	g.ins("MOVQ c+40(FP), DI")
 	g.ins("MOVQ ldc+48(FP), SI")
 	g.ins("SHLQ $%d, SI", shift)
+}
+
+// prefetchC asks for the tile's lines of C before the k steps, so that a C
+// not in the cache (a fresh result) arrives while they run instead of stalling
+// the stores at the end. Measured on the 2-core AMD EPYC VM (2026-12-02, 4
+// alternating runs each): a 64×64 float32 MatMul allocating its result ran at
+// 103 → 121 GFLOP/s (medians) on 1 thread and 121 → 124 on 2; 256×256 into a
+// preallocated C, 179 → 185 on 1 thread.
+func (g *gen) prefetchC(k kernel) {
+	g.ins("MOVQ DI, DX")
+	for r := 0; r < k.rows; r++ {
+		for off := 0; off < k.vecs*k.isa.vecBytes; off += 64 {
+			g.ins("PREFETCHT0 %d(DX)", off)
+		}
+		g.ins("ADDQ SI, DX")
+	}
 }
 
 // loops writes the k steps: k/4 times four steps in DX, then k%4 single steps
