@@ -2,19 +2,32 @@ package tensor
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"testing"
 )
 
-// chunked sets the chunk limit for the test, with recycling on from the
-// default size (so that chunks are watched buffers) and the GC floor off, as
-// recycling does, since these tests count collections.
+// chunked sets the chunk limit for the test and turns carving on, with
+// recycling on from the default size (so that chunks are watched buffers) and
+// the GC floor off, as recycling does, since these tests count collections.
 func chunked(t *testing.T, limit int) {
 	prev, prevRL, prevMin, prevFloor := SetChunkLimit(limit), SetRecycleLimit(DefaultRecycleLimit), SetRecycleMinSize(DefaultRecycleMinSize), SetGCFloor(0)
+	collectUntil(t, "no chunks kept by earlier tests", func() bool { return !chunkFull() })
+	pool.mu.Lock()
+	prevOn := pool.chunk.on
+	pool.chunk.on = true // as after a cycle of mostly small results
+	pool.chunk.cur = nil // the next small result starts a chunk
+	// The next collections decide anew from what the test allocates.
+	metrics.Read(allocsSample)
+	pool.chunk.small, pool.chunk.allocs = 0, allocsSample[0].Value.Uint64()
+	pool.mu.Unlock()
 	t.Cleanup(func() {
 		SetChunkLimit(prev)
 		SetRecycleLimit(prevRL)
 		SetRecycleMinSize(prevMin)
 		SetGCFloor(prevFloor)
+		pool.mu.Lock()
+		pool.chunk.on = prevOn
+		pool.mu.Unlock()
 	})
 }
 
@@ -128,4 +141,38 @@ func TestChunkLimit(t *testing.T) {
 	if uninit(Float32, []int{4096}); curChunk() != 0 {
 		t.Fatal("with the limit 0, a small result was carved")
 	}
+}
+
+// chunkOn reports whether the pool carves small results.
+func chunkOn() bool {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	return pool.chunk.on
+}
+
+// TestChunkGate checks that carving turns on after a collection cycle whose
+// allocations were mostly fresh small results, and off after one whose were
+// mostly large buffers.
+func TestChunkGate(t *testing.T) {
+	chunked(t, DefaultChunkLimit)
+	var sink []*Tensor
+	large := func() { // 64 MiB in buffers of 4 MiB: no small result
+		for range 16 {
+			sink = append(sink[:0], uninit(Float32, []int{1 << 20}))
+		}
+	}
+	large()
+	collectUntil(t, "a cycle of large buffers turns carving off", func() bool { return !chunkOn() })
+	for range 4096 { // 64 MiB of 16 KiB results
+		sink = append(sink[:0], uninit(Float32, []int{4096}))
+	}
+	collectUntil(t, "a cycle of small results turns carving on", chunkOn)
+	runtime.GC() // a cycle that allocated nearly nothing leaves it on
+	runtime.GC()
+	if !chunkOn() {
+		t.Fatal("collections that allocated nothing turned carving off")
+	}
+	large()
+	collectUntil(t, "a cycle of large buffers turns carving off", func() bool { return !chunkOn() })
+	runtime.KeepAlive(sink)
 }
