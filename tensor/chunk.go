@@ -48,9 +48,10 @@ import (
 // after it began to be carved counts as kept (the pool lists the chunks it
 // carves by weak pointers), and while the chunks kept take more than the
 // limit, small results are heap objects of their own again, until the kept
-// chunks fall under half the limit. (A cleanup per chunk, runtime.AddCleanup,
-// instead of the weak pointers made a loop of 64×64 products a third slower on
-// one thread, with twice the page faults.)
+// chunks fall under half the limit. (In a version with 1 MiB chunks that the
+// collector freed, a cleanup per chunk, runtime.AddCleanup, in place of the
+// weak pointers made a loop of 64×64 products a third slower on one thread,
+// with about twice the page faults; measured, not explained.)
 const (
 	chunkBytes    = DefaultRecycleMinSize // so that chunks are recycled
 	chunkMinBytes = rawMinBytes
@@ -140,12 +141,10 @@ func (p *storagePool) carve(bytes int) unsafe.Pointer {
 
 // age runs after each collection (from storagePool.age, which has just set
 // p.cycles, with p.mu held): it forgets the chunks made two collections ago or
-// more that the collector freed, and counts those it did not as kept. It does
-// not look at younger chunks: the weak pointer of a chunk that the collection
-// just ended found dead would have the runtime sweep it at once, and freeing
-// them all together, instead of as the allocations that reuse their memory
-// come, had the runtime give the memory back to the operating system and fault
-// it in again (a loop of 64×64 products made twice the page faults).
+// more that have died since (their weak pointers are nil), and counts those
+// still in use as kept; younger chunks cannot count as kept yet and are not
+// looked at. It also decides whether small results are carved (see the
+// comment at the top of this file).
 func (k *chunks) age(cycles uint64) {
 	metrics.Read(allocsSample)
 	allocs := allocsSample[0].Value.Uint64()
