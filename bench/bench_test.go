@@ -51,32 +51,71 @@ func envInt(name string) (int, bool) {
 // n=N case writes into a preallocated C, as torch.mm(A, B, out=C) does; n=N/alloc
 // is tensor.MatMul, which allocates its result, after 60 ms of untimed warm-up
 // as matmul.py has (the first results grow the process, whose page faults are
-// costly on a VM).
+// costly on a VM). GFLOP/s is the median sample's, as matmul.py reports, each
+// sample being k back-to-back calls with k calibrated as there (doubled until a
+// sample takes 20 ms); ns/op is the mean over the whole run.
 func BenchmarkMatMul(b *testing.B) {
 	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
-		g := tensor.NewGenerator(0)
-		x := g.Normal(tensor.Zeros(n, n), 0, 1)
-		y := g.Normal(tensor.Zeros(n, n), 0, 1)
 		flops := 2 * float64(n) * float64(n) * float64(n)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			c := make([]float32, n*n)
-			b.ReportAllocs()
-			for b.Loop() {
-				blas.Gemm(false, false, n, n, n, 1, x.Float32s(), n, y.Float32s(), n, 0, c, n)
+		var x, y *tensor.Tensor
+		setup := func() {
+			if x == nil {
+				g := tensor.NewGenerator(0)
+				x = g.Normal(tensor.Zeros(n, n), 0, 1)
+				y = g.Normal(tensor.Zeros(n, n), 0, 1)
 			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			setup()
+			c := make([]float32, n*n)
+			mm := func() { blas.Gemm(false, false, n, n, n, 1, x.Float32s(), n, y.Float32s(), n, 0, c, n) }
+			b.ReportAllocs()
+			b.ReportMetric(flops*medianSample(b, calibrate(mm), mm)/1e9, "GFLOP/s")
 		})
 		b.Run(fmt.Sprintf("n=%d/alloc", n), func(b *testing.B) {
+			setup()
+			mm := func() { tensor.MatMul(x, y) }
 			for t0 := time.Now(); time.Since(t0) < 60*time.Millisecond; { // matmul.py's 3 warm-up samples of 20 ms
-				tensor.MatMul(x, y)
+				mm()
 			}
 			b.ReportAllocs()
-			for b.Loop() {
-				tensor.MatMul(x, y)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(flops*medianSample(b, calibrate(mm), mm)/1e9, "GFLOP/s")
 		})
 	}
+}
+
+// calibrate returns matmul.py's sample length: the calls of f, doubled from 1,
+// until that many back-to-back calls take 20 ms.
+func calibrate(f func()) int {
+	for k := 1; ; k *= 2 {
+		t0 := time.Now()
+		for range k {
+			f()
+		}
+		if time.Since(t0) >= 20*time.Millisecond {
+			return k
+		}
+	}
+}
+
+// medianSample runs f in b.Loop and returns the median, over samples of k
+// back-to-back calls, of the sample's calls per second (the mean if the run
+// was shorter than one sample), as the PyTorch workload scripts report.
+func medianSample(b *testing.B, k int, f func()) float64 {
+	var rates []float64
+	n, t0 := 0, time.Now()
+	for b.Loop() {
+		f()
+		if n++; n == k {
+			rates = append(rates, float64(k)/time.Since(t0).Seconds())
+			n, t0 = 0, time.Now()
+		}
+	}
+	if len(rates) == 0 {
+		return float64(b.N) / b.Elapsed().Seconds()
+	}
+	sort.Float64s(rates)
+	return rates[len(rates)/2]
 }
 
 // mlp builds mlp_step.py's model: Linear(784,256), ReLU, Linear(256,256), ReLU,
@@ -290,9 +329,11 @@ const ewN = 1 << 22
 
 // BenchmarkElementwise is elementwise.py on 4M float32: the kernels writing into a
 // preallocated output (PyTorch's out= form) and the tensor ops, which allocate
-// their result (the _alloc form), after elementwise.py's 5 untimed warm-up calls
-// (the first results grow the process, whose page faults are costly on a VM).
-// GB/s counts bytes read and written as the script does.
+// their result (the _alloc form), after elementwise.py's 5 untimed warm-up calls.
+// GB/s counts bytes read and written as the script does, and is the median
+// sample's, as the script reports, each sample being 10 back-to-back calls;
+// MB/s is the mean over the whole run, which for the _alloc forms includes the
+// page faults of the first results, which grow the process (costly on a VM).
 func BenchmarkElementwise(b *testing.B) {
 	g := tensor.NewGenerator(0)
 	at := g.Normal(tensor.Zeros(ewN), 0, 1)
@@ -315,9 +356,7 @@ func BenchmarkElementwise(b *testing.B) {
 		b.Run(op.name, func(b *testing.B) {
 			b.SetBytes(int64(op.bytes * ewN))
 			b.ReportAllocs()
-			for b.Loop() {
-				op.out()
-			}
+			b.ReportMetric(float64(op.bytes*ewN)*medianSample(b, 10, op.out)/1e9, "GB/s")
 		})
 		if op.alloc != nil {
 			b.Run(op.name+"_alloc", func(b *testing.B) {
@@ -326,9 +365,7 @@ func BenchmarkElementwise(b *testing.B) {
 				}
 				b.SetBytes(int64(op.bytes * ewN))
 				b.ReportAllocs()
-				for b.Loop() {
-					op.alloc()
-				}
+				b.ReportMetric(float64(op.bytes*ewN)*medianSample(b, 10, op.alloc)/1e9, "GB/s")
 			})
 		}
 	}

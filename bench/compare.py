@@ -64,7 +64,7 @@ def go_run(bench, benchtime, threads):
         if not f or not f[0].startswith("Benchmark"):
             continue
         for i in range(2, len(f) - 1):
-            if f[i + 1] in ("GFLOP/s", "ms/step", "µs/op", "MB/s"):
+            if f[i + 1] in ("GFLOP/s", "ms/step", "µs/op", "MB/s", "GB/s"):
                 v = float(f[i])
                 res.setdefault(f[0], {})[f[i + 1]] = v / 1000 if f[i + 1] == "MB/s" else v
     return res
@@ -128,7 +128,9 @@ def main():
                 for key, gre, pfmt, unit, _ in rows:
                     for k, v in g.items():
                         if re.fullmatch(gre, k):
-                            go_s.setdefault(key, []).append(v.get("MB/s" if unit == "GB/s" else unit))
+                            # GB/s is the median sample's, as elementwise.py reports;
+                            # MB/s (the mean, warm-up included) is the fallback.
+                            go_s.setdefault(key, []).append(v.get(unit, v.get("MB/s")))
                     pk = pfmt.format(t=t)
                     if pk in p:
                         pt_s.setdefault(key, []).append(p[pk])
