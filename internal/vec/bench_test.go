@@ -80,9 +80,10 @@ func BenchmarkSum(b *testing.B) {
 	benchOp(b, 1, func(_, x, _ []float32) { sink32 = Sum(x) }, func(_, x, _ []float64) { sink64 = Sum(x) })
 }
 
-// BenchmarkSteps times the fused optimizer steps per size and implementation; bytes per call count every stream read or written (Adam:
-// p, g, m, v read, p, m, v written; SGD momentum: p, g, buf read, p, buf
-// written).
+// BenchmarkSteps times the fused optimizer steps per size and implementation;
+// bytes per call count every stream read or written (Adam: p, g, m, v read, p,
+// m, v written; SGD momentum: p, g, buf read, p, buf written; the others
+// likewise).
 func BenchmarkSteps(b *testing.B) {
 	saved := impl
 	defer func() { impl = saved }()
@@ -96,6 +97,7 @@ func BenchmarkSteps(b *testing.B) {
 		}
 		c := AdamCoef[float32]{Beta1: 0.9, OneMinusBeta1: 0.1, Beta2: 0.999, OneMinusBeta2: 0.001,
 			NegStep: -1e-3, BC2Sqrt: 0.03, Eps: 1e-8}
+		mc := MomentsCoef[float32]{Beta1: 0.9, OneMinusBeta1: 0.1, Beta2: 0.999, OneMinusBeta2: 0.001}
 		steps := []struct {
 			name    string
 			streams int
@@ -103,6 +105,12 @@ func BenchmarkSteps(b *testing.B) {
 		}{
 			{"Adam", 7, func() { AdamStep(s[0], s[1], s[2], s[3], &c) }},
 			{"SGDMomentum", 5, func() { SGDMomentum(s[0], s[1], s[2], 0.9, 0.9, -1e-3) }},
+			{"Adagrad", 5, func() { AdagradStep(s[0], s[1], s[2], -0.01, 1e-10) }},
+			{"RMSprop", 5, func() { RMSpropStep(s[0], s[1], s[2], 0.99, 0.01, -0.01, 1e-8) }},
+			{"Adadelta", 7, func() { AdadeltaStep(s[0], s[1], s[2], s[3], 0.9, 0.1, 1e-6, -1) }},
+			{"ASGDAvg", 5, func() { ASGDStep(s[0], s[1], s[2], 1-1e-6, -0.01, 0.3, true) }},
+			{"NAdam", 7, func() { NAdamStep(s[0], s[1], s[2], s[3], &mc, 0.003, 1e-8, -0.0002, -0.05) }},
+			{"RAdam", 7, func() { RAdamStep(s[0], s[1], s[2], s[3], &mc, 0.5, 1e-3, 1e-8, 0.08, 0.7) }},
 		}
 		for _, st := range steps {
 			for _, k := range impls {
