@@ -148,3 +148,68 @@ func testOthersFast[T float32 | float64](t *testing.T) {
 		}
 	}
 }
+
+// rpropBranches is rprop as first written, branching on each sign; rprop
+// picks factors and signs from tables instead and must give its bits.
+func rpropBranches[T float32 | float64](p, g, prev, size []T, o *RpropOptions) {
+	etaMinus, etaPlus := T(o.Etas[0]), T(o.Etas[1])
+	lo, hi := T(o.StepSizes[0]), T(o.StepSizes[1])
+	for i := range p {
+		gi := signed(g[i], o.Maximize)
+		var factor T = 1
+		switch s := gi * prev[i]; {
+		case s > 0:
+			factor = etaPlus
+		case s < 0:
+			factor = etaMinus
+			gi = 0
+		case s != s:
+			factor = s
+		}
+		x := size[i] * factor
+		if x == x {
+			x = min(max(x, lo), hi)
+		}
+		size[i] = x
+		var sign T
+		switch {
+		case gi > 0:
+			sign = 1
+		case gi < 0:
+			sign = -1
+		}
+		p[i] = fma(-sign, size[i], p[i])
+		prev[i] = gi
+	}
+}
+
+func testRpropTables[T float32 | float64](t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, o := range []RpropOptions{
+		{Etas: [2]float64{0.5, 1.2}, StepSizes: [2]float64{1e-6, 50}},
+		{Etas: [2]float64{0.3, 1.7}, StepSizes: [2]float64{1e-3, 0.5}, Maximize: true},
+	} {
+		for _, n := range fastLengths {
+			g := randomSlice[T](r, n, 1, false)
+			p := randomSlice[T](r, n, 1, false)
+			prev := randomSlice[T](r, n, 1, false)
+			size := randomSlice[T](r, n, 0.1, true)
+			for i := range prev[:n/2] { // the signs kept and flipped
+				prev[i] = g[i] * T(r.IntN(3)-1)
+			}
+			wp, wprev, wsize := append([]T(nil), p...), append([]T(nil), prev...), append([]T(nil), size...)
+			for range 3 {
+				rprop(p, g, prev, size, &o)
+				rpropBranches(wp, g, wprev, wsize, &o)
+			}
+			sameBits(t, "p", p, wp)
+			sameBits(t, "prev", prev, wprev)
+			sameBits(t, "size", size, wsize)
+		}
+	}
+}
+
+func TestRpropTables(t *testing.T) {
+	t.Run("f32", testRpropTables[float32])
+	t.Run("f64", testRpropTables[float64])
+}
