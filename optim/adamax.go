@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/gograd/gograd/internal/vec"
 	"github.com/gograd/gograd/tensor"
 )
 
@@ -91,6 +92,10 @@ func adamax[T float32 | float64](p, g, m, u []T, clr float64, o *AdamaxOptions) 
 	b1, omb1 := T(o.Betas[0]), coef[T](1-o.Betas[0])
 	b2, eps, wd := T(o.Betas[1]), T(o.Eps), coef[T](o.WeightDecay)
 	negCLR, maximize, decay := T(-clr), o.Maximize, o.WeightDecay != 0
+	if !forceLoop && !maximize && !decay {
+		vec.AdamaxStep(p, g, m, u, b1, T(omb1), b2, eps, negCLR) // this loop's bits (fast_test.go)
+		return
+	}
 	n := len(p)
 	g, m, u = g[:n], m[:n], u[:n]
 	for i := range p {

@@ -104,9 +104,9 @@ func TestFastPathsMatchLoops(t *testing.T) {
 	t.Run("Others/float64", testOthersFast[float64])
 }
 
-// testOthersFast runs Adagrad, RMSprop, Adadelta, ASGD, NAdam and RAdam's
-// default configurations through vec's kernels and through their general
-// loops (forceLoop) on the same data.
+// testOthersFast runs Adagrad, RMSprop, Adadelta, ASGD, NAdam, RAdam and
+// Adamax's default configurations through vec's kernels and through their
+// general loops (forceLoop) on the same data.
 func testOthersFast[T float32 | float64](t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	clone := func(s []T) []T { return append([]T(nil), s...) }
@@ -122,6 +122,9 @@ func testOthersFast[T float32 | float64](t *testing.T) {
 			{"Adagrad", func(p, a, _ []T) { adagrad(p, g, a, 0.01/1.5, &AdagradOptions{LR: 0.01, Eps: 1e-10}) }},
 			{"RMSprop", func(p, a, _ []T) { rmsprop(p, g, a, nil, nil, &RMSpropOptions{LR: 0.01, Alpha: 0.99, Eps: 1e-8}) }},
 			{"Adadelta", func(p, a, b []T) { adadelta(p, g, a, b, &AdadeltaOptions{LR: 1, Rho: 0.9, Eps: 1e-6}) }},
+			{"Adamax", func(p, a, b []T) {
+				adamax(p, g, a, b, 0.002/0.19, &AdamaxOptions{LR: 0.002, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8})
+			}},
 			{"ASGD", func(p, a, _ []T) { asgd(p, g, a, 0.01, 1, &ASGDOptions{LR: 0.01, Lambd: 1e-4}) }},
 			{"ASGD/averaging", func(p, a, _ []T) { asgd(p, g, a, 0.009, 0.25, &ASGDOptions{LR: 0.01, Lambd: 1e-4}) }},
 			{"NAdam", func(p, a, b []T) {

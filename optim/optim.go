@@ -314,7 +314,7 @@ var (
 	}{(*LBFGS)(nil)}
 )
 
-// forceLoop makes Adagrad, RMSprop, Adadelta, ASGD, NAdam and RAdam run their
-// general loops where they would call internal/vec's fused kernels, so that
-// fast_test.go can compare the two.
+// forceLoop makes Adagrad, RMSprop, Adadelta, ASGD, NAdam, RAdam and Adamax
+// run their general loops where they would call internal/vec's fused kernels,
+// so that fast_test.go can compare the two.
 var forceLoop bool

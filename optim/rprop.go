@@ -92,7 +92,7 @@ func rprop[T float32 | float64](p, g, prev, size []T, o *RpropOptions) {
 	lo, hi := T(o.StepSizes[0]), T(o.StepSizes[1])
 	maximize := o.Maximize
 	factors := [4]T{1, etaPlus, etaMinus, 1} // by g·g' > 0, then < 0 (3 cannot occur)
-	signs := [4]T{0, 1, -1, 0}                  // by g > 0, then g < 0: sign(g), 0 for NaN
+	signs := [4]T{0, 1, -1, 0}               // by g > 0, then g < 0: sign(g), 0 for NaN
 	n := len(p)
 	g, prev, size = g[:n], prev[:n], size[:n]
 	// Gradient signs flip at random, so the loop picks factors and signs from

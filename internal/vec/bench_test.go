@@ -110,6 +110,7 @@ func BenchmarkSteps(b *testing.B) {
 			{"Adadelta", 7, func() { AdadeltaStep(s[0], s[1], s[2], s[3], 0.9, 0.1, 1e-6, -1) }},
 			{"ASGDAvg", 5, func() { ASGDStep(s[0], s[1], s[2], 1-1e-6, -0.01, 0.3, true) }},
 			{"NAdam", 7, func() { NAdamStep(s[0], s[1], s[2], s[3], &mc, 0.003, 1e-8, -0.0002, -0.05) }},
+			{"Adamax", 7, func() { AdamaxStep(s[0], s[1], s[2], s[3], 0.9, 0.1, 0.999, 1e-8, -2e-3) }},
 			{"RAdam", 7, func() { RAdamStep(s[0], s[1], s[2], s[3], &mc, 0.5, 1e-3, 1e-8, 0.08, 0.7) }},
 		}
 		for _, st := range steps {

@@ -174,9 +174,10 @@ func (g *gen) div(num, den, dst, tmp string) {
 }
 
 const (
-	cmpLT  = 0x01 // LT_OS
-	cmpNLT = 0x05 // NLT_US: greater or equal (-0 too), or unordered
-	cmpGE  = 0x0d // GE_OS
+	cmpLT    = 0x01 // LT_OS
+	cmpNLT   = 0x05 // NLT_US: greater or equal (-0 too), or unordered
+	cmpGE    = 0x0d // GE_OS
+	cmpUNORD = 0x03 // UNORD_Q: either is NaN
 )
 
 // exp sets y = exp(x), clobbering x, n and t.
@@ -386,6 +387,15 @@ func kernelsFor(t typ) []kernel {
 // Their products and sums are rounded as optim's fmaC rounds: one VFMADD231 for
 // float64, a product then a sum for float32 (see fmaOrMulAdd).
 func optimKernels() []kernel {
+	// firstMoment loads g and m, updates m as Adam does, stores it, and leaves
+	// g and m in G and M.
+	firstMoment := func(g *gen, G, M, T string) {
+		g.ld(g.base["g"], G)
+		g.ld(g.base["m"], M)
+		g.o3("VMUL", g.k("b1"), M, M)
+		g.fmaOrMulAdd(G, g.k("omb1"), M, T) // m = g*omb1 + m*b1
+		g.stTo(g.base["m"], M)
+	}
 	adam := func(name string, decoupled bool) kernel {
 		scalars := []string{"b1", "omb1", "b2", "omb2", "negStep", "bc2Sqrt", "eps"}
 		if decoupled {
@@ -529,14 +539,30 @@ func optimKernels() []kernel {
 				g.stTo(g.base["ax"], A)
 			}}
 	}
+	// adamax's u is max(u*b2, |g|+eps) as Go's max gives it: VMAX returns its
+	// second source where either is NaN, so a NaN u*b2 is put back.
+	adamax := kernel{name: "adamax", kind: "fused", unroll: 4, temps: 4,
+		slices: []string{"p", "g", "m", "u"}, scalars: []string{"b1", "omb1", "b2", "eps", "negCLR"},
+		body: func(g *gen, r func(int) string) {
+			G, M, U, T := r(0), r(1), r(2), r(3)
+			firstMoment(g, G, M, T)
+			g.ld(g.base["u"], U)
+			g.o3("VMUL", g.k("b2"), U, U)
+			g.p("%s %s, %s, %s", g.bit("AND"), g.k("abs"), G, G)
+			g.o3("VADD", g.k("eps"), G, G) // |g| + eps
+			g.o3("VMAX", G, U, T)          // u*b2 > |g|+eps ? u*b2 : |g|+eps
+			g.sel(cmpUNORD, U, U, U, T, G) // u*b2 where it is NaN
+			g.stTo(g.base["u"], T)
+			g.o3("VMUL", g.k("negCLR"), M, M)
+			g.o3("VDIV", T, M, M) // (negCLR*m)/u
+			g.ld(g.base["p"], G)
+			g.o3("VADD", M, G, G)
+			g.stTo(g.base["p"], G)
+		}}
 	// moments loads g, updates m and v as Adam does (β2's product is
 	// (g*omb2)*g), stores them, and leaves g, m and v in G, M and V.
 	moments := func(g *gen, G, M, V, T string) {
-		g.ld(g.base["g"], G)
-		g.ld(g.base["m"], M)
-		g.o3("VMUL", g.k("b1"), M, M)
-		g.fmaOrMulAdd(G, g.k("omb1"), M, T) // m = g*omb1 + m*b1
-		g.stTo(g.base["m"], M)
+		firstMoment(g, G, M, T)
 		g.ld(g.base["v"], V)
 		g.o3("VMUL", g.k("b2"), V, V)
 		g.o3("VMUL", g.k("omb2"), G, T)
@@ -601,7 +627,7 @@ func optimKernels() []kernel {
 		momentum("sgdMomentum", false),
 		momentum("sgdMomentumDecay", true),
 		adagrad, rmsprop, adadelta, asgd("asgd", false), asgd("asgdAvg", true),
-		nadam, radam("radam", false), radam("radamRect", true),
+		nadam, radam("radam", false), radam("radamRect", true), adamax,
 	}
 }
 

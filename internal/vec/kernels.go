@@ -58,6 +58,8 @@ type kernels struct {
 	radam64     func(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
 	radamRect32 func(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
 	radamRect64 func(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
+	adamax32    func(p, g, m, u []float32, b1, omb1, b2, eps, negCLR float32)
+	adamax64    func(p, g, m, u []float64, b1, omb1, b2, eps, negCLR float64)
 }
 
 // goKernels is the pure-Go implementation: the plain loops themselves.
@@ -95,6 +97,7 @@ var goKernels = kernels{
 	nadam32: nadamPlain[float32], nadam64: nadamPlain[float64],
 	radam32: radamPlain[float32], radam64: radamPlain[float64],
 	radamRect32: radamRectPlain[float32], radamRect64: radamRectPlain[float64],
+	adamax32: adamaxPlain[float32], adamax64: adamaxPlain[float64],
 }
 
 // impl is the implementation in use: the last (fastest) entry of impls.

@@ -122,6 +122,9 @@ func radamF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr float32)
 func radamRectF32AVX2(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
 
 //go:noescape
+func adamaxF32AVX2(p, g, m, u []float32, b1, omb1, b2, eps, negCLR float32)
+
+//go:noescape
 func addF64AVX2(dst, a, b []float64)
 
 //go:noescape
@@ -231,6 +234,9 @@ func radamF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
 
 //go:noescape
 func radamRectF64AVX2(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
+
+//go:noescape
+func adamaxF64AVX2(p, g, m, u []float64, b1, omb1, b2, eps, negCLR float64)
 
 //go:noescape
 func addF32AVX512(dst, a, b []float32)
@@ -350,6 +356,9 @@ func radamF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr float32)
 func radamRectF32AVX512(p, g, m, v []float32, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float32)
 
 //go:noescape
+func adamaxF32AVX512(p, g, m, u []float32, b1, omb1, b2, eps, negCLR float32)
+
+//go:noescape
 func addF64AVX512(dst, a, b []float64)
 
 //go:noescape
@@ -460,6 +469,9 @@ func radamF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr float64)
 //go:noescape
 func radamRectF64AVX512(p, g, m, v []float64, b1, omb1, b2, omb2, bc1, lr, one, eps, bc2Sqrt, rect float64)
 
+//go:noescape
+func adamaxF64AVX512(p, g, m, u []float64, b1, omb1, b2, eps, negCLR float64)
+
 func avx2Kernels() *kernels {
 	k := goKernels
 	k.name = "avx2"
@@ -490,6 +502,7 @@ func avx2Kernels() *kernels {
 	k.nadam32 = nadamF32AVX2
 	k.radam32 = radamF32AVX2
 	k.radamRect32 = radamRectF32AVX2
+	k.adamax32 = adamaxF32AVX2
 	k.add64 = addF64AVX2
 	k.sub64 = subF64AVX2
 	k.mul64 = mulF64AVX2
@@ -516,6 +529,7 @@ func avx2Kernels() *kernels {
 	k.nadam64 = nadamF64AVX2
 	k.radam64 = radamF64AVX2
 	k.radamRect64 = radamRectF64AVX2
+	k.adamax64 = adamaxF64AVX2
 	s := k
 	s.name = "avx2-stream"
 	s.add32 = addF32AVX2NT
@@ -575,6 +589,7 @@ func avx512Kernels() *kernels {
 	k.nadam32 = nadamF32AVX512
 	k.radam32 = radamF32AVX512
 	k.radamRect32 = radamRectF32AVX512
+	k.adamax32 = adamaxF32AVX512
 	k.add64 = addF64AVX512
 	k.sub64 = subF64AVX512
 	k.mul64 = mulF64AVX512
@@ -601,6 +616,7 @@ func avx512Kernels() *kernels {
 	k.nadam64 = nadamF64AVX512
 	k.radam64 = radamF64AVX512
 	k.radamRect64 = radamRectF64AVX512
+	k.adamax64 = adamaxF64AVX512
 	s := k
 	s.name = "avx512-stream"
 	s.add32 = addF32AVX512NT

@@ -317,3 +317,19 @@ func radamRectPlain[T Float](p, g, m, v []T, b1, omb1, b2, omb2, bc1, lr, one, e
 		p[i] -= T(T(u*adaptive) * rect)
 	}
 }
+
+// adamaxPlain computes one Adamax step (no weight decay):
+//
+//	m[i] = mulAdd(g[i], omb1, m[i]*b1)
+//	u[i] = max(u[i]*b2, |g[i]|+eps)
+//	p[i] += (negCLR*m[i]) / u[i]
+func adamaxPlain[T Float](p, g, m, u []T, b1, omb1, b2, eps, negCLR T) {
+	g, m, u = g[:len(p)], m[:len(p)], u[:len(p)]
+	for i, gi := range g {
+		mi := mulAdd(gi, omb1, T(m[i]*b1))
+		m[i] = mi
+		ui := max(T(u[i]*b2), T(T(math.Abs(float64(gi)))+eps))
+		u[i] = ui
+		p[i] += T(negCLR*mi) / ui
+	}
+}

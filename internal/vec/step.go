@@ -211,3 +211,18 @@ func RAdamStep[T Float](p, g, m, v []T, c *MomentsCoef[T], bc1, lr, eps, bc2Sqrt
 			float64(bc1), float64(lr))
 	}
 }
+
+// AdamaxStep computes one Adamax step (no weight decay), adamaxPlain:
+//
+//	m[i] = mulAdd(g[i], omb1, m[i]*b1)
+//	u[i] = max(u[i]*b2, |g[i]|+eps)
+//	p[i] += (negCLR*m[i]) / u[i]
+func AdamaxStep[T Float](p, g, m, u []T, b1, omb1, b2, eps, negCLR T) {
+	n := len(p)
+	g, m, u = g[:n], m[:n], u[:n]
+	if is32[T]() {
+		impl.adamax32(as32(p), as32(g), as32(m), as32(u), float32(b1), float32(omb1), float32(b2), float32(eps), float32(negCLR))
+		return
+	}
+	impl.adamax64(as64(p), as64(g), as64(m), as64(u), float64(b1), float64(omb1), float64(b2), float64(eps), float64(negCLR))
+}

@@ -125,7 +125,7 @@ func TestSteps(t *testing.T) {
 	})
 }
 
-// testOtherSteps checks Adagrad, RMSprop, Adadelta, ASGD, NAdam and RAdam
+// testOtherSteps checks Adagrad, RMSprop, Adadelta, ASGD, NAdam, RAdam and Adamax
 // against their plain loops, with coefficients of optim's default options.
 func testOtherSteps[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
@@ -160,6 +160,8 @@ func testOtherSteps[T Float](t *testing.T) {
 		check("radam", func(p, a, b []T) {
 			radamPlain(p, g, a, b, mc.Beta1, mc.OneMinusBeta1, mc.Beta2, mc.OneMinusBeta2, 0.19, 1e-3)
 		}, func(p, a, b []T) { RAdamStep(p, g, a, b, mc, 0.19, 1e-3, 1e-8, 0.1, 0) })
+		check("adamax", func(p, a, b []T) { adamaxPlain(p, g, a, b, 0.9, T(1-0.9), 0.999, 1e-8, -0.002) },
+			func(p, a, b []T) { AdamaxStep(p, g, a, b, 0.9, T(1-0.9), 0.999, 1e-8, -0.002) })
 		check("radamRect", func(p, a, b []T) {
 			radamRectPlain(p, g, a, b, mc.Beta1, mc.OneMinusBeta1, mc.Beta2, mc.OneMinusBeta2, 0.5, 1e-3, 1, 1e-8, 0.08, 0.7)
 		}, func(p, a, b []T) { RAdamStep(p, g, a, b, mc, 0.5, 1e-3, 1e-8, 0.08, 0.7) })
