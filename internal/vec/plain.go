@@ -328,8 +328,20 @@ func adamaxPlain[T Float](p, g, m, u []T, b1, omb1, b2, eps, negCLR T) {
 	for i, gi := range g {
 		mi := mulAdd(gi, omb1, T(m[i]*b1))
 		m[i] = mi
-		ui := max(T(u[i]*b2), T(T(math.Abs(float64(gi)))+eps))
+		ui := max(T(u[i]*b2), absT(gi)+eps)
 		u[i] = ui
 		p[i] += T(negCLR*mi) / ui
 	}
+}
+
+// absT returns |x|. For float32 it clears the sign bit in place: going
+// through math.Abs's float64 made adamaxPlain 2.4x slower on the Zen 5 VM
+// (1.95 against 0.80 ms for 269,322 elements; not explained, perhaps the
+// conversion back to float32, which writes only the register's low lanes and
+// so waits for its previous value).
+func absT[T Float](x T) T {
+	if is32[T]() {
+		return T(math.Float32frombits(math.Float32bits(float32(x)) &^ (1 << 31)))
+	}
+	return T(math.Abs(float64(x)))
 }
