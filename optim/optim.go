@@ -263,23 +263,6 @@ func addcdiv[T float32 | float64](self, value, a, b T) T {
 	return self + T(value*a)/b
 }
 
-// bitsOf returns x's IEEE 754 bits (a float32's in the low 32).
-func bitsOf[T float32 | float64](x T) uint64 {
-	if unsafe.Sizeof(x) == 4 {
-		return uint64(math.Float32bits(float32(x)))
-	}
-	return math.Float64bits(float64(x))
-}
-
-// fromBits returns the T whose IEEE 754 bits are u (a float32's in the low 32).
-func fromBits[T float32 | float64](u uint64) T {
-	var z T
-	if unsafe.Sizeof(z) == 4 {
-		return T(math.Float32frombits(uint32(u)))
-	}
-	return T(math.Float64frombits(u))
-}
-
 // b2u returns 1 for true and 0 for false, without a branch.
 func b2u(b bool) uint64 {
 	var u uint64

@@ -106,7 +106,7 @@ func rprop[T float32 | float64](p, g, prev, size []T, o *RpropOptions) {
 		if s != s {
 			factor = s // NaN: torch's sign tensor keeps it
 		}
-		gi = fromBits[T](bitsOf(gi) &^ -neg) // +0 where the sign flipped
+		gi = [2]T{gi, 0}[neg] // 0 where the sign flipped
 		size[i] = clamp(size[i]*factor, lo, hi)
 		p[i] = fma(-signs[(b2u(gi > 0)|b2u(gi < 0)<<1)&3], size[i], p[i])
 		prev[i] = gi
