@@ -73,13 +73,17 @@ type chunks struct {
 	limit int            // SetChunkLimit
 	full  bool           // kept chunks over the limit: small results are not carved
 
-	// on says that small results are carved (see age). small counts the
-	// bytes of the fresh results of a carvable size asked for, and allocs
-	// holds the runtime's total of allocated bytes, since the last collection
-	// that decided.
-	on     bool
-	small  int
-	allocs uint64
+	// on says that small results are carved (see age). Since the last
+	// collection that decided: small counts the bytes of the fresh results of
+	// a carvable size asked for, carved those of them carved out of chunks,
+	// and chunkAllocs the bytes the runtime allocated for taking chunks (a
+	// fresh chunk, or the charge of a recycled one); allocs holds the
+	// runtime's total of allocated bytes when the window began.
+	on          bool
+	small       int
+	carved      int
+	chunkAllocs uint64
+	allocs      uint64
 
 	// made lists the chunks made and not yet found freed, with the pool's
 	// collection count when each was made, by weak pointers, so that the list
@@ -122,11 +126,25 @@ func (p *storagePool) carve(bytes int) unsafe.Pointer {
 		if k.cur != nil && k.off+bytes <= chunkBytes {
 			b := unsafe.Add(k.cur, k.off)
 			k.off += bytes
+			k.carved += bytes
 			return b
 		}
+		// The chunk's allocation (or charge) is excluded from the decision
+		// window in advance, since a collection it starts may decide before
+		// this goroutine takes the lock again; then corrected to what the
+		// runtime allocated.
+		window := k.allocs
+		k.chunkAllocs += chunkBytes
 		p.mu.Unlock()
+		before := allocsNow()
 		c := poolGet(p, &p.f32, chunkBytes/4, 4, false)
+		after := allocsNow()
 		p.mu.Lock()
+		if k.allocs == window {
+			k.chunkAllocs -= chunkBytes - min(after-before, chunkBytes)
+		} else if start := max(before, k.allocs); after > start { // a collection decided meanwhile
+			k.chunkAllocs += min(after-start, chunkBytes)
+		}
 		if k.cur != nil && k.off+bytes <= chunkBytes {
 			continue // another goroutine took a chunk meanwhile; c goes back when dropped
 		}
@@ -146,16 +164,15 @@ func (p *storagePool) carve(bytes int) unsafe.Pointer {
 // looked at. It also decides whether small results are carved (see the
 // comment at the top of this file).
 func (k *chunks) age(cycles uint64) {
-	metrics.Read(allocsSample)
-	allocs := allocsSample[0].Value.Uint64()
-	if total := allocs - k.allocs; total >= chunkDecideBytes {
+	allocs := allocsNow()
+	if total := k.window(allocs); total >= chunkDecideBytes {
 		switch small := uint64(k.small); {
 		case small*4 >= total*3:
 			k.on = true
 		case small*2 < total:
 			k.on, k.cur = false, nil
 		}
-		k.small, k.allocs = 0, allocs
+		k.small, k.carved, k.chunkAllocs, k.allocs = 0, 0, 0, allocs
 	}
 	kept, live := 0, k.made[:0]
 	for _, c := range k.made {
@@ -177,5 +194,24 @@ func (k *chunks) age(cycles uint64) {
 	}
 }
 
-// allocsSample is chunks.age's metric (read with the pool's lock held).
-var allocsSample = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+// window returns what the program allocated since the window began, given the
+// runtime's total now: the bytes the runtime allocated, with the results
+// carved out of chunks counted in place of the chunks themselves. A chunk is
+// allocated (or its charge is) before its results are carved, often by the
+// allocation that starts the collection that decides: counted as such, a
+// window that took a chunk and few of its results made carving look like half
+// of what was allocated, and turned it off in a loop of small products
+// (TestChunkLimit and TestChunkGate failed so under CPU load).
+func (k *chunks) window(allocs uint64) uint64 {
+	total := allocs - k.allocs
+	total -= min(total, k.chunkAllocs)
+	return total + uint64(k.carved)
+}
+
+// allocsNow returns the runtime's total of heap bytes allocated. It is read
+// once a collection and once a chunk, so its sample is its own.
+func allocsNow() uint64 {
+	s := [1]metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s[:])
+	return s[0].Value.Uint64()
+}

@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"testing"
 )
 
@@ -12,13 +11,13 @@ import (
 func chunked(t *testing.T, limit int) {
 	prev, prevRL, prevMin, prevFloor := SetChunkLimit(limit), SetRecycleLimit(DefaultRecycleLimit), SetRecycleMinSize(DefaultRecycleMinSize), SetGCFloor(0)
 	collectUntil(t, "no chunks kept by earlier tests", func() bool { return !chunkFull() })
+	settle(t) // the next chunk is a fresh watched buffer, not one an earlier test put back or left listed
 	pool.mu.Lock()
 	prevOn := pool.chunk.on
 	pool.chunk.on = true // as after a cycle of mostly small results
 	pool.chunk.cur = nil // the next small result starts a chunk
 	// The next collections decide anew from what the test allocates.
-	metrics.Read(allocsSample)
-	pool.chunk.small, pool.chunk.allocs = 0, allocsSample[0].Value.Uint64()
+	pool.chunk.small, pool.chunk.carved, pool.chunk.chunkAllocs, pool.chunk.allocs = 0, 0, 0, allocsNow()
 	pool.mu.Unlock()
 	t.Cleanup(func() {
 		SetChunkLimit(prev)
