@@ -104,3 +104,27 @@ func TestOutLoopAllocatesNothing(t *testing.T) {
 		t.Errorf("loss %v after 21 steps, from %v: not falling", last, first)
 	}
 }
+
+// TestOutLargeAllocatesNothing is TestOutLoopAllocatesNothing for tensors
+// large enough that the kernels split across threads: out= functions and
+// in-place ops still allocate nothing.
+func TestOutLargeAllocatesNothing(t *testing.T) {
+	defer tensor.SetNumThreads(tensor.NumThreads())
+	tensor.SetNumThreads(2)
+	const n = 1 << 20
+	a, b, c, s := tensor.Ones(n), tensor.Ones(n), tensor.Zeros(n), tensor.Scalar(0)
+	x, y, z := tensor.Ones(256, 256), tensor.Ones(256, 256), tensor.Zeros(256, 256)
+	for name, f := range map[string]func(){
+		"AddOut":     func() { tensor.AddOut(c, a, b) },
+		"ExpOut":     func() { tensor.ExpOut(c, a) },
+		"SumOut":     func() { tensor.SumOut(s, a) },
+		"Add_":       func() { c.Add_(a) },
+		"MulScalar_": func() { c.MulScalar_(0.5) },
+		"MatMulOut":  func() { tensor.MatMulOut(z, x, y) },
+	} {
+		f()
+		if allocs := testing.AllocsPerRun(10, f); allocs != 0 {
+			t.Errorf("%s: %v allocations per call, want 0", name, allocs)
+		}
+	}
+}

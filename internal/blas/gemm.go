@@ -182,15 +182,46 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 	}
 	// One piece per thread: each piece reads all of A (or B) again, and the
 	// transformer step ran 25 % slower when parallel.For cut GEMMs finer.
-	parallel.For(units, (units+t-1)/t, func(lo, hi int) {
-		ws := getWorkspace(kn)
-		if byCols {
-			gemmBlock(kn, ws, transA, Full, transB, 0, m, lo*kn.nr, min(hi*kn.nr, n), k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
-		} else {
-			gemmBlock(kn, ws, transA, Full, transB, lo*kn.mr, min(hi*kn.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
-		}
-		putWorkspace(ws)
-	})
+	g := parallel.Pick[gemmSplit[T]](&split32, &split64).Get()
+	*g = gemmSplit[T]{kn, byCols, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc}
+	parallel.Run(units, (units+t-1)/t, g)
+	*g = gemmSplit[T]{} // keeps nothing alive while cached
+	parallel.Pick[gemmSplit[T]](&split32, &split64).Put(g)
+}
+
+// gemmSplit is gemm's parallel.Body: its arguments, with C split into column
+// panels (byCols) or row strips. Kept for reuse (split32, split64), so that a
+// split product allocates nothing.
+type gemmSplit[T float32 | float64] struct {
+	kn             *kernel[T]
+	byCols         bool
+	transA, transB bool
+	m, n, k        int
+	alpha          T
+	a              []T
+	lda            int
+	b              []T
+	ldb            int
+	beta           T
+	bias, c        []T
+	ldc            int
+}
+
+var (
+	split32 parallel.Cache[gemmSplit[float32]]
+	split64 parallel.Cache[gemmSplit[float64]]
+)
+
+// Run computes the panels or strips [lo, hi) of C.
+func (g *gemmSplit[T]) Run(lo, hi int) {
+	kn := g.kn
+	ws := getWorkspace(kn)
+	if g.byCols {
+		gemmBlock(kn, ws, g.transA, Full, g.transB, 0, g.m, lo*kn.nr, min(hi*kn.nr, g.n), g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.bias, g.c, g.ldc)
+	} else {
+		gemmBlock(kn, ws, g.transA, Full, g.transB, lo*kn.mr, min(hi*kn.mr, g.m), 0, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.bias, g.c, g.ldc)
+	}
+	putWorkspace(ws)
 }
 
 // gemmSerial is gemm on the calling goroutine, for op(A) with the triangle tri.

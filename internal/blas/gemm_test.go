@@ -581,3 +581,26 @@ func TestSplits(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitGemmAllocatesNothing checks that products split across threads,
+// through Gemm and GemmPacked, allocate nothing once warm: a training loop
+// written with out= functions relies on it.
+func TestSplitGemmAllocatesNothing(t *testing.T) {
+	defer parallel.SetThreads(parallel.Threads())
+	parallel.SetThreads(2)
+	const n = 256
+	a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	for i := range a {
+		a[i], b[i] = float32(i%7), float32(i%5)
+	}
+	p := PackB(false, n, n, b, n)
+	for name, f := range map[string]func(){
+		"Gemm":       func() { Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n) },
+		"GemmPacked": func() { GemmPacked(n, 1, a, n, p, 0, c, n) },
+	} {
+		f()
+		if allocs := testing.AllocsPerRun(20, f); allocs != 0 {
+			t.Errorf("%s: %v allocations per call, want 0", name, allocs)
+		}
+	}
+}

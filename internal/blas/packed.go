@@ -89,23 +89,50 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 	if parallel.Threads() > 1 && kn.splits(m, n, k) {
 		grain = max(1, panels/(2*parallel.Threads()))
 	}
-	parallel.For(panels, grain, func(lo, hi int) {
-		ws := getWorkspace(kn)
-		j0, j1 := lo*kn.nr, min(hi*kn.nr, n)
-		off := 0
-		ncb, kcb := blockSize(n, kn.nc, kn.nr), blockSize(k, kn.kc, 4)
-		for jc := 0; jc < n; jc += ncb {
-			nc := min(ncb, n-jc)
-			width := roundUp(nc, kn.nr)
-			for pc := 0; pc < k; pc += kcb {
-				kc := min(kcb, k-pc)
-				// The part of this block's panels in [j0, j1).
-				if s, e := max(j0, jc), min(j1, jc+nc); s < e {
-					macroKernel(kn, ws, false, Full, 0, m, pc, kc, s, e-s, alpha, a, lda, bPanels[T]{p.data, off + (s-jc)*kc, kc, kn.nr}, beta, nil, c, ldc)
-				}
-				off += kc * width
+	g := parallel.Pick[packedSplit[T]](&packed32, &packed64).Get()
+	g.m, g.alpha, g.a, g.lda, g.p, g.beta, g.c, g.ldc = m, alpha, a, lda, p, beta, c, ldc
+	parallel.Run(panels, grain, g)
+	*g = packedSplit[T]{} // keeps nothing alive while cached
+	parallel.Pick[packedSplit[T]](&packed32, &packed64).Put(g)
+}
+
+// packedSplit is GemmPacked's parallel.Body: its arguments. Kept for reuse
+// (packed32, packed64), so that a split product allocates nothing.
+type packedSplit[T float32 | float64] struct {
+	m     int
+	alpha T
+	a     []T
+	lda   int
+	p     *PackedB[T]
+	beta  T
+	c     []T
+	ldc   int
+}
+
+var (
+	packed32 parallel.Cache[packedSplit[float32]]
+	packed64 parallel.Cache[packedSplit[float64]]
+)
+
+// Run computes the column panels [lo, hi) of C.
+func (g *packedSplit[T]) Run(lo, hi int) {
+	m, alpha, a, lda, p, beta, c, ldc := g.m, g.alpha, g.a, g.lda, g.p, g.beta, g.c, g.ldc
+	k, n, kn := p.k, p.n, p.kn
+	ws := getWorkspace(kn)
+	j0, j1 := lo*kn.nr, min(hi*kn.nr, n)
+	off := 0
+	ncb, kcb := blockSize(n, kn.nc, kn.nr), blockSize(k, kn.kc, 4)
+	for jc := 0; jc < n; jc += ncb {
+		nc := min(ncb, n-jc)
+		width := roundUp(nc, kn.nr)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
+			// The part of this block's panels in [j0, j1).
+			if s, e := max(j0, jc), min(j1, jc+nc); s < e {
+				macroKernel(kn, ws, false, Full, 0, m, pc, kc, s, e-s, alpha, a, lda, bPanels[T]{p.data, off + (s-jc)*kc, kc, kn.nr}, beta, nil, c, ldc)
 			}
+			off += kc * width
 		}
-		putWorkspace(ws)
-	})
+	}
+	putWorkspace(ws)
 }

@@ -8,6 +8,12 @@
 // a microsecond. A chunk no worker has claimed by the time the caller finishes its
 // own is run by the caller, so For never waits on a busy or descheduled worker to
 // start, and nested or concurrent For calls cannot deadlock.
+//
+// A call allocates nothing of its own: its bookkeeping is reused from call to
+// call. Run with a Body that the caller reuses (see Cache) allocates nothing
+// at all, which is what lets a training loop written with gograd's out=
+// functions run without allocating; a func literal passed to For that
+// captures variables is allocated by the caller, as any escaping closure is.
 package parallel
 
 import (
@@ -41,34 +47,86 @@ const pollFor = time.Millisecond
 // not a whole half of the loop.
 const piecesPerThread = 4
 
-// task is one For call: its pieces, claimed in order by the caller and the
-// workers that joined.
+// Body is a loop body that Run calls over disjoint ranges [lo, hi), from
+// several goroutines at once.
+type Body interface{ Run(lo, hi int) }
+
+// Func is a function as a Body.
+type Func func(lo, hi int)
+
+// Run calls f(lo, hi).
+func (f Func) Run(lo, hi int) { f(lo, hi) }
+
+// task is one Run call: its pieces, claimed in order by the caller and the
+// workers that took the task from their slot. It is reused once released by
+// the caller and by each worker it was handed to (refs).
 type task struct {
-	f          func(lo, hi int)
+	b          Body
 	n, pieces  int
 	next, done atomic.Int64
+	refs       atomic.Int32
 }
 
-// run claims and runs pieces until none is left.
-func (t *task) run() {
+// do claims and runs pieces until none is left.
+func (t *task) do() {
 	for {
 		p := int(t.next.Add(1) - 1)
 		if p >= t.pieces {
 			return
 		}
-		t.f(p*t.n/t.pieces, (p+1)*t.n/t.pieces)
+		t.b.Run(p*t.n/t.pieces, (p+1)*t.n/t.pieces)
 		t.done.Add(1)
 	}
 }
 
-// job hands a task to one worker.
-type job struct {
-	t     *task
-	state atomic.Int32 // 0 unclaimed, 1 claimed by a worker, 2 done by the worker, 3 taken back by the caller
+// maxFreeTasks bounds the tasks kept for reuse: as many as there are Run
+// calls in flight at once, up to this.
+const maxFreeTasks = 64
+
+var freeTasks struct {
+	mu   sync.Mutex
+	list []*task
 }
 
+// newTask returns a task for body b over n items in the given pieces, reused
+// if one is free, with one reference: the caller's.
+func newTask(b Body, n, pieces int) *task {
+	var t *task
+	freeTasks.mu.Lock()
+	if k := len(freeTasks.list); k > 0 {
+		t = freeTasks.list[k-1]
+		freeTasks.list[k-1] = nil
+		freeTasks.list = freeTasks.list[:k-1]
+	}
+	freeTasks.mu.Unlock()
+	if t == nil {
+		t = new(task)
+	}
+	t.b, t.n, t.pieces = b, n, pieces
+	t.next.Store(0)
+	t.done.Store(0)
+	t.refs.Store(1)
+	return t
+}
+
+// release drops one reference to t; the last one frees it for reuse.
+func (t *task) release() {
+	if t.refs.Add(-1) != 0 {
+		return
+	}
+	t.b = nil
+	freeTasks.mu.Lock()
+	if len(freeTasks.list) < maxFreeTasks {
+		freeTasks.list = append(freeTasks.list, t)
+	}
+	freeTasks.mu.Unlock()
+}
+
+// A worker runs the tasks handed to it in its slot. Whoever takes a task out
+// of a slot (the worker, which then runs it, or the caller taking it back
+// unclaimed) owns that hand-off's reference to it.
 type worker struct {
-	slot   atomic.Pointer[job]
+	slot   atomic.Pointer[task]
 	parked atomic.Bool
 	wake   chan struct{}
 }
@@ -100,21 +158,28 @@ func pool(n int) []*worker {
 
 func (w *worker) run() {
 	for {
-		j := w.poll()
-		if j.state.CompareAndSwap(0, 1) {
-			j.t.run()
-			j.state.Store(2)
-		}
-		w.slot.CompareAndSwap(j, nil)
+		t := w.poll()
+		t.do()
+		t.release()
 	}
 }
 
-// poll waits for a job in w's slot: polling for pollFor, then parked.
-func (w *worker) poll() *job {
+// claim takes the task in w's slot, if there is one and the caller has not
+// taken it back first.
+func (w *worker) claim() *task {
+	if t := w.slot.Load(); t != nil && w.slot.CompareAndSwap(t, nil) {
+		return t
+	}
+	return nil
+}
+
+// poll waits for a task in w's slot and claims it: polling for pollFor, then
+// parked.
+func (w *worker) poll() *task {
 	deadline := time.Now().Add(pollFor)
 	for spins := 0; ; spins++ {
-		if j := w.slot.Load(); j != nil {
-			return j
+		if t := w.claim(); t != nil {
+			return t
 		}
 		if spins%64 == 63 {
 			if time.Now().After(deadline) {
@@ -125,14 +190,14 @@ func (w *worker) poll() *job {
 	}
 	for {
 		w.parked.Store(true)
-		if j := w.slot.Load(); j != nil { // a job that arrived before parked was seen
+		if t := w.claim(); t != nil { // a task that arrived before parked was seen
 			w.parked.Store(false)
-			return j
+			return t
 		}
 		<-w.wake
 		w.parked.Store(false)
-		if j := w.slot.Load(); j != nil {
-			return j
+		if t := w.claim(); t != nil {
+			return t
 		}
 	}
 }
@@ -142,7 +207,11 @@ func (w *worker) poll() *job {
 // pieces (up to piecesPerThread per thread) depend only on n, grain and
 // Threads(), not on which goroutine runs them. It runs f inline when one chunk
 // suffices. f must be safe to call concurrently on disjoint ranges.
-func For(n, grain int, f func(lo, hi int)) {
+func For(n, grain int, f func(lo, hi int)) { Run(n, grain, Func(f)) }
+
+// Run is For with a Body: b.Run is called over the pieces of [0, n). A caller
+// that keeps its Body values for reuse (Cache) makes Run allocate nothing.
+func Run(n, grain int, b Body) {
 	if n <= 0 {
 		return
 	}
@@ -151,18 +220,16 @@ func For(n, grain int, f func(lo, hi int)) {
 	}
 	chunks := min(n/grain, Threads())
 	if chunks <= 1 {
-		f(0, n)
+		b.Run(0, n)
 		return
 	}
-	t := &task{f: f, n: n, pieces: min(n/grain, piecesPerThread*chunks)}
-	ws := pool(chunks - 1)
-	jobs := make([]job, chunks-1)
-	for c := range jobs {
-		j := &jobs[c]
-		j.t = t
-		w := ws[c]
-		if !w.slot.CompareAndSwap(nil, j) {
-			continue // busy worker: the others and the caller share its pieces
+	t := newTask(b, n, min(n/grain, piecesPerThread*chunks))
+	ws := pool(chunks - 1)[:chunks-1]
+	for _, w := range ws {
+		t.refs.Add(1) // before the hand-off: the worker may run and release it at once
+		if !w.slot.CompareAndSwap(nil, t) {
+			t.refs.Add(-1) // busy worker: the others and the caller share its pieces
+			continue
 		}
 		if w.parked.Load() {
 			select {
@@ -171,17 +238,64 @@ func For(n, grain int, f func(lo, hi int)) {
 			}
 		}
 	}
-	t.run()
-	for c := range jobs {
-		if j := &jobs[c]; j.state.CompareAndSwap(0, 3) {
-			ws[c].slot.CompareAndSwap(j, nil) // not claimed: nothing to wait for
+	t.do()
+	for _, w := range ws {
+		if w.slot.CompareAndSwap(t, nil) { // not claimed: nothing to wait for
+			t.refs.Add(-1)
 		}
 	}
-	// Wait only for pieces still running; a worker that claimed its job but has
+	// Wait only for pieces still running; a worker that claimed the task but has
 	// not started finds nothing left to do.
 	for spins := 0; t.done.Load() != int64(t.pieces); spins++ {
 		if spins%64 == 63 {
 			runtime.Gosched()
 		}
 	}
+	t.release()
+}
+
+// maxCached bounds the values a Cache keeps.
+const maxCached = 16
+
+// Cache keeps values of T for reuse, up to a few (as many as are in use at
+// once, up to 16), so that a caller can hand Run a Body without allocating one
+// per call. It is safe for concurrent use; its zero value is empty.
+type Cache[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
+
+// Get returns a cached *T, as Put left it, or a new zero one.
+func (c *Cache[T]) Get() *T {
+	c.mu.Lock()
+	if k := len(c.free); k > 0 {
+		x := c.free[k-1]
+		c.free[k-1] = nil
+		c.free = c.free[:k-1]
+		c.mu.Unlock()
+		return x
+	}
+	c.mu.Unlock()
+	return new(T)
+}
+
+// Put keeps x for a later Get if there is room. It does not clear *x: the
+// caller drops what x must not keep alive (and may leave buffers it wants to
+// reuse). x must not be used after Put.
+func (c *Cache[T]) Put(x *T) {
+	c.mu.Lock()
+	if len(c.free) < maxCached {
+		c.free = append(c.free, x)
+	}
+	c.mu.Unlock()
+}
+
+// Pick returns whichever of a and b is a *Cache[T]: a function generic over
+// float32 and float64 keeps one package-level cache per element type, and
+// picks its own with Pick[body[E]](&cache32, &cache64).
+func Pick[T any](a, b any) *Cache[T] {
+	if c, ok := a.(*Cache[T]); ok {
+		return c
+	}
+	return b.(*Cache[T])
 }

@@ -120,3 +120,95 @@ func TestForPieces(t *testing.T) {
 		}
 	}
 }
+
+// countBody is a reusable Body that counts the items it ran.
+type countBody struct {
+	hits []atomic.Int32
+}
+
+func (b *countBody) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		b.hits[i].Add(1)
+	}
+}
+
+// TestRunAllocatesNothing checks that a split call with a reused Body
+// allocates nothing once a task has been made, and covers the range once.
+func TestRunAllocatesNothing(t *testing.T) {
+	SetThreads(2)
+	b := &countBody{hits: make([]atomic.Int32, 64)}
+	Run(64, 1, b) // first use starts the workers
+	if allocs := testing.AllocsPerRun(100, func() { Run(64, 1, b) }); allocs != 0 {
+		t.Errorf("%v allocations per Run, want 0", allocs)
+	}
+	for i := range b.hits {
+		if got := b.hits[i].Load(); got != 102 {
+			t.Fatalf("index %d ran %d times, want 102", i, got)
+		}
+	}
+}
+
+// TestRunReusesBodies runs many short calls from several goroutines, each
+// taking its Body from a Cache and handing it back as soon as Run returns,
+// as vec's kernels do: a late worker must never run a piece of a call that
+// has returned (the race detector and the counts would see it).
+func TestRunReusesBodies(t *testing.T) {
+	SetThreads(3)
+	defer SetThreads(2)
+	var cache Cache[countBody]
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				n := 1 + (i*7+g)%40
+				b := cache.Get()
+				if cap(b.hits) < n {
+					b.hits = make([]atomic.Int32, n)
+				}
+				b.hits = b.hits[:n]
+				for k := range b.hits {
+					b.hits[k].Store(0)
+				}
+				Run(n, 1, b)
+				for k := range b.hits {
+					if got := b.hits[k].Load(); got != 1 {
+						t.Errorf("goroutine %d call %d: index %d ran %d times", g, i, k, got)
+						return
+					}
+				}
+				cache.Put(b)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestCacheBound checks that a Cache keeps at most maxCached values.
+func TestCacheBound(t *testing.T) {
+	var c Cache[int]
+	xs := make([]*int, 3*maxCached)
+	for i := range xs {
+		xs[i] = c.Get()
+		*xs[i] = i + 1
+	}
+	for _, x := range xs {
+		c.Put(x)
+	}
+	if len(c.free) != maxCached {
+		t.Errorf("cache keeps %d values, want %d", len(c.free), maxCached)
+	}
+	if x := c.Get(); *x != maxCached {
+		t.Errorf("Get returned %d, want the last value kept (%d)", *x, maxCached)
+	}
+}
+
+// TestPick checks that Pick returns the cache of the type asked for.
+func TestPick(t *testing.T) {
+	var c32 Cache[float32]
+	var c64 Cache[float64]
+	if Pick[float32](&c32, &c64) != &c32 || Pick[float64](&c32, &c64) != &c64 {
+		t.Error("Pick returned the other cache")
+	}
+}

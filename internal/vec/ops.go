@@ -58,12 +58,53 @@ func as64[T Float](s []T) []float64 {
 // parallelize reports whether n elements are worth splitting across threads.
 func parallelize(n int) bool { return n >= parMin && parallel.Threads() > 1 }
 
-// forBlocks runs f over [0, n) in parallel, in pieces that are whole
-// parBlocks, each piece in kernelChunk calls (inChunks).
-func forBlocks(n int, f func(lo, hi int)) {
-	parallel.For((n+parBlock-1)/parBlock, parMin/parBlock/2, func(lo, hi int) {
-		inChunks(lo*parBlock, min(hi*parBlock, n), f)
-	})
+// block is the parallel.Body of an elementwise kernel split across threads
+// (forBlocks): over whole parBlocks of [0, n), one of f3 (dst, a, b), f2 (dst,
+// a), fs (dst, a, s) or fa (dst, s, a), whichever is set. Blocks are kept for
+// reuse (blocks32, blocks64), so that a split kernel call allocates nothing.
+type block[E float32 | float64] struct {
+	n       int
+	d, a, b []E
+	s       E
+	f3      func(dst, a, b []E)
+	f2      func(dst, a []E)
+	fs      func(dst, a []E, s E)
+	fa      func(dst []E, alpha E, a []E)
+}
+
+var (
+	blocks32 parallel.Cache[block[float32]]
+	blocks64 parallel.Cache[block[float64]]
+)
+
+// Run runs the kernel over blocks [lo, hi), each piece in kernelChunk calls.
+func (k *block[E]) Run(lo, hi int) {
+	lo, hi = lo*parBlock, min(hi*parBlock, k.n)
+	switch {
+	case k.f3 != nil:
+		inChunks(lo, hi, func(lo, hi int) { k.f3(k.d[lo:hi], k.a[lo:hi], k.b[lo:hi]) })
+	case k.f2 != nil:
+		inChunks(lo, hi, func(lo, hi int) { k.f2(k.d[lo:hi], k.a[lo:hi]) })
+	case k.fs != nil:
+		inChunks(lo, hi, func(lo, hi int) { k.fs(k.d[lo:hi], k.a[lo:hi], k.s) })
+	default:
+		inChunks(lo, hi, func(lo, hi int) { k.fa(k.d[lo:hi], k.s, k.a[lo:hi]) })
+	}
+}
+
+// newBlock returns a cleared block for n elements of E.
+func newBlock[E float32 | float64](n int) *block[E] {
+	k := parallel.Pick[block[E]](&blocks32, &blocks64).Get()
+	k.n = n
+	return k
+}
+
+// forBlocks runs k in parallel, in pieces that are whole parBlocks, and gives
+// k back to its cache, cleared.
+func forBlocks[E float32 | float64](k *block[E]) {
+	parallel.Run((k.n+parBlock-1)/parBlock, parMin/parBlock/2, k)
+	*k = block[E]{}
+	parallel.Pick[block[E]](&blocks32, &blocks64).Put(k)
 }
 
 // inChunks calls f over [lo, hi) on at most kernelChunk elements at a time.
@@ -86,7 +127,9 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	if is32[T]() {
 		d, x, y := as32(dst), as32(a), as32(b)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
+			k := newBlock[float32](n)
+			k.d, k.a, k.b, k.f3 = d, x, y, f32
+			forBlocks(k)
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
@@ -94,7 +137,9 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	}
 	d, x, y := as64(dst), as64(a), as64(b)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
+		k := newBlock[float64](n)
+		k.d, k.a, k.b, k.f3 = d, x, y, f64
+		forBlocks(k)
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
@@ -106,7 +151,9 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	if is32[T]() {
 		d, x := as32(dst), as32(a)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
+			k := newBlock[float32](n)
+			k.d, k.a, k.f2 = d, x, f32
+			forBlocks(k)
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
@@ -114,7 +161,9 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	}
 	d, x := as64(dst), as64(a)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
+		k := newBlock[float64](n)
+		k.d, k.a, k.f2 = d, x, f64
+		forBlocks(k)
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
@@ -126,7 +175,9 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	if is32[T]() {
 		d, x, s := as32(dst), as32(a), float32(s)
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
+			k := newBlock[float32](n)
+			k.d, k.a, k.s, k.fs = d, x, s, f32
+			forBlocks(k)
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
@@ -134,7 +185,9 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	}
 	d, x, s64 := as64(dst), as64(a), float64(s)
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
+		k := newBlock[float64](n)
+		k.d, k.a, k.s, k.fs = d, x, s64, f64
+		forBlocks(k)
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
@@ -194,7 +247,9 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	if is32[T]() {
 		d, x, al, f := as32(dst), as32(a), float32(alpha), impl.axpy32
 		if parallelize(n) {
-			forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
+			k := newBlock[float32](n)
+			k.d, k.a, k.s, k.fa = d, x, al, f
+			forBlocks(k)
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
@@ -202,7 +257,9 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	}
 	d, x, al, f := as64(dst), as64(a), float64(alpha), impl.axpy64
 	if parallelize(n) {
-		forBlocks(n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
+		k := newBlock[float64](n)
+		k.d, k.a, k.s, k.fa = d, x, al, f
+		forBlocks(k)
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
@@ -248,17 +305,46 @@ func Sum[T Float](a []T) T {
 		}
 		return T(s)
 	}
-	parts := make([]float64, (n+sumPart-1)/sumPart)
-	parallel.For(len(parts), parMin/sumPart/2, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			parts[p] = sumPiece(a[p*sumPart : min((p+1)*sumPart, n)])
-		}
-	})
+	k := sums.Get()
+	np := (n + sumPart - 1) / sumPart
+	if cap(k.parts) < np {
+		k.parts = make([]float64, np)
+	}
+	k.parts = k.parts[:np]
+	if is32[T]() {
+		k.a32 = as32(a)
+	} else {
+		k.a64 = as64(a)
+	}
+	parallel.Run(np, parMin/sumPart/2, k)
 	s := 0.0
-	for _, p := range parts {
+	for _, p := range k.parts {
 		s += p
 	}
+	k.a32, k.a64 = nil, nil // the parts' buffer stays for the next call
+	sums.Put(k)
 	return T(s)
+}
+
+// sumBody is Sum's parallel.Body: the sums of the pieces of a32 or a64 in
+// parts. Kept for reuse (sums), with its parts' buffer.
+type sumBody struct {
+	a32   []float32
+	a64   []float64
+	parts []float64
+}
+
+var sums parallel.Cache[sumBody]
+
+// Run sums pieces [lo, hi).
+func (k *sumBody) Run(lo, hi int) {
+	for p := lo; p < hi; p++ {
+		if k.a32 != nil {
+			k.parts[p] = sumPiece(k.a32[p*sumPart : min((p+1)*sumPart, len(k.a32))])
+		} else {
+			k.parts[p] = sumPiece(k.a64[p*sumPart : min((p+1)*sumPart, len(k.a64))])
+		}
+	}
 }
 
 // sumPiece adds a (at most sumPart elements) block by block in float64.
