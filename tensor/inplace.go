@@ -309,14 +309,21 @@ func (t *Tensor) Log_() *Tensor {
 }
 
 // Sqrt_ sets t to √t in place and returns t.
-func (t *Tensor) Sqrt_() *Tensor { return t.unaryInPlace("Sqrt_", false, (*Tensor).Sqrt, nil, nil) }
+func (t *Tensor) Sqrt_() *Tensor {
+	k := typedUnary["Sqrt"]
+	return t.unaryInPlace("Sqrt_", false, (*Tensor).Sqrt, k.k32, k.k64)
+}
 
 // Abs_ sets t to |t| in place and returns t.
-func (t *Tensor) Abs_() *Tensor { return t.unaryInPlace("Abs_", true, (*Tensor).Abs, nil, nil) }
+func (t *Tensor) Abs_() *Tensor {
+	k := typedUnary["Abs"]
+	return t.unaryInPlace("Abs_", true, (*Tensor).Abs, k.k32, k.k64)
+}
 
 // Reciprocal_ sets t to 1/t in place and returns t.
 func (t *Tensor) Reciprocal_() *Tensor {
-	return t.unaryInPlace("Reciprocal_", false, (*Tensor).Reciprocal, nil, nil)
+	return t.unaryInPlace("Reciprocal_", false, (*Tensor).Reciprocal,
+		func(d, a []float32) { vec.DivScalarBy(d, a, 1) }, func(d, a []float64) { vec.DivScalarBy(d, a, 1) })
 }
 
 // Neg_ sets t to -t in place and returns t.
@@ -342,7 +349,8 @@ func (t *Tensor) Tanh_() *Tensor {
 
 // Clamp_ limits t's elements to [lo, hi] in place and returns t.
 func (t *Tensor) Clamp_(lo, hi float64) *Tensor {
-	return t.unaryInPlace("Clamp_", true, func(x *Tensor) *Tensor { return x.Clamp(lo, hi) }, nil, nil)
+	p := [3]float64{lo, hi}
+	return t.unaryInPlace("Clamp_", true, func(x *Tensor) *Tensor { return x.Clamp(lo, hi) }, paramK[float32](pClamp, p), paramK[float64](pClamp, p))
 }
 
 // Fill_ sets every element of t to v in place and returns t; in the graph its

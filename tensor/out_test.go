@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -125,6 +126,35 @@ func TestOutLargeAllocatesNothing(t *testing.T) {
 		f()
 		if allocs := testing.AllocsPerRun(10, f); allocs != 0 {
 			t.Errorf("%s: %v allocations per call, want 0", name, allocs)
+		}
+	}
+}
+
+// TestInPlaceKernels checks that Sqrt_, Abs_, Reciprocal_ and Clamp_, run
+// unrecorded, give the bits of their out-of-place ops (NaN, infinities,
+// signed zeros and negative inputs included) and run their kernel in the
+// tensor, allocating nothing, instead of computing a result and copying it.
+func TestInPlaceKernels(t *testing.T) {
+	vals := []float64{-2.5, -1, -0.0, 0, 0.3, 1, 4, math.Inf(1), math.Inf(-1), math.NaN(), 1e-30, 7e30}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		x := tensor.FromSlice(vals, len(vals)).To(dt)
+		for name, c := range map[string]struct{ in, out func(*tensor.Tensor) *tensor.Tensor }{
+			"Sqrt_":       {(*tensor.Tensor).Sqrt_, (*tensor.Tensor).Sqrt},
+			"Abs_":        {(*tensor.Tensor).Abs_, (*tensor.Tensor).Abs},
+			"Reciprocal_": {(*tensor.Tensor).Reciprocal_, (*tensor.Tensor).Reciprocal},
+			"Clamp_": {func(y *tensor.Tensor) *tensor.Tensor { return y.Clamp_(-1, 2) },
+				func(y *tensor.Tensor) *tensor.Tensor { return y.Clamp(-1, 2) }},
+		} {
+			got, want := c.in(x.Clone()).To(tensor.Float64).Float64s(), c.out(x).To(tensor.Float64).Float64s()
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Errorf("%v %s(%v) = %v, want %v", dt, name, vals[i], got[i], want[i])
+				}
+			}
+			big := tensor.Ones(1 << 20).To(dt)
+			if allocs := testing.AllocsPerRun(4, func() { c.in(big) }); allocs != 0 {
+				t.Errorf("%v %s of 1M elements: %v allocations per call, want 0", dt, name, allocs)
+			}
 		}
 	}
 }
