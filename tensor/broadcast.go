@@ -101,6 +101,110 @@ func forEachRow(shape []int, strides [][]int, f func(outOff int, offs []int)) {
 	}
 }
 
+// iterDims is the most dims, after coalescing, that a rowIter walks. Its state
+// lives in fixed arrays, on the caller's stack, so that walking a broadcast or
+// a view allocates nothing; layouts with more dims left (rare) go through
+// coalesce and forEachRow.
+const iterDims = 8
+
+// rowIter is forEachRow as a loop, for up to three operands: it walks the
+// rows (runs along the last dim) of a coalesced shape, with the element
+// offset of each row's start in every operand in off.
+type rowIter struct {
+	nd, nops    int
+	rows, inner int
+	shape       [iterDims]int
+	st          [3][iterDims]int
+	idx         [iterDims]int
+	off         [3]int
+}
+
+// init sets it to the first row of shape walked with the operands' strides,
+// coalesced as coalesce does. It reports false, leaving it unusable, when
+// more than iterDims dims remain or there are more than three operands.
+func (it *rowIter) init(shape []int, strides ...[]int) bool {
+	if len(strides) > len(it.st) {
+		return false
+	}
+	*it = rowIter{nops: len(strides)}
+	nd := 0
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		if k := nd - 1; k >= 0 {
+			merge := true
+			for o, s := range strides {
+				if it.st[o][k] != s[i]*d {
+					merge = false
+					break
+				}
+			}
+			if merge {
+				it.shape[k] *= d
+				for o, s := range strides {
+					it.st[o][k] = s[i]
+				}
+				continue
+			}
+		}
+		if nd == iterDims {
+			return false
+		}
+		it.shape[nd] = d
+		for o, s := range strides {
+			it.st[o][nd] = s[i]
+		}
+		nd++
+	}
+	if nd == 0 {
+		it.shape[0], nd = 1, 1
+	}
+	it.nd, it.inner, it.rows = nd, it.shape[nd-1], 1
+	for _, d := range it.shape[:nd-1] {
+		it.rows *= d
+	}
+	if it.inner == 0 {
+		it.rows = 0
+	}
+	return true
+}
+
+// stride returns operand o's stride along the rows.
+func (it *rowIter) stride(o int) int { return it.st[o][it.nd-1] }
+
+// next moves off to the start of the next row.
+func (it *rowIter) next() {
+	for d := it.nd - 2; d >= 0; d-- {
+		it.idx[d]++
+		for o := range it.nops {
+			it.off[o] += it.st[o][d]
+		}
+		if it.idx[d] < it.shape[d] {
+			return
+		}
+		for o := range it.nops {
+			it.off[o] -= it.st[o][d] * it.shape[d]
+		}
+		it.idx[d] = 0
+	}
+}
+
+// pairBroadcastsTo reports whether shapes a and b broadcast to out exactly,
+// as broadcastShapes(a, b) would give it.
+func pairBroadcastsTo(a, b, out []int) bool {
+	if len(out) != max(len(a), len(b)) || !broadcastsTo(a, out) || !broadcastsTo(b, out) {
+		return false
+	}
+	for i, d := range out { // each size comes from a or b
+		ja, jb := len(a)-len(out)+i, len(b)-len(out)+i
+		if d != 1 && (ja < 0 || a[ja] != d) && (jb < 0 || b[jb] != d) {
+			return false
+		}
+	}
+	return true
+}
+
 // sumTo sums t over the dims it was broadcast along, giving a tensor of shape
 // (which t's shape must broadcast from). It is differentiable. This is the one place
 // where gradients of broadcast inputs are reduced.

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -60,6 +61,59 @@ func TestTypedUnaryMatchesMapF(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestRowIterMatchesForEachRow checks that rowIter walks the rows forEachRow
+// walks, with the same offsets, after coalescing random layouts of one to
+// three operands (broadcast zeros, reversed and permuted strides, size-0 and
+// size-1 dims), and that it declines layouts of more than iterDims dims.
+func TestRowIterMatchesForEachRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 0))
+	for trial := range 2000 {
+		nd := 1 + trial%(iterDims+3)
+		shape := make([]int, nd)
+		for i := range shape {
+			shape[i] = []int{1, 2, 3, 5, 0}[r.IntN(5-b2i(trial%7 != 0))]
+		}
+		nops := 1 + trial%3
+		strides := make([][]int, nops)
+		for o := range strides {
+			st := contiguousStrides(shape)
+			for i := range st {
+				switch r.IntN(4) {
+				case 0:
+					st[i] = 0
+				case 1:
+					st[i] = -st[i]
+				}
+			}
+			strides[o] = st
+		}
+		cs, cst := coalesce(shape, strides...)
+		var want [][]int
+		forEachRow(cs, cst, func(_ int, offs []int) { want = append(want, append([]int(nil), offs...)) })
+		var it rowIter
+		if !it.init(shape, strides...) {
+			if len(cs) <= iterDims {
+				t.Fatalf("shape %v strides %v: declined with %d coalesced dims", shape, strides, len(cs))
+			}
+			continue
+		}
+		if len(cs) > iterDims {
+			t.Fatalf("shape %v: accepted %d coalesced dims", shape, len(cs))
+		}
+		if it.rows != len(want) || (it.rows > 0 && it.inner != cs[len(cs)-1]) {
+			t.Fatalf("shape %v strides %v: %d rows of %d, want %d of %d", shape, strides, it.rows, it.inner, len(want), cs[len(cs)-1])
+		}
+		for row := range it.rows {
+			for o := range nops {
+				if it.off[o] != want[row][o] || it.stride(o) != cst[o][len(cs)-1] {
+					t.Fatalf("shape %v strides %v row %d operand %d: offset %d stride %d, want %d %d", shape, strides, row, o, it.off[o], it.stride(o), want[row][o], cst[o][len(cs)-1])
+				}
+			}
+			it.next()
 		}
 	}
 }

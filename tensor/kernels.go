@@ -76,35 +76,48 @@ func binScalarOp[T vec.Float](op binOp, x, y T) T {
 
 // binStrided computes dst = a op b where dst, a and b are walked with the given
 // (coalesced) strides over shape: the one strided iterator behind broadcasting,
-// views and out= results. Rows that are contiguous in dst and contiguous or
-// constant in a and b run the vector kernels.
+// views and out= results, for layouts of more than iterDims dims (binRows
+// walks the others).
 func binStrided[T vec.Float](op binOp, dst, a, b []T, shape []int, sd, sa, sb []int) {
 	last := len(shape) - 1
-	inner := shape[last]
-	id, ia, ib := sd[last], sa[last], sb[last]
 	forEachRow(shape, [][]int{sd, sa, sb}, func(_ int, offs []int) {
-		o, x, y := offs[0], offs[1], offs[2]
-		if id != 1 || ia > 1 || ib > 1 {
-			for i := range inner {
-				dst[o+i*id] = binScalarOp(op, a[x+i*ia], b[y+i*ib])
-			}
-			return
-		}
-		d := dst[o : o+inner]
-		switch {
-		case ia == 1 && ib == 1:
-			binVV(op, d, a[x:x+inner], b[y:y+inner])
-		case ia == 1:
-			binVS(op, d, a[x:x+inner], b[y])
-		case ib == 1:
-			binSV(op, d, a[x], b[y:y+inner])
-		default:
-			v := binScalarOp(op, a[x], b[y])
-			for i := range d {
-				d[i] = v
-			}
-		}
+		binRow(op, dst, a, b, offs[0], offs[1], offs[2], shape[last], sd[last], sa[last], sb[last])
 	})
+}
+
+// binRows computes dst = a op b over the rows of it (operands dst, a, b).
+func binRows[T vec.Float](op binOp, dst, a, b []T, it *rowIter) {
+	id, ia, ib := it.stride(0), it.stride(1), it.stride(2)
+	for range it.rows {
+		binRow(op, dst, a, b, it.off[0], it.off[1], it.off[2], it.inner, id, ia, ib)
+		it.next()
+	}
+}
+
+// binRow computes one row of inner elements of dst = a op b, starting at o, x
+// and y with strides id, ia and ib. Rows that are contiguous in dst and
+// contiguous or constant in a and b run the vector kernels.
+func binRow[T vec.Float](op binOp, dst, a, b []T, o, x, y, inner, id, ia, ib int) {
+	if id != 1 || ia > 1 || ib > 1 {
+		for i := range inner {
+			dst[o+i*id] = binScalarOp(op, a[x+i*ia], b[y+i*ib])
+		}
+		return
+	}
+	d := dst[o : o+inner]
+	switch {
+	case ia == 1 && ib == 1:
+		binVV(op, d, a[x:x+inner], b[y:y+inner])
+	case ia == 1:
+		binVS(op, d, a[x:x+inner], b[y])
+	case ib == 1:
+		binSV(op, d, a[x], b[y:y+inner])
+	default:
+		v := binScalarOp(op, a[x], b[y])
+		for i := range d {
+			d[i] = v
+		}
+	}
 }
 
 // binary computes a op b with broadcasting into a new tensor.
@@ -149,6 +162,18 @@ func binaryInto(op binOp, dst, a, b *Tensor) {
 	if numel(dst.shape) == 0 {
 		return
 	}
+	if n := len(dst.shape); n <= iterDims {
+		var ld, ea, eb [iterDims]int
+		var it rowIter
+		if it.init(dst.shape, dst.layoutInto(ld[:n]), expandInto(ea[:n], a, dst.shape), expandInto(eb[:n], b, dst.shape)) {
+			if a.dtype == Float32 {
+				binRows(op, dst.f32, a.f32, b.f32, &it)
+			} else {
+				binRows(op, dst.f64, a.f64, b.f64, &it)
+			}
+			return
+		}
+	}
 	cs, st := coalesce(dst.shape, dst.layout(), expandedStrides(a, dst.shape), expandedStrides(b, dst.shape))
 	if a.dtype == Float32 {
 		binStrided(op, dst.f32, a.f32, b.f32, cs, st[0], st[1], st[2])
@@ -159,12 +184,22 @@ func binaryInto(op binOp, dst, a, b *Tensor) {
 
 // expandedStrides returns t's strides as seen from the broadcast shape out: 0
 // along the dims it is broadcast over.
-func expandedStrides(t *Tensor, out []int) []int {
-	ts := t.layout()
-	st := make([]int, len(out))
-	for i := range out {
-		if j := len(t.shape) - len(out) + i; j >= 0 && t.shape[j] != 1 {
-			st[i] = ts[j]
+func expandedStrides(t *Tensor, out []int) []int { return expandInto(make([]int, len(out)), t, out) }
+
+// expandInto is expandedStrides written into st (of len(out)).
+func expandInto(st []int, t *Tensor, out []int) []int {
+	ts := t.strides()
+	s := 1 // t's contiguous stride along dim j, when ts is nil
+	for i := len(out) - 1; i >= 0; i-- {
+		st[i] = 0
+		if j := len(t.shape) - len(out) + i; j >= 0 {
+			if t.shape[j] != 1 {
+				st[i] = s
+				if ts != nil {
+					st[i] = ts[j]
+				}
+			}
+			s *= max(t.shape[j], 1)
 		}
 	}
 	return st

@@ -76,7 +76,9 @@ func wantOutShape(op string, dst *Tensor, shape []int) {
 
 func binaryOut(op string, k binOp, dst, a, b *Tensor) *Tensor {
 	outOfPlace := checkOut(op, dst, a, b)
-	wantOutShape(op, dst, broadcastShapes(op, a.shape, b.shape))
+	if !pairBroadcastsTo(a.shape, b.shape, dst.shape) {
+		wantOutShape(op, dst, broadcastShapes(op, a.shape, b.shape)) // panics, naming the shapes
+	}
 	if outOfPlace {
 		f := [...]func(a, b *Tensor) *Tensor{opAdd: (*Tensor).Add, opSub: (*Tensor).Sub, opMul: (*Tensor).Mul, opDiv: (*Tensor).Div}[k]
 		return outCopy(op, dst, f(a, b))

@@ -115,6 +115,7 @@ func TestOutLargeAllocatesNothing(t *testing.T) {
 	const n = 1 << 20
 	a, b, c, s := tensor.Ones(n), tensor.Ones(n), tensor.Zeros(n), tensor.Scalar(0)
 	x, y, z := tensor.Ones(256, 256), tensor.Ones(256, 256), tensor.Zeros(256, 256)
+	m, row, col, yt := tensor.Zeros(1024, 1024), tensor.Ones(1024), tensor.Ones(1024, 1), y.T()
 	for name, f := range map[string]func(){
 		"AddOut":     func() { tensor.AddOut(c, a, b) },
 		"ExpOut":     func() { tensor.ExpOut(c, a) },
@@ -122,6 +123,11 @@ func TestOutLargeAllocatesNothing(t *testing.T) {
 		"Add_":       func() { c.Add_(a) },
 		"MulScalar_": func() { c.MulScalar_(0.5) },
 		"MatMulOut":  func() { tensor.MatMulOut(z, x, y) },
+		// Broadcasting, through views too: the strided iterator keeps its state on the stack.
+		"AddOut broadcast": func() { tensor.AddOut(m, m, row) },
+		"Mul_ broadcast":   func() { m.Mul_(col) },
+		"SubOut outer":     func() { tensor.SubOut(m, col, row) },
+		"DivOut view":      func() { tensor.DivOut(z, x, yt) },
 	} {
 		f()
 		if allocs := testing.AllocsPerRun(10, f); allocs != 0 {
@@ -138,7 +144,9 @@ func TestInPlaceKernels(t *testing.T) {
 	vals := []float64{-2.5, -1, -0.0, 0, 0.3, 1, 4, math.Inf(1), math.Inf(-1), math.NaN(), 1e-30, 7e30}
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
 		x := tensor.FromSlice(vals, len(vals)).To(dt)
-		for name, c := range map[string]struct{ in, out func(*tensor.Tensor) *tensor.Tensor }{
+		for name, c := range map[string]struct {
+			in, out func(*tensor.Tensor) *tensor.Tensor
+		}{
 			"Sqrt_":       {(*tensor.Tensor).Sqrt_, (*tensor.Tensor).Sqrt},
 			"Abs_":        {(*tensor.Tensor).Abs_, (*tensor.Tensor).Abs},
 			"Reciprocal_": {(*tensor.Tensor).Reciprocal_, (*tensor.Tensor).Reciprocal},

@@ -161,6 +161,20 @@ func (t *Tensor) layout() []int {
 	return contiguousStrides(t.shape)
 }
 
+// layoutInto is layout, with contiguous strides written into buf (of
+// len(t.shape)) instead of a new slice.
+func (t *Tensor) layoutInto(buf []int) []int {
+	if t.strides() != nil {
+		return t.strides()
+	}
+	s := 1
+	for i := len(t.shape) - 1; i >= 0; i-- {
+		buf[i] = s
+		s *= max(t.shape[i], 1)
+	}
+	return buf
+}
+
 // contiguousStrides returns the row-major strides of shape.
 func contiguousStrides(shape []int) []int {
 	st := make([]int, len(shape))
