@@ -71,60 +71,51 @@ func coalesce(shape []int, strides ...[]int) ([]int, [][]int) {
 	return sh, st
 }
 
-// forEachRow calls f(outOff, offs...) for each row of the last dim of shape, with
-// the element offsets of the row's start in the output (contiguous) and in each
-// operand (by its strides).
-func forEachRow(shape []int, strides [][]int, f func(outOff int, offs []int)) {
-	nd := len(shape)
-	inner := shape[nd-1]
-	rows := numel(shape) / max(inner, 1)
-	if inner == 0 {
-		return
-	}
-	idx := make([]int, nd)
-	offs := make([]int, len(strides))
-	for r := range rows {
-		f(r*inner, offs)
-		for d := nd - 2; d >= 0; d-- {
-			idx[d]++
-			for o := range strides {
-				offs[o] += strides[o][d]
-			}
-			if idx[d] < shape[d] {
-				break
-			}
-			for o := range strides {
-				offs[o] -= strides[o][d] * shape[d]
-			}
-			idx[d] = 0
-		}
-	}
-}
-
-// iterDims is the most dims, after coalescing, that a rowIter walks. Its state
-// lives in fixed arrays, on the caller's stack, so that walking a broadcast or
-// a view allocates nothing; layouts with more dims left (rare) go through
-// coalesce and forEachRow.
+// iterDims is the most dims, after coalescing, that a rowIter walks with its
+// state in fixed arrays, on the caller's stack, so that walking a broadcast or a
+// view allocates nothing. A layout with more dims left (rare) is walked from
+// slices that coalesce allocates.
 const iterDims = 8
 
-// rowIter is forEachRow as a loop, for up to three operands: it walks the
-// rows (runs along the last dim) of a coalesced shape, with the element
-// offset of each row's start in every operand in off.
+// maxIterOps is the most operands a rowIter walks together.
+const maxIterOps = 4
+
+// rowIter walks the rows (runs along the last dim) of a shape, coalesced as
+// coalesce does, in row-major order, with the element offset of the row's
+// start in each operand, by that operand's strides, in off:
+//
+//	var it rowIter
+//	it.init(shape, dstStrides, srcStrides)
+//	for r := range it.rows {
+//		// row r: it.inner elements, from it.off[0] and it.off[1] with
+//		// strides it.stride(0) and it.stride(1)
+//		it.next()
+//	}
 type rowIter struct {
 	nd, nops    int
 	rows, inner int
+	off         [maxIterOps]int
+	k, lim      int             // the row's index along dim nd-2, and that dim's size
+	step        [maxIterOps]int // the operands' strides along dim nd-2
 	shape       [iterDims]int
-	st          [3][iterDims]int
+	st          [maxIterOps][iterDims]int
 	idx         [iterDims]int
-	off         [3]int
+
+	// big holds the coalesced layout when more than iterDims dims remain.
+	big *bigLayout
 }
 
-// init sets it to the first row of shape walked with the operands' strides,
-// coalesced as coalesce does. It reports false, leaving it unusable, when
-// more than iterDims dims remain or there are more than three operands.
-func (it *rowIter) init(shape []int, strides ...[]int) bool {
-	if len(strides) > len(it.st) {
-		return false
+// bigLayout is a rowIter's layout of more than iterDims dims.
+type bigLayout struct {
+	shape, idx []int
+	st         [][]int
+}
+
+// init sets it to the first row of shape walked with the operands' strides
+// (at most maxIterOps of them).
+func (it *rowIter) init(shape []int, strides ...[]int) {
+	if len(strides) > maxIterOps {
+		panic("tensor: internal error: rowIter walks at most 4 operands")
 	}
 	*it = rowIter{nops: len(strides)}
 	nd := 0
@@ -149,7 +140,8 @@ func (it *rowIter) init(shape []int, strides ...[]int) bool {
 			}
 		}
 		if nd == iterDims {
-			return false
+			it.initBig(shape, strides)
+			return
 		}
 		it.shape[nd] = d
 		for o, s := range strides {
@@ -167,26 +159,90 @@ func (it *rowIter) init(shape []int, strides ...[]int) bool {
 	if it.inner == 0 {
 		it.rows = 0
 	}
-	return true
+	if nd >= 2 {
+		it.lim = it.shape[nd-2]
+		for o := range it.nops {
+			it.step[o] = it.st[o][nd-2]
+		}
+	}
+}
+
+// initBig is init for layouts of more than iterDims coalesced dims.
+func (it *rowIter) initBig(shape []int, strides [][]int) {
+	cs, cst := coalesce(shape, strides...)
+	nd := len(cs)
+	it.big = &bigLayout{shape: cs, idx: make([]int, nd), st: cst}
+	it.nd, it.inner, it.rows = nd, cs[nd-1], 1
+	for _, d := range cs[:nd-1] {
+		it.rows *= d
+	}
+	if it.inner == 0 {
+		it.rows = 0
+	}
+	clear(it.off[:])
+}
+
+// scratch returns n ints for strides: buf's when they fit, else new ones.
+func scratch(buf *[iterDims]int, n int) []int {
+	if n <= iterDims {
+		return buf[:n]
+	}
+	return make([]int, n)
 }
 
 // stride returns operand o's stride along the rows.
-func (it *rowIter) stride(o int) int { return it.st[o][it.nd-1] }
+func (it *rowIter) stride(o int) int {
+	if it.big != nil {
+		return it.big.st[o][it.nd-1]
+	}
+	return it.st[o][it.nd-1]
+}
 
-// next moves off to the start of the next row.
+// next moves off to the start of the next row. Its common case, a step
+// along the dim before the rows, is small enough to inline.
 func (it *rowIter) next() {
-	for d := it.nd - 2; d >= 0; d-- {
-		it.idx[d]++
-		for o := range it.nops {
-			it.off[o] += it.st[o][d]
+	if it.k++; it.k < it.lim {
+		it.off[0] += it.step[0]
+		it.off[1] += it.step[1]
+		it.off[2] += it.step[2]
+		it.off[3] += it.step[3]
+		return
+	}
+	it.carry()
+}
+
+// carry is next when the dim before the rows wraps around (or the layout is
+// big).
+func (it *rowIter) carry() {
+	if b := it.big; b != nil {
+		step(&it.off, b.shape, b.idx, b.st)
+		return
+	}
+	if it.nd < 2 {
+		return
+	}
+	it.idx[it.nd-2] = it.k - 1 // the fast path's count, before this step
+	st := [maxIterOps][]int{it.st[0][:], it.st[1][:], it.st[2][:], it.st[3][:]}
+	step(&it.off, it.shape[:it.nd], it.idx[:it.nd], st[:it.nops])
+	it.k = it.idx[it.nd-2]
+}
+
+// step advances the multi-index idx over shape's dims before the last by one
+// row, in row-major order, and moves each operand's offset in off by its
+// strides st.
+func step(off *[maxIterOps]int, shape, idx []int, st [][]int) {
+	for d := len(shape) - 2; d >= 0; d-- {
+		idx[d]++
+		for o, s := range st {
+			off[o] += s[d]
 		}
-		if it.idx[d] < it.shape[d] {
+		if idx[d] < shape[d] {
 			return
 		}
-		for o := range it.nops {
-			it.off[o] -= it.st[o][d] * it.shape[d]
+		for o, s := range st {
+			off[o] -= s[d] * shape[d]
 		}
-		it.idx[d] = 0
+		idx[d] = 0
 	}
 }
 

@@ -59,10 +59,12 @@ func (t *Tensor) valuesInto(dst []float64) {
 	if numel(t.shape) == 0 {
 		return
 	}
-	shape, st := coalesce(t.shape, contiguousStrides(t.shape), t.layout())
-	inner, is := shape[len(shape)-1], st[1][len(shape)-1]
-	forEachRow(shape, st, func(_ int, offs []int) {
-		d, p := dst[offs[0]:offs[0]+inner], offs[1]
+	var cb, lb [iterDims]int
+	var it rowIter
+	it.init(t.shape, contiguousInto(scratch(&cb, len(t.shape)), t.shape), t.layoutInto(scratch(&lb, len(t.shape))))
+	inner, is := it.inner, it.stride(1)
+	for range it.rows {
+		d, p := dst[it.off[0]:it.off[0]+inner], it.off[1]
 		switch t.dtype {
 		case Float32:
 			for i := range d {
@@ -75,7 +77,8 @@ func (t *Tensor) valuesInto(dst []float64) {
 				d[i] = float64(t.i64[p+i*is])
 			}
 		}
-	})
+		it.next()
+	}
 }
 
 // unaryStrided computes dst = k(x) for a contiguous dst and an x of any layout
@@ -83,17 +86,20 @@ func (t *Tensor) valuesInto(dst []float64) {
 // kernel, another is gathered into dst's row first and the kernel run in place
 // (the vec kernels allow dst to be src).
 func unaryStrided[T vec.Float](dst, x []T, shape, strides []int, k func(d, a []T)) {
-	cs, st := coalesce(shape, contiguousStrides(shape), strides)
-	inner, is := cs[len(cs)-1], st[1][len(cs)-1]
-	forEachRow(cs, st, func(_ int, offs []int) {
-		d := dst[offs[0] : offs[0]+inner]
+	var cb [iterDims]int
+	var it rowIter
+	it.init(shape, contiguousInto(scratch(&cb, len(shape)), shape), strides)
+	inner, is := it.inner, it.stride(1)
+	for range it.rows {
+		d := dst[it.off[0] : it.off[0]+inner]
 		if is == 1 {
-			k(d, x[offs[1]:offs[1]+inner])
-			return
+			k(d, x[it.off[1]:it.off[1]+inner])
+		} else {
+			gatherRow(d, x, it.off[1], is, inner)
+			k(d, d)
 		}
-		gatherRow(d, x, offs[1], is, inner)
-		k(d, d)
-	})
+		it.next()
+	}
 }
 
 // sumInto adds each element of src (of the given shape and strides) into dst at
@@ -102,11 +108,11 @@ func unaryStrided[T vec.Float](dst, x []T, shape, strides []int, k func(d, a []T
 // reduced. Contiguous rows use the vector sum or add.
 func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
 	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
-	cs, st = coalesce(cs, st...)
-	last := len(cs) - 1
-	inner, ss, ds := cs[last], st[0][last], st[1][last]
-	forEachRow(cs, st, func(_ int, offs []int) {
-		s, d := offs[0], offs[1]
+	var it rowIter
+	it.init(cs, st...)
+	inner, ss, ds := it.inner, it.stride(0), it.stride(1)
+	for range it.rows {
+		s, d := it.off[0], it.off[1]
 		switch {
 		case ds == 0 && ss == 1:
 			dst[d] += vec.Sum(src[s : s+inner])
@@ -123,7 +129,8 @@ func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
 				dst[d+i*ds] += src[s+i*ss]
 			}
 		}
-	})
+		it.next()
+	}
 }
 
 // broadcastRows walks shape, the shape xs broadcast to, row by row in
@@ -140,11 +147,16 @@ func broadcastRows(shape []int, xs []*Tensor, f func(d int, offs []int, n int, s
 	for _, x := range xs {
 		st = append(st, expandedStrides(x, shape))
 	}
-	cs, cst := coalesce(shape, st...)
-	last := len(cs) - 1
+	var it rowIter
+	it.init(shape, st...)
 	inner := make([]int, len(xs))
 	for i := range xs {
-		inner[i] = cst[i+1][last]
+		inner[i] = it.stride(i + 1)
 	}
-	forEachRow(cs, cst, func(d int, offs []int) { f(d, offs[1:], cs[last], inner) })
+	offs := make([]int, len(xs))
+	for r := range it.rows {
+		copy(offs, it.off[1:])
+		f(r*it.inner, offs, it.inner, inner)
+		it.next()
+	}
 }

@@ -74,17 +74,6 @@ func binScalarOp[T vec.Float](op binOp, x, y T) T {
 	return x / y
 }
 
-// binStrided computes dst = a op b where dst, a and b are walked with the given
-// (coalesced) strides over shape: the one strided iterator behind broadcasting,
-// views and out= results, for layouts of more than iterDims dims (binRows
-// walks the others).
-func binStrided[T vec.Float](op binOp, dst, a, b []T, shape []int, sd, sa, sb []int) {
-	last := len(shape) - 1
-	forEachRow(shape, [][]int{sd, sa, sb}, func(_ int, offs []int) {
-		binRow(op, dst, a, b, offs[0], offs[1], offs[2], shape[last], sd[last], sa[last], sb[last])
-	})
-}
-
 // binRows computes dst = a op b over the rows of it (operands dst, a, b).
 func binRows[T vec.Float](op binOp, dst, a, b []T, it *rowIter) {
 	id, ia, ib := it.stride(0), it.stride(1), it.stride(2)
@@ -162,23 +151,15 @@ func binaryInto(op binOp, dst, a, b *Tensor) {
 	if numel(dst.shape) == 0 {
 		return
 	}
-	if n := len(dst.shape); n <= iterDims {
-		var ld, ea, eb [iterDims]int
-		var it rowIter
-		if it.init(dst.shape, dst.layoutInto(ld[:n]), expandInto(ea[:n], a, dst.shape), expandInto(eb[:n], b, dst.shape)) {
-			if a.dtype == Float32 {
-				binRows(op, dst.f32, a.f32, b.f32, &it)
-			} else {
-				binRows(op, dst.f64, a.f64, b.f64, &it)
-			}
-			return
-		}
-	}
-	cs, st := coalesce(dst.shape, dst.layout(), expandedStrides(a, dst.shape), expandedStrides(b, dst.shape))
+	n := len(dst.shape)
+	var ld, ea, eb [iterDims]int
+	da, db := expandInto(scratch(&ea, n), a, dst.shape), expandInto(scratch(&eb, n), b, dst.shape)
+	var it rowIter
+	it.init(dst.shape, dst.layoutInto(scratch(&ld, n)), da, db)
 	if a.dtype == Float32 {
-		binStrided(op, dst.f32, a.f32, b.f32, cs, st[0], st[1], st[2])
+		binRows(op, dst.f32, a.f32, b.f32, &it)
 	} else {
-		binStrided(op, dst.f64, a.f64, b.f64, cs, st[0], st[1], st[2])
+		binRows(op, dst.f64, a.f64, b.f64, &it)
 	}
 }
 

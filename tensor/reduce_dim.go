@@ -977,10 +977,13 @@ func foldInto[T vec.Float](dst []T, init T, src []T, shape, dstStrides, srcStrid
 		dst[i] = init
 	}
 	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
-	cs, st = coalesce(cs, st...)
-	last := len(cs) - 1
-	n, ss, ds := cs[last], st[0][last], st[1][last]
-	forEachRow(cs, st, func(_ int, offs []int) { foldRow(dst, src, offs[1], ds, offs[0], ss, n, isMax) })
+	var it rowIter
+	it.init(cs, st...)
+	n, ss, ds := it.inner, it.stride(0), it.stride(1)
+	for range it.rows {
+		foldRow(dst, src, it.off[1], ds, it.off[0], ss, n, isMax)
+		it.next()
+	}
 }
 
 // foldRow folds n elements of src from s (stride ss) into dst from d (stride
@@ -1016,14 +1019,16 @@ func foldRow[T vec.Float](dst, src []T, d, ds, s, ss, n int, isMax bool) {
 func argExtremeInto[T vec.Float](vals []T, idx []int64, x []T, shape, strides []int, d int, isMax bool) {
 	rest := slices.Clone(shape)
 	rest[d] = 1
-	cs, st := coalesce(rest, contiguousStrides(rest), strides)
-	last := len(cs) - 1
-	n, is, r, sd := cs[last], st[1][last], shape[d], strides[d]
-	forEachRow(cs, st, func(j int, offs []int) {
+	var it rowIter
+	it.init(rest, contiguousStrides(rest), strides)
+	n, is, r, sd := it.inner, it.stride(1), shape[d], strides[d]
+	for row := range it.rows {
+		j := row * n
 		for i := range n {
-			vals[j+i], idx[j+i] = argExtremeLane(x, offs[1]+i*is, sd, r, isMax)
+			vals[j+i], idx[j+i] = argExtremeLane(x, it.off[1]+i*is, sd, r, isMax)
 		}
-	})
+		it.next()
+	}
 }
 
 // argExtremeLane returns the first largest (isMax) or smallest of the n elements

@@ -175,6 +175,17 @@ func (t *Tensor) layoutInto(buf []int) []int {
 	return buf
 }
 
+// contiguousInto writes the row-major strides of shape into st (of
+// len(shape)) and returns st.
+func contiguousInto(st, shape []int) []int {
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = s
+		s *= max(shape[i], 1)
+	}
+	return st
+}
+
 // contiguousStrides returns the row-major strides of shape.
 func contiguousStrides(shape []int) []int {
 	st := make([]int, len(shape))
@@ -277,13 +288,16 @@ func (t *Tensor) forEachPos(f func(p int)) {
 	if numel(t.shape) == 0 {
 		return
 	}
-	shape, st := coalesce(t.shape, t.layout())
-	inner, is := shape[len(shape)-1], st[0][len(shape)-1]
-	forEachRow(shape, st, func(_ int, offs []int) {
+	var lb [iterDims]int
+	var it rowIter
+	it.init(t.shape, t.layoutInto(scratch(&lb, len(t.shape))))
+	inner, is := it.inner, it.stride(0)
+	for range it.rows {
 		for i := range inner {
-			f(offs[0] + i*is)
+			f(it.off[0] + i*is)
 		}
-	})
+		it.next()
+	}
 }
 
 // copyValues copies src's elements into dst's (same shape, any layouts, any
@@ -298,39 +312,41 @@ func copyValues(dst, src *Tensor) {
 		copy(dst.i64, src.i64)
 		return
 	}
-	shape, st := coalesce(dst.shape, dst.layout(), src.layout())
+	var db, sb [iterDims]int
+	var it rowIter
+	it.init(dst.shape, dst.layoutInto(scratch(&db, len(dst.shape))), src.layoutInto(scratch(&sb, len(src.shape))))
 	switch {
 	case dst.dtype == src.dtype && dst.dtype == Float32:
-		stridedCopy(dst.f32, src.f32, shape, st)
+		stridedCopy(dst.f32, src.f32, &it)
 	case dst.dtype == src.dtype && dst.dtype == Float64:
-		stridedCopy(dst.f64, src.f64, shape, st)
+		stridedCopy(dst.f64, src.f64, &it)
 	case dst.dtype == src.dtype:
-		stridedCopy(dst.i64, src.i64, shape, st)
+		stridedCopy(dst.i64, src.i64, &it)
 	default:
-		inner := shape[len(shape)-1]
-		id, is := st[0][len(shape)-1], st[1][len(shape)-1]
-		forEachRow(shape, st, func(_ int, offs []int) {
+		inner, id, is := it.inner, it.stride(0), it.stride(1)
+		for range it.rows {
 			for i := range inner {
-				dst.setPos(offs[0]+i*id, src.atPos(offs[1]+i*is))
+				dst.setPos(it.off[0]+i*id, src.atPos(it.off[1]+i*is))
 			}
-		})
+			it.next()
+		}
 	}
 }
 
-// stridedCopy copies src into dst walking both by their (coalesced) strides.
-func stridedCopy[T Element](dst, src []T, shape []int, st [][]int) {
-	inner := shape[len(shape)-1]
-	id, is := st[0][len(shape)-1], st[1][len(shape)-1]
-	forEachRow(shape, st, func(_ int, offs []int) {
-		d, s := offs[0], offs[1]
+// stridedCopy copies src into dst over the rows of it (operands dst, src).
+func stridedCopy[T Element](dst, src []T, it *rowIter) {
+	inner, id, is := it.inner, it.stride(0), it.stride(1)
+	for range it.rows {
+		d, s := it.off[0], it.off[1]
 		if id == 1 && is == 1 {
 			copy(dst[d:d+inner], src[s:s+inner])
-			return
+		} else {
+			for i := range inner {
+				dst[d+i*id] = src[s+i*is]
+			}
 		}
-		for i := range inner {
-			dst[d+i*id] = src[s+i*is]
-		}
-	})
+		it.next()
+	}
 }
 
 // addValues adds src's elements into dst's (same shape and float dtype, any
@@ -348,25 +364,28 @@ func addValues(dst, src *Tensor) {
 		}
 		return
 	}
-	shape, st := coalesce(dst.shape, dst.layout(), src.layout())
+	var db, sb [iterDims]int
+	var it rowIter
+	it.init(dst.shape, dst.layoutInto(scratch(&db, len(dst.shape))), src.layoutInto(scratch(&sb, len(src.shape))))
 	if dst.dtype == Float32 {
-		stridedAdd(dst.f32, src.f32, shape, st)
+		stridedAdd(dst.f32, src.f32, &it)
 	} else {
-		stridedAdd(dst.f64, src.f64, shape, st)
+		stridedAdd(dst.f64, src.f64, &it)
 	}
 }
 
-func stridedAdd[T vec.Float](dst, src []T, shape []int, st [][]int) {
-	inner := shape[len(shape)-1]
-	id, is := st[0][len(shape)-1], st[1][len(shape)-1]
-	forEachRow(shape, st, func(_ int, offs []int) {
-		d, s := offs[0], offs[1]
+// stridedAdd adds src into dst over the rows of it (operands dst, src).
+func stridedAdd[T vec.Float](dst, src []T, it *rowIter) {
+	inner, id, is := it.inner, it.stride(0), it.stride(1)
+	for range it.rows {
+		d, s := it.off[0], it.off[1]
 		if id == 1 && is == 1 {
 			vec.Add(dst[d:d+inner], dst[d:d+inner], src[s:s+inner])
-			return
+		} else {
+			for i := range inner {
+				dst[d+i*id] += src[s+i*is]
+			}
 		}
-		for i := range inner {
-			dst[d+i*id] += src[s+i*is]
-		}
-	})
+		it.next()
+	}
 }

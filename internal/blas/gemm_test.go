@@ -599,7 +599,13 @@ func TestSplitGemmAllocatesNothing(t *testing.T) {
 		"GemmPacked": func() { GemmPacked(n, 1, a, n, p, 0, c, n) },
 	} {
 		f()
-		if allocs := testing.AllocsPerRun(20, f); allocs != 0 {
+		// The least of three counts: what other goroutines allocate meanwhile
+		// (gctick's callbacks after a collection) is not f's.
+		allocs := testing.AllocsPerRun(20, f)
+		for range 2 {
+			allocs = min(allocs, testing.AllocsPerRun(20, f))
+		}
+		if allocs != 0 {
 			t.Errorf("%s: %v allocations per call, want 0", name, allocs)
 		}
 	}
