@@ -344,12 +344,22 @@ func mmInto(out, a, b *Tensor, ta, tb bool, am, bn, ak, nb int) {
 		}
 		return
 	}
-	shared := g // only this copy escapes to the workers; the loop above allocates nothing
-	parallel.For(nb, max(1, 64*64/(am*bn)), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			shared.run(i)
-		}
-	})
+	shared := gemmCalls.Get() // the workers' copy, kept for reuse: the split allocates nothing
+	*shared = g
+	parallel.Run(nb, max(1, 64*64/(am*bn)), shared)
+	*shared = gemmCall{}
+	gemmCalls.Put(shared)
+}
+
+// gemmCalls keeps the gemmCall copies that batched products hand to
+// parallel.Run.
+var gemmCalls parallel.Cache[gemmCall]
+
+// Run computes batch entries [lo, hi).
+func (g *gemmCall) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		g.run(i)
+	}
 }
 
 // gemmCall is one batched GEMM: out[i] = op(a[i])·op(b[i]).

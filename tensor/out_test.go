@@ -116,13 +116,15 @@ func TestOutLargeAllocatesNothing(t *testing.T) {
 	a, b, c, s := tensor.Ones(n), tensor.Ones(n), tensor.Zeros(n), tensor.Scalar(0)
 	x, y, z := tensor.Ones(256, 256), tensor.Ones(256, 256), tensor.Zeros(256, 256)
 	m, row, col, yt := tensor.Zeros(1024, 1024), tensor.Ones(1024), tensor.Ones(1024, 1), y.T()
+	ba, bb, bo := tensor.Ones(64, 32, 32), tensor.Ones(64, 32, 32), tensor.Zeros(64, 32, 32)
 	for name, f := range map[string]func(){
-		"AddOut":     func() { tensor.AddOut(c, a, b) },
-		"ExpOut":     func() { tensor.ExpOut(c, a) },
-		"SumOut":     func() { tensor.SumOut(s, a) },
-		"Add_":       func() { c.Add_(a) },
-		"MulScalar_": func() { c.MulScalar_(0.5) },
-		"MatMulOut":  func() { tensor.MatMulOut(z, x, y) },
+		"AddOut":            func() { tensor.AddOut(c, a, b) },
+		"ExpOut":            func() { tensor.ExpOut(c, a) },
+		"SumOut":            func() { tensor.SumOut(s, a) },
+		"Add_":              func() { c.Add_(a) },
+		"MulScalar_":        func() { c.MulScalar_(0.5) },
+		"MatMulOut":         func() { tensor.MatMulOut(z, x, y) },
+		"MatMulOut batched": func() { tensor.MatMulOut(bo, ba, bb) }, // small products split by batch entry
 		// Broadcasting, through views too: the strided iterator keeps its state on the stack.
 		"AddOut broadcast": func() { tensor.AddOut(m, m, row) },
 		"Mul_ broadcast":   func() { m.Mul_(col) },
