@@ -11,8 +11,8 @@ import (
 // stride per operand and dim (0 along a dim an input is broadcast over, or an
 // output is reduced over); coalesce merges the dims every operand walks
 // contiguously, innerFirst puts the dim an operand walks fastest last, and
-// forEachRow calls a kernel per row of the last dim with each operand's start
-// offset. Kernels then run their vector loops on rows that are contiguous (stride
+// rowIter (broadcast.go) walks the rows of the last dim with each operand's
+// start offset, its state on the caller's stack. Kernels then run their vector loops on rows that are contiguous (stride
 // 1) and a strided loop on the others: no operand is copied to make it dense.
 
 // innerFirst reorders the dims of shape and of every operand's strides so that
@@ -40,6 +40,40 @@ func innerFirst(shape []int, st [][]int, key int) ([]int, [][]int) {
 		}
 	}
 	return sh, out
+}
+
+// initInnerFirst is init after innerFirst's reordering with operand 0 as the
+// key, without allocating when shape has at most iterDims dims.
+func (it *rowIter) initInnerFirst(shape []int, strides ...[]int) {
+	n := len(shape)
+	if n > iterDims || len(strides) > maxIterOps {
+		cs, st := innerFirst(shape, strides, 0)
+		it.init(cs, st...)
+		return
+	}
+	var p [iterDims]int
+	for i := range n {
+		p[i] = i
+	}
+	key := strides[0]
+	for i := 1; i < n; i++ { // a stable insertion sort, larger strides first
+		for j := i; j > 0 && max(key[p[j]], -key[p[j]]) > max(key[p[j-1]], -key[p[j-1]]); j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+	var sh [iterDims]int
+	var st [maxIterOps][iterDims]int
+	var ss [maxIterOps][]int
+	for o, s := range strides {
+		for i, d := range p[:n] {
+			st[o][i] = s[d]
+		}
+		ss[o] = st[o][:n]
+	}
+	for i, d := range p[:n] {
+		sh[i] = shape[d]
+	}
+	it.init(sh[:n], ss[:len(strides)]...)
 }
 
 // gatherRow copies n elements of src, stride s from offset o, to dst.
@@ -107,9 +141,8 @@ func unaryStrided[T vec.Float](dst, x []T, shape, strides []int, k func(d, a []T
 // over src in its memory order, whatever its layout and whichever dims are
 // reduced. Contiguous rows use the vector sum or add.
 func sumInto[T vec.Float](dst, src []T, shape, dstStrides, srcStrides []int) {
-	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
 	var it rowIter
-	it.init(cs, st...)
+	it.initInnerFirst(shape, srcStrides, dstStrides)
 	inner, ss, ds := it.inner, it.stride(0), it.stride(1)
 	for range it.rows {
 		s, d := it.off[0], it.off[1]

@@ -140,3 +140,52 @@ func TestRowIter(t *testing.T) {
 		t.Error("no layout was longer than rowIter's arrays")
 	}
 }
+
+// TestInitInnerFirst checks that rowIter.initInnerFirst visits the elements of
+// random layouts in the order innerFirst's reordering gives, with ties of
+// equal strides kept in order, for layouts short and long enough for its
+// arrays.
+func TestInitInnerFirst(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 0))
+	visits := func(it *rowIter, nops int) (v [][]int) {
+		for range it.rows {
+			for i := range it.inner {
+				offs := make([]int, nops)
+				for o := range offs {
+					offs[o] = it.off[o] + i*it.stride(o)
+				}
+				v = append(v, offs)
+			}
+			it.next()
+		}
+		return v
+	}
+	for trial := range 2000 {
+		nd := 1 + trial%(iterDims+2)
+		shape := make([]int, nd)
+		for i := range shape {
+			shape[i] = 1 + r.IntN(3)
+		}
+		strides := [][]int{contiguousStrides(shape), make([]int, nd)}
+		r.Shuffle(nd, func(i, j int) { strides[0][i], strides[0][j] = strides[0][j], strides[0][i] })
+		for i := range strides[1] {
+			strides[1][i] = r.IntN(3) - 1
+			if r.IntN(3) == 0 {
+				strides[0][i] = -strides[0][i]
+			}
+		}
+		var got, want rowIter
+		got.initInnerFirst(shape, strides...)
+		cs, st := innerFirst(shape, strides, 0)
+		want.init(cs, st...)
+		g, w := visits(&got, 2), visits(&want, 2)
+		if len(g) != len(w) {
+			t.Fatalf("shape %v strides %v: %d elements, want %d", shape, strides, len(g), len(w))
+		}
+		for e := range w {
+			if !slices.Equal(g[e], w[e]) {
+				t.Fatalf("shape %v strides %v: element %d at %v, want %v", shape, strides, e, g[e], w[e])
+			}
+		}
+	}
+}

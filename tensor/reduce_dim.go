@@ -976,9 +976,8 @@ func foldInto[T vec.Float](dst []T, init T, src []T, shape, dstStrides, srcStrid
 	for i := range dst {
 		dst[i] = init
 	}
-	cs, st := innerFirst(shape, [][]int{srcStrides, dstStrides}, 0)
 	var it rowIter
-	it.init(cs, st...)
+	it.initInnerFirst(shape, srcStrides, dstStrides)
 	n, ss, ds := it.inner, it.stride(0), it.stride(1)
 	for range it.rows {
 		foldRow(dst, src, it.off[1], ds, it.off[0], ss, n, isMax)
