@@ -116,17 +116,7 @@ func TestRowIter(t *testing.T) {
 		if it.big != nil {
 			big++
 		}
-		var got [][]int
-		for range it.rows {
-			for i := range it.inner {
-				offs := make([]int, nops)
-				for o := range offs {
-					offs[o] = it.off[o] + i*it.stride(o)
-				}
-				got = append(got, offs)
-			}
-			it.next()
-		}
+		got := rowVisits(&it, nops)
 		if len(got) != len(want) {
 			t.Fatalf("shape %v strides %v: %d elements, want %d", shape, strides, len(got), len(want))
 		}
@@ -147,19 +137,6 @@ func TestRowIter(t *testing.T) {
 // arrays.
 func TestInitInnerFirst(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 0))
-	visits := func(it *rowIter, nops int) (v [][]int) {
-		for range it.rows {
-			for i := range it.inner {
-				offs := make([]int, nops)
-				for o := range offs {
-					offs[o] = it.off[o] + i*it.stride(o)
-				}
-				v = append(v, offs)
-			}
-			it.next()
-		}
-		return v
-	}
 	for trial := range 2000 {
 		nd := 1 + trial%(iterDims+2)
 		shape := make([]int, nd)
@@ -178,7 +155,7 @@ func TestInitInnerFirst(t *testing.T) {
 		got.initInnerFirst(shape, strides...)
 		cs, st := innerFirst(shape, strides, 0)
 		want.init(cs, st...)
-		g, w := visits(&got, 2), visits(&want, 2)
+		g, w := rowVisits(&got, 2), rowVisits(&want, 2)
 		if len(g) != len(w) {
 			t.Fatalf("shape %v strides %v: %d elements, want %d", shape, strides, len(g), len(w))
 		}
@@ -188,4 +165,20 @@ func TestInitInnerFirst(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rowVisits walks it to the end and returns each element's offsets in the
+// nops operands, in the order visited.
+func rowVisits(it *rowIter, nops int) (v [][]int) {
+	for range it.rows {
+		for i := range it.inner {
+			offs := make([]int, nops)
+			for o := range offs {
+				offs[o] = it.off[o] + i*it.stride(o)
+			}
+			v = append(v, offs)
+		}
+		it.next()
+	}
+	return v
 }
