@@ -344,11 +344,7 @@ func mmInto(out, a, b *Tensor, ta, tb bool, am, bn, ak, nb int) {
 		}
 		return
 	}
-	shared := gemmCalls.Get() // the workers' copy, kept for reuse: the split allocates nothing
-	*shared = g
-	parallel.Run(nb, max(1, 64*64/(am*bn)), shared)
-	*shared = gemmCall{}
-	gemmCalls.Put(shared)
+	parallel.RunWith(&gemmCalls, nb, max(1, 64*64/(am*bn)), g) // the workers' copy is reused: the split allocates nothing
 }
 
 // gemmCalls keeps the gemmCall copies that batched products hand to

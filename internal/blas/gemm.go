@@ -182,11 +182,8 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 	}
 	// One piece per thread: each piece reads all of A (or B) again, and the
 	// transformer step ran 25 % slower when parallel.For cut GEMMs finer.
-	g := parallel.Pick[gemmSplit[T]](&split32, &split64).Get()
-	*g = gemmSplit[T]{kn, byCols, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc}
-	parallel.Run(units, (units+t-1)/t, g)
-	*g = gemmSplit[T]{} // keeps nothing alive while cached
-	parallel.Pick[gemmSplit[T]](&split32, &split64).Put(g)
+	parallel.RunWith(parallel.Pick[gemmSplit[T]](&split32, &split64), units, (units+t-1)/t,
+		gemmSplit[T]{kn, byCols, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc})
 }
 
 // gemmSplit is gemm's parallel.Body: its arguments, with C split into column

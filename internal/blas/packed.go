@@ -89,11 +89,8 @@ func GemmPacked[T float32 | float64](m int, alpha T, a []T, lda int, p *PackedB[
 	if parallel.Threads() > 1 && kn.splits(m, n, k) {
 		grain = max(1, panels/(2*parallel.Threads()))
 	}
-	g := parallel.Pick[packedSplit[T]](&packed32, &packed64).Get()
-	g.m, g.alpha, g.a, g.lda, g.p, g.beta, g.c, g.ldc = m, alpha, a, lda, p, beta, c, ldc
-	parallel.Run(panels, grain, g)
-	*g = packedSplit[T]{} // keeps nothing alive while cached
-	parallel.Pick[packedSplit[T]](&packed32, &packed64).Put(g)
+	parallel.RunWith(parallel.Pick[packedSplit[T]](&packed32, &packed64), panels, grain,
+		packedSplit[T]{m, alpha, a, lda, p, beta, c, ldc})
 }
 
 // packedSplit is GemmPacked's parallel.Body: its arguments. Kept for reuse

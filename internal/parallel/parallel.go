@@ -290,6 +290,21 @@ func (c *Cache[T]) Put(x *T) {
 	c.mu.Unlock()
 }
 
+// RunWith is Run with the Body b, a value: b is copied into a *T from c, which
+// Run hands to the goroutines, then cleared and given back to c, so that the
+// call allocates nothing once c holds one.
+func RunWith[T any, P interface {
+	*T
+	Body
+}](c *Cache[T], n, grain int, b T) {
+	x := c.Get()
+	*x = b
+	Run(n, grain, P(x))
+	var zero T
+	*x = zero
+	c.Put(x)
+}
+
 // Pick returns whichever of a and b is a *Cache[T]: a function generic over
 // float32 and float64 keeps one package-level cache per element type, and
 // picks its own with Pick[body[E]](&cache32, &cache64).

@@ -212,3 +212,24 @@ func TestPick(t *testing.T) {
 		t.Error("Pick returned the other cache")
 	}
 }
+
+// TestRunWith checks that RunWith runs a copy of its Body over the range once,
+// allocates nothing once its cache holds a copy, and leaves that copy cleared.
+func TestRunWith(t *testing.T) {
+	SetThreads(2)
+	var cache Cache[countBody]
+	hits := make([]atomic.Int32, 64)
+	f := func() { RunWith(&cache, len(hits), 1, countBody{hits: hits}) }
+	f()
+	if allocs := testing.AllocsPerRun(50, f); allocs != 0 {
+		t.Errorf("%v allocations per RunWith, want 0", allocs)
+	}
+	for i := range hits {
+		if got := hits[i].Load(); got != 52 {
+			t.Fatalf("index %d ran %d times, want 52", i, got)
+		}
+	}
+	if b := cache.Get(); b.hits != nil {
+		t.Error("the cached copy still holds the counters")
+	}
+}

@@ -58,10 +58,11 @@ func as64[T Float](s []T) []float64 {
 // parallelize reports whether n elements are worth splitting across threads.
 func parallelize(n int) bool { return n >= parMin && parallel.Threads() > 1 }
 
-// block is the parallel.Body of an elementwise kernel split across threads
-// (forBlocks): over whole parBlocks of [0, n), one of f3 (dst, a, b), f2 (dst,
-// a), fs (dst, a, s) or fa (dst, s, a), whichever is set. Blocks are kept for
-// reuse (blocks32, blocks64), so that a split kernel call allocates nothing.
+// block is an elementwise kernel call over [0, n) split across threads
+// (forBlocks): one of f3 (dst, a, b), f2 (dst, a), fs (dst, a, s) or fa (dst,
+// s, a), whichever is set. As a parallel.Body it runs whole parBlocks; the
+// copies handed to the threads are kept for reuse (blocks32, blocks64), so
+// that a split call allocates nothing.
 type block[E float32 | float64] struct {
 	n       int
 	d, a, b []E
@@ -77,7 +78,7 @@ var (
 	blocks64 parallel.Cache[block[float64]]
 )
 
-// Run runs the kernel over blocks [lo, hi), each piece in kernelChunk calls.
+// Run runs the kernel over blocks [lo, hi), in kernelChunk calls.
 func (k *block[E]) Run(lo, hi int) {
 	lo, hi = lo*parBlock, min(hi*parBlock, k.n)
 	switch {
@@ -92,19 +93,11 @@ func (k *block[E]) Run(lo, hi int) {
 	}
 }
 
-// newBlock returns a cleared block for n elements of E.
-func newBlock[E float32 | float64](n int) *block[E] {
-	k := parallel.Pick[block[E]](&blocks32, &blocks64).Get()
-	k.n = n
-	return k
-}
-
-// forBlocks runs k in parallel, in pieces that are whole parBlocks, and gives
-// k back to its cache, cleared.
-func forBlocks[E float32 | float64](k *block[E]) {
-	parallel.Run((k.n+parBlock-1)/parBlock, parMin/parBlock/2, k)
-	*k = block[E]{}
-	parallel.Pick[block[E]](&blocks32, &blocks64).Put(k)
+// forBlocks runs k split across threads, in pieces that are whole parBlocks.
+// Calls too short to split (parallelize) run their kernel through inChunks
+// directly: building a block cost them 4-6 % (BenchmarkOpOverhead).
+func forBlocks[E float32 | float64](k block[E]) {
+	parallel.RunWith(parallel.Pick[block[E]](&blocks32, &blocks64), (k.n+parBlock-1)/parBlock, parMin/parBlock/2, k)
 }
 
 // inChunks calls f over [lo, hi) on at most kernelChunk elements at a time.
@@ -127,9 +120,7 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	if is32[T]() {
 		d, x, y := as32(dst), as32(a), as32(b)
 		if parallelize(n) {
-			k := newBlock[float32](n)
-			k.d, k.a, k.b, k.f3 = d, x, y, f32
-			forBlocks(k)
+			forBlocks(block[float32]{n: n, d: d, a: x, b: y, f3: f32})
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], y[lo:hi]) })
@@ -137,9 +128,7 @@ func binary[T Float](dst, a, b []T, f32 func(dst, a, b []float32), f64 func(dst,
 	}
 	d, x, y := as64(dst), as64(a), as64(b)
 	if parallelize(n) {
-		k := newBlock[float64](n)
-		k.d, k.a, k.b, k.f3 = d, x, y, f64
-		forBlocks(k)
+		forBlocks(block[float64]{n: n, d: d, a: x, b: y, f3: f64})
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], y[lo:hi]) })
@@ -151,9 +140,7 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	if is32[T]() {
 		d, x := as32(dst), as32(a)
 		if parallelize(n) {
-			k := newBlock[float32](n)
-			k.d, k.a, k.f2 = d, x, f32
-			forBlocks(k)
+			forBlocks(block[float32]{n: n, d: d, a: x, f2: f32})
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi]) })
@@ -161,9 +148,7 @@ func unary[T Float](dst, a []T, f32 func(dst, a []float32), f64 func(dst, a []fl
 	}
 	d, x := as64(dst), as64(a)
 	if parallelize(n) {
-		k := newBlock[float64](n)
-		k.d, k.a, k.f2 = d, x, f64
-		forBlocks(k)
+		forBlocks(block[float64]{n: n, d: d, a: x, f2: f64})
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi]) })
@@ -175,9 +160,7 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	if is32[T]() {
 		d, x, s := as32(dst), as32(a), float32(s)
 		if parallelize(n) {
-			k := newBlock[float32](n)
-			k.d, k.a, k.s, k.fs = d, x, s, f32
-			forBlocks(k)
+			forBlocks(block[float32]{n: n, d: d, a: x, s: s, fs: f32})
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f32(d[lo:hi], x[lo:hi], s) })
@@ -185,9 +168,7 @@ func scalar[T Float](dst, a []T, s T, f32 func(dst, a []float32, s float32), f64
 	}
 	d, x, s64 := as64(dst), as64(a), float64(s)
 	if parallelize(n) {
-		k := newBlock[float64](n)
-		k.d, k.a, k.s, k.fs = d, x, s64, f64
-		forBlocks(k)
+		forBlocks(block[float64]{n: n, d: d, a: x, s: s64, fs: f64})
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f64(d[lo:hi], x[lo:hi], s64) })
@@ -247,9 +228,7 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	if is32[T]() {
 		d, x, al, f := as32(dst), as32(a), float32(alpha), impl.axpy32
 		if parallelize(n) {
-			k := newBlock[float32](n)
-			k.d, k.a, k.s, k.fa = d, x, al, f
-			forBlocks(k)
+			forBlocks(block[float32]{n: n, d: d, a: x, s: al, fa: f})
 			return
 		}
 		inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
@@ -257,9 +236,7 @@ func Axpy[T Float](dst []T, alpha T, a []T) {
 	}
 	d, x, al, f := as64(dst), as64(a), float64(alpha), impl.axpy64
 	if parallelize(n) {
-		k := newBlock[float64](n)
-		k.d, k.a, k.s, k.fa = d, x, al, f
-		forBlocks(k)
+		forBlocks(block[float64]{n: n, d: d, a: x, s: al, fa: f})
 		return
 	}
 	inChunks(0, n, func(lo, hi int) { f(d[lo:hi], al, x[lo:hi]) })
