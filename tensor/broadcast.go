@@ -35,40 +35,60 @@ func broadcastShapes(op string, a, b []int) []int {
 // coalesce merges adjacent dims that every operand walks contiguously (or not at
 // all), so that the inner loop of a broadcast runs over as long a row as possible.
 func coalesce(shape []int, strides ...[]int) ([]int, [][]int) {
-	sh := []int{}
-	st := make([][]int, len(strides))
+	n := max(len(shape), 1)
+	sh, st := make([]int, n), make([][]int, len(strides))
+	for o := range st {
+		st[o] = make([]int, n)
+	}
+	nd := coalesceInto(sh, st, shape, strides)
+	for o := range st {
+		st[o] = st[o][:nd]
+	}
+	return sh[:nd], st
+}
+
+// coalesceInto is coalesce writing the merged shape into sh and each operand's
+// strides into st[o] (as long as sh): it returns how many dims remain, or -1
+// when more than len(sh) would.
+func coalesceInto(sh []int, st [][]int, shape []int, strides [][]int) int {
+	nd := 0
 	for i, d := range shape {
 		if d == 1 {
 			continue
 		}
-		if k := len(sh) - 1; k >= 0 {
-			ok := true
-			for o := range strides {
-				if st[o][k] != strides[o][i]*d {
-					ok = false
+		if k := nd - 1; k >= 0 {
+			merge := true
+			for o, s := range strides {
+				if st[o][k] != s[i]*d {
+					merge = false
 					break
 				}
 			}
-			if ok {
+			if merge {
 				sh[k] *= d
-				for o := range strides {
-					st[o][k] = strides[o][i]
+				for o, s := range strides {
+					st[o][k] = s[i]
 				}
 				continue
 			}
 		}
-		sh = append(sh, d)
-		for o := range strides {
-			st[o] = append(st[o], strides[o][i])
+		if nd == len(sh) {
+			return -1
 		}
-	}
-	if len(sh) == 0 {
-		sh = append(sh, 1)
-		for o := range strides {
-			st[o] = append(st[o], 0)
+		sh[nd] = d
+		for o, s := range strides {
+			st[o][nd] = s[i]
 		}
+		nd++
 	}
-	return sh, st
+	if nd == 0 { // every dim of size 1: one element
+		sh[0] = 1
+		for o := range strides {
+			st[o][0] = 0
+		}
+		nd = 1
+	}
+	return nd
 }
 
 // iterDims is the most dims, after coalescing, that a rowIter walks with its
@@ -118,60 +138,19 @@ func (it *rowIter) init(shape []int, strides ...[]int) {
 		panic("tensor: internal error: rowIter walks at most 4 operands")
 	}
 	*it = rowIter{nops: len(strides)}
-	nd := 0
-	for i, d := range shape {
-		if d == 1 {
-			continue
-		}
-		if k := nd - 1; k >= 0 {
-			merge := true
-			for o, s := range strides {
-				if it.st[o][k] != s[i]*d {
-					merge = false
-					break
-				}
-			}
-			if merge {
-				it.shape[k] *= d
-				for o, s := range strides {
-					it.st[o][k] = s[i]
-				}
-				continue
-			}
-		}
-		if nd == iterDims {
-			it.initBig(shape, strides)
-			return
-		}
-		it.shape[nd] = d
-		for o, s := range strides {
-			it.st[o][nd] = s[i]
-		}
-		nd++
+	var st [maxIterOps][]int
+	for o := range strides {
+		st[o] = it.st[o][:]
 	}
-	if nd == 0 {
-		it.shape[0], nd = 1, 1
+	cs := it.shape[:]
+	if nd := coalesceInto(cs, st[:len(strides)], shape, strides); nd > 0 {
+		cs = cs[:nd]
+	} else { // more than iterDims dims remain
+		bs, bst := coalesce(shape, strides...) // not through cs, which points into it
+		it.big = &bigLayout{shape: bs, idx: make([]int, len(bs)), st: bst}
+		cs = bs
 	}
-	it.nd, it.inner, it.rows = nd, it.shape[nd-1], 1
-	for _, d := range it.shape[:nd-1] {
-		it.rows *= d
-	}
-	if it.inner == 0 {
-		it.rows = 0
-	}
-	if nd >= 2 {
-		it.lim = it.shape[nd-2]
-		for o := range it.nops {
-			it.step[o] = it.st[o][nd-2]
-		}
-	}
-}
-
-// initBig is init for layouts of more than iterDims coalesced dims.
-func (it *rowIter) initBig(shape []int, strides [][]int) {
-	cs, cst := coalesce(shape, strides...)
 	nd := len(cs)
-	it.big = &bigLayout{shape: cs, idx: make([]int, nd), st: cst}
 	it.nd, it.inner, it.rows = nd, cs[nd-1], 1
 	for _, d := range cs[:nd-1] {
 		it.rows *= d
@@ -179,7 +158,18 @@ func (it *rowIter) initBig(shape []int, strides [][]int) {
 	if it.inner == 0 {
 		it.rows = 0
 	}
-	clear(it.off[:])
+	if nd >= 2 && it.big == nil { // next's short path; a big layout always carries
+		it.lim = it.shape[nd-2]
+		for o := range it.nops {
+			it.step[o] = it.st[o][nd-2]
+		}
+	}
+}
+
+// initLayouts is init for dst and src of one shape, with their strides.
+func (it *rowIter) initLayouts(dst, src *Tensor) {
+	var db, sb [iterDims]int
+	it.init(dst.shape, dst.layoutInto(scratch(&db, len(dst.shape))), src.layoutInto(scratch(&sb, len(src.shape))))
 }
 
 // scratch returns n ints for strides: buf's when they fit, else new ones.
@@ -199,7 +189,8 @@ func (it *rowIter) stride(o int) int {
 }
 
 // next moves off to the start of the next row. Its common case, a step
-// along the dim before the rows, is small enough to inline.
+// along the dim before the rows, adds the precomputed steps without carry's
+// loop (sums over a dim ran 5-10 % slower without it).
 func (it *rowIter) next() {
 	if it.k++; it.k < it.lim {
 		it.off[0] += it.step[0]

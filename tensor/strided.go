@@ -167,12 +167,7 @@ func (t *Tensor) layoutInto(buf []int) []int {
 	if t.strides() != nil {
 		return t.strides()
 	}
-	s := 1
-	for i := len(t.shape) - 1; i >= 0; i-- {
-		buf[i] = s
-		s *= max(t.shape[i], 1)
-	}
-	return buf
+	return contiguousInto(buf, t.shape)
 }
 
 // contiguousInto writes the row-major strides of shape into st (of
@@ -187,15 +182,7 @@ func contiguousInto(st, shape []int) []int {
 }
 
 // contiguousStrides returns the row-major strides of shape.
-func contiguousStrides(shape []int) []int {
-	st := make([]int, len(shape))
-	s := 1
-	for i := len(shape) - 1; i >= 0; i-- {
-		st[i] = s
-		s *= max(shape[i], 1)
-	}
-	return st
-}
+func contiguousStrides(shape []int) []int { return contiguousInto(make([]int, len(shape)), shape) }
 
 // isContiguousLayout reports whether strides walk shape in row-major order with no
 // gaps; the strides of size-1 dims do not matter, as in PyTorch.
@@ -312,9 +299,8 @@ func copyValues(dst, src *Tensor) {
 		copy(dst.i64, src.i64)
 		return
 	}
-	var db, sb [iterDims]int
 	var it rowIter
-	it.init(dst.shape, dst.layoutInto(scratch(&db, len(dst.shape))), src.layoutInto(scratch(&sb, len(src.shape))))
+	it.initLayouts(dst, src)
 	switch {
 	case dst.dtype == src.dtype && dst.dtype == Float32:
 		stridedCopy(dst.f32, src.f32, &it)
@@ -364,9 +350,8 @@ func addValues(dst, src *Tensor) {
 		}
 		return
 	}
-	var db, sb [iterDims]int
 	var it rowIter
-	it.init(dst.shape, dst.layoutInto(scratch(&db, len(dst.shape))), src.layoutInto(scratch(&sb, len(src.shape))))
+	it.initLayouts(dst, src)
 	if dst.dtype == Float32 {
 		stridedAdd(dst.f32, src.f32, &it)
 	} else {
