@@ -12,8 +12,9 @@ import (
 // output is reduced over); coalesce merges the dims every operand walks
 // contiguously, innerFirst puts the dim an operand walks fastest last, and
 // rowIter (broadcast.go) walks the rows of the last dim with each operand's
-// start offset, its state on the caller's stack. Kernels then run their vector loops on rows that are contiguous (stride
-// 1) and a strided loop on the others: no operand is copied to make it dense.
+// start offset, its state on the caller's stack. Kernels then run their vector
+// loops on rows that are contiguous (stride 1) and a strided loop on the
+// others: no operand is copied to make it dense.
 
 // innerFirst reorders the dims of shape and of every operand's strides so that
 // operand key's strides do not increase from outer to inner (by absolute value;
