@@ -205,9 +205,10 @@ func reduceOut(op string, dst, t *Tensor, dims []int, mean bool) *Tensor {
 	noSharedOut(op, dst, t)
 	lo, hi, run := t.dimRun(op, dims)
 	if !reducedShape(dst.shape, t.shape, lo, hi, run) {
-		fail(op, "out has shape %v, not that of %v reduced over dims %v", dst.shape, t.shape, dims)
+		fail(op, "out has shape %v, not that of %v reduced over dims %v", dst.shape, t.shape, slices.Clone(dims))
 	}
 	if outOfPlace {
+		dims := slices.Clone(dims) // f may keep them; the caller's, copied, do not escape
 		f := (*Tensor).Sum
 		if mean {
 			f = (*Tensor).Mean // which refuses integers, as PyTorch's

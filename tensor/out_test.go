@@ -121,6 +121,8 @@ func TestOutLargeAllocatesNothing(t *testing.T) {
 		"AddOut":            func() { tensor.AddOut(c, a, b) },
 		"ExpOut":            func() { tensor.ExpOut(c, a) },
 		"SumOut":            func() { tensor.SumOut(s, a) },
+		"SumOut dim":        func() { tensor.SumOut(row, m, 0) }, // the dims stay on the caller's stack
+		"MeanOut dims":      func() { tensor.MeanOut(s, m, -1, 0) },
 		"Add_":              func() { c.Add_(a) },
 		"MulScalar_":        func() { c.MulScalar_(0.5) },
 		"MatMulOut":         func() { tensor.MatMulOut(z, x, y) },

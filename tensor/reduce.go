@@ -23,7 +23,7 @@ func (t *Tensor) dimSet(op string, dims []int) []int {
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
-			failKind(ErrDim, op, "dim %d appears more than once in %v", out[i], dims)
+			failKind(ErrDim, op, "dim %d appears more than once in %v", out[i], slices.Clone(dims)) // a copy, so that dims does not escape
 		}
 	}
 	return out

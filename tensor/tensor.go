@@ -545,9 +545,12 @@ var toCopyDef = &opDef{name: "ToCopyBackward0"}
 func init() { toCopyDef.grad = func(b bwd) { b.gi[0] = b.g.To(DType(b.arg())) } } // dx: grad in x's dtype
 
 // SetNumThreads sets how many goroutines gograd's kernels (matrix multiply,
-// large elementwise ops and reductions) may use, as torch.set_num_threads does; the
-// default is the number of CPUs. n < 1 means 1.
+// large elementwise ops and reductions) may use, as torch.set_num_threads does.
+// By default they use as many as the runtime runs at once: GOMAXPROCS (which
+// follows a container's CPU limit), at most the number of CPUs, read again
+// after each garbage collection so that a change of GOMAXPROCS is followed.
+// n < 1 restores that default.
 func SetNumThreads(n int) { parallel.SetThreads(n) }
 
-// NumThreads returns the thread count set by SetNumThreads.
+// NumThreads returns the thread count: as set by SetNumThreads, or the default.
 func NumThreads() int { return parallel.Threads() }

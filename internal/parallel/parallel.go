@@ -21,22 +21,39 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gograd/gograd/internal/gctick"
 )
 
-var threads atomic.Int32
+// threads is the count SetThreads set; 0 while the default holds: procs, the
+// number of goroutines the runtime can run at once, min(GOMAXPROCS,
+// NumCPU), which honours a container's CPU limit (the runtime sets GOMAXPROCS
+// from it) and go test's -cpu flag. Reading GOMAXPROCS takes the scheduler's
+// lock, too costly for every kernel call, so procs is read at start and after
+// each garbage collection: a change of GOMAXPROCS is seen from the next one on
+// (go test collects before each benchmark, and so after its -cpu setting).
+var threads, procs atomic.Int32
 
-func init() { threads.Store(int32(runtime.NumCPU())) }
-
-// SetThreads sets how many goroutines kernels may use; n < 1 means 1.
-func SetThreads(n int) {
-	if n < 1 {
-		n = 1
-	}
-	threads.Store(int32(n))
+func init() {
+	readProcs()
+	gctick.Add(readProcs)
 }
 
-// Threads returns the current thread count.
-func Threads() int { return int(threads.Load()) }
+func readProcs() { procs.Store(int32(min(runtime.GOMAXPROCS(0), runtime.NumCPU()))) }
+
+// SetThreads sets how many goroutines kernels may use; n < 1 restores the
+// default, which follows GOMAXPROCS (and so a container's CPU limit).
+func SetThreads(n int) { threads.Store(int32(max(n, 0))) }
+
+// Threads returns the current thread count: as set by SetThreads, or by
+// default the number of goroutines the runtime runs at once (GOMAXPROCS, at
+// most the number of CPUs).
+func Threads() int {
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return int(procs.Load())
+}
 
 // pollFor is how long an idle worker polls for the next chunk before parking.
 const pollFor = time.Millisecond

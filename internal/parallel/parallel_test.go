@@ -233,3 +233,35 @@ func TestRunWith(t *testing.T) {
 		t.Error("the cached copy still holds the counters")
 	}
 }
+
+// TestThreadsFollowGOMAXPROCS checks the default thread count: GOMAXPROCS (at
+// most the CPUs), followed after a collection when it changes, until
+// SetThreads sets a count, and again after SetThreads(0).
+func TestThreadsFollowGOMAXPROCS(t *testing.T) {
+	defer SetThreads(2) // as the other tests leave it
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	follows := func(want int) {
+		t.Helper()
+		for i := 0; Threads() != want; i++ {
+			if i == 200 {
+				t.Fatalf("Threads() = %d with GOMAXPROCS %d, want %d", Threads(), runtime.GOMAXPROCS(0), want)
+			}
+			runtime.GC() // the count is read again after each collection
+			time.Sleep(time.Millisecond)
+		}
+	}
+	SetThreads(0)
+	runtime.GOMAXPROCS(1)
+	follows(1)
+	runtime.GOMAXPROCS(runtime.NumCPU() + 3)
+	follows(runtime.NumCPU()) // more Ps than CPUs would only oversubscribe them
+	SetThreads(5)
+	runtime.GOMAXPROCS(1)
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if n := Threads(); n != 5 {
+		t.Fatalf("after SetThreads(5): Threads() = %d", n)
+	}
+	SetThreads(-1)
+	follows(1)
+}
