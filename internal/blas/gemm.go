@@ -34,7 +34,13 @@ type kernel[T float32 | float64] struct {
 	mr, nr int // register tile
 	kc, nc int // depth of a packed panel, columns of packed B per block
 	mc     int // rows of packed A per block, a multiple of mr
-	fn     microKernel[T]
+	// kcA and ncA, when set, replace kc and nc for products deeper than kc
+	// whose A is read as stored (not transposed): a deeper block of B of about
+	// the same size, so that C is read and written fewer times. Transposed A,
+	// packed for each block, keeps kc and nc, which spread its packing over
+	// more panels of B.
+	kcA, ncA int
+	fn       microKernel[T]
 	// short, when set, holds kernels of h < mr rows at short[h]: a ragged
 	// strip of A then runs on one (or two, see stripRows) of them in place of
 	// the full kernel over zero-padded rows.
@@ -84,10 +90,12 @@ type workspace[T float32 | float64] struct {
 
 // free32 and free64 keep workspaces between calls. Unlike a sync.Pool they survive
 // garbage collections, so a training loop that allocates elsewhere does not
-// re-allocate (and zero) ~700 KiB of packing buffer per Gemm; the channel bound
-// caps what is kept (8 of each: at most ~6 MiB of float32 and ~6 MiB of float64
-// buffers with the AVX2 kernels' blocking, 540 KiB for B's block and 144 KiB for
-// A's). They are given back when idle: a collection that finds no Gemm of that
+// re-allocate (and zero) ~700-950 KiB of packing buffer per Gemm; the channel
+// bound caps what is kept (8 of each: at most ~6 MiB of float32 and ~6 MiB of
+// float64 buffers with the AVX2 kernels' blocking, 540 KiB for B's block and
+// 144 KiB for A's, ~7.5 MiB each with the AVX-512 kernels', whose deeper
+// blocks for A as stored take 640 KiB for B's and 288 KiB for A's). They are
+// given back when idle: a collection that finds no Gemm of that
 // type since the one before empties the list (drop), so memory returns to the
 // collector two collections after the last call.
 var (
@@ -143,8 +151,8 @@ func getWorkspace[T float32 | float64](kn *kernel[T]) *workspace[T] {
 	case ws = <-freeList[T]():
 	default:
 	}
-	nb := kn.kc * (kn.nc + kn.nr)
-	na := kn.kc * kn.mc
+	nb := max(kn.kc*(kn.nc+kn.nr), kn.kcA*(kn.ncA+kn.nr))
+	na := max(kn.kc, kn.kcA) * kn.mc
 	if ws == nil || len(ws.b) < nb || len(ws.a) < na || len(ws.t) < kn.mr*kn.nr {
 		ws = &workspace[T]{b: make([]T, nb), a: make([]T, na), t: make([]T, kn.mr*kn.nr)}
 	}
@@ -250,10 +258,15 @@ func scaleC[T float32 | float64](m, n int, beta T, bias, c []T, ldc int) {
 }
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C, one packed block of
-// B (kc×nc) at a time; macroKernel takes A's rows mc at a time.
+// B (kc×nc, or kcA×ncA for A as stored) at a time; macroKernel takes A's rows
+// mc at a time.
 func gemmBlock[T float32 | float64](kn *kernel[T], ws *workspace[T], transA bool, tri Tri, transB bool, i0, i1, j0, j1, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, bias, c []T, ldc int) {
 	nr := kn.nr
-	ncb, kcb := blockSize(j1-j0, kn.nc, nr), blockSize(k, kn.kc, 4)
+	kcMax, ncMax := kn.kc, kn.nc
+	if !transA && kn.kcA > 0 && k > kn.kc {
+		kcMax, ncMax = kn.kcA, kn.ncA
+	}
+	ncb, kcb := blockSize(j1-j0, ncMax, nr), blockSize(k, kcMax, 4)
 	for jc := j0; jc < j1; jc += ncb {
 		nc := min(ncb, j1-jc)
 		for pc := 0; pc < k; pc += kcb {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -607,6 +608,39 @@ func TestSplitGemmAllocatesNothing(t *testing.T) {
 		}
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per call, want 0", name, allocs)
+		}
+	}
+}
+
+// TestDeepBlocksForStoredA checks which depth of block gemm takes: kcA for a
+// product deeper than kc whose A is read as stored, kc for transposed A and
+// for products no deeper than kc; and that the results are right either way.
+func TestDeepBlocksForStoredA(t *testing.T) {
+	kn := *goKernel32
+	kn.kc, kn.nc, kn.kcA, kn.ncA = 64, 32, 128, 16
+	var depths []int
+	fn := kn.fn
+	kn.fn = func(k int, a *float32, rs, ks int, b *float32, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, bs int) {
+		depths = append(depths, k)
+		fn(k, a, rs, ks, b, c, ldc, alpha, beta, flags, bias, bs)
+	}
+	defer parallel.SetThreads(0)
+	parallel.SetThreads(1)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		transA bool
+		k      int
+		want   int // the deepest block
+	}{{false, 200, 100}, {true, 200, 52}, {false, 64, 64}, {false, 40, 40}} {
+		c := gemmCase{transA: tc.transA, m: 13, n: 40, k: tc.k, alpha: 1, beta: 0.5}
+		a, lda, b, ldb, cs, ldc, off := gemmInputs[float32](c, r)
+		want := append([]float32(nil), cs...)
+		gemmRef(c.transA, false, c.m, c.n, c.k, 1, a, lda, b, ldb, 0.5, want[off:], ldc)
+		depths = depths[:0]
+		gemm(&kn, c.transA, false, c.m, c.n, c.k, 1, a, lda, b, ldb, 0.5, nil, cs[off:], ldc)
+		checkC(t, fmt.Sprintf("transA=%v k=%d", tc.transA, tc.k), c, cs, want, ldc, off)
+		if got := slices.Max(depths); got != tc.want {
+			t.Errorf("transA=%v k=%d: blocks up to %d deep, want %d", tc.transA, tc.k, got, tc.want)
 		}
 	}
 }

@@ -115,10 +115,23 @@ func packBTScalar(dst []float32, b []float32, ldb, pc, kc, jc, j0, j1, p0, nr in
 // 256×256×32 24.4–30.9 / 21.7–22.5; 64×256×64 11.5–14.7 / 10.9–11.7.
 const avx512ParFlops, avx512ParK = 2 * 100 * 100 * 100, 64
 
+// The AVX-512 kernels take products deeper than kc whose A is read as stored
+// in blocks twice as deep and half as wide (kcA, ncA): C is then read and
+// written half as often, for B blocks of about the same size. Measured on the
+// 2-core Zen 5 VM (2026-12-03, medians of 7 alternating rounds, GFLOP/s, kc×nc
+// against kcA×ncA), float32 on 1 thread: 1024³ 212.7 → 215.8, 2048³ 207.4 →
+// 209.6, 512×256×784 210.1 → 217.5; on 2 threads: 512³ 390 → 430, 1024³ 378
+// → 422, 2048³ 404 → 418, 512×256×784 333 → 395, 2048×256×1024 368 → 414.
+// float64 (512×128 against 256×256), 1 thread: 2048³ 100.3 → 104.3; 2
+// threads: 1024³ 203 → 210, 512×256×784 173 → 199. Blocks of 1024×128 ran
+// about as fast; transposed A, which is packed per block and meets half as
+// many panels in a narrower one, ran up to 25 % slower in them, so it keeps
+// kc×nc, as do products no deeper than kc (nothing to gain).
+
 var (
-	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512, packBT: packBT32AVX512,
+	avx512Kernel32 = &kernel[float32]{name: "avx512", mr: 6, nr: 64, kc: 256, nc: 512, mc: 144, kcA: 512, ncA: 256, fn: sgemmKernelAVX512, packBT: packBT32AVX512,
 		short: sgemmKernelAVX512Short, parFlops: avx512ParFlops, parK: avx512ParK}
-	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, fn: dgemmKernelAVX512,
+	avx512Kernel64 = &kernel[float64]{name: "avx512", mr: 6, nr: 32, kc: 256, nc: 256, mc: 72, kcA: 512, ncA: 128, fn: dgemmKernelAVX512,
 		short: dgemmKernelAVX512Short}
 	avx512Narrow32 = &kernel[float32]{name: "avx512n", mr: 12, nr: 32, kc: 256, nc: 512, mc: 144, fn: sgemmKernelAVX512N, packBT: packBT32AVX512,
 		short: sgemmKernelAVX512NShort, upTo: 256, parFlops: avx512ParFlops, parK: avx512ParK}

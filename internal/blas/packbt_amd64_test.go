@@ -79,15 +79,15 @@ func refMicroKernel[T float32 | float64](mr, nr int) microKernel[T] {
 // the AVX-512 kernels' tiles (float32 6×64 and 12×32 with 16×16 transposed-B
 // tiles, float64 6×32, each with kernels of fewer rows) and Go micro-kernels,
 // so that the Go side of the AVX-512 path is checked on machines without
-// AVX-512 too.
+// AVX-512 too, with products deeper than kc (kcA, ncA).
 func TestGemmAVX512Geometry(t *testing.T) {
 	k32, k32n, k64 := geometry(avx512Kernel32), geometry(avx512Narrow32), geometry(avx512Kernel64)
 	tr := func(dst []float32, b []float32, ldb, pc, kc, jc, nc, nr int) {
 		packBTTiles(dst, b, ldb, pc, kc, jc, nc, nr, 16, goTranspose16)
 	}
 	k32.packBT, k32n.packBT = tr, tr
-	testKernels(t, []*kernel[float32]{k32, k32n}, false)
-	testKernels(t, []*kernel[float64]{k64}, false)
+	testKernels(t, []*kernel[float32]{k32, k32n}, true) // large: products deeper than kc take the kcA×ncA blocks
+	testKernels(t, []*kernel[float64]{k64}, true)
 	testKernelsTri(t, []*kernel[float32]{k32, k32n}, false)
 	testKernelsTri(t, []*kernel[float64]{k64}, false)
 	testKernelsBias(t, []*kernel[float32]{k32, k32n}, false)
