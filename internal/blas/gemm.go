@@ -189,17 +189,23 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		units = panels
 	}
 	// One piece per thread: each piece reads all of A (or B) again, and the
-	// transformer step ran 25 % slower when parallel.For cut GEMMs finer.
-	parallel.RunWith(parallel.Pick[gemmSplit[T]](&split32, &split64), units, (units+t-1)/t,
-		gemmSplit[T]{kn, byCols, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc})
+	// transformer step ran 25 % slower when parallel.For cut GEMMs finer. Run
+	// is asked for parts pieces of one item each, which it hands out as they
+	// are (a grain of units/t rounded up would make t pieces impossible when t
+	// does not divide units: 171 strips on 2 threads ran on one).
+	parts := min(t, units)
+	parallel.RunWith(parallel.Pick[gemmSplit[T]](&split32, &split64), parts, 1,
+		gemmSplit[T]{kn, byCols, units, parts, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc})
 }
 
-// gemmSplit is gemm's parallel.Body: its arguments, with C split into column
-// panels (byCols) or row strips. Kept for reuse (split32, split64), so that a
-// split product allocates nothing.
+// gemmSplit is gemm's parallel.Body: its arguments, with C split into units
+// column panels (byCols) or row strips, dealt out in parts nearly equal
+// pieces. Kept for reuse (split32, split64), so that a split product
+// allocates nothing.
 type gemmSplit[T float32 | float64] struct {
 	kn             *kernel[T]
 	byCols         bool
+	units, parts   int
 	transA, transB bool
 	m, n, k        int
 	alpha          T
@@ -217,9 +223,10 @@ var (
 	split64 parallel.Cache[gemmSplit[float64]]
 )
 
-// Run computes the panels or strips [lo, hi) of C.
+// Run computes pieces [lo, hi) of C: their panels or strips.
 func (g *gemmSplit[T]) Run(lo, hi int) {
 	kn := g.kn
+	lo, hi = lo*g.units/g.parts, hi*g.units/g.parts
 	ws := getWorkspace(kn)
 	if g.byCols {
 		gemmBlock(kn, ws, g.transA, Full, g.transB, 0, g.m, lo*kn.nr, min(hi*kn.nr, g.n), g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.bias, g.c, g.ldc)

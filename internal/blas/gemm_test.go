@@ -644,3 +644,50 @@ func TestDeepBlocksForStoredA(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmSplitPieces checks how a split product is dealt out: piece p of
+// parts writes units [p·units/parts, (p+1)·units/parts) of C (row strips or
+// column panels) and nothing else, so that t pieces exist whatever the count
+// of units (with a grain rounded up, 171 strips on 2 threads made one piece).
+func TestGemmSplitPieces(t *testing.T) {
+	kn := goKernel32
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct {
+		byCols      bool
+		m, n, parts int
+	}{{false, 171 * kn.mr, 8, 2}, {true, 9, 13 * kn.nr, 2}, {false, 5*kn.mr - 1, 3, 3}, {true, 4, 7*kn.nr - 2, 4}} {
+		const k = 20
+		c := gemmCase{m: tc.m, n: tc.n, k: k, alpha: 1}
+		a, lda, b, ldb, _, ldc, _ := gemmInputs[float32](c, r)
+		want := make([]float32, tc.m*ldc)
+		gemmRef(false, false, tc.m, tc.n, k, 1, a, lda, b, ldb, 0, want, ldc)
+		units, size, whole := (tc.m+kn.mr-1)/kn.mr, kn.mr, tc.m
+		if tc.byCols {
+			units, size, whole = (tc.n+kn.nr-1)/kn.nr, kn.nr, tc.n
+		}
+		for p := range tc.parts {
+			got := make([]float32, len(want))
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			g := gemmSplit[float32]{kn: kn, byCols: tc.byCols, units: units, parts: tc.parts, m: tc.m, n: tc.n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, c: got, ldc: ldc}
+			g.Run(p, p+1)
+			lo, hi := p*units/tc.parts*size, min((p+1)*units/tc.parts*size, whole)
+			for i := range tc.m {
+				for j := range tc.n {
+					in := lo <= i && i < hi
+					if tc.byCols {
+						in = lo <= j && j < hi
+					}
+					v := got[i*ldc+j]
+					if in && math.Abs(float64(v-want[i*ldc+j])) > 1e-4 {
+						t.Fatalf("%+v piece %d: C[%d,%d] = %v, want %v", tc, p, i, j, v, want[i*ldc+j])
+					}
+					if !in && !math.IsNaN(float64(v)) {
+						t.Fatalf("%+v piece %d: C[%d,%d] written, outside [%d, %d)", tc, p, i, j, lo, hi)
+					}
+				}
+			}
+		}
+	}
+}
