@@ -1,59 +1,34 @@
 package tensor
 
-import (
-	"slices"
-
-	"github.com/gograd/gograd/internal/vec"
-)
+import "github.com/gograd/gograd/internal/vec"
 
 // The strided iterator, PyTorch's TensorIterator idea in a few functions: the
 // operands of an elementwise op or a reduction are described by one shape and a
 // stride per operand and dim (0 along a dim an input is broadcast over, or an
 // output is reduced over); coalesce merges the dims every operand walks
-// contiguously, innerFirst puts the dim an operand walks fastest last, and
-// rowIter (broadcast.go) walks the rows of the last dim with each operand's
-// start offset, its state on the caller's stack. Kernels then run their vector
-// loops on rows that are contiguous (stride 1) and a strided loop on the
-// others: no operand is copied to make it dense.
+// contiguously, rowIter.initInnerFirst puts the dim an operand walks fastest
+// last, and rowIter (broadcast.go) walks the rows of the last dim with each
+// operand's start offset, its state on the caller's stack. Kernels then run
+// their vector loops on rows that are contiguous (stride 1) and a strided loop
+// on the others: no operand is copied to make it dense.
 
-// innerFirst reorders the dims of shape and of every operand's strides so that
-// operand key's strides do not increase from outer to inner (by absolute value;
-// a stable sort, so equal strides keep their order): the inner loop then walks
-// that operand's memory in order. Only for operations whose result does not
-// depend on the order elements are visited in (elementwise ops; reductions,
-// where it changes the order of a sum's terms).
-func innerFirst(shape []int, st [][]int, key int) ([]int, [][]int) {
-	p := make([]int, len(shape))
-	for i := range p {
-		p[i] = i
-	}
-	abs := func(v int) int { return max(v, -v) }
-	slices.SortStableFunc(p, func(i, j int) int { return abs(st[key][j]) - abs(st[key][i]) })
-	sh := make([]int, len(shape))
-	out := make([][]int, len(st))
-	for o := range st {
-		out[o] = make([]int, len(shape))
-	}
-	for i, d := range p {
-		sh[i] = shape[d]
-		for o := range st {
-			out[o][i] = st[o][d]
-		}
-	}
-	return sh, out
-}
-
-// initInnerFirst is init after innerFirst's reordering with operand 0 as the
-// key, without allocating when shape has at most iterDims dims.
+// initInnerFirst is init after reordering the dims of shape and of every
+// operand's strides so that operand 0's strides do not increase from outer to
+// inner (by absolute value; a stable sort, so equal strides keep their order):
+// the inner loop then walks that operand's memory in order. Only for
+// operations whose result does not depend on the order elements are visited in
+// (elementwise ops; reductions, where it changes the order of a sum's terms).
+// Layouts of at most iterDims dims are reordered on the stack.
 func (it *rowIter) initInnerFirst(shape []int, strides ...[]int) {
-	n := len(shape)
-	if n > iterDims || len(strides) > maxIterOps {
-		cs, st := innerFirst(shape, strides, 0)
-		it.init(cs, st...)
-		return
+	if len(strides) > maxIterOps {
+		panic("tensor: internal error: rowIter walks at most 4 operands")
 	}
-	var p [iterDims]int
-	for i := range n {
+	n := len(shape)
+	var pb, sb [iterDims]int
+	var stb [maxIterOps][iterDims]int
+	var ss [maxIterOps][]int
+	p, sh := scratch(&pb, n), scratch(&sb, n)
+	for i := range p {
 		p[i] = i
 	}
 	key := strides[0]
@@ -62,19 +37,16 @@ func (it *rowIter) initInnerFirst(shape []int, strides ...[]int) {
 			p[j], p[j-1] = p[j-1], p[j]
 		}
 	}
-	var sh [iterDims]int
-	var st [maxIterOps][iterDims]int
-	var ss [maxIterOps][]int
-	for o, s := range strides {
-		for i, d := range p[:n] {
-			st[o][i] = s[d]
-		}
-		ss[o] = st[o][:n]
-	}
-	for i, d := range p[:n] {
+	for i, d := range p {
 		sh[i] = shape[d]
 	}
-	it.init(sh[:n], ss[:len(strides)]...)
+	for o, s := range strides {
+		ss[o] = scratch(&stb[o], n)
+		for i, d := range p {
+			ss[o][i] = s[d]
+		}
+	}
+	it.init(sh, ss[:len(strides)]...)
 }
 
 // gatherRow copies n elements of src, stride s from offset o, to dst.
