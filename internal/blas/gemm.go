@@ -180,22 +180,27 @@ func gemm[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, 
 		gemmSerial(kn, Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		return
 	}
-	// Split C into column blocks (each goroutine packs only its own part of B) when
-	// there are enough nr-wide panels to go round, otherwise into row strips.
+	byCols, units, parts := kn.split(m, n, t)
+	parallel.RunWith(parallel.Pick[gemmSplit[T]](&split32, &split64), parts, 1,
+		gemmSplit[T]{kn, byCols, units, parts, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc})
+}
+
+// split says how gemm deals an m×n product out to t goroutines: C cut into
+// units column panels (byCols; each goroutine then packs only its own part of
+// B) when there are enough nr-wide panels to go round, otherwise into row
+// strips, handed out in parts pieces, one per goroutine: each piece reads all
+// of A (or B) again, and the transformer step ran 25 % slower when
+// parallel.For cut products finer. The pieces are counted rather than sized
+// by a grain: a grain of units/t rounded up made t pieces impossible when t
+// did not divide units (171 strips on 2 threads ran on one).
+func (kn *kernel[T]) split(m, n, t int) (byCols bool, units, parts int) {
 	panels, strips := (n+kn.nr-1)/kn.nr, (m+kn.mr-1)/kn.mr
-	byCols := panels >= 2*t || panels >= strips
-	units := strips
+	byCols = panels >= 2*t || panels >= strips
+	units = strips
 	if byCols {
 		units = panels
 	}
-	// One piece per thread: each piece reads all of A (or B) again, and the
-	// transformer step ran 25 % slower when parallel.For cut GEMMs finer. Run
-	// is asked for parts pieces of one item each, which it hands out as they
-	// are (a grain of units/t rounded up would make t pieces impossible when t
-	// does not divide units: 171 strips on 2 threads ran on one).
-	parts := min(t, units)
-	parallel.RunWith(parallel.Pick[gemmSplit[T]](&split32, &split64), parts, 1,
-		gemmSplit[T]{kn, byCols, units, parts, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc})
+	return byCols, units, min(t, units)
 }
 
 // gemmSplit is gemm's parallel.Body: its arguments, with C split into units

@@ -645,12 +645,24 @@ func TestDeepBlocksForStoredA(t *testing.T) {
 	}
 }
 
-// TestGemmSplitPieces checks how a split product is dealt out: piece p of
-// parts writes units [p·units/parts, (p+1)·units/parts) of C (row strips or
-// column panels) and nothing else, so that t pieces exist whatever the count
-// of units (with a grain rounded up, 171 strips on 2 threads made one piece).
+// TestGemmSplitPieces checks how a split product is dealt out: one piece per
+// thread whatever the count of units (with a grain rounded up, 171 strips on
+// 2 threads made one piece), and piece p of parts writes units
+// [p·units/parts, (p+1)·units/parts) of C (row strips or column panels) and
+// nothing else.
 func TestGemmSplitPieces(t *testing.T) {
 	kn := goKernel32
+	for _, tc := range []struct {
+		m, n, t, units, parts int
+		byCols                bool
+	}{
+		{171 * kn.mr, 2 * kn.nr, 2, 171, 2, false}, {9, 13 * kn.nr, 2, 13, 2, true},
+		{5*kn.mr - 1, kn.nr, 3, 5, 3, false}, {2 * kn.mr, kn.nr, 4, 2, 2, false},
+	} {
+		if byCols, units, parts := kn.split(tc.m, tc.n, tc.t); byCols != tc.byCols || units != tc.units || parts != tc.parts {
+			t.Errorf("%d×%d on %d threads: split %v, %d units, %d pieces; want %v, %d, %d", tc.m, tc.n, tc.t, byCols, units, parts, tc.byCols, tc.units, tc.parts)
+		}
+	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
 		byCols      bool
